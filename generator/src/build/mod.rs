@@ -1,0 +1,287 @@
+//! `openapiv3` to the [model](crate::model): the only module that knows the input format.
+
+mod names;
+mod operation;
+mod schema;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use openapiv3::{OpenAPI, ReferenceOr, SecurityScheme as OaSecurityScheme};
+
+use crate::diagnostics::{Error, Location, Warning};
+use crate::model::{
+    Api, ApiKeyLocation, SecurityRequirement, SecurityScheme, SecuritySchemeKind, Server, TypeDef,
+    TypeKind, TypeRef,
+};
+pub use names::{camel, snake, Namespace};
+pub use schema::{is_rfc3339_date_time, UNKNOWN_VARIANT};
+
+/// Builds the model of `doc`; `file` names the document in errors.
+pub fn build(file: &Path, doc: &OpenAPI) -> Result<(Api, Vec<Warning>), Error> {
+    let mut builder = Builder {
+        file: file.to_owned(),
+        doc,
+        type_names: Namespace::new(),
+        component_names: BTreeMap::new(),
+        types: Vec::new(),
+        warnings: Vec::new(),
+    };
+    builder.claim_component_names();
+    builder.build_component_schemas()?;
+    let operations = builder.build_operations()?;
+    let security_schemes = builder.security_schemes();
+    let servers = builder.servers();
+
+    let mut types = builder.types;
+    mark_boxed_fields(&mut types);
+    types.sort_by(|a, b| a.name.cmp(&b.name));
+    let api = Api {
+        title: doc.info.title.clone(),
+        version: doc.info.version.clone(),
+        description: doc.info.description.clone(),
+        servers,
+        security_schemes,
+        operations,
+        types,
+    };
+    Ok((api, builder.warnings))
+}
+
+/// State shared by the schema and operation halves of the builder.
+struct Builder<'a> {
+    file: PathBuf,
+    doc: &'a OpenAPI,
+    type_names: Namespace,
+    /// Component schema key to Rust type name.
+    component_names: BTreeMap<String, String>,
+    types: Vec<TypeDef>,
+    warnings: Vec<Warning>,
+}
+
+impl<'a> Builder<'a> {
+    fn warn(&mut self, pointer: &str, message: &str) {
+        self.warnings.push(Warning {
+            pointer: pointer.to_owned(),
+            message: message.to_owned(),
+        });
+    }
+
+    fn invalid(&self, pointer: &str, message: &str) -> Error {
+        Error::Invalid {
+            location: Location {
+                file: self.file.clone(),
+                pointer: pointer.to_owned(),
+                line: None,
+            },
+            message: message.to_owned(),
+        }
+    }
+
+    fn push_type(&mut self, def: TypeDef) {
+        self.types.push(def);
+    }
+
+    /// The values of the enum type `name`, whether or not it has been built yet.
+    fn enum_values(&self, name: &str) -> Option<Vec<String>> {
+        if let Some(def) = self.types.iter().find(|t| t.name == name) {
+            return match &def.kind {
+                TypeKind::Enum(variants) => {
+                    Some(variants.iter().map(|v| v.value.clone()).collect())
+                }
+                _ => None,
+            };
+        }
+        let key = self
+            .component_names
+            .iter()
+            .find(|(_, rust)| *rust == name)
+            .map(|(key, _)| key)?;
+        match self.doc.components.as_ref()?.schemas.get(key)? {
+            ReferenceOr::Item(openapiv3::Schema {
+                schema_kind: openapiv3::SchemaKind::Type(openapiv3::Type::String(s)),
+                ..
+            }) if !s.enumeration.is_empty() => {
+                Some(s.enumeration.iter().flatten().cloned().collect())
+            }
+            _ => None,
+        }
+    }
+
+    fn servers(&mut self) -> Vec<Server> {
+        let mut servers = Vec::new();
+        for (i, server) in self.doc.servers.iter().enumerate() {
+            let mut url = server.url.clone();
+            for (name, variable) in server.variables.iter().flatten() {
+                url = url.replace(&format!("{{{name}}}"), &variable.default);
+            }
+            if let Some(rest) = url.strip_prefix("//") {
+                // Scheme-relative: the document was served over some scheme we cannot know;
+                // an API client must never fall back to plain http.
+                url = format!("https://{rest}");
+            }
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                self.warn(
+                    &format!("/servers/{i}/url"),
+                    &format!("server URL {url:?} is relative; callers must give a base URL"),
+                );
+                continue;
+            }
+            servers.push(Server {
+                url: url.trim_end_matches('/').to_owned(),
+                description: server.description.clone(),
+            });
+        }
+        servers
+    }
+
+    fn security_schemes(&mut self) -> Vec<SecurityScheme> {
+        let Some(components) = &self.doc.components else {
+            return Vec::new();
+        };
+        let mut schemes = Vec::new();
+        for (key, scheme) in &components.security_schemes {
+            let ReferenceOr::Item(scheme) = scheme else {
+                self.warn(
+                    &format!("/components/securitySchemes/{key}"),
+                    "a $ref security scheme is not supported; skipped",
+                );
+                continue;
+            };
+            let (kind, description) = match scheme {
+                OaSecurityScheme::HTTP {
+                    scheme,
+                    description,
+                    ..
+                } => {
+                    let kind = match scheme.to_ascii_lowercase().as_str() {
+                        "basic" => SecuritySchemeKind::HttpBasic,
+                        "bearer" => SecuritySchemeKind::HttpBearer,
+                        other => SecuritySchemeKind::Unsupported {
+                            kind: format!("http {other}"),
+                        },
+                    };
+                    (kind, description)
+                }
+                OaSecurityScheme::APIKey {
+                    location,
+                    name,
+                    description,
+                    ..
+                } => {
+                    let location = match location {
+                        openapiv3::APIKeyLocation::Header => ApiKeyLocation::Header,
+                        openapiv3::APIKeyLocation::Query => ApiKeyLocation::Query,
+                        openapiv3::APIKeyLocation::Cookie => ApiKeyLocation::Cookie,
+                    };
+                    let name = name.clone();
+                    (SecuritySchemeKind::ApiKey { location, name }, description)
+                }
+                OaSecurityScheme::OAuth2 { description, .. } => (
+                    SecuritySchemeKind::Unsupported {
+                        kind: "oauth2".into(),
+                    },
+                    description,
+                ),
+                OaSecurityScheme::OpenIDConnect { description, .. } => (
+                    SecuritySchemeKind::Unsupported {
+                        kind: "openIdConnect".into(),
+                    },
+                    description,
+                ),
+            };
+            schemes.push(SecurityScheme {
+                key: key.clone(),
+                kind,
+                description: description.clone(),
+            });
+        }
+        schemes
+    }
+
+    /// An operation's security (or the document's), checked against the declared schemes.
+    fn security(
+        &mut self,
+        requirements: Option<&Vec<openapiv3::SecurityRequirement>>,
+        pointer: &str,
+    ) -> Vec<SecurityRequirement> {
+        let requirements = requirements.or(self.doc.security.as_ref());
+        let declared: BTreeSet<&str> = self
+            .doc
+            .components
+            .iter()
+            .flat_map(|c| c.security_schemes.keys())
+            .map(String::as_str)
+            .collect();
+        let mut unknown = Vec::new();
+        let result = requirements
+            .into_iter()
+            .flatten()
+            .map(|requirement| SecurityRequirement {
+                schemes: requirement
+                    .keys()
+                    .inspect(|key| {
+                        if !declared.contains(key.as_str()) {
+                            unknown.push(key.to_string());
+                        }
+                    })
+                    .cloned()
+                    .collect(),
+            })
+            .collect();
+        for key in unknown {
+            self.warn(
+                pointer,
+                &format!("security requirement names undeclared scheme {key:?}"),
+            );
+        }
+        result
+    }
+}
+
+/// Boxes each struct field whose type leads back to its own struct without passing through a
+/// collection: such a type would otherwise have infinite size.
+fn mark_boxed_fields(types: &mut [TypeDef]) {
+    let direct: BTreeMap<String, Vec<String>> = types
+        .iter()
+        .map(|t| (t.name.clone(), direct_names(&t.kind)))
+        .collect();
+    let reaches = |from: &str, to: &str| -> bool {
+        let mut stack = vec![from.to_owned()];
+        let mut seen = BTreeSet::new();
+        while let Some(name) = stack.pop() {
+            if name == to {
+                return true;
+            }
+            if seen.insert(name.clone()) {
+                stack.extend(direct.get(&name).into_iter().flatten().cloned());
+            }
+        }
+        false
+    };
+    for def in types.iter_mut() {
+        if let TypeKind::Struct(s) = &mut def.kind {
+            for field in &mut s.fields {
+                if let TypeRef::Named(target) = &field.ty {
+                    field.boxed = reaches(target, &def.name);
+                }
+            }
+        }
+    }
+}
+
+/// The named types a type holds by value (not through a `Vec` or map).
+fn direct_names(kind: &TypeKind) -> Vec<String> {
+    match kind {
+        TypeKind::Struct(s) => s
+            .fields
+            .iter()
+            .filter_map(|f| match &f.ty {
+                TypeRef::Named(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect(),
+        TypeKind::Alias(TypeRef::Named(n)) => vec![n.clone()],
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,509 @@
+//! Paths and operations: parameters, request bodies, responses and security of each.
+
+use openapiv3::{
+    MediaType, Operation as OaOperation, Parameter as OaParameter, ParameterSchemaOrContent,
+    ReferenceOr, RequestBody as OaRequestBody, Response as OaResponse, StatusCode,
+};
+
+use super::names::{camel, snake, Namespace};
+use super::schema::component_key;
+use super::Builder;
+use crate::diagnostics::{pointer_token, Error};
+use crate::model::{
+    BodyKind, Method, Operation, ParamLocation, Parameter, PathSegment, PathTemplate, Primitive,
+    RequestBody, RequestContent, Response, ResponseBody, StatusSpec, TypeDef, TypeKind, TypeRef,
+};
+
+impl<'a> Builder<'a> {
+    pub(super) fn build_operations(&mut self) -> Result<Vec<Operation>, Error> {
+        let mut method_names = Namespace::new();
+        // Names the generated client defines itself.
+        for reserved in ["new", "builder", "runtime", "base_url", "with_runtime"] {
+            method_names.reserve(reserved);
+        }
+        let mut operations = Vec::new();
+        for (path, item) in &self.doc.paths.paths {
+            let item_pointer = format!("/paths/{}", pointer_token(path));
+            let ReferenceOr::Item(item) = item else {
+                return Err(self.invalid(&item_pointer, "$ref path items are not supported"));
+            };
+            for (method, op) in item.iter() {
+                let pointer = format!("{item_pointer}/{method}");
+                let operation = self.operation(
+                    path,
+                    method,
+                    op,
+                    &item.parameters,
+                    &pointer,
+                    &mut method_names,
+                )?;
+                operations.push(operation);
+            }
+        }
+        Ok(operations)
+    }
+
+    fn operation(
+        &mut self,
+        path: &str,
+        method: &str,
+        op: &'a OaOperation,
+        path_parameters: &'a [ReferenceOr<OaParameter>],
+        pointer: &str,
+        method_names: &mut Namespace,
+    ) -> Result<Operation, Error> {
+        let method = parse_method(method);
+        let wanted = match &op.operation_id {
+            Some(id) => snake(id),
+            None => {
+                let derived = derived_name(method, path);
+                self.warn(
+                    pointer,
+                    &format!(
+                        "operation has no operationId; named `{derived}` from its method and path"
+                    ),
+                );
+                derived
+            }
+        };
+        let name = method_names.claim(&wanted);
+        let type_prefix = camel(&name);
+        let template = parse_path(path);
+        let parameters = self.parameters(&template, op, path_parameters, &type_prefix, pointer)?;
+        let request_body = match &op.request_body {
+            Some(body) => Some(self.request_body(body, &type_prefix, pointer)?),
+            None => None,
+        };
+        let responses = self.responses(op, &type_prefix, pointer)?;
+        let security = self.security(op.security.as_ref(), pointer);
+        Ok(Operation {
+            name,
+            operation_id: op.operation_id.clone(),
+            method,
+            path: template,
+            summary: op.summary.clone(),
+            description: op.description.clone(),
+            tags: op.tags.clone(),
+            deprecated: op.deprecated,
+            parameters,
+            request_body,
+            responses,
+            security,
+        })
+    }
+
+    /// Path-level and operation-level parameters (the latter override by name and location),
+    /// checked against the path template.
+    fn parameters(
+        &mut self,
+        template: &PathTemplate,
+        op: &'a OaOperation,
+        path_parameters: &'a [ReferenceOr<OaParameter>],
+        type_prefix: &str,
+        pointer: &str,
+    ) -> Result<Vec<Parameter>, Error> {
+        let mut resolved: Vec<(&'a OaParameter, String)> = Vec::new();
+        let item_pointer = pointer.rsplit_once('/').map_or("", |(item, _)| item);
+        let sources = path_parameters
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p, format!("{item_pointer}/parameters/{i}")))
+            .chain(
+                op.parameters
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p, format!("{pointer}/parameters/{i}"))),
+            );
+        for (parameter, parameter_pointer) in sources {
+            let parameter = self.resolve_parameter(parameter, &parameter_pointer)?;
+            let key = |p: &OaParameter| (p.parameter_data_ref().name.clone(), location_of(p));
+            resolved.retain(|(existing, _)| key(existing) != key(parameter));
+            resolved.push((parameter, parameter_pointer));
+        }
+
+        // The Rust names of the client's own builder methods are off limits.
+        let mut names = Namespace::new();
+        for reserved in ["send", "client", "body", "options"] {
+            names.reserve(reserved);
+        }
+        let mut parameters = Vec::new();
+        for (parameter, parameter_pointer) in resolved {
+            let data = parameter.parameter_data_ref();
+            let location = location_of(parameter);
+            let hint = format!("{type_prefix}{}", camel(&data.name));
+            let ty = match &data.format {
+                ParameterSchemaOrContent::Schema(schema) => {
+                    self.type_ref(schema, &hint, &format!("{parameter_pointer}/schema"))?
+                }
+                ParameterSchemaOrContent::Content(_) => {
+                    self.warn(
+                        &parameter_pointer,
+                        "parameter `content` is not modelled; sent as a string",
+                    );
+                    TypeRef::Primitive(Primitive::String)
+                }
+            };
+            let default = match &data.format {
+                ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) => {
+                    schema.schema_data.default.as_ref().and_then(|v| {
+                        self.checked_default(&ty, v, &format!("{parameter_pointer}/schema"))
+                    })
+                }
+                _ => None,
+            };
+            let required = data.required || location == ParamLocation::Path;
+            if location == ParamLocation::Path && !template.has_parameter(&data.name) {
+                self.warn(
+                    &parameter_pointer,
+                    &format!("path parameter {:?} is not in the path; ignored", data.name),
+                );
+                continue;
+            }
+            parameters.push(Parameter {
+                name: data.name.clone(),
+                rust_name: names.claim(&snake(&data.name)),
+                location,
+                required,
+                ty,
+                description: data.description.clone(),
+                default,
+                deprecated: data.deprecated.unwrap_or(false),
+            });
+        }
+        for segment in &template.segments {
+            if let PathSegment::Parameter(name) = segment {
+                let declared = parameters
+                    .iter()
+                    .any(|p| p.location == ParamLocation::Path && &p.name == name);
+                if !declared {
+                    self.warn(
+                        pointer,
+                        &format!("path parameter {name:?} is not declared; taken as a string"),
+                    );
+                    parameters.push(Parameter {
+                        name: name.clone(),
+                        rust_name: names.claim(&snake(name)),
+                        location: ParamLocation::Path,
+                        required: true,
+                        ty: TypeRef::Primitive(Primitive::String),
+                        description: None,
+                        default: None,
+                        deprecated: false,
+                    });
+                }
+            }
+        }
+        // Path parameters in template order, so generated signatures read like the URL.
+        let order = |p: &Parameter| match p.location {
+            ParamLocation::Path => template
+                .segments
+                .iter()
+                .position(|s| matches!(s, PathSegment::Parameter(n) if *n == p.name))
+                .unwrap_or(usize::MAX),
+            _ => usize::MAX,
+        };
+        parameters.sort_by_key(|p| (p.location, order(p)));
+        Ok(parameters)
+    }
+
+    fn resolve_parameter(
+        &self,
+        parameter: &'a ReferenceOr<OaParameter>,
+        pointer: &str,
+    ) -> Result<&'a OaParameter, Error> {
+        match parameter {
+            ReferenceOr::Item(p) => Ok(p),
+            ReferenceOr::Reference { reference } => component_key(reference, "parameters")
+                .and_then(|key| self.doc.components.as_ref()?.parameters.get(&key))
+                .and_then(|p| p.as_item())
+                .ok_or_else(|| {
+                    self.invalid(pointer, &format!("$ref {reference:?} names no parameter"))
+                }),
+        }
+    }
+
+    fn request_body(
+        &mut self,
+        body: &'a ReferenceOr<OaRequestBody>,
+        type_prefix: &str,
+        pointer: &str,
+    ) -> Result<RequestBody, Error> {
+        let (body, body_pointer, form_hint) = match body {
+            ReferenceOr::Item(b) => (
+                b,
+                format!("{pointer}/requestBody"),
+                format!("{type_prefix}Form"),
+            ),
+            ReferenceOr::Reference { reference } => {
+                let key = component_key(reference, "requestBodies");
+                let body = key
+                    .as_ref()
+                    .and_then(|key| self.doc.components.as_ref()?.request_bodies.get(key))
+                    .and_then(|b| b.as_item())
+                    .ok_or_else(|| {
+                        self.invalid(
+                            &format!("{pointer}/requestBody"),
+                            &format!("$ref {reference:?} names no request body"),
+                        )
+                    })?;
+                let key = key.unwrap_or_default();
+                let pointer = format!("/components/requestBodies/{}", pointer_token(&key));
+                (body, pointer, format!("{}Form", camel(&key)))
+            }
+        };
+        let chosen = body
+            .content
+            .iter()
+            .find(|(media, _)| is_json(media))
+            .or_else(|| {
+                body.content
+                    .iter()
+                    .find(|(m, _)| *m == "multipart/form-data")
+            })
+            .or_else(|| body.content.first());
+        let Some((media_type, media)) = chosen else {
+            return Err(self.invalid(&body_pointer, "request body declares no content"));
+        };
+        let media_pointer = format!("{body_pointer}/content/{}", pointer_token(media_type));
+        let content = if is_json(media_type) {
+            RequestContent::Json {
+                media_type: media_type.clone(),
+                ty: self.media_type_ref(media, &format!("{type_prefix}Body"), &media_pointer)?,
+            }
+        } else if media_type == "multipart/form-data" {
+            RequestContent::Multipart {
+                form: self.form(media, &form_hint, &media_pointer)?,
+            }
+        } else {
+            RequestContent::Binary {
+                media_type: media_type.clone(),
+            }
+        };
+        Ok(RequestBody {
+            required: body.required,
+            description: body.description.clone(),
+            content,
+        })
+    }
+
+    /// A named [`TypeKind::Form`] for a multipart body.
+    fn form(&mut self, media: &'a MediaType, hint: &str, pointer: &str) -> Result<String, Error> {
+        let schema_pointer = format!("{pointer}/schema");
+        let Some(schema) = &media.schema else {
+            return Err(self.invalid(pointer, "multipart body without a schema"));
+        };
+        let (schema, schema_pointer) = self.resolve_schema(schema, &schema_pointer)?;
+        // A form shared through `components/requestBodies` is one type, not one per use.
+        let existing = self
+            .types
+            .iter()
+            .find(|t| t.origin == schema_pointer && matches!(t.kind, TypeKind::Form(_)));
+        if let Some(existing) = existing {
+            return Ok(existing.name.clone());
+        }
+        let name = self.type_names.claim(hint);
+        let fields = self.object_fields(schema, &name, &schema_pointer)?;
+        self.push_type(TypeDef {
+            name: name.clone(),
+            origin: schema_pointer,
+            description: schema.schema_data.description.clone(),
+            kind: TypeKind::Form(fields),
+        });
+        Ok(name)
+    }
+
+    fn media_type_ref(
+        &mut self,
+        media: &'a MediaType,
+        hint: &str,
+        pointer: &str,
+    ) -> Result<TypeRef, Error> {
+        match &media.schema {
+            Some(schema) => self.type_ref(schema, hint, &format!("{pointer}/schema")),
+            None => Ok(TypeRef::Primitive(Primitive::Any)),
+        }
+    }
+
+    fn responses(
+        &mut self,
+        op: &'a OaOperation,
+        type_prefix: &str,
+        pointer: &str,
+    ) -> Result<Vec<Response>, Error> {
+        let declared = op
+            .responses
+            .responses
+            .iter()
+            .map(|(status, response)| {
+                let status = match status {
+                    StatusCode::Code(code) => StatusSpec::Code(*code),
+                    StatusCode::Range(range) => StatusSpec::Range((*range).min(9) as u8),
+                };
+                (status, response)
+            })
+            .chain(
+                op.responses
+                    .default
+                    .iter()
+                    .map(|r| (StatusSpec::Default, r)),
+            );
+        let mut responses = Vec::new();
+        for (status, response) in declared {
+            let token = match status {
+                StatusSpec::Code(c) => c.to_string(),
+                StatusSpec::Range(r) => format!("{r}XX"),
+                StatusSpec::Default => "default".into(),
+            };
+            let response_pointer = format!("{pointer}/responses/{token}");
+            let response = self.resolve_response(response, &response_pointer)?;
+            let mut content = Vec::new();
+            for (media_type, media) in &response.content {
+                let media_pointer =
+                    format!("{response_pointer}/content/{}", pointer_token(media_type));
+                let kind = if is_json(media_type) {
+                    BodyKind::Json(self.media_type_ref(
+                        media,
+                        &format!("{type_prefix}Response"),
+                        &media_pointer,
+                    )?)
+                } else {
+                    BodyKind::Binary
+                };
+                content.push(ResponseBody {
+                    media_type: media_type.clone(),
+                    kind,
+                });
+            }
+            responses.push(Response {
+                status,
+                description: response.description.clone(),
+                content,
+            });
+        }
+        Ok(responses)
+    }
+
+    fn resolve_response(
+        &self,
+        response: &'a ReferenceOr<OaResponse>,
+        pointer: &str,
+    ) -> Result<&'a OaResponse, Error> {
+        match response {
+            ReferenceOr::Item(r) => Ok(r),
+            ReferenceOr::Reference { reference } => component_key(reference, "responses")
+                .and_then(|key| self.doc.components.as_ref()?.responses.get(&key))
+                .and_then(|r| r.as_item())
+                .ok_or_else(|| {
+                    self.invalid(pointer, &format!("$ref {reference:?} names no response"))
+                }),
+        }
+    }
+}
+
+fn is_json(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or("").trim();
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+fn location_of(parameter: &OaParameter) -> ParamLocation {
+    match parameter {
+        OaParameter::Query { .. } => ParamLocation::Query,
+        OaParameter::Header { .. } => ParamLocation::Header,
+        OaParameter::Path { .. } => ParamLocation::Path,
+        OaParameter::Cookie { .. } => ParamLocation::Cookie,
+    }
+}
+
+fn parse_method(method: &str) -> Method {
+    match method {
+        "get" => Method::Get,
+        "put" => Method::Put,
+        "post" => Method::Post,
+        "delete" => Method::Delete,
+        "options" => Method::Options,
+        "head" => Method::Head,
+        "patch" => Method::Patch,
+        _ => Method::Trace,
+    }
+}
+
+/// `GET /data_retention_settings/{level}/{id}` → `get_data_retention_settings_by_level_by_id`.
+fn derived_name(method: Method, path: &str) -> String {
+    let mut name = method.as_str().to_ascii_lowercase();
+    for segment in parse_path(path).segments {
+        let words: Vec<String> = match segment {
+            PathSegment::Literal(literal) => literal
+                .split('/')
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .map(snake)
+                .collect(),
+            PathSegment::Parameter(parameter) => vec![format!("by_{}", snake(&parameter))],
+        };
+        for word in words {
+            name.push('_');
+            name.push_str(&word);
+        }
+    }
+    name
+}
+
+/// Splits a path template into literal text and `{parameter}` segments.
+pub(crate) fn parse_path(path: &str) -> PathTemplate {
+    let mut segments = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        if open > 0 {
+            segments.push(PathSegment::Literal(rest[..open].to_owned()));
+        }
+        segments.push(PathSegment::Parameter(
+            rest[open + 1..open + close].to_owned(),
+        ));
+        rest = &rest[open + close + 1..];
+    }
+    if !rest.is_empty() {
+        segments.push(PathSegment::Literal(rest.to_owned()));
+    }
+    PathTemplate {
+        template: path.to_owned(),
+        segments,
+    }
+}
+
+impl PathTemplate {
+    fn has_parameter(&self, name: &str) -> bool {
+        self.segments
+            .iter()
+            .any(|s| matches!(s, PathSegment::Parameter(n) if n == name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_split_into_literals_and_parameters() {
+        let t = parse_path("/documents/{document_id}/page/{page_range}");
+        assert_eq!(
+            t.segments,
+            vec![
+                PathSegment::Literal("/documents/".into()),
+                PathSegment::Parameter("document_id".into()),
+                PathSegment::Literal("/page/".into()),
+                PathSegment::Parameter("page_range".into()),
+            ]
+        );
+        assert_eq!(parse_path("/a/{unclosed").segments.len(), 1);
+    }
+
+    #[test]
+    fn names_derive_from_method_and_path() {
+        assert_eq!(
+            derived_name(Method::Get, "/data_retention_settings/{level}/{id}"),
+            "get_data_retention_settings_by_level_by_id"
+        );
+    }
+}

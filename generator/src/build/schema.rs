@@ -1,0 +1,528 @@
+//! Schemas to types: every component schema becomes a named type, and so does every inline
+//! schema that needs one (objects, string enums, multipart forms). Everything else becomes a
+//! structural [`TypeRef`].
+
+use std::collections::BTreeSet;
+
+use indexmap::IndexMap;
+use openapiv3::{
+    AdditionalProperties, ReferenceOr, Schema, SchemaKind, StringFormat, Type,
+    VariantOrUnknownOrEmpty,
+};
+use serde_json::Value;
+
+use super::names::{camel, snake, Namespace};
+use super::Builder;
+use crate::diagnostics::{pointer_token, Error};
+use crate::model::{EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef};
+
+/// The name of the catch-all variant that keeps enum values this client does not know.
+pub const UNKNOWN_VARIANT: &str = "Unknown";
+
+/// An object's properties after `allOf` has been flattened.
+#[derive(Default)]
+struct ObjectShape<'a> {
+    properties: IndexMap<String, (SchemaRef<'a>, String)>,
+    required: BTreeSet<String>,
+    additional: Option<(SchemaRef<'a>, String)>,
+    /// `additionalProperties: true` (or a free-form object): any keys allowed.
+    open: bool,
+    description: Option<String>,
+}
+
+impl<'a> Builder<'a> {
+    /// Names every component schema first, so that inline types never take a component's name.
+    pub(super) fn claim_component_names(&mut self) {
+        let Some(components) = &self.doc.components else {
+            return;
+        };
+        for key in components.schemas.keys() {
+            let name = self.type_names.claim(&camel(key));
+            self.component_names.insert(key.clone(), name);
+        }
+    }
+
+    pub(super) fn build_component_schemas(&mut self) -> Result<(), Error> {
+        let Some(components) = &self.doc.components else {
+            return Ok(());
+        };
+        for (key, schema) in &components.schemas {
+            let name = self.component_names[key].clone();
+            let pointer = format!("/components/schemas/{}", pointer_token(key));
+            match schema {
+                ReferenceOr::Reference { reference } => {
+                    let target = self.schema_ref(reference, &pointer)?;
+                    self.push_type(TypeDef {
+                        name,
+                        origin: pointer,
+                        description: None,
+                        kind: TypeKind::Alias(target),
+                    });
+                }
+                ReferenceOr::Item(schema) => {
+                    let kind = if needs_name(schema) {
+                        self.named_kind(schema, &name, &pointer)?
+                    } else {
+                        // A primitive, array or map with a name of its own.
+                        TypeKind::Alias(self.structural(schema, &name, &pointer)?)
+                    };
+                    self.push_type(TypeDef {
+                        name,
+                        origin: pointer,
+                        description: schema.schema_data.description.clone(),
+                        kind,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The type of a schema in some position; `hint` is the name an inline type would get.
+    pub(super) fn type_ref(
+        &mut self,
+        schema: impl Into<SchemaRef<'a>>,
+        hint: &str,
+        pointer: &str,
+    ) -> Result<TypeRef, Error> {
+        match schema.into() {
+            SchemaRef::Reference(reference) => self.schema_ref(reference, pointer),
+            SchemaRef::Item(schema) => self.inline_type_ref(schema, hint, pointer),
+        }
+    }
+
+    fn inline_type_ref(
+        &mut self,
+        schema: &'a Schema,
+        hint: &str,
+        pointer: &str,
+    ) -> Result<TypeRef, Error> {
+        if !needs_name(schema) {
+            return self.structural(schema, hint, pointer);
+        }
+        let name = self.type_names.claim(hint);
+        let kind = self.named_kind(schema, &name, pointer)?;
+        self.push_type(TypeDef {
+            name: name.clone(),
+            origin: pointer.to_owned(),
+            description: schema.schema_data.description.clone(),
+            kind,
+        });
+        Ok(TypeRef::Named(name))
+    }
+
+    /// The kind of a type that [`needs_name`]: a string enum or a struct.
+    fn named_kind(
+        &mut self,
+        schema: &'a Schema,
+        name: &str,
+        pointer: &str,
+    ) -> Result<TypeKind, Error> {
+        if let Some(values) = string_enum(schema) {
+            return Ok(TypeKind::Enum(enum_variants(&values)));
+        }
+        let mut shape = ObjectShape::default();
+        self.collect_object(schema, pointer, &mut shape, 0)?;
+        Ok(TypeKind::Struct(self.struct_from_shape(shape, name)?))
+    }
+
+    /// The fields of an object schema (after `allOf`), for a type named `name`.
+    pub(super) fn object_fields(
+        &mut self,
+        schema: &'a Schema,
+        name: &str,
+        pointer: &str,
+    ) -> Result<Vec<Field>, Error> {
+        let mut shape = ObjectShape::default();
+        self.collect_object(schema, pointer, &mut shape, 0)?;
+        Ok(self.struct_from_shape(shape, name)?.fields)
+    }
+
+    /// A schema without a name of its own: primitives, arrays, maps, free-form values.
+    fn structural(
+        &mut self,
+        schema: &'a Schema,
+        hint: &str,
+        pointer: &str,
+    ) -> Result<TypeRef, Error> {
+        Ok(match &schema.schema_kind {
+            SchemaKind::Type(Type::String(s)) => TypeRef::Primitive(match &s.format {
+                VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => Primitive::DateTime,
+                VariantOrUnknownOrEmpty::Item(StringFormat::Date) => Primitive::Date,
+                VariantOrUnknownOrEmpty::Item(StringFormat::Binary) => Primitive::File,
+                _ => Primitive::String,
+            }),
+            SchemaKind::Type(Type::Integer(i)) => TypeRef::Primitive(match &i.format {
+                VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => {
+                    Primitive::Integer32
+                }
+                _ => Primitive::Integer,
+            }),
+            SchemaKind::Type(Type::Number(_)) => TypeRef::Primitive(Primitive::Number),
+            SchemaKind::Type(Type::Boolean(_)) => TypeRef::Primitive(Primitive::Boolean),
+            SchemaKind::Type(Type::Array(array)) => {
+                let item = match &array.items {
+                    Some(items) => {
+                        self.type_ref(items, &format!("{hint}Item"), &format!("{pointer}/items"))?
+                    }
+                    None => TypeRef::Primitive(Primitive::Any),
+                };
+                TypeRef::Array(Box::new(item))
+            }
+            SchemaKind::Type(Type::Object(object)) => match &object.additional_properties {
+                Some(AdditionalProperties::Schema(value)) => {
+                    TypeRef::Map(Box::new(self.type_ref(
+                        &**value,
+                        &format!("{hint}Value"),
+                        &format!("{pointer}/additionalProperties"),
+                    )?))
+                }
+                _ => TypeRef::Primitive(Primitive::Object),
+            },
+            SchemaKind::Any(any) if any.typ.as_deref() == Some("object") => {
+                TypeRef::Primitive(Primitive::Object)
+            }
+            SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } | SchemaKind::Not { .. } => {
+                self.warn(
+                    pointer,
+                    "oneOf/anyOf/not are not modelled; the value is kept as untyped JSON",
+                );
+                TypeRef::Primitive(Primitive::Any)
+            }
+            _ => TypeRef::Primitive(Primitive::Any),
+        })
+    }
+
+    /// Flattens `allOf` (through references) into one set of properties.
+    fn collect_object(
+        &mut self,
+        schema: &'a Schema,
+        pointer: &str,
+        shape: &mut ObjectShape<'a>,
+        depth: usize,
+    ) -> Result<(), Error> {
+        if depth > 32 {
+            return Err(self.invalid(pointer, "allOf nests more than 32 levels (a cycle?)"));
+        }
+        if shape.description.is_none() {
+            shape.description = schema.schema_data.description.clone();
+        }
+        let (properties, required, additional) = match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => {
+                (&o.properties, &o.required, &o.additional_properties)
+            }
+            SchemaKind::Any(any) => {
+                for (i, part) in any.all_of.iter().enumerate() {
+                    let part_pointer = format!("{pointer}/allOf/{i}");
+                    let (part, part_pointer) = self.resolve_schema(part, &part_pointer)?;
+                    self.collect_object(part, &part_pointer, shape, depth + 1)?;
+                }
+                (&any.properties, &any.required, &any.additional_properties)
+            }
+            SchemaKind::AllOf { all_of } => {
+                for (i, part) in all_of.iter().enumerate() {
+                    let part_pointer = format!("{pointer}/allOf/{i}");
+                    let (part, part_pointer) = self.resolve_schema(part, &part_pointer)?;
+                    self.collect_object(part, &part_pointer, shape, depth + 1)?;
+                }
+                return Ok(());
+            }
+            _ => {
+                self.warn(pointer, "allOf part is not an object; ignored");
+                return Ok(());
+            }
+        };
+        for (name, property) in properties {
+            let property_pointer = format!("{pointer}/properties/{}", pointer_token(name));
+            shape
+                .properties
+                .insert(name.clone(), (property.into(), property_pointer));
+        }
+        shape.required.extend(required.iter().cloned());
+        match additional {
+            Some(AdditionalProperties::Schema(value)) => {
+                shape.additional =
+                    Some(((&**value).into(), format!("{pointer}/additionalProperties")));
+            }
+            Some(AdditionalProperties::Any(true)) => shape.open = true,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn struct_from_shape(&mut self, shape: ObjectShape<'a>, name: &str) -> Result<Struct, Error> {
+        let mut field_names = Namespace::new();
+        let mut fields = Vec::with_capacity(shape.properties.len());
+        for (wire_name, (schema, pointer)) in &shape.properties {
+            let hint = format!("{name}{}", camel(wire_name));
+            let ty = self.type_ref(*schema, &hint, pointer)?;
+            let data = match schema {
+                SchemaRef::Item(s) => Some(&s.schema_data),
+                SchemaRef::Reference(_) => None,
+            };
+            let default = data
+                .and_then(|d| d.default.as_ref())
+                .and_then(|value| self.checked_default(&ty, value, pointer));
+            fields.push(Field {
+                name: wire_name.clone(),
+                rust_name: field_names.claim(&snake(wire_name)),
+                ty,
+                required: shape.required.contains(wire_name),
+                nullable: data.is_some_and(|d| d.nullable),
+                boxed: false,
+                description: data.and_then(|d| d.description.clone()),
+                default,
+            });
+        }
+        let additional = match shape.additional {
+            Some((schema, pointer)) => {
+                Some(self.type_ref(schema, &format!("{name}Value"), &pointer)?)
+            }
+            None => None,
+        };
+        Ok(Struct { fields, additional })
+    }
+
+    /// The document's default, if it is a valid value of `ty`; otherwise a warning.
+    pub(super) fn checked_default(
+        &mut self,
+        ty: &TypeRef,
+        value: &Value,
+        pointer: &str,
+    ) -> Option<Value> {
+        match self.default_problem(ty, value) {
+            None => Some(value.clone()),
+            Some(problem) => {
+                self.warn(
+                    &format!("{pointer}/default"),
+                    &format!("default {value} dropped: {problem}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn default_problem(&self, ty: &TypeRef, value: &Value) -> Option<String> {
+        let ok = match ty {
+            TypeRef::Primitive(p) => match p {
+                Primitive::String | Primitive::File => value.is_string(),
+                Primitive::Integer | Primitive::Integer32 => value.is_i64() || value.is_u64(),
+                Primitive::Number => value.is_number(),
+                Primitive::Boolean => value.is_boolean(),
+                Primitive::DateTime => {
+                    return match value.as_str() {
+                        Some(s) if is_rfc3339_date_time(s) => None,
+                        Some(_) => Some("not an RFC 3339 date-time with a UTC offset".into()),
+                        None => Some("not a string".into()),
+                    }
+                }
+                Primitive::Date => value.as_str().is_some_and(is_rfc3339_date),
+                Primitive::Any => true,
+                Primitive::Object => value.is_object(),
+            },
+            TypeRef::Array(_) => value.is_array(),
+            TypeRef::Map(_) => value.is_object(),
+            TypeRef::Named(name) => match self.enum_values(name) {
+                Some(values) => {
+                    return match value.as_str() {
+                        Some(s) if values.iter().any(|v| v == s) => None,
+                        _ => Some(format!("not one of the enum's values {values:?}")),
+                    }
+                }
+                None => true,
+            },
+        };
+        (!ok).then(|| format!("not a valid {}", describe(ty)))
+    }
+
+    /// A `$ref` to a component schema, as a type.
+    fn schema_ref(&mut self, reference: &str, pointer: &str) -> Result<TypeRef, Error> {
+        let key = component_key(reference, "schemas")
+            .ok_or_else(|| self.invalid(pointer, &format!("unsupported $ref {reference:?}")))?;
+        self.component_names
+            .get(&key)
+            .map(|name| TypeRef::Named(name.clone()))
+            .ok_or_else(|| self.invalid(pointer, &format!("$ref {reference:?} names no schema")))
+    }
+
+    /// Follows `$ref`s to the schema they name (with its pointer), for `allOf` merging.
+    pub(super) fn resolve_schema(
+        &self,
+        schema: &'a ReferenceOr<Schema>,
+        pointer: &str,
+    ) -> Result<(&'a Schema, String), Error> {
+        let mut current = schema;
+        let mut current_pointer = pointer.to_owned();
+        for _ in 0..32 {
+            match current {
+                ReferenceOr::Item(schema) => return Ok((schema, current_pointer)),
+                ReferenceOr::Reference { reference } => {
+                    let key = component_key(reference, "schemas").ok_or_else(|| {
+                        self.invalid(pointer, &format!("unsupported $ref {reference:?}"))
+                    })?;
+                    current = self
+                        .doc
+                        .components
+                        .as_ref()
+                        .and_then(|c| c.schemas.get(&key))
+                        .ok_or_else(|| {
+                            self.invalid(pointer, &format!("$ref {reference:?} names no schema"))
+                        })?;
+                    current_pointer = format!("/components/schemas/{}", pointer_token(&key));
+                }
+            }
+        }
+        Err(self.invalid(pointer, "$ref chain longer than 32 (a cycle?)"))
+    }
+}
+
+/// A borrowed schema position: `openapiv3` boxes property schemas but not others, so this gives
+/// both one shape.
+#[derive(Clone, Copy)]
+pub(super) enum SchemaRef<'a> {
+    Reference(&'a str),
+    Item(&'a Schema),
+}
+
+impl<'a> From<&'a ReferenceOr<Schema>> for SchemaRef<'a> {
+    fn from(schema: &'a ReferenceOr<Schema>) -> Self {
+        match schema {
+            ReferenceOr::Reference { reference } => SchemaRef::Reference(reference),
+            ReferenceOr::Item(schema) => SchemaRef::Item(schema),
+        }
+    }
+}
+
+impl<'a> From<&'a ReferenceOr<Box<Schema>>> for SchemaRef<'a> {
+    fn from(schema: &'a ReferenceOr<Box<Schema>>) -> Self {
+        match schema {
+            ReferenceOr::Reference { reference } => SchemaRef::Reference(reference),
+            ReferenceOr::Item(schema) => SchemaRef::Item(schema),
+        }
+    }
+}
+
+/// `#/components/<section>/<key>` to `key`, unescaping the pointer token.
+pub(super) fn component_key(reference: &str, section: &str) -> Option<String> {
+    let rest = reference.strip_prefix(&format!("#/components/{section}/"))?;
+    (!rest.contains('/')).then(|| rest.replace("~1", "/").replace("~0", "~"))
+}
+
+/// Whether an inline schema becomes a named type: string enums and objects with properties.
+fn needs_name(schema: &Schema) -> bool {
+    if string_enum(schema).is_some() {
+        return true;
+    }
+    match &schema.schema_kind {
+        SchemaKind::AllOf { .. } => true,
+        SchemaKind::Type(Type::Object(object)) => !object.properties.is_empty(),
+        SchemaKind::Any(any) => !any.properties.is_empty() || !any.all_of.is_empty(),
+        _ => false,
+    }
+}
+
+/// The values of a string enum (`null` entries, for nullable enums, are left out).
+fn string_enum(schema: &Schema) -> Option<Vec<String>> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) if !s.enumeration.is_empty() => {
+            Some(s.enumeration.iter().flatten().cloned().collect())
+        }
+        _ => None,
+    }
+}
+
+fn enum_variants(values: &[String]) -> Vec<EnumVariant> {
+    let mut names = Namespace::new();
+    names.reserve(UNKNOWN_VARIANT);
+    let mut seen = BTreeSet::new();
+    values
+        .iter()
+        .filter(|v| seen.insert(v.as_str()))
+        .map(|value| EnumVariant {
+            value: value.clone(),
+            rust_name: names.claim(&camel(value)),
+        })
+        .collect()
+}
+
+fn describe(ty: &TypeRef) -> &'static str {
+    match ty {
+        TypeRef::Primitive(Primitive::String | Primitive::File) => "string",
+        TypeRef::Primitive(Primitive::Integer | Primitive::Integer32) => "integer",
+        TypeRef::Primitive(Primitive::Number) => "number",
+        TypeRef::Primitive(Primitive::Boolean) => "boolean",
+        TypeRef::Primitive(Primitive::DateTime) => "date-time",
+        TypeRef::Primitive(Primitive::Date) => "date",
+        TypeRef::Primitive(Primitive::Object) | TypeRef::Map(_) => "object",
+        TypeRef::Array(_) => "array",
+        TypeRef::Primitive(Primitive::Any) | TypeRef::Named(_) => "value",
+    }
+}
+
+/// RFC 3339 `date-time`: a full date, `T`, a time, and a UTC offset (`Z` or `±hh:mm`).
+pub fn is_rfc3339_date_time(s: &str) -> bool {
+    let Some((date, time)) = s.split_once(['T', 't']) else {
+        return false;
+    };
+    if !is_rfc3339_date(date) {
+        return false;
+    }
+    let (clock, offset_ok) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
+        (clock, true)
+    } else if let Some(i) = time.rfind(['+', '-']) {
+        let offset = &time[i + 1..];
+        (&time[..i], digits_like(offset, "dd:dd"))
+    } else {
+        (time, false)
+    };
+    let (hms, fraction) = match clock.split_once('.') {
+        Some((hms, fraction)) => (
+            hms,
+            !fraction.is_empty() && fraction.bytes().all(|b| b.is_ascii_digit()),
+        ),
+        None => (clock, true),
+    };
+    offset_ok && fraction && digits_like(hms, "dd:dd:dd")
+}
+
+pub fn is_rfc3339_date(s: &str) -> bool {
+    digits_like(s, "dddd-dd-dd")
+}
+
+fn digits_like(s: &str, pattern: &str) -> bool {
+    s.len() == pattern.len()
+        && s.bytes().zip(pattern.bytes()).all(|(c, p)| match p {
+            b'd' => c.is_ascii_digit(),
+            _ => c == p,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_times_need_an_offset() {
+        assert!(is_rfc3339_date_time("2023-02-28T08:47:25.215200Z"));
+        assert!(is_rfc3339_date_time("2023-02-28T08:47:25+01:00"));
+        assert!(!is_rfc3339_date_time("2023-02-28T08:47:25.215200"));
+        assert!(!is_rfc3339_date_time("2023-02-28"));
+        assert!(!is_rfc3339_date_time("2023-02-28T08:47:25."));
+    }
+
+    #[test]
+    fn enum_variants_keep_room_for_unknown_values() {
+        let variants = enum_variants(&["unknown".into(), "a-b".into(), "a-b".into()]);
+        let names: Vec<_> = variants.iter().map(|v| v.rust_name.as_str()).collect();
+        assert_eq!(names, ["Unknown2", "AB"]);
+    }
+
+    #[test]
+    fn component_keys_unescape() {
+        assert_eq!(
+            component_key("#/components/schemas/A~1B", "schemas").as_deref(),
+            Some("A/B")
+        );
+        assert_eq!(component_key("other.yaml#/X", "schemas"), None);
+    }
+}

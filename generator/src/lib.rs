@@ -1,0 +1,96 @@
+//! Generates the typed Rust client for the Contract.fit API from its OpenAPI 3.0 document.
+//!
+//! The pipeline, one module a stage (see `ARCHITECTURE.md`):
+//!
+//! 1. [`load`]: the document's text to a JSON value, naming file and line on error;
+//! 2. [`overlay`]: our fixes and extensions applied to that value;
+//! 3. [`build`]: the value, read as `openapiv3`, to the [`model`];
+//! 4. [`emit`]: the model to Rust tokens, formatted, as the files of the generated crate.
+//!
+//! ```no_run
+//! let config = contractfit_codegen::Config::new("spec/contract-fit.yaml")
+//!     .overlay("spec/overlay.yaml");
+//! let generated = contractfit_codegen::generate(&config)?;
+//! for file in &generated.files {
+//!     println!("{} ({} bytes)", file.path, file.contents.len());
+//! }
+//! # Ok::<(), contractfit_codegen::Error>(())
+//! ```
+
+pub mod build;
+pub mod diagnostics;
+pub mod emit;
+pub mod load;
+pub mod model;
+pub mod overlay;
+
+use std::path::PathBuf;
+
+pub use diagnostics::{Error, Location, Warning};
+pub use emit::{CrateInfo, File};
+pub use overlay::AppliedAction;
+
+/// What to generate from. Everything else is decided by the document and the overlay.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub spec: PathBuf,
+    pub overlay: Option<PathBuf>,
+    pub crate_info: CrateInfo,
+}
+
+impl Config {
+    pub fn new(spec: impl Into<PathBuf>) -> Self {
+        Config {
+            spec: spec.into(),
+            overlay: None,
+            crate_info: CrateInfo::default(),
+        }
+    }
+
+    pub fn overlay(mut self, overlay: impl Into<PathBuf>) -> Self {
+        self.overlay = Some(overlay.into());
+        self
+    }
+
+    pub fn crate_info(mut self, crate_info: CrateInfo) -> Self {
+        self.crate_info = crate_info;
+        self
+    }
+}
+
+/// The result of a generation: the files of the crate, and what happened on the way.
+#[derive(Debug)]
+pub struct Generated {
+    pub api: model::Api,
+    /// Relative to the generated crate's root, sorted by path.
+    pub files: Vec<File>,
+    pub applied: Vec<AppliedAction>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Reads the document (and overlay), builds the model and emits the crate's files.
+pub fn generate(config: &Config) -> Result<Generated, Error> {
+    let (api, applied, warnings) = model_of(config)?;
+    let files = emit::crate_files(&api, &config.crate_info)?;
+    Ok(Generated {
+        api,
+        files,
+        applied,
+        warnings,
+    })
+}
+
+/// The first three stages only: document and overlay to model.
+pub fn model_of(config: &Config) -> Result<(model::Api, Vec<AppliedAction>, Vec<Warning>), Error> {
+    let mut document = load::read_value(&config.spec)?;
+    let applied = match &config.overlay {
+        Some(path) => {
+            let overlay = overlay::Overlay::from_value(path, load::read_value(path)?)?;
+            overlay.apply(path, &mut document)?
+        }
+        None => Vec::new(),
+    };
+    let openapi = load::to_openapi(&config.spec, document)?;
+    let (api, warnings) = build::build(&config.spec, &openapi)?;
+    Ok((api, applied, warnings))
+}

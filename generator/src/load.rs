@@ -1,0 +1,279 @@
+//! Reading a document: text to a JSON value (YAML or JSON), and a value to `openapiv3`.
+//!
+//! The document stays a `serde_json::Value` until the overlay has been applied, because an
+//! overlay edits the document as data. Only then is it read into `openapiv3`, with
+//! `serde_path_to_error` so that a shape error names its JSON pointer.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::diagnostics::{Error, Location};
+
+/// Reads a YAML or JSON file (JSON is YAML, so one parser serves both).
+pub fn read_value(path: &Path) -> Result<Value, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_value(path, &text)
+}
+
+/// Parses YAML or JSON text; `path` only names the source in errors.
+pub fn parse_value(path: &Path, text: &str) -> Result<Value, Error> {
+    let deserializer = serde_yaml::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let pointer = path_to_pointer(e.path());
+        let inner = e.into_inner();
+        Error::Syntax {
+            location: Location {
+                file: path.to_owned(),
+                pointer,
+                line: inner.location().map(|l| l.line()),
+            },
+            message: inner.to_string(),
+        }
+    })
+}
+
+/// Reads an (already overlaid) document value as OpenAPI 3.0.
+pub fn to_openapi(path: &Path, value: Value) -> Result<openapiv3::OpenAPI, Error> {
+    let version = value.get("openapi").and_then(Value::as_str).unwrap_or("");
+    if !version.starts_with("3.0") {
+        return Err(Error::Invalid {
+            location: Location {
+                file: path.to_owned(),
+                pointer: "/openapi".into(),
+                line: None,
+            },
+            message: format!(
+                "only OpenAPI 3.0.x documents are supported, this one says {version:?}"
+            ),
+        });
+    }
+    match serde_path_to_error::deserialize(&value) {
+        Ok(openapi) => Ok(openapi),
+        Err(e) => {
+            let (pointer, message) = refine(&value, path_to_pointer(e.path()))
+                .unwrap_or_else(|| (path_to_pointer(e.path()), e.into_inner().to_string()));
+            Err(Error::Syntax {
+                location: Location {
+                    file: path.to_owned(),
+                    pointer,
+                    line: None,
+                },
+                message,
+            })
+        }
+    }
+}
+
+/// `openapiv3` reads most objects through `#[serde(flatten)]`, which hides where inside them an
+/// error is. Reading the known positions one at a time, deepest first, finds the place.
+fn refine(document: &Value, pointer: String) -> Option<(String, String)> {
+    let mut candidates: Vec<(String, Check)> = Vec::new();
+    let node = document.pointer(&pointer)?;
+    collect_candidates(node, &pointer, position_of(&pointer), &mut candidates);
+    candidates.sort_by_key(|(p, _)| std::cmp::Reverse(p.matches('/').count()));
+    candidates
+        .into_iter()
+        .find_map(|(p, check)| check(document.pointer(&p)?).map(|message| (p, message)))
+}
+
+type Check = fn(&Value) -> Option<String>;
+
+fn check<T: serde::de::DeserializeOwned>(value: &Value) -> Option<String> {
+    serde_json::from_value::<T>(value.clone())
+        .err()
+        .map(|e| e.to_string())
+}
+
+#[derive(Clone, Copy)]
+enum Position {
+    Document,
+    Paths,
+    PathItem,
+    Operation,
+    Schema,
+    Other,
+}
+
+fn position_of(pointer: &str) -> Position {
+    let depth = pointer.matches('/').count();
+    match (pointer.split('/').nth(1), depth) {
+        (None, _) | (Some(""), _) => Position::Document,
+        (Some("paths"), 1) => Position::Paths,
+        (Some("paths"), 2) => Position::PathItem,
+        (Some("paths"), 3) => Position::Operation,
+        (Some("components"), 3) if pointer.starts_with("/components/schemas/") => Position::Schema,
+        _ => Position::Other,
+    }
+}
+
+fn collect_candidates(
+    node: &Value,
+    pointer: &str,
+    position: Position,
+    out: &mut Vec<(String, Check)>,
+) {
+    use openapiv3::*;
+    let Some(object) = node.as_object() else {
+        return;
+    };
+    let child = |key: &str| format!("{pointer}/{}", crate::diagnostics::pointer_token(key));
+    match position {
+        Position::Document => {
+            if let Some(paths) = node.get("paths") {
+                collect_candidates(paths, "/paths", Position::Paths, out);
+            }
+            for (key, schema) in node
+                .pointer("/components/schemas")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                let p = format!(
+                    "/components/schemas/{}",
+                    crate::diagnostics::pointer_token(key)
+                );
+                collect_candidates(schema, &p, Position::Schema, out);
+            }
+        }
+        Position::Paths => {
+            for (key, item) in object {
+                collect_candidates(item, &child(key), Position::PathItem, out);
+            }
+        }
+        Position::PathItem => {
+            out.push((pointer.to_owned(), check::<ReferenceOr<PathItem>>));
+            for (key, value) in object {
+                match key.as_str() {
+                    "parameters" => {
+                        push_items(value, &child(key), check::<ReferenceOr<Parameter>>, out)
+                    }
+                    "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace" => {
+                        collect_candidates(value, &child(key), Position::Operation, out)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Position::Operation => {
+            out.push((pointer.to_owned(), check::<Operation>));
+            if let Some(parameters) = node.get("parameters") {
+                push_items(
+                    parameters,
+                    &child("parameters"),
+                    check::<ReferenceOr<Parameter>>,
+                    out,
+                );
+            }
+            if node.get("requestBody").is_some() {
+                out.push((child("requestBody"), check::<ReferenceOr<RequestBody>>));
+            }
+            if node.get("responses").is_some() {
+                out.push((child("responses"), check::<Responses>));
+            }
+            for (code, _) in node
+                .get("responses")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                out.push((
+                    format!("{}/{}", child("responses"), code),
+                    check::<ReferenceOr<Response>>,
+                ));
+            }
+        }
+        Position::Schema => {
+            out.push((pointer.to_owned(), check::<ReferenceOr<Schema>>));
+            for (key, value) in object {
+                match key.as_str() {
+                    "properties" => {
+                        for (name, property) in value.as_object().into_iter().flatten() {
+                            let p = format!(
+                                "{}/{}",
+                                child(key),
+                                crate::diagnostics::pointer_token(name)
+                            );
+                            collect_candidates(property, &p, Position::Schema, out);
+                        }
+                    }
+                    "items" | "additionalProperties" | "not" => {
+                        collect_candidates(value, &child(key), Position::Schema, out)
+                    }
+                    "allOf" | "oneOf" | "anyOf" => {
+                        for (i, part) in value.as_array().into_iter().flatten().enumerate() {
+                            collect_candidates(
+                                part,
+                                &format!("{}/{i}", child(key)),
+                                Position::Schema,
+                                out,
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Position::Other => {}
+    }
+}
+
+fn push_items(list: &Value, pointer: &str, check: Check, out: &mut Vec<(String, Check)>) {
+    for i in 0..list.as_array().map_or(0, Vec::len) {
+        out.push((format!("{pointer}/{i}"), check));
+    }
+}
+
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let tokens: Vec<String> = path
+        .iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } => Some(key.clone()),
+            Segment::Enum { variant } => Some(variant.clone()),
+            Segment::Unknown => None,
+        })
+        .collect();
+    crate::diagnostics::pointer(tokens.iter().map(String::as_str))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_syntax_error_names_file_and_line() {
+        let err = parse_value(Path::new("bad.yaml"), "a: 1\nb: [unclosed\n").unwrap_err();
+        let Error::Syntax { location, .. } = &err else {
+            panic!("expected a syntax error, got {err:?}")
+        };
+        assert_eq!(location.file, Path::new("bad.yaml"));
+        assert!(location.line.is_some(), "{err}");
+        assert!(err.to_string().starts_with("bad.yaml:"), "{err}");
+    }
+
+    #[test]
+    fn shape_error_names_json_pointer() {
+        let value = parse_value(
+            Path::new("doc.yaml"),
+            "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses: 7\n",
+        )
+        .unwrap();
+        let err = to_openapi(Path::new("doc.yaml"), value).unwrap_err();
+        assert!(
+            err.to_string().contains("/paths/~1a/get/responses"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rejects_other_versions() {
+        let value = parse_value(Path::new("s.json"), r#"{"swagger": "2.0"}"#).unwrap();
+        let err = to_openapi(Path::new("s.json"), value).unwrap_err();
+        assert!(err.to_string().contains("OpenAPI 3.0"), "{err}");
+    }
+}

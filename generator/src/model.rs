@@ -1,0 +1,360 @@
+//! The intermediate model of an API: what the generator knows once the document is read.
+//!
+//! Nothing here depends on `openapiv3` (the input side) or on `quote` (the output side), so
+//! the builder and the emitter can each be tested alone. Every name in the model is already a
+//! valid, unique Rust identifier: the builder decides names once, deterministically, and the
+//! emitter never invents one.
+
+use serde_json::Value;
+
+/// The whole API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    pub title: String,
+    pub version: String,
+    pub description: Option<String>,
+    pub servers: Vec<Server>,
+    pub security_schemes: Vec<SecurityScheme>,
+    /// In document order (paths, then methods in the order the document gives them).
+    pub operations: Vec<Operation>,
+    /// Every named type, component schemas and inline schemas alike, sorted by name.
+    pub types: Vec<TypeDef>,
+}
+
+impl Api {
+    /// Looks a named type up by its Rust name.
+    pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
+        self.types
+            .binary_search_by(|t| t.name.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.types[i])
+    }
+}
+
+/// A server the API is reachable at, with variables already substituted by their defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    /// An absolute URL (`https://…`); scheme-relative URLs are resolved to `https`.
+    pub url: String,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityScheme {
+    /// The key under `components/securitySchemes`, as the document spells it.
+    pub key: String,
+    pub kind: SecuritySchemeKind,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecuritySchemeKind {
+    HttpBasic,
+    HttpBearer,
+    ApiKey {
+        location: ApiKeyLocation,
+        name: String,
+    },
+    /// A scheme the runtime has no mechanism for (OAuth 2, OpenID Connect, other HTTP
+    /// schemes). Kept so that requirements naming it stay visible.
+    Unsupported {
+        kind: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKeyLocation {
+    Header,
+    Query,
+    Cookie,
+}
+
+/// One alternative of an operation's security: every scheme listed must be satisfied.
+/// An empty requirement means the operation may be called without credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityRequirement {
+    pub schemes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Options,
+    Head,
+    Patch,
+    Trace,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Trace => "TRACE",
+        }
+    }
+
+    /// Idempotent in the sense of RFC 9110 §9.2.2: safe to send twice.
+    pub fn is_idempotent(self) -> bool {
+        !matches!(self, Method::Post | Method::Patch)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// The Rust method name (snake case, unique in the API).
+    pub name: String,
+    /// The document's `operationId`, if it gave one.
+    pub operation_id: Option<String>,
+    pub method: Method,
+    pub path: PathTemplate,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    pub deprecated: bool,
+    pub parameters: Vec<Parameter>,
+    pub request_body: Option<RequestBody>,
+    pub responses: Vec<Response>,
+    /// Alternatives: any one of them satisfies the operation. Already resolved against the
+    /// document-wide default.
+    pub security: Vec<SecurityRequirement>,
+}
+
+impl Operation {
+    pub fn parameters_in(&self, location: ParamLocation) -> impl Iterator<Item = &Parameter> {
+        self.parameters
+            .iter()
+            .filter(move |p| p.location == location)
+    }
+
+    /// What a successful call gives back, decided from every 2xx response together.
+    pub fn success_body(&self) -> SuccessBody {
+        let successes: Vec<&Response> = self
+            .responses
+            .iter()
+            .filter(|r| r.status.is_success())
+            .collect();
+        let bodies: Vec<&ResponseBody> = successes.iter().flat_map(|r| &r.content).collect();
+        if bodies.iter().any(|b| b.kind == BodyKind::Binary) {
+            let mut types: Vec<String> = bodies.iter().map(|b| b.media_type.clone()).collect();
+            types.dedup();
+            return SuccessBody::Binary {
+                accept: types.join(", "),
+            };
+        }
+        let every_success_has_json = !successes.is_empty()
+            && successes.iter().all(|r| {
+                r.content
+                    .iter()
+                    .any(|b| matches!(b.kind, BodyKind::Json(_)))
+            });
+        if every_success_has_json {
+            let mut json_types = bodies.iter().filter_map(|b| match &b.kind {
+                BodyKind::Json(t) => Some(t),
+                _ => None,
+            });
+            let first = json_types.next().cloned();
+            if let Some(first) = first {
+                if json_types.all(|t| *t == first) {
+                    return SuccessBody::Json(first);
+                }
+            }
+        }
+        SuccessBody::Raw
+    }
+}
+
+/// The shape of a successful result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SuccessBody {
+    /// Every 2xx response is JSON of this one type.
+    Json(TypeRef),
+    /// At least one 2xx response is a file; `accept` lists the media types the document gives.
+    Binary { accept: String },
+    /// The document does not say (no schema, no 2xx, or several types): the caller gets the
+    /// raw body and may parse it.
+    Raw,
+}
+
+/// A path such as `/documents/{document_id}/page/{page_range}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathTemplate {
+    pub template: String,
+    pub segments: Vec<PathSegment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSegment {
+    Literal(String),
+    /// The wire name of a path parameter.
+    Parameter(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+    Cookie,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    /// The name on the wire.
+    pub name: String,
+    /// The Rust identifier (unique within the operation).
+    pub rust_name: String,
+    pub location: ParamLocation,
+    pub required: bool,
+    pub ty: TypeRef,
+    pub description: Option<String>,
+    /// The document's default, only when it is valid for `ty`.
+    pub default: Option<Value>,
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestBody {
+    pub required: bool,
+    pub description: Option<String>,
+    pub content: RequestContent,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RequestContent {
+    Json {
+        media_type: String,
+        ty: TypeRef,
+    },
+    /// `multipart/form-data`; `form` names a [`TypeKind::Form`] type.
+    Multipart {
+        form: String,
+    },
+    /// Any other media type: the caller supplies bytes.
+    Binary {
+        media_type: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub status: StatusSpec,
+    pub description: String,
+    pub content: Vec<ResponseBody>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StatusSpec {
+    Code(u16),
+    /// `2XX` and the like: the leading digit.
+    Range(u8),
+    Default,
+}
+
+impl StatusSpec {
+    pub fn is_success(self) -> bool {
+        match self {
+            StatusSpec::Code(c) => (200..300).contains(&c),
+            StatusSpec::Range(r) => r == 2,
+            StatusSpec::Default => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseBody {
+    pub media_type: String,
+    pub kind: BodyKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodyKind {
+    Json(TypeRef),
+    /// Bytes the client does not interpret (images, zips, CSS, PDFs, …).
+    Binary,
+}
+
+/// A reference to a type: a named one, or a structural one built from named ones.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TypeRef {
+    Named(String),
+    Primitive(Primitive),
+    Array(Box<TypeRef>),
+    /// A JSON object with arbitrary keys and values of one type.
+    Map(Box<TypeRef>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Primitive {
+    String,
+    Integer,
+    Integer32,
+    Number,
+    Boolean,
+    /// `format: date-time`.
+    DateTime,
+    /// `format: date`.
+    Date,
+    /// `format: binary`: a file, only meaningful in multipart forms.
+    File,
+    /// Any JSON value (a schema without a type).
+    Any,
+    /// A JSON object with no declared properties.
+    Object,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    /// The Rust name (upper camel case, unique).
+    pub name: String,
+    /// JSON pointer to the schema in the (overlaid) document it came from.
+    pub origin: String,
+    pub description: Option<String>,
+    pub kind: TypeKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    Struct(Struct),
+    /// A string enum; unknown values are kept, not rejected.
+    Enum(Vec<EnumVariant>),
+    /// A name for another type (`type X = Vec<Y>`).
+    Alias(TypeRef),
+    /// The fields of a `multipart/form-data` body.
+    Form(Vec<Field>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Struct {
+    pub fields: Vec<Field>,
+    /// `additionalProperties` with a schema, next to declared properties.
+    pub additional: Option<TypeRef>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub name: String,
+    pub rust_name: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub nullable: bool,
+    /// The field's type reaches back to the struct that holds it without going through a
+    /// collection, so it must be boxed to have a finite size.
+    pub boxed: bool,
+    pub description: Option<String>,
+    pub default: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumVariant {
+    pub value: String,
+    pub rust_name: String,
+}
