@@ -1,0 +1,33 @@
+//! The runtime behind the generated Contract.fit client.
+//!
+//! Generated code describes each call (an [`Operation`] and a [`Request`]); this crate sends
+//! it: URL and credentials, attempts with timeouts, retries with backoff, and the typed or raw
+//! response, or one [`Error`] type that keeps whatever the server sent.
+//!
+//! The runtime is generic: what it knows about an operation (name, method, path, security
+//! requirements, idempotency) comes from the generated code, never from names written here.
+
+mod auth;
+mod client;
+mod datetime;
+mod error;
+mod multipart;
+mod operation;
+mod request;
+mod response;
+mod retry;
+
+pub use auth::{ApiKeyLocation, Credentials, SchemeKind, Secret, SecurityScheme};
+pub use client::{
+    BuildError, Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
+};
+pub use datetime::{DateTime, ParseDateTimeError};
+pub use error::{ApiError, DecodeError, Error, ErrorContext, TimeoutKind};
+pub use multipart::{FilePart, Form};
+pub use operation::Operation;
+pub use request::{path_segment, Body, CallOptions, Request};
+pub use response::{ApiResponse, ByteStream, RawBody, Response};
+pub use retry::RetryPolicy;
+
+/// Re-exported so that generated code and callers use the same versions.
+pub use {bytes, chrono, http, reqwest, serde, serde_json};

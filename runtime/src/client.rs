@@ -1,0 +1,460 @@
+//! The client: configuration, and the path every call takes (credentials, attempts, retries).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http::{HeaderMap, HeaderName, HeaderValue};
+use tracing::Instrument;
+
+use crate::auth::{placements, Credentials, Placement, SecurityScheme};
+use crate::error::{ApiError, ErrorContext, TimeoutKind};
+use crate::request::{Body, Request};
+use crate::response::Response;
+use crate::retry::{retry_after, RetryPolicy};
+use crate::{Error, Operation};
+
+/// Default timeouts: 10 s to connect, 60 s per attempt, no total limit beyond the attempts.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A configured connection to the API. Cheap to clone; clones share connections.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    base_url: String,
+    http: reqwest::Client,
+    default_headers: HeaderMap,
+    schemes: &'static [SecurityScheme],
+    credentials: Vec<Credentials>,
+    retry: RetryPolicy,
+    attempt_timeout: Duration,
+    total_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let header_names: Vec<&str> = self
+            .inner
+            .default_headers
+            .keys()
+            .map(HeaderName::as_str)
+            .collect();
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("default_headers", &header_names)
+            .field("credentials", &self.inner.credentials)
+            .field("retry", &self.inner.retry)
+            .field("attempt_timeout", &self.inner.attempt_timeout)
+            .field("total_timeout", &self.inner.total_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Client`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    http: Option<reqwest::Client>,
+    default_headers: HeaderMap,
+    schemes: &'static [SecurityScheme],
+    credentials: Vec<Credentials>,
+    retry: RetryPolicy,
+    connect_timeout: Duration,
+    attempt_timeout: Duration,
+    total_timeout: Option<Duration>,
+}
+
+impl ClientBuilder {
+    /// `base_url` is the document's server, if it has one; `schemes` its security schemes.
+    pub fn new(base_url: Option<&str>, schemes: &'static [SecurityScheme]) -> Self {
+        ClientBuilder {
+            base_url: base_url.map(str::to_owned),
+            http: None,
+            default_headers: HeaderMap::new(),
+            schemes,
+            credentials: Vec::new(),
+            retry: RetryPolicy::default(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            total_timeout: None,
+        }
+    }
+
+    /// Overrides the server, for instance `https://cfportal.example.com/api`.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// Uses a caller-built `reqwest::Client` (proxies, TLS roots, …). The connect timeout and
+    /// the redirect policy are then the caller's.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// A header sent with every request.
+    pub fn default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.default_headers.append(name, value);
+        self
+    }
+
+    /// Credentials to use wherever an operation's security allows them; several can be given
+    /// (for instance an API key and a token), and each call picks what its operation accepts.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials.push(credentials);
+        self
+    }
+
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take, from connecting to the end of the response body.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// How long a call may take in all, retries and their delays included.
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.total_timeout = Some(timeout);
+        self
+    }
+
+    pub fn build(self) -> Result<Client, BuildError> {
+        let base_url = self.base_url.ok_or(BuildError::NoBaseUrl)?;
+        let parsed = reqwest::Url::parse(&base_url)
+            .map_err(|e| BuildError::InvalidBaseUrl(format!("{base_url:?}: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(BuildError::InvalidBaseUrl(format!(
+                "{base_url:?}: the scheme must be http or https"
+            )));
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .redirect(same_origin_redirects(parsed.clone()))
+                .build()
+                .map_err(|e| BuildError::Http(e.to_string()))?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                http,
+                default_headers: self.default_headers,
+                schemes: self.schemes,
+                credentials: self.credentials,
+                retry: self.retry,
+                attempt_timeout: self.attempt_timeout,
+                total_timeout: self.total_timeout,
+            }),
+        })
+    }
+}
+
+/// Redirects are followed only within the base URL's origin, so credentials never travel to
+/// another host; a redirect elsewhere is returned to the caller as the 3xx response it is.
+fn same_origin_redirects(base: reqwest::Url) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() >= 10 {
+            attempt.error("too many redirects")
+        } else if attempt.url().origin() == base.origin() {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
+/// Why a client could not be built.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum BuildError {
+    #[error("no base URL: the document declares no server, so one must be given")]
+    NoBaseUrl,
+    #[error("invalid base URL {0}")]
+    InvalidBaseUrl(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Http(String),
+}
+
+impl Client {
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// Sends `request` for `op`, retrying as the policy allows; a 2xx response is returned
+    /// with its body unread, anything else as an [`Error`] that keeps the body.
+    pub async fn execute(
+        &self,
+        op: &'static Operation,
+        request: Request,
+    ) -> Result<Response, Error> {
+        let context = ErrorContext::from(op);
+        if let Some(message) = &request.body_error {
+            return Err(Error::invalid(context, message.clone()));
+        }
+        let span = tracing::info_span!(
+            "contractfit.call",
+            operation = op.name,
+            method = op.method,
+            path = op.path,
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+        );
+        let total = request.options.total_timeout.or(self.inner.total_timeout);
+        let started = Instant::now();
+        let calls = self.attempts(op, &request, context, started, total);
+        let result = match total {
+            Some(limit) => {
+                match tokio::time::timeout(limit, calls.instrument(span.clone())).await {
+                    Ok(result) => result,
+                    Err(_) => Err(Error::Timeout {
+                        context,
+                        kind: TimeoutKind::Total,
+                        elapsed: started.elapsed(),
+                    }),
+                }
+            }
+            None => calls.instrument(span.clone()).await,
+        };
+        if let Some(status) = result
+            .as_ref()
+            .ok()
+            .map(Response::status)
+            .or_else(|| result.as_ref().err().and_then(Error::status))
+        {
+            span.record("status", status.as_u16());
+        }
+        result
+    }
+
+    async fn attempts(
+        &self,
+        op: &'static Operation,
+        request: &Request,
+        context: ErrorContext,
+        started: Instant,
+        total: Option<Duration>,
+    ) -> Result<Response, Error> {
+        let policy = request.options.retry.as_ref().unwrap_or(&self.inner.retry);
+        let may_repeat =
+            (op.idempotent || request.options.retry_non_idempotent) && request.is_replayable();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            tracing::Span::current().record("attempts", attempt);
+            let attempt_started = Instant::now();
+            let outcome = self
+                .attempt(op, request, context)
+                .instrument(tracing::debug_span!("contractfit.attempt", attempt))
+                .await;
+            let elapsed = attempt_started.elapsed();
+            let (error, wait_hint) = match outcome {
+                Ok(response) => {
+                    tracing::debug!(
+                        attempt,
+                        status = response.status().as_u16(),
+                        ?elapsed,
+                        "response"
+                    );
+                    return Ok(response);
+                }
+                Err(error) => {
+                    let hint = match &error {
+                        Error::Api(api) => retry_after(&api.headers),
+                        _ => None,
+                    };
+                    (error, hint)
+                }
+            };
+            tracing::debug!(
+                attempt,
+                status = error.status().map(|s| s.as_u16()),
+                ?elapsed,
+                retryable = error.is_retryable(),
+                "attempt failed"
+            );
+            // A request that certainly did not reach the server (no connection, or refused
+            // with 429) can be repeated whatever its method.
+            let not_processed = match &error {
+                Error::Transport { source, .. } => source.is_connect(),
+                Error::Timeout {
+                    kind: TimeoutKind::Connect,
+                    ..
+                } => true,
+                Error::Api(api) => api.status == http::StatusCode::TOO_MANY_REQUESTS,
+                _ => false,
+            };
+            let repeatable = may_repeat || (not_processed && request.is_replayable());
+            if attempt >= policy.max_attempts || !error.is_retryable() || !repeatable {
+                return Err(error);
+            }
+            let delay = match wait_hint {
+                Some(wait) if wait > policy.max_retry_after => return Err(error),
+                Some(wait) => wait,
+                None => policy.backoff(attempt),
+            };
+            if let Some(total) = total {
+                if started.elapsed() + delay >= total {
+                    return Err(error);
+                }
+            }
+            tracing::debug!(attempt, ?delay, "retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        op: &'static Operation,
+        request: &Request,
+        context: ErrorContext,
+    ) -> Result<Response, Error> {
+        let built = self.build_request(op, request, context).await?;
+        let timeout = request
+            .options
+            .attempt_timeout
+            .unwrap_or(self.inner.attempt_timeout);
+        let started = Instant::now();
+        let response = match tokio::time::timeout(timeout, self.inner.http.execute(built)).await {
+            Err(_) => {
+                return Err(Error::Timeout {
+                    context,
+                    kind: TimeoutKind::Attempt,
+                    elapsed: started.elapsed(),
+                })
+            }
+            Ok(Err(source)) if source.is_timeout() => {
+                let kind = if source.is_connect() {
+                    TimeoutKind::Connect
+                } else {
+                    TimeoutKind::Attempt
+                };
+                return Err(Error::Timeout {
+                    context,
+                    kind,
+                    elapsed: started.elapsed(),
+                });
+            }
+            Ok(Err(source)) => return Err(Error::Transport { context, source }),
+            Ok(Ok(response)) => response,
+        };
+        if response.status().is_success() {
+            return Ok(Response {
+                context,
+                inner: response,
+            });
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|source| Error::Transport { context, source })?;
+        Err(Error::Api(Box::new(ApiError {
+            context,
+            status,
+            headers,
+            body,
+        })))
+    }
+
+    async fn build_request(
+        &self,
+        op: &'static Operation,
+        request: &Request,
+        context: ErrorContext,
+    ) -> Result<reqwest::Request, Error> {
+        let url = format!("{}{}", self.inner.base_url, request.path);
+        let timeout = request
+            .options
+            .attempt_timeout
+            .unwrap_or(self.inner.attempt_timeout);
+        let mut builder = self
+            .inner
+            .http
+            .request(op.http_method(), url)
+            .timeout(timeout)
+            .headers(self.inner.default_headers.clone());
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
+        if let Some(accept) = request.accept {
+            builder = builder.header(http::header::ACCEPT, accept);
+        }
+        for (name, value) in &request.headers {
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                Error::invalid(
+                    context,
+                    format!("header {name} has a value that cannot be sent"),
+                )
+            })?;
+            builder = builder.header(*name, value);
+        }
+        for (name, value) in &request.options.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::invalid(context, format!("invalid header name {name:?}")))?;
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                Error::invalid(
+                    context,
+                    format!("header {name} has a value that cannot be sent"),
+                )
+            })?;
+            builder = builder.header(name, value);
+        }
+        let chosen = placements(op.security, self.inner.schemes, &self.inner.credentials);
+        for placement in chosen.into_iter().flatten() {
+            builder = match placement {
+                Placement::Basic { username, password } => {
+                    builder.basic_auth(username, Some(password))
+                }
+                Placement::Header { name, value } => {
+                    let mut value = HeaderValue::from_str(&value).map_err(|_| {
+                        Error::invalid(
+                            context,
+                            "credentials contain characters a header cannot carry",
+                        )
+                    })?;
+                    value.set_sensitive(true);
+                    builder.header(name, value)
+                }
+                Placement::Query { name, value } => builder.query(&[(name, value)]),
+            };
+        }
+        builder = match &request.body {
+            Body::Empty => builder,
+            Body::Json(bytes) => builder
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .body(bytes.clone()),
+            Body::Bytes {
+                content_type,
+                bytes,
+            } => builder
+                .header(http::header::CONTENT_TYPE, content_type.as_str())
+                .body(bytes.clone()),
+            Body::Multipart(form) => {
+                let form = form
+                    .to_reqwest()
+                    .await
+                    .map_err(|message| Error::invalid(context, message))?;
+                builder.multipart(form)
+            }
+        };
+        builder.build().map_err(|source| Error::InvalidRequest {
+            context,
+            message: "the request could not be assembled".into(),
+            source: Some(Box::new(source)),
+        })
+    }
+}

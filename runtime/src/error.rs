@@ -1,0 +1,224 @@
+//! One error type for every operation.
+//!
+//! Each variant keeps what the caller needs to act on it: an API error keeps the status,
+//! headers and the whole body; a body that did not decode keeps the raw bytes and the serde
+//! error with its path. Nothing the server sent is thrown away.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+
+use crate::Operation;
+
+/// Which call an error belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorContext {
+    pub operation: &'static str,
+    pub method: &'static str,
+    pub path: &'static str,
+}
+
+impl From<&Operation> for ErrorContext {
+    fn from(op: &Operation) -> Self {
+        ErrorContext {
+            operation: op.name,
+            method: op.method,
+            path: op.path,
+        }
+    }
+}
+
+impl fmt::Display for ErrorContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({} {})", self.operation, self.method, self.path)
+    }
+}
+
+/// Everything that can go wrong in a call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request could not be built: a parameter, header or body was invalid, or an upload's
+    /// file could not be opened. Nothing was sent.
+    #[error("{context}: invalid request: {message}")]
+    InvalidRequest {
+        context: ErrorContext,
+        message: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// The request could not be sent or the response not received (connection refused or
+    /// reset, TLS, a body cut short).
+    #[error("{context}: transport error: {source}")]
+    Transport {
+        context: ErrorContext,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A timeout elapsed.
+    #[error("{context}: timed out after {elapsed:?} ({kind})")]
+    Timeout {
+        context: ErrorContext,
+        kind: TimeoutKind,
+        elapsed: Duration,
+    },
+    /// The server answered with a status other than 2xx.
+    #[error("{}: {}", .0.context, .0)]
+    Api(Box<ApiError>),
+    /// A 2xx body that does not have the shape the document declares.
+    #[error("{}: {}", .0.context, .0)]
+    Decode(Box<DecodeError>),
+    /// Credentials could not be obtained (for example, logging in for a token failed).
+    #[error("{context}: authentication failed: {message}")]
+    Auth {
+        context: ErrorContext,
+        message: String,
+        #[source]
+        source: Option<Box<Error>>,
+    },
+}
+
+/// Which timeout elapsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutKind {
+    /// Establishing the connection.
+    Connect,
+    /// One attempt (request sent, response head and body received).
+    Attempt,
+    /// All attempts together, retries and their delays included.
+    Total,
+}
+
+impl fmt::Display for TimeoutKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimeoutKind::Connect => "connect timeout",
+            TimeoutKind::Attempt => "attempt timeout",
+            TimeoutKind::Total => "total timeout",
+        })
+    }
+}
+
+/// A non-2xx response, whole.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub context: ErrorContext,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// The body exactly as received.
+    pub body: Bytes,
+}
+
+impl ApiError {
+    /// The body as JSON of a type the caller expects (the document declares no error bodies).
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(&self.body)
+    }
+
+    /// The body as text, with invalid UTF-8 replaced.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "server answered {}", self.status)?;
+        let text = self.text();
+        let text = text.trim();
+        if !text.is_empty() {
+            // The start of the body is usually the server's own explanation.
+            let excerpt: String = text.chars().take(200).collect();
+            let more = if excerpt.len() < text.len() {
+                "…"
+            } else {
+                ""
+            };
+            write!(f, ": {excerpt}{more}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A 2xx body that did not decode as the declared type.
+#[derive(Debug)]
+pub struct DecodeError {
+    pub context: ErrorContext,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// The body exactly as received.
+    pub body: Bytes,
+    /// Where in the body decoding failed, as a serde path (`results[3].timings.done_time`).
+    pub path: String,
+    pub source: serde_json::Error,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "response body ({}, {} bytes) did not decode at `{}`: {}",
+            self.status,
+            self.body.len(),
+            self.path,
+            self.source
+        )
+    }
+}
+
+impl Error {
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    /// The response body, when the server sent one.
+    pub fn body(&self) -> Option<&Bytes> {
+        match self {
+            Error::Api(e) => Some(&e.body),
+            Error::Decode(e) => Some(&e.body),
+            _ => None,
+        }
+    }
+
+    /// Which call failed.
+    pub fn context(&self) -> &ErrorContext {
+        match self {
+            Error::InvalidRequest { context, .. }
+            | Error::Transport { context, .. }
+            | Error::Timeout { context, .. }
+            | Error::Auth { context, .. } => context,
+            Error::Api(e) => &e.context,
+            Error::Decode(e) => &e.context,
+        }
+    }
+
+    /// Whether the same call might succeed if made again: connection failures, timeouts, and
+    /// the statuses 408, 429, 502, 503 and 504.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport { source, .. } => !source.is_builder() && !source.is_decode(),
+            Error::Timeout { .. } => true,
+            Error::Api(e) => is_retryable_status(e.status),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn invalid(context: ErrorContext, message: impl Into<String>) -> Self {
+        Error::InvalidRequest {
+            context,
+            message: message.into(),
+            source: None,
+        }
+    }
+}
+
+pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 502 | 503 | 504)
+}

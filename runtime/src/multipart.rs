@@ -1,0 +1,178 @@
+//! `multipart/form-data` uploads that stream files instead of reading them into memory.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use tokio::io::AsyncRead;
+use tokio_util::io::ReaderStream;
+
+/// A file to upload: from a path (opened and streamed at send time), from bytes, or from any
+/// async reader (streamed once).
+///
+/// A path or bytes can be sent again when a request is retried; a reader cannot, so a request
+/// with a reader is never retried once its body has started to go out.
+#[derive(Clone)]
+pub struct FilePart {
+    source: Source,
+    file_name: Option<String>,
+    content_type: Option<String>,
+}
+
+type SharedReader = Arc<Mutex<Option<Box<dyn AsyncRead + Send + Unpin>>>>;
+
+#[derive(Clone)]
+enum Source {
+    Path(PathBuf),
+    Bytes(Bytes),
+    Reader(SharedReader),
+}
+
+impl FilePart {
+    /// A file on disk. Its name (without directories) is sent as the file name.
+    pub fn from_path(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let file_name = path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned());
+        FilePart {
+            source: Source::Path(path),
+            file_name,
+            content_type: None,
+        }
+    }
+
+    pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
+        FilePart {
+            source: Source::Bytes(bytes.into()),
+            file_name: None,
+            content_type: None,
+        }
+    }
+
+    /// Any async reader; it is read once, as the request body is sent.
+    pub fn from_reader(reader: impl AsyncRead + Send + Unpin + 'static) -> Self {
+        FilePart {
+            source: Source::Reader(Arc::new(Mutex::new(Some(Box::new(reader))))),
+            file_name: None,
+            content_type: None,
+        }
+    }
+
+    pub fn file_name(mut self, name: impl Into<String>) -> Self {
+        self.file_name = Some(name.into());
+        self
+    }
+
+    /// The part's media type (`application/pdf`); without one the server guesses.
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Whether the part can be produced again for a retry.
+    pub fn is_replayable(&self) -> bool {
+        !matches!(self.source, Source::Reader(_))
+    }
+
+    async fn to_part(&self) -> Result<reqwest::multipart::Part, String> {
+        use reqwest::multipart::Part;
+        let part = match &self.source {
+            Source::Bytes(bytes) => Part::stream_with_length(bytes.clone(), bytes.len() as u64),
+            Source::Path(path) => {
+                let file = tokio::fs::File::open(path)
+                    .await
+                    .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+                let length = file
+                    .metadata()
+                    .await
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+                    .len();
+                let body = reqwest::Body::wrap_stream(ReaderStream::new(file));
+                Part::stream_with_length(body, length)
+            }
+            Source::Reader(reader) => {
+                let reader = reader
+                    .lock()
+                    .map_err(|_| "the upload reader was poisoned by a panic".to_owned())?
+                    .take()
+                    .ok_or_else(|| "the upload reader was already consumed".to_owned())?;
+                Part::stream(reqwest::Body::wrap_stream(ReaderStream::new(reader)))
+            }
+        };
+        let part = match &self.file_name {
+            Some(name) => part.file_name(name.clone()),
+            None => part.file_name("file"),
+        };
+        match &self.content_type {
+            Some(content_type) => part
+                .mime_str(content_type)
+                .map_err(|e| format!("invalid content type {content_type:?}: {e}")),
+            None => Ok(part),
+        }
+    }
+}
+
+impl fmt::Debug for FilePart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let source = match &self.source {
+            Source::Path(path) => format!("path {}", path.display()),
+            Source::Bytes(bytes) => format!("{} bytes", bytes.len()),
+            Source::Reader(_) => "reader".to_owned(),
+        };
+        f.debug_struct("FilePart")
+            .field("source", &source)
+            .field("file_name", &self.file_name)
+            .field("content_type", &self.content_type)
+            .finish()
+    }
+}
+
+/// The fields of a multipart body, kept as a description so that it can be turned into a
+/// fresh request body for each attempt.
+#[derive(Debug, Clone, Default)]
+pub struct Form {
+    fields: Vec<(String, Field)>,
+}
+
+#[derive(Debug, Clone)]
+enum Field {
+    Text(String),
+    File(FilePart),
+}
+
+impl Form {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn text(mut self, name: impl Into<String>, value: impl fmt::Display) -> Self {
+        self.fields
+            .push((name.into(), Field::Text(value.to_string())));
+        self
+    }
+
+    pub fn file(mut self, name: impl Into<String>, file: FilePart) -> Self {
+        self.fields.push((name.into(), Field::File(file)));
+        self
+    }
+
+    pub(crate) fn is_replayable(&self) -> bool {
+        self.fields.iter().all(|(_, field)| match field {
+            Field::Text(_) => true,
+            Field::File(file) => file.is_replayable(),
+        })
+    }
+
+    pub(crate) async fn to_reqwest(&self) -> Result<reqwest::multipart::Form, String> {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, field) in &self.fields {
+            form = match field {
+                Field::Text(text) => form.text(name.clone(), text.clone()),
+                Field::File(file) => form.part(name.clone(), file.to_part().await?),
+            };
+        }
+        Ok(form)
+    }
+}

@@ -1,0 +1,182 @@
+//! A request as the generated code describes it, before the runtime sends it.
+
+use std::fmt::Display;
+use std::time::Duration;
+
+use bytes::Bytes;
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+
+use crate::multipart::Form;
+
+/// Characters escaped in a path segment: everything but RFC 3986 `pchar`s.
+const PATH_SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// A path parameter's value, escaped so that it stays one segment.
+pub fn path_segment(value: impl Display) -> String {
+    utf8_percent_encode(&value.to_string(), PATH_SEGMENT).to_string()
+}
+
+/// A request's body.
+#[derive(Debug, Clone, Default)]
+pub enum Body {
+    #[default]
+    Empty,
+    /// Serialised JSON.
+    Json(Bytes),
+    Multipart(Form),
+    Bytes {
+        content_type: String,
+        bytes: Bytes,
+    },
+}
+
+/// One call's request: the path with its parameters filled in, query, headers and body.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub(crate) path: String,
+    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) accept: Option<&'static str>,
+    pub(crate) body: Body,
+    pub(crate) options: CallOptions,
+    pub(crate) body_error: Option<String>,
+}
+
+impl Request {
+    /// `path` is the operation's path with parameters already escaped by [`path_segment`].
+    pub fn new(path: String) -> Self {
+        Request {
+            path,
+            ..Self::default()
+        }
+    }
+
+    pub fn query(&mut self, name: &'static str, value: impl Display) {
+        self.query.push((name, value.to_string()));
+    }
+
+    /// An array parameter, sent as the name repeated (`form` style, exploded).
+    pub fn query_each<T: Display>(
+        &mut self,
+        name: &'static str,
+        values: impl IntoIterator<Item = T>,
+    ) {
+        for value in values {
+            self.query(name, value);
+        }
+    }
+
+    pub fn header(&mut self, name: &'static str, value: impl Display) {
+        self.headers.push((name, value.to_string()));
+    }
+
+    /// The media types the caller wants back.
+    pub fn accept(&mut self, media_types: &'static str) {
+        self.accept = Some(media_types);
+    }
+
+    pub fn json<T: serde::Serialize + ?Sized>(&mut self, body: &T) {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => self.body = Body::Json(bytes.into()),
+            Err(e) => self.body_error = Some(format!("body does not serialise as JSON: {e}")),
+        }
+    }
+
+    pub fn multipart(&mut self, form: Form) {
+        self.body = Body::Multipart(form);
+    }
+
+    pub fn bytes(&mut self, content_type: impl Into<String>, bytes: impl Into<Bytes>) {
+        self.body = Body::Bytes {
+            content_type: content_type.into(),
+            bytes: bytes.into(),
+        };
+    }
+
+    pub fn options(&mut self, options: CallOptions) {
+        self.options = options;
+    }
+
+    /// Whether the body can be produced again for another attempt.
+    pub(crate) fn is_replayable(&self) -> bool {
+        match &self.body {
+            Body::Multipart(form) => form.is_replayable(),
+            _ => true,
+        }
+    }
+}
+
+/// Settings for one call that override the client's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    pub(crate) retry: Option<crate::RetryPolicy>,
+    pub(crate) attempt_timeout: Option<Duration>,
+    pub(crate) total_timeout: Option<Duration>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) retry_non_idempotent: bool,
+}
+
+impl CallOptions {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The retry policy for this call.
+    pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// How long one attempt may take.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// How long the call may take in all, retries included.
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.total_timeout = Some(timeout);
+        self
+    }
+
+    /// An extra header for this call.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Retry this call even though its method (POST, PATCH) is not idempotent and a failed
+    /// attempt may have reached the server. Only for calls the caller knows are safe to repeat.
+    pub fn retry_non_idempotent(mut self, allow: bool) -> Self {
+        self.retry_non_idempotent = allow;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_are_escaped_but_keep_pchars() {
+        assert_eq!(path_segment("a b/c?d#e"), "a%20b%2Fc%3Fd%23e");
+        assert_eq!(path_segment("0:3"), "0:3");
+        assert_eq!(path_segment("é"), "%C3%A9");
+    }
+}

@@ -1,0 +1,205 @@
+//! What a successful call gives back: status, headers and a body, typed or raw.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures::Stream;
+use http::{HeaderMap, StatusCode};
+
+use crate::error::{DecodeError, ErrorContext};
+use crate::Error;
+
+/// A 2xx response.
+#[derive(Debug, Clone)]
+pub struct ApiResponse<T> {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: T,
+}
+
+impl<T> ApiResponse<T> {
+    pub fn into_body(self) -> T {
+        self.body
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> ApiResponse<U> {
+        ApiResponse {
+            status: self.status,
+            headers: self.headers,
+            body: f(self.body),
+        }
+    }
+}
+
+/// A body the document gives no type for: the bytes as received, to parse as the caller
+/// knows best.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawBody {
+    pub bytes: Bytes,
+    pub content_type: Option<String>,
+}
+
+impl RawBody {
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The body as JSON of type `T`; the error names the place in the body that did not fit.
+    pub fn json<T: serde::de::DeserializeOwned>(
+        &self,
+    ) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
+        let mut deserializer = serde_json::Deserializer::from_slice(&self.bytes);
+        serde_path_to_error::deserialize(&mut deserializer)
+    }
+
+    /// The body as any JSON value.
+    pub fn json_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_slice(&self.bytes)
+    }
+
+    /// The body as text, with invalid UTF-8 replaced.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.bytes)
+    }
+}
+
+/// A body streamed as it arrives (files, page images, zips), without holding it in memory.
+pub struct ByteStream {
+    context: ErrorContext,
+    inner: Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>,
+}
+
+impl std::fmt::Debug for ByteStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ByteStream")
+            .field("operation", &self.context.operation)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ByteStream {
+    pub(crate) fn new(context: ErrorContext, response: reqwest::Response) -> Self {
+        ByteStream {
+            context,
+            inner: Box::pin(response.bytes_stream()),
+        }
+    }
+
+    /// Reads the whole body into memory.
+    pub async fn collect(mut self) -> Result<Bytes, Error> {
+        use futures::StreamExt;
+        let mut buffer = bytes::BytesMut::new();
+        while let Some(chunk) = self.next().await {
+            buffer.extend_from_slice(&chunk?);
+        }
+        Ok(buffer.freeze())
+    }
+
+    /// Writes the body to `writer` chunk by chunk; returns the number of bytes written.
+    pub async fn copy_to(
+        mut self,
+        writer: &mut (impl tokio::io::AsyncWrite + Unpin),
+    ) -> Result<u64, Error> {
+        use futures::StreamExt;
+        use tokio::io::AsyncWriteExt;
+        let mut written = 0;
+        while let Some(chunk) = self.next().await {
+            let chunk = chunk?;
+            writer
+                .write_all(&chunk)
+                .await
+                .map_err(|e| Error::invalid(self.context, format!("cannot write body: {e}")))?;
+            written += chunk.len() as u64;
+        }
+        writer
+            .flush()
+            .await
+            .map_err(|e| Error::invalid(self.context, format!("cannot write body: {e}")))?;
+        Ok(written)
+    }
+}
+
+impl Stream for ByteStream {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let context = self.context;
+        self.inner.as_mut().poll_next(cx).map(|item| {
+            item.map(|chunk| chunk.map_err(|source| Error::Transport { context, source }))
+        })
+    }
+}
+
+/// A response whose status is 2xx and whose body has not been read yet.
+#[derive(Debug)]
+pub struct Response {
+    pub(crate) context: ErrorContext,
+    pub(crate) inner: reqwest::Response,
+}
+
+impl Response {
+    pub fn status(&self) -> StatusCode {
+        self.inner.status()
+    }
+
+    async fn read(self) -> Result<(StatusCode, HeaderMap, Bytes), Error> {
+        let status = self.inner.status();
+        let headers = self.inner.headers().clone();
+        let context = self.context;
+        let body = self
+            .inner
+            .bytes()
+            .await
+            .map_err(|source| Error::Transport { context, source })?;
+        Ok((status, headers, body))
+    }
+
+    /// Decodes the body as `T`; a body that does not fit is an [`Error::Decode`] that keeps it.
+    pub async fn json<T: serde::de::DeserializeOwned>(self) -> Result<ApiResponse<T>, Error> {
+        let context = self.context;
+        let (status, headers, bytes) = self.read().await?;
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize(&mut deserializer) {
+            Ok(body) => Ok(ApiResponse {
+                status,
+                headers,
+                body,
+            }),
+            Err(e) => Err(Error::Decode(Box::new(DecodeError {
+                context,
+                status,
+                path: e.path().to_string(),
+                source: e.into_inner(),
+                headers,
+                body: bytes,
+            }))),
+        }
+    }
+
+    /// The body as received.
+    pub async fn raw(self) -> Result<ApiResponse<RawBody>, Error> {
+        let (status, headers, bytes) = self.read().await?;
+        let content_type = headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(ApiResponse {
+            status,
+            headers,
+            body: RawBody {
+                bytes,
+                content_type,
+            },
+        })
+    }
+
+    /// The body as a stream of chunks.
+    pub fn stream(self) -> ApiResponse<ByteStream> {
+        ApiResponse {
+            status: self.inner.status(),
+            headers: self.inner.headers().clone(),
+            body: ByteStream::new(self.context, self.inner),
+        }
+    }
+}
