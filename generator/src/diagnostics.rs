@@ -40,6 +40,9 @@ pub enum Error {
     /// The document is well-formed but says something the generator cannot honour.
     #[error("{location}: {message}")]
     Invalid { location: Location, message: String },
+    /// The emitter produced tokens that are not Rust: a bug in the generator.
+    #[error("generator bug: emitted {file} does not parse: {message}")]
+    Emit { file: String, message: String },
 }
 
 /// Something the generator worked around; reported, never fatal.

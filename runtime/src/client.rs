@@ -201,7 +201,7 @@ impl Client {
         request: Request,
     ) -> Result<Response, Error> {
         let context = ErrorContext::from(op);
-        if let Some(message) = &request.body_error {
+        if let Some(message) = &request.error {
             return Err(Error::invalid(context, message.clone()));
         }
         let span = tracing::info_span!(

@@ -134,6 +134,8 @@ impl fmt::Debug for FilePart {
 #[derive(Debug, Clone, Default)]
 pub struct Form {
     fields: Vec<(String, Field)>,
+    /// A field that could not be encoded; reported when the request is built.
+    error: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -153,6 +155,16 @@ impl Form {
         self
     }
 
+    /// A field whose value is sent as JSON text.
+    pub fn json<T: serde::Serialize + ?Sized>(mut self, name: impl Into<String>, value: &T) -> Self {
+        let name = name.into();
+        match serde_json::to_string(value) {
+            Ok(text) => self.fields.push((name, Field::Text(text))),
+            Err(e) => self.error = Some(format!("form field {name} does not encode as JSON: {e}")),
+        }
+        self
+    }
+
     pub fn file(mut self, name: impl Into<String>, file: FilePart) -> Self {
         self.fields.push((name.into(), Field::File(file)));
         self
@@ -166,6 +178,9 @@ impl Form {
     }
 
     pub(crate) async fn to_reqwest(&self) -> Result<reqwest::multipart::Form, String> {
+        if let Some(error) = &self.error {
+            return Err(error.clone());
+        }
         let mut form = reqwest::multipart::Form::new();
         for (name, field) in &self.fields {
             form = match field {

@@ -55,7 +55,8 @@ pub struct Request {
     pub(crate) accept: Option<&'static str>,
     pub(crate) body: Body,
     pub(crate) options: CallOptions,
-    pub(crate) body_error: Option<String>,
+    /// A value that could not be encoded; reported when the call is made, before sending.
+    pub(crate) error: Option<String>,
 }
 
 impl Request {
@@ -86,6 +87,22 @@ impl Request {
         self.headers.push((name, value.to_string()));
     }
 
+    /// A structured query parameter, sent as JSON text.
+    pub fn query_json<T: serde::Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
+        match serde_json::to_string(value) {
+            Ok(text) => self.query.push((name, text)),
+            Err(e) => self.error = Some(format!("query parameter {name} does not encode: {e}")),
+        }
+    }
+
+    /// A structured header, sent as JSON text.
+    pub fn header_json<T: serde::Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
+        match serde_json::to_string(value) {
+            Ok(text) => self.headers.push((name, text)),
+            Err(e) => self.error = Some(format!("header {name} does not encode: {e}")),
+        }
+    }
+
     /// The media types the caller wants back.
     pub fn accept(&mut self, media_types: &'static str) {
         self.accept = Some(media_types);
@@ -94,7 +111,7 @@ impl Request {
     pub fn json<T: serde::Serialize + ?Sized>(&mut self, body: &T) {
         match serde_json::to_vec(body) {
             Ok(bytes) => self.body = Body::Json(bytes.into()),
-            Err(e) => self.body_error = Some(format!("body does not serialise as JSON: {e}")),
+            Err(e) => self.error = Some(format!("body does not serialise as JSON: {e}")),
         }
     }
 

@@ -1,0 +1,531 @@
+//! Operations to Rust: the `Client` with one method per operation, and a builder per operation
+//! whose `send()` makes the call through the runtime.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::docs::{doc_attrs, paragraphs};
+use super::types::{ident, rust_type, Scope};
+use crate::model::{
+    Api, ApiKeyLocation, Operation, ParamLocation, Parameter, PathSegment, Primitive,
+    RequestContent, SecuritySchemeKind, SuccessBody, TypeDef, TypeKind, TypeRef,
+};
+
+/// An argument of a client method: a required parameter, the body, or a required form field.
+struct Argument {
+    name: proc_macro2::Ident,
+    /// The type the builder stores.
+    ty: TokenStream,
+    /// The type the method takes, and how it becomes `ty`.
+    param: TokenStream,
+    convert: TokenStream,
+}
+
+fn argument(rust_name: &str, ty: &TypeRef) -> Argument {
+    let name = ident(rust_name);
+    let stored = rust_type(ty, Scope::Crate);
+    if *ty == TypeRef::Primitive(Primitive::String) {
+        Argument {
+            param: quote!(impl ::std::convert::Into<::std::string::String>),
+            convert: quote!(#name.into()),
+            name,
+            ty: stored,
+        }
+    } else {
+        Argument {
+            param: stored.clone(),
+            convert: quote!(#name),
+            name,
+            ty: stored,
+        }
+    }
+}
+
+/// The `client` module: the `Client` type and its operation methods.
+pub fn client_module(api: &Api) -> TokenStream {
+    let default_base_url = match api.servers.first() {
+        Some(server) => {
+            let url = &server.url;
+            quote!(::std::option::Option::Some(#url))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let schemes = api.security_schemes.iter().map(|scheme| {
+        let key = &scheme.key;
+        let kind = match &scheme.kind {
+            SecuritySchemeKind::HttpBasic => quote!(::contractfit_runtime::SchemeKind::HttpBasic),
+            SecuritySchemeKind::HttpBearer => quote!(::contractfit_runtime::SchemeKind::HttpBearer),
+            SecuritySchemeKind::ApiKey { location, name } => {
+                let location = match location {
+                    ApiKeyLocation::Header => quote!(Header),
+                    ApiKeyLocation::Query => quote!(Query),
+                    ApiKeyLocation::Cookie => quote!(Cookie),
+                };
+                quote!(::contractfit_runtime::SchemeKind::ApiKey {
+                    location: ::contractfit_runtime::ApiKeyLocation::#location,
+                    name: #name,
+                })
+            }
+            SecuritySchemeKind::Unsupported { .. } => {
+                quote!(::contractfit_runtime::SchemeKind::Unsupported)
+            }
+        };
+        quote!(::contractfit_runtime::SecurityScheme { key: #key, kind: #kind })
+    });
+    let methods = api.operations.iter().map(|op| client_method(api, op));
+    quote! {
+        //! The client and its operation methods.
+
+        /// The server the API document names, used unless another base URL is given.
+        pub const DEFAULT_BASE_URL: ::std::option::Option<&str> = #default_base_url;
+
+        /// The security schemes the API document declares (with our overlay's additions).
+        pub const SECURITY_SCHEMES: &[::contractfit_runtime::SecurityScheme] = &[#(#schemes),*];
+
+        /// A client of the API. Cheap to clone: clones share one connection pool.
+        ///
+        /// Each operation method returns a builder: required parameters are the method's
+        /// arguments, optional ones are set on the builder, and `.send().await` makes the call.
+        #[derive(Debug, Clone)]
+        pub struct Client {
+            runtime: ::contractfit_runtime::Client,
+        }
+
+        impl Client {
+            /// A client for the default server, without credentials.
+            pub fn new() -> ::std::result::Result<Self, ::contractfit_runtime::BuildError> {
+                Self::builder().build().map(Self::with_runtime)
+            }
+
+            /// Settings for a client: base URL, credentials, retries, timeouts, headers, or a
+            /// `reqwest::Client` of your own. Finish with `.build()` and [`Client::with_runtime`].
+            pub fn builder() -> ::contractfit_runtime::ClientBuilder {
+                ::contractfit_runtime::ClientBuilder::new(DEFAULT_BASE_URL, SECURITY_SCHEMES)
+            }
+
+            /// A client on a configured runtime.
+            pub fn with_runtime(runtime: ::contractfit_runtime::Client) -> Self {
+                Client { runtime }
+            }
+
+            /// The runtime this client sends requests through.
+            pub fn runtime(&self) -> &::contractfit_runtime::Client {
+                &self.runtime
+            }
+
+            #(#methods)*
+        }
+    }
+}
+
+fn arguments(api: &Api, op: &Operation) -> Vec<Argument> {
+    let mut args: Vec<Argument> = op
+        .parameters
+        .iter()
+        .filter(|p| p.required)
+        .map(|p| argument(&p.rust_name, &p.ty))
+        .collect();
+    match op.request_body.as_ref().map(|b| (&b.content, b.required)) {
+        Some((RequestContent::Json { ty, .. }, true)) => args.push(argument("body", ty)),
+        Some((RequestContent::Binary { .. }, true)) => args.push(Argument {
+            name: ident("body"),
+            ty: quote!(::contractfit_runtime::bytes::Bytes),
+            param: quote!(impl ::std::convert::Into<::contractfit_runtime::bytes::Bytes>),
+            convert: quote!(body.into()),
+        }),
+        Some((RequestContent::Multipart { form }, _)) => {
+            for field in form_fields(api, form).iter().filter(|f| f.required) {
+                args.push(argument(&field.rust_name, &field.ty));
+            }
+        }
+        _ => {}
+    }
+    args
+}
+
+fn form_fields<'a>(api: &'a Api, form: &str) -> &'a [crate::model::Field] {
+    match api.type_def(form) {
+        Some(TypeDef {
+            kind: TypeKind::Form(fields),
+            ..
+        }) => fields,
+        _ => &[],
+    }
+}
+
+fn builder_name(op: &Operation) -> proc_macro2::Ident {
+    ident(&crate::build::camel(&op.name))
+}
+
+fn client_method(api: &Api, op: &Operation) -> TokenStream {
+    let method = ident(&op.name);
+    let builder = builder_name(op);
+    let args = arguments(api, op);
+    let params = args.iter().map(|a| {
+        let (name, param) = (&a.name, &a.param);
+        quote!(#name: #param)
+    });
+    let operation_id = match &op.operation_id {
+        Some(id) => format!("operationId `{id}`"),
+        None => "The document gives no operationId.".to_owned(),
+    };
+    let endpoint = format!("`{} {}`; {operation_id}.", op.method.as_str(), op.path.template);
+    let security = security_doc(op);
+    let docs = doc_attrs(&paragraphs([
+        op.summary.as_deref(),
+        op.description.as_deref(),
+        Some(endpoint.as_str()),
+        security.as_deref(),
+    ]));
+    let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
+    let converts = args.iter().map(|a| &a.convert);
+    quote! {
+        #docs
+        #deprecated
+        pub fn #method(&self, #(#params),*) -> crate::builders::#builder {
+            crate::builders::#builder::new(self.runtime.clone(), #(#converts),*)
+        }
+    }
+}
+
+fn security_doc(op: &Operation) -> Option<String> {
+    if op.security.is_empty() {
+        return Some("Needs no credentials.".into());
+    }
+    let alternatives: Vec<String> = op
+        .security
+        .iter()
+        .map(|r| {
+            if r.schemes.is_empty() {
+                "none".to_owned()
+            } else {
+                r.schemes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" and ")
+            }
+        })
+        .collect();
+    Some(format!("Credentials: {}.", alternatives.join(" or ")))
+}
+
+/// The `builders` module: one request builder per operation.
+pub fn builders_module(api: &Api) -> TokenStream {
+    let builders = api.operations.iter().map(|op| builder(api, op));
+    quote! {
+        //! One request builder per operation, made by the [`Client`](crate::Client) methods.
+        #(#builders)*
+    }
+}
+
+fn builder(api: &Api, op: &Operation) -> TokenStream {
+    let name = builder_name(op);
+    let args = arguments(api, op);
+    let optional: Vec<&Parameter> = op.parameters.iter().filter(|p| !p.required).collect();
+    let form = match op.request_body.as_ref().map(|b| &b.content) {
+        Some(RequestContent::Multipart { form }) => Some(form.as_str()),
+        _ => None,
+    };
+    let optional_body = match op.request_body.as_ref() {
+        Some(body) if !body.required => match &body.content {
+            RequestContent::Json { ty, .. } => Some(rust_type(ty, Scope::Crate)),
+            RequestContent::Binary { .. } => Some(quote!(::contractfit_runtime::bytes::Bytes)),
+            RequestContent::Multipart { .. } => None,
+        },
+        _ => None,
+    };
+
+    let form_field_names: Vec<String> = form
+        .map(|f| form_fields(api, f).iter().filter(|x| x.required).map(|x| x.rust_name.clone()).collect())
+        .unwrap_or_default();
+    let optional_fields = optional.iter().map(|p| {
+        let field = ident(&p.rust_name);
+        let ty = rust_type(&p.ty, Scope::Crate);
+        quote!(#field: ::std::option::Option<#ty>,)
+    });
+    let optional_body_field = optional_body
+        .as_ref()
+        .map(|ty| quote!(body: ::std::option::Option<#ty>,));
+    let form_type = form.map(|f| {
+        let f = ident(f);
+        quote!(crate::types::#f)
+    });
+    let form_field = form_type.as_ref().map(|t| quote!(form: #t,));
+
+    let new_params = args.iter().map(|a| {
+        let (field, ty) = (&a.name, &a.ty);
+        quote!(#field: #ty)
+    });
+    let arg_inits = args
+        .iter()
+        .filter(|a| !form_field_names.contains(&a.name.to_string()))
+        .map(|a| {
+            let field = &a.name;
+            quote!(#field,)
+        });
+    let form_init = form_type.as_ref().map(|t| {
+        let required = form_field_names.iter().map(|n| ident(n));
+        quote!(form: #t::new(#(#required),*),)
+    });
+    let optional_inits = optional.iter().map(|p| {
+        let field = ident(&p.rust_name);
+        quote!(#field: None,)
+    });
+    let optional_body_init = optional_body.as_ref().map(|_| quote!(body: None,));
+
+    let setters = optional.iter().map(|p| setter(p));
+    let form_setters = form
+        .map(|f| {
+            form_fields(api, f)
+                .iter()
+                .filter(|x| !x.required)
+                .map(|field| {
+                    let setter = ident(&field.rust_name);
+                    let ty = rust_type(&field.ty, Scope::Crate);
+                    let default = field
+                        .default
+                        .as_ref()
+                        .map(|v| format!("Server default: `{v}`."));
+                    let docs = doc_attrs(&paragraphs([
+                        field.description.as_deref(),
+                        default.as_deref(),
+                    ]));
+                    quote! {
+                        #docs
+                        pub fn #setter(mut self, value: #ty) -> Self {
+                            self.form.#setter = Some(value);
+                            self
+                        }
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let body_setter = optional_body.as_ref().map(|ty| {
+        quote! {
+            /// The request body.
+            pub fn body(mut self, body: #ty) -> Self {
+                self.body = Some(body);
+                self
+            }
+        }
+    });
+
+    let send = send_fn(op, form.is_some(), optional_body.is_some());
+    let stored_args = args
+        .iter()
+        .filter(|a| !form_field_names.contains(&a.name.to_string()))
+        .map(|a| {
+            let (field, ty) = (&a.name, &a.ty);
+            quote!(#field: #ty,)
+        });
+    let doc = format!(
+        "A request to `{} {}`, made by [`Client::{}`](crate::Client::{}).",
+        op.method.as_str(),
+        op.path.template,
+        op.name,
+        op.name
+    );
+    let operation = operation_const(op);
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone)]
+        #[must_use = "a request does nothing until it is sent"]
+        pub struct #name {
+            client: ::contractfit_runtime::Client,
+            #(#stored_args)*
+            #form_field
+            #(#optional_fields)*
+            #optional_body_field
+            options: ::contractfit_runtime::CallOptions,
+        }
+
+        impl #name {
+            #operation
+
+            pub(crate) fn new(client: ::contractfit_runtime::Client, #(#new_params),*) -> Self {
+                #name {
+                    client,
+                    #(#arg_inits)*
+                    #form_init
+                    #(#optional_inits)*
+                    #optional_body_init
+                    options: ::contractfit_runtime::CallOptions::new(),
+                }
+            }
+
+            #(#setters)*
+            #(#form_setters)*
+            #body_setter
+
+            /// Settings for this call only: retries, timeouts, extra headers.
+            pub fn options(mut self, options: ::contractfit_runtime::CallOptions) -> Self {
+                self.options = options;
+                self
+            }
+
+            #send
+        }
+    }
+}
+
+fn operation_const(op: &Operation) -> TokenStream {
+    let name = &op.name;
+    let method = op.method.as_str();
+    let path = &op.path.template;
+    let idempotent = op.method.is_idempotent();
+    let alternatives = op.security.iter().map(|r| {
+        let schemes = &r.schemes;
+        quote!(&[#(#schemes),*])
+    });
+    quote! {
+        /// What the runtime needs to know about this operation.
+        pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
+            name: #name,
+            method: #method,
+            path: #path,
+            security: &[#(#alternatives),*],
+            idempotent: #idempotent,
+        };
+    }
+}
+
+fn setter(p: &Parameter) -> TokenStream {
+    let field = ident(&p.rust_name);
+    let ty = rust_type(&p.ty, Scope::Crate);
+    let default = p.default.as_ref().map(|v| format!("Server default: `{v}`."));
+    let docs = doc_attrs(&paragraphs([p.description.as_deref(), default.as_deref()]));
+    let deprecated = p.deprecated.then(|| quote!(#[deprecated]));
+    if p.ty == TypeRef::Primitive(Primitive::String) {
+        quote! {
+            #docs
+            #deprecated
+            pub fn #field(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+                self.#field = Some(value.into());
+                self
+            }
+        }
+    } else {
+        quote! {
+            #docs
+            #deprecated
+            pub fn #field(mut self, value: #ty) -> Self {
+                self.#field = Some(value);
+                self
+            }
+        }
+    }
+}
+
+/// How a parameter value goes into the query or a header.
+fn put_value(p: &Parameter, value: TokenStream) -> TokenStream {
+    let wire = &p.name;
+    let target = match p.location {
+        ParamLocation::Query => quote!(query),
+        // Path parameters never get here; cookies go out as headers.
+        _ => quote!(header),
+    };
+    match &p.ty {
+        TypeRef::Array(item) if is_display(item) => match p.location {
+            ParamLocation::Query => quote!(request.query_each(#wire, #value.iter());),
+            _ => quote!(request.#target(#wire, #value.iter().map(|v| v.to_string()).collect::<::std::vec::Vec<_>>().join(","));),
+        },
+        ty if is_display(ty) => quote!(request.#target(#wire, #value);),
+        _ => {
+            let target = quote::format_ident!("{}_json", target.to_string());
+            quote!(request.#target(#wire, #value);)
+        }
+    }
+}
+
+/// Whether values of `ty` are written with `Display` (primitives and string enums).
+fn is_display(ty: &TypeRef) -> bool {
+    matches!(ty, TypeRef::Primitive(p) if !matches!(p, Primitive::Any | Primitive::Object | Primitive::File))
+        || matches!(ty, TypeRef::Named(_))
+}
+
+fn send_fn(op: &Operation, has_form: bool, optional_body: bool) -> TokenStream {
+    let mut format_string = String::new();
+    let mut format_args = Vec::new();
+    for segment in &op.path.segments {
+        match segment {
+            PathSegment::Literal(literal) => {
+                format_string.push_str(&literal.replace('{', "{{").replace('}', "}}"))
+            }
+            PathSegment::Parameter(name) => {
+                format_string.push_str("{}");
+                let rust_name = op
+                    .parameters_in(ParamLocation::Path)
+                    .find(|p| &p.name == name)
+                    .map(|p| ident(&p.rust_name));
+                format_args.push(quote!(::contractfit_runtime::path_segment(&self.#rust_name)));
+            }
+        }
+    }
+    let path = if format_args.is_empty() {
+        quote!(::std::string::String::from(#format_string))
+    } else {
+        quote!(::std::format!(#format_string, #(#format_args),*))
+    };
+    let params = op
+        .parameters
+        .iter()
+        .filter(|p| p.location != ParamLocation::Path)
+        .map(|p| {
+            let field = ident(&p.rust_name);
+            if p.required {
+                put_value(p, quote!(&self.#field))
+            } else {
+                let put = put_value(p, quote!(value));
+                quote!(if let Some(value) = &self.#field { #put })
+            }
+        });
+    let body = match op.request_body.as_ref().map(|b| &b.content) {
+        Some(RequestContent::Json { .. }) if optional_body => {
+            quote!(if let Some(body) = &self.body { request.json(body); })
+        }
+        Some(RequestContent::Json { .. }) => quote!(request.json(&self.body);),
+        Some(RequestContent::Binary { media_type }) if optional_body => {
+            quote!(if let Some(body) = self.body { request.bytes(#media_type, body); })
+        }
+        Some(RequestContent::Binary { media_type }) => quote!(request.bytes(#media_type, self.body);),
+        Some(RequestContent::Multipart { .. }) if has_form => {
+            quote!(request.multipart(self.form.into_form());)
+        }
+        _ => quote!(),
+    };
+    let (return_type, accept, finish) = match op.success_body() {
+        SuccessBody::Json(ty) => {
+            let ty = rust_type(&ty, Scope::Crate);
+            (
+                quote!(::contractfit_runtime::ApiResponse<#ty>),
+                quote!(request.accept("application/json");),
+                quote!(response.json().await),
+            )
+        }
+        SuccessBody::Binary { accept } => (
+            quote!(::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>),
+            quote!(request.accept(#accept);),
+            quote!(Ok(response.stream())),
+        ),
+        SuccessBody::Raw => (
+            quote!(::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>),
+            quote!(),
+            quote!(response.raw().await),
+        ),
+    };
+    let doc = match op.success_body() {
+        SuccessBody::Json(_) => "Sends the request; a 2xx body is decoded as the document declares.",
+        SuccessBody::Binary { .. } => "Sends the request; the 2xx body is streamed as it arrives.",
+        SuccessBody::Raw => "Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).",
+    };
+    quote! {
+        #[doc = #doc]
+        pub async fn send(self) -> ::std::result::Result<#return_type, ::contractfit_runtime::Error> {
+            let mut request = ::contractfit_runtime::Request::new(#path);
+            #(#params)*
+            #accept
+            #body
+            request.options(self.options);
+            let response = self.client.execute(&Self::OPERATION, request).await?;
+            #finish
+        }
+    }
+}

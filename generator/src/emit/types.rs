@@ -1,0 +1,311 @@
+//! Named types to Rust: structs, enums that keep unknown values, aliases and multipart forms.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use super::docs::{doc_attrs, paragraphs};
+use crate::build::UNKNOWN_VARIANT;
+use crate::model::{EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef};
+
+/// Where a type is named from: inside the `types` module, or from elsewhere in the crate.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Types,
+    Crate,
+}
+
+pub fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// The Rust type for a type reference.
+pub fn rust_type(ty: &TypeRef, scope: Scope) -> TokenStream {
+    match ty {
+        TypeRef::Named(name) => {
+            let name = ident(name);
+            match scope {
+                Scope::Types => quote!(#name),
+                Scope::Crate => quote!(crate::types::#name),
+            }
+        }
+        TypeRef::Primitive(p) => primitive(*p),
+        TypeRef::Array(item) => {
+            let item = rust_type(item, scope);
+            quote!(::std::vec::Vec<#item>)
+        }
+        TypeRef::Map(value) => {
+            let value = rust_type(value, scope);
+            quote!(::std::collections::BTreeMap<::std::string::String, #value>)
+        }
+    }
+}
+
+fn primitive(p: Primitive) -> TokenStream {
+    match p {
+        Primitive::String => quote!(::std::string::String),
+        Primitive::Integer => quote!(i64),
+        Primitive::Integer32 => quote!(i32),
+        Primitive::Number => quote!(f64),
+        Primitive::Boolean => quote!(bool),
+        Primitive::DateTime => quote!(::contractfit_runtime::DateTime),
+        Primitive::Date => quote!(::contractfit_runtime::chrono::NaiveDate),
+        Primitive::File => quote!(::contractfit_runtime::FilePart),
+        Primitive::Any => quote!(::serde_json::Value),
+        Primitive::Object => {
+            quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>)
+        }
+    }
+}
+
+/// The `types` module: every named type, in name order.
+pub fn types_module(types: &[TypeDef]) -> TokenStream {
+    let items = types.iter().map(type_def);
+    quote! {
+        //! Every schema of the API as a Rust type.
+        //!
+        //! Structs ignore fields they do not know; enums keep values they do not know in their
+        //! `Unknown` variant, so a server that adds fields or values does not break this client.
+        #(#items)*
+    }
+}
+
+fn type_def(def: &TypeDef) -> TokenStream {
+    let origin = format!("Schema: `{}`", def.origin);
+    let docs = doc_attrs(&paragraphs([def.description.as_deref(), Some(&origin)]));
+    let name = ident(&def.name);
+    match &def.kind {
+        TypeKind::Struct(s) => struct_def(&docs, &name, s),
+        TypeKind::Enum(variants) => enum_def(&docs, &name, variants),
+        TypeKind::Alias(target) => {
+            let target = rust_type(target, Scope::Types);
+            quote!(#docs pub type #name = #target;)
+        }
+        TypeKind::Form(fields) => form_def(&docs, &name, fields),
+    }
+}
+
+fn field_type(field: &Field) -> TokenStream {
+    let inner = rust_type(&field.ty, Scope::Types);
+    let inner = if field.boxed {
+        quote!(::std::boxed::Box<#inner>)
+    } else {
+        inner
+    };
+    if field.required && !field.nullable {
+        inner
+    } else {
+        quote!(::std::option::Option<#inner>)
+    }
+}
+
+fn field_docs(field: &Field) -> TokenStream {
+    let default = field
+        .default
+        .as_ref()
+        .map(|value| format!("Server default: `{value}`."));
+    doc_attrs(&paragraphs([field.description.as_deref(), default.as_deref()]))
+}
+
+fn struct_def(docs: &TokenStream, name: &Ident, s: &Struct) -> TokenStream {
+    let fields = s.fields.iter().map(|field| {
+        let docs = field_docs(field);
+        let rust_name = ident(&field.rust_name);
+        let ty = field_type(field);
+        let rename = (field.rust_name != field.name).then(|| {
+            let wire = &field.name;
+            quote!(#[serde(rename = #wire)])
+        });
+        let optional = (!field.required).then(|| {
+            quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
+        });
+        quote! {
+            #docs
+            #rename
+            #optional
+            pub #rust_name: #ty,
+        }
+    });
+    let additional = s.additional.as_ref().map(|value| {
+        let value = rust_type(value, Scope::Types);
+        quote! {
+            /// Properties beyond the declared ones.
+            #[serde(flatten)]
+            pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #value>,
+        }
+    });
+    let all_optional = s.fields.iter().all(|f| !f.required || f.nullable);
+    let default = all_optional.then(|| quote!(Default,));
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+        pub struct #name {
+            #(#fields)*
+            #additional
+        }
+    }
+}
+
+fn enum_def(docs: &TokenStream, name: &Ident, variants: &[EnumVariant]) -> TokenStream {
+    let unknown = ident(UNKNOWN_VARIANT);
+    let declarations = variants.iter().map(|v| {
+        let doc = format!(" `{}`", v.value.replace('`', "'"));
+        let variant = ident(&v.rust_name);
+        quote!(#[doc = #doc] #variant,)
+    });
+    let to_str = variants.iter().map(|v| {
+        let variant = ident(&v.rust_name);
+        let value = &v.value;
+        quote!(#name::#variant => #value,)
+    });
+    let from_str = variants.iter().map(|v| {
+        let variant = ident(&v.rust_name);
+        let value = &v.value;
+        quote!(#value => #name::#variant,)
+    });
+    let known = variants.iter().map(|v| {
+        let variant = ident(&v.rust_name);
+        quote!(#name::#variant)
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#declarations)*
+            /// A value this version of the client does not know; kept as sent.
+            #unknown(::std::string::String),
+        }
+
+        impl #name {
+            /// The values the API document lists.
+            pub const KNOWN: &'static [#name] = &[#(#known),*];
+
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    #name::#unknown(value) => value,
+                }
+            }
+        }
+
+        impl ::std::convert::From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => #name::#unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::convert::Infallible;
+
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                Ok(#name::from(value))
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+                Ok(#name::from(value.as_ref()))
+            }
+        }
+    }
+}
+
+/// How a form field is written into the multipart body.
+enum FormPart {
+    File,
+    Files,
+    Text,
+    Json,
+}
+
+fn form_part(ty: &TypeRef) -> FormPart {
+    match ty {
+        TypeRef::Primitive(Primitive::File) => FormPart::File,
+        TypeRef::Array(item) if **item == TypeRef::Primitive(Primitive::File) => FormPart::Files,
+        TypeRef::Primitive(Primitive::Any | Primitive::Object)
+        | TypeRef::Array(_)
+        | TypeRef::Map(_) => FormPart::Json,
+        // Named types here are enums or structs; structs go as JSON, enums by their text.
+        TypeRef::Named(_) => FormPart::Text,
+        TypeRef::Primitive(_) => FormPart::Text,
+    }
+}
+
+/// A multipart form: a plain struct (files cannot be serde-serialised) that turns itself into
+/// the runtime's [`Form`](contractfit_runtime::Form) description.
+fn form_def(docs: &TokenStream, name: &Ident, fields: &[Field]) -> TokenStream {
+    let declarations = fields.iter().map(|field| {
+        let docs = field_docs(field);
+        let rust_name = ident(&field.rust_name);
+        let ty = field_type(field);
+        quote!(#docs pub #rust_name: #ty,)
+    });
+    let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
+    let default = required.is_empty().then(|| quote!(Default,));
+    let params = required.iter().map(|f| {
+        let rust_name = ident(&f.rust_name);
+        let ty = field_type(f);
+        quote!(#rust_name: #ty)
+    });
+    let inits = fields.iter().map(|f| {
+        let rust_name = ident(&f.rust_name);
+        if f.required {
+            quote!(#rust_name)
+        } else {
+            quote!(#rust_name: None)
+        }
+    });
+    let parts = fields.iter().map(|f| {
+        let wire = &f.name;
+        let rust_name = ident(&f.rust_name);
+        let add = |value: TokenStream| match form_part(&f.ty) {
+            FormPart::File => quote!(form = form.file(#wire, #value);),
+            FormPart::Files => quote!(for file in #value { form = form.file(#wire, file); }),
+            FormPart::Text => quote!(form = form.text(#wire, #value);),
+            FormPart::Json => quote!(form = form.json(#wire, &#value);),
+        };
+        if f.required && !f.nullable {
+            add(quote!(self.#rust_name))
+        } else {
+            let body = add(quote!(value));
+            quote!(if let Some(value) = self.#rust_name { #body })
+        }
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone, #default)]
+        pub struct #name {
+            #(#declarations)*
+        }
+
+        impl #name {
+            /// A form with its required fields; set the others on the returned value.
+            pub fn new(#(#params),*) -> Self {
+                #name { #(#inits),* }
+            }
+
+            /// The multipart body, described for the runtime.
+            pub fn into_form(self) -> ::contractfit_runtime::Form {
+                let mut form = ::contractfit_runtime::Form::new();
+                #(#parts)*
+                form
+            }
+        }
+    }
+}
