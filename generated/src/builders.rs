@@ -35,9 +35,9 @@ impl GetReleaseNotes {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/about/release_notes"),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::string::String::from(
+            "/about/release_notes",
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -77,9 +77,8 @@ impl GetVersion {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/about/version"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/about/version"));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -115,10 +114,7 @@ impl PostAuth {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -134,9 +130,7 @@ impl PostAuth {
         ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/auth"),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::string::String::from("/auth"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -172,10 +166,7 @@ impl GetApiKeysResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -191,9 +182,8 @@ impl GetApiKeysResource {
         ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::ApiKeyModel>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/auth/api-key"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/auth/api-key"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -233,10 +223,7 @@ impl PostApiKeysResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -252,9 +239,8 @@ impl PostApiKeysResource {
         ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/auth/api-key"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/auth/api-key"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -295,10 +281,7 @@ impl GetApiKeysInboxResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -314,12 +297,10 @@ impl GetApiKeysInboxResource {
         ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::ApiKeyModel>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/auth/api-key/inbox/{}", ::contractfit_runtime::path_segment(& self
-                .inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/auth/api-key/inbox/{}",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -362,10 +343,7 @@ impl PostApiKeysInboxResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -381,12 +359,10 @@ impl PostApiKeysInboxResource {
         ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/auth/api-key/inbox/{}", ::contractfit_runtime::path_segment(& self
-                .inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/auth/api-key/inbox/{}",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -415,10 +391,7 @@ impl GetApiKeyResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(
-        client: ::contractfit_runtime::Client,
-        key: ::std::string::String,
-    ) -> Self {
+    pub(crate) fn new(client: ::contractfit_runtime::Client, key: ::std::string::String) -> Self {
         GetApiKeyResource {
             client,
             key,
@@ -427,10 +400,7 @@ impl GetApiKeyResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -446,11 +416,10 @@ impl GetApiKeyResource {
         ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/auth/api-key/{}", ::contractfit_runtime::path_segment(& self.key)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/auth/api-key/{}",
+            ::contractfit_runtime::path_segment(&self.key)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -477,10 +446,7 @@ impl DeleteApiKeyResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(
-        client: ::contractfit_runtime::Client,
-        key: ::std::string::String,
-    ) -> Self {
+    pub(crate) fn new(client: ::contractfit_runtime::Client, key: ::std::string::String) -> Self {
         DeleteApiKeyResource {
             client,
             key,
@@ -499,11 +465,10 @@ impl DeleteApiKeyResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/auth/api-key/{}", ::contractfit_runtime::path_segment(& self.key)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/auth/api-key/{}",
+            ::contractfit_runtime::path_segment(&self.key)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -527,10 +492,7 @@ impl PatchApiKeyResource {
         security: &[&["basic"], &["token"]],
         idempotent: false,
     };
-    pub(crate) fn new(
-        client: ::contractfit_runtime::Client,
-        key: ::std::string::String,
-    ) -> Self {
+    pub(crate) fn new(client: ::contractfit_runtime::Client, key: ::std::string::String) -> Self {
         PatchApiKeyResource {
             client,
             key,
@@ -539,10 +501,7 @@ impl PatchApiKeyResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -558,11 +517,10 @@ impl PatchApiKeyResource {
         ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/auth/api-key/{}", ::contractfit_runtime::path_segment(& self.key)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/auth/api-key/{}",
+            ::contractfit_runtime::path_segment(&self.key)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -597,10 +555,7 @@ impl PostEphemeralTokenResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -616,9 +571,8 @@ impl PostEphemeralTokenResource {
         ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/auth/ephemeral"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/auth/ephemeral"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -658,10 +612,7 @@ impl PostGetJwtResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -677,9 +628,8 @@ impl PostGetJwtResource {
         ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/auth/get_JWT"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/auth/get_JWT"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -724,9 +674,8 @@ impl PostLogoutResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/auth/logout"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/auth/logout"));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -771,9 +720,9 @@ impl PostResetPassword {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/auth/reset_password"),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::string::String::from(
+            "/auth/reset_password",
+        ));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -810,10 +759,7 @@ impl PostTokenResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -829,9 +775,8 @@ impl PostTokenResource {
         ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/auth/token"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/auth/token"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -867,10 +812,7 @@ impl GetConnectionsResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -883,14 +825,11 @@ impl GetConnectionsResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<
-            ::std::vec::Vec<crate::types::ConnectionModelGet>,
-        >,
+        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::ConnectionModelGet>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/connections"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/connections"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -930,10 +869,7 @@ impl PostConnectionsResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -949,9 +885,8 @@ impl PostConnectionsResource {
         ::contractfit_runtime::ApiResponse<crate::types::ConnectionModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/connections"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/connections"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -992,10 +927,7 @@ impl GetConnectionResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -1011,12 +943,10 @@ impl GetConnectionResource {
         ::contractfit_runtime::ApiResponse<crate::types::ConnectionModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/connections/{}", ::contractfit_runtime::path_segment(& self
-                .connection_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/connections/{}",
+            ::contractfit_runtime::path_segment(&self.connection_id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -1065,12 +995,10 @@ impl DeleteConnectionResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/connections/{}", ::contractfit_runtime::path_segment(& self
-                .connection_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/connections/{}",
+            ::contractfit_runtime::path_segment(&self.connection_id)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -1109,10 +1037,7 @@ impl PatchConnectionResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -1128,12 +1053,10 @@ impl PatchConnectionResource {
         ::contractfit_runtime::ApiResponse<crate::types::ConnectionModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/connections/{}", ::contractfit_runtime::path_segment(& self
-                .connection_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/connections/{}",
+            ::contractfit_runtime::path_segment(&self.connection_id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -1169,10 +1092,7 @@ impl GetDataRetentionResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -1185,14 +1105,12 @@ impl GetDataRetentionResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<
-            ::std::vec::Vec<crate::types::DataRetentionModel>,
-        >,
+        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::DataRetentionModel>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/data_retention_settings"),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::string::String::from(
+            "/data_retention_settings",
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -1235,10 +1153,7 @@ impl GetDataRetentionSettingsByLevelById {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -1254,12 +1169,11 @@ impl GetDataRetentionSettingsByLevelById {
         ::contractfit_runtime::ApiResponse<crate::types::DataRetentionModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/data_retention_settings/{}/{}", ::contractfit_runtime::path_segment(&
-                self.level), ::contractfit_runtime::path_segment(& self.id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/data_retention_settings/{}/{}",
+            ::contractfit_runtime::path_segment(&self.level),
+            ::contractfit_runtime::path_segment(&self.id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -1311,12 +1225,11 @@ impl DeleteDataRetentionResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/data_retention_settings/{}/{}", ::contractfit_runtime::path_segment(&
-                self.level), ::contractfit_runtime::path_segment(& self.id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/data_retention_settings/{}/{}",
+            ::contractfit_runtime::path_segment(&self.level),
+            ::contractfit_runtime::path_segment(&self.id)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -1358,10 +1271,7 @@ impl PatchDataRetentionResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -1377,12 +1287,11 @@ impl PatchDataRetentionResource {
         ::contractfit_runtime::ApiResponse<crate::types::DataRetentionModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/data_retention_settings/{}/{}", ::contractfit_runtime::path_segment(&
-                self.level), ::contractfit_runtime::path_segment(& self.id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/data_retention_settings/{}/{}",
+            ::contractfit_runtime::path_segment(&self.level),
+            ::contractfit_runtime::path_segment(&self.id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -1449,9 +1358,8 @@ impl PostSimpleDocumentsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/documents/"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/documents/"));
         request.multipart(self.form.into_form());
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -1497,9 +1405,9 @@ impl PostDocumentCustomOutputResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/documents/custom_output"),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::string::String::from(
+            "/documents/custom_output",
+        ));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -1545,9 +1453,8 @@ impl PostEnrichmentResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/documents/enrich"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/documents/enrich"));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -1596,12 +1503,10 @@ impl PostDocumentDataResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/file_query/{}", ::contractfit_runtime::path_segment(& self
-                .data_type)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/file_query/{}",
+            ::contractfit_runtime::path_segment(&self.data_type)
+        ));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -1650,12 +1555,10 @@ impl PostDocumentQuery {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/query/{}", ::contractfit_runtime::path_segment(& self
-                .query_type)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/query/{}",
+            ::contractfit_runtime::path_segment(&self.query_type)
+        ));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -1701,11 +1604,10 @@ impl GetDocumentDeleteResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/{}", ::contractfit_runtime::path_segment(& self.document_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/{}",
+            ::contractfit_runtime::path_segment(&self.document_id)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -1756,11 +1658,10 @@ impl DeleteDocumentDeleteResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/{}", ::contractfit_runtime::path_segment(& self.document_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/{}",
+            ::contractfit_runtime::path_segment(&self.document_id)
+        ));
         if let Some(value) = &self.how {
             request.query("how", value);
         }
@@ -1808,12 +1709,10 @@ impl GetDocumentTransformResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/{}/custom_output", ::contractfit_runtime::path_segment(& self
-                .document_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/{}/custom_output",
+            ::contractfit_runtime::path_segment(&self.document_id)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -1861,12 +1760,10 @@ impl PostDocumentSubmitEvalResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/{}/feedback", ::contractfit_runtime::path_segment(& self
-                .document_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/{}/feedback",
+            ::contractfit_runtime::path_segment(&self.document_id)
+        ));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -1907,18 +1804,12 @@ impl GetDocumentLastVersionResource {
         }
     }
     /// Return a specific named version, default is latest
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.name = Some(value.into());
         self
     }
     /// human or machine (default either)
-    pub fn source(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn source(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.source = Some(value.into());
         self
     }
@@ -1941,12 +1832,10 @@ impl GetDocumentLastVersionResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/{}/last_version", ::contractfit_runtime::path_segment(& self
-                .document_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/{}/last_version",
+            ::contractfit_runtime::path_segment(&self.document_id)
+        ));
         if let Some(value) = &self.name {
             request.query("name", value);
         }
@@ -2000,12 +1889,10 @@ impl GetDocumentOriginalFileResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/{}/original_file", ::contractfit_runtime::path_segment(& self
-                .document_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/{}/original_file",
+            ::contractfit_runtime::path_segment(&self.document_id)
+        ));
         request.accept("application/octet-stream");
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -2054,12 +1941,11 @@ impl GetDocumentPageImageResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/{}/page/{}", ::contractfit_runtime::path_segment(& self
-                .document_id), ::contractfit_runtime::path_segment(& self.page_range)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/{}/page/{}",
+            ::contractfit_runtime::path_segment(&self.document_id),
+            ::contractfit_runtime::path_segment(&self.page_range)
+        ));
         request.accept("image/png, application/zip");
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -2108,12 +1994,11 @@ impl GetDocumentPageImageThumbnailResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/{}/page_thumbnail/{}", ::contractfit_runtime::path_segment(&
-                self.document_id), ::contractfit_runtime::path_segment(& self.page_range)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/{}/page_thumbnail/{}",
+            ::contractfit_runtime::path_segment(&self.document_id),
+            ::contractfit_runtime::path_segment(&self.page_range)
+        ));
         request.accept("image/png, application/zip");
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -2162,12 +2047,10 @@ impl PostDocumentProcessTableAnnotation {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/{}/process_table_annotation",
-                ::contractfit_runtime::path_segment(& self.document_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/{}/process_table_annotation",
+            ::contractfit_runtime::path_segment(&self.document_id)
+        ));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -2208,28 +2091,19 @@ impl PostReprocessDocumentResource {
         }
     }
     /// Server default: `"reprocessed"`.
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.name = Some(value.into());
         self
     }
     /// If human repcrocessing is triggered, the last version will become the passed version. No processing is done.
     ///
     /// Server default: `"Machine"`.
-    pub fn reviewer(
-        mut self,
-        value: crate::types::PostReprocessDocumentResourceReviewer,
-    ) -> Self {
+    pub fn reviewer(mut self, value: crate::types::PostReprocessDocumentResourceReviewer) -> Self {
         self.reviewer = Some(value);
         self
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -2245,12 +2119,10 @@ impl PostReprocessDocumentResource {
         ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/{}/reprocess", ::contractfit_runtime::path_segment(& self
-                .document_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/{}/reprocess",
+            ::contractfit_runtime::path_segment(&self.document_id)
+        ));
         if let Some(value) = &self.name {
             request.query("name", value);
         }
@@ -2308,12 +2180,11 @@ impl GetDocumentReverseResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/{}/reverse/{}", ::contractfit_runtime::path_segment(& self
-                .document_id), ::contractfit_runtime::path_segment(& self.page_range)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/{}/reverse/{}",
+            ::contractfit_runtime::path_segment(&self.document_id),
+            ::contractfit_runtime::path_segment(&self.page_range)
+        ));
         request.accept("image/png, application/zip");
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -2353,10 +2224,7 @@ impl PostDocumentStatusDataResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -2372,12 +2240,10 @@ impl PostDocumentStatusDataResource {
         ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/{}/status_data", ::contractfit_runtime::path_segment(& self
-                .document_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/{}/status_data",
+            ::contractfit_runtime::path_segment(&self.document_id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -2427,12 +2293,10 @@ impl GetDocumentTextResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/{}/text", ::contractfit_runtime::path_segment(& self
-                .document_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/{}/text",
+            ::contractfit_runtime::path_segment(&self.document_id)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -2468,10 +2332,7 @@ impl GetDocumentWorkflowResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -2487,12 +2348,10 @@ impl GetDocumentWorkflowResource {
         ::contractfit_runtime::ApiResponse<crate::types::WorkflowModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/{}/workflow", ::contractfit_runtime::path_segment(& self
-                .document_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/{}/workflow",
+            ::contractfit_runtime::path_segment(&self.document_id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -2563,11 +2422,10 @@ impl PostDocumentsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/{}", ::contractfit_runtime::path_segment(& self.inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/{}",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         request.multipart(self.form.into_form());
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -2616,12 +2474,10 @@ impl PatchDocumentCopyResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/{}/copy_inbox", ::contractfit_runtime::path_segment(& self
-                .inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/{}/copy_inbox",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -2670,12 +2526,10 @@ impl PatchDocumentMoveResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/documents/{}/move_inbox", ::contractfit_runtime::path_segment(& self
-                .inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/documents/{}/move_inbox",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -2716,9 +2570,8 @@ impl GetFormatsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/formats"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/formats"));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -2763,9 +2616,8 @@ impl PostFormatsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/formats"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/formats"));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -2797,10 +2649,7 @@ impl GetFormatsDocTypesResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -2816,9 +2665,9 @@ impl GetFormatsDocTypesResource {
         ::contractfit_runtime::ApiResponse<crate::types::DocumentTypeModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/formats/document_types"),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::string::String::from(
+            "/formats/document_types",
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -2867,11 +2716,10 @@ impl GetFormatResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/formats/{}", ::contractfit_runtime::path_segment(& self.format_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/formats/{}",
+            ::contractfit_runtime::path_segment(&self.format_id)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -2916,11 +2764,10 @@ impl DeleteFormatResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/formats/{}", ::contractfit_runtime::path_segment(& self.format_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/formats/{}",
+            ::contractfit_runtime::path_segment(&self.format_id)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -2959,10 +2806,7 @@ impl PatchFormatResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -2978,11 +2822,10 @@ impl PatchFormatResource {
         ::contractfit_runtime::ApiResponse<crate::types::FormatModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/formats/{}", ::contractfit_runtime::path_segment(& self.format_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/formats/{}",
+            ::contractfit_runtime::path_segment(&self.format_id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -3011,10 +2854,7 @@ impl GetFormatTagFieldsResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(
-        client: ::contractfit_runtime::Client,
-        scope: ::std::string::String,
-    ) -> Self {
+    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
         GetFormatTagFieldsResource {
             client,
             scope,
@@ -3023,10 +2863,7 @@ impl GetFormatTagFieldsResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -3042,12 +2879,10 @@ impl GetFormatTagFieldsResource {
         ::contractfit_runtime::ApiResponse<crate::types::TagFieldModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/formats/{}/tag_fields", ::contractfit_runtime::path_segment(& self
-                .scope)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/formats/{}/tag_fields",
+            ::contractfit_runtime::path_segment(&self.scope)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -3082,10 +2917,7 @@ impl GetInboxesResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -3101,9 +2933,8 @@ impl GetInboxesResource {
         ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::InboxModelGet>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/inboxes"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/inboxes"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -3143,10 +2974,7 @@ impl PostInboxesResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -3162,9 +2990,8 @@ impl PostInboxesResource {
         ::contractfit_runtime::ApiResponse<crate::types::InboxModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/inboxes"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/inboxes"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -3205,10 +3032,7 @@ impl GetInboxResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -3224,11 +3048,10 @@ impl GetInboxResource {
         ::contractfit_runtime::ApiResponse<crate::types::InboxModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/inboxes/{}", ::contractfit_runtime::path_segment(& self.inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/inboxes/{}",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -3277,11 +3100,10 @@ impl DeleteInboxResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/inboxes/{}", ::contractfit_runtime::path_segment(& self.inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/inboxes/{}",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -3320,10 +3142,7 @@ impl PatchInboxResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -3339,11 +3158,10 @@ impl PatchInboxResource {
         ::contractfit_runtime::ApiResponse<crate::types::InboxModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/inboxes/{}", ::contractfit_runtime::path_segment(& self.inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/inboxes/{}",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -3396,12 +3214,10 @@ impl PostInboxCompareResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/inboxes/{}/compare_versions", ::contractfit_runtime::path_segment(&
-                self.inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/inboxes/{}/compare_versions",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -3447,12 +3263,10 @@ impl GetInboxDocumentVersionsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/inboxes/{}/document_versions", ::contractfit_runtime::path_segment(&
-                self.inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/inboxes/{}/document_versions",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -3488,10 +3302,7 @@ impl GetInboxDocumentResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -3504,17 +3315,13 @@ impl GetInboxDocumentResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<
-            ::std::vec::Vec<crate::types::DocumentModelGet>,
-        >,
+        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::DocumentModelGet>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/inboxes/{}/documents", ::contractfit_runtime::path_segment(& self
-                .inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/inboxes/{}/documents",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -3589,12 +3396,10 @@ impl DeleteInboxDocumentResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/inboxes/{}/documents", ::contractfit_runtime::path_segment(& self
-                .inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/inboxes/{}/documents",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         if let Some(value) = &self.how {
             request.query("how", value);
         }
@@ -3674,18 +3479,12 @@ impl GetInboxPaginatedResource {
         self
     }
     /// comma seperated list of fields to order by
-    pub fn order_by(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn order_by(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.order_by = Some(value.into());
         self
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -3698,17 +3497,13 @@ impl GetInboxPaginatedResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<
-            ::std::vec::Vec<crate::types::DocumentModelPaginated>,
-        >,
+        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::DocumentModelPaginated>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/inboxes/{}/paginated", ::contractfit_runtime::path_segment(& self
-                .inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/inboxes/{}/paginated",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         if let Some(value) = &self.page {
             request.query("page", value);
         }
@@ -3767,20 +3562,14 @@ impl PostInboxReprocessResource {
         }
     }
     /// Server default: `"predicted"`.
-    pub fn name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.name = Some(value.into());
         self
     }
     /// If human repcrocessing is triggered, the last version will become the passed version. No processing is done.
     ///
     /// Server default: `"Machine"`.
-    pub fn reviewer(
-        mut self,
-        value: crate::types::PostInboxReprocessResourceReviewer,
-    ) -> Self {
+    pub fn reviewer(mut self, value: crate::types::PostInboxReprocessResourceReviewer) -> Self {
         self.reviewer = Some(value);
         self
     }
@@ -3801,12 +3590,10 @@ impl PostInboxReprocessResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/inboxes/{}/reprocess", ::contractfit_runtime::path_segment(& self
-                .inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/inboxes/{}/reprocess",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         if let Some(value) = &self.name {
             request.query("name", value);
         }
@@ -3853,9 +3640,8 @@ impl GetIntegrationResources {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/integrations/"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/integrations/"));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -3900,9 +3686,8 @@ impl PostIntegrationResources {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/integrations/"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/integrations/"));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -3948,12 +3733,10 @@ impl GetIntegrationResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/integrations/{}", ::contractfit_runtime::path_segment(& self
-                .integration_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/integrations/{}",
+            ::contractfit_runtime::path_segment(&self.integration_id)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -3998,12 +3781,10 @@ impl DeleteIntegrationResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/integrations/{}", ::contractfit_runtime::path_segment(& self
-                .integration_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/integrations/{}",
+            ::contractfit_runtime::path_segment(&self.integration_id)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -4051,12 +3832,10 @@ impl PatchIntegrationResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/integrations/{}", ::contractfit_runtime::path_segment(& self
-                .integration_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/integrations/{}",
+            ::contractfit_runtime::path_segment(&self.integration_id)
+        ));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -4105,12 +3884,10 @@ impl GetEmailIntegrationActivationResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/integrations/{}/activate", ::contractfit_runtime::path_segment(& self
-                .integration_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/integrations/{}/activate",
+            ::contractfit_runtime::path_segment(&self.integration_id)
+        ));
         request.query("secret", &self.secret);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -4142,10 +3919,7 @@ impl GetPredictorSettingsResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -4158,14 +3932,11 @@ impl GetPredictorSettingsResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<
-            ::std::vec::Vec<crate::types::PredictorModelGet>,
-        >,
+        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::PredictorModelGet>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/predictor_settings"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/predictor_settings"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -4193,10 +3964,7 @@ impl GetPredictorSettingResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(
-        client: ::contractfit_runtime::Client,
-        scope: ::std::string::String,
-    ) -> Self {
+    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
         GetPredictorSettingResource {
             client,
             scope,
@@ -4205,10 +3973,7 @@ impl GetPredictorSettingResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -4224,12 +3989,10 @@ impl GetPredictorSettingResource {
         ::contractfit_runtime::ApiResponse<crate::types::PredictorModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/predictor_settings/{}", ::contractfit_runtime::path_segment(& self
-                .scope)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/predictor_settings/{}",
+            ::contractfit_runtime::path_segment(&self.scope)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -4256,10 +4019,7 @@ impl DeletePredictorSettingResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(
-        client: ::contractfit_runtime::Client,
-        scope: ::std::string::String,
-    ) -> Self {
+    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
         DeletePredictorSettingResource {
             client,
             scope,
@@ -4278,12 +4038,10 @@ impl DeletePredictorSettingResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/predictor_settings/{}", ::contractfit_runtime::path_segment(& self
-                .scope)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/predictor_settings/{}",
+            ::contractfit_runtime::path_segment(&self.scope)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -4322,10 +4080,7 @@ impl PatchPredictorSettingResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -4341,12 +4096,10 @@ impl PatchPredictorSettingResource {
         ::contractfit_runtime::ApiResponse<crate::types::PredictorModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/predictor_settings/{}", ::contractfit_runtime::path_segment(& self
-                .scope)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/predictor_settings/{}",
+            ::contractfit_runtime::path_segment(&self.scope)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -4391,9 +4144,8 @@ impl GetProjectsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/projects"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/projects"));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -4438,9 +4190,8 @@ impl PostProjectsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/projects"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/projects"));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -4486,11 +4237,10 @@ impl GetProjectResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/projects/{}", ::contractfit_runtime::path_segment(& self.project_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/projects/{}",
+            ::contractfit_runtime::path_segment(&self.project_id)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -4535,11 +4285,10 @@ impl DeleteProjectResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/projects/{}", ::contractfit_runtime::path_segment(& self.project_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/projects/{}",
+            ::contractfit_runtime::path_segment(&self.project_id)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -4587,11 +4336,10 @@ impl PatchProjectResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/projects/{}", ::contractfit_runtime::path_segment(& self.project_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/projects/{}",
+            ::contractfit_runtime::path_segment(&self.project_id)
+        ));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -4623,10 +4371,7 @@ impl GetReportsResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -4639,14 +4384,11 @@ impl GetReportsResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<
-            ::std::vec::Vec<crate::types::ReportModelGet>,
-        >,
+        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::ReportModelGet>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/reports"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/reports"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -4686,10 +4428,7 @@ impl PostReportsResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -4705,9 +4444,8 @@ impl PostReportsResource {
         ::contractfit_runtime::ApiResponse<crate::types::ReportModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/reports"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/reports"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -4757,9 +4495,8 @@ impl PostGenerateReportResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/reports/generate"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/reports/generate"));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -4796,10 +4533,7 @@ impl GetReportResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -4815,11 +4549,10 @@ impl GetReportResource {
         ::contractfit_runtime::ApiResponse<crate::types::ReportModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/reports/{}", ::contractfit_runtime::path_segment(& self.report_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/reports/{}",
+            ::contractfit_runtime::path_segment(&self.report_id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -4868,11 +4601,10 @@ impl DeleteReportResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/reports/{}", ::contractfit_runtime::path_segment(& self.report_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/reports/{}",
+            ::contractfit_runtime::path_segment(&self.report_id)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -4911,10 +4643,7 @@ impl PatchReportResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -4930,11 +4659,10 @@ impl PatchReportResource {
         ::contractfit_runtime::ApiResponse<crate::types::ReportModelPost>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/reports/{}", ::contractfit_runtime::path_segment(& self.report_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/reports/{}",
+            ::contractfit_runtime::path_segment(&self.report_id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -4981,10 +4709,7 @@ impl PostGenerateReportIdResource {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    pub fn email(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn email(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.email = Some(value.into());
         self
     }
@@ -5008,12 +4733,10 @@ impl PostGenerateReportIdResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/reports/{}/generate", ::contractfit_runtime::path_segment(& self
-                .report_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/reports/{}/generate",
+            ::contractfit_runtime::path_segment(&self.report_id)
+        ));
         request.query("delivery_method", &self.delivery_method);
         if let Some(value) = &self.email {
             request.query("email", value);
@@ -5054,10 +4777,7 @@ impl GetRolesResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5073,9 +4793,8 @@ impl GetRolesResource {
         ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::RoleModelGet>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/roles"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/roles"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5115,10 +4834,7 @@ impl PostRolesResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5134,9 +4850,8 @@ impl PostRolesResource {
         ::contractfit_runtime::ApiResponse<crate::types::RoleModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/roles"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/roles"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5177,10 +4892,7 @@ impl GetRoleResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5196,11 +4908,10 @@ impl GetRoleResource {
         ::contractfit_runtime::ApiResponse<crate::types::RoleModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/roles/{}", ::contractfit_runtime::path_segment(& self.role_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/roles/{}",
+            ::contractfit_runtime::path_segment(&self.role_id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5249,11 +4960,10 @@ impl DeleteRoleResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/roles/{}", ::contractfit_runtime::path_segment(& self.role_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/roles/{}",
+            ::contractfit_runtime::path_segment(&self.role_id)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -5292,10 +5002,7 @@ impl PatchRoleResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5311,11 +5018,10 @@ impl PatchRoleResource {
         ::contractfit_runtime::ApiResponse<crate::types::RoleModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/roles/{}", ::contractfit_runtime::path_segment(& self.role_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/roles/{}",
+            ::contractfit_runtime::path_segment(&self.role_id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5351,10 +5057,7 @@ impl GetRuleConfigsResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5367,14 +5070,11 @@ impl GetRuleConfigsResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<
-            ::std::vec::Vec<crate::types::RuleConfigModelGet>,
-        >,
+        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::RuleConfigModelGet>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/rule_config"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/rule_config"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5423,9 +5123,9 @@ impl PostDebugRuleEntityResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/rule_config/rule_entity/"),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::string::String::from(
+            "/rule_config/rule_entity/",
+        ));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -5474,12 +5174,10 @@ impl PostDebugRuleEntityDocumentResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/rule_config/rule_entity/{}", ::contractfit_runtime::path_segment(& self
-                .document_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/rule_config/rule_entity/{}",
+            ::contractfit_runtime::path_segment(&self.document_id)
+        ));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -5528,12 +5226,10 @@ impl PostDebugWhereToSearch {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/rule_config/where_to_search/{}", ::contractfit_runtime::path_segment(&
-                self.document_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/rule_config/where_to_search/{}",
+            ::contractfit_runtime::path_segment(&self.document_id)
+        ));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -5558,10 +5254,7 @@ impl GetRuleConfigResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(
-        client: ::contractfit_runtime::Client,
-        scope: ::std::string::String,
-    ) -> Self {
+    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
         GetRuleConfigResource {
             client,
             scope,
@@ -5570,10 +5263,7 @@ impl GetRuleConfigResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5589,11 +5279,10 @@ impl GetRuleConfigResource {
         ::contractfit_runtime::ApiResponse<crate::types::RuleConfigModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/rule_config/{}", ::contractfit_runtime::path_segment(& self.scope)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/rule_config/{}",
+            ::contractfit_runtime::path_segment(&self.scope)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5620,10 +5309,7 @@ impl DeleteRuleConfigResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(
-        client: ::contractfit_runtime::Client,
-        scope: ::std::string::String,
-    ) -> Self {
+    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
         DeleteRuleConfigResource {
             client,
             scope,
@@ -5642,11 +5328,10 @@ impl DeleteRuleConfigResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/rule_config/{}", ::contractfit_runtime::path_segment(& self.scope)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/rule_config/{}",
+            ::contractfit_runtime::path_segment(&self.scope)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -5685,10 +5370,7 @@ impl PatchRuleConfigResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5704,11 +5386,10 @@ impl PatchRuleConfigResource {
         ::contractfit_runtime::ApiResponse<crate::types::RuleConfigModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/rule_config/{}", ::contractfit_runtime::path_segment(& self.scope)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/rule_config/{}",
+            ::contractfit_runtime::path_segment(&self.scope)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5744,10 +5425,7 @@ impl GetSettingSamplingsResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5760,14 +5438,11 @@ impl GetSettingSamplingsResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<
-            ::std::vec::Vec<crate::types::SamplingModelGet>,
-        >,
+        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::SamplingModelGet>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/sampling_settings"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/sampling_settings"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5795,10 +5470,7 @@ impl GetSettingSamplingResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(
-        client: ::contractfit_runtime::Client,
-        scope: ::std::string::String,
-    ) -> Self {
+    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
         GetSettingSamplingResource {
             client,
             scope,
@@ -5807,10 +5479,7 @@ impl GetSettingSamplingResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5826,12 +5495,10 @@ impl GetSettingSamplingResource {
         ::contractfit_runtime::ApiResponse<crate::types::SamplingModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/sampling_settings/{}", ::contractfit_runtime::path_segment(& self
-                .scope)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/sampling_settings/{}",
+            ::contractfit_runtime::path_segment(&self.scope)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5858,10 +5525,7 @@ impl DeleteSettingSamplingResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(
-        client: ::contractfit_runtime::Client,
-        scope: ::std::string::String,
-    ) -> Self {
+    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
         DeleteSettingSamplingResource {
             client,
             scope,
@@ -5880,12 +5544,10 @@ impl DeleteSettingSamplingResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/sampling_settings/{}", ::contractfit_runtime::path_segment(& self
-                .scope)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/sampling_settings/{}",
+            ::contractfit_runtime::path_segment(&self.scope)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -5924,10 +5586,7 @@ impl PatchSettingSamplingResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5943,12 +5602,10 @@ impl PatchSettingSamplingResource {
         ::contractfit_runtime::ApiResponse<crate::types::SamplingModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/sampling_settings/{}", ::contractfit_runtime::path_segment(& self
-                .scope)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/sampling_settings/{}",
+            ::contractfit_runtime::path_segment(&self.scope)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5987,10 +5644,7 @@ impl GetDashboardSettingsAtomicResource {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    pub fn scope(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn scope(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.scope = Some(value.into());
         self
     }
@@ -6000,10 +5654,7 @@ impl GetDashboardSettingsAtomicResource {
         self
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -6019,9 +5670,8 @@ impl GetDashboardSettingsAtomicResource {
         ::contractfit_runtime::ApiResponse<crate::types::DashboardSettingsModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/settings/dashboard"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/settings/dashboard"));
         if let Some(value) = &self.scope {
             request.query("scope", value);
         }
@@ -6067,10 +5717,7 @@ impl PatchDashboardSettingsAtomicResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -6086,9 +5733,8 @@ impl PatchDashboardSettingsAtomicResource {
         ::contractfit_runtime::ApiResponse<crate::types::DashboardSettingsModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/settings/dashboard"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/settings/dashboard"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -6127,10 +5773,7 @@ impl GetReviewSettingsAtomicResource {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    pub fn scope(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn scope(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.scope = Some(value.into());
         self
     }
@@ -6140,10 +5783,7 @@ impl GetReviewSettingsAtomicResource {
         self
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -6159,9 +5799,8 @@ impl GetReviewSettingsAtomicResource {
         ::contractfit_runtime::ApiResponse<crate::types::ReviewSettingsModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/settings/review"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/settings/review"));
         if let Some(value) = &self.scope {
             request.query("scope", value);
         }
@@ -6207,10 +5846,7 @@ impl PatchReviewSettingsAtomicResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -6226,9 +5862,8 @@ impl PatchReviewSettingsAtomicResource {
         ::contractfit_runtime::ApiResponse<crate::types::ReviewSettingsModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/settings/review"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/settings/review"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -6264,10 +5899,7 @@ impl GetSsoConfigResources {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -6283,9 +5915,8 @@ impl GetSsoConfigResources {
         ::contractfit_runtime::ApiResponse<crate::types::SsoConfigModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/sso/config"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/sso/config"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -6325,10 +5956,7 @@ impl PostSsoConfigResources {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -6344,9 +5972,8 @@ impl PostSsoConfigResources {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/sso/config"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/sso/config"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -6395,12 +6022,10 @@ impl DeleteSsoConfigResources {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/sso/config/{}", ::contractfit_runtime::path_segment(& self
-                .sso_config_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/sso/config/{}",
+            ::contractfit_runtime::path_segment(&self.sso_config_id)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -6423,10 +6048,7 @@ impl PostOauthLoginResource {
         security: &[&["basic"], &["token"]],
         idempotent: false,
     };
-    pub(crate) fn new(
-        client: ::contractfit_runtime::Client,
-        body: crate::types::SsoModel,
-    ) -> Self {
+    pub(crate) fn new(client: ::contractfit_runtime::Client, body: crate::types::SsoModel) -> Self {
         PostOauthLoginResource {
             client,
             body,
@@ -6445,9 +6067,8 @@ impl PostOauthLoginResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/sso/login"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/sso/login"));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -6488,10 +6109,7 @@ impl GetUsageStatsResource {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    pub fn inbox_id(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn inbox_id(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.inbox_id = Some(value.into());
         self
     }
@@ -6514,9 +6132,8 @@ impl GetUsageStatsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/stats/usage"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/stats/usage"));
         if let Some(value) = &self.inbox_id {
             request.query("inbox_id", value);
         }
@@ -6566,10 +6183,7 @@ impl GetStatsResource {
         }
     }
     /// The field names to include in the stats. If left empty, all fields are included.Additionally, `__all_fields__` field name is also added, and aggregates the stats for all fields
-    pub fn field_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn field_name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.field_name = Some(value.into());
         self
     }
@@ -6584,10 +6198,7 @@ impl GetStatsResource {
         self
     }
     /// The name of the version to evaluate. If left empty, latest evaluated version is chosen.
-    pub fn version_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn version_name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.version_name = Some(value.into());
         self
     }
@@ -6603,11 +6214,10 @@ impl GetStatsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/stats/{}", ::contractfit_runtime::path_segment(& self.inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/stats/{}",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         if let Some(value) = &self.field_name {
             request.query("field_name", value);
         }
@@ -6671,10 +6281,7 @@ impl GetAutomationBlockersStats {
     /// provide the version name to evaluate
     ///
     /// Server default: `"predicted"`.
-    pub fn version_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn version_name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.version_name = Some(value.into());
         self
     }
@@ -6695,12 +6302,10 @@ impl GetAutomationBlockersStats {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/stats/{}/automation_blockers", ::contractfit_runtime::path_segment(&
-                self.inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/stats/{}/automation_blockers",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         if let Some(value) = &self.start_date {
             request.query("start_date", value);
         }
@@ -6795,12 +6400,10 @@ impl PostBlueDotsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/stats/{}/blue_dots", ::contractfit_runtime::path_segment(& self
-                .inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/stats/{}/blue_dots",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         request.multipart(self.form.into_form());
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -6863,10 +6466,7 @@ impl GetEvaluatedVersions {
         self
     }
     /// filter the version by name. If not specified, all version names are considered
-    pub fn version_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn version_name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.version_name = Some(value.into());
         self
     }
@@ -6882,12 +6482,10 @@ impl GetEvaluatedVersions {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/stats/{}/evaluated_versions", ::contractfit_runtime::path_segment(&
-                self.inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/stats/{}/evaluated_versions",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         if let Some(value) = &self.start_date {
             request.query("start_date", value);
         }
@@ -6952,10 +6550,7 @@ impl GetProcessingStats {
     /// Group stats per this given attribute. Only **pages** is supported
     ///
     /// Server default: `"pages"`.
-    pub fn group_by(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn group_by(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.group_by = Some(value.into());
         self
     }
@@ -6971,12 +6566,10 @@ impl GetProcessingStats {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/stats/{}/processing", ::contractfit_runtime::path_segment(& self
-                .inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/stats/{}/processing",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         if let Some(value) = &self.start_date {
             request.query("start_date", value);
         }
@@ -7035,17 +6628,11 @@ impl GetVolumeStats {
         self
     }
     /// Server default: `"to_review"`.
-    pub fn status(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn status(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.status = Some(value.into());
         self
     }
-    pub fn user(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn user(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.user = Some(value.into());
         self
     }
@@ -7061,11 +6648,10 @@ impl GetVolumeStats {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/stats/{}/volume", ::contractfit_runtime::path_segment(& self.inbox_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/stats/{}/volume",
+            ::contractfit_runtime::path_segment(&self.inbox_id)
+        ));
         if let Some(value) = &self.start_date {
             request.query("start_date", value);
         }
@@ -7106,10 +6692,7 @@ impl GetAccuracyResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(
-        client: ::contractfit_runtime::Client,
-        scope: ::std::string::String,
-    ) -> Self {
+    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
         GetAccuracyResource {
             client,
             scope,
@@ -7141,18 +6724,12 @@ impl GetAccuracyResource {
         self
     }
     /// provide the version name to evaluate
-    pub fn version_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn version_name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.version_name = Some(value.into());
         self
     }
     /// Choose to filter the results by doctype, process label, ...
-    pub fn filter_by(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn filter_by(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.filter_by = Some(value.into());
         self
     }
@@ -7168,11 +6745,10 @@ impl GetAccuracyResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/stats/{}/accuracy", ::contractfit_runtime::path_segment(& self.scope)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/stats/{}/accuracy",
+            ::contractfit_runtime::path_segment(&self.scope)
+        ));
         if let Some(value) = &self.start_date {
             request.query("start_date", value);
         }
@@ -7217,10 +6793,7 @@ impl GetStpResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(
-        client: ::contractfit_runtime::Client,
-        scope: ::std::string::String,
-    ) -> Self {
+    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
         GetStpResource {
             client,
             scope,
@@ -7242,18 +6815,12 @@ impl GetStpResource {
     /// Provide the evaluated version name to inspect automation (of the predictions) for
     ///
     /// Server default: `"predicted"`.
-    pub fn version_name(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn version_name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.version_name = Some(value.into());
         self
     }
     /// Choose to filter the results by doctype, process label, ...
-    pub fn filter_by(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn filter_by(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.filter_by = Some(value.into());
         self
     }
@@ -7269,11 +6836,10 @@ impl GetStpResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/stats/{}/stp", ::contractfit_runtime::path_segment(& self.scope)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/stats/{}/stp",
+            ::contractfit_runtime::path_segment(&self.scope)
+        ));
         if let Some(value) = &self.start_date {
             request.query("start_date", value);
         }
@@ -7325,9 +6891,8 @@ impl GetStyleSheetResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/style/custom.css"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/style/custom.css"));
         request.accept("text/css");
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -7373,9 +6938,8 @@ impl PostStyleSheetResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/style/custom.css"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/style/custom.css"));
         request.multipart(self.form.into_form());
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -7416,9 +6980,8 @@ impl DeleteStyleSheetResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/style/custom.css"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/style/custom.css"));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -7458,9 +7021,8 @@ impl GetStyleLogoResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/style/logo.png"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/style/logo.png"));
         request.accept("image/png");
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -7506,9 +7068,8 @@ impl PostStyleLogoResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/style/logo.png"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/style/logo.png"));
         request.multipart(self.form.into_form());
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -7549,9 +7110,8 @@ impl DeleteStyleLogoResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/style/logo.png"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/style/logo.png"));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -7591,9 +7151,8 @@ impl DeleteTenantResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/tenant"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/tenant"));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -7629,10 +7188,7 @@ impl PatchActivateTenantResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -7648,9 +7204,8 @@ impl PatchActivateTenantResource {
         ::contractfit_runtime::ApiResponse<crate::types::TenantModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/tenant/activate"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/tenant/activate"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -7686,10 +7241,7 @@ impl GetSettingsThresholdResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -7702,14 +7254,11 @@ impl GetSettingsThresholdResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<
-            ::std::vec::Vec<crate::types::SettingThresholdModelGet>,
-        >,
+        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::SettingThresholdModelGet>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/threshold_settings"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/threshold_settings"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -7738,10 +7287,7 @@ impl GetSettingThresholdResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(
-        client: ::contractfit_runtime::Client,
-        scope: ::std::string::String,
-    ) -> Self {
+    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
         GetSettingThresholdResource {
             client,
             scope,
@@ -7756,10 +7302,7 @@ impl GetSettingThresholdResource {
         self
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -7775,12 +7318,10 @@ impl GetSettingThresholdResource {
         ::contractfit_runtime::ApiResponse<crate::types::SettingThresholdModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/threshold_settings/{}", ::contractfit_runtime::path_segment(& self
-                .scope)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/threshold_settings/{}",
+            ::contractfit_runtime::path_segment(&self.scope)
+        ));
         if let Some(value) = &self.default {
             request.query("default", value);
         }
@@ -7810,10 +7351,7 @@ impl DeleteSettingThresholdResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(
-        client: ::contractfit_runtime::Client,
-        scope: ::std::string::String,
-    ) -> Self {
+    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
         DeleteSettingThresholdResource {
             client,
             scope,
@@ -7832,12 +7370,10 @@ impl DeleteSettingThresholdResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/threshold_settings/{}", ::contractfit_runtime::path_segment(& self
-                .scope)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/threshold_settings/{}",
+            ::contractfit_runtime::path_segment(&self.scope)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -7876,10 +7412,7 @@ impl PatchSettingThresholdResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -7895,12 +7428,10 @@ impl PatchSettingThresholdResource {
         ::contractfit_runtime::ApiResponse<crate::types::SettingThresholdModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/threshold_settings/{}", ::contractfit_runtime::path_segment(& self
-                .scope)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/threshold_settings/{}",
+            ::contractfit_runtime::path_segment(&self.scope)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -7936,10 +7467,7 @@ impl GetUsersResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -7955,9 +7483,8 @@ impl GetUsersResource {
         ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::UserModelGet>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/users"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/users"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -7997,10 +7524,7 @@ impl PostUsersResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -8016,9 +7540,8 @@ impl PostUsersResource {
         ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/users"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/users"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -8054,10 +7577,7 @@ impl GetMe {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -8073,9 +7593,8 @@ impl GetMe {
         ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/users/me"),
-        );
+        let mut request =
+            ::contractfit_runtime::Request::new(::std::string::String::from("/users/me"));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -8124,9 +7643,9 @@ impl PostChangePassword {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::string::String::from("/users/me/change_password"),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::string::String::from(
+            "/users/me/change_password",
+        ));
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -8163,10 +7682,7 @@ impl GetUserResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -8182,11 +7698,10 @@ impl GetUserResource {
         ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/users/{}", ::contractfit_runtime::path_segment(& self.user_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/users/{}",
+            ::contractfit_runtime::path_segment(&self.user_id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -8235,11 +7750,10 @@ impl DeleteUserResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/users/{}", ::contractfit_runtime::path_segment(& self.user_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/users/{}",
+            ::contractfit_runtime::path_segment(&self.user_id)
+        ));
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -8278,10 +7792,7 @@ impl PatchUserResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -8297,11 +7808,10 @@ impl PatchUserResource {
         ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(
-            ::std::format!(
-                "/users/{}", ::contractfit_runtime::path_segment(& self.user_id)
-            ),
-        );
+        let mut request = ::contractfit_runtime::Request::new(::std::format!(
+            "/users/{}",
+            ::contractfit_runtime::path_segment(&self.user_id)
+        ));
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }

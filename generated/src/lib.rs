@@ -2,7 +2,7 @@
 
 //! # Contract.fit API 1.0 — Rust client
 //!
-//! Generated from the API's OpenAPI document: one method on \[`Client`\] per operation (138 in all), one type in \[`types`\] per schema (137 in all).
+//! Generated from the API's OpenAPI document: one method on \[`Client`\] per operation (138 in all), one type in \[`types`\] per schema (133 in all).
 //!
 //! ## Usage
 //!
@@ -76,9 +76,9 @@ pub mod builders;
 mod client;
 pub mod types;
 pub use client::{Client, DEFAULT_BASE_URL, SECURITY_SCHEMES};
-pub use contractfit_runtime::{
-    ApiResponse, ByteStream, CallOptions, Credentials, DateTime, Error, FilePart,
-    RawBody, RetryPolicy,
-};
 /// The runtime this client is built on, for its less common types.
 pub use contractfit_runtime as runtime;
+pub use contractfit_runtime::{
+    ApiResponse, ByteStream, CallOptions, Credentials, DateTime, Error, FilePart, RawBody,
+    RetryPolicy,
+};

@@ -61,13 +61,9 @@ impl AggregationPipelinePostType {
         match self {
             AggregationPipelinePostType::Inbox => "inbox",
             AggregationPipelinePostType::GetTodoCount => "get-todo-count",
-            AggregationPipelinePostType::GetTodoEscalatedCount => {
-                "get-todo-escalated-count"
-            }
+            AggregationPipelinePostType::GetTodoEscalatedCount => "get-todo-escalated-count",
             AggregationPipelinePostType::GetOldestTodo => "get-oldest-todo",
-            AggregationPipelinePostType::GetOldestEscalatedTodo => {
-                "get-oldest-escalated-todo"
-            }
+            AggregationPipelinePostType::GetOldestEscalatedTodo => "get-oldest-escalated-todo",
             AggregationPipelinePostType::GetFinishedMe => "get-finished-me",
             AggregationPipelinePostType::GetFinishedTeam => "get-finished-team",
             AggregationPipelinePostType::NextDocument => "next-document",
@@ -83,13 +79,9 @@ impl ::std::convert::From<&str> for AggregationPipelinePostType {
         match value {
             "inbox" => AggregationPipelinePostType::Inbox,
             "get-todo-count" => AggregationPipelinePostType::GetTodoCount,
-            "get-todo-escalated-count" => {
-                AggregationPipelinePostType::GetTodoEscalatedCount
-            }
+            "get-todo-escalated-count" => AggregationPipelinePostType::GetTodoEscalatedCount,
             "get-oldest-todo" => AggregationPipelinePostType::GetOldestTodo,
-            "get-oldest-escalated-todo" => {
-                AggregationPipelinePostType::GetOldestEscalatedTodo
-            }
+            "get-oldest-escalated-todo" => AggregationPipelinePostType::GetOldestEscalatedTodo,
             "get-finished-me" => AggregationPipelinePostType::GetFinishedMe,
             "get-finished-team" => AggregationPipelinePostType::GetFinishedTeam,
             "next-document" => AggregationPipelinePostType::NextDocument,
@@ -123,10 +115,8 @@ impl<'de> ::serde::Deserialize<'de> for AggregationPipelinePostType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(AggregationPipelinePostType::from(value.as_ref()))
     }
 }
@@ -212,176 +202,21 @@ pub struct ColumnBound {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ColumnsHeaders {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub columns_headers: ::std::option::Option<
-        ::std::vec::Vec<SequenceColumnsAtomModel>,
-    >,
+    pub columns_headers: ::std::option::Option<::std::vec::Vec<SequenceColumnsAtomModel>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inline_headers: ::std::option::Option<::std::vec::Vec<SequenceColumnsAtomModel>>,
 }
 /// Schema: `/components/schemas/ConnectionModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ConnectionModelGet {
-    pub event: ConnectionModelGetEvent,
+    pub event: ConnectionModelPostEvent,
     pub integration: ::std::string::String,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub routing: ::std::option::Option<::std::vec::Vec<RoutingAtom>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: ::std::option::Option<::std::string::String>,
-    pub what: ConnectionModelGetWhat,
+    pub what: ConnectionModelPostWhat,
     pub id: ::std::string::String,
-}
-/// Schema: `/components/schemas/ConnectionModelPost/properties/event`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConnectionModelGetEvent {
-    /// `document_predict`
-    DocumentPredict,
-    /// `document_evaluate`
-    DocumentEvaluate,
-    /// `document_text`
-    DocumentText,
-    /// `document_split`
-    DocumentSplit,
-    /// `document_delete`
-    DocumentDelete,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
-}
-impl ConnectionModelGetEvent {
-    /// The values the API document lists.
-    pub const KNOWN: &'static [ConnectionModelGetEvent] = &[
-        ConnectionModelGetEvent::DocumentPredict,
-        ConnectionModelGetEvent::DocumentEvaluate,
-        ConnectionModelGetEvent::DocumentText,
-        ConnectionModelGetEvent::DocumentSplit,
-        ConnectionModelGetEvent::DocumentDelete,
-    ];
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ConnectionModelGetEvent::DocumentPredict => "document_predict",
-            ConnectionModelGetEvent::DocumentEvaluate => "document_evaluate",
-            ConnectionModelGetEvent::DocumentText => "document_text",
-            ConnectionModelGetEvent::DocumentSplit => "document_split",
-            ConnectionModelGetEvent::DocumentDelete => "document_delete",
-            ConnectionModelGetEvent::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for ConnectionModelGetEvent {
-    fn from(value: &str) -> Self {
-        match value {
-            "document_predict" => ConnectionModelGetEvent::DocumentPredict,
-            "document_evaluate" => ConnectionModelGetEvent::DocumentEvaluate,
-            "document_text" => ConnectionModelGetEvent::DocumentText,
-            "document_split" => ConnectionModelGetEvent::DocumentSplit,
-            "document_delete" => ConnectionModelGetEvent::DocumentDelete,
-            other => ConnectionModelGetEvent::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::str::FromStr for ConnectionModelGetEvent {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        Ok(ConnectionModelGetEvent::from(value))
-    }
-}
-impl ::std::fmt::Display for ConnectionModelGetEvent {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ConnectionModelGetEvent {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ConnectionModelGetEvent {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(ConnectionModelGetEvent::from(value.as_ref()))
-    }
-}
-/// Schema: `/components/schemas/ConnectionModelPost/properties/what`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConnectionModelGetWhat {
-    /// `original`
-    Original,
-    /// `reply_to`
-    ReplyTo,
-    /// `ready`
-    Ready,
-    /// `submit`
-    Submit,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
-}
-impl ConnectionModelGetWhat {
-    /// The values the API document lists.
-    pub const KNOWN: &'static [ConnectionModelGetWhat] = &[
-        ConnectionModelGetWhat::Original,
-        ConnectionModelGetWhat::ReplyTo,
-        ConnectionModelGetWhat::Ready,
-        ConnectionModelGetWhat::Submit,
-    ];
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ConnectionModelGetWhat::Original => "original",
-            ConnectionModelGetWhat::ReplyTo => "reply_to",
-            ConnectionModelGetWhat::Ready => "ready",
-            ConnectionModelGetWhat::Submit => "submit",
-            ConnectionModelGetWhat::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for ConnectionModelGetWhat {
-    fn from(value: &str) -> Self {
-        match value {
-            "original" => ConnectionModelGetWhat::Original,
-            "reply_to" => ConnectionModelGetWhat::ReplyTo,
-            "ready" => ConnectionModelGetWhat::Ready,
-            "submit" => ConnectionModelGetWhat::Submit,
-            other => ConnectionModelGetWhat::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::str::FromStr for ConnectionModelGetWhat {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        Ok(ConnectionModelGetWhat::from(value))
-    }
-}
-impl ::std::fmt::Display for ConnectionModelGetWhat {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ConnectionModelGetWhat {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ConnectionModelGetWhat {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(ConnectionModelGetWhat::from(value.as_ref()))
-    }
 }
 /// Schema: `/components/schemas/ConnectionModelPost`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -466,10 +301,8 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionModelPostEvent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(ConnectionModelPostEvent::from(value.as_ref()))
     }
 }
@@ -540,10 +373,8 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionModelPostWhat {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(ConnectionModelPostWhat::from(value.as_ref()))
     }
 }
@@ -567,25 +398,21 @@ pub struct DashboardSettingsModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub dashboard_timeout: ::std::option::Option<i64>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub default_date_range: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub default_date_range:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub default_inbox_size: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub default_inbox_size:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub default_inbox_sorting: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub default_inbox_sorting:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub flexible_filters: ::std::option::Option<
         ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub navigation_menu: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub navigation_menu:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub process_unreadable: ::std::option::Option<bool>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -593,27 +420,22 @@ pub struct DashboardSettingsModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub show_digital_annotations: ::std::option::Option<bool>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub show_filters: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub show_filters:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub show_inbox_actions: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub show_inbox_actions:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub studio_format_options: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub studio_format_options:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub upload_options: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub upload_options:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub welcome_counters: ::std::option::Option<bool>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub welcome_counters_options: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub welcome_counters_options:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
 }
 /// Schema: `/components/schemas/DashboardSettingsModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -693,10 +515,8 @@ impl<'de> ::serde::Deserialize<'de> for DataRetentionAtomModelHow {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(DataRetentionAtomModelHow::from(value.as_ref()))
     }
 }
@@ -757,10 +577,8 @@ impl<'de> ::serde::Deserialize<'de> for DataRetentionAtomModelWhat {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(DataRetentionAtomModelWhat::from(value.as_ref()))
     }
 }
@@ -835,10 +653,8 @@ impl<'de> ::serde::Deserialize<'de> for DeleteDocumentDeleteResourceHow {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(DeleteDocumentDeleteResourceHow::from(value.as_ref()))
     }
 }
@@ -899,10 +715,8 @@ impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentResourceHow {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(DeleteInboxDocumentResourceHow::from(value.as_ref()))
     }
 }
@@ -963,10 +777,8 @@ impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentResourceWhat {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(DeleteInboxDocumentResourceWhat::from(value.as_ref()))
     }
 }
@@ -984,9 +796,8 @@ pub struct DocumentModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub escalate: ::std::option::Option<StateModelGet>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub feedback: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub feedback:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub files: ::std::option::Option<::std::vec::Vec<FileModelGet>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -998,17 +809,15 @@ pub struct DocumentModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub lock: ::std::option::Option<StateModelGet>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub meta_information: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub meta_information:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub opened_by: ::std::option::Option<::std::vec::Vec<StateModelGet>>,
     pub original_filename: ::std::string::String,
     pub page_count: i64,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub prediction: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub prediction:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reject: ::std::option::Option<StateModelGet>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1018,9 +827,8 @@ pub struct DocumentModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timings: ::std::option::Option<TimingsModelGet>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub usage_data: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub usage_data:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub versions: ::std::option::Option<
         ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
@@ -1055,10 +863,7 @@ pub struct DocumentTypeModelGet {
     pub document_types: ::std::option::Option<::std::vec::Vec<DocumentTypeModel>>,
 }
 /// Schema: `/components/schemas/EnrichmentModelPost`
-pub type EnrichmentModelPost = ::serde_json::Map<
-    ::std::string::String,
-    ::serde_json::Value,
->;
+pub type EnrichmentModelPost = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
 /// Schema: `/components/schemas/EvaluationAtom`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EvaluationAtom {
@@ -1221,10 +1026,8 @@ impl<'de> ::serde::Deserialize<'de> for FilterAtomType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(FilterAtomType::from(value.as_ref()))
     }
 }
@@ -1467,10 +1270,8 @@ impl<'de> ::serde::Deserialize<'de> for IntegrationModelGetType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(IntegrationModelGetType::from(value.as_ref()))
     }
 }
@@ -1480,9 +1281,8 @@ pub struct KeyValyePairSettingsModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub classification_cutoff: ::std::option::Option<i64>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub rule_config: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub rule_config:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub splitting_cutoff: ::std::option::Option<i64>,
 }
@@ -1517,9 +1317,8 @@ pub struct LabelModel {
     pub mandatory: ::std::option::Option<bool>,
     /// A value to decide if mandatory based on other field
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub mandatory_if: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub mandatory_if:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     /// Server default: `true`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub multiple: ::std::option::Option<bool>,
@@ -1537,9 +1336,8 @@ pub struct LabelModel {
     pub visible: ::std::option::Option<bool>,
     /// A value to decide if shown in UI
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub visible_if: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub visible_if:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
 }
 /// Schema: `/components/schemas/LabelModel/properties/category`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1608,10 +1406,8 @@ impl<'de> ::serde::Deserialize<'de> for LabelModelCategory {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(LabelModelCategory::from(value.as_ref()))
     }
 }
@@ -1677,10 +1473,8 @@ impl<'de> ::serde::Deserialize<'de> for LabelModelScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(LabelModelScope::from(value.as_ref()))
     }
 }
@@ -1733,9 +1527,7 @@ impl LabelModelType {
             LabelModelType::Float => "float",
             LabelModelType::Currency => "currency",
             LabelModelType::Alphanumeric => "alphanumeric",
-            LabelModelType::NationalIdentificationNumberBe => {
-                "national_identification_number_be"
-            }
+            LabelModelType::NationalIdentificationNumberBe => "national_identification_number_be",
             LabelModelType::Boolean => "boolean",
             LabelModelType::Datetime => "datetime",
             LabelModelType::Address => "address",
@@ -1752,9 +1544,7 @@ impl ::std::convert::From<&str> for LabelModelType {
             "float" => LabelModelType::Float,
             "currency" => LabelModelType::Currency,
             "alphanumeric" => LabelModelType::Alphanumeric,
-            "national_identification_number_be" => {
-                LabelModelType::NationalIdentificationNumberBe
-            }
+            "national_identification_number_be" => LabelModelType::NationalIdentificationNumberBe,
             "boolean" => LabelModelType::Boolean,
             "datetime" => LabelModelType::Datetime,
             "address" => LabelModelType::Address,
@@ -1785,10 +1575,8 @@ impl<'de> ::serde::Deserialize<'de> for LabelModelType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(LabelModelType::from(value.as_ref()))
     }
 }
@@ -1809,9 +1597,8 @@ pub struct MetadataOptions {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub include: ::std::option::Option<bool>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub rename: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub rename:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
 }
 /// Schema: `/components/schemas/OptionModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -2105,9 +1892,7 @@ impl ::std::convert::From<&str> for PostGenerateReportIdResourceDeliveryMethod {
         match value {
             "download" => PostGenerateReportIdResourceDeliveryMethod::Download,
             "email" => PostGenerateReportIdResourceDeliveryMethod::Email,
-            other => {
-                PostGenerateReportIdResourceDeliveryMethod::Unknown(other.to_owned())
-            }
+            other => PostGenerateReportIdResourceDeliveryMethod::Unknown(other.to_owned()),
         }
     }
 }
@@ -2134,11 +1919,11 @@ impl<'de> ::serde::Deserialize<'de> for PostGenerateReportIdResourceDeliveryMeth
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(PostGenerateReportIdResourceDeliveryMethod::from(value.as_ref()))
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        Ok(PostGenerateReportIdResourceDeliveryMethod::from(
+            value.as_ref(),
+        ))
     }
 }
 /// Schema: `/paths/~1inboxes~1{inbox_id}~1reprocess/post/requestBody/content/multipart~1form-data/schema`
@@ -2150,9 +1935,7 @@ pub struct PostInboxReprocessResourceForm {
 impl PostInboxReprocessResourceForm {
     /// A form with its required fields; set the others on the returned value.
     pub fn new() -> Self {
-        PostInboxReprocessResourceForm {
-            hints: None,
-        }
+        PostInboxReprocessResourceForm { hints: None }
     }
     /// The multipart body, described for the runtime.
     pub fn into_form(self) -> ::contractfit_runtime::Form {
@@ -2220,10 +2003,8 @@ impl<'de> ::serde::Deserialize<'de> for PostInboxReprocessResourceReviewer {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(PostInboxReprocessResourceReviewer::from(value.as_ref()))
     }
 }
@@ -2284,10 +2065,8 @@ impl<'de> ::serde::Deserialize<'de> for PostReprocessDocumentResourceReviewer {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(PostReprocessDocumentResourceReviewer::from(value.as_ref()))
     }
 }
@@ -2353,50 +2132,42 @@ impl PostStyleSheetResourceForm {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PredictorModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub blacklist: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub blacklist:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub expected_values: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub expected_values:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub fallback: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub fallback:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub key_value_pairs: ::std::option::Option<KeyValyePairSettingsModel>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub table_extraction_settings: ::std::option::Option<TableExtractionSettingsModel>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub whitelist: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub whitelist:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     pub scope: ::std::string::String,
 }
 /// Schema: `/components/schemas/PredictorSettingModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PredictorSettingModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub blacklist: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub blacklist:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub expected_values: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub expected_values:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub fallback: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub fallback:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub key_value_pairs: ::std::option::Option<KeyValyePairSettingsModel>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub table_extraction_settings: ::std::option::Option<TableExtractionSettingsModel>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub whitelist: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub whitelist:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
 }
 /// Schema: `/components/schemas/ProjectModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -2476,9 +2247,7 @@ pub struct ReportModelFullGenerate {
     pub separator: ::std::option::Option<::std::string::String>,
     /// Server default: `["human","machine"]`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub sources: ::std::option::Option<
-        ::std::vec::Vec<ReportModelFullGenerateSourcesItem>,
-    >,
+    pub sources: ::std::option::Option<::std::vec::Vec<ReportModelPostSourcesItem>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<SimpleInclude>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2550,75 +2319,9 @@ impl<'de> ::serde::Deserialize<'de> for ReportModelFullGenerateDeliveryMethod {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(ReportModelFullGenerateDeliveryMethod::from(value.as_ref()))
-    }
-}
-/// Schema: `/components/schemas/ReportModelPost/properties/sources/items`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ReportModelFullGenerateSourcesItem {
-    /// `human`
-    Human,
-    /// `machine`
-    Machine,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
-}
-impl ReportModelFullGenerateSourcesItem {
-    /// The values the API document lists.
-    pub const KNOWN: &'static [ReportModelFullGenerateSourcesItem] = &[
-        ReportModelFullGenerateSourcesItem::Human,
-        ReportModelFullGenerateSourcesItem::Machine,
-    ];
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ReportModelFullGenerateSourcesItem::Human => "human",
-            ReportModelFullGenerateSourcesItem::Machine => "machine",
-            ReportModelFullGenerateSourcesItem::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for ReportModelFullGenerateSourcesItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "human" => ReportModelFullGenerateSourcesItem::Human,
-            "machine" => ReportModelFullGenerateSourcesItem::Machine,
-            other => ReportModelFullGenerateSourcesItem::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::str::FromStr for ReportModelFullGenerateSourcesItem {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        Ok(ReportModelFullGenerateSourcesItem::from(value))
-    }
-}
-impl ::std::fmt::Display for ReportModelFullGenerateSourcesItem {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ReportModelFullGenerateSourcesItem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ReportModelFullGenerateSourcesItem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(ReportModelFullGenerateSourcesItem::from(value.as_ref()))
     }
 }
 /// Schema: `/components/schemas/ReportModelGet`
@@ -2661,76 +2364,12 @@ pub struct ReportModelGet {
     pub separator: ::std::option::Option<::std::string::String>,
     /// Server default: `["human","machine"]`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub sources: ::std::option::Option<::std::vec::Vec<ReportModelGetSourcesItem>>,
+    pub sources: ::std::option::Option<::std::vec::Vec<ReportModelPostSourcesItem>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub text: ::std::option::Option<SimpleInclude>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub version_name: ::std::option::Option<::std::string::String>,
     pub id: ::std::string::String,
-}
-/// Schema: `/components/schemas/ReportModelPost/properties/sources/items`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ReportModelGetSourcesItem {
-    /// `human`
-    Human,
-    /// `machine`
-    Machine,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
-}
-impl ReportModelGetSourcesItem {
-    /// The values the API document lists.
-    pub const KNOWN: &'static [ReportModelGetSourcesItem] = &[
-        ReportModelGetSourcesItem::Human,
-        ReportModelGetSourcesItem::Machine,
-    ];
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ReportModelGetSourcesItem::Human => "human",
-            ReportModelGetSourcesItem::Machine => "machine",
-            ReportModelGetSourcesItem::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for ReportModelGetSourcesItem {
-    fn from(value: &str) -> Self {
-        match value {
-            "human" => ReportModelGetSourcesItem::Human,
-            "machine" => ReportModelGetSourcesItem::Machine,
-            other => ReportModelGetSourcesItem::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::str::FromStr for ReportModelGetSourcesItem {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        Ok(ReportModelGetSourcesItem::from(value))
-    }
-}
-impl ::std::fmt::Display for ReportModelGetSourcesItem {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for ReportModelGetSourcesItem {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ReportModelGetSourcesItem {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(ReportModelGetSourcesItem::from(value.as_ref()))
-    }
 }
 /// Schema: `/components/schemas/ReportModelPost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -2835,10 +2474,8 @@ impl<'de> ::serde::Deserialize<'de> for ReportModelPostSourcesItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(ReportModelPostSourcesItem::from(value.as_ref()))
     }
 }
@@ -2859,25 +2496,20 @@ pub struct ResetPasswordModelPost {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ReviewSettingsModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub default_zoom: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub default_zoom:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub first_toolbar: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub first_toolbar:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub lock_expiry: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub lock_expiry:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub review_options: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub review_options:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub second_toolbar: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub second_toolbar:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
 }
 /// Schema: `/components/schemas/ReviewSettingsModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -2912,9 +2544,8 @@ pub struct RoleModelPost {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RoutingAtom {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub and_conditions: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub and_conditions:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub target: ::std::option::Option<::std::string::String>,
 }
@@ -2922,17 +2553,15 @@ pub struct RoutingAtom {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RuleConfigModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub rule_config: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub rule_config:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
 }
 /// Schema: `/components/schemas/RuleConfigModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RuleConfigModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub rule_config: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub rule_config:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     pub scope: ::std::string::String,
 }
 /// Schema: `/components/schemas/SamplingModelGet`
@@ -3121,10 +2750,8 @@ impl<'de> ::serde::Deserialize<'de> for SsoConfigModelGetType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(SsoConfigModelGetType::from(value.as_ref()))
     }
 }
@@ -3180,10 +2807,8 @@ impl<'de> ::serde::Deserialize<'de> for SsoConfigModelType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(SsoConfigModelType::from(value.as_ref()))
     }
 }
@@ -3212,10 +2837,7 @@ pub enum SsoModelType {
 }
 impl SsoModelType {
     /// The values the API document lists.
-    pub const KNOWN: &'static [SsoModelType] = &[
-        SsoModelType::Oauth,
-        SsoModelType::Saml,
-    ];
+    pub const KNOWN: &'static [SsoModelType] = &[SsoModelType::Oauth, SsoModelType::Saml];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -3257,10 +2879,8 @@ impl<'de> ::serde::Deserialize<'de> for SsoModelType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(SsoModelType::from(value.as_ref()))
     }
 }
@@ -3427,10 +3047,8 @@ impl<'de> ::serde::Deserialize<'de> for TableModelScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value =
+            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(TableModelScope::from(value.as_ref()))
     }
 }
@@ -3438,9 +3056,8 @@ impl<'de> ::serde::Deserialize<'de> for TableModelScope {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TagFieldModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tag_fields: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub tag_fields:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
 }
 /// Schema: `/components/schemas/TenantModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -3459,17 +3076,13 @@ pub struct TenantModelPatch {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ThresholdModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub annotations: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub annotations:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub lines: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub lines: ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub sections: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub sections:
+        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
 }
 /// Schema: `/components/schemas/TimingsModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -3593,15 +3206,9 @@ pub struct VersionPost {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkflowModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub graph: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub graph: ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub links: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub links: ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub nodes: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    pub nodes: ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
 }

@@ -23,6 +23,7 @@ pub mod emit;
 pub mod load;
 pub mod model;
 pub mod overlay;
+pub mod summary;
 
 use std::path::PathBuf;
 

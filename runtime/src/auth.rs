@@ -184,7 +184,11 @@ mod tests {
         );
         let key = Credentials::ApiKey(Secret::new("k"));
         assert_eq!(
-            placements(&[&["basic"], &["token"]], SCHEMES, std::slice::from_ref(&key)),
+            placements(
+                &[&["basic"], &["token"]],
+                SCHEMES,
+                std::slice::from_ref(&key)
+            ),
             None
         );
         assert!(placements(&[&["api_key"]], SCHEMES, &[key]).is_some());

@@ -156,7 +156,11 @@ impl Form {
     }
 
     /// A field whose value is sent as JSON text.
-    pub fn json<T: serde::Serialize + ?Sized>(mut self, name: impl Into<String>, value: &T) -> Self {
+    pub fn json<T: serde::Serialize + ?Sized>(
+        mut self,
+        name: impl Into<String>,
+        value: &T,
+    ) -> Self {
         let name = name.into();
         match serde_json::to_string(value) {
             Ok(text) => self.fields.push((name, Field::Text(text))),

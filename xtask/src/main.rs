@@ -11,7 +11,12 @@ use contractfit_codegen::{generate, Config, CrateInfo, File, Generated};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let result = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["generate"] => run_generate(false),
         ["generate", "--check"] => run_generate(true),
         _ => {
@@ -57,7 +62,11 @@ fn targets(root: &Path) -> Result<Vec<Target>, String> {
         .collect();
     names.sort();
     for document in names {
-        let stem = document.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+        let stem = document
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         let name = format!("fixture-{}", stem.replace('_', "-"));
         targets.push(Target {
             config: Config::new(&document).crate_info(CrateInfo {
@@ -153,9 +162,7 @@ fn differences(out_dir: &Path, files: &[File]) -> Result<Vec<PathBuf>, String> {
 fn write(out_dir: &Path, files: &[File], differences: &[PathBuf]) -> Result<(), String> {
     for path in differences {
         let relative = path.strip_prefix(out_dir).unwrap_or(path);
-        let file = files
-            .iter()
-            .find(|f| Path::new(&f.path) == relative);
+        let file = files.iter().find(|f| Path::new(&f.path) == relative);
         match file {
             Some(file) => {
                 if let Some(parent) = path.parent() {

@@ -88,7 +88,7 @@ impl Namespace {
         if self.taken.insert(wanted.to_owned()) {
             return wanted.to_owned();
         }
-        let separator = if wanted.contains(char::is_uppercase) {
+        let separator = if wanted.contains(char::is_uppercase) || wanted.ends_with('_') {
             ""
         } else {
             "_"
@@ -136,5 +136,7 @@ mod tests {
         assert_eq!(ns.claim("Id"), "Id2");
         ns.reserve("send");
         assert_eq!(ns.claim("send"), "send_2");
+        assert_eq!(ns.claim("type_"), "type_");
+        assert_eq!(ns.claim("type_"), "type_2");
     }
 }

@@ -100,6 +100,11 @@ impl<'a> Builder<'a> {
         if !needs_name(schema) {
             return self.structural(schema, hint, pointer);
         }
+        // One schema, one type: an `allOf` that merges another schema's properties reuses
+        // the inline types that schema already produced.
+        if let Some(existing) = self.types.iter().find(|t| t.origin == pointer) {
+            return Ok(TypeRef::Named(existing.name.clone()));
+        }
         let name = self.type_names.claim(hint);
         let kind = self.named_kind(schema, &name, pointer)?;
         self.push_type(TypeDef {
@@ -254,7 +259,10 @@ impl<'a> Builder<'a> {
         let mut field_names = Namespace::new();
         let mut fields = Vec::with_capacity(shape.properties.len());
         for (wire_name, (schema, pointer)) in &shape.properties {
-            let hint = format!("{name}{}", camel(wire_name));
+            // Inline types are named after the schema that declares the property, which for
+            // merged `allOf` parts is not the struct being built.
+            let owner = self.owner_name(pointer).unwrap_or_else(|| name.to_owned());
+            let hint = format!("{owner}{}", camel(wire_name));
             let ty = self.type_ref(*schema, &hint, pointer)?;
             let data = match schema {
                 SchemaRef::Item(s) => Some(&s.schema_data),
@@ -281,6 +289,14 @@ impl<'a> Builder<'a> {
             None => None,
         };
         Ok(Struct { fields, additional })
+    }
+
+    /// The Rust name of the component schema a pointer lies in, if it lies in one.
+    fn owner_name(&self, pointer: &str) -> Option<String> {
+        let rest = pointer.strip_prefix("/components/schemas/")?;
+        let token = rest.split('/').next()?;
+        let key = token.replace("~1", "/").replace("~0", "~");
+        self.component_names.get(&key).cloned()
     }
 
     /// The document's default, if it is a valid value of `ty`; otherwise a warning.

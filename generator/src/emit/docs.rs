@@ -157,7 +157,8 @@ fn markdown_link_len(text: &str) -> Option<usize> {
         return None;
     }
     let target = &text[close + 2..];
-    if !(target.starts_with("http://") || target.starts_with("https://") || target.starts_with('#')) {
+    if !(target.starts_with("http://") || target.starts_with("https://") || target.starts_with('#'))
+    {
         return None;
     }
     let end = target.find(')')?;

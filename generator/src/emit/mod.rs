@@ -106,7 +106,11 @@ fn lib_rs(api: &Api) -> TokenStream {
         .unwrap_or_default();
     let text = format!("{intro}\n\n{USAGE}\n\n## From the API's description\n\n{description}");
     let attrs = text.lines().map(|line| {
-        let line = if line.is_empty() { String::new() } else { format!(" {line}") };
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
         quote::quote!(#![doc = #line])
     });
     quote::quote! {

@@ -169,7 +169,11 @@ fn client_method(api: &Api, op: &Operation) -> TokenStream {
         Some(id) => format!("operationId `{id}`"),
         None => "The document gives no operationId.".to_owned(),
     };
-    let endpoint = format!("`{} {}`; {operation_id}.", op.method.as_str(), op.path.template);
+    let endpoint = format!(
+        "`{} {}`; {operation_id}.",
+        op.method.as_str(),
+        op.path.template
+    );
     let security = security_doc(op);
     let docs = doc_attrs(&paragraphs([
         op.summary.as_deref(),
@@ -199,7 +203,11 @@ fn security_doc(op: &Operation) -> Option<String> {
             if r.schemes.is_empty() {
                 "none".to_owned()
             } else {
-                r.schemes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(" and ")
+                r.schemes
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
             }
         })
         .collect();
@@ -233,7 +241,13 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
     };
 
     let form_field_names: Vec<String> = form
-        .map(|f| form_fields(api, f).iter().filter(|x| x.required).map(|x| x.rust_name.clone()).collect())
+        .map(|f| {
+            form_fields(api, f)
+                .iter()
+                .filter(|x| x.required)
+                .map(|x| x.rust_name.clone())
+                .collect()
+        })
         .unwrap_or_default();
     let optional_fields = optional.iter().map(|p| {
         let field = ident(&p.rust_name);
@@ -390,7 +404,10 @@ fn operation_const(op: &Operation) -> TokenStream {
 fn setter(p: &Parameter) -> TokenStream {
     let field = ident(&p.rust_name);
     let ty = rust_type(&p.ty, Scope::Crate);
-    let default = p.default.as_ref().map(|v| format!("Server default: `{v}`."));
+    let default = p
+        .default
+        .as_ref()
+        .map(|v| format!("Server default: `{v}`."));
     let docs = doc_attrs(&paragraphs([p.description.as_deref(), default.as_deref()]));
     let deprecated = p.deprecated.then(|| quote!(#[deprecated]));
     if p.ty == TypeRef::Primitive(Primitive::String) {
@@ -425,7 +442,9 @@ fn put_value(p: &Parameter, value: TokenStream) -> TokenStream {
     match &p.ty {
         TypeRef::Array(item) if is_display(item) => match p.location {
             ParamLocation::Query => quote!(request.query_each(#wire, #value.iter());),
-            _ => quote!(request.#target(#wire, #value.iter().map(|v| v.to_string()).collect::<::std::vec::Vec<_>>().join(","));),
+            _ => {
+                quote!(request.#target(#wire, #value.iter().map(|v| v.to_string()).collect::<::std::vec::Vec<_>>().join(","));)
+            }
         },
         ty if is_display(ty) => quote!(request.#target(#wire, #value);),
         _ => {
@@ -479,13 +498,17 @@ fn send_fn(op: &Operation, has_form: bool, optional_body: bool) -> TokenStream {
         });
     let body = match op.request_body.as_ref().map(|b| &b.content) {
         Some(RequestContent::Json { .. }) if optional_body => {
-            quote!(if let Some(body) = &self.body { request.json(body); })
+            quote!(if let Some(body) = &self.body {
+                request.json(body);
+            })
         }
         Some(RequestContent::Json { .. }) => quote!(request.json(&self.body);),
         Some(RequestContent::Binary { media_type }) if optional_body => {
             quote!(if let Some(body) = self.body { request.bytes(#media_type, body); })
         }
-        Some(RequestContent::Binary { media_type }) => quote!(request.bytes(#media_type, self.body);),
+        Some(RequestContent::Binary { media_type }) => {
+            quote!(request.bytes(#media_type, self.body);)
+        }
         Some(RequestContent::Multipart { .. }) if has_form => {
             quote!(request.multipart(self.form.into_form());)
         }

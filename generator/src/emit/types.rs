@@ -103,7 +103,10 @@ fn field_docs(field: &Field) -> TokenStream {
         .default
         .as_ref()
         .map(|value| format!("Server default: `{value}`."));
-    doc_attrs(&paragraphs([field.description.as_deref(), default.as_deref()]))
+    doc_attrs(&paragraphs([
+        field.description.as_deref(),
+        default.as_deref(),
+    ]))
 }
 
 fn struct_def(docs: &TokenStream, name: &Ident, s: &Struct) -> TokenStream {
@@ -115,9 +118,9 @@ fn struct_def(docs: &TokenStream, name: &Ident, s: &Struct) -> TokenStream {
             let wire = &field.name;
             quote!(#[serde(rename = #wire)])
         });
-        let optional = (!field.required).then(|| {
-            quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")])
-        });
+        let optional = (!field.required).then(
+            || quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
+        );
         quote! {
             #docs
             #rename

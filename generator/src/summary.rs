@@ -1,0 +1,174 @@
+//! The model as compact, stable text: what snapshot tests compare and reviewers read when the
+//! document changes.
+
+use std::fmt::Write;
+
+use crate::model::{
+    Api, BodyKind, Field, ParamLocation, Primitive, RequestContent, SecuritySchemeKind, StatusSpec,
+    TypeKind, TypeRef,
+};
+
+/// Renders the whole model.
+pub fn summary(api: &Api) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "api {:?} version {:?}", api.title, api.version);
+    for server in &api.servers {
+        let _ = writeln!(out, "server {}", server.url);
+    }
+    for scheme in &api.security_schemes {
+        let kind = match &scheme.kind {
+            SecuritySchemeKind::HttpBasic => "http basic".to_owned(),
+            SecuritySchemeKind::HttpBearer => "http bearer".to_owned(),
+            SecuritySchemeKind::ApiKey { location, name } => format!("api key {location:?} {name}"),
+            SecuritySchemeKind::Unsupported { kind } => format!("unsupported {kind}"),
+        };
+        let _ = writeln!(out, "security scheme {}: {kind}", scheme.key);
+    }
+    let _ = writeln!(out, "\noperations: {}", api.operations.len());
+    for op in &api.operations {
+        let deprecated = if op.deprecated { " deprecated" } else { "" };
+        let id = op.operation_id.as_deref().unwrap_or("(no operationId)");
+        let _ = writeln!(
+            out,
+            "{} {} {} [{id}]{deprecated}",
+            op.name,
+            op.method.as_str(),
+            op.path.template
+        );
+        for p in &op.parameters {
+            let location = match p.location {
+                ParamLocation::Path => "path",
+                ParamLocation::Query => "query",
+                ParamLocation::Header => "header",
+                ParamLocation::Cookie => "cookie",
+            };
+            let required = if p.required { "" } else { "?" };
+            let default = p
+                .default
+                .as_ref()
+                .map(|d| format!(" = {d}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {location} {}{required} ({}): {}{default}",
+                p.rust_name,
+                p.name,
+                type_text(&p.ty)
+            );
+        }
+        if let Some(body) = &op.request_body {
+            let required = if body.required { "" } else { "?" };
+            let content = match &body.content {
+                RequestContent::Json { media_type, ty } => {
+                    format!("{media_type} {}", type_text(ty))
+                }
+                RequestContent::Multipart { form } => format!("multipart/form-data {form}"),
+                RequestContent::Binary { media_type } => format!("{media_type} bytes"),
+            };
+            let _ = writeln!(out, "  body{required}: {content}");
+        }
+        for response in &op.responses {
+            let status = match response.status {
+                StatusSpec::Code(c) => c.to_string(),
+                StatusSpec::Range(r) => format!("{r}XX"),
+                StatusSpec::Default => "default".into(),
+            };
+            let content: Vec<String> = response
+                .content
+                .iter()
+                .map(|b| match &b.kind {
+                    BodyKind::Json(ty) => format!("{} {}", b.media_type, type_text(ty)),
+                    BodyKind::Binary => format!("{} bytes", b.media_type),
+                })
+                .collect();
+            let content = if content.is_empty() {
+                "no content".to_owned()
+            } else {
+                content.join(", ")
+            };
+            let _ = writeln!(out, "  -> {status}: {content}");
+        }
+        let security: Vec<String> = op.security.iter().map(|r| r.schemes.join("+")).collect();
+        let _ = writeln!(
+            out,
+            "  security: {}",
+            if security.is_empty() {
+                "none".into()
+            } else {
+                security.join(" | ")
+            }
+        );
+        let _ = writeln!(out, "  success: {:?}", op.success_body());
+    }
+    let _ = writeln!(out, "\ntypes: {}", api.types.len());
+    for def in &api.types {
+        match &def.kind {
+            TypeKind::Struct(s) => {
+                let _ = writeln!(out, "struct {}", def.name);
+                fields(&mut out, &s.fields);
+                if let Some(additional) = &s.additional {
+                    let _ = writeln!(out, "  ..: {}", type_text(additional));
+                }
+            }
+            TypeKind::Form(f) => {
+                let _ = writeln!(out, "form {}", def.name);
+                fields(&mut out, f);
+            }
+            TypeKind::Enum(variants) => {
+                let values: Vec<String> = variants
+                    .iter()
+                    .map(|v| format!("{}={:?}", v.rust_name, v.value))
+                    .collect();
+                let _ = writeln!(out, "enum {}: {}", def.name, values.join(" "));
+            }
+            TypeKind::Alias(target) => {
+                let _ = writeln!(out, "alias {} = {}", def.name, type_text(target));
+            }
+        }
+    }
+    out
+}
+
+fn fields(out: &mut String, fields: &[Field]) {
+    for f in fields {
+        let required = if f.required { "" } else { "?" };
+        let boxed = if f.boxed { " (boxed)" } else { "" };
+        let wire = if f.rust_name == f.name {
+            String::new()
+        } else {
+            format!(" ({})", f.name)
+        };
+        let default = f
+            .default
+            .as_ref()
+            .map(|d| format!(" = {d}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {}{required}{wire}: {}{boxed}{default}",
+            f.rust_name,
+            type_text(&f.ty)
+        );
+    }
+}
+
+fn type_text(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Named(name) => name.clone(),
+        TypeRef::Array(item) => format!("[{}]", type_text(item)),
+        TypeRef::Map(value) => format!("{{string: {}}}", type_text(value)),
+        TypeRef::Primitive(p) => match p {
+            Primitive::String => "string",
+            Primitive::Integer => "integer",
+            Primitive::Integer32 => "int32",
+            Primitive::Number => "number",
+            Primitive::Boolean => "boolean",
+            Primitive::DateTime => "date-time",
+            Primitive::Date => "date",
+            Primitive::File => "file",
+            Primitive::Any => "any",
+            Primitive::Object => "object",
+        }
+        .to_owned(),
+    }
+}

@@ -1,0 +1,196 @@
+//! The generator on fixture documents (snapshots of model and code), on the full document, on
+//! the project's other documents (spec history, corpus of other APIs), and on broken input.
+
+use contractfit_codegen::{generate, model_of, summary::summary, Config, Error};
+use contractfit_tests::{fixtures, root, shared};
+
+fn stem(path: &std::path::Path) -> String {
+    path.file_stem().unwrap().to_string_lossy().into_owned()
+}
+
+/// Model summary with warnings, and the emitted Rust, for every fixture. The same code is
+/// committed under `tests/fixtures/clients/` and compiled as part of the workspace.
+#[test]
+fn fixtures_snapshot() {
+    let fixtures = fixtures();
+    assert!(fixtures.len() >= 9, "fixtures missing: {fixtures:?}");
+    for path in fixtures {
+        let name = stem(&path);
+        let generated = generate(&Config::new(&path)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut model = summary(&generated.api);
+        model.push_str("\nwarnings:\n");
+        for warning in &generated.warnings {
+            model.push_str(&format!("  {warning}\n"));
+        }
+        insta::assert_snapshot!(format!("{name}_model"), model);
+        let code: String = generated
+            .files
+            .iter()
+            .filter(|f| f.path.ends_with(".rs"))
+            .map(|f| format!("==> {} <==\n{}\n", f.path, f.contents))
+            .collect();
+        insta::assert_snapshot!(format!("{name}_code"), code);
+    }
+}
+
+#[test]
+fn full_document_model_snapshot() {
+    let config = Config::new(root().join("spec/contract-fit.yaml"))
+        .overlay(root().join("spec/overlay.yaml"));
+    let (api, applied, warnings) = model_of(&config).unwrap();
+    assert_eq!(api.operations.len(), 138);
+    assert_eq!(applied.len(), 6);
+    assert_eq!(warnings.len(), 16, "{warnings:#?}");
+    insta::assert_snapshot!("contract_fit_model", summary(&api));
+}
+
+#[test]
+fn upstream_copy_is_byte_exact() {
+    let bytes = std::fs::read(root().join("spec/contract-fit.yaml")).unwrap();
+    let Some(shared) = shared() else {
+        panic!(
+            "../shared is not beside the checkout; this test compares spec/ with ../shared/spec"
+        );
+    };
+    let upstream = std::fs::read(shared.join("spec/contract-fit-1.0.yaml")).unwrap();
+    assert!(
+        bytes == upstream,
+        "spec/contract-fit.yaml differs from ../shared/spec/contract-fit-1.0.yaml"
+    );
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let config = Config::new(root().join("spec/contract-fit.yaml"))
+        .overlay(root().join("spec/overlay.yaml"));
+    let first = generate(&config).unwrap().files;
+    let second = generate(&config).unwrap().files;
+    assert_eq!(first, second);
+}
+
+/// Every published version of the document generates, every operation of it included.
+#[test]
+fn spec_history_generates() {
+    let Some(shared) = shared() else {
+        panic!("../shared is not beside the checkout; this test reads ../shared/spec/history");
+    };
+    let mut versions: Vec<_> = std::fs::read_dir(shared.join("spec/history"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    versions.sort();
+    assert_eq!(versions.len(), 6);
+    for version in versions {
+        let generated = generate(&Config::new(&version))
+            .unwrap_or_else(|e| panic!("{}: {e}", version.display()));
+        let document = contractfit_codegen::load::read_value(&version).unwrap();
+        let declared: usize = document["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|item| {
+                item.as_object()
+                    .unwrap()
+                    .keys()
+                    .filter(|k| *k != "parameters")
+                    .count()
+            })
+            .sum();
+        assert!(declared > 0);
+        assert_eq!(
+            generated.api.operations.len(),
+            declared,
+            "{}",
+            version.display()
+        );
+    }
+}
+
+/// Other APIs' documents: each either generates or fails with an error that names a place;
+/// none panics. Most must generate, or the generator is narrower than it should be.
+#[test]
+fn corpus_never_panics() {
+    let Some(shared) = shared() else {
+        panic!("../shared is not beside the checkout; this test reads ../shared/openapi-corpus");
+    };
+    let mut documents: Vec<_> = std::fs::read_dir(shared.join("openapi-corpus"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    documents.sort();
+    assert!(documents.len() >= 40);
+    let mut failures = Vec::new();
+    for document in &documents {
+        match generate(&Config::new(document)) {
+            Ok(_) => {}
+            Err(e @ (Error::Syntax { .. } | Error::Invalid { .. })) => {
+                failures.push(e.to_string());
+            }
+            Err(e) => panic!("{}: unexpected error kind: {e}", document.display()),
+        }
+    }
+    for failure in &failures {
+        assert!(failure.contains(".yaml"), "error names no file: {failure}");
+    }
+    let generated = documents.len() - failures.len();
+    assert!(
+        generated * 10 >= documents.len() * 8,
+        "only {generated} of {} corpus documents generate:\n{}",
+        documents.len(),
+        failures.join("\n")
+    );
+}
+
+/// The document cut short at many places, and with bytes changed: errors, never panics.
+#[test]
+fn damaged_documents_give_errors_not_panics() {
+    let text = std::fs::read_to_string(root().join("spec/contract-fit.yaml")).unwrap();
+    let dir = std::env::temp_dir().join(format!("contractfit-damaged-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("damaged.yaml");
+    let step = text.len() / 97;
+    for (i, cut) in (1..text.len()).step_by(step).enumerate() {
+        let mut damaged: String = text.chars().take(cut).collect();
+        if i % 2 == 1 {
+            // Insert a broken stretch in the middle too, to break structure, not only the end.
+            let middle = damaged.len() / 2;
+            let at = (middle..damaged.len())
+                .find(|&j| damaged.is_char_boundary(j))
+                .unwrap_or(0);
+            damaged.insert_str(at, "\n  - : [\n");
+        }
+        std::fs::write(&path, &damaged).unwrap();
+        if let Err(e) = generate(&Config::new(&path)) {
+            assert!(e.to_string().contains("damaged.yaml"), "{e}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn missing_file_is_an_error_naming_it() {
+    let err = generate(&Config::new("does/not/exist.yaml")).unwrap_err();
+    assert!(err.to_string().contains("does/not/exist.yaml"), "{err}");
+}
+
+#[test]
+fn dangling_ref_names_its_pointer() {
+    let dir = std::env::temp_dir().join(format!("contractfit-ref-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("dangling.yaml");
+    std::fs::write(
+        &path,
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/Nope'}\n",
+    )
+    .unwrap();
+    let err = generate(&Config::new(&path)).unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "dangling.yaml at /paths/~1a/get/responses/200/content/application~1json/schema"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("Nope"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
