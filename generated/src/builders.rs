@@ -35,9 +35,9 @@ impl GetReleaseNotes {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::string::String::from(
-            "/about/release_notes",
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/about/release_notes"),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -77,8 +77,9 @@ impl GetVersion {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/about/version"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/about/version"),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -114,7 +115,10 @@ impl PostAuth {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -130,7 +134,9 @@ impl PostAuth {
         ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::string::String::from("/auth"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/auth"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -166,7 +172,10 @@ impl GetApiKeysResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -182,8 +191,9 @@ impl GetApiKeysResource {
         ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::ApiKeyModel>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/auth/api-key"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/auth/api-key"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -223,7 +233,10 @@ impl PostApiKeysResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -239,8 +252,9 @@ impl PostApiKeysResource {
         ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/auth/api-key"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/auth/api-key"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -281,7 +295,10 @@ impl GetApiKeysInboxResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -297,10 +314,12 @@ impl GetApiKeysInboxResource {
         ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::ApiKeyModel>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/auth/api-key/inbox/{}",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/auth/api-key/inbox/{}", ::contractfit_runtime::path_segment(& self
+                .inbox_id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -343,7 +362,10 @@ impl PostApiKeysInboxResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -359,10 +381,12 @@ impl PostApiKeysInboxResource {
         ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/auth/api-key/inbox/{}",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/auth/api-key/inbox/{}", ::contractfit_runtime::path_segment(& self
+                .inbox_id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -391,7 +415,10 @@ impl GetApiKeyResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(client: ::contractfit_runtime::Client, key: ::std::string::String) -> Self {
+    pub(crate) fn new(
+        client: ::contractfit_runtime::Client,
+        key: ::std::string::String,
+    ) -> Self {
         GetApiKeyResource {
             client,
             key,
@@ -400,7 +427,10 @@ impl GetApiKeyResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -416,10 +446,11 @@ impl GetApiKeyResource {
         ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/auth/api-key/{}",
-            ::contractfit_runtime::path_segment(&self.key)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/auth/api-key/{}", ::contractfit_runtime::path_segment(& self.key)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -446,7 +477,10 @@ impl DeleteApiKeyResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(client: ::contractfit_runtime::Client, key: ::std::string::String) -> Self {
+    pub(crate) fn new(
+        client: ::contractfit_runtime::Client,
+        key: ::std::string::String,
+    ) -> Self {
         DeleteApiKeyResource {
             client,
             key,
@@ -465,10 +499,11 @@ impl DeleteApiKeyResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/auth/api-key/{}",
-            ::contractfit_runtime::path_segment(&self.key)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/auth/api-key/{}", ::contractfit_runtime::path_segment(& self.key)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -492,7 +527,10 @@ impl PatchApiKeyResource {
         security: &[&["basic"], &["token"]],
         idempotent: false,
     };
-    pub(crate) fn new(client: ::contractfit_runtime::Client, key: ::std::string::String) -> Self {
+    pub(crate) fn new(
+        client: ::contractfit_runtime::Client,
+        key: ::std::string::String,
+    ) -> Self {
         PatchApiKeyResource {
             client,
             key,
@@ -501,7 +539,10 @@ impl PatchApiKeyResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -517,10 +558,11 @@ impl PatchApiKeyResource {
         ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/auth/api-key/{}",
-            ::contractfit_runtime::path_segment(&self.key)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/auth/api-key/{}", ::contractfit_runtime::path_segment(& self.key)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -555,7 +597,10 @@ impl PostEphemeralTokenResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -571,8 +616,9 @@ impl PostEphemeralTokenResource {
         ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/auth/ephemeral"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/auth/ephemeral"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -612,7 +658,10 @@ impl PostGetJwtResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -628,8 +677,9 @@ impl PostGetJwtResource {
         ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/auth/get_JWT"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/auth/get_JWT"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -674,8 +724,9 @@ impl PostLogoutResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/auth/logout"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/auth/logout"),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -720,9 +771,9 @@ impl PostResetPassword {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::string::String::from(
-            "/auth/reset_password",
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/auth/reset_password"),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -759,7 +810,10 @@ impl PostTokenResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -775,8 +829,9 @@ impl PostTokenResource {
         ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/auth/token"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/auth/token"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -812,7 +867,10 @@ impl GetConnectionsResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -825,11 +883,14 @@ impl GetConnectionsResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::ConnectionModelGet>>,
+        ::contractfit_runtime::ApiResponse<
+            ::std::vec::Vec<crate::types::ConnectionModelGet>,
+        >,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/connections"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/connections"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -869,7 +930,10 @@ impl PostConnectionsResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -885,8 +949,9 @@ impl PostConnectionsResource {
         ::contractfit_runtime::ApiResponse<crate::types::ConnectionModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/connections"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/connections"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -927,7 +992,10 @@ impl GetConnectionResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -943,10 +1011,12 @@ impl GetConnectionResource {
         ::contractfit_runtime::ApiResponse<crate::types::ConnectionModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/connections/{}",
-            ::contractfit_runtime::path_segment(&self.connection_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/connections/{}", ::contractfit_runtime::path_segment(& self
+                .connection_id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -995,10 +1065,12 @@ impl DeleteConnectionResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/connections/{}",
-            ::contractfit_runtime::path_segment(&self.connection_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/connections/{}", ::contractfit_runtime::path_segment(& self
+                .connection_id)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -1037,7 +1109,10 @@ impl PatchConnectionResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -1053,10 +1128,12 @@ impl PatchConnectionResource {
         ::contractfit_runtime::ApiResponse<crate::types::ConnectionModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/connections/{}",
-            ::contractfit_runtime::path_segment(&self.connection_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/connections/{}", ::contractfit_runtime::path_segment(& self
+                .connection_id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -1092,7 +1169,10 @@ impl GetDataRetentionResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -1105,12 +1185,14 @@ impl GetDataRetentionResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::DataRetentionModel>>,
+        ::contractfit_runtime::ApiResponse<
+            ::std::vec::Vec<crate::types::DataRetentionModel>,
+        >,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::string::String::from(
-            "/data_retention_settings",
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/data_retention_settings"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -1153,7 +1235,10 @@ impl GetDataRetentionSettingsByLevelById {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -1169,11 +1254,12 @@ impl GetDataRetentionSettingsByLevelById {
         ::contractfit_runtime::ApiResponse<crate::types::DataRetentionModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/data_retention_settings/{}/{}",
-            ::contractfit_runtime::path_segment(&self.level),
-            ::contractfit_runtime::path_segment(&self.id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/data_retention_settings/{}/{}", ::contractfit_runtime::path_segment(&
+                self.level), ::contractfit_runtime::path_segment(& self.id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -1225,11 +1311,12 @@ impl DeleteDataRetentionResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/data_retention_settings/{}/{}",
-            ::contractfit_runtime::path_segment(&self.level),
-            ::contractfit_runtime::path_segment(&self.id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/data_retention_settings/{}/{}", ::contractfit_runtime::path_segment(&
+                self.level), ::contractfit_runtime::path_segment(& self.id)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -1271,7 +1358,10 @@ impl PatchDataRetentionResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -1287,11 +1377,12 @@ impl PatchDataRetentionResource {
         ::contractfit_runtime::ApiResponse<crate::types::DataRetentionModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/data_retention_settings/{}/{}",
-            ::contractfit_runtime::path_segment(&self.level),
-            ::contractfit_runtime::path_segment(&self.id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/data_retention_settings/{}/{}", ::contractfit_runtime::path_segment(&
+                self.level), ::contractfit_runtime::path_segment(& self.id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -1358,8 +1449,9 @@ impl PostSimpleDocumentsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/documents/"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/documents/"),
+        );
         request.multipart(self.form.into_form());
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -1405,9 +1497,9 @@ impl PostDocumentCustomOutputResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::string::String::from(
-            "/documents/custom_output",
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/documents/custom_output"),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -1453,8 +1545,9 @@ impl PostEnrichmentResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/documents/enrich"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/documents/enrich"),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -1503,10 +1596,12 @@ impl PostDocumentDataResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/file_query/{}",
-            ::contractfit_runtime::path_segment(&self.data_type)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/file_query/{}", ::contractfit_runtime::path_segment(& self
+                .data_type)
+            ),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -1555,10 +1650,12 @@ impl PostDocumentQuery {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/query/{}",
-            ::contractfit_runtime::path_segment(&self.query_type)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/query/{}", ::contractfit_runtime::path_segment(& self
+                .query_type)
+            ),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -1604,10 +1701,11 @@ impl GetDocumentDeleteResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/{}",
-            ::contractfit_runtime::path_segment(&self.document_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/{}", ::contractfit_runtime::path_segment(& self.document_id)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -1658,10 +1756,11 @@ impl DeleteDocumentDeleteResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/{}",
-            ::contractfit_runtime::path_segment(&self.document_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/{}", ::contractfit_runtime::path_segment(& self.document_id)
+            ),
+        );
         if let Some(value) = &self.how {
             request.query("how", value);
         }
@@ -1709,10 +1808,12 @@ impl GetDocumentTransformResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/{}/custom_output",
-            ::contractfit_runtime::path_segment(&self.document_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/{}/custom_output", ::contractfit_runtime::path_segment(& self
+                .document_id)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -1760,10 +1861,12 @@ impl PostDocumentSubmitEvalResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/{}/feedback",
-            ::contractfit_runtime::path_segment(&self.document_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/{}/feedback", ::contractfit_runtime::path_segment(& self
+                .document_id)
+            ),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -1804,12 +1907,18 @@ impl GetDocumentLastVersionResource {
         }
     }
     /// Return a specific named version, default is latest
-    pub fn name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.name = Some(value.into());
         self
     }
     /// human or machine (default either)
-    pub fn source(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn source(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.source = Some(value.into());
         self
     }
@@ -1832,10 +1941,12 @@ impl GetDocumentLastVersionResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/{}/last_version",
-            ::contractfit_runtime::path_segment(&self.document_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/{}/last_version", ::contractfit_runtime::path_segment(& self
+                .document_id)
+            ),
+        );
         if let Some(value) = &self.name {
             request.query("name", value);
         }
@@ -1889,10 +2000,12 @@ impl GetDocumentOriginalFileResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/{}/original_file",
-            ::contractfit_runtime::path_segment(&self.document_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/{}/original_file", ::contractfit_runtime::path_segment(& self
+                .document_id)
+            ),
+        );
         request.accept("application/octet-stream");
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -1941,11 +2054,12 @@ impl GetDocumentPageImageResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/{}/page/{}",
-            ::contractfit_runtime::path_segment(&self.document_id),
-            ::contractfit_runtime::path_segment(&self.page_range)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/{}/page/{}", ::contractfit_runtime::path_segment(& self
+                .document_id), ::contractfit_runtime::path_segment(& self.page_range)
+            ),
+        );
         request.accept("image/png, application/zip");
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -1994,11 +2108,12 @@ impl GetDocumentPageImageThumbnailResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/{}/page_thumbnail/{}",
-            ::contractfit_runtime::path_segment(&self.document_id),
-            ::contractfit_runtime::path_segment(&self.page_range)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/{}/page_thumbnail/{}", ::contractfit_runtime::path_segment(&
+                self.document_id), ::contractfit_runtime::path_segment(& self.page_range)
+            ),
+        );
         request.accept("image/png, application/zip");
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -2047,10 +2162,12 @@ impl PostDocumentProcessTableAnnotation {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/{}/process_table_annotation",
-            ::contractfit_runtime::path_segment(&self.document_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/{}/process_table_annotation",
+                ::contractfit_runtime::path_segment(& self.document_id)
+            ),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -2091,19 +2208,28 @@ impl PostReprocessDocumentResource {
         }
     }
     /// Server default: `"reprocessed"`.
-    pub fn name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.name = Some(value.into());
         self
     }
     /// If human repcrocessing is triggered, the last version will become the passed version. No processing is done.
     ///
     /// Server default: `"Machine"`.
-    pub fn reviewer(mut self, value: crate::types::PostReprocessDocumentResourceReviewer) -> Self {
+    pub fn reviewer(
+        mut self,
+        value: crate::types::PostReprocessDocumentResourceReviewer,
+    ) -> Self {
         self.reviewer = Some(value);
         self
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -2119,10 +2245,12 @@ impl PostReprocessDocumentResource {
         ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/{}/reprocess",
-            ::contractfit_runtime::path_segment(&self.document_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/{}/reprocess", ::contractfit_runtime::path_segment(& self
+                .document_id)
+            ),
+        );
         if let Some(value) = &self.name {
             request.query("name", value);
         }
@@ -2180,11 +2308,12 @@ impl GetDocumentReverseResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/{}/reverse/{}",
-            ::contractfit_runtime::path_segment(&self.document_id),
-            ::contractfit_runtime::path_segment(&self.page_range)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/{}/reverse/{}", ::contractfit_runtime::path_segment(& self
+                .document_id), ::contractfit_runtime::path_segment(& self.page_range)
+            ),
+        );
         request.accept("image/png, application/zip");
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -2224,7 +2353,10 @@ impl PostDocumentStatusDataResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -2240,10 +2372,12 @@ impl PostDocumentStatusDataResource {
         ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/{}/status_data",
-            ::contractfit_runtime::path_segment(&self.document_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/{}/status_data", ::contractfit_runtime::path_segment(& self
+                .document_id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -2293,10 +2427,12 @@ impl GetDocumentTextResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/{}/text",
-            ::contractfit_runtime::path_segment(&self.document_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/{}/text", ::contractfit_runtime::path_segment(& self
+                .document_id)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -2332,7 +2468,10 @@ impl GetDocumentWorkflowResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -2348,10 +2487,12 @@ impl GetDocumentWorkflowResource {
         ::contractfit_runtime::ApiResponse<crate::types::WorkflowModel>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/{}/workflow",
-            ::contractfit_runtime::path_segment(&self.document_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/{}/workflow", ::contractfit_runtime::path_segment(& self
+                .document_id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -2422,10 +2563,11 @@ impl PostDocumentsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/{}",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/{}", ::contractfit_runtime::path_segment(& self.inbox_id)
+            ),
+        );
         request.multipart(self.form.into_form());
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -2474,10 +2616,12 @@ impl PatchDocumentCopyResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/{}/copy_inbox",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/{}/copy_inbox", ::contractfit_runtime::path_segment(& self
+                .inbox_id)
+            ),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -2526,10 +2670,12 @@ impl PatchDocumentMoveResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/documents/{}/move_inbox",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/documents/{}/move_inbox", ::contractfit_runtime::path_segment(& self
+                .inbox_id)
+            ),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -2570,8 +2716,9 @@ impl GetFormatsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/formats"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/formats"),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -2616,8 +2763,9 @@ impl PostFormatsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/formats"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/formats"),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -2649,7 +2797,10 @@ impl GetFormatsDocTypesResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -2665,9 +2816,9 @@ impl GetFormatsDocTypesResource {
         ::contractfit_runtime::ApiResponse<crate::types::DocumentTypeModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::string::String::from(
-            "/formats/document_types",
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/formats/document_types"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -2716,10 +2867,11 @@ impl GetFormatResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/formats/{}",
-            ::contractfit_runtime::path_segment(&self.format_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/formats/{}", ::contractfit_runtime::path_segment(& self.format_id)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -2764,10 +2916,11 @@ impl DeleteFormatResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/formats/{}",
-            ::contractfit_runtime::path_segment(&self.format_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/formats/{}", ::contractfit_runtime::path_segment(& self.format_id)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -2806,7 +2959,10 @@ impl PatchFormatResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -2822,10 +2978,11 @@ impl PatchFormatResource {
         ::contractfit_runtime::ApiResponse<crate::types::FormatModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/formats/{}",
-            ::contractfit_runtime::path_segment(&self.format_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/formats/{}", ::contractfit_runtime::path_segment(& self.format_id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -2854,7 +3011,10 @@ impl GetFormatTagFieldsResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
+    pub(crate) fn new(
+        client: ::contractfit_runtime::Client,
+        scope: ::std::string::String,
+    ) -> Self {
         GetFormatTagFieldsResource {
             client,
             scope,
@@ -2863,7 +3023,10 @@ impl GetFormatTagFieldsResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -2879,10 +3042,12 @@ impl GetFormatTagFieldsResource {
         ::contractfit_runtime::ApiResponse<crate::types::TagFieldModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/formats/{}/tag_fields",
-            ::contractfit_runtime::path_segment(&self.scope)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/formats/{}/tag_fields", ::contractfit_runtime::path_segment(& self
+                .scope)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -2917,7 +3082,10 @@ impl GetInboxesResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -2933,8 +3101,9 @@ impl GetInboxesResource {
         ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::InboxModelGet>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/inboxes"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/inboxes"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -2974,7 +3143,10 @@ impl PostInboxesResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -2990,8 +3162,9 @@ impl PostInboxesResource {
         ::contractfit_runtime::ApiResponse<crate::types::InboxModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/inboxes"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/inboxes"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -3032,7 +3205,10 @@ impl GetInboxResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -3048,10 +3224,11 @@ impl GetInboxResource {
         ::contractfit_runtime::ApiResponse<crate::types::InboxModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/inboxes/{}",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/inboxes/{}", ::contractfit_runtime::path_segment(& self.inbox_id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -3100,10 +3277,11 @@ impl DeleteInboxResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/inboxes/{}",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/inboxes/{}", ::contractfit_runtime::path_segment(& self.inbox_id)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -3142,7 +3320,10 @@ impl PatchInboxResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -3158,10 +3339,11 @@ impl PatchInboxResource {
         ::contractfit_runtime::ApiResponse<crate::types::InboxModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/inboxes/{}",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/inboxes/{}", ::contractfit_runtime::path_segment(& self.inbox_id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -3214,10 +3396,12 @@ impl PostInboxCompareResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/inboxes/{}/compare_versions",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/inboxes/{}/compare_versions", ::contractfit_runtime::path_segment(&
+                self.inbox_id)
+            ),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -3263,10 +3447,12 @@ impl GetInboxDocumentVersionsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/inboxes/{}/document_versions",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/inboxes/{}/document_versions", ::contractfit_runtime::path_segment(&
+                self.inbox_id)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -3302,7 +3488,10 @@ impl GetInboxDocumentResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -3315,13 +3504,17 @@ impl GetInboxDocumentResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::DocumentModelGet>>,
+        ::contractfit_runtime::ApiResponse<
+            ::std::vec::Vec<crate::types::DocumentModelGet>,
+        >,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/inboxes/{}/documents",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/inboxes/{}/documents", ::contractfit_runtime::path_segment(& self
+                .inbox_id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -3396,10 +3589,12 @@ impl DeleteInboxDocumentResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/inboxes/{}/documents",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/inboxes/{}/documents", ::contractfit_runtime::path_segment(& self
+                .inbox_id)
+            ),
+        );
         if let Some(value) = &self.how {
             request.query("how", value);
         }
@@ -3479,12 +3674,18 @@ impl GetInboxPaginatedResource {
         self
     }
     /// comma seperated list of fields to order by
-    pub fn order_by(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn order_by(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.order_by = Some(value.into());
         self
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -3497,13 +3698,17 @@ impl GetInboxPaginatedResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::DocumentModelPaginated>>,
+        ::contractfit_runtime::ApiResponse<
+            ::std::vec::Vec<crate::types::DocumentModelPaginated>,
+        >,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/inboxes/{}/paginated",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/inboxes/{}/paginated", ::contractfit_runtime::path_segment(& self
+                .inbox_id)
+            ),
+        );
         if let Some(value) = &self.page {
             request.query("page", value);
         }
@@ -3562,14 +3767,20 @@ impl PostInboxReprocessResource {
         }
     }
     /// Server default: `"predicted"`.
-    pub fn name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.name = Some(value.into());
         self
     }
     /// If human repcrocessing is triggered, the last version will become the passed version. No processing is done.
     ///
     /// Server default: `"Machine"`.
-    pub fn reviewer(mut self, value: crate::types::PostInboxReprocessResourceReviewer) -> Self {
+    pub fn reviewer(
+        mut self,
+        value: crate::types::PostInboxReprocessResourceReviewer,
+    ) -> Self {
         self.reviewer = Some(value);
         self
     }
@@ -3590,10 +3801,12 @@ impl PostInboxReprocessResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/inboxes/{}/reprocess",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/inboxes/{}/reprocess", ::contractfit_runtime::path_segment(& self
+                .inbox_id)
+            ),
+        );
         if let Some(value) = &self.name {
             request.query("name", value);
         }
@@ -3640,8 +3853,9 @@ impl GetIntegrationResources {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/integrations/"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/integrations/"),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -3686,8 +3900,9 @@ impl PostIntegrationResources {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/integrations/"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/integrations/"),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -3733,10 +3948,12 @@ impl GetIntegrationResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/integrations/{}",
-            ::contractfit_runtime::path_segment(&self.integration_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/integrations/{}", ::contractfit_runtime::path_segment(& self
+                .integration_id)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -3781,10 +3998,12 @@ impl DeleteIntegrationResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/integrations/{}",
-            ::contractfit_runtime::path_segment(&self.integration_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/integrations/{}", ::contractfit_runtime::path_segment(& self
+                .integration_id)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -3832,10 +4051,12 @@ impl PatchIntegrationResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/integrations/{}",
-            ::contractfit_runtime::path_segment(&self.integration_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/integrations/{}", ::contractfit_runtime::path_segment(& self
+                .integration_id)
+            ),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -3884,10 +4105,12 @@ impl GetEmailIntegrationActivationResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/integrations/{}/activate",
-            ::contractfit_runtime::path_segment(&self.integration_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/integrations/{}/activate", ::contractfit_runtime::path_segment(& self
+                .integration_id)
+            ),
+        );
         request.query("secret", &self.secret);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -3919,7 +4142,10 @@ impl GetPredictorSettingsResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -3932,11 +4158,14 @@ impl GetPredictorSettingsResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::PredictorModelGet>>,
+        ::contractfit_runtime::ApiResponse<
+            ::std::vec::Vec<crate::types::PredictorModelGet>,
+        >,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/predictor_settings"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/predictor_settings"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -3964,7 +4193,10 @@ impl GetPredictorSettingResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
+    pub(crate) fn new(
+        client: ::contractfit_runtime::Client,
+        scope: ::std::string::String,
+    ) -> Self {
         GetPredictorSettingResource {
             client,
             scope,
@@ -3973,7 +4205,10 @@ impl GetPredictorSettingResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -3989,10 +4224,12 @@ impl GetPredictorSettingResource {
         ::contractfit_runtime::ApiResponse<crate::types::PredictorModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/predictor_settings/{}",
-            ::contractfit_runtime::path_segment(&self.scope)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/predictor_settings/{}", ::contractfit_runtime::path_segment(& self
+                .scope)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -4019,7 +4256,10 @@ impl DeletePredictorSettingResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
+    pub(crate) fn new(
+        client: ::contractfit_runtime::Client,
+        scope: ::std::string::String,
+    ) -> Self {
         DeletePredictorSettingResource {
             client,
             scope,
@@ -4038,10 +4278,12 @@ impl DeletePredictorSettingResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/predictor_settings/{}",
-            ::contractfit_runtime::path_segment(&self.scope)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/predictor_settings/{}", ::contractfit_runtime::path_segment(& self
+                .scope)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -4080,7 +4322,10 @@ impl PatchPredictorSettingResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -4096,10 +4341,12 @@ impl PatchPredictorSettingResource {
         ::contractfit_runtime::ApiResponse<crate::types::PredictorModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/predictor_settings/{}",
-            ::contractfit_runtime::path_segment(&self.scope)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/predictor_settings/{}", ::contractfit_runtime::path_segment(& self
+                .scope)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -4144,8 +4391,9 @@ impl GetProjectsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/projects"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/projects"),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -4190,8 +4438,9 @@ impl PostProjectsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/projects"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/projects"),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -4237,10 +4486,11 @@ impl GetProjectResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/projects/{}",
-            ::contractfit_runtime::path_segment(&self.project_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/projects/{}", ::contractfit_runtime::path_segment(& self.project_id)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -4285,10 +4535,11 @@ impl DeleteProjectResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/projects/{}",
-            ::contractfit_runtime::path_segment(&self.project_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/projects/{}", ::contractfit_runtime::path_segment(& self.project_id)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -4336,10 +4587,11 @@ impl PatchProjectResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/projects/{}",
-            ::contractfit_runtime::path_segment(&self.project_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/projects/{}", ::contractfit_runtime::path_segment(& self.project_id)
+            ),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -4371,7 +4623,10 @@ impl GetReportsResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -4384,11 +4639,14 @@ impl GetReportsResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::ReportModelGet>>,
+        ::contractfit_runtime::ApiResponse<
+            ::std::vec::Vec<crate::types::ReportModelGet>,
+        >,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/reports"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/reports"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -4428,7 +4686,10 @@ impl PostReportsResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -4444,8 +4705,9 @@ impl PostReportsResource {
         ::contractfit_runtime::ApiResponse<crate::types::ReportModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/reports"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/reports"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -4495,8 +4757,9 @@ impl PostGenerateReportResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/reports/generate"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/reports/generate"),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -4533,7 +4796,10 @@ impl GetReportResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -4549,10 +4815,11 @@ impl GetReportResource {
         ::contractfit_runtime::ApiResponse<crate::types::ReportModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/reports/{}",
-            ::contractfit_runtime::path_segment(&self.report_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/reports/{}", ::contractfit_runtime::path_segment(& self.report_id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -4601,10 +4868,11 @@ impl DeleteReportResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/reports/{}",
-            ::contractfit_runtime::path_segment(&self.report_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/reports/{}", ::contractfit_runtime::path_segment(& self.report_id)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -4643,7 +4911,10 @@ impl PatchReportResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -4659,10 +4930,11 @@ impl PatchReportResource {
         ::contractfit_runtime::ApiResponse<crate::types::ReportModelPost>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/reports/{}",
-            ::contractfit_runtime::path_segment(&self.report_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/reports/{}", ::contractfit_runtime::path_segment(& self.report_id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -4709,7 +4981,10 @@ impl PostGenerateReportIdResource {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    pub fn email(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn email(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.email = Some(value.into());
         self
     }
@@ -4733,10 +5008,12 @@ impl PostGenerateReportIdResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/reports/{}/generate",
-            ::contractfit_runtime::path_segment(&self.report_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/reports/{}/generate", ::contractfit_runtime::path_segment(& self
+                .report_id)
+            ),
+        );
         request.query("delivery_method", &self.delivery_method);
         if let Some(value) = &self.email {
             request.query("email", value);
@@ -4777,7 +5054,10 @@ impl GetRolesResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -4793,8 +5073,9 @@ impl GetRolesResource {
         ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::RoleModelGet>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/roles"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/roles"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -4834,7 +5115,10 @@ impl PostRolesResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -4850,8 +5134,9 @@ impl PostRolesResource {
         ::contractfit_runtime::ApiResponse<crate::types::RoleModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/roles"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/roles"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -4892,7 +5177,10 @@ impl GetRoleResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -4908,10 +5196,11 @@ impl GetRoleResource {
         ::contractfit_runtime::ApiResponse<crate::types::RoleModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/roles/{}",
-            ::contractfit_runtime::path_segment(&self.role_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/roles/{}", ::contractfit_runtime::path_segment(& self.role_id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -4960,10 +5249,11 @@ impl DeleteRoleResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/roles/{}",
-            ::contractfit_runtime::path_segment(&self.role_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/roles/{}", ::contractfit_runtime::path_segment(& self.role_id)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -5002,7 +5292,10 @@ impl PatchRoleResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5018,10 +5311,11 @@ impl PatchRoleResource {
         ::contractfit_runtime::ApiResponse<crate::types::RoleModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/roles/{}",
-            ::contractfit_runtime::path_segment(&self.role_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/roles/{}", ::contractfit_runtime::path_segment(& self.role_id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5057,7 +5351,10 @@ impl GetRuleConfigsResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5070,11 +5367,14 @@ impl GetRuleConfigsResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::RuleConfigModelGet>>,
+        ::contractfit_runtime::ApiResponse<
+            ::std::vec::Vec<crate::types::RuleConfigModelGet>,
+        >,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/rule_config"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/rule_config"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5123,9 +5423,9 @@ impl PostDebugRuleEntityResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::string::String::from(
-            "/rule_config/rule_entity/",
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/rule_config/rule_entity/"),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -5174,10 +5474,12 @@ impl PostDebugRuleEntityDocumentResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/rule_config/rule_entity/{}",
-            ::contractfit_runtime::path_segment(&self.document_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/rule_config/rule_entity/{}", ::contractfit_runtime::path_segment(& self
+                .document_id)
+            ),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -5226,10 +5528,12 @@ impl PostDebugWhereToSearch {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/rule_config/where_to_search/{}",
-            ::contractfit_runtime::path_segment(&self.document_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/rule_config/where_to_search/{}", ::contractfit_runtime::path_segment(&
+                self.document_id)
+            ),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -5254,7 +5558,10 @@ impl GetRuleConfigResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
+    pub(crate) fn new(
+        client: ::contractfit_runtime::Client,
+        scope: ::std::string::String,
+    ) -> Self {
         GetRuleConfigResource {
             client,
             scope,
@@ -5263,7 +5570,10 @@ impl GetRuleConfigResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5279,10 +5589,11 @@ impl GetRuleConfigResource {
         ::contractfit_runtime::ApiResponse<crate::types::RuleConfigModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/rule_config/{}",
-            ::contractfit_runtime::path_segment(&self.scope)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/rule_config/{}", ::contractfit_runtime::path_segment(& self.scope)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5309,7 +5620,10 @@ impl DeleteRuleConfigResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
+    pub(crate) fn new(
+        client: ::contractfit_runtime::Client,
+        scope: ::std::string::String,
+    ) -> Self {
         DeleteRuleConfigResource {
             client,
             scope,
@@ -5328,10 +5642,11 @@ impl DeleteRuleConfigResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/rule_config/{}",
-            ::contractfit_runtime::path_segment(&self.scope)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/rule_config/{}", ::contractfit_runtime::path_segment(& self.scope)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -5370,7 +5685,10 @@ impl PatchRuleConfigResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5386,10 +5704,11 @@ impl PatchRuleConfigResource {
         ::contractfit_runtime::ApiResponse<crate::types::RuleConfigModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/rule_config/{}",
-            ::contractfit_runtime::path_segment(&self.scope)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/rule_config/{}", ::contractfit_runtime::path_segment(& self.scope)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5425,7 +5744,10 @@ impl GetSettingSamplingsResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5438,11 +5760,14 @@ impl GetSettingSamplingsResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::SamplingModelGet>>,
+        ::contractfit_runtime::ApiResponse<
+            ::std::vec::Vec<crate::types::SamplingModelGet>,
+        >,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/sampling_settings"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/sampling_settings"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5470,7 +5795,10 @@ impl GetSettingSamplingResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
+    pub(crate) fn new(
+        client: ::contractfit_runtime::Client,
+        scope: ::std::string::String,
+    ) -> Self {
         GetSettingSamplingResource {
             client,
             scope,
@@ -5479,7 +5807,10 @@ impl GetSettingSamplingResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5495,10 +5826,12 @@ impl GetSettingSamplingResource {
         ::contractfit_runtime::ApiResponse<crate::types::SamplingModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/sampling_settings/{}",
-            ::contractfit_runtime::path_segment(&self.scope)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/sampling_settings/{}", ::contractfit_runtime::path_segment(& self
+                .scope)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5525,7 +5858,10 @@ impl DeleteSettingSamplingResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
+    pub(crate) fn new(
+        client: ::contractfit_runtime::Client,
+        scope: ::std::string::String,
+    ) -> Self {
         DeleteSettingSamplingResource {
             client,
             scope,
@@ -5544,10 +5880,12 @@ impl DeleteSettingSamplingResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/sampling_settings/{}",
-            ::contractfit_runtime::path_segment(&self.scope)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/sampling_settings/{}", ::contractfit_runtime::path_segment(& self
+                .scope)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -5586,7 +5924,10 @@ impl PatchSettingSamplingResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5602,10 +5943,12 @@ impl PatchSettingSamplingResource {
         ::contractfit_runtime::ApiResponse<crate::types::SamplingModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/sampling_settings/{}",
-            ::contractfit_runtime::path_segment(&self.scope)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/sampling_settings/{}", ::contractfit_runtime::path_segment(& self
+                .scope)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5644,7 +5987,10 @@ impl GetDashboardSettingsAtomicResource {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    pub fn scope(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn scope(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.scope = Some(value.into());
         self
     }
@@ -5654,7 +6000,10 @@ impl GetDashboardSettingsAtomicResource {
         self
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5670,8 +6019,9 @@ impl GetDashboardSettingsAtomicResource {
         ::contractfit_runtime::ApiResponse<crate::types::DashboardSettingsModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/settings/dashboard"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/settings/dashboard"),
+        );
         if let Some(value) = &self.scope {
             request.query("scope", value);
         }
@@ -5717,7 +6067,10 @@ impl PatchDashboardSettingsAtomicResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5733,8 +6086,9 @@ impl PatchDashboardSettingsAtomicResource {
         ::contractfit_runtime::ApiResponse<crate::types::DashboardSettingsModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/settings/dashboard"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/settings/dashboard"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5773,7 +6127,10 @@ impl GetReviewSettingsAtomicResource {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    pub fn scope(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn scope(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.scope = Some(value.into());
         self
     }
@@ -5783,7 +6140,10 @@ impl GetReviewSettingsAtomicResource {
         self
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5799,8 +6159,9 @@ impl GetReviewSettingsAtomicResource {
         ::contractfit_runtime::ApiResponse<crate::types::ReviewSettingsModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/settings/review"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/settings/review"),
+        );
         if let Some(value) = &self.scope {
             request.query("scope", value);
         }
@@ -5846,7 +6207,10 @@ impl PatchReviewSettingsAtomicResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5862,8 +6226,9 @@ impl PatchReviewSettingsAtomicResource {
         ::contractfit_runtime::ApiResponse<crate::types::ReviewSettingsModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/settings/review"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/settings/review"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5899,7 +6264,10 @@ impl GetSsoConfigResources {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5915,8 +6283,9 @@ impl GetSsoConfigResources {
         ::contractfit_runtime::ApiResponse<crate::types::SsoConfigModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/sso/config"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/sso/config"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -5956,7 +6325,10 @@ impl PostSsoConfigResources {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -5972,8 +6344,9 @@ impl PostSsoConfigResources {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/sso/config"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/sso/config"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -6022,10 +6395,12 @@ impl DeleteSsoConfigResources {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/sso/config/{}",
-            ::contractfit_runtime::path_segment(&self.sso_config_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/sso/config/{}", ::contractfit_runtime::path_segment(& self
+                .sso_config_id)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -6048,7 +6423,10 @@ impl PostOauthLoginResource {
         security: &[&["basic"], &["token"]],
         idempotent: false,
     };
-    pub(crate) fn new(client: ::contractfit_runtime::Client, body: crate::types::SsoModel) -> Self {
+    pub(crate) fn new(
+        client: ::contractfit_runtime::Client,
+        body: crate::types::SsoModel,
+    ) -> Self {
         PostOauthLoginResource {
             client,
             body,
@@ -6067,8 +6445,9 @@ impl PostOauthLoginResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/sso/login"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/sso/login"),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -6109,7 +6488,10 @@ impl GetUsageStatsResource {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    pub fn inbox_id(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn inbox_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.inbox_id = Some(value.into());
         self
     }
@@ -6132,8 +6514,9 @@ impl GetUsageStatsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/stats/usage"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/stats/usage"),
+        );
         if let Some(value) = &self.inbox_id {
             request.query("inbox_id", value);
         }
@@ -6183,7 +6566,10 @@ impl GetStatsResource {
         }
     }
     /// The field names to include in the stats. If left empty, all fields are included.Additionally, `__all_fields__` field name is also added, and aggregates the stats for all fields
-    pub fn field_name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn field_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.field_name = Some(value.into());
         self
     }
@@ -6198,7 +6584,10 @@ impl GetStatsResource {
         self
     }
     /// The name of the version to evaluate. If left empty, latest evaluated version is chosen.
-    pub fn version_name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn version_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.version_name = Some(value.into());
         self
     }
@@ -6214,10 +6603,11 @@ impl GetStatsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/stats/{}",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/stats/{}", ::contractfit_runtime::path_segment(& self.inbox_id)
+            ),
+        );
         if let Some(value) = &self.field_name {
             request.query("field_name", value);
         }
@@ -6281,7 +6671,10 @@ impl GetAutomationBlockersStats {
     /// provide the version name to evaluate
     ///
     /// Server default: `"predicted"`.
-    pub fn version_name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn version_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.version_name = Some(value.into());
         self
     }
@@ -6302,10 +6695,12 @@ impl GetAutomationBlockersStats {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/stats/{}/automation_blockers",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/stats/{}/automation_blockers", ::contractfit_runtime::path_segment(&
+                self.inbox_id)
+            ),
+        );
         if let Some(value) = &self.start_date {
             request.query("start_date", value);
         }
@@ -6400,10 +6795,12 @@ impl PostBlueDotsResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/stats/{}/blue_dots",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/stats/{}/blue_dots", ::contractfit_runtime::path_segment(& self
+                .inbox_id)
+            ),
+        );
         request.multipart(self.form.into_form());
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -6466,7 +6863,10 @@ impl GetEvaluatedVersions {
         self
     }
     /// filter the version by name. If not specified, all version names are considered
-    pub fn version_name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn version_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.version_name = Some(value.into());
         self
     }
@@ -6482,10 +6882,12 @@ impl GetEvaluatedVersions {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/stats/{}/evaluated_versions",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/stats/{}/evaluated_versions", ::contractfit_runtime::path_segment(&
+                self.inbox_id)
+            ),
+        );
         if let Some(value) = &self.start_date {
             request.query("start_date", value);
         }
@@ -6550,7 +6952,10 @@ impl GetProcessingStats {
     /// Group stats per this given attribute. Only **pages** is supported
     ///
     /// Server default: `"pages"`.
-    pub fn group_by(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn group_by(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.group_by = Some(value.into());
         self
     }
@@ -6566,10 +6971,12 @@ impl GetProcessingStats {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/stats/{}/processing",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/stats/{}/processing", ::contractfit_runtime::path_segment(& self
+                .inbox_id)
+            ),
+        );
         if let Some(value) = &self.start_date {
             request.query("start_date", value);
         }
@@ -6628,11 +7035,17 @@ impl GetVolumeStats {
         self
     }
     /// Server default: `"to_review"`.
-    pub fn status(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn status(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.status = Some(value.into());
         self
     }
-    pub fn user(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn user(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.user = Some(value.into());
         self
     }
@@ -6648,10 +7061,11 @@ impl GetVolumeStats {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/stats/{}/volume",
-            ::contractfit_runtime::path_segment(&self.inbox_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/stats/{}/volume", ::contractfit_runtime::path_segment(& self.inbox_id)
+            ),
+        );
         if let Some(value) = &self.start_date {
             request.query("start_date", value);
         }
@@ -6692,7 +7106,10 @@ impl GetAccuracyResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
+    pub(crate) fn new(
+        client: ::contractfit_runtime::Client,
+        scope: ::std::string::String,
+    ) -> Self {
         GetAccuracyResource {
             client,
             scope,
@@ -6724,12 +7141,18 @@ impl GetAccuracyResource {
         self
     }
     /// provide the version name to evaluate
-    pub fn version_name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn version_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.version_name = Some(value.into());
         self
     }
     /// Choose to filter the results by doctype, process label, ...
-    pub fn filter_by(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn filter_by(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.filter_by = Some(value.into());
         self
     }
@@ -6745,10 +7168,11 @@ impl GetAccuracyResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/stats/{}/accuracy",
-            ::contractfit_runtime::path_segment(&self.scope)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/stats/{}/accuracy", ::contractfit_runtime::path_segment(& self.scope)
+            ),
+        );
         if let Some(value) = &self.start_date {
             request.query("start_date", value);
         }
@@ -6793,7 +7217,10 @@ impl GetStpResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
+    pub(crate) fn new(
+        client: ::contractfit_runtime::Client,
+        scope: ::std::string::String,
+    ) -> Self {
         GetStpResource {
             client,
             scope,
@@ -6815,12 +7242,18 @@ impl GetStpResource {
     /// Provide the evaluated version name to inspect automation (of the predictions) for
     ///
     /// Server default: `"predicted"`.
-    pub fn version_name(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn version_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.version_name = Some(value.into());
         self
     }
     /// Choose to filter the results by doctype, process label, ...
-    pub fn filter_by(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn filter_by(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.filter_by = Some(value.into());
         self
     }
@@ -6836,10 +7269,11 @@ impl GetStpResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/stats/{}/stp",
-            ::contractfit_runtime::path_segment(&self.scope)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/stats/{}/stp", ::contractfit_runtime::path_segment(& self.scope)
+            ),
+        );
         if let Some(value) = &self.start_date {
             request.query("start_date", value);
         }
@@ -6891,8 +7325,9 @@ impl GetStyleSheetResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/style/custom.css"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/style/custom.css"),
+        );
         request.accept("text/css");
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -6938,8 +7373,9 @@ impl PostStyleSheetResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/style/custom.css"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/style/custom.css"),
+        );
         request.multipart(self.form.into_form());
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -6980,8 +7416,9 @@ impl DeleteStyleSheetResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/style/custom.css"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/style/custom.css"),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -7021,8 +7458,9 @@ impl GetStyleLogoResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/style/logo.png"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/style/logo.png"),
+        );
         request.accept("image/png");
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -7068,8 +7506,9 @@ impl PostStyleLogoResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/style/logo.png"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/style/logo.png"),
+        );
         request.multipart(self.form.into_form());
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -7110,8 +7549,9 @@ impl DeleteStyleLogoResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/style/logo.png"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/style/logo.png"),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -7151,8 +7591,9 @@ impl DeleteTenantResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/tenant"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/tenant"),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -7188,7 +7629,10 @@ impl PatchActivateTenantResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -7204,8 +7648,9 @@ impl PatchActivateTenantResource {
         ::contractfit_runtime::ApiResponse<crate::types::TenantModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/tenant/activate"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/tenant/activate"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -7241,7 +7686,10 @@ impl GetSettingsThresholdResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -7254,11 +7702,14 @@ impl GetSettingsThresholdResource {
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::SettingThresholdModelGet>>,
+        ::contractfit_runtime::ApiResponse<
+            ::std::vec::Vec<crate::types::SettingThresholdModelGet>,
+        >,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/threshold_settings"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/threshold_settings"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -7287,7 +7738,10 @@ impl GetSettingThresholdResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
+    pub(crate) fn new(
+        client: ::contractfit_runtime::Client,
+        scope: ::std::string::String,
+    ) -> Self {
         GetSettingThresholdResource {
             client,
             scope,
@@ -7302,7 +7756,10 @@ impl GetSettingThresholdResource {
         self
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -7318,10 +7775,12 @@ impl GetSettingThresholdResource {
         ::contractfit_runtime::ApiResponse<crate::types::SettingThresholdModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/threshold_settings/{}",
-            ::contractfit_runtime::path_segment(&self.scope)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/threshold_settings/{}", ::contractfit_runtime::path_segment(& self
+                .scope)
+            ),
+        );
         if let Some(value) = &self.default {
             request.query("default", value);
         }
@@ -7351,7 +7810,10 @@ impl DeleteSettingThresholdResource {
         security: &[&["basic"], &["token"]],
         idempotent: true,
     };
-    pub(crate) fn new(client: ::contractfit_runtime::Client, scope: ::std::string::String) -> Self {
+    pub(crate) fn new(
+        client: ::contractfit_runtime::Client,
+        scope: ::std::string::String,
+    ) -> Self {
         DeleteSettingThresholdResource {
             client,
             scope,
@@ -7370,10 +7832,12 @@ impl DeleteSettingThresholdResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/threshold_settings/{}",
-            ::contractfit_runtime::path_segment(&self.scope)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/threshold_settings/{}", ::contractfit_runtime::path_segment(& self
+                .scope)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -7412,7 +7876,10 @@ impl PatchSettingThresholdResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -7428,10 +7895,12 @@ impl PatchSettingThresholdResource {
         ::contractfit_runtime::ApiResponse<crate::types::SettingThresholdModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/threshold_settings/{}",
-            ::contractfit_runtime::path_segment(&self.scope)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/threshold_settings/{}", ::contractfit_runtime::path_segment(& self
+                .scope)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -7467,7 +7936,10 @@ impl GetUsersResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -7483,8 +7955,9 @@ impl GetUsersResource {
         ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::UserModelGet>>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/users"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/users"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -7524,7 +7997,10 @@ impl PostUsersResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -7540,8 +8016,9 @@ impl PostUsersResource {
         ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/users"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/users"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -7577,7 +8054,10 @@ impl GetMe {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -7593,8 +8073,9 @@ impl GetMe {
         ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request =
-            ::contractfit_runtime::Request::new(::std::string::String::from("/users/me"));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/users/me"),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -7643,9 +8124,9 @@ impl PostChangePassword {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::string::String::from(
-            "/users/me/change_password",
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::string::String::from("/users/me/change_password"),
+        );
         request.json(&self.body);
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
@@ -7682,7 +8163,10 @@ impl GetUserResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -7698,10 +8182,11 @@ impl GetUserResource {
         ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/users/{}",
-            ::contractfit_runtime::path_segment(&self.user_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/users/{}", ::contractfit_runtime::path_segment(& self.user_id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }
@@ -7750,10 +8235,11 @@ impl DeleteUserResource {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/users/{}",
-            ::contractfit_runtime::path_segment(&self.user_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/users/{}", ::contractfit_runtime::path_segment(& self.user_id)
+            ),
+        );
         request.options(self.options);
         let response = self.client.execute(&Self::OPERATION, request).await?;
         response.raw().await
@@ -7792,7 +8278,10 @@ impl PatchUserResource {
         }
     }
     /// An optional fields mask
-    pub fn x_fields(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn x_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.x_fields = Some(value.into());
         self
     }
@@ -7808,10 +8297,11 @@ impl PatchUserResource {
         ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
         ::contractfit_runtime::Error,
     > {
-        let mut request = ::contractfit_runtime::Request::new(::std::format!(
-            "/users/{}",
-            ::contractfit_runtime::path_segment(&self.user_id)
-        ));
+        let mut request = ::contractfit_runtime::Request::new(
+            ::std::format!(
+                "/users/{}", ::contractfit_runtime::path_segment(& self.user_id)
+            ),
+        );
         if let Some(value) = &self.x_fields {
             request.header("X-Fields", value);
         }

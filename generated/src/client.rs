@@ -2,8 +2,9 @@
 
 //! The client and its operation methods.
 /// The server the API document names, used unless another base URL is given.
-pub const DEFAULT_BASE_URL: ::std::option::Option<&str> =
-    ::std::option::Option::Some("https://cfportal.contract-p.fit/api");
+pub const DEFAULT_BASE_URL: ::std::option::Option<&str> = ::std::option::Option::Some(
+    "https://cfportal.contract-p.fit/api",
+);
 /// The security schemes the API document declares (with our overlay's additions).
 pub const SECURITY_SCHEMES: &[::contractfit_runtime::SecurityScheme] = &[
     ::contractfit_runtime::SecurityScheme {
@@ -107,7 +108,10 @@ impl Client {
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::GetApiKeysInboxResource {
-        crate::builders::GetApiKeysInboxResource::new(self.runtime.clone(), inbox_id.into())
+        crate::builders::GetApiKeysInboxResource::new(
+            self.runtime.clone(),
+            inbox_id.into(),
+        )
     }
     /// Create a new API Key on inbox level
     ///
@@ -130,7 +134,11 @@ impl Client {
         inbox_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::ApiKeyRequest,
     ) -> crate::builders::PostApiKeysInboxResource {
-        crate::builders::PostApiKeysInboxResource::new(self.runtime.clone(), inbox_id.into(), body)
+        crate::builders::PostApiKeysInboxResource::new(
+            self.runtime.clone(),
+            inbox_id.into(),
+            body,
+        )
     }
     /// Get details of an API-Key
     ///
@@ -182,7 +190,9 @@ impl Client {
     /// `POST /auth/ephemeral`; operationId `post_ephemeral_token_resource`.
     ///
     /// Credentials: `basic` or `token`.
-    pub fn post_ephemeral_token_resource(&self) -> crate::builders::PostEphemeralTokenResource {
+    pub fn post_ephemeral_token_resource(
+        &self,
+    ) -> crate::builders::PostEphemeralTokenResource {
         crate::builders::PostEphemeralTokenResource::new(self.runtime.clone())
     }
     /// Create a new JWT Token
@@ -294,7 +304,10 @@ impl Client {
         &self,
         connection_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::GetConnectionResource {
-        crate::builders::GetConnectionResource::new(self.runtime.clone(), connection_id.into())
+        crate::builders::GetConnectionResource::new(
+            self.runtime.clone(),
+            connection_id.into(),
+        )
     }
     /// Delete a connection
     ///
@@ -311,7 +324,10 @@ impl Client {
         &self,
         connection_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::DeleteConnectionResource {
-        crate::builders::DeleteConnectionResource::new(self.runtime.clone(), connection_id.into())
+        crate::builders::DeleteConnectionResource::new(
+            self.runtime.clone(),
+            connection_id.into(),
+        )
     }
     /// Update connection
     ///
@@ -340,7 +356,9 @@ impl Client {
     /// `GET /data_retention_settings`; operationId `get_data_retention_resource`.
     ///
     /// Credentials: `basic` or `token`.
-    pub fn get_data_retention_resource(&self) -> crate::builders::GetDataRetentionResource {
+    pub fn get_data_retention_resource(
+        &self,
+    ) -> crate::builders::GetDataRetentionResource {
         crate::builders::GetDataRetentionResource::new(self.runtime.clone())
     }
     /// Get scoped data retention settings
@@ -437,7 +455,10 @@ impl Client {
         &self,
         body: crate::types::CustomOutputPost,
     ) -> crate::builders::PostDocumentCustomOutputResource {
-        crate::builders::PostDocumentCustomOutputResource::new(self.runtime.clone(), body)
+        crate::builders::PostDocumentCustomOutputResource::new(
+            self.runtime.clone(),
+            body,
+        )
     }
     /// `POST /documents/enrich`; operationId `post_enrichment_resource`.
     ///
@@ -456,7 +477,11 @@ impl Client {
         data_type: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::DocumentIds,
     ) -> crate::builders::PostDocumentDataResource {
-        crate::builders::PostDocumentDataResource::new(self.runtime.clone(), data_type.into(), body)
+        crate::builders::PostDocumentDataResource::new(
+            self.runtime.clone(),
+            data_type.into(),
+            body,
+        )
     }
     /// `POST /documents/query/{query_type}`; operationId `post_document_query`.
     ///
@@ -466,7 +491,11 @@ impl Client {
         query_type: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::AggregationPipelinePost,
     ) -> crate::builders::PostDocumentQuery {
-        crate::builders::PostDocumentQuery::new(self.runtime.clone(), query_type.into(), body)
+        crate::builders::PostDocumentQuery::new(
+            self.runtime.clone(),
+            query_type.into(),
+            body,
+        )
     }
     /// Get the document
     ///
@@ -481,7 +510,10 @@ impl Client {
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::GetDocumentDeleteResource {
-        crate::builders::GetDocumentDeleteResource::new(self.runtime.clone(), document_id.into())
+        crate::builders::GetDocumentDeleteResource::new(
+            self.runtime.clone(),
+            document_id.into(),
+        )
     }
     /// Delete the document
     ///
@@ -501,7 +533,10 @@ impl Client {
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::DeleteDocumentDeleteResource {
-        crate::builders::DeleteDocumentDeleteResource::new(self.runtime.clone(), document_id.into())
+        crate::builders::DeleteDocumentDeleteResource::new(
+            self.runtime.clone(),
+            document_id.into(),
+        )
     }
     /// Get custom output formatted document
     ///
@@ -518,7 +553,10 @@ impl Client {
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::GetDocumentTransformResource {
-        crate::builders::GetDocumentTransformResource::new(self.runtime.clone(), document_id.into())
+        crate::builders::GetDocumentTransformResource::new(
+            self.runtime.clone(),
+            document_id.into(),
+        )
     }
     /// Submit a feedback
     ///
@@ -715,7 +753,10 @@ impl Client {
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::GetDocumentTextResource {
-        crate::builders::GetDocumentTextResource::new(self.runtime.clone(), document_id.into())
+        crate::builders::GetDocumentTextResource::new(
+            self.runtime.clone(),
+            document_id.into(),
+        )
     }
     /// Get the document Workflow
     ///
@@ -731,7 +772,10 @@ impl Client {
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::GetDocumentWorkflowResource {
-        crate::builders::GetDocumentWorkflowResource::new(self.runtime.clone(), document_id.into())
+        crate::builders::GetDocumentWorkflowResource::new(
+            self.runtime.clone(),
+            document_id.into(),
+        )
     }
     /// Upload a new doc to the inbox
     ///
@@ -762,7 +806,11 @@ impl Client {
         inbox_id: impl ::std::convert::Into<::std::string::String>,
         file: ::contractfit_runtime::FilePart,
     ) -> crate::builders::PostDocumentsResource {
-        crate::builders::PostDocumentsResource::new(self.runtime.clone(), inbox_id.into(), file)
+        crate::builders::PostDocumentsResource::new(
+            self.runtime.clone(),
+            inbox_id.into(),
+            file,
+        )
     }
     /// Copy documents to another inbox
     ///
@@ -782,7 +830,11 @@ impl Client {
         inbox_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::DocumentIds,
     ) -> crate::builders::PatchDocumentCopyResource {
-        crate::builders::PatchDocumentCopyResource::new(self.runtime.clone(), inbox_id.into(), body)
+        crate::builders::PatchDocumentCopyResource::new(
+            self.runtime.clone(),
+            inbox_id.into(),
+            body,
+        )
     }
     /// Move documents to another inbox
     ///
@@ -801,7 +853,11 @@ impl Client {
         inbox_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::DocumentIds,
     ) -> crate::builders::PatchDocumentMoveResource {
-        crate::builders::PatchDocumentMoveResource::new(self.runtime.clone(), inbox_id.into(), body)
+        crate::builders::PatchDocumentMoveResource::new(
+            self.runtime.clone(),
+            inbox_id.into(),
+            body,
+        )
     }
     /// Get lists of format
     ///
@@ -841,7 +897,9 @@ impl Client {
     /// `GET /formats/document_types`; operationId `get_formats_doc_types_resource`.
     ///
     /// Credentials: `basic` or `token`.
-    pub fn get_formats_doc_types_resource(&self) -> crate::builders::GetFormatsDocTypesResource {
+    pub fn get_formats_doc_types_resource(
+        &self,
+    ) -> crate::builders::GetFormatsDocTypesResource {
         crate::builders::GetFormatsDocTypesResource::new(self.runtime.clone())
     }
     /// Get format attributes
@@ -875,7 +933,10 @@ impl Client {
         &self,
         format_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::DeleteFormatResource {
-        crate::builders::DeleteFormatResource::new(self.runtime.clone(), format_id.into())
+        crate::builders::DeleteFormatResource::new(
+            self.runtime.clone(),
+            format_id.into(),
+        )
     }
     /// Update the format
     ///
@@ -894,7 +955,11 @@ impl Client {
         format_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::FormatModelPatch,
     ) -> crate::builders::PatchFormatResource {
-        crate::builders::PatchFormatResource::new(self.runtime.clone(), format_id.into(), body)
+        crate::builders::PatchFormatResource::new(
+            self.runtime.clone(),
+            format_id.into(),
+            body,
+        )
     }
     /// Get tags values
     ///
@@ -912,7 +977,10 @@ impl Client {
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::GetFormatTagFieldsResource {
-        crate::builders::GetFormatTagFieldsResource::new(self.runtime.clone(), scope.into())
+        crate::builders::GetFormatTagFieldsResource::new(
+            self.runtime.clone(),
+            scope.into(),
+        )
     }
     /// Get list of inboxes
     ///
@@ -983,7 +1051,11 @@ impl Client {
         inbox_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::InboxModelPatch,
     ) -> crate::builders::PatchInboxResource {
-        crate::builders::PatchInboxResource::new(self.runtime.clone(), inbox_id.into(), body)
+        crate::builders::PatchInboxResource::new(
+            self.runtime.clone(),
+            inbox_id.into(),
+            body,
+        )
     }
     /// `POST /inboxes/{inbox_id}/compare_versions`; operationId `post_inbox_compare_resource`.
     ///
@@ -993,7 +1065,11 @@ impl Client {
         inbox_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::VersionCompare,
     ) -> crate::builders::PostInboxCompareResource {
-        crate::builders::PostInboxCompareResource::new(self.runtime.clone(), inbox_id.into(), body)
+        crate::builders::PostInboxCompareResource::new(
+            self.runtime.clone(),
+            inbox_id.into(),
+            body,
+        )
     }
     /// `GET /inboxes/{inbox_id}/document_versions`; operationId `get_inbox_document_versions_resource`.
     ///
@@ -1018,7 +1094,10 @@ impl Client {
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::GetInboxDocumentResource {
-        crate::builders::GetInboxDocumentResource::new(self.runtime.clone(), inbox_id.into())
+        crate::builders::GetInboxDocumentResource::new(
+            self.runtime.clone(),
+            inbox_id.into(),
+        )
     }
     /// Delete documents
     ///
@@ -1042,7 +1121,10 @@ impl Client {
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::DeleteInboxDocumentResource {
-        crate::builders::DeleteInboxDocumentResource::new(self.runtime.clone(), inbox_id.into())
+        crate::builders::DeleteInboxDocumentResource::new(
+            self.runtime.clone(),
+            inbox_id.into(),
+        )
     }
     /// Get paginated list of documents in the inbox
     ///
@@ -1055,7 +1137,10 @@ impl Client {
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::GetInboxPaginatedResource {
-        crate::builders::GetInboxPaginatedResource::new(self.runtime.clone(), inbox_id.into())
+        crate::builders::GetInboxPaginatedResource::new(
+            self.runtime.clone(),
+            inbox_id.into(),
+        )
     }
     /// Schedule inbox reprocessing
     ///
@@ -1072,7 +1157,10 @@ impl Client {
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::PostInboxReprocessResource {
-        crate::builders::PostInboxReprocessResource::new(self.runtime.clone(), inbox_id.into())
+        crate::builders::PostInboxReprocessResource::new(
+            self.runtime.clone(),
+            inbox_id.into(),
+        )
     }
     /// Get all integrations
     ///
@@ -1115,7 +1203,10 @@ impl Client {
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::GetIntegrationResource {
-        crate::builders::GetIntegrationResource::new(self.runtime.clone(), integration_id.into())
+        crate::builders::GetIntegrationResource::new(
+            self.runtime.clone(),
+            integration_id.into(),
+        )
     }
     /// Delete an integration
     ///
@@ -1132,7 +1223,10 @@ impl Client {
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::DeleteIntegrationResource {
-        crate::builders::DeleteIntegrationResource::new(self.runtime.clone(), integration_id.into())
+        crate::builders::DeleteIntegrationResource::new(
+            self.runtime.clone(),
+            integration_id.into(),
+        )
     }
     /// Update integration
     ///
@@ -1175,7 +1269,9 @@ impl Client {
     /// `GET /predictor_settings`; operationId `get_predictor_settings_resource`.
     ///
     /// Credentials: `basic` or `token`.
-    pub fn get_predictor_settings_resource(&self) -> crate::builders::GetPredictorSettingsResource {
+    pub fn get_predictor_settings_resource(
+        &self,
+    ) -> crate::builders::GetPredictorSettingsResource {
         crate::builders::GetPredictorSettingsResource::new(self.runtime.clone())
     }
     /// Get scoped predictor settings
@@ -1189,7 +1285,10 @@ impl Client {
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::GetPredictorSettingResource {
-        crate::builders::GetPredictorSettingResource::new(self.runtime.clone(), scope.into())
+        crate::builders::GetPredictorSettingResource::new(
+            self.runtime.clone(),
+            scope.into(),
+        )
     }
     /// Delete scoped predictor settings
     ///
@@ -1202,7 +1301,10 @@ impl Client {
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::DeletePredictorSettingResource {
-        crate::builders::DeletePredictorSettingResource::new(self.runtime.clone(), scope.into())
+        crate::builders::DeletePredictorSettingResource::new(
+            self.runtime.clone(),
+            scope.into(),
+        )
     }
     /// Update scoped predictor settings
     ///
@@ -1283,7 +1385,10 @@ impl Client {
         &self,
         project_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::DeleteProjectResource {
-        crate::builders::DeleteProjectResource::new(self.runtime.clone(), project_id.into())
+        crate::builders::DeleteProjectResource::new(
+            self.runtime.clone(),
+            project_id.into(),
+        )
     }
     /// Update project
     ///
@@ -1302,7 +1407,11 @@ impl Client {
         project_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::ProjectModelPatch,
     ) -> crate::builders::PatchProjectResource {
-        crate::builders::PatchProjectResource::new(self.runtime.clone(), project_id.into(), body)
+        crate::builders::PatchProjectResource::new(
+            self.runtime.clone(),
+            project_id.into(),
+            body,
+        )
     }
     /// Get all reports
     ///
@@ -1376,7 +1485,10 @@ impl Client {
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::DeleteReportResource {
-        crate::builders::DeleteReportResource::new(self.runtime.clone(), report_id.into())
+        crate::builders::DeleteReportResource::new(
+            self.runtime.clone(),
+            report_id.into(),
+        )
     }
     /// Update report
     ///
@@ -1392,7 +1504,11 @@ impl Client {
         report_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::ReportModelPost,
     ) -> crate::builders::PatchReportResource {
-        crate::builders::PatchReportResource::new(self.runtime.clone(), report_id.into(), body)
+        crate::builders::PatchReportResource::new(
+            self.runtime.clone(),
+            report_id.into(),
+            body,
+        )
     }
     /// Generate report based on report id
     ///
@@ -1483,7 +1599,11 @@ impl Client {
         role_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::RoleModelPatch,
     ) -> crate::builders::PatchRoleResource {
-        crate::builders::PatchRoleResource::new(self.runtime.clone(), role_id.into(), body)
+        crate::builders::PatchRoleResource::new(
+            self.runtime.clone(),
+            role_id.into(),
+            body,
+        )
     }
     /// Get all rule configs
     ///
@@ -1540,7 +1660,11 @@ impl Client {
         document_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::Dictionary,
     ) -> crate::builders::PostDebugWhereToSearch {
-        crate::builders::PostDebugWhereToSearch::new(self.runtime.clone(), document_id.into(), body)
+        crate::builders::PostDebugWhereToSearch::new(
+            self.runtime.clone(),
+            document_id.into(),
+            body,
+        )
     }
     /// Get scoped rule config
     ///
@@ -1566,7 +1690,10 @@ impl Client {
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::DeleteRuleConfigResource {
-        crate::builders::DeleteRuleConfigResource::new(self.runtime.clone(), scope.into())
+        crate::builders::DeleteRuleConfigResource::new(
+            self.runtime.clone(),
+            scope.into(),
+        )
     }
     /// Update scoped rule config
     ///
@@ -1580,7 +1707,11 @@ impl Client {
         scope: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::RuleConfigModel,
     ) -> crate::builders::PatchRuleConfigResource {
-        crate::builders::PatchRuleConfigResource::new(self.runtime.clone(), scope.into(), body)
+        crate::builders::PatchRuleConfigResource::new(
+            self.runtime.clone(),
+            scope.into(),
+            body,
+        )
     }
     /// Get all sampling settings
     ///
@@ -1589,7 +1720,9 @@ impl Client {
     /// `GET /sampling_settings`; operationId `get_setting_samplings_resource`.
     ///
     /// Credentials: `basic` or `token`.
-    pub fn get_setting_samplings_resource(&self) -> crate::builders::GetSettingSamplingsResource {
+    pub fn get_setting_samplings_resource(
+        &self,
+    ) -> crate::builders::GetSettingSamplingsResource {
         crate::builders::GetSettingSamplingsResource::new(self.runtime.clone())
     }
     /// Get scoped sampling settings
@@ -1603,7 +1736,10 @@ impl Client {
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::GetSettingSamplingResource {
-        crate::builders::GetSettingSamplingResource::new(self.runtime.clone(), scope.into())
+        crate::builders::GetSettingSamplingResource::new(
+            self.runtime.clone(),
+            scope.into(),
+        )
     }
     /// Delete scoped sampling settings
     ///
@@ -1616,7 +1752,10 @@ impl Client {
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::DeleteSettingSamplingResource {
-        crate::builders::DeleteSettingSamplingResource::new(self.runtime.clone(), scope.into())
+        crate::builders::DeleteSettingSamplingResource::new(
+            self.runtime.clone(),
+            scope.into(),
+        )
     }
     /// Update scoped sampling settings
     ///
@@ -1630,7 +1769,11 @@ impl Client {
         scope: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::SamplingModelPatch,
     ) -> crate::builders::PatchSettingSamplingResource {
-        crate::builders::PatchSettingSamplingResource::new(self.runtime.clone(), scope.into(), body)
+        crate::builders::PatchSettingSamplingResource::new(
+            self.runtime.clone(),
+            scope.into(),
+            body,
+        )
     }
     /// Get scoped dashboard setting
     ///
@@ -1657,7 +1800,10 @@ impl Client {
         &self,
         body: crate::types::DashboardSettingsModelPatch,
     ) -> crate::builders::PatchDashboardSettingsAtomicResource {
-        crate::builders::PatchDashboardSettingsAtomicResource::new(self.runtime.clone(), body)
+        crate::builders::PatchDashboardSettingsAtomicResource::new(
+            self.runtime.clone(),
+            body,
+        )
     }
     /// Get scoped review setting
     ///
@@ -1684,7 +1830,10 @@ impl Client {
         &self,
         body: crate::types::ReviewSettingsModelPatch,
     ) -> crate::builders::PatchReviewSettingsAtomicResource {
-        crate::builders::PatchReviewSettingsAtomicResource::new(self.runtime.clone(), body)
+        crate::builders::PatchReviewSettingsAtomicResource::new(
+            self.runtime.clone(),
+            body,
+        )
     }
     /// `GET /sso/config`; operationId `get_sso_config_resources`.
     ///
@@ -1714,7 +1863,10 @@ impl Client {
         &self,
         sso_config_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::DeleteSsoConfigResources {
-        crate::builders::DeleteSsoConfigResources::new(self.runtime.clone(), sso_config_id.into())
+        crate::builders::DeleteSsoConfigResources::new(
+            self.runtime.clone(),
+            sso_config_id.into(),
+        )
     }
     /// `POST /sso/login`; operationId `post_oauth_login_resource`.
     ///
@@ -1773,7 +1925,10 @@ impl Client {
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::GetAutomationBlockersStats {
-        crate::builders::GetAutomationBlockersStats::new(self.runtime.clone(), inbox_id.into())
+        crate::builders::GetAutomationBlockersStats::new(
+            self.runtime.clone(),
+            inbox_id.into(),
+        )
     }
     /// Get the Blue Dots statistics for the inbox
     ///
@@ -1900,7 +2055,9 @@ impl Client {
     /// `DELETE /style/custom.css`; operationId `delete_style_sheet_resource`.
     ///
     /// Credentials: `basic` or `token`.
-    pub fn delete_style_sheet_resource(&self) -> crate::builders::DeleteStyleSheetResource {
+    pub fn delete_style_sheet_resource(
+        &self,
+    ) -> crate::builders::DeleteStyleSheetResource {
         crate::builders::DeleteStyleSheetResource::new(self.runtime.clone())
     }
     /// Get the custom logo
@@ -1931,7 +2088,9 @@ impl Client {
     /// `DELETE /style/logo.png`; operationId `delete_style_logo_resource`.
     ///
     /// Credentials: `basic` or `token`.
-    pub fn delete_style_logo_resource(&self) -> crate::builders::DeleteStyleLogoResource {
+    pub fn delete_style_logo_resource(
+        &self,
+    ) -> crate::builders::DeleteStyleLogoResource {
         crate::builders::DeleteStyleLogoResource::new(self.runtime.clone())
     }
     /// `DELETE /tenant`; operationId `delete_tenant_resource`.
@@ -1956,7 +2115,9 @@ impl Client {
     /// `GET /threshold_settings`; operationId `get_settings_threshold_resource`.
     ///
     /// Credentials: `basic` or `token`.
-    pub fn get_settings_threshold_resource(&self) -> crate::builders::GetSettingsThresholdResource {
+    pub fn get_settings_threshold_resource(
+        &self,
+    ) -> crate::builders::GetSettingsThresholdResource {
         crate::builders::GetSettingsThresholdResource::new(self.runtime.clone())
     }
     /// Get the scoped thresholds settings
@@ -1970,7 +2131,10 @@ impl Client {
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::GetSettingThresholdResource {
-        crate::builders::GetSettingThresholdResource::new(self.runtime.clone(), scope.into())
+        crate::builders::GetSettingThresholdResource::new(
+            self.runtime.clone(),
+            scope.into(),
+        )
     }
     /// Delete the thresholds settings
     ///
@@ -1983,7 +2147,10 @@ impl Client {
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
     ) -> crate::builders::DeleteSettingThresholdResource {
-        crate::builders::DeleteSettingThresholdResource::new(self.runtime.clone(), scope.into())
+        crate::builders::DeleteSettingThresholdResource::new(
+            self.runtime.clone(),
+            scope.into(),
+        )
     }
     /// Update the scoped thresholds settings
     ///
@@ -2097,6 +2264,10 @@ impl Client {
         user_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::UserModelPatch,
     ) -> crate::builders::PatchUserResource {
-        crate::builders::PatchUserResource::new(self.runtime.clone(), user_id.into(), body)
+        crate::builders::PatchUserResource::new(
+            self.runtime.clone(),
+            user_id.into(),
+            body,
+        )
     }
 }

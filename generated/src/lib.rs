@@ -72,13 +72,14 @@
 //!
 //! You can reprocess a document using POST */documents/{document_id}/reprocess* : it will schedule an async processing of the document (note: it is not possible to make a sync reprocessing)
 #![allow(clippy::too_many_arguments)]
+#[rustfmt::skip]
 pub mod builders;
+#[rustfmt::skip]
 mod client;
+#[rustfmt::skip]
 pub mod types;
 pub use client::{Client, DEFAULT_BASE_URL, SECURITY_SCHEMES};
 /// The runtime this client is built on, for its less common types.
 pub use contractfit_runtime as runtime;
-pub use contractfit_runtime::{
-    ApiResponse, ByteStream, CallOptions, Credentials, DateTime, Error, FilePart, RawBody,
-    RetryPolicy,
-};
+pub use contractfit_runtime::{ApiResponse, ByteStream, CallOptions, Credentials};
+pub use contractfit_runtime::{DateTime, Error, FilePart, RawBody, RetryPolicy};

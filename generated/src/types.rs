@@ -61,9 +61,13 @@ impl AggregationPipelinePostType {
         match self {
             AggregationPipelinePostType::Inbox => "inbox",
             AggregationPipelinePostType::GetTodoCount => "get-todo-count",
-            AggregationPipelinePostType::GetTodoEscalatedCount => "get-todo-escalated-count",
+            AggregationPipelinePostType::GetTodoEscalatedCount => {
+                "get-todo-escalated-count"
+            }
             AggregationPipelinePostType::GetOldestTodo => "get-oldest-todo",
-            AggregationPipelinePostType::GetOldestEscalatedTodo => "get-oldest-escalated-todo",
+            AggregationPipelinePostType::GetOldestEscalatedTodo => {
+                "get-oldest-escalated-todo"
+            }
             AggregationPipelinePostType::GetFinishedMe => "get-finished-me",
             AggregationPipelinePostType::GetFinishedTeam => "get-finished-team",
             AggregationPipelinePostType::NextDocument => "next-document",
@@ -79,9 +83,13 @@ impl ::std::convert::From<&str> for AggregationPipelinePostType {
         match value {
             "inbox" => AggregationPipelinePostType::Inbox,
             "get-todo-count" => AggregationPipelinePostType::GetTodoCount,
-            "get-todo-escalated-count" => AggregationPipelinePostType::GetTodoEscalatedCount,
+            "get-todo-escalated-count" => {
+                AggregationPipelinePostType::GetTodoEscalatedCount
+            }
             "get-oldest-todo" => AggregationPipelinePostType::GetOldestTodo,
-            "get-oldest-escalated-todo" => AggregationPipelinePostType::GetOldestEscalatedTodo,
+            "get-oldest-escalated-todo" => {
+                AggregationPipelinePostType::GetOldestEscalatedTodo
+            }
             "get-finished-me" => AggregationPipelinePostType::GetFinishedMe,
             "get-finished-team" => AggregationPipelinePostType::GetFinishedTeam,
             "next-document" => AggregationPipelinePostType::NextDocument,
@@ -115,8 +123,10 @@ impl<'de> ::serde::Deserialize<'de> for AggregationPipelinePostType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(AggregationPipelinePostType::from(value.as_ref()))
     }
 }
@@ -202,7 +212,9 @@ pub struct ColumnBound {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ColumnsHeaders {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub columns_headers: ::std::option::Option<::std::vec::Vec<SequenceColumnsAtomModel>>,
+    pub columns_headers: ::std::option::Option<
+        ::std::vec::Vec<SequenceColumnsAtomModel>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inline_headers: ::std::option::Option<::std::vec::Vec<SequenceColumnsAtomModel>>,
 }
@@ -301,8 +313,10 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionModelPostEvent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(ConnectionModelPostEvent::from(value.as_ref()))
     }
 }
@@ -373,8 +387,10 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionModelPostWhat {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(ConnectionModelPostWhat::from(value.as_ref()))
     }
 }
@@ -398,21 +414,25 @@ pub struct DashboardSettingsModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub dashboard_timeout: ::std::option::Option<i64>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub default_date_range:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub default_date_range: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub default_inbox_size:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub default_inbox_size: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub default_inbox_sorting:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub default_inbox_sorting: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub flexible_filters: ::std::option::Option<
         ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub navigation_menu:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub navigation_menu: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub process_unreadable: ::std::option::Option<bool>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -420,22 +440,27 @@ pub struct DashboardSettingsModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub show_digital_annotations: ::std::option::Option<bool>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub show_filters:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub show_filters: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub show_inbox_actions:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub show_inbox_actions: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub studio_format_options:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub studio_format_options: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub upload_options:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub upload_options: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub welcome_counters: ::std::option::Option<bool>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub welcome_counters_options:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub welcome_counters_options: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
 }
 /// Schema: `/components/schemas/DashboardSettingsModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -515,8 +540,10 @@ impl<'de> ::serde::Deserialize<'de> for DataRetentionAtomModelHow {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(DataRetentionAtomModelHow::from(value.as_ref()))
     }
 }
@@ -577,8 +604,10 @@ impl<'de> ::serde::Deserialize<'de> for DataRetentionAtomModelWhat {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(DataRetentionAtomModelWhat::from(value.as_ref()))
     }
 }
@@ -653,8 +682,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteDocumentDeleteResourceHow {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(DeleteDocumentDeleteResourceHow::from(value.as_ref()))
     }
 }
@@ -715,8 +746,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentResourceHow {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(DeleteInboxDocumentResourceHow::from(value.as_ref()))
     }
 }
@@ -777,8 +810,10 @@ impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentResourceWhat {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(DeleteInboxDocumentResourceWhat::from(value.as_ref()))
     }
 }
@@ -796,8 +831,9 @@ pub struct DocumentModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub escalate: ::std::option::Option<StateModelGet>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub feedback:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub feedback: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub files: ::std::option::Option<::std::vec::Vec<FileModelGet>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -809,15 +845,17 @@ pub struct DocumentModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub lock: ::std::option::Option<StateModelGet>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub meta_information:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub meta_information: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub opened_by: ::std::option::Option<::std::vec::Vec<StateModelGet>>,
     pub original_filename: ::std::string::String,
     pub page_count: i64,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub prediction:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub prediction: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reject: ::std::option::Option<StateModelGet>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -827,8 +865,9 @@ pub struct DocumentModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timings: ::std::option::Option<TimingsModelGet>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub usage_data:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub usage_data: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub versions: ::std::option::Option<
         ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
@@ -863,7 +902,10 @@ pub struct DocumentTypeModelGet {
     pub document_types: ::std::option::Option<::std::vec::Vec<DocumentTypeModel>>,
 }
 /// Schema: `/components/schemas/EnrichmentModelPost`
-pub type EnrichmentModelPost = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+pub type EnrichmentModelPost = ::serde_json::Map<
+    ::std::string::String,
+    ::serde_json::Value,
+>;
 /// Schema: `/components/schemas/EvaluationAtom`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EvaluationAtom {
@@ -1026,8 +1068,10 @@ impl<'de> ::serde::Deserialize<'de> for FilterAtomType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(FilterAtomType::from(value.as_ref()))
     }
 }
@@ -1270,8 +1314,10 @@ impl<'de> ::serde::Deserialize<'de> for IntegrationModelGetType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(IntegrationModelGetType::from(value.as_ref()))
     }
 }
@@ -1281,8 +1327,9 @@ pub struct KeyValyePairSettingsModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub classification_cutoff: ::std::option::Option<i64>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub rule_config:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub rule_config: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub splitting_cutoff: ::std::option::Option<i64>,
 }
@@ -1317,8 +1364,9 @@ pub struct LabelModel {
     pub mandatory: ::std::option::Option<bool>,
     /// A value to decide if mandatory based on other field
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub mandatory_if:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub mandatory_if: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     /// Server default: `true`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub multiple: ::std::option::Option<bool>,
@@ -1336,8 +1384,9 @@ pub struct LabelModel {
     pub visible: ::std::option::Option<bool>,
     /// A value to decide if shown in UI
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub visible_if:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub visible_if: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
 }
 /// Schema: `/components/schemas/LabelModel/properties/category`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1406,8 +1455,10 @@ impl<'de> ::serde::Deserialize<'de> for LabelModelCategory {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(LabelModelCategory::from(value.as_ref()))
     }
 }
@@ -1473,8 +1524,10 @@ impl<'de> ::serde::Deserialize<'de> for LabelModelScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(LabelModelScope::from(value.as_ref()))
     }
 }
@@ -1527,7 +1580,9 @@ impl LabelModelType {
             LabelModelType::Float => "float",
             LabelModelType::Currency => "currency",
             LabelModelType::Alphanumeric => "alphanumeric",
-            LabelModelType::NationalIdentificationNumberBe => "national_identification_number_be",
+            LabelModelType::NationalIdentificationNumberBe => {
+                "national_identification_number_be"
+            }
             LabelModelType::Boolean => "boolean",
             LabelModelType::Datetime => "datetime",
             LabelModelType::Address => "address",
@@ -1544,7 +1599,9 @@ impl ::std::convert::From<&str> for LabelModelType {
             "float" => LabelModelType::Float,
             "currency" => LabelModelType::Currency,
             "alphanumeric" => LabelModelType::Alphanumeric,
-            "national_identification_number_be" => LabelModelType::NationalIdentificationNumberBe,
+            "national_identification_number_be" => {
+                LabelModelType::NationalIdentificationNumberBe
+            }
             "boolean" => LabelModelType::Boolean,
             "datetime" => LabelModelType::Datetime,
             "address" => LabelModelType::Address,
@@ -1575,8 +1632,10 @@ impl<'de> ::serde::Deserialize<'de> for LabelModelType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(LabelModelType::from(value.as_ref()))
     }
 }
@@ -1597,8 +1656,9 @@ pub struct MetadataOptions {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub include: ::std::option::Option<bool>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub rename:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub rename: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
 }
 /// Schema: `/components/schemas/OptionModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1892,7 +1952,9 @@ impl ::std::convert::From<&str> for PostGenerateReportIdResourceDeliveryMethod {
         match value {
             "download" => PostGenerateReportIdResourceDeliveryMethod::Download,
             "email" => PostGenerateReportIdResourceDeliveryMethod::Email,
-            other => PostGenerateReportIdResourceDeliveryMethod::Unknown(other.to_owned()),
+            other => {
+                PostGenerateReportIdResourceDeliveryMethod::Unknown(other.to_owned())
+            }
         }
     }
 }
@@ -1919,11 +1981,11 @@ impl<'de> ::serde::Deserialize<'de> for PostGenerateReportIdResourceDeliveryMeth
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(PostGenerateReportIdResourceDeliveryMethod::from(
-            value.as_ref(),
-        ))
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        Ok(PostGenerateReportIdResourceDeliveryMethod::from(value.as_ref()))
     }
 }
 /// Schema: `/paths/~1inboxes~1{inbox_id}~1reprocess/post/requestBody/content/multipart~1form-data/schema`
@@ -1935,7 +1997,9 @@ pub struct PostInboxReprocessResourceForm {
 impl PostInboxReprocessResourceForm {
     /// A form with its required fields; set the others on the returned value.
     pub fn new() -> Self {
-        PostInboxReprocessResourceForm { hints: None }
+        PostInboxReprocessResourceForm {
+            hints: None,
+        }
     }
     /// The multipart body, described for the runtime.
     pub fn into_form(self) -> ::contractfit_runtime::Form {
@@ -2003,8 +2067,10 @@ impl<'de> ::serde::Deserialize<'de> for PostInboxReprocessResourceReviewer {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(PostInboxReprocessResourceReviewer::from(value.as_ref()))
     }
 }
@@ -2065,8 +2131,10 @@ impl<'de> ::serde::Deserialize<'de> for PostReprocessDocumentResourceReviewer {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(PostReprocessDocumentResourceReviewer::from(value.as_ref()))
     }
 }
@@ -2132,42 +2200,50 @@ impl PostStyleSheetResourceForm {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PredictorModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub blacklist:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub blacklist: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub expected_values:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub expected_values: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub fallback:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub fallback: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub key_value_pairs: ::std::option::Option<KeyValyePairSettingsModel>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub table_extraction_settings: ::std::option::Option<TableExtractionSettingsModel>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub whitelist:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub whitelist: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     pub scope: ::std::string::String,
 }
 /// Schema: `/components/schemas/PredictorSettingModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PredictorSettingModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub blacklist:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub blacklist: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub expected_values:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub expected_values: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub fallback:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub fallback: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub key_value_pairs: ::std::option::Option<KeyValyePairSettingsModel>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub table_extraction_settings: ::std::option::Option<TableExtractionSettingsModel>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub whitelist:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub whitelist: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
 }
 /// Schema: `/components/schemas/ProjectModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -2319,8 +2395,10 @@ impl<'de> ::serde::Deserialize<'de> for ReportModelFullGenerateDeliveryMethod {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(ReportModelFullGenerateDeliveryMethod::from(value.as_ref()))
     }
 }
@@ -2474,8 +2552,10 @@ impl<'de> ::serde::Deserialize<'de> for ReportModelPostSourcesItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(ReportModelPostSourcesItem::from(value.as_ref()))
     }
 }
@@ -2496,20 +2576,25 @@ pub struct ResetPasswordModelPost {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ReviewSettingsModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub default_zoom:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub default_zoom: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub first_toolbar:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub first_toolbar: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub lock_expiry:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub lock_expiry: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub review_options:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub review_options: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub second_toolbar:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub second_toolbar: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
 }
 /// Schema: `/components/schemas/ReviewSettingsModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -2544,8 +2629,9 @@ pub struct RoleModelPost {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RoutingAtom {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub and_conditions:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub and_conditions: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub target: ::std::option::Option<::std::string::String>,
 }
@@ -2553,15 +2639,17 @@ pub struct RoutingAtom {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RuleConfigModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub rule_config:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub rule_config: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
 }
 /// Schema: `/components/schemas/RuleConfigModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RuleConfigModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub rule_config:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub rule_config: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     pub scope: ::std::string::String,
 }
 /// Schema: `/components/schemas/SamplingModelGet`
@@ -2750,8 +2838,10 @@ impl<'de> ::serde::Deserialize<'de> for SsoConfigModelGetType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(SsoConfigModelGetType::from(value.as_ref()))
     }
 }
@@ -2807,8 +2897,10 @@ impl<'de> ::serde::Deserialize<'de> for SsoConfigModelType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(SsoConfigModelType::from(value.as_ref()))
     }
 }
@@ -2837,7 +2929,10 @@ pub enum SsoModelType {
 }
 impl SsoModelType {
     /// The values the API document lists.
-    pub const KNOWN: &'static [SsoModelType] = &[SsoModelType::Oauth, SsoModelType::Saml];
+    pub const KNOWN: &'static [SsoModelType] = &[
+        SsoModelType::Oauth,
+        SsoModelType::Saml,
+    ];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -2879,8 +2974,10 @@ impl<'de> ::serde::Deserialize<'de> for SsoModelType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(SsoModelType::from(value.as_ref()))
     }
 }
@@ -3047,8 +3144,10 @@ impl<'de> ::serde::Deserialize<'de> for TableModelScope {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        let value =
-            <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(TableModelScope::from(value.as_ref()))
     }
 }
@@ -3056,8 +3155,9 @@ impl<'de> ::serde::Deserialize<'de> for TableModelScope {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TagFieldModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tag_fields:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub tag_fields: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
 }
 /// Schema: `/components/schemas/TenantModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -3076,13 +3176,17 @@ pub struct TenantModelPatch {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ThresholdModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub annotations:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub annotations: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub lines: ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub lines: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub sections:
-        ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub sections: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
 }
 /// Schema: `/components/schemas/TimingsModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -3206,9 +3310,15 @@ pub struct VersionPost {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct WorkflowModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub graph: ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub graph: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub links: ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub links: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub nodes: ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub nodes: ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    >,
 }

@@ -88,7 +88,7 @@ fn run_generate(check: bool) -> Result<ExitCode, String> {
         let started = Instant::now();
         let generated = generate(&target.config).map_err(|e| e.to_string())?;
         let elapsed = started.elapsed();
-        if i == 0 {
+        if i == 0 && !check {
             report(&generated, elapsed);
         }
         let differences = differences(&target.out_dir, &generated.files)?;

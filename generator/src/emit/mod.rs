@@ -119,17 +119,21 @@ fn lib_rs(api: &Api) -> TokenStream {
         // gives; and builders are named after operations, not after Rust conventions.
         #![allow(clippy::too_many_arguments)]
 
+        // Formatted by the generator (prettyplease), deterministically; not by rustfmt, whose
+        // output could change with its version.
+        #[rustfmt::skip]
         pub mod builders;
+        #[rustfmt::skip]
         mod client;
+        #[rustfmt::skip]
         pub mod types;
 
+        // In the order and width rustfmt gives them, so that `cargo fmt` leaves this file be.
         pub use client::{Client, DEFAULT_BASE_URL, SECURITY_SCHEMES};
-        pub use contractfit_runtime::{
-            ApiResponse, ByteStream, CallOptions, Credentials, DateTime, Error, FilePart, RawBody,
-            RetryPolicy,
-        };
         /// The runtime this client is built on, for its less common types.
         pub use contractfit_runtime as runtime;
+        pub use contractfit_runtime::{ApiResponse, ByteStream, CallOptions, Credentials};
+        pub use contractfit_runtime::{DateTime, Error, FilePart, RawBody, RetryPolicy};
     }
 }
 
