@@ -45,3 +45,104 @@ impl Drop for TestServer {
         self.task.abort();
     }
 }
+
+/// A request as the server received it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// Path and query, exactly as sent (still percent-encoded).
+    pub uri: String,
+    pub headers: axum::http::HeaderMap,
+    pub body: bytes::Bytes,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A reply the scripted server gives.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: bytes::Bytes,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: serde_json::Value) -> Reply {
+        Reply {
+            status,
+            headers: vec![("content-type", "application/json".into())],
+            body: body.to_string().into(),
+        }
+    }
+
+    pub fn bytes(status: u16, content_type: &str, body: impl Into<bytes::Bytes>) -> Reply {
+        Reply {
+            status,
+            headers: vec![("content-type", content_type.into())],
+            body: body.into(),
+        }
+    }
+}
+
+/// A server that records every request and answers each with the next scripted reply (the last
+/// one repeats).
+#[derive(Clone, Default)]
+pub struct Scripted {
+    replies: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<Reply>>>,
+    requests: std::sync::Arc<std::sync::Mutex<Vec<Recorded>>>,
+}
+
+impl Scripted {
+    pub fn new(replies: impl IntoIterator<Item = Reply>) -> Scripted {
+        let scripted = Scripted::default();
+        scripted.replies.lock().unwrap().extend(replies);
+        scripted
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    pub async fn start(&self) -> TestServer {
+        let state = self.clone();
+        let router = axum::Router::new().fallback(move |request: axum::extract::Request| {
+            let state = state.clone();
+            async move { state.answer(request).await }
+        });
+        TestServer::start(router).await
+    }
+
+    async fn answer(&self, request: axum::extract::Request) -> axum::response::Response {
+        let (parts, body) = request.into_parts();
+        let body = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        self.requests.lock().unwrap().push(Recorded {
+            method: parts.method.to_string(),
+            uri: parts.uri.to_string(),
+            headers: parts.headers,
+            body,
+        });
+        let reply = {
+            let mut replies = self.replies.lock().unwrap();
+            if replies.len() > 1 {
+                replies.pop_front()
+            } else {
+                replies.front().cloned()
+            }
+        }
+        .unwrap_or(Reply::bytes(500, "text/plain", "no reply scripted"));
+        let mut response = axum::response::Response::new(axum::body::Body::from(reply.body));
+        *response.status_mut() = axum::http::StatusCode::from_u16(reply.status).unwrap();
+        for (name, value) in reply.headers {
+            response
+                .headers_mut()
+                .insert(name, axum::http::HeaderValue::from_str(&value).unwrap());
+        }
+        response
+    }
+}
