@@ -2,6 +2,7 @@
 //!
 //! `cargo xtask generate`          regenerate `generated/` (and the fixture clients) from `spec/`
 //! `cargo xtask generate --check`  write nothing; fail, naming the files, if any is out of date
+//! `cargo xtask test`              every check and test suite, as CI runs them
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,8 +20,9 @@ fn main() -> ExitCode {
     {
         ["generate"] => run_generate(false),
         ["generate", "--check"] => run_generate(true),
+        ["test"] => run_tests(),
         _ => {
-            eprintln!("usage: cargo xtask generate [--check]");
+            eprintln!("usage: cargo xtask generate [--check] | cargo xtask test");
             return ExitCode::from(2);
         }
     };
@@ -31,6 +33,60 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Formatting, generated code, lints, docs and tests, stopping at the first failure.
+fn run_tests() -> Result<ExitCode, String> {
+    let root = project_root();
+    if !root.parent().is_some_and(|p| p.join("shared").is_dir()) {
+        eprintln!("note: ../shared is not beside this checkout; the tests that read it will fail");
+    }
+    let steps: &[(&str, &[&str], &[(&str, &str)])] = &[
+        ("formatting", &["fmt", "--all", "--check"], &[]),
+        (
+            "generated code is current",
+            &["xtask", "generate", "--check"],
+            &[],
+        ),
+        (
+            "clippy",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+            &[],
+        ),
+        (
+            "rustdoc",
+            &["doc", "--workspace", "--no-deps"],
+            &[("RUSTDOCFLAGS", "-D warnings")],
+        ),
+        ("tests", &["test", "--workspace"], &[]),
+    ];
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    for (name, args, env) in steps {
+        println!("\n=== {name}: cargo {}", args.join(" "));
+        let started = Instant::now();
+        let status = std::process::Command::new(&cargo)
+            .args(*args)
+            .envs(env.iter().copied())
+            .current_dir(&root)
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        println!(
+            "=== {name}: {} in {:.1} s",
+            if status.success() { "ok" } else { "FAILED" },
+            started.elapsed().as_secs_f64()
+        );
+        if !status.success() {
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn project_root() -> PathBuf {
