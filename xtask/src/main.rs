@@ -35,13 +35,20 @@ fn main() -> ExitCode {
     }
 }
 
+/// A named cargo invocation with extra environment variables.
+type Step = (
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
+
 /// Formatting, generated code, lints, docs and tests, stopping at the first failure.
 fn run_tests() -> Result<ExitCode, String> {
     let root = project_root();
     if !root.parent().is_some_and(|p| p.join("shared").is_dir()) {
         eprintln!("note: ../shared is not beside this checkout; the tests that read it will fail");
     }
-    let steps: &[(&str, &[&str], &[(&str, &str)])] = &[
+    let steps: &[Step] = &[
         ("formatting", &["fmt", "--all", "--check"], &[]),
         (
             "generated code is current",
