@@ -285,3 +285,107 @@ fn direct_names(kind: &TypeKind) -> Vec<String> {
         _ => Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Method, ParamLocation, Primitive, RequestContent, SuccessBody};
+
+    fn model(yaml: &str) -> (Api, Vec<Warning>) {
+        let value = crate::load::parse_value(Path::new("t.yaml"), yaml).unwrap();
+        let doc = crate::load::to_openapi(Path::new("t.yaml"), value).unwrap();
+        build(Path::new("t.yaml"), &doc).unwrap()
+    }
+
+    const DOC: &str = r##"
+openapi: 3.0.0
+info: {title: T, version: "1"}
+servers: [{url: "//api.example.com/v1/"}]
+security: [{basic: []}, {token: []}]
+paths:
+  /things/{thing_id}:
+    parameters:
+      - {in: path, name: thing_id, required: true, schema: {type: string}}
+    put:
+      operationId: putThing
+      parameters:
+        - {in: query, name: mode, schema: {type: string, enum: [a, b], default: c}}
+      requestBody: {$ref: "#/components/requestBodies/Thing"}
+      security: []
+      responses:
+        "200":
+          description: ok
+          content: {application/json: {schema: {$ref: "#/components/schemas/Child"}}}
+components:
+  securitySchemes:
+    basic: {type: http, scheme: basic}
+    token: {type: apiKey, in: header, name: Authorization}
+  requestBodies:
+    Thing:
+      required: true
+      content: {application/json: {schema: {$ref: "#/components/schemas/Parent"}}}
+  schemas:
+    Parent:
+      type: object
+      required: [name]
+      properties:
+        name: {type: string}
+        kind: {type: string, enum: [x, y]}
+    Child:
+      allOf:
+        - $ref: "#/components/schemas/Parent"
+        - type: object
+          required: [id]
+          properties:
+            id: {type: integer, format: int32}
+            self: {$ref: "#/components/schemas/Child"}
+"##;
+
+    #[test]
+    fn operations_carry_parameters_bodies_responses_and_security() {
+        let (api, warnings) = model(DOC);
+        assert_eq!(api.servers[0].url, "https://api.example.com/v1");
+        let op = &api.operations[0];
+        assert_eq!((op.name.as_str(), op.method), ("put_thing", Method::Put));
+        assert_eq!(op.parameters.len(), 2);
+        assert_eq!(op.parameters[0].location, ParamLocation::Path);
+        let mode = &op.parameters[1];
+        assert_eq!(mode.ty, TypeRef::Named("PutThingMode".into()));
+        assert_eq!(mode.default, None, "`c` is not in the enum");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0]
+            .pointer
+            .ends_with("/parameters/0/schema/default"));
+        assert!(matches!(
+            &op.request_body.as_ref().unwrap().content,
+            RequestContent::Json { ty: TypeRef::Named(n), .. } if n == "Parent"
+        ));
+        assert_eq!(
+            op.success_body(),
+            SuccessBody::Json(TypeRef::Named("Child".into()))
+        );
+        assert!(
+            op.security.is_empty(),
+            "operation-level `security: []` overrides the default"
+        );
+        assert_eq!(api.security_schemes.len(), 2);
+    }
+
+    #[test]
+    fn all_of_merges_and_reuses_inline_types_and_boxes_cycles() {
+        let (api, _) = model(DOC);
+        let TypeKind::Struct(child) = &api.type_def("Child").unwrap().kind else {
+            panic!("Child is a struct")
+        };
+        let names: Vec<_> = child.fields.iter().map(|f| f.rust_name.as_str()).collect();
+        assert_eq!(names, ["name", "kind", "id", "self_"]);
+        assert!(child.fields[0].required && child.fields[2].required);
+        assert_eq!(child.fields[1].ty, TypeRef::Named("ParentKind".into()));
+        assert_eq!(child.fields[2].ty, TypeRef::Primitive(Primitive::Integer32));
+        assert!(child.fields[3].boxed);
+        assert!(
+            api.type_def("ChildKind").is_none(),
+            "the parent's enum is reused"
+        );
+    }
+}

@@ -228,17 +228,14 @@ API keys, reports, stats and settings.\n\n\
 This crate is generated from the API's OpenAPI document by `contractfit-codegen`; the\n\
 hand-written [`contractfit-runtime`](https://crates.io/crates/contractfit-runtime) does the\n\
 sending (credentials, retries, timeouts, errors).\n\n\
-```rust,no_run\n\
+```rust\n\
 use contractfit::{{Client, Credentials}};\n\n\
-# async fn run() -> Result<(), Box<dyn std::error::Error>> {{\n\
 let runtime = Client::builder()\n    \
 .credentials(Credentials::Basic {{ username: \"me\".into(), password: \"secret\".into() }})\n    \
 .build()?;\n\
 let client = Client::with_runtime(runtime);\n\
 let inboxes = client.get_inboxes_resource().send().await?;\n\
 println!(\"{{}} inboxes\", inboxes.body.len());\n\
-# Ok(())\n\
-# }}\n\
 ```\n\n\
 ## Operations ({count})\n\n\
 | method | request | success body |\n\
