@@ -6,9 +6,14 @@
 
 use std::path::Path;
 
-use serde_json::Value;
+pub use serde_json::Value;
 
 use crate::diagnostics::{Error, Location};
+
+/// A document value as pretty JSON text (for tools that take the overlaid document as input).
+pub fn to_json_text(value: &Value) -> Result<String, serde_json::Error> {
+    serde_json::to_string_pretty(value)
+}
 
 /// Reads a YAML or JSON file (JSON is YAML, so one parser serves both).
 pub fn read_value(path: &Path) -> Result<Value, Error> {

@@ -3,12 +3,15 @@
 //! `cargo xtask generate`          regenerate `generated/` (and the fixture clients) from `spec/`
 //! `cargo xtask generate --check`  write nothing; fail, naming the files, if any is out of date
 //! `cargo xtask test`              every check and test suite, as CI runs them
+//! `cargo xtask bench`             time and measure generation against peer generators
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use contractfit_codegen::{generate, Config, CrateInfo, File, Generated};
+
+mod bench;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -21,8 +24,11 @@ fn main() -> ExitCode {
         ["generate"] => run_generate(false),
         ["generate", "--check"] => run_generate(true),
         ["test"] => run_tests(),
+        ["bench"] => bench::run(&project_root()),
         _ => {
-            eprintln!("usage: cargo xtask generate [--check] | cargo xtask test");
+            eprintln!(
+                "usage: cargo xtask generate [--check] | cargo xtask test | cargo xtask bench"
+            );
             return ExitCode::from(2);
         }
     };
