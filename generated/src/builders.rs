@@ -14,7 +14,13 @@ impl GetReleaseNotes {
         name: "get_release_notes",
         method: "GET",
         path: "/about/release_notes",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -56,7 +62,13 @@ impl GetVersion {
         name: "get_version",
         method: "GET",
         path: "/about/version",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -100,7 +112,7 @@ impl PostAuth {
         name: "post_auth",
         method: "POST",
         path: "/auth",
-        security: &[&["basic"], &["token"]],
+        security: &[],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -161,7 +173,13 @@ impl GetApiKeysResource {
         name: "get_api_keys_resource",
         method: "GET",
         path: "/auth/api-key",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -218,7 +236,13 @@ impl PostApiKeysResource {
         name: "post_api_keys_resource",
         method: "POST",
         path: "/auth/api-key",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -280,7 +304,13 @@ impl GetApiKeysInboxResource {
         name: "get_api_keys_inbox_resource",
         method: "GET",
         path: "/auth/api-key/inbox/{inbox_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -345,7 +375,13 @@ impl PostApiKeysInboxResource {
         name: "post_api_keys_inbox_resource",
         method: "POST",
         path: "/auth/api-key/inbox/{inbox_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -412,7 +448,13 @@ impl GetApiKeyResource {
         name: "get_api_key_resource",
         method: "GET",
         path: "/auth/api-key/{key}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -474,7 +516,13 @@ impl DeleteApiKeyResource {
         name: "delete_api_key_resource",
         method: "DELETE",
         path: "/auth/api-key/{key}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -524,7 +572,13 @@ impl PatchApiKeyResource {
         name: "patch_api_key_resource",
         method: "PATCH",
         path: "/auth/api-key/{key}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -586,7 +640,13 @@ impl PostEphemeralTokenResource {
         name: "post_ephemeral_token_resource",
         method: "POST",
         path: "/auth/ephemeral",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -643,7 +703,13 @@ impl PostGetJwtResource {
         name: "post_get_jwt_resource",
         method: "POST",
         path: "/auth/get_JWT",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -703,7 +769,13 @@ impl PostLogoutResource {
         name: "post_logout_resource",
         method: "POST",
         path: "/auth/logout",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -746,7 +818,13 @@ impl PostResetPassword {
         name: "post_reset_password",
         method: "POST",
         path: "/auth/reset_password",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -795,7 +873,13 @@ impl PostTokenResource {
         name: "post_token_resource",
         method: "POST",
         path: "/auth/token",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -856,7 +940,13 @@ impl GetConnectionsResource {
         name: "get_connections_resource",
         method: "GET",
         path: "/connections",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -915,7 +1005,13 @@ impl PostConnectionsResource {
         name: "post_connections_resource",
         method: "POST",
         path: "/connections",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -977,7 +1073,13 @@ impl GetConnectionResource {
         name: "get_connection_resource",
         method: "GET",
         path: "/connections/{connection_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -1040,7 +1142,13 @@ impl DeleteConnectionResource {
         name: "delete_connection_resource",
         method: "DELETE",
         path: "/connections/{connection_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -1092,7 +1200,13 @@ impl PatchConnectionResource {
         name: "patch_connection_resource",
         method: "PATCH",
         path: "/connections/{connection_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -1158,7 +1272,13 @@ impl GetDataRetentionResource {
         name: "get_data_retention_resource",
         method: "GET",
         path: "/data_retention_settings",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -1218,7 +1338,13 @@ impl GetDataRetentionSettingsByLevelById {
         name: "get_data_retention_settings_by_level_by_id",
         method: "GET",
         path: "/data_retention_settings/{level}/{id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -1284,7 +1410,13 @@ impl DeleteDataRetentionResource {
         name: "delete_data_retention_resource",
         method: "DELETE",
         path: "/data_retention_settings/{level}/{id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -1339,7 +1471,13 @@ impl PatchDataRetentionResource {
         name: "patch_data_retention_resource",
         method: "PATCH",
         path: "/data_retention_settings/{level}/{id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -1407,7 +1545,13 @@ impl PostSimpleDocumentsResource {
         name: "post_simple_documents_resource",
         method: "POST",
         path: "/documents/",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -1472,7 +1616,13 @@ impl PostDocumentCustomOutputResource {
         name: "post_document_custom_output_resource",
         method: "POST",
         path: "/documents/custom_output",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -1520,7 +1670,13 @@ impl PostEnrichmentResource {
         name: "post_enrichment_resource",
         method: "POST",
         path: "/documents/enrich",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -1569,7 +1725,13 @@ impl PostDocumentDataResource {
         name: "post_document_data_resource",
         method: "POST",
         path: "/documents/file_query/{data_type}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -1623,7 +1785,13 @@ impl PostDocumentQuery {
         name: "post_document_query",
         method: "POST",
         path: "/documents/query/{query_type}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -1676,7 +1844,13 @@ impl GetDocumentDeleteResource {
         name: "get_document_delete_resource",
         method: "GET",
         path: "/documents/{document_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -1726,7 +1900,13 @@ impl DeleteDocumentDeleteResource {
         name: "delete_document_delete_resource",
         method: "DELETE",
         path: "/documents/{document_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -1783,7 +1963,13 @@ impl GetDocumentTransformResource {
         name: "get_document_transform_resource",
         method: "GET",
         path: "/documents/{document_id}/custom_output",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -1834,7 +2020,13 @@ impl PostDocumentSubmitEvalResource {
         name: "post_document_submit_eval_resource",
         method: "POST",
         path: "/documents/{document_id}/feedback",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -1890,7 +2082,13 @@ impl GetDocumentLastVersionResource {
         name: "get_document_last_version_resource",
         method: "GET",
         path: "/documents/{document_id}/last_version",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -1975,7 +2173,13 @@ impl GetDocumentOriginalFileResource {
         name: "get_document_original_file_resource",
         method: "GET",
         path: "/documents/{document_id}/original_file",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -2027,7 +2231,13 @@ impl GetDocumentPageImageResource {
         name: "get_document_page_image_resource",
         method: "GET",
         path: "/documents/{document_id}/page/{page_range}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -2081,7 +2291,13 @@ impl GetDocumentPageImageThumbnailResource {
         name: "get_document_page_image_thumbnail_resource",
         method: "GET",
         path: "/documents/{document_id}/page_thumbnail/{page_range}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -2135,7 +2351,13 @@ impl PostDocumentProcessTableAnnotation {
         name: "post_document_process_table_annotation",
         method: "POST",
         path: "/documents/{document_id}/process_table_annotation",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -2191,7 +2413,13 @@ impl PostReprocessDocumentResource {
         name: "post_reprocess_document_resource",
         method: "POST",
         path: "/documents/{document_id}/reprocess",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -2281,7 +2509,13 @@ impl GetDocumentReverseResource {
         name: "get_document_reverse_resource",
         method: "GET",
         path: "/documents/{document_id}/reverse/{page_range}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -2336,7 +2570,13 @@ impl PostDocumentStatusDataResource {
         name: "post_document_status_data_resource",
         method: "POST",
         path: "/documents/{document_id}/status_data",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -2402,7 +2642,13 @@ impl GetDocumentTextResource {
         name: "get_document_text_resource",
         method: "GET",
         path: "/documents/{document_id}/text",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -2453,7 +2699,13 @@ impl GetDocumentWorkflowResource {
         name: "get_document_workflow_resource",
         method: "GET",
         path: "/documents/{document_id}/workflow",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -2517,7 +2769,13 @@ impl PostDocumentsResource {
         name: "post_documents_resource",
         method: "POST",
         path: "/documents/{inbox_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -2589,7 +2847,13 @@ impl PatchDocumentCopyResource {
         name: "patch_document_copy_resource",
         method: "PATCH",
         path: "/documents/{inbox_id}/copy_inbox",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -2643,7 +2907,13 @@ impl PatchDocumentMoveResource {
         name: "patch_document_move_resource",
         method: "PATCH",
         path: "/documents/{inbox_id}/move_inbox",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -2695,7 +2965,13 @@ impl GetFormatsResource {
         name: "get_formats_resource",
         method: "GET",
         path: "/formats",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -2738,7 +3014,13 @@ impl PostFormatsResource {
         name: "post_formats_resource",
         method: "POST",
         path: "/formats",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -2786,7 +3068,13 @@ impl GetFormatsDocTypesResource {
         name: "get_formats_doc_types_resource",
         method: "GET",
         path: "/formats/document_types",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -2842,7 +3130,13 @@ impl GetFormatResource {
         name: "get_format_resource",
         method: "GET",
         path: "/formats/{format_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -2891,7 +3185,13 @@ impl DeleteFormatResource {
         name: "delete_format_resource",
         method: "DELETE",
         path: "/formats/{format_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -2942,7 +3242,13 @@ impl PatchFormatResource {
         name: "patch_format_resource",
         method: "PATCH",
         path: "/formats/{format_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -3008,7 +3314,13 @@ impl GetFormatTagFieldsResource {
         name: "get_format_tag_fields_resource",
         method: "GET",
         path: "/formats/{scope}/tag_fields",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -3071,7 +3383,13 @@ impl GetInboxesResource {
         name: "get_inboxes_resource",
         method: "GET",
         path: "/inboxes",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -3128,7 +3446,13 @@ impl PostInboxesResource {
         name: "post_inboxes_resource",
         method: "POST",
         path: "/inboxes",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -3190,7 +3514,13 @@ impl GetInboxResource {
         name: "get_inbox_resource",
         method: "GET",
         path: "/inboxes/{inbox_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -3252,7 +3582,13 @@ impl DeleteInboxResource {
         name: "delete_inbox_resource",
         method: "DELETE",
         path: "/inboxes/{inbox_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -3303,7 +3639,13 @@ impl PatchInboxResource {
         name: "patch_inbox_resource",
         method: "PATCH",
         path: "/inboxes/{inbox_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -3369,7 +3711,13 @@ impl PostInboxCompareResource {
         name: "post_inbox_compare_resource",
         method: "POST",
         path: "/inboxes/{inbox_id}/compare_versions",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -3422,7 +3770,13 @@ impl GetInboxDocumentVersionsResource {
         name: "get_inbox_document_versions_resource",
         method: "GET",
         path: "/inboxes/{inbox_id}/document_versions",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -3473,7 +3827,13 @@ impl GetInboxDocumentResource {
         name: "get_inbox_document_resource",
         method: "GET",
         path: "/inboxes/{inbox_id}/documents",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -3542,7 +3902,13 @@ impl DeleteInboxDocumentResource {
         name: "delete_inbox_document_resource",
         method: "DELETE",
         path: "/inboxes/{inbox_id}/documents",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -3632,7 +3998,13 @@ impl GetInboxPaginatedResource {
         name: "get_inbox_paginated_resource",
         method: "GET",
         path: "/inboxes/{inbox_id}/paginated",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -3750,7 +4122,13 @@ impl PostInboxReprocessResource {
         name: "post_inbox_reprocess_resource",
         method: "POST",
         path: "/inboxes/{inbox_id}/reprocess",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -3832,7 +4210,13 @@ impl GetIntegrationResources {
         name: "get_integration_resources",
         method: "GET",
         path: "/integrations/",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -3875,7 +4259,13 @@ impl PostIntegrationResources {
         name: "post_integration_resources",
         method: "POST",
         path: "/integrations/",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -3923,7 +4313,13 @@ impl GetIntegrationResource {
         name: "get_integration_resource",
         method: "GET",
         path: "/integrations/{integration_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -3973,7 +4369,13 @@ impl DeleteIntegrationResource {
         name: "delete_integration_resource",
         method: "DELETE",
         path: "/integrations/{integration_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -4024,7 +4426,13 @@ impl PatchIntegrationResource {
         name: "patch_integration_resource",
         method: "PATCH",
         path: "/integrations/{integration_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -4078,7 +4486,13 @@ impl GetEmailIntegrationActivationResource {
         name: "get_email_integration_activation_resource",
         method: "GET",
         path: "/integrations/{integration_id}/activate",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -4131,7 +4545,13 @@ impl GetPredictorSettingsResource {
         name: "get_predictor_settings_resource",
         method: "GET",
         path: "/predictor_settings",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -4190,7 +4610,13 @@ impl GetPredictorSettingResource {
         name: "get_predictor_setting_resource",
         method: "GET",
         path: "/predictor_settings/{scope}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -4253,7 +4679,13 @@ impl DeletePredictorSettingResource {
         name: "delete_predictor_setting_resource",
         method: "DELETE",
         path: "/predictor_settings/{scope}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -4305,7 +4737,13 @@ impl PatchPredictorSettingResource {
         name: "patch_predictor_setting_resource",
         method: "PATCH",
         path: "/predictor_settings/{scope}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -4370,7 +4808,13 @@ impl GetProjectsResource {
         name: "get_projects_resource",
         method: "GET",
         path: "/projects",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -4413,7 +4857,13 @@ impl PostProjectsResource {
         name: "post_projects_resource",
         method: "POST",
         path: "/projects",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -4461,7 +4911,13 @@ impl GetProjectResource {
         name: "get_project_resource",
         method: "GET",
         path: "/projects/{project_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -4510,7 +4966,13 @@ impl DeleteProjectResource {
         name: "delete_project_resource",
         method: "DELETE",
         path: "/projects/{project_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -4560,7 +5022,13 @@ impl PatchProjectResource {
         name: "patch_project_resource",
         method: "PATCH",
         path: "/projects/{project_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -4612,7 +5080,13 @@ impl GetReportsResource {
         name: "get_reports_resource",
         method: "GET",
         path: "/reports",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -4671,7 +5145,13 @@ impl PostReportsResource {
         name: "post_reports_resource",
         method: "POST",
         path: "/reports",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -4732,7 +5212,13 @@ impl PostGenerateReportResource {
         name: "post_generate_report_resource",
         method: "POST",
         path: "/reports/generate",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -4781,7 +5267,13 @@ impl GetReportResource {
         name: "get_report_resource",
         method: "GET",
         path: "/reports/{report_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -4843,7 +5335,13 @@ impl DeleteReportResource {
         name: "delete_report_resource",
         method: "DELETE",
         path: "/reports/{report_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -4894,7 +5392,13 @@ impl PatchReportResource {
         name: "patch_report_resource",
         method: "PATCH",
         path: "/reports/{report_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -4963,7 +5467,13 @@ impl PostGenerateReportIdResource {
         name: "post_generate_report_id_resource",
         method: "POST",
         path: "/reports/{report_id}/generate",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -5043,7 +5553,13 @@ impl GetRolesResource {
         name: "get_roles_resource",
         method: "GET",
         path: "/roles",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -5100,7 +5616,13 @@ impl PostRolesResource {
         name: "post_roles_resource",
         method: "POST",
         path: "/roles",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -5162,7 +5684,13 @@ impl GetRoleResource {
         name: "get_role_resource",
         method: "GET",
         path: "/roles/{role_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -5224,7 +5752,13 @@ impl DeleteRoleResource {
         name: "delete_role_resource",
         method: "DELETE",
         path: "/roles/{role_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -5275,7 +5809,13 @@ impl PatchRoleResource {
         name: "patch_role_resource",
         method: "PATCH",
         path: "/roles/{role_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -5340,7 +5880,13 @@ impl GetRuleConfigsResource {
         name: "get_rule_configs_resource",
         method: "GET",
         path: "/rule_config",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -5398,7 +5944,13 @@ impl PostDebugRuleEntityResource {
         name: "post_debug_rule_entity_resource",
         method: "POST",
         path: "/rule_config/rule_entity/",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -5447,7 +5999,13 @@ impl PostDebugRuleEntityDocumentResource {
         name: "post_debug_rule_entity_document_resource",
         method: "POST",
         path: "/rule_config/rule_entity/{document_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -5501,7 +6059,13 @@ impl PostDebugWhereToSearch {
         name: "post_debug_where_to_search",
         method: "POST",
         path: "/rule_config/where_to_search/{document_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -5555,7 +6119,13 @@ impl GetRuleConfigResource {
         name: "get_rule_config_resource",
         method: "GET",
         path: "/rule_config/{scope}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -5617,7 +6187,13 @@ impl DeleteRuleConfigResource {
         name: "delete_rule_config_resource",
         method: "DELETE",
         path: "/rule_config/{scope}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -5668,7 +6244,13 @@ impl PatchRuleConfigResource {
         name: "patch_rule_config_resource",
         method: "PATCH",
         path: "/rule_config/{scope}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -5733,7 +6315,13 @@ impl GetSettingSamplingsResource {
         name: "get_setting_samplings_resource",
         method: "GET",
         path: "/sampling_settings",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -5792,7 +6380,13 @@ impl GetSettingSamplingResource {
         name: "get_setting_sampling_resource",
         method: "GET",
         path: "/sampling_settings/{scope}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -5855,7 +6449,13 @@ impl DeleteSettingSamplingResource {
         name: "delete_setting_sampling_resource",
         method: "DELETE",
         path: "/sampling_settings/{scope}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -5907,7 +6507,13 @@ impl PatchSettingSamplingResource {
         name: "patch_setting_sampling_resource",
         method: "PATCH",
         path: "/sampling_settings/{scope}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -5975,7 +6581,13 @@ impl GetDashboardSettingsAtomicResource {
         name: "get_dashboard_settings_atomic_resource",
         method: "GET",
         path: "/settings/dashboard",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -6052,7 +6664,13 @@ impl PatchDashboardSettingsAtomicResource {
         name: "patch_dashboard_settings_atomic_resource",
         method: "PATCH",
         path: "/settings/dashboard",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -6115,7 +6733,13 @@ impl GetReviewSettingsAtomicResource {
         name: "get_review_settings_atomic_resource",
         method: "GET",
         path: "/settings/review",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -6192,7 +6816,13 @@ impl PatchReviewSettingsAtomicResource {
         name: "patch_review_settings_atomic_resource",
         method: "PATCH",
         path: "/settings/review",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -6253,7 +6883,13 @@ impl GetSsoConfigResources {
         name: "get_sso_config_resources",
         method: "GET",
         path: "/sso/config",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -6310,7 +6946,13 @@ impl PostSsoConfigResources {
         name: "post_sso_config_resources",
         method: "POST",
         path: "/sso/config",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -6370,7 +7012,13 @@ impl DeleteSsoConfigResources {
         name: "delete_sso_config_resources",
         method: "DELETE",
         path: "/sso/config/{sso_config_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -6420,7 +7068,13 @@ impl PostOauthLoginResource {
         name: "post_oauth_login_resource",
         method: "POST",
         path: "/sso/login",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -6471,7 +7125,13 @@ impl GetUsageStatsResource {
         name: "get_usage_stats_resource",
         method: "GET",
         path: "/stats/usage",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -6548,7 +7208,13 @@ impl GetStatsResource {
         name: "get_stats_resource",
         method: "GET",
         path: "/stats/{inbox_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -6643,7 +7309,13 @@ impl GetAutomationBlockersStats {
         name: "get_automation_blockers_stats",
         method: "GET",
         path: "/stats/{inbox_id}/automation_blockers",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -6733,7 +7405,13 @@ impl PostBlueDotsResource {
         name: "post_blue_dots_resource",
         method: "POST",
         path: "/stats/{inbox_id}/blue_dots",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -6826,7 +7504,13 @@ impl GetEvaluatedVersions {
         name: "get_evaluated_versions",
         method: "GET",
         path: "/stats/{inbox_id}/evaluated_versions",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -6925,7 +7609,13 @@ impl GetProcessingStats {
         name: "get_processing_stats",
         method: "GET",
         path: "/stats/{inbox_id}/processing",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -7009,7 +7699,13 @@ impl GetVolumeStats {
         name: "get_volume_stats",
         method: "GET",
         path: "/stats/{inbox_id}/volume",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -7103,7 +7799,13 @@ impl GetAccuracyResource {
         name: "get_accuracy_resource",
         method: "GET",
         path: "/stats/{scope}/accuracy",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -7214,7 +7916,13 @@ impl GetStpResource {
         name: "get_stp_resource",
         method: "GET",
         path: "/stats/{scope}/stp",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -7304,7 +8012,13 @@ impl GetStyleSheetResource {
         name: "get_style_sheet_resource",
         method: "GET",
         path: "/style/custom.css",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -7348,7 +8062,13 @@ impl PostStyleSheetResource {
         name: "post_style_sheet_resource",
         method: "POST",
         path: "/style/custom.css",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -7395,7 +8115,13 @@ impl DeleteStyleSheetResource {
         name: "delete_style_sheet_resource",
         method: "DELETE",
         path: "/style/custom.css",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -7437,7 +8163,13 @@ impl GetStyleLogoResource {
         name: "get_style_logo_resource",
         method: "GET",
         path: "/style/logo.png",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -7481,7 +8213,13 @@ impl PostStyleLogoResource {
         name: "post_style_logo_resource",
         method: "POST",
         path: "/style/logo.png",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -7528,7 +8266,13 @@ impl DeleteStyleLogoResource {
         name: "delete_style_logo_resource",
         method: "DELETE",
         path: "/style/logo.png",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -7570,7 +8314,13 @@ impl DeleteTenantResource {
         name: "delete_tenant_resource",
         method: "DELETE",
         path: "/tenant",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -7614,7 +8364,13 @@ impl PatchActivateTenantResource {
         name: "patch_activate_tenant_resource",
         method: "PATCH",
         path: "/tenant/activate",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -7675,7 +8431,13 @@ impl GetSettingsThresholdResource {
         name: "get_settings_threshold_resource",
         method: "GET",
         path: "/threshold_settings",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -7735,7 +8497,13 @@ impl GetSettingThresholdResource {
         name: "get_setting_threshold_resource",
         method: "GET",
         path: "/threshold_settings/{scope}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -7807,7 +8575,13 @@ impl DeleteSettingThresholdResource {
         name: "delete_setting_threshold_resource",
         method: "DELETE",
         path: "/threshold_settings/{scope}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -7859,7 +8633,13 @@ impl PatchSettingThresholdResource {
         name: "patch_setting_threshold_resource",
         method: "PATCH",
         path: "/threshold_settings/{scope}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -7925,7 +8705,13 @@ impl GetUsersResource {
         name: "get_users_resource",
         method: "GET",
         path: "/users",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -7982,7 +8768,13 @@ impl PostUsersResource {
         name: "post_users_resource",
         method: "POST",
         path: "/users",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -8043,7 +8835,13 @@ impl GetMe {
         name: "get_me",
         method: "GET",
         path: "/users/me",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
@@ -8099,7 +8897,13 @@ impl PostChangePassword {
         name: "post_change_password",
         method: "POST",
         path: "/users/me/change_password",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(
@@ -8148,7 +8952,13 @@ impl GetUserResource {
         name: "get_user_resource",
         method: "GET",
         path: "/users/{user_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -8210,7 +9020,13 @@ impl DeleteUserResource {
         name: "delete_user_resource",
         method: "DELETE",
         path: "/users/{user_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: true,
     };
     pub(crate) fn new(
@@ -8261,7 +9077,13 @@ impl PatchUserResource {
         name: "patch_user_resource",
         method: "PATCH",
         path: "/users/{user_id}",
-        security: &[&["basic"], &["token"]],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(

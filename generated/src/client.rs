@@ -10,6 +10,7 @@ pub const SECURITY_SCHEMES: &[::contractfit_runtime::SecurityScheme] = &[
     ::contractfit_runtime::SecurityScheme {
         key: "basic",
         kind: ::contractfit_runtime::SchemeKind::HttpBasic,
+        login: ::std::option::Option::None,
     },
     ::contractfit_runtime::SecurityScheme {
         key: "token",
@@ -17,6 +18,37 @@ pub const SECURITY_SCHEMES: &[::contractfit_runtime::SecurityScheme] = &[
             location: ::contractfit_runtime::ApiKeyLocation::Header,
             name: "Authorization",
         },
+        login: ::std::option::Option::None,
+    },
+    ::contractfit_runtime::SecurityScheme {
+        key: "api_key_header",
+        kind: ::contractfit_runtime::SchemeKind::ApiKey {
+            location: ::contractfit_runtime::ApiKeyLocation::Header,
+            name: "X-API-Key",
+        },
+        login: ::std::option::Option::None,
+    },
+    ::contractfit_runtime::SecurityScheme {
+        key: "api_key_query",
+        kind: ::contractfit_runtime::SchemeKind::ApiKey {
+            location: ::contractfit_runtime::ApiKeyLocation::Query,
+            name: "api_key",
+        },
+        login: ::std::option::Option::None,
+    },
+    ::contractfit_runtime::SecurityScheme {
+        key: "jwt",
+        kind: ::contractfit_runtime::SchemeKind::ApiKey {
+            location: ::contractfit_runtime::ApiKeyLocation::Header,
+            name: "Authorization",
+        },
+        login: ::std::option::Option::Some(::contractfit_runtime::Login {
+            method: "POST",
+            path: "/auth",
+            username_field: "username",
+            password_field: "password",
+            token_pointer: "/authentication_token",
+        }),
     },
 ];
 /// A client of the API. Cheap to clone: clones share one connection pool.
@@ -47,13 +79,13 @@ impl Client {
     }
     /// `GET /about/release_notes`; operationId `get_release_notes`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_release_notes(&self) -> crate::builders::GetReleaseNotes {
         crate::builders::GetReleaseNotes::new(self.runtime.clone())
     }
     /// `GET /about/version`; operationId `get_version`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_version(&self) -> crate::builders::GetVersion {
         crate::builders::GetVersion::new(self.runtime.clone())
     }
@@ -63,7 +95,7 @@ impl Client {
     ///
     /// `POST /auth`; operationId `post_auth`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Needs no credentials.
     pub fn post_auth(&self, body: crate::types::AuthModel) -> crate::builders::PostAuth {
         crate::builders::PostAuth::new(self.runtime.clone(), body)
     }
@@ -73,7 +105,7 @@ impl Client {
     ///
     /// `GET /auth/api-key`; operationId `get_api_keys_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_api_keys_resource(&self) -> crate::builders::GetApiKeysResource {
         crate::builders::GetApiKeysResource::new(self.runtime.clone())
     }
@@ -90,7 +122,7 @@ impl Client {
     ///
     /// `POST /auth/api-key`; operationId `post_api_keys_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_api_keys_resource(
         &self,
         body: crate::types::ApiKeyRequest,
@@ -103,7 +135,7 @@ impl Client {
     ///
     /// `GET /auth/api-key/inbox/{inbox_id}`; operationId `get_api_keys_inbox_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_api_keys_inbox_resource(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -128,7 +160,7 @@ impl Client {
     ///
     /// `POST /auth/api-key/inbox/{inbox_id}`; operationId `post_api_keys_inbox_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_api_keys_inbox_resource(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -146,7 +178,7 @@ impl Client {
     ///
     /// `GET /auth/api-key/{key}`; operationId `get_api_key_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_api_key_resource(
         &self,
         key: impl ::std::convert::Into<::std::string::String>,
@@ -161,7 +193,7 @@ impl Client {
     ///
     /// `DELETE /auth/api-key/{key}`; operationId `delete_api_key_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_api_key_resource(
         &self,
         key: impl ::std::convert::Into<::std::string::String>,
@@ -176,7 +208,7 @@ impl Client {
     ///
     /// `PATCH /auth/api-key/{key}`; operationId `patch_api_key_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_api_key_resource(
         &self,
         key: impl ::std::convert::Into<::std::string::String>,
@@ -189,7 +221,7 @@ impl Client {
     ///
     /// `POST /auth/ephemeral`; operationId `post_ephemeral_token_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_ephemeral_token_resource(
         &self,
     ) -> crate::builders::PostEphemeralTokenResource {
@@ -218,7 +250,7 @@ impl Client {
     ///
     /// `POST /auth/get_JWT`; operationId `post_get_jwt_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     #[deprecated]
     pub fn post_get_jwt_resource(
         &self,
@@ -230,7 +262,7 @@ impl Client {
     ///
     /// `POST /auth/logout`; operationId `post_logout_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_logout_resource(&self) -> crate::builders::PostLogoutResource {
         crate::builders::PostLogoutResource::new(self.runtime.clone())
     }
@@ -238,7 +270,7 @@ impl Client {
     ///
     /// `POST /auth/reset_password`; operationId `post_reset_password`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_reset_password(
         &self,
         body: crate::types::ResetPasswordModelPost,
@@ -257,7 +289,7 @@ impl Client {
     ///
     /// `POST /auth/token`; operationId `post_token_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_token_resource(
         &self,
         body: crate::types::TokenModelBase,
@@ -272,7 +304,7 @@ impl Client {
     ///
     /// `GET /connections`; operationId `get_connections_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_connections_resource(&self) -> crate::builders::GetConnectionsResource {
         crate::builders::GetConnectionsResource::new(self.runtime.clone())
     }
@@ -284,7 +316,7 @@ impl Client {
     ///
     /// `POST /connections`; operationId `post_connections_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_connections_resource(
         &self,
         body: crate::types::ConnectionModelPost,
@@ -299,7 +331,7 @@ impl Client {
     ///
     /// `GET /connections/{connection_id}`; operationId `get_connection_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_connection_resource(
         &self,
         connection_id: impl ::std::convert::Into<::std::string::String>,
@@ -319,7 +351,7 @@ impl Client {
     ///
     /// `DELETE /connections/{connection_id}`; operationId `delete_connection_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_connection_resource(
         &self,
         connection_id: impl ::std::convert::Into<::std::string::String>,
@@ -337,7 +369,7 @@ impl Client {
     ///
     /// `PATCH /connections/{connection_id}`; operationId `patch_connection_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_connection_resource(
         &self,
         connection_id: impl ::std::convert::Into<::std::string::String>,
@@ -355,7 +387,7 @@ impl Client {
     ///
     /// `GET /data_retention_settings`; operationId `get_data_retention_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_data_retention_resource(
         &self,
     ) -> crate::builders::GetDataRetentionResource {
@@ -367,7 +399,7 @@ impl Client {
     ///
     /// `GET /data_retention_settings/{level}/{id}`; The document gives no operationId..
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_data_retention_settings_by_level_by_id(
         &self,
         level: impl ::std::convert::Into<::std::string::String>,
@@ -385,7 +417,7 @@ impl Client {
     ///
     /// `DELETE /data_retention_settings/{level}/{id}`; operationId `delete_data_retention_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_data_retention_resource(
         &self,
         level: impl ::std::convert::Into<::std::string::String>,
@@ -403,7 +435,7 @@ impl Client {
     ///
     /// `PATCH /data_retention_settings/{level}/{id}`; operationId `patch_data_retention_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_data_retention_resource(
         &self,
         level: impl ::std::convert::Into<::std::string::String>,
@@ -433,7 +465,7 @@ impl Client {
     ///
     /// `POST /documents/`; operationId `post_simple_documents_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_simple_documents_resource(
         &self,
         file: ::contractfit_runtime::FilePart,
@@ -450,7 +482,7 @@ impl Client {
     ///
     /// `POST /documents/custom_output`; operationId `post_document_custom_output_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_document_custom_output_resource(
         &self,
         body: crate::types::CustomOutputPost,
@@ -462,7 +494,7 @@ impl Client {
     }
     /// `POST /documents/enrich`; operationId `post_enrichment_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_enrichment_resource(
         &self,
         body: crate::types::EnrichmentModelPost,
@@ -471,7 +503,7 @@ impl Client {
     }
     /// `POST /documents/file_query/{data_type}`; operationId `post_document_data_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_document_data_resource(
         &self,
         data_type: impl ::std::convert::Into<::std::string::String>,
@@ -485,7 +517,7 @@ impl Client {
     }
     /// `POST /documents/query/{query_type}`; operationId `post_document_query`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_document_query(
         &self,
         query_type: impl ::std::convert::Into<::std::string::String>,
@@ -505,7 +537,7 @@ impl Client {
     ///
     /// `GET /documents/{document_id}`; operationId `get_document_delete_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document_delete_resource(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -528,7 +560,7 @@ impl Client {
     ///
     /// `DELETE /documents/{document_id}`; operationId `delete_document_delete_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_document_delete_resource(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -548,7 +580,7 @@ impl Client {
     ///
     /// `GET /documents/{document_id}/custom_output`; operationId `get_document_transform_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document_transform_resource(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -568,7 +600,7 @@ impl Client {
     ///
     /// `POST /documents/{document_id}/feedback`; operationId `post_document_submit_eval_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_document_submit_eval_resource(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -588,7 +620,7 @@ impl Client {
     ///
     /// `GET /documents/{document_id}/last_version`; operationId `get_document_last_version_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document_last_version_resource(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -606,7 +638,7 @@ impl Client {
     ///
     /// `GET /documents/{document_id}/original_file`; operationId `get_document_original_file_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document_original_file_resource(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -618,7 +650,7 @@ impl Client {
     }
     /// `GET /documents/{document_id}/page/{page_range}`; operationId `get_document_page_image_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document_page_image_resource(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -632,7 +664,7 @@ impl Client {
     }
     /// `GET /documents/{document_id}/page_thumbnail/{page_range}`; operationId `get_document_page_image_thumbnail_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document_page_image_thumbnail_resource(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -652,7 +684,7 @@ impl Client {
     ///
     /// `POST /documents/{document_id}/process_table_annotation`; operationId `post_document_process_table_annotation`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_document_process_table_annotation(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -676,7 +708,7 @@ impl Client {
     ///
     /// `POST /documents/{document_id}/reprocess`; operationId `post_reprocess_document_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_reprocess_document_resource(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -688,7 +720,7 @@ impl Client {
     }
     /// `GET /documents/{document_id}/reverse/{page_range}`; operationId `get_document_reverse_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document_reverse_resource(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -725,7 +757,7 @@ impl Client {
     ///
     /// `POST /documents/{document_id}/status_data`; operationId `post_document_status_data_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_document_status_data_resource(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -748,7 +780,7 @@ impl Client {
     ///
     /// `GET /documents/{document_id}/text`; operationId `get_document_text_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document_text_resource(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -767,7 +799,7 @@ impl Client {
     ///
     /// `GET /documents/{document_id}/workflow`; operationId `get_document_workflow_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document_workflow_resource(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -800,7 +832,7 @@ impl Client {
     ///
     /// `POST /documents/{inbox_id}`; operationId `post_documents_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_documents_resource(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -824,7 +856,7 @@ impl Client {
     ///
     /// `PATCH /documents/{inbox_id}/copy_inbox`; operationId `patch_document_copy_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_document_copy_resource(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -847,7 +879,7 @@ impl Client {
     ///
     /// `PATCH /documents/{inbox_id}/move_inbox`; operationId `patch_document_move_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_document_move_resource(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -868,7 +900,7 @@ impl Client {
     ///
     /// `GET /formats`; operationId `get_formats_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_formats_resource(&self) -> crate::builders::GetFormatsResource {
         crate::builders::GetFormatsResource::new(self.runtime.clone())
     }
@@ -883,7 +915,7 @@ impl Client {
     ///
     /// `POST /formats`; operationId `post_formats_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_formats_resource(
         &self,
         body: crate::types::FormatModelPost,
@@ -896,7 +928,7 @@ impl Client {
     ///
     /// `GET /formats/document_types`; operationId `get_formats_doc_types_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_formats_doc_types_resource(
         &self,
     ) -> crate::builders::GetFormatsDocTypesResource {
@@ -913,7 +945,7 @@ impl Client {
     ///
     /// `GET /formats/{format_id}`; operationId `get_format_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_format_resource(
         &self,
         format_id: impl ::std::convert::Into<::std::string::String>,
@@ -928,7 +960,7 @@ impl Client {
     ///
     /// `DELETE /formats/{format_id}`; operationId `delete_format_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_format_resource(
         &self,
         format_id: impl ::std::convert::Into<::std::string::String>,
@@ -949,7 +981,7 @@ impl Client {
     ///
     /// `PATCH /formats/{format_id}`; operationId `patch_format_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_format_resource(
         &self,
         format_id: impl ::std::convert::Into<::std::string::String>,
@@ -972,7 +1004,7 @@ impl Client {
     ///
     /// `GET /formats/{scope}/tag_fields`; operationId `get_format_tag_fields_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_format_tag_fields_resource(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -988,7 +1020,7 @@ impl Client {
     ///
     /// `GET /inboxes`; operationId `get_inboxes_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_inboxes_resource(&self) -> crate::builders::GetInboxesResource {
         crate::builders::GetInboxesResource::new(self.runtime.clone())
     }
@@ -1000,7 +1032,7 @@ impl Client {
     ///
     /// `POST /inboxes`; operationId `post_inboxes_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_inboxes_resource(
         &self,
         body: crate::types::InboxModelPost,
@@ -1015,7 +1047,7 @@ impl Client {
     ///
     /// `GET /inboxes/{inbox_id}`; operationId `get_inbox_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_inbox_resource(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1030,7 +1062,7 @@ impl Client {
     ///
     /// `DELETE /inboxes/{inbox_id}`; operationId `delete_inbox_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_inbox_resource(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1045,7 +1077,7 @@ impl Client {
     ///
     /// `PATCH /inboxes/{inbox_id}`; operationId `patch_inbox_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_inbox_resource(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1059,7 +1091,7 @@ impl Client {
     }
     /// `POST /inboxes/{inbox_id}/compare_versions`; operationId `post_inbox_compare_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_inbox_compare_resource(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1073,7 +1105,7 @@ impl Client {
     }
     /// `GET /inboxes/{inbox_id}/document_versions`; operationId `get_inbox_document_versions_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_inbox_document_versions_resource(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1089,7 +1121,7 @@ impl Client {
     ///
     /// `GET /inboxes/{inbox_id}/documents`; operationId `get_inbox_document_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_inbox_document_resource(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1116,7 +1148,7 @@ impl Client {
     ///
     /// `DELETE /inboxes/{inbox_id}/documents`; operationId `delete_inbox_document_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_inbox_document_resource(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1132,7 +1164,7 @@ impl Client {
     ///
     /// `GET /inboxes/{inbox_id}/paginated`; operationId `get_inbox_paginated_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_inbox_paginated_resource(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1152,7 +1184,7 @@ impl Client {
     ///
     /// `POST /inboxes/{inbox_id}/reprocess`; operationId `post_inbox_reprocess_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_inbox_reprocess_resource(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1170,7 +1202,7 @@ impl Client {
     ///
     /// `GET /integrations/`; operationId `get_integration_resources`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_integration_resources(&self) -> crate::builders::GetIntegrationResources {
         crate::builders::GetIntegrationResources::new(self.runtime.clone())
     }
@@ -1183,7 +1215,7 @@ impl Client {
     ///
     /// `POST /integrations/`; operationId `post_integration_resources`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_integration_resources(
         &self,
         body: crate::types::IntegrationModelGet,
@@ -1198,7 +1230,7 @@ impl Client {
     ///
     /// `GET /integrations/{integration_id}`; operationId `get_integration_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_integration_resource(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
@@ -1218,7 +1250,7 @@ impl Client {
     ///
     /// `DELETE /integrations/{integration_id}`; operationId `delete_integration_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_integration_resource(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
@@ -1236,7 +1268,7 @@ impl Client {
     ///
     /// `PATCH /integrations/{integration_id}`; operationId `patch_integration_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_integration_resource(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
@@ -1250,7 +1282,7 @@ impl Client {
     }
     /// `GET /integrations/{integration_id}/activate`; operationId `get_email_integration_activation_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_email_integration_activation_resource(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
@@ -1268,7 +1300,7 @@ impl Client {
     ///
     /// `GET /predictor_settings`; operationId `get_predictor_settings_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_predictor_settings_resource(
         &self,
     ) -> crate::builders::GetPredictorSettingsResource {
@@ -1280,7 +1312,7 @@ impl Client {
     ///
     /// `GET /predictor_settings/{scope}`; operationId `get_predictor_setting_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_predictor_setting_resource(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1296,7 +1328,7 @@ impl Client {
     ///
     /// `DELETE /predictor_settings/{scope}`; operationId `delete_predictor_setting_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_predictor_setting_resource(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1312,7 +1344,7 @@ impl Client {
     ///
     /// `PATCH /predictor_settings/{scope}`; operationId `patch_predictor_setting_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_predictor_setting_resource(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1333,7 +1365,7 @@ impl Client {
     ///
     /// `GET /projects`; operationId `get_projects_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_projects_resource(&self) -> crate::builders::GetProjectsResource {
         crate::builders::GetProjectsResource::new(self.runtime.clone())
     }
@@ -1347,7 +1379,7 @@ impl Client {
     ///
     /// `POST /projects`; operationId `post_projects_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_projects_resource(
         &self,
         body: crate::types::ProjectModelPost,
@@ -1363,7 +1395,7 @@ impl Client {
     ///
     /// `GET /projects/{project_id}`; operationId `get_project_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_project_resource(
         &self,
         project_id: impl ::std::convert::Into<::std::string::String>,
@@ -1380,7 +1412,7 @@ impl Client {
     ///
     /// `DELETE /projects/{project_id}`; operationId `delete_project_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_project_resource(
         &self,
         project_id: impl ::std::convert::Into<::std::string::String>,
@@ -1401,7 +1433,7 @@ impl Client {
     ///
     /// `PATCH /projects/{project_id}`; operationId `patch_project_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_project_resource(
         &self,
         project_id: impl ::std::convert::Into<::std::string::String>,
@@ -1421,7 +1453,7 @@ impl Client {
     ///
     /// `GET /reports`; operationId `get_reports_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_reports_resource(&self) -> crate::builders::GetReportsResource {
         crate::builders::GetReportsResource::new(self.runtime.clone())
     }
@@ -1433,7 +1465,7 @@ impl Client {
     ///
     /// `POST /reports`; operationId `post_reports_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_reports_resource(
         &self,
         body: crate::types::ReportModelPost,
@@ -1448,7 +1480,7 @@ impl Client {
     ///
     /// `POST /reports/generate`; operationId `post_generate_report_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_generate_report_resource(
         &self,
         body: crate::types::ReportModelFullGenerate,
@@ -1463,7 +1495,7 @@ impl Client {
     ///
     /// `GET /reports/{report_id}`; operationId `get_report_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_report_resource(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
@@ -1480,7 +1512,7 @@ impl Client {
     ///
     /// `DELETE /reports/{report_id}`; operationId `delete_report_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_report_resource(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
@@ -1498,7 +1530,7 @@ impl Client {
     ///
     /// `PATCH /reports/{report_id}`; operationId `patch_report_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_report_resource(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
@@ -1518,7 +1550,7 @@ impl Client {
     ///
     /// `POST /reports/{report_id}/generate`; operationId `post_generate_report_id_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_generate_report_id_resource(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
@@ -1536,7 +1568,7 @@ impl Client {
     ///
     /// `GET /roles`; operationId `get_roles_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_roles_resource(&self) -> crate::builders::GetRolesResource {
         crate::builders::GetRolesResource::new(self.runtime.clone())
     }
@@ -1548,7 +1580,7 @@ impl Client {
     ///
     /// `POST /roles`; operationId `post_roles_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_roles_resource(
         &self,
         body: crate::types::RoleModelPost,
@@ -1561,7 +1593,7 @@ impl Client {
     ///
     /// `GET /roles/{role_id}`; operationId `get_role_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_role_resource(
         &self,
         role_id: impl ::std::convert::Into<::std::string::String>,
@@ -1578,7 +1610,7 @@ impl Client {
     ///
     /// `DELETE /roles/{role_id}`; operationId `delete_role_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_role_resource(
         &self,
         role_id: impl ::std::convert::Into<::std::string::String>,
@@ -1593,7 +1625,7 @@ impl Client {
     ///
     /// `PATCH /roles/{role_id}`; operationId `patch_role_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_role_resource(
         &self,
         role_id: impl ::std::convert::Into<::std::string::String>,
@@ -1611,7 +1643,7 @@ impl Client {
     ///
     /// `GET /rule_config`; operationId `get_rule_configs_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_rule_configs_resource(&self) -> crate::builders::GetRuleConfigsResource {
         crate::builders::GetRuleConfigsResource::new(self.runtime.clone())
     }
@@ -1621,7 +1653,7 @@ impl Client {
     ///
     /// `POST /rule_config/rule_entity/`; operationId `post_debug_rule_entity_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_debug_rule_entity_resource(
         &self,
         body: crate::types::Dictionary,
@@ -1634,7 +1666,7 @@ impl Client {
     ///
     /// `POST /rule_config/rule_entity/{document_id}`; operationId `post_debug_rule_entity_document_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_debug_rule_entity_document_resource(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -1654,7 +1686,7 @@ impl Client {
     ///
     /// `POST /rule_config/where_to_search/{document_id}`; operationId `post_debug_where_to_search`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_debug_where_to_search(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -1672,7 +1704,7 @@ impl Client {
     ///
     /// `GET /rule_config/{scope}`; operationId `get_rule_config_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_rule_config_resource(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1685,7 +1717,7 @@ impl Client {
     ///
     /// `DELETE /rule_config/{scope}`; operationId `delete_rule_config_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_rule_config_resource(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1701,7 +1733,7 @@ impl Client {
     ///
     /// `PATCH /rule_config/{scope}`; operationId `patch_rule_config_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_rule_config_resource(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1719,7 +1751,7 @@ impl Client {
     ///
     /// `GET /sampling_settings`; operationId `get_setting_samplings_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_setting_samplings_resource(
         &self,
     ) -> crate::builders::GetSettingSamplingsResource {
@@ -1731,7 +1763,7 @@ impl Client {
     ///
     /// `GET /sampling_settings/{scope}`; operationId `get_setting_sampling_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_setting_sampling_resource(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1747,7 +1779,7 @@ impl Client {
     ///
     /// `DELETE /sampling_settings/{scope}`; operationId `delete_setting_sampling_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_setting_sampling_resource(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1763,7 +1795,7 @@ impl Client {
     ///
     /// `PATCH /sampling_settings/{scope}`; operationId `patch_setting_sampling_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_setting_sampling_resource(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1781,7 +1813,7 @@ impl Client {
     ///
     /// `GET /settings/dashboard`; operationId `get_dashboard_settings_atomic_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_dashboard_settings_atomic_resource(
         &self,
     ) -> crate::builders::GetDashboardSettingsAtomicResource {
@@ -1795,7 +1827,7 @@ impl Client {
     ///
     /// `PATCH /settings/dashboard`; operationId `patch_dashboard_settings_atomic_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_dashboard_settings_atomic_resource(
         &self,
         body: crate::types::DashboardSettingsModelPatch,
@@ -1811,7 +1843,7 @@ impl Client {
     ///
     /// `GET /settings/review`; operationId `get_review_settings_atomic_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_review_settings_atomic_resource(
         &self,
     ) -> crate::builders::GetReviewSettingsAtomicResource {
@@ -1825,7 +1857,7 @@ impl Client {
     ///
     /// `PATCH /settings/review`; operationId `patch_review_settings_atomic_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_review_settings_atomic_resource(
         &self,
         body: crate::types::ReviewSettingsModelPatch,
@@ -1837,13 +1869,13 @@ impl Client {
     }
     /// `GET /sso/config`; operationId `get_sso_config_resources`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_sso_config_resources(&self) -> crate::builders::GetSsoConfigResources {
         crate::builders::GetSsoConfigResources::new(self.runtime.clone())
     }
     /// `POST /sso/config`; operationId `post_sso_config_resources`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_sso_config_resources(
         &self,
         body: crate::types::SsoConfigModel,
@@ -1858,7 +1890,7 @@ impl Client {
     ///
     /// `DELETE /sso/config/{sso_config_id}`; operationId `delete_sso_config_resources`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_sso_config_resources(
         &self,
         sso_config_id: impl ::std::convert::Into<::std::string::String>,
@@ -1870,7 +1902,7 @@ impl Client {
     }
     /// `POST /sso/login`; operationId `post_oauth_login_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_oauth_login_resource(
         &self,
         body: crate::types::SsoModel,
@@ -1879,7 +1911,7 @@ impl Client {
     }
     /// `GET /stats/usage`; operationId `get_usage_stats_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_usage_stats_resource(
         &self,
         start_date: impl ::std::convert::Into<::std::string::String>,
@@ -1907,7 +1939,7 @@ impl Client {
     ///
     /// `GET /stats/{inbox_id}`; operationId `get_stats_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_stats_resource(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1920,7 +1952,7 @@ impl Client {
     ///
     /// `GET /stats/{inbox_id}/automation_blockers`; operationId `get_automation_blockers_stats`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_automation_blockers_stats(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1938,7 +1970,7 @@ impl Client {
     ///
     /// `POST /stats/{inbox_id}/blue_dots`; operationId `post_blue_dots_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_blue_dots_resource(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1954,7 +1986,7 @@ impl Client {
     ///
     /// `GET /stats/{inbox_id}/evaluated_versions`; operationId `get_evaluated_versions`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_evaluated_versions(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1983,7 +2015,7 @@ impl Client {
     ///
     /// `GET /stats/{inbox_id}/processing`; operationId `get_processing_stats`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_processing_stats(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1994,7 +2026,7 @@ impl Client {
     ///
     /// `GET /stats/{inbox_id}/volume`; operationId `get_volume_stats`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_volume_stats(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -2007,7 +2039,7 @@ impl Client {
     ///
     /// `GET /stats/{scope}/accuracy`; operationId `get_accuracy_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_accuracy_resource(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -2020,7 +2052,7 @@ impl Client {
     ///
     /// `GET /stats/{scope}/stp`; operationId `get_stp_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_stp_resource(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -2031,7 +2063,7 @@ impl Client {
     ///
     /// `GET /style/custom.css`; operationId `get_style_sheet_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_style_sheet_resource(&self) -> crate::builders::GetStyleSheetResource {
         crate::builders::GetStyleSheetResource::new(self.runtime.clone())
     }
@@ -2041,7 +2073,7 @@ impl Client {
     ///
     /// `POST /style/custom.css`; operationId `post_style_sheet_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_style_sheet_resource(
         &self,
         file: ::contractfit_runtime::FilePart,
@@ -2054,7 +2086,7 @@ impl Client {
     ///
     /// `DELETE /style/custom.css`; operationId `delete_style_sheet_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_style_sheet_resource(
         &self,
     ) -> crate::builders::DeleteStyleSheetResource {
@@ -2064,7 +2096,7 @@ impl Client {
     ///
     /// `GET /style/logo.png`; operationId `get_style_logo_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_style_logo_resource(&self) -> crate::builders::GetStyleLogoResource {
         crate::builders::GetStyleLogoResource::new(self.runtime.clone())
     }
@@ -2074,7 +2106,7 @@ impl Client {
     ///
     /// `POST /style/logo.png`; operationId `post_style_logo_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_style_logo_resource(
         &self,
         file: ::contractfit_runtime::FilePart,
@@ -2087,7 +2119,7 @@ impl Client {
     ///
     /// `DELETE /style/logo.png`; operationId `delete_style_logo_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_style_logo_resource(
         &self,
     ) -> crate::builders::DeleteStyleLogoResource {
@@ -2095,13 +2127,13 @@ impl Client {
     }
     /// `DELETE /tenant`; operationId `delete_tenant_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_tenant_resource(&self) -> crate::builders::DeleteTenantResource {
         crate::builders::DeleteTenantResource::new(self.runtime.clone())
     }
     /// `PATCH /tenant/activate`; operationId `patch_activate_tenant_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_activate_tenant_resource(
         &self,
         body: crate::types::TenantModelPatch,
@@ -2114,7 +2146,7 @@ impl Client {
     ///
     /// `GET /threshold_settings`; operationId `get_settings_threshold_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_settings_threshold_resource(
         &self,
     ) -> crate::builders::GetSettingsThresholdResource {
@@ -2126,7 +2158,7 @@ impl Client {
     ///
     /// `GET /threshold_settings/{scope}`; operationId `get_setting_threshold_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_setting_threshold_resource(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -2142,7 +2174,7 @@ impl Client {
     ///
     /// `DELETE /threshold_settings/{scope}`; operationId `delete_setting_threshold_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_setting_threshold_resource(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -2158,7 +2190,7 @@ impl Client {
     ///
     /// `PATCH /threshold_settings/{scope}`; operationId `patch_setting_threshold_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_setting_threshold_resource(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -2178,7 +2210,7 @@ impl Client {
     ///
     /// `GET /users`; operationId `get_users_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_users_resource(&self) -> crate::builders::GetUsersResource {
         crate::builders::GetUsersResource::new(self.runtime.clone())
     }
@@ -2190,7 +2222,7 @@ impl Client {
     ///
     /// `POST /users`; operationId `post_users_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_users_resource(
         &self,
         body: crate::types::UserModelPost,
@@ -2203,7 +2235,7 @@ impl Client {
     ///
     /// `GET /users/me`; operationId `get_me`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_me(&self) -> crate::builders::GetMe {
         crate::builders::GetMe::new(self.runtime.clone())
     }
@@ -2213,7 +2245,7 @@ impl Client {
     ///
     /// `POST /users/me/change_password`; operationId `post_change_password`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_change_password(
         &self,
         body: crate::types::ChangePasswordModelPost,
@@ -2228,7 +2260,7 @@ impl Client {
     ///
     /// `GET /users/{user_id}`; operationId `get_user_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_user_resource(
         &self,
         user_id: impl ::std::convert::Into<::std::string::String>,
@@ -2243,7 +2275,7 @@ impl Client {
     ///
     /// `DELETE /users/{user_id}`; operationId `delete_user_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_user_resource(
         &self,
         user_id: impl ::std::convert::Into<::std::string::String>,
@@ -2258,7 +2290,7 @@ impl Client {
     ///
     /// `PATCH /users/{user_id}`; operationId `patch_user_resource`.
     ///
-    /// Credentials: `basic` or `token`.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn patch_user_resource(
         &self,
         user_id: impl ::std::convert::Into<::std::string::String>,

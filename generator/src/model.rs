@@ -45,6 +45,19 @@ pub struct SecurityScheme {
     pub key: String,
     pub kind: SecuritySchemeKind,
     pub description: Option<String>,
+    /// How to obtain a token for this scheme by logging in (extension `x-contractfit-login`).
+    pub login: Option<Login>,
+}
+
+/// A login operation that exchanges a username and password for a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login {
+    pub method: Method,
+    pub path: String,
+    pub username_field: String,
+    pub password_field: String,
+    /// JSON pointer to the token in the login reply.
+    pub token_pointer: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

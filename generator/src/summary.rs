@@ -22,7 +22,19 @@ pub fn summary(api: &Api) -> String {
             SecuritySchemeKind::ApiKey { location, name } => format!("api key {location:?} {name}"),
             SecuritySchemeKind::Unsupported { kind } => format!("unsupported {kind}"),
         };
-        let _ = writeln!(out, "security scheme {}: {kind}", scheme.key);
+        let login = scheme
+            .login
+            .as_ref()
+            .map(|l| {
+                format!(
+                    " (login {} {} -> {})",
+                    l.method.as_str(),
+                    l.path,
+                    l.token_pointer
+                )
+            })
+            .unwrap_or_default();
+        let _ = writeln!(out, "security scheme {}: {kind}{login}", scheme.key);
     }
     let _ = writeln!(out, "\noperations: {}", api.operations.len());
     for op in &api.operations {

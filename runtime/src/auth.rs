@@ -26,11 +26,26 @@ pub enum ApiKeyLocation {
     Cookie,
 }
 
-/// A security scheme: its key in the document and how it works.
+/// A security scheme: its key in the document, how it works, and (for token schemes whose
+/// tokens come from a login operation) how to log in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SecurityScheme {
     pub key: &'static str,
     pub kind: SchemeKind,
+    pub login: Option<Login>,
+}
+
+/// How to exchange a username and password for a token: the document's extension
+/// `x-contractfit-login` on a security scheme, carried here by the generated code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Login {
+    pub method: &'static str,
+    pub path: &'static str,
+    /// Top-level fields of the JSON request body.
+    pub username_field: &'static str,
+    pub password_field: &'static str,
+    /// JSON pointer to the token in the response body.
+    pub token_pointer: &'static str,
 }
 
 /// A secret string that never shows in `Debug` or `Display` output.
@@ -60,24 +75,114 @@ impl<T: Into<String>> From<T> for Secret {
     }
 }
 
-/// What the caller authenticates with.
+/// The prefix put before tokens in the `Authorization` header unless told otherwise.
+pub const DEFAULT_TOKEN_PREFIX: &str = "Bearer ";
+
+/// What the caller authenticates with. Several can be configured; each call uses the first
+/// alternative of its operation's security that they satisfy.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Credentials {
     /// Username and password, for HTTP Basic schemes.
     Basic { username: String, password: Secret },
-    /// A token for schemes that put it in the `Authorization` header: sent as `Bearer <token>`
-    /// to HTTP Bearer schemes, and as `<prefix><token>` to API-key schemes in that header.
+    /// A token the caller already has, sent in the `Authorization` header as
+    /// `<prefix><token>` (HTTP Bearer schemes always get `Bearer `).
     Token { token: Secret, prefix: String },
-    /// A key for API-key schemes in any other header, or in the query.
-    ApiKey(Secret),
+    /// An API key, for API-key schemes other than `Authorization`, in the given place.
+    ApiKey {
+        key: Secret,
+        location: ApiKeyLocation,
+    },
+    /// Username and password exchanged for a token through the document's login operation;
+    /// the token is cached, shared by concurrent calls, refreshed before it expires (when it is
+    /// a JWT with `exp`), and renewed once when the server answers 401.
+    Login {
+        username: String,
+        password: Secret,
+        prefix: String,
+    },
+}
+
+impl Credentials {
+    pub fn basic(username: impl Into<String>, password: impl Into<Secret>) -> Self {
+        Credentials::Basic {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+
+    /// A token sent as `Bearer <token>`; see [`Credentials::with_prefix`].
+    pub fn token(token: impl Into<Secret>) -> Self {
+        Credentials::Token {
+            token: token.into(),
+            prefix: DEFAULT_TOKEN_PREFIX.into(),
+        }
+    }
+
+    /// An API key in its header (for this API, `X-API-Key`).
+    pub fn api_key(key: impl Into<Secret>) -> Self {
+        Credentials::ApiKey {
+            key: key.into(),
+            location: ApiKeyLocation::Header,
+        }
+    }
+
+    /// An API key in its query parameter (for this API, `api_key`).
+    pub fn api_key_in_query(key: impl Into<Secret>) -> Self {
+        Credentials::ApiKey {
+            key: key.into(),
+            location: ApiKeyLocation::Query,
+        }
+    }
+
+    /// Log in for a token (a JWT) with username and password.
+    pub fn login(username: impl Into<String>, password: impl Into<Secret>) -> Self {
+        Credentials::Login {
+            username: username.into(),
+            password: password.into(),
+            prefix: DEFAULT_TOKEN_PREFIX.into(),
+        }
+    }
+
+    /// The prefix before a token (`"Bearer "` by default; `""` to send the bare token).
+    pub fn with_prefix(self, prefix: impl Into<String>) -> Self {
+        match self {
+            Credentials::Token { token, .. } => Credentials::Token {
+                token,
+                prefix: prefix.into(),
+            },
+            Credentials::Login {
+                username, password, ..
+            } => Credentials::Login {
+                username,
+                password,
+                prefix: prefix.into(),
+            },
+            other => other,
+        }
+    }
 }
 
 /// One credential to put on a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Placement {
-    Basic { username: String, password: String },
-    Header { name: &'static str, value: String },
-    Query { name: &'static str, value: String },
+    Basic {
+        username: String,
+        password: String,
+    },
+    Header {
+        name: &'static str,
+        value: String,
+    },
+    Query {
+        name: &'static str,
+        value: String,
+    },
+    /// A token from the login cache, put in header `name` after `prefix`.
+    LoginToken {
+        name: &'static str,
+        prefix: String,
+    },
 }
 
 /// The placements satisfying the first alternative of `requirements` that `credentials` can
@@ -88,18 +193,26 @@ pub(crate) fn placements(
     schemes: &[SecurityScheme],
     credentials: &[Credentials],
 ) -> Option<Vec<Placement>> {
+    let can_log_in = schemes.iter().any(|s| s.login.is_some());
     requirements.iter().find_map(|alternative| {
         alternative
             .iter()
             .map(|key| {
                 let scheme = schemes.iter().find(|s| s.key == *key)?;
-                credentials.iter().find_map(|c| place(scheme.kind, c))
+                credentials
+                    .iter()
+                    .find_map(|c| place(scheme.kind, c, can_log_in))
             })
             .collect()
     })
 }
 
-fn place(kind: SchemeKind, credentials: &Credentials) -> Option<Placement> {
+fn is_authorization(name: &str) -> bool {
+    name.eq_ignore_ascii_case("authorization")
+}
+
+fn place(kind: SchemeKind, credentials: &Credentials, can_log_in: bool) -> Option<Placement> {
+    use ApiKeyLocation::{Cookie, Header, Query};
     match (kind, credentials) {
         (SchemeKind::HttpBasic, Credentials::Basic { username, password }) => {
             Some(Placement::Basic {
@@ -109,38 +222,65 @@ fn place(kind: SchemeKind, credentials: &Credentials) -> Option<Placement> {
         }
         (SchemeKind::HttpBearer, Credentials::Token { token, .. }) => Some(Placement::Header {
             name: "authorization",
-            value: format!("Bearer {}", token.expose()),
+            value: format!("{DEFAULT_TOKEN_PREFIX}{}", token.expose()),
         }),
+        (SchemeKind::HttpBearer, Credentials::Login { .. }) if can_log_in => {
+            Some(Placement::LoginToken {
+                name: "authorization",
+                prefix: DEFAULT_TOKEN_PREFIX.into(),
+            })
+        }
         (
             SchemeKind::ApiKey {
-                location: ApiKeyLocation::Header,
+                location: Header,
                 name,
             },
             Credentials::Token { token, prefix },
-        ) if name.eq_ignore_ascii_case("authorization") => Some(Placement::Header {
+        ) if is_authorization(name) => Some(Placement::Header {
             name,
             value: format!("{prefix}{}", token.expose()),
         }),
-        (SchemeKind::ApiKey { location, name }, Credentials::ApiKey(key))
-            if !name.eq_ignore_ascii_case("authorization") =>
-        {
+        (
+            SchemeKind::ApiKey {
+                location: Header,
+                name,
+            },
+            Credentials::Login { prefix, .. },
+        ) if is_authorization(name) && can_log_in => Some(Placement::LoginToken {
+            name,
+            prefix: prefix.clone(),
+        }),
+        (
+            SchemeKind::ApiKey { location, name },
+            Credentials::ApiKey {
+                key,
+                location: wanted,
+            },
+        ) if location == *wanted && !is_authorization(name) => {
+            let value = key.expose().to_owned();
             match location {
-                ApiKeyLocation::Header => Some(Placement::Header {
-                    name,
-                    value: key.expose().to_owned(),
-                }),
-                ApiKeyLocation::Query => Some(Placement::Query {
-                    name,
-                    value: key.expose().to_owned(),
-                }),
-                ApiKeyLocation::Cookie => Some(Placement::Header {
+                Header => Some(Placement::Header { name, value }),
+                Query => Some(Placement::Query { name, value }),
+                Cookie => Some(Placement::Header {
                     name: "cookie",
-                    value: format!("{name}={}", key.expose()),
+                    value: format!("{name}={value}"),
                 }),
             }
         }
         _ => None,
     }
+}
+
+/// The `exp` claim of a JWT, in seconds since the epoch, if the token is a JWT that has one.
+/// The signature is not checked: the server does that; the client only schedules a refresh.
+pub(crate) fn jwt_expiry(token: &str) -> Option<i64> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("exp")?.as_f64().map(|exp| exp as i64)
 }
 
 #[cfg(test)]
@@ -151,6 +291,7 @@ mod tests {
         SecurityScheme {
             key: "basic",
             kind: SchemeKind::HttpBasic,
+            login: None,
         },
         SecurityScheme {
             key: "token",
@@ -158,23 +299,35 @@ mod tests {
                 location: ApiKeyLocation::Header,
                 name: "Authorization",
             },
+            login: None,
         },
         SecurityScheme {
-            key: "api_key",
+            key: "api_key_header",
             kind: SchemeKind::ApiKey {
                 location: ApiKeyLocation::Header,
                 name: "X-API-Key",
             },
+            login: None,
         },
+        SecurityScheme {
+            key: "api_key_query",
+            kind: SchemeKind::ApiKey {
+                location: ApiKeyLocation::Query,
+                name: "api_key",
+            },
+            login: None,
+        },
+    ];
+    const ALL: &[&[&str]] = &[
+        &["basic"],
+        &["token"],
+        &["api_key_header"],
+        &["api_key_query"],
     ];
 
     #[test]
     fn first_satisfiable_alternative_wins() {
-        let token = Credentials::Token {
-            token: Secret::new("t0k"),
-            prefix: "Bearer ".into(),
-        };
-        let chosen = placements(&[&["basic"], &["token"]], SCHEMES, &[token]).unwrap();
+        let chosen = placements(ALL, SCHEMES, &[Credentials::token("t0k")]).unwrap();
         assert_eq!(
             chosen,
             vec![Placement::Header {
@@ -182,24 +335,75 @@ mod tests {
                 value: "Bearer t0k".into()
             }]
         );
-        let key = Credentials::ApiKey(Secret::new("k"));
-        assert_eq!(
-            placements(
-                &[&["basic"], &["token"]],
-                SCHEMES,
-                std::slice::from_ref(&key)
-            ),
-            None
-        );
-        assert!(placements(&[&["api_key"]], SCHEMES, &[key]).is_some());
+        let raw = Credentials::token("t0k").with_prefix("");
+        assert!(matches!(
+            &placements(ALL, SCHEMES, &[raw]).unwrap()[0],
+            Placement::Header { value, .. } if value == "t0k"
+        ));
+        let header = placements(ALL, SCHEMES, &[Credentials::api_key("k")]).unwrap();
+        assert!(matches!(
+            &header[0],
+            Placement::Header {
+                name: "X-API-Key",
+                ..
+            }
+        ));
+        let query = placements(ALL, SCHEMES, &[Credentials::api_key_in_query("k")]).unwrap();
+        assert!(matches!(
+            &query[0],
+            Placement::Query {
+                name: "api_key",
+                ..
+            }
+        ));
+        let key = Credentials::api_key("k");
+        assert_eq!(placements(&[&["basic"], &["token"]], SCHEMES, &[key]), None);
+    }
+
+    #[test]
+    fn login_needs_a_login_operation() {
+        let login = Credentials::login("u", "p");
+        assert_eq!(placements(ALL, SCHEMES, std::slice::from_ref(&login)), None);
+        let mut with_login = SCHEMES.to_vec();
+        with_login[1].login = Some(Login {
+            method: "POST",
+            path: "/auth",
+            username_field: "username",
+            password_field: "password",
+            token_pointer: "/authentication_token",
+        });
+        let chosen = placements(ALL, &with_login, &[login]).unwrap();
+        assert!(matches!(
+            &chosen[0],
+            Placement::LoginToken {
+                name: "Authorization",
+                ..
+            }
+        ));
     }
 
     #[test]
     fn secrets_do_not_print() {
-        let c = Credentials::Basic {
-            username: "u".into(),
-            password: Secret::new("hunter2"),
-        };
-        assert!(!format!("{c:?}").contains("hunter2"));
+        let all = [
+            Credentials::basic("u", "hunter2"),
+            Credentials::token("hunter2"),
+            Credentials::api_key("hunter2"),
+            Credentials::login("u", "hunter2"),
+        ];
+        assert!(!format!("{all:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn jwt_expiry_reads_exp_and_ignores_other_tokens() {
+        use base64::Engine;
+        let encode = |v: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        let jwt = format!(
+            "{}.{}.sig",
+            encode("{\"alg\":\"HS256\"}"),
+            encode("{\"exp\":1700000000}")
+        );
+        assert_eq!(jwt_expiry(&jwt), Some(1_700_000_000));
+        assert_eq!(jwt_expiry("opaque-token"), None);
+        assert_eq!(jwt_expiry("a.!!!.c"), None);
     }
 }

@@ -8,6 +8,7 @@ use tracing::Instrument;
 
 use crate::auth::{placements, Credentials, Placement, SecurityScheme};
 use crate::error::{ApiError, ErrorContext, TimeoutKind};
+use crate::login::{LoginRequest, TokenCache};
 use crate::request::{Body, Request};
 use crate::response::Response;
 use crate::retry::{retry_after, RetryPolicy};
@@ -32,6 +33,7 @@ struct Inner {
     retry: RetryPolicy,
     attempt_timeout: Duration,
     total_timeout: Option<Duration>,
+    tokens: TokenCache,
 }
 
 impl std::fmt::Debug for Client {
@@ -158,6 +160,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 attempt_timeout: self.attempt_timeout,
                 total_timeout: self.total_timeout,
+                tokens: TokenCache::default(),
             }),
         })
     }
@@ -251,15 +254,30 @@ impl Client {
         let may_repeat =
             (op.idempotent || request.options.retry_non_idempotent) && request.is_replayable();
         let mut attempt = 0;
+        let mut logged_in_again = false;
         loop {
             attempt += 1;
             tracing::Span::current().record("attempts", attempt);
             let attempt_started = Instant::now();
-            let outcome = self
+            let (outcome, login_token) = self
                 .attempt(op, request, context)
                 .instrument(tracing::debug_span!("contractfit.attempt", attempt))
                 .await;
             let elapsed = attempt_started.elapsed();
+            // A 401 to a token from the login cache: the token was revoked or expired early.
+            // Log in again, once, and repeat the request (which the server did not process).
+            if let (Err(Error::Api(api)), Some(token)) = (&outcome, &login_token) {
+                if api.status == http::StatusCode::UNAUTHORIZED
+                    && !logged_in_again
+                    && request.is_replayable()
+                {
+                    tracing::debug!(attempt, "token rejected; logging in again");
+                    self.inner.tokens.invalidate(token).await;
+                    logged_in_again = true;
+                    attempt -= 1;
+                    continue;
+                }
+            }
             let (error, wait_hint) = match outcome {
                 Ok(response) => {
                     tracing::debug!(
@@ -315,13 +333,26 @@ impl Client {
         }
     }
 
+    /// One attempt; also returns the login token it used, if any, for the 401 handling.
     async fn attempt(
         &self,
         op: &'static Operation,
         request: &Request,
         context: ErrorContext,
+    ) -> (Result<Response, Error>, Option<Arc<str>>) {
+        let (built, login_token) = match self.build_request(op, request, context).await {
+            Ok(built) => built,
+            Err(error) => return (Err(error), None),
+        };
+        (self.send(built, request, context).await, login_token)
+    }
+
+    async fn send(
+        &self,
+        built: reqwest::Request,
+        request: &Request,
+        context: ErrorContext,
     ) -> Result<Response, Error> {
-        let built = self.build_request(op, request, context).await?;
         let timeout = request
             .options
             .attempt_timeout
@@ -375,7 +406,8 @@ impl Client {
         op: &'static Operation,
         request: &Request,
         context: ErrorContext,
-    ) -> Result<reqwest::Request, Error> {
+    ) -> Result<(reqwest::Request, Option<Arc<str>>), Error> {
+        let mut login_token = None;
         let url = format!("{}{}", self.inner.base_url, request.path);
         let timeout = request
             .options
@@ -430,6 +462,16 @@ impl Client {
                     builder.header(name, value)
                 }
                 Placement::Query { name, value } => builder.query(&[(name, value)]),
+                Placement::LoginToken { name, prefix } => {
+                    let token = self.login_token(context).await?;
+                    let mut value =
+                        HeaderValue::from_str(&format!("{prefix}{token}")).map_err(|_| {
+                            Error::invalid(context, "the login token cannot be sent in a header")
+                        })?;
+                    value.set_sensitive(true);
+                    login_token = Some(token);
+                    builder.header(name, value)
+                }
             };
         }
         builder = match &request.body {
@@ -451,10 +493,41 @@ impl Client {
                 builder.multipart(form)
             }
         };
-        builder.build().map_err(|source| Error::InvalidRequest {
+        let built = builder.build().map_err(|source| Error::InvalidRequest {
             context,
             message: "the request could not be assembled".into(),
             source: Some(Box::new(source)),
-        })
+        })?;
+        Ok((built, login_token))
+    }
+
+    /// A token from the login cache, for the configured login credentials.
+    async fn login_token(&self, context: ErrorContext) -> Result<Arc<str>, Error> {
+        let inner = &self.inner;
+        let login = inner.schemes.iter().find_map(|s| s.login.as_ref());
+        let credentials = inner.credentials.iter().find_map(|c| match c {
+            Credentials::Login {
+                username, password, ..
+            } => Some((username, password)),
+            _ => None,
+        });
+        let (Some(login), Some((username, password))) = (login, credentials) else {
+            return Err(Error::invalid(
+                context,
+                "login credentials without a login operation",
+            ));
+        };
+        inner
+            .tokens
+            .token(LoginRequest {
+                http: &inner.http,
+                base_url: &inner.base_url,
+                login,
+                username,
+                password,
+                timeout: inner.attempt_timeout,
+                context,
+            })
+            .await
     }
 }

@@ -11,18 +11,22 @@ mod auth;
 mod client;
 mod datetime;
 mod error;
+mod login;
 mod multipart;
 mod operation;
 mod request;
 mod response;
 mod retry;
 
-pub use auth::{ApiKeyLocation, Credentials, SchemeKind, Secret, SecurityScheme};
+pub use auth::{
+    ApiKeyLocation, Credentials, Login, SchemeKind, Secret, SecurityScheme, DEFAULT_TOKEN_PREFIX,
+};
 pub use client::{
     BuildError, Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
 };
 pub use datetime::{DateTime, ParseDateTimeError};
 pub use error::{ApiError, DecodeError, Error, ErrorContext, TimeoutKind};
+pub use login::REFRESH_MARGIN;
 pub use multipart::{FilePart, Form};
 pub use operation::Operation;
 pub use request::{path_segment, Body, CallOptions, Request};

@@ -11,8 +11,8 @@ use openapiv3::{OpenAPI, ReferenceOr, SecurityScheme as OaSecurityScheme};
 
 use crate::diagnostics::{Error, Location, Warning};
 use crate::model::{
-    Api, ApiKeyLocation, SecurityRequirement, SecurityScheme, SecuritySchemeKind, Server, TypeDef,
-    TypeKind, TypeRef,
+    Api, ApiKeyLocation, Login, Operation, SecurityRequirement, SecurityScheme, SecuritySchemeKind,
+    Server, TypeDef, TypeKind, TypeRef,
 };
 pub use names::{camel, snake, Namespace};
 pub use schema::{is_rfc3339_date_time, UNKNOWN_VARIANT};
@@ -30,7 +30,7 @@ pub fn build(file: &Path, doc: &OpenAPI) -> Result<(Api, Vec<Warning>), Error> {
     builder.claim_component_names();
     builder.build_component_schemas()?;
     let operations = builder.build_operations()?;
-    let security_schemes = builder.security_schemes();
+    let security_schemes = builder.security_schemes(&operations)?;
     let servers = builder.servers();
 
     let mut types = builder.types;
@@ -135,9 +135,9 @@ impl<'a> Builder<'a> {
         servers
     }
 
-    fn security_schemes(&mut self) -> Vec<SecurityScheme> {
+    fn security_schemes(&mut self, operations: &[Operation]) -> Result<Vec<SecurityScheme>, Error> {
         let Some(components) = &self.doc.components else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
         let mut schemes = Vec::new();
         for (key, scheme) in &components.security_schemes {
@@ -147,6 +147,11 @@ impl<'a> Builder<'a> {
                     "a $ref security scheme is not supported; skipped",
                 );
                 continue;
+            };
+            let pointer = format!("/components/securitySchemes/{key}");
+            let login = match scheme_extensions(scheme).get(LOGIN_EXTENSION) {
+                Some(value) => Some(self.login(value, operations, &pointer)?),
+                None => None,
             };
             let (kind, description) = match scheme {
                 OaSecurityScheme::HTTP {
@@ -194,9 +199,47 @@ impl<'a> Builder<'a> {
                 key: key.clone(),
                 kind,
                 description: description.clone(),
+                login,
             });
         }
-        schemes
+        Ok(schemes)
+    }
+
+    /// Reads `x-contractfit-login`: `{operationId, username, password, token}`.
+    fn login(
+        &self,
+        value: &serde_json::Value,
+        operations: &[Operation],
+        pointer: &str,
+    ) -> Result<Login, Error> {
+        let pointer = format!("{pointer}/{LOGIN_EXTENSION}");
+        let field = |name: &str| {
+            value
+                .get(name)
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| self.invalid(&pointer, &format!("`{name}` must be a string")))
+        };
+        let operation_id = field("operationId")?;
+        let operation = operations
+            .iter()
+            .find(|op| op.operation_id.as_deref() == Some(operation_id))
+            .ok_or_else(|| {
+                self.invalid(
+                    &pointer,
+                    &format!("no operation has operationId {operation_id:?}"),
+                )
+            })?;
+        let token_pointer = field("token")?;
+        if !token_pointer.starts_with('/') {
+            return Err(self.invalid(&pointer, "`token` must be a JSON pointer such as `/token`"));
+        }
+        Ok(Login {
+            method: operation.method,
+            path: operation.path.template.clone(),
+            username_field: field("username")?.to_owned(),
+            password_field: field("password")?.to_owned(),
+            token_pointer: token_pointer.to_owned(),
+        })
     }
 
     /// An operation's security (or the document's), checked against the declared schemes.
@@ -236,6 +279,18 @@ impl<'a> Builder<'a> {
             );
         }
         result
+    }
+}
+
+/// The security-scheme extension that declares how to log in for a token.
+pub const LOGIN_EXTENSION: &str = "x-contractfit-login";
+
+fn scheme_extensions(scheme: &OaSecurityScheme) -> &indexmap::IndexMap<String, serde_json::Value> {
+    match scheme {
+        OaSecurityScheme::APIKey { extensions, .. }
+        | OaSecurityScheme::HTTP { extensions, .. }
+        | OaSecurityScheme::OAuth2 { extensions, .. }
+        | OaSecurityScheme::OpenIDConnect { extensions, .. } => extensions,
     }
 }
 

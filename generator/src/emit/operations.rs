@@ -70,7 +70,26 @@ pub fn client_module(api: &Api) -> TokenStream {
                 quote!(::contractfit_runtime::SchemeKind::Unsupported)
             }
         };
-        quote!(::contractfit_runtime::SecurityScheme { key: #key, kind: #kind })
+        let login = match &scheme.login {
+            Some(login) => {
+                let method = login.method.as_str();
+                let (path, user, password, token) = (
+                    &login.path,
+                    &login.username_field,
+                    &login.password_field,
+                    &login.token_pointer,
+                );
+                quote!(::std::option::Option::Some(::contractfit_runtime::Login {
+                    method: #method,
+                    path: #path,
+                    username_field: #user,
+                    password_field: #password,
+                    token_pointer: #token,
+                }))
+            }
+            None => quote!(::std::option::Option::None),
+        };
+        quote!(::contractfit_runtime::SecurityScheme { key: #key, kind: #kind, login: #login })
     });
     let methods = api.operations.iter().map(|op| client_method(api, op));
     quote! {
