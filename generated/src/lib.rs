@@ -2,7 +2,7 @@
 
 //! # Contract.fit API 1.0 — Rust client
 //!
-//! Generated from the API's OpenAPI document: one method on \[`Client`\] per operation (138 in all), one type in \[`types`\] per schema (133 in all).
+//! Generated from the API's OpenAPI document: one method on [`Client`] per operation (138 in all), one type in [`types`] per schema (133 in all).
 //!
 //! ## Usage
 //!
@@ -11,11 +11,11 @@
 //! use contractfit::{Client, Credentials};
 //!
 //! let runtime = Client::builder()
-//!     .credentials(Credentials::Basic { username: "me".into(), password: "secret".into() })
+//!     .credentials(Credentials::basic("me", "secret"))
 //!     .build()?;
 //! let client = Client::with_runtime(runtime);
-//! let version = client.get_version().send().await?;
-//! println!("{}", version.body.text());
+//! let response = client.get_release_notes().send().await?;
+//! println!("{}", response.status);
 //! # Ok(())
 //! # }
 //! ```

@@ -72,7 +72,7 @@ pub fn crate_files(api: &Api, info: &CrateInfo) -> Result<Vec<File>, Error> {
             path: "README.md".into(),
             contents: readme(api, info),
         },
-        rust("src/lib.rs", lib_rs(api))?,
+        rust("src/lib.rs", lib_rs(api, info))?,
         rust("src/types.rs", types::types_module(&api.types))?,
         rust("src/client.rs", operations::client_module(api))?,
         rust("src/builders.rs", operations::builders_module(api))?,
@@ -90,21 +90,22 @@ fn excerpt(text: &str) -> String {
     text.chars().take(300).collect()
 }
 
-fn lib_rs(api: &Api) -> TokenStream {
+fn lib_rs(api: &Api, info: &CrateInfo) -> TokenStream {
+    // Only the document's own words are sanitised; the links here are ours and meant.
     let intro = format!(
         "# {} {} — Rust client\n\nGenerated from the API's OpenAPI document: one method on [`Client`] per operation ({} in all), one type in [`types`] per schema ({} in all).",
-        api.title,
-        api.version,
+        docs::sanitize(&api.title),
+        docs::sanitize(&api.version),
         api.operations.len(),
         api.types.len()
     );
-    let intro = docs::sanitize(&intro);
     let description = api
         .description
         .as_deref()
         .map(docs::sanitize)
         .unwrap_or_default();
-    let text = format!("{intro}\n\n{USAGE}\n\n## From the API's description\n\n{description}");
+    let usage = usage(api, &info.name);
+    let text = format!("{intro}\n\n{usage}\n\n## From the API's description\n\n{description}");
     let attrs = text.lines().map(|line| {
         let line = if line.is_empty() {
             String::new()
@@ -137,26 +138,50 @@ fn lib_rs(api: &Api) -> TokenStream {
     }
 }
 
-const USAGE: &str = "\
-## Usage
+/// A usage example that compiles against this very crate (it runs as a doctest): the client
+/// is built, and the first operation that needs no arguments, if any, is called.
+fn usage(api: &Api, crate_name: &str) -> String {
+    let krate = crate_name.replace('-', "_");
+    let base_url = if api.servers.is_empty() {
+        "\n    .base_url(\"https://api.example.com\")"
+    } else {
+        ""
+    };
+    let call = api
+        .operations
+        .iter()
+        .find(|op| {
+            op.method == crate::model::Method::Get
+                && !op.deprecated
+                && op.parameters.iter().all(|p| !p.required)
+        })
+        .map(|op| {
+            format!(
+                "let response = client.{}().send().await?;\nprintln!(\"{{}}\", response.status);\n",
+                op.name
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "## Usage
 
 ```no_run
-# async fn run() -> Result<(), Box<dyn std::error::Error>> {
-use contractfit::{Client, Credentials};
+# async fn run() -> Result<(), Box<dyn std::error::Error>> {{
+use {krate}::{{Client, Credentials}};
 
-let runtime = Client::builder()
-    .credentials(Credentials::Basic { username: \"me\".into(), password: \"secret\".into() })
+let runtime = Client::builder(){base_url}
+    .credentials(Credentials::basic(\"me\", \"secret\"))
     .build()?;
 let client = Client::with_runtime(runtime);
-let version = client.get_version().send().await?;
-println!(\"{}\", version.body.text());
-# Ok(())
-# }
+{call}# Ok(())
+# }}
 ```
 
 Every `send()` returns an [`ApiResponse`] (status, headers, body) or an [`Error`]. Bodies the
 document gives no type for arrive as a [`RawBody`] (bytes, with `json()` to parse them); files
-arrive as a [`ByteStream`].";
+arrive as a [`ByteStream`]."
+    )
+}
 
 fn manifest(api: &Api, info: &CrateInfo) -> String {
     format!(
@@ -231,7 +256,7 @@ sending (credentials, retries, timeouts, errors).\n\n\
 ```rust\n\
 use contractfit::{{Client, Credentials}};\n\n\
 let runtime = Client::builder()\n    \
-.credentials(Credentials::Basic {{ username: \"me\".into(), password: \"secret\".into() }})\n    \
+.credentials(Credentials::basic(\"me\", \"secret\"))\n    \
 .build()?;\n\
 let client = Client::with_runtime(runtime);\n\
 let inboxes = client.get_inboxes_resource().send().await?;\n\
