@@ -17,6 +17,7 @@ mod operation;
 mod request;
 mod response;
 mod retry;
+mod waiter;
 
 pub use auth::{
     ApiKeyLocation, Credentials, Login, SchemeKind, Secret, SecurityScheme, DEFAULT_TOKEN_PREFIX,
@@ -32,6 +33,10 @@ pub use operation::Operation;
 pub use request::{path_segment, Body, CallOptions, Request};
 pub use response::{ApiResponse, ByteStream, RawBody, Response};
 pub use retry::RetryPolicy;
+pub use waiter::{
+    Acceptor, AcceptorState, Comparator, Condition, Expected, Matcher, PollResult, PollState,
+    Polled, WaitError, Waiter,
+};
 
 /// Re-exported so that generated code and callers use the same versions.
 pub use {bytes, chrono, http, reqwest, serde, serde_json};

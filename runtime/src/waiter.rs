@@ -1,0 +1,375 @@
+//! Waiting for a resource to reach a state by polling an operation: a generic engine driven by
+//! declarations (acceptors and delays) that the generated code takes from the overlay.
+//!
+//! Each poll goes through the client's normal request path (credentials, retries). Between
+//! polls the delay grows exponentially from `min_delay` to `max_delay`, with jitter, and a
+//! `Retry-After` from the server is honoured. The wait never outlasts `max_wait`: when the next
+//! delay would cross the deadline, the engine polls one last time just before it instead.
+//! Dropping the future stops the polling.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+
+use crate::retry::retry_after;
+use crate::Error;
+
+/// How long before the deadline the last poll is made.
+const FINAL_POLL_LEAD: Duration = Duration::from_millis(50);
+
+/// A waiter declaration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Waiter {
+    pub name: &'static str,
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+    /// Tried in order on every poll result; the first that matches decides.
+    pub acceptors: &'static [Acceptor],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Acceptor {
+    pub state: AcceptorState,
+    pub matcher: Matcher,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcceptorState {
+    Success,
+    Failure,
+    Retry,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Matcher {
+    /// The poll's HTTP status (a 2xx body or an API error alike).
+    Status(u16),
+    /// A 2xx JSON body meeting every condition.
+    Json(&'static [Condition]),
+}
+
+/// A test of the value at a JSON pointer in the body.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Condition {
+    pub pointer: &'static str,
+    pub comparator: Comparator,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Comparator {
+    /// Present and not `null`.
+    Exists,
+    /// Absent or `null`.
+    Missing,
+    Equals(Expected),
+    NotEquals(Expected),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Expected {
+    Bool(bool),
+    Int(i64),
+    Str(&'static str),
+}
+
+impl Expected {
+    fn matches(&self, value: Option<&serde_json::Value>) -> bool {
+        match (self, value) {
+            (Expected::Bool(b), Some(v)) => v.as_bool() == Some(*b),
+            (Expected::Int(i), Some(v)) => v.as_i64() == Some(*i),
+            (Expected::Str(s), Some(v)) => v.as_str() == Some(*s),
+            (_, None) => false,
+        }
+    }
+}
+
+impl Condition {
+    fn holds(&self, body: &serde_json::Value) -> bool {
+        let value = body.pointer(self.pointer).filter(|v| !v.is_null());
+        match self.comparator {
+            Comparator::Exists => value.is_some(),
+            Comparator::Missing => value.is_none(),
+            Comparator::Equals(expected) => expected.matches(value),
+            Comparator::NotEquals(expected) => !expected.matches(value),
+        }
+    }
+}
+
+/// One poll's result, as the progress callback sees it.
+#[derive(Debug, Clone)]
+pub struct PollState {
+    /// 1 for the first poll.
+    pub poll: u32,
+    pub elapsed: Duration,
+    pub status: StatusCode,
+    pub body: Bytes,
+    /// What the acceptors made of it (`Retry` when none matched).
+    pub state: AcceptorState,
+}
+
+/// The final poll of a successful wait.
+#[derive(Debug, Clone)]
+pub struct Polled {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub polls: u32,
+    pub elapsed: Duration,
+}
+
+/// Why a wait ended without success.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WaitError {
+    /// `max_wait` passed; `last` is the last poll's body, if a poll answered.
+    #[error("waiter {waiter}: still not done after {elapsed:?} and {polls} polls (max wait {max_wait:?})")]
+    TimedOut {
+        waiter: &'static str,
+        elapsed: Duration,
+        polls: u32,
+        max_wait: Duration,
+        last: Option<Bytes>,
+    },
+    /// The resource reached a failure state; `body` is what the last poll returned.
+    #[error("waiter {waiter}: reached a failure state ({status}) after {polls} polls")]
+    Failed {
+        waiter: &'static str,
+        elapsed: Duration,
+        polls: u32,
+        status: StatusCode,
+        body: Bytes,
+    },
+    /// A poll failed in a way no acceptor covers (after the client's own retries).
+    #[error("waiter {waiter}: poll {polls} failed: {source}")]
+    Poll {
+        waiter: &'static str,
+        polls: u32,
+        #[source]
+        source: Error,
+    },
+}
+
+impl WaitError {
+    /// The last body the server sent, if any.
+    pub fn last_body(&self) -> Option<&Bytes> {
+        match self {
+            WaitError::TimedOut { last, .. } => last.as_ref(),
+            WaitError::Failed { body, .. } => Some(body),
+            WaitError::Poll { source, .. } => source.body(),
+        }
+    }
+}
+
+/// A raw poll result: a 2xx response read whole, or the request's error.
+pub type PollResult = Result<(StatusCode, HeaderMap, Bytes), Error>;
+
+impl Waiter {
+    /// Polls with `poll` until an acceptor says success or failure, or `max_wait` passes.
+    pub async fn wait<P, F>(
+        &self,
+        max_wait: Duration,
+        mut poll: P,
+        mut progress: impl FnMut(&PollState),
+    ) -> Result<Polled, WaitError>
+    where
+        P: FnMut() -> F,
+        F: std::future::Future<Output = PollResult>,
+    {
+        let started = Instant::now();
+        let deadline = started + max_wait;
+        let mut polls = 0u32;
+        loop {
+            polls += 1;
+            let (status, headers, body) = self.observe(poll().await, polls)?;
+            let elapsed = started.elapsed();
+            let state = self.judge(status, &body);
+            progress(&PollState {
+                poll: polls,
+                elapsed,
+                status,
+                body: body.clone(),
+                state,
+            });
+            let timed_out = |last| WaitError::TimedOut {
+                waiter: self.name,
+                elapsed: started.elapsed(),
+                polls,
+                max_wait,
+                last: Some(last),
+            };
+            match state {
+                AcceptorState::Success => {
+                    return Ok(Polled {
+                        status,
+                        headers,
+                        body,
+                        polls,
+                        elapsed,
+                    })
+                }
+                AcceptorState::Failure => {
+                    return Err(WaitError::Failed {
+                        waiter: self.name,
+                        elapsed,
+                        polls,
+                        status,
+                        body,
+                    })
+                }
+                AcceptorState::Retry => {}
+            }
+            let now = Instant::now();
+            let remaining = deadline.saturating_duration_since(now);
+            if remaining.is_zero() {
+                return Err(timed_out(body));
+            }
+            let delay = retry_after(&headers)
+                .unwrap_or_else(|| self.delay(polls))
+                .max(self.min_delay);
+            if delay >= remaining {
+                // The next poll would come after the deadline: poll once more just before it.
+                let last_chance = remaining.saturating_sub(FINAL_POLL_LEAD);
+                if last_chance.is_zero() {
+                    return Err(timed_out(body));
+                }
+                tokio::time::sleep(last_chance).await;
+                if Instant::now() >= deadline {
+                    return Err(timed_out(body));
+                }
+            } else {
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+
+    /// A poll's response, or an API error an acceptor expects (a 404, say), as something to
+    /// judge; any other error ends the wait.
+    fn observe(
+        &self,
+        result: PollResult,
+        polls: u32,
+    ) -> Result<(StatusCode, HeaderMap, Bytes), WaitError> {
+        match result {
+            Ok(response) => Ok(response),
+            Err(Error::Api(api)) if self.covers(api.status) => {
+                Ok((api.status, api.headers, api.body))
+            }
+            Err(source) => Err(WaitError::Poll {
+                waiter: self.name,
+                polls,
+                source,
+            }),
+        }
+    }
+
+    /// The acceptors' verdict on one poll result.
+    pub fn judge(&self, status: StatusCode, body: &Bytes) -> AcceptorState {
+        let json: Option<serde_json::Value> = if status.is_success() {
+            serde_json::from_slice(body).ok()
+        } else {
+            None
+        };
+        self.acceptors
+            .iter()
+            .find(|a| match a.matcher {
+                Matcher::Status(code) => status.as_u16() == code,
+                Matcher::Json(conditions) => json
+                    .as_ref()
+                    .is_some_and(|body| conditions.iter().all(|c| c.holds(body))),
+            })
+            .map_or(AcceptorState::Retry, |a| a.state)
+    }
+
+    fn covers(&self, status: StatusCode) -> bool {
+        self.acceptors
+            .iter()
+            .any(|a| a.matcher == Matcher::Status(status.as_u16()))
+    }
+
+    /// The delay after poll `polls`: exponential from `min_delay`, capped at `max_delay`, with
+    /// jitter in its upper half so that many waiters do not poll in step.
+    fn delay(&self, polls: u32) -> Duration {
+        let exponent = polls.saturating_sub(1).min(20);
+        let ceiling = self
+            .min_delay
+            .saturating_mul(1u32 << exponent)
+            .min(self.max_delay);
+        ceiling.mul_f64(0.5 + fastrand::f64() / 2.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WAITER: Waiter = Waiter {
+        name: "done",
+        min_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(40),
+        acceptors: &[
+            Acceptor {
+                state: AcceptorState::Failure,
+                matcher: Matcher::Json(&[
+                    Condition {
+                        pointer: "/timings/done_time",
+                        comparator: Comparator::Exists,
+                    },
+                    Condition {
+                        pointer: "/status_data/success",
+                        comparator: Comparator::Equals(Expected::Bool(false)),
+                    },
+                ]),
+            },
+            Acceptor {
+                state: AcceptorState::Success,
+                matcher: Matcher::Json(&[Condition {
+                    pointer: "/timings/done_time",
+                    comparator: Comparator::Exists,
+                }]),
+            },
+            Acceptor {
+                state: AcceptorState::Failure,
+                matcher: Matcher::Status(404),
+            },
+        ],
+    };
+
+    fn judge(status: u16, body: &str) -> AcceptorState {
+        WAITER.judge(
+            StatusCode::from_u16(status).unwrap(),
+            &Bytes::from(body.to_owned()),
+        )
+    }
+
+    #[test]
+    fn acceptors_decide_in_order() {
+        assert_eq!(judge(200, r#"{"timings": {}}"#), AcceptorState::Retry);
+        assert_eq!(
+            judge(200, r#"{"timings": {"done_time": null}}"#),
+            AcceptorState::Retry
+        );
+        assert_eq!(
+            judge(200, r#"{"timings": {"done_time": "t"}}"#),
+            AcceptorState::Success
+        );
+        assert_eq!(
+            judge(
+                200,
+                r#"{"timings": {"done_time": "t"}, "status_data": {"success": false}}"#
+            ),
+            AcceptorState::Failure
+        );
+        assert_eq!(judge(404, "gone"), AcceptorState::Failure);
+        assert_eq!(judge(200, "not json"), AcceptorState::Retry);
+    }
+
+    #[test]
+    fn delays_grow_within_bounds() {
+        for polls in 1..30 {
+            let delay = WAITER.delay(polls);
+            assert!(delay <= WAITER.max_delay, "{delay:?}");
+        }
+        assert!(WAITER.delay(1) >= Duration::from_millis(5));
+    }
+}
