@@ -106,8 +106,8 @@ impl Client {
     /// `GET /auth/api-key`; operationId `get_api_keys_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_api_keys_resource(&self) -> crate::builders::GetApiKeysResource {
-        crate::builders::GetApiKeysResource::new(self.runtime.clone())
+    pub fn get_api_keys(&self) -> crate::builders::GetApiKeys {
+        crate::builders::GetApiKeys::new(self.runtime.clone())
     }
     /// Create a new API Key
     ///
@@ -123,11 +123,11 @@ impl Client {
     /// `POST /auth/api-key`; operationId `post_api_keys_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_api_keys_resource(
+    pub fn post_api_keys(
         &self,
         body: crate::types::ApiKeyRequest,
-    ) -> crate::builders::PostApiKeysResource {
-        crate::builders::PostApiKeysResource::new(self.runtime.clone(), body)
+    ) -> crate::builders::PostApiKeys {
+        crate::builders::PostApiKeys::new(self.runtime.clone(), body)
     }
     /// Get all API-Keys for this inbox
     ///
@@ -136,14 +136,11 @@ impl Client {
     /// `GET /auth/api-key/inbox/{inbox_id}`; operationId `get_api_keys_inbox_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_api_keys_inbox_resource(
+    pub fn get_api_keys_inbox(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetApiKeysInboxResource {
-        crate::builders::GetApiKeysInboxResource::new(
-            self.runtime.clone(),
-            inbox_id.into(),
-        )
+    ) -> crate::builders::GetApiKeysInbox {
+        crate::builders::GetApiKeysInbox::new(self.runtime.clone(), inbox_id.into())
     }
     /// Create a new API Key on inbox level
     ///
@@ -161,12 +158,12 @@ impl Client {
     /// `POST /auth/api-key/inbox/{inbox_id}`; operationId `post_api_keys_inbox_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_api_keys_inbox_resource(
+    pub fn post_api_keys_inbox(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::ApiKeyRequest,
-    ) -> crate::builders::PostApiKeysInboxResource {
-        crate::builders::PostApiKeysInboxResource::new(
+    ) -> crate::builders::PostApiKeysInbox {
+        crate::builders::PostApiKeysInbox::new(
             self.runtime.clone(),
             inbox_id.into(),
             body,
@@ -179,11 +176,11 @@ impl Client {
     /// `GET /auth/api-key/{key}`; operationId `get_api_key_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_api_key_resource(
+    pub fn get_api_key(
         &self,
         key: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetApiKeyResource {
-        crate::builders::GetApiKeyResource::new(self.runtime.clone(), key.into())
+    ) -> crate::builders::GetApiKey {
+        crate::builders::GetApiKey::new(self.runtime.clone(), key.into())
     }
     /// Delete an API Key
     ///
@@ -194,11 +191,11 @@ impl Client {
     /// `DELETE /auth/api-key/{key}`; operationId `delete_api_key_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_api_key_resource(
+    pub fn delete_api_key(
         &self,
         key: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteApiKeyResource {
-        crate::builders::DeleteApiKeyResource::new(self.runtime.clone(), key.into())
+    ) -> crate::builders::DeleteApiKey {
+        crate::builders::DeleteApiKey::new(self.runtime.clone(), key.into())
     }
     /// Edit an API-Key
     ///
@@ -209,11 +206,11 @@ impl Client {
     /// `PATCH /auth/api-key/{key}`; operationId `patch_api_key_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_api_key_resource(
+    pub fn patch_api_key(
         &self,
         key: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::PatchApiKeyResource {
-        crate::builders::PatchApiKeyResource::new(self.runtime.clone(), key.into())
+    ) -> crate::builders::PatchApiKey {
+        crate::builders::PatchApiKey::new(self.runtime.clone(), key.into())
     }
     /// Create a new ephemeral token
     ///
@@ -222,10 +219,8 @@ impl Client {
     /// `POST /auth/ephemeral`; operationId `post_ephemeral_token_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_ephemeral_token_resource(
-        &self,
-    ) -> crate::builders::PostEphemeralTokenResource {
-        crate::builders::PostEphemeralTokenResource::new(self.runtime.clone())
+    pub fn post_ephemeral_token(&self) -> crate::builders::PostEphemeralToken {
+        crate::builders::PostEphemeralToken::new(self.runtime.clone())
     }
     /// Create a new JWT Token
     ///
@@ -252,19 +247,19 @@ impl Client {
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     #[deprecated]
-    pub fn post_get_jwt_resource(
+    pub fn post_get_jwt(
         &self,
         body: crate::types::TokenModelBase,
-    ) -> crate::builders::PostGetJwtResource {
-        crate::builders::PostGetJwtResource::new(self.runtime.clone(), body)
+    ) -> crate::builders::PostGetJwt {
+        crate::builders::PostGetJwt::new(self.runtime.clone(), body)
     }
     /// Revoke the current token, effectively logging out the user
     ///
     /// `POST /auth/logout`; operationId `post_logout_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_logout_resource(&self) -> crate::builders::PostLogoutResource {
-        crate::builders::PostLogoutResource::new(self.runtime.clone())
+    pub fn post_logout(&self) -> crate::builders::PostLogout {
+        crate::builders::PostLogout::new(self.runtime.clone())
     }
     /// Reset the user password
     ///
@@ -290,11 +285,11 @@ impl Client {
     /// `POST /auth/token`; operationId `post_token_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_token_resource(
+    pub fn post_token(
         &self,
         body: crate::types::TokenModelBase,
-    ) -> crate::builders::PostTokenResource {
-        crate::builders::PostTokenResource::new(self.runtime.clone(), body)
+    ) -> crate::builders::PostToken {
+        crate::builders::PostToken::new(self.runtime.clone(), body)
     }
     /// Get all Connections
     ///
@@ -305,8 +300,8 @@ impl Client {
     /// `GET /connections`; operationId `get_connections_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_connections_resource(&self) -> crate::builders::GetConnectionsResource {
-        crate::builders::GetConnectionsResource::new(self.runtime.clone())
+    pub fn get_connections(&self) -> crate::builders::GetConnections {
+        crate::builders::GetConnections::new(self.runtime.clone())
     }
     /// Create connection
     ///
@@ -317,11 +312,11 @@ impl Client {
     /// `POST /connections`; operationId `post_connections_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_connections_resource(
+    pub fn post_connections(
         &self,
         body: crate::types::ConnectionModelPost,
-    ) -> crate::builders::PostConnectionsResource {
-        crate::builders::PostConnectionsResource::new(self.runtime.clone(), body)
+    ) -> crate::builders::PostConnections {
+        crate::builders::PostConnections::new(self.runtime.clone(), body)
     }
     /// Get connection
     ///
@@ -332,14 +327,11 @@ impl Client {
     /// `GET /connections/{connection_id}`; operationId `get_connection_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_connection_resource(
+    pub fn get_connection(
         &self,
         connection_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetConnectionResource {
-        crate::builders::GetConnectionResource::new(
-            self.runtime.clone(),
-            connection_id.into(),
-        )
+    ) -> crate::builders::GetConnection {
+        crate::builders::GetConnection::new(self.runtime.clone(), connection_id.into())
     }
     /// Delete a connection
     ///
@@ -352,11 +344,11 @@ impl Client {
     /// `DELETE /connections/{connection_id}`; operationId `delete_connection_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_connection_resource(
+    pub fn delete_connection(
         &self,
         connection_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteConnectionResource {
-        crate::builders::DeleteConnectionResource::new(
+    ) -> crate::builders::DeleteConnection {
+        crate::builders::DeleteConnection::new(
             self.runtime.clone(),
             connection_id.into(),
         )
@@ -370,12 +362,12 @@ impl Client {
     /// `PATCH /connections/{connection_id}`; operationId `patch_connection_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_connection_resource(
+    pub fn patch_connection(
         &self,
         connection_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::ConnectionModelPost,
-    ) -> crate::builders::PatchConnectionResource {
-        crate::builders::PatchConnectionResource::new(
+    ) -> crate::builders::PatchConnection {
+        crate::builders::PatchConnection::new(
             self.runtime.clone(),
             connection_id.into(),
             body,
@@ -388,10 +380,8 @@ impl Client {
     /// `GET /data_retention_settings`; operationId `get_data_retention_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_data_retention_resource(
-        &self,
-    ) -> crate::builders::GetDataRetentionResource {
-        crate::builders::GetDataRetentionResource::new(self.runtime.clone())
+    pub fn get_data_retention(&self) -> crate::builders::GetDataRetention {
+        crate::builders::GetDataRetention::new(self.runtime.clone())
     }
     /// Get scoped data retention settings
     ///
@@ -418,12 +408,12 @@ impl Client {
     /// `DELETE /data_retention_settings/{level}/{id}`; operationId `delete_data_retention_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_data_retention_resource(
+    pub fn delete_data_retention(
         &self,
         level: impl ::std::convert::Into<::std::string::String>,
         id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteDataRetentionResource {
-        crate::builders::DeleteDataRetentionResource::new(
+    ) -> crate::builders::DeleteDataRetention {
+        crate::builders::DeleteDataRetention::new(
             self.runtime.clone(),
             level.into(),
             id.into(),
@@ -436,13 +426,13 @@ impl Client {
     /// `PATCH /data_retention_settings/{level}/{id}`; operationId `patch_data_retention_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_data_retention_resource(
+    pub fn patch_data_retention(
         &self,
         level: impl ::std::convert::Into<::std::string::String>,
         id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::DataRetentionModelPatch,
-    ) -> crate::builders::PatchDataRetentionResource {
-        crate::builders::PatchDataRetentionResource::new(
+    ) -> crate::builders::PatchDataRetention {
+        crate::builders::PatchDataRetention::new(
             self.runtime.clone(),
             level.into(),
             id.into(),
@@ -466,11 +456,11 @@ impl Client {
     /// `POST /documents/`; operationId `post_simple_documents_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_simple_documents_resource(
+    pub fn upload_document_simple(
         &self,
         file: ::contractfit_runtime::FilePart,
-    ) -> crate::builders::PostSimpleDocumentsResource {
-        crate::builders::PostSimpleDocumentsResource::new(self.runtime.clone(), file)
+    ) -> crate::builders::UploadDocumentSimple {
+        crate::builders::UploadDocumentSimple::new(self.runtime.clone(), file)
     }
     /// Generate custom output for documents
     ///
@@ -483,33 +473,30 @@ impl Client {
     /// `POST /documents/custom_output`; operationId `post_document_custom_output_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_document_custom_output_resource(
+    pub fn post_document_custom_output(
         &self,
         body: crate::types::CustomOutputPost,
-    ) -> crate::builders::PostDocumentCustomOutputResource {
-        crate::builders::PostDocumentCustomOutputResource::new(
-            self.runtime.clone(),
-            body,
-        )
+    ) -> crate::builders::PostDocumentCustomOutput {
+        crate::builders::PostDocumentCustomOutput::new(self.runtime.clone(), body)
     }
     /// `POST /documents/enrich`; operationId `post_enrichment_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_enrichment_resource(
+    pub fn post_enrichment(
         &self,
         body: crate::types::EnrichmentModelPost,
-    ) -> crate::builders::PostEnrichmentResource {
-        crate::builders::PostEnrichmentResource::new(self.runtime.clone(), body)
+    ) -> crate::builders::PostEnrichment {
+        crate::builders::PostEnrichment::new(self.runtime.clone(), body)
     }
     /// `POST /documents/file_query/{data_type}`; operationId `post_document_data_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_document_data_resource(
+    pub fn post_document_data(
         &self,
         data_type: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::DocumentIds,
-    ) -> crate::builders::PostDocumentDataResource {
-        crate::builders::PostDocumentDataResource::new(
+    ) -> crate::builders::PostDocumentData {
+        crate::builders::PostDocumentData::new(
             self.runtime.clone(),
             data_type.into(),
             body,
@@ -538,14 +525,11 @@ impl Client {
     /// `GET /documents/{document_id}`; operationId `get_document_delete_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_document_delete_resource(
+    pub fn get_document(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetDocumentDeleteResource {
-        crate::builders::GetDocumentDeleteResource::new(
-            self.runtime.clone(),
-            document_id.into(),
-        )
+    ) -> crate::builders::GetDocument {
+        crate::builders::GetDocument::new(self.runtime.clone(), document_id.into())
     }
     /// Delete the document
     ///
@@ -561,14 +545,11 @@ impl Client {
     /// `DELETE /documents/{document_id}`; operationId `delete_document_delete_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_document_delete_resource(
+    pub fn delete_document(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteDocumentDeleteResource {
-        crate::builders::DeleteDocumentDeleteResource::new(
-            self.runtime.clone(),
-            document_id.into(),
-        )
+    ) -> crate::builders::DeleteDocument {
+        crate::builders::DeleteDocument::new(self.runtime.clone(), document_id.into())
     }
     /// Get custom output formatted document
     ///
@@ -581,11 +562,11 @@ impl Client {
     /// `GET /documents/{document_id}/custom_output`; operationId `get_document_transform_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_document_transform_resource(
+    pub fn get_document_transform(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetDocumentTransformResource {
-        crate::builders::GetDocumentTransformResource::new(
+    ) -> crate::builders::GetDocumentTransform {
+        crate::builders::GetDocumentTransform::new(
             self.runtime.clone(),
             document_id.into(),
         )
@@ -601,12 +582,12 @@ impl Client {
     /// `POST /documents/{document_id}/feedback`; operationId `post_document_submit_eval_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_document_submit_eval_resource(
+    pub fn post_document_submit_eval(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::VersionPost,
-    ) -> crate::builders::PostDocumentSubmitEvalResource {
-        crate::builders::PostDocumentSubmitEvalResource::new(
+    ) -> crate::builders::PostDocumentSubmitEval {
+        crate::builders::PostDocumentSubmitEval::new(
             self.runtime.clone(),
             document_id.into(),
             body,
@@ -621,11 +602,11 @@ impl Client {
     /// `GET /documents/{document_id}/last_version`; operationId `get_document_last_version_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_document_last_version_resource(
+    pub fn get_document_last_version(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetDocumentLastVersionResource {
-        crate::builders::GetDocumentLastVersionResource::new(
+    ) -> crate::builders::GetDocumentLastVersion {
+        crate::builders::GetDocumentLastVersion::new(
             self.runtime.clone(),
             document_id.into(),
         )
@@ -639,11 +620,11 @@ impl Client {
     /// `GET /documents/{document_id}/original_file`; operationId `get_document_original_file_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_document_original_file_resource(
+    pub fn get_document_original_file(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetDocumentOriginalFileResource {
-        crate::builders::GetDocumentOriginalFileResource::new(
+    ) -> crate::builders::GetDocumentOriginalFile {
+        crate::builders::GetDocumentOriginalFile::new(
             self.runtime.clone(),
             document_id.into(),
         )
@@ -651,12 +632,12 @@ impl Client {
     /// `GET /documents/{document_id}/page/{page_range}`; operationId `get_document_page_image_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_document_page_image_resource(
+    pub fn get_document_page_image(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
         page_range: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetDocumentPageImageResource {
-        crate::builders::GetDocumentPageImageResource::new(
+    ) -> crate::builders::GetDocumentPageImage {
+        crate::builders::GetDocumentPageImage::new(
             self.runtime.clone(),
             document_id.into(),
             page_range.into(),
@@ -665,12 +646,12 @@ impl Client {
     /// `GET /documents/{document_id}/page_thumbnail/{page_range}`; operationId `get_document_page_image_thumbnail_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_document_page_image_thumbnail_resource(
+    pub fn get_document_page_image_thumbnail(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
         page_range: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetDocumentPageImageThumbnailResource {
-        crate::builders::GetDocumentPageImageThumbnailResource::new(
+    ) -> crate::builders::GetDocumentPageImageThumbnail {
+        crate::builders::GetDocumentPageImageThumbnail::new(
             self.runtime.clone(),
             document_id.into(),
             page_range.into(),
@@ -709,24 +690,21 @@ impl Client {
     /// `POST /documents/{document_id}/reprocess`; operationId `post_reprocess_document_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_reprocess_document_resource(
+    pub fn reprocess_document(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::PostReprocessDocumentResource {
-        crate::builders::PostReprocessDocumentResource::new(
-            self.runtime.clone(),
-            document_id.into(),
-        )
+    ) -> crate::builders::ReprocessDocument {
+        crate::builders::ReprocessDocument::new(self.runtime.clone(), document_id.into())
     }
     /// `GET /documents/{document_id}/reverse/{page_range}`; operationId `get_document_reverse_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_document_reverse_resource(
+    pub fn get_document_reverse(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
         page_range: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetDocumentReverseResource {
-        crate::builders::GetDocumentReverseResource::new(
+    ) -> crate::builders::GetDocumentReverse {
+        crate::builders::GetDocumentReverse::new(
             self.runtime.clone(),
             document_id.into(),
             page_range.into(),
@@ -758,12 +736,12 @@ impl Client {
     /// `POST /documents/{document_id}/status_data`; operationId `post_document_status_data_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_document_status_data_resource(
+    pub fn post_document_status_data(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::StatusDataPost,
-    ) -> crate::builders::PostDocumentStatusDataResource {
-        crate::builders::PostDocumentStatusDataResource::new(
+    ) -> crate::builders::PostDocumentStatusData {
+        crate::builders::PostDocumentStatusData::new(
             self.runtime.clone(),
             document_id.into(),
             body,
@@ -781,14 +759,11 @@ impl Client {
     /// `GET /documents/{document_id}/text`; operationId `get_document_text_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_document_text_resource(
+    pub fn get_document_text(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetDocumentTextResource {
-        crate::builders::GetDocumentTextResource::new(
-            self.runtime.clone(),
-            document_id.into(),
-        )
+    ) -> crate::builders::GetDocumentText {
+        crate::builders::GetDocumentText::new(self.runtime.clone(), document_id.into())
     }
     /// Get the document Workflow
     ///
@@ -800,11 +775,11 @@ impl Client {
     /// `GET /documents/{document_id}/workflow`; operationId `get_document_workflow_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_document_workflow_resource(
+    pub fn get_document_workflow(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetDocumentWorkflowResource {
-        crate::builders::GetDocumentWorkflowResource::new(
+    ) -> crate::builders::GetDocumentWorkflow {
+        crate::builders::GetDocumentWorkflow::new(
             self.runtime.clone(),
             document_id.into(),
         )
@@ -833,16 +808,12 @@ impl Client {
     /// `POST /documents/{inbox_id}`; operationId `post_documents_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_documents_resource(
+    pub fn upload_document(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
         file: ::contractfit_runtime::FilePart,
-    ) -> crate::builders::PostDocumentsResource {
-        crate::builders::PostDocumentsResource::new(
-            self.runtime.clone(),
-            inbox_id.into(),
-            file,
-        )
+    ) -> crate::builders::UploadDocument {
+        crate::builders::UploadDocument::new(self.runtime.clone(), inbox_id.into(), file)
     }
     /// Copy documents to another inbox
     ///
@@ -857,12 +828,12 @@ impl Client {
     /// `PATCH /documents/{inbox_id}/copy_inbox`; operationId `patch_document_copy_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_document_copy_resource(
+    pub fn patch_document_copy(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::DocumentIds,
-    ) -> crate::builders::PatchDocumentCopyResource {
-        crate::builders::PatchDocumentCopyResource::new(
+    ) -> crate::builders::PatchDocumentCopy {
+        crate::builders::PatchDocumentCopy::new(
             self.runtime.clone(),
             inbox_id.into(),
             body,
@@ -880,12 +851,12 @@ impl Client {
     /// `PATCH /documents/{inbox_id}/move_inbox`; operationId `patch_document_move_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_document_move_resource(
+    pub fn patch_document_move(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::DocumentIds,
-    ) -> crate::builders::PatchDocumentMoveResource {
-        crate::builders::PatchDocumentMoveResource::new(
+    ) -> crate::builders::PatchDocumentMove {
+        crate::builders::PatchDocumentMove::new(
             self.runtime.clone(),
             inbox_id.into(),
             body,
@@ -901,8 +872,8 @@ impl Client {
     /// `GET /formats`; operationId `get_formats_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_formats_resource(&self) -> crate::builders::GetFormatsResource {
-        crate::builders::GetFormatsResource::new(self.runtime.clone())
+    pub fn get_formats(&self) -> crate::builders::GetFormats {
+        crate::builders::GetFormats::new(self.runtime.clone())
     }
     /// Create format
     ///
@@ -916,11 +887,11 @@ impl Client {
     /// `POST /formats`; operationId `post_formats_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_formats_resource(
+    pub fn post_formats(
         &self,
         body: crate::types::FormatModelPost,
-    ) -> crate::builders::PostFormatsResource {
-        crate::builders::PostFormatsResource::new(self.runtime.clone(), body)
+    ) -> crate::builders::PostFormats {
+        crate::builders::PostFormats::new(self.runtime.clone(), body)
     }
     /// Get supported document_types
     ///
@@ -929,10 +900,8 @@ impl Client {
     /// `GET /formats/document_types`; operationId `get_formats_doc_types_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_formats_doc_types_resource(
-        &self,
-    ) -> crate::builders::GetFormatsDocTypesResource {
-        crate::builders::GetFormatsDocTypesResource::new(self.runtime.clone())
+    pub fn get_formats_doc_types(&self) -> crate::builders::GetFormatsDocTypes {
+        crate::builders::GetFormatsDocTypes::new(self.runtime.clone())
     }
     /// Get format attributes
     ///
@@ -946,11 +915,11 @@ impl Client {
     /// `GET /formats/{format_id}`; operationId `get_format_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_format_resource(
+    pub fn get_format(
         &self,
         format_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetFormatResource {
-        crate::builders::GetFormatResource::new(self.runtime.clone(), format_id.into())
+    ) -> crate::builders::GetFormat {
+        crate::builders::GetFormat::new(self.runtime.clone(), format_id.into())
     }
     /// Delete the format
     ///
@@ -961,14 +930,11 @@ impl Client {
     /// `DELETE /formats/{format_id}`; operationId `delete_format_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_format_resource(
+    pub fn delete_format(
         &self,
         format_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteFormatResource {
-        crate::builders::DeleteFormatResource::new(
-            self.runtime.clone(),
-            format_id.into(),
-        )
+    ) -> crate::builders::DeleteFormat {
+        crate::builders::DeleteFormat::new(self.runtime.clone(), format_id.into())
     }
     /// Update the format
     ///
@@ -982,16 +948,12 @@ impl Client {
     /// `PATCH /formats/{format_id}`; operationId `patch_format_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_format_resource(
+    pub fn patch_format(
         &self,
         format_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::FormatModelPatch,
-    ) -> crate::builders::PatchFormatResource {
-        crate::builders::PatchFormatResource::new(
-            self.runtime.clone(),
-            format_id.into(),
-            body,
-        )
+    ) -> crate::builders::PatchFormat {
+        crate::builders::PatchFormat::new(self.runtime.clone(), format_id.into(), body)
     }
     /// Get tags values
     ///
@@ -1005,14 +967,11 @@ impl Client {
     /// `GET /formats/{scope}/tag_fields`; operationId `get_format_tag_fields_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_format_tag_fields_resource(
+    pub fn get_format_tag_fields(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetFormatTagFieldsResource {
-        crate::builders::GetFormatTagFieldsResource::new(
-            self.runtime.clone(),
-            scope.into(),
-        )
+    ) -> crate::builders::GetFormatTagFields {
+        crate::builders::GetFormatTagFields::new(self.runtime.clone(), scope.into())
     }
     /// Get list of inboxes
     ///
@@ -1021,8 +980,8 @@ impl Client {
     /// `GET /inboxes`; operationId `get_inboxes_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_inboxes_resource(&self) -> crate::builders::GetInboxesResource {
-        crate::builders::GetInboxesResource::new(self.runtime.clone())
+    pub fn get_inboxes(&self) -> crate::builders::GetInboxes {
+        crate::builders::GetInboxes::new(self.runtime.clone())
     }
     /// Create an inbox
     ///
@@ -1033,11 +992,11 @@ impl Client {
     /// `POST /inboxes`; operationId `post_inboxes_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_inboxes_resource(
+    pub fn post_inboxes(
         &self,
         body: crate::types::InboxModelPost,
-    ) -> crate::builders::PostInboxesResource {
-        crate::builders::PostInboxesResource::new(self.runtime.clone(), body)
+    ) -> crate::builders::PostInboxes {
+        crate::builders::PostInboxes::new(self.runtime.clone(), body)
     }
     /// Get Inbox attributes
     ///
@@ -1048,11 +1007,11 @@ impl Client {
     /// `GET /inboxes/{inbox_id}`; operationId `get_inbox_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_inbox_resource(
+    pub fn get_inbox(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetInboxResource {
-        crate::builders::GetInboxResource::new(self.runtime.clone(), inbox_id.into())
+    ) -> crate::builders::GetInbox {
+        crate::builders::GetInbox::new(self.runtime.clone(), inbox_id.into())
     }
     /// Delete an inbox
     ///
@@ -1063,11 +1022,11 @@ impl Client {
     /// `DELETE /inboxes/{inbox_id}`; operationId `delete_inbox_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_inbox_resource(
+    pub fn delete_inbox(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteInboxResource {
-        crate::builders::DeleteInboxResource::new(self.runtime.clone(), inbox_id.into())
+    ) -> crate::builders::DeleteInbox {
+        crate::builders::DeleteInbox::new(self.runtime.clone(), inbox_id.into())
     }
     /// Update inbox
     ///
@@ -1078,26 +1037,22 @@ impl Client {
     /// `PATCH /inboxes/{inbox_id}`; operationId `patch_inbox_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_inbox_resource(
+    pub fn patch_inbox(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::InboxModelPatch,
-    ) -> crate::builders::PatchInboxResource {
-        crate::builders::PatchInboxResource::new(
-            self.runtime.clone(),
-            inbox_id.into(),
-            body,
-        )
+    ) -> crate::builders::PatchInbox {
+        crate::builders::PatchInbox::new(self.runtime.clone(), inbox_id.into(), body)
     }
     /// `POST /inboxes/{inbox_id}/compare_versions`; operationId `post_inbox_compare_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_inbox_compare_resource(
+    pub fn post_inbox_compare(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::VersionCompare,
-    ) -> crate::builders::PostInboxCompareResource {
-        crate::builders::PostInboxCompareResource::new(
+    ) -> crate::builders::PostInboxCompare {
+        crate::builders::PostInboxCompare::new(
             self.runtime.clone(),
             inbox_id.into(),
             body,
@@ -1106,11 +1061,11 @@ impl Client {
     /// `GET /inboxes/{inbox_id}/document_versions`; operationId `get_inbox_document_versions_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_inbox_document_versions_resource(
+    pub fn get_inbox_document_versions(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetInboxDocumentVersionsResource {
-        crate::builders::GetInboxDocumentVersionsResource::new(
+    ) -> crate::builders::GetInboxDocumentVersions {
+        crate::builders::GetInboxDocumentVersions::new(
             self.runtime.clone(),
             inbox_id.into(),
         )
@@ -1122,14 +1077,11 @@ impl Client {
     /// `GET /inboxes/{inbox_id}/documents`; operationId `get_inbox_document_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_inbox_document_resource(
+    pub fn get_inbox_document(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetInboxDocumentResource {
-        crate::builders::GetInboxDocumentResource::new(
-            self.runtime.clone(),
-            inbox_id.into(),
-        )
+    ) -> crate::builders::GetInboxDocument {
+        crate::builders::GetInboxDocument::new(self.runtime.clone(), inbox_id.into())
     }
     /// Delete documents
     ///
@@ -1149,14 +1101,11 @@ impl Client {
     /// `DELETE /inboxes/{inbox_id}/documents`; operationId `delete_inbox_document_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_inbox_document_resource(
+    pub fn delete_inbox_document(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteInboxDocumentResource {
-        crate::builders::DeleteInboxDocumentResource::new(
-            self.runtime.clone(),
-            inbox_id.into(),
-        )
+    ) -> crate::builders::DeleteInboxDocument {
+        crate::builders::DeleteInboxDocument::new(self.runtime.clone(), inbox_id.into())
     }
     /// Get paginated list of documents in the inbox
     ///
@@ -1165,11 +1114,11 @@ impl Client {
     /// `GET /inboxes/{inbox_id}/paginated`; operationId `get_inbox_paginated_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_inbox_paginated_resource(
+    pub fn get_inbox_documents_paginated(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetInboxPaginatedResource {
-        crate::builders::GetInboxPaginatedResource::new(
+    ) -> crate::builders::GetInboxDocumentsPaginated {
+        crate::builders::GetInboxDocumentsPaginated::new(
             self.runtime.clone(),
             inbox_id.into(),
         )
@@ -1185,14 +1134,11 @@ impl Client {
     /// `POST /inboxes/{inbox_id}/reprocess`; operationId `post_inbox_reprocess_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_inbox_reprocess_resource(
+    pub fn post_inbox_reprocess(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::PostInboxReprocessResource {
-        crate::builders::PostInboxReprocessResource::new(
-            self.runtime.clone(),
-            inbox_id.into(),
-        )
+    ) -> crate::builders::PostInboxReprocess {
+        crate::builders::PostInboxReprocess::new(self.runtime.clone(), inbox_id.into())
     }
     /// Get all integrations
     ///
@@ -1231,14 +1177,11 @@ impl Client {
     /// `GET /integrations/{integration_id}`; operationId `get_integration_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_integration_resource(
+    pub fn get_integration(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetIntegrationResource {
-        crate::builders::GetIntegrationResource::new(
-            self.runtime.clone(),
-            integration_id.into(),
-        )
+    ) -> crate::builders::GetIntegration {
+        crate::builders::GetIntegration::new(self.runtime.clone(), integration_id.into())
     }
     /// Delete an integration
     ///
@@ -1251,11 +1194,11 @@ impl Client {
     /// `DELETE /integrations/{integration_id}`; operationId `delete_integration_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_integration_resource(
+    pub fn delete_integration(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteIntegrationResource {
-        crate::builders::DeleteIntegrationResource::new(
+    ) -> crate::builders::DeleteIntegration {
+        crate::builders::DeleteIntegration::new(
             self.runtime.clone(),
             integration_id.into(),
         )
@@ -1269,12 +1212,12 @@ impl Client {
     /// `PATCH /integrations/{integration_id}`; operationId `patch_integration_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_integration_resource(
+    pub fn patch_integration(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::IntegrationModelGet,
-    ) -> crate::builders::PatchIntegrationResource {
-        crate::builders::PatchIntegrationResource::new(
+    ) -> crate::builders::PatchIntegration {
+        crate::builders::PatchIntegration::new(
             self.runtime.clone(),
             integration_id.into(),
             body,
@@ -1283,12 +1226,12 @@ impl Client {
     /// `GET /integrations/{integration_id}/activate`; operationId `get_email_integration_activation_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_email_integration_activation_resource(
+    pub fn get_email_integration_activation(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
         secret: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetEmailIntegrationActivationResource {
-        crate::builders::GetEmailIntegrationActivationResource::new(
+    ) -> crate::builders::GetEmailIntegrationActivation {
+        crate::builders::GetEmailIntegrationActivation::new(
             self.runtime.clone(),
             integration_id.into(),
             secret.into(),
@@ -1301,10 +1244,8 @@ impl Client {
     /// `GET /predictor_settings`; operationId `get_predictor_settings_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_predictor_settings_resource(
-        &self,
-    ) -> crate::builders::GetPredictorSettingsResource {
-        crate::builders::GetPredictorSettingsResource::new(self.runtime.clone())
+    pub fn get_predictor_settings(&self) -> crate::builders::GetPredictorSettings {
+        crate::builders::GetPredictorSettings::new(self.runtime.clone())
     }
     /// Get scoped predictor settings
     ///
@@ -1313,14 +1254,11 @@ impl Client {
     /// `GET /predictor_settings/{scope}`; operationId `get_predictor_setting_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_predictor_setting_resource(
+    pub fn get_predictor_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetPredictorSettingResource {
-        crate::builders::GetPredictorSettingResource::new(
-            self.runtime.clone(),
-            scope.into(),
-        )
+    ) -> crate::builders::GetPredictorSetting {
+        crate::builders::GetPredictorSetting::new(self.runtime.clone(), scope.into())
     }
     /// Delete scoped predictor settings
     ///
@@ -1329,14 +1267,11 @@ impl Client {
     /// `DELETE /predictor_settings/{scope}`; operationId `delete_predictor_setting_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_predictor_setting_resource(
+    pub fn delete_predictor_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeletePredictorSettingResource {
-        crate::builders::DeletePredictorSettingResource::new(
-            self.runtime.clone(),
-            scope.into(),
-        )
+    ) -> crate::builders::DeletePredictorSetting {
+        crate::builders::DeletePredictorSetting::new(self.runtime.clone(), scope.into())
     }
     /// Update scoped predictor settings
     ///
@@ -1345,12 +1280,12 @@ impl Client {
     /// `PATCH /predictor_settings/{scope}`; operationId `patch_predictor_setting_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_predictor_setting_resource(
+    pub fn patch_predictor_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::PredictorSettingModel,
-    ) -> crate::builders::PatchPredictorSettingResource {
-        crate::builders::PatchPredictorSettingResource::new(
+    ) -> crate::builders::PatchPredictorSetting {
+        crate::builders::PatchPredictorSetting::new(
             self.runtime.clone(),
             scope.into(),
             body,
@@ -1366,8 +1301,8 @@ impl Client {
     /// `GET /projects`; operationId `get_projects_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_projects_resource(&self) -> crate::builders::GetProjectsResource {
-        crate::builders::GetProjectsResource::new(self.runtime.clone())
+    pub fn get_projects(&self) -> crate::builders::GetProjects {
+        crate::builders::GetProjects::new(self.runtime.clone())
     }
     /// Create a project
     ///
@@ -1380,11 +1315,11 @@ impl Client {
     /// `POST /projects`; operationId `post_projects_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_projects_resource(
+    pub fn post_projects(
         &self,
         body: crate::types::ProjectModelPost,
-    ) -> crate::builders::PostProjectsResource {
-        crate::builders::PostProjectsResource::new(self.runtime.clone(), body)
+    ) -> crate::builders::PostProjects {
+        crate::builders::PostProjects::new(self.runtime.clone(), body)
     }
     /// Get project attributes
     ///
@@ -1396,11 +1331,11 @@ impl Client {
     /// `GET /projects/{project_id}`; operationId `get_project_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_project_resource(
+    pub fn get_project(
         &self,
         project_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetProjectResource {
-        crate::builders::GetProjectResource::new(self.runtime.clone(), project_id.into())
+    ) -> crate::builders::GetProject {
+        crate::builders::GetProject::new(self.runtime.clone(), project_id.into())
     }
     /// Delete project
     ///
@@ -1413,14 +1348,11 @@ impl Client {
     /// `DELETE /projects/{project_id}`; operationId `delete_project_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_project_resource(
+    pub fn delete_project(
         &self,
         project_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteProjectResource {
-        crate::builders::DeleteProjectResource::new(
-            self.runtime.clone(),
-            project_id.into(),
-        )
+    ) -> crate::builders::DeleteProject {
+        crate::builders::DeleteProject::new(self.runtime.clone(), project_id.into())
     }
     /// Update project
     ///
@@ -1434,16 +1366,12 @@ impl Client {
     /// `PATCH /projects/{project_id}`; operationId `patch_project_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_project_resource(
+    pub fn patch_project(
         &self,
         project_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::ProjectModelPatch,
-    ) -> crate::builders::PatchProjectResource {
-        crate::builders::PatchProjectResource::new(
-            self.runtime.clone(),
-            project_id.into(),
-            body,
-        )
+    ) -> crate::builders::PatchProject {
+        crate::builders::PatchProject::new(self.runtime.clone(), project_id.into(), body)
     }
     /// Get all reports
     ///
@@ -1454,8 +1382,8 @@ impl Client {
     /// `GET /reports`; operationId `get_reports_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_reports_resource(&self) -> crate::builders::GetReportsResource {
-        crate::builders::GetReportsResource::new(self.runtime.clone())
+    pub fn get_reports(&self) -> crate::builders::GetReports {
+        crate::builders::GetReports::new(self.runtime.clone())
     }
     /// Create report
     ///
@@ -1466,11 +1394,11 @@ impl Client {
     /// `POST /reports`; operationId `post_reports_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_reports_resource(
+    pub fn post_reports(
         &self,
         body: crate::types::ReportModelPost,
-    ) -> crate::builders::PostReportsResource {
-        crate::builders::PostReportsResource::new(self.runtime.clone(), body)
+    ) -> crate::builders::PostReports {
+        crate::builders::PostReports::new(self.runtime.clone(), body)
     }
     /// Generate report based on input
     ///
@@ -1481,11 +1409,11 @@ impl Client {
     /// `POST /reports/generate`; operationId `post_generate_report_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_generate_report_resource(
+    pub fn post_generate_report(
         &self,
         body: crate::types::ReportModelFullGenerate,
-    ) -> crate::builders::PostGenerateReportResource {
-        crate::builders::PostGenerateReportResource::new(self.runtime.clone(), body)
+    ) -> crate::builders::PostGenerateReport {
+        crate::builders::PostGenerateReport::new(self.runtime.clone(), body)
     }
     /// Get report
     ///
@@ -1496,11 +1424,11 @@ impl Client {
     /// `GET /reports/{report_id}`; operationId `get_report_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_report_resource(
+    pub fn get_report(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetReportResource {
-        crate::builders::GetReportResource::new(self.runtime.clone(), report_id.into())
+    ) -> crate::builders::GetReport {
+        crate::builders::GetReport::new(self.runtime.clone(), report_id.into())
     }
     /// Delete a report
     ///
@@ -1513,14 +1441,11 @@ impl Client {
     /// `DELETE /reports/{report_id}`; operationId `delete_report_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_report_resource(
+    pub fn delete_report(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteReportResource {
-        crate::builders::DeleteReportResource::new(
-            self.runtime.clone(),
-            report_id.into(),
-        )
+    ) -> crate::builders::DeleteReport {
+        crate::builders::DeleteReport::new(self.runtime.clone(), report_id.into())
     }
     /// Update report
     ///
@@ -1531,16 +1456,12 @@ impl Client {
     /// `PATCH /reports/{report_id}`; operationId `patch_report_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_report_resource(
+    pub fn patch_report(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::ReportModelPost,
-    ) -> crate::builders::PatchReportResource {
-        crate::builders::PatchReportResource::new(
-            self.runtime.clone(),
-            report_id.into(),
-            body,
-        )
+    ) -> crate::builders::PatchReport {
+        crate::builders::PatchReport::new(self.runtime.clone(), report_id.into(), body)
     }
     /// Generate report based on report id
     ///
@@ -1551,12 +1472,12 @@ impl Client {
     /// `POST /reports/{report_id}/generate`; operationId `post_generate_report_id_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_generate_report_id_resource(
+    pub fn post_generate_report_id(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
-        delivery_method: crate::types::PostGenerateReportIdResourceDeliveryMethod,
-    ) -> crate::builders::PostGenerateReportIdResource {
-        crate::builders::PostGenerateReportIdResource::new(
+        delivery_method: crate::types::PostGenerateReportIdDeliveryMethod,
+    ) -> crate::builders::PostGenerateReportId {
+        crate::builders::PostGenerateReportId::new(
             self.runtime.clone(),
             report_id.into(),
             delivery_method,
@@ -1569,8 +1490,8 @@ impl Client {
     /// `GET /roles`; operationId `get_roles_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_roles_resource(&self) -> crate::builders::GetRolesResource {
-        crate::builders::GetRolesResource::new(self.runtime.clone())
+    pub fn get_roles(&self) -> crate::builders::GetRoles {
+        crate::builders::GetRoles::new(self.runtime.clone())
     }
     /// Create role
     ///
@@ -1581,11 +1502,11 @@ impl Client {
     /// `POST /roles`; operationId `post_roles_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_roles_resource(
+    pub fn post_roles(
         &self,
         body: crate::types::RoleModelPost,
-    ) -> crate::builders::PostRolesResource {
-        crate::builders::PostRolesResource::new(self.runtime.clone(), body)
+    ) -> crate::builders::PostRoles {
+        crate::builders::PostRoles::new(self.runtime.clone(), body)
     }
     /// Get role
     ///
@@ -1594,11 +1515,11 @@ impl Client {
     /// `GET /roles/{role_id}`; operationId `get_role_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_role_resource(
+    pub fn get_role(
         &self,
         role_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetRoleResource {
-        crate::builders::GetRoleResource::new(self.runtime.clone(), role_id.into())
+    ) -> crate::builders::GetRole {
+        crate::builders::GetRole::new(self.runtime.clone(), role_id.into())
     }
     /// Delete a role
     ///
@@ -1611,11 +1532,11 @@ impl Client {
     /// `DELETE /roles/{role_id}`; operationId `delete_role_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_role_resource(
+    pub fn delete_role(
         &self,
         role_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteRoleResource {
-        crate::builders::DeleteRoleResource::new(self.runtime.clone(), role_id.into())
+    ) -> crate::builders::DeleteRole {
+        crate::builders::DeleteRole::new(self.runtime.clone(), role_id.into())
     }
     /// Update role
     ///
@@ -1626,16 +1547,12 @@ impl Client {
     /// `PATCH /roles/{role_id}`; operationId `patch_role_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_role_resource(
+    pub fn patch_role(
         &self,
         role_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::RoleModelPatch,
-    ) -> crate::builders::PatchRoleResource {
-        crate::builders::PatchRoleResource::new(
-            self.runtime.clone(),
-            role_id.into(),
-            body,
-        )
+    ) -> crate::builders::PatchRole {
+        crate::builders::PatchRole::new(self.runtime.clone(), role_id.into(), body)
     }
     /// Get all rule configs
     ///
@@ -1644,8 +1561,8 @@ impl Client {
     /// `GET /rule_config`; operationId `get_rule_configs_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_rule_configs_resource(&self) -> crate::builders::GetRuleConfigsResource {
-        crate::builders::GetRuleConfigsResource::new(self.runtime.clone())
+    pub fn get_rule_configs(&self) -> crate::builders::GetRuleConfigs {
+        crate::builders::GetRuleConfigs::new(self.runtime.clone())
     }
     /// Get the regexes that are generated by the rule
     ///
@@ -1654,11 +1571,11 @@ impl Client {
     /// `POST /rule_config/rule_entity/`; operationId `post_debug_rule_entity_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_debug_rule_entity_resource(
+    pub fn post_debug_rule_entity(
         &self,
         body: crate::types::Dictionary,
-    ) -> crate::builders::PostDebugRuleEntityResource {
-        crate::builders::PostDebugRuleEntityResource::new(self.runtime.clone(), body)
+    ) -> crate::builders::PostDebugRuleEntity {
+        crate::builders::PostDebugRuleEntity::new(self.runtime.clone(), body)
     }
     /// Evaluate a rule on a document
     ///
@@ -1667,12 +1584,12 @@ impl Client {
     /// `POST /rule_config/rule_entity/{document_id}`; operationId `post_debug_rule_entity_document_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_debug_rule_entity_document_resource(
+    pub fn post_debug_rule_entity_document(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::Dictionary,
-    ) -> crate::builders::PostDebugRuleEntityDocumentResource {
-        crate::builders::PostDebugRuleEntityDocumentResource::new(
+    ) -> crate::builders::PostDebugRuleEntityDocument {
+        crate::builders::PostDebugRuleEntityDocument::new(
             self.runtime.clone(),
             document_id.into(),
             body,
@@ -1705,11 +1622,11 @@ impl Client {
     /// `GET /rule_config/{scope}`; operationId `get_rule_config_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_rule_config_resource(
+    pub fn get_rule_config(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetRuleConfigResource {
-        crate::builders::GetRuleConfigResource::new(self.runtime.clone(), scope.into())
+    ) -> crate::builders::GetRuleConfig {
+        crate::builders::GetRuleConfig::new(self.runtime.clone(), scope.into())
     }
     /// Delete scoped rule config
     ///
@@ -1718,14 +1635,11 @@ impl Client {
     /// `DELETE /rule_config/{scope}`; operationId `delete_rule_config_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_rule_config_resource(
+    pub fn delete_rule_config(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteRuleConfigResource {
-        crate::builders::DeleteRuleConfigResource::new(
-            self.runtime.clone(),
-            scope.into(),
-        )
+    ) -> crate::builders::DeleteRuleConfig {
+        crate::builders::DeleteRuleConfig::new(self.runtime.clone(), scope.into())
     }
     /// Update scoped rule config
     ///
@@ -1734,16 +1648,12 @@ impl Client {
     /// `PATCH /rule_config/{scope}`; operationId `patch_rule_config_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_rule_config_resource(
+    pub fn patch_rule_config(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::RuleConfigModel,
-    ) -> crate::builders::PatchRuleConfigResource {
-        crate::builders::PatchRuleConfigResource::new(
-            self.runtime.clone(),
-            scope.into(),
-            body,
-        )
+    ) -> crate::builders::PatchRuleConfig {
+        crate::builders::PatchRuleConfig::new(self.runtime.clone(), scope.into(), body)
     }
     /// Get all sampling settings
     ///
@@ -1752,10 +1662,8 @@ impl Client {
     /// `GET /sampling_settings`; operationId `get_setting_samplings_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_setting_samplings_resource(
-        &self,
-    ) -> crate::builders::GetSettingSamplingsResource {
-        crate::builders::GetSettingSamplingsResource::new(self.runtime.clone())
+    pub fn get_setting_samplings(&self) -> crate::builders::GetSettingSamplings {
+        crate::builders::GetSettingSamplings::new(self.runtime.clone())
     }
     /// Get scoped sampling settings
     ///
@@ -1764,14 +1672,11 @@ impl Client {
     /// `GET /sampling_settings/{scope}`; operationId `get_setting_sampling_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_setting_sampling_resource(
+    pub fn get_setting_sampling(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetSettingSamplingResource {
-        crate::builders::GetSettingSamplingResource::new(
-            self.runtime.clone(),
-            scope.into(),
-        )
+    ) -> crate::builders::GetSettingSampling {
+        crate::builders::GetSettingSampling::new(self.runtime.clone(), scope.into())
     }
     /// Delete scoped sampling settings
     ///
@@ -1780,14 +1685,11 @@ impl Client {
     /// `DELETE /sampling_settings/{scope}`; operationId `delete_setting_sampling_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_setting_sampling_resource(
+    pub fn delete_setting_sampling(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteSettingSamplingResource {
-        crate::builders::DeleteSettingSamplingResource::new(
-            self.runtime.clone(),
-            scope.into(),
-        )
+    ) -> crate::builders::DeleteSettingSampling {
+        crate::builders::DeleteSettingSampling::new(self.runtime.clone(), scope.into())
     }
     /// Update scoped sampling settings
     ///
@@ -1796,12 +1698,12 @@ impl Client {
     /// `PATCH /sampling_settings/{scope}`; operationId `patch_setting_sampling_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_setting_sampling_resource(
+    pub fn patch_setting_sampling(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::SamplingModelPatch,
-    ) -> crate::builders::PatchSettingSamplingResource {
-        crate::builders::PatchSettingSamplingResource::new(
+    ) -> crate::builders::PatchSettingSampling {
+        crate::builders::PatchSettingSampling::new(
             self.runtime.clone(),
             scope.into(),
             body,
@@ -1814,10 +1716,10 @@ impl Client {
     /// `GET /settings/dashboard`; operationId `get_dashboard_settings_atomic_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_dashboard_settings_atomic_resource(
+    pub fn get_dashboard_settings_atomic(
         &self,
-    ) -> crate::builders::GetDashboardSettingsAtomicResource {
-        crate::builders::GetDashboardSettingsAtomicResource::new(self.runtime.clone())
+    ) -> crate::builders::GetDashboardSettingsAtomic {
+        crate::builders::GetDashboardSettingsAtomic::new(self.runtime.clone())
     }
     /// Update scoped dashboard setting
     ///
@@ -1828,14 +1730,11 @@ impl Client {
     /// `PATCH /settings/dashboard`; operationId `patch_dashboard_settings_atomic_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_dashboard_settings_atomic_resource(
+    pub fn patch_dashboard_settings_atomic(
         &self,
         body: crate::types::DashboardSettingsModelPatch,
-    ) -> crate::builders::PatchDashboardSettingsAtomicResource {
-        crate::builders::PatchDashboardSettingsAtomicResource::new(
-            self.runtime.clone(),
-            body,
-        )
+    ) -> crate::builders::PatchDashboardSettingsAtomic {
+        crate::builders::PatchDashboardSettingsAtomic::new(self.runtime.clone(), body)
     }
     /// Get scoped review setting
     ///
@@ -1844,10 +1743,10 @@ impl Client {
     /// `GET /settings/review`; operationId `get_review_settings_atomic_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_review_settings_atomic_resource(
+    pub fn get_review_settings_atomic(
         &self,
-    ) -> crate::builders::GetReviewSettingsAtomicResource {
-        crate::builders::GetReviewSettingsAtomicResource::new(self.runtime.clone())
+    ) -> crate::builders::GetReviewSettingsAtomic {
+        crate::builders::GetReviewSettingsAtomic::new(self.runtime.clone())
     }
     /// Update scoped review setting
     ///
@@ -1858,14 +1757,11 @@ impl Client {
     /// `PATCH /settings/review`; operationId `patch_review_settings_atomic_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_review_settings_atomic_resource(
+    pub fn patch_review_settings_atomic(
         &self,
         body: crate::types::ReviewSettingsModelPatch,
-    ) -> crate::builders::PatchReviewSettingsAtomicResource {
-        crate::builders::PatchReviewSettingsAtomicResource::new(
-            self.runtime.clone(),
-            body,
-        )
+    ) -> crate::builders::PatchReviewSettingsAtomic {
+        crate::builders::PatchReviewSettingsAtomic::new(self.runtime.clone(), body)
     }
     /// `GET /sso/config`; operationId `get_sso_config_resources`.
     ///
@@ -1903,21 +1799,21 @@ impl Client {
     /// `POST /sso/login`; operationId `post_oauth_login_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_oauth_login_resource(
+    pub fn post_oauth_login(
         &self,
         body: crate::types::SsoModel,
-    ) -> crate::builders::PostOauthLoginResource {
-        crate::builders::PostOauthLoginResource::new(self.runtime.clone(), body)
+    ) -> crate::builders::PostOauthLogin {
+        crate::builders::PostOauthLogin::new(self.runtime.clone(), body)
     }
     /// `GET /stats/usage`; operationId `get_usage_stats_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_usage_stats_resource(
+    pub fn get_usage_stats(
         &self,
         start_date: impl ::std::convert::Into<::std::string::String>,
         end_date: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetUsageStatsResource {
-        crate::builders::GetUsageStatsResource::new(
+    ) -> crate::builders::GetUsageStats {
+        crate::builders::GetUsageStats::new(
             self.runtime.clone(),
             start_date.into(),
             end_date.into(),
@@ -1940,11 +1836,11 @@ impl Client {
     /// `GET /stats/{inbox_id}`; operationId `get_stats_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_stats_resource(
+    pub fn get_stats(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetStatsResource {
-        crate::builders::GetStatsResource::new(self.runtime.clone(), inbox_id.into())
+    ) -> crate::builders::GetStats {
+        crate::builders::GetStats::new(self.runtime.clone(), inbox_id.into())
     }
     /// Get summary or details of automation blockers
     ///
@@ -1971,11 +1867,11 @@ impl Client {
     /// `POST /stats/{inbox_id}/blue_dots`; operationId `post_blue_dots_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_blue_dots_resource(
+    pub fn post_blue_dots(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::PostBlueDotsResource {
-        crate::builders::PostBlueDotsResource::new(self.runtime.clone(), inbox_id.into())
+    ) -> crate::builders::PostBlueDots {
+        crate::builders::PostBlueDots::new(self.runtime.clone(), inbox_id.into())
     }
     /// Get the documents with evaluated versions
     ///
@@ -2040,11 +1936,11 @@ impl Client {
     /// `GET /stats/{scope}/accuracy`; operationId `get_accuracy_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_accuracy_resource(
+    pub fn get_accuracy(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetAccuracyResource {
-        crate::builders::GetAccuracyResource::new(self.runtime.clone(), scope.into())
+    ) -> crate::builders::GetAccuracy {
+        crate::builders::GetAccuracy::new(self.runtime.clone(), scope.into())
     }
     /// Get the STP counts on documents, sections and fields in the given inbox
     ///
@@ -2053,19 +1949,19 @@ impl Client {
     /// `GET /stats/{scope}/stp`; operationId `get_stp_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_stp_resource(
+    pub fn get_stp(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetStpResource {
-        crate::builders::GetStpResource::new(self.runtime.clone(), scope.into())
+    ) -> crate::builders::GetStp {
+        crate::builders::GetStp::new(self.runtime.clone(), scope.into())
     }
     /// Get the custom CSS file
     ///
     /// `GET /style/custom.css`; operationId `get_style_sheet_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_style_sheet_resource(&self) -> crate::builders::GetStyleSheetResource {
-        crate::builders::GetStyleSheetResource::new(self.runtime.clone())
+    pub fn get_style_sheet(&self) -> crate::builders::GetStyleSheet {
+        crate::builders::GetStyleSheet::new(self.runtime.clone())
     }
     /// Upload the custom CSS file
     ///
@@ -2074,11 +1970,11 @@ impl Client {
     /// `POST /style/custom.css`; operationId `post_style_sheet_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_style_sheet_resource(
+    pub fn post_style_sheet(
         &self,
         file: ::contractfit_runtime::FilePart,
-    ) -> crate::builders::PostStyleSheetResource {
-        crate::builders::PostStyleSheetResource::new(self.runtime.clone(), file)
+    ) -> crate::builders::PostStyleSheet {
+        crate::builders::PostStyleSheet::new(self.runtime.clone(), file)
     }
     /// Delete the custom CSS file
     ///
@@ -2087,18 +1983,16 @@ impl Client {
     /// `DELETE /style/custom.css`; operationId `delete_style_sheet_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_style_sheet_resource(
-        &self,
-    ) -> crate::builders::DeleteStyleSheetResource {
-        crate::builders::DeleteStyleSheetResource::new(self.runtime.clone())
+    pub fn delete_style_sheet(&self) -> crate::builders::DeleteStyleSheet {
+        crate::builders::DeleteStyleSheet::new(self.runtime.clone())
     }
     /// Get the custom logo
     ///
     /// `GET /style/logo.png`; operationId `get_style_logo_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_style_logo_resource(&self) -> crate::builders::GetStyleLogoResource {
-        crate::builders::GetStyleLogoResource::new(self.runtime.clone())
+    pub fn get_style_logo(&self) -> crate::builders::GetStyleLogo {
+        crate::builders::GetStyleLogo::new(self.runtime.clone())
     }
     /// Upload the custom logo
     ///
@@ -2107,11 +2001,11 @@ impl Client {
     /// `POST /style/logo.png`; operationId `post_style_logo_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_style_logo_resource(
+    pub fn post_style_logo(
         &self,
         file: ::contractfit_runtime::FilePart,
-    ) -> crate::builders::PostStyleLogoResource {
-        crate::builders::PostStyleLogoResource::new(self.runtime.clone(), file)
+    ) -> crate::builders::PostStyleLogo {
+        crate::builders::PostStyleLogo::new(self.runtime.clone(), file)
     }
     /// Delete the custom logo
     ///
@@ -2120,25 +2014,23 @@ impl Client {
     /// `DELETE /style/logo.png`; operationId `delete_style_logo_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_style_logo_resource(
-        &self,
-    ) -> crate::builders::DeleteStyleLogoResource {
-        crate::builders::DeleteStyleLogoResource::new(self.runtime.clone())
+    pub fn delete_style_logo(&self) -> crate::builders::DeleteStyleLogo {
+        crate::builders::DeleteStyleLogo::new(self.runtime.clone())
     }
     /// `DELETE /tenant`; operationId `delete_tenant_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_tenant_resource(&self) -> crate::builders::DeleteTenantResource {
-        crate::builders::DeleteTenantResource::new(self.runtime.clone())
+    pub fn delete_tenant(&self) -> crate::builders::DeleteTenant {
+        crate::builders::DeleteTenant::new(self.runtime.clone())
     }
     /// `PATCH /tenant/activate`; operationId `patch_activate_tenant_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_activate_tenant_resource(
+    pub fn patch_activate_tenant(
         &self,
         body: crate::types::TenantModelPatch,
-    ) -> crate::builders::PatchActivateTenantResource {
-        crate::builders::PatchActivateTenantResource::new(self.runtime.clone(), body)
+    ) -> crate::builders::PatchActivateTenant {
+        crate::builders::PatchActivateTenant::new(self.runtime.clone(), body)
     }
     /// Get all thresholds settings
     ///
@@ -2147,10 +2039,8 @@ impl Client {
     /// `GET /threshold_settings`; operationId `get_settings_threshold_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_settings_threshold_resource(
-        &self,
-    ) -> crate::builders::GetSettingsThresholdResource {
-        crate::builders::GetSettingsThresholdResource::new(self.runtime.clone())
+    pub fn get_settings_threshold(&self) -> crate::builders::GetSettingsThreshold {
+        crate::builders::GetSettingsThreshold::new(self.runtime.clone())
     }
     /// Get the scoped thresholds settings
     ///
@@ -2159,14 +2049,11 @@ impl Client {
     /// `GET /threshold_settings/{scope}`; operationId `get_setting_threshold_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_setting_threshold_resource(
+    pub fn get_setting_threshold(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetSettingThresholdResource {
-        crate::builders::GetSettingThresholdResource::new(
-            self.runtime.clone(),
-            scope.into(),
-        )
+    ) -> crate::builders::GetSettingThreshold {
+        crate::builders::GetSettingThreshold::new(self.runtime.clone(), scope.into())
     }
     /// Delete the thresholds settings
     ///
@@ -2175,14 +2062,11 @@ impl Client {
     /// `DELETE /threshold_settings/{scope}`; operationId `delete_setting_threshold_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_setting_threshold_resource(
+    pub fn delete_setting_threshold(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteSettingThresholdResource {
-        crate::builders::DeleteSettingThresholdResource::new(
-            self.runtime.clone(),
-            scope.into(),
-        )
+    ) -> crate::builders::DeleteSettingThreshold {
+        crate::builders::DeleteSettingThreshold::new(self.runtime.clone(), scope.into())
     }
     /// Update the scoped thresholds settings
     ///
@@ -2191,12 +2075,12 @@ impl Client {
     /// `PATCH /threshold_settings/{scope}`; operationId `patch_setting_threshold_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_setting_threshold_resource(
+    pub fn patch_setting_threshold(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::SettingThresholdModelPatch,
-    ) -> crate::builders::PatchSettingThresholdResource {
-        crate::builders::PatchSettingThresholdResource::new(
+    ) -> crate::builders::PatchSettingThreshold {
+        crate::builders::PatchSettingThreshold::new(
             self.runtime.clone(),
             scope.into(),
             body,
@@ -2211,8 +2095,8 @@ impl Client {
     /// `GET /users`; operationId `get_users_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_users_resource(&self) -> crate::builders::GetUsersResource {
-        crate::builders::GetUsersResource::new(self.runtime.clone())
+    pub fn get_users(&self) -> crate::builders::GetUsers {
+        crate::builders::GetUsers::new(self.runtime.clone())
     }
     /// Create user
     ///
@@ -2223,11 +2107,11 @@ impl Client {
     /// `POST /users`; operationId `post_users_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_users_resource(
+    pub fn post_users(
         &self,
         body: crate::types::UserModelPost,
-    ) -> crate::builders::PostUsersResource {
-        crate::builders::PostUsersResource::new(self.runtime.clone(), body)
+    ) -> crate::builders::PostUsers {
+        crate::builders::PostUsers::new(self.runtime.clone(), body)
     }
     /// Return info on the current user
     ///
@@ -2261,11 +2145,11 @@ impl Client {
     /// `GET /users/{user_id}`; operationId `get_user_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_user_resource(
+    pub fn get_user(
         &self,
         user_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetUserResource {
-        crate::builders::GetUserResource::new(self.runtime.clone(), user_id.into())
+    ) -> crate::builders::GetUser {
+        crate::builders::GetUser::new(self.runtime.clone(), user_id.into())
     }
     /// Delete a user
     ///
@@ -2276,11 +2160,11 @@ impl Client {
     /// `DELETE /users/{user_id}`; operationId `delete_user_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_user_resource(
+    pub fn delete_user(
         &self,
         user_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteUserResource {
-        crate::builders::DeleteUserResource::new(self.runtime.clone(), user_id.into())
+    ) -> crate::builders::DeleteUser {
+        crate::builders::DeleteUser::new(self.runtime.clone(), user_id.into())
     }
     /// Update user
     ///
@@ -2291,15 +2175,25 @@ impl Client {
     /// `PATCH /users/{user_id}`; operationId `patch_user_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_user_resource(
+    pub fn patch_user(
         &self,
         user_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::UserModelPatch,
-    ) -> crate::builders::PatchUserResource {
-        crate::builders::PatchUserResource::new(
+    ) -> crate::builders::PatchUser {
+        crate::builders::PatchUser::new(self.runtime.clone(), user_id.into(), body)
+    }
+    /// The document has been processed (or processing failed).
+    ///
+    /// Polls \[`get_document`\](Self::get_document) until the waiter `document_processed` says done, or `max_wait` passes. Configure it with \[`WaitUntilDocumentProcessed`\](crate::builders::WaitUntilDocumentProcessed), then `.send().await`.
+    pub fn wait_until_document_processed(
+        &self,
+        document_id: impl ::std::convert::Into<::std::string::String>,
+        max_wait: ::std::time::Duration,
+    ) -> crate::builders::WaitUntilDocumentProcessed {
+        crate::builders::WaitUntilDocumentProcessed::new(
             self.runtime.clone(),
-            user_id.into(),
-            body,
+            document_id.into(),
+            max_wait,
         )
     }
 }

@@ -2,7 +2,7 @@
 
 //! # Contract.fit API 1.0 — Rust client
 //!
-//! Generated from the API's OpenAPI document: one method on [`Client`] per operation (138 in all), one type in [`types`] per schema (133 in all).
+//! Generated from the API's OpenAPI document: one method on [`Client`] per operation (138 in all), one type in [`types`] per schema (134 in all).
 //!
 //! ## Usage
 //!

@@ -627,7 +627,7 @@ pub struct DataRetentionModelPatch {
 }
 /// Schema: `/paths/~1documents~1{document_id}/delete/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeleteDocumentDeleteResourceHow {
+pub enum DeleteDocumentHow {
     /// `FULL`
     Full,
     /// `SOURCE_FILES`
@@ -635,42 +635,42 @@ pub enum DeleteDocumentDeleteResourceHow {
     /// A value this version of the client does not know; kept as sent.
     Unknown(::std::string::String),
 }
-impl DeleteDocumentDeleteResourceHow {
+impl DeleteDocumentHow {
     /// The values the API document lists.
-    pub const KNOWN: &'static [DeleteDocumentDeleteResourceHow] = &[
-        DeleteDocumentDeleteResourceHow::Full,
-        DeleteDocumentDeleteResourceHow::SourceFiles,
+    pub const KNOWN: &'static [DeleteDocumentHow] = &[
+        DeleteDocumentHow::Full,
+        DeleteDocumentHow::SourceFiles,
     ];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            DeleteDocumentDeleteResourceHow::Full => "FULL",
-            DeleteDocumentDeleteResourceHow::SourceFiles => "SOURCE_FILES",
-            DeleteDocumentDeleteResourceHow::Unknown(value) => value,
+            DeleteDocumentHow::Full => "FULL",
+            DeleteDocumentHow::SourceFiles => "SOURCE_FILES",
+            DeleteDocumentHow::Unknown(value) => value,
         }
     }
 }
-impl ::std::convert::From<&str> for DeleteDocumentDeleteResourceHow {
+impl ::std::convert::From<&str> for DeleteDocumentHow {
     fn from(value: &str) -> Self {
         match value {
-            "FULL" => DeleteDocumentDeleteResourceHow::Full,
-            "SOURCE_FILES" => DeleteDocumentDeleteResourceHow::SourceFiles,
-            other => DeleteDocumentDeleteResourceHow::Unknown(other.to_owned()),
+            "FULL" => DeleteDocumentHow::Full,
+            "SOURCE_FILES" => DeleteDocumentHow::SourceFiles,
+            other => DeleteDocumentHow::Unknown(other.to_owned()),
         }
     }
 }
-impl ::std::str::FromStr for DeleteDocumentDeleteResourceHow {
+impl ::std::str::FromStr for DeleteDocumentHow {
     type Err = ::std::convert::Infallible;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        Ok(DeleteDocumentDeleteResourceHow::from(value))
+        Ok(DeleteDocumentHow::from(value))
     }
 }
-impl ::std::fmt::Display for DeleteDocumentDeleteResourceHow {
+impl ::std::fmt::Display for DeleteDocumentHow {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl ::serde::Serialize for DeleteDocumentDeleteResourceHow {
+impl ::serde::Serialize for DeleteDocumentHow {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -678,7 +678,7 @@ impl ::serde::Serialize for DeleteDocumentDeleteResourceHow {
         serializer.serialize_str(self.as_str())
     }
 }
-impl<'de> ::serde::Deserialize<'de> for DeleteDocumentDeleteResourceHow {
+impl<'de> ::serde::Deserialize<'de> for DeleteDocumentHow {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -686,12 +686,12 @@ impl<'de> ::serde::Deserialize<'de> for DeleteDocumentDeleteResourceHow {
             'de,
             str,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(DeleteDocumentDeleteResourceHow::from(value.as_ref()))
+        Ok(DeleteDocumentHow::from(value.as_ref()))
     }
 }
 /// Schema: `/paths/~1inboxes~1{inbox_id}~1documents/delete/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeleteInboxDocumentResourceHow {
+pub enum DeleteInboxDocumentHow {
     /// `FULL`
     Full,
     /// `SOURCE_FILES`
@@ -699,42 +699,42 @@ pub enum DeleteInboxDocumentResourceHow {
     /// A value this version of the client does not know; kept as sent.
     Unknown(::std::string::String),
 }
-impl DeleteInboxDocumentResourceHow {
+impl DeleteInboxDocumentHow {
     /// The values the API document lists.
-    pub const KNOWN: &'static [DeleteInboxDocumentResourceHow] = &[
-        DeleteInboxDocumentResourceHow::Full,
-        DeleteInboxDocumentResourceHow::SourceFiles,
+    pub const KNOWN: &'static [DeleteInboxDocumentHow] = &[
+        DeleteInboxDocumentHow::Full,
+        DeleteInboxDocumentHow::SourceFiles,
     ];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            DeleteInboxDocumentResourceHow::Full => "FULL",
-            DeleteInboxDocumentResourceHow::SourceFiles => "SOURCE_FILES",
-            DeleteInboxDocumentResourceHow::Unknown(value) => value,
+            DeleteInboxDocumentHow::Full => "FULL",
+            DeleteInboxDocumentHow::SourceFiles => "SOURCE_FILES",
+            DeleteInboxDocumentHow::Unknown(value) => value,
         }
     }
 }
-impl ::std::convert::From<&str> for DeleteInboxDocumentResourceHow {
+impl ::std::convert::From<&str> for DeleteInboxDocumentHow {
     fn from(value: &str) -> Self {
         match value {
-            "FULL" => DeleteInboxDocumentResourceHow::Full,
-            "SOURCE_FILES" => DeleteInboxDocumentResourceHow::SourceFiles,
-            other => DeleteInboxDocumentResourceHow::Unknown(other.to_owned()),
+            "FULL" => DeleteInboxDocumentHow::Full,
+            "SOURCE_FILES" => DeleteInboxDocumentHow::SourceFiles,
+            other => DeleteInboxDocumentHow::Unknown(other.to_owned()),
         }
     }
 }
-impl ::std::str::FromStr for DeleteInboxDocumentResourceHow {
+impl ::std::str::FromStr for DeleteInboxDocumentHow {
     type Err = ::std::convert::Infallible;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        Ok(DeleteInboxDocumentResourceHow::from(value))
+        Ok(DeleteInboxDocumentHow::from(value))
     }
 }
-impl ::std::fmt::Display for DeleteInboxDocumentResourceHow {
+impl ::std::fmt::Display for DeleteInboxDocumentHow {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl ::serde::Serialize for DeleteInboxDocumentResourceHow {
+impl ::serde::Serialize for DeleteInboxDocumentHow {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -742,7 +742,7 @@ impl ::serde::Serialize for DeleteInboxDocumentResourceHow {
         serializer.serialize_str(self.as_str())
     }
 }
-impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentResourceHow {
+impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentHow {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -750,12 +750,12 @@ impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentResourceHow {
             'de,
             str,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(DeleteInboxDocumentResourceHow::from(value.as_ref()))
+        Ok(DeleteInboxDocumentHow::from(value.as_ref()))
     }
 }
 /// Schema: `/paths/~1inboxes~1{inbox_id}~1documents/delete/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeleteInboxDocumentResourceWhat {
+pub enum DeleteInboxDocumentWhat {
     /// `ALL`
     All,
     /// `DONE`
@@ -763,42 +763,42 @@ pub enum DeleteInboxDocumentResourceWhat {
     /// A value this version of the client does not know; kept as sent.
     Unknown(::std::string::String),
 }
-impl DeleteInboxDocumentResourceWhat {
+impl DeleteInboxDocumentWhat {
     /// The values the API document lists.
-    pub const KNOWN: &'static [DeleteInboxDocumentResourceWhat] = &[
-        DeleteInboxDocumentResourceWhat::All,
-        DeleteInboxDocumentResourceWhat::Done,
+    pub const KNOWN: &'static [DeleteInboxDocumentWhat] = &[
+        DeleteInboxDocumentWhat::All,
+        DeleteInboxDocumentWhat::Done,
     ];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            DeleteInboxDocumentResourceWhat::All => "ALL",
-            DeleteInboxDocumentResourceWhat::Done => "DONE",
-            DeleteInboxDocumentResourceWhat::Unknown(value) => value,
+            DeleteInboxDocumentWhat::All => "ALL",
+            DeleteInboxDocumentWhat::Done => "DONE",
+            DeleteInboxDocumentWhat::Unknown(value) => value,
         }
     }
 }
-impl ::std::convert::From<&str> for DeleteInboxDocumentResourceWhat {
+impl ::std::convert::From<&str> for DeleteInboxDocumentWhat {
     fn from(value: &str) -> Self {
         match value {
-            "ALL" => DeleteInboxDocumentResourceWhat::All,
-            "DONE" => DeleteInboxDocumentResourceWhat::Done,
-            other => DeleteInboxDocumentResourceWhat::Unknown(other.to_owned()),
+            "ALL" => DeleteInboxDocumentWhat::All,
+            "DONE" => DeleteInboxDocumentWhat::Done,
+            other => DeleteInboxDocumentWhat::Unknown(other.to_owned()),
         }
     }
 }
-impl ::std::str::FromStr for DeleteInboxDocumentResourceWhat {
+impl ::std::str::FromStr for DeleteInboxDocumentWhat {
     type Err = ::std::convert::Infallible;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        Ok(DeleteInboxDocumentResourceWhat::from(value))
+        Ok(DeleteInboxDocumentWhat::from(value))
     }
 }
-impl ::std::fmt::Display for DeleteInboxDocumentResourceWhat {
+impl ::std::fmt::Display for DeleteInboxDocumentWhat {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl ::serde::Serialize for DeleteInboxDocumentResourceWhat {
+impl ::serde::Serialize for DeleteInboxDocumentWhat {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -806,7 +806,7 @@ impl ::serde::Serialize for DeleteInboxDocumentResourceWhat {
         serializer.serialize_str(self.as_str())
     }
 }
-impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentResourceWhat {
+impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentWhat {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -814,7 +814,7 @@ impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentResourceWhat {
             'de,
             str,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(DeleteInboxDocumentResourceWhat::from(value.as_ref()))
+        Ok(DeleteInboxDocumentWhat::from(value.as_ref()))
     }
 }
 /// Schema: `/components/schemas/dictionary`
@@ -900,6 +900,18 @@ pub struct DocumentTypeModel {
 pub struct DocumentTypeModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub document_types: ::std::option::Option<::std::vec::Vec<DocumentTypeModel>>,
+}
+/// Schema: `/components/schemas/DocumentUploadReply`
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct DocumentUploadReply {
+    /// The new document's id
+    pub id: ::std::string::String,
+    /// Properties beyond the declared ones.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 /// Schema: `/components/schemas/EnrichmentModelPost`
 pub type EnrichmentModelPost = ::serde_json::Map<
@@ -1824,7 +1836,7 @@ pub struct PermissionsModel {
 }
 /// Schema: `/paths/~1stats~1{inbox_id}~1blue_dots/post/requestBody/content/multipart~1form-data/schema`
 #[derive(Debug, Clone, Default)]
-pub struct PostBlueDotsResourceForm {
+pub struct PostBlueDotsForm {
     pub end_date: ::std::option::Option<::contractfit_runtime::DateTime>,
     /// gross_amount,due_date
     ///
@@ -1844,10 +1856,10 @@ pub struct PostBlueDotsResourceForm {
     /// Server default: `"submitted"`.
     pub version_name: ::std::option::Option<::std::string::String>,
 }
-impl PostBlueDotsResourceForm {
+impl PostBlueDotsForm {
     /// A form with its required fields; set the others on the returned value.
     pub fn new() -> Self {
-        PostBlueDotsResourceForm {
+        PostBlueDotsForm {
             end_date: None,
             fields_to_exclude: None,
             level: None,
@@ -1880,51 +1892,9 @@ impl PostBlueDotsResourceForm {
         form
     }
 }
-/// Schema: `/paths/~1documents~1{inbox_id}/post/requestBody/content/multipart~1form-data/schema`
-#[derive(Debug, Clone)]
-pub struct PostDocumentsResourceForm {
-    /// Use the experimental processing workflow
-    pub experimental: ::std::option::Option<bool>,
-    /// File to process
-    pub file: ::contractfit_runtime::FilePart,
-    /// If true the result will only contain a mapping of prediction = value
-    ///
-    /// Server default: `false`.
-    pub key_value_flag: ::std::option::Option<bool>,
-    /// Flag enable sync or async processing
-    ///
-    /// Server default: `true`.
-    pub sync: ::std::option::Option<bool>,
-}
-impl PostDocumentsResourceForm {
-    /// A form with its required fields; set the others on the returned value.
-    pub fn new(file: ::contractfit_runtime::FilePart) -> Self {
-        PostDocumentsResourceForm {
-            experimental: None,
-            file,
-            key_value_flag: None,
-            sync: None,
-        }
-    }
-    /// The multipart body, described for the runtime.
-    pub fn into_form(self) -> ::contractfit_runtime::Form {
-        let mut form = ::contractfit_runtime::Form::new();
-        if let Some(value) = self.experimental {
-            form = form.text("experimental", value);
-        }
-        form = form.file("file", self.file);
-        if let Some(value) = self.key_value_flag {
-            form = form.text("key_value_flag", value);
-        }
-        if let Some(value) = self.sync {
-            form = form.text("sync", value);
-        }
-        form
-    }
-}
 /// Schema: `/paths/~1reports~1{report_id}~1generate/post/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PostGenerateReportIdResourceDeliveryMethod {
+pub enum PostGenerateReportIdDeliveryMethod {
     /// `download`
     Download,
     /// `email`
@@ -1932,44 +1902,42 @@ pub enum PostGenerateReportIdResourceDeliveryMethod {
     /// A value this version of the client does not know; kept as sent.
     Unknown(::std::string::String),
 }
-impl PostGenerateReportIdResourceDeliveryMethod {
+impl PostGenerateReportIdDeliveryMethod {
     /// The values the API document lists.
-    pub const KNOWN: &'static [PostGenerateReportIdResourceDeliveryMethod] = &[
-        PostGenerateReportIdResourceDeliveryMethod::Download,
-        PostGenerateReportIdResourceDeliveryMethod::Email,
+    pub const KNOWN: &'static [PostGenerateReportIdDeliveryMethod] = &[
+        PostGenerateReportIdDeliveryMethod::Download,
+        PostGenerateReportIdDeliveryMethod::Email,
     ];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            PostGenerateReportIdResourceDeliveryMethod::Download => "download",
-            PostGenerateReportIdResourceDeliveryMethod::Email => "email",
-            PostGenerateReportIdResourceDeliveryMethod::Unknown(value) => value,
+            PostGenerateReportIdDeliveryMethod::Download => "download",
+            PostGenerateReportIdDeliveryMethod::Email => "email",
+            PostGenerateReportIdDeliveryMethod::Unknown(value) => value,
         }
     }
 }
-impl ::std::convert::From<&str> for PostGenerateReportIdResourceDeliveryMethod {
+impl ::std::convert::From<&str> for PostGenerateReportIdDeliveryMethod {
     fn from(value: &str) -> Self {
         match value {
-            "download" => PostGenerateReportIdResourceDeliveryMethod::Download,
-            "email" => PostGenerateReportIdResourceDeliveryMethod::Email,
-            other => {
-                PostGenerateReportIdResourceDeliveryMethod::Unknown(other.to_owned())
-            }
+            "download" => PostGenerateReportIdDeliveryMethod::Download,
+            "email" => PostGenerateReportIdDeliveryMethod::Email,
+            other => PostGenerateReportIdDeliveryMethod::Unknown(other.to_owned()),
         }
     }
 }
-impl ::std::str::FromStr for PostGenerateReportIdResourceDeliveryMethod {
+impl ::std::str::FromStr for PostGenerateReportIdDeliveryMethod {
     type Err = ::std::convert::Infallible;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        Ok(PostGenerateReportIdResourceDeliveryMethod::from(value))
+        Ok(PostGenerateReportIdDeliveryMethod::from(value))
     }
 }
-impl ::std::fmt::Display for PostGenerateReportIdResourceDeliveryMethod {
+impl ::std::fmt::Display for PostGenerateReportIdDeliveryMethod {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl ::serde::Serialize for PostGenerateReportIdResourceDeliveryMethod {
+impl ::serde::Serialize for PostGenerateReportIdDeliveryMethod {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -1977,7 +1945,7 @@ impl ::serde::Serialize for PostGenerateReportIdResourceDeliveryMethod {
         serializer.serialize_str(self.as_str())
     }
 }
-impl<'de> ::serde::Deserialize<'de> for PostGenerateReportIdResourceDeliveryMethod {
+impl<'de> ::serde::Deserialize<'de> for PostGenerateReportIdDeliveryMethod {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -1985,19 +1953,19 @@ impl<'de> ::serde::Deserialize<'de> for PostGenerateReportIdResourceDeliveryMeth
             'de,
             str,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(PostGenerateReportIdResourceDeliveryMethod::from(value.as_ref()))
+        Ok(PostGenerateReportIdDeliveryMethod::from(value.as_ref()))
     }
 }
 /// Schema: `/paths/~1inboxes~1{inbox_id}~1reprocess/post/requestBody/content/multipart~1form-data/schema`
 #[derive(Debug, Clone, Default)]
-pub struct PostInboxReprocessResourceForm {
+pub struct PostInboxReprocessForm {
     /// Additional hints as a dictionary. Example: {"VAT_number":{"blacklist":"XXXX.XXX.XXX", "whitelist": \["YYYY.YYY.YYY", "ZZZZ.ZZZ.ZZZ"\]}}
     pub hints: ::std::option::Option<::std::string::String>,
 }
-impl PostInboxReprocessResourceForm {
+impl PostInboxReprocessForm {
     /// A form with its required fields; set the others on the returned value.
     pub fn new() -> Self {
-        PostInboxReprocessResourceForm {
+        PostInboxReprocessForm {
             hints: None,
         }
     }
@@ -2012,7 +1980,7 @@ impl PostInboxReprocessResourceForm {
 }
 /// Schema: `/paths/~1inboxes~1{inbox_id}~1reprocess/post/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PostInboxReprocessResourceReviewer {
+pub enum PostInboxReprocessReviewer {
     /// `Human`
     Human,
     /// `Machine`
@@ -2020,42 +1988,42 @@ pub enum PostInboxReprocessResourceReviewer {
     /// A value this version of the client does not know; kept as sent.
     Unknown(::std::string::String),
 }
-impl PostInboxReprocessResourceReviewer {
+impl PostInboxReprocessReviewer {
     /// The values the API document lists.
-    pub const KNOWN: &'static [PostInboxReprocessResourceReviewer] = &[
-        PostInboxReprocessResourceReviewer::Human,
-        PostInboxReprocessResourceReviewer::Machine,
+    pub const KNOWN: &'static [PostInboxReprocessReviewer] = &[
+        PostInboxReprocessReviewer::Human,
+        PostInboxReprocessReviewer::Machine,
     ];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            PostInboxReprocessResourceReviewer::Human => "Human",
-            PostInboxReprocessResourceReviewer::Machine => "Machine",
-            PostInboxReprocessResourceReviewer::Unknown(value) => value,
+            PostInboxReprocessReviewer::Human => "Human",
+            PostInboxReprocessReviewer::Machine => "Machine",
+            PostInboxReprocessReviewer::Unknown(value) => value,
         }
     }
 }
-impl ::std::convert::From<&str> for PostInboxReprocessResourceReviewer {
+impl ::std::convert::From<&str> for PostInboxReprocessReviewer {
     fn from(value: &str) -> Self {
         match value {
-            "Human" => PostInboxReprocessResourceReviewer::Human,
-            "Machine" => PostInboxReprocessResourceReviewer::Machine,
-            other => PostInboxReprocessResourceReviewer::Unknown(other.to_owned()),
+            "Human" => PostInboxReprocessReviewer::Human,
+            "Machine" => PostInboxReprocessReviewer::Machine,
+            other => PostInboxReprocessReviewer::Unknown(other.to_owned()),
         }
     }
 }
-impl ::std::str::FromStr for PostInboxReprocessResourceReviewer {
+impl ::std::str::FromStr for PostInboxReprocessReviewer {
     type Err = ::std::convert::Infallible;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        Ok(PostInboxReprocessResourceReviewer::from(value))
+        Ok(PostInboxReprocessReviewer::from(value))
     }
 }
-impl ::std::fmt::Display for PostInboxReprocessResourceReviewer {
+impl ::std::fmt::Display for PostInboxReprocessReviewer {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl ::serde::Serialize for PostInboxReprocessResourceReviewer {
+impl ::serde::Serialize for PostInboxReprocessReviewer {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -2063,7 +2031,7 @@ impl ::serde::Serialize for PostInboxReprocessResourceReviewer {
         serializer.serialize_str(self.as_str())
     }
 }
-impl<'de> ::serde::Deserialize<'de> for PostInboxReprocessResourceReviewer {
+impl<'de> ::serde::Deserialize<'de> for PostInboxReprocessReviewer {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -2071,111 +2039,7 @@ impl<'de> ::serde::Deserialize<'de> for PostInboxReprocessResourceReviewer {
             'de,
             str,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(PostInboxReprocessResourceReviewer::from(value.as_ref()))
-    }
-}
-/// Schema: `/paths/~1documents~1{document_id}~1reprocess/post/parameters/1/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PostReprocessDocumentResourceReviewer {
-    /// `Human`
-    Human,
-    /// `Machine`
-    Machine,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
-}
-impl PostReprocessDocumentResourceReviewer {
-    /// The values the API document lists.
-    pub const KNOWN: &'static [PostReprocessDocumentResourceReviewer] = &[
-        PostReprocessDocumentResourceReviewer::Human,
-        PostReprocessDocumentResourceReviewer::Machine,
-    ];
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PostReprocessDocumentResourceReviewer::Human => "Human",
-            PostReprocessDocumentResourceReviewer::Machine => "Machine",
-            PostReprocessDocumentResourceReviewer::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for PostReprocessDocumentResourceReviewer {
-    fn from(value: &str) -> Self {
-        match value {
-            "Human" => PostReprocessDocumentResourceReviewer::Human,
-            "Machine" => PostReprocessDocumentResourceReviewer::Machine,
-            other => PostReprocessDocumentResourceReviewer::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::str::FromStr for PostReprocessDocumentResourceReviewer {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        Ok(PostReprocessDocumentResourceReviewer::from(value))
-    }
-}
-impl ::std::fmt::Display for PostReprocessDocumentResourceReviewer {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for PostReprocessDocumentResourceReviewer {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PostReprocessDocumentResourceReviewer {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(PostReprocessDocumentResourceReviewer::from(value.as_ref()))
-    }
-}
-/// Schema: `/paths/~1documents~1/post/requestBody/content/multipart~1form-data/schema`
-#[derive(Debug, Clone)]
-pub struct PostSimpleDocumentsResourceForm {
-    /// Use the experimental processing workflow
-    pub experimental: ::std::option::Option<bool>,
-    /// File to process
-    pub file: ::contractfit_runtime::FilePart,
-    /// Inbox to use. Default to the **invoice** inbox
-    pub inbox_id: ::std::option::Option<::std::string::String>,
-    /// If true the result will only contain a mapping of prediction = value
-    ///
-    /// Server default: `true`.
-    pub key_value_flag: ::std::option::Option<bool>,
-}
-impl PostSimpleDocumentsResourceForm {
-    /// A form with its required fields; set the others on the returned value.
-    pub fn new(file: ::contractfit_runtime::FilePart) -> Self {
-        PostSimpleDocumentsResourceForm {
-            experimental: None,
-            file,
-            inbox_id: None,
-            key_value_flag: None,
-        }
-    }
-    /// The multipart body, described for the runtime.
-    pub fn into_form(self) -> ::contractfit_runtime::Form {
-        let mut form = ::contractfit_runtime::Form::new();
-        if let Some(value) = self.experimental {
-            form = form.text("experimental", value);
-        }
-        form = form.file("file", self.file);
-        if let Some(value) = self.inbox_id {
-            form = form.text("inbox_id", value);
-        }
-        if let Some(value) = self.key_value_flag {
-            form = form.text("key_value_flag", value);
-        }
-        form
+        Ok(PostInboxReprocessReviewer::from(value.as_ref()))
     }
 }
 /// Schema: `/components/requestBodies/post_style_sheet_resource/content/multipart~1form-data/schema`
@@ -2557,6 +2421,70 @@ impl<'de> ::serde::Deserialize<'de> for ReportModelPostSourcesItem {
             str,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(ReportModelPostSourcesItem::from(value.as_ref()))
+    }
+}
+/// Schema: `/paths/~1documents~1{document_id}~1reprocess/post/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReprocessDocumentReviewer {
+    /// `Human`
+    Human,
+    /// `Machine`
+    Machine,
+    /// A value this version of the client does not know; kept as sent.
+    Unknown(::std::string::String),
+}
+impl ReprocessDocumentReviewer {
+    /// The values the API document lists.
+    pub const KNOWN: &'static [ReprocessDocumentReviewer] = &[
+        ReprocessDocumentReviewer::Human,
+        ReprocessDocumentReviewer::Machine,
+    ];
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ReprocessDocumentReviewer::Human => "Human",
+            ReprocessDocumentReviewer::Machine => "Machine",
+            ReprocessDocumentReviewer::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for ReprocessDocumentReviewer {
+    fn from(value: &str) -> Self {
+        match value {
+            "Human" => ReprocessDocumentReviewer::Human,
+            "Machine" => ReprocessDocumentReviewer::Machine,
+            other => ReprocessDocumentReviewer::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::str::FromStr for ReprocessDocumentReviewer {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(ReprocessDocumentReviewer::from(value))
+    }
+}
+impl ::std::fmt::Display for ReprocessDocumentReviewer {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ReprocessDocumentReviewer {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReprocessDocumentReviewer {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        Ok(ReprocessDocumentReviewer::from(value.as_ref()))
     }
 }
 /// Schema: `/components/schemas/ResetPasswordModelPost`
@@ -3227,6 +3155,88 @@ pub struct TokenRoleModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inbox: ::std::option::Option<::std::string::String>,
     pub role: ::std::string::String,
+}
+/// Schema: `/paths/~1documents~1{inbox_id}/post/requestBody/content/multipart~1form-data/schema`
+#[derive(Debug, Clone)]
+pub struct UploadDocumentForm {
+    /// Use the experimental processing workflow
+    pub experimental: ::std::option::Option<bool>,
+    /// File to process
+    pub file: ::contractfit_runtime::FilePart,
+    /// If true the result will only contain a mapping of prediction = value
+    ///
+    /// Server default: `false`.
+    pub key_value_flag: ::std::option::Option<bool>,
+    /// Flag enable sync or async processing
+    ///
+    /// Server default: `true`.
+    pub sync: ::std::option::Option<bool>,
+}
+impl UploadDocumentForm {
+    /// A form with its required fields; set the others on the returned value.
+    pub fn new(file: ::contractfit_runtime::FilePart) -> Self {
+        UploadDocumentForm {
+            experimental: None,
+            file,
+            key_value_flag: None,
+            sync: None,
+        }
+    }
+    /// The multipart body, described for the runtime.
+    pub fn into_form(self) -> ::contractfit_runtime::Form {
+        let mut form = ::contractfit_runtime::Form::new();
+        if let Some(value) = self.experimental {
+            form = form.text("experimental", value);
+        }
+        form = form.file("file", self.file);
+        if let Some(value) = self.key_value_flag {
+            form = form.text("key_value_flag", value);
+        }
+        if let Some(value) = self.sync {
+            form = form.text("sync", value);
+        }
+        form
+    }
+}
+/// Schema: `/paths/~1documents~1/post/requestBody/content/multipart~1form-data/schema`
+#[derive(Debug, Clone)]
+pub struct UploadDocumentSimpleForm {
+    /// Use the experimental processing workflow
+    pub experimental: ::std::option::Option<bool>,
+    /// File to process
+    pub file: ::contractfit_runtime::FilePart,
+    /// Inbox to use. Default to the **invoice** inbox
+    pub inbox_id: ::std::option::Option<::std::string::String>,
+    /// If true the result will only contain a mapping of prediction = value
+    ///
+    /// Server default: `true`.
+    pub key_value_flag: ::std::option::Option<bool>,
+}
+impl UploadDocumentSimpleForm {
+    /// A form with its required fields; set the others on the returned value.
+    pub fn new(file: ::contractfit_runtime::FilePart) -> Self {
+        UploadDocumentSimpleForm {
+            experimental: None,
+            file,
+            inbox_id: None,
+            key_value_flag: None,
+        }
+    }
+    /// The multipart body, described for the runtime.
+    pub fn into_form(self) -> ::contractfit_runtime::Form {
+        let mut form = ::contractfit_runtime::Form::new();
+        if let Some(value) = self.experimental {
+            form = form.text("experimental", value);
+        }
+        form = form.file("file", self.file);
+        if let Some(value) = self.inbox_id {
+            form = form.text("inbox_id", value);
+        }
+        if let Some(value) = self.key_value_flag {
+            form = form.text("key_value_flag", value);
+        }
+        form
+    }
 }
 /// Schema: `/components/schemas/UserModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]

@@ -139,6 +139,86 @@ pub struct Operation {
     /// Alternatives: any one of them satisfies the operation. Already resolved against the
     /// document-wide default.
     pub security: Vec<SecurityRequirement>,
+    /// Waiters that poll this operation (extension `x-contractfit-waiters`).
+    pub waiters: Vec<Waiter>,
+    /// How to walk this operation's pages (extension `x-contractfit-paginator`).
+    pub paginator: Option<Paginator>,
+    /// An upload that can wait for its result (extension `x-contractfit-upload-wait`).
+    pub upload_wait: Option<UploadWait>,
+}
+
+/// Polling an operation until its result reaches a state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiter {
+    /// Snake case; the generated method is `wait_until_<name>`.
+    pub name: String,
+    pub description: Option<String>,
+    pub min_delay_ms: u64,
+    pub max_delay_ms: u64,
+    pub acceptors: Vec<Acceptor>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Acceptor {
+    pub state: AcceptorState,
+    pub matcher: Matcher,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcceptorState {
+    Success,
+    Failure,
+    Retry,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Matcher {
+    Status(u16),
+    /// Every condition holds for the JSON body.
+    Json(Vec<Condition>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    pub pointer: String,
+    pub comparator: Comparator,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Comparator {
+    Exists,
+    Missing,
+    /// A boolean, integer or string.
+    Equals(Value),
+    NotEquals(Value),
+}
+
+/// Page-number pagination.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paginator {
+    /// Rust names of the page-number and page-size parameters.
+    pub page_parameter: String,
+    pub size_parameter: Option<String>,
+    /// The page to start from when the caller sets none (the parameter's default, or 1).
+    pub first_page: i64,
+    /// Rust field of the page type holding the items, and the items' type.
+    pub items_field: String,
+    pub item_type: TypeRef,
+    /// Rust field holding the total number of items, if the page has one.
+    pub total_field: Option<String>,
+}
+
+/// Upload, then wait: the upload is sent with some form fields forced (`sync = false`), the new
+/// resource's id is read from the reply, and a waiter of another operation polls it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UploadWait {
+    /// Rust field names of boolean form fields and the values they are forced to.
+    pub set: Vec<(String, bool)>,
+    /// JSON pointer to the id in the upload's reply.
+    pub id_pointer: String,
+    /// The polled operation's Rust name and the waiter's name.
+    pub operation: String,
+    pub waiter: String,
 }
 
 impl Operation {

@@ -35,8 +35,8 @@ pub use response::{ApiResponse, ByteStream, RawBody, Response};
 pub use retry::RetryPolicy;
 pub use waiter::{
     Acceptor, AcceptorState, Comparator, Condition, Expected, Matcher, PollResult, PollState,
-    Polled, WaitError, Waiter,
+    Polled, Progress, UploadWaitError, WaitError, Waiter,
 };
 
 /// Re-exported so that generated code and callers use the same versions.
-pub use {bytes, chrono, http, reqwest, serde, serde_json};
+pub use {bytes, chrono, futures, http, reqwest, serde, serde_json};

@@ -373,3 +373,100 @@ mod tests {
         assert!(WAITER.delay(1) >= Duration::from_millis(5));
     }
 }
+
+/// A progress callback, shareable and printable (as its presence only).
+#[derive(Clone)]
+pub struct Progress(std::sync::Arc<dyn Fn(&PollState) + Send + Sync>);
+
+impl Progress {
+    pub fn new(f: impl Fn(&PollState) + Send + Sync + 'static) -> Self {
+        Progress(std::sync::Arc::new(f))
+    }
+
+    pub fn call(&self, state: &PollState) {
+        (self.0)(state)
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
+}
+
+impl Polled {
+    /// The final poll's body decoded as `T`, as the polled operation's response.
+    pub fn json<T: serde::de::DeserializeOwned>(
+        self,
+        waiter: &'static str,
+        op: &crate::Operation,
+    ) -> Result<crate::ApiResponse<T>, WaitError> {
+        let mut deserializer = serde_json::Deserializer::from_slice(&self.body);
+        match serde_path_to_error::deserialize(&mut deserializer) {
+            Ok(body) => Ok(crate::ApiResponse {
+                status: self.status,
+                headers: self.headers,
+                body,
+            }),
+            Err(e) => Err(WaitError::Poll {
+                waiter,
+                polls: self.polls,
+                source: Error::Decode(Box::new(crate::DecodeError {
+                    context: op.into(),
+                    status: self.status,
+                    path: e.path().to_string(),
+                    source: e.into_inner(),
+                    headers: self.headers,
+                    body: self.body,
+                })),
+            }),
+        }
+    }
+
+    /// The final poll's body as received.
+    pub fn raw(self) -> crate::ApiResponse<crate::RawBody> {
+        let content_type = self
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        crate::ApiResponse {
+            status: self.status,
+            headers: self.headers,
+            body: crate::RawBody {
+                bytes: self.body,
+                content_type,
+            },
+        }
+    }
+}
+
+/// Why an upload-and-wait ended without the processed resource. Once the upload went through,
+/// the error carries the new resource's id, so nothing is lost.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UploadWaitError {
+    /// The upload itself failed; no id is known.
+    #[error("upload failed: {0}")]
+    Upload(#[source] Error),
+    /// The upload was accepted but its reply holds no id at the declared place.
+    #[error("upload accepted, but its reply has no id at {pointer}")]
+    NoId { pointer: &'static str, body: Bytes },
+    /// The upload was accepted as `id`; waiting for it failed.
+    #[error("uploaded as {id}, then: {source}")]
+    Wait {
+        id: String,
+        #[source]
+        source: WaitError,
+    },
+}
+
+impl UploadWaitError {
+    /// The uploaded resource's id, when the upload went through.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            UploadWaitError::Wait { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+}

@@ -1,9 +1,7 @@
 //! The generated client against a real HTTP server on loopback: what goes out on the wire, and
 //! what the caller gets back for every kind of response the document describes (or does not).
 
-use contractfit::types::{
-    DeleteDocumentDeleteResourceHow, DocumentModelGet, IntegrationModelGetType,
-};
+use contractfit::types::{DeleteDocumentHow, DocumentModelGet, IntegrationModelGetType};
 use contractfit::{Error, FilePart};
 use contractfit_tests::server::{Reply, Scripted};
 use serde_json::json;
@@ -21,22 +19,21 @@ fn document(id: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn typed_body_tolerates_new_fields_and_date_times_without_offset() {
-    // The document declares this listing as an array of pages.
     let server = Scripted::new([Reply::json(
         200,
-        json!([{"page": 2, "per_page": 20, "total": 21, "results": [document("d1")], "new": 1}]),
+        json!({"page": 2, "per_page": 20, "total": 21, "results": [document("d1")], "new": 1}),
     )]);
     let running = server.start().await;
     let response = running
         .client()
-        .get_inbox_paginated_resource("inbox1")
+        .get_inbox_documents_paginated("inbox1")
         .page(2)
         .x_fields("{results}")
         .send()
         .await
         .unwrap();
     assert_eq!(response.status, 200);
-    let page = response.body.into_iter().next().unwrap();
+    let page = response.body;
     assert_eq!(page.total, Some(21));
     let timings = page.results.unwrap()[0].timings.clone().unwrap();
     let received = timings.receive_time.unwrap().to_string();
@@ -70,24 +67,45 @@ fn enums_keep_values_they_do_not_know() {
 
 #[tokio::test]
 async fn undeclared_body_reaches_the_caller_raw_and_as_json() {
-    // The document declares no 2xx response for GET /documents/{document_id}.
-    let server = Scripted::new([Reply::json(200, document("d1"))]);
+    // The document declares no 2xx response for GET /documents/{document_id}/text.
+    let server = Scripted::new([Reply::json(200, json!({"pages": ["Invoice 42"]}))]);
     let running = server.start().await;
     let response = running
         .client()
-        .get_document_delete_resource("d1")
+        .get_document_text("d1")
         .send()
         .await
         .unwrap();
-    let parsed: DocumentModelGet = response.body.json().unwrap();
-    assert_eq!(parsed.id, "d1");
     assert_eq!(
-        response.body.json_value().unwrap()["a_field_added_later"]["nested"],
-        true
+        response.body.json_value().unwrap()["pages"][0],
+        "Invoice 42"
     );
     assert_eq!(
         response.body.content_type.as_deref(),
         Some("application/json")
+    );
+    let text: serde_json::Value = response.body.json().unwrap();
+    assert_eq!(text["pages"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn typed_operations_can_still_give_the_raw_body() {
+    // The overlay declares GET /documents/{document_id}'s body; `send_raw` keeps every byte.
+    let server = Scripted::new([Reply::json(200, document("d1"))]);
+    let running = server.start().await;
+    let typed = running.client().get_document("d1").send().await.unwrap();
+    assert_eq!(typed.body.id, "d1");
+    let raw = running
+        .client()
+        .get_document("d1")
+        .send_raw()
+        .await
+        .unwrap();
+    let parsed: DocumentModelGet = raw.body.json().unwrap();
+    assert_eq!(parsed.page_count, 2);
+    assert_eq!(
+        raw.body.json_value().unwrap()["a_field_added_later"]["nested"],
+        true
     );
 }
 
@@ -98,7 +116,7 @@ async fn binary_endpoint_streams_bytes_with_a_fitting_accept() {
     let running = server.start().await;
     let response = running
         .client()
-        .get_document_original_file_resource("d1")
+        .get_document_original_file("d1")
         .send()
         .await
         .unwrap();
@@ -113,7 +131,7 @@ async fn binary_endpoint_streams_bytes_with_a_fitting_accept() {
     let running = server.start().await;
     running
         .client()
-        .get_document_page_image_resource("d1", "0:3")
+        .get_document_page_image("d1", "0:3")
         .send()
         .await
         .unwrap();
@@ -140,13 +158,13 @@ async fn multipart_upload_streams_from_path_bytes_and_reader() {
     ];
     for file in files {
         let response = client
-            .post_documents_resource("inbox1", file)
+            .upload_document("inbox1", file)
             .sync(false)
             .key_value_flag(true)
             .send()
             .await
             .unwrap();
-        assert_eq!(response.body.json_value().unwrap()["id"], "doc1");
+        assert_eq!(response.body.id, "doc1");
     }
     let requests = server.requests();
     assert_eq!(requests.len(), 3);
@@ -181,7 +199,7 @@ async fn missing_upload_file_is_an_invalid_request_not_a_panic() {
     let running = server.start().await;
     let err = running
         .client()
-        .post_documents_resource("inbox1", FilePart::from_path("/no/such/file.pdf"))
+        .upload_document("inbox1", FilePart::from_path("/no/such/file.pdf"))
         .send()
         .await
         .unwrap_err();
@@ -199,7 +217,7 @@ async fn api_error_keeps_status_headers_and_body() {
     let running = server.start().await;
     let err = running
         .client()
-        .get_document_delete_resource("d1")
+        .get_document("d1")
         .send()
         .await
         .unwrap_err();
@@ -213,7 +231,7 @@ async fn api_error_keeps_status_headers_and_body() {
     );
     let message = err.to_string();
     assert!(
-        message.contains("get_document_delete_resource (GET /documents/{document_id})"),
+        message.contains("get_document (GET /documents/{document_id})"),
         "{message}"
     );
     assert!(message.contains("403"), "{message}");
@@ -222,24 +240,24 @@ async fn api_error_keeps_status_headers_and_body() {
 
 #[tokio::test]
 async fn body_that_does_not_decode_is_kept_with_its_path() {
-    let body = json!([{"results": [{"id": 5}]}]);
+    let body = json!({"results": [{"id": 5}]});
     let server = Scripted::new([Reply::json(200, body.clone())]);
     let running = server.start().await;
     let err = running
         .client()
-        .get_inbox_paginated_resource("i")
+        .get_inbox_documents_paginated("i")
         .send()
         .await
         .unwrap_err();
     let Error::Decode(decode) = &err else {
         panic!("{err:?}")
     };
-    assert_eq!(decode.path, "[0].results[0].id");
+    assert_eq!(decode.path, "results[0].id");
     assert_eq!(
         serde_json::from_slice::<serde_json::Value>(&decode.body).unwrap(),
         body
     );
-    assert!(err.to_string().contains("[0].results[0].id"), "{err}");
+    assert!(err.to_string().contains("results[0].id"), "{err}");
 }
 
 #[tokio::test]
@@ -248,8 +266,8 @@ async fn path_and_query_parameters_are_encoded() {
     let running = server.start().await;
     running
         .client()
-        .delete_document_delete_resource("a/b c?")
-        .how(DeleteDocumentDeleteResourceHow::SourceFiles)
+        .delete_document("a/b c?")
+        .how(DeleteDocumentHow::SourceFiles)
         .send()
         .await
         .unwrap();

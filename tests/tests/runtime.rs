@@ -372,7 +372,7 @@ async fn post_is_not_retried_unless_the_caller_opts_in() {
     let server = script();
     let running = server.start().await;
     let client_ = client_of(builder(&running).retry(fast_retries(3)));
-    let err = client_.post_logout_resource().send().await.unwrap_err();
+    let err = client_.post_logout().send().await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(
         server.requests().len(),
@@ -383,7 +383,7 @@ async fn post_is_not_retried_unless_the_caller_opts_in() {
     let server = script();
     let running = server.start().await;
     client_of(builder(&running).retry(fast_retries(3)))
-        .post_logout_resource()
+        .post_logout()
         .options(CallOptions::new().retry_non_idempotent(true))
         .send()
         .await
@@ -397,7 +397,7 @@ async fn post_is_not_retried_unless_the_caller_opts_in() {
     ]);
     let running = server.start().await;
     client_of(builder(&running).retry(fast_retries(3)))
-        .post_logout_resource()
+        .post_logout()
         .send()
         .await
         .unwrap();
@@ -413,7 +413,7 @@ async fn one_shot_upload_is_never_retried() {
     let running = server.start().await;
     let file = contractfit::FilePart::from_reader(std::io::Cursor::new(b"%PDF".to_vec()));
     let err = client_of(builder(&running).retry(fast_retries(3)))
-        .post_documents_resource("inbox", file)
+        .upload_document("inbox", file)
         .options(CallOptions::new().retry_non_idempotent(true))
         .send()
         .await

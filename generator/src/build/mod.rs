@@ -1,5 +1,6 @@
 //! `openapiv3` to the [model](crate::model): the only module that knows the input format.
 
+mod extensions;
 mod names;
 mod operation;
 mod schema;
@@ -26,6 +27,7 @@ pub fn build(file: &Path, doc: &OpenAPI) -> Result<(Api, Vec<Warning>), Error> {
         component_names: BTreeMap::new(),
         types: Vec::new(),
         warnings: Vec::new(),
+        strip_suffix: None,
     };
     builder.claim_component_names();
     builder.build_component_schemas()?;
@@ -57,6 +59,8 @@ struct Builder<'a> {
     component_names: BTreeMap<String, String>,
     types: Vec<TypeDef>,
     warnings: Vec<Warning>,
+    /// A suffix dropped from every operationId (`x-contractfit-strip-suffix`).
+    strip_suffix: Option<String>,
 }
 
 impl<'a> Builder<'a> {

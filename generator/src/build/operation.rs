@@ -16,6 +16,14 @@ use crate::model::{
 
 impl<'a> Builder<'a> {
     pub(super) fn build_operations(&mut self) -> Result<Vec<Operation>, Error> {
+        // `x-contractfit-strip-suffix` on the document: a suffix every operationId carries.
+        self.strip_suffix = match self.doc.extensions.get("x-contractfit-strip-suffix") {
+            None => None,
+            Some(serde_json::Value::String(suffix)) => Some(suffix.clone()),
+            Some(_) => {
+                return Err(self.invalid("/x-contractfit-strip-suffix", "must be a string"));
+            }
+        };
         let mut method_names = Namespace::new();
         // Names the generated client defines itself.
         for reserved in ["new", "builder", "runtime", "base_url", "with_runtime"] {
@@ -40,6 +48,20 @@ impl<'a> Builder<'a> {
                 operations.push(operation);
             }
         }
+        // Upload-and-wait names other operations, so it is read once all of them exist.
+        let mut index = 0;
+        for (path, item) in &self.doc.paths.paths {
+            let item_pointer = format!("/paths/{}", pointer_token(path));
+            let ReferenceOr::Item(item) = item else {
+                continue;
+            };
+            for (method, op) in item.iter() {
+                let pointer = format!("{item_pointer}/{method}");
+                operations[index].upload_wait =
+                    self.upload_wait(&op.extensions, &operations[index], &operations, &pointer)?;
+                index += 1;
+            }
+        }
         Ok(operations)
     }
 
@@ -53,9 +75,20 @@ impl<'a> Builder<'a> {
         method_names: &mut Namespace,
     ) -> Result<Operation, Error> {
         let method = parse_method(method);
-        let wanted = match &op.operation_id {
-            Some(id) => snake(id),
-            None => {
+        let wanted = match (
+            self.name_override(&op.extensions, pointer)?,
+            &op.operation_id,
+        ) {
+            (Some(name), _) => name,
+            (None, Some(id)) => {
+                let stripped = self
+                    .strip_suffix
+                    .as_deref()
+                    .and_then(|suffix| id.strip_suffix(suffix))
+                    .filter(|rest| !rest.is_empty());
+                snake(stripped.unwrap_or(id))
+            }
+            (None, None) => {
                 let derived = derived_name(method, path);
                 self.warn(
                     pointer,
@@ -76,7 +109,8 @@ impl<'a> Builder<'a> {
         };
         let responses = self.responses(op, &type_prefix, pointer)?;
         let security = self.security(op.security.as_ref(), pointer);
-        Ok(Operation {
+        let waiters = self.waiters(&op.extensions, pointer)?;
+        let mut operation = Operation {
             name,
             operation_id: op.operation_id.clone(),
             method,
@@ -89,7 +123,12 @@ impl<'a> Builder<'a> {
             request_body,
             responses,
             security,
-        })
+            waiters,
+            paginator: None,
+            upload_wait: None,
+        };
+        operation.paginator = self.paginator(&op.extensions, &operation, pointer)?;
+        Ok(operation)
     }
 
     /// Path-level and operation-level parameters (the latter override by name and location),

@@ -286,6 +286,8 @@ impl<'a> Builder<'a> {
             Some((schema, pointer)) => {
                 Some(self.type_ref(schema, &format!("{name}Value"), &pointer)?)
             }
+            // `additionalProperties: true` says more fields are expected: keep them.
+            None if shape.open => Some(TypeRef::Primitive(Primitive::Any)),
             None => None,
         };
         Ok(Struct { fields, additional })

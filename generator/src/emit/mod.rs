@@ -3,6 +3,7 @@
 //! output is the same bytes for the same model.
 
 mod docs;
+mod extensions;
 mod operations;
 mod types;
 

@@ -12,13 +12,13 @@ use crate::model::{
 };
 
 /// An argument of a client method: a required parameter, the body, or a required form field.
-struct Argument {
-    name: proc_macro2::Ident,
+pub(super) struct Argument {
+    pub(super) name: proc_macro2::Ident,
     /// The type the builder stores.
-    ty: TokenStream,
+    pub(super) ty: TokenStream,
     /// The type the method takes, and how it becomes `ty`.
-    param: TokenStream,
-    convert: TokenStream,
+    pub(super) param: TokenStream,
+    pub(super) convert: TokenStream,
 }
 
 fn argument(rust_name: &str, ty: &TypeRef) -> Argument {
@@ -92,6 +92,7 @@ pub fn client_module(api: &Api) -> TokenStream {
         quote!(::contractfit_runtime::SecurityScheme { key: #key, kind: #kind, login: #login })
     });
     let methods = api.operations.iter().map(|op| client_method(api, op));
+    let waiter_methods = super::extensions::waiter_client_methods(api);
     quote! {
         //! The client and its operation methods.
 
@@ -133,11 +134,12 @@ pub fn client_module(api: &Api) -> TokenStream {
             }
 
             #(#methods)*
+            #waiter_methods
         }
     }
 }
 
-fn arguments(api: &Api, op: &Operation) -> Vec<Argument> {
+pub(super) fn arguments(api: &Api, op: &Operation) -> Vec<Argument> {
     let mut args: Vec<Argument> = op
         .parameters
         .iter()
@@ -172,7 +174,7 @@ fn form_fields<'a>(api: &'a Api, form: &str) -> &'a [crate::model::Field] {
     }
 }
 
-fn builder_name(op: &Operation) -> proc_macro2::Ident {
+pub(super) fn builder_name(op: &Operation) -> proc_macro2::Ident {
     ident(&crate::build::camel(&op.name))
 }
 
@@ -236,9 +238,12 @@ fn security_doc(op: &Operation) -> Option<String> {
 /// The `builders` module: one request builder per operation.
 pub fn builders_module(api: &Api) -> TokenStream {
     let builders = api.operations.iter().map(|op| builder(api, op));
+    let waiters = super::extensions::waiter_builders(api);
     quote! {
-        //! One request builder per operation, made by the [`Client`](crate::Client) methods.
+        //! One request builder per operation, made by the [`Client`](crate::Client) methods,
+        //! and one per waiter.
         #(#builders)*
+        #waiters
     }
 }
 
@@ -357,6 +362,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         op.name
     );
     let operation = operation_const(op);
+    let extra = super::extensions::builder_methods(api, op);
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone)]
@@ -395,6 +401,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
             }
 
             #send
+            #extra
         }
     }
 }
@@ -559,15 +566,26 @@ fn send_fn(op: &Operation, has_form: bool, optional_body: bool) -> TokenStream {
         SuccessBody::Raw => "Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).",
     };
     quote! {
-        #[doc = #doc]
-        pub async fn send(self) -> ::std::result::Result<#return_type, ::contractfit_runtime::Error> {
+        fn into_request(self) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
             let mut request = ::contractfit_runtime::Request::new(#path);
             #(#params)*
             #accept
             #body
             request.options(self.options);
-            let response = self.client.execute(&Self::OPERATION, request).await?;
+            (self.client, request)
+        }
+
+        #[doc = #doc]
+        pub async fn send(self) -> ::std::result::Result<#return_type, ::contractfit_runtime::Error> {
+            let (client, request) = self.into_request();
+            let response = client.execute(&Self::OPERATION, request).await?;
             #finish
+        }
+
+        /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+        pub async fn send_raw(self) -> ::std::result::Result<::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>, ::contractfit_runtime::Error> {
+            let (client, request) = self.into_request();
+            client.execute(&Self::OPERATION, request).await?.raw().await
         }
     }
 }

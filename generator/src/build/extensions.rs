@@ -1,0 +1,333 @@
+//! Our extensions on operations, declared in the overlay: `x-contractfit-name`,
+//! `x-contractfit-waiters`, `x-contractfit-paginator` and `x-contractfit-upload-wait`.
+//! Each is checked against the operation it sits on; a mistake is an error that points at it.
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::names::snake;
+use super::Builder;
+use crate::diagnostics::Error;
+use crate::model::{
+    Acceptor, AcceptorState, Comparator, Condition, Matcher, Operation, Paginator, ParamLocation,
+    RequestContent, SuccessBody, TypeDef, TypeKind, TypeRef, UploadWait, Waiter,
+};
+
+pub const NAME: &str = "x-contractfit-name";
+pub const WAITERS: &str = "x-contractfit-waiters";
+pub const PAGINATOR: &str = "x-contractfit-paginator";
+pub const UPLOAD_WAIT: &str = "x-contractfit-upload-wait";
+
+type Extensions = IndexMap<String, Value>;
+
+impl Builder<'_> {
+    /// The Rust name an operation's `x-contractfit-name` asks for.
+    pub(super) fn name_override(
+        &self,
+        extensions: &Extensions,
+        pointer: &str,
+    ) -> Result<Option<String>, Error> {
+        match extensions.get(NAME) {
+            None => Ok(None),
+            Some(Value::String(name)) if !name.is_empty() => Ok(Some(snake(name))),
+            Some(_) => {
+                Err(self.invalid(&format!("{pointer}/{NAME}"), "must be a non-empty string"))
+            }
+        }
+    }
+
+    pub(super) fn waiters(
+        &self,
+        extensions: &Extensions,
+        pointer: &str,
+    ) -> Result<Vec<Waiter>, Error> {
+        let Some(value) = extensions.get(WAITERS) else {
+            return Ok(Vec::new());
+        };
+        let pointer = format!("{pointer}/{WAITERS}");
+        let Some(waiters) = value.as_object() else {
+            return Err(self.invalid(&pointer, "must map waiter names to waiters"));
+        };
+        let mut result = Vec::new();
+        for (name, waiter) in waiters {
+            let at = format!("{pointer}/{name}");
+            let seconds = |key: &str| -> Result<u64, Error> {
+                let value = waiter.get(key).and_then(Value::as_f64).filter(|s| *s > 0.0);
+                value.map(|s| (s * 1000.0) as u64).ok_or_else(|| {
+                    self.invalid(
+                        &format!("{at}/{key}"),
+                        "must be a positive number of seconds",
+                    )
+                })
+            };
+            let (min_delay_ms, max_delay_ms) = (seconds("minDelay")?, seconds("maxDelay")?);
+            if min_delay_ms > max_delay_ms {
+                return Err(self.invalid(&at, "minDelay is greater than maxDelay"));
+            }
+            let acceptors = waiter
+                .get("acceptors")
+                .and_then(Value::as_array)
+                .filter(|a| !a.is_empty())
+                .ok_or_else(|| {
+                    self.invalid(&format!("{at}/acceptors"), "must be a non-empty list")
+                })?
+                .iter()
+                .enumerate()
+                .map(|(i, a)| self.acceptor(a, &format!("{at}/acceptors/{i}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            if !acceptors.iter().any(|a| a.state == AcceptorState::Success) {
+                return Err(
+                    self.invalid(&format!("{at}/acceptors"), "no acceptor leads to success")
+                );
+            }
+            result.push(Waiter {
+                name: snake(name),
+                description: waiter
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                min_delay_ms,
+                max_delay_ms,
+                acceptors,
+            });
+        }
+        Ok(result)
+    }
+
+    fn acceptor(&self, value: &Value, pointer: &str) -> Result<Acceptor, Error> {
+        let state = match value.get("state").and_then(Value::as_str) {
+            Some("success") => AcceptorState::Success,
+            Some("failure") => AcceptorState::Failure,
+            Some("retry") => AcceptorState::Retry,
+            _ => {
+                return Err(self.invalid(
+                    &format!("{pointer}/state"),
+                    "must be success, failure or retry",
+                ))
+            }
+        };
+        let matcher = if let Some(status) = value.get("status") {
+            let status = status
+                .as_u64()
+                .filter(|s| (100..600).contains(s))
+                .ok_or_else(|| {
+                    self.invalid(&format!("{pointer}/status"), "must be an HTTP status")
+                })?;
+            Matcher::Status(status as u16)
+        } else {
+            let all = value
+                .get("all")
+                .and_then(Value::as_array)
+                .filter(|a| !a.is_empty())
+                .ok_or_else(|| self.invalid(pointer, "needs `status` or a non-empty `all` list"))?;
+            let conditions = all
+                .iter()
+                .enumerate()
+                .map(|(i, c)| self.condition(c, &format!("{pointer}/all/{i}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            Matcher::Json(conditions)
+        };
+        Ok(Acceptor { state, matcher })
+    }
+
+    fn condition(&self, value: &Value, pointer: &str) -> Result<Condition, Error> {
+        let json_pointer = value
+            .get("pointer")
+            .and_then(Value::as_str)
+            .filter(|p| p.starts_with('/'))
+            .ok_or_else(|| self.invalid(&format!("{pointer}/pointer"), "must be a JSON pointer"))?;
+        let scalar = |v: &Value| -> Result<Value, Error> {
+            match v {
+                Value::Bool(_) | Value::String(_) => Ok(v.clone()),
+                Value::Number(n) if n.is_i64() => Ok(v.clone()),
+                _ => Err(self.invalid(pointer, "compares only with a boolean, integer or string")),
+            }
+        };
+        let comparator = match (
+            value.get("exists"),
+            value.get("equals"),
+            value.get("notEquals"),
+        ) {
+            (Some(Value::Bool(true)), None, None) => Comparator::Exists,
+            (Some(Value::Bool(false)), None, None) => Comparator::Missing,
+            (None, Some(expected), None) => Comparator::Equals(scalar(expected)?),
+            (None, None, Some(expected)) => Comparator::NotEquals(scalar(expected)?),
+            _ => {
+                return Err(self.invalid(
+                    pointer,
+                    "needs exactly one of `exists`, `equals`, `notEquals`",
+                ))
+            }
+        };
+        Ok(Condition {
+            pointer: json_pointer.to_owned(),
+            comparator,
+        })
+    }
+
+    pub(super) fn paginator(
+        &self,
+        extensions: &Extensions,
+        operation: &Operation,
+        pointer: &str,
+    ) -> Result<Option<Paginator>, Error> {
+        let Some(value) = extensions.get(PAGINATOR) else {
+            return Ok(None);
+        };
+        let pointer = format!("{pointer}/{PAGINATOR}");
+        let query = |key: &str| -> Result<Option<(String, Option<i64>)>, Error> {
+            let Some(name) = value.get(key) else {
+                return Ok(None);
+            };
+            let name = name.as_str().unwrap_or_default();
+            operation
+                .parameters_in(ParamLocation::Query)
+                .find(|p| {
+                    p.name == name && p.ty == TypeRef::Primitive(crate::model::Primitive::Integer)
+                })
+                .map(|p| {
+                    Some((
+                        p.rust_name.clone(),
+                        p.default.as_ref().and_then(Value::as_i64),
+                    ))
+                })
+                .ok_or_else(|| {
+                    self.invalid(
+                        &format!("{pointer}/{key}"),
+                        &format!("no integer query parameter {name:?}"),
+                    )
+                })
+        };
+        let (page_parameter, first_page) = query("page")?
+            .ok_or_else(|| self.invalid(&pointer, "needs `page`, the page-number parameter"))?;
+        let size_parameter = query("size")?.map(|(name, _)| name);
+        let SuccessBody::Json(TypeRef::Named(page_type)) = operation.success_body() else {
+            return Err(self.invalid(
+                &pointer,
+                "the operation's 2xx body must be a JSON object type",
+            ));
+        };
+        let fields = match self.types.iter().find(|t| t.name == page_type) {
+            Some(TypeDef {
+                kind: TypeKind::Struct(s),
+                ..
+            }) => &s.fields,
+            _ => return Err(self.invalid(&pointer, &format!("{page_type} is not an object type"))),
+        };
+        let field = |key: &str| -> Result<Option<&crate::model::Field>, Error> {
+            let Some(json_pointer) = value.get(key) else {
+                return Ok(None);
+            };
+            let name = json_pointer
+                .as_str()
+                .and_then(|p| p.strip_prefix('/'))
+                .unwrap_or("");
+            fields
+                .iter()
+                .find(|f| f.name == name)
+                .map(Some)
+                .ok_or_else(|| {
+                    self.invalid(
+                        &format!("{pointer}/{key}"),
+                        &format!("{page_type} has no field {name:?}"),
+                    )
+                })
+        };
+        let items = field("items")?.ok_or_else(|| {
+            self.invalid(&pointer, "needs `items`, a pointer to the page's items")
+        })?;
+        let TypeRef::Array(item_type) = &items.ty else {
+            return Err(self.invalid(&format!("{pointer}/items"), "must point at an array field"));
+        };
+        let total_field = field("total")?.map(|f| f.rust_name.clone());
+        Ok(Some(Paginator {
+            page_parameter,
+            size_parameter,
+            first_page: first_page.unwrap_or(1),
+            items_field: items.rust_name.clone(),
+            item_type: (**item_type).clone(),
+            total_field,
+        }))
+    }
+
+    /// Reads `x-contractfit-upload-wait` once every operation is known.
+    pub(super) fn upload_wait(
+        &self,
+        extensions: &Extensions,
+        operation: &Operation,
+        operations: &[Operation],
+        pointer: &str,
+    ) -> Result<Option<UploadWait>, Error> {
+        let Some(value) = extensions.get(UPLOAD_WAIT) else {
+            return Ok(None);
+        };
+        let pointer = format!("{pointer}/{UPLOAD_WAIT}");
+        let text = |key: &str| {
+            value
+                .get(key)
+                .and_then(Value::as_str)
+                .ok_or_else(|| self.invalid(&format!("{pointer}/{key}"), "must be a string"))
+        };
+        let operation_id = text("operationId")?;
+        let polled = operations
+            .iter()
+            .find(|op| op.operation_id.as_deref() == Some(operation_id))
+            .ok_or_else(|| {
+                self.invalid(
+                    &pointer,
+                    &format!("no operation has operationId {operation_id:?}"),
+                )
+            })?;
+        let waiter = snake(text("waiter")?);
+        if !polled.waiters.iter().any(|w| w.name == waiter) {
+            return Err(self.invalid(
+                &pointer,
+                &format!("{operation_id} declares no waiter {waiter:?}"),
+            ));
+        }
+        let required: Vec<_> = polled.parameters.iter().filter(|p| p.required).collect();
+        if required.len() != 1 {
+            return Err(self.invalid(
+                &pointer,
+                "the polled operation must take exactly one required parameter, the id",
+            ));
+        }
+        let id_pointer = text("id")?;
+        let form_fields = match operation.request_body.as_ref().map(|b| &b.content) {
+            Some(RequestContent::Multipart { form }) => {
+                match self.types.iter().find(|t| &t.name == form) {
+                    Some(TypeDef {
+                        kind: TypeKind::Form(fields),
+                        ..
+                    }) => fields.clone(),
+                    _ => Vec::new(),
+                }
+            }
+            _ => return Err(self.invalid(&pointer, "the operation must have a multipart body")),
+        };
+        let mut set = Vec::new();
+        for (name, forced) in value
+            .get("set")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let field = form_fields
+                .iter()
+                .find(|f| &f.name == name)
+                .ok_or_else(|| {
+                    self.invalid(&format!("{pointer}/set/{name}"), "no such form field")
+                })?;
+            let forced = forced.as_bool().ok_or_else(|| {
+                self.invalid(&format!("{pointer}/set/{name}"), "must be a boolean")
+            })?;
+            set.push((field.rust_name.clone(), forced));
+        }
+        Ok(Some(UploadWait {
+            set,
+            id_pointer: id_pointer.to_owned(),
+            operation: polled.name.clone(),
+            waiter,
+        }))
+    }
+}

@@ -1,0 +1,314 @@
+//! Code for our extensions: waiters (a client method and a builder each), upload-and-wait
+//! (`send_and_wait` on the upload's builder) and pagination (`pages` and `items` streams).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::docs::{doc_attrs, paragraphs};
+use super::operations::{arguments, builder_name};
+use super::types::{ident, rust_type, Scope};
+use crate::model::{
+    AcceptorState, Api, Comparator, Matcher, Operation, SuccessBody, TypeDef, TypeKind, Waiter,
+};
+
+fn waiter_builder_name(waiter: &Waiter) -> proc_macro2::Ident {
+    ident(&crate::build::camel(&format!("wait_until_{}", waiter.name)))
+}
+
+fn waiters(api: &Api) -> impl Iterator<Item = (&Operation, &Waiter)> {
+    api.operations
+        .iter()
+        .flat_map(|op| op.waiters.iter().map(move |w| (op, w)))
+}
+
+/// What a successful wait returns (the polled operation's typed body, or its raw body), and
+/// how the final poll becomes it.
+fn waited_type(op: &Operation) -> (TokenStream, TokenStream) {
+    let polled = builder_name(op);
+    match op.success_body() {
+        SuccessBody::Json(ty) => {
+            let ty = rust_type(&ty, Scope::Crate);
+            (
+                quote!(::contractfit_runtime::ApiResponse<#ty>),
+                quote!(polled.json(Self::WAITER.name, &#polled::OPERATION)),
+            )
+        }
+        _ => (
+            quote!(::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>),
+            quote!(Ok(polled.raw())),
+        ),
+    }
+}
+
+pub fn waiter_client_methods(api: &Api) -> TokenStream {
+    let methods = waiters(api).map(|(op, waiter)| {
+        let method = ident(&format!("wait_until_{}", waiter.name));
+        let builder = waiter_builder_name(waiter);
+        let args = arguments(api, op);
+        let params = args.iter().map(|a| {
+            let (name, param) = (&a.name, &a.param);
+            quote!(#name: #param)
+        });
+        let converts = args.iter().map(|a| &a.convert);
+        let doc = format!(
+            "Polls [`{}`](Self::{}) until the waiter `{}` says done, or `max_wait` passes. \
+             Configure it with [`{builder}`](crate::builders::{builder}), then `.send().await`.",
+            op.name, op.name, waiter.name
+        );
+        let docs = doc_attrs(&paragraphs([waiter.description.as_deref(), Some(&doc)]));
+        quote! {
+            #docs
+            pub fn #method(&self, #(#params,)* max_wait: ::std::time::Duration) -> crate::builders::#builder {
+                crate::builders::#builder::new(self.runtime.clone(), #(#converts,)* max_wait)
+            }
+        }
+    });
+    quote!(#(#methods)*)
+}
+
+pub fn waiter_builders(api: &Api) -> TokenStream {
+    let builders = waiters(api).map(|(op, waiter)| {
+        let name = waiter_builder_name(waiter);
+        let polled = builder_name(op);
+        let args = arguments(api, op);
+        let fields = args.iter().map(|a| {
+            let (field, ty) = (&a.name, &a.ty);
+            quote!(#field: #ty,)
+        });
+        let new_params = args.iter().map(|a| {
+            let (field, ty) = (&a.name, &a.ty);
+            quote!(#field: #ty)
+        });
+        let inits = args.iter().map(|a| &a.name);
+        let clones = args.iter().map(|a| {
+            let field = &a.name;
+            quote!(self.#field.clone())
+        });
+        let waiter_name = &waiter.name;
+        let (min, max) = (waiter.min_delay_ms, waiter.max_delay_ms);
+        let acceptors = waiter.acceptors.iter().map(|a| {
+            let state = match a.state {
+                AcceptorState::Success => quote!(Success),
+                AcceptorState::Failure => quote!(Failure),
+                AcceptorState::Retry => quote!(Retry),
+            };
+            let matcher = match &a.matcher {
+                Matcher::Status(code) => quote!(::contractfit_runtime::Matcher::Status(#code)),
+                Matcher::Json(conditions) => {
+                    let conditions = conditions.iter().map(|c| {
+                        let pointer = &c.pointer;
+                        let comparator = match &c.comparator {
+                            Comparator::Exists => quote!(Exists),
+                            Comparator::Missing => quote!(Missing),
+                            Comparator::Equals(v) => {
+                                let v = expected(v);
+                                quote!(Equals(#v))
+                            }
+                            Comparator::NotEquals(v) => {
+                                let v = expected(v);
+                                quote!(NotEquals(#v))
+                            }
+                        };
+                        quote!(::contractfit_runtime::Condition {
+                            pointer: #pointer,
+                            comparator: ::contractfit_runtime::Comparator::#comparator,
+                        })
+                    });
+                    quote!(::contractfit_runtime::Matcher::Json(&[#(#conditions),*]))
+                }
+            };
+            quote!(::contractfit_runtime::Acceptor {
+                state: ::contractfit_runtime::AcceptorState::#state,
+                matcher: #matcher,
+            })
+        });
+        let (return_type, decode) = waited_type(op);
+        let doc = format!("Waits until `{waiter_name}`, polling [`{polled}`].");
+        quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone)]
+            #[must_use = "a waiter does nothing until it is sent"]
+            pub struct #name {
+                client: ::contractfit_runtime::Client,
+                #(#fields)*
+                max_wait: ::std::time::Duration,
+                progress: ::std::option::Option<::contractfit_runtime::Progress>,
+            }
+
+            impl #name {
+                /// The waiter's declaration, from the API document's overlay.
+                pub const WAITER: ::contractfit_runtime::Waiter = ::contractfit_runtime::Waiter {
+                    name: #waiter_name,
+                    min_delay: ::std::time::Duration::from_millis(#min),
+                    max_delay: ::std::time::Duration::from_millis(#max),
+                    acceptors: &[#(#acceptors),*],
+                };
+
+                pub(crate) fn new(client: ::contractfit_runtime::Client, #(#new_params,)* max_wait: ::std::time::Duration) -> Self {
+                    #name { client, #(#inits,)* max_wait, progress: None }
+                }
+
+                /// Called after every poll, for progress reports.
+                pub fn on_progress(mut self, progress: impl Fn(&::contractfit_runtime::PollState) + Send + Sync + 'static) -> Self {
+                    self.progress = Some(::contractfit_runtime::Progress::new(progress));
+                    self
+                }
+
+                /// Polls until done; every poll goes through the client's retry policy.
+                pub async fn send(self) -> ::std::result::Result<#return_type, ::contractfit_runtime::WaitError> {
+                    let poll = || {
+                        let request = #polled::new(self.client.clone(), #(#clones),*);
+                        async move {
+                            let response = request.send_raw().await?;
+                            Ok((response.status, response.headers, response.body.bytes))
+                        }
+                    };
+                    let progress = |state: &::contractfit_runtime::PollState| {
+                        if let Some(progress) = &self.progress {
+                            progress.call(state);
+                        }
+                    };
+                    let polled = Self::WAITER.wait(self.max_wait, poll, progress).await?;
+                    #decode
+                }
+            }
+        }
+    });
+    quote!(#(#builders)*)
+}
+
+fn expected(value: &serde_json::Value) -> TokenStream {
+    match value {
+        serde_json::Value::Bool(b) => quote!(::contractfit_runtime::Expected::Bool(#b)),
+        serde_json::Value::String(s) => quote!(::contractfit_runtime::Expected::Str(#s)),
+        other => {
+            let n = other.as_i64().unwrap_or_default();
+            quote!(::contractfit_runtime::Expected::Int(#n))
+        }
+    }
+}
+
+/// `send_and_wait` and `pages`/`items`, for builders whose operation declares them.
+pub fn builder_methods(api: &Api, op: &Operation) -> TokenStream {
+    let mut methods = TokenStream::new();
+    if let Some(upload) = &op.upload_wait {
+        let polled = api.operations.iter().find(|o| o.name == upload.operation);
+        let waiter = polled.and_then(|o| o.waiters.iter().find(|w| w.name == upload.waiter));
+        if let (Some(polled), Some(waiter)) = (polled, waiter) {
+            let wait_builder = waiter_builder_name(waiter);
+            let (return_type, _) = waited_type(polled);
+            let sets = upload.set.iter().map(|(field, value)| {
+                let field = ident(field);
+                quote!(self.form.#field = Some(#value);)
+            });
+            let pointer = &upload.id_pointer;
+            let doc = format!(
+                "Uploads without waiting for processing, then waits (up to `max_wait`) with \
+                 [`{wait_builder}`](crate::builders::{wait_builder}). Once the upload is accepted, \
+                 every error carries the new id."
+            );
+            methods.extend(quote! {
+                #[doc = #doc]
+                pub async fn send_and_wait(mut self, max_wait: ::std::time::Duration) -> ::std::result::Result<#return_type, ::contractfit_runtime::UploadWaitError> {
+                    #(#sets)*
+                    let client = self.client.clone();
+                    let reply = self.send_raw().await.map_err(::contractfit_runtime::UploadWaitError::Upload)?;
+                    let id = reply
+                        .body
+                        .json_value()
+                        .ok()
+                        .and_then(|body| body.pointer(#pointer).and_then(|id| id.as_str()).map(str::to_owned))
+                        .ok_or_else(|| ::contractfit_runtime::UploadWaitError::NoId {
+                            pointer: #pointer,
+                            body: reply.body.bytes.clone(),
+                        })?;
+                    #wait_builder::new(client, id.clone(), max_wait)
+                        .send()
+                        .await
+                        .map_err(|source| ::contractfit_runtime::UploadWaitError::Wait { id, source })
+                }
+            });
+        }
+    }
+    if let (Some(paginator), SuccessBody::Json(page_ty)) = (&op.paginator, op.success_body()) {
+        let page_type = rust_type(&page_ty, Scope::Crate);
+        let item_type = rust_type(&paginator.item_type, Scope::Crate);
+        let page_param = ident(&paginator.page_parameter);
+        let first = paginator.first_page;
+        let page_fields = match &page_ty {
+            crate::model::TypeRef::Named(name) => match api.type_def(name) {
+                Some(TypeDef {
+                    kind: TypeKind::Struct(s),
+                    ..
+                }) => s.fields.clone(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        let optional = |rust_name: &str| {
+            page_fields
+                .iter()
+                .find(|f| f.rust_name == rust_name)
+                .is_some_and(|f| !f.required || f.nullable)
+        };
+        let items = ident(&paginator.items_field);
+        let items_of = if optional(&paginator.items_field) {
+            quote!(page.#items.as_deref().unwrap_or_default())
+        } else {
+            quote!(page.#items.as_slice())
+        };
+        let owned_items = if optional(&paginator.items_field) {
+            quote!(page.body.#items.unwrap_or_default())
+        } else {
+            quote!(page.body.#items)
+        };
+        let total = match &paginator.total_field {
+            Some(field) => {
+                let field = ident(field);
+                if optional(&paginator.total_field.clone().unwrap_or_default()) {
+                    quote!(page.#field)
+                } else {
+                    quote!(Some(page.#field))
+                }
+            }
+            None => quote!(None::<i64>),
+        };
+        let short_page = match &paginator.size_parameter {
+            Some(size) => {
+                let size = ident(size);
+                quote!(builder.#size.is_some_and(|size| (count as i64) < size))
+            }
+            None => quote!(false),
+        };
+        methods.extend(quote! {
+            /// Every page, one request each, from the page set on this builder (or the first)
+            /// to the last: the one that is empty, short, or reaches the total.
+            pub fn pages(self) -> impl ::contractfit_runtime::futures::Stream<Item = ::std::result::Result<::contractfit_runtime::ApiResponse<#page_type>, ::contractfit_runtime::Error>> + Send + 'static {
+                let first = self.#page_param.unwrap_or(#first);
+                ::contractfit_runtime::futures::stream::try_unfold(Some((self, first, 0i64)), |state| async move {
+                    let Some((builder, number, seen)) = state else {
+                        return Ok(None);
+                    };
+                    let response = builder.clone().#page_param(number).send().await?;
+                    let page = &response.body;
+                    let count = #items_of.len();
+                    let seen = seen + count as i64;
+                    let total: Option<i64> = #total;
+                    let last = count == 0 || total.is_some_and(|total| seen >= total) || #short_page;
+                    let next = (!last).then_some((builder, number + 1, seen));
+                    Ok(Some((response, next)))
+                })
+            }
+
+            /// Every item of every page, in order; see [`pages`](Self::pages).
+            pub fn items(self) -> impl ::contractfit_runtime::futures::Stream<Item = ::std::result::Result<#item_type, ::contractfit_runtime::Error>> + Send + 'static {
+                use ::contractfit_runtime::futures::{stream, StreamExt, TryStreamExt};
+                self.pages()
+                    .map_ok(|page| stream::iter(#owned_items.into_iter().map(Ok)))
+                    .try_flatten()
+                    .boxed()
+            }
+        });
+    }
+    methods
+}
