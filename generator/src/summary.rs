@@ -111,6 +111,19 @@ pub fn summary(api: &Api) -> String {
             }
         );
         let _ = writeln!(out, "  success: {:?}", op.success_body());
+        for waiter in &op.waiters {
+            let _ = writeln!(
+                out,
+                "  waiter {}: delays {}..{} ms, acceptors {:?}",
+                waiter.name, waiter.min_delay_ms, waiter.max_delay_ms, waiter.acceptors
+            );
+        }
+        if let Some(p) = &op.paginator {
+            let _ = writeln!(out, "  paginator: {p:?}");
+        }
+        if let Some(u) = &op.upload_wait {
+            let _ = writeln!(out, "  upload-wait: {u:?}");
+        }
     }
     let _ = writeln!(out, "\ntypes: {}", api.types.len());
     for def in &api.types {

@@ -16,7 +16,7 @@ use crate::retry::retry_after;
 use crate::Error;
 
 /// How long before the deadline the last poll is made.
-const FINAL_POLL_LEAD: Duration = Duration::from_millis(50);
+const FINAL_POLL_LEAD: Duration = Duration::from_millis(100);
 
 /// A waiter declaration.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -227,8 +227,9 @@ impl Waiter {
             let delay = retry_after(&headers)
                 .unwrap_or_else(|| self.delay(polls))
                 .max(self.min_delay);
-            if delay >= remaining {
-                // The next poll would come after the deadline: poll once more just before it.
+            if delay + FINAL_POLL_LEAD >= remaining {
+                // The next poll would come at or after the deadline: poll once more just
+                // before it instead.
                 let last_chance = remaining.saturating_sub(FINAL_POLL_LEAD);
                 if last_chance.is_zero() {
                     return Err(timed_out(body));

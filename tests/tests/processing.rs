@@ -1,0 +1,328 @@
+//! Asynchronous processing against the fake Contract.fit server: upload-and-wait, the
+//! document_processed waiter in every outcome, and pagination; plus the overlay itself.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use contractfit::runtime::{AcceptorState, UploadWaitError, WaitError};
+use contractfit::{Client, FilePart, RetryPolicy};
+use contractfit_tests::fake::{Behaviour, FakeContractFit};
+use contractfit_tests::server::TestServer;
+use futures::{StreamExt, TryStreamExt};
+
+fn client(server: &TestServer) -> Client {
+    let runtime = Client::builder()
+        .base_url(server.url())
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap();
+    Client::with_runtime(runtime)
+}
+
+#[tokio::test]
+async fn upload_and_wait_returns_the_processed_document() {
+    let fake = FakeContractFit::new(Behaviour::default());
+    let running = fake.start().await;
+    let started = Instant::now();
+    let document = client(&running)
+        .upload_document(
+            "inbox-1",
+            FilePart::from_bytes(&b"%PDF-1.7 invoice"[..]).file_name("invoice.pdf"),
+        )
+        .send_and_wait(Duration::from_secs(20))
+        .await
+        .unwrap()
+        .body;
+    assert_eq!(document.original_filename, "invoice.pdf");
+    assert!(document.timings.unwrap().done_time.is_some());
+    assert_eq!(document.prediction.unwrap()["total_amount"], "42.00");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "it waited for processing"
+    );
+    assert_eq!(fake.uploads(), 1);
+    let body = &fake.upload_bodies()[0];
+    let needle = b"name=\"sync\"\r\n\r\nfalse\r\n";
+    assert!(
+        body.windows(needle.len()).any(|w| w == needle),
+        "uploaded with sync=false"
+    );
+}
+
+#[tokio::test]
+async fn failed_processing_is_a_failure_that_keeps_the_id_and_the_document() {
+    let fake = FakeContractFit::new(Behaviour {
+        processing_time: Duration::from_millis(200),
+        fail_processing: true,
+        ..Behaviour::default()
+    });
+    let running = fake.start().await;
+    let err = client(&running)
+        .upload_document("inbox-1", FilePart::from_bytes(&b"%PDF"[..]))
+        .send_and_wait(Duration::from_secs(20))
+        .await
+        .unwrap_err();
+    assert_eq!(err.id(), Some("doc-000000"));
+    let UploadWaitError::Wait {
+        source: WaitError::Failed { body, status, .. },
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*status, 200);
+    let last: serde_json::Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(last["status_data"]["success"], false);
+    assert!(err.to_string().contains("doc-000000"), "{err}");
+}
+
+#[tokio::test]
+async fn a_missing_document_fails_the_wait_at_once() {
+    let fake = FakeContractFit::new(Behaviour::default());
+    let running = fake.start().await;
+    let err = client(&running)
+        .wait_until_document_processed("no-such-document", Duration::from_secs(20))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, WaitError::Failed { status, polls: 1, .. } if status == 404),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn max_wait_is_never_overrun_and_the_last_poll_comes_just_before_it() {
+    let fake = FakeContractFit::new(Behaviour {
+        processing_time: Duration::from_secs(3600),
+        ..Behaviour::default()
+    });
+    fake.seed_inbox("unused", 0);
+    let running = fake.start().await;
+    let uploaded = client(&running)
+        .upload_document("inbox-1", FilePart::from_bytes(&b"%PDF"[..]))
+        .send()
+        .await
+        .unwrap();
+    let id = uploaded.body.id;
+    let max_wait = Duration::from_millis(2500);
+    let started = Instant::now();
+    let progress = Arc::new(AtomicU32::new(0));
+    let seen = progress.clone();
+    let err = client(&running)
+        .wait_until_document_processed(id.clone(), max_wait)
+        .on_progress(move |state| {
+            assert_eq!(state.state, AcceptorState::Retry);
+            seen.store(state.poll, Ordering::SeqCst);
+        })
+        .send()
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    let WaitError::TimedOut {
+        polls,
+        elapsed: reported,
+        last,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    let server_polls = fake.polls(&id);
+    assert_eq!(*polls as usize, server_polls.len(), "poll count is right");
+    assert_eq!(
+        progress.load(Ordering::SeqCst),
+        *polls,
+        "progress saw every poll"
+    );
+    assert!(*polls >= 3, "polled until the deadline: {polls}");
+    assert!(
+        *reported >= Duration::from_millis(2300) && *reported <= elapsed,
+        "{reported:?}"
+    );
+    assert!(
+        elapsed < max_wait + Duration::from_millis(400),
+        "returned at the deadline: {elapsed:?}"
+    );
+    let last_poll = *server_polls.last().unwrap();
+    assert!(
+        last_poll <= started + max_wait,
+        "no poll after the deadline"
+    );
+    assert!(
+        last_poll >= started + max_wait - Duration::from_millis(400),
+        "a last poll just before it"
+    );
+    assert!(last.is_some(), "the last document is kept");
+}
+
+#[tokio::test]
+async fn retry_after_stretches_the_polling_interval() {
+    let fake = FakeContractFit::new(Behaviour {
+        processing_time: Duration::from_millis(2500),
+        retry_after: Some(2),
+        ..Behaviour::default()
+    });
+    let running = fake.start().await;
+    let id = client(&running)
+        .upload_document("inbox-1", FilePart::from_bytes(&b"%PDF"[..]))
+        .send()
+        .await
+        .unwrap()
+        .body
+        .id;
+    client(&running)
+        .wait_until_document_processed(id.clone(), Duration::from_secs(20))
+        .send()
+        .await
+        .unwrap();
+    let polls = fake.polls(&id);
+    assert!(polls.len() >= 2);
+    for pair in polls.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(
+            gap >= Duration::from_millis(1950),
+            "polled again after {gap:?}, before Retry-After"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_concurrent_waits_finish_with_bounded_requests() {
+    let fake = FakeContractFit::new(Behaviour {
+        processing_time: Duration::from_millis(1500),
+        ..Behaviour::default()
+    });
+    let running = fake.start().await;
+    let client = client(&running);
+    let mut ids = Vec::new();
+    for _ in 0..500 {
+        let reply = client
+            .upload_document("inbox-1", FilePart::from_bytes(&b"%PDF"[..]))
+            .send()
+            .await
+            .unwrap();
+        ids.push(reply.body.id);
+    }
+    let before = fake.requests();
+    let started = Instant::now();
+    let waits = ids.iter().map(|id| {
+        let wait = client.wait_until_document_processed(id.clone(), Duration::from_secs(30));
+        tokio::spawn(wait.send())
+    });
+    let results = futures::future::join_all(waits).await;
+    assert!(results.into_iter().all(|r| r.unwrap().is_ok()));
+    let polls = fake.requests() - before;
+    // With delays from 1 s doubling (jittered) and processing done 1.5 s after upload, each
+    // wait needs at most 4 polls; a client polling in a tight loop would make thousands.
+    assert!(polls <= 500 * 4, "{polls} polls for 500 waits");
+    assert!(started.elapsed() < Duration::from_secs(15));
+}
+
+#[tokio::test]
+async fn pagination_walks_every_page_and_stops_at_the_last() {
+    let fake = FakeContractFit::new(Behaviour::default());
+    fake.seed_inbox("big", 95);
+    fake.seed_inbox("other", 3);
+    let running = fake.start().await;
+    let client = client(&running);
+
+    let before = fake.requests();
+    let pages: Vec<_> = client
+        .get_inbox_documents_paginated("big")
+        .per_page(20)
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 5);
+    assert_eq!(fake.requests() - before, 5, "no request past the last page");
+    let sizes: Vec<usize> = pages
+        .iter()
+        .map(|p| p.body.results.as_ref().unwrap().len())
+        .collect();
+    assert_eq!(sizes, [20, 20, 20, 20, 15]);
+
+    let documents: Vec<_> = client
+        .get_inbox_documents_paginated("big")
+        .per_page(20)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(documents.len(), 95);
+    let mut ids: Vec<_> = documents.iter().map(|d| d.id.clone()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 95, "no document twice");
+    assert!(documents.iter().all(|d| d.inbox == "big"));
+
+    // Without a page size the total decides where to stop; an empty inbox is one empty page.
+    let all = client
+        .get_inbox_documents_paginated("other")
+        .items()
+        .count()
+        .await;
+    assert_eq!(all, 3);
+    let none = client
+        .get_inbox_documents_paginated("empty")
+        .pages()
+        .count()
+        .await;
+    assert_eq!(none, 1);
+}
+
+#[test]
+fn the_overlay_applies_every_action_and_reports_it() {
+    let root = contractfit_tests::root();
+    let config = contractfit_codegen::Config::new(root.join("spec/contract-fit.yaml"))
+        .overlay(root.join("spec/overlay.yaml"));
+    let (api, applied, _) = contractfit_codegen::model_of(&config).unwrap();
+    assert!(applied.iter().all(|a| !a.matched.is_empty()));
+    let get_document = api
+        .operations
+        .iter()
+        .find(|o| o.name == "get_document")
+        .unwrap();
+    assert_eq!(
+        get_document.operation_id.as_deref(),
+        Some("get_document_delete_resource")
+    );
+    assert_eq!(get_document.waiters[0].name, "document_processed");
+    let upload = api
+        .operations
+        .iter()
+        .find(|o| o.name == "upload_document")
+        .unwrap();
+    assert_eq!(
+        upload.upload_wait.as_ref().unwrap().operation,
+        "get_document"
+    );
+    let listing = api
+        .operations
+        .iter()
+        .find(|o| o.name == "get_inbox_documents_paginated")
+        .unwrap();
+    assert_eq!(listing.paginator.as_ref().unwrap().items_field, "results");
+}
+
+#[test]
+fn an_overlay_target_that_matches_nothing_stops_generation() {
+    let root = contractfit_tests::root();
+    let dir = std::env::temp_dir().join(format!("contractfit-overlay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let overlay = dir.join("stale.yaml");
+    std::fs::write(
+        &overlay,
+        "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n  - target: \"$.paths['/gone'].get\"\n    update: {x-contractfit-name: gone}\n",
+    )
+    .unwrap();
+    let config =
+        contractfit_codegen::Config::new(root.join("spec/contract-fit.yaml")).overlay(&overlay);
+    let err = contractfit_codegen::generate(&config)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("stale.yaml at /actions/0/target"), "{err}");
+    assert!(err.contains("matches nothing"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
