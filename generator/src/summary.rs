@@ -55,11 +55,7 @@ pub fn summary(api: &Api) -> String {
                 ParamLocation::Cookie => "cookie",
             };
             let required = if p.required { "" } else { "?" };
-            let default = p
-                .default
-                .as_ref()
-                .map(|d| format!(" = {d}"))
-                .unwrap_or_default();
+            let default = default_text(p.default.as_ref());
             let _ = writeln!(
                 out,
                 "  {location} {}{required} ({}): {}{default}",
@@ -163,11 +159,7 @@ fn fields(out: &mut String, fields: &[Field]) {
         } else {
             format!(" ({})", f.name)
         };
-        let default = f
-            .default
-            .as_ref()
-            .map(|d| format!(" = {d}"))
-            .unwrap_or_default();
+        let default = default_text(f.default.as_ref());
         let _ = writeln!(
             out,
             "  {}{required}{wire}: {}{boxed}{default}",
@@ -175,6 +167,10 @@ fn fields(out: &mut String, fields: &[Field]) {
             type_text(&f.ty)
         );
     }
+}
+
+fn default_text(default: Option<&serde_json::Value>) -> String {
+    default.map(|d| format!(" = {d}")).unwrap_or_default()
 }
 
 fn type_text(ty: &TypeRef) -> String {

@@ -1,5 +1,6 @@
-//! Our extensions on operations, declared in the overlay: `x-contractfit-name`,
-//! `x-contractfit-waiters`, `x-contractfit-paginator` and `x-contractfit-upload-wait`.
+//! Our extensions, declared in the overlay: on operations `x-contractfit-name`,
+//! `x-contractfit-waiters`, `x-contractfit-paginator` and `x-contractfit-upload-wait`; on
+//! security schemes `x-contractfit-login`.
 //! Each is checked against the operation it sits on; a mistake is an error that points at it.
 
 use indexmap::IndexMap;
@@ -9,18 +10,46 @@ use super::names::snake;
 use super::Builder;
 use crate::diagnostics::Error;
 use crate::model::{
-    Acceptor, AcceptorState, Comparator, Condition, Matcher, Operation, Paginator, ParamLocation,
-    RequestContent, SuccessBody, TypeDef, TypeKind, TypeRef, UploadWait, Waiter,
+    Acceptor, AcceptorState, Comparator, Condition, Login, Matcher, Operation, Paginator,
+    ParamLocation, RequestContent, SuccessBody, TypeDef, TypeKind, TypeRef, UploadWait, Waiter,
 };
 
 pub const NAME: &str = "x-contractfit-name";
 pub const WAITERS: &str = "x-contractfit-waiters";
 pub const PAGINATOR: &str = "x-contractfit-paginator";
 pub const UPLOAD_WAIT: &str = "x-contractfit-upload-wait";
+/// On a security scheme: how to log in for its tokens.
+pub const LOGIN: &str = "x-contractfit-login";
 
 type Extensions = IndexMap<String, Value>;
 
 impl Builder<'_> {
+    /// `value[key]` as a string, or an error at `pointer/key`.
+    fn string_field<'v>(
+        &self,
+        value: &'v Value,
+        key: &str,
+        pointer: &str,
+    ) -> Result<&'v str, Error> {
+        value
+            .get(key)
+            .and_then(Value::as_str)
+            .ok_or_else(|| self.invalid(&format!("{pointer}/{key}"), "must be a string"))
+    }
+
+    /// The operation whose `operationId` is `id`.
+    fn operation_by_id<'o>(
+        &self,
+        operations: &'o [Operation],
+        id: &str,
+        pointer: &str,
+    ) -> Result<&'o Operation, Error> {
+        operations
+            .iter()
+            .find(|op| op.operation_id.as_deref() == Some(id))
+            .ok_or_else(|| self.invalid(pointer, &format!("no operation has operationId {id:?}")))
+    }
+
     /// The Rust name an operation's `x-contractfit-name` asks for.
     pub(super) fn name_override(
         &self,
@@ -34,6 +63,29 @@ impl Builder<'_> {
                 Err(self.invalid(&format!("{pointer}/{NAME}"), "must be a non-empty string"))
             }
         }
+    }
+
+    /// Reads `x-contractfit-login`: `{operationId, username, password, token}`.
+    pub(super) fn login(
+        &self,
+        value: &Value,
+        operations: &[Operation],
+        pointer: &str,
+    ) -> Result<Login, Error> {
+        let pointer = format!("{pointer}/{LOGIN}");
+        let operation_id = self.string_field(value, "operationId", &pointer)?;
+        let operation = self.operation_by_id(operations, operation_id, &pointer)?;
+        let token_pointer = self.string_field(value, "token", &pointer)?;
+        if !token_pointer.starts_with('/') {
+            return Err(self.invalid(&pointer, "`token` must be a JSON pointer such as `/token`"));
+        }
+        Ok(Login {
+            method: operation.method,
+            path: operation.path.template.clone(),
+            username_field: self.string_field(value, "username", &pointer)?.to_owned(),
+            password_field: self.string_field(value, "password", &pointer)?.to_owned(),
+            token_pointer: token_pointer.to_owned(),
+        })
     }
 
     pub(super) fn waiters(
@@ -262,23 +314,9 @@ impl Builder<'_> {
             return Ok(None);
         };
         let pointer = format!("{pointer}/{UPLOAD_WAIT}");
-        let text = |key: &str| {
-            value
-                .get(key)
-                .and_then(Value::as_str)
-                .ok_or_else(|| self.invalid(&format!("{pointer}/{key}"), "must be a string"))
-        };
-        let operation_id = text("operationId")?;
-        let polled = operations
-            .iter()
-            .find(|op| op.operation_id.as_deref() == Some(operation_id))
-            .ok_or_else(|| {
-                self.invalid(
-                    &pointer,
-                    &format!("no operation has operationId {operation_id:?}"),
-                )
-            })?;
-        let waiter = snake(text("waiter")?);
+        let operation_id = self.string_field(value, "operationId", &pointer)?;
+        let polled = self.operation_by_id(operations, operation_id, &pointer)?;
+        let waiter = snake(self.string_field(value, "waiter", &pointer)?);
         if !polled.waiters.iter().any(|w| w.name == waiter) {
             return Err(self.invalid(
                 &pointer,
@@ -292,7 +330,7 @@ impl Builder<'_> {
                 "the polled operation must take exactly one required parameter, the id",
             ));
         }
-        let id_pointer = text("id")?;
+        let id_pointer = self.string_field(value, "id", &pointer)?;
         let form_fields = match operation.request_body.as_ref().map(|b| &b.content) {
             Some(RequestContent::Multipart { form }) => {
                 match self.types.iter().find(|t| &t.name == form) {

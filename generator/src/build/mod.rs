@@ -12,7 +12,7 @@ use openapiv3::{OpenAPI, ReferenceOr, SecurityScheme as OaSecurityScheme};
 
 use crate::diagnostics::{Error, Location, Warning};
 use crate::model::{
-    Api, ApiKeyLocation, Login, Operation, SecurityRequirement, SecurityScheme, SecuritySchemeKind,
+    Api, ApiKeyLocation, Operation, SecurityRequirement, SecurityScheme, SecuritySchemeKind,
     Server, TypeDef, TypeKind, TypeRef,
 };
 pub use names::{camel, snake, Namespace};
@@ -153,7 +153,7 @@ impl<'a> Builder<'a> {
                 continue;
             };
             let pointer = format!("/components/securitySchemes/{key}");
-            let login = match scheme_extensions(scheme).get(LOGIN_EXTENSION) {
+            let login = match scheme_extensions(scheme).get(extensions::LOGIN) {
                 Some(value) => Some(self.login(value, operations, &pointer)?),
                 None => None,
             };
@@ -209,43 +209,6 @@ impl<'a> Builder<'a> {
         Ok(schemes)
     }
 
-    /// Reads `x-contractfit-login`: `{operationId, username, password, token}`.
-    fn login(
-        &self,
-        value: &serde_json::Value,
-        operations: &[Operation],
-        pointer: &str,
-    ) -> Result<Login, Error> {
-        let pointer = format!("{pointer}/{LOGIN_EXTENSION}");
-        let field = |name: &str| {
-            value
-                .get(name)
-                .and_then(|v| v.as_str())
-                .ok_or_else(|| self.invalid(&pointer, &format!("`{name}` must be a string")))
-        };
-        let operation_id = field("operationId")?;
-        let operation = operations
-            .iter()
-            .find(|op| op.operation_id.as_deref() == Some(operation_id))
-            .ok_or_else(|| {
-                self.invalid(
-                    &pointer,
-                    &format!("no operation has operationId {operation_id:?}"),
-                )
-            })?;
-        let token_pointer = field("token")?;
-        if !token_pointer.starts_with('/') {
-            return Err(self.invalid(&pointer, "`token` must be a JSON pointer such as `/token`"));
-        }
-        Ok(Login {
-            method: operation.method,
-            path: operation.path.template.clone(),
-            username_field: field("username")?.to_owned(),
-            password_field: field("password")?.to_owned(),
-            token_pointer: token_pointer.to_owned(),
-        })
-    }
-
     /// An operation's security (or the document's), checked against the declared schemes.
     fn security(
         &mut self,
@@ -285,9 +248,6 @@ impl<'a> Builder<'a> {
         result
     }
 }
-
-/// The security-scheme extension that declares how to log in for a token.
-pub const LOGIN_EXTENSION: &str = "x-contractfit-login";
 
 fn scheme_extensions(scheme: &OaSecurityScheme) -> &indexmap::IndexMap<String, serde_json::Value> {
     match scheme {
