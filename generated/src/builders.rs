@@ -3535,7 +3535,7 @@ impl UploadDocument {
         let (client, request) = self.into_request();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
-    ///Uploads without waiting for processing, then waits (up to `max_wait`) with [`WaitUntilDocumentProcessed`](crate::builders::WaitUntilDocumentProcessed). Once the upload is accepted, every error carries the new id.
+    ///Uploads without waiting for processing, then waits (up to `max_wait`) with [`WaitUntilDocumentProcessed`]. Once the upload is accepted, every error carries the new id.
     pub async fn send_and_wait(
         mut self,
         max_wait: ::std::time::Duration,

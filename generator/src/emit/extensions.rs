@@ -204,8 +204,7 @@ pub fn builder_methods(api: &Api, op: &Operation) -> TokenStream {
             let pointer = &upload.id_pointer;
             let doc = format!(
                 "Uploads without waiting for processing, then waits (up to `max_wait`) with \
-                 [`{wait_builder}`](crate::builders::{wait_builder}). Once the upload is accepted, \
-                 every error carries the new id."
+                 [`{wait_builder}`]. Once the upload is accepted, every error carries the new id."
             );
             methods.extend(quote! {
                 #[doc = #doc]
