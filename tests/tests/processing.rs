@@ -326,3 +326,57 @@ fn an_overlay_target_that_matches_nothing_stops_generation() {
     assert!(err.contains("matches nothing"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The README's example program, run as a user would, against the fake server.
+#[tokio::test]
+async fn the_example_program_uploads_waits_and_prints_the_prediction() {
+    let fake = FakeContractFit::new(Behaviour {
+        processing_time: Duration::from_millis(300),
+        ..Behaviour::default()
+    });
+    let running = fake.start().await;
+    let dir = std::env::temp_dir().join(format!("contractfit-example-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("invoice.pdf");
+    std::fs::write(&file, b"%PDF-1.7 example").unwrap();
+    let run = |extra_env: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_upload-and-wait"));
+        command
+            .args(["--base-url", &running.url(), "--max-wait", "30", "inbox-1"])
+            .arg(&file)
+            .env_remove("CONTRACTFIT_API_KEY")
+            .env_remove("CONTRACTFIT_USERNAME")
+            .env_remove("CONTRACTFIT_PASSWORD")
+            .envs(extra_env.iter().copied());
+        command
+    };
+    let output = tokio::task::spawn_blocking({
+        let mut command = run(&[("CONTRACTFIT_API_KEY", "key-123")]);
+        move || command.output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(stdout.contains("\"total_amount\": \"42.00\""), "{stdout}");
+    assert!(stderr.contains("document doc-000000 processed"), "{stderr}");
+    assert_eq!(fake.uploads(), 1);
+
+    let output = tokio::task::spawn_blocking({
+        let mut command = run(&[]);
+        move || command.output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "no credentials is a usage error"
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("CONTRACTFIT_API_KEY"));
+    std::fs::remove_dir_all(&dir).ok();
+}
