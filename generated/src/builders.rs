@@ -145,7 +145,13 @@ impl PostAuth {
         name: "post_auth",
         method: "POST",
         path: "/auth",
-        security: &[],
+        security: &[
+            &["basic"],
+            &["token"],
+            &["api_key_header"],
+            &["api_key_query"],
+            &["jwt"],
+        ],
         idempotent: false,
     };
     pub(crate) fn new(

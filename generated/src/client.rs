@@ -95,7 +95,7 @@ impl Client {
     ///
     /// `POST /auth`; operationId `post_auth`.
     ///
-    /// Needs no credentials.
+    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn post_auth(&self, body: crate::types::AuthModel) -> crate::builders::PostAuth {
         crate::builders::PostAuth::new(self.runtime.clone(), body)
     }

@@ -2,6 +2,7 @@
 //! loopback that records what it receives and answers as each test scripts it.
 
 pub mod fake;
+pub mod samples;
 pub mod server;
 
 use std::path::{Path, PathBuf};

@@ -111,20 +111,22 @@ async fn basic_token_and_api_keys_go_where_the_schemes_say() {
 
 #[tokio::test]
 async fn operations_without_security_get_no_credentials() {
-    let server = Scripted::new([Reply::json(
-        200,
-        serde_json::json!({"authentication_token": "t"}),
-    )]);
-    let running = server.start().await;
-    let body = contractfit::types::AuthModel {
-        username: "me".into(),
-        password: "pw".into(),
+    // An operation whose document says `security: []`, sent through the runtime directly.
+    static OPEN: contractfit::runtime::Operation = contractfit::runtime::Operation {
+        name: "open",
+        method: "GET",
+        path: "/open",
+        security: &[],
+        idempotent: true,
     };
-    client_of(builder(&running).credentials(Credentials::basic("me", SECRET_PASSWORD)))
-        .post_auth(body)
-        .send()
-        .await
+    let server = Scripted::new([Reply::json(200, serde_json::json!({}))]);
+    let running = server.start().await;
+    let runtime = builder(&running)
+        .credentials(Credentials::basic("me", SECRET_PASSWORD))
+        .build()
         .unwrap();
+    let request = contractfit::runtime::Request::new("/open".into());
+    runtime.execute(&OPEN, request).await.unwrap();
     assert!(server.requests()[0].header("authorization").is_none());
 }
 

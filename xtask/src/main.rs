@@ -160,6 +160,19 @@ fn run_generate(check: bool) -> Result<ExitCode, String> {
         if i == 0 && !check {
             report(&generated, elapsed);
         }
+        let mut files = generated.files.clone();
+        if i == 0 {
+            // The conformance test's calls, generated from the same model (see tests/).
+            files.push(File {
+                path: "../tests/tests/generated/conformance_calls.rs".into(),
+                contents: contractfit_codegen::emit::conformance_calls(
+                    &generated.api,
+                    "contractfit",
+                )
+                .map_err(|e| e.to_string())?,
+            });
+        }
+        let generated = Generated { files, ..generated };
         let differences = differences(&target.out_dir, &generated.files)?;
         if check {
             stale.extend(differences);

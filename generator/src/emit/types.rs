@@ -9,9 +9,11 @@ use crate::model::{EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, Typ
 
 /// Where a type is named from: inside the `types` module, or from elsewhere in the crate.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
+pub enum Scope<'a> {
     Types,
     Crate,
+    /// From another crate that depends on the generated one, named so.
+    External(&'a str),
 }
 
 pub fn ident(name: &str) -> Ident {
@@ -26,6 +28,10 @@ pub fn rust_type(ty: &TypeRef, scope: Scope) -> TokenStream {
             match scope {
                 Scope::Types => quote!(#name),
                 Scope::Crate => quote!(crate::types::#name),
+                Scope::External(krate) => {
+                    let krate = ident(krate);
+                    quote!(::#krate::types::#name)
+                }
             }
         }
         TypeRef::Primitive(p) => primitive(*p),

@@ -1,0 +1,97 @@
+//! A Rust function that calls every operation of the API once through the generated client,
+//! with arguments taken from a sample source: what conformance tests (against Prism, say) run.
+//! Emitted from the model like the client, so that it covers every operation by construction.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::types::{ident, rust_type, Scope};
+use crate::model::{Api, Primitive, RequestContent, TypeDef, TypeKind, TypeRef};
+
+/// The body of `calls.rs`: `call_every_operation(client, samples)` for crate `krate`.
+pub fn calls(api: &Api, krate: &str) -> TokenStream {
+    let krate = ident(&krate.replace('-', "_"));
+    let count = api.operations.len();
+    let external = krate.to_string();
+    let scope = Scope::External(&external);
+    let calls = api.operations.iter().map(|op| {
+        let method = ident(&op.name);
+        let name = &op.name;
+        let http_method = op.method.as_str();
+        let path = &op.path.template;
+        // The client method's arguments, in its order: required parameters, then the body or
+        // the required form fields.
+        let mut args: Vec<TokenStream> = op
+            .parameters
+            .iter()
+            .filter(|p| p.required)
+            .map(|p| {
+                let ty = rust_type(&p.ty, scope);
+                let wire = &p.name;
+                quote!(samples.parameter::<#ty>(#http_method, #path, #wire))
+            })
+            .collect();
+        match op.request_body.as_ref().map(|b| (&b.content, b.required)) {
+            Some((RequestContent::Json { ty, .. }, true)) => {
+                let ty = rust_type(ty, scope);
+                args.push(quote!(samples.body::<#ty>(#http_method, #path)));
+            }
+            Some((RequestContent::Binary { .. }, true)) => {
+                args.push(quote!(&b"sample"[..]));
+            }
+            Some((RequestContent::Multipart { form }, _)) => {
+                let fields = match api.type_def(form) {
+                    Some(TypeDef {
+                        kind: TypeKind::Form(fields),
+                        ..
+                    }) => fields.as_slice(),
+                    _ => &[],
+                };
+                for field in fields.iter().filter(|f| f.required) {
+                    args.push(if field.ty == TypeRef::Primitive(Primitive::File) {
+                        quote!(#krate::FilePart::from_bytes(&b"%PDF-1.4 sample"[..])
+                            .file_name("sample.pdf")
+                            .content_type("application/pdf"))
+                    } else {
+                        let ty = rust_type(&field.ty, scope);
+                        let wire = &field.name;
+                        quote!(samples.form_field::<#ty>(#http_method, #path, #wire))
+                    });
+                }
+            }
+            _ => {}
+        }
+        quote! {
+            calls.push((#name, client.#method(#(#args),*).send_raw().await));
+        }
+    });
+    quote! {
+        //! Calls every operation once; see `emit/conformance.rs` in the generator.
+
+        /// Where argument values come from.
+        pub trait Samples {
+            /// A valid value for a required parameter of the operation `method path`.
+            fn parameter<T: ::serde::de::DeserializeOwned>(&self, method: &str, path: &str, name: &str) -> T;
+            /// A valid request body for the operation `method path`.
+            fn body<T: ::serde::de::DeserializeOwned>(&self, method: &str, path: &str) -> T;
+            /// A valid value for a required (non-file) field of the operation's form.
+            // Not every document has such fields.
+            #[allow(dead_code)]
+            fn form_field<T: ::serde::de::DeserializeOwned>(&self, method: &str, path: &str, name: &str) -> T;
+        }
+
+        /// The number of operations, and so of calls.
+        pub const OPERATIONS: usize = #count;
+
+        /// Calls every operation once, in document order, returning each one's name and result.
+        #[allow(deprecated)]
+        pub async fn call_every_operation(
+            client: &#krate::Client,
+            samples: &impl Samples,
+        ) -> ::std::vec::Vec<(&'static str, ::std::result::Result<#krate::ApiResponse<#krate::RawBody>, #krate::Error>)> {
+            let mut calls = ::std::vec::Vec::with_capacity(OPERATIONS);
+            #(#calls)*
+            calls
+        }
+    }
+}
