@@ -52,6 +52,8 @@ impl GetReleaseNotes {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -62,7 +64,8 @@ impl GetReleaseNotes {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -116,6 +119,8 @@ impl GetVersion {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -126,7 +131,8 @@ impl GetVersion {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -200,6 +206,8 @@ impl PostAuth {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -210,7 +218,8 @@ impl PostAuth {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -278,6 +287,8 @@ impl GetApiKeys {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -288,7 +299,8 @@ impl GetApiKeys {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -362,6 +374,8 @@ impl PostApiKeys {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -372,7 +386,8 @@ impl PostApiKeys {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -448,6 +463,8 @@ impl GetApiKeysInbox {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -458,7 +475,8 @@ impl GetApiKeysInbox {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -538,6 +556,8 @@ impl PostApiKeysInbox {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -548,7 +568,8 @@ impl PostApiKeysInbox {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -623,6 +644,8 @@ impl GetApiKey {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -633,7 +656,8 @@ impl GetApiKey {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -694,6 +718,8 @@ impl DeleteApiKey {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -704,7 +730,8 @@ impl DeleteApiKey {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -779,6 +806,8 @@ impl PatchApiKey {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -789,7 +818,8 @@ impl PatchApiKey {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -857,6 +887,8 @@ impl PostEphemeralToken {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -867,7 +899,8 @@ impl PostEphemeralToken {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -941,6 +974,8 @@ impl PostGetJwt {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -951,7 +986,8 @@ impl PostGetJwt {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -1005,6 +1041,8 @@ impl PostLogout {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -1015,7 +1053,8 @@ impl PostLogout {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -1075,6 +1114,8 @@ impl PostResetPassword {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -1085,7 +1126,8 @@ impl PostResetPassword {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -1159,6 +1201,8 @@ impl PostToken {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -1169,7 +1213,8 @@ impl PostToken {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -1239,6 +1284,8 @@ impl GetConnections {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -1249,7 +1296,8 @@ impl GetConnections {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -1323,6 +1371,8 @@ impl PostConnections {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -1333,7 +1383,8 @@ impl PostConnections {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -1409,6 +1460,8 @@ impl GetConnection {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -1419,7 +1472,8 @@ impl GetConnection {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -1481,6 +1535,8 @@ impl DeleteConnection {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -1491,7 +1547,8 @@ impl DeleteConnection {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -1571,6 +1628,8 @@ impl PatchConnection {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -1581,7 +1640,8 @@ impl PatchConnection {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -1651,6 +1711,8 @@ impl GetDataRetention {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -1661,7 +1723,8 @@ impl GetDataRetention {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -1740,6 +1803,8 @@ impl GetDataRetentionSettingsByLevelById {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -1750,7 +1815,8 @@ impl GetDataRetentionSettingsByLevelById {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -1815,6 +1881,8 @@ impl DeleteDataRetention {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -1825,7 +1893,8 @@ impl DeleteDataRetention {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -1908,6 +1977,8 @@ impl PatchDataRetention {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -1918,7 +1989,8 @@ impl PatchDataRetention {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -1995,6 +2067,8 @@ impl UploadDocumentSimple {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -2005,7 +2079,8 @@ impl UploadDocumentSimple {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -2065,6 +2140,8 @@ impl PostDocumentCustomOutput {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -2075,7 +2152,8 @@ impl PostDocumentCustomOutput {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -2135,6 +2213,8 @@ impl PostEnrichment {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -2145,7 +2225,8 @@ impl PostEnrichment {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -2211,6 +2292,8 @@ impl PostDocumentData {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -2221,7 +2304,8 @@ impl PostDocumentData {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -2287,6 +2371,8 @@ impl PostDocumentQuery {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -2297,7 +2383,8 @@ impl PostDocumentQuery {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -2359,6 +2446,8 @@ impl GetDocument {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -2369,7 +2458,8 @@ impl GetDocument {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -2439,6 +2529,8 @@ impl DeleteDocument {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -2449,7 +2541,8 @@ impl DeleteDocument {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -2511,6 +2604,8 @@ impl GetDocumentTransform {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -2521,7 +2616,8 @@ impl GetDocumentTransform {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -2587,6 +2683,8 @@ impl PostDocumentSubmitEval {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -2597,7 +2695,8 @@ impl PostDocumentSubmitEval {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -2697,6 +2796,8 @@ impl GetDocumentLastVersion {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -2707,7 +2808,8 @@ impl GetDocumentLastVersion {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -2780,7 +2882,8 @@ impl GetDocumentOriginalFile {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -2856,7 +2959,8 @@ impl GetDocumentPageImage {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -2932,7 +3036,8 @@ impl GetDocumentPageImageThumbnail {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -2998,6 +3103,8 @@ impl PostDocumentProcessTableAnnotation {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -3008,7 +3115,8 @@ impl PostDocumentProcessTableAnnotation {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -3109,6 +3217,8 @@ impl ReprocessDocument {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -3119,7 +3229,8 @@ impl ReprocessDocument {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -3195,7 +3306,8 @@ impl GetDocumentReverse {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -3275,6 +3387,8 @@ impl PostDocumentStatusData {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -3285,7 +3399,8 @@ impl PostDocumentStatusData {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -3347,6 +3462,8 @@ impl GetDocumentText {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -3357,7 +3474,8 @@ impl GetDocumentText {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -3433,6 +3551,8 @@ impl GetDocumentWorkflow {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -3443,7 +3563,8 @@ impl GetDocumentWorkflow {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -3528,6 +3649,8 @@ impl UploadDocument {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -3538,7 +3661,8 @@ impl UploadDocument {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
     ///Uploads without waiting for processing, then waits (up to `max_wait`) with [`WaitUntilDocumentProcessed`]. Once the upload is accepted, every error carries the new id.
@@ -3637,6 +3761,8 @@ impl PatchDocumentCopy {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -3647,7 +3773,8 @@ impl PatchDocumentCopy {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -3713,6 +3840,8 @@ impl PatchDocumentMove {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -3723,7 +3852,8 @@ impl PatchDocumentMove {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -3777,6 +3907,8 @@ impl GetFormats {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -3787,7 +3919,8 @@ impl GetFormats {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -3847,6 +3980,8 @@ impl PostFormats {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -3857,7 +3992,8 @@ impl PostFormats {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -3925,6 +4061,8 @@ impl GetFormatsDocTypes {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -3935,7 +4073,8 @@ impl GetFormatsDocTypes {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -3996,6 +4135,8 @@ impl GetFormat {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -4006,7 +4147,8 @@ impl GetFormat {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -4067,6 +4209,8 @@ impl DeleteFormat {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -4077,7 +4221,8 @@ impl DeleteFormat {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -4156,6 +4301,8 @@ impl PatchFormat {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -4166,7 +4313,8 @@ impl PatchFormat {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -4242,6 +4390,8 @@ impl GetFormatTagFields {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -4252,7 +4402,8 @@ impl GetFormatTagFields {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -4320,6 +4471,8 @@ impl GetInboxes {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -4330,7 +4483,8 @@ impl GetInboxes {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -4404,6 +4558,8 @@ impl PostInboxes {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -4414,7 +4570,8 @@ impl PostInboxes {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -4489,6 +4646,8 @@ impl GetInbox {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -4499,7 +4658,8 @@ impl GetInbox {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -4560,6 +4720,8 @@ impl DeleteInbox {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -4570,7 +4732,8 @@ impl DeleteInbox {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -4649,6 +4812,8 @@ impl PatchInbox {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -4659,7 +4824,8 @@ impl PatchInbox {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -4725,6 +4891,8 @@ impl PostInboxCompare {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -4735,7 +4903,8 @@ impl PostInboxCompare {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -4797,6 +4966,8 @@ impl GetInboxDocumentVersions {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -4807,7 +4978,8 @@ impl GetInboxDocumentVersions {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -4885,6 +5057,8 @@ impl GetInboxDocument {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -4895,7 +5069,8 @@ impl GetInboxDocument {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -4995,6 +5170,8 @@ impl DeleteInboxDocument {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -5005,7 +5182,8 @@ impl DeleteInboxDocument {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -5136,6 +5314,8 @@ impl GetInboxDocumentsPaginated {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -5146,7 +5326,8 @@ impl GetInboxDocumentsPaginated {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
     /// Every page, one request each, from the page set on this builder (or the first)
@@ -5287,6 +5468,8 @@ impl PostInboxReprocess {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -5297,7 +5480,8 @@ impl PostInboxReprocess {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -5351,6 +5535,8 @@ impl GetIntegrationResources {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -5361,7 +5547,8 @@ impl GetIntegrationResources {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -5421,6 +5608,8 @@ impl PostIntegrationResources {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -5431,7 +5620,8 @@ impl PostIntegrationResources {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -5493,6 +5683,8 @@ impl GetIntegration {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -5503,7 +5695,8 @@ impl GetIntegration {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -5565,6 +5758,8 @@ impl DeleteIntegration {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -5575,7 +5770,8 @@ impl DeleteIntegration {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -5641,6 +5837,8 @@ impl PatchIntegration {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -5651,7 +5849,8 @@ impl PatchIntegration {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -5717,6 +5916,8 @@ impl GetEmailIntegrationActivation {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -5727,7 +5928,8 @@ impl GetEmailIntegrationActivation {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -5797,6 +5999,8 @@ impl GetPredictorSettings {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -5807,7 +6011,8 @@ impl GetPredictorSettings {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -5883,6 +6088,8 @@ impl GetPredictorSetting {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -5893,7 +6100,8 @@ impl GetPredictorSetting {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -5955,6 +6163,8 @@ impl DeletePredictorSetting {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -5965,7 +6175,8 @@ impl DeletePredictorSetting {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -6045,6 +6256,8 @@ impl PatchPredictorSetting {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -6055,7 +6268,8 @@ impl PatchPredictorSetting {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -6109,6 +6323,8 @@ impl GetProjects {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -6119,7 +6335,8 @@ impl GetProjects {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -6179,6 +6396,8 @@ impl PostProjects {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -6189,7 +6408,8 @@ impl PostProjects {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -6250,6 +6470,8 @@ impl GetProject {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -6260,7 +6482,8 @@ impl GetProject {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -6321,6 +6544,8 @@ impl DeleteProject {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -6331,7 +6556,8 @@ impl DeleteProject {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -6396,6 +6622,8 @@ impl PatchProject {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -6406,7 +6634,8 @@ impl PatchProject {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -6476,6 +6705,8 @@ impl GetReports {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -6486,7 +6717,8 @@ impl GetReports {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -6560,6 +6792,8 @@ impl PostReports {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -6570,7 +6804,8 @@ impl PostReports {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -6630,6 +6865,8 @@ impl PostGenerateReport {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -6640,7 +6877,8 @@ impl PostGenerateReport {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -6715,6 +6953,8 @@ impl GetReport {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -6725,7 +6965,8 @@ impl GetReport {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -6786,6 +7027,8 @@ impl DeleteReport {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -6796,7 +7039,8 @@ impl DeleteReport {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -6875,6 +7119,8 @@ impl PatchReport {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -6885,7 +7131,8 @@ impl PatchReport {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -6981,6 +7228,8 @@ impl PostGenerateReportId {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -6991,7 +7240,8 @@ impl PostGenerateReportId {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -7059,6 +7309,8 @@ impl GetRoles {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -7069,7 +7321,8 @@ impl GetRoles {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -7143,6 +7396,8 @@ impl PostRoles {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -7153,7 +7408,8 @@ impl PostRoles {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -7228,6 +7484,8 @@ impl GetRole {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -7238,7 +7496,8 @@ impl GetRole {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -7299,6 +7558,8 @@ impl DeleteRole {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -7309,7 +7570,8 @@ impl DeleteRole {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -7388,6 +7650,8 @@ impl PatchRole {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -7398,7 +7662,8 @@ impl PatchRole {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -7468,6 +7733,8 @@ impl GetRuleConfigs {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -7478,7 +7745,8 @@ impl GetRuleConfigs {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -7538,6 +7806,8 @@ impl PostDebugRuleEntity {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -7548,7 +7818,8 @@ impl PostDebugRuleEntity {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -7614,6 +7885,8 @@ impl PostDebugRuleEntityDocument {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -7624,7 +7897,8 @@ impl PostDebugRuleEntityDocument {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -7690,6 +7964,8 @@ impl PostDebugWhereToSearch {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -7700,7 +7976,8 @@ impl PostDebugWhereToSearch {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -7775,6 +8052,8 @@ impl GetRuleConfig {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -7785,7 +8064,8 @@ impl GetRuleConfig {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -7846,6 +8126,8 @@ impl DeleteRuleConfig {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -7856,7 +8138,8 @@ impl DeleteRuleConfig {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -7935,6 +8218,8 @@ impl PatchRuleConfig {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -7945,7 +8230,8 @@ impl PatchRuleConfig {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -8015,6 +8301,8 @@ impl GetSettingSamplings {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -8025,7 +8313,8 @@ impl GetSettingSamplings {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -8101,6 +8390,8 @@ impl GetSettingSampling {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -8111,7 +8402,8 @@ impl GetSettingSampling {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -8173,6 +8465,8 @@ impl DeleteSettingSampling {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -8183,7 +8477,8 @@ impl DeleteSettingSampling {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -8263,6 +8558,8 @@ impl PatchSettingSampling {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -8273,7 +8570,8 @@ impl PatchSettingSampling {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -8363,6 +8661,8 @@ impl GetDashboardSettingsAtomic {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -8373,7 +8673,8 @@ impl GetDashboardSettingsAtomic {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -8447,6 +8748,8 @@ impl PatchDashboardSettingsAtomic {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -8457,7 +8760,8 @@ impl PatchDashboardSettingsAtomic {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -8547,6 +8851,8 @@ impl GetReviewSettingsAtomic {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -8557,7 +8863,8 @@ impl GetReviewSettingsAtomic {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -8631,6 +8938,8 @@ impl PatchReviewSettingsAtomic {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -8641,7 +8950,8 @@ impl PatchReviewSettingsAtomic {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -8709,6 +9019,8 @@ impl GetSsoConfigResources {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -8719,7 +9031,8 @@ impl GetSsoConfigResources {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -8792,6 +9105,8 @@ impl PostSsoConfigResources {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -8802,7 +9117,8 @@ impl PostSsoConfigResources {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -8864,6 +9180,8 @@ impl DeleteSsoConfigResources {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -8874,7 +9192,8 @@ impl DeleteSsoConfigResources {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -8934,6 +9253,8 @@ impl PostOauthLogin {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -8944,7 +9265,8 @@ impl PostOauthLogin {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -9032,6 +9354,8 @@ impl GetUsageStats {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -9042,7 +9366,8 @@ impl GetUsageStats {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -9149,6 +9474,8 @@ impl GetStats {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -9159,7 +9486,8 @@ impl GetStats {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -9264,6 +9592,8 @@ impl GetAutomationBlockersStats {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -9274,7 +9604,8 @@ impl GetAutomationBlockersStats {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -9375,6 +9706,8 @@ impl PostBlueDots {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -9385,7 +9718,8 @@ impl PostBlueDots {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -9498,6 +9832,8 @@ impl GetEvaluatedVersions {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -9508,7 +9844,8 @@ impl GetEvaluatedVersions {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -9603,6 +9940,8 @@ impl GetProcessingStats {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -9613,7 +9952,8 @@ impl GetProcessingStats {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -9717,6 +10057,8 @@ impl GetVolumeStats {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -9727,7 +10069,8 @@ impl GetVolumeStats {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -9852,6 +10195,8 @@ impl GetAccuracy {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -9862,7 +10207,8 @@ impl GetAccuracy {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -9969,6 +10315,8 @@ impl GetStp {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -9979,7 +10327,8 @@ impl GetStp {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -10044,7 +10393,8 @@ impl GetStyleSheet {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -10104,6 +10454,8 @@ impl PostStyleSheet {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -10114,7 +10466,8 @@ impl PostStyleSheet {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -10168,6 +10521,8 @@ impl DeleteStyleSheet {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -10178,7 +10533,8 @@ impl DeleteStyleSheet {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -10243,7 +10599,8 @@ impl GetStyleLogo {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -10303,6 +10660,8 @@ impl PostStyleLogo {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -10313,7 +10672,8 @@ impl PostStyleLogo {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -10367,6 +10727,8 @@ impl DeleteStyleLogo {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -10377,7 +10739,8 @@ impl DeleteStyleLogo {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -10431,6 +10794,8 @@ impl DeleteTenant {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -10441,7 +10806,8 @@ impl DeleteTenant {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -10515,6 +10881,8 @@ impl PatchActivateTenant {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -10525,7 +10893,8 @@ impl PatchActivateTenant {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -10595,6 +10964,8 @@ impl GetSettingsThreshold {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -10605,7 +10976,8 @@ impl GetSettingsThreshold {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -10691,6 +11063,8 @@ impl GetSettingThreshold {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -10701,7 +11075,8 @@ impl GetSettingThreshold {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -10763,6 +11138,8 @@ impl DeleteSettingThreshold {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -10773,7 +11150,8 @@ impl DeleteSettingThreshold {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -10853,6 +11231,8 @@ impl PatchSettingThreshold {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -10863,7 +11243,8 @@ impl PatchSettingThreshold {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -10931,6 +11312,8 @@ impl GetUsers {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -10941,7 +11324,8 @@ impl GetUsers {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -11015,6 +11399,8 @@ impl PostUsers {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -11025,7 +11411,8 @@ impl PostUsers {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -11093,6 +11480,8 @@ impl GetMe {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -11103,7 +11492,8 @@ impl GetMe {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -11163,6 +11553,8 @@ impl PostChangePassword {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -11173,7 +11565,8 @@ impl PostChangePassword {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -11248,6 +11641,8 @@ impl GetUser {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -11258,7 +11653,8 @@ impl GetUser {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -11319,6 +11715,8 @@ impl DeleteUser {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.raw().await
     }
@@ -11329,7 +11727,8 @@ impl DeleteUser {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
@@ -11408,6 +11807,8 @@ impl PatchUser {
         ::contractfit_runtime::Error,
     > {
         let (client, request) = self.into_request();
+        let mut request = request;
+        request.buffer_body();
         let response = client.execute(&Self::OPERATION, request).await?;
         response.json().await
     }
@@ -11418,7 +11819,8 @@ impl PatchUser {
         ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
         ::contractfit_runtime::Error,
     > {
-        let (client, request) = self.into_request();
+        let (client, mut request) = self.into_request();
+        request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }

@@ -382,10 +382,7 @@ impl Client {
             Ok(Ok(response)) => response,
         };
         if response.status().is_success() {
-            return Ok(Response {
-                context,
-                inner: response,
-            });
+            return Response::new(context, response, request.buffer).await;
         }
         let status = response.status();
         let headers = response.headers().clone();

@@ -53,6 +53,9 @@ pub struct Request {
     pub(crate) query: Vec<(&'static str, String)>,
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) accept: Option<&'static str>,
+    /// Read the 2xx body inside the attempt, so that a body cut short is retried like any
+    /// other transport failure. Streams (downloads) are not buffered.
+    pub(crate) buffer: bool,
     pub(crate) body: Body,
     pub(crate) options: CallOptions,
     /// A value that could not be encoded; reported when the call is made, before sending.
@@ -101,6 +104,12 @@ impl Request {
             Ok(text) => self.headers.push((name, text)),
             Err(e) => self.error = Some(format!("header {name} does not encode: {e}")),
         }
+    }
+
+    /// Reads the whole 2xx body as part of the attempt (for bodies that are decoded, not
+    /// streamed).
+    pub fn buffer_body(&mut self) {
+        self.buffer = true;
     }
 
     /// The media types the caller wants back.

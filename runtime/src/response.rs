@@ -86,6 +86,13 @@ impl ByteStream {
         }
     }
 
+    pub(crate) fn from_bytes(context: ErrorContext, bytes: Bytes) -> Self {
+        ByteStream {
+            context,
+            inner: Box::pin(futures::stream::iter([Ok(bytes)])),
+        }
+    }
+
     /// Reads the whole body into memory.
     pub async fn collect(mut self) -> Result<Bytes, Error> {
         use futures::StreamExt;
@@ -131,28 +138,64 @@ impl Stream for ByteStream {
     }
 }
 
-/// A response whose status is 2xx and whose body has not been read yet.
+/// A response whose status is 2xx: its body read already (see [`Request::buffer_body`]), or
+/// not yet.
+///
+/// [`Request::buffer_body`]: crate::Request::buffer_body
 #[derive(Debug)]
 pub struct Response {
     pub(crate) context: ErrorContext,
-    pub(crate) inner: reqwest::Response,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Body,
+}
+
+#[derive(Debug)]
+pub(crate) enum Body {
+    Read(Bytes),
+    Unread(reqwest::Response),
 }
 
 impl Response {
+    pub(crate) async fn new(
+        context: ErrorContext,
+        inner: reqwest::Response,
+        buffer: bool,
+    ) -> Result<Self, Error> {
+        let status = inner.status();
+        let headers = inner.headers().clone();
+        let body = if buffer {
+            Body::Read(
+                inner
+                    .bytes()
+                    .await
+                    .map_err(|source| Error::Transport { context, source })?,
+            )
+        } else {
+            Body::Unread(inner)
+        };
+        Ok(Response {
+            context,
+            status,
+            headers,
+            body,
+        })
+    }
+
     pub fn status(&self) -> StatusCode {
-        self.inner.status()
+        self.status
     }
 
     async fn read(self) -> Result<(StatusCode, HeaderMap, Bytes), Error> {
-        let status = self.inner.status();
-        let headers = self.inner.headers().clone();
         let context = self.context;
-        let body = self
-            .inner
-            .bytes()
-            .await
-            .map_err(|source| Error::Transport { context, source })?;
-        Ok((status, headers, body))
+        let body = match self.body {
+            Body::Read(bytes) => bytes,
+            Body::Unread(inner) => inner
+                .bytes()
+                .await
+                .map_err(|source| Error::Transport { context, source })?,
+        };
+        Ok((self.status, self.headers, body))
     }
 
     /// Decodes the body as `T`; a body that does not fit is an [`Error::Decode`] that keeps it.
@@ -196,10 +239,14 @@ impl Response {
 
     /// The body as a stream of chunks.
     pub fn stream(self) -> ApiResponse<ByteStream> {
+        let body = match self.body {
+            Body::Unread(inner) => ByteStream::new(self.context, inner),
+            Body::Read(bytes) => ByteStream::from_bytes(self.context, bytes),
+        };
         ApiResponse {
-            status: self.inner.status(),
-            headers: self.inner.headers().clone(),
-            body: ByteStream::new(self.context, self.inner),
+            status: self.status,
+            headers: self.headers,
+            body,
         }
     }
 }

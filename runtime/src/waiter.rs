@@ -101,6 +101,9 @@ impl Condition {
 pub struct PollState {
     /// 1 for the first poll.
     pub poll: u32,
+    /// When this poll was sent, counted from the start of the wait.
+    pub sent_at: Duration,
+    /// When its answer arrived, counted from the start of the wait.
     pub elapsed: Duration,
     pub status: StatusCode,
     pub body: Bytes,
@@ -181,11 +184,13 @@ impl Waiter {
         let mut polls = 0u32;
         loop {
             polls += 1;
+            let sent_at = started.elapsed();
             let (status, headers, body) = self.observe(poll().await, polls)?;
             let elapsed = started.elapsed();
             let state = self.judge(status, &body);
             progress(&PollState {
                 poll: polls,
+                sent_at,
                 elapsed,
                 status,
                 body: body.clone(),

@@ -560,6 +560,12 @@ fn send_fn(op: &Operation, has_form: bool, optional_body: bool) -> TokenStream {
             quote!(response.raw().await),
         ),
     };
+    // Bodies that are decoded whole are read inside the attempt, so a body cut short is
+    // retried; streamed bodies are handed to the caller as they arrive.
+    let buffer = match op.success_body() {
+        SuccessBody::Binary { .. } => quote!(),
+        _ => quote!(let mut request = request; request.buffer_body();),
+    };
     let doc = match op.success_body() {
         SuccessBody::Json(_) => "Sends the request; a 2xx body is decoded as the document declares.",
         SuccessBody::Binary { .. } => "Sends the request; the 2xx body is streamed as it arrives.",
@@ -578,13 +584,15 @@ fn send_fn(op: &Operation, has_form: bool, optional_body: bool) -> TokenStream {
         #[doc = #doc]
         pub async fn send(self) -> ::std::result::Result<#return_type, ::contractfit_runtime::Error> {
             let (client, request) = self.into_request();
+            #buffer
             let response = client.execute(&Self::OPERATION, request).await?;
             #finish
         }
 
         /// Sends the request; the 2xx body is returned as received, whatever its declared type.
         pub async fn send_raw(self) -> ::std::result::Result<::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>, ::contractfit_runtime::Error> {
-            let (client, request) = self.into_request();
+            let (client, mut request) = self.into_request();
+            request.buffer_body();
             client.execute(&Self::OPERATION, request).await?.raw().await
         }
     }
