@@ -24,6 +24,7 @@ async fn five_hundred_concurrent_waits_finish_with_bounded_requests() {
     for _ in 0..500 {
         let reply = client
             .upload_document("inbox-1", FilePart::from_bytes(&b"%PDF"[..]))
+            .sync(false)
             .send()
             .await
             .unwrap();

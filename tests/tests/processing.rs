@@ -101,6 +101,7 @@ async fn max_wait_is_never_overrun_and_the_last_poll_comes_just_before_it() {
     let running = fake.start().await;
     let uploaded = client(&running)
         .upload_document("inbox-1", FilePart::from_bytes(&b"%PDF"[..]))
+        .sync(false)
         .send()
         .await
         .unwrap();
@@ -167,6 +168,7 @@ async fn retry_after_stretches_the_polling_interval() {
     let running = fake.start().await;
     let id = client(&running)
         .upload_document("inbox-1", FilePart::from_bytes(&b"%PDF"[..]))
+        .sync(false)
         .send()
         .await
         .unwrap()
