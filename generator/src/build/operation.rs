@@ -160,9 +160,10 @@ impl<'a> Builder<'a> {
             resolved.push((parameter, parameter_pointer));
         }
 
-        // The Rust names of the client's own builder methods are off limits.
+        // Parameters become builder fields and setters, so the builder's own fields and
+        // methods are off limits.
         let mut names = Namespace::new();
-        for reserved in ["send", "client", "body", "options"] {
+        for reserved in BUILDER_NAMES {
             names.reserve(reserved);
         }
         let mut parameters = Vec::new();
@@ -438,6 +439,25 @@ impl<'a> Builder<'a> {
         }
     }
 }
+
+/// The fields and methods every generated builder has (see `emit/operations.rs` and
+/// `emit/extensions.rs`).
+const BUILDER_NAMES: &[&str] = &[
+    "client",
+    "body",
+    "form",
+    "options",
+    "new",
+    "send",
+    "send_raw",
+    "into_request",
+    "send_and_wait",
+    "pages",
+    "items",
+    "max_wait",
+    "progress",
+    "on_progress",
+];
 
 fn is_json(media_type: &str) -> bool {
     let essence = media_type.split(';').next().unwrap_or("").trim();
