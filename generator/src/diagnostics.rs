@@ -64,6 +64,11 @@ pub fn pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
+/// Unescapes one reference token of a JSON pointer (the inverse of [`pointer_token`]).
+pub fn unescape_token(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
 /// Joins reference tokens into a JSON pointer.
 pub fn pointer<'a>(tokens: impl IntoIterator<Item = &'a str>) -> String {
     tokens
@@ -83,5 +88,6 @@ mod tests {
             "/paths/~1documents~1{id}/get"
         );
         assert_eq!(pointer_token("a~b"), "a~0b");
+        assert_eq!(unescape_token(&pointer_token("a~/b")), "a~/b");
     }
 }

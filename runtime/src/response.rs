@@ -202,39 +202,13 @@ impl Response {
     pub async fn json<T: serde::de::DeserializeOwned>(self) -> Result<ApiResponse<T>, Error> {
         let context = self.context;
         let (status, headers, bytes) = self.read().await?;
-        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize(&mut deserializer) {
-            Ok(body) => Ok(ApiResponse {
-                status,
-                headers,
-                body,
-            }),
-            Err(e) => Err(Error::Decode(Box::new(DecodeError {
-                context,
-                status,
-                path: e.path().to_string(),
-                source: e.into_inner(),
-                headers,
-                body: bytes,
-            }))),
-        }
+        decode(context, status, headers, bytes)
     }
 
     /// The body as received.
     pub async fn raw(self) -> Result<ApiResponse<RawBody>, Error> {
         let (status, headers, bytes) = self.read().await?;
-        let content_type = headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        Ok(ApiResponse {
-            status,
-            headers,
-            body: RawBody {
-                bytes,
-                content_type,
-            },
-        })
+        Ok(raw(status, headers, bytes))
     }
 
     /// The body as a stream of chunks.
@@ -248,5 +222,46 @@ impl Response {
             headers: self.headers,
             body,
         }
+    }
+}
+
+/// A 2xx body decoded as `T`, or an [`Error::Decode`] that keeps the bytes and the failing path.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    context: ErrorContext,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<ApiResponse<T>, Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(&body);
+    match serde_path_to_error::deserialize(&mut deserializer) {
+        Ok(decoded) => Ok(ApiResponse {
+            status,
+            headers,
+            body: decoded,
+        }),
+        Err(e) => Err(Error::Decode(Box::new(DecodeError {
+            context,
+            status,
+            path: e.path().to_string(),
+            source: e.into_inner(),
+            headers,
+            body,
+        }))),
+    }
+}
+
+/// A body as received, with its content type.
+pub(crate) fn raw(status: StatusCode, headers: HeaderMap, bytes: Bytes) -> ApiResponse<RawBody> {
+    let content_type = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    ApiResponse {
+        status,
+        headers,
+        body: RawBody {
+            bytes,
+            content_type,
+        },
     }
 }

@@ -407,43 +407,19 @@ impl Polled {
         waiter: &'static str,
         op: &crate::Operation,
     ) -> Result<crate::ApiResponse<T>, WaitError> {
-        let mut deserializer = serde_json::Deserializer::from_slice(&self.body);
-        match serde_path_to_error::deserialize(&mut deserializer) {
-            Ok(body) => Ok(crate::ApiResponse {
-                status: self.status,
-                headers: self.headers,
-                body,
-            }),
-            Err(e) => Err(WaitError::Poll {
+        let polls = self.polls;
+        crate::response::decode(op.into(), self.status, self.headers, self.body).map_err(|source| {
+            WaitError::Poll {
                 waiter,
-                polls: self.polls,
-                source: Error::Decode(Box::new(crate::DecodeError {
-                    context: op.into(),
-                    status: self.status,
-                    path: e.path().to_string(),
-                    source: e.into_inner(),
-                    headers: self.headers,
-                    body: self.body,
-                })),
-            }),
-        }
+                polls,
+                source,
+            }
+        })
     }
 
     /// The final poll's body as received.
     pub fn raw(self) -> crate::ApiResponse<crate::RawBody> {
-        let content_type = self
-            .headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        crate::ApiResponse {
-            status: self.status,
-            headers: self.headers,
-            body: crate::RawBody {
-                bytes: self.body,
-                content_type,
-            },
-        }
+        crate::response::raw(self.status, self.headers, self.body)
     }
 }
 

@@ -291,7 +291,7 @@ async fn login(State(fake): State<FakeContractFit>, body: axum::Json<Value>) -> 
 }
 
 /// A JWT whose `exp` is `lifetime` from now (unsigned: the fake does not check signatures).
-fn jwt(lifetime: Duration, n: usize) -> String {
+pub fn jwt(lifetime: Duration, n: usize) -> String {
     use base64::Engine;
     let encode = |v: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
     let now = std::time::SystemTime::now()

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use contractfit::{Client, FilePart, RetryPolicy};
+use contractfit::FilePart;
 use contractfit_tests::fake::{Behaviour, FakeContractFit};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -13,13 +13,7 @@ async fn five_hundred_concurrent_waits_finish_with_bounded_requests() {
         ..Behaviour::default()
     });
     let running = fake.start().await;
-    let client = Client::with_runtime(
-        Client::builder()
-            .base_url(running.url())
-            .retry(RetryPolicy::never())
-            .build()
-            .unwrap(),
-    );
+    let client = running.client();
     let mut ids = Vec::new();
     for _ in 0..500 {
         let reply = client

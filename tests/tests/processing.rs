@@ -5,26 +5,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use contractfit::runtime::{AcceptorState, UploadWaitError, WaitError};
-use contractfit::{Client, FilePart, RetryPolicy};
+use contractfit::FilePart;
 use contractfit_tests::fake::{Behaviour, FakeContractFit};
-use contractfit_tests::server::TestServer;
 use futures::{StreamExt, TryStreamExt};
-
-fn client(server: &TestServer) -> Client {
-    let runtime = Client::builder()
-        .base_url(server.url())
-        .retry(RetryPolicy::never())
-        .build()
-        .unwrap();
-    Client::with_runtime(runtime)
-}
 
 #[tokio::test]
 async fn upload_and_wait_returns_the_processed_document() {
     let fake = FakeContractFit::new(Behaviour::default());
     let running = fake.start().await;
     let started = Instant::now();
-    let document = client(&running)
+    let document = running
+        .client()
         .upload_document(
             "inbox-1",
             FilePart::from_bytes(&b"%PDF-1.7 invoice"[..]).file_name("invoice.pdf"),
@@ -57,7 +48,8 @@ async fn failed_processing_is_a_failure_that_keeps_the_id_and_the_document() {
         ..Behaviour::default()
     });
     let running = fake.start().await;
-    let err = client(&running)
+    let err = running
+        .client()
         .upload_document("inbox-1", FilePart::from_bytes(&b"%PDF"[..]))
         .send_and_wait(Duration::from_secs(20))
         .await
@@ -80,7 +72,8 @@ async fn failed_processing_is_a_failure_that_keeps_the_id_and_the_document() {
 async fn a_missing_document_fails_the_wait_at_once() {
     let fake = FakeContractFit::new(Behaviour::default());
     let running = fake.start().await;
-    let err = client(&running)
+    let err = running
+        .client()
         .wait_until_document_processed("no-such-document", Duration::from_secs(20))
         .send()
         .await
@@ -99,7 +92,8 @@ async fn max_wait_is_never_overrun_and_the_last_poll_comes_just_before_it() {
     });
     fake.seed_inbox("unused", 0);
     let running = fake.start().await;
-    let uploaded = client(&running)
+    let uploaded = running
+        .client()
         .upload_document("inbox-1", FilePart::from_bytes(&b"%PDF"[..]))
         .sync(false)
         .send()
@@ -110,7 +104,8 @@ async fn max_wait_is_never_overrun_and_the_last_poll_comes_just_before_it() {
     let started = Instant::now();
     let sent: Arc<std::sync::Mutex<Vec<Duration>>> = Arc::default();
     let record = sent.clone();
-    let err = client(&running)
+    let err = running
+        .client()
         .wait_until_document_processed(id.clone(), max_wait)
         .on_progress(move |state| {
             assert_eq!(state.state, AcceptorState::Retry);
@@ -166,7 +161,8 @@ async fn retry_after_stretches_the_polling_interval() {
         ..Behaviour::default()
     });
     let running = fake.start().await;
-    let id = client(&running)
+    let id = running
+        .client()
         .upload_document("inbox-1", FilePart::from_bytes(&b"%PDF"[..]))
         .sync(false)
         .send()
@@ -174,7 +170,8 @@ async fn retry_after_stretches_the_polling_interval() {
         .unwrap()
         .body
         .id;
-    client(&running)
+    running
+        .client()
         .wait_until_document_processed(id.clone(), Duration::from_secs(20))
         .send()
         .await
@@ -196,7 +193,7 @@ async fn pagination_walks_every_page_and_stops_at_the_last() {
     fake.seed_inbox("big", 95);
     fake.seed_inbox("other", 3);
     let running = fake.start().await;
-    let client = client(&running);
+    let client = running.client();
 
     let before = fake.requests();
     let pages: Vec<_> = client

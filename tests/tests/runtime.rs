@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use contractfit::runtime::{CallOptions, ClientBuilder, TimeoutKind};
 use contractfit::{Client, Credentials, Error, RetryPolicy};
+use contractfit_tests::fake::jwt;
 use contractfit_tests::server::{Reply, Scripted, TestServer};
 
 const SECRET_PASSWORD: &str = "pa55-word-never-shown";
@@ -31,24 +32,6 @@ fn fast_retries(attempts: u32) -> RetryPolicy {
         .max_attempts(attempts)
         .base_delay(Duration::from_millis(10))
         .max_delay(Duration::from_millis(50))
-}
-
-fn jwt(exp_in_seconds: i64, n: usize) -> String {
-    use base64::Engine;
-    let encode = |v: String| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
-    let exp = chrono_now() + exp_in_seconds;
-    format!(
-        "{}.{}.sig{n}",
-        encode(r#"{"alg":"HS256","typ":"JWT"}"#.into()),
-        encode(format!(r#"{{"sub":"me","exp":{exp}}}"#))
-    )
-}
-
-fn chrono_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 // ---------------------------------------------------------------- each auth mechanism
@@ -169,7 +152,7 @@ impl LoginServer {
                         // Slow enough that concurrent callers overlap with the login.
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         let n = login.logins.fetch_add(1, Ordering::SeqCst) + 1;
-                        let token = jwt(login.lifetime, n);
+                        let token = jwt(Duration::from_secs(login.lifetime as u64), n);
                         *login.current.lock().unwrap() = token.clone();
                         (
                             StatusCode::OK,

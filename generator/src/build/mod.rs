@@ -86,32 +86,6 @@ impl<'a> Builder<'a> {
         self.types.push(def);
     }
 
-    /// The values of the enum type `name`, whether or not it has been built yet.
-    fn enum_values(&self, name: &str) -> Option<Vec<String>> {
-        if let Some(def) = self.types.iter().find(|t| t.name == name) {
-            return match &def.kind {
-                TypeKind::Enum(variants) => {
-                    Some(variants.iter().map(|v| v.value.clone()).collect())
-                }
-                _ => None,
-            };
-        }
-        let key = self
-            .component_names
-            .iter()
-            .find(|(_, rust)| *rust == name)
-            .map(|(key, _)| key)?;
-        match self.doc.components.as_ref()?.schemas.get(key)? {
-            ReferenceOr::Item(openapiv3::Schema {
-                schema_kind: openapiv3::SchemaKind::Type(openapiv3::Type::String(s)),
-                ..
-            }) if !s.enumeration.is_empty() => {
-                Some(s.enumeration.iter().flatten().cloned().collect())
-            }
-            _ => None,
-        }
-    }
-
     fn servers(&mut self) -> Vec<Server> {
         let mut servers = Vec::new();
         for (i, server) in self.doc.servers.iter().enumerate() {

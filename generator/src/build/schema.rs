@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::names::{camel, snake, Namespace};
 use super::Builder;
-use crate::diagnostics::{pointer_token, Error};
+use crate::diagnostics::{pointer_token, unescape_token, Error};
 use crate::model::{EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef};
 
 /// The name of the catch-all variant that keeps enum values this client does not know.
@@ -293,12 +293,32 @@ impl<'a> Builder<'a> {
         Ok(Struct { fields, additional })
     }
 
+    /// The values of the enum type `name`, whether or not it has been built yet.
+    fn enum_values(&self, name: &str) -> Option<Vec<String>> {
+        if let Some(def) = self.types.iter().find(|t| t.name == name) {
+            return match &def.kind {
+                TypeKind::Enum(variants) => {
+                    Some(variants.iter().map(|v| v.value.clone()).collect())
+                }
+                _ => None,
+            };
+        }
+        let key = self
+            .component_names
+            .iter()
+            .find(|(_, rust)| *rust == name)
+            .map(|(key, _)| key)?;
+        match self.doc.components.as_ref()?.schemas.get(key)? {
+            ReferenceOr::Item(schema) => string_enum(schema),
+            ReferenceOr::Reference { .. } => None,
+        }
+    }
+
     /// The Rust name of the component schema a pointer lies in, if it lies in one.
     fn owner_name(&self, pointer: &str) -> Option<String> {
         let rest = pointer.strip_prefix("/components/schemas/")?;
         let token = rest.split('/').next()?;
-        let key = token.replace("~1", "/").replace("~0", "~");
-        self.component_names.get(&key).cloned()
+        self.component_names.get(&unescape_token(token)).cloned()
     }
 
     /// The document's default, if it is a valid value of `ty`; otherwise a warning.
@@ -423,7 +443,7 @@ impl<'a> From<&'a ReferenceOr<Box<Schema>>> for SchemaRef<'a> {
 /// `#/components/<section>/<key>` to `key`, unescaping the pointer token.
 pub(super) fn component_key(reference: &str, section: &str) -> Option<String> {
     let rest = reference.strip_prefix(&format!("#/components/{section}/"))?;
-    (!rest.contains('/')).then(|| rest.replace("~1", "/").replace("~0", "~"))
+    (!rest.contains('/')).then(|| unescape_token(rest))
 }
 
 /// Whether an inline schema becomes a named type: string enums and objects with properties.

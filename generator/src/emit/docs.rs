@@ -22,6 +22,12 @@ pub fn doc_attrs(text: &str) -> TokenStream {
     quote!(#(#attrs)*)
 }
 
+/// Docs for something with a description and, perhaps, a (valid) server default.
+pub fn with_default(description: Option<&str>, default: Option<&serde_json::Value>) -> TokenStream {
+    let default = default.map(|value| format!("Server default: `{value}`."));
+    doc_attrs(&paragraphs([description, default.as_deref()]))
+}
+
 /// Joins optional paragraphs into one doc text.
 pub fn paragraphs<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
     parts

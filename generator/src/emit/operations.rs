@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::docs::{doc_attrs, paragraphs};
+use super::docs::{doc_attrs, paragraphs, with_default};
 use super::types::{ident, rust_type, Scope};
 use crate::model::{
     Api, ApiKeyLocation, Operation, ParamLocation, Parameter, PathSegment, Primitive,
@@ -317,14 +317,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                 .map(|field| {
                     let setter = ident(&field.rust_name);
                     let ty = rust_type(&field.ty, Scope::Crate);
-                    let default = field
-                        .default
-                        .as_ref()
-                        .map(|v| format!("Server default: `{v}`."));
-                    let docs = doc_attrs(&paragraphs([
-                        field.description.as_deref(),
-                        default.as_deref(),
-                    ]));
+                    let docs = with_default(field.description.as_deref(), field.default.as_ref());
                     quote! {
                         #docs
                         pub fn #setter(mut self, value: #ty) -> Self {
@@ -430,11 +423,7 @@ fn operation_const(op: &Operation) -> TokenStream {
 fn setter(p: &Parameter) -> TokenStream {
     let field = ident(&p.rust_name);
     let ty = rust_type(&p.ty, Scope::Crate);
-    let default = p
-        .default
-        .as_ref()
-        .map(|v| format!("Server default: `{v}`."));
-    let docs = doc_attrs(&paragraphs([p.description.as_deref(), default.as_deref()]));
+    let docs = with_default(p.description.as_deref(), p.default.as_ref());
     let deprecated = p.deprecated.then(|| quote!(#[deprecated]));
     if p.ty == TypeRef::Primitive(Primitive::String) {
         quote! {

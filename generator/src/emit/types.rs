@@ -3,7 +3,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use super::docs::{doc_attrs, paragraphs};
+use super::docs::{doc_attrs, paragraphs, with_default};
 use crate::build::UNKNOWN_VARIANT;
 use crate::model::{EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef};
 
@@ -105,14 +105,7 @@ fn field_type(field: &Field) -> TokenStream {
 }
 
 fn field_docs(field: &Field) -> TokenStream {
-    let default = field
-        .default
-        .as_ref()
-        .map(|value| format!("Server default: `{value}`."));
-    doc_attrs(&paragraphs([
-        field.description.as_deref(),
-        default.as_deref(),
-    ]))
+    with_default(field.description.as_deref(), field.default.as_ref())
 }
 
 fn struct_def(docs: &TokenStream, name: &Ident, s: &Struct) -> TokenStream {
