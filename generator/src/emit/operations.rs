@@ -236,15 +236,19 @@ fn security_doc(op: &Operation) -> Option<String> {
 }
 
 /// The `builders` module: one request builder per operation.
-pub fn builders_module(api: &Api) -> TokenStream {
-    let builders = api.operations.iter().map(|op| builder(api, op));
-    let waiters = super::extensions::waiter_builders(api);
-    quote! {
-        //! One request builder per operation, made by the [`Client`](crate::Client) methods,
-        //! and one per waiter.
-        #(#builders)*
-        #waiters
+/// The builders module, a part per operation (see [`super::RustFile`]).
+pub(super) fn builders_module(api: &Api) -> Vec<super::Part<'_>> {
+    let mut parts: Vec<super::Part<'_>> = vec![Box::new(|| {
+        quote! {
+            //! One request builder per operation, made by the [`Client`](crate::Client) methods,
+            //! and one per waiter.
+        }
+    })];
+    for op in &api.operations {
+        parts.push(Box::new(move || builder(api, op)));
     }
+    parts.push(Box::new(|| super::extensions::waiter_builders(api)));
+    parts
 }
 
 fn builder(api: &Api, op: &Operation) -> TokenStream {

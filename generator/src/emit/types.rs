@@ -64,15 +64,20 @@ fn primitive(p: Primitive) -> TokenStream {
 }
 
 /// The `types` module: every named type, in name order.
-pub fn types_module(types: &[TypeDef]) -> TokenStream {
-    let items = types.iter().map(type_def);
-    quote! {
-        //! Every schema of the API as a Rust type.
-        //!
-        //! Structs ignore fields they do not know; enums keep values they do not know in their
-        //! `Unknown` variant, so a server that adds fields or values does not break this client.
-        #(#items)*
+/// The types module, a part per type (see [`super::RustFile`]).
+pub(super) fn types_module(types: &[TypeDef]) -> Vec<super::Part<'_>> {
+    let mut parts: Vec<super::Part<'_>> = vec![Box::new(|| {
+        quote! {
+            //! Every schema of the API as a Rust type.
+            //!
+            //! Structs ignore fields they do not know; enums keep values they do not know in their
+            //! `Unknown` variant, so a server that adds fields or values does not break this client.
+        }
+    })];
+    for def in types {
+        parts.push(Box::new(move || type_def(def)));
     }
+    parts
 }
 
 fn type_def(def: &TypeDef) -> TokenStream {
