@@ -7,6 +7,9 @@
 //! 3. [`build`]: the value, read as `openapiv3`, to the [`model`];
 //! 4. [`emit`]: the model to Rust tokens, formatted, as the files of the generated crate.
 //!
+//! Beside the pipeline, [`surface`] reduces a model to the crate's public surface, and compares
+//! two surfaces into a change report with a semver verdict.
+//!
 //! ```no_run
 //! let config = contractfit_codegen::Config::new("spec/contract-fit.yaml")
 //!     .overlay("spec/overlay.yaml");
@@ -24,6 +27,7 @@ pub mod load;
 pub mod model;
 pub mod overlay;
 pub mod summary;
+pub mod surface;
 
 use std::path::PathBuf;
 
@@ -71,18 +75,53 @@ pub struct Generated {
 
 /// Reads the document (and overlay), builds the model and emits the crate's files.
 pub fn generate(config: &Config) -> Result<Generated, Error> {
-    let (api, applied, warnings) = model_of(config)?;
-    let files = emit::crate_files(&api, &config.crate_info)?;
-    Ok(Generated {
-        api,
-        files,
-        applied,
-        warnings,
+    with_deep_stack(|| {
+        let (api, applied, warnings) = read_model(config)?;
+        let files = emit::crate_files(&api, &config.crate_info)?;
+        Ok(Generated {
+            api,
+            files,
+            applied,
+            warnings,
+        })
     })
 }
 
 /// The first three stages only: document and overlay to model.
 pub fn model_of(config: &Config) -> Result<(model::Api, Vec<AppliedAction>, Vec<Warning>), Error> {
+    with_deep_stack(|| read_model(config))
+}
+
+/// The stack the pipeline runs on. Documents nest (schemas in schemas), and so do the parsers
+/// and the builder that walk them: a document nested as deep as the parsers allow (128
+/// levels) must not overflow a caller's thread, whose stack may be as small as 2 MiB.
+const STACK_SIZE: usize = 256 * 1024 * 1024;
+
+/// Runs `work` on a thread of its own with a [`STACK_SIZE`] stack (reserved, not committed:
+/// only what is used costs memory); on the caller's thread if no thread can be started.
+fn with_deep_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    let work = std::sync::Mutex::new(Some(work));
+    let run = || {
+        let work = work.lock().unwrap_or_else(|e| e.into_inner()).take();
+        work.map(|work| work())
+    };
+    let done = std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name("contractfit-codegen".into())
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, run);
+        match thread {
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => None,
+        }
+    });
+    done.or_else(run)
+        .expect("the work runs on one thread or the other")
+}
+
+fn read_model(config: &Config) -> Result<(model::Api, Vec<AppliedAction>, Vec<Warning>), Error> {
     let mut document = load::read_value(&config.spec)?;
     let applied = match &config.overlay {
         Some(path) => {

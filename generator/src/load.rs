@@ -4,6 +4,8 @@
 //! overlay edits the document as data. Only then is it read into `openapiv3`, with
 //! `serde_path_to_error` so that a shape error names its JSON pointer.
 
+mod schema_shape;
+
 use std::path::Path;
 
 pub use serde_json::Value;
@@ -54,6 +56,17 @@ pub fn to_openapi(path: &Path, value: Value) -> Result<openapiv3::OpenAPI, Error
             message: format!(
                 "only OpenAPI 3.0.x documents are supported, this one says {version:?}"
             ),
+        });
+    }
+    // Before `openapiv3` reads it: see `schema_shape` for why.
+    if let Some((pointer, message)) = schema_shape::first_problem(&value) {
+        return Err(Error::Syntax {
+            location: Location {
+                file: path.to_owned(),
+                pointer,
+                line: None,
+            },
+            message,
         });
     }
     match serde_path_to_error::deserialize(&value) {

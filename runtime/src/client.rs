@@ -353,20 +353,11 @@ impl Client {
         request: &Request,
         context: ErrorContext,
     ) -> Result<Response, Error> {
-        let timeout = request
-            .options
-            .attempt_timeout
-            .unwrap_or(self.inner.attempt_timeout);
         let started = Instant::now();
-        let response = match tokio::time::timeout(timeout, self.inner.http.execute(built)).await {
-            Err(_) => {
-                return Err(Error::Timeout {
-                    context,
-                    kind: TimeoutKind::Attempt,
-                    elapsed: started.elapsed(),
-                })
-            }
-            Ok(Err(source)) if source.is_timeout() => {
+        // The attempt timeout is reqwest's own (set in `build_request`): it covers the
+        // connection, the headers and, when buffered, the body.
+        let response = match self.inner.http.execute(built).await {
+            Err(source) if source.is_timeout() => {
                 let kind = if source.is_connect() {
                     TimeoutKind::Connect
                 } else {
@@ -378,8 +369,8 @@ impl Client {
                     elapsed: started.elapsed(),
                 });
             }
-            Ok(Err(source)) => return Err(Error::Transport { context, source }),
-            Ok(Ok(response)) => response,
+            Err(source) => return Err(Error::Transport { context, source }),
+            Ok(response) => response,
         };
         if response.status().is_success() {
             return Response::new(context, response, request.buffer).await;

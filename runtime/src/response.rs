@@ -49,8 +49,7 @@ impl RawBody {
     pub fn json<T: serde::de::DeserializeOwned>(
         &self,
     ) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
-        let mut deserializer = serde_json::Deserializer::from_slice(&self.bytes);
-        serde_path_to_error::deserialize(&mut deserializer)
+        from_json(&self.bytes)
     }
 
     /// The body as any JSON value.
@@ -163,7 +162,12 @@ impl Response {
         buffer: bool,
     ) -> Result<Self, Error> {
         let status = inner.status();
-        let headers = inner.headers().clone();
+        let mut inner = inner;
+        let headers = if buffer {
+            std::mem::take(inner.headers_mut())
+        } else {
+            inner.headers().clone()
+        };
         let body = if buffer {
             Body::Read(
                 inner
@@ -232,8 +236,7 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<ApiResponse<T>, Error> {
-    let mut deserializer = serde_json::Deserializer::from_slice(&body);
-    match serde_path_to_error::deserialize(&mut deserializer) {
+    match from_json(&body) {
         Ok(decoded) => Ok(ApiResponse {
             status,
             headers,
@@ -248,6 +251,19 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
             body,
         }))),
     }
+}
+
+/// `bytes` as JSON of type `T`, or an error that names the place in them that did not fit.
+///
+/// Tracking the path costs on every value, so it is done only once decoding has failed: the
+/// second pass fails at the same place, now with its path.
+fn from_json<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
+    serde_json::from_slice(bytes).or_else(|_| {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        serde_path_to_error::deserialize(&mut deserializer)
+    })
 }
 
 /// A body as received, with its content type.

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -55,8 +55,11 @@ pub enum Route {
 /// How the fake behaves.
 #[derive(Debug, Clone)]
 pub struct Behaviour {
-    /// How long after upload a document is processed.
+    /// How long after upload a document is processed, at the least.
     pub processing_time: Duration,
+    /// Each document takes up to this much longer than `processing_time`: a share fixed by
+    /// its number (not by chance), so that runs repeat.
+    pub processing_spread: Duration,
     /// Processed documents report `status_data.success = false`.
     pub fail_processing: bool,
     /// A `Retry-After` (seconds) sent with every not-yet-processed poll.
@@ -71,6 +74,7 @@ impl Default for Behaviour {
     fn default() -> Self {
         Behaviour {
             processing_time: Duration::from_millis(1500),
+            processing_spread: Duration::ZERO,
             fail_processing: false,
             retry_after: None,
             require_auth: false,
@@ -83,6 +87,10 @@ impl Default for Behaviour {
 struct Document {
     inbox: String,
     uploaded: Instant,
+    /// The same moment as `uploaded`, by the wall clock, for the `done_time` the fake reports.
+    uploaded_at: SystemTime,
+    /// This document's share of `processing_spread`, as a fraction.
+    spread: f64,
     filename: String,
 }
 
@@ -124,6 +132,8 @@ impl FakeContractFit {
                 Document {
                     inbox: inbox.to_owned(),
                     uploaded: long_ago,
+                    uploaded_at: SystemTime::now() - Duration::from_secs(3600),
+                    spread: 0.0,
                     filename: format!("file-{i}.pdf"),
                 },
             );
@@ -204,7 +214,9 @@ impl FakeContractFit {
 
     fn document_json(&self, id: &str, document: &Document) -> (Value, bool) {
         let behaviour = self.behaviour.lock().unwrap().clone();
-        let processed = document.uploaded.elapsed() >= behaviour.processing_time;
+        let processing =
+            behaviour.processing_time + behaviour.processing_spread.mul_f64(document.spread);
+        let processed = document.uploaded.elapsed() >= processing;
         let mut body = json!({
             "id": id,
             "inbox": document.inbox,
@@ -217,7 +229,10 @@ impl FakeContractFit {
             "workflow_state": {"stage": "quantum-review"},
         });
         if processed {
-            body["timings"]["done_time"] = json!("2023-02-28T08:48:25.215200");
+            // When it really became processed, so that clients can measure how late they saw it.
+            let done: chrono::DateTime<chrono::Utc> = (document.uploaded_at + processing).into();
+            let done = done.naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+            body["timings"]["done_time"] = json!(done);
             body["status_data"]["success"] = json!(!behaviour.fail_processing);
             body["prediction"] = json!({"total_amount": "42.00"});
         }
@@ -317,13 +332,16 @@ async fn upload(
     if let Some(refused) = fault.as_ref().and_then(refusal) {
         return refused;
     }
-    let id = format!("doc-{:06}", fake.documents_uploaded());
+    let number = fake.documents_uploaded();
+    let id = format!("doc-{number:06}");
     let filename = find_filename(&body).unwrap_or_else(|| "upload".into());
     fake.inner.documents.lock().unwrap().insert(
         id.clone(),
         Document {
             inbox,
             uploaded: Instant::now(),
+            uploaded_at: SystemTime::now(),
+            spread: spread_share(number),
             filename,
         },
     );
@@ -338,6 +356,14 @@ async fn upload(
         json!({"id": id})
     };
     faulty(fault, axum::Json(reply).into_response()).await
+}
+
+/// A fraction in [0, 1) for document `number`, evenly spread (splitmix64's mixing).
+fn spread_share(number: usize) -> f64 {
+    let mut z = (number as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (z ^ (z >> 31)) as f64 / (u64::MAX as f64 + 1.0)
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -393,6 +419,7 @@ async fn reprocess(State(fake): State<FakeContractFit>, Path(id): Path<String>) 
         // As the document declares: the document, now being processed again.
         Some(document) => {
             document.uploaded = Instant::now();
+            document.uploaded_at = SystemTime::now();
             axum::Json(fake.document_json(&id, document).0).into_response()
         }
         None => StatusCode::NOT_FOUND.into_response(),

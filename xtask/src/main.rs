@@ -3,15 +3,21 @@
 //! `cargo xtask generate`          regenerate `generated/` (and the fixture clients) from `spec/`
 //! `cargo xtask generate --check`  write nothing; fail, naming the files, if any is out of date
 //! `cargo xtask test`              every check and test suite, as CI runs them
-//! `cargo xtask bench`             time and measure generation against peer generators
+//! `cargo xtask bench`             the benchmarks against peers, written into BENCHMARKS.md
+//! `cargo xtask bench --quick`     the same, small, without peers: that they still work
+//! `cargo xtask corpus [DIR]`      every document in DIR generated and built, as a table
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use std::fmt::Write as _;
+
+use contractfit_codegen::surface::{self, Surface};
 use contractfit_codegen::{generate, Config, CrateInfo, File, Generated};
 
 mod bench;
+mod corpus;
 
 // The generator allocates many small token and syntax-tree nodes, which mimalloc serves faster
 // than the system allocator (see BENCHMARKS.md).
@@ -29,10 +35,12 @@ fn main() -> ExitCode {
         ["generate"] => run_generate(false),
         ["generate", "--check"] => run_generate(true),
         ["test"] => run_tests(),
-        ["bench"] => bench::run(&project_root()),
+        ["bench"] => bench::run(&project_root(), false),
+        ["bench", "--quick"] => bench::run(&project_root(), true),
+        ["corpus", rest @ ..] => corpus::run(&project_root(), rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask generate [--check] | cargo xtask test | cargo xtask bench"
+                "usage: cargo xtask generate [--check] | test | bench [--quick] | corpus [DIR] [--with-peers]"
             );
             return ExitCode::from(2);
         }
@@ -84,6 +92,7 @@ fn run_tests() -> Result<ExitCode, String> {
             &[("RUSTDOCFLAGS", "-D warnings")],
         ),
         ("tests", &["test", "--workspace"], &[]),
+        ("benchmarks, quick", &["xtask", "bench", "--quick"], &[]),
     ];
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     for (name, args, env) in steps {
@@ -107,6 +116,21 @@ fn run_tests() -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Replaces what lies between the lines `begin` and `end` of the Markdown file at `path` with
+/// `section`: generated tables live between such markers, written words outside them.
+fn replace_section(path: &Path, begin: &str, end: &str, section: &str) -> Result<(), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let (Some(from), Some(to)) = (text.find(begin), text.find(end)) else {
+        return Err(format!(
+            "{} has no `{begin}` … `{end}` markers",
+            path.display()
+        ));
+    };
+    let updated = format!("{}{begin}\n\n{section}\n{}", &text[..from], &text[to..]);
+    std::fs::write(path, updated).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
 fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -120,6 +144,8 @@ struct Target {
     config: Config,
     out_dir: PathBuf,
     conformance_calls: Option<PathBuf>,
+    /// Whether the crate is published: its version and CHANGELOG.md follow its changes.
+    versioned: bool,
 }
 
 fn targets(root: &Path) -> Result<Vec<Target>, String> {
@@ -128,6 +154,7 @@ fn targets(root: &Path) -> Result<Vec<Target>, String> {
             .overlay(root.join("spec/overlay.yaml")),
         out_dir: root.join("generated"),
         conformance_calls: Some(root.join("tests/tests/generated/conformance_calls.rs")),
+        versioned: true,
     }];
     // Each fixture document also becomes a small crate, so that the workspace build proves the
     // generator's output compiles for every feature the fixtures exercise.
@@ -154,6 +181,7 @@ fn targets(root: &Path) -> Result<Vec<Target>, String> {
             }),
             out_dir: fixtures.join("clients").join(stem),
             conformance_calls: None,
+            versioned: false,
         });
     }
     Ok(targets)
@@ -164,12 +192,25 @@ fn run_generate(check: bool) -> Result<ExitCode, String> {
     let mut stale = Vec::new();
     for (i, target) in targets(&root)?.into_iter().enumerate() {
         let started = Instant::now();
-        let generated = generate(&target.config).map_err(|e| e.to_string())?;
+        let mut config = target.config.clone();
+        let previous = target.versioned.then(|| Release::read(&target.out_dir));
+        if let Some(previous) = &previous {
+            config.crate_info.version = previous.version.clone();
+        }
+        let mut generated = generate(&config).map_err(|e| e.to_string())?;
         let elapsed = started.elapsed();
         if i == 0 && !check {
             report(&generated, elapsed);
         }
-        let differences = differences(&target.out_dir, &generated.files)?;
+        let mut differences = differences(&target.out_dir, &generated.files)?;
+        if let (Some(previous), false, false) = (&previous, check, differences.is_empty()) {
+            // The crate changes: say how for its users, and version it accordingly.
+            if let Some(version) = release(&target.out_dir, previous, &generated.api)? {
+                config.crate_info.version = version;
+                generated = generate(&config).map_err(|e| e.to_string())?;
+                differences = self::differences(&target.out_dir, &generated.files)?;
+            }
+        }
         if check {
             stale.extend(differences);
         } else {
@@ -200,6 +241,94 @@ fn run_generate(check: bool) -> Result<ExitCode, String> {
         println!("generated code is up to date");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A published crate as it stands: its version, and the surface it was generated with.
+struct Release {
+    version: String,
+    surface: Option<Surface>,
+}
+
+impl Release {
+    fn read(dir: &Path) -> Release {
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
+        let version = manifest
+            .lines()
+            .find_map(|line| line.strip_prefix("version = \""))
+            .and_then(|rest| rest.strip_suffix('"'))
+            .map_or_else(|| CrateInfo::default().version, str::to_owned);
+        let surface = std::fs::read_to_string(dir.join("surface.json"))
+            .ok()
+            .and_then(|text| Surface::from_json(&text).ok());
+        Release { version, surface }
+    }
+}
+
+/// Prints what changed for users since `previous`, appends an entry to CHANGELOG.md and
+/// returns the new version; `None` when there is no earlier surface to compare with (the
+/// first generation with change reports), which only starts the changelog.
+fn release(
+    dir: &Path,
+    previous: &Release,
+    api: &contractfit_codegen::model::Api,
+) -> Result<Option<String>, String> {
+    let changelog = dir.join("CHANGELOG.md");
+    let mut text = std::fs::read_to_string(&changelog).unwrap_or_else(|_| {
+        "# Changelog\n\nWritten by `cargo xtask generate` each time the generated crate changes: \
+         what changed for users, and the semver verdict the version follows.\n"
+            .to_owned()
+    });
+    let Some(surface) = &previous.surface else {
+        if !changelog.exists() {
+            let _ = writeln!(
+                text,
+                "\n## {} ({})\n\n- First release with change reports.",
+                previous.version,
+                today()
+            );
+            std::fs::write(&changelog, text)
+                .map_err(|e| format!("cannot write {}: {e}", changelog.display()))?;
+        }
+        return Ok(None);
+    };
+    let changes = surface.changes(&Surface::of(api));
+    let verdict = surface::verdict(&changes);
+    let version = surface::bump(&previous.version, verdict)?;
+    println!(
+        "\nchanges for users ({verdict}: {} -> {version}):",
+        previous.version
+    );
+    for change in &changes {
+        println!("  {change}");
+    }
+    if changes.is_empty() {
+        println!("  none to the public API: documentation or internals only");
+    }
+    let entry = surface::changelog_entry(&version, &today(), &changes);
+    // Newest first, after the file's introduction.
+    let at = text.find("\n## ").map_or(text.len(), |i| i + 1);
+    text.insert_str(at, &format!("{entry}\n"));
+    std::fs::write(&changelog, text)
+        .map_err(|e| format!("cannot write {}: {e}", changelog.display()))?;
+    Ok(Some(version))
+}
+
+/// Today's date (UTC), `YYYY-MM-DD`.
+fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 fn report(generated: &Generated, elapsed: std::time::Duration) {
@@ -268,4 +397,90 @@ fn write(out_dir: &Path, files: &[File], differences: &[PathBuf]) -> Result<(), 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V1: &str = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      operationId: get_a\n      responses: {'200': {description: ok}}\n";
+
+    fn api_of(dir: &Path, name: &str, document: &str) -> contractfit_codegen::model::Api {
+        let path = dir.join(name);
+        std::fs::write(&path, document).unwrap();
+        generate(&Config::new(&path)).unwrap().api
+    }
+
+    #[test]
+    fn a_changed_crate_gets_a_changelog_entry_and_the_version_its_changes_call_for() {
+        let dir = std::env::temp_dir().join(format!("xtask-release-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let v1 = api_of(&dir, "v1.yaml", V1);
+        let v2 = api_of(
+            &dir,
+            "v2.yaml",
+            &format!("{V1}  /b:\n    get:\n      operationId: get_b\n      responses: {{'200': {{description: ok}}}}\n"),
+        );
+
+        // The first generation with change reports only starts the changelog.
+        let first = Release {
+            version: "0.3.1".into(),
+            surface: None,
+        };
+        assert_eq!(release(&dir, &first, &v1).unwrap(), None);
+        assert!(std::fs::read_to_string(dir.join("CHANGELOG.md"))
+            .unwrap()
+            .contains("## 0.3.1 ("));
+
+        // An operation added: minor, which before 1.0 moves the patch number.
+        let previous = Release {
+            version: "0.3.1".into(),
+            surface: Some(Surface::of(&v1)),
+        };
+        assert_eq!(
+            release(&dir, &previous, &v2).unwrap().as_deref(),
+            Some("0.3.2")
+        );
+        let changelog = std::fs::read_to_string(dir.join("CHANGELOG.md")).unwrap();
+        assert!(
+            changelog.contains("## 0.3.2 (") && changelog.contains(", minor)"),
+            "{changelog}"
+        );
+        assert!(
+            changelog.contains("- operation `get_b` added (minor)"),
+            "{changelog}"
+        );
+
+        // Removed again: major, which before 1.0 moves the minor number. Newest entry first.
+        let previous = Release {
+            version: "0.3.2".into(),
+            surface: Some(Surface::of(&v2)),
+        };
+        assert_eq!(
+            release(&dir, &previous, &v1).unwrap().as_deref(),
+            Some("0.4.0")
+        );
+        let changelog = std::fs::read_to_string(dir.join("CHANGELOG.md")).unwrap();
+        assert!(
+            changelog.contains("- operation `get_b` removed (major)"),
+            "{changelog}"
+        );
+        assert!(changelog.find("## 0.4.0").unwrap() < changelog.find("## 0.3.2").unwrap());
+        assert!(changelog.find("## 0.3.2").unwrap() < changelog.find("## 0.3.1").unwrap());
+
+        // Read back from a generated crate: its manifest's version and its surface.
+        let generated = generate(&Config::new(dir.join("v2.yaml"))).unwrap();
+        let out = dir.join("crate");
+        write(
+            &out,
+            &generated.files,
+            &differences(&out, &generated.files).unwrap(),
+        )
+        .unwrap();
+        let read = Release::read(&out);
+        assert_eq!(read.version, CrateInfo::default().version);
+        assert_eq!(read.surface, Some(Surface::of(&v2)));
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

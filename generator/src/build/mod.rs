@@ -26,6 +26,7 @@ pub fn build(file: &Path, doc: &OpenAPI) -> Result<(Api, Vec<Warning>), Error> {
         type_names: Namespace::new(),
         component_names: BTreeMap::new(),
         types: Vec::new(),
+        named_inline: BTreeMap::new(),
         warnings: Vec::new(),
         strip_suffix: None,
     };
@@ -58,6 +59,9 @@ struct Builder<'a> {
     /// Component schema key to Rust type name.
     component_names: BTreeMap<String, String>,
     types: Vec<TypeDef>,
+    /// The name of the type each inline schema (by pointer) became, or is becoming: a schema
+    /// that reaches itself while its type is being built gets that type's name, not a loop.
+    named_inline: BTreeMap<String, String>,
     warnings: Vec<Warning>,
     /// A suffix dropped from every operationId (`x-contractfit-strip-suffix`).
     strip_suffix: Option<String>,

@@ -101,11 +101,13 @@ impl<'a> Builder<'a> {
             return self.structural(schema, hint, pointer);
         }
         // One schema, one type: an `allOf` that merges another schema's properties reuses
-        // the inline types that schema already produced.
-        if let Some(existing) = self.types.iter().find(|t| t.origin == pointer) {
-            return Ok(TypeRef::Named(existing.name.clone()));
+        // the inline types that schema already produced, and a schema that reaches itself
+        // (through an `allOf` of its enclosing component, say) refers to its own type.
+        if let Some(existing) = self.named_inline.get(pointer) {
+            return Ok(TypeRef::Named(existing.clone()));
         }
         let name = self.type_names.claim(hint);
+        self.named_inline.insert(pointer.to_owned(), name.clone());
         let kind = self.named_kind(schema, &name, pointer)?;
         self.push_type(TypeDef {
             name: name.clone(),

@@ -183,6 +183,10 @@ pub fn crate_files(api: &Api, info: &CrateInfo) -> Result<Vec<File>, Error> {
         },
     ];
     files.extend(format_files(&header, rust)?);
+    files.push(File {
+        path: "surface.json".into(),
+        contents: crate::surface::Surface::of(api).to_json(),
+    });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
@@ -301,6 +305,8 @@ description = "Typed async client for the {title} (document extraction: upload, 
 license = "MIT OR Apache-2.0"
 repository = "{repository}"
 readme = "README.md"
+# What `cargo xtask generate` compares the next generation with; not part of the crate.
+exclude = ["surface.json"]
 keywords = ["contract-fit", "document-processing", "ocr", "api-client", "openapi"]
 categories = ["api-bindings", "web-programming::http-client"]
 

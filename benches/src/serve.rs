@@ -1,0 +1,144 @@
+//! The servers the benchmarks talk to, each in a child process: `serve api` answers the
+//! requests of the overhead and upload benchmarks; `serve fake` is the fake Contract.fit
+//! (documents processed after a delay). A server prints `listening on URL` and runs until its
+//! standard input closes, so it never outlives the benchmark that started it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use axum::extract::Path;
+use axum::routing::{get, post};
+use contractfit_tests::fake::{Behaviour, FakeContractFit};
+use futures::StreamExt;
+use serde_json::{json, Value};
+
+/// A server in a child process; killed when dropped.
+pub struct ServerProcess {
+    child: Child,
+    pub url: String,
+}
+
+impl ServerProcess {
+    /// Starts `contractfit-bench serve ARGS` and waits for its address.
+    pub fn start(args: &[&str]) -> Result<ServerProcess, String> {
+        let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+        let mut child = Command::new(exe)
+            .arg("serve")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start the server: {e}"))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the server's address: {e}"))?;
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .ok_or_else(|| format!("the server said {line:?}, not its address"))?
+            .to_owned();
+        Ok(ServerProcess { child, url })
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn run(args: &[&str]) -> Result<(), String> {
+    let runtime = crate::runtime();
+    match args {
+        ["api"] => runtime.block_on(async {
+            let server = contractfit_tests::server::TestServer::start(api_router()).await;
+            serve_until_stdin_closes(&server.url()).await
+        }),
+        ["fake", processing_ms, spread_ms] => {
+            let ms = |text: &str| {
+                text.parse()
+                    .map(Duration::from_millis)
+                    .map_err(|e| format!("{text:?} is not a number of milliseconds: {e}"))
+            };
+            let behaviour = Behaviour {
+                processing_time: ms(processing_ms)?,
+                processing_spread: ms(spread_ms)?,
+                ..Behaviour::default()
+            };
+            runtime.block_on(async {
+                let server = FakeContractFit::new(behaviour).start().await;
+                serve_until_stdin_closes(&server.url()).await
+            })
+        }
+        _ => Err(format!(
+            "usage: serve api | serve fake PROCESSING_MS SPREAD_MS (got {args:?})"
+        )),
+    }
+}
+
+async fn serve_until_stdin_closes(url: &str) -> Result<(), String> {
+    println!("listening on {url}");
+    let mut stdin = tokio::io::stdin();
+    let mut sink = tokio::io::sink();
+    let _ = tokio::io::copy(&mut stdin, &mut sink).await;
+    Ok(())
+}
+
+/// A document as `GET /documents/{id}` returns it: about 2 KB of JSON.
+pub fn document_json(id: &str) -> Value {
+    let fields: serde_json::Map<String, Value> = (0..56)
+        .map(|i| {
+            (
+                format!("field_{i:02}"),
+                json!(format!("value of field {i}")),
+            )
+        })
+        .collect();
+    json!({
+        "id": id,
+        "inbox": "inbox-1",
+        "original_filename": "invoice-2026-11.pdf",
+        "page_count": 3,
+        "flag_for_review": false,
+        "timings": {"receive_time": "2026-11-27T08:47:25.215200", "done_time": "2026-11-27T08:48:25.215200"},
+        "status_data": {"data": true, "success": true},
+        "prediction": fields,
+        "meta_information": {"source": "benchmark", "language": "en", "pages": [1, 2, 3]},
+    })
+}
+
+fn api_router() -> axum::Router {
+    let document = document_json("doc-000001").to_string();
+    axum::Router::new()
+        .route(
+            "/documents/{id}",
+            get(move |Path(_id): Path<String>| {
+                let document = document.clone();
+                async move { ([("content-type", "application/json")], document) }
+            })
+            .post(count_upload),
+        )
+        .route(
+            "/inboxes",
+            post(|axum::Json(body): axum::Json<Value>| async move {
+                axum::Json(
+                    json!({"id": "inbox-2", "name": body["name"], "project": body["project"]}),
+                )
+            }),
+        )
+        .layer(axum::extract::DefaultBodyLimit::disable())
+}
+
+/// Reads an upload as it streams, keeping nothing but its length.
+async fn count_upload(body: axum::body::Body) -> axum::Json<Value> {
+    let mut stream = body.into_data_stream();
+    let mut received: u64 = 0;
+    while let Some(Ok(chunk)) = stream.next().await {
+        received += chunk.len() as u64;
+    }
+    axum::Json(json!({"id": "doc-000001", "received_bytes": received}))
+}

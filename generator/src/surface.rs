@@ -1,0 +1,433 @@
+//! The generated crate's public surface, as users see it: what each client method takes and
+//! returns, and what each type holds. Two surfaces compare into a change report with a semver
+//! verdict, so that regenerating from a new document says what it means for users.
+//!
+//! A surface is kept beside the generated crate (`surface.json`) and read back at the next
+//! generation: the comparison is between what users have and what they will get, whatever
+//! changed in between (the document, the overlay or the generator).
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{
+    Api, Field, Primitive, RequestContent, SuccessBody, TypeDef, TypeKind, TypeRef,
+};
+
+/// What the crate offers, by Rust name; every type is written as Rust would show it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Surface {
+    pub operations: BTreeMap<String, OperationSurface>,
+    pub types: BTreeMap<String, TypeSurface>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationSurface {
+    /// `GET /documents/{document_id}`.
+    pub request: String,
+    /// The method's arguments, in order (`name: Type`): required parameters, then the body.
+    pub arguments: Vec<String>,
+    /// Setters for optional parameters (and optional bodies).
+    pub setters: BTreeMap<String, String>,
+    /// What `send()` gives back.
+    pub returns: String,
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TypeSurface {
+    Struct {
+        fields: BTreeMap<String, String>,
+        additional: Option<String>,
+    },
+    Enum {
+        variants: Vec<String>,
+    },
+    Alias {
+        target: String,
+    },
+    Form {
+        fields: BTreeMap<String, String>,
+    },
+}
+
+impl Surface {
+    pub fn of(api: &Api) -> Surface {
+        Surface {
+            operations: api
+                .operations
+                .iter()
+                .map(|op| {
+                    let mut arguments: Vec<String> = op
+                        .parameters
+                        .iter()
+                        .filter(|p| p.required)
+                        .map(|p| format!("{}: {}", p.rust_name, rust(&p.ty)))
+                        .collect();
+                    let mut setters: BTreeMap<String, String> = op
+                        .parameters
+                        .iter()
+                        .filter(|p| !p.required)
+                        .map(|p| (p.rust_name.clone(), rust(&p.ty)))
+                        .collect();
+                    if let Some(body) = &op.request_body {
+                        let ty = match &body.content {
+                            RequestContent::Json { ty, .. } => rust(ty),
+                            RequestContent::Multipart { form } => format!("form {form}"),
+                            RequestContent::Binary { media_type } => {
+                                format!("bytes ({media_type})")
+                            }
+                        };
+                        if body.required {
+                            arguments.push(format!("body: {ty}"));
+                        } else {
+                            setters.insert("body".into(), ty);
+                        }
+                    }
+                    let returns = match op.success_body() {
+                        SuccessBody::Json(ty) => rust(&ty),
+                        SuccessBody::Binary { .. } => "ByteStream".into(),
+                        SuccessBody::Raw => "RawBody".into(),
+                    };
+                    let surface = OperationSurface {
+                        request: format!("{} {}", op.method.as_str(), op.path.template),
+                        arguments,
+                        setters,
+                        returns,
+                        deprecated: op.deprecated,
+                    };
+                    (op.name.clone(), surface)
+                })
+                .collect(),
+            types: api
+                .types
+                .iter()
+                .map(|def| (def.name.clone(), type_surface(def)))
+                .collect(),
+        }
+    }
+
+    /// As stored beside the crate: pretty JSON, keys sorted, ending in a newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a surface is plain data");
+        text.push('\n');
+        text
+    }
+
+    pub fn from_json(text: &str) -> Result<Surface, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// What changed from `self` (what users have) to `new` (what they will get).
+    pub fn changes(&self, new: &Surface) -> Vec<Change> {
+        let mut changes = Vec::new();
+        diff_maps(
+            &self.operations,
+            &new.operations,
+            "operation",
+            &mut changes,
+            operation_changes,
+        );
+        diff_maps(&self.types, &new.types, "type", &mut changes, type_changes);
+        changes
+    }
+}
+
+fn type_surface(def: &TypeDef) -> TypeSurface {
+    let fields = |fields: &[Field]| {
+        fields
+            .iter()
+            .map(|f| (f.rust_name.clone(), field_type(f)))
+            .collect()
+    };
+    match &def.kind {
+        TypeKind::Struct(s) => TypeSurface::Struct {
+            fields: fields(&s.fields),
+            additional: s.additional.as_ref().map(rust),
+        },
+        TypeKind::Enum(variants) => TypeSurface::Enum {
+            variants: variants.iter().map(|v| v.rust_name.clone()).collect(),
+        },
+        TypeKind::Alias(target) => TypeSurface::Alias {
+            target: rust(target),
+        },
+        TypeKind::Form(f) => TypeSurface::Form { fields: fields(f) },
+    }
+}
+
+/// A field's Rust type as the struct declares it.
+fn field_type(field: &Field) -> String {
+    let inner = rust(&field.ty);
+    let inner = if field.boxed {
+        format!("Box<{inner}>")
+    } else {
+        inner
+    };
+    if field.required && !field.nullable {
+        inner
+    } else {
+        format!("Option<{inner}>")
+    }
+}
+
+/// A type as Rust shows it, without paths.
+fn rust(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Named(name) => name.clone(),
+        TypeRef::Array(item) => format!("Vec<{}>", rust(item)),
+        TypeRef::Map(value) => format!("BTreeMap<String, {}>", rust(value)),
+        TypeRef::Primitive(p) => match p {
+            Primitive::String => "String",
+            Primitive::Integer => "i64",
+            Primitive::Integer32 => "i32",
+            Primitive::Number => "f64",
+            Primitive::Boolean => "bool",
+            Primitive::DateTime => "DateTime",
+            Primitive::Date => "NaiveDate",
+            Primitive::File => "FilePart",
+            Primitive::Any => "Value",
+            Primitive::Object => "Map<String, Value>",
+        }
+        .to_owned(),
+    }
+}
+
+/// How far a change reaches, by Cargo's semver rules for a library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Nothing users can name changed (documentation, formatting, internals).
+    Patch,
+    /// Only additions that no existing use can trip over.
+    Minor,
+    /// Something users may use was removed or changed: code that compiled may not.
+    Major,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Verdict::Patch => "patch",
+            Verdict::Minor => "minor",
+            Verdict::Major => "major",
+        })
+    }
+}
+
+/// One change of the surface, said for users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub verdict: Verdict,
+    pub text: String,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.text, self.verdict)
+    }
+}
+
+/// The verdict for a set of changes: the furthest-reaching one; `Patch` for none.
+pub fn verdict(changes: &[Change]) -> Verdict {
+    changes
+        .iter()
+        .map(|c| c.verdict)
+        .max()
+        .unwrap_or(Verdict::Patch)
+}
+
+/// `version` moved on by `verdict`, the way Cargo reads versions: before 1.0 the minor number
+/// is the breaking one and the patch number takes additions.
+pub fn bump(version: &str, verdict: Verdict) -> Result<String, String> {
+    let parts: Vec<u64> = version
+        .split('.')
+        .map(|p| p.parse::<u64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("version {version:?} is not MAJOR.MINOR.PATCH"))?;
+    let [major, minor, patch] = parts[..] else {
+        return Err(format!("version {version:?} is not MAJOR.MINOR.PATCH"));
+    };
+    Ok(match (major, verdict) {
+        (0, Verdict::Major) => format!("0.{}.0", minor + 1),
+        (0, _) => format!("0.{minor}.{}", patch + 1),
+        (_, Verdict::Major) => format!("{}.0.0", major + 1),
+        (_, Verdict::Minor) => format!("{major}.{}.0", minor + 1),
+        (_, Verdict::Patch) => format!("{major}.{minor}.{}", patch + 1),
+    })
+}
+
+/// A CHANGELOG.md entry for `version`.
+pub fn changelog_entry(version: &str, date: &str, changes: &[Change]) -> String {
+    let mut entry = format!("## {version} ({date}, {})\n\n", verdict(changes));
+    if changes.is_empty() {
+        entry.push_str("- No change to the public API: documentation or internals only.\n");
+    }
+    for change in changes {
+        let _ = writeln!(entry, "- {change}");
+    }
+    entry
+}
+
+fn diff_maps<T: PartialEq>(
+    old: &BTreeMap<String, T>,
+    new: &BTreeMap<String, T>,
+    what: &str,
+    out: &mut Vec<Change>,
+    changed: impl Fn(&str, &T, &T, &mut Vec<Change>),
+) {
+    for (name, old_item) in old {
+        match new.get(name) {
+            None => out.push(major(format!("{what} `{name}` removed"))),
+            Some(new_item) if new_item != old_item => changed(name, old_item, new_item, out),
+            Some(_) => {}
+        }
+    }
+    for name in new.keys().filter(|name| !old.contains_key(*name)) {
+        out.push(Change {
+            verdict: Verdict::Minor,
+            text: format!("{what} `{name}` added"),
+        });
+    }
+}
+
+fn major(text: String) -> Change {
+    Change {
+        verdict: Verdict::Major,
+        text,
+    }
+}
+
+fn operation_changes(
+    name: &str,
+    old: &OperationSurface,
+    new: &OperationSurface,
+    out: &mut Vec<Change>,
+) {
+    if old.request != new.request {
+        // Same method, another endpoint: calls compile and go elsewhere.
+        out.push(major(format!(
+            "operation `{name}` now sends `{}` (was `{}`)",
+            new.request, old.request
+        )));
+    }
+    if old.arguments != new.arguments {
+        out.push(major(format!(
+            "operation `{name}` takes ({}) (was ({}))",
+            new.arguments.join(", "),
+            old.arguments.join(", ")
+        )));
+    }
+    for (setter, ty) in &old.setters {
+        match new.setters.get(setter) {
+            None => out.push(major(format!(
+                "operation `{name}`: setter `{setter}` removed"
+            ))),
+            Some(new_ty) if new_ty != ty => out.push(major(format!(
+                "operation `{name}`: setter `{setter}` takes `{new_ty}` (was `{ty}`)"
+            ))),
+            Some(_) => {}
+        }
+    }
+    for (setter, ty) in new
+        .setters
+        .iter()
+        .filter(|(s, _)| !old.setters.contains_key(*s))
+    {
+        out.push(Change {
+            verdict: Verdict::Minor,
+            text: format!("operation `{name}`: setter `{setter}({ty})` added"),
+        });
+    }
+    if old.returns != new.returns {
+        out.push(major(format!(
+            "operation `{name}` returns `{}` (was `{}`)",
+            new.returns, old.returns
+        )));
+    }
+    if old.deprecated != new.deprecated {
+        // Deprecation warns; it does not break a build that does not deny warnings.
+        out.push(Change {
+            verdict: Verdict::Minor,
+            text: format!(
+                "operation `{name}` {}",
+                if new.deprecated {
+                    "deprecated"
+                } else {
+                    "no longer deprecated"
+                }
+            ),
+        });
+    }
+}
+
+fn type_changes(name: &str, old: &TypeSurface, new: &TypeSurface, out: &mut Vec<Change>) {
+    match (old, new) {
+        (
+            TypeSurface::Struct {
+                fields: old_fields,
+                additional: old_additional,
+            },
+            TypeSurface::Struct {
+                fields: new_fields,
+                additional: new_additional,
+            },
+        ) => {
+            fields_changes(name, old_fields, new_fields, out);
+            if old_additional != new_additional {
+                out.push(major(format!(
+                    "type `{name}`: additional properties now {} (were {})",
+                    new_additional.as_deref().unwrap_or("not kept"),
+                    old_additional.as_deref().unwrap_or("not kept")
+                )));
+            }
+        }
+        (TypeSurface::Form { fields: old_fields }, TypeSurface::Form { fields: new_fields }) => {
+            fields_changes(name, old_fields, new_fields, out)
+        }
+        (
+            TypeSurface::Enum {
+                variants: old_variants,
+            },
+            TypeSurface::Enum {
+                variants: new_variants,
+            },
+        ) => {
+            for variant in old_variants.iter().filter(|v| !new_variants.contains(v)) {
+                out.push(major(format!("type `{name}`: variant `{variant}` removed")));
+            }
+            for variant in new_variants.iter().filter(|v| !old_variants.contains(v)) {
+                // The enums are exhaustive: a `match` without a wildcard stops compiling.
+                out.push(major(format!("type `{name}`: variant `{variant}` added")));
+            }
+        }
+        (TypeSurface::Alias { target: old_target }, TypeSurface::Alias { target: new_target }) => {
+            out.push(major(format!(
+                "type `{name}` is now `{new_target}` (was `{old_target}`)"
+            )))
+        }
+        _ => out.push(major(format!("type `{name}` changed kind"))),
+    }
+}
+
+fn fields_changes(
+    name: &str,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+    out: &mut Vec<Change>,
+) {
+    for (field, ty) in old {
+        match new.get(field) {
+            None => out.push(major(format!("type `{name}`: field `{field}` removed"))),
+            Some(new_ty) if new_ty != ty => out.push(major(format!(
+                "type `{name}`: field `{field}` is `{new_ty}` (was `{ty}`)"
+            ))),
+            Some(_) => {}
+        }
+    }
+    for (field, ty) in new.iter().filter(|(f, _)| !old.contains_key(*f)) {
+        // The structs are exhaustive: a struct literal without the new field stops compiling.
+        out.push(major(format!("type `{name}`: field `{field}: {ty}` added")));
+    }
+}
