@@ -130,7 +130,9 @@ fn read_model(config: &Config) -> Result<(model::Api, Vec<AppliedAction>, Vec<Wa
         }
         None => Vec::new(),
     };
+    let mut warnings = load::normalize(&mut document);
     let openapi = load::to_openapi(&config.spec, document)?;
-    let (api, warnings) = build::build(&config.spec, &openapi)?;
+    let (api, built) = build::build(&config.spec, &openapi)?;
+    warnings.extend(built);
     Ok((api, applied, warnings))
 }

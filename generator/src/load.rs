@@ -4,7 +4,10 @@
 //! overlay edits the document as data. Only then is it read into `openapiv3`, with
 //! `serde_path_to_error` so that a shape error names its JSON pointer.
 
+mod normalize;
 mod schema_shape;
+
+pub use normalize::normalize;
 
 use std::path::Path;
 

@@ -30,7 +30,7 @@ pub use error::{ApiError, DecodeError, Error, ErrorContext, TimeoutKind};
 pub use login::REFRESH_MARGIN;
 pub use multipart::{FilePart, Form};
 pub use operation::Operation;
-pub use request::{path_segment, Body, CallOptions, Request};
+pub use request::{json_text, path_segment, Body, CallOptions, Request};
 pub use response::{ApiResponse, ByteStream, RawBody, Response};
 pub use retry::RetryPolicy;
 pub use waiter::{

@@ -27,6 +27,14 @@ const PATH_SEGMENT: &AsciiSet = &CONTROLS
     .add(b'|')
     .add(b'}');
 
+/// A structured path parameter as JSON text (the generated code's choice for path parameters
+/// that are neither primitives nor arrays of them). Values of the generated types always
+/// serialise; should one not, the error's text takes the value's place, so that the request
+/// fails visibly rather than going out with a part missing.
+pub fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| format!("<not serialisable: {e}>"))
+}
+
 /// A path parameter's value, escaped so that it stays one segment.
 pub fn path_segment(value: impl Display) -> String {
     utf8_percent_encode(&value.to_string(), PATH_SEGMENT).to_string()

@@ -54,28 +54,20 @@ fn mutated_documents_give_a_crate_or_a_located_error_never_a_panic() {
         }
         let path = dir.join(format!("mutant-{iteration}.json"));
         std::fs::write(&path, serde_json::to_string(&document).unwrap()).unwrap();
-        let Some(outcome) = generate_within(&path, TIME_LIMIT) else {
-            // A generator that loops: report it and stop (its thread cannot be stopped).
-            failures.push(keep_failure(
-                &path,
-                seed,
-                iteration,
-                &bases[base].0,
-                &applied,
-                "still running after the time limit",
-            ));
-            break;
-        };
+        let outcome = generate_within(&path, TIME_LIMIT);
+        // A generator that loops cannot be stopped (it is a thread): report it, then stop.
+        let hung = outcome.is_none();
         let problem = match outcome {
-            Err(panic) => Some(format!("panicked: {panic}")),
-            Ok(Ok(_)) => {
+            None => Some("still running after the time limit".to_owned()),
+            Some(Err(panic)) => Some(format!("panicked: {panic}")),
+            Some(Ok(Ok(_))) => {
                 accepted += 1;
                 None
             }
-            Ok(Err(error @ Error::Emit { .. })) => {
+            Some(Ok(Err(error @ Error::Emit { .. }))) => {
                 Some(format!("emitted Rust that does not parse: {error}"))
             }
-            Ok(Err(error)) => {
+            Some(Ok(Err(error))) => {
                 refused += 1;
                 let text = error.to_string();
                 (!text.contains("mutant-")).then(|| format!("error does not name the file: {text}"))
@@ -90,6 +82,9 @@ fn mutated_documents_give_a_crate_or_a_located_error_never_a_panic() {
                 &applied,
                 &problem,
             ));
+        }
+        if hung {
+            break;
         }
         let _ = std::fs::remove_file(&path);
     }

@@ -32,11 +32,12 @@ pub fn build(file: &Path, doc: &OpenAPI) -> Result<(Api, Vec<Warning>), Error> {
     };
     builder.claim_component_names();
     builder.build_component_schemas()?;
-    let operations = builder.build_operations()?;
+    let mut operations = builder.build_operations()?;
     let security_schemes = builder.security_schemes(&operations)?;
     let servers = builder.servers();
 
     let mut types = builder.types;
+    files_only_in_forms(&mut types, &mut operations);
     mark_boxed_fields(&mut types);
     types.sort_by(|a, b| a.name.cmp(&b.name));
     let api = Api {
@@ -233,6 +234,47 @@ fn scheme_extensions(scheme: &OaSecurityScheme) -> &indexmap::IndexMap<String, s
         | OaSecurityScheme::HTTP { extensions, .. }
         | OaSecurityScheme::OAuth2 { extensions, .. }
         | OaSecurityScheme::OpenIDConnect { extensions, .. } => extensions,
+    }
+}
+
+/// `format: binary` is a file only as a multipart form field; anywhere else (a JSON property,
+/// a parameter, a JSON body) the value travels as text, so it is a string there.
+fn files_only_in_forms(types: &mut [TypeDef], operations: &mut [Operation]) {
+    use crate::model::{BodyKind, Primitive, RequestContent};
+    fn text(ty: &mut TypeRef) {
+        match ty {
+            TypeRef::Primitive(p @ Primitive::File) => *p = Primitive::String,
+            TypeRef::Array(inner) | TypeRef::Map(inner) => text(inner),
+            TypeRef::Primitive(_) | TypeRef::Named(_) => {}
+        }
+    }
+    for def in types.iter_mut() {
+        match &mut def.kind {
+            TypeKind::Struct(s) => {
+                s.fields.iter_mut().for_each(|f| text(&mut f.ty));
+                s.additional.iter_mut().for_each(text);
+            }
+            TypeKind::Alias(target) => text(target),
+            TypeKind::Enum(_) | TypeKind::Form(_) => {}
+        }
+    }
+    for op in operations {
+        op.parameters.iter_mut().for_each(|p| text(&mut p.ty));
+        if let Some(RequestContent::Json { ty, .. }) =
+            op.request_body.as_mut().map(|b| &mut b.content)
+        {
+            text(ty);
+        }
+        for response in &mut op.responses {
+            for body in &mut response.content {
+                if let BodyKind::Json(ty) = &mut body.kind {
+                    text(ty);
+                }
+            }
+        }
+        if let Some(paginator) = &mut op.paginator {
+            text(&mut paginator.item_type);
+        }
     }
 }
 

@@ -60,7 +60,13 @@ impl<'a> Builder<'a> {
                     });
                 }
                 ReferenceOr::Item(schema) => {
-                    let kind = if needs_name(schema) {
+                    let kind = if let Some(part) = sole_all_of_part(schema) {
+                        TypeKind::Alias(self.type_ref(
+                            part,
+                            &name,
+                            &format!("{pointer}/allOf/0"),
+                        )?)
+                    } else if needs_name(schema) {
                         self.named_kind(schema, &name, &pointer)?
                     } else {
                         // A primitive, array or map with a name of its own.
@@ -97,6 +103,9 @@ impl<'a> Builder<'a> {
         hint: &str,
         pointer: &str,
     ) -> Result<TypeRef, Error> {
+        if let Some(part) = sole_all_of_part(schema) {
+            return self.type_ref(part, hint, &format!("{pointer}/allOf/0"));
+        }
         if !needs_name(schema) {
             return self.structural(schema, hint, pointer);
         }
@@ -446,6 +455,25 @@ impl<'a> From<&'a ReferenceOr<Box<Schema>>> for SchemaRef<'a> {
 pub(super) fn component_key(reference: &str, section: &str) -> Option<String> {
     let rest = reference.strip_prefix(&format!("#/components/{section}/"))?;
     (!rest.contains('/')).then(|| unescape_token(rest))
+}
+
+/// The one part of an `allOf` that adds nothing else (`allOf: [{$ref: X}]`, a common way to put
+/// a description beside a reference): the schema is that part, whatever its type, not a copy.
+fn sole_all_of_part(schema: &Schema) -> Option<&ReferenceOr<Schema>> {
+    match &schema.schema_kind {
+        SchemaKind::AllOf { all_of } if all_of.len() == 1 => all_of.first(),
+        SchemaKind::Any(any)
+            if any.all_of.len() == 1
+                && any.properties.is_empty()
+                && any.additional_properties.is_none()
+                && any.typ.is_none()
+                && any.one_of.is_empty()
+                && any.any_of.is_empty() =>
+        {
+            any.all_of.first()
+        }
+        _ => None,
+    }
 }
 
 /// Whether an inline schema becomes a named type: string enums and objects with properties.

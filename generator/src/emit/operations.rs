@@ -343,7 +343,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         }
     });
 
-    let send = send_fn(op, form.is_some(), optional_body.is_some());
+    let send = send_fn(api, op, form.is_some(), optional_body.is_some());
     let stored_args = args
         .iter()
         .filter(|a| !form_field_names.contains(&a.name.to_string()))
@@ -450,8 +450,10 @@ fn setter(p: &Parameter) -> TokenStream {
     }
 }
 
-/// How a parameter value goes into the query or a header.
-fn put_value(p: &Parameter, value: TokenStream) -> TokenStream {
+/// How a parameter value goes into the query or a header: primitives and string enums as
+/// text, arrays of them comma-separated (exploded in the query), anything else as JSON text.
+/// `value` is a reference to it, `place` the same value as a method receiver.
+fn put_value(api: &Api, p: &Parameter, value: TokenStream, place: TokenStream) -> TokenStream {
     let wire = &p.name;
     let target = match p.location {
         ParamLocation::Query => quote!(query),
@@ -459,13 +461,13 @@ fn put_value(p: &Parameter, value: TokenStream) -> TokenStream {
         _ => quote!(header),
     };
     match &p.ty {
-        TypeRef::Array(item) if is_display(item) => match p.location {
-            ParamLocation::Query => quote!(request.query_each(#wire, #value.iter());),
+        TypeRef::Array(item) if is_display(api, item) => match p.location {
+            ParamLocation::Query => quote!(request.query_each(#wire, #place.iter());),
             _ => {
-                quote!(request.#target(#wire, #value.iter().map(|v| v.to_string()).collect::<::std::vec::Vec<_>>().join(","));)
+                quote!(request.#target(#wire, #place.iter().map(|v| v.to_string()).collect::<::std::vec::Vec<_>>().join(","));)
             }
         },
-        ty if is_display(ty) => quote!(request.#target(#wire, #value);),
+        ty if is_display(api, ty) => quote!(request.#target(#wire, #value);),
         _ => {
             let target = quote::format_ident!("{}_json", target.to_string());
             quote!(request.#target(#wire, #value);)
@@ -473,13 +475,38 @@ fn put_value(p: &Parameter, value: TokenStream) -> TokenStream {
     }
 }
 
-/// Whether values of `ty` are written with `Display` (primitives and string enums).
-fn is_display(ty: &TypeRef) -> bool {
-    matches!(ty, TypeRef::Primitive(p) if !matches!(p, Primitive::Any | Primitive::Object | Primitive::File))
-        || matches!(ty, TypeRef::Named(_))
+/// Whether values of `ty` are written with `Display` (primitives and string enums, through
+/// aliases).
+fn is_display(api: &Api, ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::Primitive(p) => !matches!(p, Primitive::Any | Primitive::Object | Primitive::File),
+        TypeRef::Named(name) => match api.type_def(name).map(|def| &def.kind) {
+            Some(TypeKind::Enum(_)) => true,
+            Some(TypeKind::Alias(target)) => is_display(api, target),
+            _ => false,
+        },
+        TypeRef::Array(_) | TypeRef::Map(_) => false,
+    }
 }
 
-fn send_fn(op: &Operation, has_form: bool, optional_body: bool) -> TokenStream {
+/// A path parameter's value as one path segment (`simple` style: arrays comma-separated,
+/// anything else not a primitive or enum as JSON text).
+fn path_value(api: &Api, p: &Parameter) -> TokenStream {
+    let field = ident(&p.rust_name);
+    match &p.ty {
+        ty if is_display(api, ty) => quote!(::contractfit_runtime::path_segment(&self.#field)),
+        TypeRef::Array(item) if is_display(api, item) => {
+            quote!(::contractfit_runtime::path_segment(
+                self.#field.iter().map(|v| v.to_string()).collect::<::std::vec::Vec<_>>().join(",")
+            ))
+        }
+        _ => {
+            quote!(::contractfit_runtime::path_segment(::contractfit_runtime::json_text(&self.#field)))
+        }
+    }
+}
+
+fn send_fn(api: &Api, op: &Operation, has_form: bool, optional_body: bool) -> TokenStream {
     let mut format_string = String::new();
     let mut format_args = Vec::new();
     for segment in &op.path.segments {
@@ -489,11 +516,10 @@ fn send_fn(op: &Operation, has_form: bool, optional_body: bool) -> TokenStream {
             }
             PathSegment::Parameter(name) => {
                 format_string.push_str("{}");
-                let rust_name = op
+                let parameter = op
                     .parameters_in(ParamLocation::Path)
-                    .find(|p| &p.name == name)
-                    .map(|p| ident(&p.rust_name));
-                format_args.push(quote!(::contractfit_runtime::path_segment(&self.#rust_name)));
+                    .find(|p| &p.name == name);
+                format_args.extend(parameter.map(|p| path_value(api, p)));
             }
         }
     }
@@ -509,9 +535,9 @@ fn send_fn(op: &Operation, has_form: bool, optional_body: bool) -> TokenStream {
         .map(|p| {
             let field = ident(&p.rust_name);
             if p.required {
-                put_value(p, quote!(&self.#field))
+                put_value(api, p, quote!(&self.#field), quote!(self.#field))
             } else {
-                let put = put_value(p, quote!(value));
+                let put = put_value(api, p, quote!(value), quote!(value));
                 quote!(if let Some(value) = &self.#field { #put })
             }
         });

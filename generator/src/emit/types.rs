@@ -75,12 +75,12 @@ pub(super) fn types_module(types: &[TypeDef]) -> Vec<super::Part<'_>> {
         }
     })];
     for def in types {
-        parts.push(Box::new(move || type_def(def)));
+        parts.push(Box::new(move || type_def(def, types)));
     }
     parts
 }
 
-fn type_def(def: &TypeDef) -> TokenStream {
+fn type_def(def: &TypeDef, types: &[TypeDef]) -> TokenStream {
     let origin = format!("Schema: `{}`", def.origin);
     let docs = doc_attrs(&paragraphs([def.description.as_deref(), Some(&origin)]));
     let name = ident(&def.name);
@@ -91,7 +91,7 @@ fn type_def(def: &TypeDef) -> TokenStream {
             let target = rust_type(target, Scope::Types);
             quote!(#docs pub type #name = #target;)
         }
-        TypeKind::Form(fields) => form_def(&docs, &name, fields),
+        TypeKind::Form(fields) => form_def(&docs, &name, fields, types),
     }
 }
 
@@ -241,22 +241,36 @@ enum FormPart {
     Json,
 }
 
-fn form_part(ty: &TypeRef) -> FormPart {
+fn form_part(ty: &TypeRef, types: &[TypeDef]) -> FormPart {
+    // Through aliases, a bounded number of them (a document can make them a cycle).
+    let mut ty = ty;
+    for _ in 0..32 {
+        match ty {
+            TypeRef::Named(name) => match types.iter().find(|t| &t.name == name).map(|t| &t.kind) {
+                Some(TypeKind::Alias(target)) => ty = target,
+                _ => break,
+            },
+            _ => break,
+        }
+    }
     match ty {
         TypeRef::Primitive(Primitive::File) => FormPart::File,
         TypeRef::Array(item) if **item == TypeRef::Primitive(Primitive::File) => FormPart::Files,
         TypeRef::Primitive(Primitive::Any | Primitive::Object)
         | TypeRef::Array(_)
         | TypeRef::Map(_) => FormPart::Json,
-        // Named types here are enums or structs; structs go as JSON, enums by their text.
-        TypeRef::Named(_) => FormPart::Text,
+        // Enums go by their text, anything else as JSON.
+        TypeRef::Named(name) => match types.iter().find(|t| &t.name == name).map(|t| &t.kind) {
+            Some(TypeKind::Enum(_)) => FormPart::Text,
+            _ => FormPart::Json,
+        },
         TypeRef::Primitive(_) => FormPart::Text,
     }
 }
 
 /// A multipart form: a plain struct (files cannot be serde-serialised) that turns itself into
 /// the runtime's [`Form`](contractfit_runtime::Form) description.
-fn form_def(docs: &TokenStream, name: &Ident, fields: &[Field]) -> TokenStream {
+fn form_def(docs: &TokenStream, name: &Ident, fields: &[Field], types: &[TypeDef]) -> TokenStream {
     let declarations = fields.iter().map(|field| {
         let docs = field_docs(field);
         let rust_name = ident(&field.rust_name);
@@ -281,7 +295,7 @@ fn form_def(docs: &TokenStream, name: &Ident, fields: &[Field]) -> TokenStream {
     let parts = fields.iter().map(|f| {
         let wire = &f.name;
         let rust_name = ident(&f.rust_name);
-        let add = |value: TokenStream| match form_part(&f.ty) {
+        let add = |value: TokenStream| match form_part(&f.ty, types) {
             FormPart::File => quote!(form = form.file(#wire, #value);),
             FormPart::Files => quote!(for file in #value { form = form.file(#wire, file); }),
             FormPart::Text => quote!(form = form.text(#wire, #value);),

@@ -1,0 +1,178 @@
+//! What the document may say that `openapiv3` cannot read, rewritten into what it can, each
+//! with a warning: callbacks (whose `$ref`s `openapiv3` rejects, and which a client does not
+//! call) are dropped, and local `$ref`s to anything but a whole component (a response defined
+//! under another path, a property of another schema) are replaced by a copy of their target.
+
+use serde_json::Value;
+
+use crate::diagnostics::{pointer_token, unescape_token, Warning};
+
+/// Chains of references to references are followed this far.
+const MAX_PASSES: usize = 8;
+
+pub fn normalize(document: &mut Value) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    drop_callbacks(document, &mut warnings);
+    for _ in 0..MAX_PASSES {
+        let mut found = Vec::new();
+        outside_refs(document, String::new(), &mut found);
+        let mut changed = false;
+        for (at, target) in found {
+            let resolved = resolve(document, &target).cloned();
+            match resolved {
+                // A reference into its own enclosing value would copy itself forever.
+                Some(value) if !at.starts_with(&pointer_of(&target)) => {
+                    if let Some(slot) = document.pointer_mut(&at) {
+                        *slot = value;
+                        changed = true;
+                        warnings.push(Warning {
+                            pointer: at,
+                            message: format!(
+                                "$ref {target:?} names no whole component; its target is copied here"
+                            ),
+                        });
+                    }
+                }
+                // Dangling or cyclic: left for the builder, which names it as an error.
+                _ => {}
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    warnings
+}
+
+fn drop_callbacks(document: &mut Value, warnings: &mut Vec<Warning>) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, operation) in item.iter_mut() {
+            if let Some(operation) = operation.as_object_mut() {
+                if operation.shift_remove("callbacks").is_some() {
+                    warnings.push(Warning {
+                        pointer: format!("/paths/{}/{}/callbacks", pointer_token(path), pointer_token(method)),
+                        message: "callbacks are requests the server makes; no client code is generated for them".into(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Every `{"$ref": "#/…"}` whose target is not a whole component: where, and the target.
+fn outside_refs(value: &Value, pointer: String, found: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get("$ref") {
+                if target.starts_with("#/") && !names_a_component(target) {
+                    found.push((pointer, target.clone()));
+                }
+                return;
+            }
+            for (key, child) in map {
+                outside_refs(child, format!("{pointer}/{}", pointer_token(key)), found);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                outside_refs(child, format!("{pointer}/{i}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `#/components/<section>/<key>`, exactly: what the builder resolves by name.
+fn names_a_component(reference: &str) -> bool {
+    reference
+        .strip_prefix("#/components/")
+        .is_some_and(|rest| rest.split('/').count() == 2)
+}
+
+/// The JSON pointer of a `#/…` reference, its tokens percent-decoded as URI fragments are.
+fn pointer_of(reference: &str) -> String {
+    let fragment = reference.trim_start_matches('#');
+    percent_decode(fragment)
+}
+
+fn resolve<'a>(document: &'a Value, reference: &str) -> Option<&'a Value> {
+    let pointer = pointer_of(reference);
+    let mut current = document;
+    for token in pointer.split('/').skip(1) {
+        let token = unescape_token(token);
+        current = match current {
+            Value::Object(map) => map.get(&token)?,
+            Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn references_outside_components_are_copied_and_callbacks_dropped() {
+        let mut document = json!({"paths": {
+            "/a": {"get": {"responses": {"401": {"description": "no"}},
+                           "callbacks": {"x": {"$ref": "#/components/callbacks/x"}}}},
+            "/b": {"get": {"responses": {"401": {"$ref": "#/paths/~1a/get/responses/401"}}}},
+            "/c": {"get": {"responses": {"401": {"$ref": "#/paths/~1c/get"}}}}
+        }, "components": {"schemas": {
+            "User": {"properties": {"id": {"type": "integer"}}},
+            "Account": {"properties": {"user": {"$ref": "#/components/schemas/User"},
+                                       "userId": {"$ref": "#/components/schemas/User/properties/id"}}}
+        }}});
+        let warnings = normalize(&mut document);
+        assert_eq!(
+            document["paths"]["/b"]["get"]["responses"]["401"],
+            json!({"description": "no"})
+        );
+        assert!(document["paths"]["/a"]["get"].get("callbacks").is_none());
+        let account = &document["components"]["schemas"]["Account"]["properties"];
+        assert_eq!(account["userId"], json!({"type": "integer"}));
+        assert_eq!(
+            account["user"],
+            json!({"$ref": "#/components/schemas/User"})
+        );
+        // Into its own enclosing value: left as it is, for the builder to refuse.
+        assert_eq!(
+            document["paths"]["/c"]["get"]["responses"]["401"]["$ref"],
+            "#/paths/~1c/get"
+        );
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+    }
+}
