@@ -423,6 +423,29 @@ pub enum TypeKind {
     Alias(TypeRef),
     /// The fields of a `multipart/form-data` body.
     Form(Vec<Field>),
+    /// `oneOf` / `anyOf`: a value of one of several types.
+    Union(Union),
+}
+
+/// The alternatives of a `oneOf` or `anyOf`, in document order. A value that fits none is kept
+/// as JSON, not rejected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Union {
+    pub variants: Vec<UnionVariant>,
+    /// The property whose value says which variant a value is (`discriminator`), when the
+    /// document gives one; otherwise the first variant a value fits is taken.
+    pub discriminator: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    pub rust_name: String,
+    pub ty: TypeRef,
+    /// The discriminator values that select this variant (the `mapping` keys that name it, or
+    /// else the name of the schema it refers to).
+    pub tags: Vec<String>,
+    /// The variant's type leads back to the union: boxed, for a finite size.
+    pub boxed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

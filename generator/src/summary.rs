@@ -145,6 +145,23 @@ pub fn summary(api: &Api) -> String {
             TypeKind::Alias(target) => {
                 let _ = writeln!(out, "alias {} = {}", def.name, type_text(target));
             }
+            TypeKind::Union(u) => {
+                let by = u
+                    .discriminator
+                    .as_deref()
+                    .map(|d| format!(" by {d}"))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "union {}{by}", def.name);
+                for v in &u.variants {
+                    let boxed = if v.boxed { " (boxed)" } else { "" };
+                    let tags = if v.tags.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {:?}", v.tags)
+                    };
+                    let _ = writeln!(out, "  {}: {}{boxed}{tags}", v.rust_name, type_text(&v.ty));
+                }
+            }
         }
     }
     out

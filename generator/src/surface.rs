@@ -51,6 +51,10 @@ pub enum TypeSurface {
     Form {
         fields: BTreeMap<String, String>,
     },
+    /// Variants as `Name(Type)`.
+    Union {
+        variants: Vec<String>,
+    },
 }
 
 impl Surface {
@@ -154,6 +158,17 @@ fn type_surface(def: &TypeDef) -> TypeSurface {
             target: rust(target),
         },
         TypeKind::Form(f) => TypeSurface::Form { fields: fields(f) },
+        TypeKind::Union(u) => TypeSurface::Union {
+            variants: u
+                .variants
+                .iter()
+                .map(|v| {
+                    let ty = rust(&v.ty);
+                    let ty = if v.boxed { format!("Box<{ty}>") } else { ty };
+                    format!("{}({ty})", v.rust_name)
+                })
+                .collect(),
+        },
     }
 }
 
@@ -399,6 +414,23 @@ fn type_changes(name: &str, old: &TypeSurface, new: &TypeSurface, out: &mut Vec<
             }
             for variant in new_variants.iter().filter(|v| !old_variants.contains(v)) {
                 // The enums are exhaustive: a `match` without a wildcard stops compiling.
+                out.push(major(format!("type `{name}`: variant `{variant}` added")));
+            }
+        }
+        (
+            TypeSurface::Union {
+                variants: old_variants,
+            },
+            TypeSurface::Union {
+                variants: new_variants,
+            },
+        ) => {
+            for variant in old_variants.iter().filter(|v| !new_variants.contains(v)) {
+                out.push(major(format!(
+                    "type `{name}`: variant `{variant}` removed or changed"
+                )));
+            }
+            for variant in new_variants.iter().filter(|v| !old_variants.contains(v)) {
                 out.push(major(format!("type `{name}`: variant `{variant}` added")));
             }
         }

@@ -255,6 +255,7 @@ fn files_only_in_forms(types: &mut [TypeDef], operations: &mut [Operation]) {
                 s.additional.iter_mut().for_each(text);
             }
             TypeKind::Alias(target) => text(target),
+            TypeKind::Union(u) => u.variants.iter_mut().for_each(|v| text(&mut v.ty)),
             TypeKind::Enum(_) | TypeKind::Form(_) => {}
         }
     }
@@ -299,12 +300,22 @@ fn mark_boxed_fields(types: &mut [TypeDef]) {
         false
     };
     for def in types.iter_mut() {
-        if let TypeKind::Struct(s) = &mut def.kind {
-            for field in &mut s.fields {
-                if let TypeRef::Named(target) = &field.ty {
-                    field.boxed = reaches(target, &def.name);
+        match &mut def.kind {
+            TypeKind::Struct(s) => {
+                for field in &mut s.fields {
+                    if let TypeRef::Named(target) = &field.ty {
+                        field.boxed = reaches(target, &def.name);
+                    }
                 }
             }
+            TypeKind::Union(u) => {
+                for variant in &mut u.variants {
+                    if let TypeRef::Named(target) = &variant.ty {
+                        variant.boxed = reaches(target, &def.name);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -321,6 +332,14 @@ fn direct_names(kind: &TypeKind) -> Vec<String> {
             })
             .collect(),
         TypeKind::Alias(TypeRef::Named(n)) => vec![n.clone()],
+        TypeKind::Union(u) => u
+            .variants
+            .iter()
+            .filter_map(|v| match &v.ty {
+                TypeRef::Named(n) => Some(n.clone()),
+                _ => None,
+            })
+            .collect(),
         _ => Vec::new(),
     }
 }

@@ -14,7 +14,9 @@ use serde_json::Value;
 use super::names::{camel, snake, Namespace};
 use super::Builder;
 use crate::diagnostics::{pointer_token, unescape_token, Error};
-use crate::model::{EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef};
+use crate::model::{
+    EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant,
+};
 
 /// The name of the catch-all variant that keeps enum values this client does not know.
 pub const UNKNOWN_VARIANT: &str = "Unknown";
@@ -137,6 +139,9 @@ impl<'a> Builder<'a> {
         if let Some(values) = string_enum(schema) {
             return Ok(TypeKind::Enum(enum_variants(&values)));
         }
+        if let Some((parts, keyword)) = union_parts(schema) {
+            return self.union(schema, parts, keyword, name, pointer);
+        }
         let mut shape = ObjectShape::default();
         self.collect_object(schema, pointer, &mut shape, 0)?;
         Ok(TypeKind::Struct(self.struct_from_shape(shape, name)?))
@@ -198,15 +203,79 @@ impl<'a> Builder<'a> {
             SchemaKind::Any(any) if any.typ.as_deref() == Some("object") => {
                 TypeRef::Primitive(Primitive::Object)
             }
-            SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } | SchemaKind::Not { .. } => {
+            SchemaKind::Not { .. } => {
                 self.warn(
                     pointer,
-                    "oneOf/anyOf/not are not modelled; the value is kept as untyped JSON",
+                    "`not` is not modelled; the value is kept as untyped JSON",
                 );
                 TypeRef::Primitive(Primitive::Any)
             }
             _ => TypeRef::Primitive(Primitive::Any),
         })
+    }
+
+    /// The variants of a `oneOf`/`anyOf` named `name`: each part's type, named after the
+    /// schema it refers to, or after its own type when inline.
+    fn union(
+        &mut self,
+        schema: &'a Schema,
+        parts: &'a [ReferenceOr<Schema>],
+        keyword: &str,
+        name: &str,
+        pointer: &str,
+    ) -> Result<TypeKind, Error> {
+        let discriminator = schema.schema_data.discriminator.as_ref();
+        let mut names = Namespace::new();
+        names.reserve(UNKNOWN_VARIANT);
+        let mut variants = Vec::with_capacity(parts.len());
+        for (i, part) in parts.iter().enumerate() {
+            let part_pointer = format!("{pointer}/{keyword}/{i}");
+            let ty = self.type_ref(part, &format!("{name}Variant{}", i + 1), &part_pointer)?;
+            let (label, tags) = match part {
+                ReferenceOr::Reference { reference } => {
+                    let key = component_key(reference, "schemas").unwrap_or_default();
+                    // The mapping's keys that name this schema; by default, its name.
+                    let mapped: Vec<String> = discriminator
+                        .map(|d| {
+                            d.mapping
+                                .iter()
+                                .filter(|(_, target)| {
+                                    *target == reference
+                                        || component_key(target, "schemas").as_deref() == Some(&key)
+                                        || **target == key
+                                })
+                                .map(|(tag, _)| tag.clone())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let tags = match discriminator {
+                        None => Vec::new(),
+                        Some(_) if mapped.is_empty() => vec![key.clone()],
+                        Some(_) => mapped,
+                    };
+                    (camel(&key), tags)
+                }
+                // An inline part's own type is named after the union: `PetVariant1` is `Variant1`.
+                ReferenceOr::Item(_) => {
+                    let label = variant_label(&ty, i);
+                    let label = match label.strip_prefix(name) {
+                        Some(rest) if !rest.is_empty() => rest.to_owned(),
+                        _ => label,
+                    };
+                    (label, Vec::new())
+                }
+            };
+            variants.push(UnionVariant {
+                rust_name: names.claim(&label),
+                ty,
+                tags,
+                boxed: false,
+            });
+        }
+        Ok(TypeKind::Union(Union {
+            variants,
+            discriminator: discriminator.map(|d| d.property_name.clone()),
+        }))
     }
 
     /// Flattens `allOf` (through references) into one set of properties.
@@ -476,9 +545,41 @@ fn sole_all_of_part(schema: &Schema) -> Option<&ReferenceOr<Schema>> {
     }
 }
 
-/// Whether an inline schema becomes a named type: string enums and objects with properties.
+/// The parts of a `oneOf` or `anyOf` that is nothing else, and which keyword it is.
+fn union_parts(schema: &Schema) -> Option<(&[ReferenceOr<Schema>], &'static str)> {
+    match &schema.schema_kind {
+        SchemaKind::OneOf { one_of } if !one_of.is_empty() => Some((one_of, "oneOf")),
+        SchemaKind::AnyOf { any_of } if !any_of.is_empty() => Some((any_of, "anyOf")),
+        _ => None,
+    }
+}
+
+/// A variant's name from its type, for inline parts: `String`, `Integer`, `Array`, …
+fn variant_label(ty: &TypeRef, index: usize) -> String {
+    match ty {
+        TypeRef::Named(name) => name.clone(),
+        TypeRef::Array(_) => "Array".into(),
+        TypeRef::Map(_) => "Map".into(),
+        TypeRef::Primitive(p) => match p {
+            Primitive::String | Primitive::File => "String".into(),
+            Primitive::Integer | Primitive::Integer32 => "Integer".into(),
+            Primitive::Number => "Number".into(),
+            Primitive::Boolean => "Boolean".into(),
+            Primitive::DateTime => "DateTime".into(),
+            Primitive::Date => "Date".into(),
+            Primitive::Object => "Object".into(),
+            Primitive::Any => format!("Variant{}", index + 1),
+        },
+    }
+}
+
+/// Whether an inline schema becomes a named type: string enums, objects with properties, and
+/// unions.
 fn needs_name(schema: &Schema) -> bool {
     if string_enum(schema).is_some() {
+        return true;
+    }
+    if union_parts(schema).is_some() {
         return true;
     }
     match &schema.schema_kind {

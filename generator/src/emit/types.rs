@@ -5,7 +5,9 @@ use quote::quote;
 
 use super::docs::{doc_attrs, paragraphs, with_default};
 use crate::build::UNKNOWN_VARIANT;
-use crate::model::{EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef};
+use crate::model::{
+    EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant,
+};
 
 /// Where a type is named from: inside the `types` module, or from elsewhere in the crate.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -92,6 +94,7 @@ fn type_def(def: &TypeDef, types: &[TypeDef]) -> TokenStream {
             quote!(#docs pub type #name = #target;)
         }
         TypeKind::Form(fields) => form_def(&docs, &name, fields, types),
+        TypeKind::Union(union) => union_def(&docs, &name, union),
     }
 }
 
@@ -265,6 +268,106 @@ fn form_part(ty: &TypeRef, types: &[TypeDef]) -> FormPart {
             _ => FormPart::Json,
         },
         TypeRef::Primitive(_) => FormPart::Text,
+    }
+}
+
+/// A `oneOf`/`anyOf`: an enum with a variant per alternative and `Unknown` for values that fit
+/// none. Written as the value itself (no tag of serde's own). Read by the discriminator when
+/// there is one (a known tag that does not decode is an error; an unknown tag is `Unknown`),
+/// otherwise as the first variant the value fits.
+fn union_def(docs: &TokenStream, name: &Ident, union: &Union) -> TokenStream {
+    let unknown = ident(UNKNOWN_VARIANT);
+    let declarations = union.variants.iter().map(|v| {
+        let variant = ident(&v.rust_name);
+        let ty = variant_type(v);
+        quote!(#variant(#ty),)
+    });
+    let serialize = union.variants.iter().map(|v| {
+        let variant = ident(&v.rust_name);
+        quote!(#name::#variant(value) => ::serde::Serialize::serialize(value, serializer),)
+    });
+    // The variant made from `decoded`.
+    let make = |v: &UnionVariant| {
+        let variant = ident(&v.rust_name);
+        if v.boxed {
+            quote!(#name::#variant(::std::boxed::Box::new(decoded)))
+        } else {
+            quote!(#name::#variant(decoded))
+        }
+    };
+    let by_tag = union.discriminator.as_ref().map(|property| {
+        let arms = union.variants.iter().filter(|v| !v.tags.is_empty()).map(|v| {
+            let tags = &v.tags;
+            let ty = rust_type(&v.ty, Scope::Types);
+            let variant = ident(&v.rust_name);
+            let make = if v.boxed {
+                quote!(|decoded| #name::#variant(::std::boxed::Box::new(decoded)))
+            } else {
+                quote!(#name::#variant)
+            };
+            quote! {
+                ::std::option::Option::Some(#(#tags)|*) => ::serde_json::from_value::<#ty>(value)
+                    .map(#make)
+                    .map_err(::serde::de::Error::custom),
+            }
+        });
+        quote! {
+            match value.get(#property).and_then(::serde_json::Value::as_str) {
+                #(#arms)*
+                _ => ::std::result::Result::Ok(#name::#unknown(value)),
+            }
+        }
+    });
+    let first_fit = union.variants.iter().map(|v| {
+        let ty = rust_type(&v.ty, Scope::Types);
+        let make = make(v);
+        quote! {
+            if let ::std::result::Result::Ok(decoded) = ::serde_json::from_value::<#ty>(value.clone()) {
+                return ::std::result::Result::Ok(#make);
+            }
+        }
+    });
+    let body = match by_tag {
+        Some(by_tag) => by_tag,
+        None => quote! {
+            #(#first_fit)*
+            ::std::result::Result::Ok(#name::#unknown(value))
+        },
+    };
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(#declarations)*
+            /// A value that fits none of the variants this version of the client knows; kept
+            /// as received.
+            #unknown(::serde_json::Value),
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #(#serialize)*
+                    #name::#unknown(value) => ::serde::Serialize::serialize(value, serializer),
+                }
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                #body
+            }
+        }
+    }
+}
+
+fn variant_type(v: &UnionVariant) -> TokenStream {
+    let ty = rust_type(&v.ty, Scope::Types);
+    if v.boxed {
+        quote!(::std::boxed::Box<#ty>)
+    } else {
+        ty
     }
 }
 
