@@ -212,7 +212,11 @@ fn generate_peer(name: &str, program: &Path, documents: &[PathBuf], out: &Path) 
                     .arg(&dir);
                 command.args(["-g", "rust", "--skip-validate-spec", "-q"]);
                 command.arg("--additional-properties");
-                command.arg(format!("packageName={}", crate_dir_name(document)));
+                // Its default package version is the document's, which need not be semver.
+                command.arg(format!(
+                    "packageName={},packageVersion=0.1.0",
+                    crate_dir_name(document)
+                ));
             }
             let started = Instant::now();
             let output = command.stdin(Stdio::null()).output();
@@ -227,7 +231,12 @@ fn generate_peer(name: &str, program: &Path, documents: &[PathBuf], out: &Path) 
                     let reason = stderr
                         .lines()
                         .chain(stdout.lines())
-                        .find(|l| l.to_lowercase().contains("error") || l.contains("panicked"))
+                        .find(|l| {
+                            let l = l.to_lowercase();
+                            ["fail", "error", "exception", "panicked"]
+                                .iter()
+                                .any(|w| l.contains(w))
+                        })
                         .unwrap_or("failed without a message")
                         .trim()
                         .to_owned();
@@ -264,18 +273,6 @@ fn build_all(out: &Path, outcomes: &[Outcome]) -> Result<BTreeMap<String, Built>
         ),
     )
     .map_err(|e| e.to_string())?;
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "build",
-            "--workspace",
-            "--keep-going",
-            "--message-format=json",
-        ])
-        .current_dir(out)
-        .env("CARGO_TARGET_DIR", out.join("target"))
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
     let mut built: BTreeMap<String, Built> = outcomes
         .iter()
         .filter_map(|o| match o {
@@ -283,6 +280,56 @@ fn build_all(out: &Path, outcomes: &[Outcome]) -> Result<BTreeMap<String, Built>
             _ => None,
         })
         .collect();
+    // A member whose manifest cargo cannot load stops the whole workspace: set it aside with
+    // cargo's reason, and build the rest.
+    let output = loop {
+        let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args([
+                "build",
+                "--workspace",
+                "--keep-going",
+                "--message-format=json",
+            ])
+            .current_dir(out)
+            .env("CARGO_TARGET_DIR", out.join("target"))
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let broken = stderr.lines().find_map(|l| {
+            let rest = l
+                .split("failed to load manifest for workspace member `")
+                .nth(1)?;
+            Some(rest.split('`').next()?.to_owned())
+        });
+        let Some(broken) = broken else {
+            break output;
+        };
+        let key = crate_key(Path::new(&broken));
+        let reason = stderr
+            .lines()
+            .find(|l| l.starts_with("error:") && !l.contains("failed to load manifest"))
+            .unwrap_or("its manifest does not load")
+            .trim_start_matches("error: ")
+            .to_owned();
+        if built.insert(key.clone(), Built::Failed(reason)).is_none() {
+            return Err(format!(
+                "cargo cannot load {broken}, which is not one of ours"
+            ));
+        }
+        let members: Vec<String> = built
+            .iter()
+            .filter(|(_, b)| matches!(b, Built::Compiled))
+            .map(|(k, _)| format!("{k:?}"))
+            .collect();
+        std::fs::write(
+            out.join("Cargo.toml"),
+            format!(
+                "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
+                members.join(", ")
+            ),
+        )
+        .map_err(|e| e.to_string())?;
+    };
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         let Ok(message) = serde_json::from_str::<load::Value>(line) else {
             continue;
