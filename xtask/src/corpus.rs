@@ -174,12 +174,7 @@ fn generate_ours(root: &Path, documents: &[PathBuf], out: &Path) -> Result<Vec<O
             Err(panic) => Outcome::Panicked(panic_message(&panic)),
             Ok(Err(error)) => Outcome::Refused(error.to_string()),
             Ok(Ok(generated)) => {
-                for file in &generated.files {
-                    let path = dir.join(&file.path);
-                    std::fs::create_dir_all(path.parent().expect("files are in the crate"))
-                        .and_then(|()| std::fs::write(&path, &file.contents))
-                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                }
+                crate::write_crate(&dir, &generated.files)?;
                 Outcome::Generated(dir, took)
             }
         });
@@ -283,7 +278,7 @@ fn build_all(out: &Path, outcomes: &[Outcome]) -> Result<BTreeMap<String, Built>
     // A member whose manifest cargo cannot load stops the whole workspace: set it aside with
     // cargo's reason, and build the rest.
     let output = loop {
-        let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        let output = crate::cargo()
             .args([
                 "build",
                 "--workspace",

@@ -94,11 +94,10 @@ fn run_tests() -> Result<ExitCode, String> {
         ("tests", &["test", "--workspace"], &[]),
         ("benchmarks, quick", &["xtask", "bench", "--quick"], &[]),
     ];
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     for (name, args, env) in steps {
         println!("\n=== {name}: cargo {}", args.join(" "));
         let started = Instant::now();
-        let status = std::process::Command::new(&cargo)
+        let status = cargo()
             .args(*args)
             .envs(env.iter().copied())
             .current_dir(&root)
@@ -129,6 +128,16 @@ fn replace_section(path: &Path, begin: &str, end: &str, section: &str) -> Result
     };
     let updated = format!("{}{begin}\n\n{section}\n{}", &text[..from], &text[to..]);
     std::fs::write(path, updated).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The cargo that runs this task (`$CARGO`), for the tasks that run cargo in turn.
+fn cargo() -> std::process::Command {
+    std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Writes a generated crate's files into `dir`: those that differ, and removes stale ones.
+fn write_crate(dir: &Path, files: &[File]) -> Result<(), String> {
+    write(dir, files, &differences(dir, files)?)
 }
 
 fn project_root() -> PathBuf {

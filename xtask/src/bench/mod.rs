@@ -270,12 +270,7 @@ fn build_cost(
         ..CrateInfo::default()
     }))
     .map_err(|e| e.to_string())?;
-    for file in &generated.files {
-        let path = ours.join(&file.path);
-        std::fs::create_dir_all(path.parent().expect("files are in the crate"))
-            .and_then(|()| std::fs::write(&path, &file.contents))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    }
+    crate::write_crate(&ours, &generated.files)?;
     let mut crates = vec![("contractfit-codegen (ours)".to_owned(), ours)];
     for peer in peers {
         crates.push((
@@ -300,8 +295,7 @@ fn build_cost(
             let lib = dir.join("src/lib.rs");
             repeat(
                 &mut || {
-                    let mut c =
-                        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+                    let mut c = crate::cargo();
                     c.args(["build", "--offline"])
                         .current_dir(dir)
                         .env("CARGO_TARGET_DIR", &target);
@@ -351,7 +345,7 @@ fn build_once(dir: &Path, target: &Path) -> Result<(), String> {
     if !dir.join("Cargo.toml").exists() {
         return Err("no crate was generated".into());
     }
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let output = crate::cargo()
         .arg("build")
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target)
@@ -512,7 +506,7 @@ fn one_line(text: &str) -> String {
 }
 
 fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let status = crate::cargo()
         .args(args)
         .current_dir(root)
         .status()

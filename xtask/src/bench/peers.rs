@@ -22,7 +22,7 @@ pub fn progenitor(folder: &Path) -> Peer {
         Ok(found)
     } else {
         install(
-            Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            crate::cargo()
                 .args(["install", "--locked", "cargo-progenitor", "--version"])
                 .arg(PROGENITOR_VERSION)
                 .arg("--root")
