@@ -74,6 +74,10 @@
 #![allow(clippy::too_many_arguments)]
 #[rustfmt::skip]
 pub mod builders;
+/// The command-line tool's table and entry point (feature `cli`).
+#[cfg(feature = "cli")]
+#[rustfmt::skip]
+pub mod cli;
 #[rustfmt::skip]
 mod client;
 #[rustfmt::skip]

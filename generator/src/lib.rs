@@ -21,6 +21,7 @@
 //! ```
 
 pub mod build;
+pub mod cli;
 pub mod diagnostics;
 pub mod emit;
 pub mod load;

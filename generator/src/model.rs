@@ -15,6 +15,8 @@ pub struct Api {
     pub description: Option<String>,
     pub servers: Vec<Server>,
     pub security_schemes: Vec<SecurityScheme>,
+    /// The tags the document describes, in its order (operations may use others).
+    pub tags: Vec<Tag>,
     /// In document order (paths, then methods in the order the document gives them).
     pub operations: Vec<Operation>,
     /// Every named type, component schemas and inline schemas alike, sorted by name.
@@ -29,6 +31,13 @@ impl Api {
             .ok()
             .map(|i| &self.types[i])
     }
+}
+
+/// A tag that groups operations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub name: String,
+    pub description: Option<String>,
 }
 
 /// A server the API is reachable at, with variables already substituted by their defaults.

@@ -9,10 +9,18 @@ use tracing::Instrument;
 use crate::auth::{placements, Credentials, Placement, SecurityScheme};
 use crate::error::{ApiError, ErrorContext, TimeoutKind};
 use crate::login::{LoginRequest, TokenCache};
+use crate::preview::RequestPreview;
 use crate::request::{Body, Request};
 use crate::response::Response;
 use crate::retry::{retry_after, RetryPolicy};
 use crate::{Error, Operation};
+
+/// Why a request is built: to be sent, or only to be shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Send,
+    Preview,
+}
 
 /// Default timeouts: 10 s to connect, 60 s per attempt, no total limit beyond the attempts.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -340,7 +348,10 @@ impl Client {
         request: &Request,
         context: ErrorContext,
     ) -> (Result<Response, Error>, Option<Arc<str>>) {
-        let (built, login_token) = match self.build_request(op, request, context).await {
+        let built = self
+            .build_request(op, request, context, Purpose::Send)
+            .await;
+        let (built, login_token) = match built {
             Ok(built) => built,
             Err(error) => return (Err(error), None),
         };
@@ -389,11 +400,39 @@ impl Client {
         })))
     }
 
+    /// The request `execute` would send first, without sending it and without logging in:
+    /// for dry runs. Credentials are placed as for a real call, then shown redacted; a
+    /// multipart body is described rather than read.
+    pub async fn preview(
+        &self,
+        op: &'static Operation,
+        request: &Request,
+    ) -> Result<RequestPreview, Error> {
+        let context = ErrorContext::from(op);
+        if let Some(message) = &request.error {
+            return Err(Error::invalid(context, message.clone()));
+        }
+        let (built, _) = self
+            .build_request(op, request, context, Purpose::Preview)
+            .await?;
+        let chosen = placements(op.security, self.inner.schemes, &self.inner.credentials);
+        let secret_query: Vec<&str> = chosen
+            .iter()
+            .flatten()
+            .filter_map(|placement| match placement {
+                Placement::Query { name, .. } => Some(*name),
+                _ => None,
+            })
+            .collect();
+        Ok(RequestPreview::new(&built, &request.body, &secret_query))
+    }
+
     async fn build_request(
         &self,
         op: &'static Operation,
         request: &Request,
         context: ErrorContext,
+        purpose: Purpose,
     ) -> Result<(reqwest::Request, Option<Arc<str>>), Error> {
         let mut login_token = None;
         let url = format!("{}{}", self.inner.base_url, request.path);
@@ -451,7 +490,10 @@ impl Client {
                 }
                 Placement::Query { name, value } => builder.query(&[(name, value)]),
                 Placement::LoginToken { name, prefix } => {
-                    let token = self.login_token(context).await?;
+                    let token = match purpose {
+                        Purpose::Send => self.login_token(context).await?,
+                        Purpose::Preview => Arc::from("(a token from logging in)"),
+                    };
                     let mut value =
                         HeaderValue::from_str(&format!("{prefix}{token}")).map_err(|_| {
                             Error::invalid(context, "the login token cannot be sent in a header")
@@ -473,6 +515,8 @@ impl Client {
             } => builder
                 .header(http::header::CONTENT_TYPE, content_type.as_str())
                 .body(bytes.clone()),
+            // A preview describes the form instead: building it would open the files.
+            Body::Multipart(_) if purpose == Purpose::Preview => builder,
             Body::Multipart(form) => {
                 let form = form
                     .to_reqwest()

@@ -8,12 +8,15 @@
 //! requirements, idempotency) comes from the generated code, never from names written here.
 
 mod auth;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod client;
 mod datetime;
 mod error;
 mod login;
 mod multipart;
 mod operation;
+mod preview;
 mod request;
 mod response;
 mod retry;
@@ -30,6 +33,7 @@ pub use error::{ApiError, DecodeError, Error, ErrorContext, TimeoutKind};
 pub use login::REFRESH_MARGIN;
 pub use multipart::{FilePart, Form};
 pub use operation::Operation;
+pub use preview::{RequestPreview, REDACTED};
 pub use request::{json_text, path_segment, Body, CallOptions, Request};
 pub use response::{ApiResponse, ByteStream, RawBody, Response};
 pub use retry::RetryPolicy;

@@ -76,6 +76,20 @@ impl FilePart {
         !matches!(self.source, Source::Reader(_))
     }
 
+    /// The file's name and where it comes from (a path with its size, bytes, a reader).
+    fn describe(&self) -> String {
+        let name = self.file_name.as_deref().unwrap_or("file");
+        let source = match &self.source {
+            Source::Path(path) => match std::fs::metadata(path) {
+                Ok(metadata) => format!("{}, {} bytes", path.display(), metadata.len()),
+                Err(e) => format!("{}, unreadable: {e}", path.display()),
+            },
+            Source::Bytes(bytes) => format!("{} bytes", bytes.len()),
+            Source::Reader(_) => "a stream".to_owned(),
+        };
+        format!("file {name:?} ({source})")
+    }
+
     async fn to_part(&self) -> Result<reqwest::multipart::Part, String> {
         use reqwest::multipart::Part;
         let part = match &self.source {
@@ -172,6 +186,17 @@ impl Form {
     pub fn file(mut self, name: impl Into<String>, file: FilePart) -> Self {
         self.fields.push((name.into(), Field::File(file)));
         self
+    }
+
+    /// One line per field, for previews: a text field's value, a file's name and source.
+    pub(crate) fn describe(&self) -> Vec<String> {
+        self.fields
+            .iter()
+            .map(|(name, field)| match field {
+                Field::Text(text) => format!("{name}: {text}"),
+                Field::File(file) => format!("{name}: {}", file.describe()),
+            })
+            .collect()
     }
 
     pub(crate) fn is_replayable(&self) -> bool {

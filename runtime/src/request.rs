@@ -132,6 +132,11 @@ impl Request {
         }
     }
 
+    /// A JSON body already serialised (for callers that build JSON themselves).
+    pub fn json_bytes(&mut self, bytes: impl Into<Bytes>) {
+        self.body = Body::Json(bytes.into());
+    }
+
     pub fn multipart(&mut self, form: Form) {
         self.body = Body::Multipart(form);
     }

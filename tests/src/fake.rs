@@ -24,6 +24,9 @@ pub const PASSWORD: &str = "secret-password";
 pub const API_KEY: &str = "key-123";
 pub const CALLER_TOKEN: &str = "caller-token";
 
+/// Uploads of files with names ending so are refused with 415 and a message.
+pub const UNSUPPORTED_EXTENSION: &str = ".exe";
+
 /// A fault the fake injects into the next requests of one route.
 #[derive(Debug, Clone)]
 pub enum Fault {
@@ -332,9 +335,15 @@ async fn upload(
     if let Some(refused) = fault.as_ref().and_then(refusal) {
         return refused;
     }
+    let filename = find_filename(&body).unwrap_or_else(|| "upload".into());
+    // As the API does with files it cannot process: refused, with a message.
+    if filename.ends_with(UNSUPPORTED_EXTENSION) {
+        let message = format!("unsupported file type: {filename}");
+        let body = axum::Json(json!({ "message": message }));
+        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, body).into_response();
+    }
     let number = fake.documents_uploaded();
     let id = format!("doc-{number:06}");
-    let filename = find_filename(&body).unwrap_or_else(|| "upload".into());
     fake.inner.documents.lock().unwrap().insert(
         id.clone(),
         Document {

@@ -375,17 +375,32 @@ fn differences(out_dir: &Path, files: &[File]) -> Result<Vec<PathBuf>, String> {
             different.push(path);
         }
     }
-    let src = out_dir.join("src");
-    if let Ok(entries) = std::fs::read_dir(&src) {
-        for entry in entries.flatten() {
-            let relative = format!("src/{}", entry.file_name().to_string_lossy());
-            if !files.iter().any(|f| f.path == relative) {
-                different.push(entry.path());
-            }
+    for path in files_under(&out_dir.join("src")) {
+        let relative = path.strip_prefix(out_dir).unwrap_or(&path);
+        if !files.iter().any(|f| Path::new(&f.path) == relative) {
+            different.push(path);
         }
     }
     different.sort();
     Ok(different)
+}
+
+/// Every file under `dir`, in its subfolders too (none when `dir` does not exist).
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|entry| {
+            let path = entry.path();
+            if path.is_dir() {
+                files_under(&path)
+            } else {
+                vec![path]
+            }
+        })
+        .collect()
 }
 
 fn write(out_dir: &Path, files: &[File], differences: &[PathBuf]) -> Result<(), String> {

@@ -13,7 +13,7 @@ use openapiv3::{OpenAPI, ReferenceOr, SecurityScheme as OaSecurityScheme};
 use crate::diagnostics::{Error, Location, Warning};
 use crate::model::{
     Api, ApiKeyLocation, Operation, SecurityRequirement, SecurityScheme, SecuritySchemeKind,
-    Server, TypeDef, TypeKind, TypeRef,
+    Server, Tag, TypeDef, TypeKind, TypeRef,
 };
 pub use names::{camel, snake, Namespace};
 pub use schema::{is_rfc3339_date_time, UNKNOWN_VARIANT};
@@ -46,6 +46,14 @@ pub fn build(file: &Path, doc: &OpenAPI) -> Result<(Api, Vec<Warning>), Error> {
         description: doc.info.description.clone(),
         servers,
         security_schemes,
+        tags: doc
+            .tags
+            .iter()
+            .map(|tag| Tag {
+                name: tag.name.clone(),
+                description: tag.description.clone(),
+            })
+            .collect(),
         operations,
         types,
     };

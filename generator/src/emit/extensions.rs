@@ -11,7 +11,7 @@ use crate::model::{
     AcceptorState, Api, Comparator, Matcher, Operation, SuccessBody, TypeDef, TypeKind, Waiter,
 };
 
-fn waiter_builder_name(waiter: &Waiter) -> proc_macro2::Ident {
+pub(super) fn waiter_builder_name(waiter: &Waiter) -> proc_macro2::Ident {
     ident(&crate::build::camel(&format!("wait_until_{}", waiter.name)))
 }
 

@@ -1,0 +1,664 @@
+//! The command-line tool's layout, decided from the [model](crate::model): which commands
+//! exist, what they are called, and which flags they take. Plain data like the model, so the
+//! naming rules can be tested without emitting anything; `emit/cli.rs` writes it out as the
+//! table the runtime's `cli` module interprets.
+//!
+//! Names are kebab case and decided here once, deterministically: groups after tags,
+//! commands after operations with the tag's words dropped (`documents get`), flags after
+//! parameters and body fields.
+
+use std::collections::BTreeSet;
+
+use heck::ToKebabCase;
+use serde_json::Value;
+
+use crate::model::{
+    Api, Field, Operation, ParamLocation, Primitive, RequestContent, SuccessBody, TypeKind, TypeRef,
+};
+
+/// Flags every command has (the runtime's output options) and clap's own: operation flags
+/// keep clear of them. Kept in step with `runtime/src/cli/command.rs`; a test builds the
+/// generated tool with clap's consistency checks.
+pub const RESERVED_FLAGS: &[&str] = &[
+    "dry-run", "pretty", "compact", "output", "body", "help", "version",
+];
+
+/// Top-level command names the runtime uses itself.
+const RESERVED_COMMANDS: &[&str] = &["upload", "wait", "completions", "help"];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    pub groups: Vec<Group>,
+    pub upload: Option<Upload>,
+    pub waits: Vec<Wait>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub name: String,
+    pub about: String,
+    pub commands: Vec<Command>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Command {
+    pub name: String,
+    /// The operation's Rust name.
+    pub operation: String,
+    pub about: String,
+    pub long_about: String,
+    pub path: Vec<PathPart>,
+    pub args: Vec<Arg>,
+    pub body: Body,
+    pub reply: Reply,
+    pub pages: Option<Pages>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathPart {
+    Literal(String),
+    /// An argument's name.
+    Arg(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arg {
+    pub name: String,
+    pub wire: String,
+    pub place: Place,
+    pub required: bool,
+    pub many: bool,
+    pub value: ValueKind,
+    pub help: String,
+    pub default: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    Path,
+    Query,
+    Header,
+    Cookie,
+    BodyField,
+    FormText,
+    FormFile,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueKind {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    DateTime,
+    Date,
+    Enum(Vec<String>),
+    Json,
+    File,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    None,
+    Json {
+        media_type: String,
+        required: bool,
+        fields: bool,
+    },
+    Multipart,
+    Bytes {
+        media_type: String,
+        required: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    Json,
+    Binary { accept: String },
+    Raw,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pages {
+    pub command: String,
+    pub page_arg: String,
+    pub size_arg: Option<String>,
+    pub first_page: i64,
+    pub items: String,
+    pub total: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    /// The upload operation's Rust name (its command is in one of the groups).
+    pub operation: String,
+    pub file_arg: String,
+    pub set_when_waiting: Vec<(String, bool)>,
+    pub id_pointer: String,
+    /// Index into [`Layout::waits`].
+    pub wait: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wait {
+    pub name: String,
+    pub about: String,
+    /// The waiter's name and the polled operation's Rust name.
+    pub waiter: String,
+    pub operation: String,
+    pub id_arg: String,
+}
+
+/// The layout of `api`'s tool.
+pub fn layout(api: &Api) -> Layout {
+    let mut groups: Vec<Group> = Vec::new();
+    // The tag of each group, by index.
+    let mut tags: Vec<&str> = Vec::new();
+    let mut top = BTreeSet::new();
+    for op in &api.operations {
+        let tag = op.tags.first().map(String::as_str).unwrap_or("default");
+        let index = match tags.iter().position(|t| *t == tag) {
+            Some(index) => index,
+            None => {
+                let mut name = tag.to_kebab_case();
+                if name.is_empty() {
+                    name = "default".into();
+                }
+                while RESERVED_COMMANDS.contains(&name.as_str()) || !top.insert(name.clone()) {
+                    name.push_str("-api");
+                }
+                tags.push(tag);
+                groups.push(Group {
+                    name,
+                    about: about_of_tag(api, tag),
+                    commands: Vec::new(),
+                });
+                groups.len() - 1
+            }
+        };
+        groups[index].commands.push(command(api, op));
+    }
+    for group in &mut groups {
+        name_commands(group);
+    }
+    let waits = waits(api);
+    let upload = upload(api, &groups, &waits);
+    Layout {
+        groups,
+        upload,
+        waits,
+    }
+}
+
+/// A tag's description, or a sentence naming it; also what identifies the tag's group.
+fn about_of_tag(api: &Api, tag: &str) -> String {
+    let described = api
+        .tags
+        .iter()
+        .find(|t| t.name == tag)
+        .and_then(|t| t.description.as_deref())
+        .map(first_paragraph)
+        .filter(|d| !d.is_empty());
+    match described {
+        Some(description) => format!("{description} (tag `{tag}`)"),
+        None => format!("Operations tagged `{tag}`"),
+    }
+}
+
+/// Command names: the operation's name without the tag's words (`get_document` in
+/// `documents` is `get`); where two would be the same, both keep their whole names.
+fn name_commands(group: &mut Group) {
+    let tag_words: BTreeSet<String> = group
+        .name
+        .split('-')
+        .flat_map(|word| [word.to_owned(), singular(word)])
+        .collect();
+    let short: Vec<String> = group
+        .commands
+        .iter()
+        .map(|c| {
+            let kept: Vec<&str> = c
+                .name
+                .split('-')
+                .filter(|w| !tag_words.contains(*w))
+                .collect();
+            if kept.is_empty() {
+                c.name.clone()
+            } else {
+                kept.join("-")
+            }
+        })
+        .collect();
+    let mut taken = BTreeSet::new();
+    for (index, command) in group.commands.iter_mut().enumerate() {
+        let shared = short.iter().filter(|s| **s == short[index]).count() > 1;
+        let wanted = if shared || short[index] == "help" {
+            command.name.clone()
+        } else {
+            short[index].clone()
+        };
+        command.name = claim(&mut taken, &wanted);
+    }
+    for command in &mut group.commands {
+        if let Some(pages) = &mut command.pages {
+            pages.command = claim(&mut taken, &pages.command);
+        }
+    }
+}
+
+/// `word` without a plural ending (`inboxes` → `inbox`, `documents` → `document`).
+fn singular(word: &str) -> String {
+    if let Some(stem) = word.strip_suffix("ies") {
+        return format!("{stem}y");
+    }
+    for ending in ["xes", "ses", "ches", "shes"] {
+        if let Some(stem) = word.strip_suffix(ending) {
+            return format!("{stem}{}", &ending[..ending.len() - 2]);
+        }
+    }
+    match word.strip_suffix('s') {
+        Some(stem) if !stem.ends_with('s') && !stem.is_empty() => stem.to_owned(),
+        _ => word.to_owned(),
+    }
+}
+
+/// `wanted`, or `wanted-2`, `wanted-3`, … whichever is free first, taken.
+fn claim(taken: &mut BTreeSet<String>, wanted: &str) -> String {
+    let mut name = wanted.to_owned();
+    let mut n = 2;
+    while !taken.insert(name.clone()) {
+        name = format!("{wanted}-{n}");
+        n += 1;
+    }
+    name
+}
+
+/// The first paragraph of a description, on one line.
+fn first_paragraph(text: &str) -> String {
+    let paragraph = text.trim().split("\n\n").next().unwrap_or_default();
+    paragraph.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// One operation as a command (named after the operation until `name_commands`).
+fn command(api: &Api, op: &Operation) -> Command {
+    let mut taken: BTreeSet<String> = RESERVED_FLAGS.iter().map(|f| f.to_string()).collect();
+    let mut args = Vec::new();
+    for param in &op.parameters {
+        let place = match param.location {
+            ParamLocation::Path => Place::Path,
+            ParamLocation::Query => Place::Query,
+            ParamLocation::Header => Place::Header,
+            ParamLocation::Cookie => Place::Cookie,
+        };
+        let (value, many) = value_kind(api, &param.ty);
+        args.push(Arg {
+            name: claim_flag(&mut taken, &param.rust_name),
+            wire: param.name.clone(),
+            place,
+            required: param.required || place == Place::Path,
+            many,
+            value,
+            help: param
+                .description
+                .as_deref()
+                .map(first_paragraph)
+                .unwrap_or_default(),
+            default: param.default.as_ref().map(value_text),
+        });
+    }
+    let body = match op.request_body.as_ref().map(|b| (b, &b.content)) {
+        None => Body::None,
+        Some((body, RequestContent::Json { media_type, ty })) => {
+            let fields = struct_fields(api, ty);
+            for field in fields.unwrap_or_default() {
+                let (value, many) = value_kind(api, &field.ty);
+                args.push(field_arg(&mut taken, field, Place::BodyField, value, many));
+            }
+            Body::Json {
+                media_type: media_type.clone(),
+                required: body.required,
+                fields: fields.is_some(),
+            }
+        }
+        Some((_, RequestContent::Multipart { form })) => {
+            let fields = match api.type_def(form).map(|t| &t.kind) {
+                Some(TypeKind::Form(fields)) => fields.as_slice(),
+                _ => &[],
+            };
+            for field in fields {
+                let (value, many) = value_kind(api, &field.ty);
+                let place = if value == ValueKind::File {
+                    Place::FormFile
+                } else {
+                    Place::FormText
+                };
+                let mut arg = field_arg(&mut taken, field, place, value, many);
+                arg.required = field.required;
+                args.push(arg);
+            }
+            Body::Multipart
+        }
+        Some((body, RequestContent::Binary { media_type })) => Body::Bytes {
+            media_type: media_type.clone(),
+            required: body.required,
+        },
+    };
+    let path = op
+        .path
+        .segments
+        .iter()
+        .map(|segment| match segment {
+            crate::model::PathSegment::Literal(text) => PathPart::Literal(text.clone()),
+            crate::model::PathSegment::Parameter(wire) => {
+                let arg = args
+                    .iter()
+                    .find(|a| a.place == Place::Path && a.wire == *wire)
+                    .map(|a| a.name.clone())
+                    .unwrap_or_else(|| wire.to_kebab_case());
+                PathPart::Arg(arg)
+            }
+        })
+        .collect();
+    let reply = match op.success_body() {
+        SuccessBody::Json(_) => Reply::Json,
+        SuccessBody::Binary { accept } => Reply::Binary { accept },
+        SuccessBody::Raw => Reply::Raw,
+    };
+    let pages = op.paginator.as_ref().and_then(|paginator| {
+        let page = match op.success_body() {
+            SuccessBody::Json(ty) => struct_fields(api, &ty)?,
+            _ => return None,
+        };
+        let wire_of = |rust: &str| {
+            page.iter()
+                .find(|f| f.rust_name == rust)
+                .map(|f| pointer(&f.name))
+        };
+        let arg_of = |rust: &str| {
+            op.parameters
+                .iter()
+                .position(|p| p.rust_name == rust)
+                .map(|i| args[i].name.clone())
+        };
+        Some(Pages {
+            command: "list".into(),
+            page_arg: arg_of(&paginator.page_parameter)?,
+            size_arg: paginator.size_parameter.as_deref().and_then(arg_of),
+            first_page: paginator.first_page,
+            items: wire_of(&paginator.items_field)?,
+            total: paginator.total_field.as_deref().and_then(wire_of),
+        })
+    });
+    let description = op.description.as_deref().unwrap_or_default().trim();
+    let about = op
+        .summary
+        .as_deref()
+        .map(first_paragraph)
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| first_paragraph(description));
+    Command {
+        name: op.name.to_kebab_case(),
+        operation: op.name.clone(),
+        about,
+        long_about: description.to_owned(),
+        path,
+        args,
+        body,
+        reply,
+        pages,
+    }
+}
+
+fn field_arg(
+    taken: &mut BTreeSet<String>,
+    field: &Field,
+    place: Place,
+    value: ValueKind,
+    many: bool,
+) -> Arg {
+    let wanted = field.rust_name.trim_end_matches('_').to_kebab_case();
+    let name = if taken.contains(&wanted) {
+        claim(taken, &format!("{wanted}-field"))
+    } else {
+        claim(taken, &wanted)
+    };
+    Arg {
+        name,
+        wire: field.name.clone(),
+        place,
+        required: field.required,
+        many,
+        value,
+        help: field
+            .description
+            .as_deref()
+            .map(first_paragraph)
+            .unwrap_or_default(),
+        default: field.default.as_ref().map(value_text),
+    }
+}
+
+fn claim_flag(taken: &mut BTreeSet<String>, rust_name: &str) -> String {
+    let wanted = rust_name.trim_end_matches('_').to_kebab_case();
+    if taken.contains(&wanted) {
+        claim(taken, &format!("{wanted}-param"))
+    } else {
+        claim(taken, &wanted)
+    }
+}
+
+/// The fields of `ty` when it is (or names, through aliases) a struct.
+fn struct_fields<'a>(api: &'a Api, ty: &TypeRef) -> Option<&'a [Field]> {
+    let mut ty = ty;
+    for _ in 0..16 {
+        let TypeRef::Named(name) = ty else {
+            return None;
+        };
+        match &api.type_def(name)?.kind {
+            TypeKind::Struct(s) => return Some(&s.fields),
+            TypeKind::Alias(target) => ty = target,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// What a value of `ty` looks like on the command line, and whether the flag repeats.
+fn value_kind(api: &Api, ty: &TypeRef) -> (ValueKind, bool) {
+    match ty {
+        TypeRef::Array(inner) => match single_kind(api, inner, 0) {
+            ValueKind::Json => (ValueKind::Json, false),
+            kind => (
+                kind,
+                !matches!(**inner, TypeRef::Array(_) | TypeRef::Map(_)),
+            ),
+        },
+        other => (single_kind(api, other, 0), false),
+    }
+}
+
+fn single_kind(api: &Api, ty: &TypeRef, depth: usize) -> ValueKind {
+    match ty {
+        TypeRef::Primitive(primitive) => match primitive {
+            Primitive::String => ValueKind::String,
+            Primitive::Integer | Primitive::Integer32 => ValueKind::Integer,
+            Primitive::Number => ValueKind::Number,
+            Primitive::Boolean => ValueKind::Boolean,
+            Primitive::DateTime => ValueKind::DateTime,
+            Primitive::Date => ValueKind::Date,
+            Primitive::File => ValueKind::File,
+            Primitive::Any | Primitive::Object => ValueKind::Json,
+        },
+        TypeRef::Named(name) if depth < 16 => match api.type_def(name).map(|t| &t.kind) {
+            Some(TypeKind::Enum(variants)) => {
+                ValueKind::Enum(variants.iter().map(|v| v.value.clone()).collect())
+            }
+            Some(TypeKind::Alias(target)) => single_kind(api, target, depth + 1),
+            _ => ValueKind::Json,
+        },
+        _ => ValueKind::Json,
+    }
+}
+
+/// A default as the user would type it (strings without quotes).
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A JSON pointer to a top-level member.
+fn pointer(member: &str) -> String {
+    format!("/{}", member.replace('~', "~0").replace('/', "~1"))
+}
+
+/// A wait command per waiter whose operation takes one id (its only path parameter, and no
+/// other required parameter); `wait` when the API has one such waiter.
+fn waits(api: &Api) -> Vec<Wait> {
+    let mut found = Vec::new();
+    for op in &api.operations {
+        let path_params: Vec<_> = op.parameters_in(ParamLocation::Path).collect();
+        let other_required = op
+            .parameters
+            .iter()
+            .any(|p| p.required && p.location != ParamLocation::Path);
+        let [id] = path_params.as_slice() else {
+            continue;
+        };
+        if other_required {
+            continue;
+        }
+        for waiter in &op.waiters {
+            found.push((op, *id, waiter));
+        }
+    }
+    let single = found.len() == 1;
+    found
+        .into_iter()
+        .map(|(op, id, waiter)| Wait {
+            name: if single {
+                "wait".into()
+            } else {
+                format!("wait-{}", waiter.name.to_kebab_case())
+            },
+            about: {
+                let state = waiter.name.replace('_', " ");
+                match waiter.description.as_deref().map(first_paragraph) {
+                    Some(description) => format!("Wait until {state}: {description}"),
+                    None => format!("Wait until {state}"),
+                }
+            },
+            waiter: waiter.name.clone(),
+            operation: op.name.clone(),
+            id_arg: id.rust_name.trim_end_matches('_').to_kebab_case(),
+        })
+        .collect()
+}
+
+/// The upload command, from the first operation declaring an upload-and-wait whose waiter
+/// has a wait command and whose form has a file.
+fn upload(api: &Api, groups: &[Group], waits: &[Wait]) -> Option<Upload> {
+    api.operations.iter().find_map(|op| {
+        let declared = op.upload_wait.as_ref()?;
+        let wait = waits
+            .iter()
+            .position(|w| w.operation == declared.operation && w.waiter == declared.waiter)?;
+        let command = groups
+            .iter()
+            .flat_map(|g| &g.commands)
+            .find(|c| c.operation == op.name)?;
+        let file_arg = command
+            .args
+            .iter()
+            .find(|a| a.place == Place::FormFile && !a.many)?
+            .name
+            .clone();
+        let form_fields = match &op.request_body.as_ref()?.content {
+            RequestContent::Multipart { form } => match &api.type_def(form)?.kind {
+                TypeKind::Form(fields) => fields,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let set_when_waiting = declared
+            .set
+            .iter()
+            .filter_map(|(rust, value)| {
+                let field = form_fields.iter().find(|f| f.rust_name == *rust)?;
+                Some((field.name.clone(), *value))
+            })
+            .collect();
+        Some(Upload {
+            operation: op.name.clone(),
+            file_arg,
+            set_when_waiting,
+            id_pointer: declared.id_pointer.clone(),
+            wait,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plurals_become_singular() {
+        assert_eq!(singular("inboxes"), "inbox");
+        assert_eq!(singular("documents"), "document");
+        assert_eq!(singular("policies"), "policy");
+        assert_eq!(singular("status"), "statu");
+        assert_eq!(singular("class"), "class");
+    }
+
+    #[test]
+    fn commands_drop_the_tag_words_unless_two_would_clash() {
+        let command = |name: &str| Command {
+            name: name.into(),
+            operation: name.replace('-', "_"),
+            about: String::new(),
+            long_about: String::new(),
+            path: Vec::new(),
+            args: Vec::new(),
+            body: Body::None,
+            reply: Reply::Raw,
+            pages: None,
+        };
+        let mut group = Group {
+            name: "inboxes".into(),
+            about: String::new(),
+            commands: [
+                "get-inboxes",
+                "get-inbox",
+                "delete-inbox",
+                "get-inbox-documents",
+                "inbox",
+            ]
+            .map(command)
+            .to_vec(),
+        };
+        group.commands[3].pages = Some(Pages {
+            command: "list".into(),
+            page_arg: "page".into(),
+            size_arg: None,
+            first_page: 1,
+            items: "/items".into(),
+            total: None,
+        });
+        name_commands(&mut group);
+        let names: Vec<&str> = group.commands.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "get-inboxes",
+                "get-inbox",
+                "delete",
+                "get-documents",
+                "inbox"
+            ]
+        );
+        assert_eq!(group.commands[3].pages.as_ref().unwrap().command, "list");
+    }
+}

@@ -1,0 +1,323 @@
+//! One command: arguments to a request, the request to an answer, the answer to output.
+
+use std::io::Read;
+
+use clap::ArgMatches;
+use serde_json::{Map, Value};
+
+use super::command::COMPLETIONS;
+use super::output::{Exit, Failure, Output};
+use super::values::{self, Values};
+use super::{batch, App, Body, Command, PathPart, Place, Reply};
+use crate::{Client, ClientBuilder, Credentials, FilePart, Form, Request, SchemeKind};
+
+/// Runs the command `matches` names and reports a failure on stderr.
+pub async fn run(app: &'static App, matches: ArgMatches) -> Exit {
+    match dispatch(app, &matches).await {
+        Ok(exit) => exit,
+        Err(failure) => {
+            failure.report();
+            failure.exit
+        }
+    }
+}
+
+async fn dispatch(app: &'static App, matches: &ArgMatches) -> Result<Exit, Failure> {
+    let Some((name, sub)) = matches.subcommand() else {
+        return Err(Failure::usage("a command is required (see --help)"));
+    };
+    if name == COMPLETIONS {
+        if let Some(shell) = sub.get_one::<clap_complete::Shell>("shell") {
+            let mut command = super::command::build(app);
+            clap_complete::generate(*shell, &mut command, app.name, &mut std::io::stdout());
+        }
+        return Ok(Exit::Success);
+    }
+    let client = client(app, matches)?;
+    if let Some(upload) = app.upload.filter(|_| name == "upload") {
+        return batch::upload(&client, upload, sub).await;
+    }
+    if let Some(wait) = app.waits.iter().find(|w| w.name == name) {
+        return batch::wait(&client, wait, sub).await;
+    }
+    let group = app
+        .groups
+        .iter()
+        .find(|g| g.name == name)
+        .ok_or_else(|| Failure::usage(format!("unknown command {name}")))?;
+    let Some((name, matches)) = sub.subcommand() else {
+        return Err(Failure::usage(format!("{} needs a command", group.name)));
+    };
+    let output = Output::from_matches(matches);
+    let dry_run = matches.get_flag("dry-run");
+    let values = Values::from_matches(matches);
+    if let Some(command) = group.commands.iter().find(|c| c.name == name) {
+        return single(&client, command, &values, &output, dry_run).await;
+    }
+    let listing = group
+        .commands
+        .iter()
+        .find(|c| c.pages.is_some_and(|p| p.command == name));
+    match listing {
+        Some(command) => batch::list(&client, command, values, &output, dry_run).await,
+        None => Err(Failure::usage(format!("unknown command {name}"))),
+    }
+}
+
+/// The client for the base URL and credentials given by flags or the environment.
+fn client(app: &'static App, matches: &ArgMatches) -> Result<Client, Failure> {
+    let text = |name: &str| {
+        matches
+            .try_get_one::<String>(name)
+            .ok()
+            .flatten()
+            .filter(|v| !v.is_empty())
+            .cloned()
+    };
+    let has = |wanted: fn(&crate::SecurityScheme) -> bool| app.schemes.iter().any(wanted);
+    let mut builder = ClientBuilder::new(app.default_base_url, app.schemes);
+    if let Some(url) = text("base-url") {
+        builder = builder.base_url(url);
+    }
+    if let (Some(username), Some(password)) = (text("username"), text("password")) {
+        // Every form the API accepts; each call uses the first its security allows.
+        if has(|s| s.kind == SchemeKind::HttpBasic) {
+            builder = builder.credentials(Credentials::basic(username.clone(), password.clone()));
+        }
+        if has(|s| s.login.is_some()) {
+            builder = builder.credentials(Credentials::login(username, password));
+        }
+    }
+    if let Some(token) = text("token") {
+        builder = builder.credentials(Credentials::token(token));
+    }
+    if let Some(key) = text("api-key") {
+        let in_header = has(|s| {
+            matches!(
+                s.kind,
+                SchemeKind::ApiKey {
+                    location: crate::ApiKeyLocation::Header,
+                    ..
+                }
+            )
+        });
+        builder = builder.credentials(if in_header {
+            Credentials::api_key(key)
+        } else {
+            Credentials::api_key_in_query(key)
+        });
+    }
+    builder
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot make a client: {e}")))
+}
+
+/// One operation, one answer.
+async fn single(
+    client: &Client,
+    command: &'static Command,
+    values: &Values,
+    output: &Output,
+    dry_run: bool,
+) -> Result<Exit, Failure> {
+    let request = request(command, values)?;
+    if dry_run {
+        let preview = client.preview(command.operation, &request).await?;
+        output.write(preview.to_string().as_bytes())?;
+        return Ok(Exit::Success);
+    }
+    if let Reply::Binary { accept } = command.reply {
+        if output.is_terminal() {
+            return Err(Failure::usage(format!(
+                "the answer is a file ({accept}); not writing it to a terminal: use -o FILE, or \
+                 redirect stdout"
+            )));
+        }
+        let stream = client.execute(command.operation, request).await?.stream();
+        return write_stream(stream.body, output)
+            .await
+            .map(|()| Exit::Success);
+    }
+    let answer = client
+        .execute(command.operation, request)
+        .await?
+        .raw()
+        .await?;
+    let bytes = answer.body.bytes;
+    if bytes.is_empty() {
+        return Ok(Exit::Success);
+    }
+    let is_json = output.json(&bytes)?;
+    if command.reply == Reply::Json && !is_json {
+        return Err(Failure::new(
+            Exit::BadAnswer,
+            format!(
+                "{} answered {} with a body that is not JSON (written to the output as received)",
+                command.operation.name, answer.status
+            ),
+        ));
+    }
+    Ok(Exit::Success)
+}
+
+async fn write_stream(stream: crate::ByteStream, output: &Output) -> Result<(), Failure> {
+    let written = match &output.file {
+        Some(path) => {
+            let mut file = tokio::fs::File::create(path)
+                .await
+                .map_err(|e| Failure::new(Exit::Local, format!("cannot create {path}: {e}")))?;
+            stream.copy_to(&mut file).await
+        }
+        None => stream.copy_to(&mut tokio::io::stdout()).await,
+    };
+    written.map(|_| ()).map_err(Failure::from)
+}
+
+/// The request `command` makes with `values`.
+pub fn request(command: &Command, values: &Values) -> Result<Request, Failure> {
+    let mut path = String::new();
+    for part in command.path {
+        match part {
+            PathPart::Literal(text) => path.push_str(text),
+            PathPart::Arg(name) => {
+                let value = values
+                    .first(name)
+                    .ok_or_else(|| Failure::usage(format!("missing <{name}>")))?;
+                path.push_str(&crate::path_segment(value));
+            }
+        }
+    }
+    let mut request = Request::new(path);
+    let mut cookies = Vec::new();
+    for arg in command.args {
+        let Some(given) = values.get(arg.name) else {
+            continue;
+        };
+        match arg.place {
+            Place::Query => request.query_each(arg.wire, given),
+            Place::Header => request.header(arg.wire, given.join(",")),
+            Place::Cookie => cookies.extend(given.iter().map(|v| format!("{}={v}", arg.wire))),
+            Place::Path | Place::BodyField | Place::FormText | Place::FormFile => {}
+        }
+    }
+    if !cookies.is_empty() {
+        request.header("cookie", cookies.join("; "));
+    }
+    match command.body {
+        Body::None => {}
+        Body::Json { .. } => {
+            if let Some(body) = json_body(command, values)? {
+                let bytes = serde_json::to_vec(&body)
+                    .map_err(|e| Failure::new(Exit::Local, format!("body: {e}")))?;
+                request.json_bytes(bytes);
+            }
+        }
+        Body::Multipart => request.multipart(form(command, values)),
+        Body::Bytes { media_type, .. } => {
+            if let Some(source) = values.first("body") {
+                request.bytes(media_type, read_source(source)?);
+            }
+        }
+    }
+    match command.reply {
+        Reply::Json => {
+            request.accept("application/json");
+            request.buffer_body();
+        }
+        Reply::Binary { accept } => request.accept(accept),
+        Reply::Raw => request.buffer_body(),
+    }
+    Ok(request)
+}
+
+/// `--body` (text, `@FILE` or `-`) with the body-field flags laid over it.
+fn json_body(command: &Command, values: &Values) -> Result<Option<Value>, Failure> {
+    let mut body = match values.first("body") {
+        Some(source) => {
+            let text = read_source(source)?;
+            let value = serde_json::from_slice::<Value>(&text)
+                .map_err(|e| Failure::usage(format!("--body is not JSON: {e}")))?;
+            Some(value)
+        }
+        None => None,
+    };
+    let fields = command.args.iter().filter(|a| a.place == Place::BodyField);
+    for arg in fields.clone() {
+        let Some(given) = values.get(arg.name) else {
+            continue;
+        };
+        let typed = given
+            .iter()
+            .map(|text| values::to_json(arg.value, text))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Failure::usage(format!("--{}: {e}", arg.name)))?;
+        let value = if arg.many {
+            Value::Array(typed)
+        } else {
+            typed.into_iter().next().unwrap_or(Value::Null)
+        };
+        let object = body
+            .get_or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "--{} sets a field, but --body is not a JSON object",
+                    arg.name
+                ))
+            })?;
+        object.insert(arg.wire.to_owned(), value);
+    }
+    let required = matches!(command.body, Body::Json { required: true, .. });
+    if body.is_none() && required {
+        if fields.clone().next().is_none() {
+            return Err(Failure::usage("a body is required: give --body"));
+        }
+        body = Some(Value::Object(Map::new()));
+    }
+    if let Some(Value::Object(object)) = &body {
+        let missing: Vec<String> = fields
+            .filter(|a| a.required && !object.contains_key(a.wire))
+            .map(|a| format!("--{}", a.name))
+            .collect();
+        if !missing.is_empty() {
+            return Err(Failure::usage(format!(
+                "the body needs {} (as flags or in --body)",
+                missing.join(", ")
+            )));
+        }
+    }
+    Ok(body)
+}
+
+fn form(command: &Command, values: &Values) -> Form {
+    let mut form = Form::new();
+    for arg in command.args {
+        let Some(given) = values.get(arg.name) else {
+            continue;
+        };
+        for value in given {
+            form = match arg.place {
+                Place::FormFile => form.file(arg.wire, FilePart::from_path(value)),
+                Place::FormText => form.text(arg.wire, value),
+                _ => form,
+            };
+        }
+    }
+    form
+}
+
+/// A value given as text, `@FILE` (the file's bytes) or `-` (stdin).
+fn read_source(source: &str) -> Result<Vec<u8>, Failure> {
+    if source == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Failure::new(Exit::Local, format!("cannot read stdin: {e}")))?;
+        return Ok(bytes);
+    }
+    match source.strip_prefix('@') {
+        Some(path) => std::fs::read(path)
+            .map_err(|e| Failure::new(Exit::Local, format!("cannot read {path}: {e}"))),
+        None => Ok(source.as_bytes().to_vec()),
+    }
+}

@@ -1,0 +1,111 @@
+//! A request as it would be sent, for dry runs: secrets redacted, the body summarised.
+
+use std::fmt;
+
+use crate::request::Body;
+
+/// What stands in for a secret.
+pub const REDACTED: &str = "<redacted>";
+
+/// The largest JSON body a preview shows in full.
+const MAX_SHOWN_JSON: usize = 64 * 1024;
+
+/// A request that was built but not sent (see [`Client::preview`](crate::Client::preview)).
+/// Its `Display` form is what a dry run prints: the request line, the headers, a blank line
+/// and a summary of the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestPreview {
+    pub method: String,
+    /// The full URL, with secret query parameters (API keys) redacted.
+    pub url: String,
+    /// Header names and values, sensitive values (credentials) redacted.
+    pub headers: Vec<(String, String)>,
+    /// What the body is, in a few lines; empty for no body.
+    pub body: Vec<String>,
+}
+
+impl RequestPreview {
+    pub(crate) fn new(built: &reqwest::Request, body: &Body, secret_query: &[&str]) -> Self {
+        let mut url = built.url().clone();
+        if !secret_query.is_empty() {
+            let pairs: Vec<(String, String)> = url
+                .query_pairs()
+                .map(|(name, value)| {
+                    let value = if secret_query.contains(&name.as_ref()) {
+                        REDACTED.to_owned()
+                    } else {
+                        value.into_owned()
+                    };
+                    (name.into_owned(), value)
+                })
+                .collect();
+            url.query_pairs_mut().clear().extend_pairs(pairs);
+        }
+        let headers = built
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                let shown = if value.is_sensitive() || is_credential_header(name.as_str()) {
+                    REDACTED.to_owned()
+                } else {
+                    String::from_utf8_lossy(value.as_bytes()).into_owned()
+                };
+                (name.as_str().to_owned(), shown)
+            })
+            .collect();
+        RequestPreview {
+            method: built.method().as_str().to_owned(),
+            url: url.to_string(),
+            headers,
+            body: describe(body),
+        }
+    }
+}
+
+/// Headers that carry credentials whatever their sensitivity flag says.
+fn is_credential_header(name: &str) -> bool {
+    ["authorization", "proxy-authorization", "cookie"]
+        .iter()
+        .any(|secret| name.eq_ignore_ascii_case(secret))
+}
+
+fn describe(body: &Body) -> Vec<String> {
+    match body {
+        Body::Empty => Vec::new(),
+        Body::Json(bytes) if bytes.len() <= MAX_SHOWN_JSON => {
+            let pretty = serde_json::from_slice::<serde_json::Value>(bytes)
+                .ok()
+                .and_then(|value| serde_json::to_string_pretty(&value).ok());
+            match pretty {
+                Some(text) => text.lines().map(str::to_owned).collect(),
+                None => vec![format!("{} bytes of JSON", bytes.len())],
+            }
+        }
+        Body::Json(bytes) => vec![format!("{} bytes of JSON", bytes.len())],
+        Body::Bytes {
+            content_type,
+            bytes,
+        } => vec![format!("{} bytes of {content_type}", bytes.len())],
+        Body::Multipart(form) => {
+            let mut lines = vec!["multipart/form-data:".to_owned()];
+            lines.extend(form.describe().into_iter().map(|line| format!("  {line}")));
+            lines
+        }
+    }
+}
+
+impl fmt::Display for RequestPreview {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} {}", self.method, self.url)?;
+        for (name, value) in &self.headers {
+            writeln!(f, "{name}: {value}")?;
+        }
+        if !self.body.is_empty() {
+            writeln!(f)?;
+            for line in &self.body {
+                writeln!(f, "{line}")?;
+            }
+        }
+        Ok(())
+    }
+}

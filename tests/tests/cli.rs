@@ -1,0 +1,369 @@
+//! The generated command-line tool, run as a user runs it: the real binary in a child process
+//! against the fake Contract.fit server on loopback. Output modes, exit codes, the batch
+//! upload with a failing file, dry-run redaction, listing, files, and (under a
+//! pseudo-terminal) the progress bars.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use contractfit_tests::fake::{
+    Behaviour, FakeContractFit, Fault, Route, API_KEY, PASSWORD, USERNAME,
+};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_contractfit");
+
+/// What a run of the tool left behind.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// stdout as JSON lines.
+    fn lines(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+            .collect()
+    }
+}
+
+/// The tool with a clean environment: only the variables given, none of the caller's.
+fn tool(base_url: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("CONTRACTFIT_BASE_URL", base_url)
+        .stdin(Stdio::null());
+    command
+}
+
+async fn run(mut command: Command) -> Run {
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .expect("the tool runs");
+    Run {
+        code: output.status.code().expect("exited, not killed"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn quick() -> Behaviour {
+    Behaviour {
+        processing_time: Duration::from_millis(200),
+        ..Behaviour::default()
+    }
+}
+
+/// Files in a fresh folder of their own.
+fn files(test: &str, names: &[&str]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("contractfit-cli-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in names {
+        std::fs::write(dir.join(name), format!("%PDF-1.7 {name}")).unwrap();
+    }
+    dir
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn the_command_tree_passes_clap_checks() {
+    contractfit::cli::command().debug_assert();
+    fixture_unions::cli::command().debug_assert();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_is_compact_when_piped_and_pretty_on_request() {
+    let fake = FakeContractFit::new(quick());
+    fake.seed_inbox("inbox-1", 1);
+    let server = fake.start().await;
+    let compact = run(tool(
+        &server.url(),
+        &["documents", "get", "inbox-1-doc-0000"],
+    ))
+    .await;
+    assert_eq!(compact.code, 0, "{compact:?}");
+    assert_eq!(compact.stdout.lines().count(), 1, "one line when piped");
+    // The server's key order is kept, and fields no type declares are not lost.
+    assert!(compact
+        .stdout
+        .starts_with(r#"{"id":"inbox-1-doc-0000","inbox":"inbox-1""#));
+    assert!(compact.stdout.contains("quantum-review"));
+
+    let args = ["documents", "get", "inbox-1-doc-0000", "--pretty"];
+    let pretty = run(tool(&server.url(), &args)).await;
+    assert_eq!(pretty.code, 0, "{pretty:?}");
+    assert!(pretty.stdout.lines().count() > 5);
+    assert!(pretty.stdout.starts_with("{\n  \"id\""));
+    let same: Value = serde_json::from_str(&pretty.stdout).unwrap();
+    assert_eq!(same, compact.lines()[0]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exit_codes_say_what_happened() {
+    let fake = FakeContractFit::new(quick());
+    fake.seed_inbox("inbox-1", 1);
+    let server = fake.start().await;
+    let url = server.url();
+
+    let missing = run(tool(&url, &["documents", "get", "no-such-document"])).await;
+    assert_eq!(missing.code, 3, "4xx: {missing:?}");
+    assert!(
+        missing.stderr.contains("HTTP 404 Not Found: not found"),
+        "{missing:?}"
+    );
+    assert!(
+        missing.stderr.contains(r#"body: {"message":"not found"}"#),
+        "{missing:?}"
+    );
+    assert!(missing.stdout.is_empty());
+
+    fake.inject(Route::GetDocument, Fault::Unavailable, 3);
+    let unavailable = run(tool(&url, &["documents", "get", "inbox-1-doc-0000"])).await;
+    assert_eq!(
+        unavailable.code, 4,
+        "5xx after the retries: {unavailable:?}"
+    );
+
+    fake.inject(Route::GetDocument, Fault::MalformedJson, 1);
+    let malformed = run(tool(&url, &["documents", "get", "inbox-1-doc-0000"])).await;
+    assert_eq!(malformed.code, 6, "{malformed:?}");
+    assert!(
+        !malformed.stdout.is_empty(),
+        "the body is written as received"
+    );
+
+    let usage = run(tool(&url, &["documents", "get"])).await;
+    assert_eq!(usage.code, 2, "{usage:?}");
+    let bad_enum = ["documents", "delete", "x", "--how", "SOMETIMES"];
+    let bad_enum = run(tool(&url, &bad_enum)).await;
+    assert_eq!(bad_enum.code, 2, "{bad_enum:?}");
+    assert!(
+        bad_enum.stderr.contains("FULL"),
+        "the values are offered: {bad_enum:?}"
+    );
+    let bad_body = run(tool(&url, &["inboxes", "post", "--body", "{nope"])).await;
+    assert_eq!(bad_body.code, 2, "{bad_body:?}");
+    assert!(
+        bad_body.stderr.contains("--body is not JSON"),
+        "{bad_body:?}"
+    );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let unreachable = run(tool(&nowhere, &["documents", "get", "x"])).await;
+    assert_eq!(unreachable.code, 5, "{unreachable:?}");
+
+    let fine = run(tool(&url, &["documents", "get", "inbox-1-doc-0000"])).await;
+    assert_eq!(fine.code, 0, "{fine:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn batch_upload_goes_on_past_a_failing_file_and_says_which_failed() {
+    let fake = FakeContractFit::new(quick());
+    let server = fake.start().await;
+    let dir = files("batch", &["a.pdf", "b.pdf", "setup.exe", "c.pdf"]);
+    let args = ["upload", path(&dir), "--inbox", "inbox-1", "--wait"];
+    let mut command = tool(&server.url(), &args);
+    command.args(["--concurrency", "2"]);
+    let batch = run(command).await;
+    assert_eq!(batch.code, 8, "some failed: {batch:?}");
+    let lines = batch.lines();
+    assert_eq!(lines.len(), 4, "one line per file: {batch:?}");
+    let failed: Vec<&Value> = lines.iter().filter(|l| l.get("error").is_some()).collect();
+    assert_eq!(failed.len(), 1, "{batch:?}");
+    assert!(failed[0]["file"].as_str().unwrap().ends_with("setup.exe"));
+    assert_eq!(failed[0]["error"]["status"], 415);
+    assert_eq!(
+        failed[0]["error"]["body"]["message"],
+        "unsupported file type: setup.exe"
+    );
+    for line in lines.iter().filter(|l| l.get("result").is_some()) {
+        assert_eq!(line["result"]["status_data"]["success"], true, "{line}");
+        assert_eq!(line["result"]["id"], line["id"]);
+    }
+    assert!(
+        batch.stderr.contains("3 of 4 files done; 1 failed:"),
+        "{batch:?}"
+    );
+    assert!(
+        batch.stderr.contains("setup.exe: upload_document"),
+        "{batch:?}"
+    );
+    assert!(batch.stderr.contains("unsupported file type"), "{batch:?}");
+    assert_eq!(fake.documents_uploaded(), 3);
+    let without_escapes = !batch.stderr.contains('\u{1b}');
+    assert!(without_escapes, "no terminal, no bars: {batch:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wait_reports_each_id() {
+    let fake = FakeContractFit::new(quick());
+    fake.seed_inbox("inbox-1", 2);
+    let server = fake.start().await;
+    let args = ["wait", "inbox-1-doc-0000", "gone", "inbox-1-doc-0001"];
+    let waited = run(tool(&server.url(), &args)).await;
+    assert_eq!(waited.code, 8, "{waited:?}");
+    let lines = waited.lines();
+    assert_eq!(lines.len(), 3);
+    let gone = lines.iter().find(|l| l["id"] == "gone").unwrap();
+    assert_eq!(gone["error"]["status"], 404);
+    assert!(
+        waited.stderr.contains("2 of 3 ids done; 1 failed:"),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_sends_nothing_and_shows_no_secret() {
+    let fake = FakeContractFit::new(quick());
+    let server = fake.start().await;
+    let dir = files("dry-run", &["invoice.pdf"]);
+    let file = dir.join("invoice.pdf");
+    let secrets = [
+        ("CONTRACTFIT_API_KEY", API_KEY),
+        ("CONTRACTFIT_USERNAME", USERNAME),
+        ("CONTRACTFIT_PASSWORD", PASSWORD),
+        ("CONTRACTFIT_TOKEN", "token-that-must-not-show"),
+    ];
+    for credentials in [&secrets[..1], &secrets[1..3], &secrets[3..]] {
+        let args = [
+            "documents",
+            "upload",
+            "inbox-1",
+            "--file",
+            path(&file),
+            "--dry-run",
+        ];
+        let mut command = tool(&server.url(), &args);
+        command.envs(credentials.iter().copied());
+        let shown = run(command).await;
+        assert_eq!(shown.code, 0, "{shown:?}");
+        assert!(
+            shown
+                .stdout
+                .starts_with(&format!("POST {}/documents/inbox-1\n", server.url())),
+            "{shown:?}"
+        );
+        assert!(shown.stdout.contains(": <redacted>"), "{shown:?}");
+        assert!(
+            shown.stdout.contains("file: file \"invoice.pdf\""),
+            "{shown:?}"
+        );
+        let everything = format!("{}{}", shown.stdout, shown.stderr);
+        for secret in [API_KEY, PASSWORD, "token-that-must-not-show"] {
+            assert!(!everything.contains(secret), "{secret} shown: {shown:?}");
+        }
+    }
+    let mut help = tool(&server.url(), &["--help"]);
+    help.envs(secrets.iter().copied());
+    let help = run(help).await;
+    assert!(!help.stdout.contains(PASSWORD) && !help.stdout.contains(API_KEY));
+    assert_eq!(fake.requests(), 0, "nothing was sent");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_streams_every_item_of_every_page() {
+    let fake = FakeContractFit::new(quick());
+    fake.seed_inbox("inbox-1", 45);
+    let server = fake.start().await;
+    let args = ["inboxes", "list", "inbox-1", "--per-page", "20"];
+    let listed = run(tool(&server.url(), &args)).await;
+    assert_eq!(listed.code, 0, "{listed:?}");
+    let ids: std::collections::BTreeSet<String> = listed
+        .lines()
+        .iter()
+        .map(|item| item["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 45);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn files_go_to_the_output_file_or_a_pipe() {
+    let fake = FakeContractFit::new(quick());
+    fake.seed_inbox("inbox-1", 1);
+    let server = fake.start().await;
+    let dir = files("binary", &[]);
+    let target = dir.join("original.pdf");
+    let args = [
+        "documents",
+        "get-original-file",
+        "inbox-1-doc-0000",
+        "-o",
+        path(&target),
+    ];
+    let saved = run(tool(&server.url(), &args)).await;
+    assert_eq!(saved.code, 0, "{saved:?}");
+    let piped = run(tool(&server.url(), &args[..3])).await;
+    assert_eq!(piped.code, 0, "{piped:?}");
+    let on_disk = std::fs::read(&target).unwrap();
+    assert!(!on_disk.is_empty());
+    assert_eq!(on_disk, piped.stdout.as_bytes());
+}
+
+/// Under a pseudo-terminal (stderr), the batch draws its bars; stdout, piped, still gets
+/// plain JSON lines.
+#[tokio::test(flavor = "multi_thread")]
+async fn progress_bars_are_drawn_on_a_terminal() {
+    use std::io::Read;
+
+    let fake = FakeContractFit::new(quick());
+    let server = fake.start().await;
+    let dir = files("pty", &["a.pdf", "b.pdf"]);
+    let (master, terminal) = pseudo_terminal();
+    let args = ["upload", path(&dir), "--inbox", "inbox-1", "--wait"];
+    let mut command = tool(&server.url(), &args);
+    command.env("TERM", "xterm-256color").stderr(terminal);
+    let reader = std::thread::spawn(move || {
+        let mut drawn = Vec::new();
+        let mut master = std::fs::File::from(master);
+        // Read until the child closes the terminal (EIO on Linux).
+        let _ = master.read_to_end(&mut drawn);
+        String::from_utf8_lossy(&drawn).into_owned()
+    });
+    let batch = run(command).await;
+    let drawn = tokio::task::spawn_blocking(move || reader.join().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(batch.code, 0, "{batch:?} {drawn}");
+    assert_eq!(batch.lines().len(), 2);
+    assert!(drawn.contains('\u{1b}'), "cursor control: {drawn:?}");
+    assert!(drawn.contains("/2 done"), "the overall bar: {drawn:?}");
+    assert!(drawn.contains("a.pdf"), "a bar per file: {drawn:?}");
+    assert!(drawn.contains("2 of 2 files done"), "{drawn:?}");
+}
+
+/// A pseudo-terminal of 100 columns: the controlling side, and the terminal for the child.
+fn pseudo_terminal() -> (std::os::fd::OwnedFd, std::fs::File) {
+    use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+    let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("a pseudo-terminal");
+    grantpt(&master).unwrap();
+    unlockpt(&master).unwrap();
+    let name = ptsname(&master, Vec::new()).unwrap();
+    let terminal = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(name.to_str().unwrap())
+        .unwrap();
+    let size = rustix::termios::Winsize {
+        ws_row: 40,
+        ws_col: 100,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    rustix::termios::tcsetwinsize(&terminal, size).unwrap();
+    (master, terminal)
+}
