@@ -18,7 +18,11 @@ pub struct FilePart {
     source: Source,
     file_name: Option<String>,
     content_type: Option<String>,
+    progress: Option<UploadProgress>,
 }
+
+/// Told how many bytes of a file have gone into the request body so far.
+type UploadProgress = Arc<dyn Fn(u64) + Send + Sync>;
 
 type SharedReader = Arc<Mutex<Option<Box<dyn AsyncRead + Send + Unpin>>>>;
 
@@ -40,6 +44,7 @@ impl FilePart {
             source: Source::Path(path),
             file_name,
             content_type: None,
+            progress: None,
         }
     }
 
@@ -48,6 +53,7 @@ impl FilePart {
             source: Source::Bytes(bytes.into()),
             file_name: None,
             content_type: None,
+            progress: None,
         }
     }
 
@@ -57,6 +63,7 @@ impl FilePart {
             source: Source::Reader(Arc::new(Mutex::new(Some(Box::new(reader))))),
             file_name: None,
             content_type: None,
+            progress: None,
         }
     }
 
@@ -71,9 +78,32 @@ impl FilePart {
         self
     }
 
+    /// Calls `progress` with the number of bytes of the file read into the request body so
+    /// far, as the upload goes (from the start again if the request is retried).
+    pub fn on_progress(mut self, progress: impl Fn(u64) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(progress));
+        self
+    }
+
     /// Whether the part can be produced again for a retry.
     pub fn is_replayable(&self) -> bool {
         !matches!(self.source, Source::Reader(_))
+    }
+
+    /// `chunks`, reporting the running total to the progress callback, if there is one.
+    fn counted<S>(&self, chunks: S) -> impl futures::Stream<Item = S::Item> + Send + 'static
+    where
+        S: futures::Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+    {
+        use futures::StreamExt;
+        let progress = self.progress.clone();
+        let mut sent = 0u64;
+        chunks.inspect(move |chunk| {
+            if let (Some(progress), Ok(chunk)) = (&progress, chunk) {
+                sent += chunk.len() as u64;
+                progress(sent);
+            }
+        })
     }
 
     /// The file's name and where it comes from (a path with its size, bytes, a reader).
@@ -93,7 +123,12 @@ impl FilePart {
     async fn to_part(&self) -> Result<reqwest::multipart::Part, String> {
         use reqwest::multipart::Part;
         let part = match &self.source {
-            Source::Bytes(bytes) => Part::stream_with_length(bytes.clone(), bytes.len() as u64),
+            Source::Bytes(bytes) => {
+                if let Some(progress) = &self.progress {
+                    progress(bytes.len() as u64);
+                }
+                Part::stream_with_length(bytes.clone(), bytes.len() as u64)
+            }
             Source::Path(path) => {
                 let file = tokio::fs::File::open(path)
                     .await
@@ -103,7 +138,7 @@ impl FilePart {
                     .await
                     .map_err(|e| format!("cannot read {}: {e}", path.display()))?
                     .len();
-                let body = reqwest::Body::wrap_stream(ReaderStream::new(file));
+                let body = reqwest::Body::wrap_stream(self.counted(ReaderStream::new(file)));
                 Part::stream_with_length(body, length)
             }
             Source::Reader(reader) => {
@@ -112,7 +147,9 @@ impl FilePart {
                     .map_err(|_| "the upload reader was poisoned by a panic".to_owned())?
                     .take()
                     .ok_or_else(|| "the upload reader was already consumed".to_owned())?;
-                Part::stream(reqwest::Body::wrap_stream(ReaderStream::new(reader)))
+                Part::stream(reqwest::Body::wrap_stream(
+                    self.counted(ReaderStream::new(reader)),
+                ))
             }
         };
         let part = match &self.file_name {

@@ -322,6 +322,8 @@ async fn progress_bars_are_drawn_on_a_terminal() {
 
     let fake = FakeContractFit::new(quick());
     let server = fake.start().await;
+    // Slow replies, so that the byte bars are drawn at least once before the uploads end.
+    fake.inject(Route::Upload, Fault::Slow(Duration::from_millis(700)), 2);
     let dir = files("pty", &["a.pdf", "b.pdf"]);
     let (master, terminal) = pseudo_terminal();
     let args = ["upload", path(&dir), "--inbox", "inbox-1", "--wait"];
@@ -343,6 +345,7 @@ async fn progress_bars_are_drawn_on_a_terminal() {
     assert!(drawn.contains('\u{1b}'), "cursor control: {drawn:?}");
     assert!(drawn.contains("/2 done"), "the overall bar: {drawn:?}");
     assert!(drawn.contains("a.pdf"), "a bar per file: {drawn:?}");
+    assert!(drawn.contains("14 B/14 B"), "the bytes sent: {drawn:?}");
     assert!(drawn.contains("2 of 2 files done"), "{drawn:?}");
 }
 

@@ -11,7 +11,7 @@ use futures::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 
-use super::call::request;
+use super::call::{request, request_with};
 use super::output::{Exit, Failure, Lines, Output};
 use super::values::Values;
 use super::{Command, Place, Upload, Wait};
@@ -105,7 +105,8 @@ pub async fn upload(
     let outcomes = futures::stream::iter(files)
         .map(|file| async move {
             let label = file.display().to_string();
-            let item = batch.progress.item(&label);
+            let size = std::fs::metadata(&file).ok().map(|m| m.len());
+            let item = batch.progress.item(&label, size);
             let outcome = upload_one(batch, upload, &file, wait, &item).await;
             item.finish(outcome.as_ref().err().map(|(_, failure)| failure));
             match outcome {
@@ -183,7 +184,11 @@ async fn upload_one(
     let no_id = |failure| (None, failure);
     let started = Instant::now();
     item.stage("uploading");
-    let request = request(command, &values).map_err(no_id)?;
+    let request = request_with(command, &values, |file| {
+        let sent = item.sent();
+        file.on_progress(move |bytes| sent(bytes))
+    })
+    .map_err(no_id)?;
     let reply = batch
         .client
         .execute(command.operation, request)
@@ -221,7 +226,7 @@ async fn upload_one(
         "uploaded as {id} in {:.1?}; waiting",
         started.elapsed()
     ));
-    item.stage("waiting");
+    item.waiting();
     match wait_one(batch, upload.wait, &id, &Values::default(), item).await {
         Ok(result) => Ok((Some(id), result)),
         Err(failure) => Err((Some(id), failure)),
@@ -249,7 +254,7 @@ pub async fn wait(
     let batch = &batch;
     let outcomes = futures::stream::iter(ids)
         .map(|id| async move {
-            let item = batch.progress.item(&id);
+            let item = batch.progress.item(&id, None);
             let outcome = wait_one(batch, wait, &id, &batch.values, &item).await;
             item.finish(outcome.as_ref().err());
             match outcome {
@@ -387,19 +392,33 @@ impl Progress {
         ) {
             overall.set_style(style.progress_chars("=> "));
         }
+        // Drawn from the start, not only once the first item ends.
+        overall.tick();
         Progress {
             bars: Some((multi, overall)),
         }
     }
 
-    fn item(&self, label: &str) -> Item {
+    /// An item's bar: bytes sent when it has a size (an upload), a spinner otherwise.
+    fn item(&self, label: &str, size: Option<u64>) -> Item {
         let bar = self.bars.as_ref().map(|(multi, overall)| {
-            let bar = multi.insert_before(overall, ProgressBar::new_spinner());
-            if let Ok(style) =
-                ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg} {elapsed}")
-            {
-                bar.set_style(style);
-            }
+            let bar = match size {
+                Some(size) => {
+                    let bar = ProgressBar::new(size);
+                    if let Ok(style) = ProgressStyle::with_template(
+                        "  {prefix:.bold} [{bar:24}] {bytes}/{total_bytes} {wide_msg}",
+                    ) {
+                        bar.set_style(style.progress_chars("=> "));
+                    }
+                    bar
+                }
+                None => {
+                    let bar = ProgressBar::new_spinner();
+                    bar.set_style(spinner_style());
+                    bar
+                }
+            };
+            let bar = multi.insert_before(overall, bar);
             bar.set_prefix(label.to_owned());
             bar.enable_steady_tick(Duration::from_millis(120));
             (bar, overall.clone(), multi.clone())
@@ -425,7 +444,30 @@ impl Progress {
     }
 }
 
+fn spinner_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} {prefix:.bold} {wide_msg} {elapsed}")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+}
+
 impl Item {
+    /// Where an upload reports the bytes sent.
+    fn sent(&self) -> impl Fn(u64) + Send + Sync + 'static {
+        let bar = self.bar.as_ref().map(|(bar, _, _)| bar.clone());
+        move |bytes| {
+            if let Some(bar) = &bar {
+                bar.set_position(bytes);
+            }
+        }
+    }
+
+    /// The upload is done; the bar becomes a spinner for the wait.
+    fn waiting(&self) {
+        if let Some((bar, _, _)) = &self.bar {
+            bar.set_style(spinner_style());
+            bar.set_message("waiting");
+        }
+    }
+
     /// What the item is doing now: the bar's message, or nothing in plain mode (only
     /// milestones are printed there).
     fn stage(&self, message: &str) {

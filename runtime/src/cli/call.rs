@@ -175,6 +175,15 @@ async fn write_stream(stream: crate::ByteStream, output: &Output) -> Result<(), 
 
 /// The request `command` makes with `values`.
 pub fn request(command: &Command, values: &Values) -> Result<Request, Failure> {
+    request_with(command, values, |file| file)
+}
+
+/// The same, with each file part passed through `on_file` (for upload progress).
+pub fn request_with(
+    command: &Command,
+    values: &Values,
+    on_file: impl Fn(FilePart) -> FilePart,
+) -> Result<Request, Failure> {
     let mut path = String::new();
     for part in command.path {
         match part {
@@ -212,7 +221,7 @@ pub fn request(command: &Command, values: &Values) -> Result<Request, Failure> {
                 request.json_bytes(bytes);
             }
         }
-        Body::Multipart => request.multipart(form(command, values)),
+        Body::Multipart => request.multipart(form(command, values, on_file)),
         Body::Bytes { media_type, .. } => {
             if let Some(source) = values.first("body") {
                 request.bytes(media_type, read_source(source)?);
@@ -289,7 +298,7 @@ fn json_body(command: &Command, values: &Values) -> Result<Option<Value>, Failur
     Ok(body)
 }
 
-fn form(command: &Command, values: &Values) -> Form {
+fn form(command: &Command, values: &Values, on_file: impl Fn(FilePart) -> FilePart) -> Form {
     let mut form = Form::new();
     for arg in command.args {
         let Some(given) = values.get(arg.name) else {
@@ -297,7 +306,7 @@ fn form(command: &Command, values: &Values) -> Form {
         };
         for value in given {
             form = match arg.place {
-                Place::FormFile => form.file(arg.wire, FilePart::from_path(value)),
+                Place::FormFile => form.file(arg.wire, on_file(FilePart::from_path(value))),
                 Place::FormText => form.text(arg.wire, value),
                 _ => form,
             };
