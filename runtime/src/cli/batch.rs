@@ -184,11 +184,8 @@ async fn upload_one(
     let no_id = |failure| (None, failure);
     let started = Instant::now();
     item.stage("uploading");
-    let request = request_with(command, &values, |file| {
-        let sent = item.sent();
-        file.on_progress(move |bytes| sent(bytes))
-    })
-    .map_err(no_id)?;
+    let request =
+        request_with(command, &values, |file| file.on_progress(item.sent())).map_err(no_id)?;
     let reply = batch
         .client
         .execute(command.operation, request)
