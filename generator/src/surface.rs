@@ -2,6 +2,9 @@
 //! returns, and what each type holds. Two surfaces compare into a change report with a semver
 //! verdict, so that regenerating from a new document says what it means for users.
 //!
+//! The command-line tool is part of the surface too: scripts name its commands and flags as
+//! code names methods and fields.
+//!
 //! A surface is kept beside the generated crate (`surface.json`) and read back at the next
 //! generation: the comparison is between what users have and what they will get, whatever
 //! changed in between (the document, the overlay or the generator).
@@ -11,6 +14,7 @@ use std::fmt::{self, Write as _};
 
 use serde::{Deserialize, Serialize};
 
+use crate::cli::{Arg, Body, Layout, ValueKind};
 use crate::model::{
     Api, Field, Primitive, RequestContent, SuccessBody, TypeDef, TypeKind, TypeRef,
 };
@@ -20,6 +24,20 @@ use crate::model::{
 pub struct Surface {
     pub operations: BTreeMap<String, OperationSurface>,
     pub types: BTreeMap<String, TypeSurface>,
+    /// The command-line tool's commands by their words (`documents get`). Absent from
+    /// surfaces written before the tool existed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub commands: BTreeMap<String, CommandSurface>,
+}
+
+/// What a script writes to run a command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandSurface {
+    /// Positional arguments, in order (`<DOCUMENT_ID>`, `<FILE|DIR>…`).
+    pub positionals: Vec<String>,
+    /// Flags without dashes, each with what it takes (`string`, `one of: A, B`), marked
+    /// `required` when it must be given.
+    pub flags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +128,7 @@ impl Surface {
                 .iter()
                 .map(|def| (def.name.clone(), type_surface(def)))
                 .collect(),
+            commands: commands(&crate::cli::layout(api)),
         }
     }
 
@@ -135,8 +154,186 @@ impl Surface {
             operation_changes,
         );
         diff_maps(&self.types, &new.types, "type", &mut changes, type_changes);
+        if self.commands.is_empty() && !new.commands.is_empty() {
+            changes.push(Change {
+                verdict: Verdict::Minor,
+                text: format!(
+                    "command-line tool added (feature `cli`): {} commands",
+                    new.commands.len()
+                ),
+            });
+        } else {
+            diff_maps(
+                &self.commands,
+                &new.commands,
+                "command",
+                &mut changes,
+                command_changes,
+            );
+        }
         changes
     }
+}
+
+/// Every command of the tool, workflows included, as scripts write them.
+fn commands(layout: &Layout) -> BTreeMap<String, CommandSurface> {
+    use crate::cli::Place;
+    let flags = |args: &[Arg], skip: &[&str], positional_path: bool| {
+        args.iter()
+            .filter(|a| !skip.contains(&a.name.as_str()))
+            .filter(|a| !(positional_path && a.place == Place::Path))
+            .map(|a| {
+                let takes = match &a.value {
+                    ValueKind::Enum(values) => format!("one of: {}", values.join(", ")),
+                    other => format!("{other:?}").to_lowercase(),
+                };
+                let takes = if a.many {
+                    format!("{takes}, repeated")
+                } else {
+                    takes
+                };
+                let required = a.required && a.place != Place::BodyField;
+                let text = if required {
+                    format!("{takes}, required")
+                } else {
+                    takes
+                };
+                (a.name.clone(), text)
+            })
+            .collect::<BTreeMap<_, _>>()
+    };
+    let positionals = |args: &[Arg]| {
+        args.iter()
+            .filter(|a| a.place == Place::Path)
+            .map(|a| format!("<{}>", a.name.to_uppercase().replace('-', "_")))
+            .collect::<Vec<_>>()
+    };
+    let mut commands = BTreeMap::new();
+    for group in &layout.groups {
+        for command in &group.commands {
+            let mut surface = CommandSurface {
+                positionals: positionals(&command.args),
+                flags: flags(&command.args, &[], true),
+            };
+            if !matches!(command.body, Body::None | Body::Multipart) {
+                surface
+                    .flags
+                    .insert("body".into(), "text, @file or -".into());
+            }
+            if let Some(pages) = &command.pages {
+                let listing = CommandSurface {
+                    positionals: surface.positionals.clone(),
+                    flags: flags(&command.args, &[pages.page_arg.as_str()], true),
+                };
+                commands.insert(format!("{} {}", group.name, pages.command), listing);
+            }
+            commands.insert(format!("{} {}", group.name, command.name), surface);
+        }
+    }
+    let batch = |mut flags: BTreeMap<String, String>| {
+        flags.insert("max-wait".into(), "seconds".into());
+        flags.insert("concurrency".into(), "integer".into());
+        flags
+    };
+    for wait in &layout.waits {
+        let poll = layout
+            .groups
+            .iter()
+            .flat_map(|g| &g.commands)
+            .find(|c| c.operation == wait.operation);
+        let others = poll.map(|c| flags(&c.args, &[wait.id_arg.as_str()], false));
+        commands.insert(
+            wait.name.clone(),
+            CommandSurface {
+                positionals: vec!["<ID>…".into()],
+                flags: batch(others.unwrap_or_default()),
+            },
+        );
+    }
+    if let Some(upload) = &layout.upload {
+        let command = layout
+            .groups
+            .iter()
+            .flat_map(|g| &g.commands)
+            .find(|c| c.operation == upload.operation);
+        let mut others = command
+            .map(|c| flags(&c.args, &[upload.file_arg.as_str()], false))
+            .unwrap_or_default();
+        others.insert("wait".into(), "switch".into());
+        commands.insert(
+            "upload".into(),
+            CommandSurface {
+                positionals: vec!["<FILE|DIR>…".into()],
+                flags: batch(others),
+            },
+        );
+    }
+    commands
+}
+
+fn command_changes(name: &str, old: &CommandSurface, new: &CommandSurface, out: &mut Vec<Change>) {
+    if old.positionals != new.positionals {
+        out.push(major(format!(
+            "command `{name}` takes {} (was {})",
+            words(&new.positionals),
+            words(&old.positionals)
+        )));
+    }
+    for (flag, takes) in &old.flags {
+        match new.flags.get(flag) {
+            None => out.push(major(format!("command `{name}`: --{flag} removed"))),
+            Some(new_takes) if new_takes != takes => {
+                // More enum values, or a flag no longer required, break no script.
+                let widened = new_takes.strip_suffix(", required").is_none()
+                    && takes.strip_suffix(", required").unwrap_or(takes) == new_takes
+                    || enum_values(takes).is_some_and(|old_values| {
+                        enum_values(new_takes).is_some_and(|new_values| {
+                            old_values.iter().all(|v| new_values.contains(v))
+                        })
+                    });
+                out.push(Change {
+                    verdict: if widened {
+                        Verdict::Minor
+                    } else {
+                        Verdict::Major
+                    },
+                    text: format!("command `{name}`: --{flag} takes {new_takes} (was {takes})"),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    for (flag, takes) in new
+        .flags
+        .iter()
+        .filter(|(f, _)| !old.flags.contains_key(*f))
+    {
+        let verdict = if takes.ends_with(", required") {
+            Verdict::Major
+        } else {
+            Verdict::Minor
+        };
+        out.push(Change {
+            verdict,
+            text: format!("command `{name}`: --{flag} ({takes}) added"),
+        });
+    }
+}
+
+fn words(items: &[String]) -> String {
+    if items.is_empty() {
+        "no arguments".into()
+    } else {
+        items.join(" ")
+    }
+}
+
+/// The values of an enum flag's description (`one of: A, B`).
+fn enum_values(takes: &str) -> Option<Vec<&str>> {
+    let values = takes.strip_prefix("one of: ")?;
+    let values = values.strip_suffix(", required").unwrap_or(values);
+    let values = values.strip_suffix(", repeated").unwrap_or(values);
+    Some(values.split(", ").collect())
 }
 
 fn type_surface(def: &TypeDef) -> TypeSurface {
@@ -461,5 +658,62 @@ fn fields_changes(
     for (field, ty) in new.iter().filter(|(f, _)| !old.contains_key(*f)) {
         // The structs are exhaustive: a struct literal without the new field stops compiling.
         out.push(major(format!("type `{name}`: field `{field}: {ty}` added")));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command(positionals: &[&str], flags: &[(&str, &str)]) -> CommandSurface {
+        CommandSurface {
+            positionals: positionals.iter().map(|p| p.to_string()).collect(),
+            flags: flags
+                .iter()
+                .map(|(f, t)| (f.to_string(), t.to_string()))
+                .collect(),
+        }
+    }
+
+    fn verdicts(old: &CommandSurface, new: &CommandSurface) -> Vec<(Verdict, String)> {
+        let mut changes = Vec::new();
+        command_changes("documents get", old, new, &mut changes);
+        changes.into_iter().map(|c| (c.verdict, c.text)).collect()
+    }
+
+    #[test]
+    fn command_changes_break_scripts_only_when_they_must() {
+        let old = command(
+            &["<DOCUMENT_ID>"],
+            &[
+                ("how", "one of: FULL, SOURCE_FILES"),
+                ("name", "string, required"),
+            ],
+        );
+        let wider = command(
+            &["<DOCUMENT_ID>"],
+            &[
+                ("how", "one of: FULL, SOURCE_FILES, NONE"),
+                ("name", "string"),
+                ("x-fields", "string"),
+            ],
+        );
+        let wider = verdicts(&old, &wider);
+        assert_eq!(wider.len(), 3, "{wider:?}");
+        assert!(wider.iter().all(|(v, _)| *v == Verdict::Minor), "{wider:?}");
+
+        let narrower = command(
+            &["<DOCUMENT_ID>", "<PAGE>"],
+            &[("how", "one of: FULL"), ("reviewer", "string, required")],
+        );
+        let narrower = verdicts(&old, &narrower);
+        assert_eq!(narrower.len(), 4, "{narrower:?}");
+        assert!(
+            narrower.iter().all(|(v, _)| *v == Verdict::Major),
+            "{narrower:?}"
+        );
+        assert!(narrower
+            .iter()
+            .any(|(_, t)| t == "command `documents get`: --name removed"));
     }
 }
