@@ -161,10 +161,7 @@ pub fn layout(api: &Api) -> Layout {
         let index = match tags.iter().position(|t| *t == tag) {
             Some(index) => index,
             None => {
-                let mut name = tag.to_kebab_case();
-                if name.is_empty() {
-                    name = "default".into();
-                }
+                let mut name = kebab_or(tag, "default");
                 while RESERVED_COMMANDS.contains(&name.as_str()) || !top.insert(name.clone()) {
                     name.push_str("-api");
                 }
@@ -182,7 +179,7 @@ pub fn layout(api: &Api) -> Layout {
     for group in &mut groups {
         name_commands(group);
     }
-    let waits = waits(api);
+    let waits = waits(api, &groups);
     let upload = upload(api, &groups, &waits);
     Layout {
         groups,
@@ -417,7 +414,7 @@ fn field_arg(
     value: ValueKind,
     many: bool,
 ) -> Arg {
-    let wanted = field.rust_name.trim_end_matches('_').to_kebab_case();
+    let wanted = kebab(&field.rust_name);
     let name = if taken.contains(&wanted) {
         claim(taken, &format!("{wanted}-field"))
     } else {
@@ -439,8 +436,28 @@ fn field_arg(
     }
 }
 
+/// `name` in kebab case, of ASCII letters, digits and inner dashes only; `value` if nothing is
+/// left (a name of symbols only).
+fn kebab(name: &str) -> String {
+    kebab_or(name, "value")
+}
+
+fn kebab_or(name: &str, fallback: &str) -> String {
+    let kebab: String = name
+        .to_kebab_case()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let kebab = kebab.trim_matches('-');
+    if kebab.is_empty() {
+        fallback.into()
+    } else {
+        kebab.to_owned()
+    }
+}
+
 fn claim_flag(taken: &mut BTreeSet<String>, rust_name: &str) -> String {
-    let wanted = rust_name.trim_end_matches('_').to_kebab_case();
+    let wanted = kebab(rust_name);
     if taken.contains(&wanted) {
         claim(taken, &format!("{wanted}-param"))
     } else {
@@ -516,7 +533,7 @@ fn pointer(member: &str) -> String {
 
 /// A wait command per waiter whose operation takes one id (its only path parameter, and no
 /// other required parameter); `wait` when the API has one such waiter.
-fn waits(api: &Api) -> Vec<Wait> {
+fn waits(api: &Api, groups: &[Group]) -> Vec<Wait> {
     let mut found = Vec::new();
     for op in &api.operations {
         let path_params: Vec<_> = op.parameters_in(ParamLocation::Path).collect();
@@ -534,10 +551,25 @@ fn waits(api: &Api) -> Vec<Wait> {
             found.push((op, *id, waiter));
         }
     }
+    let found: Vec<_> = found
+        .into_iter()
+        .filter_map(|(op, id, waiter)| {
+            let id_arg = groups
+                .iter()
+                .flat_map(|g| &g.commands)
+                .find(|c| c.operation == op.name)?
+                .args
+                .iter()
+                .find(|a| a.place == Place::Path && a.wire == id.name)?
+                .name
+                .clone();
+            Some((op, id_arg, waiter))
+        })
+        .collect();
     let single = found.len() == 1;
     found
         .into_iter()
-        .map(|(op, id, waiter)| Wait {
+        .map(|(op, id_arg, waiter)| Wait {
             name: if single {
                 "wait".into()
             } else {
@@ -552,7 +584,7 @@ fn waits(api: &Api) -> Vec<Wait> {
             },
             waiter: waiter.name.clone(),
             operation: op.name.clone(),
-            id_arg: id.rust_name.trim_end_matches('_').to_kebab_case(),
+            id_arg,
         })
         .collect()
 }

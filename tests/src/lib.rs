@@ -32,3 +32,47 @@ pub fn shared() -> Option<PathBuf> {
     let shared = root().parent()?.join("shared");
     shared.is_dir().then_some(shared)
 }
+
+/// What would make clap refuse the command-line tool generated for `api`: empty names, two
+/// top-level commands, two commands of a group or two flags of a command with one name, or an
+/// operation flag taking one of the tool's own names. Empty when there is nothing.
+pub fn cli_name_problems(api: &contractfit_codegen::model::Api) -> Vec<String> {
+    use contractfit_codegen::cli::{layout, RESERVED_FLAGS};
+    use std::collections::BTreeSet;
+    let layout = layout(api);
+    let mut problems = Vec::new();
+    let mut check = |taken: &mut BTreeSet<String>, name: &str, what: String| {
+        let well_formed = !name.is_empty()
+            && !name.starts_with('-')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !well_formed {
+            problems.push(format!("{what}: name {name:?} is not a flag or command name"));
+        }
+        if !taken.insert(name.to_owned()) {
+            problems.push(format!("{what}: name {name:?} is taken twice"));
+        }
+    };
+    let mut top: BTreeSet<String> = ["completions", "help"].map(String::from).into();
+    for group in &layout.groups {
+        check(&mut top, &group.name, format!("group {}", group.name));
+        let mut commands: BTreeSet<String> = ["help".to_owned()].into();
+        for command in &group.commands {
+            let what = format!("{} {}", group.name, command.name);
+            check(&mut commands, &command.name, what.clone());
+            if let Some(pages) = &command.pages {
+                check(&mut commands, &pages.command, format!("{what} (listing)"));
+            }
+            let mut flags: BTreeSet<String> = RESERVED_FLAGS.iter().map(|f| f.to_string()).collect();
+            for arg in &command.args {
+                check(&mut flags, &arg.name, format!("{what} --{}", arg.name));
+            }
+        }
+    }
+    for wait in &layout.waits {
+        check(&mut top, &wait.name, format!("wait command {}", wait.name));
+    }
+    if layout.upload.is_some() {
+        check(&mut top, "upload", "upload command".into());
+    }
+    problems
+}

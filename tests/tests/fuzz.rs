@@ -60,9 +60,11 @@ fn mutated_documents_give_a_crate_or_a_located_error_never_a_panic() {
         let problem = match outcome {
             None => Some("still running after the time limit".to_owned()),
             Some(Err(panic)) => Some(format!("panicked: {panic}")),
-            Some(Ok(Ok(_))) => {
+            Some(Ok(Ok(generated))) => {
                 accepted += 1;
-                None
+                let problems = contractfit_tests::cli_name_problems(&generated.api);
+                (!problems.is_empty())
+                    .then(|| format!("a command-line tool clap refuses: {}", problems.join("; ")))
             }
             Some(Ok(Err(error @ Error::Emit { .. }))) => {
                 Some(format!("emitted Rust that does not parse: {error}"))

@@ -23,6 +23,8 @@ fn fixtures_snapshot() {
             model.push_str(&format!("  {warning}\n"));
         }
         insta::assert_snapshot!(format!("{name}_model"), model);
+        let problems = contractfit_tests::cli_name_problems(&generated.api);
+        assert!(problems.is_empty(), "{name}: {problems:#?}");
         let code: String = generated
             .files
             .iter()
@@ -123,7 +125,10 @@ fn corpus_never_panics() {
     let mut failures = Vec::new();
     for document in &documents {
         match generate(&Config::new(document)) {
-            Ok(_) => {}
+            Ok(generated) => {
+                let problems = contractfit_tests::cli_name_problems(&generated.api);
+                assert!(problems.is_empty(), "{}: {problems:#?}", document.display());
+            }
             Err(e @ (Error::Syntax { .. } | Error::Invalid { .. })) => {
                 failures.push(e.to_string());
             }

@@ -63,7 +63,8 @@ pub fn run(root: &Path, args: &[&str]) -> Result<std::process::ExitCode, String>
 
     let mut columns: Vec<(String, Vec<Outcome>, BTreeMap<String, Built>)> = Vec::new();
     let ours = generate_ours(root, &documents, &out.join("ours"))?;
-    let built = build_all(&out.join("ours"), &ours)?;
+    // Our crates with their command-line tool, so that it is built for every document too.
+    let built = build_all(&out.join("ours"), &ours, &["--features", "cli"])?;
     columns.push(("contractfit-codegen".into(), ours, built));
     if with_peers {
         let folder = root.join("target/bench/peers");
@@ -73,7 +74,7 @@ pub fn run(root: &Path, args: &[&str]) -> Result<std::process::ExitCode, String>
         ] {
             let program = peer.program.clone()?;
             let outcomes = generate_peer(peer.name, &program, &documents, &out.join(peer.name));
-            let built = build_all(&out.join(peer.name), &outcomes)?;
+            let built = build_all(&out.join(peer.name), &outcomes, &[])?;
             columns.push((format!("{} {}", peer.name, peer.version), outcomes, built));
         }
     }
@@ -249,7 +250,11 @@ fn generate_peer(name: &str, program: &Path, documents: &[PathBuf], out: &Path) 
 
 /// Builds every generated crate under `out` as one workspace (one target folder, one
 /// dependency build), `--keep-going`, and reads each crate's fate from cargo's JSON messages.
-fn build_all(out: &Path, outcomes: &[Outcome]) -> Result<BTreeMap<String, Built>, String> {
+fn build_all(
+    out: &Path,
+    outcomes: &[Outcome],
+    extra_args: &[&str],
+) -> Result<BTreeMap<String, Built>, String> {
     let members: Vec<String> = outcomes
         .iter()
         .filter_map(|o| match o {
@@ -285,6 +290,7 @@ fn build_all(out: &Path, outcomes: &[Outcome]) -> Result<BTreeMap<String, Built>
                 "--keep-going",
                 "--message-format=json",
             ])
+            .args(extra_args)
             .current_dir(out)
             .env("CARGO_TARGET_DIR", out.join("target"))
             .output()
