@@ -46,7 +46,9 @@ pub fn cli_name_problems(api: &contractfit_codegen::model::Api) -> Vec<String> {
             && !name.starts_with('-')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !well_formed {
-            problems.push(format!("{what}: name {name:?} is not a flag or command name"));
+            problems.push(format!(
+                "{what}: name {name:?} is not a flag or command name"
+            ));
         }
         if !taken.insert(name.to_owned()) {
             problems.push(format!("{what}: name {name:?} is taken twice"));
@@ -62,7 +64,8 @@ pub fn cli_name_problems(api: &contractfit_codegen::model::Api) -> Vec<String> {
             if let Some(pages) = &command.pages {
                 check(&mut commands, &pages.command, format!("{what} (listing)"));
             }
-            let mut flags: BTreeSet<String> = RESERVED_FLAGS.iter().map(|f| f.to_string()).collect();
+            let mut flags: BTreeSet<String> =
+                RESERVED_FLAGS.iter().map(|f| f.to_string()).collect();
             for arg in &command.args {
                 check(&mut flags, &arg.name, format!("{what} --{}", arg.name));
             }

@@ -181,3 +181,137 @@ async fn every_operation_passes_prism_request_validation() {
         violations.join("\n")
     );
 }
+
+/// The command-line tool's text for a sample value: strings as they are, other JSON as JSON.
+fn cli_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Every command of the generated command-line tool, run as a process with sample arguments
+/// against Prism: Prism's log must show each request passing its validation, and no command
+/// may fail before it sends (a usage or local error).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_cli_command_passes_prism_request_validation() {
+    use contractfit::cli::APP;
+    use contractfit::runtime::cli::{Body, Place};
+
+    let prism = start_prism().await;
+    let base_url = format!("http://127.0.0.1:{}", prism.port);
+    let samples = DocumentSamples::contract_fit();
+    let scratch =
+        std::env::temp_dir().join(format!("contractfit-cli-prism-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let upload = scratch.join("invoice.pdf");
+    std::fs::write(&upload, b"%PDF-1.7 sample").unwrap();
+    let log_before = std::fs::read_to_string(&prism.log)
+        .unwrap_or_default()
+        .len();
+
+    let mut refused = Vec::new();
+    let mut commands = 0;
+    for group in APP.groups {
+        for command in group.commands {
+            commands += 1;
+            let (method, path) = (command.operation.method, command.operation.path);
+            let mut args: Vec<String> = vec![group.name.into(), command.name.into()];
+            for arg in command.args {
+                let flag = format!("--{}", arg.name);
+                match arg.place {
+                    Place::Path => {
+                        args.push(cli_text(&samples.parameter_value(method, path, arg.wire)))
+                    }
+                    Place::Query | Place::Header | Place::Cookie if arg.required => {
+                        match samples.parameter_value(method, path, arg.wire) {
+                            serde_json::Value::Array(items) => {
+                                for item in items {
+                                    args.extend([flag.clone(), cli_text(&item)]);
+                                }
+                            }
+                            value => args.extend([flag, cli_text(&value)]),
+                        }
+                    }
+                    Place::FormFile if arg.required => {
+                        args.extend([flag, upload.display().to_string()]);
+                    }
+                    Place::FormText if arg.required => {
+                        let value = samples.form_field_value(method, path, arg.wire);
+                        args.extend([flag, cli_text(&value)]);
+                    }
+                    _ => {}
+                }
+            }
+            match command.body {
+                Body::Json { .. } => {
+                    let body = samples.body_value(method, path);
+                    args.extend(["--body".into(), body.to_string()]);
+                }
+                Body::Bytes { .. } => {
+                    let file = scratch.join("body");
+                    std::fs::write(&file, cli_text(&samples.body_value(method, path))).unwrap();
+                    args.extend(["--body".into(), format!("@{}", file.display())]);
+                }
+                Body::None | Body::Multipart => {}
+            }
+            args.extend(["-o".into(), scratch.join("answer").display().to_string()]);
+            let output = tokio::task::spawn_blocking({
+                let base_url = base_url.clone();
+                move || {
+                    Command::new(env!("CARGO_BIN_EXE_contractfit"))
+                        .args(&args)
+                        .env_clear()
+                        .env("CONTRACTFIT_BASE_URL", base_url)
+                        .env("CONTRACTFIT_USERNAME", "me")
+                        .env("CONTRACTFIT_PASSWORD", "secret")
+                        .stdin(Stdio::null())
+                        .output()
+                        .map(|output| (args, output))
+                }
+            })
+            .await
+            .unwrap()
+            .expect("the tool runs");
+            let (args, output) = output;
+            // 3, 4 and 6 are Prism's mock answers (a 403 example, say); anything else before an
+            // answer means the tool could not make the request.
+            let code = output.status.code();
+            if !matches!(code, Some(0 | 3 | 4 | 6)) {
+                refused.push(format!(
+                    "contractfit {}: exit {code:?}: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&output.stderr).trim()
+                ));
+            }
+        }
+    }
+    assert_eq!(commands, 138, "one command per operation");
+    assert!(
+        refused.is_empty(),
+        "commands that sent nothing:\n{}",
+        refused.join("\n")
+    );
+
+    // Prism logs each request, and its validation errors under it.
+    let log = std::fs::read_to_string(&prism.log).unwrap();
+    let log = &log[log_before.min(log.len())..];
+    let requests: Vec<&str> = log.split("[HTTP SERVER] ").skip(1).collect();
+    assert!(
+        requests.len() >= 138,
+        "Prism saw {} requests",
+        requests.len()
+    );
+    let violations: Vec<&str> = requests
+        .iter()
+        .copied()
+        .filter(|request| request.contains("did not pass the validation rules"))
+        .collect();
+    assert!(
+        violations.is_empty(),
+        "{} requests of the tool were rejected by Prism (log: {}):\n{}",
+        violations.len(),
+        prism.log.display(),
+        violations.join("\n")
+    );
+}
