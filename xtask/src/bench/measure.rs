@@ -3,7 +3,7 @@
 //! needs installing.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What repeated runs of one command took.
 pub struct Runs {
@@ -49,40 +49,43 @@ pub fn repeat(
 }
 
 /// One run: wall time and the peak RSS of the largest process among the command's descendants.
+///
+/// The command is started by `measure-one` (`xtask/src/bin/measure-one.rs`), a tiny program,
+/// not by this process. Linux carries a process's peak RSS across `exec` from the memory it
+/// had before, and a child started from this process shares (vfork) or copies (fork) this
+/// process's memory: measured directly, every command would seem at least as big as the
+/// benchmark driver itself (tens of MiB). `measure-one` is about 2 MiB, so that is the floor.
 fn run_once(command: &mut Command) -> Result<(Duration, u64), String> {
-    let started = Instant::now();
-    let child = command
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
-    let pid = child.id() as libc::pid_t;
-    let mut stderr = child.stderr.expect("stderr is piped");
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
-        text
-    });
-    let mut status = 0;
-    // SAFETY: wait4 writes the status and the usage into the locals it is given.
-    let (waited, usage) = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        let waited = libc::wait4(pid, &mut status, 0, &mut usage);
-        (waited, usage)
-    };
-    let elapsed = started.elapsed();
-    let stderr = reader.join().unwrap_or_default();
-    if waited != pid {
-        return Err(format!("cannot wait for {command:?}"));
+    let helper = std::env::current_exe()
+        .map_err(|e| e.to_string())?
+        .with_file_name("measure-one");
+    let mut measured = Command::new(&helper);
+    measured.arg(command.get_program()).args(command.get_args());
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => measured.env(name, value),
+            None => measured.env_remove(name),
+        };
     }
-    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+    if let Some(dir) = command.get_current_dir() {
+        measured.current_dir(dir);
+    }
+    let output = measured
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {} for {command:?}: {e}", helper.display()))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
         let last = stderr.lines().rev().take(3).collect::<Vec<_>>();
         return Err(format!(
             "{command:?} failed: {}",
             last.into_iter().rev().collect::<Vec<_>>().join(" / ")
         ));
     }
-    // The usage of the child includes its waited-for descendants: the JVM under a wrapper
-    // script, say.
-    Ok((elapsed, usage.ru_maxrss as u64))
+    let report = String::from_utf8_lossy(&output.stdout);
+    let mut numbers = report.split_whitespace().map(str::parse::<u64>);
+    match (numbers.next(), numbers.next()) {
+        (Some(Ok(nanos)), Some(Ok(rss))) => Ok((Duration::from_nanos(nanos), rss)),
+        _ => Err(format!("the measuring helper said {report:?}")),
+    }
 }

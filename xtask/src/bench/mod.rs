@@ -4,7 +4,8 @@
 //! 1. generation time and peak memory: our generator, progenitor, openapi-generator;
 //! 2. build cost of the generated crate (lines; `cargo build` after touching `lib.rs`);
 //! 3. per-request overhead, 4. upload memory, 5. polling cost: `contractfit-bench` (the
-//!    `benches/` crate), the generated client against plain `reqwest`.
+//!    `benches/` crate), the generated client against plain `reqwest`;
+//! 6. the generated command-line tool, one call per process, against `curl`.
 //!
 //! `--quick` runs each part small, without peers or release builds, and writes nothing: it is
 //! a step of `cargo xtask test`, so that the benchmarks keep working.
@@ -35,14 +36,16 @@ pub fn run(root: &Path, quick: bool) -> Result<ExitCode, String> {
     let input = out.join("peer-input.json");
     prepare_input(root, &input)?;
     let profile = if quick { "dev" } else { "release" };
-    for target in [
-        ["-p", "contractfit-codegen", "--example", "generate"],
-        ["-p", "contractfit-benches", "--bin", "contractfit-bench"],
-    ] {
-        let mut args = vec!["build", "--profile", profile];
-        args.extend(target);
-        cargo(root, &args)?;
-    }
+    // One build for all: one feature resolution, so no dependency is built twice.
+    #[rustfmt::skip]
+    cargo(root, &[
+        "build", "--profile", profile,
+        "-p", "contractfit-codegen", "--example", "generate",
+        "-p", "contractfit-benches", "--bin", "contractfit-bench",
+        "-p", "contractfit", "--features", "contractfit/cli", "--bin", "contractfit",
+    ])?;
+    // Next to the running xtask, where `measure` looks for it.
+    cargo(root, &["build", "-p", "xtask", "--bin", "measure-one"])?;
     let bin = root.join(if quick {
         "target/debug"
     } else {
@@ -102,6 +105,7 @@ pub fn run(root: &Path, quick: bool) -> Result<ExitCode, String> {
         );
         verdicts.extend(runtime_verdicts(command, &table));
     }
+    cli_calls(&bin, quick, &mut report)?;
     if quick {
         // Debug builds, tiny sizes: these numbers show the benchmarks work, nothing more.
         println!("{report}\nquick mode: debug builds and small sizes; no verdicts");
@@ -122,6 +126,113 @@ pub fn run(root: &Path, quick: bool) -> Result<ExitCode, String> {
 }
 
 type Verdicts = Vec<(bool, String)>;
+
+/// Part 6: the command-line tool, a whole process per call (start, parse, connect, request,
+/// print), beside `curl` fetching the same document from the same server.
+fn cli_calls(bin: &Path, quick: bool, report: &mut String) -> Result<(), String> {
+    let server = BenchServer::start(&bin.join("contractfit-bench"), &["serve", "api"])?;
+    let url = server.url.clone();
+    let (warmup, runs) = if quick { (0, 3) } else { (5, 41) };
+    let tool = |args: &[&str]| {
+        let mut command = Command::new(bin.join("contractfit"));
+        command
+            .args(args)
+            .env("CONTRACTFIT_BASE_URL", &url)
+            .env("CONTRACTFIT_API_KEY", "bench-key");
+        command
+    };
+    let get = ["documents", "get", "doc-000001"];
+    let ours = repeat(&mut || tool(&get), &mut || Ok(()), warmup, runs)?;
+    let startup = repeat(&mut || tool(&["--version"]), &mut || Ok(()), warmup, runs)?;
+    let curl = repeat(
+        &mut || {
+            let mut command = Command::new("curl");
+            command.args([
+                "-sSf",
+                "-H",
+                "x-api-key: bench-key",
+                &format!("{url}/documents/doc-000001"),
+            ]);
+            command
+        },
+        &mut || Ok(()),
+        warmup,
+        runs,
+    );
+    let _ = write!(
+        report,
+        "\n### 6. Command-line tool, one call per process\n\n`cargo xtask bench` (the tool built \
+         with `--features cli`; `contractfit-bench serve api` as the server, in its own process; \
+         {runs} runs after {warmup} warm-ups, medians)\n\n\
+         | command | median | peak RSS | vs curl |\n|---|---|---|---|\n"
+    );
+    let curl_ms = curl.as_ref().map(|c| c.median_ms()).ok();
+    for (name, runs) in [
+        (
+            "`contractfit documents get doc-000001` (2 KB of JSON, compact)",
+            &ours,
+        ),
+        ("`contractfit --version` (start and exit)", &startup),
+    ] {
+        let ratio = curl_ms.map_or("-".into(), |c| format!("{:.2}×", runs.median_ms() / c));
+        let _ = writeln!(
+            report,
+            "| {name} | {:.1} ms | {:.1} MiB | {ratio} |",
+            runs.median_ms(),
+            runs.max_rss_kib as f64 / 1024.0
+        );
+    }
+    match &curl {
+        Ok(runs) => {
+            let _ = writeln!(
+                report,
+                "| `curl -sSf URL` (the same GET, the same header) | {:.1} ms | {:.1} MiB | 1.00× |",
+                runs.median_ms(),
+                runs.max_rss_kib as f64 / 1024.0
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(report, "| `curl` | could not run: {} | | |", one_line(e));
+        }
+    }
+    Ok(())
+}
+
+/// A `contractfit-bench serve …` child process, killed on drop.
+struct BenchServer {
+    child: std::process::Child,
+    url: String,
+}
+
+impl BenchServer {
+    fn start(program: &Path, args: &[&str]) -> Result<BenchServer, String> {
+        use std::io::BufRead;
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .ok_or_else(|| format!("the server said {line:?}"))?
+            .to_owned();
+        Ok(BenchServer { child, url })
+    }
+}
+
+impl Drop for BenchServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
 
 /// Part 1, generation: every generator on the same input, whole process, 3 warm-ups and 15
 /// runs.
