@@ -212,9 +212,9 @@ fn command_static(api: &Api, command: &Command) -> TokenStream {
     }
 }
 
+/// One argument, as `Arg::new(…)` with only the settings that differ from the usual.
 fn arg(arg: &Arg) -> TokenStream {
-    let (name, wire, required, many, help) =
-        (&arg.name, &arg.wire, arg.required, arg.many, &arg.help);
+    let (name, wire) = (&arg.name, &arg.wire);
     let place = ident(match arg.place {
         Place::Path => "Path",
         Place::Query => "Query",
@@ -240,19 +240,21 @@ fn arg(arg: &Arg) -> TokenStream {
             quote!(table::ValueKind::#kind)
         }
     };
-    let default = option(arg.default.as_deref());
-    quote! {
-        table::Arg {
-            name: #name,
-            wire: #wire,
-            place: table::Place::#place,
-            required: #required,
-            many: #many,
-            value: #value,
-            help: #help,
-            default: #default,
-        }
+    let mut tokens = quote!(table::Arg::new(#name, #wire, table::Place::#place, #value));
+    if arg.required {
+        tokens = quote!(#tokens.required());
     }
+    if arg.many {
+        tokens = quote!(#tokens.many());
+    }
+    if !arg.help.is_empty() {
+        let help = &arg.help;
+        tokens = quote!(#tokens.help(#help));
+    }
+    if let Some(default) = &arg.default {
+        tokens = quote!(#tokens.default_value(#default));
+    }
+    tokens
 }
 
 fn option(text: Option<&str>) -> TokenStream {

@@ -11,7 +11,7 @@ use futures::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 
-use super::call::{request, request_with};
+use super::call::{request, request_with, show};
 use super::output::{Exit, Failure, Lines, Output};
 use super::values::Values;
 use super::{Command, Place, Upload, Wait};
@@ -82,22 +82,14 @@ pub async fn upload(
     upload: &'static Upload,
     matches: &ArgMatches,
 ) -> Result<Exit, Failure> {
-    let given: Vec<String> = matches
-        .get_many::<String>("files")
-        .map(|files| files.cloned().collect())
-        .unwrap_or_default();
-    let files = expand(&given)?;
+    let files = expand(&given(matches, "files"))?;
     let wait = matches.get_flag("wait");
     let batch = Batch::new(client, matches, files.len())?;
     if matches.get_flag("dry-run") {
         let mut values = batch.values.clone();
         for file in &files {
             values.set(upload.file_arg, file.display().to_string());
-            let request = request(upload.command, &values)?;
-            print!(
-                "{}",
-                client.preview(upload.command.operation, &request).await?
-            );
+            show(client, upload.command, &values).await?;
         }
         return Ok(Exit::Success);
     }
@@ -130,6 +122,14 @@ pub async fn upload(
         })
         .buffer_unordered(batch.concurrency);
     batch.finish("files", outcomes).await
+}
+
+/// The values of a positional argument that takes many.
+fn given(matches: &ArgMatches, id: &str) -> Vec<String> {
+    matches
+        .get_many::<String>(id)
+        .map(|values| values.cloned().collect())
+        .unwrap_or_default()
 }
 
 /// A directory stands for the files directly in it (not hidden, sorted by name).
@@ -236,17 +236,12 @@ pub async fn wait(
     wait: &'static Wait,
     matches: &ArgMatches,
 ) -> Result<Exit, Failure> {
-    let ids: Vec<String> = matches
-        .get_many::<String>("ids")
-        .map(|ids| ids.cloned().collect())
-        .unwrap_or_default();
+    let ids = given(matches, "ids");
     let batch = Batch::new(client, matches, ids.len())?;
     if matches.get_flag("dry-run") {
         let mut values = batch.values.clone();
         values.set(wait.id_arg, ids.first().cloned().unwrap_or_default());
-        let request = request(wait.poll, &values)?;
-        print!("{}", client.preview(wait.poll.operation, &request).await?);
-        return Ok(Exit::Success);
+        return show(client, wait.poll, &values).await;
     }
     let batch = &batch;
     let outcomes = futures::stream::iter(ids)
@@ -328,12 +323,10 @@ pub async fn list(
     let (mut page, mut seen) = (pages.first_page, 0usize);
     loop {
         values.set(pages.page_arg, page.to_string());
-        let request = request(command, &values)?;
         if dry_run {
-            let preview = client.preview(command.operation, &request).await?;
-            print!("{preview}");
-            return Ok(Exit::Success);
+            return show(client, command, &values).await;
         }
+        let request = request(command, &values)?;
         let answer = client
             .execute(command.operation, request)
             .await?

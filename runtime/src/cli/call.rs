@@ -120,12 +120,10 @@ async fn single(
     output: &Output,
     dry_run: bool,
 ) -> Result<Exit, Failure> {
-    let request = request(command, values)?;
     if dry_run {
-        let preview = client.preview(command.operation, &request).await?;
-        output.write(preview.to_string().as_bytes())?;
-        return Ok(Exit::Success);
+        return show(client, command, values).await;
     }
+    let request = request(command, values)?;
     if let Reply::Binary { accept } = command.reply {
         if output.is_terminal() {
             return Err(Failure::usage(format!(
@@ -157,6 +155,14 @@ async fn single(
             ),
         ));
     }
+    Ok(Exit::Success)
+}
+
+/// `--dry-run`: the request `command` would send with `values`, printed, not sent.
+pub async fn show(client: &Client, command: &Command, values: &Values) -> Result<Exit, Failure> {
+    let request = request(command, values)?;
+    let preview = client.preview(command.operation, &request).await?;
+    print!("{preview}");
     Ok(Exit::Success)
 }
 

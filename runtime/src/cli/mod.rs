@@ -94,6 +94,48 @@ pub struct Arg {
     pub default: Option<&'static str>,
 }
 
+impl Arg {
+    /// An optional argument taking one value, without help or default; the methods below
+    /// change that (`const`, so that the generated table stays a `static`).
+    pub const fn new(
+        name: &'static str,
+        wire: &'static str,
+        place: Place,
+        value: ValueKind,
+    ) -> Arg {
+        Arg {
+            name,
+            wire,
+            place,
+            required: false,
+            many: false,
+            value,
+            help: "",
+            default: None,
+        }
+    }
+
+    pub const fn required(mut self) -> Arg {
+        self.required = true;
+        self
+    }
+
+    pub const fn many(mut self) -> Arg {
+        self.many = true;
+        self
+    }
+
+    pub const fn help(mut self, help: &'static str) -> Arg {
+        self.help = help;
+        self
+    }
+
+    pub const fn default_value(mut self, default: &'static str) -> Arg {
+        self.default = Some(default);
+        self
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
     Path,
