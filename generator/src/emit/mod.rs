@@ -340,7 +340,7 @@ serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
 
 [package.metadata.docs.rs]
-features = ["rustls"]
+features = ["rustls", "cli"]
 "#,
         source = info.source,
         name = info.name,
