@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use heck::ToKebabCase;
 use serde_json::Value;
 
+use crate::build::Namespace;
 use crate::model::{
     Api, Field, Operation, ParamLocation, Primitive, RequestContent, SuccessBody, TypeKind, TypeRef,
 };
@@ -227,7 +228,7 @@ fn name_commands(group: &mut Group) {
             }
         })
         .collect();
-    let mut taken = BTreeSet::new();
+    let mut taken = Namespace::kebab();
     for (index, command) in group.commands.iter_mut().enumerate() {
         let shared = short.iter().filter(|s| **s == short[index]).count() > 1;
         let wanted = if shared || short[index] == "help" {
@@ -235,11 +236,11 @@ fn name_commands(group: &mut Group) {
         } else {
             short[index].clone()
         };
-        command.name = claim(&mut taken, &wanted);
+        command.name = taken.claim(&wanted);
     }
     for command in &mut group.commands {
         if let Some(pages) = &mut command.pages {
-            pages.command = claim(&mut taken, &pages.command);
+            pages.command = taken.claim(&pages.command);
         }
     }
 }
@@ -260,17 +261,6 @@ fn singular(word: &str) -> String {
     }
 }
 
-/// `wanted`, or `wanted-2`, `wanted-3`, … whichever is free first, taken.
-fn claim(taken: &mut BTreeSet<String>, wanted: &str) -> String {
-    let mut name = wanted.to_owned();
-    let mut n = 2;
-    while !taken.insert(name.clone()) {
-        name = format!("{wanted}-{n}");
-        n += 1;
-    }
-    name
-}
-
 /// The first paragraph of a description, on one line.
 fn first_paragraph(text: &str) -> String {
     let paragraph = text.trim().split("\n\n").next().unwrap_or_default();
@@ -279,7 +269,10 @@ fn first_paragraph(text: &str) -> String {
 
 /// One operation as a command (named after the operation until `name_commands`).
 fn command(api: &Api, op: &Operation) -> Command {
-    let mut taken: BTreeSet<String> = RESERVED_FLAGS.iter().map(|f| f.to_string()).collect();
+    let mut taken = Namespace::kebab();
+    for flag in RESERVED_FLAGS {
+        taken.reserve(flag);
+    }
     let mut args = Vec::new();
     for param in &op.parameters {
         let place = match param.location {
@@ -408,7 +401,7 @@ fn command(api: &Api, op: &Operation) -> Command {
 }
 
 fn field_arg(
-    taken: &mut BTreeSet<String>,
+    taken: &mut Namespace,
     field: &Field,
     place: Place,
     value: ValueKind,
@@ -416,9 +409,9 @@ fn field_arg(
 ) -> Arg {
     let wanted = kebab(&field.rust_name);
     let name = if taken.contains(&wanted) {
-        claim(taken, &format!("{wanted}-field"))
+        taken.claim(&format!("{wanted}-field"))
     } else {
-        claim(taken, &wanted)
+        taken.claim(&wanted)
     };
     Arg {
         name,
@@ -456,12 +449,12 @@ fn kebab_or(name: &str, fallback: &str) -> String {
     }
 }
 
-fn claim_flag(taken: &mut BTreeSet<String>, rust_name: &str) -> String {
+fn claim_flag(taken: &mut Namespace, rust_name: &str) -> String {
     let wanted = kebab(rust_name);
     if taken.contains(&wanted) {
-        claim(taken, &format!("{wanted}-param"))
+        taken.claim(&format!("{wanted}-param"))
     } else {
-        claim(taken, &wanted)
+        taken.claim(&wanted)
     }
 }
 

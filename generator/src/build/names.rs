@@ -70,11 +70,25 @@ fn finish(mut ident: String, empty: &str) -> String {
 #[derive(Debug, Default, Clone)]
 pub struct Namespace {
     taken: BTreeSet<String>,
+    /// Numbers are joined with `-` (command-line names) rather than Rust's conventions.
+    kebab: bool,
 }
 
 impl Namespace {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A scope for kebab-case names (commands, flags): `name-2`, `name-3`, ….
+    pub fn kebab() -> Self {
+        Namespace {
+            kebab: true,
+            ..Self::default()
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.taken.contains(name)
     }
 
     /// Reserves a name (for instance one the generated code itself uses).
@@ -88,7 +102,9 @@ impl Namespace {
         if self.taken.insert(wanted.to_owned()) {
             return wanted.to_owned();
         }
-        let separator = if wanted.contains(char::is_uppercase) || wanted.ends_with('_') {
+        let separator = if self.kebab {
+            "-"
+        } else if wanted.contains(char::is_uppercase) || wanted.ends_with('_') {
             ""
         } else {
             "_"
