@@ -117,7 +117,10 @@ impl FilePart {
             Source::Bytes(bytes) => format!("{} bytes", bytes.len()),
             Source::Reader(_) => "a stream".to_owned(),
         };
-        format!("file {name:?} ({source})")
+        match &self.content_type {
+            Some(content_type) => format!("file {name:?} ({content_type}; {source})"),
+            None => format!("file {name:?} ({source})"),
+        }
     }
 
     async fn to_part(&self) -> Result<reqwest::multipart::Part, String> {

@@ -370,3 +370,54 @@ fn pseudo_terminal() -> (std::os::fd::OwnedFd, std::fs::File) {
     rustix::termios::tcsetwinsize(&terminal, size).unwrap();
     (master, terminal)
 }
+
+/// A boolean flag takes its value only after `=`, so a positional argument after it stays a
+/// positional argument.
+#[tokio::test(flavor = "multi_thread")]
+async fn boolean_flags_take_values_only_after_equals() {
+    let dir = files("booleans", &["invoice.pdf"]);
+    let file = dir.join("invoice.pdf");
+    let bare = [
+        "documents",
+        "upload",
+        "--sync",
+        "inbox-1",
+        "--file",
+        path(&file),
+        "--dry-run",
+    ];
+    let bare = run(tool("http://127.0.0.1:9", &bare)).await;
+    assert_eq!(bare.code, 0, "{bare:?}");
+    assert!(bare.stdout.contains("/documents/inbox-1\n"), "{bare:?}");
+    assert!(bare.stdout.contains("  sync: true\n"), "{bare:?}");
+    let off = [
+        "documents",
+        "upload",
+        "inbox-1",
+        "--sync=false",
+        "--file",
+        path(&file),
+        "--dry-run",
+    ];
+    let off = run(tool("http://127.0.0.1:9", &off)).await;
+    assert!(off.stdout.contains("  sync: false\n"), "{off:?}");
+    assert!(
+        off.stdout.contains("(application/pdf; "),
+        "a media type from the name: {off:?}"
+    );
+}
+
+/// Completion scripts offer the commands and the enum values.
+#[tokio::test(flavor = "multi_thread")]
+async fn completion_scripts_know_commands_and_values() {
+    let bash = run(tool("http://127.0.0.1:9", &["completions", "bash"])).await;
+    assert_eq!(bash.code, 0, "{bash:?}");
+    for expected in [
+        "documents",
+        "get-original-file",
+        "SOURCE_FILES",
+        "--x-fields",
+    ] {
+        assert!(bash.stdout.contains(expected), "{expected} missing");
+    }
+}

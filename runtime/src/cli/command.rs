@@ -277,7 +277,9 @@ fn flag(arg: &'static Arg, positional_path: bool) -> Flag {
     match arg.value {
         ValueKind::Boolean => flag
             .num_args(0..=1)
-            .require_equals(false)
+            // `--flag` or `--flag=false`: with a separate value, `--flag ID` would take the
+            // positional ID for its value.
+            .require_equals(true)
             .default_missing_value("true")
             .value_parser(PossibleValuesParser::new(["true", "false"])),
         ValueKind::Enum(values) => flag.value_parser(PossibleValuesParser::new(values)),
@@ -292,6 +294,20 @@ fn flag(arg: &'static Arg, positional_path: bool) -> Flag {
 
 fn help(arg: &Arg) -> String {
     let mut help = arg.help.to_owned();
+    if help.is_empty() {
+        // The document describes nothing: at least say what it is on the wire.
+        let place = match arg.place {
+            Place::Path => "path parameter",
+            Place::Query => "query parameter",
+            Place::Header => "header",
+            Place::Cookie => "cookie",
+            Place::BodyField => "",
+            Place::FormText | Place::FormFile => "form field",
+        };
+        if !place.is_empty() {
+            help = format!("The {place} `{}`", arg.wire);
+        }
+    }
     if arg.place == Place::BodyField {
         if !help.is_empty() {
             help.push(' ');
