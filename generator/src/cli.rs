@@ -255,8 +255,9 @@ fn singular(word: &str) -> String {
             return format!("{stem}{}", &ending[..ending.len() - 2]);
         }
     }
+    // `class` and `status` are not plurals.
     match word.strip_suffix('s') {
-        Some(stem) if !stem.ends_with('s') && !stem.is_empty() => stem.to_owned(),
+        Some(stem) if !stem.ends_with(['s', 'u']) && !stem.is_empty() => stem.to_owned(),
         _ => word.to_owned(),
     }
 }
@@ -634,7 +635,7 @@ mod tests {
         assert_eq!(singular("inboxes"), "inbox");
         assert_eq!(singular("documents"), "document");
         assert_eq!(singular("policies"), "policy");
-        assert_eq!(singular("status"), "statu");
+        assert_eq!(singular("status"), "status");
         assert_eq!(singular("class"), "class");
     }
 
