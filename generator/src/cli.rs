@@ -13,6 +13,7 @@ use heck::ToKebabCase;
 use serde_json::Value;
 
 use crate::build::Namespace;
+use crate::diagnostics::pointer;
 use crate::model::{
     Api, Field, Operation, ParamLocation, Primitive, RequestContent, SuccessBody, TypeKind, TypeRef,
 };
@@ -364,7 +365,7 @@ fn command(api: &Api, op: &Operation) -> Command {
         let wire_of = |rust: &str| {
             page.iter()
                 .find(|f| f.rust_name == rust)
-                .map(|f| pointer(&f.name))
+                .map(|f| pointer([f.name.as_str()]))
         };
         let arg_of = |rust: &str| {
             op.parameters
@@ -518,11 +519,6 @@ fn value_text(value: &Value) -> String {
         Value::String(text) => text.clone(),
         other => other.to_string(),
     }
-}
-
-/// A JSON pointer to a top-level member.
-fn pointer(member: &str) -> String {
-    format!("/{}", member.replace('~', "~0").replace('/', "~1"))
 }
 
 /// A wait command per waiter whose operation takes one id (its only path parameter, and no

@@ -77,6 +77,11 @@ pub enum TypeSurface {
 
 impl Surface {
     pub fn of(api: &Api) -> Surface {
+        Self::of_with_layout(api, &crate::cli::layout(api))
+    }
+
+    /// The same, with the command-line tool's layout already made (the emitter has one).
+    pub fn of_with_layout(api: &Api, layout: &Layout) -> Surface {
         Surface {
             operations: api
                 .operations
@@ -128,7 +133,7 @@ impl Surface {
                 .iter()
                 .map(|def| (def.name.clone(), type_surface(def)))
                 .collect(),
-            commands: commands(&crate::cli::layout(api)),
+            commands: commands(layout),
         }
     }
 

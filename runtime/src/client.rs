@@ -9,7 +9,7 @@ use tracing::Instrument;
 use crate::auth::{placements, Credentials, Placement, SecurityScheme};
 use crate::error::{ApiError, ErrorContext, TimeoutKind};
 use crate::login::{LoginRequest, TokenCache};
-use crate::preview::RequestPreview;
+use crate::preview::{RequestPreview, REDACTED};
 use crate::request::{Body, Request};
 use crate::response::Response;
 use crate::retry::{retry_after, RetryPolicy};
@@ -415,16 +415,7 @@ impl Client {
         let (built, _) = self
             .build_request(op, request, context, Purpose::Preview)
             .await?;
-        let chosen = placements(op.security, self.inner.schemes, &self.inner.credentials);
-        let secret_query: Vec<&str> = chosen
-            .iter()
-            .flatten()
-            .filter_map(|placement| match placement {
-                Placement::Query { name, .. } => Some(*name),
-                _ => None,
-            })
-            .collect();
-        Ok(RequestPreview::new(&built, &request.body, &secret_query))
+        Ok(RequestPreview::new(&built, &request.body))
     }
 
     async fn build_request(
@@ -488,7 +479,12 @@ impl Client {
                     value.set_sensitive(true);
                     builder.header(name, value)
                 }
-                Placement::Query { name, value } => builder.query(&[(name, value)]),
+                // Header credentials are marked sensitive (the preview hides those); a query
+                // parameter cannot be, so a preview gets a placeholder instead.
+                Placement::Query { name, value } => match purpose {
+                    Purpose::Send => builder.query(&[(name, value)]),
+                    Purpose::Preview => builder.query(&[(name, REDACTED)]),
+                },
                 Placement::LoginToken { name, prefix } => {
                     let token = match purpose {
                         Purpose::Send => self.login_token(context).await?,

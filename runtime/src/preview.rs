@@ -16,7 +16,7 @@ const MAX_SHOWN_JSON: usize = 64 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestPreview {
     pub method: String,
-    /// The full URL, with secret query parameters (API keys) redacted.
+    /// The full URL, secret query parameters (API keys) redacted.
     pub url: String,
     /// Header names and values, sensitive values (credentials) redacted.
     pub headers: Vec<(String, String)>,
@@ -25,22 +25,9 @@ pub struct RequestPreview {
 }
 
 impl RequestPreview {
-    pub(crate) fn new(built: &reqwest::Request, body: &Body, secret_query: &[&str]) -> Self {
-        let mut url = built.url().clone();
-        if !secret_query.is_empty() {
-            let pairs: Vec<(String, String)> = url
-                .query_pairs()
-                .map(|(name, value)| {
-                    let value = if secret_query.contains(&name.as_ref()) {
-                        REDACTED.to_owned()
-                    } else {
-                        value.into_owned()
-                    };
-                    (name.into_owned(), value)
-                })
-                .collect();
-            url.query_pairs_mut().clear().extend_pairs(pairs);
-        }
+    /// `built` as the client built it for a preview: credentials in the query already replaced
+    /// by [`REDACTED`], those in headers marked sensitive.
+    pub(crate) fn new(built: &reqwest::Request, body: &Body) -> Self {
         let headers = built
             .headers()
             .iter()
@@ -55,7 +42,7 @@ impl RequestPreview {
             .collect();
         RequestPreview {
             method: built.method().as_str().to_owned(),
-            url: url.to_string(),
+            url: built.url().to_string(),
             headers,
             body: describe(body),
         }

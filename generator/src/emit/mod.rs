@@ -193,7 +193,7 @@ pub fn crate_files(api: &Api, info: &CrateInfo) -> Result<Vec<File>, Error> {
     files.extend(format_files(&header, rust)?);
     files.push(File {
         path: "surface.json".into(),
-        contents: crate::surface::Surface::of(api).to_json(),
+        contents: crate::surface::Surface::of_with_layout(api, &layout).to_json(),
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)

@@ -217,7 +217,7 @@ impl Output {
     }
 
     pub fn write(&self, bytes: &[u8]) -> Result<(), Failure> {
-        let written = match &self.file {
+        match &self.file {
             Some(path) => std::fs::write(path, bytes)
                 .map_err(|e| Failure::new(Exit::Local, format!("cannot write {path}: {e}"))),
             None => {
@@ -227,8 +227,7 @@ impl Output {
                     .and_then(|()| stdout.flush())
                     .map_err(|e| Failure::new(Exit::Local, format!("cannot write to stdout: {e}")))
             }
-        };
-        written
+        }
     }
 }
 

@@ -483,20 +483,15 @@ fn touch(path: &Path) -> Result<(), String> {
 
 /// Lines and files of Rust under `dir`, recursively.
 fn rust_lines(dir: &Path) -> (usize, usize) {
-    let mut stack = vec![dir.to_owned()];
-    let (mut lines, mut files) = (0, 0);
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files += 1;
-                lines += std::fs::read_to_string(&path).map_or(0, |t| t.lines().count());
-            }
-        }
-    }
-    (lines, files)
+    let rust: Vec<_> = crate::files_under(dir)
+        .into_iter()
+        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    let lines = rust
+        .iter()
+        .map(|path| std::fs::read_to_string(path).map_or(0, |t| t.lines().count()))
+        .sum();
+    (lines, rust.len())
 }
 
 /// Verdicts read back from a `contractfit-bench` table.
