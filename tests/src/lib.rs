@@ -27,6 +27,16 @@ pub fn fixtures() -> Vec<PathBuf> {
     paths
 }
 
+/// A fresh folder under the system's temporary folder, named after `label` so a leftover is
+/// recognisable, and removed with everything in it when the returned guard drops, also when the
+/// test fails: a suite run many times must not fill the disk (one CI run did).
+pub fn scratch(label: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("contractfit-{label}-"))
+        .tempdir()
+        .unwrap_or_else(|e| panic!("cannot make a temporary folder for {label}: {e}"))
+}
+
 /// `../shared`, the project's shared data, when it is there.
 pub fn shared() -> Option<PathBuf> {
     let shared = root().parent()?.join("shared");

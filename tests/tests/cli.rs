@@ -3,7 +3,7 @@
 //! upload with a failing file, dry-run redaction, listing, files, and (under a
 //! pseudo-terminal) the progress bars.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -64,12 +64,10 @@ fn quick() -> Behaviour {
 }
 
 /// Files in a fresh folder of their own.
-fn files(test: &str, names: &[&str]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("contractfit-cli-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+fn files(test: &str, names: &[&str]) -> tempfile::TempDir {
+    let dir = contractfit_tests::scratch(&format!("cli-{test}"));
     for name in names {
-        std::fs::write(dir.join(name), format!("%PDF-1.7 {name}")).unwrap();
+        std::fs::write(dir.path().join(name), format!("%PDF-1.7 {name}")).unwrap();
     }
     dir
 }
@@ -176,7 +174,7 @@ async fn batch_upload_goes_on_past_a_failing_file_and_says_which_failed() {
     let fake = FakeContractFit::new(quick());
     let server = fake.start().await;
     let dir = files("batch", &["a.pdf", "b.pdf", "setup.exe", "c.pdf"]);
-    let args = ["upload", path(&dir), "--inbox", "inbox-1", "--wait"];
+    let args = ["upload", path(dir.path()), "--inbox", "inbox-1", "--wait"];
     let mut command = tool(&server.url(), &args);
     command.args(["--concurrency", "2"]);
     let batch = run(command).await;
@@ -232,7 +230,7 @@ async fn dry_run_sends_nothing_and_shows_no_secret() {
     let fake = FakeContractFit::new(quick());
     let server = fake.start().await;
     let dir = files("dry-run", &["invoice.pdf"]);
-    let file = dir.join("invoice.pdf");
+    let file = dir.path().join("invoice.pdf");
     let secrets = [
         ("CONTRACTFIT_API_KEY", API_KEY),
         ("CONTRACTFIT_USERNAME", USERNAME),
@@ -297,7 +295,7 @@ async fn files_go_to_the_output_file_or_a_pipe() {
     fake.seed_inbox("inbox-1", 1);
     let server = fake.start().await;
     let dir = files("binary", &[]);
-    let target = dir.join("original.pdf");
+    let target = dir.path().join("original.pdf");
     let args = [
         "documents",
         "get-original-file",
@@ -326,7 +324,7 @@ async fn progress_bars_are_drawn_on_a_terminal() {
     fake.inject(Route::Upload, Fault::Slow(Duration::from_millis(700)), 2);
     let dir = files("pty", &["a.pdf", "b.pdf"]);
     let (master, terminal) = pseudo_terminal();
-    let args = ["upload", path(&dir), "--inbox", "inbox-1", "--wait"];
+    let args = ["upload", path(dir.path()), "--inbox", "inbox-1", "--wait"];
     let mut command = tool(&server.url(), &args);
     command.env("TERM", "xterm-256color").stderr(terminal);
     let reader = std::thread::spawn(move || {
@@ -376,7 +374,7 @@ fn pseudo_terminal() -> (std::os::fd::OwnedFd, std::fs::File) {
 #[tokio::test(flavor = "multi_thread")]
 async fn boolean_flags_take_values_only_after_equals() {
     let dir = files("booleans", &["invoice.pdf"]);
-    let file = dir.join("invoice.pdf");
+    let file = dir.path().join("invoice.pdf");
     let bare = [
         "documents",
         "upload",

@@ -142,9 +142,8 @@ async fn binary_endpoint_streams_bytes_with_a_fitting_accept() {
 
 #[tokio::test]
 async fn multipart_upload_streams_from_path_bytes_and_reader() {
-    let dir = std::env::temp_dir().join(format!("contractfit-upload-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("invoice.pdf");
+    let dir = contractfit_tests::scratch("upload");
+    let path = dir.path().join("invoice.pdf");
     let content: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
     std::fs::write(&path, &content).unwrap();
 
@@ -190,7 +189,6 @@ async fn multipart_upload_streams_from_path_bytes_and_reader() {
         .body
         .windows(24)
         .any(|w| w == b"Content-Type: applicatio"));
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test]

@@ -68,6 +68,20 @@ struct Prism {
     child: Child,
     port: u16,
     log: PathBuf,
+    /// Holds the log's folder until Prism is gone.
+    _folder: tempfile::TempDir,
+}
+
+impl Prism {
+    /// The end of Prism's log, for a failure message: the log's folder goes when the test ends.
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let start = log.len().saturating_sub(4000);
+        let start = (start..log.len())
+            .find(|&i| log.is_char_boundary(i))
+            .unwrap_or(log.len());
+        log[start..].to_owned()
+    }
 }
 
 impl Drop for Prism {
@@ -83,7 +97,8 @@ async fn start_prism() -> Prism {
         .local_addr()
         .unwrap()
         .port();
-    let log = std::env::temp_dir().join(format!("contractfit-prism-{}.log", std::process::id()));
+    let folder = contractfit_tests::scratch("prism");
+    let log = folder.path().join("prism.log");
     let child = Command::new(prism())
         .args([
             "mock",
@@ -98,15 +113,20 @@ async fn start_prism() -> Prism {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("Prism starts");
-    let prism = Prism { child, port, log };
+    let prism = Prism {
+        child,
+        port,
+        log,
+        _folder: folder,
+    };
     // Ready when it answers at all (its answer without credentials is a 401).
     let deadline = Instant::now() + Duration::from_secs(90);
     let probe = reqwest_probe(port);
     while !probe().await {
         assert!(
             Instant::now() < deadline,
-            "Prism did not start within 90 s; see {}",
-            prism.log.display()
+            "Prism did not start within 90 s; its log ends:\n{}",
+            prism.log_tail()
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -175,10 +195,10 @@ async fn every_operation_passes_prism_request_validation() {
     }
     assert!(
         violations.is_empty(),
-        "{} of 138 requests were rejected by Prism (log: {}):\n{}",
+        "{} of 138 requests were rejected by Prism:\n{}\nPrism's log ends:\n{}",
         violations.len(),
-        prism.log.display(),
-        violations.join("\n")
+        violations.join("\n"),
+        prism.log_tail()
     );
 }
 
@@ -201,10 +221,8 @@ async fn every_cli_command_passes_prism_request_validation() {
     let prism = start_prism().await;
     let base_url = format!("http://127.0.0.1:{}", prism.port);
     let samples = DocumentSamples::contract_fit();
-    let scratch =
-        std::env::temp_dir().join(format!("contractfit-cli-prism-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch).unwrap();
-    let upload = scratch.join("invoice.pdf");
+    let scratch = contractfit_tests::scratch("cli-prism");
+    let upload = scratch.path().join("invoice.pdf");
     std::fs::write(&upload, b"%PDF-1.7 sample").unwrap();
     let log_before = std::fs::read_to_string(&prism.log)
         .unwrap_or_default()
@@ -249,13 +267,16 @@ async fn every_cli_command_passes_prism_request_validation() {
                     args.extend(["--body".into(), body.to_string()]);
                 }
                 Body::Bytes { .. } => {
-                    let file = scratch.join("body");
+                    let file = scratch.path().join("body");
                     std::fs::write(&file, cli_text(&samples.body_value(method, path))).unwrap();
                     args.extend(["--body".into(), format!("@{}", file.display())]);
                 }
                 Body::None | Body::Multipart => {}
             }
-            args.extend(["-o".into(), scratch.join("answer").display().to_string()]);
+            args.extend([
+                "-o".into(),
+                scratch.path().join("answer").display().to_string(),
+            ]);
             let output = tokio::task::spawn_blocking({
                 let base_url = base_url.clone();
                 move || {
@@ -309,9 +330,8 @@ async fn every_cli_command_passes_prism_request_validation() {
         .collect();
     assert!(
         violations.is_empty(),
-        "{} requests of the tool were rejected by Prism (log: {}):\n{}",
+        "{} requests of the tool were rejected by Prism:\n{}",
         violations.len(),
-        prism.log.display(),
         violations.join("\n")
     );
 }

@@ -151,9 +151,8 @@ fn corpus_never_panics() {
 #[test]
 fn damaged_documents_give_errors_not_panics() {
     let text = std::fs::read_to_string(root().join("spec/contract-fit.yaml")).unwrap();
-    let dir = std::env::temp_dir().join(format!("contractfit-damaged-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("damaged.yaml");
+    let dir = contractfit_tests::scratch("damaged");
+    let path = dir.path().join("damaged.yaml");
     let step = text.len() / 97;
     for (i, cut) in (1..text.len()).step_by(step).enumerate() {
         let mut damaged: String = text.chars().take(cut).collect();
@@ -170,7 +169,6 @@ fn damaged_documents_give_errors_not_panics() {
             assert!(e.to_string().contains("damaged.yaml"), "{e}");
         }
     }
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
@@ -181,9 +179,8 @@ fn missing_file_is_an_error_naming_it() {
 
 #[test]
 fn dangling_ref_names_its_pointer() {
-    let dir = std::env::temp_dir().join(format!("contractfit-ref-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("dangling.yaml");
+    let dir = contractfit_tests::scratch("ref");
+    let path = dir.path().join("dangling.yaml");
     std::fs::write(
         &path,
         "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: '#/components/schemas/Nope'}\n",
@@ -197,5 +194,4 @@ fn dangling_ref_names_its_pointer() {
         "{err}"
     );
     assert!(err.contains("Nope"), "{err}");
-    std::fs::remove_dir_all(&dir).ok();
 }

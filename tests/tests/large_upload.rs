@@ -26,9 +26,8 @@ fn peak_rss() -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_mib_upload_streams_intact_with_flat_memory() {
     // Write the file in 1 MiB chunks of varying content, hashing as we go.
-    let dir = std::env::temp_dir().join(format!("contractfit-large-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("large.pdf");
+    let dir = contractfit_tests::scratch("large");
+    let path = dir.path().join("large.pdf");
     let mut expected = Sha256::new();
     {
         let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
@@ -109,5 +108,4 @@ async fn two_hundred_mib_upload_streams_intact_with_flat_memory() {
         before >> 20,
         after >> 20
     );
-    std::fs::remove_dir_all(&dir).ok();
 }

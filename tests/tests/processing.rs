@@ -276,9 +276,8 @@ fn the_overlay_applies_every_action_and_reports_it() {
 #[test]
 fn an_overlay_target_that_matches_nothing_stops_generation() {
     let root = contractfit_tests::root();
-    let dir = std::env::temp_dir().join(format!("contractfit-overlay-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let overlay = dir.join("stale.yaml");
+    let dir = contractfit_tests::scratch("overlay");
+    let overlay = dir.path().join("stale.yaml");
     std::fs::write(
         &overlay,
         "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n  - target: \"$.paths['/gone'].get\"\n    update: {x-contractfit-name: gone}\n",
@@ -291,7 +290,6 @@ fn an_overlay_target_that_matches_nothing_stops_generation() {
         .to_string();
     assert!(err.contains("stale.yaml at /actions/0/target"), "{err}");
     assert!(err.contains("matches nothing"), "{err}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// The README's example program, run as a user would, against the fake server.
@@ -302,9 +300,8 @@ async fn the_example_program_uploads_waits_and_prints_the_prediction() {
         ..Behaviour::default()
     });
     let running = fake.start().await;
-    let dir = std::env::temp_dir().join(format!("contractfit-example-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("invoice.pdf");
+    let dir = contractfit_tests::scratch("example");
+    let file = dir.path().join("invoice.pdf");
     std::fs::write(&file, b"%PDF-1.7 example").unwrap();
     let run = |extra_env: &[(&str, &str)]| {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_upload-and-wait"));
@@ -345,5 +342,4 @@ async fn the_example_program_uploads_waits_and_prints_the_prediction() {
         "no credentials is a usage error"
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("CONTRACTFIT_API_KEY"));
-    std::fs::remove_dir_all(&dir).ok();
 }

@@ -441,12 +441,14 @@ mod tests {
 
     #[test]
     fn a_changed_crate_gets_a_changelog_entry_and_the_version_its_changes_call_for() {
-        let dir = std::env::temp_dir().join(format!("xtask-release-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let v1 = api_of(&dir, "v1.yaml", V1);
+        let scratch = tempfile::Builder::new()
+            .prefix("xtask-release-")
+            .tempdir()
+            .unwrap();
+        let dir = scratch.path();
+        let v1 = api_of(dir, "v1.yaml", V1);
         let v2 = api_of(
-            &dir,
+            dir,
             "v2.yaml",
             &format!("{V1}  /b:\n    get:\n      operationId: get_b\n      responses: {{'200': {{description: ok}}}}\n"),
         );
@@ -456,7 +458,7 @@ mod tests {
             version: "0.3.1".into(),
             surface: None,
         };
-        assert_eq!(release(&dir, &first, &v1).unwrap(), None);
+        assert_eq!(release(dir, &first, &v1).unwrap(), None);
         assert!(std::fs::read_to_string(dir.join("CHANGELOG.md"))
             .unwrap()
             .contains("## 0.3.1 ("));
@@ -467,7 +469,7 @@ mod tests {
             surface: Some(Surface::of(&v1)),
         };
         assert_eq!(
-            release(&dir, &previous, &v2).unwrap().as_deref(),
+            release(dir, &previous, &v2).unwrap().as_deref(),
             Some("0.3.2")
         );
         let changelog = std::fs::read_to_string(dir.join("CHANGELOG.md")).unwrap();
@@ -486,7 +488,7 @@ mod tests {
             surface: Some(Surface::of(&v2)),
         };
         assert_eq!(
-            release(&dir, &previous, &v1).unwrap().as_deref(),
+            release(dir, &previous, &v1).unwrap().as_deref(),
             Some("0.4.0")
         );
         let changelog = std::fs::read_to_string(dir.join("CHANGELOG.md")).unwrap();
@@ -509,6 +511,5 @@ mod tests {
         let read = Release::read(&out);
         assert_eq!(read.version, CrateInfo::default().version);
         assert_eq!(read.surface, Some(Surface::of(&v2)));
-        std::fs::remove_dir_all(&dir).ok();
     }
 }
