@@ -186,8 +186,7 @@ impl FakeContractFit {
 
     /// Documents created by uploads: a duplicate upload shows here.
     pub fn documents_uploaded(&self) -> usize {
-        let documents = self.inner.documents.lock().unwrap();
-        documents.keys().filter(|id| id.starts_with("doc-")).count()
+        uploaded_among(&self.inner.documents.lock().unwrap())
     }
 
     pub fn upload_bodies(&self) -> Vec<bytes::Bytes> {
@@ -342,18 +341,21 @@ async fn upload(
         let body = axum::Json(json!({ "message": message }));
         return (StatusCode::UNSUPPORTED_MEDIA_TYPE, body).into_response();
     }
-    let number = fake.documents_uploaded();
-    let id = format!("doc-{number:06}");
-    fake.inner.documents.lock().unwrap().insert(
-        id.clone(),
-        Document {
+    // Numbered and stored under one lock: concurrent uploads must not share a number.
+    let id = {
+        let mut documents = fake.inner.documents.lock().unwrap();
+        let number = uploaded_among(&documents);
+        let id = format!("doc-{number:06}");
+        let document = Document {
             inbox,
             uploaded: Instant::now(),
             uploaded_at: SystemTime::now(),
             spread: spread_share(number),
             filename,
-        },
-    );
+        };
+        documents.insert(id.clone(), document);
+        id
+    };
     let sync = !contains(&body, b"name=\"sync\"\r\n\r\nfalse");
     let reply = if sync {
         // The documented default: wait for processing and answer with the document.
@@ -365,6 +367,11 @@ async fn upload(
         json!({"id": id})
     };
     faulty(fault, axum::Json(reply).into_response()).await
+}
+
+/// How many of `documents` came from uploads (the seeded ones are named after their inbox).
+fn uploaded_among(documents: &HashMap<String, Document>) -> usize {
+    documents.keys().filter(|id| id.starts_with("doc-")).count()
 }
 
 /// A fraction in [0, 1) for document `number`, evenly spread (splitmix64's mixing).

@@ -189,10 +189,13 @@ async fn batch_upload_goes_on_past_a_failing_file_and_says_which_failed() {
         failed[0]["error"]["body"]["message"],
         "unsupported file type: setup.exe"
     );
+    let mut ids = std::collections::BTreeSet::new();
     for line in lines.iter().filter(|l| l.get("result").is_some()) {
         assert_eq!(line["result"]["status_data"]["success"], true, "{line}");
         assert_eq!(line["result"]["id"], line["id"]);
+        ids.insert(line["id"].as_str().unwrap());
     }
+    assert_eq!(ids.len(), 3, "a document of its own per file: {batch:?}");
     assert!(
         batch.stderr.contains("3 of 4 files done; 1 failed:"),
         "{batch:?}"
