@@ -67,6 +67,14 @@ fn run_tests() -> Result<ExitCode, String> {
     if !root.parent().is_some_and(|p| p.join("shared").is_dir()) {
         eprintln!("note: ../shared is not beside this checkout; the tests that read it will fail");
     }
+    if let Some(free) = free_bytes(&root).filter(|&free| free < NEEDED_DISK) {
+        eprintln!(
+            "note: {:.1} GB free on the disk of {}; a run from clean needs about {:.0} GB",
+            free as f64 / 1e9,
+            root.display(),
+            NEEDED_DISK as f64 / 1e9
+        );
+    }
     // `--features cli` reaches every generated crate, fixtures included, so that each one's
     // command-line tool is compiled, linted and documented as well as its library.
     let steps: &[Step] = &[
@@ -117,6 +125,25 @@ fn run_tests() -> Result<ExitCode, String> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `cargo xtask test` leaves in a clean checkout's `target/` (2.8 GB, measured on
+/// 2026-11-28), with some room: a CI run once failed for want of disk.
+const NEEDED_DISK: u64 = 4_000_000_000;
+
+/// Bytes free to this user on the file system holding `path`, when the system says.
+fn free_bytes(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut stats = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `path` is NUL-terminated and `stats` is written by the call before it is read.
+    let stats = unsafe {
+        if libc::statvfs(path.as_ptr(), stats.as_mut_ptr()) != 0 {
+            return None;
+        }
+        stats.assume_init()
+    };
+    Some(stats.f_bavail as u64 * stats.f_frsize as u64)
 }
 
 /// Replaces what lies between the lines `begin` and `end` of the Markdown file at `path` with
@@ -437,6 +464,13 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, document).unwrap();
         generate(&Config::new(&path)).unwrap().api
+    }
+
+    #[test]
+    fn free_disk_space_is_read() {
+        let free = free_bytes(&project_root()).expect("statvfs answers for the checkout");
+        assert!(free > 0, "{free} bytes free, yet this test's binary was just written");
+        assert_eq!(free_bytes(Path::new("/no/such/folder")), None);
     }
 
     #[test]
