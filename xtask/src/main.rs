@@ -469,7 +469,10 @@ mod tests {
     #[test]
     fn free_disk_space_is_read() {
         let free = free_bytes(&project_root()).expect("statvfs answers for the checkout");
-        assert!(free > 0, "{free} bytes free, yet this test's binary was just written");
+        assert!(
+            free > 0,
+            "{free} bytes free, yet this test's binary was just written"
+        );
         assert_eq!(free_bytes(Path::new("/no/such/folder")), None);
     }
 
