@@ -35,6 +35,20 @@ pub struct Layout {
     pub waits: Vec<Wait>,
 }
 
+impl Layout {
+    /// The command of the operation with this Rust name.
+    pub fn command_of(&self, operation: &str) -> Option<&Command> {
+        command_of(&self.groups, operation)
+    }
+}
+
+fn command_of<'a>(groups: &'a [Group], operation: &str) -> Option<&'a Command> {
+    groups
+        .iter()
+        .flat_map(|g| &g.commands)
+        .find(|c| c.operation == operation)
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
     pub name: String,
@@ -285,7 +299,7 @@ fn command(api: &Api, op: &Operation) -> Command {
         };
         let (value, many) = value_kind(api, &param.ty);
         args.push(Arg {
-            name: claim_flag(&mut taken, &param.rust_name),
+            name: claim_flag(&mut taken, &param.rust_name, "param"),
             wire: param.name.clone(),
             place,
             required: param.required || place == Place::Path,
@@ -314,11 +328,7 @@ fn command(api: &Api, op: &Operation) -> Command {
             }
         }
         Some((_, RequestContent::Multipart { form })) => {
-            let fields = match api.type_def(form).map(|t| &t.kind) {
-                Some(TypeKind::Form(fields)) => fields.as_slice(),
-                _ => &[],
-            };
-            for field in fields {
+            for field in api.form_fields(form) {
                 let (value, many) = value_kind(api, &field.ty);
                 let place = if value == ValueKind::File {
                     Place::FormFile
@@ -409,14 +419,8 @@ fn field_arg(
     value: ValueKind,
     many: bool,
 ) -> Arg {
-    let wanted = kebab(&field.rust_name);
-    let name = if taken.contains(&wanted) {
-        taken.claim(&format!("{wanted}-field"))
-    } else {
-        taken.claim(&wanted)
-    };
     Arg {
-        name,
+        name: claim_flag(taken, &field.rust_name, "field"),
         wire: field.name.clone(),
         place,
         required: field.required,
@@ -451,10 +455,12 @@ fn kebab_or(name: &str, fallback: &str) -> String {
     }
 }
 
-fn claim_flag(taken: &mut Namespace, rust_name: &str) -> String {
+/// A flag named after `rust_name`; when that is taken, `<name>-<what>` (`name-field`, for a
+/// body field beside a parameter `name`).
+fn claim_flag(taken: &mut Namespace, rust_name: &str, what: &str) -> String {
     let wanted = kebab(rust_name);
     if taken.contains(&wanted) {
-        taken.claim(&format!("{wanted}-param"))
+        taken.claim(&format!("{wanted}-{what}"))
     } else {
         taken.claim(&wanted)
     }
@@ -462,36 +468,31 @@ fn claim_flag(taken: &mut Namespace, rust_name: &str) -> String {
 
 /// The fields of `ty` when it is (or names, through aliases) a struct.
 fn struct_fields<'a>(api: &'a Api, ty: &TypeRef) -> Option<&'a [Field]> {
-    let mut ty = ty;
-    for _ in 0..16 {
-        let TypeRef::Named(name) = ty else {
-            return None;
-        };
-        match &api.type_def(name)?.kind {
-            TypeKind::Struct(s) => return Some(&s.fields),
-            TypeKind::Alias(target) => ty = target,
-            _ => return None,
-        }
+    let TypeRef::Named(name) = api.resolve(ty) else {
+        return None;
+    };
+    match &api.type_def(name)?.kind {
+        TypeKind::Struct(s) => Some(&s.fields),
+        _ => None,
     }
-    None
 }
 
 /// What a value of `ty` looks like on the command line, and whether the flag repeats.
 fn value_kind(api: &Api, ty: &TypeRef) -> (ValueKind, bool) {
     match ty {
-        TypeRef::Array(inner) => match single_kind(api, inner, 0) {
+        TypeRef::Array(inner) => match single_kind(api, inner) {
             ValueKind::Json => (ValueKind::Json, false),
             kind => (
                 kind,
                 !matches!(**inner, TypeRef::Array(_) | TypeRef::Map(_)),
             ),
         },
-        other => (single_kind(api, other, 0), false),
+        other => (single_kind(api, other), false),
     }
 }
 
-fn single_kind(api: &Api, ty: &TypeRef, depth: usize) -> ValueKind {
-    match ty {
+fn single_kind(api: &Api, ty: &TypeRef) -> ValueKind {
+    match api.resolve(ty) {
         TypeRef::Primitive(primitive) => match primitive {
             Primitive::String => ValueKind::String,
             Primitive::Integer | Primitive::Integer32 => ValueKind::Integer,
@@ -502,11 +503,10 @@ fn single_kind(api: &Api, ty: &TypeRef, depth: usize) -> ValueKind {
             Primitive::File => ValueKind::File,
             Primitive::Any | Primitive::Object => ValueKind::Json,
         },
-        TypeRef::Named(name) if depth < 16 => match api.type_def(name).map(|t| &t.kind) {
+        TypeRef::Named(name) => match api.type_def(name).map(|t| &t.kind) {
             Some(TypeKind::Enum(variants)) => {
                 ValueKind::Enum(variants.iter().map(|v| v.value.clone()).collect())
             }
-            Some(TypeKind::Alias(target)) => single_kind(api, target, depth + 1),
             _ => ValueKind::Json,
         },
         _ => ValueKind::Json,
@@ -544,10 +544,7 @@ fn waits(api: &Api, groups: &[Group]) -> Vec<Wait> {
     let found: Vec<_> = found
         .into_iter()
         .filter_map(|(op, id, waiter)| {
-            let id_arg = groups
-                .iter()
-                .flat_map(|g| &g.commands)
-                .find(|c| c.operation == op.name)?
+            let id_arg = command_of(groups, &op.name)?
                 .args
                 .iter()
                 .find(|a| a.place == Place::Path && a.wire == id.name)?
@@ -587,10 +584,7 @@ fn upload(api: &Api, groups: &[Group], waits: &[Wait]) -> Option<Upload> {
         let wait = waits
             .iter()
             .position(|w| w.operation == declared.operation && w.waiter == declared.waiter)?;
-        let command = groups
-            .iter()
-            .flat_map(|g| &g.commands)
-            .find(|c| c.operation == op.name)?;
+        let command = command_of(groups, &op.name)?;
         let file_arg = command
             .args
             .iter()
@@ -598,10 +592,7 @@ fn upload(api: &Api, groups: &[Group], waits: &[Wait]) -> Option<Upload> {
             .name
             .clone();
         let form_fields = match &op.request_body.as_ref()?.content {
-            RequestContent::Multipart { form } => match &api.type_def(form)?.kind {
-                TypeKind::Form(fields) => fields,
-                _ => return None,
-            },
+            RequestContent::Multipart { form } => api.form_fields(form),
             _ => return None,
         };
         let set_when_waiting = declared

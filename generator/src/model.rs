@@ -31,6 +31,30 @@ impl Api {
             .ok()
             .map(|i| &self.types[i])
     }
+
+    /// `ty` with aliases followed to what they name (a bounded number of them: a document
+    /// can make aliases a cycle).
+    pub fn resolve<'a>(&'a self, ty: &'a TypeRef) -> &'a TypeRef {
+        let mut ty = ty;
+        for _ in 0..32 {
+            match ty {
+                TypeRef::Named(name) => match self.type_def(name).map(|def| &def.kind) {
+                    Some(TypeKind::Alias(target)) => ty = target,
+                    _ => break,
+                },
+                _ => break,
+            }
+        }
+        ty
+    }
+
+    /// The fields of the multipart form type `name` (none if it is not one).
+    pub fn form_fields(&self, name: &str) -> &[Field] {
+        match self.type_def(name).map(|def| &def.kind) {
+            Some(TypeKind::Form(fields)) => fields,
+            _ => &[],
+        }
+    }
 }
 
 /// A tag that groups operations.

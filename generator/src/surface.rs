@@ -241,12 +241,9 @@ fn commands(layout: &Layout) -> BTreeMap<String, CommandSurface> {
         flags
     };
     for wait in &layout.waits {
-        let poll = layout
-            .groups
-            .iter()
-            .flat_map(|g| &g.commands)
-            .find(|c| c.operation == wait.operation);
-        let others = poll.map(|c| flags(&c.args, &[wait.id_arg.as_str()], false));
+        let others = layout
+            .command_of(&wait.operation)
+            .map(|c| flags(&c.args, &[wait.id_arg.as_str()], false));
         commands.insert(
             wait.name.clone(),
             CommandSurface {
@@ -256,12 +253,8 @@ fn commands(layout: &Layout) -> BTreeMap<String, CommandSurface> {
         );
     }
     if let Some(upload) = &layout.upload {
-        let command = layout
-            .groups
-            .iter()
-            .flat_map(|g| &g.commands)
-            .find(|c| c.operation == upload.operation);
-        let mut others = command
+        let mut others = layout
+            .command_of(&upload.operation)
             .map(|c| flags(&c.args, &[upload.file_arg.as_str()], false))
             .unwrap_or_default();
         others.insert("wait".into(), "switch".into());

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::types::{ident, rust_type, Scope};
-use crate::model::{Api, Primitive, RequestContent, TypeDef, TypeKind, TypeRef};
+use crate::model::{Api, Primitive, RequestContent, TypeRef};
 
 /// The body of `calls.rs`: `call_every_operation(client, samples)` for crate `krate`.
 pub fn calls(api: &Api, krate: &str) -> TokenStream {
@@ -40,14 +40,7 @@ pub fn calls(api: &Api, krate: &str) -> TokenStream {
                 args.push(quote!(&b"sample"[..]));
             }
             Some((RequestContent::Multipart { form }, _)) => {
-                let fields = match api.type_def(form) {
-                    Some(TypeDef {
-                        kind: TypeKind::Form(fields),
-                        ..
-                    }) => fields.as_slice(),
-                    _ => &[],
-                };
-                for field in fields.iter().filter(|f| f.required) {
+                for field in api.form_fields(form).iter().filter(|f| f.required) {
                     args.push(if field.ty == TypeRef::Primitive(Primitive::File) {
                         quote!(#krate::FilePart::from_bytes(&b"%PDF-1.4 sample"[..])
                             .file_name("sample.pdf")

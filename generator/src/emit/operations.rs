@@ -8,7 +8,7 @@ use super::docs::{doc_attrs, paragraphs, with_default};
 use super::types::{ident, rust_type, Scope};
 use crate::model::{
     Api, ApiKeyLocation, Operation, ParamLocation, Parameter, PathSegment, Primitive,
-    RequestContent, SecuritySchemeKind, SuccessBody, TypeDef, TypeKind, TypeRef,
+    RequestContent, SecuritySchemeKind, SuccessBody, TypeKind, TypeRef,
 };
 
 /// An argument of a client method: a required parameter, the body, or a required form field.
@@ -155,23 +155,13 @@ pub(super) fn arguments(api: &Api, op: &Operation) -> Vec<Argument> {
             convert: quote!(body.into()),
         }),
         Some((RequestContent::Multipart { form }, _)) => {
-            for field in form_fields(api, form).iter().filter(|f| f.required) {
+            for field in api.form_fields(form).iter().filter(|f| f.required) {
                 args.push(argument(&field.rust_name, &field.ty));
             }
         }
         _ => {}
     }
     args
-}
-
-fn form_fields<'a>(api: &'a Api, form: &str) -> &'a [crate::model::Field] {
-    match api.type_def(form) {
-        Some(TypeDef {
-            kind: TypeKind::Form(fields),
-            ..
-        }) => fields,
-        _ => &[],
-    }
 }
 
 pub(super) fn builder_name(op: &Operation) -> proc_macro2::Ident {
@@ -270,7 +260,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
 
     let form_field_names: Vec<String> = form
         .map(|f| {
-            form_fields(api, f)
+            api.form_fields(f)
                 .iter()
                 .filter(|x| x.required)
                 .map(|x| x.rust_name.clone())
@@ -315,7 +305,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
     let setters = optional.iter().map(|p| setter(p));
     let form_setters = form
         .map(|f| {
-            form_fields(api, f)
+            api.form_fields(f)
                 .iter()
                 .filter(|x| !x.required)
                 .map(|field| {
@@ -478,13 +468,12 @@ fn put_value(api: &Api, p: &Parameter, value: TokenStream, place: TokenStream) -
 /// Whether values of `ty` are written with `Display` (primitives and string enums, through
 /// aliases).
 fn is_display(api: &Api, ty: &TypeRef) -> bool {
-    match ty {
+    match api.resolve(ty) {
         TypeRef::Primitive(p) => !matches!(p, Primitive::Any | Primitive::Object | Primitive::File),
-        TypeRef::Named(name) => match api.type_def(name).map(|def| &def.kind) {
-            Some(TypeKind::Enum(_)) => true,
-            Some(TypeKind::Alias(target)) => is_display(api, target),
-            _ => false,
-        },
+        TypeRef::Named(name) => matches!(
+            api.type_def(name).map(|def| &def.kind),
+            Some(TypeKind::Enum(_))
+        ),
         TypeRef::Array(_) | TypeRef::Map(_) => false,
     }
 }

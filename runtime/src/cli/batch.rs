@@ -211,13 +211,11 @@ async fn upload_one(
         return Ok((id, body));
     }
     let Some(id) = id else {
-        return Err(no_id(Failure {
-            body: Some(reply.body.bytes),
-            ..Failure::new(
-                Exit::BadAnswer,
-                format!("the upload's reply has no id at {}", upload.id_pointer),
-            )
-        }));
+        let error = crate::UploadWaitError::NoId {
+            pointer: upload.id_pointer,
+            body: reply.body.bytes,
+        };
+        return Err(no_id(error.into()));
     };
     item.note(&format!(
         "uploaded as {id} in {:.1?}; waiting",
