@@ -72,10 +72,20 @@ impl FilePart {
         self
     }
 
-    /// The part's media type (`application/pdf`); without one the server guesses.
+    /// The part's media type (`application/pdf`). Without one, the file name's extension
+    /// decides (`application/octet-stream` for an unknown one), as curl and browsers do: a
+    /// part without a media type trips some servers' multipart parsers.
     pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
         self.content_type = Some(content_type.into());
         self
+    }
+
+    /// The media type the part is sent with: the one set, or the file name's.
+    fn media_type(&self) -> &str {
+        match &self.content_type {
+            Some(content_type) => content_type,
+            None => media_type_for(self.file_name.as_deref().unwrap_or_default()),
+        }
     }
 
     /// Calls `progress` with the number of bytes of the file read into the request body so
@@ -117,10 +127,7 @@ impl FilePart {
             Source::Bytes(bytes) => format!("{} bytes", bytes.len()),
             Source::Reader(_) => "a stream".to_owned(),
         };
-        match &self.content_type {
-            Some(content_type) => format!("file {name:?} ({content_type}; {source})"),
-            None => format!("file {name:?} ({source})"),
-        }
+        format!("file {name:?} ({}; {source})", self.media_type())
     }
 
     async fn to_part(&self) -> Result<reqwest::multipart::Part, String> {
@@ -159,12 +166,38 @@ impl FilePart {
             Some(name) => part.file_name(name.clone()),
             None => part.file_name("file"),
         };
-        match &self.content_type {
-            Some(content_type) => part
-                .mime_str(content_type)
-                .map_err(|e| format!("invalid content type {content_type:?}: {e}")),
-            None => Ok(part),
-        }
+        let media_type = self.media_type();
+        part.mime_str(media_type)
+            .map_err(|e| format!("invalid content type {media_type:?}: {e}"))
+    }
+}
+
+/// The media type a file name's extension suggests; `application/octet-stream` for others
+/// (as curl sends).
+fn media_type_for(file_name: &str) -> &'static str {
+    let extension = std::path::Path::new(file_name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match extension.as_str() {
+        "pdf" => "application/pdf",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "tif" | "tiff" => "image/tiff",
+        "gif" => "image/gif",
+        "bmp" => "image/bmp",
+        "webp" => "image/webp",
+        "txt" => "text/plain",
+        "csv" => "text/csv",
+        "html" | "htm" => "text/html",
+        "css" => "text/css",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "zip" => "application/zip",
+        "eml" => "message/rfc822",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _ => "application/octet-stream",
     }
 }
 
@@ -258,5 +291,34 @@ impl Form {
             };
         }
         Ok(form)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_part_without_a_media_type_gets_its_file_name_s() {
+        assert_eq!(
+            FilePart::from_path("a/Invoice.PDF").media_type(),
+            "application/pdf"
+        );
+        assert_eq!(
+            FilePart::from_bytes(&b"x"[..])
+                .file_name("scan.tiff")
+                .media_type(),
+            "image/tiff"
+        );
+        assert_eq!(
+            FilePart::from_path("setup.exe").media_type(),
+            "application/octet-stream"
+        );
+        assert_eq!(
+            FilePart::from_bytes(&b"x"[..]).media_type(),
+            "application/octet-stream"
+        );
+        let set = FilePart::from_path("a.pdf").content_type("application/x-custom");
+        assert_eq!(set.media_type(), "application/x-custom");
     }
 }

@@ -312,45 +312,13 @@ fn form(command: &Command, values: &Values, on_file: impl Fn(FilePart) -> FilePa
         };
         for value in given {
             form = match arg.place {
-                Place::FormFile => {
-                    let file = FilePart::from_path(value).content_type(media_type_of(value));
-                    form.file(arg.wire, on_file(file))
-                }
+                Place::FormFile => form.file(arg.wire, on_file(FilePart::from_path(value))),
                 Place::FormText => form.text(arg.wire, value),
                 _ => form,
             };
         }
     }
     form
-}
-
-/// The media type a file's extension suggests; `application/octet-stream` (as curl sends)
-/// for others. A part without one trips some servers' multipart parsers.
-fn media_type_of(path: &str) -> &'static str {
-    let extension = std::path::Path::new(path)
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    match extension.as_str() {
-        "pdf" => "application/pdf",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "tif" | "tiff" => "image/tiff",
-        "gif" => "image/gif",
-        "bmp" => "image/bmp",
-        "webp" => "image/webp",
-        "txt" => "text/plain",
-        "csv" => "text/csv",
-        "html" | "htm" => "text/html",
-        "css" => "text/css",
-        "json" => "application/json",
-        "xml" => "application/xml",
-        "zip" => "application/zip",
-        "eml" => "message/rfc822",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        _ => "application/octet-stream",
-    }
 }
 
 /// A value given as text, `@FILE` (the file's bytes) or `-` (stdin).
