@@ -11917,6 +11917,6 @@ impl WaitUntilDocumentProcessed {
             }
         };
         let polled = Self::WAITER.wait(self.max_wait, poll, progress).await?;
-        polled.json(Self::WAITER.name, &GetDocument::OPERATION)
+        polled.json(&self.client, Self::WAITER.name, &GetDocument::OPERATION)
     }
 }

@@ -10,7 +10,8 @@ use crate::auth::{placements, Credentials, Placement, SecurityScheme};
 use crate::error::{ApiError, ErrorContext, TimeoutKind};
 use crate::login::{LoginRequest, TokenCache};
 use crate::preview::{RequestPreview, REDACTED};
-use crate::request::{Body, Request};
+use crate::redact::Redactor;
+use crate::request::{check_path, Body, Request};
 use crate::response::Response;
 use crate::retry::{retry_after, RetryPolicy};
 use crate::{Error, Operation};
@@ -42,6 +43,8 @@ struct Inner {
     attempt_timeout: Duration,
     total_timeout: Option<Duration>,
     tokens: TokenCache,
+    /// Knows every credential above, to keep them out of what the client shows.
+    redactor: Redactor,
 }
 
 impl std::fmt::Debug for Client {
@@ -158,6 +161,7 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| BuildError::Http(e.to_string()))?,
         };
+        let redactor = Redactor::new(self.schemes, &self.credentials, &self.default_headers);
         Ok(Client {
             inner: Arc::new(Inner {
                 base_url: base_url.trim_end_matches('/').to_owned(),
@@ -169,6 +173,7 @@ impl ClientBuilder {
                 attempt_timeout: self.attempt_timeout,
                 total_timeout: self.total_timeout,
                 tokens: TokenCache::default(),
+                redactor,
             }),
         })
     }
@@ -204,6 +209,19 @@ impl Client {
         &self.inner.base_url
     }
 
+    /// `text` with every credential this client sends replaced by `<redacted>`: the keys,
+    /// tokens and passwords it was given (as given, percent-encoded, JSON-escaped, and Basic's
+    /// base64), the tokens it obtained by logging in, and credential headers among its default
+    /// headers. The client's own errors are shown this way already; use it for anything else
+    /// that goes into a log, such as a body a server echoed back.
+    pub(crate) fn redactor(&self) -> &Redactor {
+        &self.inner.redactor
+    }
+
+    pub fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        self.inner.redactor.text(text)
+    }
+
     /// Sends `request` for `op`, retrying as the policy allows; a 2xx response is returned
     /// with its body unread, anything else as an [`Error`] that keeps the body.
     pub async fn execute(
@@ -215,6 +233,7 @@ impl Client {
         if let Some(message) = &request.error {
             return Err(Error::invalid(context, message.clone()));
         }
+        check_path(op.path, &request.path).map_err(|message| Error::invalid(context, message))?;
         let span = tracing::info_span!(
             "contractfit.call",
             operation = op.name,
@@ -365,6 +384,7 @@ impl Client {
         context: ErrorContext,
     ) -> Result<Response, Error> {
         let started = Instant::now();
+        let redactor = &self.inner.redactor;
         // The attempt timeout is reqwest's own (set in `build_request`): it covers the
         // connection, the headers and, when buffered, the body.
         let response = match self.inner.http.execute(built).await {
@@ -380,24 +400,21 @@ impl Client {
                     elapsed: started.elapsed(),
                 });
             }
-            Err(source) => return Err(Error::Transport { context, source }),
+            Err(source) => return Err(redactor.transport(context, source)),
             Ok(response) => response,
         };
         if response.status().is_success() {
-            return Response::new(context, response, request.buffer).await;
+            return Response::new(context, response, request.buffer, redactor).await;
         }
         let status = response.status();
         let headers = response.headers().clone();
         let body = response
             .bytes()
             .await
-            .map_err(|source| Error::Transport { context, source })?;
-        Err(Error::Api(Box::new(ApiError {
-            context,
-            status,
-            headers,
-            body,
-        })))
+            .map_err(|source| redactor.transport(context, source))?;
+        Err(Error::Api(Box::new(ApiError::new(
+            context, status, headers, body, redactor,
+        ))))
     }
 
     /// The request `execute` would send first, without sending it and without logging in:
@@ -412,10 +429,15 @@ impl Client {
         if let Some(message) = &request.error {
             return Err(Error::invalid(context, message.clone()));
         }
+        check_path(op.path, &request.path).map_err(|message| Error::invalid(context, message))?;
         let (built, _) = self
             .build_request(op, request, context, Purpose::Preview)
             .await?;
-        Ok(RequestPreview::new(&built, &request.body))
+        Ok(RequestPreview::new(
+            &built,
+            &request.body,
+            &self.inner.redactor,
+        ))
     }
 
     async fn build_request(
@@ -524,7 +546,7 @@ impl Client {
         let built = builder.build().map_err(|source| Error::InvalidRequest {
             context,
             message: "the request could not be assembled".into(),
-            source: Some(Box::new(source)),
+            source: Some(Box::new(self.inner.redactor.reqwest(source))),
         })?;
         Ok((built, login_token))
     }
@@ -555,6 +577,7 @@ impl Client {
                 password,
                 timeout: inner.attempt_timeout,
                 context,
+                redactor: &inner.redactor,
             })
             .await
     }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
+use crate::redact::Redactor;
 use crate::Operation;
 
 /// Which call an error belongs to.
@@ -102,16 +103,41 @@ impl fmt::Display for TimeoutKind {
 }
 
 /// A non-2xx response, whole.
-#[derive(Debug, Clone)]
+///
+/// `body` and `headers` are exactly as received. What the error *shows* (`Display`, `Debug`)
+/// has the client's own credentials replaced by `<redacted>`, for servers that echo a request
+/// back; [`ApiError::redacted_text`] gives the same text.
+#[derive(Clone)]
+#[non_exhaustive]
 pub struct ApiError {
     pub context: ErrorContext,
     pub status: StatusCode,
+    /// Header values that hold one of the client's credentials are marked sensitive, so that
+    /// `Debug` of the map hides them; the values are kept.
     pub headers: HeaderMap,
     /// The body exactly as received.
     pub body: Bytes,
+    redactor: Redactor,
 }
 
 impl ApiError {
+    pub(crate) fn new(
+        context: ErrorContext,
+        status: StatusCode,
+        mut headers: HeaderMap,
+        body: Bytes,
+        redactor: &Redactor,
+    ) -> Self {
+        redactor.headers(&mut headers);
+        ApiError {
+            context,
+            status,
+            headers,
+            body,
+            redactor: redactor.clone(),
+        }
+    }
+
     /// The body as JSON of a type the caller expects (the document declares no error bodies).
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         serde_json::from_slice(&self.body)
@@ -121,12 +147,18 @@ impl ApiError {
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.body)
     }
+
+    /// The body as text with the client's credentials replaced by `<redacted>`: for logs and
+    /// messages.
+    pub fn redacted_text(&self) -> String {
+        self.redactor.bytes(&self.body)
+    }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "server answered {}", self.status)?;
-        let text = self.text();
+        let text = self.redacted_text();
         let text = text.trim();
         if !text.is_empty() {
             // The start of the body is usually the server's own explanation.
@@ -142,8 +174,22 @@ impl fmt::Display for ApiError {
     }
 }
 
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("context", &self.context)
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &self.redacted_text())
+            .finish()
+    }
+}
+
 /// A 2xx body that did not decode as the declared type.
-#[derive(Debug)]
+///
+/// Like [`ApiError`], it keeps `body` exactly and shows it with the client's credentials
+/// redacted.
+#[non_exhaustive]
 pub struct DecodeError {
     pub context: ErrorContext,
     pub status: StatusCode,
@@ -153,18 +199,60 @@ pub struct DecodeError {
     /// Where in the body decoding failed, as a serde path (`results[3].timings.done_time`).
     pub path: String,
     pub source: serde_json::Error,
+    redactor: Redactor,
+}
+
+impl DecodeError {
+    pub(crate) fn new(
+        context: ErrorContext,
+        status: StatusCode,
+        mut headers: HeaderMap,
+        body: Bytes,
+        failure: serde_path_to_error::Error<serde_json::Error>,
+        redactor: &Redactor,
+    ) -> Self {
+        redactor.headers(&mut headers);
+        DecodeError {
+            context,
+            status,
+            headers,
+            body,
+            path: failure.path().to_string(),
+            source: failure.into_inner(),
+            redactor: redactor.clone(),
+        }
+    }
+
+    /// The body as text with the client's credentials replaced by `<redacted>`.
+    pub fn redacted_text(&self) -> String {
+        self.redactor.bytes(&self.body)
+    }
 }
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
+        // serde's message quotes the value that did not fit, which may be an echoed secret.
+        let message = format!(
             "response body ({}, {} bytes) did not decode at `{}`: {}",
             self.status,
             self.body.len(),
             self.path,
             self.source
-        )
+        );
+        f.write_str(&self.redactor.text(&message))
+    }
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError")
+            .field("context", &self.context)
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &self.redacted_text())
+            .field("path", &self.redactor.text(&self.path))
+            .field("source", &self.redactor.text(&self.source.to_string()))
+            .finish()
     }
 }
 

@@ -17,6 +17,7 @@ mod login;
 mod multipart;
 mod operation;
 mod preview;
+mod redact;
 mod request;
 mod response;
 mod retry;

@@ -7,6 +7,7 @@ use tracing::Instrument;
 
 use crate::auth::{jwt_expiry, Login, Secret};
 use crate::error::{ApiError, ErrorContext};
+use crate::redact::Redactor;
 use crate::Error;
 
 /// A token is renewed when it has less than this left before its `exp`.
@@ -46,6 +47,8 @@ pub(crate) struct LoginRequest<'a> {
     pub password: &'a Secret,
     pub timeout: Duration,
     pub context: ErrorContext,
+    /// Learns each token obtained, so that no error or echo shows it.
+    pub redactor: &'a Redactor,
 }
 
 impl TokenCache {
@@ -56,6 +59,7 @@ impl TokenCache {
             return Ok(cached.token.clone());
         }
         let token: Arc<str> = log_in(&request).await?.into();
+        request.redactor.learn(&token);
         *state = Some(Cached {
             expires_at: jwt_expiry(&token),
             token: token.clone(),
@@ -76,6 +80,7 @@ impl TokenCache {
 async fn log_in(request: &LoginRequest<'_>) -> Result<String, Error> {
     let context = request.context;
     let login = request.login;
+    let redactor = request.redactor;
     let span = tracing::info_span!(
         "contractfit.login",
         method = login.method,
@@ -103,7 +108,7 @@ async fn log_in(request: &LoginRequest<'_>) -> Result<String, Error> {
     let response = sent.map_err(|source| {
         fail(
             format!("login {} {} could not be sent", login.method, login.path),
-            Some(Error::Transport { context, source }),
+            Some(redactor.transport(context, source)),
         )
     })?;
     let status = response.status();
@@ -111,23 +116,26 @@ async fn log_in(request: &LoginRequest<'_>) -> Result<String, Error> {
     let bytes = response.bytes().await.map_err(|source| {
         fail(
             format!("login {} {} reply was cut short", login.method, login.path),
-            Some(Error::Transport { context, source }),
+            Some(redactor.transport(context, source)),
         )
     })?;
     if !status.is_success() {
-        let api = Error::Api(Box::new(ApiError {
-            context,
-            status,
-            headers,
-            body: bytes,
-        }));
+        let api = Error::Api(Box::new(ApiError::new(
+            context, status, headers, bytes, redactor,
+        )));
         return Err(fail(
             format!("login {} {} answered {status}", login.method, login.path),
             Some(api),
         ));
     }
-    let reply: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| fail(format!("login reply is not JSON: {e}"), None))?;
+    let reply: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        fail(
+            redactor
+                .text(&format!("login reply is not JSON: {e}"))
+                .into(),
+            None,
+        )
+    })?;
     reply
         .pointer(login.token_pointer)
         .and_then(|t| t.as_str())

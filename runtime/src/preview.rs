@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::redact::{is_credential_header, Redactor};
 use crate::request::Body;
 
 /// What stands in for a secret.
@@ -27,33 +28,31 @@ pub struct RequestPreview {
 impl RequestPreview {
     /// `built` as the client built it for a preview: credentials in the query already replaced
     /// by [`REDACTED`], those in headers marked sensitive.
-    pub(crate) fn new(built: &reqwest::Request, body: &Body) -> Self {
+    pub(crate) fn new(built: &reqwest::Request, body: &Body, redactor: &Redactor) -> Self {
         let headers = built
             .headers()
             .iter()
             .map(|(name, value)| {
-                let shown = if value.is_sensitive() || is_credential_header(name.as_str()) {
+                let shown = if value.is_sensitive() || is_credential_header(name) {
                     REDACTED.to_owned()
                 } else {
-                    String::from_utf8_lossy(value.as_bytes()).into_owned()
+                    redactor.bytes(value.as_bytes())
                 };
                 (name.as_str().to_owned(), shown)
             })
             .collect();
+        let mut url = built.url().clone();
+        redactor.url(&mut url);
         RequestPreview {
             method: built.method().as_str().to_owned(),
-            url: built.url().to_string(),
+            url: url.to_string(),
             headers,
-            body: describe(body),
+            body: describe(body)
+                .into_iter()
+                .map(|line| redactor.text(&line).into_owned())
+                .collect(),
         }
     }
-}
-
-/// Headers that carry credentials whatever their sensitivity flag says.
-fn is_credential_header(name: &str) -> bool {
-    ["authorization", "proxy-authorization", "cookie"]
-        .iter()
-        .any(|secret| name.eq_ignore_ascii_case(secret))
 }
 
 fn describe(body: &Body) -> Vec<String> {

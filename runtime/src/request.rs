@@ -40,6 +40,39 @@ pub fn path_segment(value: impl Display) -> String {
     utf8_percent_encode(&value.to_string(), PATH_SEGMENT).to_string()
 }
 
+/// Checks that `path`, built from `template` with each parameter escaped by [`path_segment`],
+/// has the template's segments. A parameter whose value is `.` or `..` would be a dot segment,
+/// which URL normalisation removes together with the segment before it, so that the request
+/// would go to another route (`/documents/{id}/reprocess` with `..` becomes `/reprocess`); an
+/// empty one would reach the route with a trailing slash instead. Escaping cannot help: `%2e`
+/// is a dot segment too for URL parsers. Such values are refused, naming the parameter.
+pub(crate) fn check_path(template: &str, path: &str) -> Result<(), String> {
+    let expected = template.split('/');
+    let sent: Vec<&str> = path.split('/').collect();
+    if expected.clone().count() != sent.len() {
+        return Err(format!(
+            "the path {path:?} does not have the segments of {template}"
+        ));
+    }
+    for (pattern, segment) in expected.zip(sent) {
+        let Some(start) = pattern.find('{') else {
+            continue;
+        };
+        let name = pattern[start + 1..].split('}').next().unwrap_or_default();
+        let decoded = segment.replace("%2e", ".").replace("%2E", ".");
+        if decoded == "." || decoded == ".." {
+            return Err(format!(
+                "path parameter {name} is {decoded:?}: a dot segment would send the request to \
+                 another path"
+            ));
+        }
+        if segment.is_empty() {
+            return Err(format!("path parameter {name} is empty"));
+        }
+    }
+    Ok(())
+}
+
 /// A request's body.
 #[derive(Debug, Clone, Default)]
 pub enum Body {
@@ -217,5 +250,21 @@ mod tests {
         assert_eq!(path_segment("a b/c?d#e"), "a%20b%2Fc%3Fd%23e");
         assert_eq!(path_segment("0:3"), "0:3");
         assert_eq!(path_segment("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn dot_and_empty_parameters_are_refused_by_name() {
+        let template = "/documents/{document_id}/reprocess";
+        for bad in [".", "..", ""] {
+            let path = format!("/documents/{}/reprocess", path_segment(bad));
+            let message = check_path(template, &path).unwrap_err();
+            assert!(message.contains("document_id"), "{message}");
+        }
+        for good in ["...", ".a", "a.", "%2e", "a/..", "0"] {
+            let path = format!("/documents/{}/reprocess", path_segment(good));
+            assert_eq!(check_path(template, &path), Ok(()), "{good}");
+        }
+        assert!(check_path(template, "/documents/%2E%2e/reprocess").is_err());
+        assert!(check_path(template, "/documents/a/b/reprocess").is_err());
     }
 }

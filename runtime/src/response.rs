@@ -8,6 +8,7 @@ use futures::Stream;
 use http::{HeaderMap, StatusCode};
 
 use crate::error::{DecodeError, ErrorContext};
+use crate::redact::Redactor;
 use crate::Error;
 
 /// A 2xx response.
@@ -66,6 +67,7 @@ impl RawBody {
 /// A body streamed as it arrives (files, page images, zips), without holding it in memory.
 pub struct ByteStream {
     context: ErrorContext,
+    redactor: Redactor,
     inner: Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>,
 }
 
@@ -78,9 +80,14 @@ impl std::fmt::Debug for ByteStream {
 }
 
 impl ByteStream {
-    pub(crate) fn new(context: ErrorContext, response: reqwest::Response) -> Self {
+    pub(crate) fn new(
+        context: ErrorContext,
+        response: reqwest::Response,
+        redactor: Redactor,
+    ) -> Self {
         ByteStream {
             context,
+            redactor,
             inner: Box::pin(response.bytes_stream()),
         }
     }
@@ -88,6 +95,7 @@ impl ByteStream {
     pub(crate) fn from_bytes(context: ErrorContext, bytes: Bytes) -> Self {
         ByteStream {
             context,
+            redactor: Redactor::default(),
             inner: Box::pin(futures::stream::iter([Ok(bytes)])),
         }
     }
@@ -131,8 +139,9 @@ impl Stream for ByteStream {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let context = self.context;
+        let redactor = self.redactor.clone();
         self.inner.as_mut().poll_next(cx).map(|item| {
-            item.map(|chunk| chunk.map_err(|source| Error::Transport { context, source }))
+            item.map(|chunk| chunk.map_err(|source| redactor.transport(context, source)))
         })
     }
 }
@@ -147,6 +156,7 @@ pub struct Response {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Body,
+    pub(crate) redactor: Redactor,
 }
 
 #[derive(Debug)]
@@ -160,6 +170,7 @@ impl Response {
         context: ErrorContext,
         inner: reqwest::Response,
         buffer: bool,
+        redactor: &Redactor,
     ) -> Result<Self, Error> {
         let status = inner.status();
         let mut inner = inner;
@@ -173,7 +184,7 @@ impl Response {
                 inner
                     .bytes()
                     .await
-                    .map_err(|source| Error::Transport { context, source })?,
+                    .map_err(|source| redactor.transport(context, source))?,
             )
         } else {
             Body::Unread(inner)
@@ -183,6 +194,7 @@ impl Response {
             status,
             headers,
             body,
+            redactor: redactor.clone(),
         })
     }
 
@@ -197,7 +209,7 @@ impl Response {
             Body::Unread(inner) => inner
                 .bytes()
                 .await
-                .map_err(|source| Error::Transport { context, source })?,
+                .map_err(|source| self.redactor.transport(context, source))?,
         };
         Ok((self.status, self.headers, body))
     }
@@ -205,8 +217,9 @@ impl Response {
     /// Decodes the body as `T`; a body that does not fit is an [`Error::Decode`] that keeps it.
     pub async fn json<T: serde::de::DeserializeOwned>(self) -> Result<ApiResponse<T>, Error> {
         let context = self.context;
+        let redactor = self.redactor.clone();
         let (status, headers, bytes) = self.read().await?;
-        decode(context, status, headers, bytes)
+        decode(context, status, headers, bytes, &redactor)
     }
 
     /// The body as received.
@@ -218,7 +231,7 @@ impl Response {
     /// The body as a stream of chunks.
     pub fn stream(self) -> ApiResponse<ByteStream> {
         let body = match self.body {
-            Body::Unread(inner) => ByteStream::new(self.context, inner),
+            Body::Unread(inner) => ByteStream::new(self.context, inner, self.redactor),
             Body::Read(bytes) => ByteStream::from_bytes(self.context, bytes),
         };
         ApiResponse {
@@ -235,6 +248,7 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
+    redactor: &Redactor,
 ) -> Result<ApiResponse<T>, Error> {
     match from_json(&body) {
         Ok(decoded) => Ok(ApiResponse {
@@ -242,14 +256,9 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
             headers,
             body: decoded,
         }),
-        Err(e) => Err(Error::Decode(Box::new(DecodeError {
-            context,
-            status,
-            path: e.path().to_string(),
-            source: e.into_inner(),
-            headers,
-            body,
-        }))),
+        Err(e) => Err(Error::Decode(Box::new(DecodeError::new(
+            context, status, headers, body, e, redactor,
+        )))),
     }
 }
 

@@ -7,6 +7,7 @@
 //! delay would cross the deadline, the engine polls one last time just before it instead.
 //! Dropping the future stops the polling.
 
+use std::fmt;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -122,7 +123,11 @@ pub struct Polled {
 }
 
 /// Why a wait ended without success.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` shows the bodies it keeps by their size only: a body may echo a credential, and the
+/// waiter does not know the client's (the poll's own errors, in `Poll`, are redacted as
+/// always). Read them with [`WaitError::last_body`].
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum WaitError {
     /// `max_wait` passed; `last` is the last poll's body, if a poll answered.
@@ -151,6 +156,60 @@ pub enum WaitError {
         #[source]
         source: Error,
     },
+}
+
+impl fmt::Debug for WaitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitError::TimedOut {
+                waiter,
+                elapsed,
+                polls,
+                max_wait,
+                last,
+            } => f
+                .debug_struct("TimedOut")
+                .field("waiter", waiter)
+                .field("elapsed", elapsed)
+                .field("polls", polls)
+                .field("max_wait", max_wait)
+                .field("last", &last.as_ref().map(|b| BodySize(b.len())))
+                .finish(),
+            WaitError::Failed {
+                waiter,
+                elapsed,
+                polls,
+                status,
+                body,
+            } => f
+                .debug_struct("Failed")
+                .field("waiter", waiter)
+                .field("elapsed", elapsed)
+                .field("polls", polls)
+                .field("status", status)
+                .field("body", &BodySize(body.len()))
+                .finish(),
+            WaitError::Poll {
+                waiter,
+                polls,
+                source,
+            } => f
+                .debug_struct("Poll")
+                .field("waiter", waiter)
+                .field("polls", polls)
+                .field("source", source)
+                .finish(),
+        }
+    }
+}
+
+/// A body in `Debug` output, by its size.
+struct BodySize(usize);
+
+impl fmt::Debug for BodySize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} bytes>", self.0)
+    }
 }
 
 impl WaitError {
@@ -401,19 +460,26 @@ impl std::fmt::Debug for Progress {
 }
 
 impl Polled {
-    /// The final poll's body decoded as `T`, as the polled operation's response.
+    /// The final poll's body decoded as `T`, as the polled operation's response; a decode
+    /// error is shown with `client`'s credentials redacted.
     pub fn json<T: serde::de::DeserializeOwned>(
         self,
+        client: &crate::Client,
         waiter: &'static str,
         op: &crate::Operation,
     ) -> Result<crate::ApiResponse<T>, WaitError> {
         let polls = self.polls;
-        crate::response::decode(op.into(), self.status, self.headers, self.body).map_err(|source| {
-            WaitError::Poll {
-                waiter,
-                polls,
-                source,
-            }
+        crate::response::decode(
+            op.into(),
+            self.status,
+            self.headers,
+            self.body,
+            client.redactor(),
+        )
+        .map_err(|source| WaitError::Poll {
+            waiter,
+            polls,
+            source,
         })
     }
 
@@ -425,7 +491,7 @@ impl Polled {
 
 /// Why an upload-and-wait ended without the processed resource. Once the upload went through,
 /// the error carries the new resource's id, so nothing is lost.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum UploadWaitError {
     /// The upload itself failed; no id is known.
@@ -441,6 +507,24 @@ pub enum UploadWaitError {
         #[source]
         source: WaitError,
     },
+}
+
+impl fmt::Debug for UploadWaitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UploadWaitError::Upload(source) => f.debug_tuple("Upload").field(source).finish(),
+            UploadWaitError::NoId { pointer, body } => f
+                .debug_struct("NoId")
+                .field("pointer", pointer)
+                .field("body", &BodySize(body.len()))
+                .finish(),
+            UploadWaitError::Wait { id, source } => f
+                .debug_struct("Wait")
+                .field("id", id)
+                .field("source", source)
+                .finish(),
+        }
+    }
 }
 
 impl UploadWaitError {

@@ -37,6 +37,28 @@ pub fn scratch(label: &str) -> tempfile::TempDir {
         .unwrap_or_else(|e| panic!("cannot make a temporary folder for {label}: {e}"))
 }
 
+/// A writer that keeps what is written to it, for capturing tracing output in tests.
+#[derive(Clone, Default)]
+pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// What was written since the last call, as text.
+    pub fn take(&self) -> String {
+        let bytes = std::mem::take(&mut *self.0.lock().unwrap());
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// `../shared`, the project's shared data, when it is there.
 pub fn shared() -> Option<PathBuf> {
     let shared = root().parent()?.join("shared");

@@ -138,9 +138,10 @@ async fn exit_codes_say_what_happened() {
     fake.inject(Route::GetDocument, Fault::MalformedJson, 1);
     let malformed = run(tool(&url, &["documents", "get", "inbox-1-doc-0000"])).await;
     assert_eq!(malformed.code, 6, "{malformed:?}");
+    assert!(malformed.stdout.is_empty(), "{malformed:?}");
     assert!(
-        !malformed.stdout.is_empty(),
-        "the body is written as received"
+        malformed.stderr.contains("body: "),
+        "the body is shown with the failure: {malformed:?}"
     );
 
     let usage = run(tool(&url, &["documents", "get"])).await;

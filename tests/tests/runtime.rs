@@ -12,6 +12,7 @@ use contractfit::runtime::{CallOptions, ClientBuilder, TimeoutKind};
 use contractfit::{Client, Credentials, Error, RetryPolicy};
 use contractfit_tests::fake::jwt;
 use contractfit_tests::server::{Reply, Scripted, TestServer};
+use contractfit_tests::Captured;
 
 const SECRET_PASSWORD: &str = "pa55-word-never-shown";
 const SECRET_KEY: &str = "api-key-never-shown";
@@ -598,19 +599,6 @@ async fn per_call_headers_are_sent() {
 
 // ---------------------------------------------------------------- no secrets in output
 
-#[derive(Clone, Default)]
-struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn secrets_appear_in_no_trace_debug_output_or_error() {
     let captured = Captured::default();
@@ -643,7 +631,7 @@ async fn secrets_appear_in_no_trace_debug_output_or_error() {
     let err = failing.get_version().send().await.unwrap_err();
     let text = format!("{err} {err:?}");
 
-    let trace = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let trace = captured.take();
     assert!(
         trace.contains("contractfit.call"),
         "spans are emitted: {trace}"

@@ -30,7 +30,7 @@ fn waited_type(op: &Operation) -> (TokenStream, TokenStream) {
             let ty = rust_type(&ty, Scope::Crate);
             (
                 quote!(::contractfit_runtime::ApiResponse<#ty>),
-                quote!(polled.json(Self::WAITER.name, &#polled::OPERATION)),
+                quote!(polled.json(&self.client, Self::WAITER.name, &#polled::OPERATION)),
             )
         }
         _ => (

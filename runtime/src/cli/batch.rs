@@ -99,7 +99,9 @@ pub async fn upload(
             let label = file.display().to_string();
             let size = std::fs::metadata(&file).ok().map(|m| m.len());
             let item = batch.progress.item(&label, size);
-            let outcome = upload_one(batch, upload, &file, wait, &item).await;
+            let outcome = upload_one(batch, upload, &file, wait, &item)
+                .await
+                .map_err(|(id, failure)| (id, failure.redacted(batch.client)));
             item.finish(outcome.as_ref().err().map(|(_, failure)| failure));
             match outcome {
                 Ok((id, result)) => Outcome {
@@ -245,7 +247,9 @@ pub async fn wait(
     let outcomes = futures::stream::iter(ids)
         .map(|id| async move {
             let item = batch.progress.item(&id, None);
-            let outcome = wait_one(batch, wait, &id, &batch.values, &item).await;
+            let outcome = wait_one(batch, wait, &id, &batch.values, &item)
+                .await
+                .map_err(|failure| failure.redacted(batch.client));
             item.finish(outcome.as_ref().err());
             match outcome {
                 Ok(result) => Outcome {

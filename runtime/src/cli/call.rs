@@ -34,11 +34,23 @@ async fn dispatch(app: &'static App, matches: &ArgMatches) -> Result<Exit, Failu
         return Ok(Exit::Success);
     }
     let client = client(app, matches)?;
+    route(app, &client, name, sub)
+        .await
+        .map_err(|failure| failure.redacted(&client))
+}
+
+/// Runs the command `name` with its arguments `sub`.
+async fn route(
+    app: &'static App,
+    client: &Client,
+    name: &str,
+    sub: &ArgMatches,
+) -> Result<Exit, Failure> {
     if let Some(upload) = app.upload.filter(|_| name == "upload") {
-        return batch::upload(&client, upload, sub).await;
+        return batch::upload(client, upload, sub).await;
     }
     if let Some(wait) = app.waits.iter().find(|w| w.name == name) {
-        return batch::wait(&client, wait, sub).await;
+        return batch::wait(client, wait, sub).await;
     }
     let group = app
         .groups
@@ -52,14 +64,14 @@ async fn dispatch(app: &'static App, matches: &ArgMatches) -> Result<Exit, Failu
     let dry_run = matches.get_flag("dry-run");
     let values = Values::from_matches(matches);
     if let Some(command) = group.commands.iter().find(|c| c.name == name) {
-        return single(&client, command, &values, &output, dry_run).await;
+        return single(client, command, &values, &output, dry_run).await;
     }
     let listing = group
         .commands
         .iter()
         .find(|c| c.pages.is_some_and(|p| p.command == name));
     match listing {
-        Some(command) => batch::list(&client, command, values, &output, dry_run).await,
+        Some(command) => batch::list(client, command, values, &output, dry_run).await,
         None => Err(Failure::usage(format!("unknown command {name}"))),
     }
 }
@@ -145,16 +157,23 @@ async fn single(
     if bytes.is_empty() {
         return Ok(Exit::Success);
     }
-    let is_json = output.json(&bytes)?;
+    // An answer that should be JSON and is not is a failure: its body goes to stderr with
+    // the message (credentials redacted, as for every failure), and nothing to the output.
+    let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok();
     if command.reply == Reply::Json && !is_json {
-        return Err(Failure::new(
-            Exit::BadAnswer,
-            format!(
-                "{} answered {} with a body that is not JSON (written to the output as received)",
-                command.operation.name, answer.status
-            ),
-        ));
+        return Err(Failure {
+            status: Some(answer.status.as_u16()),
+            body: Some(bytes),
+            ..Failure::new(
+                Exit::BadAnswer,
+                format!(
+                    "{} answered {} with a body that is not JSON",
+                    command.operation.name, answer.status
+                ),
+            )
+        });
     }
+    output.json(&bytes)?;
     Ok(Exit::Success)
 }
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::{Error, UploadWaitError, WaitError};
+use crate::{Client, Error, UploadWaitError, WaitError};
 
 /// The tool's exit codes. Scripts may rely on them; they do not change between versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -72,6 +72,22 @@ impl Failure {
 
     pub fn usage(message: impl Into<String>) -> Self {
         Self::new(Exit::Usage, message)
+    }
+
+    /// The failure with `client`'s credentials redacted from its message and body: a server
+    /// may echo them back, and whatever the tool prints ends up in terminals and logs.
+    pub fn redacted(self, client: &Client) -> Failure {
+        let body = self.body.map(
+            |body| match client.redact(&String::from_utf8_lossy(&body)) {
+                std::borrow::Cow::Borrowed(_) => body,
+                std::borrow::Cow::Owned(text) => Bytes::from(text),
+            },
+        );
+        Failure {
+            message: client.redact(&self.message).into_owned(),
+            body,
+            ..self
+        }
     }
 
     /// Prints the failure to stderr: one line, then the server's body if there is one.
