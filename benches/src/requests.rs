@@ -97,7 +97,7 @@ pub async fn run(quick: bool) -> Result<(), String> {
     let post_ours: Call<'_> = Box::new(|| {
         let ours = ours.clone();
         Box::pin(async move {
-            let response = ours.post_inboxes(body()).send().await?;
+            let response = ours.create_inbox(body()).send().await?;
             check(response.body.id == "inbox-2")
         })
     });

@@ -136,19 +136,19 @@ impl GetVersion {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /auth`, made by [`Client::post_auth`](crate::Client::post_auth).
+///A request to `POST /auth`, made by [`Client::login`](crate::Client::login).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostAuth {
+pub struct Login {
     client: ::contractfit_runtime::Client,
     body: crate::types::AuthModel,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostAuth {
+impl Login {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_auth",
+        name: "login",
         method: "POST",
         path: "/auth",
         security: &[
@@ -164,7 +164,7 @@ impl PostAuth {
         client: ::contractfit_runtime::Client,
         body: crate::types::AuthModel,
     ) -> Self {
-        PostAuth {
+        Login {
             client,
             body,
             x_fields: None,
@@ -223,18 +223,18 @@ impl PostAuth {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /auth/api-key`, made by [`Client::get_api_keys`](crate::Client::get_api_keys).
+///A request to `GET /auth/api-key`, made by [`Client::list_api_keys`](crate::Client::list_api_keys).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetApiKeys {
+pub struct ListApiKeys {
     client: ::contractfit_runtime::Client,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetApiKeys {
+impl ListApiKeys {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_api_keys",
+        name: "list_api_keys",
         method: "GET",
         path: "/auth/api-key",
         security: &[
@@ -247,7 +247,7 @@ impl GetApiKeys {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetApiKeys {
+        ListApiKeys {
             client,
             x_fields: None,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -304,19 +304,19 @@ impl GetApiKeys {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /auth/api-key`, made by [`Client::post_api_keys`](crate::Client::post_api_keys).
+///A request to `POST /auth/api-key`, made by [`Client::create_api_key`](crate::Client::create_api_key).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostApiKeys {
+pub struct CreateApiKey {
     client: ::contractfit_runtime::Client,
     body: crate::types::ApiKeyRequest,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostApiKeys {
+impl CreateApiKey {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_api_keys",
+        name: "create_api_key",
         method: "POST",
         path: "/auth/api-key",
         security: &[
@@ -332,7 +332,7 @@ impl PostApiKeys {
         client: ::contractfit_runtime::Client,
         body: crate::types::ApiKeyRequest,
     ) -> Self {
-        PostApiKeys {
+        CreateApiKey {
             client,
             body,
             x_fields: None,
@@ -391,19 +391,19 @@ impl PostApiKeys {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /auth/api-key/inbox/{inbox_id}`, made by [`Client::get_api_keys_inbox`](crate::Client::get_api_keys_inbox).
+///A request to `GET /auth/api-key/inbox/{inbox_id}`, made by [`Client::list_inbox_api_keys`](crate::Client::list_inbox_api_keys).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetApiKeysInbox {
+pub struct ListInboxApiKeys {
     client: ::contractfit_runtime::Client,
     inbox_id: ::std::string::String,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetApiKeysInbox {
+impl ListInboxApiKeys {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_api_keys_inbox",
+        name: "list_inbox_api_keys",
         method: "GET",
         path: "/auth/api-key/inbox/{inbox_id}",
         security: &[
@@ -419,7 +419,7 @@ impl GetApiKeysInbox {
         client: ::contractfit_runtime::Client,
         inbox_id: ::std::string::String,
     ) -> Self {
-        GetApiKeysInbox {
+        ListInboxApiKeys {
             client,
             inbox_id,
             x_fields: None,
@@ -480,20 +480,20 @@ impl GetApiKeysInbox {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /auth/api-key/inbox/{inbox_id}`, made by [`Client::post_api_keys_inbox`](crate::Client::post_api_keys_inbox).
+///A request to `POST /auth/api-key/inbox/{inbox_id}`, made by [`Client::create_inbox_api_key`](crate::Client::create_inbox_api_key).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostApiKeysInbox {
+pub struct CreateInboxApiKey {
     client: ::contractfit_runtime::Client,
     inbox_id: ::std::string::String,
     body: crate::types::ApiKeyRequest,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostApiKeysInbox {
+impl CreateInboxApiKey {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_api_keys_inbox",
+        name: "create_inbox_api_key",
         method: "POST",
         path: "/auth/api-key/inbox/{inbox_id}",
         security: &[
@@ -510,7 +510,7 @@ impl PostApiKeysInbox {
         inbox_id: ::std::string::String,
         body: crate::types::ApiKeyRequest,
     ) -> Self {
-        PostApiKeysInbox {
+        CreateInboxApiKey {
             client,
             inbox_id,
             body,
@@ -735,19 +735,19 @@ impl DeleteApiKey {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /auth/api-key/{key}`, made by [`Client::patch_api_key`](crate::Client::patch_api_key).
+///A request to `PATCH /auth/api-key/{key}`, made by [`Client::update_api_key`](crate::Client::update_api_key).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchApiKey {
+pub struct UpdateApiKey {
     client: ::contractfit_runtime::Client,
     key: ::std::string::String,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchApiKey {
+impl UpdateApiKey {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_api_key",
+        name: "update_api_key",
         method: "PATCH",
         path: "/auth/api-key/{key}",
         security: &[
@@ -763,7 +763,7 @@ impl PatchApiKey {
         client: ::contractfit_runtime::Client,
         key: ::std::string::String,
     ) -> Self {
-        PatchApiKey {
+        UpdateApiKey {
             client,
             key,
             x_fields: None,
@@ -823,18 +823,18 @@ impl PatchApiKey {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /auth/ephemeral`, made by [`Client::post_ephemeral_token`](crate::Client::post_ephemeral_token).
+///A request to `POST /auth/ephemeral`, made by [`Client::create_ephemeral_token`](crate::Client::create_ephemeral_token).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostEphemeralToken {
+pub struct CreateEphemeralToken {
     client: ::contractfit_runtime::Client,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostEphemeralToken {
+impl CreateEphemeralToken {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_ephemeral_token",
+        name: "create_ephemeral_token",
         method: "POST",
         path: "/auth/ephemeral",
         security: &[
@@ -847,7 +847,7 @@ impl PostEphemeralToken {
         idempotent: false,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        PostEphemeralToken {
+        CreateEphemeralToken {
             client,
             x_fields: None,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -904,19 +904,19 @@ impl PostEphemeralToken {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /auth/get_JWT`, made by [`Client::post_get_jwt`](crate::Client::post_get_jwt).
+///A request to `POST /auth/get_JWT`, made by [`Client::create_jwt`](crate::Client::create_jwt).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostGetJwt {
+pub struct CreateJwt {
     client: ::contractfit_runtime::Client,
     body: crate::types::TokenModelBase,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostGetJwt {
+impl CreateJwt {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_get_jwt",
+        name: "create_jwt",
         method: "POST",
         path: "/auth/get_JWT",
         security: &[
@@ -932,7 +932,7 @@ impl PostGetJwt {
         client: ::contractfit_runtime::Client,
         body: crate::types::TokenModelBase,
     ) -> Self {
-        PostGetJwt {
+        CreateJwt {
             client,
             body,
             x_fields: None,
@@ -991,17 +991,17 @@ impl PostGetJwt {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /auth/logout`, made by [`Client::post_logout`](crate::Client::post_logout).
+///A request to `POST /auth/logout`, made by [`Client::logout`](crate::Client::logout).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostLogout {
+pub struct Logout {
     client: ::contractfit_runtime::Client,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostLogout {
+impl Logout {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_logout",
+        name: "logout",
         method: "POST",
         path: "/auth/logout",
         security: &[
@@ -1014,7 +1014,7 @@ impl PostLogout {
         idempotent: false,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        PostLogout {
+        Logout {
             client,
             options: ::contractfit_runtime::CallOptions::new(),
         }
@@ -1058,18 +1058,18 @@ impl PostLogout {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /auth/reset_password`, made by [`Client::post_reset_password`](crate::Client::post_reset_password).
+///A request to `POST /auth/reset_password`, made by [`Client::reset_password`](crate::Client::reset_password).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostResetPassword {
+pub struct ResetPassword {
     client: ::contractfit_runtime::Client,
     body: crate::types::ResetPasswordModelPost,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostResetPassword {
+impl ResetPassword {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_reset_password",
+        name: "reset_password",
         method: "POST",
         path: "/auth/reset_password",
         security: &[
@@ -1085,7 +1085,7 @@ impl PostResetPassword {
         client: ::contractfit_runtime::Client,
         body: crate::types::ResetPasswordModelPost,
     ) -> Self {
-        PostResetPassword {
+        ResetPassword {
             client,
             body,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -1131,19 +1131,19 @@ impl PostResetPassword {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /auth/token`, made by [`Client::post_token`](crate::Client::post_token).
+///A request to `POST /auth/token`, made by [`Client::create_token`](crate::Client::create_token).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostToken {
+pub struct CreateToken {
     client: ::contractfit_runtime::Client,
     body: crate::types::TokenModelBase,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostToken {
+impl CreateToken {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_token",
+        name: "create_token",
         method: "POST",
         path: "/auth/token",
         security: &[
@@ -1159,7 +1159,7 @@ impl PostToken {
         client: ::contractfit_runtime::Client,
         body: crate::types::TokenModelBase,
     ) -> Self {
-        PostToken {
+        CreateToken {
             client,
             body,
             x_fields: None,
@@ -1218,18 +1218,18 @@ impl PostToken {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /connections`, made by [`Client::get_connections`](crate::Client::get_connections).
+///A request to `GET /connections`, made by [`Client::list_connections`](crate::Client::list_connections).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetConnections {
+pub struct ListConnections {
     client: ::contractfit_runtime::Client,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetConnections {
+impl ListConnections {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_connections",
+        name: "list_connections",
         method: "GET",
         path: "/connections",
         security: &[
@@ -1242,7 +1242,7 @@ impl GetConnections {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetConnections {
+        ListConnections {
             client,
             x_fields: None,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -1301,19 +1301,19 @@ impl GetConnections {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /connections`, made by [`Client::post_connections`](crate::Client::post_connections).
+///A request to `POST /connections`, made by [`Client::create_connection`](crate::Client::create_connection).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostConnections {
+pub struct CreateConnection {
     client: ::contractfit_runtime::Client,
     body: crate::types::ConnectionModelPost,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostConnections {
+impl CreateConnection {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_connections",
+        name: "create_connection",
         method: "POST",
         path: "/connections",
         security: &[
@@ -1329,7 +1329,7 @@ impl PostConnections {
         client: ::contractfit_runtime::Client,
         body: crate::types::ConnectionModelPost,
     ) -> Self {
-        PostConnections {
+        CreateConnection {
             client,
             body,
             x_fields: None,
@@ -1552,20 +1552,20 @@ impl DeleteConnection {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /connections/{connection_id}`, made by [`Client::patch_connection`](crate::Client::patch_connection).
+///A request to `PATCH /connections/{connection_id}`, made by [`Client::update_connection`](crate::Client::update_connection).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchConnection {
+pub struct UpdateConnection {
     client: ::contractfit_runtime::Client,
     connection_id: ::std::string::String,
     body: crate::types::ConnectionModelPost,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchConnection {
+impl UpdateConnection {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_connection",
+        name: "update_connection",
         method: "PATCH",
         path: "/connections/{connection_id}",
         security: &[
@@ -1582,7 +1582,7 @@ impl PatchConnection {
         connection_id: ::std::string::String,
         body: crate::types::ConnectionModelPost,
     ) -> Self {
-        PatchConnection {
+        UpdateConnection {
             client,
             connection_id,
             body,
@@ -1645,18 +1645,18 @@ impl PatchConnection {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /data_retention_settings`, made by [`Client::get_data_retention`](crate::Client::get_data_retention).
+///A request to `GET /data_retention_settings`, made by [`Client::list_data_retention_settings`](crate::Client::list_data_retention_settings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetDataRetention {
+pub struct ListDataRetentionSettings {
     client: ::contractfit_runtime::Client,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetDataRetention {
+impl ListDataRetentionSettings {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_data_retention",
+        name: "list_data_retention_settings",
         method: "GET",
         path: "/data_retention_settings",
         security: &[
@@ -1669,7 +1669,7 @@ impl GetDataRetention {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetDataRetention {
+        ListDataRetentionSettings {
             client,
             x_fields: None,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -1728,20 +1728,20 @@ impl GetDataRetention {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /data_retention_settings/{level}/{id}`, made by [`Client::get_data_retention_settings_by_level_by_id`](crate::Client::get_data_retention_settings_by_level_by_id).
+///A request to `GET /data_retention_settings/{level}/{id}`, made by [`Client::get_data_retention_setting`](crate::Client::get_data_retention_setting).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetDataRetentionSettingsByLevelById {
+pub struct GetDataRetentionSetting {
     client: ::contractfit_runtime::Client,
     level: ::std::string::String,
     id: ::std::string::String,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetDataRetentionSettingsByLevelById {
+impl GetDataRetentionSetting {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_data_retention_settings_by_level_by_id",
+        name: "get_data_retention_setting",
         method: "GET",
         path: "/data_retention_settings/{level}/{id}",
         security: &[
@@ -1758,7 +1758,7 @@ impl GetDataRetentionSettingsByLevelById {
         level: ::std::string::String,
         id: ::std::string::String,
     ) -> Self {
-        GetDataRetentionSettingsByLevelById {
+        GetDataRetentionSetting {
             client,
             level,
             id,
@@ -1820,19 +1820,19 @@ impl GetDataRetentionSettingsByLevelById {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `DELETE /data_retention_settings/{level}/{id}`, made by [`Client::delete_data_retention`](crate::Client::delete_data_retention).
+///A request to `DELETE /data_retention_settings/{level}/{id}`, made by [`Client::delete_data_retention_setting`](crate::Client::delete_data_retention_setting).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct DeleteDataRetention {
+pub struct DeleteDataRetentionSetting {
     client: ::contractfit_runtime::Client,
     level: ::std::string::String,
     id: ::std::string::String,
     options: ::contractfit_runtime::CallOptions,
 }
-impl DeleteDataRetention {
+impl DeleteDataRetentionSetting {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "delete_data_retention",
+        name: "delete_data_retention_setting",
         method: "DELETE",
         path: "/data_retention_settings/{level}/{id}",
         security: &[
@@ -1849,7 +1849,7 @@ impl DeleteDataRetention {
         level: ::std::string::String,
         id: ::std::string::String,
     ) -> Self {
-        DeleteDataRetention {
+        DeleteDataRetentionSetting {
             client,
             level,
             id,
@@ -1898,10 +1898,10 @@ impl DeleteDataRetention {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /data_retention_settings/{level}/{id}`, made by [`Client::patch_data_retention`](crate::Client::patch_data_retention).
+///A request to `PATCH /data_retention_settings/{level}/{id}`, made by [`Client::update_data_retention_setting`](crate::Client::update_data_retention_setting).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchDataRetention {
+pub struct UpdateDataRetentionSetting {
     client: ::contractfit_runtime::Client,
     level: ::std::string::String,
     id: ::std::string::String,
@@ -1909,10 +1909,10 @@ pub struct PatchDataRetention {
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchDataRetention {
+impl UpdateDataRetentionSetting {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_data_retention",
+        name: "update_data_retention_setting",
         method: "PATCH",
         path: "/data_retention_settings/{level}/{id}",
         security: &[
@@ -1930,7 +1930,7 @@ impl PatchDataRetention {
         id: ::std::string::String,
         body: crate::types::DataRetentionModelPatch,
     ) -> Self {
-        PatchDataRetention {
+        UpdateDataRetentionSetting {
             client,
             level,
             id,
@@ -2084,18 +2084,18 @@ impl UploadDocumentSimple {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /documents/custom_output`, made by [`Client::post_document_custom_output`](crate::Client::post_document_custom_output).
+///A request to `POST /documents/custom_output`, made by [`Client::generate_custom_output`](crate::Client::generate_custom_output).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostDocumentCustomOutput {
+pub struct GenerateCustomOutput {
     client: ::contractfit_runtime::Client,
     body: crate::types::CustomOutputPost,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostDocumentCustomOutput {
+impl GenerateCustomOutput {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_document_custom_output",
+        name: "generate_custom_output",
         method: "POST",
         path: "/documents/custom_output",
         security: &[
@@ -2111,7 +2111,7 @@ impl PostDocumentCustomOutput {
         client: ::contractfit_runtime::Client,
         body: crate::types::CustomOutputPost,
     ) -> Self {
-        PostDocumentCustomOutput {
+        GenerateCustomOutput {
             client,
             body,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -2157,18 +2157,18 @@ impl PostDocumentCustomOutput {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /documents/enrich`, made by [`Client::post_enrichment`](crate::Client::post_enrichment).
+///A request to `POST /documents/enrich`, made by [`Client::enrich_documents`](crate::Client::enrich_documents).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostEnrichment {
+pub struct EnrichDocuments {
     client: ::contractfit_runtime::Client,
     body: crate::types::EnrichmentModelPost,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostEnrichment {
+impl EnrichDocuments {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_enrichment",
+        name: "enrich_documents",
         method: "POST",
         path: "/documents/enrich",
         security: &[
@@ -2184,7 +2184,7 @@ impl PostEnrichment {
         client: ::contractfit_runtime::Client,
         body: crate::types::EnrichmentModelPost,
     ) -> Self {
-        PostEnrichment {
+        EnrichDocuments {
             client,
             body,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -2230,19 +2230,19 @@ impl PostEnrichment {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /documents/file_query/{data_type}`, made by [`Client::post_document_data`](crate::Client::post_document_data).
+///A request to `POST /documents/file_query/{data_type}`, made by [`Client::query_document_data`](crate::Client::query_document_data).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostDocumentData {
+pub struct QueryDocumentData {
     client: ::contractfit_runtime::Client,
     data_type: ::std::string::String,
     body: crate::types::DocumentIds,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostDocumentData {
+impl QueryDocumentData {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_document_data",
+        name: "query_document_data",
         method: "POST",
         path: "/documents/file_query/{data_type}",
         security: &[
@@ -2259,7 +2259,7 @@ impl PostDocumentData {
         data_type: ::std::string::String,
         body: crate::types::DocumentIds,
     ) -> Self {
-        PostDocumentData {
+        QueryDocumentData {
             client,
             data_type,
             body,
@@ -2309,19 +2309,19 @@ impl PostDocumentData {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /documents/query/{query_type}`, made by [`Client::post_document_query`](crate::Client::post_document_query).
+///A request to `POST /documents/query/{query_type}`, made by [`Client::query_documents`](crate::Client::query_documents).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostDocumentQuery {
+pub struct QueryDocuments {
     client: ::contractfit_runtime::Client,
     query_type: ::std::string::String,
     body: crate::types::AggregationPipelinePost,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostDocumentQuery {
+impl QueryDocuments {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_document_query",
+        name: "query_documents",
         method: "POST",
         path: "/documents/query/{query_type}",
         security: &[
@@ -2338,7 +2338,7 @@ impl PostDocumentQuery {
         query_type: ::std::string::String,
         body: crate::types::AggregationPipelinePost,
     ) -> Self {
-        PostDocumentQuery {
+        QueryDocuments {
             client,
             query_type,
             body,
@@ -2546,18 +2546,18 @@ impl DeleteDocument {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /documents/{document_id}/custom_output`, made by [`Client::get_document_transform`](crate::Client::get_document_transform).
+///A request to `GET /documents/{document_id}/custom_output`, made by [`Client::get_document_custom_output`](crate::Client::get_document_custom_output).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetDocumentTransform {
+pub struct GetDocumentCustomOutput {
     client: ::contractfit_runtime::Client,
     document_id: ::std::string::String,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetDocumentTransform {
+impl GetDocumentCustomOutput {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_document_transform",
+        name: "get_document_custom_output",
         method: "GET",
         path: "/documents/{document_id}/custom_output",
         security: &[
@@ -2573,7 +2573,7 @@ impl GetDocumentTransform {
         client: ::contractfit_runtime::Client,
         document_id: ::std::string::String,
     ) -> Self {
-        GetDocumentTransform {
+        GetDocumentCustomOutput {
             client,
             document_id,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -2621,19 +2621,19 @@ impl GetDocumentTransform {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /documents/{document_id}/feedback`, made by [`Client::post_document_submit_eval`](crate::Client::post_document_submit_eval).
+///A request to `POST /documents/{document_id}/feedback`, made by [`Client::submit_document_feedback`](crate::Client::submit_document_feedback).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostDocumentSubmitEval {
+pub struct SubmitDocumentFeedback {
     client: ::contractfit_runtime::Client,
     document_id: ::std::string::String,
     body: crate::types::VersionPost,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostDocumentSubmitEval {
+impl SubmitDocumentFeedback {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_document_submit_eval",
+        name: "submit_document_feedback",
         method: "POST",
         path: "/documents/{document_id}/feedback",
         security: &[
@@ -2650,7 +2650,7 @@ impl PostDocumentSubmitEval {
         document_id: ::std::string::String,
         body: crate::types::VersionPost,
     ) -> Self {
-        PostDocumentSubmitEval {
+        SubmitDocumentFeedback {
             client,
             document_id,
             body,
@@ -3041,19 +3041,19 @@ impl GetDocumentPageImageThumbnail {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /documents/{document_id}/process_table_annotation`, made by [`Client::post_document_process_table_annotation`](crate::Client::post_document_process_table_annotation).
+///A request to `POST /documents/{document_id}/process_table_annotation`, made by [`Client::process_table_annotation`](crate::Client::process_table_annotation).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostDocumentProcessTableAnnotation {
+pub struct ProcessTableAnnotation {
     client: ::contractfit_runtime::Client,
     document_id: ::std::string::String,
     body: crate::types::TableAnnotationPost,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostDocumentProcessTableAnnotation {
+impl ProcessTableAnnotation {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_document_process_table_annotation",
+        name: "process_table_annotation",
         method: "POST",
         path: "/documents/{document_id}/process_table_annotation",
         security: &[
@@ -3070,7 +3070,7 @@ impl PostDocumentProcessTableAnnotation {
         document_id: ::std::string::String,
         body: crate::types::TableAnnotationPost,
     ) -> Self {
-        PostDocumentProcessTableAnnotation {
+        ProcessTableAnnotation {
             client,
             document_id,
             body,
@@ -3311,20 +3311,20 @@ impl GetDocumentReverse {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /documents/{document_id}/status_data`, made by [`Client::post_document_status_data`](crate::Client::post_document_status_data).
+///A request to `POST /documents/{document_id}/status_data`, made by [`Client::update_document_status`](crate::Client::update_document_status).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostDocumentStatusData {
+pub struct UpdateDocumentStatus {
     client: ::contractfit_runtime::Client,
     document_id: ::std::string::String,
     body: crate::types::StatusDataPost,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostDocumentStatusData {
+impl UpdateDocumentStatus {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_document_status_data",
+        name: "update_document_status",
         method: "POST",
         path: "/documents/{document_id}/status_data",
         security: &[
@@ -3341,7 +3341,7 @@ impl PostDocumentStatusData {
         document_id: ::std::string::String,
         body: crate::types::StatusDataPost,
     ) -> Self {
-        PostDocumentStatusData {
+        UpdateDocumentStatus {
             client,
             document_id,
             body,
@@ -3699,19 +3699,19 @@ impl UploadDocument {
             })
     }
 }
-///A request to `PATCH /documents/{inbox_id}/copy_inbox`, made by [`Client::patch_document_copy`](crate::Client::patch_document_copy).
+///A request to `PATCH /documents/{inbox_id}/copy_inbox`, made by [`Client::copy_documents`](crate::Client::copy_documents).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchDocumentCopy {
+pub struct CopyDocuments {
     client: ::contractfit_runtime::Client,
     inbox_id: ::std::string::String,
     body: crate::types::DocumentIds,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchDocumentCopy {
+impl CopyDocuments {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_document_copy",
+        name: "copy_documents",
         method: "PATCH",
         path: "/documents/{inbox_id}/copy_inbox",
         security: &[
@@ -3728,7 +3728,7 @@ impl PatchDocumentCopy {
         inbox_id: ::std::string::String,
         body: crate::types::DocumentIds,
     ) -> Self {
-        PatchDocumentCopy {
+        CopyDocuments {
             client,
             inbox_id,
             body,
@@ -3778,19 +3778,19 @@ impl PatchDocumentCopy {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /documents/{inbox_id}/move_inbox`, made by [`Client::patch_document_move`](crate::Client::patch_document_move).
+///A request to `PATCH /documents/{inbox_id}/move_inbox`, made by [`Client::move_documents`](crate::Client::move_documents).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchDocumentMove {
+pub struct MoveDocuments {
     client: ::contractfit_runtime::Client,
     inbox_id: ::std::string::String,
     body: crate::types::DocumentIds,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchDocumentMove {
+impl MoveDocuments {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_document_move",
+        name: "move_documents",
         method: "PATCH",
         path: "/documents/{inbox_id}/move_inbox",
         security: &[
@@ -3807,7 +3807,7 @@ impl PatchDocumentMove {
         inbox_id: ::std::string::String,
         body: crate::types::DocumentIds,
     ) -> Self {
-        PatchDocumentMove {
+        MoveDocuments {
             client,
             inbox_id,
             body,
@@ -3857,17 +3857,17 @@ impl PatchDocumentMove {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /formats`, made by [`Client::get_formats`](crate::Client::get_formats).
+///A request to `GET /formats`, made by [`Client::list_formats`](crate::Client::list_formats).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetFormats {
+pub struct ListFormats {
     client: ::contractfit_runtime::Client,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetFormats {
+impl ListFormats {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_formats",
+        name: "list_formats",
         method: "GET",
         path: "/formats",
         security: &[
@@ -3880,7 +3880,7 @@ impl GetFormats {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetFormats {
+        ListFormats {
             client,
             options: ::contractfit_runtime::CallOptions::new(),
         }
@@ -3924,18 +3924,18 @@ impl GetFormats {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /formats`, made by [`Client::post_formats`](crate::Client::post_formats).
+///A request to `POST /formats`, made by [`Client::create_format`](crate::Client::create_format).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostFormats {
+pub struct CreateFormat {
     client: ::contractfit_runtime::Client,
     body: crate::types::FormatModelPost,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostFormats {
+impl CreateFormat {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_formats",
+        name: "create_format",
         method: "POST",
         path: "/formats",
         security: &[
@@ -3951,7 +3951,7 @@ impl PostFormats {
         client: ::contractfit_runtime::Client,
         body: crate::types::FormatModelPost,
     ) -> Self {
-        PostFormats {
+        CreateFormat {
             client,
             body,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -3997,18 +3997,18 @@ impl PostFormats {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /formats/document_types`, made by [`Client::get_formats_doc_types`](crate::Client::get_formats_doc_types).
+///A request to `GET /formats/document_types`, made by [`Client::list_document_types`](crate::Client::list_document_types).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetFormatsDocTypes {
+pub struct ListDocumentTypes {
     client: ::contractfit_runtime::Client,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetFormatsDocTypes {
+impl ListDocumentTypes {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_formats_doc_types",
+        name: "list_document_types",
         method: "GET",
         path: "/formats/document_types",
         security: &[
@@ -4021,7 +4021,7 @@ impl GetFormatsDocTypes {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetFormatsDocTypes {
+        ListDocumentTypes {
             client,
             x_fields: None,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -4226,20 +4226,20 @@ impl DeleteFormat {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /formats/{format_id}`, made by [`Client::patch_format`](crate::Client::patch_format).
+///A request to `PATCH /formats/{format_id}`, made by [`Client::update_format`](crate::Client::update_format).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchFormat {
+pub struct UpdateFormat {
     client: ::contractfit_runtime::Client,
     format_id: ::std::string::String,
     body: crate::types::FormatModelPatch,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchFormat {
+impl UpdateFormat {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_format",
+        name: "update_format",
         method: "PATCH",
         path: "/formats/{format_id}",
         security: &[
@@ -4256,7 +4256,7 @@ impl PatchFormat {
         format_id: ::std::string::String,
         body: crate::types::FormatModelPatch,
     ) -> Self {
-        PatchFormat {
+        UpdateFormat {
             client,
             format_id,
             body,
@@ -4407,18 +4407,18 @@ impl GetFormatTagFields {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /inboxes`, made by [`Client::get_inboxes`](crate::Client::get_inboxes).
+///A request to `GET /inboxes`, made by [`Client::list_inboxes`](crate::Client::list_inboxes).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetInboxes {
+pub struct ListInboxes {
     client: ::contractfit_runtime::Client,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetInboxes {
+impl ListInboxes {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_inboxes",
+        name: "list_inboxes",
         method: "GET",
         path: "/inboxes",
         security: &[
@@ -4431,7 +4431,7 @@ impl GetInboxes {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetInboxes {
+        ListInboxes {
             client,
             x_fields: None,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -4488,19 +4488,19 @@ impl GetInboxes {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /inboxes`, made by [`Client::post_inboxes`](crate::Client::post_inboxes).
+///A request to `POST /inboxes`, made by [`Client::create_inbox`](crate::Client::create_inbox).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostInboxes {
+pub struct CreateInbox {
     client: ::contractfit_runtime::Client,
     body: crate::types::InboxModelPost,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostInboxes {
+impl CreateInbox {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_inboxes",
+        name: "create_inbox",
         method: "POST",
         path: "/inboxes",
         security: &[
@@ -4516,7 +4516,7 @@ impl PostInboxes {
         client: ::contractfit_runtime::Client,
         body: crate::types::InboxModelPost,
     ) -> Self {
-        PostInboxes {
+        CreateInbox {
             client,
             body,
             x_fields: None,
@@ -4737,20 +4737,20 @@ impl DeleteInbox {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /inboxes/{inbox_id}`, made by [`Client::patch_inbox`](crate::Client::patch_inbox).
+///A request to `PATCH /inboxes/{inbox_id}`, made by [`Client::update_inbox`](crate::Client::update_inbox).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchInbox {
+pub struct UpdateInbox {
     client: ::contractfit_runtime::Client,
     inbox_id: ::std::string::String,
     body: crate::types::InboxModelPatch,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchInbox {
+impl UpdateInbox {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_inbox",
+        name: "update_inbox",
         method: "PATCH",
         path: "/inboxes/{inbox_id}",
         security: &[
@@ -4767,7 +4767,7 @@ impl PatchInbox {
         inbox_id: ::std::string::String,
         body: crate::types::InboxModelPatch,
     ) -> Self {
-        PatchInbox {
+        UpdateInbox {
             client,
             inbox_id,
             body,
@@ -4829,19 +4829,19 @@ impl PatchInbox {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /inboxes/{inbox_id}/compare_versions`, made by [`Client::post_inbox_compare`](crate::Client::post_inbox_compare).
+///A request to `POST /inboxes/{inbox_id}/compare_versions`, made by [`Client::compare_inbox_versions`](crate::Client::compare_inbox_versions).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostInboxCompare {
+pub struct CompareInboxVersions {
     client: ::contractfit_runtime::Client,
     inbox_id: ::std::string::String,
     body: crate::types::VersionCompare,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostInboxCompare {
+impl CompareInboxVersions {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_inbox_compare",
+        name: "compare_inbox_versions",
         method: "POST",
         path: "/inboxes/{inbox_id}/compare_versions",
         security: &[
@@ -4858,7 +4858,7 @@ impl PostInboxCompare {
         inbox_id: ::std::string::String,
         body: crate::types::VersionCompare,
     ) -> Self {
-        PostInboxCompare {
+        CompareInboxVersions {
             client,
             inbox_id,
             body,
@@ -4983,19 +4983,19 @@ impl GetInboxDocumentVersions {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /inboxes/{inbox_id}/documents`, made by [`Client::get_inbox_document`](crate::Client::get_inbox_document).
+///A request to `GET /inboxes/{inbox_id}/documents`, made by [`Client::list_inbox_documents`](crate::Client::list_inbox_documents).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetInboxDocument {
+pub struct ListInboxDocuments {
     client: ::contractfit_runtime::Client,
     inbox_id: ::std::string::String,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetInboxDocument {
+impl ListInboxDocuments {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_inbox_document",
+        name: "list_inbox_documents",
         method: "GET",
         path: "/inboxes/{inbox_id}/documents",
         security: &[
@@ -5011,7 +5011,7 @@ impl GetInboxDocument {
         client: ::contractfit_runtime::Client,
         inbox_id: ::std::string::String,
     ) -> Self {
-        GetInboxDocument {
+        ListInboxDocuments {
             client,
             inbox_id,
             x_fields: None,
@@ -5074,22 +5074,22 @@ impl GetInboxDocument {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `DELETE /inboxes/{inbox_id}/documents`, made by [`Client::delete_inbox_document`](crate::Client::delete_inbox_document).
+///A request to `DELETE /inboxes/{inbox_id}/documents`, made by [`Client::delete_inbox_documents`](crate::Client::delete_inbox_documents).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct DeleteInboxDocument {
+pub struct DeleteInboxDocuments {
     client: ::contractfit_runtime::Client,
     inbox_id: ::std::string::String,
-    how: ::std::option::Option<crate::types::DeleteInboxDocumentHow>,
-    what: ::std::option::Option<crate::types::DeleteInboxDocumentWhat>,
+    how: ::std::option::Option<crate::types::DeleteInboxDocumentsHow>,
+    what: ::std::option::Option<crate::types::DeleteInboxDocumentsWhat>,
     start_date: ::std::option::Option<::contractfit_runtime::DateTime>,
     end_date: ::std::option::Option<::contractfit_runtime::DateTime>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl DeleteInboxDocument {
+impl DeleteInboxDocuments {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "delete_inbox_document",
+        name: "delete_inbox_documents",
         method: "DELETE",
         path: "/inboxes/{inbox_id}/documents",
         security: &[
@@ -5105,7 +5105,7 @@ impl DeleteInboxDocument {
         client: ::contractfit_runtime::Client,
         inbox_id: ::std::string::String,
     ) -> Self {
-        DeleteInboxDocument {
+        DeleteInboxDocuments {
             client,
             inbox_id,
             how: None,
@@ -5116,12 +5116,12 @@ impl DeleteInboxDocument {
         }
     }
     /// Server default: `"FULL"`.
-    pub fn how(mut self, value: crate::types::DeleteInboxDocumentHow) -> Self {
+    pub fn how(mut self, value: crate::types::DeleteInboxDocumentsHow) -> Self {
         self.how = Some(value);
         self
     }
     /// Server default: `"ALL"`.
-    pub fn what(mut self, value: crate::types::DeleteInboxDocumentWhat) -> Self {
+    pub fn what(mut self, value: crate::types::DeleteInboxDocumentsWhat) -> Self {
         self.what = Some(value);
         self
     }
@@ -5187,10 +5187,10 @@ impl DeleteInboxDocument {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /inboxes/{inbox_id}/paginated`, made by [`Client::get_inbox_documents_paginated`](crate::Client::get_inbox_documents_paginated).
+///A request to `GET /inboxes/{inbox_id}/paginated`, made by [`Client::list_inbox_documents_paginated`](crate::Client::list_inbox_documents_paginated).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetInboxDocumentsPaginated {
+pub struct ListInboxDocumentsPaginated {
     client: ::contractfit_runtime::Client,
     inbox_id: ::std::string::String,
     page: ::std::option::Option<i64>,
@@ -5201,10 +5201,10 @@ pub struct GetInboxDocumentsPaginated {
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetInboxDocumentsPaginated {
+impl ListInboxDocumentsPaginated {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_inbox_documents_paginated",
+        name: "list_inbox_documents_paginated",
         method: "GET",
         path: "/inboxes/{inbox_id}/paginated",
         security: &[
@@ -5220,7 +5220,7 @@ impl GetInboxDocumentsPaginated {
         client: ::contractfit_runtime::Client,
         inbox_id: ::std::string::String,
     ) -> Self {
-        GetInboxDocumentsPaginated {
+        ListInboxDocumentsPaginated {
             client,
             inbox_id,
             page: None,
@@ -5377,21 +5377,21 @@ impl GetInboxDocumentsPaginated {
             .boxed()
     }
 }
-///A request to `POST /inboxes/{inbox_id}/reprocess`, made by [`Client::post_inbox_reprocess`](crate::Client::post_inbox_reprocess).
+///A request to `POST /inboxes/{inbox_id}/reprocess`, made by [`Client::reprocess_inbox`](crate::Client::reprocess_inbox).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostInboxReprocess {
+pub struct ReprocessInbox {
     client: ::contractfit_runtime::Client,
     inbox_id: ::std::string::String,
-    form: crate::types::PostInboxReprocessForm,
+    form: crate::types::ReprocessInboxForm,
     name: ::std::option::Option<::std::string::String>,
-    reviewer: ::std::option::Option<crate::types::PostInboxReprocessReviewer>,
+    reviewer: ::std::option::Option<crate::types::ReprocessInboxReviewer>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostInboxReprocess {
+impl ReprocessInbox {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_inbox_reprocess",
+        name: "reprocess_inbox",
         method: "POST",
         path: "/inboxes/{inbox_id}/reprocess",
         security: &[
@@ -5407,10 +5407,10 @@ impl PostInboxReprocess {
         client: ::contractfit_runtime::Client,
         inbox_id: ::std::string::String,
     ) -> Self {
-        PostInboxReprocess {
+        ReprocessInbox {
             client,
             inbox_id,
-            form: crate::types::PostInboxReprocessForm::new(),
+            form: crate::types::ReprocessInboxForm::new(),
             name: None,
             reviewer: None,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -5427,7 +5427,7 @@ impl PostInboxReprocess {
     /// If human repcrocessing is triggered, the last version will become the passed version. No processing is done.
     ///
     /// Server default: `"Machine"`.
-    pub fn reviewer(mut self, value: crate::types::PostInboxReprocessReviewer) -> Self {
+    pub fn reviewer(mut self, value: crate::types::ReprocessInboxReviewer) -> Self {
         self.reviewer = Some(value);
         self
     }
@@ -5485,17 +5485,17 @@ impl PostInboxReprocess {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /integrations/`, made by [`Client::get_integration_resources`](crate::Client::get_integration_resources).
+///A request to `GET /integrations/`, made by [`Client::list_integrations`](crate::Client::list_integrations).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetIntegrationResources {
+pub struct ListIntegrations {
     client: ::contractfit_runtime::Client,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetIntegrationResources {
+impl ListIntegrations {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_integration_resources",
+        name: "list_integrations",
         method: "GET",
         path: "/integrations/",
         security: &[
@@ -5508,7 +5508,7 @@ impl GetIntegrationResources {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetIntegrationResources {
+        ListIntegrations {
             client,
             options: ::contractfit_runtime::CallOptions::new(),
         }
@@ -5552,18 +5552,18 @@ impl GetIntegrationResources {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /integrations/`, made by [`Client::post_integration_resources`](crate::Client::post_integration_resources).
+///A request to `POST /integrations/`, made by [`Client::create_integration`](crate::Client::create_integration).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostIntegrationResources {
+pub struct CreateIntegration {
     client: ::contractfit_runtime::Client,
     body: crate::types::IntegrationModelGet,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostIntegrationResources {
+impl CreateIntegration {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_integration_resources",
+        name: "create_integration",
         method: "POST",
         path: "/integrations/",
         security: &[
@@ -5579,7 +5579,7 @@ impl PostIntegrationResources {
         client: ::contractfit_runtime::Client,
         body: crate::types::IntegrationModelGet,
     ) -> Self {
-        PostIntegrationResources {
+        CreateIntegration {
             client,
             body,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -5775,19 +5775,19 @@ impl DeleteIntegration {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /integrations/{integration_id}`, made by [`Client::patch_integration`](crate::Client::patch_integration).
+///A request to `PATCH /integrations/{integration_id}`, made by [`Client::update_integration`](crate::Client::update_integration).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchIntegration {
+pub struct UpdateIntegration {
     client: ::contractfit_runtime::Client,
     integration_id: ::std::string::String,
     body: crate::types::IntegrationModelGet,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchIntegration {
+impl UpdateIntegration {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_integration",
+        name: "update_integration",
         method: "PATCH",
         path: "/integrations/{integration_id}",
         security: &[
@@ -5804,7 +5804,7 @@ impl PatchIntegration {
         integration_id: ::std::string::String,
         body: crate::types::IntegrationModelGet,
     ) -> Self {
-        PatchIntegration {
+        UpdateIntegration {
             client,
             integration_id,
             body,
@@ -5854,19 +5854,19 @@ impl PatchIntegration {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /integrations/{integration_id}/activate`, made by [`Client::get_email_integration_activation`](crate::Client::get_email_integration_activation).
+///A request to `GET /integrations/{integration_id}/activate`, made by [`Client::activate_email_integration`](crate::Client::activate_email_integration).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetEmailIntegrationActivation {
+pub struct ActivateEmailIntegration {
     client: ::contractfit_runtime::Client,
     integration_id: ::std::string::String,
     secret: ::std::string::String,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetEmailIntegrationActivation {
+impl ActivateEmailIntegration {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_email_integration_activation",
+        name: "activate_email_integration",
         method: "GET",
         path: "/integrations/{integration_id}/activate",
         security: &[
@@ -5883,7 +5883,7 @@ impl GetEmailIntegrationActivation {
         integration_id: ::std::string::String,
         secret: ::std::string::String,
     ) -> Self {
-        GetEmailIntegrationActivation {
+        ActivateEmailIntegration {
             client,
             integration_id,
             secret,
@@ -5933,18 +5933,18 @@ impl GetEmailIntegrationActivation {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /predictor_settings`, made by [`Client::get_predictor_settings`](crate::Client::get_predictor_settings).
+///A request to `GET /predictor_settings`, made by [`Client::list_predictor_settings`](crate::Client::list_predictor_settings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetPredictorSettings {
+pub struct ListPredictorSettings {
     client: ::contractfit_runtime::Client,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetPredictorSettings {
+impl ListPredictorSettings {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_predictor_settings",
+        name: "list_predictor_settings",
         method: "GET",
         path: "/predictor_settings",
         security: &[
@@ -5957,7 +5957,7 @@ impl GetPredictorSettings {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetPredictorSettings {
+        ListPredictorSettings {
             client,
             x_fields: None,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -6180,20 +6180,20 @@ impl DeletePredictorSetting {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /predictor_settings/{scope}`, made by [`Client::patch_predictor_setting`](crate::Client::patch_predictor_setting).
+///A request to `PATCH /predictor_settings/{scope}`, made by [`Client::update_predictor_setting`](crate::Client::update_predictor_setting).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchPredictorSetting {
+pub struct UpdatePredictorSetting {
     client: ::contractfit_runtime::Client,
     scope: ::std::string::String,
     body: crate::types::PredictorSettingModel,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchPredictorSetting {
+impl UpdatePredictorSetting {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_predictor_setting",
+        name: "update_predictor_setting",
         method: "PATCH",
         path: "/predictor_settings/{scope}",
         security: &[
@@ -6210,7 +6210,7 @@ impl PatchPredictorSetting {
         scope: ::std::string::String,
         body: crate::types::PredictorSettingModel,
     ) -> Self {
-        PatchPredictorSetting {
+        UpdatePredictorSetting {
             client,
             scope,
             body,
@@ -6273,17 +6273,17 @@ impl PatchPredictorSetting {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /projects`, made by [`Client::get_projects`](crate::Client::get_projects).
+///A request to `GET /projects`, made by [`Client::list_projects`](crate::Client::list_projects).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetProjects {
+pub struct ListProjects {
     client: ::contractfit_runtime::Client,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetProjects {
+impl ListProjects {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_projects",
+        name: "list_projects",
         method: "GET",
         path: "/projects",
         security: &[
@@ -6296,7 +6296,7 @@ impl GetProjects {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetProjects {
+        ListProjects {
             client,
             options: ::contractfit_runtime::CallOptions::new(),
         }
@@ -6340,18 +6340,18 @@ impl GetProjects {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /projects`, made by [`Client::post_projects`](crate::Client::post_projects).
+///A request to `POST /projects`, made by [`Client::create_project`](crate::Client::create_project).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostProjects {
+pub struct CreateProject {
     client: ::contractfit_runtime::Client,
     body: crate::types::ProjectModelPost,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostProjects {
+impl CreateProject {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_projects",
+        name: "create_project",
         method: "POST",
         path: "/projects",
         security: &[
@@ -6367,7 +6367,7 @@ impl PostProjects {
         client: ::contractfit_runtime::Client,
         body: crate::types::ProjectModelPost,
     ) -> Self {
-        PostProjects {
+        CreateProject {
             client,
             body,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -6561,19 +6561,19 @@ impl DeleteProject {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /projects/{project_id}`, made by [`Client::patch_project`](crate::Client::patch_project).
+///A request to `PATCH /projects/{project_id}`, made by [`Client::update_project`](crate::Client::update_project).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchProject {
+pub struct UpdateProject {
     client: ::contractfit_runtime::Client,
     project_id: ::std::string::String,
     body: crate::types::ProjectModelPatch,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchProject {
+impl UpdateProject {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_project",
+        name: "update_project",
         method: "PATCH",
         path: "/projects/{project_id}",
         security: &[
@@ -6590,7 +6590,7 @@ impl PatchProject {
         project_id: ::std::string::String,
         body: crate::types::ProjectModelPatch,
     ) -> Self {
-        PatchProject {
+        UpdateProject {
             client,
             project_id,
             body,
@@ -6639,18 +6639,18 @@ impl PatchProject {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /reports`, made by [`Client::get_reports`](crate::Client::get_reports).
+///A request to `GET /reports`, made by [`Client::list_reports`](crate::Client::list_reports).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetReports {
+pub struct ListReports {
     client: ::contractfit_runtime::Client,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetReports {
+impl ListReports {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_reports",
+        name: "list_reports",
         method: "GET",
         path: "/reports",
         security: &[
@@ -6663,7 +6663,7 @@ impl GetReports {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetReports {
+        ListReports {
             client,
             x_fields: None,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -6722,19 +6722,19 @@ impl GetReports {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /reports`, made by [`Client::post_reports`](crate::Client::post_reports).
+///A request to `POST /reports`, made by [`Client::create_report`](crate::Client::create_report).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostReports {
+pub struct CreateReport {
     client: ::contractfit_runtime::Client,
     body: crate::types::ReportModelPost,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostReports {
+impl CreateReport {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_reports",
+        name: "create_report",
         method: "POST",
         path: "/reports",
         security: &[
@@ -6750,7 +6750,7 @@ impl PostReports {
         client: ::contractfit_runtime::Client,
         body: crate::types::ReportModelPost,
     ) -> Self {
-        PostReports {
+        CreateReport {
             client,
             body,
             x_fields: None,
@@ -6809,18 +6809,18 @@ impl PostReports {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /reports/generate`, made by [`Client::post_generate_report`](crate::Client::post_generate_report).
+///A request to `POST /reports/generate`, made by [`Client::generate_report`](crate::Client::generate_report).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostGenerateReport {
+pub struct GenerateReport {
     client: ::contractfit_runtime::Client,
     body: crate::types::ReportModelFullGenerate,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostGenerateReport {
+impl GenerateReport {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_generate_report",
+        name: "generate_report",
         method: "POST",
         path: "/reports/generate",
         security: &[
@@ -6836,7 +6836,7 @@ impl PostGenerateReport {
         client: ::contractfit_runtime::Client,
         body: crate::types::ReportModelFullGenerate,
     ) -> Self {
-        PostGenerateReport {
+        GenerateReport {
             client,
             body,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -7044,20 +7044,20 @@ impl DeleteReport {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /reports/{report_id}`, made by [`Client::patch_report`](crate::Client::patch_report).
+///A request to `PATCH /reports/{report_id}`, made by [`Client::update_report`](crate::Client::update_report).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchReport {
+pub struct UpdateReport {
     client: ::contractfit_runtime::Client,
     report_id: ::std::string::String,
     body: crate::types::ReportModelPost,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchReport {
+impl UpdateReport {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_report",
+        name: "update_report",
         method: "PATCH",
         path: "/reports/{report_id}",
         security: &[
@@ -7074,7 +7074,7 @@ impl PatchReport {
         report_id: ::std::string::String,
         body: crate::types::ReportModelPost,
     ) -> Self {
-        PatchReport {
+        UpdateReport {
             client,
             report_id,
             body,
@@ -7136,22 +7136,22 @@ impl PatchReport {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /reports/{report_id}/generate`, made by [`Client::post_generate_report_id`](crate::Client::post_generate_report_id).
+///A request to `POST /reports/{report_id}/generate`, made by [`Client::generate_saved_report`](crate::Client::generate_saved_report).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostGenerateReportId {
+pub struct GenerateSavedReport {
     client: ::contractfit_runtime::Client,
     report_id: ::std::string::String,
-    delivery_method: crate::types::PostGenerateReportIdDeliveryMethod,
+    delivery_method: crate::types::GenerateSavedReportDeliveryMethod,
     email: ::std::option::Option<::std::string::String>,
     start_date: ::std::option::Option<::contractfit_runtime::DateTime>,
     end_date: ::std::option::Option<::contractfit_runtime::DateTime>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostGenerateReportId {
+impl GenerateSavedReport {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_generate_report_id",
+        name: "generate_saved_report",
         method: "POST",
         path: "/reports/{report_id}/generate",
         security: &[
@@ -7166,9 +7166,9 @@ impl PostGenerateReportId {
     pub(crate) fn new(
         client: ::contractfit_runtime::Client,
         report_id: ::std::string::String,
-        delivery_method: crate::types::PostGenerateReportIdDeliveryMethod,
+        delivery_method: crate::types::GenerateSavedReportDeliveryMethod,
     ) -> Self {
-        PostGenerateReportId {
+        GenerateSavedReport {
             client,
             report_id,
             delivery_method,
@@ -7245,18 +7245,18 @@ impl PostGenerateReportId {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /roles`, made by [`Client::get_roles`](crate::Client::get_roles).
+///A request to `GET /roles`, made by [`Client::list_roles`](crate::Client::list_roles).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetRoles {
+pub struct ListRoles {
     client: ::contractfit_runtime::Client,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetRoles {
+impl ListRoles {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_roles",
+        name: "list_roles",
         method: "GET",
         path: "/roles",
         security: &[
@@ -7269,7 +7269,7 @@ impl GetRoles {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetRoles {
+        ListRoles {
             client,
             x_fields: None,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -7326,19 +7326,19 @@ impl GetRoles {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /roles`, made by [`Client::post_roles`](crate::Client::post_roles).
+///A request to `POST /roles`, made by [`Client::create_role`](crate::Client::create_role).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostRoles {
+pub struct CreateRole {
     client: ::contractfit_runtime::Client,
     body: crate::types::RoleModelPost,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostRoles {
+impl CreateRole {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_roles",
+        name: "create_role",
         method: "POST",
         path: "/roles",
         security: &[
@@ -7354,7 +7354,7 @@ impl PostRoles {
         client: ::contractfit_runtime::Client,
         body: crate::types::RoleModelPost,
     ) -> Self {
-        PostRoles {
+        CreateRole {
             client,
             body,
             x_fields: None,
@@ -7575,20 +7575,20 @@ impl DeleteRole {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /roles/{role_id}`, made by [`Client::patch_role`](crate::Client::patch_role).
+///A request to `PATCH /roles/{role_id}`, made by [`Client::update_role`](crate::Client::update_role).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchRole {
+pub struct UpdateRole {
     client: ::contractfit_runtime::Client,
     role_id: ::std::string::String,
     body: crate::types::RoleModelPatch,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchRole {
+impl UpdateRole {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_role",
+        name: "update_role",
         method: "PATCH",
         path: "/roles/{role_id}",
         security: &[
@@ -7605,7 +7605,7 @@ impl PatchRole {
         role_id: ::std::string::String,
         body: crate::types::RoleModelPatch,
     ) -> Self {
-        PatchRole {
+        UpdateRole {
             client,
             role_id,
             body,
@@ -7667,18 +7667,18 @@ impl PatchRole {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /rule_config`, made by [`Client::get_rule_configs`](crate::Client::get_rule_configs).
+///A request to `GET /rule_config`, made by [`Client::list_rule_configs`](crate::Client::list_rule_configs).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetRuleConfigs {
+pub struct ListRuleConfigs {
     client: ::contractfit_runtime::Client,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetRuleConfigs {
+impl ListRuleConfigs {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_rule_configs",
+        name: "list_rule_configs",
         method: "GET",
         path: "/rule_config",
         security: &[
@@ -7691,7 +7691,7 @@ impl GetRuleConfigs {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetRuleConfigs {
+        ListRuleConfigs {
             client,
             x_fields: None,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -7750,18 +7750,18 @@ impl GetRuleConfigs {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /rule_config/rule_entity/`, made by [`Client::post_debug_rule_entity`](crate::Client::post_debug_rule_entity).
+///A request to `POST /rule_config/rule_entity/`, made by [`Client::debug_rule_entity`](crate::Client::debug_rule_entity).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostDebugRuleEntity {
+pub struct DebugRuleEntity {
     client: ::contractfit_runtime::Client,
     body: crate::types::Dictionary,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostDebugRuleEntity {
+impl DebugRuleEntity {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_debug_rule_entity",
+        name: "debug_rule_entity",
         method: "POST",
         path: "/rule_config/rule_entity/",
         security: &[
@@ -7777,7 +7777,7 @@ impl PostDebugRuleEntity {
         client: ::contractfit_runtime::Client,
         body: crate::types::Dictionary,
     ) -> Self {
-        PostDebugRuleEntity {
+        DebugRuleEntity {
             client,
             body,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -7823,19 +7823,19 @@ impl PostDebugRuleEntity {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /rule_config/rule_entity/{document_id}`, made by [`Client::post_debug_rule_entity_document`](crate::Client::post_debug_rule_entity_document).
+///A request to `POST /rule_config/rule_entity/{document_id}`, made by [`Client::debug_document_rule_entity`](crate::Client::debug_document_rule_entity).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostDebugRuleEntityDocument {
+pub struct DebugDocumentRuleEntity {
     client: ::contractfit_runtime::Client,
     document_id: ::std::string::String,
     body: crate::types::Dictionary,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostDebugRuleEntityDocument {
+impl DebugDocumentRuleEntity {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_debug_rule_entity_document",
+        name: "debug_document_rule_entity",
         method: "POST",
         path: "/rule_config/rule_entity/{document_id}",
         security: &[
@@ -7852,7 +7852,7 @@ impl PostDebugRuleEntityDocument {
         document_id: ::std::string::String,
         body: crate::types::Dictionary,
     ) -> Self {
-        PostDebugRuleEntityDocument {
+        DebugDocumentRuleEntity {
             client,
             document_id,
             body,
@@ -7902,19 +7902,19 @@ impl PostDebugRuleEntityDocument {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /rule_config/where_to_search/{document_id}`, made by [`Client::post_debug_where_to_search`](crate::Client::post_debug_where_to_search).
+///A request to `POST /rule_config/where_to_search/{document_id}`, made by [`Client::debug_where_to_search`](crate::Client::debug_where_to_search).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostDebugWhereToSearch {
+pub struct DebugWhereToSearch {
     client: ::contractfit_runtime::Client,
     document_id: ::std::string::String,
     body: crate::types::Dictionary,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostDebugWhereToSearch {
+impl DebugWhereToSearch {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_debug_where_to_search",
+        name: "debug_where_to_search",
         method: "POST",
         path: "/rule_config/where_to_search/{document_id}",
         security: &[
@@ -7931,7 +7931,7 @@ impl PostDebugWhereToSearch {
         document_id: ::std::string::String,
         body: crate::types::Dictionary,
     ) -> Self {
-        PostDebugWhereToSearch {
+        DebugWhereToSearch {
             client,
             document_id,
             body,
@@ -8143,20 +8143,20 @@ impl DeleteRuleConfig {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /rule_config/{scope}`, made by [`Client::patch_rule_config`](crate::Client::patch_rule_config).
+///A request to `PATCH /rule_config/{scope}`, made by [`Client::update_rule_config`](crate::Client::update_rule_config).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchRuleConfig {
+pub struct UpdateRuleConfig {
     client: ::contractfit_runtime::Client,
     scope: ::std::string::String,
     body: crate::types::RuleConfigModel,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchRuleConfig {
+impl UpdateRuleConfig {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_rule_config",
+        name: "update_rule_config",
         method: "PATCH",
         path: "/rule_config/{scope}",
         security: &[
@@ -8173,7 +8173,7 @@ impl PatchRuleConfig {
         scope: ::std::string::String,
         body: crate::types::RuleConfigModel,
     ) -> Self {
-        PatchRuleConfig {
+        UpdateRuleConfig {
             client,
             scope,
             body,
@@ -8235,18 +8235,18 @@ impl PatchRuleConfig {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /sampling_settings`, made by [`Client::get_setting_samplings`](crate::Client::get_setting_samplings).
+///A request to `GET /sampling_settings`, made by [`Client::list_sampling_settings`](crate::Client::list_sampling_settings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetSettingSamplings {
+pub struct ListSamplingSettings {
     client: ::contractfit_runtime::Client,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetSettingSamplings {
+impl ListSamplingSettings {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_setting_samplings",
+        name: "list_sampling_settings",
         method: "GET",
         path: "/sampling_settings",
         security: &[
@@ -8259,7 +8259,7 @@ impl GetSettingSamplings {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetSettingSamplings {
+        ListSamplingSettings {
             client,
             x_fields: None,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -8318,19 +8318,19 @@ impl GetSettingSamplings {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /sampling_settings/{scope}`, made by [`Client::get_setting_sampling`](crate::Client::get_setting_sampling).
+///A request to `GET /sampling_settings/{scope}`, made by [`Client::get_sampling_setting`](crate::Client::get_sampling_setting).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetSettingSampling {
+pub struct GetSamplingSetting {
     client: ::contractfit_runtime::Client,
     scope: ::std::string::String,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetSettingSampling {
+impl GetSamplingSetting {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_setting_sampling",
+        name: "get_sampling_setting",
         method: "GET",
         path: "/sampling_settings/{scope}",
         security: &[
@@ -8346,7 +8346,7 @@ impl GetSettingSampling {
         client: ::contractfit_runtime::Client,
         scope: ::std::string::String,
     ) -> Self {
-        GetSettingSampling {
+        GetSamplingSetting {
             client,
             scope,
             x_fields: None,
@@ -8407,18 +8407,18 @@ impl GetSettingSampling {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `DELETE /sampling_settings/{scope}`, made by [`Client::delete_setting_sampling`](crate::Client::delete_setting_sampling).
+///A request to `DELETE /sampling_settings/{scope}`, made by [`Client::delete_sampling_setting`](crate::Client::delete_sampling_setting).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct DeleteSettingSampling {
+pub struct DeleteSamplingSetting {
     client: ::contractfit_runtime::Client,
     scope: ::std::string::String,
     options: ::contractfit_runtime::CallOptions,
 }
-impl DeleteSettingSampling {
+impl DeleteSamplingSetting {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "delete_setting_sampling",
+        name: "delete_sampling_setting",
         method: "DELETE",
         path: "/sampling_settings/{scope}",
         security: &[
@@ -8434,7 +8434,7 @@ impl DeleteSettingSampling {
         client: ::contractfit_runtime::Client,
         scope: ::std::string::String,
     ) -> Self {
-        DeleteSettingSampling {
+        DeleteSamplingSetting {
             client,
             scope,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -8482,20 +8482,20 @@ impl DeleteSettingSampling {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /sampling_settings/{scope}`, made by [`Client::patch_setting_sampling`](crate::Client::patch_setting_sampling).
+///A request to `PATCH /sampling_settings/{scope}`, made by [`Client::update_sampling_setting`](crate::Client::update_sampling_setting).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchSettingSampling {
+pub struct UpdateSamplingSetting {
     client: ::contractfit_runtime::Client,
     scope: ::std::string::String,
     body: crate::types::SamplingModelPatch,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchSettingSampling {
+impl UpdateSamplingSetting {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_setting_sampling",
+        name: "update_sampling_setting",
         method: "PATCH",
         path: "/sampling_settings/{scope}",
         security: &[
@@ -8512,7 +8512,7 @@ impl PatchSettingSampling {
         scope: ::std::string::String,
         body: crate::types::SamplingModelPatch,
     ) -> Self {
-        PatchSettingSampling {
+        UpdateSamplingSetting {
             client,
             scope,
             body,
@@ -8575,20 +8575,20 @@ impl PatchSettingSampling {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /settings/dashboard`, made by [`Client::get_dashboard_settings_atomic`](crate::Client::get_dashboard_settings_atomic).
+///A request to `GET /settings/dashboard`, made by [`Client::get_dashboard_settings`](crate::Client::get_dashboard_settings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetDashboardSettingsAtomic {
+pub struct GetDashboardSettings {
     client: ::contractfit_runtime::Client,
     scope: ::std::option::Option<::std::string::String>,
     full: ::std::option::Option<bool>,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetDashboardSettingsAtomic {
+impl GetDashboardSettings {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_dashboard_settings_atomic",
+        name: "get_dashboard_settings",
         method: "GET",
         path: "/settings/dashboard",
         security: &[
@@ -8601,7 +8601,7 @@ impl GetDashboardSettingsAtomic {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetDashboardSettingsAtomic {
+        GetDashboardSettings {
             client,
             scope: None,
             full: None,
@@ -8678,19 +8678,19 @@ impl GetDashboardSettingsAtomic {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /settings/dashboard`, made by [`Client::patch_dashboard_settings_atomic`](crate::Client::patch_dashboard_settings_atomic).
+///A request to `PATCH /settings/dashboard`, made by [`Client::update_dashboard_settings`](crate::Client::update_dashboard_settings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchDashboardSettingsAtomic {
+pub struct UpdateDashboardSettings {
     client: ::contractfit_runtime::Client,
     body: crate::types::DashboardSettingsModelPatch,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchDashboardSettingsAtomic {
+impl UpdateDashboardSettings {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_dashboard_settings_atomic",
+        name: "update_dashboard_settings",
         method: "PATCH",
         path: "/settings/dashboard",
         security: &[
@@ -8706,7 +8706,7 @@ impl PatchDashboardSettingsAtomic {
         client: ::contractfit_runtime::Client,
         body: crate::types::DashboardSettingsModelPatch,
     ) -> Self {
-        PatchDashboardSettingsAtomic {
+        UpdateDashboardSettings {
             client,
             body,
             x_fields: None,
@@ -8765,20 +8765,20 @@ impl PatchDashboardSettingsAtomic {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /settings/review`, made by [`Client::get_review_settings_atomic`](crate::Client::get_review_settings_atomic).
+///A request to `GET /settings/review`, made by [`Client::get_review_settings`](crate::Client::get_review_settings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetReviewSettingsAtomic {
+pub struct GetReviewSettings {
     client: ::contractfit_runtime::Client,
     scope: ::std::option::Option<::std::string::String>,
     full: ::std::option::Option<bool>,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetReviewSettingsAtomic {
+impl GetReviewSettings {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_review_settings_atomic",
+        name: "get_review_settings",
         method: "GET",
         path: "/settings/review",
         security: &[
@@ -8791,7 +8791,7 @@ impl GetReviewSettingsAtomic {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetReviewSettingsAtomic {
+        GetReviewSettings {
             client,
             scope: None,
             full: None,
@@ -8868,19 +8868,19 @@ impl GetReviewSettingsAtomic {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /settings/review`, made by [`Client::patch_review_settings_atomic`](crate::Client::patch_review_settings_atomic).
+///A request to `PATCH /settings/review`, made by [`Client::update_review_settings`](crate::Client::update_review_settings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchReviewSettingsAtomic {
+pub struct UpdateReviewSettings {
     client: ::contractfit_runtime::Client,
     body: crate::types::ReviewSettingsModelPatch,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchReviewSettingsAtomic {
+impl UpdateReviewSettings {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_review_settings_atomic",
+        name: "update_review_settings",
         method: "PATCH",
         path: "/settings/review",
         security: &[
@@ -8896,7 +8896,7 @@ impl PatchReviewSettingsAtomic {
         client: ::contractfit_runtime::Client,
         body: crate::types::ReviewSettingsModelPatch,
     ) -> Self {
-        PatchReviewSettingsAtomic {
+        UpdateReviewSettings {
             client,
             body,
             x_fields: None,
@@ -8955,18 +8955,18 @@ impl PatchReviewSettingsAtomic {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /sso/config`, made by [`Client::get_sso_config_resources`](crate::Client::get_sso_config_resources).
+///A request to `GET /sso/config`, made by [`Client::list_sso_configs`](crate::Client::list_sso_configs).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetSsoConfigResources {
+pub struct ListSsoConfigs {
     client: ::contractfit_runtime::Client,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetSsoConfigResources {
+impl ListSsoConfigs {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_sso_config_resources",
+        name: "list_sso_configs",
         method: "GET",
         path: "/sso/config",
         security: &[
@@ -8979,7 +8979,7 @@ impl GetSsoConfigResources {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetSsoConfigResources {
+        ListSsoConfigs {
             client,
             x_fields: None,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -9036,19 +9036,19 @@ impl GetSsoConfigResources {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /sso/config`, made by [`Client::post_sso_config_resources`](crate::Client::post_sso_config_resources).
+///A request to `POST /sso/config`, made by [`Client::create_sso_config`](crate::Client::create_sso_config).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostSsoConfigResources {
+pub struct CreateSsoConfig {
     client: ::contractfit_runtime::Client,
     body: crate::types::SsoConfigModel,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostSsoConfigResources {
+impl CreateSsoConfig {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_sso_config_resources",
+        name: "create_sso_config",
         method: "POST",
         path: "/sso/config",
         security: &[
@@ -9064,7 +9064,7 @@ impl PostSsoConfigResources {
         client: ::contractfit_runtime::Client,
         body: crate::types::SsoConfigModel,
     ) -> Self {
-        PostSsoConfigResources {
+        CreateSsoConfig {
             client,
             body,
             x_fields: None,
@@ -9122,18 +9122,18 @@ impl PostSsoConfigResources {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `DELETE /sso/config/{sso_config_id}`, made by [`Client::delete_sso_config_resources`](crate::Client::delete_sso_config_resources).
+///A request to `DELETE /sso/config/{sso_config_id}`, made by [`Client::delete_sso_config`](crate::Client::delete_sso_config).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct DeleteSsoConfigResources {
+pub struct DeleteSsoConfig {
     client: ::contractfit_runtime::Client,
     sso_config_id: ::std::string::String,
     options: ::contractfit_runtime::CallOptions,
 }
-impl DeleteSsoConfigResources {
+impl DeleteSsoConfig {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "delete_sso_config_resources",
+        name: "delete_sso_config",
         method: "DELETE",
         path: "/sso/config/{sso_config_id}",
         security: &[
@@ -9149,7 +9149,7 @@ impl DeleteSsoConfigResources {
         client: ::contractfit_runtime::Client,
         sso_config_id: ::std::string::String,
     ) -> Self {
-        DeleteSsoConfigResources {
+        DeleteSsoConfig {
             client,
             sso_config_id,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -9197,18 +9197,18 @@ impl DeleteSsoConfigResources {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /sso/login`, made by [`Client::post_oauth_login`](crate::Client::post_oauth_login).
+///A request to `POST /sso/login`, made by [`Client::sso_login`](crate::Client::sso_login).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostOauthLogin {
+pub struct SsoLogin {
     client: ::contractfit_runtime::Client,
     body: crate::types::SsoModel,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostOauthLogin {
+impl SsoLogin {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_oauth_login",
+        name: "sso_login",
         method: "POST",
         path: "/sso/login",
         security: &[
@@ -9224,7 +9224,7 @@ impl PostOauthLogin {
         client: ::contractfit_runtime::Client,
         body: crate::types::SsoModel,
     ) -> Self {
-        PostOauthLogin {
+        SsoLogin {
             client,
             body,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -9609,19 +9609,19 @@ impl GetAutomationBlockersStats {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /stats/{inbox_id}/blue_dots`, made by [`Client::post_blue_dots`](crate::Client::post_blue_dots).
+///A request to `POST /stats/{inbox_id}/blue_dots`, made by [`Client::get_blue_dots_stats`](crate::Client::get_blue_dots_stats).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostBlueDots {
+pub struct GetBlueDotsStats {
     client: ::contractfit_runtime::Client,
     inbox_id: ::std::string::String,
-    form: crate::types::PostBlueDotsForm,
+    form: crate::types::GetBlueDotsStatsForm,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostBlueDots {
+impl GetBlueDotsStats {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_blue_dots",
+        name: "get_blue_dots_stats",
         method: "POST",
         path: "/stats/{inbox_id}/blue_dots",
         security: &[
@@ -9637,10 +9637,10 @@ impl PostBlueDots {
         client: ::contractfit_runtime::Client,
         inbox_id: ::std::string::String,
     ) -> Self {
-        PostBlueDots {
+        GetBlueDotsStats {
             client,
             inbox_id,
-            form: crate::types::PostBlueDotsForm::new(),
+            form: crate::types::GetBlueDotsStatsForm::new(),
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
@@ -10398,18 +10398,18 @@ impl GetStyleSheet {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /style/custom.css`, made by [`Client::post_style_sheet`](crate::Client::post_style_sheet).
+///A request to `POST /style/custom.css`, made by [`Client::upload_style_sheet`](crate::Client::upload_style_sheet).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostStyleSheet {
+pub struct UploadStyleSheet {
     client: ::contractfit_runtime::Client,
-    form: crate::types::PostStyleSheetResourceForm,
+    form: crate::types::PostStyleSheetForm,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostStyleSheet {
+impl UploadStyleSheet {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_style_sheet",
+        name: "upload_style_sheet",
         method: "POST",
         path: "/style/custom.css",
         security: &[
@@ -10425,9 +10425,9 @@ impl PostStyleSheet {
         client: ::contractfit_runtime::Client,
         file: ::contractfit_runtime::FilePart,
     ) -> Self {
-        PostStyleSheet {
+        UploadStyleSheet {
             client,
-            form: crate::types::PostStyleSheetResourceForm::new(file),
+            form: crate::types::PostStyleSheetForm::new(file),
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
@@ -10604,18 +10604,18 @@ impl GetStyleLogo {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /style/logo.png`, made by [`Client::post_style_logo`](crate::Client::post_style_logo).
+///A request to `POST /style/logo.png`, made by [`Client::upload_style_logo`](crate::Client::upload_style_logo).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostStyleLogo {
+pub struct UploadStyleLogo {
     client: ::contractfit_runtime::Client,
-    form: crate::types::PostStyleSheetResourceForm,
+    form: crate::types::PostStyleSheetForm,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostStyleLogo {
+impl UploadStyleLogo {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_style_logo",
+        name: "upload_style_logo",
         method: "POST",
         path: "/style/logo.png",
         security: &[
@@ -10631,9 +10631,9 @@ impl PostStyleLogo {
         client: ::contractfit_runtime::Client,
         file: ::contractfit_runtime::FilePart,
     ) -> Self {
-        PostStyleLogo {
+        UploadStyleLogo {
             client,
-            form: crate::types::PostStyleSheetResourceForm::new(file),
+            form: crate::types::PostStyleSheetForm::new(file),
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
@@ -10811,19 +10811,19 @@ impl DeleteTenant {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /tenant/activate`, made by [`Client::patch_activate_tenant`](crate::Client::patch_activate_tenant).
+///A request to `PATCH /tenant/activate`, made by [`Client::activate_tenant`](crate::Client::activate_tenant).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchActivateTenant {
+pub struct ActivateTenant {
     client: ::contractfit_runtime::Client,
     body: crate::types::TenantModelPatch,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchActivateTenant {
+impl ActivateTenant {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_activate_tenant",
+        name: "activate_tenant",
         method: "PATCH",
         path: "/tenant/activate",
         security: &[
@@ -10839,7 +10839,7 @@ impl PatchActivateTenant {
         client: ::contractfit_runtime::Client,
         body: crate::types::TenantModelPatch,
     ) -> Self {
-        PatchActivateTenant {
+        ActivateTenant {
             client,
             body,
             x_fields: None,
@@ -10898,18 +10898,18 @@ impl PatchActivateTenant {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /threshold_settings`, made by [`Client::get_settings_threshold`](crate::Client::get_settings_threshold).
+///A request to `GET /threshold_settings`, made by [`Client::list_threshold_settings`](crate::Client::list_threshold_settings).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetSettingsThreshold {
+pub struct ListThresholdSettings {
     client: ::contractfit_runtime::Client,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetSettingsThreshold {
+impl ListThresholdSettings {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_settings_threshold",
+        name: "list_threshold_settings",
         method: "GET",
         path: "/threshold_settings",
         security: &[
@@ -10922,7 +10922,7 @@ impl GetSettingsThreshold {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetSettingsThreshold {
+        ListThresholdSettings {
             client,
             x_fields: None,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -10981,20 +10981,20 @@ impl GetSettingsThreshold {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /threshold_settings/{scope}`, made by [`Client::get_setting_threshold`](crate::Client::get_setting_threshold).
+///A request to `GET /threshold_settings/{scope}`, made by [`Client::get_threshold_setting`](crate::Client::get_threshold_setting).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetSettingThreshold {
+pub struct GetThresholdSetting {
     client: ::contractfit_runtime::Client,
     scope: ::std::string::String,
     default: ::std::option::Option<bool>,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetSettingThreshold {
+impl GetThresholdSetting {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_setting_threshold",
+        name: "get_threshold_setting",
         method: "GET",
         path: "/threshold_settings/{scope}",
         security: &[
@@ -11010,7 +11010,7 @@ impl GetSettingThreshold {
         client: ::contractfit_runtime::Client,
         scope: ::std::string::String,
     ) -> Self {
-        GetSettingThreshold {
+        GetThresholdSetting {
             client,
             scope,
             default: None,
@@ -11080,18 +11080,18 @@ impl GetSettingThreshold {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `DELETE /threshold_settings/{scope}`, made by [`Client::delete_setting_threshold`](crate::Client::delete_setting_threshold).
+///A request to `DELETE /threshold_settings/{scope}`, made by [`Client::delete_threshold_setting`](crate::Client::delete_threshold_setting).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct DeleteSettingThreshold {
+pub struct DeleteThresholdSetting {
     client: ::contractfit_runtime::Client,
     scope: ::std::string::String,
     options: ::contractfit_runtime::CallOptions,
 }
-impl DeleteSettingThreshold {
+impl DeleteThresholdSetting {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "delete_setting_threshold",
+        name: "delete_threshold_setting",
         method: "DELETE",
         path: "/threshold_settings/{scope}",
         security: &[
@@ -11107,7 +11107,7 @@ impl DeleteSettingThreshold {
         client: ::contractfit_runtime::Client,
         scope: ::std::string::String,
     ) -> Self {
-        DeleteSettingThreshold {
+        DeleteThresholdSetting {
             client,
             scope,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -11155,20 +11155,20 @@ impl DeleteSettingThreshold {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /threshold_settings/{scope}`, made by [`Client::patch_setting_threshold`](crate::Client::patch_setting_threshold).
+///A request to `PATCH /threshold_settings/{scope}`, made by [`Client::update_threshold_setting`](crate::Client::update_threshold_setting).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchSettingThreshold {
+pub struct UpdateThresholdSetting {
     client: ::contractfit_runtime::Client,
     scope: ::std::string::String,
     body: crate::types::SettingThresholdModelPatch,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchSettingThreshold {
+impl UpdateThresholdSetting {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_setting_threshold",
+        name: "update_threshold_setting",
         method: "PATCH",
         path: "/threshold_settings/{scope}",
         security: &[
@@ -11185,7 +11185,7 @@ impl PatchSettingThreshold {
         scope: ::std::string::String,
         body: crate::types::SettingThresholdModelPatch,
     ) -> Self {
-        PatchSettingThreshold {
+        UpdateThresholdSetting {
             client,
             scope,
             body,
@@ -11248,18 +11248,18 @@ impl PatchSettingThreshold {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `GET /users`, made by [`Client::get_users`](crate::Client::get_users).
+///A request to `GET /users`, made by [`Client::list_users`](crate::Client::list_users).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetUsers {
+pub struct ListUsers {
     client: ::contractfit_runtime::Client,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl GetUsers {
+impl ListUsers {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "get_users",
+        name: "list_users",
         method: "GET",
         path: "/users",
         security: &[
@@ -11272,7 +11272,7 @@ impl GetUsers {
         idempotent: true,
     };
     pub(crate) fn new(client: ::contractfit_runtime::Client) -> Self {
-        GetUsers {
+        ListUsers {
             client,
             x_fields: None,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -11329,19 +11329,19 @@ impl GetUsers {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /users`, made by [`Client::post_users`](crate::Client::post_users).
+///A request to `POST /users`, made by [`Client::create_user`](crate::Client::create_user).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostUsers {
+pub struct CreateUser {
     client: ::contractfit_runtime::Client,
     body: crate::types::UserModelPost,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostUsers {
+impl CreateUser {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_users",
+        name: "create_user",
         method: "POST",
         path: "/users",
         security: &[
@@ -11357,7 +11357,7 @@ impl PostUsers {
         client: ::contractfit_runtime::Client,
         body: crate::types::UserModelPost,
     ) -> Self {
-        PostUsers {
+        CreateUser {
             client,
             body,
             x_fields: None,
@@ -11497,18 +11497,18 @@ impl GetMe {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `POST /users/me/change_password`, made by [`Client::post_change_password`](crate::Client::post_change_password).
+///A request to `POST /users/me/change_password`, made by [`Client::change_password`](crate::Client::change_password).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PostChangePassword {
+pub struct ChangePassword {
     client: ::contractfit_runtime::Client,
     body: crate::types::ChangePasswordModelPost,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PostChangePassword {
+impl ChangePassword {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "post_change_password",
+        name: "change_password",
         method: "POST",
         path: "/users/me/change_password",
         security: &[
@@ -11524,7 +11524,7 @@ impl PostChangePassword {
         client: ::contractfit_runtime::Client,
         body: crate::types::ChangePasswordModelPost,
     ) -> Self {
-        PostChangePassword {
+        ChangePassword {
             client,
             body,
             options: ::contractfit_runtime::CallOptions::new(),
@@ -11732,20 +11732,20 @@ impl DeleteUser {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
 }
-///A request to `PATCH /users/{user_id}`, made by [`Client::patch_user`](crate::Client::patch_user).
+///A request to `PATCH /users/{user_id}`, made by [`Client::update_user`](crate::Client::update_user).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct PatchUser {
+pub struct UpdateUser {
     client: ::contractfit_runtime::Client,
     user_id: ::std::string::String,
     body: crate::types::UserModelPatch,
     x_fields: ::std::option::Option<::std::string::String>,
     options: ::contractfit_runtime::CallOptions,
 }
-impl PatchUser {
+impl UpdateUser {
     /// What the runtime needs to know about this operation.
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
-        name: "patch_user",
+        name: "update_user",
         method: "PATCH",
         path: "/users/{user_id}",
         security: &[
@@ -11762,7 +11762,7 @@ impl PatchUser {
         user_id: ::std::string::String,
         body: crate::types::UserModelPatch,
     ) -> Self {
-        PatchUser {
+        UpdateUser {
             client,
             user_id,
             body,

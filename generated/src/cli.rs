@@ -30,40 +30,40 @@ pub static APP: table::App = table::App {
             name: "auth",
             about: "User manipulation endpoint (tag `auth`)",
             commands: &[
-                &COMMAND_POST_AUTH,
-                &COMMAND_GET_API_KEYS,
-                &COMMAND_POST_API_KEYS,
-                &COMMAND_GET_API_KEYS_INBOX,
-                &COMMAND_POST_API_KEYS_INBOX,
+                &COMMAND_LOGIN,
+                &COMMAND_LIST_API_KEYS,
+                &COMMAND_CREATE_API_KEY,
+                &COMMAND_LIST_INBOX_API_KEYS,
+                &COMMAND_CREATE_INBOX_API_KEY,
                 &COMMAND_GET_API_KEY,
                 &COMMAND_DELETE_API_KEY,
-                &COMMAND_PATCH_API_KEY,
-                &COMMAND_POST_EPHEMERAL_TOKEN,
-                &COMMAND_POST_GET_JWT,
-                &COMMAND_POST_LOGOUT,
-                &COMMAND_POST_RESET_PASSWORD,
-                &COMMAND_POST_TOKEN,
+                &COMMAND_UPDATE_API_KEY,
+                &COMMAND_CREATE_EPHEMERAL_TOKEN,
+                &COMMAND_CREATE_JWT,
+                &COMMAND_LOGOUT,
+                &COMMAND_RESET_PASSWORD,
+                &COMMAND_CREATE_TOKEN,
             ],
         },
         table::Group {
             name: "connections",
             about: "Connection manipulation endpoint (tag `connections`)",
             commands: &[
-                &COMMAND_GET_CONNECTIONS,
-                &COMMAND_POST_CONNECTIONS,
+                &COMMAND_LIST_CONNECTIONS,
+                &COMMAND_CREATE_CONNECTION,
                 &COMMAND_GET_CONNECTION,
                 &COMMAND_DELETE_CONNECTION,
-                &COMMAND_PATCH_CONNECTION,
+                &COMMAND_UPDATE_CONNECTION,
             ],
         },
         table::Group {
             name: "data-retention-settings",
             about: "Data Retention Settings manipulation endpoint (tag `data_retention_settings`)",
             commands: &[
-                &COMMAND_GET_DATA_RETENTION,
-                &COMMAND_GET_DATA_RETENTION_SETTINGS_BY_LEVEL_BY_ID,
-                &COMMAND_DELETE_DATA_RETENTION,
-                &COMMAND_PATCH_DATA_RETENTION,
+                &COMMAND_LIST_DATA_RETENTION_SETTINGS,
+                &COMMAND_GET_DATA_RETENTION_SETTING,
+                &COMMAND_DELETE_DATA_RETENTION_SETTING,
+                &COMMAND_UPDATE_DATA_RETENTION_SETTING,
             ],
         },
         table::Group {
@@ -71,39 +71,39 @@ pub static APP: table::App = table::App {
             about: "File manipulation endpoint (tag `documents`)",
             commands: &[
                 &COMMAND_UPLOAD_DOCUMENT_SIMPLE,
-                &COMMAND_POST_DOCUMENT_CUSTOM_OUTPUT,
-                &COMMAND_POST_ENRICHMENT,
-                &COMMAND_POST_DOCUMENT_DATA,
-                &COMMAND_POST_DOCUMENT_QUERY,
+                &COMMAND_GENERATE_CUSTOM_OUTPUT,
+                &COMMAND_ENRICH_DOCUMENTS,
+                &COMMAND_QUERY_DOCUMENT_DATA,
+                &COMMAND_QUERY_DOCUMENTS,
                 &COMMAND_GET_DOCUMENT,
                 &COMMAND_DELETE_DOCUMENT,
-                &COMMAND_GET_DOCUMENT_TRANSFORM,
-                &COMMAND_POST_DOCUMENT_SUBMIT_EVAL,
+                &COMMAND_GET_DOCUMENT_CUSTOM_OUTPUT,
+                &COMMAND_SUBMIT_DOCUMENT_FEEDBACK,
                 &COMMAND_GET_DOCUMENT_LAST_VERSION,
                 &COMMAND_GET_DOCUMENT_ORIGINAL_FILE,
                 &COMMAND_GET_DOCUMENT_PAGE_IMAGE,
                 &COMMAND_GET_DOCUMENT_PAGE_IMAGE_THUMBNAIL,
-                &COMMAND_POST_DOCUMENT_PROCESS_TABLE_ANNOTATION,
+                &COMMAND_PROCESS_TABLE_ANNOTATION,
                 &COMMAND_REPROCESS_DOCUMENT,
                 &COMMAND_GET_DOCUMENT_REVERSE,
-                &COMMAND_POST_DOCUMENT_STATUS_DATA,
+                &COMMAND_UPDATE_DOCUMENT_STATUS,
                 &COMMAND_GET_DOCUMENT_TEXT,
                 &COMMAND_GET_DOCUMENT_WORKFLOW,
                 &COMMAND_UPLOAD_DOCUMENT,
-                &COMMAND_PATCH_DOCUMENT_COPY,
-                &COMMAND_PATCH_DOCUMENT_MOVE,
+                &COMMAND_COPY_DOCUMENTS,
+                &COMMAND_MOVE_DOCUMENTS,
             ],
         },
         table::Group {
             name: "formats",
             about: "Format manipulation endpoint (tag `formats`)",
             commands: &[
-                &COMMAND_GET_FORMATS,
-                &COMMAND_POST_FORMATS,
-                &COMMAND_GET_FORMATS_DOC_TYPES,
+                &COMMAND_LIST_FORMATS,
+                &COMMAND_CREATE_FORMAT,
+                &COMMAND_LIST_DOCUMENT_TYPES,
                 &COMMAND_GET_FORMAT,
                 &COMMAND_DELETE_FORMAT,
-                &COMMAND_PATCH_FORMAT,
+                &COMMAND_UPDATE_FORMAT,
                 &COMMAND_GET_FORMAT_TAG_FIELDS,
             ],
         },
@@ -111,117 +111,117 @@ pub static APP: table::App = table::App {
             name: "inboxes",
             about: "Inbox manipulation endpoint (tag `inboxes`)",
             commands: &[
-                &COMMAND_GET_INBOXES,
-                &COMMAND_POST_INBOXES,
+                &COMMAND_LIST_INBOXES,
+                &COMMAND_CREATE_INBOX,
                 &COMMAND_GET_INBOX,
                 &COMMAND_DELETE_INBOX,
-                &COMMAND_PATCH_INBOX,
-                &COMMAND_POST_INBOX_COMPARE,
+                &COMMAND_UPDATE_INBOX,
+                &COMMAND_COMPARE_INBOX_VERSIONS,
                 &COMMAND_GET_INBOX_DOCUMENT_VERSIONS,
-                &COMMAND_GET_INBOX_DOCUMENT,
-                &COMMAND_DELETE_INBOX_DOCUMENT,
-                &COMMAND_GET_INBOX_DOCUMENTS_PAGINATED,
-                &COMMAND_POST_INBOX_REPROCESS,
+                &COMMAND_LIST_INBOX_DOCUMENTS,
+                &COMMAND_DELETE_INBOX_DOCUMENTS,
+                &COMMAND_LIST_INBOX_DOCUMENTS_PAGINATED,
+                &COMMAND_REPROCESS_INBOX,
             ],
         },
         table::Group {
             name: "integrations",
             about: "Integrations manipulation endpoint (tag `integrations`)",
             commands: &[
-                &COMMAND_GET_INTEGRATION_RESOURCES,
-                &COMMAND_POST_INTEGRATION_RESOURCES,
+                &COMMAND_LIST_INTEGRATIONS,
+                &COMMAND_CREATE_INTEGRATION,
                 &COMMAND_GET_INTEGRATION,
                 &COMMAND_DELETE_INTEGRATION,
-                &COMMAND_PATCH_INTEGRATION,
-                &COMMAND_GET_EMAIL_INTEGRATION_ACTIVATION,
+                &COMMAND_UPDATE_INTEGRATION,
+                &COMMAND_ACTIVATE_EMAIL_INTEGRATION,
             ],
         },
         table::Group {
             name: "predictor-settings",
             about: "Predictor settings manipulation endpoint (tag `predictor_settings`)",
             commands: &[
-                &COMMAND_GET_PREDICTOR_SETTINGS,
+                &COMMAND_LIST_PREDICTOR_SETTINGS,
                 &COMMAND_GET_PREDICTOR_SETTING,
                 &COMMAND_DELETE_PREDICTOR_SETTING,
-                &COMMAND_PATCH_PREDICTOR_SETTING,
+                &COMMAND_UPDATE_PREDICTOR_SETTING,
             ],
         },
         table::Group {
             name: "projects",
             about: "Project manipulation endpoint (tag `projects`)",
             commands: &[
-                &COMMAND_GET_PROJECTS,
-                &COMMAND_POST_PROJECTS,
+                &COMMAND_LIST_PROJECTS,
+                &COMMAND_CREATE_PROJECT,
                 &COMMAND_GET_PROJECT,
                 &COMMAND_DELETE_PROJECT,
-                &COMMAND_PATCH_PROJECT,
+                &COMMAND_UPDATE_PROJECT,
             ],
         },
         table::Group {
             name: "reports",
             about: "Report manipulation endpoint (tag `reports`)",
             commands: &[
-                &COMMAND_GET_REPORTS,
-                &COMMAND_POST_REPORTS,
-                &COMMAND_POST_GENERATE_REPORT,
+                &COMMAND_LIST_REPORTS,
+                &COMMAND_CREATE_REPORT,
+                &COMMAND_GENERATE_REPORT,
                 &COMMAND_GET_REPORT,
                 &COMMAND_DELETE_REPORT,
-                &COMMAND_PATCH_REPORT,
-                &COMMAND_POST_GENERATE_REPORT_ID,
+                &COMMAND_UPDATE_REPORT,
+                &COMMAND_GENERATE_SAVED_REPORT,
             ],
         },
         table::Group {
             name: "roles",
             about: "Role manipulation endpoint (tag `roles`)",
             commands: &[
-                &COMMAND_GET_ROLES,
-                &COMMAND_POST_ROLES,
+                &COMMAND_LIST_ROLES,
+                &COMMAND_CREATE_ROLE,
                 &COMMAND_GET_ROLE,
                 &COMMAND_DELETE_ROLE,
-                &COMMAND_PATCH_ROLE,
+                &COMMAND_UPDATE_ROLE,
             ],
         },
         table::Group {
             name: "rule-config",
             about: "Rule config manipulation endpoint (tag `rule_config`)",
             commands: &[
-                &COMMAND_GET_RULE_CONFIGS,
-                &COMMAND_POST_DEBUG_RULE_ENTITY,
-                &COMMAND_POST_DEBUG_RULE_ENTITY_DOCUMENT,
-                &COMMAND_POST_DEBUG_WHERE_TO_SEARCH,
+                &COMMAND_LIST_RULE_CONFIGS,
+                &COMMAND_DEBUG_RULE_ENTITY,
+                &COMMAND_DEBUG_DOCUMENT_RULE_ENTITY,
+                &COMMAND_DEBUG_WHERE_TO_SEARCH,
                 &COMMAND_GET_RULE_CONFIG,
                 &COMMAND_DELETE_RULE_CONFIG,
-                &COMMAND_PATCH_RULE_CONFIG,
+                &COMMAND_UPDATE_RULE_CONFIG,
             ],
         },
         table::Group {
             name: "sampling-settings",
             about: "SettingSampling manipulation endpoint (tag `sampling_settings`)",
             commands: &[
-                &COMMAND_GET_SETTING_SAMPLINGS,
-                &COMMAND_GET_SETTING_SAMPLING,
-                &COMMAND_DELETE_SETTING_SAMPLING,
-                &COMMAND_PATCH_SETTING_SAMPLING,
+                &COMMAND_LIST_SAMPLING_SETTINGS,
+                &COMMAND_GET_SAMPLING_SETTING,
+                &COMMAND_DELETE_SAMPLING_SETTING,
+                &COMMAND_UPDATE_SAMPLING_SETTING,
             ],
         },
         table::Group {
             name: "settings",
             about: "Settings endpoint (tag `settings`)",
             commands: &[
-                &COMMAND_GET_DASHBOARD_SETTINGS_ATOMIC,
-                &COMMAND_PATCH_DASHBOARD_SETTINGS_ATOMIC,
-                &COMMAND_GET_REVIEW_SETTINGS_ATOMIC,
-                &COMMAND_PATCH_REVIEW_SETTINGS_ATOMIC,
+                &COMMAND_GET_DASHBOARD_SETTINGS,
+                &COMMAND_UPDATE_DASHBOARD_SETTINGS,
+                &COMMAND_GET_REVIEW_SETTINGS,
+                &COMMAND_UPDATE_REVIEW_SETTINGS,
             ],
         },
         table::Group {
             name: "sso",
             about: "various endpoints to manage third party credentials (tag `sso`)",
             commands: &[
-                &COMMAND_GET_SSO_CONFIG_RESOURCES,
-                &COMMAND_POST_SSO_CONFIG_RESOURCES,
-                &COMMAND_DELETE_SSO_CONFIG_RESOURCES,
-                &COMMAND_POST_OAUTH_LOGIN,
+                &COMMAND_LIST_SSO_CONFIGS,
+                &COMMAND_CREATE_SSO_CONFIG,
+                &COMMAND_DELETE_SSO_CONFIG,
+                &COMMAND_SSO_LOGIN,
             ],
         },
         table::Group {
@@ -231,7 +231,7 @@ pub static APP: table::App = table::App {
                 &COMMAND_GET_USAGE_STATS,
                 &COMMAND_GET_STATS,
                 &COMMAND_GET_AUTOMATION_BLOCKERS_STATS,
-                &COMMAND_POST_BLUE_DOTS,
+                &COMMAND_GET_BLUE_DOTS_STATS,
                 &COMMAND_GET_EVALUATED_VERSIONS,
                 &COMMAND_GET_PROCESSING_STATS,
                 &COMMAND_GET_VOLUME_STATS,
@@ -244,39 +244,39 @@ pub static APP: table::App = table::App {
             about: "Style endpoint (tag `style`)",
             commands: &[
                 &COMMAND_GET_STYLE_SHEET,
-                &COMMAND_POST_STYLE_SHEET,
+                &COMMAND_UPLOAD_STYLE_SHEET,
                 &COMMAND_DELETE_STYLE_SHEET,
                 &COMMAND_GET_STYLE_LOGO,
-                &COMMAND_POST_STYLE_LOGO,
+                &COMMAND_UPLOAD_STYLE_LOGO,
                 &COMMAND_DELETE_STYLE_LOGO,
             ],
         },
         table::Group {
             name: "tenant",
             about: "tenant manipulation endpoints (tag `tenant`)",
-            commands: &[&COMMAND_DELETE_TENANT, &COMMAND_PATCH_ACTIVATE_TENANT],
+            commands: &[&COMMAND_DELETE_TENANT, &COMMAND_ACTIVATE_TENANT],
         },
         table::Group {
             name: "threshold-settings",
             about: "SettingThreshold manipulation endpoint (tag `threshold_settings`)",
             commands: &[
-                &COMMAND_GET_SETTINGS_THRESHOLD,
-                &COMMAND_GET_SETTING_THRESHOLD,
-                &COMMAND_DELETE_SETTING_THRESHOLD,
-                &COMMAND_PATCH_SETTING_THRESHOLD,
+                &COMMAND_LIST_THRESHOLD_SETTINGS,
+                &COMMAND_GET_THRESHOLD_SETTING,
+                &COMMAND_DELETE_THRESHOLD_SETTING,
+                &COMMAND_UPDATE_THRESHOLD_SETTING,
             ],
         },
         table::Group {
             name: "users",
             about: "User manipulation endpoint (tag `users`)",
             commands: &[
-                &COMMAND_GET_USERS,
-                &COMMAND_POST_USERS,
+                &COMMAND_LIST_USERS,
+                &COMMAND_CREATE_USER,
                 &COMMAND_GET_ME,
-                &COMMAND_POST_CHANGE_PASSWORD,
+                &COMMAND_CHANGE_PASSWORD,
                 &COMMAND_GET_USER,
                 &COMMAND_DELETE_USER,
-                &COMMAND_PATCH_USER,
+                &COMMAND_UPDATE_USER,
             ],
         },
     ],
@@ -320,9 +320,9 @@ static COMMAND_GET_VERSION: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_AUTH: table::Command = table::Command {
-    name: "post",
-    operation: &crate::builders::PostAuth::OPERATION,
+static COMMAND_LOGIN: table::Command = table::Command {
+    name: "login",
+    operation: &crate::builders::Login::OPERATION,
     about: "Login and retrieve a JWT Token",
     long_about: "Login with the provided credentials (POST data) and return a JWT Token for this user.",
     path: &[table::PathPart::Literal("/auth")],
@@ -359,9 +359,9 @@ static COMMAND_POST_AUTH: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_API_KEYS: table::Command = table::Command {
-    name: "get-api-keys",
-    operation: &crate::builders::GetApiKeys::OPERATION,
+static COMMAND_LIST_API_KEYS: table::Command = table::Command {
+    name: "list-api-keys",
+    operation: &crate::builders::ListApiKeys::OPERATION,
     about: "Get all API-Key",
     long_about: "**Permission required:** view_api_keys",
     path: &[table::PathPart::Literal("/auth/api-key")],
@@ -378,9 +378,9 @@ static COMMAND_GET_API_KEYS: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_API_KEYS: table::Command = table::Command {
-    name: "post-api-keys",
-    operation: &crate::builders::PostApiKeys::OPERATION,
+static COMMAND_CREATE_API_KEY: table::Command = table::Command {
+    name: "create-api-key",
+    operation: &crate::builders::CreateApiKey::OPERATION,
     about: "Create a new API Key",
     long_about: "API Keys are simple randomly generated strings bound to roles that grant access to resources.\n\nEvery API Key maps to attributes defining its validity and can be revoked at any time.\n\nAPI Key can be passed in the **X-API-Key** HTTP Header and in the querystring **&api_key=**\n\n\n**Permission required:** edit_backend_settings",
     path: &[table::PathPart::Literal("/auth/api-key")],
@@ -431,9 +431,9 @@ static COMMAND_POST_API_KEYS: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_API_KEYS_INBOX: table::Command = table::Command {
-    name: "get-api-keys-inbox",
-    operation: &crate::builders::GetApiKeysInbox::OPERATION,
+static COMMAND_LIST_INBOX_API_KEYS: table::Command = table::Command {
+    name: "list-inbox-api-keys",
+    operation: &crate::builders::ListInboxApiKeys::OPERATION,
     about: "Get all API-Keys for this inbox",
     long_about: "**Permission required:** view_api_keys",
     path: &[
@@ -460,9 +460,9 @@ static COMMAND_GET_API_KEYS_INBOX: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_API_KEYS_INBOX: table::Command = table::Command {
-    name: "post-api-keys-inbox",
-    operation: &crate::builders::PostApiKeysInbox::OPERATION,
+static COMMAND_CREATE_INBOX_API_KEY: table::Command = table::Command {
+    name: "create-inbox-api-key",
+    operation: &crate::builders::CreateInboxApiKey::OPERATION,
     about: "Create a new API Key on inbox level",
     long_about: "The requesting user needs to have inbox level permissions\n\nAPI Keys are simple randomly generated strings bound to roles that grant access to resources.\n\nEvery API Key maps to attributes defining its validity and can be revoked at any time.\n\nAPI Key can be passed in the **X-API-Key** HTTP Header and in the querystring **&api_key=**\n\n\n**Permission required:** edit_backend_settings",
     path: &[
@@ -558,9 +558,9 @@ static COMMAND_DELETE_API_KEY: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_API_KEY: table::Command = table::Command {
-    name: "patch-api-key",
-    operation: &crate::builders::PatchApiKey::OPERATION,
+static COMMAND_UPDATE_API_KEY: table::Command = table::Command {
+    name: "update-api-key",
+    operation: &crate::builders::UpdateApiKey::OPERATION,
     about: "Edit an API-Key",
     long_about: "**roles** can't be modified after creation: you need to create a new token if you want other roles.\n\n**Permission required:** edit_backend_settings",
     path: &[table::PathPart::Literal("/auth/api-key/"), table::PathPart::Arg("key")],
@@ -579,9 +579,9 @@ static COMMAND_PATCH_API_KEY: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_EPHEMERAL_TOKEN: table::Command = table::Command {
-    name: "post-ephemeral-token",
-    operation: &crate::builders::PostEphemeralToken::OPERATION,
+static COMMAND_CREATE_EPHEMERAL_TOKEN: table::Command = table::Command {
+    name: "create-ephemeral-token",
+    operation: &crate::builders::CreateEphemeralToken::OPERATION,
     about: "Create a new ephemeral token",
     long_about: "Ephemeral tokens are short lived tokens that can be used to temporary grant access to resources.",
     path: &[table::PathPart::Literal("/auth/ephemeral")],
@@ -598,9 +598,9 @@ static COMMAND_POST_EPHEMERAL_TOKEN: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_GET_JWT: table::Command = table::Command {
-    name: "post-get-jwt",
-    operation: &crate::builders::PostGetJwt::OPERATION,
+static COMMAND_CREATE_JWT: table::Command = table::Command {
+    name: "create-jwt",
+    operation: &crate::builders::CreateJwt::OPERATION,
     about: "Create a new JWT Token",
     long_about: "## This endpoint is *deprecated* : use /auth/ephemeral and /auth/token instead\n\nThis endpoint requires authentication and requires the user to have the role **edit_users**: you can\nthen request a JWT on behalf of another user, specified in the request **username** attribute.\n\nThis endpoint has 2 modes depending on the presence or absence of the *roles* attribute in the request\ndata:\n\n## Regular token\n\nWhen sending only a **username**: a regular JWT Token bound to the given user is created and returned.\n\n## Temporary token\n\nWhen sending **username** AND a list **roles** of **role** (defined by the UID, optional the inbox to restrict access to):\na temporary token is created that will behave like a regular user with the given roles until the access token expires.\n\n**Permission required:** edit_users",
     path: &[table::PathPart::Literal("/auth/get_JWT")],
@@ -636,9 +636,9 @@ static COMMAND_POST_GET_JWT: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_LOGOUT: table::Command = table::Command {
-    name: "post-logout",
-    operation: &crate::builders::PostLogout::OPERATION,
+static COMMAND_LOGOUT: table::Command = table::Command {
+    name: "logout",
+    operation: &crate::builders::Logout::OPERATION,
     about: "Revoke the current token, effectively logging out the user",
     long_about: "",
     path: &[table::PathPart::Literal("/auth/logout")],
@@ -647,9 +647,9 @@ static COMMAND_POST_LOGOUT: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_RESET_PASSWORD: table::Command = table::Command {
-    name: "post-reset-password",
-    operation: &crate::builders::PostResetPassword::OPERATION,
+static COMMAND_RESET_PASSWORD: table::Command = table::Command {
+    name: "reset-password",
+    operation: &crate::builders::ResetPassword::OPERATION,
     about: "Reset the user password",
     long_about: "",
     path: &[table::PathPart::Literal("/auth/reset_password")],
@@ -684,9 +684,9 @@ static COMMAND_POST_RESET_PASSWORD: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_TOKEN: table::Command = table::Command {
-    name: "post-token",
-    operation: &crate::builders::PostToken::OPERATION,
+static COMMAND_CREATE_TOKEN: table::Command = table::Command {
+    name: "create-token",
+    operation: &crate::builders::CreateToken::OPERATION,
     about: "Create a new token",
     long_about: "Bearer tokens can be used to authenticated without session or without sending credentials.\n\nIf the user making the request has sufficient privileges, he is allowed to create a token on behalf of another user.\nOtherwise only a token for the request current user is allowed.\n\n\n**Permission required:** edit_users",
     path: &[table::PathPart::Literal("/auth/token")],
@@ -722,9 +722,9 @@ static COMMAND_POST_TOKEN: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_CONNECTIONS: table::Command = table::Command {
-    name: "get-connections",
-    operation: &crate::builders::GetConnections::OPERATION,
+static COMMAND_LIST_CONNECTIONS: table::Command = table::Command {
+    name: "list",
+    operation: &crate::builders::ListConnections::OPERATION,
     about: "Get all Connections",
     long_about: "Return the list of set up connections\n\n**Permission required:** edit_integrations",
     path: &[table::PathPart::Literal("/connections")],
@@ -741,9 +741,9 @@ static COMMAND_GET_CONNECTIONS: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_CONNECTIONS: table::Command = table::Command {
-    name: "post",
-    operation: &crate::builders::PostConnections::OPERATION,
+static COMMAND_CREATE_CONNECTION: table::Command = table::Command {
+    name: "create",
+    operation: &crate::builders::CreateConnection::OPERATION,
     about: "Create connection",
     long_about: "Create a new connection bound to the given scope (can be a project or inbox)\n\n**Permission required:** edit_integrations",
     path: &[table::PathPart::Literal("/connections")],
@@ -806,7 +806,7 @@ static COMMAND_POST_CONNECTIONS: table::Command = table::Command {
     pages: ::std::option::Option::None,
 };
 static COMMAND_GET_CONNECTION: table::Command = table::Command {
-    name: "get-connection",
+    name: "get",
     operation: &crate::builders::GetConnection::OPERATION,
     about: "Get connection",
     long_about: "Return the connection attributes\n\n**Permission required:** edit_integrations",
@@ -856,9 +856,9 @@ static COMMAND_DELETE_CONNECTION: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_CONNECTION: table::Command = table::Command {
-    name: "patch",
-    operation: &crate::builders::PatchConnection::OPERATION,
+static COMMAND_UPDATE_CONNECTION: table::Command = table::Command {
+    name: "update",
+    operation: &crate::builders::UpdateConnection::OPERATION,
     about: "Update connection",
     long_about: "attributes\n\n**Permission required:** edit_integrations",
     path: &[
@@ -930,9 +930,9 @@ static COMMAND_PATCH_CONNECTION: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_DATA_RETENTION: table::Command = table::Command {
-    name: "get",
-    operation: &crate::builders::GetDataRetention::OPERATION,
+static COMMAND_LIST_DATA_RETENTION_SETTINGS: table::Command = table::Command {
+    name: "list",
+    operation: &crate::builders::ListDataRetentionSettings::OPERATION,
     about: "Get all data retention settings",
     long_about: "**Permission required:** read_data_retention_settings",
     path: &[table::PathPart::Literal("/data_retention_settings")],
@@ -949,9 +949,9 @@ static COMMAND_GET_DATA_RETENTION: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_DATA_RETENTION_SETTINGS_BY_LEVEL_BY_ID: table::Command = table::Command {
-    name: "get-by-level-by-id",
-    operation: &crate::builders::GetDataRetentionSettingsByLevelById::OPERATION,
+static COMMAND_GET_DATA_RETENTION_SETTING: table::Command = table::Command {
+    name: "get",
+    operation: &crate::builders::GetDataRetentionSetting::OPERATION,
     about: "Get scoped data retention settings",
     long_about: "**Permission required:** read_data_retention_settings",
     path: &[
@@ -977,9 +977,9 @@ static COMMAND_GET_DATA_RETENTION_SETTINGS_BY_LEVEL_BY_ID: table::Command = tabl
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_DELETE_DATA_RETENTION: table::Command = table::Command {
+static COMMAND_DELETE_DATA_RETENTION_SETTING: table::Command = table::Command {
     name: "delete",
-    operation: &crate::builders::DeleteDataRetention::OPERATION,
+    operation: &crate::builders::DeleteDataRetentionSetting::OPERATION,
     about: "Delete scoped sampling settings",
     long_about: "**Permission required:** edit_data_retention_settings",
     path: &[
@@ -998,9 +998,9 @@ static COMMAND_DELETE_DATA_RETENTION: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_DATA_RETENTION: table::Command = table::Command {
-    name: "patch",
-    operation: &crate::builders::PatchDataRetention::OPERATION,
+static COMMAND_UPDATE_DATA_RETENTION_SETTING: table::Command = table::Command {
+    name: "update",
+    operation: &crate::builders::UpdateDataRetentionSetting::OPERATION,
     about: "Update scoped data retention settings",
     long_about: "**Permission required:** edit_data_retention_settings",
     path: &[
@@ -1073,9 +1073,9 @@ static COMMAND_UPLOAD_DOCUMENT_SIMPLE: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_DOCUMENT_CUSTOM_OUTPUT: table::Command = table::Command {
-    name: "post-custom-output",
-    operation: &crate::builders::PostDocumentCustomOutput::OPERATION,
+static COMMAND_GENERATE_CUSTOM_OUTPUT: table::Command = table::Command {
+    name: "generate-custom-output",
+    operation: &crate::builders::GenerateCustomOutput::OPERATION,
     about: "Generate custom output for documents",
     long_about: "Using the provided filter on documents, will generate a custom output.\n\n**Note:** only excel output is supported at the moment.\n\n**Permission required:** review",
     path: &[table::PathPart::Literal("/documents/custom_output")],
@@ -1107,9 +1107,9 @@ static COMMAND_POST_DOCUMENT_CUSTOM_OUTPUT: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_ENRICHMENT: table::Command = table::Command {
-    name: "post-enrichment",
-    operation: &crate::builders::PostEnrichment::OPERATION,
+static COMMAND_ENRICH_DOCUMENTS: table::Command = table::Command {
+    name: "enrich",
+    operation: &crate::builders::EnrichDocuments::OPERATION,
     about: "",
     long_about: "",
     path: &[table::PathPart::Literal("/documents/enrich")],
@@ -1122,9 +1122,9 @@ static COMMAND_POST_ENRICHMENT: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_DOCUMENT_DATA: table::Command = table::Command {
-    name: "post-data",
-    operation: &crate::builders::PostDocumentData::OPERATION,
+static COMMAND_QUERY_DOCUMENT_DATA: table::Command = table::Command {
+    name: "query-data",
+    operation: &crate::builders::QueryDocumentData::OPERATION,
     about: "",
     long_about: "",
     path: &[
@@ -1159,9 +1159,9 @@ static COMMAND_POST_DOCUMENT_DATA: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_DOCUMENT_QUERY: table::Command = table::Command {
-    name: "post-query",
-    operation: &crate::builders::PostDocumentQuery::OPERATION,
+static COMMAND_QUERY_DOCUMENTS: table::Command = table::Command {
+    name: "query",
+    operation: &crate::builders::QueryDocuments::OPERATION,
     about: "",
     long_about: "",
     path: &[
@@ -1261,9 +1261,9 @@ static COMMAND_DELETE_DOCUMENT: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_DOCUMENT_TRANSFORM: table::Command = table::Command {
-    name: "get-transform",
-    operation: &crate::builders::GetDocumentTransform::OPERATION,
+static COMMAND_GET_DOCUMENT_CUSTOM_OUTPUT: table::Command = table::Command {
+    name: "get-custom-output",
+    operation: &crate::builders::GetDocumentCustomOutput::OPERATION,
     about: "Get custom output formatted document",
     long_about: "If you have a custom output configured (this is set by contract.fit team), This allows you to\nget the custom output formatted document.\n\n\n**Permission required:** review",
     path: &[
@@ -1284,9 +1284,9 @@ static COMMAND_GET_DOCUMENT_TRANSFORM: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_DOCUMENT_SUBMIT_EVAL: table::Command = table::Command {
-    name: "post-submit-eval",
-    operation: &crate::builders::PostDocumentSubmitEval::OPERATION,
+static COMMAND_SUBMIT_DOCUMENT_FEEDBACK: table::Command = table::Command {
+    name: "submit-feedback",
+    operation: &crate::builders::SubmitDocumentFeedback::OPERATION,
     about: "Submit a feedback",
     long_about: "Send a feedback for the given document and optionally evaluate.\n\nWhen a document is to be reviewed, this endpoint is used to send the user feedback.\n\n**Permission required:** submit",
     path: &[
@@ -1484,9 +1484,9 @@ static COMMAND_GET_DOCUMENT_PAGE_IMAGE_THUMBNAIL: table::Command = table::Comman
     },
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_DOCUMENT_PROCESS_TABLE_ANNOTATION: table::Command = table::Command {
-    name: "post-process-table-annotation",
-    operation: &crate::builders::PostDocumentProcessTableAnnotation::OPERATION,
+static COMMAND_PROCESS_TABLE_ANNOTATION: table::Command = table::Command {
+    name: "process-table-annotation",
+    operation: &crate::builders::ProcessTableAnnotation::OPERATION,
     about: "Process a table-level annotation",
     long_about: "A fast and convenient annotation tool that converts a table-level annotation to cell-level feedback.\n\n**Permission required:** review",
     path: &[
@@ -1628,9 +1628,9 @@ static COMMAND_GET_DOCUMENT_REVERSE: table::Command = table::Command {
     },
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_DOCUMENT_STATUS_DATA: table::Command = table::Command {
-    name: "post-status-data",
-    operation: &crate::builders::PostDocumentStatusData::OPERATION,
+static COMMAND_UPDATE_DOCUMENT_STATUS: table::Command = table::Command {
+    name: "update-status",
+    operation: &crate::builders::UpdateDocumentStatus::OPERATION,
     about: "Update document status",
     long_about: "Update the given document status data with the request user and date.\n\nEach document defines some status:\n- lock\n- escalate\n- reject\n- delete\n- archive\n- submitted\n\nThese fields have 3 attributes:\n- status true / false\n- since: datetime (UTC)\n- by: user ID\n\nBy calling this endpoint you can update the given status data with the request user\n(the one authenticated) and the current datetime.\n**Note** : You cannot pass a user in the request nor a datetime\n\n**Permission required:** review",
     path: &[
@@ -1803,9 +1803,9 @@ static COMMAND_UPLOAD_DOCUMENT: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_DOCUMENT_COPY: table::Command = table::Command {
-    name: "patch-copy",
-    operation: &crate::builders::PatchDocumentCopy::OPERATION,
+static COMMAND_COPY_DOCUMENTS: table::Command = table::Command {
+    name: "copy",
+    operation: &crate::builders::CopyDocuments::OPERATION,
     about: "Copy documents to another inbox",
     long_about: "Copy documents in the provided list to another inbox.\n\nIf the destination inbox is the same as the original inbox, the request will be aborted, no duplicates\nwill be created\n\n\n**Permission required:** review",
     path: &[
@@ -1838,9 +1838,9 @@ static COMMAND_PATCH_DOCUMENT_COPY: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_DOCUMENT_MOVE: table::Command = table::Command {
-    name: "patch-move",
-    operation: &crate::builders::PatchDocumentMove::OPERATION,
+static COMMAND_MOVE_DOCUMENTS: table::Command = table::Command {
+    name: "move",
+    operation: &crate::builders::MoveDocuments::OPERATION,
     about: "Move documents to another inbox",
     long_about: "Move documents in the provided list to another inbox.\n\nIf the destination inbox is the same as the original inbox, the request will be aborted.\n\n\n**Permission required:** review",
     path: &[
@@ -1873,9 +1873,9 @@ static COMMAND_PATCH_DOCUMENT_MOVE: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_FORMATS: table::Command = table::Command {
-    name: "get-formats",
-    operation: &crate::builders::GetFormats::OPERATION,
+static COMMAND_LIST_FORMATS: table::Command = table::Command {
+    name: "list",
+    operation: &crate::builders::ListFormats::OPERATION,
     about: "Get lists of format",
     long_about: "Return the formats\n\n**Deprecated**: display_name\n**Deprecated**: default_format",
     path: &[table::PathPart::Literal("/formats")],
@@ -1884,9 +1884,9 @@ static COMMAND_GET_FORMATS: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_FORMATS: table::Command = table::Command {
-    name: "post",
-    operation: &crate::builders::PostFormats::OPERATION,
+static COMMAND_CREATE_FORMAT: table::Command = table::Command {
+    name: "create",
+    operation: &crate::builders::CreateFormat::OPERATION,
     about: "Create format",
     long_about: "Create an new format\n\n**Deprecated**: display_name\n**Deprecated**: default_format\n\n**Permission required:** edit_format_settings",
     path: &[table::PathPart::Literal("/formats")],
@@ -1939,9 +1939,9 @@ static COMMAND_POST_FORMATS: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_FORMATS_DOC_TYPES: table::Command = table::Command {
-    name: "get-doc-types",
-    operation: &crate::builders::GetFormatsDocTypes::OPERATION,
+static COMMAND_LIST_DOCUMENT_TYPES: table::Command = table::Command {
+    name: "list-document-types",
+    operation: &crate::builders::ListDocumentTypes::OPERATION,
     about: "Get supported document_types",
     long_about: "**Permission required:** edit_format_settings",
     path: &[table::PathPart::Literal("/formats/document_types")],
@@ -1959,7 +1959,7 @@ static COMMAND_GET_FORMATS_DOC_TYPES: table::Command = table::Command {
     pages: ::std::option::Option::None,
 };
 static COMMAND_GET_FORMAT: table::Command = table::Command {
-    name: "get-format",
+    name: "get",
     operation: &crate::builders::GetFormat::OPERATION,
     about: "Get format attributes",
     long_about: "Return the given format attributes\n\n**Deprecated**: display_name\n**Deprecated**: default_format\n\n**Permission required:** edit_format_settings / review",
@@ -1996,9 +1996,9 @@ static COMMAND_DELETE_FORMAT: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_FORMAT: table::Command = table::Command {
-    name: "patch",
-    operation: &crate::builders::PatchFormat::OPERATION,
+static COMMAND_UPDATE_FORMAT: table::Command = table::Command {
+    name: "update",
+    operation: &crate::builders::UpdateFormat::OPERATION,
     about: "Update the format",
     long_about: "settings with the given attributes\n\n**Deprecated**: display_name\n**Deprecated**: default_format\n\n**Permission required:** edit_format_settings",
     path: &[table::PathPart::Literal("/formats/"), table::PathPart::Arg("format-id")],
@@ -2088,9 +2088,9 @@ static COMMAND_GET_FORMAT_TAG_FIELDS: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_INBOXES: table::Command = table::Command {
-    name: "get-inboxes",
-    operation: &crate::builders::GetInboxes::OPERATION,
+static COMMAND_LIST_INBOXES: table::Command = table::Command {
+    name: "list",
+    operation: &crate::builders::ListInboxes::OPERATION,
     about: "Get list of inboxes",
     long_about: "Simply return the list of inboxes",
     path: &[table::PathPart::Literal("/inboxes")],
@@ -2107,9 +2107,9 @@ static COMMAND_GET_INBOXES: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_INBOXES: table::Command = table::Command {
-    name: "post",
-    operation: &crate::builders::PostInboxes::OPERATION,
+static COMMAND_CREATE_INBOX: table::Command = table::Command {
+    name: "create",
+    operation: &crate::builders::CreateInbox::OPERATION,
     about: "Create an inbox",
     long_about: "Create a new inbox in the given **project**\n\n**Permission required:** create_inbox",
     path: &[table::PathPart::Literal("/inboxes")],
@@ -2145,7 +2145,7 @@ static COMMAND_POST_INBOXES: table::Command = table::Command {
     pages: ::std::option::Option::None,
 };
 static COMMAND_GET_INBOX: table::Command = table::Command {
-    name: "get-inbox",
+    name: "get",
     operation: &crate::builders::GetInbox::OPERATION,
     about: "Get Inbox attributes",
     long_about: "Get the given inbox attributes\n\n**Permission required:** view_list",
@@ -2189,9 +2189,9 @@ static COMMAND_DELETE_INBOX: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_INBOX: table::Command = table::Command {
-    name: "patch",
-    operation: &crate::builders::PatchInbox::OPERATION,
+static COMMAND_UPDATE_INBOX: table::Command = table::Command {
+    name: "update",
+    operation: &crate::builders::UpdateInbox::OPERATION,
     about: "Update inbox",
     long_about: "Update the given inbox with the provided arguments\n\n**Permission required:** view_list",
     path: &[table::PathPart::Literal("/inboxes/"), table::PathPart::Arg("inbox-id")],
@@ -2231,9 +2231,9 @@ static COMMAND_PATCH_INBOX: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_INBOX_COMPARE: table::Command = table::Command {
-    name: "post-compare",
-    operation: &crate::builders::PostInboxCompare::OPERATION,
+static COMMAND_COMPARE_INBOX_VERSIONS: table::Command = table::Command {
+    name: "compare-versions",
+    operation: &crate::builders::CompareInboxVersions::OPERATION,
     about: "",
     long_about: "",
     path: &[
@@ -2302,9 +2302,9 @@ static COMMAND_GET_INBOX_DOCUMENT_VERSIONS: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_INBOX_DOCUMENT: table::Command = table::Command {
-    name: "get-document",
-    operation: &crate::builders::GetInboxDocument::OPERATION,
+static COMMAND_LIST_INBOX_DOCUMENTS: table::Command = table::Command {
+    name: "list-documents",
+    operation: &crate::builders::ListInboxDocuments::OPERATION,
     about: "Get documents in the inbox",
     long_about: "**Permission required:** view_list",
     path: &[
@@ -2332,9 +2332,9 @@ static COMMAND_GET_INBOX_DOCUMENT: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_DELETE_INBOX_DOCUMENT: table::Command = table::Command {
-    name: "delete-document",
-    operation: &crate::builders::DeleteInboxDocument::OPERATION,
+static COMMAND_DELETE_INBOX_DOCUMENTS: table::Command = table::Command {
+    name: "delete-documents",
+    operation: &crate::builders::DeleteInboxDocuments::OPERATION,
     about: "Delete documents",
     long_about: "in the given inbox.\n\nhow parameter: if how == \"FULL\", we delete the entire document, including its source files\nif how == \"SOURCE_FILES\", we only remove the (source) files and we set the archived flag. In practice this means\nall information in the database (json) remains available, but you can no longer download / visualise the original document.\n\nwhat parameter: if what == \"DONE\", we will only delete files which have status_data.feedback == True\nif what == \"ALL\" we will delete all files\n\nStart_date and end_date: when specified we will only delete files which are received after (respectively before) the timestamp\n\n**WARNING** This will completely remove the documents, this is **not recoverable**",
     path: &[
@@ -2381,9 +2381,9 @@ static COMMAND_DELETE_INBOX_DOCUMENT: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_INBOX_DOCUMENTS_PAGINATED: table::Command = table::Command {
-    name: "get-documents-paginated",
-    operation: &crate::builders::GetInboxDocumentsPaginated::OPERATION,
+static COMMAND_LIST_INBOX_DOCUMENTS_PAGINATED: table::Command = table::Command {
+    name: "list-documents-paginated",
+    operation: &crate::builders::ListInboxDocumentsPaginated::OPERATION,
     about: "Get paginated list of documents in the inbox",
     long_about: "**Permission required:** view_list",
     path: &[
@@ -2440,7 +2440,7 @@ static COMMAND_GET_INBOX_DOCUMENTS_PAGINATED: table::Command = table::Command {
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::Some(table::Pages {
-        command: "list",
+        command: "list-documents-paginated-all",
         page_arg: "page",
         size_arg: ::std::option::Option::Some("per-page"),
         first_page: 1i64,
@@ -2448,9 +2448,9 @@ static COMMAND_GET_INBOX_DOCUMENTS_PAGINATED: table::Command = table::Command {
         total: ::std::option::Option::Some("/total"),
     }),
 };
-static COMMAND_POST_INBOX_REPROCESS: table::Command = table::Command {
-    name: "post-reprocess",
-    operation: &crate::builders::PostInboxReprocess::OPERATION,
+static COMMAND_REPROCESS_INBOX: table::Command = table::Command {
+    name: "reprocess",
+    operation: &crate::builders::ReprocessInbox::OPERATION,
     about: "Schedule inbox reprocessing",
     long_about: "This endpoint schedule reprocessing for documents in the given inbox; this will call the async processing,\njust like async document upload\n\n\n**Permission required:** upload",
     path: &[
@@ -2492,9 +2492,9 @@ static COMMAND_POST_INBOX_REPROCESS: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_INTEGRATION_RESOURCES: table::Command = table::Command {
-    name: "get-resources",
-    operation: &crate::builders::GetIntegrationResources::OPERATION,
+static COMMAND_LIST_INTEGRATIONS: table::Command = table::Command {
+    name: "list",
+    operation: &crate::builders::ListIntegrations::OPERATION,
     about: "Get all integrations",
     long_about: "Return the list of set up integrations\n\n**Permission required:** read_integrations",
     path: &[table::PathPart::Literal("/integrations/")],
@@ -2503,9 +2503,9 @@ static COMMAND_GET_INTEGRATION_RESOURCES: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_INTEGRATION_RESOURCES: table::Command = table::Command {
-    name: "post-resources",
-    operation: &crate::builders::PostIntegrationResources::OPERATION,
+static COMMAND_CREATE_INTEGRATION: table::Command = table::Command {
+    name: "create",
+    operation: &crate::builders::CreateIntegration::OPERATION,
     about: "Create integration",
     long_about: "Create a new integration. Each type of integration has its own initialization logic and thus may\nyield suitable error codes depending on the underlying issue, such as credentials or connectivity issue.\n\n**Permission required:** edit_integrations",
     path: &[table::PathPart::Literal("/integrations/")],
@@ -2580,9 +2580,9 @@ static COMMAND_DELETE_INTEGRATION: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_INTEGRATION: table::Command = table::Command {
-    name: "patch",
-    operation: &crate::builders::PatchIntegration::OPERATION,
+static COMMAND_UPDATE_INTEGRATION: table::Command = table::Command {
+    name: "update",
+    operation: &crate::builders::UpdateIntegration::OPERATION,
     about: "Update integration",
     long_about: "Update the given integration attributes\n\n**Permission required:** edit_integrations",
     path: &[
@@ -2623,9 +2623,9 @@ static COMMAND_PATCH_INTEGRATION: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_EMAIL_INTEGRATION_ACTIVATION: table::Command = table::Command {
-    name: "get-email-activation",
-    operation: &crate::builders::GetEmailIntegrationActivation::OPERATION,
+static COMMAND_ACTIVATE_EMAIL_INTEGRATION: table::Command = table::Command {
+    name: "activate-email",
+    operation: &crate::builders::ActivateEmailIntegration::OPERATION,
     about: "",
     long_about: "",
     path: &[
@@ -2653,9 +2653,9 @@ static COMMAND_GET_EMAIL_INTEGRATION_ACTIVATION: table::Command = table::Command
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_PREDICTOR_SETTINGS: table::Command = table::Command {
-    name: "get-predictor-settings",
-    operation: &crate::builders::GetPredictorSettings::OPERATION,
+static COMMAND_LIST_PREDICTOR_SETTINGS: table::Command = table::Command {
+    name: "list",
+    operation: &crate::builders::ListPredictorSettings::OPERATION,
     about: "Get all predictor settings",
     long_about: "**Permission required:** edit_predictor_settings",
     path: &[table::PathPart::Literal("/predictor_settings")],
@@ -2673,7 +2673,7 @@ static COMMAND_GET_PREDICTOR_SETTINGS: table::Command = table::Command {
     pages: ::std::option::Option::None,
 };
 static COMMAND_GET_PREDICTOR_SETTING: table::Command = table::Command {
-    name: "get-predictor-setting",
+    name: "get",
     operation: &crate::builders::GetPredictorSetting::OPERATION,
     about: "Get scoped predictor settings",
     long_about: "**Permission required:** edit_predictor_settings",
@@ -2713,9 +2713,9 @@ static COMMAND_DELETE_PREDICTOR_SETTING: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_PREDICTOR_SETTING: table::Command = table::Command {
-    name: "patch",
-    operation: &crate::builders::PatchPredictorSetting::OPERATION,
+static COMMAND_UPDATE_PREDICTOR_SETTING: table::Command = table::Command {
+    name: "update",
+    operation: &crate::builders::UpdatePredictorSetting::OPERATION,
     about: "Update scoped predictor settings",
     long_about: "**Permission required:** edit_predictor_settings",
     path: &[
@@ -2777,9 +2777,9 @@ static COMMAND_PATCH_PREDICTOR_SETTING: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_PROJECTS: table::Command = table::Command {
-    name: "get-projects",
-    operation: &crate::builders::GetProjects::OPERATION,
+static COMMAND_LIST_PROJECTS: table::Command = table::Command {
+    name: "list",
+    operation: &crate::builders::ListProjects::OPERATION,
     about: "Get the list of projects",
     long_about: "Return the list of projects in the organization\n\n\n**Deprecated**: default_format",
     path: &[table::PathPart::Literal("/projects")],
@@ -2788,9 +2788,9 @@ static COMMAND_GET_PROJECTS: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_PROJECTS: table::Command = table::Command {
-    name: "post",
-    operation: &crate::builders::PostProjects::OPERATION,
+static COMMAND_CREATE_PROJECT: table::Command = table::Command {
+    name: "create",
+    operation: &crate::builders::CreateProject::OPERATION,
     about: "Create a project",
     long_about: "Simply create a new project\n\n**Deprecated**: default_format\n\n**Permission required:** create_inbox",
     path: &[table::PathPart::Literal("/projects")],
@@ -2856,7 +2856,7 @@ static COMMAND_POST_PROJECTS: table::Command = table::Command {
     pages: ::std::option::Option::None,
 };
 static COMMAND_GET_PROJECT: table::Command = table::Command {
-    name: "get-project",
+    name: "get",
     operation: &crate::builders::GetProject::OPERATION,
     about: "Get project attributes",
     long_about: "Get the attributes of the given project\n\n\n**Deprecated**: default_format",
@@ -2893,9 +2893,9 @@ static COMMAND_DELETE_PROJECT: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_PROJECT: table::Command = table::Command {
-    name: "patch",
-    operation: &crate::builders::PatchProject::OPERATION,
+static COMMAND_UPDATE_PROJECT: table::Command = table::Command {
+    name: "update",
+    operation: &crate::builders::UpdateProject::OPERATION,
     about: "Update project",
     long_about: "Update the project attributes with the provided arguments\n\n\n**Deprecated**: default_format\n\n**Permission required:** edit_format_settings",
     path: &[table::PathPart::Literal("/projects/"), table::PathPart::Arg("project-id")],
@@ -2961,9 +2961,9 @@ static COMMAND_PATCH_PROJECT: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_REPORTS: table::Command = table::Command {
-    name: "get-reports",
-    operation: &crate::builders::GetReports::OPERATION,
+static COMMAND_LIST_REPORTS: table::Command = table::Command {
+    name: "list",
+    operation: &crate::builders::ListReports::OPERATION,
     about: "Get all reports",
     long_about: "Return the list of reports\n\n**Permission required:** read_reports",
     path: &[table::PathPart::Literal("/reports")],
@@ -2980,9 +2980,9 @@ static COMMAND_GET_REPORTS: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_REPORTS: table::Command = table::Command {
-    name: "post",
-    operation: &crate::builders::PostReports::OPERATION,
+static COMMAND_CREATE_REPORT: table::Command = table::Command {
+    name: "create",
+    operation: &crate::builders::CreateReport::OPERATION,
     about: "Create report",
     long_about: "Create a new report\n\n**Permission required:** edit_reports",
     path: &[table::PathPart::Literal("/reports")],
@@ -3124,9 +3124,9 @@ static COMMAND_POST_REPORTS: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_GENERATE_REPORT: table::Command = table::Command {
-    name: "post-generate",
-    operation: &crate::builders::PostGenerateReport::OPERATION,
+static COMMAND_GENERATE_REPORT: table::Command = table::Command {
+    name: "generate",
+    operation: &crate::builders::GenerateReport::OPERATION,
     about: "Generate report based on input",
     long_about: "**Note**: start_date and end_date filter on status update\n\n**Permission required:** read_reports",
     path: &[table::PathPart::Literal("/reports/generate")],
@@ -3287,7 +3287,7 @@ static COMMAND_POST_GENERATE_REPORT: table::Command = table::Command {
     pages: ::std::option::Option::None,
 };
 static COMMAND_GET_REPORT: table::Command = table::Command {
-    name: "get-report",
+    name: "get",
     operation: &crate::builders::GetReport::OPERATION,
     about: "Get report",
     long_about: "Return report attributes\n\n**Permission required:** read_reports",
@@ -3331,9 +3331,9 @@ static COMMAND_DELETE_REPORT: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_REPORT: table::Command = table::Command {
-    name: "patch",
-    operation: &crate::builders::PatchReport::OPERATION,
+static COMMAND_UPDATE_REPORT: table::Command = table::Command {
+    name: "update",
+    operation: &crate::builders::UpdateReport::OPERATION,
     about: "Update report",
     long_about: "Modify the report with the given arguments\n\n**Permission required:** edit_reports",
     path: &[table::PathPart::Literal("/reports/"), table::PathPart::Arg("report-id")],
@@ -3482,9 +3482,9 @@ static COMMAND_PATCH_REPORT: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_GENERATE_REPORT_ID: table::Command = table::Command {
-    name: "post-generate-id",
-    operation: &crate::builders::PostGenerateReportId::OPERATION,
+static COMMAND_GENERATE_SAVED_REPORT: table::Command = table::Command {
+    name: "generate-saved",
+    operation: &crate::builders::GenerateSavedReport::OPERATION,
     about: "Generate report based on report id",
     long_about: "**Note**: start_date and end_date filter on status update\n\n**Permission required:** read_reports",
     path: &[
@@ -3525,9 +3525,9 @@ static COMMAND_POST_GENERATE_REPORT_ID: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_ROLES: table::Command = table::Command {
-    name: "get-roles",
-    operation: &crate::builders::GetRoles::OPERATION,
+static COMMAND_LIST_ROLES: table::Command = table::Command {
+    name: "list",
+    operation: &crate::builders::ListRoles::OPERATION,
     about: "Get all roles",
     long_about: "Return the list of roles",
     path: &[table::PathPart::Literal("/roles")],
@@ -3544,9 +3544,9 @@ static COMMAND_GET_ROLES: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_ROLES: table::Command = table::Command {
-    name: "post",
-    operation: &crate::builders::PostRoles::OPERATION,
+static COMMAND_CREATE_ROLE: table::Command = table::Command {
+    name: "create",
+    operation: &crate::builders::CreateRole::OPERATION,
     about: "Create role",
     long_about: "Create a new role\n\n**Permission required:** edit_users",
     path: &[table::PathPart::Literal("/roles")],
@@ -3582,7 +3582,7 @@ static COMMAND_POST_ROLES: table::Command = table::Command {
     pages: ::std::option::Option::None,
 };
 static COMMAND_GET_ROLE: table::Command = table::Command {
-    name: "get-role",
+    name: "get",
     operation: &crate::builders::GetRole::OPERATION,
     about: "Get role",
     long_about: "Return role attributes",
@@ -3626,9 +3626,9 @@ static COMMAND_DELETE_ROLE: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_ROLE: table::Command = table::Command {
-    name: "patch",
-    operation: &crate::builders::PatchRole::OPERATION,
+static COMMAND_UPDATE_ROLE: table::Command = table::Command {
+    name: "update",
+    operation: &crate::builders::UpdateRole::OPERATION,
     about: "Update role",
     long_about: "Modify the role with the given arguments\n\n**Permission required:** edit_users",
     path: &[table::PathPart::Literal("/roles/"), table::PathPart::Arg("role-id")],
@@ -3668,9 +3668,9 @@ static COMMAND_PATCH_ROLE: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_RULE_CONFIGS: table::Command = table::Command {
-    name: "get-configs",
-    operation: &crate::builders::GetRuleConfigs::OPERATION,
+static COMMAND_LIST_RULE_CONFIGS: table::Command = table::Command {
+    name: "list-configs",
+    operation: &crate::builders::ListRuleConfigs::OPERATION,
     about: "Get all rule configs",
     long_about: "**Permission required:** edit_predictor_settings",
     path: &[table::PathPart::Literal("/rule_config")],
@@ -3687,9 +3687,9 @@ static COMMAND_GET_RULE_CONFIGS: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_DEBUG_RULE_ENTITY: table::Command = table::Command {
-    name: "post-debug-entity",
-    operation: &crate::builders::PostDebugRuleEntity::OPERATION,
+static COMMAND_DEBUG_RULE_ENTITY: table::Command = table::Command {
+    name: "debug-entity",
+    operation: &crate::builders::DebugRuleEntity::OPERATION,
     about: "Get the regexes that are generated by the rule",
     long_about: "**Permission required:** edit_predictor_settings",
     path: &[table::PathPart::Literal("/rule_config/rule_entity/")],
@@ -3702,9 +3702,9 @@ static COMMAND_POST_DEBUG_RULE_ENTITY: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_DEBUG_RULE_ENTITY_DOCUMENT: table::Command = table::Command {
-    name: "post-debug-entity-document",
-    operation: &crate::builders::PostDebugRuleEntityDocument::OPERATION,
+static COMMAND_DEBUG_DOCUMENT_RULE_ENTITY: table::Command = table::Command {
+    name: "debug-document-entity",
+    operation: &crate::builders::DebugDocumentRuleEntity::OPERATION,
     about: "Evaluate a rule on a document",
     long_about: "**Permission required:** edit_predictor_settings",
     path: &[
@@ -3728,9 +3728,9 @@ static COMMAND_POST_DEBUG_RULE_ENTITY_DOCUMENT: table::Command = table::Command 
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_DEBUG_WHERE_TO_SEARCH: table::Command = table::Command {
-    name: "post-debug-where-to-search",
-    operation: &crate::builders::PostDebugWhereToSearch::OPERATION,
+static COMMAND_DEBUG_WHERE_TO_SEARCH: table::Command = table::Command {
+    name: "debug-where-to-search",
+    operation: &crate::builders::DebugWhereToSearch::OPERATION,
     about: "Get the text a where_to_search specification will generate",
     long_about: "Returns a list of strings per granularity. If no granularity is specified. It is considered to be the whole document\n\n**Permission required:** edit_predictor_settings",
     path: &[
@@ -3789,9 +3789,9 @@ static COMMAND_DELETE_RULE_CONFIG: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_RULE_CONFIG: table::Command = table::Command {
-    name: "patch",
-    operation: &crate::builders::PatchRuleConfig::OPERATION,
+static COMMAND_UPDATE_RULE_CONFIG: table::Command = table::Command {
+    name: "update",
+    operation: &crate::builders::UpdateRuleConfig::OPERATION,
     about: "Update scoped rule config",
     long_about: "**Permission required:** edit_predictor_settings",
     path: &[table::PathPart::Literal("/rule_config/"), table::PathPart::Arg("scope")],
@@ -3820,9 +3820,9 @@ static COMMAND_PATCH_RULE_CONFIG: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_SETTING_SAMPLINGS: table::Command = table::Command {
-    name: "get-samplings",
-    operation: &crate::builders::GetSettingSamplings::OPERATION,
+static COMMAND_LIST_SAMPLING_SETTINGS: table::Command = table::Command {
+    name: "list",
+    operation: &crate::builders::ListSamplingSettings::OPERATION,
     about: "Get all sampling settings",
     long_about: "**Permission required:** edit_sampling_settings / review",
     path: &[table::PathPart::Literal("/sampling_settings")],
@@ -3839,9 +3839,9 @@ static COMMAND_GET_SETTING_SAMPLINGS: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_SETTING_SAMPLING: table::Command = table::Command {
+static COMMAND_GET_SAMPLING_SETTING: table::Command = table::Command {
     name: "get",
-    operation: &crate::builders::GetSettingSampling::OPERATION,
+    operation: &crate::builders::GetSamplingSetting::OPERATION,
     about: "Get scoped sampling settings",
     long_about: "**Permission required:** edit_sampling_settings / review",
     path: &[
@@ -3863,9 +3863,9 @@ static COMMAND_GET_SETTING_SAMPLING: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_DELETE_SETTING_SAMPLING: table::Command = table::Command {
+static COMMAND_DELETE_SAMPLING_SETTING: table::Command = table::Command {
     name: "delete",
-    operation: &crate::builders::DeleteSettingSampling::OPERATION,
+    operation: &crate::builders::DeleteSamplingSetting::OPERATION,
     about: "Delete scoped sampling settings",
     long_about: "**Permission required:** edit_sampling_settings",
     path: &[
@@ -3880,9 +3880,9 @@ static COMMAND_DELETE_SETTING_SAMPLING: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_SETTING_SAMPLING: table::Command = table::Command {
-    name: "patch",
-    operation: &crate::builders::PatchSettingSampling::OPERATION,
+static COMMAND_UPDATE_SAMPLING_SETTING: table::Command = table::Command {
+    name: "update",
+    operation: &crate::builders::UpdateSamplingSetting::OPERATION,
     about: "Update scoped sampling settings",
     long_about: "**Permission required:** edit_sampling_settings",
     path: &[
@@ -3932,9 +3932,9 @@ static COMMAND_PATCH_SETTING_SAMPLING: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_DASHBOARD_SETTINGS_ATOMIC: table::Command = table::Command {
-    name: "get-dashboard-atomic",
-    operation: &crate::builders::GetDashboardSettingsAtomic::OPERATION,
+static COMMAND_GET_DASHBOARD_SETTINGS: table::Command = table::Command {
+    name: "get-dashboard",
+    operation: &crate::builders::GetDashboardSettings::OPERATION,
     about: "Get scoped dashboard setting",
     long_about: "Get the dashboard settings for the given scope (project or inbox)",
     path: &[table::PathPart::Literal("/settings/dashboard")],
@@ -3954,9 +3954,9 @@ static COMMAND_GET_DASHBOARD_SETTINGS_ATOMIC: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_DASHBOARD_SETTINGS_ATOMIC: table::Command = table::Command {
-    name: "patch-dashboard-atomic",
-    operation: &crate::builders::PatchDashboardSettingsAtomic::OPERATION,
+static COMMAND_UPDATE_DASHBOARD_SETTINGS: table::Command = table::Command {
+    name: "update-dashboard",
+    operation: &crate::builders::UpdateDashboardSettings::OPERATION,
     about: "Update scoped dashboard setting",
     long_about: "Update the dashboard settings for the given scope (project or inbox)\n\n**Permission required:** edit_dashboard_settings",
     path: &[table::PathPart::Literal("/settings/dashboard")],
@@ -3989,9 +3989,9 @@ static COMMAND_PATCH_DASHBOARD_SETTINGS_ATOMIC: table::Command = table::Command 
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_REVIEW_SETTINGS_ATOMIC: table::Command = table::Command {
-    name: "get-review-atomic",
-    operation: &crate::builders::GetReviewSettingsAtomic::OPERATION,
+static COMMAND_GET_REVIEW_SETTINGS: table::Command = table::Command {
+    name: "get-review",
+    operation: &crate::builders::GetReviewSettings::OPERATION,
     about: "Get scoped review setting",
     long_about: "Get the review settings for the given scope (project or inbox)",
     path: &[table::PathPart::Literal("/settings/review")],
@@ -4011,9 +4011,9 @@ static COMMAND_GET_REVIEW_SETTINGS_ATOMIC: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_REVIEW_SETTINGS_ATOMIC: table::Command = table::Command {
-    name: "patch-review-atomic",
-    operation: &crate::builders::PatchReviewSettingsAtomic::OPERATION,
+static COMMAND_UPDATE_REVIEW_SETTINGS: table::Command = table::Command {
+    name: "update-review",
+    operation: &crate::builders::UpdateReviewSettings::OPERATION,
     about: "Update scoped review setting",
     long_about: "Update the review settings for the given scope (project or inbox)\n\n**Permission required:** edit_review_settings",
     path: &[table::PathPart::Literal("/settings/review")],
@@ -4046,9 +4046,9 @@ static COMMAND_PATCH_REVIEW_SETTINGS_ATOMIC: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_SSO_CONFIG_RESOURCES: table::Command = table::Command {
-    name: "get-config-resources",
-    operation: &crate::builders::GetSsoConfigResources::OPERATION,
+static COMMAND_LIST_SSO_CONFIGS: table::Command = table::Command {
+    name: "list-configs",
+    operation: &crate::builders::ListSsoConfigs::OPERATION,
     about: "",
     long_about: "",
     path: &[table::PathPart::Literal("/sso/config")],
@@ -4065,9 +4065,9 @@ static COMMAND_GET_SSO_CONFIG_RESOURCES: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_SSO_CONFIG_RESOURCES: table::Command = table::Command {
-    name: "post-config-resources",
-    operation: &crate::builders::PostSsoConfigResources::OPERATION,
+static COMMAND_CREATE_SSO_CONFIG: table::Command = table::Command {
+    name: "create-config",
+    operation: &crate::builders::CreateSsoConfig::OPERATION,
     about: "",
     long_about: "",
     path: &[table::PathPart::Literal("/sso/config")],
@@ -4114,9 +4114,9 @@ static COMMAND_POST_SSO_CONFIG_RESOURCES: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_DELETE_SSO_CONFIG_RESOURCES: table::Command = table::Command {
-    name: "delete-config-resources",
-    operation: &crate::builders::DeleteSsoConfigResources::OPERATION,
+static COMMAND_DELETE_SSO_CONFIG: table::Command = table::Command {
+    name: "delete-config",
+    operation: &crate::builders::DeleteSsoConfig::OPERATION,
     about: "Get integration attributes",
     long_about: "Return the given integration attributes\n\n**Permission required:** edit_integrations",
     path: &[
@@ -4136,9 +4136,9 @@ static COMMAND_DELETE_SSO_CONFIG_RESOURCES: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_OAUTH_LOGIN: table::Command = table::Command {
-    name: "post-oauth-login",
-    operation: &crate::builders::PostOauthLogin::OPERATION,
+static COMMAND_SSO_LOGIN: table::Command = table::Command {
+    name: "login",
+    operation: &crate::builders::SsoLogin::OPERATION,
     about: "",
     long_about: "",
     path: &[table::PathPart::Literal("/sso/login")],
@@ -4313,9 +4313,9 @@ static COMMAND_GET_AUTOMATION_BLOCKERS_STATS: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_BLUE_DOTS: table::Command = table::Command {
-    name: "post-blue-dots",
-    operation: &crate::builders::PostBlueDots::OPERATION,
+static COMMAND_GET_BLUE_DOTS_STATS: table::Command = table::Command {
+    name: "get-blue-dots",
+    operation: &crate::builders::GetBlueDotsStats::OPERATION,
     about: "Get the Blue Dots statistics for the inbox",
     long_about: "Compute and return the blue dots statistics, optionally restricted to date range, fields and versions\n\n**Permission required:** submit",
     path: &[
@@ -4642,9 +4642,9 @@ static COMMAND_GET_STYLE_SHEET: table::Command = table::Command {
     },
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_STYLE_SHEET: table::Command = table::Command {
-    name: "post-sheet",
-    operation: &crate::builders::PostStyleSheet::OPERATION,
+static COMMAND_UPLOAD_STYLE_SHEET: table::Command = table::Command {
+    name: "upload-sheet",
+    operation: &crate::builders::UploadStyleSheet::OPERATION,
     about: "Upload the custom CSS file",
     long_about: "**Permission required:** edit_dashboard_settings",
     path: &[table::PathPart::Literal("/style/custom.css")],
@@ -4681,9 +4681,9 @@ static COMMAND_GET_STYLE_LOGO: table::Command = table::Command {
     },
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_STYLE_LOGO: table::Command = table::Command {
-    name: "post-logo",
-    operation: &crate::builders::PostStyleLogo::OPERATION,
+static COMMAND_UPLOAD_STYLE_LOGO: table::Command = table::Command {
+    name: "upload-logo",
+    operation: &crate::builders::UploadStyleLogo::OPERATION,
     about: "Upload the custom logo",
     long_about: "**Permission required:** edit_dashboard_settings",
     path: &[table::PathPart::Literal("/style/logo.png")],
@@ -4718,9 +4718,9 @@ static COMMAND_DELETE_TENANT: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_ACTIVATE_TENANT: table::Command = table::Command {
-    name: "patch-activate",
-    operation: &crate::builders::PatchActivateTenant::OPERATION,
+static COMMAND_ACTIVATE_TENANT: table::Command = table::Command {
+    name: "activate",
+    operation: &crate::builders::ActivateTenant::OPERATION,
     about: "",
     long_about: "",
     path: &[table::PathPart::Literal("/tenant/activate")],
@@ -4753,9 +4753,9 @@ static COMMAND_PATCH_ACTIVATE_TENANT: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_SETTINGS_THRESHOLD: table::Command = table::Command {
-    name: "get-settings-threshold",
-    operation: &crate::builders::GetSettingsThreshold::OPERATION,
+static COMMAND_LIST_THRESHOLD_SETTINGS: table::Command = table::Command {
+    name: "list",
+    operation: &crate::builders::ListThresholdSettings::OPERATION,
     about: "Get all thresholds settings",
     long_about: "**Permission required:** read_thresholds_settings / review",
     path: &[table::PathPart::Literal("/threshold_settings")],
@@ -4772,9 +4772,9 @@ static COMMAND_GET_SETTINGS_THRESHOLD: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_SETTING_THRESHOLD: table::Command = table::Command {
-    name: "get-setting-threshold",
-    operation: &crate::builders::GetSettingThreshold::OPERATION,
+static COMMAND_GET_THRESHOLD_SETTING: table::Command = table::Command {
+    name: "get",
+    operation: &crate::builders::GetThresholdSetting::OPERATION,
     about: "Get the scoped thresholds settings",
     long_about: "**Permission required:** read_thresholds_settings / review",
     path: &[
@@ -4803,9 +4803,9 @@ static COMMAND_GET_SETTING_THRESHOLD: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_DELETE_SETTING_THRESHOLD: table::Command = table::Command {
+static COMMAND_DELETE_THRESHOLD_SETTING: table::Command = table::Command {
     name: "delete",
-    operation: &crate::builders::DeleteSettingThreshold::OPERATION,
+    operation: &crate::builders::DeleteThresholdSetting::OPERATION,
     about: "Delete the thresholds settings",
     long_about: "**Permission required:** edit_thresholds_settings",
     path: &[
@@ -4820,9 +4820,9 @@ static COMMAND_DELETE_SETTING_THRESHOLD: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_SETTING_THRESHOLD: table::Command = table::Command {
-    name: "patch",
-    operation: &crate::builders::PatchSettingThreshold::OPERATION,
+static COMMAND_UPDATE_THRESHOLD_SETTING: table::Command = table::Command {
+    name: "update",
+    operation: &crate::builders::UpdateThresholdSetting::OPERATION,
     about: "Update the scoped thresholds settings",
     long_about: "**Permission required:** edit_thresholds_settings",
     path: &[
@@ -4854,9 +4854,9 @@ static COMMAND_PATCH_SETTING_THRESHOLD: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_GET_USERS: table::Command = table::Command {
-    name: "get-users",
-    operation: &crate::builders::GetUsers::OPERATION,
+static COMMAND_LIST_USERS: table::Command = table::Command {
+    name: "list",
+    operation: &crate::builders::ListUsers::OPERATION,
     about: "Get all users",
     long_about: "Return the list of users\n\n**Permission required:** edit_users",
     path: &[table::PathPart::Literal("/users")],
@@ -4873,9 +4873,9 @@ static COMMAND_GET_USERS: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_USERS: table::Command = table::Command {
-    name: "post",
-    operation: &crate::builders::PostUsers::OPERATION,
+static COMMAND_CREATE_USER: table::Command = table::Command {
+    name: "create",
+    operation: &crate::builders::CreateUser::OPERATION,
     about: "Create user",
     long_about: "Create a new user with the provided attributes and roles\n\n**Permission required:** edit_users",
     path: &[table::PathPart::Literal("/users")],
@@ -4946,9 +4946,9 @@ static COMMAND_GET_ME: table::Command = table::Command {
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
 };
-static COMMAND_POST_CHANGE_PASSWORD: table::Command = table::Command {
-    name: "post-change-password",
-    operation: &crate::builders::PostChangePassword::OPERATION,
+static COMMAND_CHANGE_PASSWORD: table::Command = table::Command {
+    name: "change-password",
+    operation: &crate::builders::ChangePassword::OPERATION,
     about: "Change the current user password",
     long_about: "Update the current authenticated user password",
     path: &[table::PathPart::Literal("/users/me/change_password")],
@@ -4977,7 +4977,7 @@ static COMMAND_POST_CHANGE_PASSWORD: table::Command = table::Command {
     pages: ::std::option::Option::None,
 };
 static COMMAND_GET_USER: table::Command = table::Command {
-    name: "get-user",
+    name: "get",
     operation: &crate::builders::GetUser::OPERATION,
     about: "Get user",
     long_about: "Return user attribute\n\n**Permission required:** edit_users",
@@ -5021,9 +5021,9 @@ static COMMAND_DELETE_USER: table::Command = table::Command {
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
 };
-static COMMAND_PATCH_USER: table::Command = table::Command {
-    name: "patch",
-    operation: &crate::builders::PatchUser::OPERATION,
+static COMMAND_UPDATE_USER: table::Command = table::Command {
+    name: "update",
+    operation: &crate::builders::UpdateUser::OPERATION,
     about: "Update user",
     long_about: "Update the given user with the provided attributes\n\n**Permission required:** edit_users",
     path: &[table::PathPart::Literal("/users/"), table::PathPart::Arg("user-id")],

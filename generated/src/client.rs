@@ -96,8 +96,8 @@ impl Client {
     /// `POST /auth`; operationId `post_auth`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_auth(&self, body: crate::types::AuthModel) -> crate::builders::PostAuth {
-        crate::builders::PostAuth::new(self.runtime.clone(), body)
+    pub fn login(&self, body: crate::types::AuthModel) -> crate::builders::Login {
+        crate::builders::Login::new(self.runtime.clone(), body)
     }
     /// Get all API-Key
     ///
@@ -106,8 +106,8 @@ impl Client {
     /// `GET /auth/api-key`; operationId `get_api_keys_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_api_keys(&self) -> crate::builders::GetApiKeys {
-        crate::builders::GetApiKeys::new(self.runtime.clone())
+    pub fn list_api_keys(&self) -> crate::builders::ListApiKeys {
+        crate::builders::ListApiKeys::new(self.runtime.clone())
     }
     /// Create a new API Key
     ///
@@ -123,11 +123,11 @@ impl Client {
     /// `POST /auth/api-key`; operationId `post_api_keys_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_api_keys(
+    pub fn create_api_key(
         &self,
         body: crate::types::ApiKeyRequest,
-    ) -> crate::builders::PostApiKeys {
-        crate::builders::PostApiKeys::new(self.runtime.clone(), body)
+    ) -> crate::builders::CreateApiKey {
+        crate::builders::CreateApiKey::new(self.runtime.clone(), body)
     }
     /// Get all API-Keys for this inbox
     ///
@@ -136,11 +136,11 @@ impl Client {
     /// `GET /auth/api-key/inbox/{inbox_id}`; operationId `get_api_keys_inbox_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_api_keys_inbox(
+    pub fn list_inbox_api_keys(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetApiKeysInbox {
-        crate::builders::GetApiKeysInbox::new(self.runtime.clone(), inbox_id.into())
+    ) -> crate::builders::ListInboxApiKeys {
+        crate::builders::ListInboxApiKeys::new(self.runtime.clone(), inbox_id.into())
     }
     /// Create a new API Key on inbox level
     ///
@@ -158,12 +158,12 @@ impl Client {
     /// `POST /auth/api-key/inbox/{inbox_id}`; operationId `post_api_keys_inbox_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_api_keys_inbox(
+    pub fn create_inbox_api_key(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::ApiKeyRequest,
-    ) -> crate::builders::PostApiKeysInbox {
-        crate::builders::PostApiKeysInbox::new(
+    ) -> crate::builders::CreateInboxApiKey {
+        crate::builders::CreateInboxApiKey::new(
             self.runtime.clone(),
             inbox_id.into(),
             body,
@@ -206,11 +206,11 @@ impl Client {
     /// `PATCH /auth/api-key/{key}`; operationId `patch_api_key_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_api_key(
+    pub fn update_api_key(
         &self,
         key: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::PatchApiKey {
-        crate::builders::PatchApiKey::new(self.runtime.clone(), key.into())
+    ) -> crate::builders::UpdateApiKey {
+        crate::builders::UpdateApiKey::new(self.runtime.clone(), key.into())
     }
     /// Create a new ephemeral token
     ///
@@ -219,8 +219,8 @@ impl Client {
     /// `POST /auth/ephemeral`; operationId `post_ephemeral_token_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_ephemeral_token(&self) -> crate::builders::PostEphemeralToken {
-        crate::builders::PostEphemeralToken::new(self.runtime.clone())
+    pub fn create_ephemeral_token(&self) -> crate::builders::CreateEphemeralToken {
+        crate::builders::CreateEphemeralToken::new(self.runtime.clone())
     }
     /// Create a new JWT Token
     ///
@@ -247,30 +247,30 @@ impl Client {
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     #[deprecated]
-    pub fn post_get_jwt(
+    pub fn create_jwt(
         &self,
         body: crate::types::TokenModelBase,
-    ) -> crate::builders::PostGetJwt {
-        crate::builders::PostGetJwt::new(self.runtime.clone(), body)
+    ) -> crate::builders::CreateJwt {
+        crate::builders::CreateJwt::new(self.runtime.clone(), body)
     }
     /// Revoke the current token, effectively logging out the user
     ///
     /// `POST /auth/logout`; operationId `post_logout_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_logout(&self) -> crate::builders::PostLogout {
-        crate::builders::PostLogout::new(self.runtime.clone())
+    pub fn logout(&self) -> crate::builders::Logout {
+        crate::builders::Logout::new(self.runtime.clone())
     }
     /// Reset the user password
     ///
     /// `POST /auth/reset_password`; operationId `post_reset_password`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_reset_password(
+    pub fn reset_password(
         &self,
         body: crate::types::ResetPasswordModelPost,
-    ) -> crate::builders::PostResetPassword {
-        crate::builders::PostResetPassword::new(self.runtime.clone(), body)
+    ) -> crate::builders::ResetPassword {
+        crate::builders::ResetPassword::new(self.runtime.clone(), body)
     }
     /// Create a new token
     ///
@@ -285,11 +285,11 @@ impl Client {
     /// `POST /auth/token`; operationId `post_token_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_token(
+    pub fn create_token(
         &self,
         body: crate::types::TokenModelBase,
-    ) -> crate::builders::PostToken {
-        crate::builders::PostToken::new(self.runtime.clone(), body)
+    ) -> crate::builders::CreateToken {
+        crate::builders::CreateToken::new(self.runtime.clone(), body)
     }
     /// Get all Connections
     ///
@@ -300,8 +300,8 @@ impl Client {
     /// `GET /connections`; operationId `get_connections_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_connections(&self) -> crate::builders::GetConnections {
-        crate::builders::GetConnections::new(self.runtime.clone())
+    pub fn list_connections(&self) -> crate::builders::ListConnections {
+        crate::builders::ListConnections::new(self.runtime.clone())
     }
     /// Create connection
     ///
@@ -312,11 +312,11 @@ impl Client {
     /// `POST /connections`; operationId `post_connections_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_connections(
+    pub fn create_connection(
         &self,
         body: crate::types::ConnectionModelPost,
-    ) -> crate::builders::PostConnections {
-        crate::builders::PostConnections::new(self.runtime.clone(), body)
+    ) -> crate::builders::CreateConnection {
+        crate::builders::CreateConnection::new(self.runtime.clone(), body)
     }
     /// Get connection
     ///
@@ -362,12 +362,12 @@ impl Client {
     /// `PATCH /connections/{connection_id}`; operationId `patch_connection_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_connection(
+    pub fn update_connection(
         &self,
         connection_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::ConnectionModelPost,
-    ) -> crate::builders::PatchConnection {
-        crate::builders::PatchConnection::new(
+    ) -> crate::builders::UpdateConnection {
+        crate::builders::UpdateConnection::new(
             self.runtime.clone(),
             connection_id.into(),
             body,
@@ -380,8 +380,10 @@ impl Client {
     /// `GET /data_retention_settings`; operationId `get_data_retention_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_data_retention(&self) -> crate::builders::GetDataRetention {
-        crate::builders::GetDataRetention::new(self.runtime.clone())
+    pub fn list_data_retention_settings(
+        &self,
+    ) -> crate::builders::ListDataRetentionSettings {
+        crate::builders::ListDataRetentionSettings::new(self.runtime.clone())
     }
     /// Get scoped data retention settings
     ///
@@ -390,12 +392,12 @@ impl Client {
     /// `GET /data_retention_settings/{level}/{id}`; The document gives no operationId..
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_data_retention_settings_by_level_by_id(
+    pub fn get_data_retention_setting(
         &self,
         level: impl ::std::convert::Into<::std::string::String>,
         id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetDataRetentionSettingsByLevelById {
-        crate::builders::GetDataRetentionSettingsByLevelById::new(
+    ) -> crate::builders::GetDataRetentionSetting {
+        crate::builders::GetDataRetentionSetting::new(
             self.runtime.clone(),
             level.into(),
             id.into(),
@@ -408,12 +410,12 @@ impl Client {
     /// `DELETE /data_retention_settings/{level}/{id}`; operationId `delete_data_retention_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_data_retention(
+    pub fn delete_data_retention_setting(
         &self,
         level: impl ::std::convert::Into<::std::string::String>,
         id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteDataRetention {
-        crate::builders::DeleteDataRetention::new(
+    ) -> crate::builders::DeleteDataRetentionSetting {
+        crate::builders::DeleteDataRetentionSetting::new(
             self.runtime.clone(),
             level.into(),
             id.into(),
@@ -426,13 +428,13 @@ impl Client {
     /// `PATCH /data_retention_settings/{level}/{id}`; operationId `patch_data_retention_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_data_retention(
+    pub fn update_data_retention_setting(
         &self,
         level: impl ::std::convert::Into<::std::string::String>,
         id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::DataRetentionModelPatch,
-    ) -> crate::builders::PatchDataRetention {
-        crate::builders::PatchDataRetention::new(
+    ) -> crate::builders::UpdateDataRetentionSetting {
+        crate::builders::UpdateDataRetentionSetting::new(
             self.runtime.clone(),
             level.into(),
             id.into(),
@@ -473,30 +475,30 @@ impl Client {
     /// `POST /documents/custom_output`; operationId `post_document_custom_output_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_document_custom_output(
+    pub fn generate_custom_output(
         &self,
         body: crate::types::CustomOutputPost,
-    ) -> crate::builders::PostDocumentCustomOutput {
-        crate::builders::PostDocumentCustomOutput::new(self.runtime.clone(), body)
+    ) -> crate::builders::GenerateCustomOutput {
+        crate::builders::GenerateCustomOutput::new(self.runtime.clone(), body)
     }
     /// `POST /documents/enrich`; operationId `post_enrichment_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_enrichment(
+    pub fn enrich_documents(
         &self,
         body: crate::types::EnrichmentModelPost,
-    ) -> crate::builders::PostEnrichment {
-        crate::builders::PostEnrichment::new(self.runtime.clone(), body)
+    ) -> crate::builders::EnrichDocuments {
+        crate::builders::EnrichDocuments::new(self.runtime.clone(), body)
     }
     /// `POST /documents/file_query/{data_type}`; operationId `post_document_data_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_document_data(
+    pub fn query_document_data(
         &self,
         data_type: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::DocumentIds,
-    ) -> crate::builders::PostDocumentData {
-        crate::builders::PostDocumentData::new(
+    ) -> crate::builders::QueryDocumentData {
+        crate::builders::QueryDocumentData::new(
             self.runtime.clone(),
             data_type.into(),
             body,
@@ -505,12 +507,12 @@ impl Client {
     /// `POST /documents/query/{query_type}`; operationId `post_document_query`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_document_query(
+    pub fn query_documents(
         &self,
         query_type: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::AggregationPipelinePost,
-    ) -> crate::builders::PostDocumentQuery {
-        crate::builders::PostDocumentQuery::new(
+    ) -> crate::builders::QueryDocuments {
+        crate::builders::QueryDocuments::new(
             self.runtime.clone(),
             query_type.into(),
             body,
@@ -562,11 +564,11 @@ impl Client {
     /// `GET /documents/{document_id}/custom_output`; operationId `get_document_transform_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_document_transform(
+    pub fn get_document_custom_output(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetDocumentTransform {
-        crate::builders::GetDocumentTransform::new(
+    ) -> crate::builders::GetDocumentCustomOutput {
+        crate::builders::GetDocumentCustomOutput::new(
             self.runtime.clone(),
             document_id.into(),
         )
@@ -582,12 +584,12 @@ impl Client {
     /// `POST /documents/{document_id}/feedback`; operationId `post_document_submit_eval_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_document_submit_eval(
+    pub fn submit_document_feedback(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::VersionPost,
-    ) -> crate::builders::PostDocumentSubmitEval {
-        crate::builders::PostDocumentSubmitEval::new(
+    ) -> crate::builders::SubmitDocumentFeedback {
+        crate::builders::SubmitDocumentFeedback::new(
             self.runtime.clone(),
             document_id.into(),
             body,
@@ -666,12 +668,12 @@ impl Client {
     /// `POST /documents/{document_id}/process_table_annotation`; operationId `post_document_process_table_annotation`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_document_process_table_annotation(
+    pub fn process_table_annotation(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::TableAnnotationPost,
-    ) -> crate::builders::PostDocumentProcessTableAnnotation {
-        crate::builders::PostDocumentProcessTableAnnotation::new(
+    ) -> crate::builders::ProcessTableAnnotation {
+        crate::builders::ProcessTableAnnotation::new(
             self.runtime.clone(),
             document_id.into(),
             body,
@@ -736,12 +738,12 @@ impl Client {
     /// `POST /documents/{document_id}/status_data`; operationId `post_document_status_data_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_document_status_data(
+    pub fn update_document_status(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::StatusDataPost,
-    ) -> crate::builders::PostDocumentStatusData {
-        crate::builders::PostDocumentStatusData::new(
+    ) -> crate::builders::UpdateDocumentStatus {
+        crate::builders::UpdateDocumentStatus::new(
             self.runtime.clone(),
             document_id.into(),
             body,
@@ -828,16 +830,12 @@ impl Client {
     /// `PATCH /documents/{inbox_id}/copy_inbox`; operationId `patch_document_copy_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_document_copy(
+    pub fn copy_documents(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::DocumentIds,
-    ) -> crate::builders::PatchDocumentCopy {
-        crate::builders::PatchDocumentCopy::new(
-            self.runtime.clone(),
-            inbox_id.into(),
-            body,
-        )
+    ) -> crate::builders::CopyDocuments {
+        crate::builders::CopyDocuments::new(self.runtime.clone(), inbox_id.into(), body)
     }
     /// Move documents to another inbox
     ///
@@ -851,16 +849,12 @@ impl Client {
     /// `PATCH /documents/{inbox_id}/move_inbox`; operationId `patch_document_move_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_document_move(
+    pub fn move_documents(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::DocumentIds,
-    ) -> crate::builders::PatchDocumentMove {
-        crate::builders::PatchDocumentMove::new(
-            self.runtime.clone(),
-            inbox_id.into(),
-            body,
-        )
+    ) -> crate::builders::MoveDocuments {
+        crate::builders::MoveDocuments::new(self.runtime.clone(), inbox_id.into(), body)
     }
     /// Get lists of format
     ///
@@ -872,8 +866,8 @@ impl Client {
     /// `GET /formats`; operationId `get_formats_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_formats(&self) -> crate::builders::GetFormats {
-        crate::builders::GetFormats::new(self.runtime.clone())
+    pub fn list_formats(&self) -> crate::builders::ListFormats {
+        crate::builders::ListFormats::new(self.runtime.clone())
     }
     /// Create format
     ///
@@ -887,11 +881,11 @@ impl Client {
     /// `POST /formats`; operationId `post_formats_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_formats(
+    pub fn create_format(
         &self,
         body: crate::types::FormatModelPost,
-    ) -> crate::builders::PostFormats {
-        crate::builders::PostFormats::new(self.runtime.clone(), body)
+    ) -> crate::builders::CreateFormat {
+        crate::builders::CreateFormat::new(self.runtime.clone(), body)
     }
     /// Get supported document_types
     ///
@@ -900,8 +894,8 @@ impl Client {
     /// `GET /formats/document_types`; operationId `get_formats_doc_types_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_formats_doc_types(&self) -> crate::builders::GetFormatsDocTypes {
-        crate::builders::GetFormatsDocTypes::new(self.runtime.clone())
+    pub fn list_document_types(&self) -> crate::builders::ListDocumentTypes {
+        crate::builders::ListDocumentTypes::new(self.runtime.clone())
     }
     /// Get format attributes
     ///
@@ -948,12 +942,12 @@ impl Client {
     /// `PATCH /formats/{format_id}`; operationId `patch_format_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_format(
+    pub fn update_format(
         &self,
         format_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::FormatModelPatch,
-    ) -> crate::builders::PatchFormat {
-        crate::builders::PatchFormat::new(self.runtime.clone(), format_id.into(), body)
+    ) -> crate::builders::UpdateFormat {
+        crate::builders::UpdateFormat::new(self.runtime.clone(), format_id.into(), body)
     }
     /// Get tags values
     ///
@@ -980,8 +974,8 @@ impl Client {
     /// `GET /inboxes`; operationId `get_inboxes_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_inboxes(&self) -> crate::builders::GetInboxes {
-        crate::builders::GetInboxes::new(self.runtime.clone())
+    pub fn list_inboxes(&self) -> crate::builders::ListInboxes {
+        crate::builders::ListInboxes::new(self.runtime.clone())
     }
     /// Create an inbox
     ///
@@ -992,11 +986,11 @@ impl Client {
     /// `POST /inboxes`; operationId `post_inboxes_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_inboxes(
+    pub fn create_inbox(
         &self,
         body: crate::types::InboxModelPost,
-    ) -> crate::builders::PostInboxes {
-        crate::builders::PostInboxes::new(self.runtime.clone(), body)
+    ) -> crate::builders::CreateInbox {
+        crate::builders::CreateInbox::new(self.runtime.clone(), body)
     }
     /// Get Inbox attributes
     ///
@@ -1037,22 +1031,22 @@ impl Client {
     /// `PATCH /inboxes/{inbox_id}`; operationId `patch_inbox_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_inbox(
+    pub fn update_inbox(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::InboxModelPatch,
-    ) -> crate::builders::PatchInbox {
-        crate::builders::PatchInbox::new(self.runtime.clone(), inbox_id.into(), body)
+    ) -> crate::builders::UpdateInbox {
+        crate::builders::UpdateInbox::new(self.runtime.clone(), inbox_id.into(), body)
     }
     /// `POST /inboxes/{inbox_id}/compare_versions`; operationId `post_inbox_compare_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_inbox_compare(
+    pub fn compare_inbox_versions(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::VersionCompare,
-    ) -> crate::builders::PostInboxCompare {
-        crate::builders::PostInboxCompare::new(
+    ) -> crate::builders::CompareInboxVersions {
+        crate::builders::CompareInboxVersions::new(
             self.runtime.clone(),
             inbox_id.into(),
             body,
@@ -1077,11 +1071,11 @@ impl Client {
     /// `GET /inboxes/{inbox_id}/documents`; operationId `get_inbox_document_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_inbox_document(
+    pub fn list_inbox_documents(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetInboxDocument {
-        crate::builders::GetInboxDocument::new(self.runtime.clone(), inbox_id.into())
+    ) -> crate::builders::ListInboxDocuments {
+        crate::builders::ListInboxDocuments::new(self.runtime.clone(), inbox_id.into())
     }
     /// Delete documents
     ///
@@ -1101,11 +1095,11 @@ impl Client {
     /// `DELETE /inboxes/{inbox_id}/documents`; operationId `delete_inbox_document_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_inbox_document(
+    pub fn delete_inbox_documents(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteInboxDocument {
-        crate::builders::DeleteInboxDocument::new(self.runtime.clone(), inbox_id.into())
+    ) -> crate::builders::DeleteInboxDocuments {
+        crate::builders::DeleteInboxDocuments::new(self.runtime.clone(), inbox_id.into())
     }
     /// Get paginated list of documents in the inbox
     ///
@@ -1114,11 +1108,11 @@ impl Client {
     /// `GET /inboxes/{inbox_id}/paginated`; operationId `get_inbox_paginated_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_inbox_documents_paginated(
+    pub fn list_inbox_documents_paginated(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetInboxDocumentsPaginated {
-        crate::builders::GetInboxDocumentsPaginated::new(
+    ) -> crate::builders::ListInboxDocumentsPaginated {
+        crate::builders::ListInboxDocumentsPaginated::new(
             self.runtime.clone(),
             inbox_id.into(),
         )
@@ -1134,11 +1128,11 @@ impl Client {
     /// `POST /inboxes/{inbox_id}/reprocess`; operationId `post_inbox_reprocess_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_inbox_reprocess(
+    pub fn reprocess_inbox(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::PostInboxReprocess {
-        crate::builders::PostInboxReprocess::new(self.runtime.clone(), inbox_id.into())
+    ) -> crate::builders::ReprocessInbox {
+        crate::builders::ReprocessInbox::new(self.runtime.clone(), inbox_id.into())
     }
     /// Get all integrations
     ///
@@ -1149,8 +1143,8 @@ impl Client {
     /// `GET /integrations/`; operationId `get_integration_resources`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_integration_resources(&self) -> crate::builders::GetIntegrationResources {
-        crate::builders::GetIntegrationResources::new(self.runtime.clone())
+    pub fn list_integrations(&self) -> crate::builders::ListIntegrations {
+        crate::builders::ListIntegrations::new(self.runtime.clone())
     }
     /// Create integration
     ///
@@ -1162,11 +1156,11 @@ impl Client {
     /// `POST /integrations/`; operationId `post_integration_resources`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_integration_resources(
+    pub fn create_integration(
         &self,
         body: crate::types::IntegrationModelGet,
-    ) -> crate::builders::PostIntegrationResources {
-        crate::builders::PostIntegrationResources::new(self.runtime.clone(), body)
+    ) -> crate::builders::CreateIntegration {
+        crate::builders::CreateIntegration::new(self.runtime.clone(), body)
     }
     /// Get integration attributes
     ///
@@ -1212,12 +1206,12 @@ impl Client {
     /// `PATCH /integrations/{integration_id}`; operationId `patch_integration_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_integration(
+    pub fn update_integration(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::IntegrationModelGet,
-    ) -> crate::builders::PatchIntegration {
-        crate::builders::PatchIntegration::new(
+    ) -> crate::builders::UpdateIntegration {
+        crate::builders::UpdateIntegration::new(
             self.runtime.clone(),
             integration_id.into(),
             body,
@@ -1226,12 +1220,12 @@ impl Client {
     /// `GET /integrations/{integration_id}/activate`; operationId `get_email_integration_activation_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_email_integration_activation(
+    pub fn activate_email_integration(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
         secret: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetEmailIntegrationActivation {
-        crate::builders::GetEmailIntegrationActivation::new(
+    ) -> crate::builders::ActivateEmailIntegration {
+        crate::builders::ActivateEmailIntegration::new(
             self.runtime.clone(),
             integration_id.into(),
             secret.into(),
@@ -1244,8 +1238,8 @@ impl Client {
     /// `GET /predictor_settings`; operationId `get_predictor_settings_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_predictor_settings(&self) -> crate::builders::GetPredictorSettings {
-        crate::builders::GetPredictorSettings::new(self.runtime.clone())
+    pub fn list_predictor_settings(&self) -> crate::builders::ListPredictorSettings {
+        crate::builders::ListPredictorSettings::new(self.runtime.clone())
     }
     /// Get scoped predictor settings
     ///
@@ -1280,12 +1274,12 @@ impl Client {
     /// `PATCH /predictor_settings/{scope}`; operationId `patch_predictor_setting_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_predictor_setting(
+    pub fn update_predictor_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::PredictorSettingModel,
-    ) -> crate::builders::PatchPredictorSetting {
-        crate::builders::PatchPredictorSetting::new(
+    ) -> crate::builders::UpdatePredictorSetting {
+        crate::builders::UpdatePredictorSetting::new(
             self.runtime.clone(),
             scope.into(),
             body,
@@ -1301,8 +1295,8 @@ impl Client {
     /// `GET /projects`; operationId `get_projects_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_projects(&self) -> crate::builders::GetProjects {
-        crate::builders::GetProjects::new(self.runtime.clone())
+    pub fn list_projects(&self) -> crate::builders::ListProjects {
+        crate::builders::ListProjects::new(self.runtime.clone())
     }
     /// Create a project
     ///
@@ -1315,11 +1309,11 @@ impl Client {
     /// `POST /projects`; operationId `post_projects_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_projects(
+    pub fn create_project(
         &self,
         body: crate::types::ProjectModelPost,
-    ) -> crate::builders::PostProjects {
-        crate::builders::PostProjects::new(self.runtime.clone(), body)
+    ) -> crate::builders::CreateProject {
+        crate::builders::CreateProject::new(self.runtime.clone(), body)
     }
     /// Get project attributes
     ///
@@ -1366,12 +1360,16 @@ impl Client {
     /// `PATCH /projects/{project_id}`; operationId `patch_project_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_project(
+    pub fn update_project(
         &self,
         project_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::ProjectModelPatch,
-    ) -> crate::builders::PatchProject {
-        crate::builders::PatchProject::new(self.runtime.clone(), project_id.into(), body)
+    ) -> crate::builders::UpdateProject {
+        crate::builders::UpdateProject::new(
+            self.runtime.clone(),
+            project_id.into(),
+            body,
+        )
     }
     /// Get all reports
     ///
@@ -1382,8 +1380,8 @@ impl Client {
     /// `GET /reports`; operationId `get_reports_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_reports(&self) -> crate::builders::GetReports {
-        crate::builders::GetReports::new(self.runtime.clone())
+    pub fn list_reports(&self) -> crate::builders::ListReports {
+        crate::builders::ListReports::new(self.runtime.clone())
     }
     /// Create report
     ///
@@ -1394,11 +1392,11 @@ impl Client {
     /// `POST /reports`; operationId `post_reports_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_reports(
+    pub fn create_report(
         &self,
         body: crate::types::ReportModelPost,
-    ) -> crate::builders::PostReports {
-        crate::builders::PostReports::new(self.runtime.clone(), body)
+    ) -> crate::builders::CreateReport {
+        crate::builders::CreateReport::new(self.runtime.clone(), body)
     }
     /// Generate report based on input
     ///
@@ -1409,11 +1407,11 @@ impl Client {
     /// `POST /reports/generate`; operationId `post_generate_report_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_generate_report(
+    pub fn generate_report(
         &self,
         body: crate::types::ReportModelFullGenerate,
-    ) -> crate::builders::PostGenerateReport {
-        crate::builders::PostGenerateReport::new(self.runtime.clone(), body)
+    ) -> crate::builders::GenerateReport {
+        crate::builders::GenerateReport::new(self.runtime.clone(), body)
     }
     /// Get report
     ///
@@ -1456,12 +1454,12 @@ impl Client {
     /// `PATCH /reports/{report_id}`; operationId `patch_report_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_report(
+    pub fn update_report(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::ReportModelPost,
-    ) -> crate::builders::PatchReport {
-        crate::builders::PatchReport::new(self.runtime.clone(), report_id.into(), body)
+    ) -> crate::builders::UpdateReport {
+        crate::builders::UpdateReport::new(self.runtime.clone(), report_id.into(), body)
     }
     /// Generate report based on report id
     ///
@@ -1472,12 +1470,12 @@ impl Client {
     /// `POST /reports/{report_id}/generate`; operationId `post_generate_report_id_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_generate_report_id(
+    pub fn generate_saved_report(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
-        delivery_method: crate::types::PostGenerateReportIdDeliveryMethod,
-    ) -> crate::builders::PostGenerateReportId {
-        crate::builders::PostGenerateReportId::new(
+        delivery_method: crate::types::GenerateSavedReportDeliveryMethod,
+    ) -> crate::builders::GenerateSavedReport {
+        crate::builders::GenerateSavedReport::new(
             self.runtime.clone(),
             report_id.into(),
             delivery_method,
@@ -1490,8 +1488,8 @@ impl Client {
     /// `GET /roles`; operationId `get_roles_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_roles(&self) -> crate::builders::GetRoles {
-        crate::builders::GetRoles::new(self.runtime.clone())
+    pub fn list_roles(&self) -> crate::builders::ListRoles {
+        crate::builders::ListRoles::new(self.runtime.clone())
     }
     /// Create role
     ///
@@ -1502,11 +1500,11 @@ impl Client {
     /// `POST /roles`; operationId `post_roles_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_roles(
+    pub fn create_role(
         &self,
         body: crate::types::RoleModelPost,
-    ) -> crate::builders::PostRoles {
-        crate::builders::PostRoles::new(self.runtime.clone(), body)
+    ) -> crate::builders::CreateRole {
+        crate::builders::CreateRole::new(self.runtime.clone(), body)
     }
     /// Get role
     ///
@@ -1547,12 +1545,12 @@ impl Client {
     /// `PATCH /roles/{role_id}`; operationId `patch_role_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_role(
+    pub fn update_role(
         &self,
         role_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::RoleModelPatch,
-    ) -> crate::builders::PatchRole {
-        crate::builders::PatchRole::new(self.runtime.clone(), role_id.into(), body)
+    ) -> crate::builders::UpdateRole {
+        crate::builders::UpdateRole::new(self.runtime.clone(), role_id.into(), body)
     }
     /// Get all rule configs
     ///
@@ -1561,8 +1559,8 @@ impl Client {
     /// `GET /rule_config`; operationId `get_rule_configs_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_rule_configs(&self) -> crate::builders::GetRuleConfigs {
-        crate::builders::GetRuleConfigs::new(self.runtime.clone())
+    pub fn list_rule_configs(&self) -> crate::builders::ListRuleConfigs {
+        crate::builders::ListRuleConfigs::new(self.runtime.clone())
     }
     /// Get the regexes that are generated by the rule
     ///
@@ -1571,11 +1569,11 @@ impl Client {
     /// `POST /rule_config/rule_entity/`; operationId `post_debug_rule_entity_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_debug_rule_entity(
+    pub fn debug_rule_entity(
         &self,
         body: crate::types::Dictionary,
-    ) -> crate::builders::PostDebugRuleEntity {
-        crate::builders::PostDebugRuleEntity::new(self.runtime.clone(), body)
+    ) -> crate::builders::DebugRuleEntity {
+        crate::builders::DebugRuleEntity::new(self.runtime.clone(), body)
     }
     /// Evaluate a rule on a document
     ///
@@ -1584,12 +1582,12 @@ impl Client {
     /// `POST /rule_config/rule_entity/{document_id}`; operationId `post_debug_rule_entity_document_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_debug_rule_entity_document(
+    pub fn debug_document_rule_entity(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::Dictionary,
-    ) -> crate::builders::PostDebugRuleEntityDocument {
-        crate::builders::PostDebugRuleEntityDocument::new(
+    ) -> crate::builders::DebugDocumentRuleEntity {
+        crate::builders::DebugDocumentRuleEntity::new(
             self.runtime.clone(),
             document_id.into(),
             body,
@@ -1604,12 +1602,12 @@ impl Client {
     /// `POST /rule_config/where_to_search/{document_id}`; operationId `post_debug_where_to_search`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_debug_where_to_search(
+    pub fn debug_where_to_search(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::Dictionary,
-    ) -> crate::builders::PostDebugWhereToSearch {
-        crate::builders::PostDebugWhereToSearch::new(
+    ) -> crate::builders::DebugWhereToSearch {
+        crate::builders::DebugWhereToSearch::new(
             self.runtime.clone(),
             document_id.into(),
             body,
@@ -1648,12 +1646,12 @@ impl Client {
     /// `PATCH /rule_config/{scope}`; operationId `patch_rule_config_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_rule_config(
+    pub fn update_rule_config(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::RuleConfigModel,
-    ) -> crate::builders::PatchRuleConfig {
-        crate::builders::PatchRuleConfig::new(self.runtime.clone(), scope.into(), body)
+    ) -> crate::builders::UpdateRuleConfig {
+        crate::builders::UpdateRuleConfig::new(self.runtime.clone(), scope.into(), body)
     }
     /// Get all sampling settings
     ///
@@ -1662,8 +1660,8 @@ impl Client {
     /// `GET /sampling_settings`; operationId `get_setting_samplings_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_setting_samplings(&self) -> crate::builders::GetSettingSamplings {
-        crate::builders::GetSettingSamplings::new(self.runtime.clone())
+    pub fn list_sampling_settings(&self) -> crate::builders::ListSamplingSettings {
+        crate::builders::ListSamplingSettings::new(self.runtime.clone())
     }
     /// Get scoped sampling settings
     ///
@@ -1672,11 +1670,11 @@ impl Client {
     /// `GET /sampling_settings/{scope}`; operationId `get_setting_sampling_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_setting_sampling(
+    pub fn get_sampling_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetSettingSampling {
-        crate::builders::GetSettingSampling::new(self.runtime.clone(), scope.into())
+    ) -> crate::builders::GetSamplingSetting {
+        crate::builders::GetSamplingSetting::new(self.runtime.clone(), scope.into())
     }
     /// Delete scoped sampling settings
     ///
@@ -1685,11 +1683,11 @@ impl Client {
     /// `DELETE /sampling_settings/{scope}`; operationId `delete_setting_sampling_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_setting_sampling(
+    pub fn delete_sampling_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteSettingSampling {
-        crate::builders::DeleteSettingSampling::new(self.runtime.clone(), scope.into())
+    ) -> crate::builders::DeleteSamplingSetting {
+        crate::builders::DeleteSamplingSetting::new(self.runtime.clone(), scope.into())
     }
     /// Update scoped sampling settings
     ///
@@ -1698,12 +1696,12 @@ impl Client {
     /// `PATCH /sampling_settings/{scope}`; operationId `patch_setting_sampling_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_setting_sampling(
+    pub fn update_sampling_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::SamplingModelPatch,
-    ) -> crate::builders::PatchSettingSampling {
-        crate::builders::PatchSettingSampling::new(
+    ) -> crate::builders::UpdateSamplingSetting {
+        crate::builders::UpdateSamplingSetting::new(
             self.runtime.clone(),
             scope.into(),
             body,
@@ -1716,10 +1714,8 @@ impl Client {
     /// `GET /settings/dashboard`; operationId `get_dashboard_settings_atomic_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_dashboard_settings_atomic(
-        &self,
-    ) -> crate::builders::GetDashboardSettingsAtomic {
-        crate::builders::GetDashboardSettingsAtomic::new(self.runtime.clone())
+    pub fn get_dashboard_settings(&self) -> crate::builders::GetDashboardSettings {
+        crate::builders::GetDashboardSettings::new(self.runtime.clone())
     }
     /// Update scoped dashboard setting
     ///
@@ -1730,11 +1726,11 @@ impl Client {
     /// `PATCH /settings/dashboard`; operationId `patch_dashboard_settings_atomic_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_dashboard_settings_atomic(
+    pub fn update_dashboard_settings(
         &self,
         body: crate::types::DashboardSettingsModelPatch,
-    ) -> crate::builders::PatchDashboardSettingsAtomic {
-        crate::builders::PatchDashboardSettingsAtomic::new(self.runtime.clone(), body)
+    ) -> crate::builders::UpdateDashboardSettings {
+        crate::builders::UpdateDashboardSettings::new(self.runtime.clone(), body)
     }
     /// Get scoped review setting
     ///
@@ -1743,10 +1739,8 @@ impl Client {
     /// `GET /settings/review`; operationId `get_review_settings_atomic_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_review_settings_atomic(
-        &self,
-    ) -> crate::builders::GetReviewSettingsAtomic {
-        crate::builders::GetReviewSettingsAtomic::new(self.runtime.clone())
+    pub fn get_review_settings(&self) -> crate::builders::GetReviewSettings {
+        crate::builders::GetReviewSettings::new(self.runtime.clone())
     }
     /// Update scoped review setting
     ///
@@ -1757,26 +1751,26 @@ impl Client {
     /// `PATCH /settings/review`; operationId `patch_review_settings_atomic_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_review_settings_atomic(
+    pub fn update_review_settings(
         &self,
         body: crate::types::ReviewSettingsModelPatch,
-    ) -> crate::builders::PatchReviewSettingsAtomic {
-        crate::builders::PatchReviewSettingsAtomic::new(self.runtime.clone(), body)
+    ) -> crate::builders::UpdateReviewSettings {
+        crate::builders::UpdateReviewSettings::new(self.runtime.clone(), body)
     }
     /// `GET /sso/config`; operationId `get_sso_config_resources`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_sso_config_resources(&self) -> crate::builders::GetSsoConfigResources {
-        crate::builders::GetSsoConfigResources::new(self.runtime.clone())
+    pub fn list_sso_configs(&self) -> crate::builders::ListSsoConfigs {
+        crate::builders::ListSsoConfigs::new(self.runtime.clone())
     }
     /// `POST /sso/config`; operationId `post_sso_config_resources`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_sso_config_resources(
+    pub fn create_sso_config(
         &self,
         body: crate::types::SsoConfigModel,
-    ) -> crate::builders::PostSsoConfigResources {
-        crate::builders::PostSsoConfigResources::new(self.runtime.clone(), body)
+    ) -> crate::builders::CreateSsoConfig {
+        crate::builders::CreateSsoConfig::new(self.runtime.clone(), body)
     }
     /// Get integration attributes
     ///
@@ -1787,23 +1781,17 @@ impl Client {
     /// `DELETE /sso/config/{sso_config_id}`; operationId `delete_sso_config_resources`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_sso_config_resources(
+    pub fn delete_sso_config(
         &self,
         sso_config_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteSsoConfigResources {
-        crate::builders::DeleteSsoConfigResources::new(
-            self.runtime.clone(),
-            sso_config_id.into(),
-        )
+    ) -> crate::builders::DeleteSsoConfig {
+        crate::builders::DeleteSsoConfig::new(self.runtime.clone(), sso_config_id.into())
     }
     /// `POST /sso/login`; operationId `post_oauth_login_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_oauth_login(
-        &self,
-        body: crate::types::SsoModel,
-    ) -> crate::builders::PostOauthLogin {
-        crate::builders::PostOauthLogin::new(self.runtime.clone(), body)
+    pub fn sso_login(&self, body: crate::types::SsoModel) -> crate::builders::SsoLogin {
+        crate::builders::SsoLogin::new(self.runtime.clone(), body)
     }
     /// `GET /stats/usage`; operationId `get_usage_stats_resource`.
     ///
@@ -1867,11 +1855,11 @@ impl Client {
     /// `POST /stats/{inbox_id}/blue_dots`; operationId `post_blue_dots_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_blue_dots(
+    pub fn get_blue_dots_stats(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::PostBlueDots {
-        crate::builders::PostBlueDots::new(self.runtime.clone(), inbox_id.into())
+    ) -> crate::builders::GetBlueDotsStats {
+        crate::builders::GetBlueDotsStats::new(self.runtime.clone(), inbox_id.into())
     }
     /// Get the documents with evaluated versions
     ///
@@ -1970,11 +1958,11 @@ impl Client {
     /// `POST /style/custom.css`; operationId `post_style_sheet_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_style_sheet(
+    pub fn upload_style_sheet(
         &self,
         file: ::contractfit_runtime::FilePart,
-    ) -> crate::builders::PostStyleSheet {
-        crate::builders::PostStyleSheet::new(self.runtime.clone(), file)
+    ) -> crate::builders::UploadStyleSheet {
+        crate::builders::UploadStyleSheet::new(self.runtime.clone(), file)
     }
     /// Delete the custom CSS file
     ///
@@ -2001,11 +1989,11 @@ impl Client {
     /// `POST /style/logo.png`; operationId `post_style_logo_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_style_logo(
+    pub fn upload_style_logo(
         &self,
         file: ::contractfit_runtime::FilePart,
-    ) -> crate::builders::PostStyleLogo {
-        crate::builders::PostStyleLogo::new(self.runtime.clone(), file)
+    ) -> crate::builders::UploadStyleLogo {
+        crate::builders::UploadStyleLogo::new(self.runtime.clone(), file)
     }
     /// Delete the custom logo
     ///
@@ -2026,11 +2014,11 @@ impl Client {
     /// `PATCH /tenant/activate`; operationId `patch_activate_tenant_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_activate_tenant(
+    pub fn activate_tenant(
         &self,
         body: crate::types::TenantModelPatch,
-    ) -> crate::builders::PatchActivateTenant {
-        crate::builders::PatchActivateTenant::new(self.runtime.clone(), body)
+    ) -> crate::builders::ActivateTenant {
+        crate::builders::ActivateTenant::new(self.runtime.clone(), body)
     }
     /// Get all thresholds settings
     ///
@@ -2039,8 +2027,8 @@ impl Client {
     /// `GET /threshold_settings`; operationId `get_settings_threshold_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_settings_threshold(&self) -> crate::builders::GetSettingsThreshold {
-        crate::builders::GetSettingsThreshold::new(self.runtime.clone())
+    pub fn list_threshold_settings(&self) -> crate::builders::ListThresholdSettings {
+        crate::builders::ListThresholdSettings::new(self.runtime.clone())
     }
     /// Get the scoped thresholds settings
     ///
@@ -2049,11 +2037,11 @@ impl Client {
     /// `GET /threshold_settings/{scope}`; operationId `get_setting_threshold_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_setting_threshold(
+    pub fn get_threshold_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::GetSettingThreshold {
-        crate::builders::GetSettingThreshold::new(self.runtime.clone(), scope.into())
+    ) -> crate::builders::GetThresholdSetting {
+        crate::builders::GetThresholdSetting::new(self.runtime.clone(), scope.into())
     }
     /// Delete the thresholds settings
     ///
@@ -2062,11 +2050,11 @@ impl Client {
     /// `DELETE /threshold_settings/{scope}`; operationId `delete_setting_threshold_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn delete_setting_threshold(
+    pub fn delete_threshold_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-    ) -> crate::builders::DeleteSettingThreshold {
-        crate::builders::DeleteSettingThreshold::new(self.runtime.clone(), scope.into())
+    ) -> crate::builders::DeleteThresholdSetting {
+        crate::builders::DeleteThresholdSetting::new(self.runtime.clone(), scope.into())
     }
     /// Update the scoped thresholds settings
     ///
@@ -2075,12 +2063,12 @@ impl Client {
     /// `PATCH /threshold_settings/{scope}`; operationId `patch_setting_threshold_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_setting_threshold(
+    pub fn update_threshold_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::SettingThresholdModelPatch,
-    ) -> crate::builders::PatchSettingThreshold {
-        crate::builders::PatchSettingThreshold::new(
+    ) -> crate::builders::UpdateThresholdSetting {
+        crate::builders::UpdateThresholdSetting::new(
             self.runtime.clone(),
             scope.into(),
             body,
@@ -2095,8 +2083,8 @@ impl Client {
     /// `GET /users`; operationId `get_users_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn get_users(&self) -> crate::builders::GetUsers {
-        crate::builders::GetUsers::new(self.runtime.clone())
+    pub fn list_users(&self) -> crate::builders::ListUsers {
+        crate::builders::ListUsers::new(self.runtime.clone())
     }
     /// Create user
     ///
@@ -2107,11 +2095,11 @@ impl Client {
     /// `POST /users`; operationId `post_users_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_users(
+    pub fn create_user(
         &self,
         body: crate::types::UserModelPost,
-    ) -> crate::builders::PostUsers {
-        crate::builders::PostUsers::new(self.runtime.clone(), body)
+    ) -> crate::builders::CreateUser {
+        crate::builders::CreateUser::new(self.runtime.clone(), body)
     }
     /// Return info on the current user
     ///
@@ -2130,11 +2118,11 @@ impl Client {
     /// `POST /users/me/change_password`; operationId `post_change_password`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn post_change_password(
+    pub fn change_password(
         &self,
         body: crate::types::ChangePasswordModelPost,
-    ) -> crate::builders::PostChangePassword {
-        crate::builders::PostChangePassword::new(self.runtime.clone(), body)
+    ) -> crate::builders::ChangePassword {
+        crate::builders::ChangePassword::new(self.runtime.clone(), body)
     }
     /// Get user
     ///
@@ -2175,12 +2163,12 @@ impl Client {
     /// `PATCH /users/{user_id}`; operationId `patch_user_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn patch_user(
+    pub fn update_user(
         &self,
         user_id: impl ::std::convert::Into<::std::string::String>,
         body: crate::types::UserModelPatch,
-    ) -> crate::builders::PatchUser {
-        crate::builders::PatchUser::new(self.runtime.clone(), user_id.into(), body)
+    ) -> crate::builders::UpdateUser {
+        crate::builders::UpdateUser::new(self.runtime.clone(), user_id.into(), body)
     }
     /// The document has been processed (or processing failed).
     ///

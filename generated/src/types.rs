@@ -691,7 +691,7 @@ impl<'de> ::serde::Deserialize<'de> for DeleteDocumentHow {
 }
 /// Schema: `/paths/~1inboxes~1{inbox_id}~1documents/delete/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeleteInboxDocumentHow {
+pub enum DeleteInboxDocumentsHow {
     /// `FULL`
     Full,
     /// `SOURCE_FILES`
@@ -699,42 +699,42 @@ pub enum DeleteInboxDocumentHow {
     /// A value this version of the client does not know; kept as sent.
     Unknown(::std::string::String),
 }
-impl DeleteInboxDocumentHow {
+impl DeleteInboxDocumentsHow {
     /// The values the API document lists.
-    pub const KNOWN: &'static [DeleteInboxDocumentHow] = &[
-        DeleteInboxDocumentHow::Full,
-        DeleteInboxDocumentHow::SourceFiles,
+    pub const KNOWN: &'static [DeleteInboxDocumentsHow] = &[
+        DeleteInboxDocumentsHow::Full,
+        DeleteInboxDocumentsHow::SourceFiles,
     ];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            DeleteInboxDocumentHow::Full => "FULL",
-            DeleteInboxDocumentHow::SourceFiles => "SOURCE_FILES",
-            DeleteInboxDocumentHow::Unknown(value) => value,
+            DeleteInboxDocumentsHow::Full => "FULL",
+            DeleteInboxDocumentsHow::SourceFiles => "SOURCE_FILES",
+            DeleteInboxDocumentsHow::Unknown(value) => value,
         }
     }
 }
-impl ::std::convert::From<&str> for DeleteInboxDocumentHow {
+impl ::std::convert::From<&str> for DeleteInboxDocumentsHow {
     fn from(value: &str) -> Self {
         match value {
-            "FULL" => DeleteInboxDocumentHow::Full,
-            "SOURCE_FILES" => DeleteInboxDocumentHow::SourceFiles,
-            other => DeleteInboxDocumentHow::Unknown(other.to_owned()),
+            "FULL" => DeleteInboxDocumentsHow::Full,
+            "SOURCE_FILES" => DeleteInboxDocumentsHow::SourceFiles,
+            other => DeleteInboxDocumentsHow::Unknown(other.to_owned()),
         }
     }
 }
-impl ::std::str::FromStr for DeleteInboxDocumentHow {
+impl ::std::str::FromStr for DeleteInboxDocumentsHow {
     type Err = ::std::convert::Infallible;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        Ok(DeleteInboxDocumentHow::from(value))
+        Ok(DeleteInboxDocumentsHow::from(value))
     }
 }
-impl ::std::fmt::Display for DeleteInboxDocumentHow {
+impl ::std::fmt::Display for DeleteInboxDocumentsHow {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl ::serde::Serialize for DeleteInboxDocumentHow {
+impl ::serde::Serialize for DeleteInboxDocumentsHow {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -742,7 +742,7 @@ impl ::serde::Serialize for DeleteInboxDocumentHow {
         serializer.serialize_str(self.as_str())
     }
 }
-impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentHow {
+impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentsHow {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -750,12 +750,12 @@ impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentHow {
             'de,
             str,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(DeleteInboxDocumentHow::from(value.as_ref()))
+        Ok(DeleteInboxDocumentsHow::from(value.as_ref()))
     }
 }
 /// Schema: `/paths/~1inboxes~1{inbox_id}~1documents/delete/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum DeleteInboxDocumentWhat {
+pub enum DeleteInboxDocumentsWhat {
     /// `ALL`
     All,
     /// `DONE`
@@ -763,42 +763,42 @@ pub enum DeleteInboxDocumentWhat {
     /// A value this version of the client does not know; kept as sent.
     Unknown(::std::string::String),
 }
-impl DeleteInboxDocumentWhat {
+impl DeleteInboxDocumentsWhat {
     /// The values the API document lists.
-    pub const KNOWN: &'static [DeleteInboxDocumentWhat] = &[
-        DeleteInboxDocumentWhat::All,
-        DeleteInboxDocumentWhat::Done,
+    pub const KNOWN: &'static [DeleteInboxDocumentsWhat] = &[
+        DeleteInboxDocumentsWhat::All,
+        DeleteInboxDocumentsWhat::Done,
     ];
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            DeleteInboxDocumentWhat::All => "ALL",
-            DeleteInboxDocumentWhat::Done => "DONE",
-            DeleteInboxDocumentWhat::Unknown(value) => value,
+            DeleteInboxDocumentsWhat::All => "ALL",
+            DeleteInboxDocumentsWhat::Done => "DONE",
+            DeleteInboxDocumentsWhat::Unknown(value) => value,
         }
     }
 }
-impl ::std::convert::From<&str> for DeleteInboxDocumentWhat {
+impl ::std::convert::From<&str> for DeleteInboxDocumentsWhat {
     fn from(value: &str) -> Self {
         match value {
-            "ALL" => DeleteInboxDocumentWhat::All,
-            "DONE" => DeleteInboxDocumentWhat::Done,
-            other => DeleteInboxDocumentWhat::Unknown(other.to_owned()),
+            "ALL" => DeleteInboxDocumentsWhat::All,
+            "DONE" => DeleteInboxDocumentsWhat::Done,
+            other => DeleteInboxDocumentsWhat::Unknown(other.to_owned()),
         }
     }
 }
-impl ::std::str::FromStr for DeleteInboxDocumentWhat {
+impl ::std::str::FromStr for DeleteInboxDocumentsWhat {
     type Err = ::std::convert::Infallible;
     fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        Ok(DeleteInboxDocumentWhat::from(value))
+        Ok(DeleteInboxDocumentsWhat::from(value))
     }
 }
-impl ::std::fmt::Display for DeleteInboxDocumentWhat {
+impl ::std::fmt::Display for DeleteInboxDocumentsWhat {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
-impl ::serde::Serialize for DeleteInboxDocumentWhat {
+impl ::serde::Serialize for DeleteInboxDocumentsWhat {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -806,7 +806,7 @@ impl ::serde::Serialize for DeleteInboxDocumentWhat {
         serializer.serialize_str(self.as_str())
     }
 }
-impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentWhat {
+impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentsWhat {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
@@ -814,7 +814,7 @@ impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentWhat {
             'de,
             str,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(DeleteInboxDocumentWhat::from(value.as_ref()))
+        Ok(DeleteInboxDocumentsWhat::from(value.as_ref()))
     }
 }
 /// Schema: `/components/schemas/dictionary`
@@ -1210,6 +1210,128 @@ pub struct FormatModelPost {
     pub separators: ::std::option::Option<::std::vec::Vec<SectionModel>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub table_types: ::std::option::Option<::std::vec::Vec<TableModel>>,
+}
+/// Schema: `/paths/~1reports~1{report_id}~1generate/post/parameters/0/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GenerateSavedReportDeliveryMethod {
+    /// `download`
+    Download,
+    /// `email`
+    Email,
+    /// A value this version of the client does not know; kept as sent.
+    Unknown(::std::string::String),
+}
+impl GenerateSavedReportDeliveryMethod {
+    /// The values the API document lists.
+    pub const KNOWN: &'static [GenerateSavedReportDeliveryMethod] = &[
+        GenerateSavedReportDeliveryMethod::Download,
+        GenerateSavedReportDeliveryMethod::Email,
+    ];
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            GenerateSavedReportDeliveryMethod::Download => "download",
+            GenerateSavedReportDeliveryMethod::Email => "email",
+            GenerateSavedReportDeliveryMethod::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for GenerateSavedReportDeliveryMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "download" => GenerateSavedReportDeliveryMethod::Download,
+            "email" => GenerateSavedReportDeliveryMethod::Email,
+            other => GenerateSavedReportDeliveryMethod::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::str::FromStr for GenerateSavedReportDeliveryMethod {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(GenerateSavedReportDeliveryMethod::from(value))
+    }
+}
+impl ::std::fmt::Display for GenerateSavedReportDeliveryMethod {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for GenerateSavedReportDeliveryMethod {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for GenerateSavedReportDeliveryMethod {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        Ok(GenerateSavedReportDeliveryMethod::from(value.as_ref()))
+    }
+}
+/// Schema: `/paths/~1stats~1{inbox_id}~1blue_dots/post/requestBody/content/multipart~1form-data/schema`
+#[derive(Debug, Clone, Default)]
+pub struct GetBlueDotsStatsForm {
+    pub end_date: ::std::option::Option<::contractfit_runtime::DateTime>,
+    /// gross_amount,due_date
+    ///
+    /// Server default: `""`.
+    pub fields_to_exclude: ::std::option::Option<::std::string::String>,
+    /// possible values: file, field
+    ///
+    /// Server default: `"file"`.
+    pub level: ::std::option::Option<::std::string::String>,
+    /// invoice,receipt
+    ///
+    /// Server default: `""`.
+    pub option_level_fields: ::std::option::Option<::std::string::String>,
+    pub start_date: ::std::option::Option<::contractfit_runtime::DateTime>,
+    /// provide the version name to evaluate
+    ///
+    /// Server default: `"submitted"`.
+    pub version_name: ::std::option::Option<::std::string::String>,
+}
+impl GetBlueDotsStatsForm {
+    /// A form with its required fields; set the others on the returned value.
+    pub fn new() -> Self {
+        GetBlueDotsStatsForm {
+            end_date: None,
+            fields_to_exclude: None,
+            level: None,
+            option_level_fields: None,
+            start_date: None,
+            version_name: None,
+        }
+    }
+    /// The multipart body, described for the runtime.
+    pub fn into_form(self) -> ::contractfit_runtime::Form {
+        let mut form = ::contractfit_runtime::Form::new();
+        if let Some(value) = self.end_date {
+            form = form.text("end_date", value);
+        }
+        if let Some(value) = self.fields_to_exclude {
+            form = form.text("fields_to_exclude", value);
+        }
+        if let Some(value) = self.level {
+            form = form.text("level", value);
+        }
+        if let Some(value) = self.option_level_fields {
+            form = form.text("option_level_fields", value);
+        }
+        if let Some(value) = self.start_date {
+            form = form.text("start_date", value);
+        }
+        if let Some(value) = self.version_name {
+            form = form.text("version_name", value);
+        }
+        form
+    }
 }
 /// Schema: `/components/schemas/InboxModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -1834,224 +1956,16 @@ pub struct PermissionsModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub write_release_notes: ::std::option::Option<bool>,
 }
-/// Schema: `/paths/~1stats~1{inbox_id}~1blue_dots/post/requestBody/content/multipart~1form-data/schema`
-#[derive(Debug, Clone, Default)]
-pub struct PostBlueDotsForm {
-    pub end_date: ::std::option::Option<::contractfit_runtime::DateTime>,
-    /// gross_amount,due_date
-    ///
-    /// Server default: `""`.
-    pub fields_to_exclude: ::std::option::Option<::std::string::String>,
-    /// possible values: file, field
-    ///
-    /// Server default: `"file"`.
-    pub level: ::std::option::Option<::std::string::String>,
-    /// invoice,receipt
-    ///
-    /// Server default: `""`.
-    pub option_level_fields: ::std::option::Option<::std::string::String>,
-    pub start_date: ::std::option::Option<::contractfit_runtime::DateTime>,
-    /// provide the version name to evaluate
-    ///
-    /// Server default: `"submitted"`.
-    pub version_name: ::std::option::Option<::std::string::String>,
-}
-impl PostBlueDotsForm {
-    /// A form with its required fields; set the others on the returned value.
-    pub fn new() -> Self {
-        PostBlueDotsForm {
-            end_date: None,
-            fields_to_exclude: None,
-            level: None,
-            option_level_fields: None,
-            start_date: None,
-            version_name: None,
-        }
-    }
-    /// The multipart body, described for the runtime.
-    pub fn into_form(self) -> ::contractfit_runtime::Form {
-        let mut form = ::contractfit_runtime::Form::new();
-        if let Some(value) = self.end_date {
-            form = form.text("end_date", value);
-        }
-        if let Some(value) = self.fields_to_exclude {
-            form = form.text("fields_to_exclude", value);
-        }
-        if let Some(value) = self.level {
-            form = form.text("level", value);
-        }
-        if let Some(value) = self.option_level_fields {
-            form = form.text("option_level_fields", value);
-        }
-        if let Some(value) = self.start_date {
-            form = form.text("start_date", value);
-        }
-        if let Some(value) = self.version_name {
-            form = form.text("version_name", value);
-        }
-        form
-    }
-}
-/// Schema: `/paths/~1reports~1{report_id}~1generate/post/parameters/0/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PostGenerateReportIdDeliveryMethod {
-    /// `download`
-    Download,
-    /// `email`
-    Email,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
-}
-impl PostGenerateReportIdDeliveryMethod {
-    /// The values the API document lists.
-    pub const KNOWN: &'static [PostGenerateReportIdDeliveryMethod] = &[
-        PostGenerateReportIdDeliveryMethod::Download,
-        PostGenerateReportIdDeliveryMethod::Email,
-    ];
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PostGenerateReportIdDeliveryMethod::Download => "download",
-            PostGenerateReportIdDeliveryMethod::Email => "email",
-            PostGenerateReportIdDeliveryMethod::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for PostGenerateReportIdDeliveryMethod {
-    fn from(value: &str) -> Self {
-        match value {
-            "download" => PostGenerateReportIdDeliveryMethod::Download,
-            "email" => PostGenerateReportIdDeliveryMethod::Email,
-            other => PostGenerateReportIdDeliveryMethod::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::str::FromStr for PostGenerateReportIdDeliveryMethod {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        Ok(PostGenerateReportIdDeliveryMethod::from(value))
-    }
-}
-impl ::std::fmt::Display for PostGenerateReportIdDeliveryMethod {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for PostGenerateReportIdDeliveryMethod {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PostGenerateReportIdDeliveryMethod {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(PostGenerateReportIdDeliveryMethod::from(value.as_ref()))
-    }
-}
-/// Schema: `/paths/~1inboxes~1{inbox_id}~1reprocess/post/requestBody/content/multipart~1form-data/schema`
-#[derive(Debug, Clone, Default)]
-pub struct PostInboxReprocessForm {
-    /// Additional hints as a dictionary. Example: {"VAT_number":{"blacklist":"XXXX.XXX.XXX", "whitelist": \["YYYY.YYY.YYY", "ZZZZ.ZZZ.ZZZ"\]}}
-    pub hints: ::std::option::Option<::std::string::String>,
-}
-impl PostInboxReprocessForm {
-    /// A form with its required fields; set the others on the returned value.
-    pub fn new() -> Self {
-        PostInboxReprocessForm {
-            hints: None,
-        }
-    }
-    /// The multipart body, described for the runtime.
-    pub fn into_form(self) -> ::contractfit_runtime::Form {
-        let mut form = ::contractfit_runtime::Form::new();
-        if let Some(value) = self.hints {
-            form = form.text("hints", value);
-        }
-        form
-    }
-}
-/// Schema: `/paths/~1inboxes~1{inbox_id}~1reprocess/post/parameters/1/schema`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PostInboxReprocessReviewer {
-    /// `Human`
-    Human,
-    /// `Machine`
-    Machine,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
-}
-impl PostInboxReprocessReviewer {
-    /// The values the API document lists.
-    pub const KNOWN: &'static [PostInboxReprocessReviewer] = &[
-        PostInboxReprocessReviewer::Human,
-        PostInboxReprocessReviewer::Machine,
-    ];
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            PostInboxReprocessReviewer::Human => "Human",
-            PostInboxReprocessReviewer::Machine => "Machine",
-            PostInboxReprocessReviewer::Unknown(value) => value,
-        }
-    }
-}
-impl ::std::convert::From<&str> for PostInboxReprocessReviewer {
-    fn from(value: &str) -> Self {
-        match value {
-            "Human" => PostInboxReprocessReviewer::Human,
-            "Machine" => PostInboxReprocessReviewer::Machine,
-            other => PostInboxReprocessReviewer::Unknown(other.to_owned()),
-        }
-    }
-}
-impl ::std::str::FromStr for PostInboxReprocessReviewer {
-    type Err = ::std::convert::Infallible;
-    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-        Ok(PostInboxReprocessReviewer::from(value))
-    }
-}
-impl ::std::fmt::Display for PostInboxReprocessReviewer {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl ::serde::Serialize for PostInboxReprocessReviewer {
-    fn serialize<S: ::serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> ::std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for PostInboxReprocessReviewer {
-    fn deserialize<D: ::serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
-        let value = <::std::borrow::Cow<
-            'de,
-            str,
-        > as ::serde::Deserialize>::deserialize(deserializer)?;
-        Ok(PostInboxReprocessReviewer::from(value.as_ref()))
-    }
-}
 /// Schema: `/components/requestBodies/post_style_sheet_resource/content/multipart~1form-data/schema`
 #[derive(Debug, Clone)]
-pub struct PostStyleSheetResourceForm {
+pub struct PostStyleSheetForm {
     /// File to handle
     pub file: ::contractfit_runtime::FilePart,
 }
-impl PostStyleSheetResourceForm {
+impl PostStyleSheetForm {
     /// A form with its required fields; set the others on the returned value.
     pub fn new(file: ::contractfit_runtime::FilePart) -> Self {
-        PostStyleSheetResourceForm { file }
+        PostStyleSheetForm { file }
     }
     /// The multipart body, described for the runtime.
     pub fn into_form(self) -> ::contractfit_runtime::Form {
@@ -2485,6 +2399,90 @@ impl<'de> ::serde::Deserialize<'de> for ReprocessDocumentReviewer {
             str,
         > as ::serde::Deserialize>::deserialize(deserializer)?;
         Ok(ReprocessDocumentReviewer::from(value.as_ref()))
+    }
+}
+/// Schema: `/paths/~1inboxes~1{inbox_id}~1reprocess/post/requestBody/content/multipart~1form-data/schema`
+#[derive(Debug, Clone, Default)]
+pub struct ReprocessInboxForm {
+    /// Additional hints as a dictionary. Example: {"VAT_number":{"blacklist":"XXXX.XXX.XXX", "whitelist": \["YYYY.YYY.YYY", "ZZZZ.ZZZ.ZZZ"\]}}
+    pub hints: ::std::option::Option<::std::string::String>,
+}
+impl ReprocessInboxForm {
+    /// A form with its required fields; set the others on the returned value.
+    pub fn new() -> Self {
+        ReprocessInboxForm { hints: None }
+    }
+    /// The multipart body, described for the runtime.
+    pub fn into_form(self) -> ::contractfit_runtime::Form {
+        let mut form = ::contractfit_runtime::Form::new();
+        if let Some(value) = self.hints {
+            form = form.text("hints", value);
+        }
+        form
+    }
+}
+/// Schema: `/paths/~1inboxes~1{inbox_id}~1reprocess/post/parameters/1/schema`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReprocessInboxReviewer {
+    /// `Human`
+    Human,
+    /// `Machine`
+    Machine,
+    /// A value this version of the client does not know; kept as sent.
+    Unknown(::std::string::String),
+}
+impl ReprocessInboxReviewer {
+    /// The values the API document lists.
+    pub const KNOWN: &'static [ReprocessInboxReviewer] = &[
+        ReprocessInboxReviewer::Human,
+        ReprocessInboxReviewer::Machine,
+    ];
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ReprocessInboxReviewer::Human => "Human",
+            ReprocessInboxReviewer::Machine => "Machine",
+            ReprocessInboxReviewer::Unknown(value) => value,
+        }
+    }
+}
+impl ::std::convert::From<&str> for ReprocessInboxReviewer {
+    fn from(value: &str) -> Self {
+        match value {
+            "Human" => ReprocessInboxReviewer::Human,
+            "Machine" => ReprocessInboxReviewer::Machine,
+            other => ReprocessInboxReviewer::Unknown(other.to_owned()),
+        }
+    }
+}
+impl ::std::str::FromStr for ReprocessInboxReviewer {
+    type Err = ::std::convert::Infallible;
+    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+        Ok(ReprocessInboxReviewer::from(value))
+    }
+}
+impl ::std::fmt::Display for ReprocessInboxReviewer {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+impl ::serde::Serialize for ReprocessInboxReviewer {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ReprocessInboxReviewer {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::std::borrow::Cow<
+            'de,
+            str,
+        > as ::serde::Deserialize>::deserialize(deserializer)?;
+        Ok(ReprocessInboxReviewer::from(value.as_ref()))
     }
 }
 /// Schema: `/components/schemas/ResetPasswordModelPost`

@@ -253,9 +253,11 @@ fn name_commands(group: &mut Group) {
         };
         command.name = taken.claim(&wanted);
     }
+    // A paginated command's workflow, every item of every page, is the command with `-all`:
+    // named after what it walks, it cannot collide with a `list` operation of the group.
     for command in &mut group.commands {
         if let Some(pages) = &mut command.pages {
-            pages.command = taken.claim(&pages.command);
+            pages.command = taken.claim(&format!("{}-all", command.name));
         }
     }
 }
@@ -384,7 +386,7 @@ fn command(api: &Api, op: &Operation) -> Command {
                 .map(|i| args[i].name.clone())
         };
         Some(Pages {
-            command: "list".into(),
+            command: String::new(),
             page_arg: arg_of(&paginator.page_parameter)?,
             size_arg: paginator.size_parameter.as_deref().and_then(arg_of),
             first_page: paginator.first_page,
@@ -653,7 +655,7 @@ mod tests {
             .to_vec(),
         };
         group.commands[3].pages = Some(Pages {
-            command: "list".into(),
+            command: String::new(),
             page_arg: "page".into(),
             size_arg: None,
             first_page: 1,
@@ -672,6 +674,9 @@ mod tests {
                 "inbox"
             ]
         );
-        assert_eq!(group.commands[3].pages.as_ref().unwrap().command, "list");
+        assert_eq!(
+            group.commands[3].pages.as_ref().unwrap().command,
+            "get-documents-all"
+        );
     }
 }

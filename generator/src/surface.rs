@@ -151,22 +151,43 @@ impl Surface {
     /// What changed from `self` (what users have) to `new` (what they will get).
     pub fn changes(&self, new: &Surface) -> Vec<Change> {
         let mut changes = Vec::new();
+        let renamed_operations =
+            renames(&self.operations, &new.operations, |op| op.request.clone());
+        let renamed_types = renames(&self.types, &new.types, |ty| {
+            serde_json::to_string(ty).unwrap_or_default()
+        });
+        for (what, renamed) in [("operation", &renamed_operations), ("type", &renamed_types)] {
+            for (from, to) in renamed {
+                changes.push(Change {
+                    renamed: Some((from.clone(), to.clone())),
+                    ..major(format!("{what} `{from}` renamed to `{to}`"))
+                });
+            }
+        }
+        for (from, to) in &renamed_operations {
+            operation_changes(
+                to,
+                &self.operations[from],
+                &new.operations[to],
+                &mut changes,
+            );
+        }
+        let (old_operations, new_operations) =
+            without(&self.operations, &new.operations, &renamed_operations);
         diff_maps(
-            &self.operations,
-            &new.operations,
+            &old_operations,
+            &new_operations,
             "operation",
             &mut changes,
             operation_changes,
         );
-        diff_maps(&self.types, &new.types, "type", &mut changes, type_changes);
+        let (old_types, new_types) = without(&self.types, &new.types, &renamed_types);
+        diff_maps(&old_types, &new_types, "type", &mut changes, type_changes);
         if self.commands.is_empty() && !new.commands.is_empty() {
-            changes.push(Change {
-                verdict: Verdict::Minor,
-                text: format!(
-                    "command-line tool added (feature `cli`): {} commands",
-                    new.commands.len()
-                ),
-            });
+            changes.push(minor(format!(
+                "command-line tool added (feature `cli`): {} commands",
+                new.commands.len()
+            )));
         } else {
             diff_maps(
                 &self.commands,
@@ -296,6 +317,7 @@ fn command_changes(name: &str, old: &CommandSurface, new: &CommandSurface, out: 
                         Verdict::Major
                     },
                     text: format!("command `{name}`: --{flag} takes {new_takes} (was {takes})"),
+                    renamed: None,
                 });
             }
             Some(_) => {}
@@ -314,6 +336,7 @@ fn command_changes(name: &str, old: &CommandSurface, new: &CommandSurface, out: 
         out.push(Change {
             verdict,
             text: format!("command `{name}`: --{flag} ({takes}) added"),
+            renamed: None,
         });
     }
 }
@@ -431,6 +454,8 @@ impl fmt::Display for Verdict {
 pub struct Change {
     pub verdict: Verdict,
     pub text: String,
+    /// For a renamed operation or type: its old and new names.
+    pub renamed: Option<(String, String)>,
 }
 
 impl fmt::Display for Change {
@@ -474,7 +499,16 @@ pub fn changelog_entry(version: &str, date: &str, changes: &[Change]) -> String 
     if changes.is_empty() {
         entry.push_str("- No change to the public API: documentation or internals only.\n");
     }
-    for change in changes {
+    let renamed: Vec<&(String, String)> =
+        changes.iter().filter_map(|c| c.renamed.as_ref()).collect();
+    if !renamed.is_empty() {
+        entry.push_str("Renamed (major):\n\n| old name | new name |\n|---|---|\n");
+        for (from, to) in &renamed {
+            let _ = writeln!(entry, "| `{from}` | `{to}` |");
+        }
+        entry.push('\n');
+    }
+    for change in changes.iter().filter(|c| c.renamed.is_none()) {
         let _ = writeln!(entry, "- {change}");
     }
     entry
@@ -495,10 +529,7 @@ fn diff_maps<T: PartialEq>(
         }
     }
     for name in new.keys().filter(|name| !old.contains_key(*name)) {
-        out.push(Change {
-            verdict: Verdict::Minor,
-            text: format!("{what} `{name}` added"),
-        });
+        out.push(minor(format!("{what} `{name}` added")));
     }
 }
 
@@ -506,7 +537,60 @@ fn major(text: String) -> Change {
     Change {
         verdict: Verdict::Major,
         text,
+        renamed: None,
     }
+}
+
+fn minor(text: String) -> Change {
+    Change {
+        verdict: Verdict::Minor,
+        text,
+        renamed: None,
+    }
+}
+
+/// Items that left `old` while another came into `new` with the same `key` (an operation's
+/// request line, a type's whole shape), one for one: renamed rather than removed and added.
+fn renames<T>(
+    old: &BTreeMap<String, T>,
+    new: &BTreeMap<String, T>,
+    key: impl Fn(&T) -> String,
+) -> Vec<(String, String)> {
+    let mut gone: BTreeMap<String, Vec<&String>> = BTreeMap::new();
+    for (name, item) in old.iter().filter(|(name, _)| !new.contains_key(*name)) {
+        gone.entry(key(item)).or_default().push(name);
+    }
+    let mut came: BTreeMap<String, Vec<&String>> = BTreeMap::new();
+    for (name, item) in new.iter().filter(|(name, _)| !old.contains_key(*name)) {
+        came.entry(key(item)).or_default().push(name);
+    }
+    gone.iter()
+        .filter_map(
+            |(key, from)| match (from.as_slice(), came.get(key)?.as_slice()) {
+                ([from], [to]) => Some(((*from).clone(), (*to).clone())),
+                _ => None,
+            },
+        )
+        .collect()
+}
+
+/// `old` and `new` without the renamed items (each side's names of `renamed`), so that what is
+/// left compares by name.
+fn without<T: Clone>(
+    old: &BTreeMap<String, T>,
+    new: &BTreeMap<String, T>,
+    renamed: &[(String, String)],
+) -> (BTreeMap<String, T>, BTreeMap<String, T>) {
+    let keep = |map: &BTreeMap<String, T>, gone: &dyn Fn(&String) -> bool| {
+        map.iter()
+            .filter(|(name, _)| !gone(name))
+            .map(|(name, item)| (name.clone(), item.clone()))
+            .collect()
+    };
+    (
+        keep(old, &|name| renamed.iter().any(|(from, _)| from == name)),
+        keep(new, &|name| renamed.iter().any(|(_, to)| to == name)),
+    )
 }
 
 fn operation_changes(
@@ -545,10 +629,9 @@ fn operation_changes(
         .iter()
         .filter(|(s, _)| !old.setters.contains_key(*s))
     {
-        out.push(Change {
-            verdict: Verdict::Minor,
-            text: format!("operation `{name}`: setter `{setter}({ty})` added"),
-        });
+        out.push(minor(format!(
+            "operation `{name}`: setter `{setter}({ty})` added"
+        )));
     }
     if old.returns != new.returns {
         out.push(major(format!(
@@ -558,17 +641,14 @@ fn operation_changes(
     }
     if old.deprecated != new.deprecated {
         // Deprecation warns; it does not break a build that does not deny warnings.
-        out.push(Change {
-            verdict: Verdict::Minor,
-            text: format!(
-                "operation `{name}` {}",
-                if new.deprecated {
-                    "deprecated"
-                } else {
-                    "no longer deprecated"
-                }
-            ),
-        });
+        out.push(minor(format!(
+            "operation `{name}` {}",
+            if new.deprecated {
+                "deprecated"
+            } else {
+                "no longer deprecated"
+            }
+        )));
     }
 }
 

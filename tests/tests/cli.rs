@@ -153,7 +153,7 @@ async fn exit_codes_say_what_happened() {
         bad_enum.stderr.contains("FULL"),
         "the values are offered: {bad_enum:?}"
     );
-    let bad_body = run(tool(&url, &["inboxes", "post", "--body", "{nope"])).await;
+    let bad_body = run(tool(&url, &["inboxes", "create", "--body", "{nope"])).await;
     assert_eq!(bad_body.code, 2, "{bad_body:?}");
     assert!(
         bad_body.stderr.contains("--body is not JSON"),
@@ -282,7 +282,13 @@ async fn list_streams_every_item_of_every_page() {
     let fake = FakeContractFit::new(quick());
     fake.seed_inbox("inbox-1", 45);
     let server = fake.start().await;
-    let args = ["inboxes", "list", "inbox-1", "--per-page", "20"];
+    let args = [
+        "inboxes",
+        "list-documents-paginated-all",
+        "inbox-1",
+        "--per-page",
+        "20",
+    ];
     let listed = run(tool(&server.url(), &args)).await;
     assert_eq!(listed.code, 0, "{listed:?}");
     let ids: std::collections::BTreeSet<String> = listed

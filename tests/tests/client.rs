@@ -26,7 +26,7 @@ async fn typed_body_tolerates_new_fields_and_date_times_without_offset() {
     let running = server.start().await;
     let response = running
         .client()
-        .get_inbox_documents_paginated("inbox1")
+        .list_inbox_documents_paginated("inbox1")
         .page(2)
         .x_fields("{results}")
         .send()
@@ -243,7 +243,7 @@ async fn body_that_does_not_decode_is_kept_with_its_path() {
     let running = server.start().await;
     let err = running
         .client()
-        .get_inbox_documents_paginated("i")
+        .list_inbox_documents_paginated("i")
         .send()
         .await
         .unwrap_err();

@@ -234,7 +234,7 @@ async fn truncated_bodies_are_retried_for_idempotent_calls() {
     assert_eq!(document.body.id, "inbox-doc-0001");
     assert_eq!(fake.polls("inbox-doc-0001").len(), 2);
     let page = client
-        .get_inbox_documents_paginated("inbox")
+        .list_inbox_documents_paginated("inbox")
         .send()
         .await
         .unwrap();
@@ -290,7 +290,7 @@ async fn enum_values_the_client_does_not_know_are_kept() {
     let fake = secured(Duration::from_millis(0));
     let running = fake.start().await;
     let connections = client(&running, basic())
-        .get_connections()
+        .list_connections()
         .send()
         .await
         .unwrap()

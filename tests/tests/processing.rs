@@ -197,7 +197,7 @@ async fn pagination_walks_every_page_and_stops_at_the_last() {
 
     let before = fake.requests();
     let pages: Vec<_> = client
-        .get_inbox_documents_paginated("big")
+        .list_inbox_documents_paginated("big")
         .per_page(20)
         .pages()
         .try_collect()
@@ -212,7 +212,7 @@ async fn pagination_walks_every_page_and_stops_at_the_last() {
     assert_eq!(sizes, [20, 20, 20, 20, 15]);
 
     let documents: Vec<_> = client
-        .get_inbox_documents_paginated("big")
+        .list_inbox_documents_paginated("big")
         .per_page(20)
         .items()
         .try_collect()
@@ -226,13 +226,13 @@ async fn pagination_walks_every_page_and_stops_at_the_last() {
 
     // Without a page size the total decides where to stop; an empty inbox is one empty page.
     let all = client
-        .get_inbox_documents_paginated("other")
+        .list_inbox_documents_paginated("other")
         .items()
         .count()
         .await;
     assert_eq!(all, 3);
     let none = client
-        .get_inbox_documents_paginated("empty")
+        .list_inbox_documents_paginated("empty")
         .pages()
         .count()
         .await;
@@ -268,7 +268,7 @@ fn the_overlay_applies_every_action_and_reports_it() {
     let listing = api
         .operations
         .iter()
-        .find(|o| o.name == "get_inbox_documents_paginated")
+        .find(|o| o.name == "list_inbox_documents_paginated")
         .unwrap();
     assert_eq!(listing.paginator.as_ref().unwrap().items_field, "results");
 }

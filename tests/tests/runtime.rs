@@ -358,7 +358,7 @@ async fn post_is_not_retried_unless_the_caller_opts_in() {
     let server = script();
     let running = server.start().await;
     let client_ = client_of(builder(&running).retry(fast_retries(3)));
-    let err = client_.post_logout().send().await.unwrap_err();
+    let err = client_.logout().send().await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(
         server.requests().len(),
@@ -369,7 +369,7 @@ async fn post_is_not_retried_unless_the_caller_opts_in() {
     let server = script();
     let running = server.start().await;
     client_of(builder(&running).retry(fast_retries(3)))
-        .post_logout()
+        .logout()
         .options(CallOptions::new().retry_non_idempotent(true))
         .send()
         .await
@@ -383,7 +383,7 @@ async fn post_is_not_retried_unless_the_caller_opts_in() {
     ]);
     let running = server.start().await;
     client_of(builder(&running).retry(fast_retries(3)))
-        .post_logout()
+        .logout()
         .send()
         .await
         .unwrap();

@@ -246,6 +246,7 @@ fn run_generate(check: bool) -> Result<ExitCode, String> {
         if let (Some(previous), false, false) = (&previous, check, differences.is_empty()) {
             // The crate changes: say how for its users, and version it accordingly.
             if let Some(version) = release(&target.out_dir, previous, &generated.api)? {
+                follow_version(&root, &config.crate_info.name, &version)?;
                 config.crate_info.version = version;
                 generated = generate(&config).map_err(|e| e.to_string())?;
                 differences = self::differences(&target.out_dir, &generated.files)?;
@@ -281,6 +282,30 @@ fn run_generate(check: bool) -> Result<ExitCode, String> {
         println!("generated code is up to date");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Points the workspace's dependency on the generated crate `name` at its new `version`, so
+/// that a breaking bump (0.1 to 0.2) does not leave the workspace requiring the old one.
+fn follow_version(root: &Path, name: &str, version: &str) -> Result<(), String> {
+    let manifest = root.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+    let prefix = format!("{name} = {{ path = ");
+    let updated: Vec<String> = text
+        .lines()
+        .map(
+            |line| match (line.starts_with(&prefix), line.find("version = \"")) {
+                (true, Some(at)) => {
+                    let start = at + "version = \"".len();
+                    let end = line[start..].find('"').map_or(line.len(), |e| start + e);
+                    format!("{}{version}{}", &line[..start], &line[end..])
+                }
+                _ => line.to_owned(),
+            },
+        )
+        .collect();
+    std::fs::write(&manifest, updated.join("\n") + "\n")
+        .map_err(|e| format!("cannot write {}: {e}", manifest.display()))
 }
 
 /// A published crate as it stands: its version, and the surface it was generated with.

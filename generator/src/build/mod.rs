@@ -2,6 +2,7 @@
 
 mod extensions;
 mod names;
+mod naming;
 mod operation;
 mod schema;
 
@@ -28,7 +29,8 @@ pub fn build(file: &Path, doc: &OpenAPI) -> Result<(Api, Vec<Warning>), Error> {
         types: Vec::new(),
         named_inline: BTreeMap::new(),
         warnings: Vec::new(),
-        strip_suffix: None,
+        strip_suffixes: Vec::new(),
+        verb_names: false,
     };
     builder.claim_component_names();
     builder.build_component_schemas()?;
@@ -72,8 +74,10 @@ struct Builder<'a> {
     /// that reaches itself while its type is being built gets that type's name, not a loop.
     named_inline: BTreeMap<String, String>,
     warnings: Vec<Warning>,
-    /// A suffix dropped from every operationId (`x-contractfit-strip-suffix`).
-    strip_suffix: Option<String>,
+    /// Suffixes dropped from operationIds (`x-contractfit-strip-suffix`), the first that fits.
+    strip_suffixes: Vec<String>,
+    /// Operations named by what they do (`x-contractfit-verb-names`, see `naming`).
+    verb_names: bool,
 }
 
 impl<'a> Builder<'a> {

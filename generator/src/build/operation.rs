@@ -6,6 +6,7 @@ use openapiv3::{
 };
 
 use super::names::{camel, snake, Namespace};
+use super::naming;
 use super::schema::component_key;
 use super::Builder;
 use crate::diagnostics::{pointer_token, Error};
@@ -16,13 +17,29 @@ use crate::model::{
 
 impl<'a> Builder<'a> {
     pub(super) fn build_operations(&mut self) -> Result<Vec<Operation>, Error> {
-        // `x-contractfit-strip-suffix` on the document: a suffix every operationId carries.
-        self.strip_suffix = match self.doc.extensions.get("x-contractfit-strip-suffix") {
-            None => None,
-            Some(serde_json::Value::String(suffix)) => Some(suffix.clone()),
-            Some(_) => {
-                return Err(self.invalid("/x-contractfit-strip-suffix", "must be a string"));
+        // `x-contractfit-strip-suffix` on the document: suffixes operationIds carry (one, or a
+        // list tried in order); `x-contractfit-verb-names`: name operations by what they do.
+        self.strip_suffixes = match self.doc.extensions.get("x-contractfit-strip-suffix") {
+            None => Vec::new(),
+            Some(serde_json::Value::String(suffix)) => vec![suffix.clone()],
+            Some(serde_json::Value::Array(list))
+                if list.iter().all(serde_json::Value::is_string) =>
+            {
+                list.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
             }
+            Some(_) => {
+                return Err(self.invalid(
+                    "/x-contractfit-strip-suffix",
+                    "must be a string or a list of strings",
+                ));
+            }
+        };
+        self.verb_names = match self.doc.extensions.get("x-contractfit-verb-names") {
+            None => false,
+            Some(serde_json::Value::Bool(on)) => *on,
+            Some(_) => return Err(self.invalid("/x-contractfit-verb-names", "must be a boolean")),
         };
         let mut method_names = Namespace::new();
         // Names the generated client defines itself.
@@ -81,12 +98,12 @@ impl<'a> Builder<'a> {
         ) {
             (Some(name), _) => name,
             (None, Some(id)) => {
-                let stripped = self
-                    .strip_suffix
-                    .as_deref()
-                    .and_then(|suffix| id.strip_suffix(suffix))
-                    .filter(|rest| !rest.is_empty());
-                snake(stripped.unwrap_or(id))
+                let name = snake(self.without_suffix(id));
+                if self.verb_names {
+                    naming::by_verb(method, &name, self.shape(path, op))
+                } else {
+                    name
+                }
             }
             (None, None) => {
                 let derived = derived_name(method, path);
@@ -288,7 +305,11 @@ impl<'a> Builder<'a> {
                     })?;
                 let key = key.unwrap_or_default();
                 let pointer = format!("/components/requestBodies/{}", pointer_token(&key));
-                (body, pointer, format!("{}Form", camel(&key)))
+                (
+                    body,
+                    pointer,
+                    format!("{}Form", camel(self.without_suffix(&key))),
+                )
             }
         };
         let chosen = body
@@ -421,6 +442,62 @@ impl<'a> Builder<'a> {
             });
         }
         Ok(responses)
+    }
+
+    /// `name` without the first of `x-contractfit-strip-suffix`'s suffixes it ends with (and
+    /// is more than).
+    fn without_suffix<'n>(&self, name: &'n str) -> &'n str {
+        self.strip_suffixes
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix.as_str()))
+            .filter(|rest| !rest.is_empty())
+            .unwrap_or(name)
+    }
+
+    /// What the naming rule needs to know of an operation (see `naming`).
+    fn shape(&self, path: &str, op: &'a OaOperation) -> naming::Shape {
+        let get_returns_array = self
+            .doc
+            .paths
+            .paths
+            .get(path)
+            .and_then(ReferenceOr::as_item)
+            .and_then(|item| item.get.as_ref())
+            .is_some_and(|get| self.returns_array(get));
+        naming::Shape {
+            returns_array: self.returns_array(op),
+            collection: naming::is_collection(
+                path,
+                self.doc.paths.paths.keys().map(String::as_str),
+                get_returns_array,
+            ),
+        }
+    }
+
+    /// Whether `op`'s first 2xx response has a JSON body whose schema is an array.
+    fn returns_array(&self, op: &'a OaOperation) -> bool {
+        let success = op
+            .responses
+            .responses
+            .iter()
+            .find_map(|(status, response)| {
+                matches!(status, StatusCode::Code(200..=299)).then_some(response)
+            });
+        let Some(Ok(response)) = success.map(|r| self.resolve_response(r, "")) else {
+            return false;
+        };
+        response
+            .content
+            .iter()
+            .filter(|(media_type, _)| is_json(media_type))
+            .filter_map(|(_, media)| media.schema.as_ref())
+            .filter_map(|schema| self.resolve_schema(schema, "").ok())
+            .any(|(schema, _)| {
+                matches!(
+                    schema.schema_kind,
+                    openapiv3::SchemaKind::Type(openapiv3::Type::Array(_))
+                )
+            })
     }
 
     fn resolve_response(

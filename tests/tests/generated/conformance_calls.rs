@@ -42,20 +42,18 @@ pub async fn call_every_operation(
     calls.push(("get_version", client.get_version().send_raw().await));
     calls
         .push((
-            "post_auth",
+            "login",
             client
-                .post_auth(
-                    samples.body::<::contractfit::types::AuthModel>("POST", "/auth"),
-                )
+                .login(samples.body::<::contractfit::types::AuthModel>("POST", "/auth"))
                 .send_raw()
                 .await,
         ));
-    calls.push(("get_api_keys", client.get_api_keys().send_raw().await));
+    calls.push(("list_api_keys", client.list_api_keys().send_raw().await));
     calls
         .push((
-            "post_api_keys",
+            "create_api_key",
             client
-                .post_api_keys(
+                .create_api_key(
                     samples
                         .body::<
                             ::contractfit::types::ApiKeyRequest,
@@ -66,9 +64,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "get_api_keys_inbox",
+            "list_inbox_api_keys",
             client
-                .get_api_keys_inbox(
+                .list_inbox_api_keys(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -79,9 +77,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "post_api_keys_inbox",
+            "create_inbox_api_key",
             client
-                .post_api_keys_inbox(
+                .create_inbox_api_key(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -122,9 +120,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "patch_api_key",
+            "update_api_key",
             client
-                .patch_api_key(
+                .update_api_key(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -133,12 +131,16 @@ pub async fn call_every_operation(
                 .send_raw()
                 .await,
         ));
-    calls.push(("post_ephemeral_token", client.post_ephemeral_token().send_raw().await));
     calls
         .push((
-            "post_get_jwt",
+            "create_ephemeral_token",
+            client.create_ephemeral_token().send_raw().await,
+        ));
+    calls
+        .push((
+            "create_jwt",
             client
-                .post_get_jwt(
+                .create_jwt(
                     samples
                         .body::<
                             ::contractfit::types::TokenModelBase,
@@ -147,12 +149,12 @@ pub async fn call_every_operation(
                 .send_raw()
                 .await,
         ));
-    calls.push(("post_logout", client.post_logout().send_raw().await));
+    calls.push(("logout", client.logout().send_raw().await));
     calls
         .push((
-            "post_reset_password",
+            "reset_password",
             client
-                .post_reset_password(
+                .reset_password(
                     samples
                         .body::<
                             ::contractfit::types::ResetPasswordModelPost,
@@ -163,9 +165,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "post_token",
+            "create_token",
             client
-                .post_token(
+                .create_token(
                     samples
                         .body::<
                             ::contractfit::types::TokenModelBase,
@@ -174,12 +176,12 @@ pub async fn call_every_operation(
                 .send_raw()
                 .await,
         ));
-    calls.push(("get_connections", client.get_connections().send_raw().await));
+    calls.push(("list_connections", client.list_connections().send_raw().await));
     calls
         .push((
-            "post_connections",
+            "create_connection",
             client
-                .post_connections(
+                .create_connection(
                     samples
                         .body::<
                             ::contractfit::types::ConnectionModelPost,
@@ -216,9 +218,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "patch_connection",
+            "update_connection",
             client
-                .patch_connection(
+                .update_connection(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -231,12 +233,16 @@ pub async fn call_every_operation(
                 .send_raw()
                 .await,
         ));
-    calls.push(("get_data_retention", client.get_data_retention().send_raw().await));
     calls
         .push((
-            "get_data_retention_settings_by_level_by_id",
+            "list_data_retention_settings",
+            client.list_data_retention_settings().send_raw().await,
+        ));
+    calls
+        .push((
+            "get_data_retention_setting",
             client
-                .get_data_retention_settings_by_level_by_id(
+                .get_data_retention_setting(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -251,9 +257,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "delete_data_retention",
+            "delete_data_retention_setting",
             client
-                .delete_data_retention(
+                .delete_data_retention_setting(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -268,9 +274,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "patch_data_retention",
+            "update_data_retention_setting",
             client
-                .patch_data_retention(
+                .update_data_retention_setting(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -301,9 +307,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "post_document_custom_output",
+            "generate_custom_output",
             client
-                .post_document_custom_output(
+                .generate_custom_output(
                     samples
                         .body::<
                             ::contractfit::types::CustomOutputPost,
@@ -314,9 +320,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "post_enrichment",
+            "enrich_documents",
             client
-                .post_enrichment(
+                .enrich_documents(
                     samples
                         .body::<
                             ::contractfit::types::EnrichmentModelPost,
@@ -327,9 +333,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "post_document_data",
+            "query_document_data",
             client
-                .post_document_data(
+                .query_document_data(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -344,9 +350,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "post_document_query",
+            "query_documents",
             client
-                .post_document_query(
+                .query_documents(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -387,9 +393,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "get_document_transform",
+            "get_document_custom_output",
             client
-                .get_document_transform(
+                .get_document_custom_output(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -400,9 +406,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "post_document_submit_eval",
+            "submit_document_feedback",
             client
-                .post_document_submit_eval(
+                .submit_document_feedback(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -493,9 +499,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "post_document_process_table_annotation",
+            "process_table_annotation",
             client
-                .post_document_process_table_annotation(
+                .process_table_annotation(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -552,9 +558,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "post_document_status_data",
+            "update_document_status",
             client
-                .post_document_status_data(
+                .update_document_status(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -611,9 +617,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "patch_document_copy",
+            "copy_documents",
             client
-                .patch_document_copy(
+                .copy_documents(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -628,9 +634,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "patch_document_move",
+            "move_documents",
             client
-                .patch_document_move(
+                .move_documents(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -643,12 +649,12 @@ pub async fn call_every_operation(
                 .send_raw()
                 .await,
         ));
-    calls.push(("get_formats", client.get_formats().send_raw().await));
+    calls.push(("list_formats", client.list_formats().send_raw().await));
     calls
         .push((
-            "post_formats",
+            "create_format",
             client
-                .post_formats(
+                .create_format(
                     samples
                         .body::<
                             ::contractfit::types::FormatModelPost,
@@ -657,11 +663,7 @@ pub async fn call_every_operation(
                 .send_raw()
                 .await,
         ));
-    calls
-        .push((
-            "get_formats_doc_types",
-            client.get_formats_doc_types().send_raw().await,
-        ));
+    calls.push(("list_document_types", client.list_document_types().send_raw().await));
     calls
         .push((
             "get_format",
@@ -690,9 +692,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "patch_format",
+            "update_format",
             client
-                .patch_format(
+                .update_format(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -718,12 +720,12 @@ pub async fn call_every_operation(
                 .send_raw()
                 .await,
         ));
-    calls.push(("get_inboxes", client.get_inboxes().send_raw().await));
+    calls.push(("list_inboxes", client.list_inboxes().send_raw().await));
     calls
         .push((
-            "post_inboxes",
+            "create_inbox",
             client
-                .post_inboxes(
+                .create_inbox(
                     samples
                         .body::<::contractfit::types::InboxModelPost>("POST", "/inboxes"),
                 )
@@ -758,9 +760,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "patch_inbox",
+            "update_inbox",
             client
-                .patch_inbox(
+                .update_inbox(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -775,9 +777,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "post_inbox_compare",
+            "compare_inbox_versions",
             client
-                .post_inbox_compare(
+                .compare_inbox_versions(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -805,9 +807,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "get_inbox_document",
+            "list_inbox_documents",
             client
-                .get_inbox_document(
+                .list_inbox_documents(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -818,9 +820,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "delete_inbox_document",
+            "delete_inbox_documents",
             client
-                .delete_inbox_document(
+                .delete_inbox_documents(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -831,9 +833,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "get_inbox_documents_paginated",
+            "list_inbox_documents_paginated",
             client
-                .get_inbox_documents_paginated(
+                .list_inbox_documents_paginated(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -844,9 +846,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "post_inbox_reprocess",
+            "reprocess_inbox",
             client
-                .post_inbox_reprocess(
+                .reprocess_inbox(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -855,16 +857,12 @@ pub async fn call_every_operation(
                 .send_raw()
                 .await,
         ));
+    calls.push(("list_integrations", client.list_integrations().send_raw().await));
     calls
         .push((
-            "get_integration_resources",
-            client.get_integration_resources().send_raw().await,
-        ));
-    calls
-        .push((
-            "post_integration_resources",
+            "create_integration",
             client
-                .post_integration_resources(
+                .create_integration(
                     samples
                         .body::<
                             ::contractfit::types::IntegrationModelGet,
@@ -901,9 +899,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "patch_integration",
+            "update_integration",
             client
-                .patch_integration(
+                .update_integration(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -918,9 +916,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "get_email_integration_activation",
+            "activate_email_integration",
             client
-                .get_email_integration_activation(
+                .activate_email_integration(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -939,8 +937,8 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "get_predictor_settings",
-            client.get_predictor_settings().send_raw().await,
+            "list_predictor_settings",
+            client.list_predictor_settings().send_raw().await,
         ));
     calls
         .push((
@@ -970,9 +968,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "patch_predictor_setting",
+            "update_predictor_setting",
             client
-                .patch_predictor_setting(
+                .update_predictor_setting(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -985,12 +983,12 @@ pub async fn call_every_operation(
                 .send_raw()
                 .await,
         ));
-    calls.push(("get_projects", client.get_projects().send_raw().await));
+    calls.push(("list_projects", client.list_projects().send_raw().await));
     calls
         .push((
-            "post_projects",
+            "create_project",
             client
-                .post_projects(
+                .create_project(
                     samples
                         .body::<
                             ::contractfit::types::ProjectModelPost,
@@ -1027,9 +1025,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "patch_project",
+            "update_project",
             client
-                .patch_project(
+                .update_project(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -1042,12 +1040,12 @@ pub async fn call_every_operation(
                 .send_raw()
                 .await,
         ));
-    calls.push(("get_reports", client.get_reports().send_raw().await));
+    calls.push(("list_reports", client.list_reports().send_raw().await));
     calls
         .push((
-            "post_reports",
+            "create_report",
             client
-                .post_reports(
+                .create_report(
                     samples
                         .body::<
                             ::contractfit::types::ReportModelPost,
@@ -1058,9 +1056,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "post_generate_report",
+            "generate_report",
             client
-                .post_generate_report(
+                .generate_report(
                     samples
                         .body::<
                             ::contractfit::types::ReportModelFullGenerate,
@@ -1097,9 +1095,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "patch_report",
+            "update_report",
             client
-                .patch_report(
+                .update_report(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -1114,27 +1112,27 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "post_generate_report_id",
+            "generate_saved_report",
             client
-                .post_generate_report_id(
+                .generate_saved_report(
                     samples
                         .parameter::<
                             ::std::string::String,
                         >("POST", "/reports/{report_id}/generate", "report_id"),
                     samples
                         .parameter::<
-                            ::contractfit::types::PostGenerateReportIdDeliveryMethod,
+                            ::contractfit::types::GenerateSavedReportDeliveryMethod,
                         >("POST", "/reports/{report_id}/generate", "delivery_method"),
                 )
                 .send_raw()
                 .await,
         ));
-    calls.push(("get_roles", client.get_roles().send_raw().await));
+    calls.push(("list_roles", client.list_roles().send_raw().await));
     calls
         .push((
-            "post_roles",
+            "create_role",
             client
-                .post_roles(
+                .create_role(
                     samples.body::<::contractfit::types::RoleModelPost>("POST", "/roles"),
                 )
                 .send_raw()
@@ -1168,9 +1166,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "patch_role",
+            "update_role",
             client
-                .patch_role(
+                .update_role(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -1183,12 +1181,12 @@ pub async fn call_every_operation(
                 .send_raw()
                 .await,
         ));
-    calls.push(("get_rule_configs", client.get_rule_configs().send_raw().await));
+    calls.push(("list_rule_configs", client.list_rule_configs().send_raw().await));
     calls
         .push((
-            "post_debug_rule_entity",
+            "debug_rule_entity",
             client
-                .post_debug_rule_entity(
+                .debug_rule_entity(
                     samples
                         .body::<
                             ::contractfit::types::Dictionary,
@@ -1199,9 +1197,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "post_debug_rule_entity_document",
+            "debug_document_rule_entity",
             client
-                .post_debug_rule_entity_document(
+                .debug_document_rule_entity(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -1220,9 +1218,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "post_debug_where_to_search",
+            "debug_where_to_search",
             client
-                .post_debug_where_to_search(
+                .debug_where_to_search(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -1267,9 +1265,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "patch_rule_config",
+            "update_rule_config",
             client
-                .patch_rule_config(
+                .update_rule_config(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -1284,14 +1282,14 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "get_setting_samplings",
-            client.get_setting_samplings().send_raw().await,
+            "list_sampling_settings",
+            client.list_sampling_settings().send_raw().await,
         ));
     calls
         .push((
-            "get_setting_sampling",
+            "get_sampling_setting",
             client
-                .get_setting_sampling(
+                .get_sampling_setting(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -1302,9 +1300,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "delete_setting_sampling",
+            "delete_sampling_setting",
             client
-                .delete_setting_sampling(
+                .delete_sampling_setting(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -1315,9 +1313,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "patch_setting_sampling",
+            "update_sampling_setting",
             client
-                .patch_setting_sampling(
+                .update_sampling_setting(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -1332,14 +1330,14 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "get_dashboard_settings_atomic",
-            client.get_dashboard_settings_atomic().send_raw().await,
+            "get_dashboard_settings",
+            client.get_dashboard_settings().send_raw().await,
         ));
     calls
         .push((
-            "patch_dashboard_settings_atomic",
+            "update_dashboard_settings",
             client
-                .patch_dashboard_settings_atomic(
+                .update_dashboard_settings(
                     samples
                         .body::<
                             ::contractfit::types::DashboardSettingsModelPatch,
@@ -1348,16 +1346,12 @@ pub async fn call_every_operation(
                 .send_raw()
                 .await,
         ));
+    calls.push(("get_review_settings", client.get_review_settings().send_raw().await));
     calls
         .push((
-            "get_review_settings_atomic",
-            client.get_review_settings_atomic().send_raw().await,
-        ));
-    calls
-        .push((
-            "patch_review_settings_atomic",
+            "update_review_settings",
             client
-                .patch_review_settings_atomic(
+                .update_review_settings(
                     samples
                         .body::<
                             ::contractfit::types::ReviewSettingsModelPatch,
@@ -1366,16 +1360,12 @@ pub async fn call_every_operation(
                 .send_raw()
                 .await,
         ));
+    calls.push(("list_sso_configs", client.list_sso_configs().send_raw().await));
     calls
         .push((
-            "get_sso_config_resources",
-            client.get_sso_config_resources().send_raw().await,
-        ));
-    calls
-        .push((
-            "post_sso_config_resources",
+            "create_sso_config",
             client
-                .post_sso_config_resources(
+                .create_sso_config(
                     samples
                         .body::<
                             ::contractfit::types::SsoConfigModel,
@@ -1386,9 +1376,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "delete_sso_config_resources",
+            "delete_sso_config",
             client
-                .delete_sso_config_resources(
+                .delete_sso_config(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -1399,9 +1389,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "post_oauth_login",
+            "sso_login",
             client
-                .post_oauth_login(
+                .sso_login(
                     samples.body::<::contractfit::types::SsoModel>("POST", "/sso/login"),
                 )
                 .send_raw()
@@ -1452,9 +1442,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "post_blue_dots",
+            "get_blue_dots_stats",
             client
-                .post_blue_dots(
+                .get_blue_dots_stats(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -1531,9 +1521,9 @@ pub async fn call_every_operation(
     calls.push(("get_style_sheet", client.get_style_sheet().send_raw().await));
     calls
         .push((
-            "post_style_sheet",
+            "upload_style_sheet",
             client
-                .post_style_sheet(
+                .upload_style_sheet(
                     contractfit::FilePart::from_bytes(&b"%PDF-1.4 sample"[..])
                         .file_name("sample.pdf")
                         .content_type("application/pdf"),
@@ -1545,9 +1535,9 @@ pub async fn call_every_operation(
     calls.push(("get_style_logo", client.get_style_logo().send_raw().await));
     calls
         .push((
-            "post_style_logo",
+            "upload_style_logo",
             client
-                .post_style_logo(
+                .upload_style_logo(
                     contractfit::FilePart::from_bytes(&b"%PDF-1.4 sample"[..])
                         .file_name("sample.pdf")
                         .content_type("application/pdf"),
@@ -1559,9 +1549,9 @@ pub async fn call_every_operation(
     calls.push(("delete_tenant", client.delete_tenant().send_raw().await));
     calls
         .push((
-            "patch_activate_tenant",
+            "activate_tenant",
             client
-                .patch_activate_tenant(
+                .activate_tenant(
                     samples
                         .body::<
                             ::contractfit::types::TenantModelPatch,
@@ -1572,14 +1562,14 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "get_settings_threshold",
-            client.get_settings_threshold().send_raw().await,
+            "list_threshold_settings",
+            client.list_threshold_settings().send_raw().await,
         ));
     calls
         .push((
-            "get_setting_threshold",
+            "get_threshold_setting",
             client
-                .get_setting_threshold(
+                .get_threshold_setting(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -1590,9 +1580,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "delete_setting_threshold",
+            "delete_threshold_setting",
             client
-                .delete_setting_threshold(
+                .delete_threshold_setting(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -1603,9 +1593,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "patch_setting_threshold",
+            "update_threshold_setting",
             client
-                .patch_setting_threshold(
+                .update_threshold_setting(
                     samples
                         .parameter::<
                             ::std::string::String,
@@ -1618,12 +1608,12 @@ pub async fn call_every_operation(
                 .send_raw()
                 .await,
         ));
-    calls.push(("get_users", client.get_users().send_raw().await));
+    calls.push(("list_users", client.list_users().send_raw().await));
     calls
         .push((
-            "post_users",
+            "create_user",
             client
-                .post_users(
+                .create_user(
                     samples.body::<::contractfit::types::UserModelPost>("POST", "/users"),
                 )
                 .send_raw()
@@ -1632,9 +1622,9 @@ pub async fn call_every_operation(
     calls.push(("get_me", client.get_me().send_raw().await));
     calls
         .push((
-            "post_change_password",
+            "change_password",
             client
-                .post_change_password(
+                .change_password(
                     samples
                         .body::<
                             ::contractfit::types::ChangePasswordModelPost,
@@ -1671,9 +1661,9 @@ pub async fn call_every_operation(
         ));
     calls
         .push((
-            "patch_user",
+            "update_user",
             client
-                .patch_user(
+                .update_user(
                     samples
                         .parameter::<
                             ::std::string::String,
