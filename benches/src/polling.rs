@@ -57,7 +57,7 @@ pub async fn run(quick: bool) -> Result<(), String> {
         .base_url(&server.url)
         .build()
         .map_err(|e| e.to_string())?;
-    let client = contractfit::Client::with_runtime(runtime);
+    let client = runtime;
     let max_wait = Duration::from_secs(120);
     println!(
         "| client | documents | polls per document (mean / max) | returned after processed (median / p95 / max) | client CPU, all waits |\n|---|---:|---:|---:|---:|"

@@ -42,7 +42,7 @@ pub async fn run(quick: bool) -> Result<(), String> {
         .base_url(&server.url)
         .build()
         .map_err(|e| e.to_string())?;
-    let ours = contractfit::Client::with_runtime(runtime);
+    let ours = runtime;
     let plain = reqwest::Client::new();
     // The same request as ours in one more respect: our client's default timeouts.
     let timed = reqwest::Client::builder()

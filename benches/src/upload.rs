@@ -103,7 +103,7 @@ pub async fn one(args: &[&str]) -> Result<(), String> {
                 .base_url(*url)
                 .build()
                 .map_err(|e| e.to_string())?;
-            let client = contractfit::Client::with_runtime(runtime);
+            let client = runtime;
             let reply = client
                 .upload_document("inbox-1", FilePart::from_path(*file))
                 .sync(false)

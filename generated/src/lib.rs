@@ -10,10 +10,9 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use contractfit::{Client, Credentials};
 //!
-//! let runtime = Client::builder()
+//! let client = Client::builder()
 //!     .credentials(Credentials::basic("me", "secret"))
 //!     .build()?;
-//! let client = Client::with_runtime(runtime);
 //! let response = client.get_release_notes().send().await?;
 //! println!("{}", response.status);
 //! # Ok(())
@@ -82,8 +81,9 @@ pub mod cli;
 mod client;
 #[rustfmt::skip]
 pub mod types;
-pub use client::{Client, DEFAULT_BASE_URL, SECURITY_SCHEMES};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, SECURITY_SCHEMES};
 /// The runtime this client is built on, for its less common types.
 pub use contractfit_runtime as runtime;
-pub use contractfit_runtime::{ApiResponse, ByteStream, CallOptions, Credentials};
-pub use contractfit_runtime::{DateTime, Error, FilePart, RawBody, RetryPolicy};
+pub use contractfit_runtime::RetryPolicy;
+pub use contractfit_runtime::{ApiResponse, BuildError, ByteStream, CallOptions};
+pub use contractfit_runtime::{Credentials, DateTime, Error, FilePart, RawBody};

@@ -8,6 +8,7 @@ use tracing::Instrument;
 
 use crate::auth::{placements, Credentials, Placement, SecurityScheme};
 use crate::error::{ApiError, ErrorContext, TimeoutKind};
+use crate::given::Given;
 use crate::login::{LoginRequest, TokenCache};
 use crate::preview::{RequestPreview, REDACTED};
 use crate::redact::Redactor;
@@ -66,9 +67,9 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// Builds a [`Client`].
-#[derive(Debug)]
-pub struct ClientBuilder {
+/// Builds a client: the runtime's [`Client`], or (through `From`) a generated crate's client
+/// around it, which is what `contractfit::Client::builder()` gives.
+pub struct ClientBuilder<C = Client> {
     base_url: Option<String>,
     http: Option<reqwest::Client>,
     default_headers: HeaderMap,
@@ -78,10 +79,31 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     attempt_timeout: Duration,
     total_timeout: Option<Duration>,
+    client: std::marker::PhantomData<fn() -> C>,
 }
 
-impl ClientBuilder {
+impl<C> std::fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let header_names: Vec<&str> = self
+            .default_headers
+            .keys()
+            .map(HeaderName::as_str)
+            .collect();
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("default_headers", &header_names)
+            .field("credentials", &self.credentials)
+            .field("retry", &self.retry)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("total_timeout", &self.total_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C> ClientBuilder<C> {
     /// `base_url` is the document's server, if it has one; `schemes` its security schemes.
+    #[doc(hidden)]
     pub fn new(base_url: Option<&str>, schemes: &'static [SecurityScheme]) -> Self {
         ClientBuilder {
             base_url: base_url.map(str::to_owned),
@@ -93,7 +115,24 @@ impl ClientBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             total_timeout: None,
+            client: std::marker::PhantomData,
         }
+    }
+
+    pub(crate) fn schemes(&self) -> &'static [SecurityScheme] {
+        self.schemes
+    }
+
+    /// The base URL and credentials from the environment: `<PREFIX>_BASE_URL` (optional; the
+    /// document's server otherwise) and `<PREFIX>_API_KEY`, `<PREFIX>_TOKEN`, or
+    /// `<PREFIX>_USERNAME` with `<PREFIX>_PASSWORD` (both Basic and, where the API has a login
+    /// operation, a login for a token). These are the variables the command-line tool reads.
+    /// Fails, naming the variable to set, when no credential is given or a username comes
+    /// without its password.
+    pub fn env(self, prefix: &str) -> Result<Self, BuildError> {
+        let given = Given::from_env(prefix);
+        given.check(prefix)?;
+        Ok(given.apply(self))
     }
 
     /// Overrides the server, for instance `https://cfportal.example.com/api`.
@@ -144,7 +183,16 @@ impl ClientBuilder {
         self
     }
 
-    pub fn build(self) -> Result<Client, BuildError> {
+    /// The client, or why it cannot be made (no base URL, an invalid one, or an HTTP client
+    /// that does not build).
+    pub fn build(self) -> Result<C, BuildError>
+    where
+        C: From<Client>,
+    {
+        self.build_runtime().map(C::from)
+    }
+
+    fn build_runtime(self) -> Result<Client, BuildError> {
         let base_url = self.base_url.ok_or(BuildError::NoBaseUrl)?;
         let parsed = reqwest::Url::parse(&base_url)
             .map_err(|e| BuildError::InvalidBaseUrl(format!("{base_url:?}: {e}")))?;
@@ -195,6 +243,7 @@ fn same_origin_redirects(base: reqwest::Url) -> reqwest::redirect::Policy {
 
 /// Why a client could not be built.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum BuildError {
     #[error("no base URL: the document declares no server, so one must be given")]
     NoBaseUrl,
@@ -202,6 +251,10 @@ pub enum BuildError {
     InvalidBaseUrl(String),
     #[error("cannot build the HTTP client: {0}")]
     Http(String),
+    /// The environment does not give what [`ClientBuilder::env`] needs; the message names
+    /// the variable to set.
+    #[error("{0}")]
+    Environment(String),
 }
 
 impl Client {

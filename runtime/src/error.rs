@@ -11,7 +11,7 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
 use crate::redact::Redactor;
-use crate::Operation;
+use crate::{Operation, UploadWaitError, WaitError};
 
 /// Which call an error belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +79,30 @@ pub enum Error {
         #[source]
         source: Option<Box<Error>>,
     },
+    /// Waiting ended without success: the resource reached a failure state, the maximum wait
+    /// passed, or a poll failed. What a `wait_until_*` call's [`WaitError`] becomes with `?`.
+    #[error(transparent)]
+    Wait(Box<WaitError>),
+    /// An upload was accepted, then waiting for it failed (or its reply held no id); the id is
+    /// kept ([`Error::resource_id`]). What `send_and_wait`'s [`UploadWaitError`] becomes with
+    /// `?`, unless the upload itself failed: that is the upload's own error.
+    #[error(transparent)]
+    UploadWait(Box<UploadWaitError>),
+}
+
+impl From<WaitError> for Error {
+    fn from(error: WaitError) -> Self {
+        Error::Wait(Box::new(error))
+    }
+}
+
+impl From<UploadWaitError> for Error {
+    fn from(error: UploadWaitError) -> Self {
+        match error {
+            UploadWaitError::Upload(error) => error,
+            other => Error::UploadWait(Box::new(other)),
+        }
+    }
 }
 
 /// Which timeout elapsed.
@@ -257,43 +281,74 @@ impl fmt::Debug for DecodeError {
 }
 
 impl Error {
-    /// The HTTP status, when the server answered.
+    /// The HTTP status, when the server answered (for a wait, the last poll's).
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
+            Error::Wait(e) => e.status(),
+            Error::UploadWait(e) => match e.as_ref() {
+                UploadWaitError::Wait { source, .. } => source.status(),
+                _ => None,
+            },
             _ => None,
         }
     }
 
-    /// The response body, when the server sent one.
+    /// The response body, when the server sent one (for a wait, the last poll's).
     pub fn body(&self) -> Option<&Bytes> {
         match self {
             Error::Api(e) => Some(&e.body),
             Error::Decode(e) => Some(&e.body),
+            Error::Wait(e) => e.last_body(),
+            Error::UploadWait(e) => match e.as_ref() {
+                UploadWaitError::Wait { source, .. } => source.last_body(),
+                UploadWaitError::NoId { body, .. } => Some(body),
+                _ => None,
+            },
             _ => None,
         }
     }
 
-    /// Which call failed.
-    pub fn context(&self) -> &ErrorContext {
+    /// Which call failed; `None` for a wait that ended without a failed call (a failure
+    /// state, or the maximum wait).
+    pub fn context(&self) -> Option<&ErrorContext> {
         match self {
             Error::InvalidRequest { context, .. }
             | Error::Transport { context, .. }
             | Error::Timeout { context, .. }
-            | Error::Auth { context, .. } => context,
-            Error::Api(e) => &e.context,
-            Error::Decode(e) => &e.context,
+            | Error::Auth { context, .. } => Some(context),
+            Error::Api(e) => Some(&e.context),
+            Error::Decode(e) => Some(&e.context),
+            Error::Wait(e) => e.poll_error().and_then(Error::context),
+            Error::UploadWait(e) => match e.as_ref() {
+                UploadWaitError::Wait { source, .. } => source.poll_error()?.context(),
+                _ => None,
+            },
         }
     }
 
-    /// Whether the same call might succeed if made again: connection failures, timeouts, and
-    /// the statuses 408, 429, 502, 503 and 504.
+    /// The id of the resource an upload created, when the upload went through and what came
+    /// after it failed.
+    pub fn resource_id(&self) -> Option<&str> {
+        match self {
+            Error::UploadWait(e) => e.id(),
+            _ => None,
+        }
+    }
+
+    /// Whether the same call might succeed if made again: connection failures, timeouts, the
+    /// statuses 408, 429, 502, 503 and 504, and waits that ran out of time.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { source, .. } => !source.is_builder() && !source.is_decode(),
             Error::Timeout { .. } => true,
             Error::Api(e) => is_retryable_status(e.status),
+            Error::Wait(e) => e.is_retryable(),
+            Error::UploadWait(e) => match e.as_ref() {
+                UploadWaitError::Wait { source, .. } => source.is_retryable(),
+                _ => false,
+            },
             _ => false,
         }
     }

@@ -13,6 +13,7 @@ pub mod cli;
 mod client;
 mod datetime;
 mod error;
+mod given;
 mod login;
 mod multipart;
 mod operation;

@@ -35,22 +35,71 @@ impl<T> ApiResponse<T> {
 
 /// A body the document gives no type for: the bytes as received, to parse as the caller
 /// knows best.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct RawBody {
     pub bytes: Bytes,
     pub content_type: Option<String>,
+    /// The call and status it came with, for [`RawBody::json`]'s errors.
+    origin: Option<Origin>,
 }
 
+/// Where a raw body came from.
+#[derive(Debug, Clone)]
+struct Origin {
+    context: ErrorContext,
+    status: StatusCode,
+    redactor: Redactor,
+}
+
+impl PartialEq for RawBody {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes && self.content_type == other.content_type
+    }
+}
+
+impl Eq for RawBody {}
+
 impl RawBody {
+    /// A body of these bytes (for tests and stubs; calls return their own).
+    pub fn new(bytes: impl Into<Bytes>, content_type: Option<String>) -> Self {
+        RawBody {
+            bytes: bytes.into(),
+            content_type,
+            origin: None,
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
 
-    /// The body as JSON of type `T`; the error names the place in the body that did not fit.
-    pub fn json<T: serde::de::DeserializeOwned>(
-        &self,
-    ) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
-        from_json(&self.bytes)
+    /// The body as JSON of type `T`; a body that does not fit is an [`Error::Decode`] that
+    /// keeps it and names the place in it that did not fit, like a typed call's. (Its headers
+    /// are the response's, in the [`ApiResponse`] this body came in.)
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
+        from_json(&self.bytes).map_err(|failure| {
+            let (context, status, redactor) = match &self.origin {
+                Some(origin) => (origin.context, origin.status, origin.redactor.clone()),
+                None => (
+                    ErrorContext {
+                        operation: "RawBody::json",
+                        method: "",
+                        path: "",
+                    },
+                    StatusCode::OK,
+                    Redactor::default(),
+                ),
+            };
+            Error::Decode(Box::new(DecodeError::new(
+                context,
+                status,
+                HeaderMap::new(),
+                self.bytes.clone(),
+                failure,
+                &redactor,
+            )))
+        })
     }
 
     /// The body as any JSON value.
@@ -224,8 +273,9 @@ impl Response {
 
     /// The body as received.
     pub async fn raw(self) -> Result<ApiResponse<RawBody>, Error> {
+        let (context, redactor) = (self.context, self.redactor.clone());
         let (status, headers, bytes) = self.read().await?;
-        Ok(raw(status, headers, bytes))
+        Ok(raw(context, status, headers, bytes, &redactor))
     }
 
     /// The body as a stream of chunks.
@@ -275,8 +325,14 @@ fn from_json<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// A body as received, with its content type.
-pub(crate) fn raw(status: StatusCode, headers: HeaderMap, bytes: Bytes) -> ApiResponse<RawBody> {
+/// A body as received, with its content type and where it came from.
+pub(crate) fn raw(
+    context: ErrorContext,
+    status: StatusCode,
+    headers: HeaderMap,
+    bytes: Bytes,
+    redactor: &Redactor,
+) -> ApiResponse<RawBody> {
     let content_type = headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -287,6 +343,11 @@ pub(crate) fn raw(status: StatusCode, headers: HeaderMap, bytes: Bytes) -> ApiRe
         body: RawBody {
             bytes,
             content_type,
+            origin: Some(Origin {
+                context,
+                status,
+                redactor: redactor.clone(),
+            }),
         },
     }
 }

@@ -213,6 +213,33 @@ impl fmt::Debug for BodySize {
 }
 
 impl WaitError {
+    /// The status of the last poll's answer, if one came.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            WaitError::Failed { status, .. } => Some(*status),
+            WaitError::Poll { source, .. } => source.status(),
+            WaitError::TimedOut { .. } => None,
+        }
+    }
+
+    /// The poll's own error, when a poll failed.
+    pub fn poll_error(&self) -> Option<&Error> {
+        match self {
+            WaitError::Poll { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+
+    /// Whether waiting again might succeed: the maximum wait passed, or the poll's error is
+    /// retryable.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            WaitError::TimedOut { .. } => true,
+            WaitError::Failed { .. } => false,
+            WaitError::Poll { source, .. } => source.is_retryable(),
+        }
+    }
+
     /// The last body the server sent, if any.
     pub fn last_body(&self) -> Option<&Bytes> {
         match self {
@@ -483,9 +510,19 @@ impl Polled {
         })
     }
 
-    /// The final poll's body as received.
-    pub fn raw(self) -> crate::ApiResponse<crate::RawBody> {
-        crate::response::raw(self.status, self.headers, self.body)
+    /// The final poll's body as received, as the polled operation's response.
+    pub fn raw(
+        self,
+        client: &crate::Client,
+        op: &crate::Operation,
+    ) -> crate::ApiResponse<crate::RawBody> {
+        crate::response::raw(
+            op.into(),
+            self.status,
+            self.headers,
+            self.body,
+            client.redactor(),
+        )
     }
 }
 

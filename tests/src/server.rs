@@ -31,12 +31,11 @@ impl TestServer {
 
     /// A generated client pointed at this server, with retries off unless a test wants them.
     pub fn client(&self) -> contractfit::Client {
-        let runtime = contractfit::Client::builder()
+        contractfit::Client::builder()
             .base_url(self.url())
             .retry(contractfit::RetryPolicy::never())
             .build()
-            .expect("client builds");
-        contractfit::Client::with_runtime(runtime)
+            .expect("client builds")
     }
 }
 

@@ -280,16 +280,16 @@ fn scheme_relative_server_becomes_https_and_can_be_overridden() {
         contractfit::DEFAULT_BASE_URL,
         Some("https://cfportal.contract-p.fit/api")
     );
-    let client = contractfit::Client::new().unwrap();
+    let client = contractfit::Client::builder().build().unwrap();
     assert_eq!(
         client.runtime().base_url(),
         "https://cfportal.contract-p.fit/api"
     );
-    let runtime = contractfit::Client::builder()
+    let client = contractfit::Client::builder()
         .base_url("http://127.0.0.1:9/api/")
         .build()
         .unwrap();
-    assert_eq!(runtime.base_url(), "http://127.0.0.1:9/api");
+    assert_eq!(client.runtime().base_url(), "http://127.0.0.1:9/api");
     assert!(contractfit::Client::builder()
         .base_url("ftp://x")
         .build()
@@ -309,11 +309,7 @@ async fn caller_supplied_http_client_and_default_headers_are_used() {
         )
         .build()
         .unwrap();
-    contractfit::Client::with_runtime(runtime)
-        .get_version()
-        .send()
-        .await
-        .unwrap();
+    runtime.get_version().send().await.unwrap();
     assert_eq!(
         server.requests()[0].header("authorization"),
         Some("Bearer caller-token")

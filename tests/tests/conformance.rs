@@ -154,7 +154,7 @@ async fn every_operation_passes_prism_request_validation() {
         .retry(RetryPolicy::never())
         .build()
         .unwrap();
-    let client = Client::with_runtime(runtime);
+    let client = runtime;
     let samples = DocumentSamples::contract_fit();
 
     let results = calls::call_every_operation(&client, &samples).await;

@@ -20,14 +20,13 @@ fn quick_retries() -> RetryPolicy {
 }
 
 fn client(server: &TestServer, credentials: Credentials) -> Client {
-    let runtime = Client::builder()
+    Client::builder()
         .base_url(server.url())
         .credentials(credentials)
         .retry(quick_retries())
         .attempt_timeout(Duration::from_millis(800))
         .build()
-        .unwrap();
-    Client::with_runtime(runtime)
+        .unwrap()
 }
 
 fn basic() -> Credentials {
@@ -241,14 +240,12 @@ async fn truncated_bodies_are_retried_for_idempotent_calls() {
     assert_eq!(page.body.total, Some(3));
 
     // Without retries, the caller sees a transport error, not a decode error or a panic.
-    let once = Client::with_runtime(
-        Client::builder()
-            .base_url(running.url())
-            .credentials(basic())
-            .retry(RetryPolicy::never())
-            .build()
-            .unwrap(),
-    );
+    let once = Client::builder()
+        .base_url(running.url())
+        .credentials(basic())
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap();
     fake.inject(Route::GetDocument, Fault::TruncatedBody, 1);
     let err = once
         .get_document("inbox-doc-0001")

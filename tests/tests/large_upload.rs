@@ -73,7 +73,7 @@ async fn two_hundred_mib_upload_streams_intact_with_flat_memory() {
         .attempt_timeout(std::time::Duration::from_secs(300))
         .build()
         .unwrap();
-    let client = Client::with_runtime(runtime);
+    let client = runtime;
 
     let before = peak_rss();
     let reply = client

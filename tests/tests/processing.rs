@@ -306,8 +306,10 @@ async fn the_example_program_uploads_waits_and_prints_the_prediction() {
     let run = |extra_env: &[(&str, &str)]| {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_upload-and-wait"));
         command
-            .args(["--base-url", &running.url(), "--max-wait", "30", "inbox-1"])
+            .args(["--max-wait", "30", "inbox-1"])
             .arg(&file)
+            .env("CONTRACTFIT_BASE_URL", running.url())
+            .env_remove("CONTRACTFIT_TOKEN")
             .env_remove("CONTRACTFIT_API_KEY")
             .env_remove("CONTRACTFIT_USERNAME")
             .env_remove("CONTRACTFIT_PASSWORD")

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
-use contractfit::runtime::{CallOptions, ClientBuilder, TimeoutKind};
+use contractfit::runtime::{CallOptions, TimeoutKind};
+use contractfit::ClientBuilder;
 use contractfit::{Client, Credentials, Error, RetryPolicy};
 use contractfit_tests::fake::jwt;
 use contractfit_tests::server::{Reply, Scripted, TestServer};
@@ -25,7 +26,7 @@ fn builder(server: &TestServer) -> ClientBuilder {
 }
 
 fn client_of(builder: ClientBuilder) -> Client {
-    Client::with_runtime(builder.build().unwrap())
+    builder.build().unwrap()
 }
 
 fn fast_retries(attempts: u32) -> RetryPolicy {
@@ -105,12 +106,12 @@ async fn operations_without_security_get_no_credentials() {
     };
     let server = Scripted::new([Reply::json(200, serde_json::json!({}))]);
     let running = server.start().await;
-    let runtime = builder(&running)
+    let client = builder(&running)
         .credentials(Credentials::basic("me", SECRET_PASSWORD))
         .build()
         .unwrap();
     let request = contractfit::runtime::Request::new("/open".into());
-    runtime.execute(&OPEN, request).await.unwrap();
+    client.runtime().execute(&OPEN, request).await.unwrap();
     assert!(server.requests()[0].header("authorization").is_none());
 }
 
@@ -478,11 +479,7 @@ async fn connection_refused_is_a_retryable_transport_error() {
         .retry(fast_retries(2))
         .build()
         .unwrap();
-    let err = Client::with_runtime(runtime)
-        .get_version()
-        .send()
-        .await
-        .unwrap_err();
+    let err = runtime.get_version().send().await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.is_retryable());
     assert!(
@@ -622,12 +619,10 @@ async fn secrets_appear_in_no_trace_debug_output_or_error() {
     let debug = format!("{debug}{client:?}");
     client.get_version().send().await.unwrap();
     let token = service.current.lock().unwrap().clone();
-    let failing = Client::with_runtime(
-        builder(&running)
-            .credentials(Credentials::login("me", "wrong-but-secret"))
-            .build()
-            .unwrap(),
-    );
+    let failing = builder(&running)
+        .credentials(Credentials::login("me", "wrong-but-secret"))
+        .build()
+        .unwrap();
     let err = failing.get_version().send().await.unwrap_err();
     let text = format!("{err} {err:?}");
 
@@ -675,11 +670,7 @@ async fn connect_timeout_is_reported_as_such() {
         .connect_timeout(Duration::from_millis(300))
         .build()
         .unwrap();
-    let err = Client::with_runtime(runtime)
-        .get_version()
-        .send()
-        .await
-        .unwrap_err();
+    let err = runtime.get_version().send().await.unwrap_err();
     assert!(
         matches!(
             err,

@@ -15,8 +15,8 @@ use std::time::Duration;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use contractfit::runtime::{ClientBuilder, Credentials};
 use contractfit::{Client, RetryPolicy};
+use contractfit::{ClientBuilder, Credentials};
 use contractfit_tests::server::TestServer;
 use contractfit_tests::Captured;
 
@@ -470,7 +470,7 @@ async fn call_library(secrets: &Secrets, ending: Ending) -> Vec<(String, String)
         Ending::ServerErrorAfterRetries => builder.retry(RetryPolicy::default().max_attempts(3)),
         _ => builder,
     };
-    let client = Client::with_runtime(builder.build().unwrap());
+    let client = builder.build().unwrap();
     let mut shown = vec![("Debug of the client".to_owned(), format!("{client:?}"))];
     match ending {
         Ending::WaitFailed | Ending::WaitDeadline => {

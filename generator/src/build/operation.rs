@@ -43,7 +43,14 @@ impl<'a> Builder<'a> {
         };
         let mut method_names = Namespace::new();
         // Names the generated client defines itself.
-        for reserved in ["new", "builder", "runtime", "base_url", "with_runtime"] {
+        for reserved in [
+            "new",
+            "builder",
+            "from_env",
+            "runtime",
+            "base_url",
+            "with_runtime",
+        ] {
             method_names.reserve(reserved);
         }
         let mut operations = Vec::new();

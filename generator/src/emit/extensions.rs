@@ -35,7 +35,7 @@ fn waited_type(op: &Operation) -> (TokenStream, TokenStream) {
         }
         _ => (
             quote!(::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>),
-            quote!(Ok(polled.raw())),
+            quote!(Ok(polled.raw(&self.client, &#polled::OPERATION))),
         ),
     }
 }

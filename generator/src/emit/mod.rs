@@ -174,7 +174,7 @@ pub fn crate_files(api: &Api, info: &CrateInfo) -> Result<Vec<File>, Error> {
             path: "src/types.rs".into(),
             parts: types::types_module(&api.types),
         },
-        RustFile::whole("src/client.rs", || operations::client_module(api)),
+        RustFile::whole("src/client.rs", || operations::client_module(api, bin)),
         RustFile {
             path: "src/builders.rs".into(),
             parts: operations::builders_module(api),
@@ -252,11 +252,12 @@ fn lib_rs(api: &Api, info: &CrateInfo) -> TokenStream {
         pub mod types;
 
         // In the order and width rustfmt gives them, so that `cargo fmt` leaves this file be.
-        pub use client::{Client, DEFAULT_BASE_URL, SECURITY_SCHEMES};
+        pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, SECURITY_SCHEMES};
         /// The runtime this client is built on, for its less common types.
         pub use contractfit_runtime as runtime;
-        pub use contractfit_runtime::{ApiResponse, ByteStream, CallOptions, Credentials};
-        pub use contractfit_runtime::{DateTime, Error, FilePart, RawBody, RetryPolicy};
+        pub use contractfit_runtime::RetryPolicy;
+        pub use contractfit_runtime::{ApiResponse, BuildError, ByteStream, CallOptions};
+        pub use contractfit_runtime::{Credentials, DateTime, Error, FilePart, RawBody};
     }
 }
 
@@ -291,10 +292,9 @@ fn usage(api: &Api, crate_name: &str) -> String {
 # async fn run() -> Result<(), Box<dyn std::error::Error>> {{
 use {krate}::{{Client, Credentials}};
 
-let runtime = Client::builder(){base_url}
+let client = Client::builder(){base_url}
     .credentials(Credentials::basic(\"me\", \"secret\"))
     .build()?;
-let client = Client::with_runtime(runtime);
 {call}# Ok(())
 # }}
 ```
@@ -386,11 +386,10 @@ hand-written [`contractfit-runtime`](https://crates.io/crates/contractfit-runtim
 sending (credentials, retries, timeouts, errors).\n\n\
 ```rust\n\
 use contractfit::{{Client, Credentials}};\n\n\
-let runtime = Client::builder()\n    \
+let client = Client::builder()\n    \
 .credentials(Credentials::basic(\"me\", \"secret\"))\n    \
 .build()?;\n\
-let client = Client::with_runtime(runtime);\n\
-let inboxes = client.get_inboxes_resource().send().await?;\n\
+let inboxes = client.list_inboxes().send().await?;\n\
 println!(\"{{}} inboxes\", inboxes.body.len());\n\
 ```\n\n\
 ## Operations ({count})\n\n\

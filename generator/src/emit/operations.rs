@@ -42,7 +42,11 @@ fn argument(rust_name: &str, ty: &TypeRef) -> Argument {
 }
 
 /// The `client` module: the `Client` type and its operation methods.
-pub fn client_module(api: &Api) -> TokenStream {
+pub fn client_module(api: &Api, crate_name: &str) -> TokenStream {
+    let env_prefix = heck::ToShoutySnakeCase::to_shouty_snake_case(crate_name);
+    let from_env_doc = format!(
+        " A client from the environment: `{env_prefix}_BASE_URL` (optional; [`DEFAULT_BASE_URL`]\n otherwise) and `{env_prefix}_API_KEY`, `{env_prefix}_TOKEN`, or `{env_prefix}_USERNAME` with\n `{env_prefix}_PASSWORD`, the variables the command-line tool reads. Fails naming the variable\n to set when no credential is given, or a username comes without its password."
+    );
     let default_base_url = match api.servers.first() {
         Some(server) => {
             let url = &server.url;
@@ -104,31 +108,44 @@ pub fn client_module(api: &Api) -> TokenStream {
 
         /// A client of the API. Cheap to clone: clones share one connection pool.
         ///
-        /// Each operation method returns a builder: required parameters are the method's
-        /// arguments, optional ones are set on the builder, and `.send().await` makes the call.
+        /// Made with [`Client::builder`] (base URL, credentials, retries, timeouts) or
+        /// [`Client::from_env`]. Each operation method returns a builder: required parameters
+        /// are the method's arguments, optional ones are set on the builder, and
+        /// `.send().await` makes the call.
         #[derive(Debug, Clone)]
         pub struct Client {
             runtime: ::contractfit_runtime::Client,
         }
 
+        /// Settings for a [`Client`]: base URL, credentials, retries, timeouts, headers, or a
+        /// `reqwest::Client` of your own. `.build()` makes the client.
+        pub type ClientBuilder = ::contractfit_runtime::ClientBuilder<Client>;
+
+        impl ::std::convert::From<::contractfit_runtime::Client> for Client {
+            fn from(runtime: ::contractfit_runtime::Client) -> Self {
+                Client { runtime }
+            }
+        }
+
         impl Client {
-            /// A client for the default server, without credentials.
-            pub fn new() -> ::std::result::Result<Self, ::contractfit_runtime::BuildError> {
-                Self::builder().build().map(Self::with_runtime)
+            /// Settings for a client, starting from the document's server (if it names one)
+            /// and no credentials: add them with `.credentials(..)`, then `.build()`.
+            pub fn builder() -> ClientBuilder {
+                ClientBuilder::new(DEFAULT_BASE_URL, SECURITY_SCHEMES)
             }
 
-            /// Settings for a client: base URL, credentials, retries, timeouts, headers, or a
-            /// `reqwest::Client` of your own. Finish with `.build()` and [`Client::with_runtime`].
-            pub fn builder() -> ::contractfit_runtime::ClientBuilder {
-                ::contractfit_runtime::ClientBuilder::new(DEFAULT_BASE_URL, SECURITY_SCHEMES)
+            #[doc = #from_env_doc]
+            pub fn from_env() -> ::std::result::Result<Self, ::contractfit_runtime::BuildError> {
+                Self::builder().env(#env_prefix)?.build()
             }
 
-            /// A client on a configured runtime.
+            /// A client sending through a runtime client made elsewhere (for instance one
+            /// shared with another generated crate).
             pub fn with_runtime(runtime: ::contractfit_runtime::Client) -> Self {
                 Client { runtime }
             }
 
-            /// The runtime this client sends requests through.
+            /// The runtime client this client sends requests through.
             pub fn runtime(&self) -> &::contractfit_runtime::Client {
                 &self.runtime
             }

@@ -9,7 +9,8 @@ use super::command::COMPLETIONS;
 use super::output::{Exit, Failure, Output};
 use super::values::{self, Values};
 use super::{batch, App, Body, Command, PathPart, Place, Reply};
-use crate::{Client, ClientBuilder, Credentials, FilePart, Form, Request, SchemeKind};
+use crate::given::Given;
+use crate::{Client, ClientBuilder, FilePart, Form, Request};
 
 /// Runs the command `matches` names and reports a failure on stderr.
 pub async fn run(app: &'static App, matches: ArgMatches) -> Exit {
@@ -76,7 +77,8 @@ async fn route(
     }
 }
 
-/// The client for the base URL and credentials given by flags or the environment.
+/// The client for the base URL and credentials given by flags or the environment (clap reads
+/// the same variables as `Client::from_env`).
 fn client(app: &'static App, matches: &ArgMatches) -> Result<Client, Failure> {
     let text = |name: &str| {
         matches
@@ -86,40 +88,18 @@ fn client(app: &'static App, matches: &ArgMatches) -> Result<Client, Failure> {
             .filter(|v| !v.is_empty())
             .cloned()
     };
-    let has = |wanted: fn(&crate::SecurityScheme) -> bool| app.schemes.iter().any(wanted);
-    let mut builder = ClientBuilder::new(app.default_base_url, app.schemes);
-    if let Some(url) = text("base-url") {
-        builder = builder.base_url(url);
-    }
-    if let (Some(username), Some(password)) = (text("username"), text("password")) {
-        // Every form the API accepts; each call uses the first its security allows.
-        if has(|s| s.kind == SchemeKind::HttpBasic) {
-            builder = builder.credentials(Credentials::basic(username.clone(), password.clone()));
-        }
-        if has(|s| s.login.is_some()) {
-            builder = builder.credentials(Credentials::login(username, password));
-        }
-    }
-    if let Some(token) = text("token") {
-        builder = builder.credentials(Credentials::token(token));
-    }
-    if let Some(key) = text("api-key") {
-        let in_header = has(|s| {
-            matches!(
-                s.kind,
-                SchemeKind::ApiKey {
-                    location: crate::ApiKeyLocation::Header,
-                    ..
-                }
-            )
-        });
-        builder = builder.credentials(if in_header {
-            Credentials::api_key(key)
-        } else {
-            Credentials::api_key_in_query(key)
-        });
-    }
-    builder
+    let given = Given {
+        base_url: text("base-url"),
+        api_key: text("api-key"),
+        token: text("token"),
+        username: text("username"),
+        password: text("password"),
+    };
+    given
+        .apply(ClientBuilder::<Client>::new(
+            app.default_base_url,
+            app.schemes,
+        ))
         .build()
         .map_err(|e| Failure::usage(format!("cannot make a client: {e}")))
 }

@@ -124,6 +124,11 @@ fn server_message(body: &[u8]) -> Option<String> {
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
+        let error = match error {
+            Error::Wait(wait) => return Failure::from(*wait),
+            Error::UploadWait(upload) => return Failure::from(*upload),
+            error => error,
+        };
         let status = error.status().map(|s| s.as_u16());
         let body = error.body().cloned();
         let exit = match &error {

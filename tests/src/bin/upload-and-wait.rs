@@ -1,21 +1,22 @@
 //! Upload a document to a Contract.fit inbox, wait for it to be processed, print the prediction.
 //!
 //! ```text
-//! upload-and-wait [--base-url URL] [--max-wait SECONDS] INBOX_ID FILE
+//! upload-and-wait [--max-wait SECONDS] INBOX_ID FILE
 //! ```
 //!
-//! Credentials come from the environment: `CONTRACTFIT_API_KEY`, or `CONTRACTFIT_USERNAME` and
-//! `CONTRACTFIT_PASSWORD` (logged in for a JWT). Exit status: 0 with the prediction on stdout;
-//! 1 on failure (with the document id on stderr when the upload went through); 2 on bad usage.
+//! The client comes from the environment (`Client::from_env`, the variables the command-line
+//! tool reads): `CONTRACTFIT_BASE_URL` if not the default server, and `CONTRACTFIT_API_KEY`,
+//! `CONTRACTFIT_TOKEN`, or `CONTRACTFIT_USERNAME` with `CONTRACTFIT_PASSWORD`. Exit status: 0
+//! with the prediction on stdout; 1 on failure (with the document id on stderr when the upload
+//! went through); 2 on bad usage or a missing variable.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use contractfit::runtime::UploadWaitError;
-use contractfit::{Client, Credentials, FilePart};
+use contractfit::{Client, FilePart};
 
 struct Args {
-    base_url: Option<String>,
     max_wait: Duration,
     inbox: String,
     file: String,
@@ -23,10 +24,9 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
-    let (mut base_url, mut max_wait, mut positional) = (None, Duration::from_secs(300), Vec::new());
+    let (mut max_wait, mut positional) = (Duration::from_secs(300), Vec::new());
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--base-url" => base_url = Some(args.next().ok_or("--base-url needs a URL")?),
             "--max-wait" => {
                 let seconds = args.next().ok_or("--max-wait needs seconds")?;
                 let seconds: u64 = seconds
@@ -42,43 +42,22 @@ fn parse_args() -> Result<Args, String> {
         .try_into()
         .map_err(|_| "expected INBOX_ID and FILE".to_owned())?;
     Ok(Args {
-        base_url,
         max_wait,
         inbox,
         file,
     })
 }
 
-fn credentials() -> Result<Credentials, String> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    if let Some(key) = var("CONTRACTFIT_API_KEY") {
-        return Ok(Credentials::api_key(key));
-    }
-    match (var("CONTRACTFIT_USERNAME"), var("CONTRACTFIT_PASSWORD")) {
-        (Some(username), Some(password)) => Ok(Credentials::login(username, password)),
-        _ => {
-            Err("set CONTRACTFIT_API_KEY, or CONTRACTFIT_USERNAME and CONTRACTFIT_PASSWORD".into())
-        }
-    }
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let (args, credentials) = match parse_args().and_then(|a| Ok((a, credentials()?))) {
-        Ok(ok) => ok,
+    let made =
+        parse_args().and_then(|args| Ok((args, Client::from_env().map_err(|e| e.to_string())?)));
+    let (args, client) = match made {
+        Ok(made) => made,
         Err(message) => {
-            eprintln!("error: {message}\nusage: upload-and-wait [--base-url URL] [--max-wait SECONDS] INBOX_ID FILE");
-            return ExitCode::from(2);
-        }
-    };
-    let mut builder = Client::builder().credentials(credentials);
-    if let Some(base_url) = args.base_url {
-        builder = builder.base_url(base_url);
-    }
-    let client = match builder.build() {
-        Ok(runtime) => Client::with_runtime(runtime),
-        Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!(
+                "error: {message}\nusage: upload-and-wait [--max-wait SECONDS] INBOX_ID FILE"
+            );
             return ExitCode::from(2);
         }
     };
