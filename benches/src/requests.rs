@@ -90,10 +90,7 @@ pub async fn run(quick: bool) -> Result<(), String> {
     )
     .await?;
 
-    let body = || InboxModelPost {
-        name: "Invoices".into(),
-        project: "project-1".into(),
-    };
+    let body = || InboxModelPost::new("Invoices", "project-1");
     let post_ours: Call<'_> = Box::new(|| {
         let ours = ours.clone();
         Box::pin(async move {

@@ -4,8 +4,13 @@
 //!
 //! Structs ignore fields they do not know; enums keep values they do not know in their
 //! `Unknown` variant, so a server that adds fields or values does not break this client.
+//! Every type is `#[non_exhaustive]`, so that a new field or value in the API does not
+//! break code that uses this crate either: make values with `new` (the fields a value
+//! must have) and the `with_` setters, read their fields, and match enums with a `_`
+//! arm.
 /// Schema: `/components/schemas/AggregationPipelinePost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct AggregationPipelinePost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub filter: ::std::option::Option<FilterModel>,
@@ -13,8 +18,31 @@ pub struct AggregationPipelinePost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<AggregationPipelinePostType>,
 }
+impl AggregationPipelinePost {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        AggregationPipelinePost {
+            filter: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`filter`](Self::filter).
+    pub fn with_filter(mut self, value: impl ::std::convert::Into<FilterModel>) -> Self {
+        self.filter = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`type_`](Self::type_).
+    pub fn with_type(
+        mut self,
+        value: impl ::std::convert::Into<AggregationPipelinePostType>,
+    ) -> Self {
+        self.type_ = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/AggregationPipelinePost/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AggregationPipelinePostType {
     /// `inbox`
     Inbox,
@@ -38,8 +66,9 @@ pub enum AggregationPipelinePostType {
     GetNextUuid,
     /// `avg-time`
     AvgTime,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl AggregationPipelinePostType {
     /// The values the API document lists.
@@ -74,7 +103,7 @@ impl AggregationPipelinePostType {
             AggregationPipelinePostType::PrevDocument => "prev-document",
             AggregationPipelinePostType::GetNextUuid => "get-next-uuid",
             AggregationPipelinePostType::AvgTime => "avg-time",
-            AggregationPipelinePostType::Unknown(value) => value,
+            AggregationPipelinePostType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -96,7 +125,11 @@ impl ::std::convert::From<&str> for AggregationPipelinePostType {
             "prev-document" => AggregationPipelinePostType::PrevDocument,
             "get-next-uuid" => AggregationPipelinePostType::GetNextUuid,
             "avg-time" => AggregationPipelinePostType::AvgTime,
-            other => AggregationPipelinePostType::Unknown(other.to_owned()),
+            other => {
+                AggregationPipelinePostType::Unknown(
+                    ::contractfit_runtime::UnknownValue::new(other),
+                )
+            }
         }
     }
 }
@@ -132,6 +165,7 @@ impl<'de> ::serde::Deserialize<'de> for AggregationPipelinePostType {
 }
 /// Schema: `/components/schemas/AnnotationOptions`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct AnnotationOptions {
     /// Server default: `false`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -140,14 +174,51 @@ pub struct AnnotationOptions {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub include: ::std::option::Option<bool>,
 }
+impl AnnotationOptions {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        AnnotationOptions {
+            add_text: ::std::option::Option::None,
+            include: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`add_text`](Self::add_text).
+    pub fn with_add_text(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.add_text = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`include`](Self::include).
+    pub fn with_include(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.include = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/annotations`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Annotations {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub string: ::std::option::Option<::std::vec::Vec<EvaluationAtom>>,
 }
+impl Annotations {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        Annotations {
+            string: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`string`](Self::string).
+    pub fn with_string(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<EvaluationAtom>>,
+    ) -> Self {
+        self.string = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/APIKeyModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ApiKeyModel {
     /// Is the API Key active or not
     pub active: bool,
@@ -162,8 +233,41 @@ pub struct ApiKeyModel {
     /// Bearer user
     pub user: ::std::string::String,
 }
+impl ApiKeyModel {
+    /// A value with the fields it must have (`active`, `token`, `user`); set the others with the `with_` methods.
+    pub fn new(
+        active: impl ::std::convert::Into<bool>,
+        token: impl ::std::convert::Into<::std::string::String>,
+        user: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        ApiKeyModel {
+            active: active.into(),
+            expire_at: ::std::option::Option::None,
+            roles: ::std::option::Option::None,
+            token: token.into(),
+            user: user.into(),
+        }
+    }
+    /// Sets [`expire_at`](Self::expire_at).
+    pub fn with_expire_at(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.expire_at = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`roles`](Self::roles).
+    pub fn with_roles(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<TokenRoleModel>>,
+    ) -> Self {
+        self.roles = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/APIKeyRequest`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ApiKeyRequest {
     /// Is the API Key active or not
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -176,22 +280,80 @@ pub struct ApiKeyRequest {
     /// User to give to the bearer
     pub user: ::std::string::String,
 }
+impl ApiKeyRequest {
+    /// A value with the fields it must have (`roles`, `user`); set the others with the `with_` methods.
+    pub fn new(
+        roles: impl ::std::convert::Into<::std::vec::Vec<TokenRoleModel>>,
+        user: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        ApiKeyRequest {
+            active: ::std::option::Option::None,
+            expire_at: ::std::option::Option::None,
+            roles: roles.into(),
+            user: user.into(),
+        }
+    }
+    /// Sets [`active`](Self::active).
+    pub fn with_active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.active = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`expire_at`](Self::expire_at).
+    pub fn with_expire_at(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.expire_at = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/AuthModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct AuthModel {
     /// the user password
     pub password: ::std::string::String,
     /// the user username
     pub username: ::std::string::String,
 }
+impl AuthModel {
+    /// A value with the fields it must have (`password`, `username`); set the others with the `with_` methods.
+    pub fn new(
+        password: impl ::std::convert::Into<::std::string::String>,
+        username: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        AuthModel {
+            password: password.into(),
+            username: username.into(),
+        }
+    }
+}
 /// Schema: `/components/schemas/cells`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Cells {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub string: ::std::option::Option<EvaluationAtom>,
 }
+impl Cells {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        Cells {
+            string: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`string`](Self::string).
+    pub fn with_string(
+        mut self,
+        value: impl ::std::convert::Into<EvaluationAtom>,
+    ) -> Self {
+        self.string = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/ChangePasswordModelPost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ChangePasswordModelPost {
     /// the new user's password
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -200,16 +362,68 @@ pub struct ChangePasswordModelPost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub old_password: ::std::option::Option<::std::string::String>,
 }
+impl ChangePasswordModelPost {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        ChangePasswordModelPost {
+            new_password: ::std::option::Option::None,
+            old_password: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`new_password`](Self::new_password).
+    pub fn with_new_password(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.new_password = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`old_password`](Self::old_password).
+    pub fn with_old_password(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.old_password = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/column_bound`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ColumnBound {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field_name: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub x_bounds: ::std::option::Option<::std::vec::Vec<i64>>,
 }
+impl ColumnBound {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        ColumnBound {
+            field_name: ::std::option::Option::None,
+            x_bounds: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`field_name`](Self::field_name).
+    pub fn with_field_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.field_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`x_bounds`](Self::x_bounds).
+    pub fn with_x_bounds(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<i64>>,
+    ) -> Self {
+        self.x_bounds = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/ColumnsHeaders`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ColumnsHeaders {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub columns_headers: ::std::option::Option<
@@ -218,8 +432,34 @@ pub struct ColumnsHeaders {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inline_headers: ::std::option::Option<::std::vec::Vec<SequenceColumnsAtomModel>>,
 }
+impl ColumnsHeaders {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        ColumnsHeaders {
+            columns_headers: ::std::option::Option::None,
+            inline_headers: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`columns_headers`](Self::columns_headers).
+    pub fn with_columns_headers(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<SequenceColumnsAtomModel>>,
+    ) -> Self {
+        self.columns_headers = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`inline_headers`](Self::inline_headers).
+    pub fn with_inline_headers(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<SequenceColumnsAtomModel>>,
+    ) -> Self {
+        self.inline_headers = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/ConnectionModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ConnectionModelGet {
     pub event: ConnectionModelPostEvent,
     pub integration: ::std::string::String,
@@ -230,8 +470,43 @@ pub struct ConnectionModelGet {
     pub what: ConnectionModelPostWhat,
     pub id: ::std::string::String,
 }
+impl ConnectionModelGet {
+    /// A value with the fields it must have (`event`, `integration`, `what`, `id`); set the others with the `with_` methods.
+    pub fn new(
+        event: impl ::std::convert::Into<ConnectionModelPostEvent>,
+        integration: impl ::std::convert::Into<::std::string::String>,
+        what: impl ::std::convert::Into<ConnectionModelPostWhat>,
+        id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        ConnectionModelGet {
+            event: event.into(),
+            integration: integration.into(),
+            routing: ::std::option::Option::None,
+            scope: ::std::option::Option::None,
+            what: what.into(),
+            id: id.into(),
+        }
+    }
+    /// Sets [`routing`](Self::routing).
+    pub fn with_routing(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<RoutingAtom>>,
+    ) -> Self {
+        self.routing = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.scope = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/ConnectionModelPost`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ConnectionModelPost {
     pub event: ConnectionModelPostEvent,
     pub integration: ::std::string::String,
@@ -241,8 +516,41 @@ pub struct ConnectionModelPost {
     pub scope: ::std::option::Option<::std::string::String>,
     pub what: ConnectionModelPostWhat,
 }
+impl ConnectionModelPost {
+    /// A value with the fields it must have (`event`, `integration`, `what`); set the others with the `with_` methods.
+    pub fn new(
+        event: impl ::std::convert::Into<ConnectionModelPostEvent>,
+        integration: impl ::std::convert::Into<::std::string::String>,
+        what: impl ::std::convert::Into<ConnectionModelPostWhat>,
+    ) -> Self {
+        ConnectionModelPost {
+            event: event.into(),
+            integration: integration.into(),
+            routing: ::std::option::Option::None,
+            scope: ::std::option::Option::None,
+            what: what.into(),
+        }
+    }
+    /// Sets [`routing`](Self::routing).
+    pub fn with_routing(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<RoutingAtom>>,
+    ) -> Self {
+        self.routing = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.scope = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/ConnectionModelPost/properties/event`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ConnectionModelPostEvent {
     /// `document_predict`
     DocumentPredict,
@@ -254,8 +562,9 @@ pub enum ConnectionModelPostEvent {
     DocumentSplit,
     /// `document_delete`
     DocumentDelete,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl ConnectionModelPostEvent {
     /// The values the API document lists.
@@ -274,7 +583,7 @@ impl ConnectionModelPostEvent {
             ConnectionModelPostEvent::DocumentText => "document_text",
             ConnectionModelPostEvent::DocumentSplit => "document_split",
             ConnectionModelPostEvent::DocumentDelete => "document_delete",
-            ConnectionModelPostEvent::Unknown(value) => value,
+            ConnectionModelPostEvent::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -286,7 +595,11 @@ impl ::std::convert::From<&str> for ConnectionModelPostEvent {
             "document_text" => ConnectionModelPostEvent::DocumentText,
             "document_split" => ConnectionModelPostEvent::DocumentSplit,
             "document_delete" => ConnectionModelPostEvent::DocumentDelete,
-            other => ConnectionModelPostEvent::Unknown(other.to_owned()),
+            other => {
+                ConnectionModelPostEvent::Unknown(
+                    ::contractfit_runtime::UnknownValue::new(other),
+                )
+            }
         }
     }
 }
@@ -322,6 +635,7 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionModelPostEvent {
 }
 /// Schema: `/components/schemas/ConnectionModelPost/properties/what`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ConnectionModelPostWhat {
     /// `original`
     Original,
@@ -331,8 +645,9 @@ pub enum ConnectionModelPostWhat {
     Ready,
     /// `submit`
     Submit,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl ConnectionModelPostWhat {
     /// The values the API document lists.
@@ -349,7 +664,7 @@ impl ConnectionModelPostWhat {
             ConnectionModelPostWhat::ReplyTo => "reply_to",
             ConnectionModelPostWhat::Ready => "ready",
             ConnectionModelPostWhat::Submit => "submit",
-            ConnectionModelPostWhat::Unknown(value) => value,
+            ConnectionModelPostWhat::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -360,7 +675,11 @@ impl ::std::convert::From<&str> for ConnectionModelPostWhat {
             "reply_to" => ConnectionModelPostWhat::ReplyTo,
             "ready" => ConnectionModelPostWhat::Ready,
             "submit" => ConnectionModelPostWhat::Submit,
-            other => ConnectionModelPostWhat::Unknown(other.to_owned()),
+            other => {
+                ConnectionModelPostWhat::Unknown(
+                    ::contractfit_runtime::UnknownValue::new(other),
+                )
+            }
         }
     }
 }
@@ -398,6 +717,7 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionModelPostWhat {
 pub type CustomAtom = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
 /// Schema: `/components/schemas/CustomOutputPost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct CustomOutputPost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub custom: ::std::option::Option<CustomAtom>,
@@ -406,8 +726,34 @@ pub struct CustomOutputPost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub filter: ::std::option::Option<FilterAtom>,
 }
+impl CustomOutputPost {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        CustomOutputPost {
+            custom: ::std::option::Option::None,
+            excel: ::std::option::Option::None,
+            filter: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`custom`](Self::custom).
+    pub fn with_custom(mut self, value: impl ::std::convert::Into<CustomAtom>) -> Self {
+        self.custom = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`excel`](Self::excel).
+    pub fn with_excel(mut self, value: impl ::std::convert::Into<ExcelAtom>) -> Self {
+        self.excel = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`filter`](Self::filter).
+    pub fn with_filter(mut self, value: impl ::std::convert::Into<FilterAtom>) -> Self {
+        self.filter = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/DashboardSettingsModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct DashboardSettingsModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub autolearning: ::std::option::Option<bool>,
@@ -462,16 +808,213 @@ pub struct DashboardSettingsModelGet {
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
 }
+impl DashboardSettingsModelGet {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        DashboardSettingsModelGet {
+            autolearning: ::std::option::Option::None,
+            dashboard_timeout: ::std::option::Option::None,
+            default_date_range: ::std::option::Option::None,
+            default_inbox_size: ::std::option::Option::None,
+            default_inbox_sorting: ::std::option::Option::None,
+            flexible_filters: ::std::option::Option::None,
+            navigation_menu: ::std::option::Option::None,
+            process_unreadable: ::std::option::Option::None,
+            sequence_columns_of_inbox: ::std::option::Option::None,
+            show_digital_annotations: ::std::option::Option::None,
+            show_filters: ::std::option::Option::None,
+            show_inbox_actions: ::std::option::Option::None,
+            studio_format_options: ::std::option::Option::None,
+            upload_options: ::std::option::Option::None,
+            welcome_counters: ::std::option::Option::None,
+            welcome_counters_options: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`autolearning`](Self::autolearning).
+    pub fn with_autolearning(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.autolearning = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`dashboard_timeout`](Self::dashboard_timeout).
+    pub fn with_dashboard_timeout(
+        mut self,
+        value: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        self.dashboard_timeout = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`default_date_range`](Self::default_date_range).
+    pub fn with_default_date_range(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.default_date_range = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`default_inbox_size`](Self::default_inbox_size).
+    pub fn with_default_inbox_size(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.default_inbox_size = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`default_inbox_sorting`](Self::default_inbox_sorting).
+    pub fn with_default_inbox_sorting(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.default_inbox_sorting = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`flexible_filters`](Self::flexible_filters).
+    pub fn with_flexible_filters(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+    ) -> Self {
+        self.flexible_filters = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`navigation_menu`](Self::navigation_menu).
+    pub fn with_navigation_menu(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.navigation_menu = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`process_unreadable`](Self::process_unreadable).
+    pub fn with_process_unreadable(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.process_unreadable = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`sequence_columns_of_inbox`](Self::sequence_columns_of_inbox).
+    pub fn with_sequence_columns_of_inbox(
+        mut self,
+        value: impl ::std::convert::Into<ColumnsHeaders>,
+    ) -> Self {
+        self.sequence_columns_of_inbox = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`show_digital_annotations`](Self::show_digital_annotations).
+    pub fn with_show_digital_annotations(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.show_digital_annotations = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`show_filters`](Self::show_filters).
+    pub fn with_show_filters(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.show_filters = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`show_inbox_actions`](Self::show_inbox_actions).
+    pub fn with_show_inbox_actions(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.show_inbox_actions = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`studio_format_options`](Self::studio_format_options).
+    pub fn with_studio_format_options(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.studio_format_options = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`upload_options`](Self::upload_options).
+    pub fn with_upload_options(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.upload_options = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`welcome_counters`](Self::welcome_counters).
+    pub fn with_welcome_counters(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.welcome_counters = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`welcome_counters_options`](Self::welcome_counters_options).
+    pub fn with_welcome_counters_options(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.welcome_counters_options = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/DashboardSettingsModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct DashboardSettingsModelPatch {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub settings: ::std::option::Option<DashboardSettingsModelGet>,
 }
+impl DashboardSettingsModelPatch {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        DashboardSettingsModelPatch {
+            scope: ::std::option::Option::None,
+            settings: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.scope = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`settings`](Self::settings).
+    pub fn with_settings(
+        mut self,
+        value: impl ::std::convert::Into<DashboardSettingsModelGet>,
+    ) -> Self {
+        self.settings = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/DataRetentionAtomModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct DataRetentionAtomModel {
     /// Server default: `-1`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -483,15 +1026,48 @@ pub struct DataRetentionAtomModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub what: ::std::option::Option<DataRetentionAtomModelWhat>,
 }
+impl DataRetentionAtomModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        DataRetentionAtomModel {
+            age: ::std::option::Option::None,
+            how: ::std::option::Option::None,
+            what: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`age`](Self::age).
+    pub fn with_age(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.age = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`how`](Self::how).
+    pub fn with_how(
+        mut self,
+        value: impl ::std::convert::Into<DataRetentionAtomModelHow>,
+    ) -> Self {
+        self.how = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`what`](Self::what).
+    pub fn with_what(
+        mut self,
+        value: impl ::std::convert::Into<DataRetentionAtomModelWhat>,
+    ) -> Self {
+        self.what = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/DataRetentionAtomModel/properties/how`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DataRetentionAtomModelHow {
     /// `FULL`
     Full,
     /// `SOURCE_FILES`
     SourceFiles,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl DataRetentionAtomModelHow {
     /// The values the API document lists.
@@ -504,7 +1080,7 @@ impl DataRetentionAtomModelHow {
         match self {
             DataRetentionAtomModelHow::Full => "FULL",
             DataRetentionAtomModelHow::SourceFiles => "SOURCE_FILES",
-            DataRetentionAtomModelHow::Unknown(value) => value,
+            DataRetentionAtomModelHow::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -513,7 +1089,11 @@ impl ::std::convert::From<&str> for DataRetentionAtomModelHow {
         match value {
             "FULL" => DataRetentionAtomModelHow::Full,
             "SOURCE_FILES" => DataRetentionAtomModelHow::SourceFiles,
-            other => DataRetentionAtomModelHow::Unknown(other.to_owned()),
+            other => {
+                DataRetentionAtomModelHow::Unknown(
+                    ::contractfit_runtime::UnknownValue::new(other),
+                )
+            }
         }
     }
 }
@@ -549,13 +1129,15 @@ impl<'de> ::serde::Deserialize<'de> for DataRetentionAtomModelHow {
 }
 /// Schema: `/components/schemas/DataRetentionAtomModel/properties/what`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DataRetentionAtomModelWhat {
     /// `ALL`
     All,
     /// `DONE`
     Done,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl DataRetentionAtomModelWhat {
     /// The values the API document lists.
@@ -568,7 +1150,7 @@ impl DataRetentionAtomModelWhat {
         match self {
             DataRetentionAtomModelWhat::All => "ALL",
             DataRetentionAtomModelWhat::Done => "DONE",
-            DataRetentionAtomModelWhat::Unknown(value) => value,
+            DataRetentionAtomModelWhat::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -577,7 +1159,11 @@ impl ::std::convert::From<&str> for DataRetentionAtomModelWhat {
         match value {
             "ALL" => DataRetentionAtomModelWhat::All,
             "DONE" => DataRetentionAtomModelWhat::Done,
-            other => DataRetentionAtomModelWhat::Unknown(other.to_owned()),
+            other => {
+                DataRetentionAtomModelWhat::Unknown(
+                    ::contractfit_runtime::UnknownValue::new(other),
+                )
+            }
         }
     }
 }
@@ -613,27 +1199,69 @@ impl<'de> ::serde::Deserialize<'de> for DataRetentionAtomModelWhat {
 }
 /// Schema: `/components/schemas/DataRetentionModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct DataRetentionModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: ::std::option::Option<ScopeModel>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub settings: ::std::option::Option<::std::vec::Vec<DataRetentionAtomModel>>,
 }
+impl DataRetentionModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        DataRetentionModel {
+            scope: ::std::option::Option::None,
+            settings: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(mut self, value: impl ::std::convert::Into<ScopeModel>) -> Self {
+        self.scope = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`settings`](Self::settings).
+    pub fn with_settings(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<DataRetentionAtomModel>>,
+    ) -> Self {
+        self.settings = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/DataRetentionModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct DataRetentionModelPatch {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub settings: ::std::option::Option<::std::vec::Vec<DataRetentionAtomModel>>,
 }
+impl DataRetentionModelPatch {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        DataRetentionModelPatch {
+            settings: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`settings`](Self::settings).
+    pub fn with_settings(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<DataRetentionAtomModel>>,
+    ) -> Self {
+        self.settings = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/paths/~1documents~1{document_id}/delete/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DeleteDocumentHow {
     /// `FULL`
     Full,
     /// `SOURCE_FILES`
     SourceFiles,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl DeleteDocumentHow {
     /// The values the API document lists.
@@ -646,7 +1274,7 @@ impl DeleteDocumentHow {
         match self {
             DeleteDocumentHow::Full => "FULL",
             DeleteDocumentHow::SourceFiles => "SOURCE_FILES",
-            DeleteDocumentHow::Unknown(value) => value,
+            DeleteDocumentHow::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -655,7 +1283,11 @@ impl ::std::convert::From<&str> for DeleteDocumentHow {
         match value {
             "FULL" => DeleteDocumentHow::Full,
             "SOURCE_FILES" => DeleteDocumentHow::SourceFiles,
-            other => DeleteDocumentHow::Unknown(other.to_owned()),
+            other => {
+                DeleteDocumentHow::Unknown(
+                    ::contractfit_runtime::UnknownValue::new(other),
+                )
+            }
         }
     }
 }
@@ -691,13 +1323,15 @@ impl<'de> ::serde::Deserialize<'de> for DeleteDocumentHow {
 }
 /// Schema: `/paths/~1inboxes~1{inbox_id}~1documents/delete/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DeleteInboxDocumentsHow {
     /// `FULL`
     Full,
     /// `SOURCE_FILES`
     SourceFiles,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl DeleteInboxDocumentsHow {
     /// The values the API document lists.
@@ -710,7 +1344,7 @@ impl DeleteInboxDocumentsHow {
         match self {
             DeleteInboxDocumentsHow::Full => "FULL",
             DeleteInboxDocumentsHow::SourceFiles => "SOURCE_FILES",
-            DeleteInboxDocumentsHow::Unknown(value) => value,
+            DeleteInboxDocumentsHow::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -719,7 +1353,11 @@ impl ::std::convert::From<&str> for DeleteInboxDocumentsHow {
         match value {
             "FULL" => DeleteInboxDocumentsHow::Full,
             "SOURCE_FILES" => DeleteInboxDocumentsHow::SourceFiles,
-            other => DeleteInboxDocumentsHow::Unknown(other.to_owned()),
+            other => {
+                DeleteInboxDocumentsHow::Unknown(
+                    ::contractfit_runtime::UnknownValue::new(other),
+                )
+            }
         }
     }
 }
@@ -755,13 +1393,15 @@ impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentsHow {
 }
 /// Schema: `/paths/~1inboxes~1{inbox_id}~1documents/delete/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DeleteInboxDocumentsWhat {
     /// `ALL`
     All,
     /// `DONE`
     Done,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl DeleteInboxDocumentsWhat {
     /// The values the API document lists.
@@ -774,7 +1414,7 @@ impl DeleteInboxDocumentsWhat {
         match self {
             DeleteInboxDocumentsWhat::All => "ALL",
             DeleteInboxDocumentsWhat::Done => "DONE",
-            DeleteInboxDocumentsWhat::Unknown(value) => value,
+            DeleteInboxDocumentsWhat::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -783,7 +1423,11 @@ impl ::std::convert::From<&str> for DeleteInboxDocumentsWhat {
         match value {
             "ALL" => DeleteInboxDocumentsWhat::All,
             "DONE" => DeleteInboxDocumentsWhat::Done,
-            other => DeleteInboxDocumentsWhat::Unknown(other.to_owned()),
+            other => {
+                DeleteInboxDocumentsWhat::Unknown(
+                    ::contractfit_runtime::UnknownValue::new(other),
+                )
+            }
         }
     }
 }
@@ -821,12 +1465,30 @@ impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentsWhat {
 pub type Dictionary = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
 /// Schema: `/components/schemas/DocumentIds`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct DocumentIds {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub document_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
+impl DocumentIds {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        DocumentIds {
+            document_ids: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`document_ids`](Self::document_ids).
+    pub fn with_document_ids(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.document_ids = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/DocumentModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct DocumentModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub escalate: ::std::option::Option<StateModelGet>,
@@ -873,8 +1535,169 @@ pub struct DocumentModelGet {
         ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     >,
 }
+impl DocumentModelGet {
+    /// A value with the fields it must have (`id`, `inbox`, `original_filename`, `page_count`); set the others with the `with_` methods.
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        inbox: impl ::std::convert::Into<::std::string::String>,
+        original_filename: impl ::std::convert::Into<::std::string::String>,
+        page_count: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        DocumentModelGet {
+            escalate: ::std::option::Option::None,
+            feedback: ::std::option::Option::None,
+            files: ::std::option::Option::None,
+            flag_for_review: ::std::option::Option::None,
+            id: id.into(),
+            inbox: inbox.into(),
+            last_version: ::std::option::Option::None,
+            lock: ::std::option::Option::None,
+            meta_information: ::std::option::Option::None,
+            opened_by: ::std::option::Option::None,
+            original_filename: original_filename.into(),
+            page_count: page_count.into(),
+            prediction: ::std::option::Option::None,
+            reject: ::std::option::Option::None,
+            status_data: ::std::option::Option::None,
+            submitted: ::std::option::Option::None,
+            timings: ::std::option::Option::None,
+            usage_data: ::std::option::Option::None,
+            versions: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`escalate`](Self::escalate).
+    pub fn with_escalate(
+        mut self,
+        value: impl ::std::convert::Into<StateModelGet>,
+    ) -> Self {
+        self.escalate = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`feedback`](Self::feedback).
+    pub fn with_feedback(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.feedback = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`files`](Self::files).
+    pub fn with_files(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<FileModelGet>>,
+    ) -> Self {
+        self.files = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`flag_for_review`](Self::flag_for_review).
+    pub fn with_flag_for_review(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.flag_for_review = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`last_version`](Self::last_version).
+    pub fn with_last_version(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.last_version = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`lock`](Self::lock).
+    pub fn with_lock(mut self, value: impl ::std::convert::Into<StateModelGet>) -> Self {
+        self.lock = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`meta_information`](Self::meta_information).
+    pub fn with_meta_information(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.meta_information = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`opened_by`](Self::opened_by).
+    pub fn with_opened_by(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<StateModelGet>>,
+    ) -> Self {
+        self.opened_by = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`prediction`](Self::prediction).
+    pub fn with_prediction(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.prediction = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`reject`](Self::reject).
+    pub fn with_reject(
+        mut self,
+        value: impl ::std::convert::Into<StateModelGet>,
+    ) -> Self {
+        self.reject = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`status_data`](Self::status_data).
+    pub fn with_status_data(
+        mut self,
+        value: impl ::std::convert::Into<StatusDataModel>,
+    ) -> Self {
+        self.status_data = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`submitted`](Self::submitted).
+    pub fn with_submitted(
+        mut self,
+        value: impl ::std::convert::Into<StateModelGet>,
+    ) -> Self {
+        self.submitted = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`timings`](Self::timings).
+    pub fn with_timings(
+        mut self,
+        value: impl ::std::convert::Into<TimingsModelGet>,
+    ) -> Self {
+        self.timings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`usage_data`](Self::usage_data).
+    pub fn with_usage_data(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.usage_data = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`versions`](Self::versions).
+    pub fn with_versions(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::std::vec::Vec<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+        >,
+    ) -> Self {
+        self.versions = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/DocumentModelPaginated`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct DocumentModelPaginated {
     /// Current page number
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -888,21 +1711,91 @@ pub struct DocumentModelPaginated {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub total: ::std::option::Option<i64>,
 }
+impl DocumentModelPaginated {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        DocumentModelPaginated {
+            page: ::std::option::Option::None,
+            per_page: ::std::option::Option::None,
+            results: ::std::option::Option::None,
+            total: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`page`](Self::page).
+    pub fn with_page(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.page = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`per_page`](Self::per_page).
+    pub fn with_per_page(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.per_page = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`results`](Self::results).
+    pub fn with_results(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<DocumentModelGet>>,
+    ) -> Self {
+        self.results = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`total`](Self::total).
+    pub fn with_total(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.total = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/DocumentTypeModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct DocumentTypeModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub display_name: ::std::option::Option<::std::string::String>,
     pub field_name: ::std::string::String,
 }
+impl DocumentTypeModel {
+    /// A value with the fields it must have (`field_name`); set the others with the `with_` methods.
+    pub fn new(field_name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        DocumentTypeModel {
+            display_name: ::std::option::Option::None,
+            field_name: field_name.into(),
+        }
+    }
+    /// Sets [`display_name`](Self::display_name).
+    pub fn with_display_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.display_name = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/DocumentTypeModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct DocumentTypeModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub document_types: ::std::option::Option<::std::vec::Vec<DocumentTypeModel>>,
 }
+impl DocumentTypeModelGet {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        DocumentTypeModelGet {
+            document_types: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`document_types`](Self::document_types).
+    pub fn with_document_types(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<DocumentTypeModel>>,
+    ) -> Self {
+        self.document_types = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/DocumentUploadReply`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct DocumentUploadReply {
     /// The new document's id
     pub id: ::std::string::String,
@@ -913,6 +1806,15 @@ pub struct DocumentUploadReply {
         ::serde_json::Value,
     >,
 }
+impl DocumentUploadReply {
+    /// A value with the fields it must have (`id`); set the others with the `with_` methods.
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        DocumentUploadReply {
+            id: id.into(),
+            additional_properties: ::std::default::Default::default(),
+        }
+    }
+}
 /// Schema: `/components/schemas/EnrichmentModelPost`
 pub type EnrichmentModelPost = ::serde_json::Map<
     ::std::string::String,
@@ -920,6 +1822,7 @@ pub type EnrichmentModelPost = ::serde_json::Map<
 >;
 /// Schema: `/components/schemas/EvaluationAtom`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct EvaluationAtom {
     pub gold: ::std::string::String,
     pub text: ::std::string::String,
@@ -927,8 +1830,32 @@ pub struct EvaluationAtom {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub visual_coord: ::std::option::Option<::std::vec::Vec<i64>>,
 }
+impl EvaluationAtom {
+    /// A value with the fields it must have (`gold`, `text`, `textual_coord`); set the others with the `with_` methods.
+    pub fn new(
+        gold: impl ::std::convert::Into<::std::string::String>,
+        text: impl ::std::convert::Into<::std::string::String>,
+        textual_coord: impl ::std::convert::Into<::std::vec::Vec<i64>>,
+    ) -> Self {
+        EvaluationAtom {
+            gold: gold.into(),
+            text: text.into(),
+            textual_coord: textual_coord.into(),
+            visual_coord: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`visual_coord`](Self::visual_coord).
+    pub fn with_visual_coord(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<i64>>,
+    ) -> Self {
+        self.visual_coord = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/EvaluationsOptions`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct EvaluationsOptions {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub additional_column: ::std::option::Option<::std::string::String>,
@@ -936,8 +1863,31 @@ pub struct EvaluationsOptions {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub include: ::std::option::Option<bool>,
 }
+impl EvaluationsOptions {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        EvaluationsOptions {
+            additional_column: ::std::option::Option::None,
+            include: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`additional_column`](Self::additional_column).
+    pub fn with_additional_column(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.additional_column = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`include`](Self::include).
+    pub fn with_include(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.include = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/ExcelAtom`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ExcelAtom {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub add_automation_blockers: ::std::option::Option<bool>,
@@ -949,8 +1899,50 @@ pub struct ExcelAtom {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub multiple_value_separator: ::std::option::Option<::std::string::String>,
 }
+impl ExcelAtom {
+    /// A value with the fields it must have (`enable_key_value`); set the others with the `with_` methods.
+    pub fn new(enable_key_value: impl ::std::convert::Into<bool>) -> Self {
+        ExcelAtom {
+            add_automation_blockers: ::std::option::Option::None,
+            add_confidence: ::std::option::Option::None,
+            add_text: ::std::option::Option::None,
+            enable_key_value: enable_key_value.into(),
+            multiple_value_separator: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`add_automation_blockers`](Self::add_automation_blockers).
+    pub fn with_add_automation_blockers(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.add_automation_blockers = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`add_confidence`](Self::add_confidence).
+    pub fn with_add_confidence(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.add_confidence = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`add_text`](Self::add_text).
+    pub fn with_add_text(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.add_text = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`multiple_value_separator`](Self::multiple_value_separator).
+    pub fn with_multiple_value_separator(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.multiple_value_separator = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/ExtraModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ExtraModel {
     /// your entity id
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -959,8 +1951,34 @@ pub struct ExtraModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub specification_url: ::std::option::Option<::std::string::String>,
 }
+impl ExtraModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        ExtraModel {
+            entity_id: ::std::option::Option::None,
+            specification_url: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`entity_id`](Self::entity_id).
+    pub fn with_entity_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.entity_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`specification_url`](Self::specification_url).
+    pub fn with_specification_url(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.specification_url = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/FieldSettingsDictModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct FieldSettingsDictModel {
     #[serde(rename = "*")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -968,8 +1986,27 @@ pub struct FieldSettingsDictModel {
         ::std::collections::BTreeMap<::std::string::String, FieldSettingsModel>,
     >,
 }
+impl FieldSettingsDictModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        FieldSettingsDictModel {
+            star: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`star`](Self::star).
+    pub fn with_star(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::std::collections::BTreeMap<::std::string::String, FieldSettingsModel>,
+        >,
+    ) -> Self {
+        self.star = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/FieldSettingsModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct FieldSettingsModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default_value: ::std::option::Option<::std::string::String>,
@@ -980,8 +2017,52 @@ pub struct FieldSettingsModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub override_default_patterns: ::std::option::Option<bool>,
 }
+impl FieldSettingsModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        FieldSettingsModel {
+            default_value: ::std::option::Option::None,
+            expected_pattern: ::std::option::Option::None,
+            nested_field_patterns: ::std::option::Option::None,
+            override_default_patterns: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`default_value`](Self::default_value).
+    pub fn with_default_value(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.default_value = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`expected_pattern`](Self::expected_pattern).
+    pub fn with_expected_pattern(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.expected_pattern = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`nested_field_patterns`](Self::nested_field_patterns).
+    pub fn with_nested_field_patterns(
+        mut self,
+        value: impl ::std::convert::Into<SpanDictModel>,
+    ) -> Self {
+        self.nested_field_patterns = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`override_default_patterns`](Self::override_default_patterns).
+    pub fn with_override_default_patterns(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.override_default_patterns = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/FieldsInMetadata`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct FieldsInMetadata {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -990,8 +2071,43 @@ pub struct FieldsInMetadata {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub meta_information: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
+impl FieldsInMetadata {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        FieldsInMetadata {
+            annotations: ::std::option::Option::None,
+            lines: ::std::option::Option::None,
+            meta_information: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`annotations`](Self::annotations).
+    pub fn with_annotations(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.annotations = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`lines`](Self::lines).
+    pub fn with_lines(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.lines = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`meta_information`](Self::meta_information).
+    pub fn with_meta_information(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.meta_information = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/FileModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct FileModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub embedded_attachment: ::std::option::Option<bool>,
@@ -1006,8 +2122,61 @@ pub struct FileModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub page_count: ::std::option::Option<i64>,
 }
+impl FileModelGet {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        FileModelGet {
+            embedded_attachment: ::std::option::Option::None,
+            filehash: ::std::option::Option::None,
+            filename: ::std::option::Option::None,
+            leaf: ::std::option::Option::None,
+            page: ::std::option::Option::None,
+            page_count: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`embedded_attachment`](Self::embedded_attachment).
+    pub fn with_embedded_attachment(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.embedded_attachment = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`filehash`](Self::filehash).
+    pub fn with_filehash(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.filehash = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`filename`](Self::filename).
+    pub fn with_filename(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.filename = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`leaf`](Self::leaf).
+    pub fn with_leaf(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.leaf = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`page`](Self::page).
+    pub fn with_page(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.page = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`page_count`](Self::page_count).
+    pub fn with_page_count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.page_count = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/FilterAtom`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct FilterAtom {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub end_date: ::std::option::Option<::contractfit_runtime::DateTime>,
@@ -1018,8 +2187,44 @@ pub struct FilterAtom {
     #[serde(rename = "type")]
     pub type_: FilterAtomType,
 }
+impl FilterAtom {
+    /// A value with the fields it must have (`type_`); set the others with the `with_` methods.
+    pub fn new(type_: impl ::std::convert::Into<FilterAtomType>) -> Self {
+        FilterAtom {
+            end_date: ::std::option::Option::None,
+            list: ::std::option::Option::None,
+            start_date: ::std::option::Option::None,
+            type_: type_.into(),
+        }
+    }
+    /// Sets [`end_date`](Self::end_date).
+    pub fn with_end_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.end_date = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`list`](Self::list).
+    pub fn with_list(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.list = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`start_date`](Self::start_date).
+    pub fn with_start_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.start_date = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/FilterAtom/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FilterAtomType {
     /// `project`
     Project,
@@ -1027,8 +2232,9 @@ pub enum FilterAtomType {
     Inbox,
     /// `document`
     Document,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl FilterAtomType {
     /// The values the API document lists.
@@ -1043,7 +2249,7 @@ impl FilterAtomType {
             FilterAtomType::Project => "project",
             FilterAtomType::Inbox => "inbox",
             FilterAtomType::Document => "document",
-            FilterAtomType::Unknown(value) => value,
+            FilterAtomType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1053,7 +2259,9 @@ impl ::std::convert::From<&str> for FilterAtomType {
             "project" => FilterAtomType::Project,
             "inbox" => FilterAtomType::Inbox,
             "document" => FilterAtomType::Document,
-            other => FilterAtomType::Unknown(other.to_owned()),
+            other => {
+                FilterAtomType::Unknown(::contractfit_runtime::UnknownValue::new(other))
+            }
         }
     }
 }
@@ -1089,6 +2297,7 @@ impl<'de> ::serde::Deserialize<'de> for FilterAtomType {
 }
 /// Schema: `/components/schemas/FilterModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct FilterModel {
     #[serde(rename = "_id")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1100,31 +2309,126 @@ pub struct FilterModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timings: ::std::option::Option<FilterTimingsModel>,
 }
+impl FilterModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        FilterModel {
+            id: ::std::option::Option::None,
+            inbox: ::std::option::Option::None,
+            timing_fields: ::std::option::Option::None,
+            timings: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`id`](Self::id).
+    pub fn with_id(
+        mut self,
+        value: impl ::std::convert::Into<FilterOIdModelDoc>,
+    ) -> Self {
+        self.id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`inbox`](Self::inbox).
+    pub fn with_inbox(
+        mut self,
+        value: impl ::std::convert::Into<FilterOIdListModel>,
+    ) -> Self {
+        self.inbox = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`timing_fields`](Self::timing_fields).
+    pub fn with_timing_fields(
+        mut self,
+        value: impl ::std::convert::Into<FilterTimingsFieldModel>,
+    ) -> Self {
+        self.timing_fields = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`timings`](Self::timings).
+    pub fn with_timings(
+        mut self,
+        value: impl ::std::convert::Into<FilterTimingsModel>,
+    ) -> Self {
+        self.timings = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/Filter_OId_List_Model`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct FilterOIdListModel {
     #[serde(rename = "$in")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub in_: ::std::option::Option<::std::vec::Vec<FilterOIdModel>>,
 }
+impl FilterOIdListModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        FilterOIdListModel {
+            in_: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`in_`](Self::in_).
+    pub fn with_in(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<FilterOIdModel>>,
+    ) -> Self {
+        self.in_ = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/Filter_OId_Model`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct FilterOIdModel {
     /// Inbox ID
     #[serde(rename = "$oid")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub oid: ::std::option::Option<::std::string::String>,
 }
+impl FilterOIdModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        FilterOIdModel {
+            oid: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`oid`](Self::oid).
+    pub fn with_oid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.oid = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/Filter_OId_Model_Doc`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct FilterOIdModelDoc {
     /// Document ID
     #[serde(rename = "$oid")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub oid: ::std::option::Option<::std::string::String>,
 }
+impl FilterOIdModelDoc {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        FilterOIdModelDoc {
+            oid: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`oid`](Self::oid).
+    pub fn with_oid(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.oid = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/Filter_Time_Model`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct FilterTimeModel {
     #[serde(rename = "$gt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1139,8 +2443,52 @@ pub struct FilterTimeModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub lte: ::std::option::Option<::contractfit_runtime::DateTime>,
 }
+impl FilterTimeModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        FilterTimeModel {
+            gt: ::std::option::Option::None,
+            gte: ::std::option::Option::None,
+            lt: ::std::option::Option::None,
+            lte: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`gt`](Self::gt).
+    pub fn with_gt(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.gt = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`gte`](Self::gte).
+    pub fn with_gte(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.gte = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`lt`](Self::lt).
+    pub fn with_lt(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.lt = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`lte`](Self::lte).
+    pub fn with_lte(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.lte = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/Filter_Timings_Field_Model`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct FilterTimingsFieldModel {
     #[serde(rename = "timeFrom")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1149,8 +2497,34 @@ pub struct FilterTimingsFieldModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub time_to: ::std::option::Option<::std::string::String>,
 }
+impl FilterTimingsFieldModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        FilterTimingsFieldModel {
+            time_from: ::std::option::Option::None,
+            time_to: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`time_from`](Self::time_from).
+    pub fn with_time_from(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.time_from = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`time_to`](Self::time_to).
+    pub fn with_time_to(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.time_to = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/Filter_Timings_Model`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct FilterTimingsModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub done_time: ::std::option::Option<FilterTimeModel>,
@@ -1163,8 +2537,61 @@ pub struct FilterTimingsModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub start_time: ::std::option::Option<FilterTimeModel>,
 }
+impl FilterTimingsModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        FilterTimingsModel {
+            done_time: ::std::option::Option::None,
+            feedback_time: ::std::option::Option::None,
+            receive_time: ::std::option::Option::None,
+            review_start_time: ::std::option::Option::None,
+            start_time: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`done_time`](Self::done_time).
+    pub fn with_done_time(
+        mut self,
+        value: impl ::std::convert::Into<FilterTimeModel>,
+    ) -> Self {
+        self.done_time = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`feedback_time`](Self::feedback_time).
+    pub fn with_feedback_time(
+        mut self,
+        value: impl ::std::convert::Into<FilterTimeModel>,
+    ) -> Self {
+        self.feedback_time = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`receive_time`](Self::receive_time).
+    pub fn with_receive_time(
+        mut self,
+        value: impl ::std::convert::Into<FilterTimeModel>,
+    ) -> Self {
+        self.receive_time = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`review_start_time`](Self::review_start_time).
+    pub fn with_review_start_time(
+        mut self,
+        value: impl ::std::convert::Into<FilterTimeModel>,
+    ) -> Self {
+        self.review_start_time = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`start_time`](Self::start_time).
+    pub fn with_start_time(
+        mut self,
+        value: impl ::std::convert::Into<FilterTimeModel>,
+    ) -> Self {
+        self.start_time = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/FormatModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct FormatModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub document_types: ::std::option::Option<::std::vec::Vec<DocumentTypeModel>>,
@@ -1179,8 +2606,62 @@ pub struct FormatModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub table_types: ::std::option::Option<::std::vec::Vec<TableModel>>,
 }
+impl FormatModelGet {
+    /// A value with the fields it must have (`id`); set the others with the `with_` methods.
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        FormatModelGet {
+            document_types: ::std::option::Option::None,
+            id: id.into(),
+            labels: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            separators: ::std::option::Option::None,
+            table_types: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`document_types`](Self::document_types).
+    pub fn with_document_types(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<DocumentTypeModel>>,
+    ) -> Self {
+        self.document_types = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`labels`](Self::labels).
+    pub fn with_labels(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<LabelModel>>,
+    ) -> Self {
+        self.labels = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`name`](Self::name).
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`separators`](Self::separators).
+    pub fn with_separators(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<SectionModel>>,
+    ) -> Self {
+        self.separators = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`table_types`](Self::table_types).
+    pub fn with_table_types(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<TableModel>>,
+    ) -> Self {
+        self.table_types = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/FormatModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct FormatModelPatch {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub display_name: ::std::option::Option<::std::string::String>,
@@ -1196,8 +2677,70 @@ pub struct FormatModelPatch {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub table_types: ::std::option::Option<::std::vec::Vec<TableModel>>,
 }
+impl FormatModelPatch {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        FormatModelPatch {
+            display_name: ::std::option::Option::None,
+            document_types: ::std::option::Option::None,
+            labels: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            separators: ::std::option::Option::None,
+            table_types: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`display_name`](Self::display_name).
+    pub fn with_display_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.display_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`document_types`](Self::document_types).
+    pub fn with_document_types(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<DocumentTypeModel>>,
+    ) -> Self {
+        self.document_types = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`labels`](Self::labels).
+    pub fn with_labels(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<LabelModel>>,
+    ) -> Self {
+        self.labels = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`name`](Self::name).
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`separators`](Self::separators).
+    pub fn with_separators(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<SectionModel>>,
+    ) -> Self {
+        self.separators = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`table_types`](Self::table_types).
+    pub fn with_table_types(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<TableModel>>,
+    ) -> Self {
+        self.table_types = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/FormatModelPost`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct FormatModelPost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub display_name: ::std::option::Option<::std::string::String>,
@@ -1211,15 +2754,65 @@ pub struct FormatModelPost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub table_types: ::std::option::Option<::std::vec::Vec<TableModel>>,
 }
+impl FormatModelPost {
+    /// A value with the fields it must have (`labels`, `name`); set the others with the `with_` methods.
+    pub fn new(
+        labels: impl ::std::convert::Into<::std::vec::Vec<LabelModel>>,
+        name: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        FormatModelPost {
+            display_name: ::std::option::Option::None,
+            document_types: ::std::option::Option::None,
+            labels: labels.into(),
+            name: name.into(),
+            separators: ::std::option::Option::None,
+            table_types: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`display_name`](Self::display_name).
+    pub fn with_display_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.display_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`document_types`](Self::document_types).
+    pub fn with_document_types(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<DocumentTypeModel>>,
+    ) -> Self {
+        self.document_types = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`separators`](Self::separators).
+    pub fn with_separators(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<SectionModel>>,
+    ) -> Self {
+        self.separators = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`table_types`](Self::table_types).
+    pub fn with_table_types(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<TableModel>>,
+    ) -> Self {
+        self.table_types = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/paths/~1reports~1{report_id}~1generate/post/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GenerateSavedReportDeliveryMethod {
     /// `download`
     Download,
     /// `email`
     Email,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl GenerateSavedReportDeliveryMethod {
     /// The values the API document lists.
@@ -1232,7 +2825,7 @@ impl GenerateSavedReportDeliveryMethod {
         match self {
             GenerateSavedReportDeliveryMethod::Download => "download",
             GenerateSavedReportDeliveryMethod::Email => "email",
-            GenerateSavedReportDeliveryMethod::Unknown(value) => value,
+            GenerateSavedReportDeliveryMethod::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1241,7 +2834,11 @@ impl ::std::convert::From<&str> for GenerateSavedReportDeliveryMethod {
         match value {
             "download" => GenerateSavedReportDeliveryMethod::Download,
             "email" => GenerateSavedReportDeliveryMethod::Email,
-            other => GenerateSavedReportDeliveryMethod::Unknown(other.to_owned()),
+            other => {
+                GenerateSavedReportDeliveryMethod::Unknown(
+                    ::contractfit_runtime::UnknownValue::new(other),
+                )
+            }
         }
     }
 }
@@ -1277,6 +2874,7 @@ impl<'de> ::serde::Deserialize<'de> for GenerateSavedReportDeliveryMethod {
 }
 /// Schema: `/paths/~1stats~1{inbox_id}~1blue_dots/post/requestBody/content/multipart~1form-data/schema`
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct GetBlueDotsStatsForm {
     pub end_date: ::std::option::Option<::contractfit_runtime::DateTime>,
     /// gross_amount,due_date
@@ -1298,18 +2896,69 @@ pub struct GetBlueDotsStatsForm {
     pub version_name: ::std::option::Option<::std::string::String>,
 }
 impl GetBlueDotsStatsForm {
-    /// A form with its required fields; set the others on the returned value.
+    /// A value with every field unset; set them with the `with_` methods.
     pub fn new() -> Self {
         GetBlueDotsStatsForm {
-            end_date: None,
-            fields_to_exclude: None,
-            level: None,
-            option_level_fields: None,
-            start_date: None,
-            version_name: None,
+            end_date: ::std::option::Option::None,
+            fields_to_exclude: ::std::option::Option::None,
+            level: ::std::option::Option::None,
+            option_level_fields: ::std::option::Option::None,
+            start_date: ::std::option::Option::None,
+            version_name: ::std::option::Option::None,
         }
     }
+    /// Sets [`end_date`](Self::end_date).
+    pub fn with_end_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.end_date = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`fields_to_exclude`](Self::fields_to_exclude).
+    pub fn with_fields_to_exclude(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.fields_to_exclude = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`level`](Self::level).
+    pub fn with_level(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.level = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`option_level_fields`](Self::option_level_fields).
+    pub fn with_option_level_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.option_level_fields = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`start_date`](Self::start_date).
+    pub fn with_start_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.start_date = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`version_name`](Self::version_name).
+    pub fn with_version_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.version_name = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl GetBlueDotsStatsForm {
     /// The multipart body, described for the runtime.
+    #[doc(hidden)]
     pub fn into_form(self) -> ::contractfit_runtime::Form {
         let mut form = ::contractfit_runtime::Form::new();
         if let Some(value) = self.end_date {
@@ -1335,34 +2984,106 @@ impl GetBlueDotsStatsForm {
 }
 /// Schema: `/components/schemas/InboxModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct InboxModelGet {
     pub name: ::std::string::String,
     pub project: ::std::string::String,
     pub id: ::std::string::String,
 }
+impl InboxModelGet {
+    /// A value with the fields it must have (`name`, `project`, `id`); set the others with the `with_` methods.
+    pub fn new(
+        name: impl ::std::convert::Into<::std::string::String>,
+        project: impl ::std::convert::Into<::std::string::String>,
+        id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        InboxModelGet {
+            name: name.into(),
+            project: project.into(),
+            id: id.into(),
+        }
+    }
+}
 /// Schema: `/components/schemas/InboxModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct InboxModelPatch {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub project: ::std::option::Option<::std::string::String>,
 }
+impl InboxModelPatch {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        InboxModelPatch {
+            name: ::std::option::Option::None,
+            project: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`name`](Self::name).
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`project`](Self::project).
+    pub fn with_project(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/InboxModelPost`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct InboxModelPost {
     pub name: ::std::string::String,
     pub project: ::std::string::String,
 }
+impl InboxModelPost {
+    /// A value with the fields it must have (`name`, `project`); set the others with the `with_` methods.
+    pub fn new(
+        name: impl ::std::convert::Into<::std::string::String>,
+        project: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        InboxModelPost {
+            name: name.into(),
+            project: project.into(),
+        }
+    }
+}
 /// Schema: `/components/schemas/IntegrationModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct IntegrationModelGet {
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<IntegrationModelGetType>,
 }
+impl IntegrationModelGet {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        IntegrationModelGet {
+            type_: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`type_`](Self::type_).
+    pub fn with_type(
+        mut self,
+        value: impl ::std::convert::Into<IntegrationModelGetType>,
+    ) -> Self {
+        self.type_ = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/IntegrationModelGet/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum IntegrationModelGetType {
     /// `webhook`
     Webhook,
@@ -1380,8 +3101,9 @@ pub enum IntegrationModelGetType {
     Smtp,
     /// `service_bus`
     ServiceBus,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl IntegrationModelGetType {
     /// The values the API document lists.
@@ -1406,7 +3128,7 @@ impl IntegrationModelGetType {
             IntegrationModelGetType::Sftp => "sftp",
             IntegrationModelGetType::Smtp => "smtp",
             IntegrationModelGetType::ServiceBus => "service_bus",
-            IntegrationModelGetType::Unknown(value) => value,
+            IntegrationModelGetType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1421,7 +3143,11 @@ impl ::std::convert::From<&str> for IntegrationModelGetType {
             "sftp" => IntegrationModelGetType::Sftp,
             "smtp" => IntegrationModelGetType::Smtp,
             "service_bus" => IntegrationModelGetType::ServiceBus,
-            other => IntegrationModelGetType::Unknown(other.to_owned()),
+            other => {
+                IntegrationModelGetType::Unknown(
+                    ::contractfit_runtime::UnknownValue::new(other),
+                )
+            }
         }
     }
 }
@@ -1457,6 +3183,7 @@ impl<'de> ::serde::Deserialize<'de> for IntegrationModelGetType {
 }
 /// Schema: `/components/schemas/KeyValyePairSettingsModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct KeyValyePairSettingsModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub classification_cutoff: ::std::option::Option<i64>,
@@ -1467,8 +3194,45 @@ pub struct KeyValyePairSettingsModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub splitting_cutoff: ::std::option::Option<i64>,
 }
+impl KeyValyePairSettingsModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        KeyValyePairSettingsModel {
+            classification_cutoff: ::std::option::Option::None,
+            rule_config: ::std::option::Option::None,
+            splitting_cutoff: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`classification_cutoff`](Self::classification_cutoff).
+    pub fn with_classification_cutoff(
+        mut self,
+        value: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        self.classification_cutoff = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`rule_config`](Self::rule_config).
+    pub fn with_rule_config(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.rule_config = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`splitting_cutoff`](Self::splitting_cutoff).
+    pub fn with_splitting_cutoff(
+        mut self,
+        value: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        self.splitting_cutoff = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/LabelModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct LabelModel {
     /// Server default: `"annotation"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1522,8 +3286,141 @@ pub struct LabelModel {
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
 }
+impl LabelModel {
+    /// A value with the fields it must have (`field_name`); set the others with the `with_` methods.
+    pub fn new(field_name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        LabelModel {
+            category: ::std::option::Option::None,
+            count_in_evaluation: ::std::option::Option::None,
+            description: ::std::option::Option::None,
+            display_name: ::std::option::Option::None,
+            field_name: field_name.into(),
+            formula: ::std::option::Option::None,
+            initialized: ::std::option::Option::None,
+            is_library: ::std::option::Option::None,
+            mandatory: ::std::option::Option::None,
+            mandatory_if: ::std::option::Option::None,
+            multiple: ::std::option::Option::None,
+            options: ::std::option::Option::None,
+            scope: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+            visible: ::std::option::Option::None,
+            visible_if: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`category`](Self::category).
+    pub fn with_category(
+        mut self,
+        value: impl ::std::convert::Into<LabelModelCategory>,
+    ) -> Self {
+        self.category = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`count_in_evaluation`](Self::count_in_evaluation).
+    pub fn with_count_in_evaluation(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.count_in_evaluation = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`description`](Self::description).
+    pub fn with_description(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.description = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`display_name`](Self::display_name).
+    pub fn with_display_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.display_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`formula`](Self::formula).
+    pub fn with_formula(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.formula = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`initialized`](Self::initialized).
+    pub fn with_initialized(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.initialized = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`is_library`](Self::is_library).
+    pub fn with_is_library(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.is_library = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`mandatory`](Self::mandatory).
+    pub fn with_mandatory(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.mandatory = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`mandatory_if`](Self::mandatory_if).
+    pub fn with_mandatory_if(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.mandatory_if = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`multiple`](Self::multiple).
+    pub fn with_multiple(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.multiple = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`options`](Self::options).
+    pub fn with_options(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<OptionModel>>,
+    ) -> Self {
+        self.options = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(
+        mut self,
+        value: impl ::std::convert::Into<LabelModelScope>,
+    ) -> Self {
+        self.scope = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`type_`](Self::type_).
+    pub fn with_type(
+        mut self,
+        value: impl ::std::convert::Into<LabelModelType>,
+    ) -> Self {
+        self.type_ = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`visible`](Self::visible).
+    pub fn with_visible(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.visible = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`visible_if`](Self::visible_if).
+    pub fn with_visible_if(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.visible_if = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/LabelModel/properties/category`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum LabelModelCategory {
     /// `annotation`
     Annotation,
@@ -1533,8 +3430,9 @@ pub enum LabelModelCategory {
     Separator,
     /// `computed`
     Computed,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl LabelModelCategory {
     /// The values the API document lists.
@@ -1551,7 +3449,7 @@ impl LabelModelCategory {
             LabelModelCategory::Tag => "tag",
             LabelModelCategory::Separator => "separator",
             LabelModelCategory::Computed => "computed",
-            LabelModelCategory::Unknown(value) => value,
+            LabelModelCategory::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1562,7 +3460,11 @@ impl ::std::convert::From<&str> for LabelModelCategory {
             "tag" => LabelModelCategory::Tag,
             "separator" => LabelModelCategory::Separator,
             "computed" => LabelModelCategory::Computed,
-            other => LabelModelCategory::Unknown(other.to_owned()),
+            other => {
+                LabelModelCategory::Unknown(
+                    ::contractfit_runtime::UnknownValue::new(other),
+                )
+            }
         }
     }
 }
@@ -1598,6 +3500,7 @@ impl<'de> ::serde::Deserialize<'de> for LabelModelCategory {
 }
 /// Schema: `/components/schemas/LabelModel/properties/scope`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum LabelModelScope {
     /// `document`
     Document,
@@ -1605,8 +3508,9 @@ pub enum LabelModelScope {
     Page,
     /// `section`
     Section,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl LabelModelScope {
     /// The values the API document lists.
@@ -1621,7 +3525,7 @@ impl LabelModelScope {
             LabelModelScope::Document => "document",
             LabelModelScope::Page => "page",
             LabelModelScope::Section => "section",
-            LabelModelScope::Unknown(value) => value,
+            LabelModelScope::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1631,7 +3535,9 @@ impl ::std::convert::From<&str> for LabelModelScope {
             "document" => LabelModelScope::Document,
             "page" => LabelModelScope::Page,
             "section" => LabelModelScope::Section,
-            other => LabelModelScope::Unknown(other.to_owned()),
+            other => {
+                LabelModelScope::Unknown(::contractfit_runtime::UnknownValue::new(other))
+            }
         }
     }
 }
@@ -1667,6 +3573,7 @@ impl<'de> ::serde::Deserialize<'de> for LabelModelScope {
 }
 /// Schema: `/components/schemas/LabelModel/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum LabelModelType {
     /// `string`
     String,
@@ -1688,8 +3595,9 @@ pub enum LabelModelType {
     Datetime,
     /// `address`
     Address,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl LabelModelType {
     /// The values the API document lists.
@@ -1720,7 +3628,7 @@ impl LabelModelType {
             LabelModelType::Boolean => "boolean",
             LabelModelType::Datetime => "datetime",
             LabelModelType::Address => "address",
-            LabelModelType::Unknown(value) => value,
+            LabelModelType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -1739,7 +3647,9 @@ impl ::std::convert::From<&str> for LabelModelType {
             "boolean" => LabelModelType::Boolean,
             "datetime" => LabelModelType::Datetime,
             "address" => LabelModelType::Address,
-            other => LabelModelType::Unknown(other.to_owned()),
+            other => {
+                LabelModelType::Unknown(::contractfit_runtime::UnknownValue::new(other))
+            }
         }
     }
 }
@@ -1775,12 +3685,30 @@ impl<'de> ::serde::Deserialize<'de> for LabelModelType {
 }
 /// Schema: `/components/schemas/lines`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct Lines {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub string: ::std::option::Option<::std::vec::Vec<Cells>>,
 }
+impl Lines {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        Lines {
+            string: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`string`](Self::string).
+    pub fn with_string(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<Cells>>,
+    ) -> Self {
+        self.string = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/MetadataOptions`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct MetadataOptions {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub columns: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -1794,16 +3722,81 @@ pub struct MetadataOptions {
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
 }
+impl MetadataOptions {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        MetadataOptions {
+            columns: ::std::option::Option::None,
+            fields: ::std::option::Option::None,
+            include: ::std::option::Option::None,
+            rename: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`columns`](Self::columns).
+    pub fn with_columns(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.columns = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`fields`](Self::fields).
+    pub fn with_fields(
+        mut self,
+        value: impl ::std::convert::Into<FieldsInMetadata>,
+    ) -> Self {
+        self.fields = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`include`](Self::include).
+    pub fn with_include(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.include = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`rename`](Self::rename).
+    pub fn with_rename(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.rename = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/OptionModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct OptionModel {
     pub active: bool,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub display_name: ::std::option::Option<::std::string::String>,
     pub name: ::std::string::String,
 }
+impl OptionModel {
+    /// A value with the fields it must have (`active`, `name`); set the others with the `with_` methods.
+    pub fn new(
+        active: impl ::std::convert::Into<bool>,
+        name: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        OptionModel {
+            active: active.into(),
+            display_name: ::std::option::Option::None,
+            name: name.into(),
+        }
+    }
+    /// Sets [`display_name`](Self::display_name).
+    pub fn with_display_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.display_name = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/PermissionsModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct PermissionsModel {
     /// Server default: `false`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1956,18 +3949,426 @@ pub struct PermissionsModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub write_release_notes: ::std::option::Option<bool>,
 }
+impl PermissionsModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        PermissionsModel {
+            create_dropbox_user: ::std::option::Option::None,
+            create_inbox: ::std::option::Option::None,
+            create_webhook: ::std::option::Option::None,
+            de_escalate_document: ::std::option::Option::None,
+            delete_tenant: ::std::option::Option::None,
+            delete_webhook: ::std::option::Option::None,
+            edit_backend_settings: ::std::option::Option::None,
+            edit_beats: ::std::option::Option::None,
+            edit_dashboard_settings: ::std::option::Option::None,
+            edit_data_retention_settings: ::std::option::Option::None,
+            edit_flow_settings: ::std::option::Option::None,
+            edit_format_settings: ::std::option::Option::None,
+            edit_integration_settings: ::std::option::Option::None,
+            edit_integrations: ::std::option::Option::None,
+            edit_predictor_settings: ::std::option::Option::None,
+            edit_reports: ::std::option::Option::None,
+            edit_retention_settings: ::std::option::Option::None,
+            edit_review_settings: ::std::option::Option::None,
+            edit_roles: ::std::option::Option::None,
+            edit_sampling_settings: ::std::option::Option::None,
+            edit_security_settings: ::std::option::Option::None,
+            edit_templates: ::std::option::Option::None,
+            edit_thresholds_settings: ::std::option::Option::None,
+            edit_translations: ::std::option::Option::None,
+            edit_users: ::std::option::Option::None,
+            escalate_document: ::std::option::Option::None,
+            never_twice: ::std::option::Option::None,
+            pick_next_escalated: ::std::option::Option::None,
+            read_beats: ::std::option::Option::None,
+            read_data_retention_settings: ::std::option::Option::None,
+            read_feedback: ::std::option::Option::None,
+            read_integrations: ::std::option::Option::None,
+            read_release_notes: ::std::option::Option::None,
+            read_reports: ::std::option::Option::None,
+            read_thresholds_settings: ::std::option::Option::None,
+            read_webhook: ::std::option::Option::None,
+            reject_document: ::std::option::Option::None,
+            release_lock: ::std::option::Option::None,
+            review: ::std::option::Option::None,
+            submit: ::std::option::Option::None,
+            update_webhook: ::std::option::Option::None,
+            upload: ::std::option::Option::None,
+            versions: ::std::option::Option::None,
+            view_api_keys: ::std::option::Option::None,
+            view_list: ::std::option::Option::None,
+            view_projects: ::std::option::Option::None,
+            view_statistics: ::std::option::Option::None,
+            view_templates: ::std::option::Option::None,
+            write_feedback: ::std::option::Option::None,
+            write_release_notes: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`create_dropbox_user`](Self::create_dropbox_user).
+    pub fn with_create_dropbox_user(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.create_dropbox_user = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`create_inbox`](Self::create_inbox).
+    pub fn with_create_inbox(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.create_inbox = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`create_webhook`](Self::create_webhook).
+    pub fn with_create_webhook(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.create_webhook = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`de_escalate_document`](Self::de_escalate_document).
+    pub fn with_de_escalate_document(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.de_escalate_document = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`delete_tenant`](Self::delete_tenant).
+    pub fn with_delete_tenant(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.delete_tenant = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`delete_webhook`](Self::delete_webhook).
+    pub fn with_delete_webhook(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.delete_webhook = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_backend_settings`](Self::edit_backend_settings).
+    pub fn with_edit_backend_settings(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.edit_backend_settings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_beats`](Self::edit_beats).
+    pub fn with_edit_beats(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.edit_beats = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_dashboard_settings`](Self::edit_dashboard_settings).
+    pub fn with_edit_dashboard_settings(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.edit_dashboard_settings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_data_retention_settings`](Self::edit_data_retention_settings).
+    pub fn with_edit_data_retention_settings(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.edit_data_retention_settings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_flow_settings`](Self::edit_flow_settings).
+    pub fn with_edit_flow_settings(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.edit_flow_settings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_format_settings`](Self::edit_format_settings).
+    pub fn with_edit_format_settings(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.edit_format_settings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_integration_settings`](Self::edit_integration_settings).
+    pub fn with_edit_integration_settings(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.edit_integration_settings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_integrations`](Self::edit_integrations).
+    pub fn with_edit_integrations(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.edit_integrations = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_predictor_settings`](Self::edit_predictor_settings).
+    pub fn with_edit_predictor_settings(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.edit_predictor_settings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_reports`](Self::edit_reports).
+    pub fn with_edit_reports(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.edit_reports = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_retention_settings`](Self::edit_retention_settings).
+    pub fn with_edit_retention_settings(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.edit_retention_settings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_review_settings`](Self::edit_review_settings).
+    pub fn with_edit_review_settings(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.edit_review_settings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_roles`](Self::edit_roles).
+    pub fn with_edit_roles(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.edit_roles = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_sampling_settings`](Self::edit_sampling_settings).
+    pub fn with_edit_sampling_settings(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.edit_sampling_settings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_security_settings`](Self::edit_security_settings).
+    pub fn with_edit_security_settings(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.edit_security_settings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_templates`](Self::edit_templates).
+    pub fn with_edit_templates(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.edit_templates = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_thresholds_settings`](Self::edit_thresholds_settings).
+    pub fn with_edit_thresholds_settings(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.edit_thresholds_settings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_translations`](Self::edit_translations).
+    pub fn with_edit_translations(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.edit_translations = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`edit_users`](Self::edit_users).
+    pub fn with_edit_users(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.edit_users = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`escalate_document`](Self::escalate_document).
+    pub fn with_escalate_document(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.escalate_document = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`never_twice`](Self::never_twice).
+    pub fn with_never_twice(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.never_twice = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`pick_next_escalated`](Self::pick_next_escalated).
+    pub fn with_pick_next_escalated(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.pick_next_escalated = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`read_beats`](Self::read_beats).
+    pub fn with_read_beats(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.read_beats = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`read_data_retention_settings`](Self::read_data_retention_settings).
+    pub fn with_read_data_retention_settings(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.read_data_retention_settings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`read_feedback`](Self::read_feedback).
+    pub fn with_read_feedback(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.read_feedback = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`read_integrations`](Self::read_integrations).
+    pub fn with_read_integrations(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.read_integrations = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`read_release_notes`](Self::read_release_notes).
+    pub fn with_read_release_notes(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.read_release_notes = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`read_reports`](Self::read_reports).
+    pub fn with_read_reports(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.read_reports = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`read_thresholds_settings`](Self::read_thresholds_settings).
+    pub fn with_read_thresholds_settings(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.read_thresholds_settings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`read_webhook`](Self::read_webhook).
+    pub fn with_read_webhook(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.read_webhook = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`reject_document`](Self::reject_document).
+    pub fn with_reject_document(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.reject_document = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`release_lock`](Self::release_lock).
+    pub fn with_release_lock(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.release_lock = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`review`](Self::review).
+    pub fn with_review(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.review = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`submit`](Self::submit).
+    pub fn with_submit(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.submit = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`update_webhook`](Self::update_webhook).
+    pub fn with_update_webhook(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.update_webhook = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`upload`](Self::upload).
+    pub fn with_upload(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.upload = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`versions`](Self::versions).
+    pub fn with_versions(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.versions = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`view_api_keys`](Self::view_api_keys).
+    pub fn with_view_api_keys(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.view_api_keys = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`view_list`](Self::view_list).
+    pub fn with_view_list(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.view_list = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`view_projects`](Self::view_projects).
+    pub fn with_view_projects(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.view_projects = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`view_statistics`](Self::view_statistics).
+    pub fn with_view_statistics(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.view_statistics = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`view_templates`](Self::view_templates).
+    pub fn with_view_templates(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.view_templates = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`write_feedback`](Self::write_feedback).
+    pub fn with_write_feedback(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.write_feedback = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`write_release_notes`](Self::write_release_notes).
+    pub fn with_write_release_notes(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.write_release_notes = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/requestBodies/post_style_sheet_resource/content/multipart~1form-data/schema`
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PostStyleSheetForm {
     /// File to handle
     pub file: ::contractfit_runtime::FilePart,
 }
 impl PostStyleSheetForm {
-    /// A form with its required fields; set the others on the returned value.
-    pub fn new(file: ::contractfit_runtime::FilePart) -> Self {
-        PostStyleSheetForm { file }
+    /// A value with the fields it must have (`file`); set the others with the `with_` methods.
+    pub fn new(
+        file: impl ::std::convert::Into<::contractfit_runtime::FilePart>,
+    ) -> Self {
+        PostStyleSheetForm {
+            file: file.into(),
+        }
     }
+}
+impl PostStyleSheetForm {
     /// The multipart body, described for the runtime.
+    #[doc(hidden)]
     pub fn into_form(self) -> ::contractfit_runtime::Form {
         let mut form = ::contractfit_runtime::Form::new();
         form = form.file("file", self.file);
@@ -1976,6 +4377,7 @@ impl PostStyleSheetForm {
 }
 /// Schema: `/components/schemas/PredictorModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct PredictorModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub blacklist: ::std::option::Option<
@@ -1999,8 +4401,79 @@ pub struct PredictorModelGet {
     >,
     pub scope: ::std::string::String,
 }
+impl PredictorModelGet {
+    /// A value with the fields it must have (`scope`); set the others with the `with_` methods.
+    pub fn new(scope: impl ::std::convert::Into<::std::string::String>) -> Self {
+        PredictorModelGet {
+            blacklist: ::std::option::Option::None,
+            expected_values: ::std::option::Option::None,
+            fallback: ::std::option::Option::None,
+            key_value_pairs: ::std::option::Option::None,
+            table_extraction_settings: ::std::option::Option::None,
+            whitelist: ::std::option::Option::None,
+            scope: scope.into(),
+        }
+    }
+    /// Sets [`blacklist`](Self::blacklist).
+    pub fn with_blacklist(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.blacklist = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`expected_values`](Self::expected_values).
+    pub fn with_expected_values(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.expected_values = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`fallback`](Self::fallback).
+    pub fn with_fallback(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.fallback = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`key_value_pairs`](Self::key_value_pairs).
+    pub fn with_key_value_pairs(
+        mut self,
+        value: impl ::std::convert::Into<KeyValyePairSettingsModel>,
+    ) -> Self {
+        self.key_value_pairs = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`table_extraction_settings`](Self::table_extraction_settings).
+    pub fn with_table_extraction_settings(
+        mut self,
+        value: impl ::std::convert::Into<TableExtractionSettingsModel>,
+    ) -> Self {
+        self.table_extraction_settings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`whitelist`](Self::whitelist).
+    pub fn with_whitelist(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.whitelist = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/PredictorSettingModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct PredictorSettingModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub blacklist: ::std::option::Option<
@@ -2023,8 +4496,78 @@ pub struct PredictorSettingModel {
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
 }
+impl PredictorSettingModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        PredictorSettingModel {
+            blacklist: ::std::option::Option::None,
+            expected_values: ::std::option::Option::None,
+            fallback: ::std::option::Option::None,
+            key_value_pairs: ::std::option::Option::None,
+            table_extraction_settings: ::std::option::Option::None,
+            whitelist: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`blacklist`](Self::blacklist).
+    pub fn with_blacklist(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.blacklist = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`expected_values`](Self::expected_values).
+    pub fn with_expected_values(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.expected_values = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`fallback`](Self::fallback).
+    pub fn with_fallback(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.fallback = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`key_value_pairs`](Self::key_value_pairs).
+    pub fn with_key_value_pairs(
+        mut self,
+        value: impl ::std::convert::Into<KeyValyePairSettingsModel>,
+    ) -> Self {
+        self.key_value_pairs = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`table_extraction_settings`](Self::table_extraction_settings).
+    pub fn with_table_extraction_settings(
+        mut self,
+        value: impl ::std::convert::Into<TableExtractionSettingsModel>,
+    ) -> Self {
+        self.table_extraction_settings = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`whitelist`](Self::whitelist).
+    pub fn with_whitelist(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.whitelist = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/ProjectModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ProjectModelPatch {
     /// This format is chosen as fallback
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2043,8 +4586,76 @@ pub struct ProjectModelPatch {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timeout: ::std::option::Option<i64>,
 }
+impl ProjectModelPatch {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        ProjectModelPatch {
+            default_document_type: ::std::option::Option::None,
+            default_format: ::std::option::Option::None,
+            formats: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            split_into_sections: ::std::option::Option::None,
+            sub_page_splitting: ::std::option::Option::None,
+            timeout: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`default_document_type`](Self::default_document_type).
+    pub fn with_default_document_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.default_document_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`default_format`](Self::default_format).
+    pub fn with_default_format(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.default_format = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`formats`](Self::formats).
+    pub fn with_formats(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.formats = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`name`](Self::name).
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`split_into_sections`](Self::split_into_sections).
+    pub fn with_split_into_sections(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.split_into_sections = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`sub_page_splitting`](Self::sub_page_splitting).
+    pub fn with_sub_page_splitting(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.sub_page_splitting = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`timeout`](Self::timeout).
+    pub fn with_timeout(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.timeout = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/ProjectModelPost`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ProjectModelPost {
     /// This format is chosen as fallback
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2061,8 +4672,49 @@ pub struct ProjectModelPost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timeout: ::std::option::Option<i64>,
 }
+impl ProjectModelPost {
+    /// A value with the fields it must have (`formats`, `name`, `split_into_sections`, `sub_page_splitting`); set the others with the `with_` methods.
+    pub fn new(
+        formats: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        name: impl ::std::convert::Into<::std::string::String>,
+        split_into_sections: impl ::std::convert::Into<bool>,
+        sub_page_splitting: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        ProjectModelPost {
+            default_document_type: ::std::option::Option::None,
+            default_format: ::std::option::Option::None,
+            formats: formats.into(),
+            name: name.into(),
+            split_into_sections: split_into_sections.into(),
+            sub_page_splitting: sub_page_splitting.into(),
+            timeout: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`default_document_type`](Self::default_document_type).
+    pub fn with_default_document_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.default_document_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`default_format`](Self::default_format).
+    pub fn with_default_format(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.default_format = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`timeout`](Self::timeout).
+    pub fn with_timeout(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.timeout = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/ReportModelFullGenerate`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ReportModelFullGenerate {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<AnnotationOptions>,
@@ -2116,15 +4768,237 @@ pub struct ReportModelFullGenerate {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub start_date: ::std::option::Option<::contractfit_runtime::DateTime>,
 }
+impl ReportModelFullGenerate {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        ReportModelFullGenerate {
+            annotations: ::std::option::Option::None,
+            automation_blockers: ::std::option::Option::None,
+            automation_score: ::std::option::Option::None,
+            automation_what_if: ::std::option::Option::None,
+            cover: ::std::option::Option::None,
+            documents: ::std::option::Option::None,
+            elapse_time: ::std::option::Option::None,
+            evaluations: ::std::option::Option::None,
+            field_automation: ::std::option::Option::None,
+            inboxes: ::std::option::Option::None,
+            lines: ::std::option::Option::None,
+            metadata: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            page_classification: ::std::option::Option::None,
+            projects: ::std::option::Option::None,
+            sections: ::std::option::Option::None,
+            separator: ::std::option::Option::None,
+            sources: ::std::option::Option::None,
+            text: ::std::option::Option::None,
+            version_name: ::std::option::Option::None,
+            delivery_method: ::std::option::Option::None,
+            email: ::std::option::Option::None,
+            end_date: ::std::option::Option::None,
+            start_date: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`annotations`](Self::annotations).
+    pub fn with_annotations(
+        mut self,
+        value: impl ::std::convert::Into<AnnotationOptions>,
+    ) -> Self {
+        self.annotations = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`automation_blockers`](Self::automation_blockers).
+    pub fn with_automation_blockers(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.automation_blockers = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`automation_score`](Self::automation_score).
+    pub fn with_automation_score(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.automation_score = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`automation_what_if`](Self::automation_what_if).
+    pub fn with_automation_what_if(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.automation_what_if = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`cover`](Self::cover).
+    pub fn with_cover(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.cover = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`documents`](Self::documents).
+    pub fn with_documents(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.documents = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`elapse_time`](Self::elapse_time).
+    pub fn with_elapse_time(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.elapse_time = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`evaluations`](Self::evaluations).
+    pub fn with_evaluations(
+        mut self,
+        value: impl ::std::convert::Into<EvaluationsOptions>,
+    ) -> Self {
+        self.evaluations = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`field_automation`](Self::field_automation).
+    pub fn with_field_automation(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.field_automation = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`inboxes`](Self::inboxes).
+    pub fn with_inboxes(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.inboxes = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`lines`](Self::lines).
+    pub fn with_lines(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.lines = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`metadata`](Self::metadata).
+    pub fn with_metadata(
+        mut self,
+        value: impl ::std::convert::Into<MetadataOptions>,
+    ) -> Self {
+        self.metadata = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`name`](Self::name).
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`page_classification`](Self::page_classification).
+    pub fn with_page_classification(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.page_classification = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`projects`](Self::projects).
+    pub fn with_projects(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.projects = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`sections`](Self::sections).
+    pub fn with_sections(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.sections = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`separator`](Self::separator).
+    pub fn with_separator(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.separator = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`sources`](Self::sources).
+    pub fn with_sources(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<ReportModelPostSourcesItem>>,
+    ) -> Self {
+        self.sources = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`text`](Self::text).
+    pub fn with_text(mut self, value: impl ::std::convert::Into<SimpleInclude>) -> Self {
+        self.text = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`version_name`](Self::version_name).
+    pub fn with_version_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.version_name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`delivery_method`](Self::delivery_method).
+    pub fn with_delivery_method(
+        mut self,
+        value: impl ::std::convert::Into<ReportModelFullGenerateDeliveryMethod>,
+    ) -> Self {
+        self.delivery_method = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`email`](Self::email).
+    pub fn with_email(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.email = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`end_date`](Self::end_date).
+    pub fn with_end_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.end_date = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`start_date`](Self::start_date).
+    pub fn with_start_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.start_date = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/ReportModelFullGenerate/allOf/1/properties/delivery_method`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ReportModelFullGenerateDeliveryMethod {
     /// `email`
     Email,
     /// `download`
     Download,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl ReportModelFullGenerateDeliveryMethod {
     /// The values the API document lists.
@@ -2137,7 +5011,7 @@ impl ReportModelFullGenerateDeliveryMethod {
         match self {
             ReportModelFullGenerateDeliveryMethod::Email => "email",
             ReportModelFullGenerateDeliveryMethod::Download => "download",
-            ReportModelFullGenerateDeliveryMethod::Unknown(value) => value,
+            ReportModelFullGenerateDeliveryMethod::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2146,7 +5020,11 @@ impl ::std::convert::From<&str> for ReportModelFullGenerateDeliveryMethod {
         match value {
             "email" => ReportModelFullGenerateDeliveryMethod::Email,
             "download" => ReportModelFullGenerateDeliveryMethod::Download,
-            other => ReportModelFullGenerateDeliveryMethod::Unknown(other.to_owned()),
+            other => {
+                ReportModelFullGenerateDeliveryMethod::Unknown(
+                    ::contractfit_runtime::UnknownValue::new(other),
+                )
+            }
         }
     }
 }
@@ -2182,6 +5060,7 @@ impl<'de> ::serde::Deserialize<'de> for ReportModelFullGenerateDeliveryMethod {
 }
 /// Schema: `/components/schemas/ReportModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ReportModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<AnnotationOptions>,
@@ -2227,8 +5106,194 @@ pub struct ReportModelGet {
     pub version_name: ::std::option::Option<::std::string::String>,
     pub id: ::std::string::String,
 }
+impl ReportModelGet {
+    /// A value with the fields it must have (`id`); set the others with the `with_` methods.
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        ReportModelGet {
+            annotations: ::std::option::Option::None,
+            automation_blockers: ::std::option::Option::None,
+            automation_score: ::std::option::Option::None,
+            automation_what_if: ::std::option::Option::None,
+            cover: ::std::option::Option::None,
+            documents: ::std::option::Option::None,
+            elapse_time: ::std::option::Option::None,
+            evaluations: ::std::option::Option::None,
+            field_automation: ::std::option::Option::None,
+            inboxes: ::std::option::Option::None,
+            lines: ::std::option::Option::None,
+            metadata: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            page_classification: ::std::option::Option::None,
+            projects: ::std::option::Option::None,
+            sections: ::std::option::Option::None,
+            separator: ::std::option::Option::None,
+            sources: ::std::option::Option::None,
+            text: ::std::option::Option::None,
+            version_name: ::std::option::Option::None,
+            id: id.into(),
+        }
+    }
+    /// Sets [`annotations`](Self::annotations).
+    pub fn with_annotations(
+        mut self,
+        value: impl ::std::convert::Into<AnnotationOptions>,
+    ) -> Self {
+        self.annotations = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`automation_blockers`](Self::automation_blockers).
+    pub fn with_automation_blockers(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.automation_blockers = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`automation_score`](Self::automation_score).
+    pub fn with_automation_score(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.automation_score = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`automation_what_if`](Self::automation_what_if).
+    pub fn with_automation_what_if(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.automation_what_if = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`cover`](Self::cover).
+    pub fn with_cover(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.cover = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`documents`](Self::documents).
+    pub fn with_documents(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.documents = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`elapse_time`](Self::elapse_time).
+    pub fn with_elapse_time(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.elapse_time = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`evaluations`](Self::evaluations).
+    pub fn with_evaluations(
+        mut self,
+        value: impl ::std::convert::Into<EvaluationsOptions>,
+    ) -> Self {
+        self.evaluations = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`field_automation`](Self::field_automation).
+    pub fn with_field_automation(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.field_automation = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`inboxes`](Self::inboxes).
+    pub fn with_inboxes(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.inboxes = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`lines`](Self::lines).
+    pub fn with_lines(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.lines = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`metadata`](Self::metadata).
+    pub fn with_metadata(
+        mut self,
+        value: impl ::std::convert::Into<MetadataOptions>,
+    ) -> Self {
+        self.metadata = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`name`](Self::name).
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`page_classification`](Self::page_classification).
+    pub fn with_page_classification(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.page_classification = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`projects`](Self::projects).
+    pub fn with_projects(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.projects = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`sections`](Self::sections).
+    pub fn with_sections(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.sections = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`separator`](Self::separator).
+    pub fn with_separator(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.separator = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`sources`](Self::sources).
+    pub fn with_sources(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<ReportModelPostSourcesItem>>,
+    ) -> Self {
+        self.sources = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`text`](Self::text).
+    pub fn with_text(mut self, value: impl ::std::convert::Into<SimpleInclude>) -> Self {
+        self.text = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`version_name`](Self::version_name).
+    pub fn with_version_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.version_name = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/ReportModelPost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ReportModelPost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<AnnotationOptions>,
@@ -2273,15 +5338,201 @@ pub struct ReportModelPost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub version_name: ::std::option::Option<::std::string::String>,
 }
+impl ReportModelPost {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        ReportModelPost {
+            annotations: ::std::option::Option::None,
+            automation_blockers: ::std::option::Option::None,
+            automation_score: ::std::option::Option::None,
+            automation_what_if: ::std::option::Option::None,
+            cover: ::std::option::Option::None,
+            documents: ::std::option::Option::None,
+            elapse_time: ::std::option::Option::None,
+            evaluations: ::std::option::Option::None,
+            field_automation: ::std::option::Option::None,
+            inboxes: ::std::option::Option::None,
+            lines: ::std::option::Option::None,
+            metadata: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            page_classification: ::std::option::Option::None,
+            projects: ::std::option::Option::None,
+            sections: ::std::option::Option::None,
+            separator: ::std::option::Option::None,
+            sources: ::std::option::Option::None,
+            text: ::std::option::Option::None,
+            version_name: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`annotations`](Self::annotations).
+    pub fn with_annotations(
+        mut self,
+        value: impl ::std::convert::Into<AnnotationOptions>,
+    ) -> Self {
+        self.annotations = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`automation_blockers`](Self::automation_blockers).
+    pub fn with_automation_blockers(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.automation_blockers = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`automation_score`](Self::automation_score).
+    pub fn with_automation_score(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.automation_score = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`automation_what_if`](Self::automation_what_if).
+    pub fn with_automation_what_if(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.automation_what_if = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`cover`](Self::cover).
+    pub fn with_cover(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.cover = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`documents`](Self::documents).
+    pub fn with_documents(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.documents = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`elapse_time`](Self::elapse_time).
+    pub fn with_elapse_time(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.elapse_time = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`evaluations`](Self::evaluations).
+    pub fn with_evaluations(
+        mut self,
+        value: impl ::std::convert::Into<EvaluationsOptions>,
+    ) -> Self {
+        self.evaluations = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`field_automation`](Self::field_automation).
+    pub fn with_field_automation(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.field_automation = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`inboxes`](Self::inboxes).
+    pub fn with_inboxes(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.inboxes = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`lines`](Self::lines).
+    pub fn with_lines(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.lines = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`metadata`](Self::metadata).
+    pub fn with_metadata(
+        mut self,
+        value: impl ::std::convert::Into<MetadataOptions>,
+    ) -> Self {
+        self.metadata = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`name`](Self::name).
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`page_classification`](Self::page_classification).
+    pub fn with_page_classification(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.page_classification = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`projects`](Self::projects).
+    pub fn with_projects(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.projects = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`sections`](Self::sections).
+    pub fn with_sections(
+        mut self,
+        value: impl ::std::convert::Into<SimpleInclude>,
+    ) -> Self {
+        self.sections = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`separator`](Self::separator).
+    pub fn with_separator(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.separator = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`sources`](Self::sources).
+    pub fn with_sources(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<ReportModelPostSourcesItem>>,
+    ) -> Self {
+        self.sources = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`text`](Self::text).
+    pub fn with_text(mut self, value: impl ::std::convert::Into<SimpleInclude>) -> Self {
+        self.text = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`version_name`](Self::version_name).
+    pub fn with_version_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.version_name = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/ReportModelPost/properties/sources/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ReportModelPostSourcesItem {
     /// `human`
     Human,
     /// `machine`
     Machine,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl ReportModelPostSourcesItem {
     /// The values the API document lists.
@@ -2294,7 +5545,7 @@ impl ReportModelPostSourcesItem {
         match self {
             ReportModelPostSourcesItem::Human => "human",
             ReportModelPostSourcesItem::Machine => "machine",
-            ReportModelPostSourcesItem::Unknown(value) => value,
+            ReportModelPostSourcesItem::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2303,7 +5554,11 @@ impl ::std::convert::From<&str> for ReportModelPostSourcesItem {
         match value {
             "human" => ReportModelPostSourcesItem::Human,
             "machine" => ReportModelPostSourcesItem::Machine,
-            other => ReportModelPostSourcesItem::Unknown(other.to_owned()),
+            other => {
+                ReportModelPostSourcesItem::Unknown(
+                    ::contractfit_runtime::UnknownValue::new(other),
+                )
+            }
         }
     }
 }
@@ -2339,13 +5594,15 @@ impl<'de> ::serde::Deserialize<'de> for ReportModelPostSourcesItem {
 }
 /// Schema: `/paths/~1documents~1{document_id}~1reprocess/post/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ReprocessDocumentReviewer {
     /// `Human`
     Human,
     /// `Machine`
     Machine,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl ReprocessDocumentReviewer {
     /// The values the API document lists.
@@ -2358,7 +5615,7 @@ impl ReprocessDocumentReviewer {
         match self {
             ReprocessDocumentReviewer::Human => "Human",
             ReprocessDocumentReviewer::Machine => "Machine",
-            ReprocessDocumentReviewer::Unknown(value) => value,
+            ReprocessDocumentReviewer::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2367,7 +5624,11 @@ impl ::std::convert::From<&str> for ReprocessDocumentReviewer {
         match value {
             "Human" => ReprocessDocumentReviewer::Human,
             "Machine" => ReprocessDocumentReviewer::Machine,
-            other => ReprocessDocumentReviewer::Unknown(other.to_owned()),
+            other => {
+                ReprocessDocumentReviewer::Unknown(
+                    ::contractfit_runtime::UnknownValue::new(other),
+                )
+            }
         }
     }
 }
@@ -2403,16 +5664,30 @@ impl<'de> ::serde::Deserialize<'de> for ReprocessDocumentReviewer {
 }
 /// Schema: `/paths/~1inboxes~1{inbox_id}~1reprocess/post/requestBody/content/multipart~1form-data/schema`
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct ReprocessInboxForm {
     /// Additional hints as a dictionary. Example: {"VAT_number":{"blacklist":"XXXX.XXX.XXX", "whitelist": \["YYYY.YYY.YYY", "ZZZZ.ZZZ.ZZZ"\]}}
     pub hints: ::std::option::Option<::std::string::String>,
 }
 impl ReprocessInboxForm {
-    /// A form with its required fields; set the others on the returned value.
+    /// A value with every field unset; set them with the `with_` methods.
     pub fn new() -> Self {
-        ReprocessInboxForm { hints: None }
+        ReprocessInboxForm {
+            hints: ::std::option::Option::None,
+        }
     }
+    /// Sets [`hints`](Self::hints).
+    pub fn with_hints(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.hints = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl ReprocessInboxForm {
     /// The multipart body, described for the runtime.
+    #[doc(hidden)]
     pub fn into_form(self) -> ::contractfit_runtime::Form {
         let mut form = ::contractfit_runtime::Form::new();
         if let Some(value) = self.hints {
@@ -2423,13 +5698,15 @@ impl ReprocessInboxForm {
 }
 /// Schema: `/paths/~1inboxes~1{inbox_id}~1reprocess/post/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ReprocessInboxReviewer {
     /// `Human`
     Human,
     /// `Machine`
     Machine,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl ReprocessInboxReviewer {
     /// The values the API document lists.
@@ -2442,7 +5719,7 @@ impl ReprocessInboxReviewer {
         match self {
             ReprocessInboxReviewer::Human => "Human",
             ReprocessInboxReviewer::Machine => "Machine",
-            ReprocessInboxReviewer::Unknown(value) => value,
+            ReprocessInboxReviewer::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2451,7 +5728,11 @@ impl ::std::convert::From<&str> for ReprocessInboxReviewer {
         match value {
             "Human" => ReprocessInboxReviewer::Human,
             "Machine" => ReprocessInboxReviewer::Machine,
-            other => ReprocessInboxReviewer::Unknown(other.to_owned()),
+            other => {
+                ReprocessInboxReviewer::Unknown(
+                    ::contractfit_runtime::UnknownValue::new(other),
+                )
+            }
         }
     }
 }
@@ -2487,6 +5768,7 @@ impl<'de> ::serde::Deserialize<'de> for ReprocessInboxReviewer {
 }
 /// Schema: `/components/schemas/ResetPasswordModelPost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ResetPasswordModelPost {
     /// the new user's password
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2498,8 +5780,43 @@ pub struct ResetPasswordModelPost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user_name: ::std::option::Option<::std::string::String>,
 }
+impl ResetPasswordModelPost {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        ResetPasswordModelPost {
+            new_password: ::std::option::Option::None,
+            token: ::std::option::Option::None,
+            user_name: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`new_password`](Self::new_password).
+    pub fn with_new_password(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.new_password = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`token`](Self::token).
+    pub fn with_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`user_name`](Self::user_name).
+    pub fn with_user_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.user_name = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/ReviewSettingsModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ReviewSettingsModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default_zoom: ::std::option::Option<
@@ -2522,37 +5839,180 @@ pub struct ReviewSettingsModelGet {
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
 }
+impl ReviewSettingsModelGet {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        ReviewSettingsModelGet {
+            default_zoom: ::std::option::Option::None,
+            first_toolbar: ::std::option::Option::None,
+            lock_expiry: ::std::option::Option::None,
+            review_options: ::std::option::Option::None,
+            second_toolbar: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`default_zoom`](Self::default_zoom).
+    pub fn with_default_zoom(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.default_zoom = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`first_toolbar`](Self::first_toolbar).
+    pub fn with_first_toolbar(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.first_toolbar = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`lock_expiry`](Self::lock_expiry).
+    pub fn with_lock_expiry(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.lock_expiry = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`review_options`](Self::review_options).
+    pub fn with_review_options(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.review_options = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`second_toolbar`](Self::second_toolbar).
+    pub fn with_second_toolbar(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.second_toolbar = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/ReviewSettingsModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ReviewSettingsModelPatch {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub settings: ::std::option::Option<ReviewSettingsModelGet>,
 }
+impl ReviewSettingsModelPatch {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        ReviewSettingsModelPatch {
+            scope: ::std::option::Option::None,
+            settings: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.scope = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`settings`](Self::settings).
+    pub fn with_settings(
+        mut self,
+        value: impl ::std::convert::Into<ReviewSettingsModelGet>,
+    ) -> Self {
+        self.settings = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/RoleModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct RoleModelGet {
     pub name: ::std::string::String,
     pub permissions: PermissionsModel,
     pub id: ::std::string::String,
 }
+impl RoleModelGet {
+    /// A value with the fields it must have (`name`, `permissions`, `id`); set the others with the `with_` methods.
+    pub fn new(
+        name: impl ::std::convert::Into<::std::string::String>,
+        permissions: impl ::std::convert::Into<PermissionsModel>,
+        id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        RoleModelGet {
+            name: name.into(),
+            permissions: permissions.into(),
+            id: id.into(),
+        }
+    }
+}
 /// Schema: `/components/schemas/RoleModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct RoleModelPatch {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub permissions: ::std::option::Option<PermissionsModel>,
 }
+impl RoleModelPatch {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        RoleModelPatch {
+            name: ::std::option::Option::None,
+            permissions: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`name`](Self::name).
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`permissions`](Self::permissions).
+    pub fn with_permissions(
+        mut self,
+        value: impl ::std::convert::Into<PermissionsModel>,
+    ) -> Self {
+        self.permissions = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/RoleModelPost`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct RoleModelPost {
     pub name: ::std::string::String,
     pub permissions: PermissionsModel,
 }
+impl RoleModelPost {
+    /// A value with the fields it must have (`name`, `permissions`); set the others with the `with_` methods.
+    pub fn new(
+        name: impl ::std::convert::Into<::std::string::String>,
+        permissions: impl ::std::convert::Into<PermissionsModel>,
+    ) -> Self {
+        RoleModelPost {
+            name: name.into(),
+            permissions: permissions.into(),
+        }
+    }
+}
 /// Schema: `/components/schemas/RoutingAtom`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct RoutingAtom {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub and_conditions: ::std::option::Option<
@@ -2561,16 +6021,63 @@ pub struct RoutingAtom {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub target: ::std::option::Option<::std::string::String>,
 }
+impl RoutingAtom {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        RoutingAtom {
+            and_conditions: ::std::option::Option::None,
+            target: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`and_conditions`](Self::and_conditions).
+    pub fn with_and_conditions(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.and_conditions = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`target`](Self::target).
+    pub fn with_target(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.target = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/RuleConfigModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct RuleConfigModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub rule_config: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
 }
+impl RuleConfigModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        RuleConfigModel {
+            rule_config: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`rule_config`](Self::rule_config).
+    pub fn with_rule_config(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.rule_config = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/RuleConfigModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct RuleConfigModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub rule_config: ::std::option::Option<
@@ -2578,8 +6085,28 @@ pub struct RuleConfigModelGet {
     >,
     pub scope: ::std::string::String,
 }
+impl RuleConfigModelGet {
+    /// A value with the fields it must have (`scope`); set the others with the `with_` methods.
+    pub fn new(scope: impl ::std::convert::Into<::std::string::String>) -> Self {
+        RuleConfigModelGet {
+            rule_config: ::std::option::Option::None,
+            scope: scope.into(),
+        }
+    }
+    /// Sets [`rule_config`](Self::rule_config).
+    pub fn with_rule_config(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.rule_config = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/SamplingModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct SamplingModelGet {
     #[serde(rename = "auto_reject_FFR")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2595,8 +6122,53 @@ pub struct SamplingModelGet {
     pub second_pass_stp: ::std::option::Option<i64>,
     pub scope: ::std::string::String,
 }
+impl SamplingModelGet {
+    /// A value with the fields it must have (`scope`); set the others with the `with_` methods.
+    pub fn new(scope: impl ::std::convert::Into<::std::string::String>) -> Self {
+        SamplingModelGet {
+            auto_reject_ffr: ::std::option::Option::None,
+            auto_submit_ffr: ::std::option::Option::None,
+            second_pass_ffr: ::std::option::Option::None,
+            second_pass_stp: ::std::option::Option::None,
+            scope: scope.into(),
+        }
+    }
+    /// Sets [`auto_reject_ffr`](Self::auto_reject_ffr).
+    pub fn with_auto_reject_ffr(
+        mut self,
+        value: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        self.auto_reject_ffr = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`auto_submit_ffr`](Self::auto_submit_ffr).
+    pub fn with_auto_submit_ffr(
+        mut self,
+        value: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        self.auto_submit_ffr = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`second_pass_ffr`](Self::second_pass_ffr).
+    pub fn with_second_pass_ffr(
+        mut self,
+        value: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        self.second_pass_ffr = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`second_pass_stp`](Self::second_pass_stp).
+    pub fn with_second_pass_stp(
+        mut self,
+        value: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        self.second_pass_stp = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/SamplingModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct SamplingModelPatch {
     #[serde(rename = "auto_reject_FFR")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2611,16 +6183,86 @@ pub struct SamplingModelPatch {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub second_pass_stp: ::std::option::Option<i64>,
 }
+impl SamplingModelPatch {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        SamplingModelPatch {
+            auto_reject_ffr: ::std::option::Option::None,
+            auto_submit_ffr: ::std::option::Option::None,
+            second_pass_ffr: ::std::option::Option::None,
+            second_pass_stp: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`auto_reject_ffr`](Self::auto_reject_ffr).
+    pub fn with_auto_reject_ffr(
+        mut self,
+        value: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        self.auto_reject_ffr = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`auto_submit_ffr`](Self::auto_submit_ffr).
+    pub fn with_auto_submit_ffr(
+        mut self,
+        value: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        self.auto_submit_ffr = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`second_pass_ffr`](Self::second_pass_ffr).
+    pub fn with_second_pass_ffr(
+        mut self,
+        value: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        self.second_pass_ffr = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`second_pass_stp`](Self::second_pass_stp).
+    pub fn with_second_pass_stp(
+        mut self,
+        value: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        self.second_pass_stp = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/ScopeModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ScopeModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub level: ::std::option::Option<::std::string::String>,
 }
+impl ScopeModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        ScopeModel {
+            id: ::std::option::Option::None,
+            level: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`id`](Self::id).
+    pub fn with_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`level`](Self::level).
+    pub fn with_level(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.level = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/SectionAtom`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct SectionAtom {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub confidence: ::std::option::Option<i64>,
@@ -2630,14 +6272,60 @@ pub struct SectionAtom {
     pub format: ::std::option::Option<::std::string::String>,
     pub page: i64,
 }
+impl SectionAtom {
+    /// A value with the fields it must have (`page`); set the others with the `with_` methods.
+    pub fn new(page: impl ::std::convert::Into<i64>) -> Self {
+        SectionAtom {
+            confidence: ::std::option::Option::None,
+            document_type: ::std::option::Option::None,
+            format: ::std::option::Option::None,
+            page: page.into(),
+        }
+    }
+    /// Sets [`confidence`](Self::confidence).
+    pub fn with_confidence(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.confidence = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`document_type`](Self::document_type).
+    pub fn with_document_type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.document_type = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`format`](Self::format).
+    pub fn with_format(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.format = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/SectionModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct SectionModel {
     pub name: ::std::string::String,
     pub page: i64,
 }
+impl SectionModel {
+    /// A value with the fields it must have (`name`, `page`); set the others with the `with_` methods.
+    pub fn new(
+        name: impl ::std::convert::Into<::std::string::String>,
+        page: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        SectionModel {
+            name: name.into(),
+            page: page.into(),
+        }
+    }
+}
 /// Schema: `/components/schemas/SequenceColumnsAtomModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct SequenceColumnsAtomModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub checked: ::std::option::Option<bool>,
@@ -2646,8 +6334,40 @@ pub struct SequenceColumnsAtomModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub label: ::std::option::Option<::std::string::String>,
 }
+impl SequenceColumnsAtomModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        SequenceColumnsAtomModel {
+            checked: ::std::option::Option::None,
+            field: ::std::option::Option::None,
+            label: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`checked`](Self::checked).
+    pub fn with_checked(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.checked = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`field`](Self::field).
+    pub fn with_field(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.field = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`label`](Self::label).
+    pub fn with_label(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.label = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/SettingThresholdModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct SettingThresholdModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub thresholds: ::std::option::Option<ThresholdModel>,
@@ -2655,21 +6375,78 @@ pub struct SettingThresholdModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: ::std::option::Option<::std::string::String>,
 }
+impl SettingThresholdModelGet {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        SettingThresholdModelGet {
+            thresholds: ::std::option::Option::None,
+            scope: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`thresholds`](Self::thresholds).
+    pub fn with_thresholds(
+        mut self,
+        value: impl ::std::convert::Into<ThresholdModel>,
+    ) -> Self {
+        self.thresholds = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.scope = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/SettingThresholdModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct SettingThresholdModelPatch {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub thresholds: ::std::option::Option<ThresholdModel>,
 }
+impl SettingThresholdModelPatch {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        SettingThresholdModelPatch {
+            thresholds: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`thresholds`](Self::thresholds).
+    pub fn with_thresholds(
+        mut self,
+        value: impl ::std::convert::Into<ThresholdModel>,
+    ) -> Self {
+        self.thresholds = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/SimpleInclude`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct SimpleInclude {
     /// Server default: `false`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub include: ::std::option::Option<bool>,
 }
+impl SimpleInclude {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        SimpleInclude {
+            include: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`include`](Self::include).
+    pub fn with_include(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.include = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/SpanDictModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct SpanDictModel {
     #[serde(rename = "*")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2677,8 +6454,27 @@ pub struct SpanDictModel {
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
 }
+impl SpanDictModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        SpanDictModel {
+            star: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`star`](Self::star).
+    pub fn with_star(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        >,
+    ) -> Self {
+        self.star = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/SsoConfigModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct SsoConfigModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub extra: ::std::option::Option<ExtraModel>,
@@ -2694,8 +6490,41 @@ pub struct SsoConfigModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub url: ::std::option::Option<::std::string::String>,
 }
+impl SsoConfigModel {
+    /// A value with the fields it must have (`provider`); set the others with the `with_` methods.
+    pub fn new(provider: impl ::std::convert::Into<::std::string::String>) -> Self {
+        SsoConfigModel {
+            extra: ::std::option::Option::None,
+            provider: provider.into(),
+            type_: ::std::option::Option::None,
+            url: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`extra`](Self::extra).
+    pub fn with_extra(mut self, value: impl ::std::convert::Into<ExtraModel>) -> Self {
+        self.extra = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`type_`](Self::type_).
+    pub fn with_type(
+        mut self,
+        value: impl ::std::convert::Into<SsoConfigModelType>,
+    ) -> Self {
+        self.type_ = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`url`](Self::url).
+    pub fn with_url(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.url = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/SsoConfigModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct SsoConfigModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub extra: ::std::option::Option<ExtraModel>,
@@ -2712,15 +6541,53 @@ pub struct SsoConfigModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub url: ::std::option::Option<::std::string::String>,
 }
+impl SsoConfigModelGet {
+    /// A value with the fields it must have (`id`, `provider`); set the others with the `with_` methods.
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        provider: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        SsoConfigModelGet {
+            extra: ::std::option::Option::None,
+            id: id.into(),
+            provider: provider.into(),
+            type_: ::std::option::Option::None,
+            url: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`extra`](Self::extra).
+    pub fn with_extra(mut self, value: impl ::std::convert::Into<ExtraModel>) -> Self {
+        self.extra = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`type_`](Self::type_).
+    pub fn with_type(
+        mut self,
+        value: impl ::std::convert::Into<SsoConfigModelGetType>,
+    ) -> Self {
+        self.type_ = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`url`](Self::url).
+    pub fn with_url(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.url = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Type of SSO integration, for now only SAML is supported
 ///
 /// Schema: `/components/schemas/SsoConfigModelGet/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SsoConfigModelGetType {
     /// `saml`
     Saml,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl SsoConfigModelGetType {
     /// The values the API document lists.
@@ -2729,7 +6596,7 @@ impl SsoConfigModelGetType {
     pub fn as_str(&self) -> &str {
         match self {
             SsoConfigModelGetType::Saml => "saml",
-            SsoConfigModelGetType::Unknown(value) => value,
+            SsoConfigModelGetType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2737,7 +6604,11 @@ impl ::std::convert::From<&str> for SsoConfigModelGetType {
     fn from(value: &str) -> Self {
         match value {
             "saml" => SsoConfigModelGetType::Saml,
-            other => SsoConfigModelGetType::Unknown(other.to_owned()),
+            other => {
+                SsoConfigModelGetType::Unknown(
+                    ::contractfit_runtime::UnknownValue::new(other),
+                )
+            }
         }
     }
 }
@@ -2775,11 +6646,13 @@ impl<'de> ::serde::Deserialize<'de> for SsoConfigModelGetType {
 ///
 /// Schema: `/components/schemas/SsoConfigModel/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SsoConfigModelType {
     /// `saml`
     Saml,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl SsoConfigModelType {
     /// The values the API document lists.
@@ -2788,7 +6661,7 @@ impl SsoConfigModelType {
     pub fn as_str(&self) -> &str {
         match self {
             SsoConfigModelType::Saml => "saml",
-            SsoConfigModelType::Unknown(value) => value,
+            SsoConfigModelType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2796,7 +6669,11 @@ impl ::std::convert::From<&str> for SsoConfigModelType {
     fn from(value: &str) -> Self {
         match value {
             "saml" => SsoConfigModelType::Saml,
-            other => SsoConfigModelType::Unknown(other.to_owned()),
+            other => {
+                SsoConfigModelType::Unknown(
+                    ::contractfit_runtime::UnknownValue::new(other),
+                )
+            }
         }
     }
 }
@@ -2832,6 +6709,7 @@ impl<'de> ::serde::Deserialize<'de> for SsoConfigModelType {
 }
 /// Schema: `/components/schemas/SsoModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct SsoModel {
     /// the access token (JWT for oauth or SAML response)
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2841,17 +6719,41 @@ pub struct SsoModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<SsoModelType>,
 }
+impl SsoModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        SsoModel {
+            token: ::std::option::Option::None,
+            type_: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`token`](Self::token).
+    pub fn with_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`type_`](Self::type_).
+    pub fn with_type(mut self, value: impl ::std::convert::Into<SsoModelType>) -> Self {
+        self.type_ = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// the type of SSO token
 ///
 /// Schema: `/components/schemas/SsoModel/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SsoModelType {
     /// `oauth`
     Oauth,
     /// `saml`
     Saml,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl SsoModelType {
     /// The values the API document lists.
@@ -2864,7 +6766,7 @@ impl SsoModelType {
         match self {
             SsoModelType::Oauth => "oauth",
             SsoModelType::Saml => "saml",
-            SsoModelType::Unknown(value) => value,
+            SsoModelType::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -2873,7 +6775,9 @@ impl ::std::convert::From<&str> for SsoModelType {
         match value {
             "oauth" => SsoModelType::Oauth,
             "saml" => SsoModelType::Saml,
-            other => SsoModelType::Unknown(other.to_owned()),
+            other => {
+                SsoModelType::Unknown(::contractfit_runtime::UnknownValue::new(other))
+            }
         }
     }
 }
@@ -2909,6 +6813,7 @@ impl<'de> ::serde::Deserialize<'de> for SsoModelType {
 }
 /// Schema: `/components/schemas/StateModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct StateModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub by: ::std::option::Option<::std::string::String>,
@@ -2917,8 +6822,40 @@ pub struct StateModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<bool>,
 }
+impl StateModelGet {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        StateModelGet {
+            by: ::std::option::Option::None,
+            since: ::std::option::Option::None,
+            value: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`by`](Self::by).
+    pub fn with_by(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.by = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`since`](Self::since).
+    pub fn with_since(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.since = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`value`](Self::value).
+    pub fn with_value(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.value = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/StatusDataModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct StatusDataModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub archived: ::std::option::Option<bool>,
@@ -2949,8 +6886,115 @@ pub struct StatusDataModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub success: ::std::option::Option<bool>,
 }
+impl StatusDataModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        StatusDataModel {
+            archived: ::std::option::Option::None,
+            data: ::std::option::Option::None,
+            escalate: ::std::option::Option::None,
+            feedback: ::std::option::Option::None,
+            lock: ::std::option::Option::None,
+            ready_accepted: ::std::option::Option::None,
+            ready_attempts: ::std::option::Option::None,
+            reject: ::std::option::Option::None,
+            reject_accepted: ::std::option::Option::None,
+            reject_attempts: ::std::option::Option::None,
+            sampling: ::std::option::Option::None,
+            submit_accepted: ::std::option::Option::None,
+            submit_attempts: ::std::option::Option::None,
+            success: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`archived`](Self::archived).
+    pub fn with_archived(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.archived = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`data`](Self::data).
+    pub fn with_data(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.data = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`escalate`](Self::escalate).
+    pub fn with_escalate(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.escalate = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`feedback`](Self::feedback).
+    pub fn with_feedback(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.feedback = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`lock`](Self::lock).
+    pub fn with_lock(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.lock = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`ready_accepted`](Self::ready_accepted).
+    pub fn with_ready_accepted(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.ready_accepted = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`ready_attempts`](Self::ready_attempts).
+    pub fn with_ready_attempts(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.ready_attempts = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`reject`](Self::reject).
+    pub fn with_reject(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.reject = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`reject_accepted`](Self::reject_accepted).
+    pub fn with_reject_accepted(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.reject_accepted = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`reject_attempts`](Self::reject_attempts).
+    pub fn with_reject_attempts(
+        mut self,
+        value: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        self.reject_attempts = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`sampling`](Self::sampling).
+    pub fn with_sampling(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.sampling = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`submit_accepted`](Self::submit_accepted).
+    pub fn with_submit_accepted(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.submit_accepted = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`submit_attempts`](Self::submit_attempts).
+    pub fn with_submit_attempts(
+        mut self,
+        value: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        self.submit_attempts = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`success`](Self::success).
+    pub fn with_success(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.success = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/StatusDataPost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct StatusDataPost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub escalate: ::std::option::Option<StateModelGet>,
@@ -2969,8 +7013,85 @@ pub struct StatusDataPost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timings: ::std::option::Option<TimingsModelGet>,
 }
+impl StatusDataPost {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        StatusDataPost {
+            escalate: ::std::option::Option::None,
+            last_version: ::std::option::Option::None,
+            lock: ::std::option::Option::None,
+            opened_by: ::std::option::Option::None,
+            reject: ::std::option::Option::None,
+            status_data: ::std::option::Option::None,
+            submitted: ::std::option::Option::None,
+            timings: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`escalate`](Self::escalate).
+    pub fn with_escalate(
+        mut self,
+        value: impl ::std::convert::Into<StateModelGet>,
+    ) -> Self {
+        self.escalate = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`last_version`](Self::last_version).
+    pub fn with_last_version(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.last_version = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`lock`](Self::lock).
+    pub fn with_lock(mut self, value: impl ::std::convert::Into<StateModelGet>) -> Self {
+        self.lock = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`opened_by`](Self::opened_by).
+    pub fn with_opened_by(
+        mut self,
+        value: impl ::std::convert::Into<StateModelGet>,
+    ) -> Self {
+        self.opened_by = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`reject`](Self::reject).
+    pub fn with_reject(
+        mut self,
+        value: impl ::std::convert::Into<StateModelGet>,
+    ) -> Self {
+        self.reject = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`status_data`](Self::status_data).
+    pub fn with_status_data(
+        mut self,
+        value: impl ::std::convert::Into<StatusDataModel>,
+    ) -> Self {
+        self.status_data = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`submitted`](Self::submitted).
+    pub fn with_submitted(
+        mut self,
+        value: impl ::std::convert::Into<StateModelGet>,
+    ) -> Self {
+        self.submitted = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`timings`](Self::timings).
+    pub fn with_timings(
+        mut self,
+        value: impl ::std::convert::Into<TimingsModelGet>,
+    ) -> Self {
+        self.timings = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/TableAnnotationPost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct TableAnnotationPost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub bottom_right: ::std::option::Option<::std::vec::Vec<i64>>,
@@ -2985,14 +7106,93 @@ pub struct TableAnnotationPost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub top_left: ::std::option::Option<::std::vec::Vec<i64>>,
 }
+impl TableAnnotationPost {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        TableAnnotationPost {
+            bottom_right: ::std::option::Option::None,
+            columns: ::std::option::Option::None,
+            first_row_y_bounds: ::std::option::Option::None,
+            header_bottom_y: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            top_left: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`bottom_right`](Self::bottom_right).
+    pub fn with_bottom_right(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<i64>>,
+    ) -> Self {
+        self.bottom_right = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`columns`](Self::columns).
+    pub fn with_columns(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<ColumnBound>>,
+    ) -> Self {
+        self.columns = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`first_row_y_bounds`](Self::first_row_y_bounds).
+    pub fn with_first_row_y_bounds(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<i64>>,
+    ) -> Self {
+        self.first_row_y_bounds = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`header_bottom_y`](Self::header_bottom_y).
+    pub fn with_header_bottom_y(
+        mut self,
+        value: impl ::std::convert::Into<i64>,
+    ) -> Self {
+        self.header_bottom_y = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`name`](Self::name).
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`top_left`](Self::top_left).
+    pub fn with_top_left(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<i64>>,
+    ) -> Self {
+        self.top_left = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/TableExtractionSettingsModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct TableExtractionSettingsModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field_settings: ::std::option::Option<FieldSettingsDictModel>,
 }
+impl TableExtractionSettingsModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        TableExtractionSettingsModel {
+            field_settings: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`field_settings`](Self::field_settings).
+    pub fn with_field_settings(
+        mut self,
+        value: impl ::std::convert::Into<FieldSettingsDictModel>,
+    ) -> Self {
+        self.field_settings = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/TableModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct TableModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub collapsed: ::std::option::Option<bool>,
@@ -3008,8 +7208,64 @@ pub struct TableModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: ::std::option::Option<TableModelScope>,
 }
+impl TableModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        TableModel {
+            collapsed: ::std::option::Option::None,
+            columns: ::std::option::Option::None,
+            contains_line_items: ::std::option::Option::None,
+            initialized: ::std::option::Option::None,
+            label: ::std::option::Option::None,
+            scope: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`collapsed`](Self::collapsed).
+    pub fn with_collapsed(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.collapsed = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`columns`](Self::columns).
+    pub fn with_columns(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<LabelModel>>,
+    ) -> Self {
+        self.columns = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`contains_line_items`](Self::contains_line_items).
+    pub fn with_contains_line_items(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.contains_line_items = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`initialized`](Self::initialized).
+    pub fn with_initialized(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.initialized = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`label`](Self::label).
+    pub fn with_label(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.label = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`scope`](Self::scope).
+    pub fn with_scope(
+        mut self,
+        value: impl ::std::convert::Into<TableModelScope>,
+    ) -> Self {
+        self.scope = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/TableModel/properties/scope`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TableModelScope {
     /// `document`
     Document,
@@ -3017,8 +7273,9 @@ pub enum TableModelScope {
     Page,
     /// `section`
     Section,
-    /// A value this version of the client does not know; kept as sent.
-    Unknown(::std::string::String),
+    /// A value this version of the client does not know, kept as sent. Read it with
+    /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+    Unknown(::contractfit_runtime::UnknownValue),
 }
 impl TableModelScope {
     /// The values the API document lists.
@@ -3033,7 +7290,7 @@ impl TableModelScope {
             TableModelScope::Document => "document",
             TableModelScope::Page => "page",
             TableModelScope::Section => "section",
-            TableModelScope::Unknown(value) => value,
+            TableModelScope::Unknown(value) => value.as_str(),
         }
     }
 }
@@ -3043,7 +7300,9 @@ impl ::std::convert::From<&str> for TableModelScope {
             "document" => TableModelScope::Document,
             "page" => TableModelScope::Page,
             "section" => TableModelScope::Section,
-            other => TableModelScope::Unknown(other.to_owned()),
+            other => {
+                TableModelScope::Unknown(::contractfit_runtime::UnknownValue::new(other))
+            }
         }
     }
 }
@@ -3079,27 +7338,77 @@ impl<'de> ::serde::Deserialize<'de> for TableModelScope {
 }
 /// Schema: `/components/schemas/TagFieldModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct TagFieldModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tag_fields: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
 }
+impl TagFieldModelGet {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        TagFieldModelGet {
+            tag_fields: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`tag_fields`](Self::tag_fields).
+    pub fn with_tag_fields(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.tag_fields = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/TenantModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct TenantModelGet {
     pub id: ::std::string::String,
 }
+impl TenantModelGet {
+    /// A value with the fields it must have (`id`); set the others with the `with_` methods.
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        TenantModelGet { id: id.into() }
+    }
+}
 /// Schema: `/components/schemas/TenantModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct TenantModelPatch {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub code: ::std::option::Option<i64>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub email: ::std::option::Option<::std::string::String>,
 }
+impl TenantModelPatch {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        TenantModelPatch {
+            code: ::std::option::Option::None,
+            email: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`code`](Self::code).
+    pub fn with_code(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.code = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`email`](Self::email).
+    pub fn with_email(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.email = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/ThresholdModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct ThresholdModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<
@@ -3114,8 +7423,49 @@ pub struct ThresholdModel {
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
 }
+impl ThresholdModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        ThresholdModel {
+            annotations: ::std::option::Option::None,
+            lines: ::std::option::Option::None,
+            sections: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`annotations`](Self::annotations).
+    pub fn with_annotations(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.annotations = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`lines`](Self::lines).
+    pub fn with_lines(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.lines = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`sections`](Self::sections).
+    pub fn with_sections(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.sections = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/TimingsModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct TimingsModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub done_time: ::std::option::Option<::contractfit_runtime::DateTime>,
@@ -3130,8 +7480,70 @@ pub struct TimingsModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub submit_time: ::std::option::Option<::contractfit_runtime::DateTime>,
 }
+impl TimingsModelGet {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        TimingsModelGet {
+            done_time: ::std::option::Option::None,
+            feedback_time: ::std::option::Option::None,
+            processing_period: ::std::option::Option::None,
+            receive_time: ::std::option::Option::None,
+            start_time: ::std::option::Option::None,
+            submit_time: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`done_time`](Self::done_time).
+    pub fn with_done_time(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.done_time = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`feedback_time`](Self::feedback_time).
+    pub fn with_feedback_time(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.feedback_time = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`processing_period`](Self::processing_period).
+    pub fn with_processing_period(
+        mut self,
+        value: impl ::std::convert::Into<f64>,
+    ) -> Self {
+        self.processing_period = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`receive_time`](Self::receive_time).
+    pub fn with_receive_time(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.receive_time = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`start_time`](Self::start_time).
+    pub fn with_start_time(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.start_time = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`submit_time`](Self::submit_time).
+    pub fn with_submit_time(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.submit_time = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/TokenModelBase`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct TokenModelBase {
     /// the user roles
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -3139,13 +7551,42 @@ pub struct TokenModelBase {
     /// the user username
     pub username: ::std::string::String,
 }
+impl TokenModelBase {
+    /// A value with the fields it must have (`username`); set the others with the `with_` methods.
+    pub fn new(username: impl ::std::convert::Into<::std::string::String>) -> Self {
+        TokenModelBase {
+            roles: ::std::option::Option::None,
+            username: username.into(),
+        }
+    }
+    /// Sets [`roles`](Self::roles).
+    pub fn with_roles(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<TokenRoleModel>>,
+    ) -> Self {
+        self.roles = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/TokenReplyModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct TokenReplyModel {
     pub authentication_token: ::std::string::String,
 }
+impl TokenReplyModel {
+    /// A value with the fields it must have (`authentication_token`); set the others with the `with_` methods.
+    pub fn new(
+        authentication_token: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        TokenReplyModel {
+            authentication_token: authentication_token.into(),
+        }
+    }
+}
 /// Schema: `/components/schemas/TokenRoleModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct TokenRoleModel {
     /// limited to a document
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -3154,8 +7595,35 @@ pub struct TokenRoleModel {
     pub inbox: ::std::option::Option<::std::string::String>,
     pub role: ::std::string::String,
 }
+impl TokenRoleModel {
+    /// A value with the fields it must have (`role`); set the others with the `with_` methods.
+    pub fn new(role: impl ::std::convert::Into<::std::string::String>) -> Self {
+        TokenRoleModel {
+            document_id: ::std::option::Option::None,
+            inbox: ::std::option::Option::None,
+            role: role.into(),
+        }
+    }
+    /// Sets [`document_id`](Self::document_id).
+    pub fn with_document_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.document_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`inbox`](Self::inbox).
+    pub fn with_inbox(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.inbox = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/paths/~1documents~1{inbox_id}/post/requestBody/content/multipart~1form-data/schema`
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct UploadDocumentForm {
     /// Use the experimental processing workflow
     pub experimental: ::std::option::Option<bool>,
@@ -3171,16 +7639,39 @@ pub struct UploadDocumentForm {
     pub sync: ::std::option::Option<bool>,
 }
 impl UploadDocumentForm {
-    /// A form with its required fields; set the others on the returned value.
-    pub fn new(file: ::contractfit_runtime::FilePart) -> Self {
+    /// A value with the fields it must have (`file`); set the others with the `with_` methods.
+    pub fn new(
+        file: impl ::std::convert::Into<::contractfit_runtime::FilePart>,
+    ) -> Self {
         UploadDocumentForm {
-            experimental: None,
-            file,
-            key_value_flag: None,
-            sync: None,
+            experimental: ::std::option::Option::None,
+            file: file.into(),
+            key_value_flag: ::std::option::Option::None,
+            sync: ::std::option::Option::None,
         }
     }
+    /// Sets [`experimental`](Self::experimental).
+    pub fn with_experimental(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.experimental = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`key_value_flag`](Self::key_value_flag).
+    pub fn with_key_value_flag(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.key_value_flag = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`sync`](Self::sync).
+    pub fn with_sync(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.sync = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl UploadDocumentForm {
     /// The multipart body, described for the runtime.
+    #[doc(hidden)]
     pub fn into_form(self) -> ::contractfit_runtime::Form {
         let mut form = ::contractfit_runtime::Form::new();
         if let Some(value) = self.experimental {
@@ -3198,6 +7689,7 @@ impl UploadDocumentForm {
 }
 /// Schema: `/paths/~1documents~1/post/requestBody/content/multipart~1form-data/schema`
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct UploadDocumentSimpleForm {
     /// Use the experimental processing workflow
     pub experimental: ::std::option::Option<bool>,
@@ -3211,16 +7703,42 @@ pub struct UploadDocumentSimpleForm {
     pub key_value_flag: ::std::option::Option<bool>,
 }
 impl UploadDocumentSimpleForm {
-    /// A form with its required fields; set the others on the returned value.
-    pub fn new(file: ::contractfit_runtime::FilePart) -> Self {
+    /// A value with the fields it must have (`file`); set the others with the `with_` methods.
+    pub fn new(
+        file: impl ::std::convert::Into<::contractfit_runtime::FilePart>,
+    ) -> Self {
         UploadDocumentSimpleForm {
-            experimental: None,
-            file,
-            inbox_id: None,
-            key_value_flag: None,
+            experimental: ::std::option::Option::None,
+            file: file.into(),
+            inbox_id: ::std::option::Option::None,
+            key_value_flag: ::std::option::Option::None,
         }
     }
+    /// Sets [`experimental`](Self::experimental).
+    pub fn with_experimental(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.experimental = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`inbox_id`](Self::inbox_id).
+    pub fn with_inbox_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.inbox_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`key_value_flag`](Self::key_value_flag).
+    pub fn with_key_value_flag(
+        mut self,
+        value: impl ::std::convert::Into<bool>,
+    ) -> Self {
+        self.key_value_flag = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl UploadDocumentSimpleForm {
     /// The multipart body, described for the runtime.
+    #[doc(hidden)]
     pub fn into_form(self) -> ::contractfit_runtime::Form {
         let mut form = ::contractfit_runtime::Form::new();
         if let Some(value) = self.experimental {
@@ -3238,6 +7756,7 @@ impl UploadDocumentSimpleForm {
 }
 /// Schema: `/components/schemas/UserModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserModelGet {
     /// Inactive users have to reset their password first
     pub active: bool,
@@ -3249,8 +7768,34 @@ pub struct UserModelGet {
     /// the user username
     pub username: ::std::string::String,
 }
+impl UserModelGet {
+    /// A value with the fields it must have (`active`, `id`, `roles`, `username`); set the others with the `with_` methods.
+    pub fn new(
+        active: impl ::std::convert::Into<bool>,
+        id: impl ::std::convert::Into<::std::string::String>,
+        roles: impl ::std::convert::Into<::std::vec::Vec<UserRoleModel>>,
+        username: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        UserModelGet {
+            active: active.into(),
+            confirmed_at: ::std::option::Option::None,
+            id: id.into(),
+            roles: roles.into(),
+            username: username.into(),
+        }
+    }
+    /// Sets [`confirmed_at`](Self::confirmed_at).
+    pub fn with_confirmed_at(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.confirmed_at = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/UserModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserModelPatch {
     /// the user roles
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -3259,8 +7804,34 @@ pub struct UserModelPatch {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub username: ::std::option::Option<::std::string::String>,
 }
+impl UserModelPatch {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        UserModelPatch {
+            roles: ::std::option::Option::None,
+            username: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`roles`](Self::roles).
+    pub fn with_roles(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<UserRoleModelPatch>>,
+    ) -> Self {
+        self.roles = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`username`](Self::username).
+    pub fn with_username(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.username = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/UserModelPost`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserModelPost {
     /// Inactive users have to reset their password first
     pub active: bool,
@@ -3272,8 +7843,32 @@ pub struct UserModelPost {
     /// the user username
     pub username: ::std::string::String,
 }
+impl UserModelPost {
+    /// A value with the fields it must have (`active`, `roles`, `username`); set the others with the `with_` methods.
+    pub fn new(
+        active: impl ::std::convert::Into<bool>,
+        roles: impl ::std::convert::Into<::std::vec::Vec<UserRoleModel>>,
+        username: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        UserModelPost {
+            active: active.into(),
+            password: ::std::option::Option::None,
+            roles: roles.into(),
+            username: username.into(),
+        }
+    }
+    /// Sets [`password`](Self::password).
+    pub fn with_password(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.password = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/UserRoleModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserRoleModel {
     /// limited to a document
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -3282,23 +7877,91 @@ pub struct UserRoleModel {
     pub inbox: ::std::option::Option<::std::string::String>,
     pub role: ::std::string::String,
 }
+impl UserRoleModel {
+    /// A value with the fields it must have (`role`); set the others with the `with_` methods.
+    pub fn new(role: impl ::std::convert::Into<::std::string::String>) -> Self {
+        UserRoleModel {
+            document_id: ::std::option::Option::None,
+            inbox: ::std::option::Option::None,
+            role: role.into(),
+        }
+    }
+    /// Sets [`document_id`](Self::document_id).
+    pub fn with_document_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.document_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`inbox`](Self::inbox).
+    pub fn with_inbox(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.inbox = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/UserRoleModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserRoleModelPatch {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inbox: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub role: ::std::option::Option<::std::string::String>,
 }
+impl UserRoleModelPatch {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        UserRoleModelPatch {
+            inbox: ::std::option::Option::None,
+            role: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`inbox`](Self::inbox).
+    pub fn with_inbox(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.inbox = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`role`](Self::role).
+    pub fn with_role(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.role = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/VersionCompare`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct VersionCompare {
     pub cmp_version_1: ::std::string::String,
     pub cmp_version_2: ::std::string::String,
     pub new_version_name: ::std::string::String,
 }
+impl VersionCompare {
+    /// A value with the fields it must have (`cmp_version_1`, `cmp_version_2`, `new_version_name`); set the others with the `with_` methods.
+    pub fn new(
+        cmp_version_1: impl ::std::convert::Into<::std::string::String>,
+        cmp_version_2: impl ::std::convert::Into<::std::string::String>,
+        new_version_name: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        VersionCompare {
+            cmp_version_1: cmp_version_1.into(),
+            cmp_version_2: cmp_version_2.into(),
+            new_version_name: new_version_name.into(),
+        }
+    }
+}
 /// Schema: `/components/schemas/VersionPost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct VersionPost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
@@ -3314,8 +7977,64 @@ pub struct VersionPost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sections: ::std::option::Option<::std::vec::Vec<SectionAtom>>,
 }
+impl VersionPost {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        VersionPost {
+            annotations: ::std::option::Option::None,
+            cmp_version: ::std::option::Option::None,
+            evaluate: ::std::option::Option::None,
+            lines: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            sections: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`annotations`](Self::annotations).
+    pub fn with_annotations(
+        mut self,
+        value: impl ::std::convert::Into<Annotations>,
+    ) -> Self {
+        self.annotations = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`cmp_version`](Self::cmp_version).
+    pub fn with_cmp_version(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.cmp_version = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`evaluate`](Self::evaluate).
+    pub fn with_evaluate(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.evaluate = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`lines`](Self::lines).
+    pub fn with_lines(mut self, value: impl ::std::convert::Into<Lines>) -> Self {
+        self.lines = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`name`](Self::name).
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`sections`](Self::sections).
+    pub fn with_sections(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<SectionAtom>>,
+    ) -> Self {
+        self.sections = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 /// Schema: `/components/schemas/WorkflowModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
 pub struct WorkflowModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub graph: ::std::option::Option<
@@ -3329,4 +8048,44 @@ pub struct WorkflowModel {
     pub nodes: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
+}
+impl WorkflowModel {
+    /// A value with every field unset; set them with the `with_` methods.
+    pub fn new() -> Self {
+        WorkflowModel {
+            graph: ::std::option::Option::None,
+            links: ::std::option::Option::None,
+            nodes: ::std::option::Option::None,
+        }
+    }
+    /// Sets [`graph`](Self::graph).
+    pub fn with_graph(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.graph = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`links`](Self::links).
+    pub fn with_links(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.links = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`nodes`](Self::nodes).
+    pub fn with_nodes(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.nodes = ::std::option::Option::Some(value.into());
+        self
+    }
 }

@@ -59,6 +59,9 @@ pub enum TypeSurface {
     Struct {
         fields: BTreeMap<String, String>,
         additional: Option<String>,
+        /// `new`'s parameters, in order: the fields a value must have.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        new: Vec<String>,
     },
     Enum {
         variants: Vec<String>,
@@ -68,6 +71,9 @@ pub enum TypeSurface {
     },
     Form {
         fields: BTreeMap<String, String>,
+        /// `new`'s parameters, in order.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        new: Vec<String>,
     },
     /// Variants as `Name(Type)`.
     Union {
@@ -364,10 +370,18 @@ fn type_surface(def: &TypeDef) -> TypeSurface {
             .map(|f| (f.rust_name.clone(), field_type(f)))
             .collect()
     };
+    let new = |fields: &[Field]| {
+        fields
+            .iter()
+            .filter(|f| f.required && !f.nullable)
+            .map(|f| f.rust_name.clone())
+            .collect()
+    };
     match &def.kind {
         TypeKind::Struct(s) => TypeSurface::Struct {
             fields: fields(&s.fields),
             additional: s.additional.as_ref().map(rust),
+            new: new(&s.fields),
         },
         TypeKind::Enum(variants) => TypeSurface::Enum {
             variants: variants.iter().map(|v| v.rust_name.clone()).collect(),
@@ -375,7 +389,10 @@ fn type_surface(def: &TypeDef) -> TypeSurface {
         TypeKind::Alias(target) => TypeSurface::Alias {
             target: rust(target),
         },
-        TypeKind::Form(f) => TypeSurface::Form { fields: fields(f) },
+        TypeKind::Form(f) => TypeSurface::Form {
+            fields: fields(f),
+            new: new(f),
+        },
         TypeKind::Union(u) => TypeSurface::Union {
             variants: u
                 .variants
@@ -658,13 +675,16 @@ fn type_changes(name: &str, old: &TypeSurface, new: &TypeSurface, out: &mut Vec<
             TypeSurface::Struct {
                 fields: old_fields,
                 additional: old_additional,
+                new: old_new,
             },
             TypeSurface::Struct {
                 fields: new_fields,
                 additional: new_additional,
+                new: new_new,
             },
         ) => {
             fields_changes(name, old_fields, new_fields, out);
+            constructor_changes(name, old_new, new_new, out);
             if old_additional != new_additional {
                 out.push(major(format!(
                     "type `{name}`: additional properties now {} (were {})",
@@ -673,8 +693,18 @@ fn type_changes(name: &str, old: &TypeSurface, new: &TypeSurface, out: &mut Vec<
                 )));
             }
         }
-        (TypeSurface::Form { fields: old_fields }, TypeSurface::Form { fields: new_fields }) => {
-            fields_changes(name, old_fields, new_fields, out)
+        (
+            TypeSurface::Form {
+                fields: old_fields,
+                new: old_new,
+            },
+            TypeSurface::Form {
+                fields: new_fields,
+                new: new_new,
+            },
+        ) => {
+            fields_changes(name, old_fields, new_fields, out);
+            constructor_changes(name, old_new, new_new, out);
         }
         (
             TypeSurface::Enum {
@@ -688,8 +718,8 @@ fn type_changes(name: &str, old: &TypeSurface, new: &TypeSurface, out: &mut Vec<
                 out.push(major(format!("type `{name}`: variant `{variant}` removed")));
             }
             for variant in new_variants.iter().filter(|v| !old_variants.contains(v)) {
-                // The enums are exhaustive: a `match` without a wildcard stops compiling.
-                out.push(major(format!("type `{name}`: variant `{variant}` added")));
+                // The enums are `#[non_exhaustive]`: every `match` already has a `_` arm.
+                out.push(minor(format!("type `{name}`: variant `{variant}` added")));
             }
         }
         (
@@ -706,7 +736,7 @@ fn type_changes(name: &str, old: &TypeSurface, new: &TypeSurface, out: &mut Vec<
                 )));
             }
             for variant in new_variants.iter().filter(|v| !old_variants.contains(v)) {
-                out.push(major(format!("type `{name}`: variant `{variant}` added")));
+                out.push(minor(format!("type `{name}`: variant `{variant}` added")));
             }
         }
         (TypeSurface::Alias { target: old_target }, TypeSurface::Alias { target: new_target }) => {
@@ -734,8 +764,30 @@ fn fields_changes(
         }
     }
     for (field, ty) in new.iter().filter(|(f, _)| !old.contains_key(*f)) {
-        // The structs are exhaustive: a struct literal without the new field stops compiling.
-        out.push(major(format!("type `{name}`: field `{field}: {ty}` added")));
+        // The types are `#[non_exhaustive]` and made with `new`: an optional field only adds a
+        // setter, a field a value must have adds a parameter to `new`.
+        let text = format!("type `{name}`: field `{field}: {ty}` added");
+        out.push(if ty.starts_with("Option<") {
+            minor(text)
+        } else {
+            major(format!("{text}, a parameter of `new`"))
+        });
+    }
+}
+
+/// `new`'s parameters in another order, the same names: calls still compile and pass their
+/// values to the wrong fields. (Added or removed ones are reported as fields.)
+fn constructor_changes(name: &str, old: &[String], new: &[String], out: &mut Vec<Change>) {
+    let mut old_sorted = old.to_vec();
+    let mut new_sorted = new.to_vec();
+    old_sorted.sort();
+    new_sorted.sort();
+    if old != new && old_sorted == new_sorted {
+        out.push(major(format!(
+            "type `{name}`: `new` takes ({}) (was ({}))",
+            new.join(", "),
+            old.join(", ")
+        )));
     }
 }
 

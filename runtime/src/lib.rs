@@ -22,6 +22,7 @@ mod redact;
 mod request;
 mod response;
 mod retry;
+mod unknown;
 mod waiter;
 
 pub use auth::{
@@ -39,6 +40,7 @@ pub use preview::{RequestPreview, REDACTED};
 pub use request::{json_text, path_segment, Body, CallOptions, Request};
 pub use response::{ApiResponse, ByteStream, RawBody, Response};
 pub use retry::RetryPolicy;
+pub use unknown::UnknownValue;
 pub use waiter::{
     Acceptor, AcceptorState, Comparator, Condition, Expected, Matcher, PollResult, PollState,
     Polled, Progress, UploadWaitError, WaitError, Waiter,

@@ -37,6 +37,25 @@ pub fn scratch(label: &str) -> tempfile::TempDir {
         .unwrap_or_else(|e| panic!("cannot make a temporary folder for {label}: {e}"))
 }
 
+/// `cargo check` of generated crates in `dir` (a workspace or a crate of its own), quiet, with
+/// short messages. All such checks share one target folder, `target/generated-crates/target`,
+/// so that the dependencies are built once: not the workspace's own, which the test running
+/// this locks.
+pub fn check_generated(dir: &Path, args: &[&str]) -> std::process::Output {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    std::process::Command::new(cargo)
+        .arg("check")
+        .args(args)
+        .args(["--quiet", "--message-format=short"])
+        .current_dir(dir)
+        .env(
+            "CARGO_TARGET_DIR",
+            root().join("target/generated-crates/target"),
+        )
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cargo in {}: {e}", dir.display()))
+}
+
 /// A writer that keeps what is written to it, for capturing tracing output in tests.
 #[derive(Clone, Default)]
 pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);

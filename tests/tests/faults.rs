@@ -283,7 +283,7 @@ async fn malformed_json_is_a_decode_error_and_a_wait_polls_on() {
 
 #[tokio::test]
 async fn enum_values_the_client_does_not_know_are_kept() {
-    use contractfit::types::{ConnectionModelPostEvent, ConnectionModelPostWhat};
+    use contractfit::types::ConnectionModelPostEvent;
     let fake = secured(Duration::from_millis(0));
     let running = fake.start().await;
     let connections = client(&running, basic())
@@ -296,14 +296,12 @@ async fn enum_values_the_client_does_not_know_are_kept() {
         connections[0].event,
         ConnectionModelPostEvent::DocumentPredict
     );
-    assert_eq!(
+    assert!(matches!(
         connections[1].event,
-        ConnectionModelPostEvent::Unknown("document_archived".into())
-    );
-    assert_eq!(
-        connections[1].what,
-        ConnectionModelPostWhat::Unknown("hologram".into())
-    );
+        ConnectionModelPostEvent::Unknown(_)
+    ));
+    assert_eq!(connections[1].event.as_str(), "document_archived");
+    assert_eq!(connections[1].what.as_str(), "hologram");
     let again = serde_json::to_value(&connections[1]).unwrap();
     assert_eq!(
         again["event"], "document_archived",

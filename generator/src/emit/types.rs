@@ -74,6 +74,10 @@ pub(super) fn types_module(types: &[TypeDef]) -> Vec<super::Part<'_>> {
             //!
             //! Structs ignore fields they do not know; enums keep values they do not know in their
             //! `Unknown` variant, so a server that adds fields or values does not break this client.
+            //! Every type is `#[non_exhaustive]`, so that a new field or value in the API does not
+            //! break code that uses this crate either: make values with `new` (the fields a value
+            //! must have) and the `with_` setters, read their fields, and match enums with a `_`
+            //! arm.
         }
     })];
     for def in types {
@@ -143,14 +147,90 @@ fn struct_def(docs: &TokenStream, name: &Ident, s: &Struct) -> TokenStream {
             pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #value>,
         }
     });
-    let all_optional = s.fields.iter().all(|f| !f.required || f.nullable);
+    let all_optional = s.fields.iter().all(|f| !must_have(f));
     let default = all_optional.then(|| quote!(Default,));
+    let constructors = constructors(name, &s.fields, s.additional.is_some());
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+        #[non_exhaustive]
         pub struct #name {
             #(#fields)*
             #additional
+        }
+
+        #constructors
+    }
+}
+
+/// Whether a value must have this field: required, and not null.
+fn must_have(field: &Field) -> bool {
+    field.required && !field.nullable
+}
+
+/// The field's type inside its `Option`.
+fn inner_type(field: &Field) -> TokenStream {
+    let inner = rust_type(&field.ty, Scope::Types);
+    if field.boxed {
+        quote!(::std::boxed::Box<#inner>)
+    } else {
+        inner
+    }
+}
+
+/// `new` with the fields a value must have (in the document's order), the others unset, and a
+/// `with_<field>` setter for each of those: how code outside the crate makes a value of a
+/// `#[non_exhaustive]` type, and keeps compiling when the document adds optional fields.
+fn constructors(name: &Ident, fields: &[Field], additional: bool) -> TokenStream {
+    let params = fields.iter().filter(|f| must_have(f)).map(|f| {
+        let field = ident(&f.rust_name);
+        let ty = field_type(f);
+        quote!(#field: impl ::std::convert::Into<#ty>)
+    });
+    let inits = fields.iter().map(|f| {
+        let field = ident(&f.rust_name);
+        if must_have(f) {
+            quote!(#field: #field.into())
+        } else {
+            quote!(#field: ::std::option::Option::None)
+        }
+    });
+    let additional =
+        additional.then(|| quote!(additional_properties: ::std::default::Default::default(),));
+    let setters = fields.iter().filter(|f| !must_have(f)).map(|f| {
+        let field = ident(&f.rust_name);
+        let setter = ident(&format!("with_{}", f.rust_name.trim_end_matches('_')));
+        let ty = inner_type(f);
+        let doc = format!(" Sets [`{}`](Self::{}).", f.rust_name, f.rust_name);
+        quote! {
+            #[doc = #doc]
+            pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+                self.#field = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+    });
+    let must: Vec<String> = fields
+        .iter()
+        .filter(|f| must_have(f))
+        .map(|f| format!("`{}`", f.rust_name))
+        .collect();
+    let doc = if must.is_empty() {
+        " A value with every field unset; set them with the `with_` methods.".to_owned()
+    } else {
+        format!(
+            " A value with the fields it must have ({}); set the others with the `with_` methods.",
+            must.join(", ")
+        )
+    };
+    quote! {
+        impl #name {
+            #[doc = #doc]
+            pub fn new(#(#params),*) -> Self {
+                #name { #(#inits,)* #additional }
+            }
+
+            #(#setters)*
         }
     }
 }
@@ -179,10 +259,12 @@ fn enum_def(docs: &TokenStream, name: &Ident, variants: &[EnumVariant]) -> Token
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum #name {
             #(#declarations)*
-            /// A value this version of the client does not know; kept as sent.
-            #unknown(::std::string::String),
+            /// A value this version of the client does not know, kept as sent. Read it with
+            /// [`Self::as_str`]; match it with `_`, as a later version may know it by name.
+            #unknown(::contractfit_runtime::UnknownValue),
         }
 
         impl #name {
@@ -193,7 +275,7 @@ fn enum_def(docs: &TokenStream, name: &Ident, variants: &[EnumVariant]) -> Token
             pub fn as_str(&self) -> &str {
                 match self {
                     #(#to_str)*
-                    #name::#unknown(value) => value,
+                    #name::#unknown(value) => value.as_str(),
                 }
             }
         }
@@ -202,7 +284,7 @@ fn enum_def(docs: &TokenStream, name: &Ident, variants: &[EnumVariant]) -> Token
             fn from(value: &str) -> Self {
                 match value {
                     #(#from_str)*
-                    other => #name::#unknown(other.to_owned()),
+                    other => #name::#unknown(::contractfit_runtime::UnknownValue::new(other)),
                 }
             }
         }
@@ -337,6 +419,7 @@ fn union_def(docs: &TokenStream, name: &Ident, union: &Union) -> TokenStream {
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
         pub enum #name {
             #(#declarations)*
             /// A value that fits none of the variants this version of the client knows; kept
@@ -380,21 +463,11 @@ fn form_def(docs: &TokenStream, name: &Ident, fields: &[Field], types: &[TypeDef
         let ty = field_type(field);
         quote!(#docs pub #rust_name: #ty,)
     });
-    let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
-    let default = required.is_empty().then(|| quote!(Default,));
-    let params = required.iter().map(|f| {
-        let rust_name = ident(&f.rust_name);
-        let ty = field_type(f);
-        quote!(#rust_name: #ty)
-    });
-    let inits = fields.iter().map(|f| {
-        let rust_name = ident(&f.rust_name);
-        if f.required {
-            quote!(#rust_name)
-        } else {
-            quote!(#rust_name: None)
-        }
-    });
+    let default = fields
+        .iter()
+        .all(|f| !must_have(f))
+        .then(|| quote!(Default,));
+    let constructors = constructors(name, fields, false);
     let parts = fields.iter().map(|f| {
         let wire = &f.name;
         let rust_name = ident(&f.rust_name);
@@ -414,17 +487,16 @@ fn form_def(docs: &TokenStream, name: &Ident, fields: &[Field], types: &[TypeDef
     quote! {
         #docs
         #[derive(Debug, Clone, #default)]
+        #[non_exhaustive]
         pub struct #name {
             #(#declarations)*
         }
 
-        impl #name {
-            /// A form with its required fields; set the others on the returned value.
-            pub fn new(#(#params),*) -> Self {
-                #name { #(#inits),* }
-            }
+        #constructors
 
+        impl #name {
             /// The multipart body, described for the runtime.
+            #[doc(hidden)]
             pub fn into_form(self) -> ::contractfit_runtime::Form {
                 let mut form = ::contractfit_runtime::Form::new();
                 #(#parts)*
