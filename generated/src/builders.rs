@@ -10,7 +10,8 @@ pub struct GetReleaseNotes {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetReleaseNotes {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_release_notes",
         method: "GET",
@@ -77,7 +78,8 @@ pub struct GetVersion {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetVersion {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_version",
         method: "GET",
@@ -146,7 +148,8 @@ pub struct Login {
     options: ::contractfit_runtime::CallOptions,
 }
 impl Login {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "login",
         method: "POST",
@@ -232,7 +235,8 @@ pub struct ListApiKeys {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListApiKeys {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_api_keys",
         method: "GET",
@@ -314,7 +318,8 @@ pub struct CreateApiKey {
     options: ::contractfit_runtime::CallOptions,
 }
 impl CreateApiKey {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "create_api_key",
         method: "POST",
@@ -401,7 +406,8 @@ pub struct ListInboxApiKeys {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListInboxApiKeys {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_inbox_api_keys",
         method: "GET",
@@ -491,7 +497,8 @@ pub struct CreateInboxApiKey {
     options: ::contractfit_runtime::CallOptions,
 }
 impl CreateInboxApiKey {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "create_inbox_api_key",
         method: "POST",
@@ -583,7 +590,8 @@ pub struct GetApiKey {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetApiKey {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_api_key",
         method: "GET",
@@ -670,7 +678,8 @@ pub struct DeleteApiKey {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteApiKey {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_api_key",
         method: "DELETE",
@@ -745,7 +754,8 @@ pub struct UpdateApiKey {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UpdateApiKey {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "update_api_key",
         method: "PATCH",
@@ -832,7 +842,8 @@ pub struct CreateEphemeralToken {
     options: ::contractfit_runtime::CallOptions,
 }
 impl CreateEphemeralToken {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "create_ephemeral_token",
         method: "POST",
@@ -914,7 +925,8 @@ pub struct CreateJwt {
     options: ::contractfit_runtime::CallOptions,
 }
 impl CreateJwt {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "create_jwt",
         method: "POST",
@@ -999,7 +1011,8 @@ pub struct Logout {
     options: ::contractfit_runtime::CallOptions,
 }
 impl Logout {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "logout",
         method: "POST",
@@ -1067,7 +1080,8 @@ pub struct ResetPassword {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ResetPassword {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "reset_password",
         method: "POST",
@@ -1141,7 +1155,8 @@ pub struct CreateToken {
     options: ::contractfit_runtime::CallOptions,
 }
 impl CreateToken {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "create_token",
         method: "POST",
@@ -1227,7 +1242,8 @@ pub struct ListConnections {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListConnections {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_connections",
         method: "GET",
@@ -1311,7 +1327,8 @@ pub struct CreateConnection {
     options: ::contractfit_runtime::CallOptions,
 }
 impl CreateConnection {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "create_connection",
         method: "POST",
@@ -1398,7 +1415,8 @@ pub struct GetConnection {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetConnection {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_connection",
         method: "GET",
@@ -1486,7 +1504,8 @@ pub struct DeleteConnection {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteConnection {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_connection",
         method: "DELETE",
@@ -1563,7 +1582,8 @@ pub struct UpdateConnection {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UpdateConnection {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "update_connection",
         method: "PATCH",
@@ -1654,7 +1674,8 @@ pub struct ListDataRetentionSettings {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListDataRetentionSettings {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_data_retention_settings",
         method: "GET",
@@ -1739,7 +1760,8 @@ pub struct GetDataRetentionSetting {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetDataRetentionSetting {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_data_retention_setting",
         method: "GET",
@@ -1830,7 +1852,8 @@ pub struct DeleteDataRetentionSetting {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteDataRetentionSetting {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_data_retention_setting",
         method: "DELETE",
@@ -1910,7 +1933,8 @@ pub struct UpdateDataRetentionSetting {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UpdateDataRetentionSetting {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "update_data_retention_setting",
         method: "PATCH",
@@ -2003,7 +2027,8 @@ pub struct UploadDocumentSimple {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UploadDocumentSimple {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "upload_document_simple",
         method: "POST",
@@ -2093,7 +2118,8 @@ pub struct GenerateCustomOutput {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GenerateCustomOutput {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "generate_custom_output",
         method: "POST",
@@ -2166,7 +2192,8 @@ pub struct EnrichDocuments {
     options: ::contractfit_runtime::CallOptions,
 }
 impl EnrichDocuments {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "enrich_documents",
         method: "POST",
@@ -2240,7 +2267,8 @@ pub struct QueryDocumentData {
     options: ::contractfit_runtime::CallOptions,
 }
 impl QueryDocumentData {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "query_document_data",
         method: "POST",
@@ -2319,7 +2347,8 @@ pub struct QueryDocuments {
     options: ::contractfit_runtime::CallOptions,
 }
 impl QueryDocuments {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "query_documents",
         method: "POST",
@@ -2397,7 +2426,8 @@ pub struct GetDocument {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetDocument {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_document",
         method: "GET",
@@ -2473,7 +2503,8 @@ pub struct DeleteDocument {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteDocument {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_document",
         method: "DELETE",
@@ -2498,8 +2529,11 @@ impl DeleteDocument {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    pub fn how(mut self, value: crate::types::DeleteDocumentHow) -> Self {
-        self.how = Some(value);
+    pub fn how(
+        mut self,
+        value: impl ::std::convert::Into<crate::types::DeleteDocumentHow>,
+    ) -> Self {
+        self.how = Some(value.into());
         self
     }
     /// Settings for this call only: retries, timeouts, extra headers.
@@ -2555,7 +2589,8 @@ pub struct GetDocumentCustomOutput {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetDocumentCustomOutput {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_document_custom_output",
         method: "GET",
@@ -2631,7 +2666,8 @@ pub struct SubmitDocumentFeedback {
     options: ::contractfit_runtime::CallOptions,
 }
 impl SubmitDocumentFeedback {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "submit_document_feedback",
         method: "POST",
@@ -2712,7 +2748,8 @@ pub struct GetDocumentLastVersion {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetDocumentLastVersion {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_document_last_version",
         method: "GET",
@@ -2758,8 +2795,8 @@ impl GetDocumentLastVersion {
     /// Do you want to receive unevaluated version (for display, default) or evaluated (for stats)
     ///
     /// Server default: `false`.
-    pub fn is_evaluated(mut self, value: bool) -> Self {
-        self.is_evaluated = Some(value);
+    pub fn is_evaluated(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.is_evaluated = Some(value.into());
         self
     }
     /// Settings for this call only: retries, timeouts, extra headers.
@@ -2822,7 +2859,8 @@ pub struct GetDocumentOriginalFile {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetDocumentOriginalFile {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_document_original_file",
         method: "GET",
@@ -2897,7 +2935,8 @@ pub struct GetDocumentPageImage {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetDocumentPageImage {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_document_page_image",
         method: "GET",
@@ -2974,7 +3013,8 @@ pub struct GetDocumentPageImageThumbnail {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetDocumentPageImageThumbnail {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_document_page_image_thumbnail",
         method: "GET",
@@ -3051,7 +3091,8 @@ pub struct ProcessTableAnnotation {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ProcessTableAnnotation {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "process_table_annotation",
         method: "POST",
@@ -3132,7 +3173,8 @@ pub struct ReprocessDocument {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ReprocessDocument {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "reprocess_document",
         method: "POST",
@@ -3170,8 +3212,11 @@ impl ReprocessDocument {
     /// If human repcrocessing is triggered, the last version will become the passed version. No processing is done.
     ///
     /// Server default: `"Machine"`.
-    pub fn reviewer(mut self, value: crate::types::ReprocessDocumentReviewer) -> Self {
-        self.reviewer = Some(value);
+    pub fn reviewer(
+        mut self,
+        value: impl ::std::convert::Into<crate::types::ReprocessDocumentReviewer>,
+    ) -> Self {
+        self.reviewer = Some(value.into());
         self
     }
     /// An optional fields mask
@@ -3233,6 +3278,32 @@ impl ReprocessDocument {
         request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
+    ///Sends the request, then waits (up to `max_wait`) with [`WaitUntilDocumentProcessed`] for its effect. A verdict counts only once `/timings/done_time` differs from what it was before the request and in its reply, so an earlier result is never taken for this one (the API does not promise to clear it meanwhile). Costs one request more than `send`: the state before. The polls use this builder's call options.
+    pub async fn send_and_wait(
+        self,
+        max_wait: ::std::time::Duration,
+    ) -> ::std::result::Result<
+        ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
+        ::contractfit_runtime::Error,
+    > {
+        let client = self.client.clone();
+        let options = self.options.clone();
+        let document_id = self.document_id.clone();
+        let mut stale = ::contractfit_runtime::Stale::at("/timings/done_time");
+        let before = GetDocument::new(client.clone(), document_id.clone())
+            .options(options.clone())
+            .send_raw()
+            .await?;
+        stale.remember(&before.body.bytes);
+        let reply = self.send_raw().await?;
+        stale.remember(&reply.body.bytes);
+        WaitUntilDocumentProcessed::new(client, document_id, max_wait)
+            .options(options)
+            .after(stale)
+            .send()
+            .await
+            .map_err(::std::convert::Into::into)
+    }
 }
 ///A request to `GET /documents/{document_id}/reverse/{page_range}`, made by [`Client::get_document_reverse`](crate::Client::get_document_reverse).
 #[derive(Debug, Clone)]
@@ -3244,7 +3315,8 @@ pub struct GetDocumentReverse {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetDocumentReverse {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_document_reverse",
         method: "GET",
@@ -3322,7 +3394,8 @@ pub struct UpdateDocumentStatus {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UpdateDocumentStatus {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "update_document_status",
         method: "POST",
@@ -3413,7 +3486,8 @@ pub struct GetDocumentText {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetDocumentText {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_document_text",
         method: "GET",
@@ -3489,7 +3563,8 @@ pub struct GetDocumentWorkflow {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetDocumentWorkflow {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_document_workflow",
         method: "GET",
@@ -3578,7 +3653,8 @@ pub struct UploadDocument {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UploadDocument {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "upload_document",
         method: "POST",
@@ -3641,7 +3717,9 @@ impl UploadDocument {
         request.options(self.options);
         (self.client, request)
     }
-    ///Sends the request; a 2xx body is decoded as the document declares.
+    /**Sends the request; a 2xx body is decoded as the document declares.
+
+**Waiting in the request.** Unless `.sync(false)` is set, the server may hold this request until it has processed the upload, which can take minutes. The attempt timeout (60 s by default) then ends the call with `Error::Timeout`, without the new id although the server created the resource, and the call is not repeated (it is not idempotent). Prefer [`send_and_wait`](Self::send_and_wait), which uploads without waiting and then polls; or set `.sync(false)` yourself; or give the call a longer timeout with `.options(CallOptions::new().attempt_timeout(..))`.*/
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -3665,7 +3743,7 @@ impl UploadDocument {
         request.buffer_body();
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
-    ///Uploads without waiting for processing, then waits (up to `max_wait`) with [`WaitUntilDocumentProcessed`]. Once the upload is accepted, every error carries the new id.
+    ///Uploads without waiting for processing (`sync` = `false`, whatever was set on this builder: this call does the waiting), then waits (up to `max_wait`) with [`WaitUntilDocumentProcessed`], its polls made with this builder's call options. Once the upload is accepted, every error carries the new id.
     pub async fn send_and_wait(
         mut self,
         max_wait: ::std::time::Duration,
@@ -3675,6 +3753,7 @@ impl UploadDocument {
     > {
         self.form.sync = Some(false);
         let client = self.client.clone();
+        let options = self.options.clone();
         let reply = self
             .send_raw()
             .await
@@ -3691,6 +3770,7 @@ impl UploadDocument {
                 body: reply.body.bytes.clone(),
             })?;
         WaitUntilDocumentProcessed::new(client, id.clone(), max_wait)
+            .options(options)
             .send()
             .await
             .map_err(|source| ::contractfit_runtime::UploadWaitError::Wait {
@@ -3709,7 +3789,8 @@ pub struct CopyDocuments {
     options: ::contractfit_runtime::CallOptions,
 }
 impl CopyDocuments {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "copy_documents",
         method: "PATCH",
@@ -3788,7 +3869,8 @@ pub struct MoveDocuments {
     options: ::contractfit_runtime::CallOptions,
 }
 impl MoveDocuments {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "move_documents",
         method: "PATCH",
@@ -3865,7 +3947,8 @@ pub struct ListFormats {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListFormats {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_formats",
         method: "GET",
@@ -3933,7 +4016,8 @@ pub struct CreateFormat {
     options: ::contractfit_runtime::CallOptions,
 }
 impl CreateFormat {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "create_format",
         method: "POST",
@@ -4006,7 +4090,8 @@ pub struct ListDocumentTypes {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListDocumentTypes {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_document_types",
         method: "GET",
@@ -4087,7 +4172,8 @@ pub struct GetFormat {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetFormat {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_format",
         method: "GET",
@@ -4161,7 +4247,8 @@ pub struct DeleteFormat {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteFormat {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_format",
         method: "DELETE",
@@ -4237,7 +4324,8 @@ pub struct UpdateFormat {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UpdateFormat {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "update_format",
         method: "PATCH",
@@ -4328,7 +4416,8 @@ pub struct GetFormatTagFields {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetFormatTagFields {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_format_tag_fields",
         method: "GET",
@@ -4416,7 +4505,8 @@ pub struct ListInboxes {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListInboxes {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_inboxes",
         method: "GET",
@@ -4498,7 +4588,8 @@ pub struct CreateInbox {
     options: ::contractfit_runtime::CallOptions,
 }
 impl CreateInbox {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "create_inbox",
         method: "POST",
@@ -4585,7 +4676,8 @@ pub struct GetInbox {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetInbox {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_inbox",
         method: "GET",
@@ -4672,7 +4764,8 @@ pub struct DeleteInbox {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteInbox {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_inbox",
         method: "DELETE",
@@ -4748,7 +4841,8 @@ pub struct UpdateInbox {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UpdateInbox {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "update_inbox",
         method: "PATCH",
@@ -4839,7 +4933,8 @@ pub struct CompareInboxVersions {
     options: ::contractfit_runtime::CallOptions,
 }
 impl CompareInboxVersions {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "compare_inbox_versions",
         method: "POST",
@@ -4917,7 +5012,8 @@ pub struct GetInboxDocumentVersions {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetInboxDocumentVersions {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_inbox_document_versions",
         method: "GET",
@@ -4993,7 +5089,8 @@ pub struct ListInboxDocuments {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListInboxDocuments {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_inbox_documents",
         method: "GET",
@@ -5087,7 +5184,8 @@ pub struct DeleteInboxDocuments {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteInboxDocuments {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_inbox_documents",
         method: "DELETE",
@@ -5116,21 +5214,33 @@ impl DeleteInboxDocuments {
         }
     }
     /// Server default: `"FULL"`.
-    pub fn how(mut self, value: crate::types::DeleteInboxDocumentsHow) -> Self {
-        self.how = Some(value);
+    pub fn how(
+        mut self,
+        value: impl ::std::convert::Into<crate::types::DeleteInboxDocumentsHow>,
+    ) -> Self {
+        self.how = Some(value.into());
         self
     }
     /// Server default: `"ALL"`.
-    pub fn what(mut self, value: crate::types::DeleteInboxDocumentsWhat) -> Self {
-        self.what = Some(value);
+    pub fn what(
+        mut self,
+        value: impl ::std::convert::Into<crate::types::DeleteInboxDocumentsWhat>,
+    ) -> Self {
+        self.what = Some(value.into());
         self
     }
-    pub fn start_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.start_date = Some(value);
+    pub fn start_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.start_date = Some(value.into());
         self
     }
-    pub fn end_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.end_date = Some(value);
+    pub fn end_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.end_date = Some(value.into());
         self
     }
     /// Settings for this call only: retries, timeouts, extra headers.
@@ -5202,7 +5312,8 @@ pub struct ListInboxDocumentsPaginated {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListInboxDocumentsPaginated {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_inbox_documents_paginated",
         method: "GET",
@@ -5235,23 +5346,29 @@ impl ListInboxDocumentsPaginated {
     /// Page number to fetch
     ///
     /// Server default: `1`.
-    pub fn page(mut self, value: i64) -> Self {
-        self.page = Some(value);
+    pub fn page(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.page = Some(value.into());
         self
     }
     /// Results per page
     ///
     /// Server default: `20`.
-    pub fn per_page(mut self, value: i64) -> Self {
-        self.per_page = Some(value);
+    pub fn per_page(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.per_page = Some(value.into());
         self
     }
-    pub fn start_receive_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.start_receive_date = Some(value);
+    pub fn start_receive_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.start_receive_date = Some(value.into());
         self
     }
-    pub fn end_receive_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.end_receive_date = Some(value);
+    pub fn end_receive_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.end_receive_date = Some(value.into());
         self
     }
     /// comma seperated list of fields to order by
@@ -5331,7 +5448,8 @@ impl ListInboxDocumentsPaginated {
         client.execute(&Self::OPERATION, request).await?.raw().await
     }
     /// Every page, one request each, from the page set on this builder (or the first)
-    /// to the last: the one that is empty, short, or reaches the total.
+    /// to the last: the one that is empty, short, or reaches the total. The stream is
+    /// `Unpin`: `while let Some(page) = pages.next().await` needs no pinning.
     pub fn pages(
         self,
     ) -> impl ::contractfit_runtime::futures::Stream<
@@ -5339,25 +5457,27 @@ impl ListInboxDocumentsPaginated {
             ::contractfit_runtime::ApiResponse<crate::types::DocumentModelPaginated>,
             ::contractfit_runtime::Error,
         >,
-    > + Send + 'static {
+    > + Send + Unpin + 'static {
+        use ::contractfit_runtime::futures::StreamExt;
         let first = self.page.unwrap_or(1i64);
         ::contractfit_runtime::futures::stream::try_unfold(
-            Some((self, first, 0i64)),
-            |state| async move {
-                let Some((builder, number, seen)) = state else {
-                    return Ok(None);
-                };
-                let response = builder.clone().page(number).send().await?;
-                let page = &response.body;
-                let count = page.results.as_deref().unwrap_or_default().len();
-                let seen = seen + count as i64;
-                let total: Option<i64> = page.total;
-                let last = count == 0 || total.is_some_and(|total| seen >= total)
-                    || builder.per_page.is_some_and(|size| (count as i64) < size);
-                let next = (!last).then_some((builder, number + 1, seen));
-                Ok(Some((response, next)))
-            },
-        )
+                Some((self, first, 0i64)),
+                |state| async move {
+                    let Some((builder, number, seen)) = state else {
+                        return Ok(None);
+                    };
+                    let response = builder.clone().page(number).send().await?;
+                    let page = &response.body;
+                    let count = page.results.as_deref().unwrap_or_default().len();
+                    let seen = seen + count as i64;
+                    let total: Option<i64> = page.total;
+                    let last = count == 0 || total.is_some_and(|total| seen >= total)
+                        || builder.per_page.is_some_and(|size| (count as i64) < size);
+                    let next = (!last).then_some((builder, number + 1, seen));
+                    Ok(Some((response, next)))
+                },
+            )
+            .boxed()
     }
     /// Every item of every page, in order; see [`pages`](Self::pages).
     pub fn items(
@@ -5367,7 +5487,7 @@ impl ListInboxDocumentsPaginated {
             crate::types::DocumentModelGet,
             ::contractfit_runtime::Error,
         >,
-    > + Send + 'static {
+    > + Send + Unpin + 'static {
         use ::contractfit_runtime::futures::{stream, StreamExt, TryStreamExt};
         self.pages()
             .map_ok(|page| stream::iter(
@@ -5389,7 +5509,8 @@ pub struct ReprocessInbox {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ReprocessInbox {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "reprocess_inbox",
         method: "POST",
@@ -5427,8 +5548,11 @@ impl ReprocessInbox {
     /// If human repcrocessing is triggered, the last version will become the passed version. No processing is done.
     ///
     /// Server default: `"Machine"`.
-    pub fn reviewer(mut self, value: crate::types::ReprocessInboxReviewer) -> Self {
-        self.reviewer = Some(value);
+    pub fn reviewer(
+        mut self,
+        value: impl ::std::convert::Into<crate::types::ReprocessInboxReviewer>,
+    ) -> Self {
+        self.reviewer = Some(value.into());
         self
     }
     /// Additional hints as a dictionary. Example: {"VAT_number":{"blacklist":"XXXX.XXX.XXX", "whitelist": \["YYYY.YYY.YYY", "ZZZZ.ZZZ.ZZZ"\]}}
@@ -5493,7 +5617,8 @@ pub struct ListIntegrations {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListIntegrations {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_integrations",
         method: "GET",
@@ -5561,7 +5686,8 @@ pub struct CreateIntegration {
     options: ::contractfit_runtime::CallOptions,
 }
 impl CreateIntegration {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "create_integration",
         method: "POST",
@@ -5634,7 +5760,8 @@ pub struct GetIntegration {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetIntegration {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_integration",
         method: "GET",
@@ -5709,7 +5836,8 @@ pub struct DeleteIntegration {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteIntegration {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_integration",
         method: "DELETE",
@@ -5785,7 +5913,8 @@ pub struct UpdateIntegration {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UpdateIntegration {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "update_integration",
         method: "PATCH",
@@ -5864,7 +5993,8 @@ pub struct ActivateEmailIntegration {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ActivateEmailIntegration {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "activate_email_integration",
         method: "GET",
@@ -5942,7 +6072,8 @@ pub struct ListPredictorSettings {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListPredictorSettings {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_predictor_settings",
         method: "GET",
@@ -6026,7 +6157,8 @@ pub struct GetPredictorSetting {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetPredictorSetting {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_predictor_setting",
         method: "GET",
@@ -6114,7 +6246,8 @@ pub struct DeletePredictorSetting {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeletePredictorSetting {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_predictor_setting",
         method: "DELETE",
@@ -6191,7 +6324,8 @@ pub struct UpdatePredictorSetting {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UpdatePredictorSetting {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "update_predictor_setting",
         method: "PATCH",
@@ -6281,7 +6415,8 @@ pub struct ListProjects {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListProjects {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_projects",
         method: "GET",
@@ -6349,7 +6484,8 @@ pub struct CreateProject {
     options: ::contractfit_runtime::CallOptions,
 }
 impl CreateProject {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "create_project",
         method: "POST",
@@ -6422,7 +6558,8 @@ pub struct GetProject {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetProject {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_project",
         method: "GET",
@@ -6496,7 +6633,8 @@ pub struct DeleteProject {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteProject {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_project",
         method: "DELETE",
@@ -6571,7 +6709,8 @@ pub struct UpdateProject {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UpdateProject {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "update_project",
         method: "PATCH",
@@ -6648,7 +6787,8 @@ pub struct ListReports {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListReports {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_reports",
         method: "GET",
@@ -6732,7 +6872,8 @@ pub struct CreateReport {
     options: ::contractfit_runtime::CallOptions,
 }
 impl CreateReport {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "create_report",
         method: "POST",
@@ -6818,7 +6959,8 @@ pub struct GenerateReport {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GenerateReport {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "generate_report",
         method: "POST",
@@ -6892,7 +7034,8 @@ pub struct GetReport {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetReport {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_report",
         method: "GET",
@@ -6979,7 +7122,8 @@ pub struct DeleteReport {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteReport {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_report",
         method: "DELETE",
@@ -7055,7 +7199,8 @@ pub struct UpdateReport {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UpdateReport {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "update_report",
         method: "PATCH",
@@ -7149,7 +7294,8 @@ pub struct GenerateSavedReport {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GenerateSavedReport {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "generate_saved_report",
         method: "POST",
@@ -7185,12 +7331,18 @@ impl GenerateSavedReport {
         self.email = Some(value.into());
         self
     }
-    pub fn start_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.start_date = Some(value);
+    pub fn start_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.start_date = Some(value.into());
         self
     }
-    pub fn end_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.end_date = Some(value);
+    pub fn end_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.end_date = Some(value.into());
         self
     }
     /// Settings for this call only: retries, timeouts, extra headers.
@@ -7254,7 +7406,8 @@ pub struct ListRoles {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListRoles {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_roles",
         method: "GET",
@@ -7336,7 +7489,8 @@ pub struct CreateRole {
     options: ::contractfit_runtime::CallOptions,
 }
 impl CreateRole {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "create_role",
         method: "POST",
@@ -7423,7 +7577,8 @@ pub struct GetRole {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetRole {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_role",
         method: "GET",
@@ -7510,7 +7665,8 @@ pub struct DeleteRole {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteRole {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_role",
         method: "DELETE",
@@ -7586,7 +7742,8 @@ pub struct UpdateRole {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UpdateRole {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "update_role",
         method: "PATCH",
@@ -7676,7 +7833,8 @@ pub struct ListRuleConfigs {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListRuleConfigs {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_rule_configs",
         method: "GET",
@@ -7759,7 +7917,8 @@ pub struct DebugRuleEntity {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DebugRuleEntity {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "debug_rule_entity",
         method: "POST",
@@ -7833,7 +7992,8 @@ pub struct DebugDocumentRuleEntity {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DebugDocumentRuleEntity {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "debug_document_rule_entity",
         method: "POST",
@@ -7912,7 +8072,8 @@ pub struct DebugWhereToSearch {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DebugWhereToSearch {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "debug_where_to_search",
         method: "POST",
@@ -7991,7 +8152,8 @@ pub struct GetRuleConfig {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetRuleConfig {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_rule_config",
         method: "GET",
@@ -8078,7 +8240,8 @@ pub struct DeleteRuleConfig {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteRuleConfig {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_rule_config",
         method: "DELETE",
@@ -8154,7 +8317,8 @@ pub struct UpdateRuleConfig {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UpdateRuleConfig {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "update_rule_config",
         method: "PATCH",
@@ -8244,7 +8408,8 @@ pub struct ListSamplingSettings {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListSamplingSettings {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_sampling_settings",
         method: "GET",
@@ -8328,7 +8493,8 @@ pub struct GetSamplingSetting {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetSamplingSetting {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_sampling_setting",
         method: "GET",
@@ -8416,7 +8582,8 @@ pub struct DeleteSamplingSetting {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteSamplingSetting {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_sampling_setting",
         method: "DELETE",
@@ -8493,7 +8660,8 @@ pub struct UpdateSamplingSetting {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UpdateSamplingSetting {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "update_sampling_setting",
         method: "PATCH",
@@ -8586,7 +8754,8 @@ pub struct GetDashboardSettings {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetDashboardSettings {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_dashboard_settings",
         method: "GET",
@@ -8617,8 +8786,8 @@ impl GetDashboardSettings {
         self
     }
     /// Server default: `false`.
-    pub fn full(mut self, value: bool) -> Self {
-        self.full = Some(value);
+    pub fn full(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.full = Some(value.into());
         self
     }
     /// An optional fields mask
@@ -8688,7 +8857,8 @@ pub struct UpdateDashboardSettings {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UpdateDashboardSettings {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "update_dashboard_settings",
         method: "PATCH",
@@ -8776,7 +8946,8 @@ pub struct GetReviewSettings {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetReviewSettings {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_review_settings",
         method: "GET",
@@ -8807,8 +8978,8 @@ impl GetReviewSettings {
         self
     }
     /// Server default: `false`.
-    pub fn full(mut self, value: bool) -> Self {
-        self.full = Some(value);
+    pub fn full(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.full = Some(value.into());
         self
     }
     /// An optional fields mask
@@ -8878,7 +9049,8 @@ pub struct UpdateReviewSettings {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UpdateReviewSettings {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "update_review_settings",
         method: "PATCH",
@@ -8964,7 +9136,8 @@ pub struct ListSsoConfigs {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListSsoConfigs {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_sso_configs",
         method: "GET",
@@ -9046,7 +9219,8 @@ pub struct CreateSsoConfig {
     options: ::contractfit_runtime::CallOptions,
 }
 impl CreateSsoConfig {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "create_sso_config",
         method: "POST",
@@ -9131,7 +9305,8 @@ pub struct DeleteSsoConfig {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteSsoConfig {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_sso_config",
         method: "DELETE",
@@ -9206,7 +9381,8 @@ pub struct SsoLogin {
     options: ::contractfit_runtime::CallOptions,
 }
 impl SsoLogin {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "sso_login",
         method: "POST",
@@ -9282,7 +9458,8 @@ pub struct GetUsageStats {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetUsageStats {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_usage_stats",
         method: "GET",
@@ -9320,8 +9497,8 @@ impl GetUsageStats {
     /// Set to 'true' to get data in an excel. (Default output format: JSON)
     ///
     /// Server default: `false`.
-    pub fn excel_output(mut self, value: bool) -> Self {
-        self.excel_output = Some(value);
+    pub fn excel_output(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.excel_output = Some(value.into());
         self
     }
     /// Settings for this call only: retries, timeouts, extra headers.
@@ -9384,7 +9561,8 @@ pub struct GetStats {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetStats {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_stats",
         method: "GET",
@@ -9421,13 +9599,19 @@ impl GetStats {
         self
     }
     /// The minimum upload time of the file. If left empty, no filter is applied.
-    pub fn start_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.start_date = Some(value);
+    pub fn start_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.start_date = Some(value.into());
         self
     }
     /// The maximum upload time of the file. If left empty, no filter is applied.
-    pub fn end_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.end_date = Some(value);
+    pub fn end_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.end_date = Some(value.into());
         self
     }
     /// The name of the version to evaluate. If left empty, latest evaluated version is chosen.
@@ -9504,7 +9688,8 @@ pub struct GetAutomationBlockersStats {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetAutomationBlockersStats {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_automation_blockers_stats",
         method: "GET",
@@ -9532,12 +9717,18 @@ impl GetAutomationBlockersStats {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    pub fn start_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.start_date = Some(value);
+    pub fn start_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.start_date = Some(value.into());
         self
     }
-    pub fn end_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.end_date = Some(value);
+    pub fn end_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.end_date = Some(value.into());
         self
     }
     /// provide the version name to evaluate
@@ -9551,8 +9742,8 @@ impl GetAutomationBlockersStats {
         self
     }
     /// Server default: `false`.
-    pub fn include_detail(mut self, value: bool) -> Self {
-        self.include_detail = Some(value);
+    pub fn include_detail(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.include_detail = Some(value.into());
         self
     }
     /// Settings for this call only: retries, timeouts, extra headers.
@@ -9619,7 +9810,8 @@ pub struct GetBlueDotsStats {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetBlueDotsStats {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_blue_dots_stats",
         method: "POST",
@@ -9737,7 +9929,8 @@ pub struct GetEvaluatedVersions {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetEvaluatedVersions {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_evaluated_versions",
         method: "GET",
@@ -9766,22 +9959,28 @@ impl GetEvaluatedVersions {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    pub fn start_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.start_date = Some(value);
+    pub fn start_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.start_date = Some(value.into());
         self
     }
-    pub fn end_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.end_date = Some(value);
+    pub fn end_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.end_date = Some(value.into());
         self
     }
     /// Server default: `false`.
-    pub fn filter_versions(mut self, value: bool) -> Self {
-        self.filter_versions = Some(value);
+    pub fn filter_versions(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.filter_versions = Some(value.into());
         self
     }
     /// Server default: `true`.
-    pub fn last_one_only(mut self, value: bool) -> Self {
-        self.last_one_only = Some(value);
+    pub fn last_one_only(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.last_one_only = Some(value.into());
         self
     }
     /// filter the version by name. If not specified, all version names are considered
@@ -9861,7 +10060,8 @@ pub struct GetProcessingStats {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetProcessingStats {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_processing_stats",
         method: "GET",
@@ -9888,12 +10088,18 @@ impl GetProcessingStats {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    pub fn start_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.start_date = Some(value);
+    pub fn start_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.start_date = Some(value.into());
         self
     }
-    pub fn end_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.end_date = Some(value);
+    pub fn end_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.end_date = Some(value.into());
         self
     }
     /// Group stats per this given attribute. Only **pages** is supported
@@ -9970,7 +10176,8 @@ pub struct GetVolumeStats {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetVolumeStats {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_volume_stats",
         method: "GET",
@@ -9998,12 +10205,18 @@ impl GetVolumeStats {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    pub fn start_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.start_date = Some(value);
+    pub fn start_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.start_date = Some(value.into());
         self
     }
-    pub fn end_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.end_date = Some(value);
+    pub fn end_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.end_date = Some(value.into());
         self
     }
     /// Server default: `"to_review"`.
@@ -10089,7 +10302,8 @@ pub struct GetAccuracy {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetAccuracy {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_accuracy",
         method: "GET",
@@ -10119,22 +10333,28 @@ impl GetAccuracy {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    pub fn start_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.start_date = Some(value);
+    pub fn start_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.start_date = Some(value.into());
         self
     }
-    pub fn end_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.end_date = Some(value);
+    pub fn end_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.end_date = Some(value.into());
         self
     }
     /// Server default: `false`.
-    pub fn stp_files_only(mut self, value: bool) -> Self {
-        self.stp_files_only = Some(value);
+    pub fn stp_files_only(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.stp_files_only = Some(value.into());
         self
     }
     /// Server default: `false`.
-    pub fn stp_fields_only(mut self, value: bool) -> Self {
-        self.stp_fields_only = Some(value);
+    pub fn stp_fields_only(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.stp_fields_only = Some(value.into());
         self
     }
     /// provide the version name to evaluate
@@ -10225,7 +10445,8 @@ pub struct GetStp {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetStp {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_stp",
         method: "GET",
@@ -10253,12 +10474,18 @@ impl GetStp {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    pub fn start_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.start_date = Some(value);
+    pub fn start_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.start_date = Some(value.into());
         self
     }
-    pub fn end_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.end_date = Some(value);
+    pub fn end_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.end_date = Some(value.into());
         self
     }
     /// Provide the evaluated version name to inspect automation (of the predictions) for
@@ -10340,7 +10567,8 @@ pub struct GetStyleSheet {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetStyleSheet {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_style_sheet",
         method: "GET",
@@ -10407,7 +10635,8 @@ pub struct UploadStyleSheet {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UploadStyleSheet {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "upload_style_sheet",
         method: "POST",
@@ -10479,7 +10708,8 @@ pub struct DeleteStyleSheet {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteStyleSheet {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_style_sheet",
         method: "DELETE",
@@ -10546,7 +10776,8 @@ pub struct GetStyleLogo {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetStyleLogo {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_style_logo",
         method: "GET",
@@ -10613,7 +10844,8 @@ pub struct UploadStyleLogo {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UploadStyleLogo {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "upload_style_logo",
         method: "POST",
@@ -10685,7 +10917,8 @@ pub struct DeleteStyleLogo {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteStyleLogo {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_style_logo",
         method: "DELETE",
@@ -10752,7 +10985,8 @@ pub struct DeleteTenant {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteTenant {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_tenant",
         method: "DELETE",
@@ -10821,7 +11055,8 @@ pub struct ActivateTenant {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ActivateTenant {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "activate_tenant",
         method: "PATCH",
@@ -10907,7 +11142,8 @@ pub struct ListThresholdSettings {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListThresholdSettings {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_threshold_settings",
         method: "GET",
@@ -10992,7 +11228,8 @@ pub struct GetThresholdSetting {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetThresholdSetting {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_threshold_setting",
         method: "GET",
@@ -11019,8 +11256,8 @@ impl GetThresholdSetting {
         }
     }
     /// Server default: `false`.
-    pub fn default(mut self, value: bool) -> Self {
-        self.default = Some(value);
+    pub fn default(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.default = Some(value.into());
         self
     }
     /// An optional fields mask
@@ -11089,7 +11326,8 @@ pub struct DeleteThresholdSetting {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteThresholdSetting {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_threshold_setting",
         method: "DELETE",
@@ -11166,7 +11404,8 @@ pub struct UpdateThresholdSetting {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UpdateThresholdSetting {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "update_threshold_setting",
         method: "PATCH",
@@ -11257,7 +11496,8 @@ pub struct ListUsers {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ListUsers {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "list_users",
         method: "GET",
@@ -11339,7 +11579,8 @@ pub struct CreateUser {
     options: ::contractfit_runtime::CallOptions,
 }
 impl CreateUser {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "create_user",
         method: "POST",
@@ -11425,7 +11666,8 @@ pub struct GetMe {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetMe {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_me",
         method: "GET",
@@ -11506,7 +11748,8 @@ pub struct ChangePassword {
     options: ::contractfit_runtime::CallOptions,
 }
 impl ChangePassword {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "change_password",
         method: "POST",
@@ -11580,7 +11823,8 @@ pub struct GetUser {
     options: ::contractfit_runtime::CallOptions,
 }
 impl GetUser {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "get_user",
         method: "GET",
@@ -11667,7 +11911,8 @@ pub struct DeleteUser {
     options: ::contractfit_runtime::CallOptions,
 }
 impl DeleteUser {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "delete_user",
         method: "DELETE",
@@ -11743,7 +11988,8 @@ pub struct UpdateUser {
     options: ::contractfit_runtime::CallOptions,
 }
 impl UpdateUser {
-    /// What the runtime needs to know about this operation.
+    /// What the runtime needs to know about this operation (plumbing).
+    #[doc(hidden)]
     pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
         name: "update_user",
         method: "PATCH",
@@ -11832,9 +12078,12 @@ pub struct WaitUntilDocumentProcessed {
     document_id: ::std::string::String,
     max_wait: ::std::time::Duration,
     progress: ::std::option::Option<::contractfit_runtime::Progress>,
+    options: ::contractfit_runtime::CallOptions,
+    stale: ::contractfit_runtime::Stale,
 }
 impl WaitUntilDocumentProcessed {
-    /// The waiter's declaration, from the API document's overlay.
+    /// The waiter's declaration, from the API document's overlay (plumbing).
+    #[doc(hidden)]
     pub const WAITER: ::contractfit_runtime::Waiter = ::contractfit_runtime::Waiter {
         name: "document_processed",
         min_delay: ::std::time::Duration::from_millis(1000u64),
@@ -11884,7 +12133,21 @@ impl WaitUntilDocumentProcessed {
             document_id,
             max_wait,
             progress: None,
+            options: ::contractfit_runtime::CallOptions::new(),
+            stale: ::contractfit_runtime::Stale::none(),
         }
+    }
+    /// Plumbing for `send_and_wait`: verdicts read from bodies showing these
+    /// values are not believed.
+    #[doc(hidden)]
+    pub fn after(mut self, stale: ::contractfit_runtime::Stale) -> Self {
+        self.stale = stale;
+        self
+    }
+    /// Settings for every poll: retries, timeouts, extra headers.
+    pub fn options(mut self, options: ::contractfit_runtime::CallOptions) -> Self {
+        self.options = options;
+        self
     }
     /// Called after every poll, for progress reports.
     pub fn on_progress(
@@ -11902,10 +12165,8 @@ impl WaitUntilDocumentProcessed {
         ::contractfit_runtime::WaitError,
     > {
         let poll = || {
-            let request = GetDocument::new(
-                self.client.clone(),
-                self.document_id.clone(),
-            );
+            let request = GetDocument::new(self.client.clone(), self.document_id.clone())
+                .options(self.options.clone());
             async move {
                 let response = request.send_raw().await?;
                 Ok((response.status, response.headers, response.body.bytes))
@@ -11916,7 +12177,9 @@ impl WaitUntilDocumentProcessed {
                 progress.call(state);
             }
         };
-        let polled = Self::WAITER.wait(self.max_wait, poll, progress).await?;
+        let polled = Self::WAITER
+            .wait_fresh(self.max_wait, poll, progress, &self.stale)
+            .await?;
         polled.json(&self.client, Self::WAITER.name, &GetDocument::OPERATION)
     }
 }

@@ -6,6 +6,7 @@ pub const DEFAULT_BASE_URL: ::std::option::Option<&str> = ::std::option::Option:
     "https://cfportal.contract-p.fit/api",
 );
 /// The security schemes the API document declares (with our overlay's additions).
+#[doc(hidden)]
 pub const SECURITY_SCHEMES: &[::contractfit_runtime::SecurityScheme] = &[
     ::contractfit_runtime::SecurityScheme {
         key: "basic",
@@ -110,8 +111,11 @@ impl Client {
     /// `POST /auth`; operationId `post_auth`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn login(&self, body: crate::types::AuthModel) -> crate::builders::Login {
-        crate::builders::Login::new(self.runtime.clone(), body)
+    pub fn login(
+        &self,
+        body: impl ::std::convert::Into<crate::types::AuthModel>,
+    ) -> crate::builders::Login {
+        crate::builders::Login::new(self.runtime.clone(), body.into())
     }
     /// Get all API-Key
     ///
@@ -139,9 +143,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_api_key(
         &self,
-        body: crate::types::ApiKeyRequest,
+        body: impl ::std::convert::Into<crate::types::ApiKeyRequest>,
     ) -> crate::builders::CreateApiKey {
-        crate::builders::CreateApiKey::new(self.runtime.clone(), body)
+        crate::builders::CreateApiKey::new(self.runtime.clone(), body.into())
     }
     /// Get all API-Keys for this inbox
     ///
@@ -175,12 +179,12 @@ impl Client {
     pub fn create_inbox_api_key(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::ApiKeyRequest,
+        body: impl ::std::convert::Into<crate::types::ApiKeyRequest>,
     ) -> crate::builders::CreateInboxApiKey {
         crate::builders::CreateInboxApiKey::new(
             self.runtime.clone(),
             inbox_id.into(),
-            body,
+            body.into(),
         )
     }
     /// Get details of an API-Key
@@ -263,9 +267,9 @@ impl Client {
     #[deprecated]
     pub fn create_jwt(
         &self,
-        body: crate::types::TokenModelBase,
+        body: impl ::std::convert::Into<crate::types::TokenModelBase>,
     ) -> crate::builders::CreateJwt {
-        crate::builders::CreateJwt::new(self.runtime.clone(), body)
+        crate::builders::CreateJwt::new(self.runtime.clone(), body.into())
     }
     /// Revoke the current token, effectively logging out the user
     ///
@@ -282,9 +286,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn reset_password(
         &self,
-        body: crate::types::ResetPasswordModelPost,
+        body: impl ::std::convert::Into<crate::types::ResetPasswordModelPost>,
     ) -> crate::builders::ResetPassword {
-        crate::builders::ResetPassword::new(self.runtime.clone(), body)
+        crate::builders::ResetPassword::new(self.runtime.clone(), body.into())
     }
     /// Create a new token
     ///
@@ -301,9 +305,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_token(
         &self,
-        body: crate::types::TokenModelBase,
+        body: impl ::std::convert::Into<crate::types::TokenModelBase>,
     ) -> crate::builders::CreateToken {
-        crate::builders::CreateToken::new(self.runtime.clone(), body)
+        crate::builders::CreateToken::new(self.runtime.clone(), body.into())
     }
     /// Get all Connections
     ///
@@ -328,9 +332,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_connection(
         &self,
-        body: crate::types::ConnectionModelPost,
+        body: impl ::std::convert::Into<crate::types::ConnectionModelPost>,
     ) -> crate::builders::CreateConnection {
-        crate::builders::CreateConnection::new(self.runtime.clone(), body)
+        crate::builders::CreateConnection::new(self.runtime.clone(), body.into())
     }
     /// Get connection
     ///
@@ -379,12 +383,12 @@ impl Client {
     pub fn update_connection(
         &self,
         connection_id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::ConnectionModelPost,
+        body: impl ::std::convert::Into<crate::types::ConnectionModelPost>,
     ) -> crate::builders::UpdateConnection {
         crate::builders::UpdateConnection::new(
             self.runtime.clone(),
             connection_id.into(),
-            body,
+            body.into(),
         )
     }
     /// Get all data retention settings
@@ -446,13 +450,13 @@ impl Client {
         &self,
         level: impl ::std::convert::Into<::std::string::String>,
         id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::DataRetentionModelPatch,
+        body: impl ::std::convert::Into<crate::types::DataRetentionModelPatch>,
     ) -> crate::builders::UpdateDataRetentionSetting {
         crate::builders::UpdateDataRetentionSetting::new(
             self.runtime.clone(),
             level.into(),
             id.into(),
-            body,
+            body.into(),
         )
     }
     /// Upload a new document
@@ -474,9 +478,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn upload_document_simple(
         &self,
-        file: ::contractfit_runtime::FilePart,
+        file: impl ::std::convert::Into<::contractfit_runtime::FilePart>,
     ) -> crate::builders::UploadDocumentSimple {
-        crate::builders::UploadDocumentSimple::new(self.runtime.clone(), file)
+        crate::builders::UploadDocumentSimple::new(self.runtime.clone(), file.into())
     }
     /// Generate custom output for documents
     ///
@@ -491,18 +495,18 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn generate_custom_output(
         &self,
-        body: crate::types::CustomOutputPost,
+        body: impl ::std::convert::Into<crate::types::CustomOutputPost>,
     ) -> crate::builders::GenerateCustomOutput {
-        crate::builders::GenerateCustomOutput::new(self.runtime.clone(), body)
+        crate::builders::GenerateCustomOutput::new(self.runtime.clone(), body.into())
     }
     /// `POST /documents/enrich`; operationId `post_enrichment_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn enrich_documents(
         &self,
-        body: crate::types::EnrichmentModelPost,
+        body: impl ::std::convert::Into<crate::types::EnrichmentModelPost>,
     ) -> crate::builders::EnrichDocuments {
-        crate::builders::EnrichDocuments::new(self.runtime.clone(), body)
+        crate::builders::EnrichDocuments::new(self.runtime.clone(), body.into())
     }
     /// `POST /documents/file_query/{data_type}`; operationId `post_document_data_resource`.
     ///
@@ -510,12 +514,12 @@ impl Client {
     pub fn query_document_data(
         &self,
         data_type: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::DocumentIds,
+        body: impl ::std::convert::Into<crate::types::DocumentIds>,
     ) -> crate::builders::QueryDocumentData {
         crate::builders::QueryDocumentData::new(
             self.runtime.clone(),
             data_type.into(),
-            body,
+            body.into(),
         )
     }
     /// `POST /documents/query/{query_type}`; operationId `post_document_query`.
@@ -524,12 +528,12 @@ impl Client {
     pub fn query_documents(
         &self,
         query_type: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::AggregationPipelinePost,
+        body: impl ::std::convert::Into<crate::types::AggregationPipelinePost>,
     ) -> crate::builders::QueryDocuments {
         crate::builders::QueryDocuments::new(
             self.runtime.clone(),
             query_type.into(),
-            body,
+            body.into(),
         )
     }
     /// Get the document
@@ -601,12 +605,12 @@ impl Client {
     pub fn submit_document_feedback(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::VersionPost,
+        body: impl ::std::convert::Into<crate::types::VersionPost>,
     ) -> crate::builders::SubmitDocumentFeedback {
         crate::builders::SubmitDocumentFeedback::new(
             self.runtime.clone(),
             document_id.into(),
-            body,
+            body.into(),
         )
     }
     /// Get latest version
@@ -685,12 +689,12 @@ impl Client {
     pub fn process_table_annotation(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::TableAnnotationPost,
+        body: impl ::std::convert::Into<crate::types::TableAnnotationPost>,
     ) -> crate::builders::ProcessTableAnnotation {
         crate::builders::ProcessTableAnnotation::new(
             self.runtime.clone(),
             document_id.into(),
-            body,
+            body.into(),
         )
     }
     /// Schedule document reprocessing
@@ -755,12 +759,12 @@ impl Client {
     pub fn update_document_status(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::StatusDataPost,
+        body: impl ::std::convert::Into<crate::types::StatusDataPost>,
     ) -> crate::builders::UpdateDocumentStatus {
         crate::builders::UpdateDocumentStatus::new(
             self.runtime.clone(),
             document_id.into(),
-            body,
+            body.into(),
         )
     }
     /// Get the document text
@@ -827,9 +831,13 @@ impl Client {
     pub fn upload_document(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-        file: ::contractfit_runtime::FilePart,
+        file: impl ::std::convert::Into<::contractfit_runtime::FilePart>,
     ) -> crate::builders::UploadDocument {
-        crate::builders::UploadDocument::new(self.runtime.clone(), inbox_id.into(), file)
+        crate::builders::UploadDocument::new(
+            self.runtime.clone(),
+            inbox_id.into(),
+            file.into(),
+        )
     }
     /// Copy documents to another inbox
     ///
@@ -847,9 +855,13 @@ impl Client {
     pub fn copy_documents(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::DocumentIds,
+        body: impl ::std::convert::Into<crate::types::DocumentIds>,
     ) -> crate::builders::CopyDocuments {
-        crate::builders::CopyDocuments::new(self.runtime.clone(), inbox_id.into(), body)
+        crate::builders::CopyDocuments::new(
+            self.runtime.clone(),
+            inbox_id.into(),
+            body.into(),
+        )
     }
     /// Move documents to another inbox
     ///
@@ -866,9 +878,13 @@ impl Client {
     pub fn move_documents(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::DocumentIds,
+        body: impl ::std::convert::Into<crate::types::DocumentIds>,
     ) -> crate::builders::MoveDocuments {
-        crate::builders::MoveDocuments::new(self.runtime.clone(), inbox_id.into(), body)
+        crate::builders::MoveDocuments::new(
+            self.runtime.clone(),
+            inbox_id.into(),
+            body.into(),
+        )
     }
     /// Get lists of format
     ///
@@ -897,9 +913,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_format(
         &self,
-        body: crate::types::FormatModelPost,
+        body: impl ::std::convert::Into<crate::types::FormatModelPost>,
     ) -> crate::builders::CreateFormat {
-        crate::builders::CreateFormat::new(self.runtime.clone(), body)
+        crate::builders::CreateFormat::new(self.runtime.clone(), body.into())
     }
     /// Get supported document_types
     ///
@@ -959,9 +975,13 @@ impl Client {
     pub fn update_format(
         &self,
         format_id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::FormatModelPatch,
+        body: impl ::std::convert::Into<crate::types::FormatModelPatch>,
     ) -> crate::builders::UpdateFormat {
-        crate::builders::UpdateFormat::new(self.runtime.clone(), format_id.into(), body)
+        crate::builders::UpdateFormat::new(
+            self.runtime.clone(),
+            format_id.into(),
+            body.into(),
+        )
     }
     /// Get tags values
     ///
@@ -1002,9 +1022,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_inbox(
         &self,
-        body: crate::types::InboxModelPost,
+        body: impl ::std::convert::Into<crate::types::InboxModelPost>,
     ) -> crate::builders::CreateInbox {
-        crate::builders::CreateInbox::new(self.runtime.clone(), body)
+        crate::builders::CreateInbox::new(self.runtime.clone(), body.into())
     }
     /// Get Inbox attributes
     ///
@@ -1048,9 +1068,13 @@ impl Client {
     pub fn update_inbox(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::InboxModelPatch,
+        body: impl ::std::convert::Into<crate::types::InboxModelPatch>,
     ) -> crate::builders::UpdateInbox {
-        crate::builders::UpdateInbox::new(self.runtime.clone(), inbox_id.into(), body)
+        crate::builders::UpdateInbox::new(
+            self.runtime.clone(),
+            inbox_id.into(),
+            body.into(),
+        )
     }
     /// `POST /inboxes/{inbox_id}/compare_versions`; operationId `post_inbox_compare_resource`.
     ///
@@ -1058,12 +1082,12 @@ impl Client {
     pub fn compare_inbox_versions(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::VersionCompare,
+        body: impl ::std::convert::Into<crate::types::VersionCompare>,
     ) -> crate::builders::CompareInboxVersions {
         crate::builders::CompareInboxVersions::new(
             self.runtime.clone(),
             inbox_id.into(),
-            body,
+            body.into(),
         )
     }
     /// `GET /inboxes/{inbox_id}/document_versions`; operationId `get_inbox_document_versions_resource`.
@@ -1172,9 +1196,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_integration(
         &self,
-        body: crate::types::IntegrationModelGet,
+        body: impl ::std::convert::Into<crate::types::IntegrationModelGet>,
     ) -> crate::builders::CreateIntegration {
-        crate::builders::CreateIntegration::new(self.runtime.clone(), body)
+        crate::builders::CreateIntegration::new(self.runtime.clone(), body.into())
     }
     /// Get integration attributes
     ///
@@ -1223,12 +1247,12 @@ impl Client {
     pub fn update_integration(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::IntegrationModelGet,
+        body: impl ::std::convert::Into<crate::types::IntegrationModelGet>,
     ) -> crate::builders::UpdateIntegration {
         crate::builders::UpdateIntegration::new(
             self.runtime.clone(),
             integration_id.into(),
-            body,
+            body.into(),
         )
     }
     /// `GET /integrations/{integration_id}/activate`; operationId `get_email_integration_activation_resource`.
@@ -1291,12 +1315,12 @@ impl Client {
     pub fn update_predictor_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::PredictorSettingModel,
+        body: impl ::std::convert::Into<crate::types::PredictorSettingModel>,
     ) -> crate::builders::UpdatePredictorSetting {
         crate::builders::UpdatePredictorSetting::new(
             self.runtime.clone(),
             scope.into(),
-            body,
+            body.into(),
         )
     }
     /// Get the list of projects
@@ -1325,9 +1349,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_project(
         &self,
-        body: crate::types::ProjectModelPost,
+        body: impl ::std::convert::Into<crate::types::ProjectModelPost>,
     ) -> crate::builders::CreateProject {
-        crate::builders::CreateProject::new(self.runtime.clone(), body)
+        crate::builders::CreateProject::new(self.runtime.clone(), body.into())
     }
     /// Get project attributes
     ///
@@ -1377,12 +1401,12 @@ impl Client {
     pub fn update_project(
         &self,
         project_id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::ProjectModelPatch,
+        body: impl ::std::convert::Into<crate::types::ProjectModelPatch>,
     ) -> crate::builders::UpdateProject {
         crate::builders::UpdateProject::new(
             self.runtime.clone(),
             project_id.into(),
-            body,
+            body.into(),
         )
     }
     /// Get all reports
@@ -1408,9 +1432,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_report(
         &self,
-        body: crate::types::ReportModelPost,
+        body: impl ::std::convert::Into<crate::types::ReportModelPost>,
     ) -> crate::builders::CreateReport {
-        crate::builders::CreateReport::new(self.runtime.clone(), body)
+        crate::builders::CreateReport::new(self.runtime.clone(), body.into())
     }
     /// Generate report based on input
     ///
@@ -1423,9 +1447,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn generate_report(
         &self,
-        body: crate::types::ReportModelFullGenerate,
+        body: impl ::std::convert::Into<crate::types::ReportModelFullGenerate>,
     ) -> crate::builders::GenerateReport {
-        crate::builders::GenerateReport::new(self.runtime.clone(), body)
+        crate::builders::GenerateReport::new(self.runtime.clone(), body.into())
     }
     /// Get report
     ///
@@ -1471,9 +1495,13 @@ impl Client {
     pub fn update_report(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::ReportModelPost,
+        body: impl ::std::convert::Into<crate::types::ReportModelPost>,
     ) -> crate::builders::UpdateReport {
-        crate::builders::UpdateReport::new(self.runtime.clone(), report_id.into(), body)
+        crate::builders::UpdateReport::new(
+            self.runtime.clone(),
+            report_id.into(),
+            body.into(),
+        )
     }
     /// Generate report based on report id
     ///
@@ -1487,12 +1515,14 @@ impl Client {
     pub fn generate_saved_report(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
-        delivery_method: crate::types::GenerateSavedReportDeliveryMethod,
+        delivery_method: impl ::std::convert::Into<
+            crate::types::GenerateSavedReportDeliveryMethod,
+        >,
     ) -> crate::builders::GenerateSavedReport {
         crate::builders::GenerateSavedReport::new(
             self.runtime.clone(),
             report_id.into(),
-            delivery_method,
+            delivery_method.into(),
         )
     }
     /// Get all roles
@@ -1516,9 +1546,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_role(
         &self,
-        body: crate::types::RoleModelPost,
+        body: impl ::std::convert::Into<crate::types::RoleModelPost>,
     ) -> crate::builders::CreateRole {
-        crate::builders::CreateRole::new(self.runtime.clone(), body)
+        crate::builders::CreateRole::new(self.runtime.clone(), body.into())
     }
     /// Get role
     ///
@@ -1562,9 +1592,13 @@ impl Client {
     pub fn update_role(
         &self,
         role_id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::RoleModelPatch,
+        body: impl ::std::convert::Into<crate::types::RoleModelPatch>,
     ) -> crate::builders::UpdateRole {
-        crate::builders::UpdateRole::new(self.runtime.clone(), role_id.into(), body)
+        crate::builders::UpdateRole::new(
+            self.runtime.clone(),
+            role_id.into(),
+            body.into(),
+        )
     }
     /// Get all rule configs
     ///
@@ -1585,9 +1619,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn debug_rule_entity(
         &self,
-        body: crate::types::Dictionary,
+        body: impl ::std::convert::Into<crate::types::Dictionary>,
     ) -> crate::builders::DebugRuleEntity {
-        crate::builders::DebugRuleEntity::new(self.runtime.clone(), body)
+        crate::builders::DebugRuleEntity::new(self.runtime.clone(), body.into())
     }
     /// Evaluate a rule on a document
     ///
@@ -1599,12 +1633,12 @@ impl Client {
     pub fn debug_document_rule_entity(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::Dictionary,
+        body: impl ::std::convert::Into<crate::types::Dictionary>,
     ) -> crate::builders::DebugDocumentRuleEntity {
         crate::builders::DebugDocumentRuleEntity::new(
             self.runtime.clone(),
             document_id.into(),
-            body,
+            body.into(),
         )
     }
     /// Get the text a where_to_search specification will generate
@@ -1619,12 +1653,12 @@ impl Client {
     pub fn debug_where_to_search(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::Dictionary,
+        body: impl ::std::convert::Into<crate::types::Dictionary>,
     ) -> crate::builders::DebugWhereToSearch {
         crate::builders::DebugWhereToSearch::new(
             self.runtime.clone(),
             document_id.into(),
-            body,
+            body.into(),
         )
     }
     /// Get scoped rule config
@@ -1663,9 +1697,13 @@ impl Client {
     pub fn update_rule_config(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::RuleConfigModel,
+        body: impl ::std::convert::Into<crate::types::RuleConfigModel>,
     ) -> crate::builders::UpdateRuleConfig {
-        crate::builders::UpdateRuleConfig::new(self.runtime.clone(), scope.into(), body)
+        crate::builders::UpdateRuleConfig::new(
+            self.runtime.clone(),
+            scope.into(),
+            body.into(),
+        )
     }
     /// Get all sampling settings
     ///
@@ -1713,12 +1751,12 @@ impl Client {
     pub fn update_sampling_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::SamplingModelPatch,
+        body: impl ::std::convert::Into<crate::types::SamplingModelPatch>,
     ) -> crate::builders::UpdateSamplingSetting {
         crate::builders::UpdateSamplingSetting::new(
             self.runtime.clone(),
             scope.into(),
-            body,
+            body.into(),
         )
     }
     /// Get scoped dashboard setting
@@ -1742,9 +1780,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_dashboard_settings(
         &self,
-        body: crate::types::DashboardSettingsModelPatch,
+        body: impl ::std::convert::Into<crate::types::DashboardSettingsModelPatch>,
     ) -> crate::builders::UpdateDashboardSettings {
-        crate::builders::UpdateDashboardSettings::new(self.runtime.clone(), body)
+        crate::builders::UpdateDashboardSettings::new(self.runtime.clone(), body.into())
     }
     /// Get scoped review setting
     ///
@@ -1767,9 +1805,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_review_settings(
         &self,
-        body: crate::types::ReviewSettingsModelPatch,
+        body: impl ::std::convert::Into<crate::types::ReviewSettingsModelPatch>,
     ) -> crate::builders::UpdateReviewSettings {
-        crate::builders::UpdateReviewSettings::new(self.runtime.clone(), body)
+        crate::builders::UpdateReviewSettings::new(self.runtime.clone(), body.into())
     }
     /// `GET /sso/config`; operationId `get_sso_config_resources`.
     ///
@@ -1782,9 +1820,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_sso_config(
         &self,
-        body: crate::types::SsoConfigModel,
+        body: impl ::std::convert::Into<crate::types::SsoConfigModel>,
     ) -> crate::builders::CreateSsoConfig {
-        crate::builders::CreateSsoConfig::new(self.runtime.clone(), body)
+        crate::builders::CreateSsoConfig::new(self.runtime.clone(), body.into())
     }
     /// Get integration attributes
     ///
@@ -1804,8 +1842,11 @@ impl Client {
     /// `POST /sso/login`; operationId `post_oauth_login_resource`.
     ///
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
-    pub fn sso_login(&self, body: crate::types::SsoModel) -> crate::builders::SsoLogin {
-        crate::builders::SsoLogin::new(self.runtime.clone(), body)
+    pub fn sso_login(
+        &self,
+        body: impl ::std::convert::Into<crate::types::SsoModel>,
+    ) -> crate::builders::SsoLogin {
+        crate::builders::SsoLogin::new(self.runtime.clone(), body.into())
     }
     /// `GET /stats/usage`; operationId `get_usage_stats_resource`.
     ///
@@ -1974,9 +2015,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn upload_style_sheet(
         &self,
-        file: ::contractfit_runtime::FilePart,
+        file: impl ::std::convert::Into<::contractfit_runtime::FilePart>,
     ) -> crate::builders::UploadStyleSheet {
-        crate::builders::UploadStyleSheet::new(self.runtime.clone(), file)
+        crate::builders::UploadStyleSheet::new(self.runtime.clone(), file.into())
     }
     /// Delete the custom CSS file
     ///
@@ -2005,9 +2046,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn upload_style_logo(
         &self,
-        file: ::contractfit_runtime::FilePart,
+        file: impl ::std::convert::Into<::contractfit_runtime::FilePart>,
     ) -> crate::builders::UploadStyleLogo {
-        crate::builders::UploadStyleLogo::new(self.runtime.clone(), file)
+        crate::builders::UploadStyleLogo::new(self.runtime.clone(), file.into())
     }
     /// Delete the custom logo
     ///
@@ -2030,9 +2071,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn activate_tenant(
         &self,
-        body: crate::types::TenantModelPatch,
+        body: impl ::std::convert::Into<crate::types::TenantModelPatch>,
     ) -> crate::builders::ActivateTenant {
-        crate::builders::ActivateTenant::new(self.runtime.clone(), body)
+        crate::builders::ActivateTenant::new(self.runtime.clone(), body.into())
     }
     /// Get all thresholds settings
     ///
@@ -2080,12 +2121,12 @@ impl Client {
     pub fn update_threshold_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::SettingThresholdModelPatch,
+        body: impl ::std::convert::Into<crate::types::SettingThresholdModelPatch>,
     ) -> crate::builders::UpdateThresholdSetting {
         crate::builders::UpdateThresholdSetting::new(
             self.runtime.clone(),
             scope.into(),
-            body,
+            body.into(),
         )
     }
     /// Get all users
@@ -2111,9 +2152,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_user(
         &self,
-        body: crate::types::UserModelPost,
+        body: impl ::std::convert::Into<crate::types::UserModelPost>,
     ) -> crate::builders::CreateUser {
-        crate::builders::CreateUser::new(self.runtime.clone(), body)
+        crate::builders::CreateUser::new(self.runtime.clone(), body.into())
     }
     /// Return info on the current user
     ///
@@ -2134,9 +2175,9 @@ impl Client {
     /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn change_password(
         &self,
-        body: crate::types::ChangePasswordModelPost,
+        body: impl ::std::convert::Into<crate::types::ChangePasswordModelPost>,
     ) -> crate::builders::ChangePassword {
-        crate::builders::ChangePassword::new(self.runtime.clone(), body)
+        crate::builders::ChangePassword::new(self.runtime.clone(), body.into())
     }
     /// Get user
     ///
@@ -2180,9 +2221,13 @@ impl Client {
     pub fn update_user(
         &self,
         user_id: impl ::std::convert::Into<::std::string::String>,
-        body: crate::types::UserModelPatch,
+        body: impl ::std::convert::Into<crate::types::UserModelPatch>,
     ) -> crate::builders::UpdateUser {
-        crate::builders::UpdateUser::new(self.runtime.clone(), user_id.into(), body)
+        crate::builders::UpdateUser::new(
+            self.runtime.clone(),
+            user_id.into(),
+            body.into(),
+        )
     }
     /// The document has been processed (or processing failed).
     ///

@@ -178,6 +178,8 @@ pub struct Operation {
     pub paginator: Option<Paginator>,
     /// An upload that can wait for its result (extension `x-contractfit-upload-wait`).
     pub upload_wait: Option<UploadWait>,
+    /// A call whose effect can be waited for (extension `x-contractfit-then-wait`).
+    pub then_wait: Option<ThenWait>,
 }
 
 /// Polling an operation until its result reaches a state.
@@ -252,6 +254,19 @@ pub struct UploadWait {
     /// The polled operation's Rust name and the waiter's name.
     pub operation: String,
     pub waiter: String,
+}
+
+/// Send, then wait for the effect: a waiter of another operation polls it, given this
+/// operation's parameters of the same names, and believes a verdict only once the value at
+/// `changed` differs from what it was before the call and in the call's reply (a reprocessed
+/// document still carries its previous result until the new one is ready).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThenWait {
+    /// The polled operation's Rust name and the waiter's name.
+    pub operation: String,
+    pub waiter: String,
+    /// JSON pointer to what marks a new result (`/timings/done_time`).
+    pub changed: String,
 }
 
 impl Operation {

@@ -120,6 +120,9 @@ pub fn summary(api: &Api) -> String {
         if let Some(u) = &op.upload_wait {
             let _ = writeln!(out, "  upload-wait: {u:?}");
         }
+        if let Some(t) = &op.then_wait {
+            let _ = writeln!(out, "  then-wait: {t:?}");
+        }
     }
     let _ = writeln!(out, "\ntypes: {}", api.types.len());
     for def in &api.types {

@@ -275,8 +275,9 @@ impl Client {
         self.inner.redactor.text(text)
     }
 
-    /// Sends `request` for `op`, retrying as the policy allows; a 2xx response is returned
+    /// Plumbing for generated code. Sends `request` for `op`, retrying as the policy allows; a 2xx response is returned
     /// with its body unread, anything else as an [`Error`] that keeps the body.
+    #[doc(hidden)]
     pub async fn execute(
         &self,
         op: &'static Operation,
@@ -473,6 +474,7 @@ impl Client {
     /// The request `execute` would send first, without sending it and without logging in:
     /// for dry runs. Credentials are placed as for a real call, then shown redacted; a
     /// multipart body is described rather than read.
+    #[doc(hidden)]
     pub async fn preview(
         &self,
         op: &'static Operation,

@@ -30,6 +30,12 @@ impl From<chrono::DateTime<Utc>> for DateTime {
     }
 }
 
+impl From<chrono::DateTime<chrono::FixedOffset>> for DateTime {
+    fn from(value: chrono::DateTime<chrono::FixedOffset>) -> Self {
+        DateTime(value.with_timezone(&Utc))
+    }
+}
+
 impl From<DateTime> for chrono::DateTime<Utc> {
     fn from(value: DateTime) -> Self {
         value.0

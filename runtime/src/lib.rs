@@ -1,14 +1,23 @@
 //! The runtime behind the generated Contract.fit client.
 //!
-//! Generated code describes each call (an [`Operation`] and a [`Request`]); this crate sends
-//! it: URL and credentials, attempts with timeouts, retries with backoff, and the typed or raw
+//! Generated code describes each call (an operation and a request); this crate sends it: URL
+//! and credentials, attempts with timeouts, retries with backoff, and the typed or raw
 //! response, or one [`Error`] type that keeps whatever the server sent.
 //!
 //! The runtime is generic: what it knows about an operation (name, method, path, security
 //! requirements, idempotency) comes from the generated code, never from names written here.
+//!
+//! What is documented here is the stable public API, the part users of a generated crate
+//! name: the client and its builder, credentials, call options and retry policies, responses
+//! and bodies, errors, waits' progress and errors, date-times and files. The descriptions the
+//! generated code hands to the runtime (operations, requests, waiters, forms, the
+//! command-line tool's tables) are public only so that generated crates can use them; they
+//! are hidden from these docs and may change in any release.
 
 mod auth;
+// The command-line tool's interpreter, for generated crates' `cli` feature (plumbing).
 #[cfg(feature = "cli")]
+#[doc(hidden)]
 pub mod cli;
 mod client;
 mod datetime;
@@ -25,25 +34,38 @@ mod retry;
 mod unknown;
 mod waiter;
 
-pub use auth::{
-    ApiKeyLocation, Credentials, Login, SchemeKind, Secret, SecurityScheme, DEFAULT_TOKEN_PREFIX,
-};
+// The stable public API.
+pub use auth::{ApiKeyLocation, Credentials, Secret, DEFAULT_TOKEN_PREFIX};
 pub use client::{
     BuildError, Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
 };
 pub use datetime::{DateTime, ParseDateTimeError};
 pub use error::{ApiError, DecodeError, Error, ErrorContext, TimeoutKind};
 pub use login::REFRESH_MARGIN;
-pub use multipart::{FilePart, Form};
-pub use operation::Operation;
+pub use multipart::FilePart;
 pub use preview::{RequestPreview, REDACTED};
-pub use request::{json_text, path_segment, Body, CallOptions, Request};
-pub use response::{ApiResponse, ByteStream, RawBody, Response};
+pub use request::CallOptions;
+pub use response::{ApiResponse, ByteStream, RawBody};
 pub use retry::RetryPolicy;
 pub use unknown::UnknownValue;
+pub use waiter::{PollState, UploadWaitError, WaitError};
+
+// Plumbing for generated code: public so that generated crates can name it, hidden from the
+// docs, and free to change in any release.
+#[doc(hidden)]
+pub use auth::{Login, SchemeKind, SecurityScheme};
+#[doc(hidden)]
+pub use multipart::Form;
+#[doc(hidden)]
+pub use operation::Operation;
+#[doc(hidden)]
+pub use request::{json_text, path_segment, Body, Request};
+#[doc(hidden)]
+pub use response::Response;
+#[doc(hidden)]
 pub use waiter::{
-    Acceptor, AcceptorState, Comparator, Condition, Expected, Matcher, PollResult, PollState,
-    Polled, Progress, UploadWaitError, WaitError, Waiter,
+    Acceptor, AcceptorState, Comparator, Condition, Expected, Matcher, PollResult, Polled,
+    Progress, Stale, Waiter,
 };
 
 /// Re-exported so that generated code and callers use the same versions.

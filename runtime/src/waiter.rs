@@ -253,13 +253,75 @@ impl WaitError {
 /// A raw poll result: a 2xx response read whole, or the request's error.
 pub type PollResult = Result<(StatusCode, HeaderMap, Bytes), Error>;
 
+/// Values that mark an earlier result: a wait believes a verdict read from a body only once the
+/// value at `pointer` is none of them. After reprocessing, a document may still carry its
+/// previous result until the new one is ready; the values it had before, and in the
+/// reprocessing call's reply, are stale.
+#[derive(Debug, Clone, Default)]
+pub struct Stale {
+    pointer: &'static str,
+    values: Vec<serde_json::Value>,
+}
+
+impl Stale {
+    /// Nothing is stale.
+    pub fn none() -> Self {
+        Stale::default()
+    }
+
+    /// Values at `pointer` are compared; none is stale yet.
+    pub fn at(pointer: &'static str) -> Self {
+        Stale {
+            pointer,
+            values: Vec::new(),
+        }
+    }
+
+    /// Takes the value at the pointer in a JSON body, if it has one, as stale.
+    pub fn remember(&mut self, body: &[u8]) {
+        let value = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|body| body.pointer(self.pointer).cloned())
+            .filter(|value| !value.is_null());
+        if let Some(value) = value {
+            if !self.values.contains(&value) {
+                self.values.push(value);
+            }
+        }
+    }
+
+    fn holds(&self, body: &serde_json::Value) -> bool {
+        !self.pointer.is_empty()
+            && body
+                .pointer(self.pointer)
+                .is_some_and(|value| self.values.contains(value))
+    }
+}
+
 impl Waiter {
     /// Polls with `poll` until an acceptor says success or failure, or `max_wait` passes.
     pub async fn wait<P, F>(
         &self,
         max_wait: Duration,
+        poll: P,
+        progress: impl FnMut(&PollState),
+    ) -> Result<Polled, WaitError>
+    where
+        P: FnMut() -> F,
+        F: std::future::Future<Output = PollResult>,
+    {
+        self.wait_fresh(max_wait, poll, progress, &Stale::none())
+            .await
+    }
+
+    /// As [`Waiter::wait`], but a verdict read from a body whose marker is `stale` counts as
+    /// "not yet": the body shows an earlier result.
+    pub async fn wait_fresh<P, F>(
+        &self,
+        max_wait: Duration,
         mut poll: P,
         mut progress: impl FnMut(&PollState),
+        stale: &Stale,
     ) -> Result<Polled, WaitError>
     where
         P: FnMut() -> F,
@@ -273,7 +335,7 @@ impl Waiter {
             let sent_at = started.elapsed();
             let (status, headers, body) = self.observe(poll().await, polls)?;
             let elapsed = started.elapsed();
-            let state = self.judge(status, &body);
+            let state = self.judge_fresh(status, &body, stale);
             progress(&PollState {
                 poll: polls,
                 sent_at,
@@ -357,20 +419,30 @@ impl Waiter {
 
     /// The acceptors' verdict on one poll result.
     pub fn judge(&self, status: StatusCode, body: &Bytes) -> AcceptorState {
+        self.judge_fresh(status, body, &Stale::none())
+    }
+
+    /// The acceptors' verdict, where one read from a body showing a stale marker is `Retry`.
+    fn judge_fresh(&self, status: StatusCode, body: &Bytes, stale: &Stale) -> AcceptorState {
         let json: Option<serde_json::Value> = if status.is_success() {
             serde_json::from_slice(body).ok()
         } else {
             None
         };
-        self.acceptors
-            .iter()
-            .find(|a| match a.matcher {
-                Matcher::Status(code) => status.as_u16() == code,
-                Matcher::Json(conditions) => json
-                    .as_ref()
-                    .is_some_and(|body| conditions.iter().all(|c| c.holds(body))),
-            })
-            .map_or(AcceptorState::Retry, |a| a.state)
+        let acceptor = self.acceptors.iter().find(|a| match a.matcher {
+            Matcher::Status(code) => status.as_u16() == code,
+            Matcher::Json(conditions) => json
+                .as_ref()
+                .is_some_and(|body| conditions.iter().all(|c| c.holds(body))),
+        });
+        match acceptor {
+            Some(Acceptor {
+                matcher: Matcher::Json(_),
+                ..
+            }) if json.as_ref().is_some_and(|body| stale.holds(body)) => AcceptorState::Retry,
+            Some(acceptor) => acceptor.state,
+            None => AcceptorState::Retry,
+        }
     }
 
     fn covers(&self, status: StatusCode) -> bool {

@@ -71,6 +71,9 @@ pub struct Behaviour {
     pub require_auth: bool,
     /// How long the JWTs from `POST /auth` are valid.
     pub token_lifetime: Duration,
+    /// While a document is reprocessed, it still shows its previous result (`done_time`,
+    /// verdict, prediction), as the API may: it never promises to clear them.
+    pub keep_result_while_reprocessing: bool,
 }
 
 impl Default for Behaviour {
@@ -82,6 +85,7 @@ impl Default for Behaviour {
             retry_after: None,
             require_auth: false,
             token_lifetime: Duration::from_secs(3600),
+            keep_result_while_reprocessing: false,
         }
     }
 }
@@ -95,6 +99,9 @@ struct Document {
     /// This document's share of `processing_spread`, as a fraction.
     spread: f64,
     filename: String,
+    /// The previous processing's `done_time`, shown while reprocessing when the behaviour
+    /// keeps results.
+    previous_done: Option<String>,
 }
 
 #[derive(Default)]
@@ -138,6 +145,7 @@ impl FakeContractFit {
                     uploaded_at: SystemTime::now() - Duration::from_secs(3600),
                     spread: 0.0,
                     filename: format!("file-{i}.pdf"),
+                    previous_done: None,
                 },
             );
         }
@@ -230,10 +238,16 @@ impl FakeContractFit {
             // A field this client version does not know.
             "workflow_state": {"stage": "quantum-review"},
         });
-        if processed {
+        let done = if processed {
             // When it really became processed, so that clients can measure how late they saw it.
             let done: chrono::DateTime<chrono::Utc> = (document.uploaded_at + processing).into();
-            let done = done.naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+            Some(done.naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string())
+        } else if behaviour.keep_result_while_reprocessing {
+            document.previous_done.clone()
+        } else {
+            None
+        };
+        if let Some(done) = done {
             body["timings"]["done_time"] = json!(done);
             body["status_data"]["success"] = json!(!behaviour.fail_processing);
             body["prediction"] = json!({"total_amount": "42.00"});
@@ -352,6 +366,7 @@ async fn upload(
             uploaded_at: SystemTime::now(),
             spread: spread_share(number),
             filename,
+            previous_done: None,
         };
         documents.insert(id.clone(), document);
         id
@@ -434,6 +449,8 @@ async fn reprocess(State(fake): State<FakeContractFit>, Path(id): Path<String>) 
     match documents.get_mut(&id) {
         // As the document declares: the document, now being processed again.
         Some(document) => {
+            let (before, _) = fake.document_json(&id, document);
+            document.previous_done = before["timings"]["done_time"].as_str().map(str::to_owned);
             document.uploaded = Instant::now();
             document.uploaded_at = SystemTime::now();
             axum::Json(fake.document_json(&id, document).0).into_response()

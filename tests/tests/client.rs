@@ -314,3 +314,22 @@ async fn caller_supplied_http_client_and_default_headers_are_used() {
         Some("Bearer caller-token")
     );
 }
+
+#[tokio::test]
+async fn a_waiter_s_call_options_go_with_every_poll_and_setters_take_what_converts() {
+    let server = Scripted::new([Reply::json(200, document("d1"))]);
+    let running = server.start().await;
+    let client = running.client();
+    let options = contractfit::CallOptions::new().header("x-request-id", "poll-7");
+    client
+        .wait_until_document_processed("d1", std::time::Duration::from_secs(5))
+        .options(options)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(server.requests()[0].header("x-request-id"), Some("poll-7"));
+
+    // A date-time setter takes a chrono value as it is.
+    let since = chrono::DateTime::parse_from_rfc3339("2023-02-28T08:47:25+01:00").unwrap();
+    let _ = client.get_processing_stats("inbox").start_date(since);
+}

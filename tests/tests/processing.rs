@@ -196,13 +196,15 @@ async fn pagination_walks_every_page_and_stops_at_the_last() {
     let client = running.client();
 
     let before = fake.requests();
-    let pages: Vec<_> = client
+    // The streams are Unpin: a plain loop over `next()` needs no `pin!`.
+    let mut stream = client
         .list_inbox_documents_paginated("big")
         .per_page(20)
-        .pages()
-        .try_collect()
-        .await
-        .unwrap();
+        .pages();
+    let mut pages = Vec::new();
+    while let Some(page) = stream.next().await {
+        pages.push(page.unwrap());
+    }
     assert_eq!(pages.len(), 5);
     assert_eq!(fake.requests() - before, 5, "no request past the last page");
     let sizes: Vec<usize> = pages
@@ -344,4 +346,69 @@ async fn the_example_program_uploads_waits_and_prints_the_prediction() {
         "no credentials is a usage error"
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("CONTRACTFIT_API_KEY"));
+}
+
+/// Reprocessing, then waiting, against a server that keeps the previous result until the new
+/// one is ready (as the API may): a plain wait takes the previous result for the new one; the
+/// reprocess call's `send_and_wait` waits for a newer `done_time`.
+#[tokio::test]
+async fn reprocess_and_wait_never_takes_the_previous_result() {
+    let fake = FakeContractFit::new(Behaviour {
+        processing_time: Duration::from_millis(1200),
+        keep_result_while_reprocessing: true,
+        ..Behaviour::default()
+    });
+    let running = fake.start().await;
+    let client = running.client();
+    let first = client
+        .upload_document("inbox-1", FilePart::from_bytes(&b"%PDF"[..]))
+        .send_and_wait(Duration::from_secs(20))
+        .await
+        .unwrap()
+        .body;
+    let first_done = first.timings.unwrap().done_time.unwrap();
+
+    // The hazard: right after a reprocess request, a plain wait sees the old result at once.
+    client
+        .reprocess_document(first.id.as_str())
+        .send()
+        .await
+        .unwrap();
+    let stale = client
+        .wait_until_document_processed(first.id.as_str(), Duration::from_secs(20))
+        .send()
+        .await
+        .unwrap()
+        .body;
+    assert_eq!(stale.timings.unwrap().done_time, Some(first_done));
+    // Let that processing end, so that the next one starts from a finished document.
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let second_done = client
+        .get_document(first.id.as_str())
+        .send()
+        .await
+        .unwrap()
+        .body
+        .timings
+        .unwrap()
+        .done_time
+        .unwrap();
+    assert_ne!(second_done, first_done);
+
+    let started = std::time::Instant::now();
+    let fresh = client
+        .reprocess_document(first.id.as_str())
+        .send_and_wait(Duration::from_secs(20))
+        .await
+        .unwrap()
+        .body;
+    let fresh_done = fresh.timings.unwrap().done_time.unwrap();
+    assert!(
+        fresh_done != second_done && fresh_done != first_done,
+        "a newer result: {fresh_done:?}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(1200),
+        "it waited for the new processing"
+    );
 }

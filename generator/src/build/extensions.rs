@@ -1,6 +1,6 @@
 //! Our extensions, declared in the overlay: on operations `x-contractfit-name`,
-//! `x-contractfit-waiters`, `x-contractfit-paginator` and `x-contractfit-upload-wait`; on
-//! security schemes `x-contractfit-login`.
+//! `x-contractfit-waiters`, `x-contractfit-paginator`, `x-contractfit-upload-wait` and
+//! `x-contractfit-then-wait`; on security schemes `x-contractfit-login`.
 //! Each is checked against the operation it sits on; a mistake is an error that points at it.
 
 use indexmap::IndexMap;
@@ -11,13 +11,15 @@ use super::Builder;
 use crate::diagnostics::Error;
 use crate::model::{
     Acceptor, AcceptorState, Comparator, Condition, Login, Matcher, Operation, Paginator,
-    ParamLocation, RequestContent, SuccessBody, TypeDef, TypeKind, TypeRef, UploadWait, Waiter,
+    ParamLocation, RequestContent, SuccessBody, ThenWait, TypeDef, TypeKind, TypeRef, UploadWait,
+    Waiter,
 };
 
 pub const NAME: &str = "x-contractfit-name";
 pub const WAITERS: &str = "x-contractfit-waiters";
 pub const PAGINATOR: &str = "x-contractfit-paginator";
 pub const UPLOAD_WAIT: &str = "x-contractfit-upload-wait";
+pub const THEN_WAIT: &str = "x-contractfit-then-wait";
 /// On a security scheme: how to log in for its tokens.
 pub const LOGIN: &str = "x-contractfit-login";
 
@@ -366,6 +368,55 @@ impl Builder<'_> {
             id_pointer: id_pointer.to_owned(),
             operation: polled.name.clone(),
             waiter,
+        }))
+    }
+
+    /// Reads `x-contractfit-then-wait`: `{operationId, waiter, changed}`. The polled
+    /// operation's required parameters must all be this operation's too (by name): they are
+    /// passed along.
+    pub(super) fn then_wait(
+        &self,
+        extensions: &Extensions,
+        operation: &Operation,
+        operations: &[Operation],
+        pointer: &str,
+    ) -> Result<Option<ThenWait>, Error> {
+        let Some(value) = extensions.get(THEN_WAIT) else {
+            return Ok(None);
+        };
+        let pointer = format!("{pointer}/{THEN_WAIT}");
+        let operation_id = self.string_field(value, "operationId", &pointer)?;
+        let polled = self.operation_by_id(operations, operation_id, &pointer)?;
+        let waiter = snake(self.string_field(value, "waiter", &pointer)?);
+        if !polled.waiters.iter().any(|w| w.name == waiter) {
+            return Err(self.invalid(
+                &pointer,
+                &format!("{operation_id} declares no waiter {waiter:?}"),
+            ));
+        }
+        for needed in polled.parameters.iter().filter(|p| p.required) {
+            let given = operation
+                .parameters
+                .iter()
+                .any(|p| p.required && p.rust_name == needed.rust_name && p.ty == needed.ty);
+            if !given {
+                return Err(self.invalid(
+                    &pointer,
+                    &format!(
+                        "{operation_id} needs parameter {:?}, which this operation does not take",
+                        needed.name
+                    ),
+                ));
+            }
+        }
+        let changed = self.string_field(value, "changed", &pointer)?;
+        if !changed.starts_with('/') {
+            return Err(self.invalid(&pointer, "`changed` must be a JSON pointer"));
+        }
+        Ok(Some(ThenWait {
+            operation: polled.name.clone(),
+            waiter,
+            changed: changed.to_owned(),
         }))
     }
 }

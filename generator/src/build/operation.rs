@@ -72,7 +72,8 @@ impl<'a> Builder<'a> {
                 operations.push(operation);
             }
         }
-        // Upload-and-wait names other operations, so it is read once all of them exist.
+        // Upload-and-wait and then-wait name other operations, so they are read once all of
+        // them exist.
         let mut index = 0;
         for (path, item) in &self.doc.paths.paths {
             let item_pointer = format!("/paths/{}", pointer_token(path));
@@ -83,6 +84,8 @@ impl<'a> Builder<'a> {
                 let pointer = format!("{item_pointer}/{method}");
                 operations[index].upload_wait =
                     self.upload_wait(&op.extensions, &operations[index], &operations, &pointer)?;
+                operations[index].then_wait =
+                    self.then_wait(&op.extensions, &operations[index], &operations, &pointer)?;
                 index += 1;
             }
         }
@@ -150,6 +153,7 @@ impl<'a> Builder<'a> {
             waiters,
             paginator: None,
             upload_wait: None,
+            then_wait: None,
         };
         operation.paginator = self.paginator(&op.extensions, &operation, pointer)?;
         Ok(operation)

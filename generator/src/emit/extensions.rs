@@ -8,7 +8,8 @@ use super::docs::{doc_attrs, paragraphs};
 use super::operations::{arguments, builder_name};
 use super::types::{ident, rust_type, Scope};
 use crate::model::{
-    AcceptorState, Api, Comparator, Matcher, Operation, SuccessBody, TypeDef, TypeKind, Waiter,
+    AcceptorState, Api, Comparator, Matcher, Operation, SuccessBody, ThenWait, TypeDef, TypeKind,
+    Waiter,
 };
 
 pub(super) fn waiter_builder_name(waiter: &Waiter) -> proc_macro2::Ident {
@@ -133,10 +134,13 @@ pub fn waiter_builders(api: &Api) -> TokenStream {
                 #(#fields)*
                 max_wait: ::std::time::Duration,
                 progress: ::std::option::Option<::contractfit_runtime::Progress>,
+                options: ::contractfit_runtime::CallOptions,
+                stale: ::contractfit_runtime::Stale,
             }
 
             impl #name {
-                /// The waiter's declaration, from the API document's overlay.
+                /// The waiter's declaration, from the API document's overlay (plumbing).
+                #[doc(hidden)]
                 pub const WAITER: ::contractfit_runtime::Waiter = ::contractfit_runtime::Waiter {
                     name: #waiter_name,
                     min_delay: ::std::time::Duration::from_millis(#min),
@@ -145,7 +149,28 @@ pub fn waiter_builders(api: &Api) -> TokenStream {
                 };
 
                 pub(crate) fn new(client: ::contractfit_runtime::Client, #(#new_params,)* max_wait: ::std::time::Duration) -> Self {
-                    #name { client, #(#inits,)* max_wait, progress: None }
+                    #name {
+                        client,
+                        #(#inits,)*
+                        max_wait,
+                        progress: None,
+                        options: ::contractfit_runtime::CallOptions::new(),
+                        stale: ::contractfit_runtime::Stale::none(),
+                    }
+                }
+
+                /// Plumbing for `send_and_wait`: verdicts read from bodies showing these
+                /// values are not believed.
+                #[doc(hidden)]
+                pub fn after(mut self, stale: ::contractfit_runtime::Stale) -> Self {
+                    self.stale = stale;
+                    self
+                }
+
+                /// Settings for every poll: retries, timeouts, extra headers.
+                pub fn options(mut self, options: ::contractfit_runtime::CallOptions) -> Self {
+                    self.options = options;
+                    self
                 }
 
                 /// Called after every poll, for progress reports.
@@ -157,7 +182,8 @@ pub fn waiter_builders(api: &Api) -> TokenStream {
                 /// Polls until done; every poll goes through the client's retry policy.
                 pub async fn send(self) -> ::std::result::Result<#return_type, ::contractfit_runtime::WaitError> {
                     let poll = || {
-                        let request = #polled::new(self.client.clone(), #(#clones),*);
+                        let request = #polled::new(self.client.clone(), #(#clones),*)
+                            .options(self.options.clone());
                         async move {
                             let response = request.send_raw().await?;
                             Ok((response.status, response.headers, response.body.bytes))
@@ -168,7 +194,9 @@ pub fn waiter_builders(api: &Api) -> TokenStream {
                             progress.call(state);
                         }
                     };
-                    let polled = Self::WAITER.wait(self.max_wait, poll, progress).await?;
+                    let polled = Self::WAITER
+                        .wait_fresh(self.max_wait, poll, progress, &self.stale)
+                        .await?;
                     #decode
                 }
             }
@@ -202,15 +230,24 @@ pub fn builder_methods(api: &Api, op: &Operation) -> TokenStream {
                 quote!(self.form.#field = Some(#value);)
             });
             let pointer = &upload.id_pointer;
+            let forced: Vec<String> = upload
+                .set
+                .iter()
+                .map(|(field, value)| format!("`{field}` = `{value}`"))
+                .collect();
             let doc = format!(
-                "Uploads without waiting for processing, then waits (up to `max_wait`) with \
-                 [`{wait_builder}`]. Once the upload is accepted, every error carries the new id."
+                "Uploads without waiting for processing ({}, whatever was set on this builder: \
+                 this call does the waiting), then waits (up to `max_wait`) with \
+                 [`{wait_builder}`], its polls made with this builder's call options. Once the \
+                 upload is accepted, every error carries the new id.",
+                forced.join(", ")
             );
             methods.extend(quote! {
                 #[doc = #doc]
                 pub async fn send_and_wait(mut self, max_wait: ::std::time::Duration) -> ::std::result::Result<#return_type, ::contractfit_runtime::UploadWaitError> {
                     #(#sets)*
                     let client = self.client.clone();
+                    let options = self.options.clone();
                     let reply = self.send_raw().await.map_err(::contractfit_runtime::UploadWaitError::Upload)?;
                     let id = reply
                         .body
@@ -222,12 +259,16 @@ pub fn builder_methods(api: &Api, op: &Operation) -> TokenStream {
                             body: reply.body.bytes.clone(),
                         })?;
                     #wait_builder::new(client, id.clone(), max_wait)
+                        .options(options)
                         .send()
                         .await
                         .map_err(|source| ::contractfit_runtime::UploadWaitError::Wait { id, source })
                 }
             });
         }
+    }
+    if let Some(then) = &op.then_wait {
+        methods.extend(then_wait(api, then));
     }
     if let (Some(paginator), SuccessBody::Json(page_ty)) = (&op.paginator, op.success_body()) {
         let page_type = rust_type(&page_ty, Scope::Crate);
@@ -281,8 +322,10 @@ pub fn builder_methods(api: &Api, op: &Operation) -> TokenStream {
         };
         methods.extend(quote! {
             /// Every page, one request each, from the page set on this builder (or the first)
-            /// to the last: the one that is empty, short, or reaches the total.
-            pub fn pages(self) -> impl ::contractfit_runtime::futures::Stream<Item = ::std::result::Result<::contractfit_runtime::ApiResponse<#page_type>, ::contractfit_runtime::Error>> + Send + 'static {
+            /// to the last: the one that is empty, short, or reaches the total. The stream is
+            /// `Unpin`: `while let Some(page) = pages.next().await` needs no pinning.
+            pub fn pages(self) -> impl ::contractfit_runtime::futures::Stream<Item = ::std::result::Result<::contractfit_runtime::ApiResponse<#page_type>, ::contractfit_runtime::Error>> + Send + Unpin + 'static {
+                use ::contractfit_runtime::futures::StreamExt;
                 let first = self.#page_param.unwrap_or(#first);
                 ::contractfit_runtime::futures::stream::try_unfold(Some((self, first, 0i64)), |state| async move {
                     let Some((builder, number, seen)) = state else {
@@ -297,10 +340,11 @@ pub fn builder_methods(api: &Api, op: &Operation) -> TokenStream {
                     let next = (!last).then_some((builder, number + 1, seen));
                     Ok(Some((response, next)))
                 })
+                .boxed()
             }
 
             /// Every item of every page, in order; see [`pages`](Self::pages).
-            pub fn items(self) -> impl ::contractfit_runtime::futures::Stream<Item = ::std::result::Result<#item_type, ::contractfit_runtime::Error>> + Send + 'static {
+            pub fn items(self) -> impl ::contractfit_runtime::futures::Stream<Item = ::std::result::Result<#item_type, ::contractfit_runtime::Error>> + Send + Unpin + 'static {
                 use ::contractfit_runtime::futures::{stream, StreamExt, TryStreamExt};
                 self.pages()
                     .map_ok(|page| stream::iter(#owned_items.into_iter().map(Ok)))
@@ -310,4 +354,48 @@ pub fn builder_methods(api: &Api, op: &Operation) -> TokenStream {
         });
     }
     methods
+}
+
+/// `send_and_wait` for an operation whose effect a waiter of another operation can see: the
+/// polled operation's state before, the call, then a wait that believes only a newer result.
+fn then_wait(api: &Api, then: &ThenWait) -> TokenStream {
+    let polled = api.operations.iter().find(|o| o.name == then.operation);
+    let waiter = polled.and_then(|o| o.waiters.iter().find(|w| w.name == then.waiter));
+    let (Some(polled), Some(waiter)) = (polled, waiter) else {
+        return TokenStream::new();
+    };
+    let polled_builder = builder_name(polled);
+    let wait_builder = waiter_builder_name(waiter);
+    let (return_type, _) = waited_type(polled);
+    let names: Vec<_> = arguments(api, polled).into_iter().map(|a| a.name).collect();
+    let changed = &then.changed;
+    let doc = format!(
+        "Sends the request, then waits (up to `max_wait`) with [`{wait_builder}`] for its \
+         effect. A verdict counts only once `{changed}` differs from what it was before the \
+         request and in its reply, so an earlier result is never taken for this one (the API \
+         does not promise to clear it meanwhile). Costs one request more than `send`: the state \
+         before. The polls use this builder's call options."
+    );
+    quote! {
+        #[doc = #doc]
+        pub async fn send_and_wait(self, max_wait: ::std::time::Duration) -> ::std::result::Result<#return_type, ::contractfit_runtime::Error> {
+            let client = self.client.clone();
+            let options = self.options.clone();
+            #(let #names = self.#names.clone();)*
+            let mut stale = ::contractfit_runtime::Stale::at(#changed);
+            let before = #polled_builder::new(client.clone(), #(#names.clone()),*)
+                .options(options.clone())
+                .send_raw()
+                .await?;
+            stale.remember(&before.body.bytes);
+            let reply = self.send_raw().await?;
+            stale.remember(&reply.body.bytes);
+            #wait_builder::new(client, #(#names,)* max_wait)
+                .options(options)
+                .after(stale)
+                .send()
+                .await
+                .map_err(::std::convert::Into::into)
+        }
+    }
 }

@@ -21,23 +21,16 @@ pub(super) struct Argument {
     pub(super) convert: TokenStream,
 }
 
+/// A required parameter or body as a method argument: anything that converts into its type
+/// (`&str` for strings, a `chrono` date-time for a `DateTime`, an array for a `Vec`).
 fn argument(rust_name: &str, ty: &TypeRef) -> Argument {
     let name = ident(rust_name);
     let stored = rust_type(ty, Scope::Crate);
-    if *ty == TypeRef::Primitive(Primitive::String) {
-        Argument {
-            param: quote!(impl ::std::convert::Into<::std::string::String>),
-            convert: quote!(#name.into()),
-            name,
-            ty: stored,
-        }
-    } else {
-        Argument {
-            param: stored.clone(),
-            convert: quote!(#name),
-            name,
-            ty: stored,
-        }
+    Argument {
+        param: quote!(impl ::std::convert::Into<#stored>),
+        convert: quote!(#name.into()),
+        name,
+        ty: stored,
     }
 }
 
@@ -104,6 +97,7 @@ pub fn client_module(api: &Api, crate_name: &str) -> TokenStream {
         pub const DEFAULT_BASE_URL: ::std::option::Option<&str> = #default_base_url;
 
         /// The security schemes the API document declares (with our overlay's additions).
+        #[doc(hidden)]
         pub const SECURITY_SCHEMES: &[::contractfit_runtime::SecurityScheme] = &[#(#schemes),*];
 
         /// A client of the API. Cheap to clone: clones share one connection pool.
@@ -420,7 +414,8 @@ fn operation_const(op: &Operation) -> TokenStream {
         quote!(&[#(#schemes),*])
     });
     quote! {
-        /// What the runtime needs to know about this operation.
+        /// What the runtime needs to know about this operation (plumbing).
+        #[doc(hidden)]
         pub const OPERATION: ::contractfit_runtime::Operation = ::contractfit_runtime::Operation {
             name: #name,
             method: #method,
@@ -436,23 +431,12 @@ fn setter(p: &Parameter) -> TokenStream {
     let ty = rust_type(&p.ty, Scope::Crate);
     let docs = with_default(p.description.as_deref(), p.default.as_ref());
     let deprecated = p.deprecated.then(|| quote!(#[deprecated]));
-    if p.ty == TypeRef::Primitive(Primitive::String) {
-        quote! {
-            #docs
-            #deprecated
-            pub fn #field(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
-                self.#field = Some(value.into());
-                self
-            }
-        }
-    } else {
-        quote! {
-            #docs
-            #deprecated
-            pub fn #field(mut self, value: #ty) -> Self {
-                self.#field = Some(value);
-                self
-            }
+    quote! {
+        #docs
+        #deprecated
+        pub fn #field(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+            self.#field = Some(value.into());
+            self
         }
     }
 }
@@ -595,6 +579,30 @@ fn send_fn(api: &Api, op: &Operation, has_form: bool, optional_body: bool) -> To
         SuccessBody::Json(_) => "Sends the request; a 2xx body is decoded as the document declares.",
         SuccessBody::Binary { .. } => "Sends the request; the 2xx body is streamed as it arrives.",
         SuccessBody::Raw => "Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).",
+    };
+    // An operation with an upload-and-wait can also wait inside the request (the fields the
+    // upload-and-wait sets say how not to): say loudly what that costs.
+    let doc = match &op.upload_wait {
+        Some(upload) if !upload.set.is_empty() => {
+            let unless: Vec<String> = upload
+                .set
+                .iter()
+                .map(|(field, value)| format!("`.{field}({value})`"))
+                .collect();
+            format!(
+                "{doc}\n\n**Waiting in the request.** Unless {} is set, the server may hold \
+                 this request until it has processed the upload, which can take minutes. The \
+                 attempt timeout (60 s by default) then ends the call with \
+                 `Error::Timeout`, without the new id although the server created the resource, \
+                 and the call is not repeated (it is not idempotent). Prefer \
+                 [`send_and_wait`](Self::send_and_wait), which uploads without waiting and then \
+                 polls; or set {} yourself; or give the call a longer timeout with \
+                 `.options(CallOptions::new().attempt_timeout(..))`.",
+                unless.join(" and "),
+                unless.join(" and ")
+            )
+        }
+        _ => doc.to_owned(),
     };
     quote! {
         fn into_request(self) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {

@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 use crate::{Operation, SecurityScheme, Waiter};
 
-/// Re-exported for [`command`]'s return type.
+/// Re-exported for `command`'s return type.
 pub use clap;
 pub use output::Exit;
 
