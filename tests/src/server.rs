@@ -45,6 +45,45 @@ impl Drop for TestServer {
     }
 }
 
+/// A loopback address where connecting gets no answer at all, as with an unreachable host:
+/// a listener that never accepts, its backlog filled. Kept open while the value lives.
+pub struct Unanswering {
+    pub addr: SocketAddr,
+    _listener: tokio::net::TcpListener,
+    _fillers: Vec<tokio::net::TcpStream>,
+}
+
+impl Unanswering {
+    pub async fn start() -> Unanswering {
+        let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+        socket
+            .bind("127.0.0.1:0".parse().unwrap())
+            .expect("bind a loopback port");
+        let listener = socket.listen(0).expect("listen");
+        let addr = listener.local_addr().expect("bound address");
+        let mut fillers = Vec::new();
+        for _ in 0..8 {
+            let attempt = tokio::time::timeout(
+                std::time::Duration::from_millis(200),
+                tokio::net::TcpStream::connect(addr),
+            );
+            match attempt.await {
+                Ok(Ok(stream)) => fillers.push(stream),
+                _ => break,
+            }
+        }
+        Unanswering {
+            addr,
+            _listener: listener,
+            _fillers: fillers,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
 /// A request as the server received it.
 #[derive(Debug, Clone)]
 pub struct Recorded {

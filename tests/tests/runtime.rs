@@ -12,7 +12,7 @@ use contractfit::runtime::{CallOptions, TimeoutKind};
 use contractfit::ClientBuilder;
 use contractfit::{Client, Credentials, Error, RetryPolicy};
 use contractfit_tests::fake::jwt;
-use contractfit_tests::server::{Reply, Scripted, TestServer};
+use contractfit_tests::server::{Reply, Scripted, TestServer, Unanswering};
 use contractfit_tests::Captured;
 
 const SECRET_PASSWORD: &str = "pa55-word-never-shown";
@@ -646,26 +646,10 @@ async fn secrets_appear_in_no_trace_debug_output_or_error() {
 
 #[tokio::test]
 async fn connect_timeout_is_reported_as_such() {
-    // A listener that never accepts, with its backlog filled: further connection attempts get
-    // no answer at all, as with an unreachable host, but without leaving loopback.
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let listener = socket.listen(0).unwrap();
-    let addr = listener.local_addr().unwrap();
-    let mut fillers = Vec::new();
-    for _ in 0..8 {
-        let attempt = tokio::time::timeout(
-            Duration::from_millis(200),
-            tokio::net::TcpStream::connect(addr),
-        );
-        match attempt.await {
-            Ok(Ok(stream)) => fillers.push(stream),
-            _ => break,
-        }
-    }
+    let unanswering = Unanswering::start().await;
     let started = Instant::now();
     let runtime = Client::builder()
-        .base_url(format!("http://{addr}"))
+        .base_url(unanswering.url())
         .retry(RetryPolicy::never())
         .connect_timeout(Duration::from_millis(300))
         .build()
@@ -683,5 +667,5 @@ async fn connect_timeout_is_reported_as_such() {
     );
     assert!(started.elapsed() < Duration::from_secs(3));
     assert!(err.is_retryable());
-    drop(listener);
+    drop(unanswering);
 }

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use contractfit::{Client, RetryPolicy};
 use contractfit::{ClientBuilder, Credentials};
-use contractfit_tests::server::TestServer;
+use contractfit_tests::server::{TestServer, Unanswering};
 use contractfit_tests::Captured;
 
 const BIN: &str = env!("CARGO_BIN_EXE_contractfit");
@@ -297,25 +297,10 @@ async fn target(ending: Ending, secrets: &Secrets) -> Target {
             }
         }
         Ending::ConnectTimeout => {
-            // A listener that never accepts, its backlog filled: connecting gets no answer.
-            let socket = tokio::net::TcpSocket::new_v4().unwrap();
-            socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-            let listener = socket.listen(0).unwrap();
-            let addr = listener.local_addr().unwrap();
-            let mut fillers = Vec::new();
-            for _ in 0..8 {
-                let attempt = tokio::time::timeout(
-                    Duration::from_millis(200),
-                    tokio::net::TcpStream::connect(addr),
-                );
-                match attempt.await {
-                    Ok(Ok(stream)) => fillers.push(stream),
-                    _ => break,
-                }
-            }
+            let unanswering = Unanswering::start().await;
             Target {
-                base_url: format!("http://{addr}"),
-                _guard: Box::new((listener, fillers)),
+                base_url: unanswering.url(),
+                _guard: Box::new(unanswering),
             }
         }
         Ending::ResetMidBody | Ending::TruncatedBody => {

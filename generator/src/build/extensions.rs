@@ -304,6 +304,26 @@ impl Builder<'_> {
         }))
     }
 
+    /// The operation `value`'s `operationId` names and its waiter `value`'s `waiter` names
+    /// (snake case), for the extensions that wait on another operation.
+    fn polled_waiter<'o>(
+        &self,
+        value: &Value,
+        operations: &'o [Operation],
+        pointer: &str,
+    ) -> Result<(&'o Operation, String), Error> {
+        let operation_id = self.string_field(value, "operationId", pointer)?;
+        let polled = self.operation_by_id(operations, operation_id, pointer)?;
+        let waiter = snake(self.string_field(value, "waiter", pointer)?);
+        if !polled.waiters.iter().any(|w| w.name == waiter) {
+            return Err(self.invalid(
+                pointer,
+                &format!("{operation_id} declares no waiter {waiter:?}"),
+            ));
+        }
+        Ok((polled, waiter))
+    }
+
     /// Reads `x-contractfit-upload-wait` once every operation is known.
     pub(super) fn upload_wait(
         &self,
@@ -316,15 +336,7 @@ impl Builder<'_> {
             return Ok(None);
         };
         let pointer = format!("{pointer}/{UPLOAD_WAIT}");
-        let operation_id = self.string_field(value, "operationId", &pointer)?;
-        let polled = self.operation_by_id(operations, operation_id, &pointer)?;
-        let waiter = snake(self.string_field(value, "waiter", &pointer)?);
-        if !polled.waiters.iter().any(|w| w.name == waiter) {
-            return Err(self.invalid(
-                &pointer,
-                &format!("{operation_id} declares no waiter {waiter:?}"),
-            ));
-        }
+        let (polled, waiter) = self.polled_waiter(value, operations, &pointer)?;
         let required: Vec<_> = polled.parameters.iter().filter(|p| p.required).collect();
         if required.len() != 1 {
             return Err(self.invalid(
@@ -385,15 +397,7 @@ impl Builder<'_> {
             return Ok(None);
         };
         let pointer = format!("{pointer}/{THEN_WAIT}");
-        let operation_id = self.string_field(value, "operationId", &pointer)?;
-        let polled = self.operation_by_id(operations, operation_id, &pointer)?;
-        let waiter = snake(self.string_field(value, "waiter", &pointer)?);
-        if !polled.waiters.iter().any(|w| w.name == waiter) {
-            return Err(self.invalid(
-                &pointer,
-                &format!("{operation_id} declares no waiter {waiter:?}"),
-            ));
-        }
+        let (polled, waiter) = self.polled_waiter(value, operations, &pointer)?;
         for needed in polled.parameters.iter().filter(|p| p.required) {
             let given = operation
                 .parameters
@@ -403,8 +407,8 @@ impl Builder<'_> {
                 return Err(self.invalid(
                     &pointer,
                     &format!(
-                        "{operation_id} needs parameter {:?}, which this operation does not take",
-                        needed.name
+                        "{} needs parameter {:?}, which this operation does not take",
+                        polled.name, needed.name
                     ),
                 ));
             }

@@ -7,11 +7,12 @@ mod conformance;
 mod docs;
 mod extensions;
 mod operations;
+mod readme;
 mod types;
 
 use proc_macro2::TokenStream;
 
-use crate::model::{Api, SuccessBody};
+use crate::model::Api;
 use crate::Error;
 pub use docs::sanitize as sanitize_markdown;
 
@@ -164,7 +165,7 @@ pub fn crate_files(api: &Api, info: &CrateInfo) -> Result<Vec<File>, Error> {
     let layout = crate::cli::layout(api);
     let bin = info.name.as_str();
     let rust = vec![
-        RustFile::whole("src/lib.rs", || lib_rs(api, info)),
+        RustFile::whole("src/lib.rs", lib_rs),
         RustFile {
             path: "src/cli.rs".into(),
             parts: cli::cli_module(api, &layout, bin),
@@ -187,7 +188,7 @@ pub fn crate_files(api: &Api, info: &CrateInfo) -> Result<Vec<File>, Error> {
         },
         File {
             path: "README.md".into(),
-            contents: readme(api, info),
+            contents: readme::readme(api, info),
         },
     ];
     files.extend(format_files(&header, rust)?);
@@ -208,32 +209,12 @@ fn excerpt(text: &str) -> String {
     text.chars().take(300).collect()
 }
 
-fn lib_rs(api: &Api, info: &CrateInfo) -> TokenStream {
-    // Only the document's own words are sanitised; the links here are ours and meant.
-    let intro = format!(
-        "# {} {} — Rust client\n\nGenerated from the API's OpenAPI document: one method on [`Client`] per operation ({} in all), one type in [`types`] per schema ({} in all).",
-        docs::sanitize(&api.title),
-        docs::sanitize(&api.version),
-        api.operations.len(),
-        api.types.len()
-    );
-    let description = api
-        .description
-        .as_deref()
-        .map(docs::sanitize)
-        .unwrap_or_default();
-    let usage = usage(api, &info.name);
-    let text = format!("{intro}\n\n{usage}\n\n## From the API's description\n\n{description}");
-    let attrs = text.lines().map(|line| {
-        let line = if line.is_empty() {
-            String::new()
-        } else {
-            format!(" {line}")
-        };
-        quote::quote!(#![doc = #line])
-    });
+fn lib_rs() -> TokenStream {
     quote::quote! {
-        #(#attrs)*
+        // The README is the crate's documentation, so that its examples are doctests that
+        // compile against this crate.
+        #![doc = include_str!("../README.md")]
+        #![cfg_attr(docsrs, feature(doc_auto_cfg))]
         // Operations take their required parameters as arguments, however many the document
         // gives; and builders are named after operations, not after Rust conventions.
         #![allow(clippy::too_many_arguments)]
@@ -259,50 +240,6 @@ fn lib_rs(api: &Api, info: &CrateInfo) -> TokenStream {
         pub use contractfit_runtime::{ApiResponse, BuildError, ByteStream, CallOptions};
         pub use contractfit_runtime::{Credentials, DateTime, Error, FilePart, RawBody};
     }
-}
-
-/// A usage example that compiles against this very crate (it runs as a doctest): the client
-/// is built, and the first operation that needs no arguments, if any, is called.
-fn usage(api: &Api, crate_name: &str) -> String {
-    let krate = crate_name.replace('-', "_");
-    let base_url = if api.servers.is_empty() {
-        "\n    .base_url(\"https://api.example.com\")"
-    } else {
-        ""
-    };
-    let call = api
-        .operations
-        .iter()
-        .find(|op| {
-            op.method == crate::model::Method::Get
-                && !op.deprecated
-                && op.parameters.iter().all(|p| !p.required)
-        })
-        .map(|op| {
-            format!(
-                "let response = client.{}().send().await?;\nprintln!(\"{{}}\", response.status);\n",
-                op.name
-            )
-        })
-        .unwrap_or_default();
-    format!(
-        "## Usage
-
-```no_run
-# async fn run() -> Result<(), Box<dyn std::error::Error>> {{
-use {krate}::{{Client, Credentials}};
-
-let client = Client::builder(){base_url}
-    .credentials(Credentials::basic(\"me\", \"secret\"))
-    .build()?;
-{call}# Ok(())
-# }}
-```
-
-Every `send()` returns an [`ApiResponse`] (status, headers, body) or an [`Error`]. Bodies the
-document gives no type for arrive as a [`RawBody`] (bytes, with `json()` to parse them); files
-arrive as a [`ByteStream`]."
-    )
 }
 
 fn manifest(api: &Api, info: &CrateInfo) -> String {
@@ -339,8 +276,13 @@ contractfit-runtime = {{ version = {runtime_inner}, default-features = false }}
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
 
+# The README's examples are doctests with an async `main`.
+[dev-dependencies]
+tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
+
 [package.metadata.docs.rs]
 features = ["rustls", "cli"]
+rustdoc-args = ["--cfg", "docsrs"]
 "#,
         source = info.source,
         name = info.name,
@@ -357,52 +299,6 @@ fn runtime_requirement(info: &CrateInfo) -> String {
         Some(path) => format!("\"{}\", path = \"{path}\"", info.runtime_version),
         None => format!("\"{}\"", info.runtime_version),
     }
-}
-
-fn readme(api: &Api, info: &CrateInfo) -> String {
-    let mut rows = String::new();
-    for op in &api.operations {
-        let body = match op.success_body() {
-            SuccessBody::Json(_) => "typed JSON",
-            SuccessBody::Binary { .. } => "byte stream",
-            SuccessBody::Raw => "raw body",
-        };
-        let deprecated = if op.deprecated { " (deprecated)" } else { "" };
-        rows.push_str(&format!(
-            "| `{}` | `{} {}` | {body}{deprecated} |\n",
-            op.name,
-            op.method.as_str(),
-            op.path.template
-        ));
-    }
-    format!(
-        "<!-- @generated by contractfit-codegen from {source}. Do not edit. -->\n\
-# {name}\n\n\
-A typed, async Rust client for the {title} ({version}): upload documents to an inbox, wait for\n\
-them to be processed, fetch the extracted data; manage inboxes, projects, formats, users, roles,\n\
-API keys, reports, stats and settings.\n\n\
-This crate is generated from the API's OpenAPI document by `contractfit-codegen`; the\n\
-hand-written [`contractfit-runtime`](https://crates.io/crates/contractfit-runtime) does the\n\
-sending (credentials, retries, timeouts, errors).\n\n\
-```rust\n\
-use contractfit::{{Client, Credentials}};\n\n\
-let client = Client::builder()\n    \
-.credentials(Credentials::basic(\"me\", \"secret\"))\n    \
-.build()?;\n\
-let inboxes = client.list_inboxes().send().await?;\n\
-println!(\"{{}} inboxes\", inboxes.body.len());\n\
-```\n\n\
-## Operations ({count})\n\n\
-| method | request | success body |\n\
-|---|---|---|\n\
-{rows}\n\
-## License\n\nMIT OR Apache-2.0.\n",
-        source = info.source,
-        name = info.name,
-        title = api.title,
-        version = api.version,
-        count = api.operations.len(),
-    )
 }
 
 #[cfg(test)]
