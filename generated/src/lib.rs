@@ -5,8 +5,8 @@
 #![allow(clippy::too_many_arguments)]
 #[rustfmt::skip]
 pub mod builders;
-/// The command-line tool's table and entry point (feature `cli`).
 #[cfg(feature = "cli")]
+#[doc(hidden)]
 #[rustfmt::skip]
 pub mod cli;
 #[rustfmt::skip]

@@ -45,8 +45,14 @@ impl calls::Samples for DocumentSamples {
     }
 }
 
-/// Prism's executable, installed first if needed.
+/// Prism's executable, installed first if needed. The tests of this file run in parallel and
+/// each needs Prism: on a fresh checkout they would each run `npm ci` in the same folder at
+/// once, and one fails (seen on a fresh clone), so the first installs while the others wait.
 fn prism() -> PathBuf {
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _installing = INSTALL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = contractfit_tests::root().join("tests/prism");
     let executable = dir.join("node_modules/.bin/prism");
     if !executable.exists() {

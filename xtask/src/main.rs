@@ -6,6 +6,7 @@
 //! `cargo xtask bench`             the benchmarks against peers, written into BENCHMARKS.md
 //! `cargo xtask bench --quick`     the same, small, without peers: that they still work
 //! `cargo xtask corpus [DIR]`      every document in DIR generated and built, as a table
+//! `cargo xtask release`           check that versions and changelog agree; the publish order
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,6 +19,7 @@ use contractfit_codegen::{generate, Config, CrateInfo, File, Generated};
 
 mod bench;
 mod corpus;
+mod release;
 
 // The generator allocates many small token and syntax-tree nodes, which mimalloc serves faster
 // than the system allocator (see BENCHMARKS.md).
@@ -38,9 +40,10 @@ fn main() -> ExitCode {
         ["bench"] => bench::run(&project_root(), false),
         ["bench", "--quick"] => bench::run(&project_root(), true),
         ["corpus", rest @ ..] => corpus::run(&project_root(), rest),
+        ["release"] => release::run(&project_root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask generate [--check] | test | bench [--quick] | corpus [DIR] [--with-peers]"
+                "usage: cargo xtask generate [--check] | test | bench [--quick] | corpus [DIR] [--with-peers] | release"
             );
             return ExitCode::from(2);
         }
@@ -237,7 +240,14 @@ fn run_generate(check: bool) -> Result<ExitCode, String> {
         if let Some(previous) = &previous {
             config.crate_info.version = previous.version.clone();
         }
-        let mut generated = generate(&config).map_err(|e| e.to_string())?;
+        let published = |config: &Config| -> Result<Generated, String> {
+            let mut generated = generate(config).map_err(|e| e.to_string())?;
+            if target.versioned {
+                generated.files.extend(licence_files(&root)?);
+            }
+            Ok(generated)
+        };
+        let mut generated = published(&config)?;
         let elapsed = started.elapsed();
         if i == 0 && !check {
             report(&generated, elapsed);
@@ -248,7 +258,7 @@ fn run_generate(check: bool) -> Result<ExitCode, String> {
             if let Some(version) = release(&target.out_dir, previous, &generated.api)? {
                 follow_version(&root, &config.crate_info.name, &version)?;
                 config.crate_info.version = version;
-                generated = generate(&config).map_err(|e| e.to_string())?;
+                generated = published(&config)?;
                 differences = self::differences(&target.out_dir, &generated.files)?;
             }
         }
@@ -282,6 +292,21 @@ fn run_generate(check: bool) -> Result<ExitCode, String> {
         println!("generated code is up to date");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The workspace's licence texts, which a published crate ships beside its code.
+fn licence_files(root: &Path) -> Result<Vec<File>, String> {
+    ["LICENSE-MIT", "LICENSE-APACHE"]
+        .into_iter()
+        .map(|name| {
+            let contents = std::fs::read_to_string(root.join(name))
+                .map_err(|e| format!("cannot read {name}: {e}"))?;
+            Ok(File {
+                path: name.into(),
+                contents,
+            })
+        })
+        .collect()
 }
 
 /// Points the workspace's dependency on the generated crate `name` at its new `version`, so

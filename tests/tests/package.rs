@@ -1,0 +1,197 @@
+//! The crates as crates.io would serve them: `contractfit-runtime`, `contractfit` and
+//! `contractfit-codegen` are packaged (`cargo package`), each with its README and licence files
+//! and nothing test-only, within a size bound; then a consumer crate outside the workspace is
+//! built from the unpacked `.crate` files (through `[patch.crates-io]`, as a registry would
+//! resolve them), with the crate README's upload-and-wait program as its `main`, and run against
+//! the fake Contract.fit. This catches a README that drifts from the crate, a path dependency,
+//! a file missing from a package, and a feature only the workspace turns on.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use contractfit_tests::fake::{Behaviour, FakeContractFit};
+use contractfit_tests::root;
+
+/// The packages meant for crates.io.
+const PUBLISHED: [&str; 3] = ["contractfit-runtime", "contractfit", "contractfit-codegen"];
+
+/// No package may be larger than this, compressed.
+const MAX_PACKAGE_BYTES: u64 = 512 * 1024;
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.env(
+        "CARGO_TARGET_DIR",
+        root().join("target/generated-crates/target"),
+    );
+    command
+}
+
+fn run(mut command: Command, what: &str) -> String {
+    let output = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        output.status.success(),
+        "{what} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Packages every published crate; the `.crate` files by package name.
+fn package() -> Vec<(String, PathBuf)> {
+    let mut command = cargo();
+    command
+        .current_dir(root())
+        .args(["package", "--no-verify", "--allow-dirty", "--quiet"]);
+    for name in PUBLISHED {
+        command.args(["-p", name]);
+    }
+    run(command, "cargo package");
+    let dir = root().join("target/generated-crates/target/package");
+    PUBLISHED
+        .iter()
+        .map(|name| {
+            let file = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| {
+                    let file_name = p.file_name().unwrap().to_string_lossy();
+                    p.extension().is_some_and(|e| e == "crate")
+                        && file_name
+                            .strip_prefix(&format!("{name}-"))
+                            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+                })
+                .max()
+                .unwrap_or_else(|| panic!("no package of {name} in {}", dir.display()));
+            (name.to_string(), file)
+        })
+        .collect()
+}
+
+/// The files a package holds, as `cargo package --list` says.
+fn listing(name: &str) -> Vec<String> {
+    let mut command = cargo();
+    command
+        .current_dir(root())
+        .args(["package", "--list", "--allow-dirty", "-p", name]);
+    run(command, "cargo package --list")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Unpacks a `.crate` (a gzipped tar) into `into`; the folder it made.
+fn unpack(file: &Path, into: &Path) -> PathBuf {
+    std::fs::create_dir_all(into).unwrap();
+    let mut command = Command::new("tar");
+    command.arg("-xzf").arg(file).arg("-C").arg(into);
+    run(command, "tar");
+    into.join(file.file_stem().unwrap())
+}
+
+/// The crate README's upload-and-wait program: the first whole program after its heading.
+fn upload_and_wait_program(readme: &str) -> String {
+    let section = readme
+        .split("## Upload, then wait")
+        .nth(1)
+        .expect("the crate README shows upload-and-wait");
+    let code = section
+        .split("```rust,no_run\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("with a program");
+    code.to_owned()
+}
+
+#[test]
+fn published_crates_package_and_a_consumer_builds_and_runs_from_them() {
+    let packages = package();
+    for (name, file) in &packages {
+        let size = std::fs::metadata(file).unwrap().len();
+        eprintln!("{name}: {} ({} KiB)", file.display(), size / 1024);
+        assert!(
+            size <= MAX_PACKAGE_BYTES,
+            "{name} is {size} bytes packaged, over {MAX_PACKAGE_BYTES}"
+        );
+        let files = listing(name);
+        for needed in ["README.md", "LICENSE-MIT", "LICENSE-APACHE", "Cargo.toml"] {
+            assert!(
+                files.iter().any(|f| f == needed),
+                "{name} lacks {needed}: {files:#?}"
+            );
+        }
+        for file in &files {
+            let test_only = [
+                "tests/",
+                "benches/",
+                "fixtures/",
+                "snapshots/",
+                "surface.json",
+            ]
+            .iter()
+            .any(|part| file.contains(part));
+            assert!(!test_only, "{name} ships {file}");
+        }
+    }
+
+    let dir = root().join("target/generated-crates/packaged");
+    let _ = std::fs::remove_dir_all(&dir);
+    let unpacked: Vec<(String, PathBuf)> = packages
+        .iter()
+        .map(|(name, file)| (name.clone(), unpack(file, &dir)))
+        .collect();
+    let folder = |name: &str| {
+        unpacked
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, path)| path.display().to_string())
+            .unwrap()
+    };
+    let client = folder("contractfit");
+    let version = client.rsplit('-').next().unwrap().to_owned();
+    let readme = std::fs::read_to_string(Path::new(&client).join("README.md")).unwrap();
+    let consumer = dir.join("consumer");
+    std::fs::create_dir_all(consumer.join("src")).unwrap();
+    std::fs::write(
+        consumer.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"packaged-consumer\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\ncontractfit = \"={version}\"\n\
+             tokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }}\n\n\
+             [patch.crates-io]\ncontractfit = {{ path = {client:?} }}\n\
+             contractfit-runtime = {{ path = {:?} }}\n\n[workspace]\n",
+            folder("contractfit-runtime")
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        consumer.join("src/main.rs"),
+        upload_and_wait_program(&readme),
+    )
+    .unwrap();
+    let mut build = cargo();
+    build.current_dir(&consumer).args(["build", "--quiet"]);
+    run(build, "building the consumer from the packages");
+
+    // Run it as a user would, against the fake, from a folder holding the file it uploads.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fake = FakeContractFit::new(Behaviour {
+        processing_time: Duration::from_millis(200),
+        ..Behaviour::default()
+    });
+    let running = runtime.block_on(fake.start());
+    let work = contractfit_tests::scratch("packaged-consumer");
+    std::fs::write(work.path().join("invoice.pdf"), b"%PDF-1.7 packaged").unwrap();
+    let mut program =
+        Command::new(root().join("target/generated-crates/target/debug/packaged-consumer"));
+    program
+        .current_dir(work.path())
+        .env_clear()
+        .env("CONTRACTFIT_BASE_URL", running.url())
+        .env("CONTRACTFIT_API_KEY", "a-key");
+    let printed = run(program, "the README's upload-and-wait program");
+    assert!(printed.contains("200"), "{printed}");
+    assert_eq!(fake.uploads(), 1);
+}
