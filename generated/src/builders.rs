@@ -175,6 +175,8 @@ impl Login {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -258,6 +260,8 @@ impl ListApiKeys {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -345,6 +349,8 @@ impl CreateApiKey {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -433,6 +439,8 @@ impl ListInboxApiKeys {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -526,6 +534,8 @@ impl CreateInboxApiKey {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -617,6 +627,8 @@ impl GetApiKey {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -781,6 +793,8 @@ impl UpdateApiKey {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -865,6 +879,8 @@ impl CreateEphemeralToken {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -952,6 +968,8 @@ impl CreateJwt {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1182,6 +1200,8 @@ impl CreateToken {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1265,6 +1285,8 @@ impl ListConnections {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1354,6 +1376,8 @@ impl CreateConnection {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1442,6 +1466,8 @@ impl GetConnection {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1611,6 +1637,8 @@ impl UpdateConnection {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1697,6 +1725,8 @@ impl ListDataRetentionSettings {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1789,6 +1819,8 @@ impl GetDataRetentionSetting {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -1964,6 +1996,8 @@ impl UpdateDataRetentionSetting {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -2053,20 +2087,27 @@ impl UploadDocumentSimple {
         }
     }
     /// Use the experimental processing workflow
-    pub fn experimental(mut self, value: bool) -> Self {
-        self.form.experimental = Some(value);
+    ///
+    /// Sent as the form field `experimental`.
+    pub fn experimental(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.form.experimental = Some(value.into());
         self
     }
     /// Inbox to use. Default to the **invoice** inbox
-    pub fn inbox_id(mut self, value: ::std::string::String) -> Self {
-        self.form.inbox_id = Some(value);
+    ///
+    /// Sent as the form field `inbox_id`.
+    pub fn inbox_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.form.inbox_id = Some(value.into());
         self
     }
     /// If true the result will only contain a mapping of prediction = value
     ///
-    /// Server default: `true`.
-    pub fn key_value_flag(mut self, value: bool) -> Self {
-        self.form.key_value_flag = Some(value);
+    /// Server default: `true`. Sent as the form field `key_value_flag`.
+    pub fn key_value_flag(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.form.key_value_flag = Some(value.into());
         self
     }
     /// Settings for this call only: retries, timeouts, extra headers.
@@ -2529,6 +2570,7 @@ impl DeleteDocument {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
+    /// Sent in the query as `how`.
     pub fn how(
         mut self,
         value: impl ::std::convert::Into<crate::types::DeleteDocumentHow>,
@@ -2777,6 +2819,8 @@ impl GetDocumentLastVersion {
         }
     }
     /// Return a specific named version, default is latest
+    ///
+    /// Sent in the query as `name`.
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -2785,6 +2829,8 @@ impl GetDocumentLastVersion {
         self
     }
     /// human or machine (default either)
+    ///
+    /// Sent in the query as `source`.
     pub fn source(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -2794,7 +2840,7 @@ impl GetDocumentLastVersion {
     }
     /// Do you want to receive unevaluated version (for display, default) or evaluated (for stats)
     ///
-    /// Server default: `false`.
+    /// Server default: `false`. Sent in the query as `is_evaluated`.
     pub fn is_evaluated(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.is_evaluated = Some(value.into());
         self
@@ -3201,7 +3247,7 @@ impl ReprocessDocument {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// Server default: `"reprocessed"`.
+    /// Server default: `"reprocessed"`. Sent in the query as `name`.
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -3211,7 +3257,7 @@ impl ReprocessDocument {
     }
     /// If human repcrocessing is triggered, the last version will become the passed version. No processing is done.
     ///
-    /// Server default: `"Machine"`.
+    /// Server default: `"Machine"`. Sent in the query as `reviewer`.
     pub fn reviewer(
         mut self,
         value: impl ::std::convert::Into<crate::types::ReprocessDocumentReviewer>,
@@ -3220,6 +3266,8 @@ impl ReprocessDocument {
         self
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -3423,6 +3471,8 @@ impl UpdateDocumentStatus {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -3590,6 +3640,8 @@ impl GetDocumentWorkflow {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -3681,22 +3733,24 @@ impl UploadDocument {
         }
     }
     /// Use the experimental processing workflow
-    pub fn experimental(mut self, value: bool) -> Self {
-        self.form.experimental = Some(value);
+    ///
+    /// Sent as the form field `experimental`.
+    pub fn experimental(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.form.experimental = Some(value.into());
         self
     }
     /// If true the result will only contain a mapping of prediction = value
     ///
-    /// Server default: `false`.
-    pub fn key_value_flag(mut self, value: bool) -> Self {
-        self.form.key_value_flag = Some(value);
+    /// Server default: `false`. Sent as the form field `key_value_flag`.
+    pub fn key_value_flag(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.form.key_value_flag = Some(value.into());
         self
     }
     /// Flag enable sync or async processing
     ///
-    /// Server default: `true`.
-    pub fn sync(mut self, value: bool) -> Self {
-        self.form.sync = Some(value);
+    /// Server default: `true`. Sent as the form field `sync`.
+    pub fn sync(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+        self.form.sync = Some(value.into());
         self
     }
     /// Settings for this call only: retries, timeouts, extra headers.
@@ -4113,6 +4167,8 @@ impl ListDocumentTypes {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -4353,6 +4409,8 @@ impl UpdateFormat {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -4443,6 +4501,8 @@ impl GetFormatTagFields {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -4528,6 +4588,8 @@ impl ListInboxes {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -4615,6 +4677,8 @@ impl CreateInbox {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -4703,6 +4767,8 @@ impl GetInbox {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -4870,6 +4936,8 @@ impl UpdateInbox {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -5116,6 +5184,8 @@ impl ListInboxDocuments {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -5213,7 +5283,7 @@ impl DeleteInboxDocuments {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// Server default: `"FULL"`.
+    /// Server default: `"FULL"`. Sent in the query as `how`.
     pub fn how(
         mut self,
         value: impl ::std::convert::Into<crate::types::DeleteInboxDocumentsHow>,
@@ -5221,7 +5291,7 @@ impl DeleteInboxDocuments {
         self.how = Some(value.into());
         self
     }
-    /// Server default: `"ALL"`.
+    /// Server default: `"ALL"`. Sent in the query as `what`.
     pub fn what(
         mut self,
         value: impl ::std::convert::Into<crate::types::DeleteInboxDocumentsWhat>,
@@ -5229,6 +5299,7 @@ impl DeleteInboxDocuments {
         self.what = Some(value.into());
         self
     }
+    /// Format `date-time`. Sent in the query as `start_date`.
     pub fn start_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -5236,6 +5307,7 @@ impl DeleteInboxDocuments {
         self.start_date = Some(value.into());
         self
     }
+    /// Format `date-time`. Sent in the query as `end_date`.
     pub fn end_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -5345,18 +5417,19 @@ impl ListInboxDocumentsPaginated {
     }
     /// Page number to fetch
     ///
-    /// Server default: `1`.
+    /// Server default: `1`. Sent in the query as `page`.
     pub fn page(mut self, value: impl ::std::convert::Into<i64>) -> Self {
         self.page = Some(value.into());
         self
     }
     /// Results per page
     ///
-    /// Server default: `20`.
+    /// Server default: `20`. Sent in the query as `per_page`.
     pub fn per_page(mut self, value: impl ::std::convert::Into<i64>) -> Self {
         self.per_page = Some(value.into());
         self
     }
+    /// Format `date-time`. Sent in the query as `start_receive_date`.
     pub fn start_receive_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -5364,6 +5437,7 @@ impl ListInboxDocumentsPaginated {
         self.start_receive_date = Some(value.into());
         self
     }
+    /// Format `date-time`. Sent in the query as `end_receive_date`.
     pub fn end_receive_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -5372,6 +5446,8 @@ impl ListInboxDocumentsPaginated {
         self
     }
     /// comma seperated list of fields to order by
+    ///
+    /// Sent in the query as `order_by`.
     pub fn order_by(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -5380,6 +5456,8 @@ impl ListInboxDocumentsPaginated {
         self
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -5537,7 +5615,7 @@ impl ReprocessInbox {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// Server default: `"predicted"`.
+    /// Server default: `"predicted"`. Sent in the query as `name`.
     pub fn name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -5547,7 +5625,7 @@ impl ReprocessInbox {
     }
     /// If human repcrocessing is triggered, the last version will become the passed version. No processing is done.
     ///
-    /// Server default: `"Machine"`.
+    /// Server default: `"Machine"`. Sent in the query as `reviewer`.
     pub fn reviewer(
         mut self,
         value: impl ::std::convert::Into<crate::types::ReprocessInboxReviewer>,
@@ -5556,8 +5634,13 @@ impl ReprocessInbox {
         self
     }
     /// Additional hints as a dictionary. Example: {"VAT_number":{"blacklist":"XXXX.XXX.XXX", "whitelist": \["YYYY.YYY.YYY", "ZZZZ.ZZZ.ZZZ"\]}}
-    pub fn hints(mut self, value: ::std::string::String) -> Self {
-        self.form.hints = Some(value);
+    ///
+    /// Sent as the form field `hints`.
+    pub fn hints(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.form.hints = Some(value.into());
         self
     }
     /// Settings for this call only: retries, timeouts, extra headers.
@@ -6095,6 +6178,8 @@ impl ListPredictorSettings {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -6184,6 +6269,8 @@ impl GetPredictorSetting {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -6353,6 +6440,8 @@ impl UpdatePredictorSetting {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -6810,6 +6899,8 @@ impl ListReports {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -6899,6 +6990,8 @@ impl CreateReport {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -7061,6 +7154,8 @@ impl GetReport {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -7228,6 +7323,8 @@ impl UpdateReport {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -7324,6 +7421,7 @@ impl GenerateSavedReport {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
+    /// Sent in the query as `email`.
     pub fn email(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -7331,6 +7429,7 @@ impl GenerateSavedReport {
         self.email = Some(value.into());
         self
     }
+    /// Format `date-time`. Sent in the query as `start_date`.
     pub fn start_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -7338,6 +7437,7 @@ impl GenerateSavedReport {
         self.start_date = Some(value.into());
         self
     }
+    /// Format `date-time`. Sent in the query as `end_date`.
     pub fn end_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -7429,6 +7529,8 @@ impl ListRoles {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -7516,6 +7618,8 @@ impl CreateRole {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -7604,6 +7708,8 @@ impl GetRole {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -7771,6 +7877,8 @@ impl UpdateRole {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -7856,6 +7964,8 @@ impl ListRuleConfigs {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -8179,6 +8289,8 @@ impl GetRuleConfig {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -8346,6 +8458,8 @@ impl UpdateRuleConfig {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -8431,6 +8545,8 @@ impl ListSamplingSettings {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -8520,6 +8636,8 @@ impl GetSamplingSetting {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -8689,6 +8807,8 @@ impl UpdateSamplingSetting {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -8778,6 +8898,7 @@ impl GetDashboardSettings {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
+    /// Sent in the query as `scope`.
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -8785,12 +8906,14 @@ impl GetDashboardSettings {
         self.scope = Some(value.into());
         self
     }
-    /// Server default: `false`.
+    /// Server default: `false`. Sent in the query as `full`.
     pub fn full(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.full = Some(value.into());
         self
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -8884,6 +9007,8 @@ impl UpdateDashboardSettings {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -8970,6 +9095,7 @@ impl GetReviewSettings {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
+    /// Sent in the query as `scope`.
     pub fn scope(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -8977,12 +9103,14 @@ impl GetReviewSettings {
         self.scope = Some(value.into());
         self
     }
-    /// Server default: `false`.
+    /// Server default: `false`. Sent in the query as `full`.
     pub fn full(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.full = Some(value.into());
         self
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -9076,6 +9204,8 @@ impl UpdateReviewSettings {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -9159,6 +9289,8 @@ impl ListSsoConfigs {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -9246,6 +9378,8 @@ impl CreateSsoConfig {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -9487,6 +9621,7 @@ impl GetUsageStats {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
+    /// Sent in the query as `inbox_id`.
     pub fn inbox_id(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -9496,7 +9631,7 @@ impl GetUsageStats {
     }
     /// Set to 'true' to get data in an excel. (Default output format: JSON)
     ///
-    /// Server default: `false`.
+    /// Server default: `false`. Sent in the query as `excel_output`.
     pub fn excel_output(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.excel_output = Some(value.into());
         self
@@ -9591,6 +9726,8 @@ impl GetStats {
         }
     }
     /// The field names to include in the stats. If left empty, all fields are included.Additionally, `__all_fields__` field name is also added, and aggregates the stats for all fields
+    ///
+    /// Sent in the query as `field_name`.
     pub fn field_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -9599,6 +9736,8 @@ impl GetStats {
         self
     }
     /// The minimum upload time of the file. If left empty, no filter is applied.
+    ///
+    /// Format `date-time`. Sent in the query as `start_date`.
     pub fn start_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -9607,6 +9746,8 @@ impl GetStats {
         self
     }
     /// The maximum upload time of the file. If left empty, no filter is applied.
+    ///
+    /// Format `date-time`. Sent in the query as `end_date`.
     pub fn end_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -9615,6 +9756,8 @@ impl GetStats {
         self
     }
     /// The name of the version to evaluate. If left empty, latest evaluated version is chosen.
+    ///
+    /// Matches `^[A-z0-9_-]+$`. Sent in the query as `version_name`.
     pub fn version_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -9717,6 +9860,7 @@ impl GetAutomationBlockersStats {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
+    /// Format `date-time`. Sent in the query as `start_date`.
     pub fn start_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -9724,6 +9868,7 @@ impl GetAutomationBlockersStats {
         self.start_date = Some(value.into());
         self
     }
+    /// Format `date-time`. Sent in the query as `end_date`.
     pub fn end_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -9733,7 +9878,7 @@ impl GetAutomationBlockersStats {
     }
     /// provide the version name to evaluate
     ///
-    /// Server default: `"predicted"`.
+    /// Matches `^[A-z0-9_-]+$`. Server default: `"predicted"`. Sent in the query as `version_name`.
     pub fn version_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -9741,7 +9886,7 @@ impl GetAutomationBlockersStats {
         self.version_name = Some(value.into());
         self
     }
-    /// Server default: `false`.
+    /// Server default: `false`. Sent in the query as `include_detail`.
     pub fn include_detail(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.include_detail = Some(value.into());
         self
@@ -9836,40 +9981,60 @@ impl GetBlueDotsStats {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    pub fn end_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.form.end_date = Some(value);
+    /// Format `date-time`. Sent as the form field `end_date`.
+    pub fn end_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.form.end_date = Some(value.into());
         self
     }
     /// gross_amount,due_date
     ///
-    /// Server default: `""`.
-    pub fn fields_to_exclude(mut self, value: ::std::string::String) -> Self {
-        self.form.fields_to_exclude = Some(value);
+    /// Server default: `""`. Sent as the form field `fields_to_exclude`.
+    pub fn fields_to_exclude(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.form.fields_to_exclude = Some(value.into());
         self
     }
     /// possible values: file, field
     ///
-    /// Server default: `"file"`.
-    pub fn level(mut self, value: ::std::string::String) -> Self {
-        self.form.level = Some(value);
+    /// Server default: `"file"`. Sent as the form field `level`.
+    pub fn level(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.form.level = Some(value.into());
         self
     }
     /// invoice,receipt
     ///
-    /// Server default: `""`.
-    pub fn option_level_fields(mut self, value: ::std::string::String) -> Self {
-        self.form.option_level_fields = Some(value);
+    /// Server default: `""`. Sent as the form field `option_level_fields`.
+    pub fn option_level_fields(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.form.option_level_fields = Some(value.into());
         self
     }
-    pub fn start_date(mut self, value: ::contractfit_runtime::DateTime) -> Self {
-        self.form.start_date = Some(value);
+    /// Format `date-time`. Sent as the form field `start_date`.
+    pub fn start_date(
+        mut self,
+        value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
+    ) -> Self {
+        self.form.start_date = Some(value.into());
         self
     }
     /// provide the version name to evaluate
     ///
-    /// Server default: `"submitted"`.
-    pub fn version_name(mut self, value: ::std::string::String) -> Self {
-        self.form.version_name = Some(value);
+    /// Matches `^[A-z0-9_-]+$`. Server default: `"submitted"`. Sent as the form field `version_name`.
+    pub fn version_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.form.version_name = Some(value.into());
         self
     }
     /// Settings for this call only: retries, timeouts, extra headers.
@@ -9959,6 +10124,7 @@ impl GetEvaluatedVersions {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
+    /// Format `date-time`. Sent in the query as `start_date`.
     pub fn start_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -9966,6 +10132,7 @@ impl GetEvaluatedVersions {
         self.start_date = Some(value.into());
         self
     }
+    /// Format `date-time`. Sent in the query as `end_date`.
     pub fn end_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -9973,17 +10140,19 @@ impl GetEvaluatedVersions {
         self.end_date = Some(value.into());
         self
     }
-    /// Server default: `false`.
+    /// Server default: `false`. Sent in the query as `filter_versions`.
     pub fn filter_versions(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.filter_versions = Some(value.into());
         self
     }
-    /// Server default: `true`.
+    /// Server default: `true`. Sent in the query as `last_one_only`.
     pub fn last_one_only(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.last_one_only = Some(value.into());
         self
     }
     /// filter the version by name. If not specified, all version names are considered
+    ///
+    /// Matches `^[A-z0-9_-]+$`. Sent in the query as `version_name`.
     pub fn version_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -10088,6 +10257,7 @@ impl GetProcessingStats {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
+    /// Format `date-time`. Sent in the query as `start_date`.
     pub fn start_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -10095,6 +10265,7 @@ impl GetProcessingStats {
         self.start_date = Some(value.into());
         self
     }
+    /// Format `date-time`. Sent in the query as `end_date`.
     pub fn end_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -10104,7 +10275,7 @@ impl GetProcessingStats {
     }
     /// Group stats per this given attribute. Only **pages** is supported
     ///
-    /// Server default: `"pages"`.
+    /// Server default: `"pages"`. Sent in the query as `group_by`.
     pub fn group_by(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -10205,6 +10376,7 @@ impl GetVolumeStats {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
+    /// Format `date-time`. Sent in the query as `start_date`.
     pub fn start_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -10212,6 +10384,7 @@ impl GetVolumeStats {
         self.start_date = Some(value.into());
         self
     }
+    /// Format `date-time`. Sent in the query as `end_date`.
     pub fn end_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -10219,7 +10392,7 @@ impl GetVolumeStats {
         self.end_date = Some(value.into());
         self
     }
-    /// Server default: `"to_review"`.
+    /// Server default: `"to_review"`. Sent in the query as `status`.
     pub fn status(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -10227,6 +10400,7 @@ impl GetVolumeStats {
         self.status = Some(value.into());
         self
     }
+    /// Sent in the query as `user`.
     pub fn user(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -10333,6 +10507,7 @@ impl GetAccuracy {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
+    /// Format `date-time`. Sent in the query as `start_date`.
     pub fn start_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -10340,6 +10515,7 @@ impl GetAccuracy {
         self.start_date = Some(value.into());
         self
     }
+    /// Format `date-time`. Sent in the query as `end_date`.
     pub fn end_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -10347,17 +10523,19 @@ impl GetAccuracy {
         self.end_date = Some(value.into());
         self
     }
-    /// Server default: `false`.
+    /// Server default: `false`. Sent in the query as `stp_files_only`.
     pub fn stp_files_only(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.stp_files_only = Some(value.into());
         self
     }
-    /// Server default: `false`.
+    /// Server default: `false`. Sent in the query as `stp_fields_only`.
     pub fn stp_fields_only(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.stp_fields_only = Some(value.into());
         self
     }
     /// provide the version name to evaluate
+    ///
+    /// Matches `^[A-z0-9_-]+$`. Sent in the query as `version_name`.
     pub fn version_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -10366,6 +10544,8 @@ impl GetAccuracy {
         self
     }
     /// Choose to filter the results by doctype, process label, ...
+    ///
+    /// Matches `^[A-z0-9_-]+$`. Sent in the query as `filter_by`.
     pub fn filter_by(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -10474,6 +10654,7 @@ impl GetStp {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
+    /// Format `date-time`. Sent in the query as `start_date`.
     pub fn start_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -10481,6 +10662,7 @@ impl GetStp {
         self.start_date = Some(value.into());
         self
     }
+    /// Format `date-time`. Sent in the query as `end_date`.
     pub fn end_date(
         mut self,
         value: impl ::std::convert::Into<::contractfit_runtime::DateTime>,
@@ -10490,7 +10672,7 @@ impl GetStp {
     }
     /// Provide the evaluated version name to inspect automation (of the predictions) for
     ///
-    /// Server default: `"predicted"`.
+    /// Matches `^[A-z0-9_-]+$`. Server default: `"predicted"`. Sent in the query as `version_name`.
     pub fn version_name(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -10499,6 +10681,8 @@ impl GetStp {
         self
     }
     /// Choose to filter the results by doctype, process label, ...
+    ///
+    /// Matches `^[A-z0-9_-]+$`. Sent in the query as `filter_by`.
     pub fn filter_by(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -11082,6 +11266,8 @@ impl ActivateTenant {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -11165,6 +11351,8 @@ impl ListThresholdSettings {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -11255,12 +11443,14 @@ impl GetThresholdSetting {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// Server default: `false`.
+    /// Server default: `false`. Sent in the query as `default`.
     pub fn default(mut self, value: impl ::std::convert::Into<bool>) -> Self {
         self.default = Some(value.into());
         self
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -11433,6 +11623,8 @@ impl UpdateThresholdSetting {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -11519,6 +11711,8 @@ impl ListUsers {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -11606,6 +11800,8 @@ impl CreateUser {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -11689,6 +11885,8 @@ impl GetMe {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -11850,6 +12048,8 @@ impl GetUser {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
@@ -12017,6 +12217,8 @@ impl UpdateUser {
         }
     }
     /// An optional fields mask
+    ///
+    /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,

@@ -58,6 +58,8 @@ pub const SECURITY_SCHEMES: &[::contractfit_runtime::SecurityScheme] = &[
 /// [`Client::from_env`]. Each operation method returns a builder: required parameters
 /// are the method's arguments, optional ones are set on the builder, and
 /// `.send().await` makes the call.
+///
+/// Unless an operation's documentation says otherwise, it accepts credentials for `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`; give them with `ClientBuilder::credentials`.
 #[derive(Debug, Clone)]
 pub struct Client {
     runtime: ::contractfit_runtime::Client,
@@ -93,14 +95,10 @@ impl Client {
         &self.runtime
     }
     /// `GET /about/release_notes`; operationId `get_release_notes`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_release_notes(&self) -> crate::builders::GetReleaseNotes {
         crate::builders::GetReleaseNotes::new(self.runtime.clone())
     }
     /// `GET /about/version`; operationId `get_version`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_version(&self) -> crate::builders::GetVersion {
         crate::builders::GetVersion::new(self.runtime.clone())
     }
@@ -109,8 +107,6 @@ impl Client {
     /// Login with the provided credentials (POST data) and return a JWT Token for this user.
     ///
     /// `POST /auth`; operationId `post_auth`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn login(
         &self,
         body: impl ::std::convert::Into<crate::types::AuthModel>,
@@ -122,8 +118,6 @@ impl Client {
     /// **Permission required:** view_api_keys
     ///
     /// `GET /auth/api-key`; operationId `get_api_keys_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_api_keys(&self) -> crate::builders::ListApiKeys {
         crate::builders::ListApiKeys::new(self.runtime.clone())
     }
@@ -139,8 +133,6 @@ impl Client {
     /// **Permission required:** edit_backend_settings
     ///
     /// `POST /auth/api-key`; operationId `post_api_keys_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_api_key(
         &self,
         body: impl ::std::convert::Into<crate::types::ApiKeyRequest>,
@@ -152,8 +144,6 @@ impl Client {
     /// **Permission required:** view_api_keys
     ///
     /// `GET /auth/api-key/inbox/{inbox_id}`; operationId `get_api_keys_inbox_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_inbox_api_keys(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -174,8 +164,6 @@ impl Client {
     /// **Permission required:** edit_backend_settings
     ///
     /// `POST /auth/api-key/inbox/{inbox_id}`; operationId `post_api_keys_inbox_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_inbox_api_key(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -192,8 +180,6 @@ impl Client {
     /// **Permission required:** view_api_keys
     ///
     /// `GET /auth/api-key/{key}`; operationId `get_api_key_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_api_key(
         &self,
         key: impl ::std::convert::Into<::std::string::String>,
@@ -207,8 +193,6 @@ impl Client {
     /// **Permission required:** edit_backend_settings
     ///
     /// `DELETE /auth/api-key/{key}`; operationId `delete_api_key_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_api_key(
         &self,
         key: impl ::std::convert::Into<::std::string::String>,
@@ -222,8 +206,6 @@ impl Client {
     /// **Permission required:** edit_backend_settings
     ///
     /// `PATCH /auth/api-key/{key}`; operationId `patch_api_key_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_api_key(
         &self,
         key: impl ::std::convert::Into<::std::string::String>,
@@ -235,8 +217,6 @@ impl Client {
     /// Ephemeral tokens are short lived tokens that can be used to temporary grant access to resources.
     ///
     /// `POST /auth/ephemeral`; operationId `post_ephemeral_token_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_ephemeral_token(&self) -> crate::builders::CreateEphemeralToken {
         crate::builders::CreateEphemeralToken::new(self.runtime.clone())
     }
@@ -262,8 +242,6 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `POST /auth/get_JWT`; operationId `post_get_jwt_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     #[deprecated]
     pub fn create_jwt(
         &self,
@@ -274,16 +252,12 @@ impl Client {
     /// Revoke the current token, effectively logging out the user
     ///
     /// `POST /auth/logout`; operationId `post_logout_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn logout(&self) -> crate::builders::Logout {
         crate::builders::Logout::new(self.runtime.clone())
     }
     /// Reset the user password
     ///
     /// `POST /auth/reset_password`; operationId `post_reset_password`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn reset_password(
         &self,
         body: impl ::std::convert::Into<crate::types::ResetPasswordModelPost>,
@@ -301,8 +275,6 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `POST /auth/token`; operationId `post_token_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_token(
         &self,
         body: impl ::std::convert::Into<crate::types::TokenModelBase>,
@@ -316,8 +288,6 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `GET /connections`; operationId `get_connections_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_connections(&self) -> crate::builders::ListConnections {
         crate::builders::ListConnections::new(self.runtime.clone())
     }
@@ -328,8 +298,6 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `POST /connections`; operationId `post_connections_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_connection(
         &self,
         body: impl ::std::convert::Into<crate::types::ConnectionModelPost>,
@@ -343,8 +311,6 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `GET /connections/{connection_id}`; operationId `get_connection_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_connection(
         &self,
         connection_id: impl ::std::convert::Into<::std::string::String>,
@@ -360,8 +326,6 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `DELETE /connections/{connection_id}`; operationId `delete_connection_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_connection(
         &self,
         connection_id: impl ::std::convert::Into<::std::string::String>,
@@ -378,8 +342,6 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `PATCH /connections/{connection_id}`; operationId `patch_connection_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_connection(
         &self,
         connection_id: impl ::std::convert::Into<::std::string::String>,
@@ -396,8 +358,6 @@ impl Client {
     /// **Permission required:** read_data_retention_settings
     ///
     /// `GET /data_retention_settings`; operationId `get_data_retention_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_data_retention_settings(
         &self,
     ) -> crate::builders::ListDataRetentionSettings {
@@ -408,8 +368,6 @@ impl Client {
     /// **Permission required:** read_data_retention_settings
     ///
     /// `GET /data_retention_settings/{level}/{id}`; The document gives no operationId..
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_data_retention_setting(
         &self,
         level: impl ::std::convert::Into<::std::string::String>,
@@ -426,8 +384,6 @@ impl Client {
     /// **Permission required:** edit_data_retention_settings
     ///
     /// `DELETE /data_retention_settings/{level}/{id}`; operationId `delete_data_retention_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_data_retention_setting(
         &self,
         level: impl ::std::convert::Into<::std::string::String>,
@@ -444,8 +400,6 @@ impl Client {
     /// **Permission required:** edit_data_retention_settings
     ///
     /// `PATCH /data_retention_settings/{level}/{id}`; operationId `patch_data_retention_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_data_retention_setting(
         &self,
         level: impl ::std::convert::Into<::std::string::String>,
@@ -474,8 +428,6 @@ impl Client {
     /// **Permission required:** upload
     ///
     /// `POST /documents/`; operationId `post_simple_documents_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn upload_document_simple(
         &self,
         file: impl ::std::convert::Into<::contractfit_runtime::FilePart>,
@@ -491,8 +443,6 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `POST /documents/custom_output`; operationId `post_document_custom_output_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn generate_custom_output(
         &self,
         body: impl ::std::convert::Into<crate::types::CustomOutputPost>,
@@ -500,8 +450,6 @@ impl Client {
         crate::builders::GenerateCustomOutput::new(self.runtime.clone(), body.into())
     }
     /// `POST /documents/enrich`; operationId `post_enrichment_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn enrich_documents(
         &self,
         body: impl ::std::convert::Into<crate::types::EnrichmentModelPost>,
@@ -509,8 +457,6 @@ impl Client {
         crate::builders::EnrichDocuments::new(self.runtime.clone(), body.into())
     }
     /// `POST /documents/file_query/{data_type}`; operationId `post_document_data_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn query_document_data(
         &self,
         data_type: impl ::std::convert::Into<::std::string::String>,
@@ -523,8 +469,6 @@ impl Client {
         )
     }
     /// `POST /documents/query/{query_type}`; operationId `post_document_query`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn query_documents(
         &self,
         query_type: impl ::std::convert::Into<::std::string::String>,
@@ -543,8 +487,6 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `GET /documents/{document_id}`; operationId `get_document_delete_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -563,8 +505,6 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `DELETE /documents/{document_id}`; operationId `delete_document_delete_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_document(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -580,8 +520,6 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `GET /documents/{document_id}/custom_output`; operationId `get_document_transform_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document_custom_output(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -600,8 +538,6 @@ impl Client {
     /// **Permission required:** submit
     ///
     /// `POST /documents/{document_id}/feedback`; operationId `post_document_submit_eval_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn submit_document_feedback(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -620,8 +556,6 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `GET /documents/{document_id}/last_version`; operationId `get_document_last_version_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document_last_version(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -638,8 +572,6 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `GET /documents/{document_id}/original_file`; operationId `get_document_original_file_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document_original_file(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -650,8 +582,6 @@ impl Client {
         )
     }
     /// `GET /documents/{document_id}/page/{page_range}`; operationId `get_document_page_image_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document_page_image(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -664,8 +594,6 @@ impl Client {
         )
     }
     /// `GET /documents/{document_id}/page_thumbnail/{page_range}`; operationId `get_document_page_image_thumbnail_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document_page_image_thumbnail(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -684,8 +612,6 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `POST /documents/{document_id}/process_table_annotation`; operationId `post_document_process_table_annotation`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn process_table_annotation(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -708,8 +634,6 @@ impl Client {
     /// **Permission required:** upload
     ///
     /// `POST /documents/{document_id}/reprocess`; operationId `post_reprocess_document_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn reprocess_document(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -717,8 +641,6 @@ impl Client {
         crate::builders::ReprocessDocument::new(self.runtime.clone(), document_id.into())
     }
     /// `GET /documents/{document_id}/reverse/{page_range}`; operationId `get_document_reverse_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document_reverse(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -754,8 +676,6 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `POST /documents/{document_id}/status_data`; operationId `post_document_status_data_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_document_status(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -777,8 +697,6 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `GET /documents/{document_id}/text`; operationId `get_document_text_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document_text(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -793,8 +711,6 @@ impl Client {
     /// **Permission required:** upload
     ///
     /// `GET /documents/{document_id}/workflow`; operationId `get_document_workflow_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_document_workflow(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -826,8 +742,6 @@ impl Client {
     /// **Permission required:** upload
     ///
     /// `POST /documents/{inbox_id}`; operationId `post_documents_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn upload_document(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -850,8 +764,6 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `PATCH /documents/{inbox_id}/copy_inbox`; operationId `patch_document_copy_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn copy_documents(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -873,8 +785,6 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `PATCH /documents/{inbox_id}/move_inbox`; operationId `patch_document_move_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn move_documents(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -894,8 +804,6 @@ impl Client {
     /// **Deprecated**: default_format
     ///
     /// `GET /formats`; operationId `get_formats_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_formats(&self) -> crate::builders::ListFormats {
         crate::builders::ListFormats::new(self.runtime.clone())
     }
@@ -909,8 +817,6 @@ impl Client {
     /// **Permission required:** edit_format_settings
     ///
     /// `POST /formats`; operationId `post_formats_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_format(
         &self,
         body: impl ::std::convert::Into<crate::types::FormatModelPost>,
@@ -922,8 +828,6 @@ impl Client {
     /// **Permission required:** edit_format_settings
     ///
     /// `GET /formats/document_types`; operationId `get_formats_doc_types_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_document_types(&self) -> crate::builders::ListDocumentTypes {
         crate::builders::ListDocumentTypes::new(self.runtime.clone())
     }
@@ -937,8 +841,6 @@ impl Client {
     /// **Permission required:** edit_format_settings / review
     ///
     /// `GET /formats/{format_id}`; operationId `get_format_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_format(
         &self,
         format_id: impl ::std::convert::Into<::std::string::String>,
@@ -952,8 +854,6 @@ impl Client {
     /// **Permission required:** edit_format_settings
     ///
     /// `DELETE /formats/{format_id}`; operationId `delete_format_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_format(
         &self,
         format_id: impl ::std::convert::Into<::std::string::String>,
@@ -970,8 +870,6 @@ impl Client {
     /// **Permission required:** edit_format_settings
     ///
     /// `PATCH /formats/{format_id}`; operationId `patch_format_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_format(
         &self,
         format_id: impl ::std::convert::Into<::std::string::String>,
@@ -993,8 +891,6 @@ impl Client {
     /// **Permission required:** edit_format_settings / review
     ///
     /// `GET /formats/{scope}/tag_fields`; operationId `get_format_tag_fields_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_format_tag_fields(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1006,8 +902,6 @@ impl Client {
     /// Simply return the list of inboxes
     ///
     /// `GET /inboxes`; operationId `get_inboxes_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_inboxes(&self) -> crate::builders::ListInboxes {
         crate::builders::ListInboxes::new(self.runtime.clone())
     }
@@ -1018,8 +912,6 @@ impl Client {
     /// **Permission required:** create_inbox
     ///
     /// `POST /inboxes`; operationId `post_inboxes_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_inbox(
         &self,
         body: impl ::std::convert::Into<crate::types::InboxModelPost>,
@@ -1033,8 +925,6 @@ impl Client {
     /// **Permission required:** view_list
     ///
     /// `GET /inboxes/{inbox_id}`; operationId `get_inbox_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_inbox(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1048,8 +938,6 @@ impl Client {
     /// **WARNING** This will completely remove the inbox, this is not recoverable
     ///
     /// `DELETE /inboxes/{inbox_id}`; operationId `delete_inbox_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_inbox(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1063,8 +951,6 @@ impl Client {
     /// **Permission required:** view_list
     ///
     /// `PATCH /inboxes/{inbox_id}`; operationId `patch_inbox_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_inbox(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1077,8 +963,6 @@ impl Client {
         )
     }
     /// `POST /inboxes/{inbox_id}/compare_versions`; operationId `post_inbox_compare_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn compare_inbox_versions(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1091,8 +975,6 @@ impl Client {
         )
     }
     /// `GET /inboxes/{inbox_id}/document_versions`; operationId `get_inbox_document_versions_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_inbox_document_versions(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1107,8 +989,6 @@ impl Client {
     /// **Permission required:** view_list
     ///
     /// `GET /inboxes/{inbox_id}/documents`; operationId `get_inbox_document_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_inbox_documents(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1131,8 +1011,6 @@ impl Client {
     /// **WARNING** This will completely remove the documents, this is **not recoverable**
     ///
     /// `DELETE /inboxes/{inbox_id}/documents`; operationId `delete_inbox_document_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_inbox_documents(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1144,8 +1022,6 @@ impl Client {
     /// **Permission required:** view_list
     ///
     /// `GET /inboxes/{inbox_id}/paginated`; operationId `get_inbox_paginated_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_inbox_documents_paginated(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1164,8 +1040,6 @@ impl Client {
     /// **Permission required:** upload
     ///
     /// `POST /inboxes/{inbox_id}/reprocess`; operationId `post_inbox_reprocess_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn reprocess_inbox(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1179,8 +1053,6 @@ impl Client {
     /// **Permission required:** read_integrations
     ///
     /// `GET /integrations/`; operationId `get_integration_resources`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_integrations(&self) -> crate::builders::ListIntegrations {
         crate::builders::ListIntegrations::new(self.runtime.clone())
     }
@@ -1192,8 +1064,6 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `POST /integrations/`; operationId `post_integration_resources`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_integration(
         &self,
         body: impl ::std::convert::Into<crate::types::IntegrationModelGet>,
@@ -1207,8 +1077,6 @@ impl Client {
     /// **Permission required:** read_integrations
     ///
     /// `GET /integrations/{integration_id}`; operationId `get_integration_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_integration(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
@@ -1224,8 +1092,6 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `DELETE /integrations/{integration_id}`; operationId `delete_integration_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_integration(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
@@ -1242,8 +1108,6 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `PATCH /integrations/{integration_id}`; operationId `patch_integration_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_integration(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
@@ -1256,8 +1120,6 @@ impl Client {
         )
     }
     /// `GET /integrations/{integration_id}/activate`; operationId `get_email_integration_activation_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn activate_email_integration(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
@@ -1274,8 +1136,6 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `GET /predictor_settings`; operationId `get_predictor_settings_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_predictor_settings(&self) -> crate::builders::ListPredictorSettings {
         crate::builders::ListPredictorSettings::new(self.runtime.clone())
     }
@@ -1284,8 +1144,6 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `GET /predictor_settings/{scope}`; operationId `get_predictor_setting_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_predictor_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1297,8 +1155,6 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `DELETE /predictor_settings/{scope}`; operationId `delete_predictor_setting_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_predictor_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1310,8 +1166,6 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `PATCH /predictor_settings/{scope}`; operationId `patch_predictor_setting_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_predictor_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1331,8 +1185,6 @@ impl Client {
     /// **Deprecated**: default_format
     ///
     /// `GET /projects`; operationId `get_projects_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_projects(&self) -> crate::builders::ListProjects {
         crate::builders::ListProjects::new(self.runtime.clone())
     }
@@ -1345,8 +1197,6 @@ impl Client {
     /// **Permission required:** create_inbox
     ///
     /// `POST /projects`; operationId `post_projects_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_project(
         &self,
         body: impl ::std::convert::Into<crate::types::ProjectModelPost>,
@@ -1361,8 +1211,6 @@ impl Client {
     /// **Deprecated**: default_format
     ///
     /// `GET /projects/{project_id}`; operationId `get_project_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_project(
         &self,
         project_id: impl ::std::convert::Into<::std::string::String>,
@@ -1378,8 +1226,6 @@ impl Client {
     /// **Permission required:** edit_format_settings
     ///
     /// `DELETE /projects/{project_id}`; operationId `delete_project_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_project(
         &self,
         project_id: impl ::std::convert::Into<::std::string::String>,
@@ -1396,8 +1242,6 @@ impl Client {
     /// **Permission required:** edit_format_settings
     ///
     /// `PATCH /projects/{project_id}`; operationId `patch_project_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_project(
         &self,
         project_id: impl ::std::convert::Into<::std::string::String>,
@@ -1416,8 +1260,6 @@ impl Client {
     /// **Permission required:** read_reports
     ///
     /// `GET /reports`; operationId `get_reports_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_reports(&self) -> crate::builders::ListReports {
         crate::builders::ListReports::new(self.runtime.clone())
     }
@@ -1428,8 +1270,6 @@ impl Client {
     /// **Permission required:** edit_reports
     ///
     /// `POST /reports`; operationId `post_reports_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_report(
         &self,
         body: impl ::std::convert::Into<crate::types::ReportModelPost>,
@@ -1443,8 +1283,6 @@ impl Client {
     /// **Permission required:** read_reports
     ///
     /// `POST /reports/generate`; operationId `post_generate_report_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn generate_report(
         &self,
         body: impl ::std::convert::Into<crate::types::ReportModelFullGenerate>,
@@ -1458,8 +1296,6 @@ impl Client {
     /// **Permission required:** read_reports
     ///
     /// `GET /reports/{report_id}`; operationId `get_report_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_report(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
@@ -1475,8 +1311,6 @@ impl Client {
     /// **Permission required:** edit_reports
     ///
     /// `DELETE /reports/{report_id}`; operationId `delete_report_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_report(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
@@ -1490,8 +1324,6 @@ impl Client {
     /// **Permission required:** edit_reports
     ///
     /// `PATCH /reports/{report_id}`; operationId `patch_report_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_report(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
@@ -1510,8 +1342,6 @@ impl Client {
     /// **Permission required:** read_reports
     ///
     /// `POST /reports/{report_id}/generate`; operationId `post_generate_report_id_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn generate_saved_report(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
@@ -1530,8 +1360,6 @@ impl Client {
     /// Return the list of roles
     ///
     /// `GET /roles`; operationId `get_roles_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_roles(&self) -> crate::builders::ListRoles {
         crate::builders::ListRoles::new(self.runtime.clone())
     }
@@ -1542,8 +1370,6 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `POST /roles`; operationId `post_roles_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_role(
         &self,
         body: impl ::std::convert::Into<crate::types::RoleModelPost>,
@@ -1555,8 +1381,6 @@ impl Client {
     /// Return role attributes
     ///
     /// `GET /roles/{role_id}`; operationId `get_role_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_role(
         &self,
         role_id: impl ::std::convert::Into<::std::string::String>,
@@ -1572,8 +1396,6 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `DELETE /roles/{role_id}`; operationId `delete_role_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_role(
         &self,
         role_id: impl ::std::convert::Into<::std::string::String>,
@@ -1587,8 +1409,6 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `PATCH /roles/{role_id}`; operationId `patch_role_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_role(
         &self,
         role_id: impl ::std::convert::Into<::std::string::String>,
@@ -1605,8 +1425,6 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `GET /rule_config`; operationId `get_rule_configs_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_rule_configs(&self) -> crate::builders::ListRuleConfigs {
         crate::builders::ListRuleConfigs::new(self.runtime.clone())
     }
@@ -1615,8 +1433,6 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `POST /rule_config/rule_entity/`; operationId `post_debug_rule_entity_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn debug_rule_entity(
         &self,
         body: impl ::std::convert::Into<crate::types::Dictionary>,
@@ -1628,8 +1444,6 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `POST /rule_config/rule_entity/{document_id}`; operationId `post_debug_rule_entity_document_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn debug_document_rule_entity(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -1648,8 +1462,6 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `POST /rule_config/where_to_search/{document_id}`; operationId `post_debug_where_to_search`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn debug_where_to_search(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -1666,8 +1478,6 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `GET /rule_config/{scope}`; operationId `get_rule_config_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_rule_config(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1679,8 +1489,6 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `DELETE /rule_config/{scope}`; operationId `delete_rule_config_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_rule_config(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1692,8 +1500,6 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `PATCH /rule_config/{scope}`; operationId `patch_rule_config_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_rule_config(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1710,8 +1516,6 @@ impl Client {
     /// **Permission required:** edit_sampling_settings / review
     ///
     /// `GET /sampling_settings`; operationId `get_setting_samplings_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_sampling_settings(&self) -> crate::builders::ListSamplingSettings {
         crate::builders::ListSamplingSettings::new(self.runtime.clone())
     }
@@ -1720,8 +1524,6 @@ impl Client {
     /// **Permission required:** edit_sampling_settings / review
     ///
     /// `GET /sampling_settings/{scope}`; operationId `get_setting_sampling_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_sampling_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1733,8 +1535,6 @@ impl Client {
     /// **Permission required:** edit_sampling_settings
     ///
     /// `DELETE /sampling_settings/{scope}`; operationId `delete_setting_sampling_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_sampling_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1746,8 +1546,6 @@ impl Client {
     /// **Permission required:** edit_sampling_settings
     ///
     /// `PATCH /sampling_settings/{scope}`; operationId `patch_setting_sampling_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_sampling_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1764,8 +1562,6 @@ impl Client {
     /// Get the dashboard settings for the given scope (project or inbox)
     ///
     /// `GET /settings/dashboard`; operationId `get_dashboard_settings_atomic_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_dashboard_settings(&self) -> crate::builders::GetDashboardSettings {
         crate::builders::GetDashboardSettings::new(self.runtime.clone())
     }
@@ -1776,8 +1572,6 @@ impl Client {
     /// **Permission required:** edit_dashboard_settings
     ///
     /// `PATCH /settings/dashboard`; operationId `patch_dashboard_settings_atomic_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_dashboard_settings(
         &self,
         body: impl ::std::convert::Into<crate::types::DashboardSettingsModelPatch>,
@@ -1789,8 +1583,6 @@ impl Client {
     /// Get the review settings for the given scope (project or inbox)
     ///
     /// `GET /settings/review`; operationId `get_review_settings_atomic_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_review_settings(&self) -> crate::builders::GetReviewSettings {
         crate::builders::GetReviewSettings::new(self.runtime.clone())
     }
@@ -1801,8 +1593,6 @@ impl Client {
     /// **Permission required:** edit_review_settings
     ///
     /// `PATCH /settings/review`; operationId `patch_review_settings_atomic_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_review_settings(
         &self,
         body: impl ::std::convert::Into<crate::types::ReviewSettingsModelPatch>,
@@ -1810,14 +1600,10 @@ impl Client {
         crate::builders::UpdateReviewSettings::new(self.runtime.clone(), body.into())
     }
     /// `GET /sso/config`; operationId `get_sso_config_resources`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_sso_configs(&self) -> crate::builders::ListSsoConfigs {
         crate::builders::ListSsoConfigs::new(self.runtime.clone())
     }
     /// `POST /sso/config`; operationId `post_sso_config_resources`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_sso_config(
         &self,
         body: impl ::std::convert::Into<crate::types::SsoConfigModel>,
@@ -1831,8 +1617,6 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `DELETE /sso/config/{sso_config_id}`; operationId `delete_sso_config_resources`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_sso_config(
         &self,
         sso_config_id: impl ::std::convert::Into<::std::string::String>,
@@ -1840,8 +1624,6 @@ impl Client {
         crate::builders::DeleteSsoConfig::new(self.runtime.clone(), sso_config_id.into())
     }
     /// `POST /sso/login`; operationId `post_oauth_login_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn sso_login(
         &self,
         body: impl ::std::convert::Into<crate::types::SsoModel>,
@@ -1849,8 +1631,6 @@ impl Client {
         crate::builders::SsoLogin::new(self.runtime.clone(), body.into())
     }
     /// `GET /stats/usage`; operationId `get_usage_stats_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_usage_stats(
         &self,
         start_date: impl ::std::convert::Into<::std::string::String>,
@@ -1877,8 +1657,6 @@ impl Client {
     /// **Permission required:** view_statistics
     ///
     /// `GET /stats/{inbox_id}`; operationId `get_stats_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_stats(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1890,8 +1668,6 @@ impl Client {
     /// **Permission required:** view_statistics
     ///
     /// `GET /stats/{inbox_id}/automation_blockers`; operationId `get_automation_blockers_stats`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_automation_blockers_stats(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1908,8 +1684,6 @@ impl Client {
     /// **Permission required:** submit
     ///
     /// `POST /stats/{inbox_id}/blue_dots`; operationId `post_blue_dots_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_blue_dots_stats(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1924,8 +1698,6 @@ impl Client {
     /// **Permission required:** view_statistics
     ///
     /// `GET /stats/{inbox_id}/evaluated_versions`; operationId `get_evaluated_versions`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_evaluated_versions(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1953,8 +1725,6 @@ impl Client {
     /// **Permission required:** view_statistics
     ///
     /// `GET /stats/{inbox_id}/processing`; operationId `get_processing_stats`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_processing_stats(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1964,8 +1734,6 @@ impl Client {
     /// **Permission required:** view_statistics
     ///
     /// `GET /stats/{inbox_id}/volume`; operationId `get_volume_stats`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_volume_stats(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1977,8 +1745,6 @@ impl Client {
     /// **Permission required:** view_statistics
     ///
     /// `GET /stats/{scope}/accuracy`; operationId `get_accuracy_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_accuracy(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1990,8 +1756,6 @@ impl Client {
     /// **Permission required:** view_statistics
     ///
     /// `GET /stats/{scope}/stp`; operationId `get_stp_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_stp(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -2001,8 +1765,6 @@ impl Client {
     /// Get the custom CSS file
     ///
     /// `GET /style/custom.css`; operationId `get_style_sheet_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_style_sheet(&self) -> crate::builders::GetStyleSheet {
         crate::builders::GetStyleSheet::new(self.runtime.clone())
     }
@@ -2011,8 +1773,6 @@ impl Client {
     /// **Permission required:** edit_dashboard_settings
     ///
     /// `POST /style/custom.css`; operationId `post_style_sheet_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn upload_style_sheet(
         &self,
         file: impl ::std::convert::Into<::contractfit_runtime::FilePart>,
@@ -2024,16 +1784,12 @@ impl Client {
     /// **Permission required:** edit_dashboard_settings
     ///
     /// `DELETE /style/custom.css`; operationId `delete_style_sheet_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_style_sheet(&self) -> crate::builders::DeleteStyleSheet {
         crate::builders::DeleteStyleSheet::new(self.runtime.clone())
     }
     /// Get the custom logo
     ///
     /// `GET /style/logo.png`; operationId `get_style_logo_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_style_logo(&self) -> crate::builders::GetStyleLogo {
         crate::builders::GetStyleLogo::new(self.runtime.clone())
     }
@@ -2042,8 +1798,6 @@ impl Client {
     /// **Permission required:** edit_dashboard_settings
     ///
     /// `POST /style/logo.png`; operationId `post_style_logo_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn upload_style_logo(
         &self,
         file: impl ::std::convert::Into<::contractfit_runtime::FilePart>,
@@ -2055,20 +1809,14 @@ impl Client {
     /// **Permission required:** edit_dashboard_settings
     ///
     /// `DELETE /style/logo.png`; operationId `delete_style_logo_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_style_logo(&self) -> crate::builders::DeleteStyleLogo {
         crate::builders::DeleteStyleLogo::new(self.runtime.clone())
     }
     /// `DELETE /tenant`; operationId `delete_tenant_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_tenant(&self) -> crate::builders::DeleteTenant {
         crate::builders::DeleteTenant::new(self.runtime.clone())
     }
     /// `PATCH /tenant/activate`; operationId `patch_activate_tenant_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn activate_tenant(
         &self,
         body: impl ::std::convert::Into<crate::types::TenantModelPatch>,
@@ -2080,8 +1828,6 @@ impl Client {
     /// **Permission required:** read_thresholds_settings / review
     ///
     /// `GET /threshold_settings`; operationId `get_settings_threshold_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_threshold_settings(&self) -> crate::builders::ListThresholdSettings {
         crate::builders::ListThresholdSettings::new(self.runtime.clone())
     }
@@ -2090,8 +1836,6 @@ impl Client {
     /// **Permission required:** read_thresholds_settings / review
     ///
     /// `GET /threshold_settings/{scope}`; operationId `get_setting_threshold_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_threshold_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -2103,8 +1847,6 @@ impl Client {
     /// **Permission required:** edit_thresholds_settings
     ///
     /// `DELETE /threshold_settings/{scope}`; operationId `delete_setting_threshold_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_threshold_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -2116,8 +1858,6 @@ impl Client {
     /// **Permission required:** edit_thresholds_settings
     ///
     /// `PATCH /threshold_settings/{scope}`; operationId `patch_setting_threshold_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_threshold_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -2136,8 +1876,6 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `GET /users`; operationId `get_users_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn list_users(&self) -> crate::builders::ListUsers {
         crate::builders::ListUsers::new(self.runtime.clone())
     }
@@ -2148,8 +1886,6 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `POST /users`; operationId `post_users_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn create_user(
         &self,
         body: impl ::std::convert::Into<crate::types::UserModelPost>,
@@ -2161,8 +1897,6 @@ impl Client {
     /// Return user info of the authenticated used making the call
     ///
     /// `GET /users/me`; operationId `get_me`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_me(&self) -> crate::builders::GetMe {
         crate::builders::GetMe::new(self.runtime.clone())
     }
@@ -2171,8 +1905,6 @@ impl Client {
     /// Update the current authenticated user password
     ///
     /// `POST /users/me/change_password`; operationId `post_change_password`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn change_password(
         &self,
         body: impl ::std::convert::Into<crate::types::ChangePasswordModelPost>,
@@ -2186,8 +1918,6 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `GET /users/{user_id}`; operationId `get_user_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn get_user(
         &self,
         user_id: impl ::std::convert::Into<::std::string::String>,
@@ -2201,8 +1931,6 @@ impl Client {
     /// **WARNING** This will completely remove the user, this is not recoverable
     ///
     /// `DELETE /users/{user_id}`; operationId `delete_user_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn delete_user(
         &self,
         user_id: impl ::std::convert::Into<::std::string::String>,
@@ -2216,8 +1944,6 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `PATCH /users/{user_id}`; operationId `patch_user_resource`.
-    ///
-    /// Credentials: `basic` or `token` or `api_key_header` or `api_key_query` or `jwt`.
     pub fn update_user(
         &self,
         user_id: impl ::std::convert::Into<::std::string::String>,

@@ -14,6 +14,7 @@
 pub struct AggregationPipelinePost {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub filter: ::std::option::Option<FilterModel>,
+    /// Example: `"inbox"`.
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<AggregationPipelinePostType>,
@@ -223,6 +224,8 @@ pub struct ApiKeyModel {
     /// Is the API Key active or not
     pub active: bool,
     /// The date at which the API Key will expire
+    ///
+    /// Format `date-time`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub expire_at: ::std::option::Option<::contractfit_runtime::DateTime>,
     /// the user roles
@@ -273,6 +276,8 @@ pub struct ApiKeyRequest {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub active: ::std::option::Option<bool>,
     /// Expiration date
+    ///
+    /// Format `date-time`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub expire_at: ::std::option::Option<::contractfit_runtime::DateTime>,
     /// Roles to grant to this token bearer
@@ -393,6 +398,7 @@ impl ChangePasswordModelPost {
 pub struct ColumnBound {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field_name: ::std::option::Option<::std::string::String>,
+    /// 2 to 2 items.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub x_bounds: ::std::option::Option<::std::vec::Vec<i64>>,
 }
@@ -461,12 +467,16 @@ impl ColumnsHeaders {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct ConnectionModelGet {
+    /// Example: `"document_predict"`.
     pub event: ConnectionModelPostEvent,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     pub integration: ::std::string::String,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub routing: ::std::option::Option<::std::vec::Vec<RoutingAtom>>,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: ::std::option::Option<::std::string::String>,
+    /// Example: `"original"`.
     pub what: ConnectionModelPostWhat,
     pub id: ::std::string::String,
 }
@@ -508,12 +518,16 @@ impl ConnectionModelGet {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct ConnectionModelPost {
+    /// Example: `"document_predict"`.
     pub event: ConnectionModelPostEvent,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     pub integration: ::std::string::String,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub routing: ::std::option::Option<::std::vec::Vec<RoutingAtom>>,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: ::std::option::Option<::std::string::String>,
+    /// Example: `"original"`.
     pub what: ConnectionModelPostWhat,
 }
 impl ConnectionModelPost {
@@ -1016,13 +1030,13 @@ impl DashboardSettingsModelPatch {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct DataRetentionAtomModel {
-    /// Server default: `-1`.
+    /// Example: `30`. Server default: `-1`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub age: ::std::option::Option<i64>,
-    /// Server default: `"FULL"`.
+    /// Example: `"FULL"`. Server default: `"FULL"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub how: ::std::option::Option<DataRetentionAtomModelHow>,
-    /// Server default: `"ALL"`.
+    /// Example: `"ALL"`. Server default: `"ALL"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub what: ::std::option::Option<DataRetentionAtomModelWhat>,
 }
@@ -1501,6 +1515,7 @@ pub struct DocumentModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub flag_for_review: ::std::option::Option<bool>,
     pub id: ::std::string::String,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     pub inbox: ::std::string::String,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub last_version: ::std::option::Option<::std::string::String>,
@@ -1826,7 +1841,9 @@ pub type EnrichmentModelPost = ::serde_json::Map<
 pub struct EvaluationAtom {
     pub gold: ::std::string::String,
     pub text: ::std::string::String,
+    /// 6 to 6 items.
     pub textual_coord: ::std::vec::Vec<i64>,
+    /// 6 to 6 items.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub visual_coord: ::std::option::Option<::std::vec::Vec<i64>>,
 }
@@ -1889,13 +1906,18 @@ impl EvaluationsOptions {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct ExcelAtom {
+    /// Example: `false`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub add_automation_blockers: ::std::option::Option<bool>,
+    /// Example: `false`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub add_confidence: ::std::option::Option<bool>,
+    /// Example: `true`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub add_text: ::std::option::Option<bool>,
+    /// Example: `false`.
     pub enable_key_value: bool,
+    /// Exactly 1 characters. Example: `";"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub multiple_value_separator: ::std::option::Option<::std::string::String>,
 }
@@ -1945,9 +1967,13 @@ impl ExcelAtom {
 #[non_exhaustive]
 pub struct ExtraModel {
     /// your entity id
+    ///
+    /// Example: `"spn:d6b4feb1-a0bb-408a-b813-6e4eba3e5fef"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub entity_id: ::std::option::Option<::std::string::String>,
     /// Federation metadata document
+    ///
+    /// Example: `"https://login.microsoftonline.com/e8656a10-4ec3-4cea-aa49-cbe9424c312d/federationmetadata/2007-06/federationmetadata.xml"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub specification_url: ::std::option::Option<::std::string::String>,
 }
@@ -2178,12 +2204,15 @@ impl FileModelGet {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct FilterAtom {
+    /// Format `date-time`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub end_date: ::std::option::Option<::contractfit_runtime::DateTime>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub list: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Format `date-time`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub start_date: ::std::option::Option<::contractfit_runtime::DateTime>,
+    /// Example: `"project"`.
     #[serde(rename = "type")]
     pub type_: FilterAtomType,
 }
@@ -2381,6 +2410,8 @@ impl FilterOIdListModel {
 #[non_exhaustive]
 pub struct FilterOIdModel {
     /// Inbox ID
+    ///
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     #[serde(rename = "$oid")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub oid: ::std::option::Option<::std::string::String>,
@@ -2406,6 +2437,8 @@ impl FilterOIdModel {
 #[non_exhaustive]
 pub struct FilterOIdModelDoc {
     /// Document ID
+    ///
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     #[serde(rename = "$oid")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub oid: ::std::option::Option<::std::string::String>,
@@ -2430,15 +2463,19 @@ impl FilterOIdModelDoc {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct FilterTimeModel {
+    /// Format `date-time`.
     #[serde(rename = "$gt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub gt: ::std::option::Option<::contractfit_runtime::DateTime>,
+    /// Format `date-time`.
     #[serde(rename = "$gte")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub gte: ::std::option::Option<::contractfit_runtime::DateTime>,
+    /// Format `date-time`.
     #[serde(rename = "$lt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub lt: ::std::option::Option<::contractfit_runtime::DateTime>,
+    /// Format `date-time`.
     #[serde(rename = "$lte")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub lte: ::std::option::Option<::contractfit_runtime::DateTime>,
@@ -2876,6 +2913,7 @@ impl<'de> ::serde::Deserialize<'de> for GenerateSavedReportDeliveryMethod {
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct GetBlueDotsStatsForm {
+    /// Format `date-time`.
     pub end_date: ::std::option::Option<::contractfit_runtime::DateTime>,
     /// gross_amount,due_date
     ///
@@ -2889,10 +2927,11 @@ pub struct GetBlueDotsStatsForm {
     ///
     /// Server default: `""`.
     pub option_level_fields: ::std::option::Option<::std::string::String>,
+    /// Format `date-time`.
     pub start_date: ::std::option::Option<::contractfit_runtime::DateTime>,
     /// provide the version name to evaluate
     ///
-    /// Server default: `"submitted"`.
+    /// Matches `^[A-z0-9_-]+$`. Server default: `"submitted"`.
     pub version_name: ::std::option::Option<::std::string::String>,
 }
 impl GetBlueDotsStatsForm {
@@ -2987,6 +3026,7 @@ impl GetBlueDotsStatsForm {
 #[non_exhaustive]
 pub struct InboxModelGet {
     pub name: ::std::string::String,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     pub project: ::std::string::String,
     pub id: ::std::string::String,
 }
@@ -3010,6 +3050,7 @@ impl InboxModelGet {
 pub struct InboxModelPatch {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub project: ::std::option::Option<::std::string::String>,
 }
@@ -3043,6 +3084,7 @@ impl InboxModelPatch {
 #[non_exhaustive]
 pub struct InboxModelPost {
     pub name: ::std::string::String,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     pub project: ::std::string::String,
 }
 impl InboxModelPost {
@@ -3061,6 +3103,7 @@ impl InboxModelPost {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct IntegrationModelGet {
+    /// Example: `"webhook"`.
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<IntegrationModelGetType>,
@@ -3234,7 +3277,7 @@ impl KeyValyePairSettingsModel {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct LabelModel {
-    /// Server default: `"annotation"`.
+    /// Example: `"annotation"`. Server default: `"annotation"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub category: ::std::option::Option<LabelModelCategory>,
     /// A flag that determines whether to count this field for evaluation
@@ -3270,10 +3313,10 @@ pub struct LabelModel {
     pub multiple: ::std::option::Option<bool>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub options: ::std::option::Option<::std::vec::Vec<OptionModel>>,
-    /// Server default: `"section"`.
+    /// Example: `"section"`. Server default: `"section"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: ::std::option::Option<LabelModelScope>,
-    /// Server default: `"string"`.
+    /// Example: `"string"`. Server default: `"string"`.
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<LabelModelType>,
@@ -4354,6 +4397,8 @@ impl PermissionsModel {
 #[non_exhaustive]
 pub struct PostStyleSheetForm {
     /// File to handle
+    ///
+    /// Format `binary`.
     pub file: ::contractfit_runtime::FilePart,
 }
 impl PostStyleSheetForm {
@@ -4575,6 +4620,7 @@ pub struct ProjectModelPatch {
     /// This format is chosen as fallback
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default_format: ::std::option::Option<::std::string::String>,
+    /// At least 1 items.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub formats: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -4583,6 +4629,7 @@ pub struct ProjectModelPatch {
     pub split_into_sections: ::std::option::Option<bool>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sub_page_splitting: ::std::option::Option<bool>,
+    /// Example: `10`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timeout: ::std::option::Option<i64>,
 }
@@ -4663,12 +4710,14 @@ pub struct ProjectModelPost {
     /// This format is chosen as fallback
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default_format: ::std::option::Option<::std::string::String>,
+    /// At least 1 items.
     pub formats: ::std::vec::Vec<::std::string::String>,
     pub name: ::std::string::String,
     /// Server default: `true`.
     pub split_into_sections: bool,
     /// Server default: `false`.
     pub sub_page_splitting: bool,
+    /// Example: `10`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timeout: ::std::option::Option<i64>,
 }
@@ -4758,13 +4807,15 @@ pub struct ReportModelFullGenerate {
     pub text: ::std::option::Option<SimpleInclude>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub version_name: ::std::option::Option<::std::string::String>,
-    /// Server default: `"download"`.
+    /// Example: `"email"`. Server default: `"download"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub delivery_method: ::std::option::Option<ReportModelFullGenerateDeliveryMethod>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub email: ::std::option::Option<::std::string::String>,
+    /// Format `date-time`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub end_date: ::std::option::Option<::contractfit_runtime::DateTime>,
+    /// Format `date-time`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub start_date: ::std::option::Option<::contractfit_runtime::DateTime>,
 }
@@ -6268,6 +6319,7 @@ pub struct SectionAtom {
     pub confidence: ::std::option::Option<i64>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub document_type: ::std::option::Option<::std::string::String>,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub format: ::std::option::Option<::std::string::String>,
     pub page: i64,
@@ -6482,11 +6534,13 @@ pub struct SsoConfigModel {
     pub provider: ::std::string::String,
     /// Type of SSO integration, for now only SAML is supported
     ///
-    /// Server default: `"saml"`.
+    /// Example: `"saml"`. Server default: `"saml"`.
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<SsoConfigModelType>,
     /// SAML-P sign-on endpoint
+    ///
+    /// Example: `"https://login.microsoftonline.com/e8656a10-4ec3-4cea-aa49-cbe9424c312d/saml2"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub url: ::std::option::Option<::std::string::String>,
 }
@@ -6533,11 +6587,13 @@ pub struct SsoConfigModelGet {
     pub provider: ::std::string::String,
     /// Type of SSO integration, for now only SAML is supported
     ///
-    /// Server default: `"saml"`.
+    /// Example: `"saml"`. Server default: `"saml"`.
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<SsoConfigModelGetType>,
     /// SAML-P sign-on endpoint
+    ///
+    /// Example: `"https://login.microsoftonline.com/e8656a10-4ec3-4cea-aa49-cbe9424c312d/saml2"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub url: ::std::option::Option<::std::string::String>,
 }
@@ -6715,6 +6771,8 @@ pub struct SsoModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub token: ::std::option::Option<::std::string::String>,
     /// the type of SSO token
+    ///
+    /// Example: `"oauth"`.
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<SsoModelType>,
@@ -6815,8 +6873,10 @@ impl<'de> ::serde::Deserialize<'de> for SsoModelType {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct StateModelGet {
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub by: ::std::option::Option<::std::string::String>,
+    /// Format `date-time`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub since: ::std::option::Option<::contractfit_runtime::DateTime>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -7093,16 +7153,19 @@ impl StatusDataPost {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct TableAnnotationPost {
+    /// 3 to 3 items.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub bottom_right: ::std::option::Option<::std::vec::Vec<i64>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub columns: ::std::option::Option<::std::vec::Vec<ColumnBound>>,
+    /// 2 to 2 items.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub first_row_y_bounds: ::std::option::Option<::std::vec::Vec<i64>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub header_bottom_y: ::std::option::Option<i64>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
+    /// 3 to 3 items.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub top_left: ::std::option::Option<::std::vec::Vec<i64>>,
 }
@@ -7204,7 +7267,7 @@ pub struct TableModel {
     pub initialized: ::std::option::Option<bool>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub label: ::std::option::Option<::std::string::String>,
-    /// Server default: `"section"`.
+    /// Example: `"section"`. Server default: `"section"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: ::std::option::Option<TableModelScope>,
 }
@@ -7467,16 +7530,21 @@ impl ThresholdModel {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct TimingsModelGet {
+    /// Format `date-time`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub done_time: ::std::option::Option<::contractfit_runtime::DateTime>,
+    /// Format `date-time`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub feedback_time: ::std::option::Option<::contractfit_runtime::DateTime>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub processing_period: ::std::option::Option<f64>,
+    /// Format `date-time`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub receive_time: ::std::option::Option<::contractfit_runtime::DateTime>,
+    /// Format `date-time`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub start_time: ::std::option::Option<::contractfit_runtime::DateTime>,
+    /// Format `date-time`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub submit_time: ::std::option::Option<::contractfit_runtime::DateTime>,
 }
@@ -7591,8 +7659,10 @@ pub struct TokenRoleModel {
     /// limited to a document
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub document_id: ::std::option::Option<::std::string::String>,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inbox: ::std::option::Option<::std::string::String>,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     pub role: ::std::string::String,
 }
 impl TokenRoleModel {
@@ -7628,6 +7698,8 @@ pub struct UploadDocumentForm {
     /// Use the experimental processing workflow
     pub experimental: ::std::option::Option<bool>,
     /// File to process
+    ///
+    /// Format `binary`.
     pub file: ::contractfit_runtime::FilePart,
     /// If true the result will only contain a mapping of prediction = value
     ///
@@ -7694,6 +7766,8 @@ pub struct UploadDocumentSimpleForm {
     /// Use the experimental processing workflow
     pub experimental: ::std::option::Option<bool>,
     /// File to process
+    ///
+    /// Format `binary`.
     pub file: ::contractfit_runtime::FilePart,
     /// Inbox to use. Default to the **invoice** inbox
     pub inbox_id: ::std::option::Option<::std::string::String>,
@@ -7760,6 +7834,7 @@ impl UploadDocumentSimpleForm {
 pub struct UserModelGet {
     /// Inactive users have to reset their password first
     pub active: bool,
+    /// Format `date-time`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub confirmed_at: ::std::option::Option<::contractfit_runtime::DateTime>,
     pub id: ::std::string::String,
@@ -7873,8 +7948,10 @@ pub struct UserRoleModel {
     /// limited to a document
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub document_id: ::std::option::Option<::std::string::String>,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inbox: ::std::option::Option<::std::string::String>,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     pub role: ::std::string::String,
 }
 impl UserRoleModel {
@@ -7907,8 +7984,10 @@ impl UserRoleModel {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct UserRoleModelPatch {
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inbox: ::std::option::Option<::std::string::String>,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub role: ::std::option::Option<::std::string::String>,
 }

@@ -360,6 +360,8 @@ pub struct Parameter {
     /// The document's default, only when it is valid for `ty`.
     pub default: Option<Value>,
     pub deprecated: bool,
+    /// What the document says of the value beyond its type, for its documentation.
+    pub constraints: Constraints,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -515,6 +517,25 @@ pub struct Field {
     pub boxed: bool,
     pub description: Option<String>,
     pub default: Option<Value>,
+    /// What the document says of the value beyond its type, for its documentation.
+    pub constraints: Constraints,
+}
+
+/// What a schema says of a value beyond its type: its format, bounds, pattern and an example.
+/// The generated code documents these; it does not check them (the server does).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Constraints {
+    pub format: Option<String>,
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    pub pattern: Option<String>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub exclusive_minimum: bool,
+    pub exclusive_maximum: bool,
+    pub min_items: Option<usize>,
+    pub max_items: Option<usize>,
+    pub example: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,8 +11,9 @@ use super::schema::component_key;
 use super::Builder;
 use crate::diagnostics::{pointer_token, Error};
 use crate::model::{
-    BodyKind, Method, Operation, ParamLocation, Parameter, PathSegment, PathTemplate, Primitive,
-    RequestBody, RequestContent, Response, ResponseBody, StatusSpec, TypeDef, TypeKind, TypeRef,
+    BodyKind, Constraints, Method, Operation, ParamLocation, Parameter, PathSegment, PathTemplate,
+    Primitive, RequestBody, RequestContent, Response, ResponseBody, StatusSpec, TypeDef, TypeKind,
+    TypeRef,
 };
 
 impl<'a> Builder<'a> {
@@ -219,6 +220,10 @@ impl<'a> Builder<'a> {
                 }
                 _ => None,
             };
+            let constraints = match &data.format {
+                ParameterSchemaOrContent::Schema(schema) => self.constraints(schema.into()),
+                ParameterSchemaOrContent::Content(_) => Constraints::default(),
+            };
             let required = data.required || location == ParamLocation::Path;
             if location == ParamLocation::Path && !template.has_parameter(&data.name) {
                 self.warn(
@@ -236,6 +241,7 @@ impl<'a> Builder<'a> {
                 description: data.description.clone(),
                 default,
                 deprecated: data.deprecated.unwrap_or(false),
+                constraints,
             });
         }
         for segment in &template.segments {
@@ -257,6 +263,7 @@ impl<'a> Builder<'a> {
                         description: None,
                         default: None,
                         deprecated: false,
+                        constraints: Constraints::default(),
                     });
                 }
             }

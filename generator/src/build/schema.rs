@@ -15,7 +15,8 @@ use super::names::{camel, snake, Namespace};
 use super::Builder;
 use crate::diagnostics::{pointer_token, unescape_token, Error};
 use crate::model::{
-    EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant,
+    Constraints, EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef, Union,
+    UnionVariant,
 };
 
 /// The name of the catch-all variant that keeps enum values this client does not know.
@@ -360,6 +361,7 @@ impl<'a> Builder<'a> {
                 boxed: false,
                 description: data.and_then(|d| d.description.clone()),
                 default,
+                constraints: self.constraints(*schema),
             });
         }
         let additional = match shape.additional {
@@ -371,6 +373,86 @@ impl<'a> Builder<'a> {
             None => None,
         };
         Ok(Struct { fields, additional })
+    }
+
+    /// What `schema` says of a value beyond its type. A `$ref` is followed when it names a
+    /// plain string, number or array (an alias); a named object or enum documents itself.
+    pub(super) fn constraints(&self, schema: SchemaRef<'a>) -> Constraints {
+        use openapiv3::{SchemaKind, Type, VariantOrUnknownOrEmpty};
+        let schema = match schema {
+            SchemaRef::Item(schema) => schema,
+            SchemaRef::Reference(reference) => match self.plain_target(reference) {
+                Some(schema) => schema,
+                None => return Constraints::default(),
+            },
+        };
+        fn format<T>(
+            format: &VariantOrUnknownOrEmpty<T>,
+            name: fn(&T) -> &'static str,
+        ) -> Option<String> {
+            match format {
+                VariantOrUnknownOrEmpty::Item(item) => Some(name(item).to_owned()),
+                VariantOrUnknownOrEmpty::Unknown(text) => Some(text.clone()),
+                VariantOrUnknownOrEmpty::Empty => None,
+            }
+        }
+        let mut constraints = Constraints {
+            example: schema.schema_data.example.clone(),
+            ..Constraints::default()
+        };
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::String(s)) if s.enumeration.is_empty() => {
+                constraints.format = format(&s.format, string_format);
+                constraints.min_length = s.min_length;
+                constraints.max_length = s.max_length;
+                constraints.pattern = s.pattern.clone();
+            }
+            SchemaKind::Type(Type::Integer(i)) => {
+                constraints.format = format(&i.format, integer_format);
+                constraints.minimum = i.minimum.map(|m| m as f64);
+                constraints.maximum = i.maximum.map(|m| m as f64);
+                constraints.exclusive_minimum = i.exclusive_minimum;
+                constraints.exclusive_maximum = i.exclusive_maximum;
+            }
+            SchemaKind::Type(Type::Number(n)) => {
+                constraints.format = format(&n.format, number_format);
+                constraints.minimum = n.minimum;
+                constraints.maximum = n.maximum;
+                constraints.exclusive_minimum = n.exclusive_minimum;
+                constraints.exclusive_maximum = n.exclusive_maximum;
+            }
+            SchemaKind::Type(Type::Array(a)) => {
+                constraints.min_items = a.min_items;
+                constraints.max_items = a.max_items;
+            }
+            _ => {}
+        }
+        constraints
+    }
+
+    /// The schema `reference` names (through further `$ref`s, a bounded number), when it is a
+    /// plain string, number, integer or array.
+    fn plain_target(&self, reference: &str) -> Option<&'a Schema> {
+        use openapiv3::{SchemaKind, Type};
+        let mut reference = reference.to_owned();
+        for _ in 0..32 {
+            let key = component_key(&reference, "schemas")?;
+            match self.doc.components.as_ref()?.schemas.get(&key)? {
+                ReferenceOr::Reference { reference: next } => reference = next.clone(),
+                ReferenceOr::Item(schema) => {
+                    return match &schema.schema_kind {
+                        SchemaKind::Type(Type::String(s)) if s.enumeration.is_empty() => {
+                            Some(schema)
+                        }
+                        SchemaKind::Type(Type::Integer(_) | Type::Number(_) | Type::Array(_)) => {
+                            Some(schema)
+                        }
+                        _ => None,
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// The values of the enum type `name`, whether or not it has been built yet.
@@ -664,6 +746,31 @@ fn digits_like(s: &str, pattern: &str) -> bool {
             b'd' => c.is_ascii_digit(),
             _ => c == p,
         })
+}
+
+fn string_format(format: &openapiv3::StringFormat) -> &'static str {
+    use openapiv3::StringFormat::*;
+    match format {
+        Date => "date",
+        DateTime => "date-time",
+        Password => "password",
+        Byte => "byte",
+        Binary => "binary",
+    }
+}
+
+fn integer_format(format: &openapiv3::IntegerFormat) -> &'static str {
+    match format {
+        openapiv3::IntegerFormat::Int32 => "int32",
+        openapiv3::IntegerFormat::Int64 => "int64",
+    }
+}
+
+fn number_format(format: &openapiv3::NumberFormat) -> &'static str {
+    match format {
+        openapiv3::NumberFormat::Float => "float",
+        openapiv3::NumberFormat::Double => "double",
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::model::Constraints;
+
 /// `#[doc = "…"]` attributes for `text`, one per line.
 pub fn doc_attrs(text: &str) -> TokenStream {
     let lines = sanitize(text);
@@ -22,10 +24,86 @@ pub fn doc_attrs(text: &str) -> TokenStream {
     quote!(#(#attrs)*)
 }
 
-/// Docs for something with a description and, perhaps, a (valid) server default.
-pub fn with_default(description: Option<&str>, default: Option<&serde_json::Value>) -> TokenStream {
-    let default = default.map(|value| format!("Server default: `{value}`."));
-    doc_attrs(&paragraphs([description, default.as_deref()]))
+/// Docs for a value: the document's description, then (one paragraph) its format, bounds,
+/// pattern, example and server default, and `placed`, where it goes on the wire, if given.
+pub fn value_docs(
+    description: Option<&str>,
+    default: Option<&serde_json::Value>,
+    constraints: &Constraints,
+    placed: Option<&str>,
+) -> TokenStream {
+    let mut facts = constraint_sentences(constraints);
+    if let Some(value) = default {
+        facts.push(format!("Server default: {}.", code(&value.to_string())));
+    }
+    facts.extend(placed.map(str::to_owned));
+    let facts = facts.join(" ");
+    doc_attrs(&paragraphs([description, Some(facts.as_str())]))
+}
+
+/// `text` as inline code, with enough backticks around it that none inside ends it.
+fn code(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// A number as the document would write it: integers without a fraction.
+fn number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        value.to_string()
+    }
+}
+
+/// What a schema says of a value beyond its type, in sentences.
+pub fn constraint_sentences(c: &Constraints) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(format) = &c.format {
+        out.push(format!("Format {}.", code(format)));
+    }
+    match (c.min_length, c.max_length) {
+        (Some(min), Some(max)) if min == max => out.push(format!("Exactly {min} characters.")),
+        (Some(min), Some(max)) => out.push(format!("{min} to {max} characters.")),
+        (Some(min), None) => out.push(format!("At least {min} characters.")),
+        (None, Some(max)) => out.push(format!("At most {max} characters.")),
+        (None, None) => {}
+    }
+    if let Some(pattern) = &c.pattern {
+        out.push(format!("Matches {}.", code(pattern)));
+    }
+    if let Some(min) = c.minimum {
+        let bound = if c.exclusive_minimum {
+            "Greater than"
+        } else {
+            "At least"
+        };
+        out.push(format!("{bound} {}.", number(min)));
+    }
+    if let Some(max) = c.maximum {
+        let bound = if c.exclusive_maximum {
+            "Less than"
+        } else {
+            "At most"
+        };
+        out.push(format!("{bound} {}.", number(max)));
+    }
+    match (c.min_items, c.max_items) {
+        (Some(min), Some(max)) => out.push(format!("{min} to {max} items.")),
+        (Some(min), None) => out.push(format!("At least {min} items.")),
+        (None, Some(max)) => out.push(format!("At most {max} items.")),
+        (None, None) => {}
+    }
+    if let Some(example) = &c.example {
+        out.push(format!("Example: {}.", code(&example.to_string())));
+    }
+    out
 }
 
 /// Joins optional paragraphs into one doc text.

@@ -4,11 +4,11 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::docs::{doc_attrs, paragraphs, with_default};
+use super::docs::{doc_attrs, paragraphs, value_docs};
 use super::types::{ident, rust_type, Scope};
 use crate::model::{
     Api, ApiKeyLocation, Operation, ParamLocation, Parameter, PathSegment, Primitive,
-    RequestContent, SecuritySchemeKind, SuccessBody, TypeKind, TypeRef,
+    RequestContent, SecurityRequirement, SecuritySchemeKind, SuccessBody, TypeKind, TypeRef,
 };
 
 /// An argument of a client method: a required parameter, the body, or a required form field.
@@ -88,7 +88,17 @@ pub fn client_module(api: &Api, crate_name: &str) -> TokenStream {
         };
         quote!(::contractfit_runtime::SecurityScheme { key: #key, kind: #kind, login: #login })
     });
-    let methods = api.operations.iter().map(|op| client_method(api, op));
+    let common = common_security(api);
+    let credentials_doc = match common.and_then(alternatives) {
+        Some(alternatives) => format!(
+            " Unless an operation's documentation says otherwise, it accepts credentials for {alternatives}; give them with `ClientBuilder::credentials`."
+        ),
+        None => String::new(),
+    };
+    let methods = api
+        .operations
+        .iter()
+        .map(|op| client_method(api, op, common));
     let waiter_methods = super::extensions::waiter_client_methods(api);
     quote! {
         //! The client and its operation methods.
@@ -106,6 +116,8 @@ pub fn client_module(api: &Api, crate_name: &str) -> TokenStream {
         /// [`Client::from_env`]. Each operation method returns a builder: required parameters
         /// are the method's arguments, optional ones are set on the builder, and
         /// `.send().await` makes the call.
+        ///
+        #[doc = #credentials_doc]
         #[derive(Debug, Clone)]
         pub struct Client {
             runtime: ::contractfit_runtime::Client,
@@ -179,7 +191,7 @@ pub(super) fn builder_name(op: &Operation) -> proc_macro2::Ident {
     ident(&crate::build::camel(&op.name))
 }
 
-fn client_method(api: &Api, op: &Operation) -> TokenStream {
+fn client_method(api: &Api, op: &Operation, common: Option<&[SecurityRequirement]>) -> TokenStream {
     let method = ident(&op.name);
     let builder = builder_name(op);
     let args = arguments(api, op);
@@ -196,7 +208,8 @@ fn client_method(api: &Api, op: &Operation) -> TokenStream {
         op.method.as_str(),
         op.path.template
     );
-    let security = security_doc(op);
+    // Credentials are said once, on `Client`, and here only where they differ.
+    let security = (common != Some(op.security.as_slice())).then(|| security_doc(op));
     let docs = doc_attrs(&paragraphs([
         op.summary.as_deref(),
         op.description.as_deref(),
@@ -214,12 +227,31 @@ fn client_method(api: &Api, op: &Operation) -> TokenStream {
     }
 }
 
-fn security_doc(op: &Operation) -> Option<String> {
-    if op.security.is_empty() {
-        return Some("Needs no credentials.".into());
+/// The security requirements most operations have (the first such, in document order).
+fn common_security(api: &Api) -> Option<&[SecurityRequirement]> {
+    let mut counts: Vec<(&[SecurityRequirement], usize)> = Vec::new();
+    for op in &api.operations {
+        match counts
+            .iter_mut()
+            .find(|(security, _)| *security == op.security.as_slice())
+        {
+            Some((_, count)) => *count += 1,
+            None => counts.push((&op.security, 1)),
+        }
     }
-    let alternatives: Vec<String> = op
-        .security
+    let most = counts.iter().map(|(_, count)| *count).max()?;
+    counts
+        .into_iter()
+        .find(|(_, count)| *count == most)
+        .map(|(security, _)| security)
+}
+
+/// `a` or `b and c`: the alternatives of a security requirement list; `None` for none.
+fn alternatives(security: &[SecurityRequirement]) -> Option<String> {
+    if security.is_empty() {
+        return None;
+    }
+    let alternatives: Vec<String> = security
         .iter()
         .map(|r| {
             if r.schemes.is_empty() {
@@ -233,7 +265,14 @@ fn security_doc(op: &Operation) -> Option<String> {
             }
         })
         .collect();
-    Some(format!("Credentials: {}.", alternatives.join(" or ")))
+    Some(alternatives.join(" or "))
+}
+
+fn security_doc(op: &Operation) -> String {
+    match alternatives(&op.security) {
+        Some(alternatives) => format!("Credentials: {alternatives}."),
+        None => "Needs no credentials.".into(),
+    }
 }
 
 /// The `builders` module: one request builder per operation.
@@ -322,11 +361,17 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                 .map(|field| {
                     let setter = ident(&field.rust_name);
                     let ty = rust_type(&field.ty, Scope::Crate);
-                    let docs = with_default(field.description.as_deref(), field.default.as_ref());
+                    let placed = format!("Sent as the form field `{}`.", field.name);
+                    let docs = value_docs(
+                        field.description.as_deref(),
+                        field.default.as_ref(),
+                        &field.constraints,
+                        Some(&placed),
+                    );
                     quote! {
                         #docs
-                        pub fn #setter(mut self, value: #ty) -> Self {
-                            self.form.#setter = Some(value);
+                        pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+                            self.form.#setter = Some(value.into());
                             self
                         }
                     }
@@ -429,7 +474,18 @@ fn operation_const(op: &Operation) -> TokenStream {
 fn setter(p: &Parameter) -> TokenStream {
     let field = ident(&p.rust_name);
     let ty = rust_type(&p.ty, Scope::Crate);
-    let docs = with_default(p.description.as_deref(), p.default.as_ref());
+    let placed = match p.location {
+        ParamLocation::Path => format!("Sent in the path as `{}`.", p.name),
+        ParamLocation::Query => format!("Sent in the query as `{}`.", p.name),
+        ParamLocation::Header => format!("Sent as the header `{}`.", p.name),
+        ParamLocation::Cookie => format!("Sent as the cookie `{}`.", p.name),
+    };
+    let docs = value_docs(
+        p.description.as_deref(),
+        p.default.as_ref(),
+        &p.constraints,
+        Some(&placed),
+    );
     let deprecated = p.deprecated.then(|| quote!(#[deprecated]));
     quote! {
         #docs

@@ -3,7 +3,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use super::docs::{doc_attrs, paragraphs, with_default};
+use super::docs::{doc_attrs, paragraphs, value_docs};
 use crate::build::UNKNOWN_VARIANT;
 use crate::model::{
     EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant,
@@ -117,7 +117,12 @@ fn field_type(field: &Field) -> TokenStream {
 }
 
 fn field_docs(field: &Field) -> TokenStream {
-    with_default(field.description.as_deref(), field.default.as_ref())
+    value_docs(
+        field.description.as_deref(),
+        field.default.as_ref(),
+        &field.constraints,
+        None,
+    )
 }
 
 fn struct_def(docs: &TokenStream, name: &Ident, s: &Struct) -> TokenStream {
