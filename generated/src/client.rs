@@ -95,10 +95,26 @@ impl Client {
         &self.runtime
     }
     /// `GET /about/release_notes`; operationId `get_release_notes`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_release_notes().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_release_notes(&self) -> crate::builders::GetReleaseNotes {
         crate::builders::GetReleaseNotes::new(self.runtime.clone())
     }
     /// `GET /about/version`; operationId `get_version`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_version().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_version(&self) -> crate::builders::GetVersion {
         crate::builders::GetVersion::new(self.runtime.clone())
     }
@@ -107,6 +123,14 @@ impl Client {
     /// Login with the provided credentials (POST data) and return a JWT Token for this user.
     ///
     /// `POST /auth`; operationId `post_auth`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.login(contractfit::types::AuthModel::new("your-password", "your-username")).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn login(
         &self,
         body: impl ::std::convert::Into<crate::types::AuthModel>,
@@ -118,6 +142,14 @@ impl Client {
     /// **Permission required:** view_api_keys
     ///
     /// `GET /auth/api-key`; operationId `get_api_keys_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_api_keys().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_api_keys(&self) -> crate::builders::ListApiKeys {
         crate::builders::ListApiKeys::new(self.runtime.clone())
     }
@@ -133,6 +165,14 @@ impl Client {
     /// **Permission required:** edit_backend_settings
     ///
     /// `POST /auth/api-key`; operationId `post_api_keys_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.create_api_key(contractfit::types::ApiKeyRequest::new(Vec::new(), "your-user")).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_api_key(
         &self,
         body: impl ::std::convert::Into<crate::types::ApiKeyRequest>,
@@ -144,6 +184,14 @@ impl Client {
     /// **Permission required:** view_api_keys
     ///
     /// `GET /auth/api-key/inbox/{inbox_id}`; operationId `get_api_keys_inbox_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_inbox_api_keys("your-inbox-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_inbox_api_keys(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -164,6 +212,14 @@ impl Client {
     /// **Permission required:** edit_backend_settings
     ///
     /// `POST /auth/api-key/inbox/{inbox_id}`; operationId `post_api_keys_inbox_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.create_inbox_api_key("your-inbox-id", contractfit::types::ApiKeyRequest::new(Vec::new(), "your-user")).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_inbox_api_key(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -180,6 +236,14 @@ impl Client {
     /// **Permission required:** view_api_keys
     ///
     /// `GET /auth/api-key/{key}`; operationId `get_api_key_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_api_key("your-key").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_api_key(
         &self,
         key: impl ::std::convert::Into<::std::string::String>,
@@ -193,6 +257,14 @@ impl Client {
     /// **Permission required:** edit_backend_settings
     ///
     /// `DELETE /auth/api-key/{key}`; operationId `delete_api_key_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_api_key("your-key").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_api_key(
         &self,
         key: impl ::std::convert::Into<::std::string::String>,
@@ -206,6 +278,14 @@ impl Client {
     /// **Permission required:** edit_backend_settings
     ///
     /// `PATCH /auth/api-key/{key}`; operationId `patch_api_key_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.update_api_key("your-key").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_api_key(
         &self,
         key: impl ::std::convert::Into<::std::string::String>,
@@ -217,6 +297,14 @@ impl Client {
     /// Ephemeral tokens are short lived tokens that can be used to temporary grant access to resources.
     ///
     /// `POST /auth/ephemeral`; operationId `post_ephemeral_token_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.create_ephemeral_token().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_ephemeral_token(&self) -> crate::builders::CreateEphemeralToken {
         crate::builders::CreateEphemeralToken::new(self.runtime.clone())
     }
@@ -242,6 +330,14 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `POST /auth/get_JWT`; operationId `post_get_jwt_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.create_jwt(contractfit::types::TokenModelBase::new("your-username")).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[deprecated]
     pub fn create_jwt(
         &self,
@@ -252,12 +348,28 @@ impl Client {
     /// Revoke the current token, effectively logging out the user
     ///
     /// `POST /auth/logout`; operationId `post_logout_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.logout().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn logout(&self) -> crate::builders::Logout {
         crate::builders::Logout::new(self.runtime.clone())
     }
     /// Reset the user password
     ///
     /// `POST /auth/reset_password`; operationId `post_reset_password`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.reset_password(contractfit::types::ResetPasswordModelPost::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reset_password(
         &self,
         body: impl ::std::convert::Into<crate::types::ResetPasswordModelPost>,
@@ -275,6 +387,14 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `POST /auth/token`; operationId `post_token_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.create_token(contractfit::types::TokenModelBase::new("your-username")).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_token(
         &self,
         body: impl ::std::convert::Into<crate::types::TokenModelBase>,
@@ -288,6 +408,14 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `GET /connections`; operationId `get_connections_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_connections().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_connections(&self) -> crate::builders::ListConnections {
         crate::builders::ListConnections::new(self.runtime.clone())
     }
@@ -298,6 +426,14 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `POST /connections`; operationId `post_connections_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.create_connection(contractfit::types::ConnectionModelPost::new("document_predict", "your-integration", "original")).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_connection(
         &self,
         body: impl ::std::convert::Into<crate::types::ConnectionModelPost>,
@@ -311,6 +447,14 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `GET /connections/{connection_id}`; operationId `get_connection_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_connection("your-connection-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_connection(
         &self,
         connection_id: impl ::std::convert::Into<::std::string::String>,
@@ -326,6 +470,14 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `DELETE /connections/{connection_id}`; operationId `delete_connection_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_connection("your-connection-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_connection(
         &self,
         connection_id: impl ::std::convert::Into<::std::string::String>,
@@ -342,6 +494,14 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `PATCH /connections/{connection_id}`; operationId `patch_connection_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.update_connection("your-connection-id", contractfit::types::ConnectionModelPost::new("document_predict", "your-integration", "original")).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_connection(
         &self,
         connection_id: impl ::std::convert::Into<::std::string::String>,
@@ -358,6 +518,14 @@ impl Client {
     /// **Permission required:** read_data_retention_settings
     ///
     /// `GET /data_retention_settings`; operationId `get_data_retention_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_data_retention_settings().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_data_retention_settings(
         &self,
     ) -> crate::builders::ListDataRetentionSettings {
@@ -368,6 +536,14 @@ impl Client {
     /// **Permission required:** read_data_retention_settings
     ///
     /// `GET /data_retention_settings/{level}/{id}`; The document gives no operationId..
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_data_retention_setting("your-level", "your-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_data_retention_setting(
         &self,
         level: impl ::std::convert::Into<::std::string::String>,
@@ -384,6 +560,14 @@ impl Client {
     /// **Permission required:** edit_data_retention_settings
     ///
     /// `DELETE /data_retention_settings/{level}/{id}`; operationId `delete_data_retention_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_data_retention_setting("your-level", "your-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_data_retention_setting(
         &self,
         level: impl ::std::convert::Into<::std::string::String>,
@@ -400,6 +584,14 @@ impl Client {
     /// **Permission required:** edit_data_retention_settings
     ///
     /// `PATCH /data_retention_settings/{level}/{id}`; operationId `patch_data_retention_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.update_data_retention_setting("your-level", "your-id", contractfit::types::DataRetentionModelPatch::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_data_retention_setting(
         &self,
         level: impl ::std::convert::Into<::std::string::String>,
@@ -428,6 +620,14 @@ impl Client {
     /// **Permission required:** upload
     ///
     /// `POST /documents/`; operationId `post_simple_documents_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.upload_document_simple(contractfit::FilePart::from_path("invoice.pdf")).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn upload_document_simple(
         &self,
         file: impl ::std::convert::Into<::contractfit_runtime::FilePart>,
@@ -443,6 +643,14 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `POST /documents/custom_output`; operationId `post_document_custom_output_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.generate_custom_output(contractfit::types::CustomOutputPost::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn generate_custom_output(
         &self,
         body: impl ::std::convert::Into<crate::types::CustomOutputPost>,
@@ -450,6 +658,14 @@ impl Client {
         crate::builders::GenerateCustomOutput::new(self.runtime.clone(), body.into())
     }
     /// `POST /documents/enrich`; operationId `post_enrichment_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.enrich_documents(contractfit::runtime::serde_json::Map::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn enrich_documents(
         &self,
         body: impl ::std::convert::Into<crate::types::EnrichmentModelPost>,
@@ -457,6 +673,14 @@ impl Client {
         crate::builders::EnrichDocuments::new(self.runtime.clone(), body.into())
     }
     /// `POST /documents/file_query/{data_type}`; operationId `post_document_data_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.query_document_data("your-data-type", contractfit::types::DocumentIds::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_document_data(
         &self,
         data_type: impl ::std::convert::Into<::std::string::String>,
@@ -469,6 +693,14 @@ impl Client {
         )
     }
     /// `POST /documents/query/{query_type}`; operationId `post_document_query`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.query_documents("your-query-type", contractfit::types::AggregationPipelinePost::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_documents(
         &self,
         query_type: impl ::std::convert::Into<::std::string::String>,
@@ -487,6 +719,14 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `GET /documents/{document_id}`; operationId `get_document_delete_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_document("your-document-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_document(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -505,6 +745,14 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `DELETE /documents/{document_id}`; operationId `delete_document_delete_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_document("your-document-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_document(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -520,6 +768,14 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `GET /documents/{document_id}/custom_output`; operationId `get_document_transform_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_document_custom_output("your-document-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_document_custom_output(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -538,6 +794,14 @@ impl Client {
     /// **Permission required:** submit
     ///
     /// `POST /documents/{document_id}/feedback`; operationId `post_document_submit_eval_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.submit_document_feedback("your-document-id", contractfit::types::VersionPost::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn submit_document_feedback(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -556,6 +820,14 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `GET /documents/{document_id}/last_version`; operationId `get_document_last_version_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_document_last_version("your-document-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_document_last_version(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -572,6 +844,14 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `GET /documents/{document_id}/original_file`; operationId `get_document_original_file_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_document_original_file("your-document-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_document_original_file(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -582,6 +862,14 @@ impl Client {
         )
     }
     /// `GET /documents/{document_id}/page/{page_range}`; operationId `get_document_page_image_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_document_page_image("your-document-id", "your-page-range").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_document_page_image(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -594,6 +882,14 @@ impl Client {
         )
     }
     /// `GET /documents/{document_id}/page_thumbnail/{page_range}`; operationId `get_document_page_image_thumbnail_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_document_page_image_thumbnail("your-document-id", "your-page-range").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_document_page_image_thumbnail(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -612,6 +908,14 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `POST /documents/{document_id}/process_table_annotation`; operationId `post_document_process_table_annotation`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.process_table_annotation("your-document-id", contractfit::types::TableAnnotationPost::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn process_table_annotation(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -634,6 +938,14 @@ impl Client {
     /// **Permission required:** upload
     ///
     /// `POST /documents/{document_id}/reprocess`; operationId `post_reprocess_document_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.reprocess_document("your-document-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reprocess_document(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -641,6 +953,14 @@ impl Client {
         crate::builders::ReprocessDocument::new(self.runtime.clone(), document_id.into())
     }
     /// `GET /documents/{document_id}/reverse/{page_range}`; operationId `get_document_reverse_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_document_reverse("your-document-id", "your-page-range").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_document_reverse(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -676,6 +996,14 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `POST /documents/{document_id}/status_data`; operationId `post_document_status_data_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.update_document_status("your-document-id", contractfit::types::StatusDataPost::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_document_status(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -697,6 +1025,14 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `GET /documents/{document_id}/text`; operationId `get_document_text_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_document_text("your-document-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_document_text(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -711,6 +1047,14 @@ impl Client {
     /// **Permission required:** upload
     ///
     /// `GET /documents/{document_id}/workflow`; operationId `get_document_workflow_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_document_workflow("your-document-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_document_workflow(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -742,6 +1086,14 @@ impl Client {
     /// **Permission required:** upload
     ///
     /// `POST /documents/{inbox_id}`; operationId `post_documents_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.upload_document("your-inbox-id", contractfit::FilePart::from_path("invoice.pdf")).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn upload_document(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -764,6 +1116,14 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `PATCH /documents/{inbox_id}/copy_inbox`; operationId `patch_document_copy_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.copy_documents("your-inbox-id", contractfit::types::DocumentIds::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn copy_documents(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -785,6 +1145,14 @@ impl Client {
     /// **Permission required:** review
     ///
     /// `PATCH /documents/{inbox_id}/move_inbox`; operationId `patch_document_move_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.move_documents("your-inbox-id", contractfit::types::DocumentIds::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn move_documents(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -804,6 +1172,14 @@ impl Client {
     /// **Deprecated**: default_format
     ///
     /// `GET /formats`; operationId `get_formats_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_formats().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_formats(&self) -> crate::builders::ListFormats {
         crate::builders::ListFormats::new(self.runtime.clone())
     }
@@ -817,6 +1193,14 @@ impl Client {
     /// **Permission required:** edit_format_settings
     ///
     /// `POST /formats`; operationId `post_formats_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.create_format(contractfit::types::FormatModelPost::new(Vec::new(), "your-name")).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_format(
         &self,
         body: impl ::std::convert::Into<crate::types::FormatModelPost>,
@@ -828,6 +1212,14 @@ impl Client {
     /// **Permission required:** edit_format_settings
     ///
     /// `GET /formats/document_types`; operationId `get_formats_doc_types_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_document_types().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_document_types(&self) -> crate::builders::ListDocumentTypes {
         crate::builders::ListDocumentTypes::new(self.runtime.clone())
     }
@@ -841,6 +1233,14 @@ impl Client {
     /// **Permission required:** edit_format_settings / review
     ///
     /// `GET /formats/{format_id}`; operationId `get_format_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_format("your-format-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_format(
         &self,
         format_id: impl ::std::convert::Into<::std::string::String>,
@@ -854,6 +1254,14 @@ impl Client {
     /// **Permission required:** edit_format_settings
     ///
     /// `DELETE /formats/{format_id}`; operationId `delete_format_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_format("your-format-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_format(
         &self,
         format_id: impl ::std::convert::Into<::std::string::String>,
@@ -870,6 +1278,14 @@ impl Client {
     /// **Permission required:** edit_format_settings
     ///
     /// `PATCH /formats/{format_id}`; operationId `patch_format_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.update_format("your-format-id", contractfit::types::FormatModelPatch::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_format(
         &self,
         format_id: impl ::std::convert::Into<::std::string::String>,
@@ -891,6 +1307,14 @@ impl Client {
     /// **Permission required:** edit_format_settings / review
     ///
     /// `GET /formats/{scope}/tag_fields`; operationId `get_format_tag_fields_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_format_tag_fields("your-scope").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_format_tag_fields(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -902,6 +1326,14 @@ impl Client {
     /// Simply return the list of inboxes
     ///
     /// `GET /inboxes`; operationId `get_inboxes_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_inboxes().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_inboxes(&self) -> crate::builders::ListInboxes {
         crate::builders::ListInboxes::new(self.runtime.clone())
     }
@@ -912,6 +1344,14 @@ impl Client {
     /// **Permission required:** create_inbox
     ///
     /// `POST /inboxes`; operationId `post_inboxes_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.create_inbox(contractfit::types::InboxModelPost::new("your-name", "your-project")).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_inbox(
         &self,
         body: impl ::std::convert::Into<crate::types::InboxModelPost>,
@@ -925,6 +1365,14 @@ impl Client {
     /// **Permission required:** view_list
     ///
     /// `GET /inboxes/{inbox_id}`; operationId `get_inbox_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_inbox("your-inbox-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_inbox(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -938,6 +1386,14 @@ impl Client {
     /// **WARNING** This will completely remove the inbox, this is not recoverable
     ///
     /// `DELETE /inboxes/{inbox_id}`; operationId `delete_inbox_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_inbox("your-inbox-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_inbox(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -951,6 +1407,14 @@ impl Client {
     /// **Permission required:** view_list
     ///
     /// `PATCH /inboxes/{inbox_id}`; operationId `patch_inbox_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.update_inbox("your-inbox-id", contractfit::types::InboxModelPatch::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_inbox(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -963,6 +1427,14 @@ impl Client {
         )
     }
     /// `POST /inboxes/{inbox_id}/compare_versions`; operationId `post_inbox_compare_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.compare_inbox_versions("your-inbox-id", contractfit::types::VersionCompare::new("your-cmp-version-1", "your-cmp-version-2", "your-new-version-name")).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn compare_inbox_versions(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -975,6 +1447,14 @@ impl Client {
         )
     }
     /// `GET /inboxes/{inbox_id}/document_versions`; operationId `get_inbox_document_versions_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_inbox_document_versions("your-inbox-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_inbox_document_versions(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -989,6 +1469,14 @@ impl Client {
     /// **Permission required:** view_list
     ///
     /// `GET /inboxes/{inbox_id}/documents`; operationId `get_inbox_document_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_inbox_documents("your-inbox-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_inbox_documents(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1011,6 +1499,14 @@ impl Client {
     /// **WARNING** This will completely remove the documents, this is **not recoverable**
     ///
     /// `DELETE /inboxes/{inbox_id}/documents`; operationId `delete_inbox_document_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_inbox_documents("your-inbox-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_inbox_documents(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1022,6 +1518,14 @@ impl Client {
     /// **Permission required:** view_list
     ///
     /// `GET /inboxes/{inbox_id}/paginated`; operationId `get_inbox_paginated_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_inbox_documents_paginated("your-inbox-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_inbox_documents_paginated(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1040,6 +1544,14 @@ impl Client {
     /// **Permission required:** upload
     ///
     /// `POST /inboxes/{inbox_id}/reprocess`; operationId `post_inbox_reprocess_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.reprocess_inbox("your-inbox-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reprocess_inbox(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1053,6 +1565,14 @@ impl Client {
     /// **Permission required:** read_integrations
     ///
     /// `GET /integrations/`; operationId `get_integration_resources`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_integrations().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_integrations(&self) -> crate::builders::ListIntegrations {
         crate::builders::ListIntegrations::new(self.runtime.clone())
     }
@@ -1064,6 +1584,14 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `POST /integrations/`; operationId `post_integration_resources`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.create_integration(contractfit::types::IntegrationModelGet::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_integration(
         &self,
         body: impl ::std::convert::Into<crate::types::IntegrationModelGet>,
@@ -1077,6 +1605,14 @@ impl Client {
     /// **Permission required:** read_integrations
     ///
     /// `GET /integrations/{integration_id}`; operationId `get_integration_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_integration("your-integration-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_integration(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
@@ -1092,6 +1628,14 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `DELETE /integrations/{integration_id}`; operationId `delete_integration_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_integration("your-integration-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_integration(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
@@ -1108,6 +1652,14 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `PATCH /integrations/{integration_id}`; operationId `patch_integration_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.update_integration("your-integration-id", contractfit::types::IntegrationModelGet::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_integration(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
@@ -1120,6 +1672,14 @@ impl Client {
         )
     }
     /// `GET /integrations/{integration_id}/activate`; operationId `get_email_integration_activation_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.activate_email_integration("your-integration-id", "your-secret").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn activate_email_integration(
         &self,
         integration_id: impl ::std::convert::Into<::std::string::String>,
@@ -1136,6 +1696,14 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `GET /predictor_settings`; operationId `get_predictor_settings_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_predictor_settings().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_predictor_settings(&self) -> crate::builders::ListPredictorSettings {
         crate::builders::ListPredictorSettings::new(self.runtime.clone())
     }
@@ -1144,6 +1712,14 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `GET /predictor_settings/{scope}`; operationId `get_predictor_setting_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_predictor_setting("your-scope").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_predictor_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1155,6 +1731,14 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `DELETE /predictor_settings/{scope}`; operationId `delete_predictor_setting_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_predictor_setting("your-scope").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_predictor_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1166,6 +1750,14 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `PATCH /predictor_settings/{scope}`; operationId `patch_predictor_setting_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.update_predictor_setting("your-scope", contractfit::types::PredictorSettingModel::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_predictor_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1185,6 +1777,14 @@ impl Client {
     /// **Deprecated**: default_format
     ///
     /// `GET /projects`; operationId `get_projects_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_projects().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_projects(&self) -> crate::builders::ListProjects {
         crate::builders::ListProjects::new(self.runtime.clone())
     }
@@ -1197,6 +1797,14 @@ impl Client {
     /// **Permission required:** create_inbox
     ///
     /// `POST /projects`; operationId `post_projects_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.create_project(contractfit::types::ProjectModelPost::new(Vec::new(), "your-name", true, true)).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_project(
         &self,
         body: impl ::std::convert::Into<crate::types::ProjectModelPost>,
@@ -1211,6 +1819,14 @@ impl Client {
     /// **Deprecated**: default_format
     ///
     /// `GET /projects/{project_id}`; operationId `get_project_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_project("your-project-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_project(
         &self,
         project_id: impl ::std::convert::Into<::std::string::String>,
@@ -1226,6 +1842,14 @@ impl Client {
     /// **Permission required:** edit_format_settings
     ///
     /// `DELETE /projects/{project_id}`; operationId `delete_project_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_project("your-project-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_project(
         &self,
         project_id: impl ::std::convert::Into<::std::string::String>,
@@ -1242,6 +1866,14 @@ impl Client {
     /// **Permission required:** edit_format_settings
     ///
     /// `PATCH /projects/{project_id}`; operationId `patch_project_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.update_project("your-project-id", contractfit::types::ProjectModelPatch::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_project(
         &self,
         project_id: impl ::std::convert::Into<::std::string::String>,
@@ -1260,6 +1892,14 @@ impl Client {
     /// **Permission required:** read_reports
     ///
     /// `GET /reports`; operationId `get_reports_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_reports().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_reports(&self) -> crate::builders::ListReports {
         crate::builders::ListReports::new(self.runtime.clone())
     }
@@ -1270,6 +1910,14 @@ impl Client {
     /// **Permission required:** edit_reports
     ///
     /// `POST /reports`; operationId `post_reports_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.create_report(contractfit::types::ReportModelPost::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_report(
         &self,
         body: impl ::std::convert::Into<crate::types::ReportModelPost>,
@@ -1283,6 +1931,14 @@ impl Client {
     /// **Permission required:** read_reports
     ///
     /// `POST /reports/generate`; operationId `post_generate_report_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.generate_report(contractfit::types::ReportModelFullGenerate::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn generate_report(
         &self,
         body: impl ::std::convert::Into<crate::types::ReportModelFullGenerate>,
@@ -1296,6 +1952,14 @@ impl Client {
     /// **Permission required:** read_reports
     ///
     /// `GET /reports/{report_id}`; operationId `get_report_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_report("your-report-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_report(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
@@ -1311,6 +1975,14 @@ impl Client {
     /// **Permission required:** edit_reports
     ///
     /// `DELETE /reports/{report_id}`; operationId `delete_report_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_report("your-report-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_report(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
@@ -1324,6 +1996,14 @@ impl Client {
     /// **Permission required:** edit_reports
     ///
     /// `PATCH /reports/{report_id}`; operationId `patch_report_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.update_report("your-report-id", contractfit::types::ReportModelPost::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_report(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
@@ -1342,6 +2022,14 @@ impl Client {
     /// **Permission required:** read_reports
     ///
     /// `POST /reports/{report_id}/generate`; operationId `post_generate_report_id_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.generate_saved_report("your-report-id", "download").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn generate_saved_report(
         &self,
         report_id: impl ::std::convert::Into<::std::string::String>,
@@ -1360,6 +2048,14 @@ impl Client {
     /// Return the list of roles
     ///
     /// `GET /roles`; operationId `get_roles_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_roles().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_roles(&self) -> crate::builders::ListRoles {
         crate::builders::ListRoles::new(self.runtime.clone())
     }
@@ -1370,6 +2066,14 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `POST /roles`; operationId `post_roles_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.create_role(contractfit::types::RoleModelPost::new("your-name", contractfit::types::PermissionsModel::new())).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_role(
         &self,
         body: impl ::std::convert::Into<crate::types::RoleModelPost>,
@@ -1381,6 +2085,14 @@ impl Client {
     /// Return role attributes
     ///
     /// `GET /roles/{role_id}`; operationId `get_role_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_role("your-role-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_role(
         &self,
         role_id: impl ::std::convert::Into<::std::string::String>,
@@ -1396,6 +2108,14 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `DELETE /roles/{role_id}`; operationId `delete_role_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_role("your-role-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_role(
         &self,
         role_id: impl ::std::convert::Into<::std::string::String>,
@@ -1409,6 +2129,14 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `PATCH /roles/{role_id}`; operationId `patch_role_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.update_role("your-role-id", contractfit::types::RoleModelPatch::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_role(
         &self,
         role_id: impl ::std::convert::Into<::std::string::String>,
@@ -1425,6 +2153,14 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `GET /rule_config`; operationId `get_rule_configs_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_rule_configs().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_rule_configs(&self) -> crate::builders::ListRuleConfigs {
         crate::builders::ListRuleConfigs::new(self.runtime.clone())
     }
@@ -1433,6 +2169,14 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `POST /rule_config/rule_entity/`; operationId `post_debug_rule_entity_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.debug_rule_entity(contractfit::runtime::serde_json::Map::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn debug_rule_entity(
         &self,
         body: impl ::std::convert::Into<crate::types::Dictionary>,
@@ -1444,6 +2188,14 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `POST /rule_config/rule_entity/{document_id}`; operationId `post_debug_rule_entity_document_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.debug_document_rule_entity("your-document-id", contractfit::runtime::serde_json::Map::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn debug_document_rule_entity(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -1462,6 +2214,14 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `POST /rule_config/where_to_search/{document_id}`; operationId `post_debug_where_to_search`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.debug_where_to_search("your-document-id", contractfit::runtime::serde_json::Map::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn debug_where_to_search(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,
@@ -1478,6 +2238,14 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `GET /rule_config/{scope}`; operationId `get_rule_config_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_rule_config("your-scope").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_rule_config(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1489,6 +2257,14 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `DELETE /rule_config/{scope}`; operationId `delete_rule_config_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_rule_config("your-scope").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_rule_config(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1500,6 +2276,14 @@ impl Client {
     /// **Permission required:** edit_predictor_settings
     ///
     /// `PATCH /rule_config/{scope}`; operationId `patch_rule_config_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.update_rule_config("your-scope", contractfit::types::RuleConfigModel::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_rule_config(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1516,6 +2300,14 @@ impl Client {
     /// **Permission required:** edit_sampling_settings / review
     ///
     /// `GET /sampling_settings`; operationId `get_setting_samplings_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_sampling_settings().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_sampling_settings(&self) -> crate::builders::ListSamplingSettings {
         crate::builders::ListSamplingSettings::new(self.runtime.clone())
     }
@@ -1524,6 +2316,14 @@ impl Client {
     /// **Permission required:** edit_sampling_settings / review
     ///
     /// `GET /sampling_settings/{scope}`; operationId `get_setting_sampling_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_sampling_setting("your-scope").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_sampling_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1535,6 +2335,14 @@ impl Client {
     /// **Permission required:** edit_sampling_settings
     ///
     /// `DELETE /sampling_settings/{scope}`; operationId `delete_setting_sampling_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_sampling_setting("your-scope").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_sampling_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1546,6 +2354,14 @@ impl Client {
     /// **Permission required:** edit_sampling_settings
     ///
     /// `PATCH /sampling_settings/{scope}`; operationId `patch_setting_sampling_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.update_sampling_setting("your-scope", contractfit::types::SamplingModelPatch::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_sampling_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1562,6 +2378,14 @@ impl Client {
     /// Get the dashboard settings for the given scope (project or inbox)
     ///
     /// `GET /settings/dashboard`; operationId `get_dashboard_settings_atomic_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_dashboard_settings().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_dashboard_settings(&self) -> crate::builders::GetDashboardSettings {
         crate::builders::GetDashboardSettings::new(self.runtime.clone())
     }
@@ -1572,6 +2396,14 @@ impl Client {
     /// **Permission required:** edit_dashboard_settings
     ///
     /// `PATCH /settings/dashboard`; operationId `patch_dashboard_settings_atomic_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.update_dashboard_settings(contractfit::types::DashboardSettingsModelPatch::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_dashboard_settings(
         &self,
         body: impl ::std::convert::Into<crate::types::DashboardSettingsModelPatch>,
@@ -1583,6 +2415,14 @@ impl Client {
     /// Get the review settings for the given scope (project or inbox)
     ///
     /// `GET /settings/review`; operationId `get_review_settings_atomic_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_review_settings().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_review_settings(&self) -> crate::builders::GetReviewSettings {
         crate::builders::GetReviewSettings::new(self.runtime.clone())
     }
@@ -1593,6 +2433,14 @@ impl Client {
     /// **Permission required:** edit_review_settings
     ///
     /// `PATCH /settings/review`; operationId `patch_review_settings_atomic_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.update_review_settings(contractfit::types::ReviewSettingsModelPatch::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_review_settings(
         &self,
         body: impl ::std::convert::Into<crate::types::ReviewSettingsModelPatch>,
@@ -1600,10 +2448,26 @@ impl Client {
         crate::builders::UpdateReviewSettings::new(self.runtime.clone(), body.into())
     }
     /// `GET /sso/config`; operationId `get_sso_config_resources`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_sso_configs().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_sso_configs(&self) -> crate::builders::ListSsoConfigs {
         crate::builders::ListSsoConfigs::new(self.runtime.clone())
     }
     /// `POST /sso/config`; operationId `post_sso_config_resources`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.create_sso_config(contractfit::types::SsoConfigModel::new("your-provider")).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_sso_config(
         &self,
         body: impl ::std::convert::Into<crate::types::SsoConfigModel>,
@@ -1617,6 +2481,14 @@ impl Client {
     /// **Permission required:** edit_integrations
     ///
     /// `DELETE /sso/config/{sso_config_id}`; operationId `delete_sso_config_resources`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_sso_config("your-sso-config-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_sso_config(
         &self,
         sso_config_id: impl ::std::convert::Into<::std::string::String>,
@@ -1624,6 +2496,14 @@ impl Client {
         crate::builders::DeleteSsoConfig::new(self.runtime.clone(), sso_config_id.into())
     }
     /// `POST /sso/login`; operationId `post_oauth_login_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.sso_login(contractfit::types::SsoModel::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn sso_login(
         &self,
         body: impl ::std::convert::Into<crate::types::SsoModel>,
@@ -1631,6 +2511,14 @@ impl Client {
         crate::builders::SsoLogin::new(self.runtime.clone(), body.into())
     }
     /// `GET /stats/usage`; operationId `get_usage_stats_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_usage_stats("your-start-date", "your-end-date").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_usage_stats(
         &self,
         start_date: impl ::std::convert::Into<::std::string::String>,
@@ -1657,6 +2545,14 @@ impl Client {
     /// **Permission required:** view_statistics
     ///
     /// `GET /stats/{inbox_id}`; operationId `get_stats_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_stats("your-inbox-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_stats(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1668,6 +2564,14 @@ impl Client {
     /// **Permission required:** view_statistics
     ///
     /// `GET /stats/{inbox_id}/automation_blockers`; operationId `get_automation_blockers_stats`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_automation_blockers_stats("your-inbox-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_automation_blockers_stats(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1684,6 +2588,14 @@ impl Client {
     /// **Permission required:** submit
     ///
     /// `POST /stats/{inbox_id}/blue_dots`; operationId `post_blue_dots_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_blue_dots_stats("your-inbox-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_blue_dots_stats(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1698,6 +2610,14 @@ impl Client {
     /// **Permission required:** view_statistics
     ///
     /// `GET /stats/{inbox_id}/evaluated_versions`; operationId `get_evaluated_versions`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_evaluated_versions("your-inbox-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_evaluated_versions(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1725,6 +2645,14 @@ impl Client {
     /// **Permission required:** view_statistics
     ///
     /// `GET /stats/{inbox_id}/processing`; operationId `get_processing_stats`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_processing_stats("your-inbox-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_processing_stats(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1734,6 +2662,14 @@ impl Client {
     /// **Permission required:** view_statistics
     ///
     /// `GET /stats/{inbox_id}/volume`; operationId `get_volume_stats`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_volume_stats("your-inbox-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_volume_stats(
         &self,
         inbox_id: impl ::std::convert::Into<::std::string::String>,
@@ -1745,6 +2681,14 @@ impl Client {
     /// **Permission required:** view_statistics
     ///
     /// `GET /stats/{scope}/accuracy`; operationId `get_accuracy_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_accuracy("your-scope").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_accuracy(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1756,6 +2700,14 @@ impl Client {
     /// **Permission required:** view_statistics
     ///
     /// `GET /stats/{scope}/stp`; operationId `get_stp_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_stp("your-scope").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_stp(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1765,6 +2717,14 @@ impl Client {
     /// Get the custom CSS file
     ///
     /// `GET /style/custom.css`; operationId `get_style_sheet_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_style_sheet().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_style_sheet(&self) -> crate::builders::GetStyleSheet {
         crate::builders::GetStyleSheet::new(self.runtime.clone())
     }
@@ -1773,6 +2733,14 @@ impl Client {
     /// **Permission required:** edit_dashboard_settings
     ///
     /// `POST /style/custom.css`; operationId `post_style_sheet_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.upload_style_sheet(contractfit::FilePart::from_path("invoice.pdf")).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn upload_style_sheet(
         &self,
         file: impl ::std::convert::Into<::contractfit_runtime::FilePart>,
@@ -1784,12 +2752,28 @@ impl Client {
     /// **Permission required:** edit_dashboard_settings
     ///
     /// `DELETE /style/custom.css`; operationId `delete_style_sheet_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_style_sheet().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_style_sheet(&self) -> crate::builders::DeleteStyleSheet {
         crate::builders::DeleteStyleSheet::new(self.runtime.clone())
     }
     /// Get the custom logo
     ///
     /// `GET /style/logo.png`; operationId `get_style_logo_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_style_logo().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_style_logo(&self) -> crate::builders::GetStyleLogo {
         crate::builders::GetStyleLogo::new(self.runtime.clone())
     }
@@ -1798,6 +2782,14 @@ impl Client {
     /// **Permission required:** edit_dashboard_settings
     ///
     /// `POST /style/logo.png`; operationId `post_style_logo_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.upload_style_logo(contractfit::FilePart::from_path("invoice.pdf")).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn upload_style_logo(
         &self,
         file: impl ::std::convert::Into<::contractfit_runtime::FilePart>,
@@ -1809,14 +2801,38 @@ impl Client {
     /// **Permission required:** edit_dashboard_settings
     ///
     /// `DELETE /style/logo.png`; operationId `delete_style_logo_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_style_logo().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_style_logo(&self) -> crate::builders::DeleteStyleLogo {
         crate::builders::DeleteStyleLogo::new(self.runtime.clone())
     }
     /// `DELETE /tenant`; operationId `delete_tenant_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_tenant().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_tenant(&self) -> crate::builders::DeleteTenant {
         crate::builders::DeleteTenant::new(self.runtime.clone())
     }
     /// `PATCH /tenant/activate`; operationId `patch_activate_tenant_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.activate_tenant(contractfit::types::TenantModelPatch::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn activate_tenant(
         &self,
         body: impl ::std::convert::Into<crate::types::TenantModelPatch>,
@@ -1828,6 +2844,14 @@ impl Client {
     /// **Permission required:** read_thresholds_settings / review
     ///
     /// `GET /threshold_settings`; operationId `get_settings_threshold_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_threshold_settings().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_threshold_settings(&self) -> crate::builders::ListThresholdSettings {
         crate::builders::ListThresholdSettings::new(self.runtime.clone())
     }
@@ -1836,6 +2860,14 @@ impl Client {
     /// **Permission required:** read_thresholds_settings / review
     ///
     /// `GET /threshold_settings/{scope}`; operationId `get_setting_threshold_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_threshold_setting("your-scope").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_threshold_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1847,6 +2879,14 @@ impl Client {
     /// **Permission required:** edit_thresholds_settings
     ///
     /// `DELETE /threshold_settings/{scope}`; operationId `delete_setting_threshold_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_threshold_setting("your-scope").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_threshold_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1858,6 +2898,14 @@ impl Client {
     /// **Permission required:** edit_thresholds_settings
     ///
     /// `PATCH /threshold_settings/{scope}`; operationId `patch_setting_threshold_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.update_threshold_setting("your-scope", contractfit::types::SettingThresholdModelPatch::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_threshold_setting(
         &self,
         scope: impl ::std::convert::Into<::std::string::String>,
@@ -1876,6 +2924,14 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `GET /users`; operationId `get_users_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.list_users().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn list_users(&self) -> crate::builders::ListUsers {
         crate::builders::ListUsers::new(self.runtime.clone())
     }
@@ -1886,6 +2942,14 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `POST /users`; operationId `post_users_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.create_user(contractfit::types::UserModelPost::new(true, Vec::new(), "your-username")).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_user(
         &self,
         body: impl ::std::convert::Into<crate::types::UserModelPost>,
@@ -1897,6 +2961,14 @@ impl Client {
     /// Return user info of the authenticated used making the call
     ///
     /// `GET /users/me`; operationId `get_me`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_me().send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_me(&self) -> crate::builders::GetMe {
         crate::builders::GetMe::new(self.runtime.clone())
     }
@@ -1905,6 +2977,14 @@ impl Client {
     /// Update the current authenticated user password
     ///
     /// `POST /users/me/change_password`; operationId `post_change_password`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.change_password(contractfit::types::ChangePasswordModelPost::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn change_password(
         &self,
         body: impl ::std::convert::Into<crate::types::ChangePasswordModelPost>,
@@ -1918,6 +2998,14 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `GET /users/{user_id}`; operationId `get_user_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.get_user("your-user-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get_user(
         &self,
         user_id: impl ::std::convert::Into<::std::string::String>,
@@ -1931,6 +3019,14 @@ impl Client {
     /// **WARNING** This will completely remove the user, this is not recoverable
     ///
     /// `DELETE /users/{user_id}`; operationId `delete_user_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.delete_user("your-user-id").send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete_user(
         &self,
         user_id: impl ::std::convert::Into<::std::string::String>,
@@ -1944,6 +3040,14 @@ impl Client {
     /// **Permission required:** edit_users
     ///
     /// `PATCH /users/{user_id}`; operationId `patch_user_resource`.
+    ///
+    /// ```no_run
+    /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
+    /// let response = client.update_user("your-user-id", contractfit::types::UserModelPatch::new()).send().await?;
+    /// println!("{}", response.status);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn update_user(
         &self,
         user_id: impl ::std::convert::Into<::std::string::String>,

@@ -1,24 +1,5 @@
-//! Generates the typed Rust client for the Contract.fit API from its OpenAPI 3.0 document.
-//!
-//! The pipeline, one module a stage (see `ARCHITECTURE.md`):
-//!
-//! 1. [`load`]: the document's text to a JSON value, naming file and line on error;
-//! 2. [`overlay`]: our fixes and extensions applied to that value;
-//! 3. [`build`]: the value, read as `openapiv3`, to the [`model`];
-//! 4. [`emit`]: the model to Rust tokens, formatted, as the files of the generated crate.
-//!
-//! Beside the pipeline, [`surface`] reduces a model to the crate's public surface, and compares
-//! two surfaces into a change report with a semver verdict.
-//!
-//! ```no_run
-//! let config = contractfit_codegen::Config::new("spec/contract-fit.yaml")
-//!     .overlay("spec/overlay.yaml");
-//! let generated = contractfit_codegen::generate(&config)?;
-//! for file in &generated.files {
-//!     println!("{} ({} bytes)", file.path, file.contents.len());
-//! }
-//! # Ok::<(), contractfit_codegen::Error>(())
-//! ```
+// The README is the crate's documentation, so that its example is a doctest.
+#![doc = include_str!("../README.md")]
 
 pub mod build;
 pub mod cli;

@@ -151,6 +151,21 @@ impl FakeContractFit {
         }
     }
 
+    /// A processed document `id` in `inbox`, as if uploaded an hour ago.
+    pub fn seed_document(&self, id: &str, inbox: &str) {
+        self.inner.documents.lock().unwrap().insert(
+            id.to_owned(),
+            Document {
+                inbox: inbox.to_owned(),
+                uploaded: Instant::now() - Duration::from_secs(3600),
+                uploaded_at: SystemTime::now() - Duration::from_secs(3600),
+                spread: 0.0,
+                filename: format!("{id}.pdf"),
+                previous_done: None,
+            },
+        );
+    }
+
     pub async fn start(&self) -> TestServer {
         let router = axum::Router::new()
             .route("/auth", post(login))
@@ -160,6 +175,7 @@ impl FakeContractFit {
             .route("/documents/{id}/page/{range}", get(page_image))
             .route("/inboxes/{inbox_id}/paginated", get(paginated))
             .route("/connections", get(connections))
+            .route("/about/release_notes", get(release_notes))
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 authenticate,
@@ -302,6 +318,11 @@ async fn authenticate(
     }
     fake.inner.unauthorized.fetch_add(1, Ordering::SeqCst);
     (StatusCode::UNAUTHORIZED, "credentials missing or wrong").into_response()
+}
+
+async fn release_notes(State(fake): State<FakeContractFit>) -> Response {
+    fake.inner.requests.fetch_add(1, Ordering::SeqCst);
+    axum::Json(json!([{"version": "1.0", "notes": "A fake release."}])).into_response()
 }
 
 async fn login(State(fake): State<FakeContractFit>, body: axum::Json<Value>) -> Response {

@@ -2,15 +2,17 @@
 //! `contractfit-codegen` are packaged (`cargo package`), each with its README and licence files
 //! and nothing test-only, within a size bound; then a consumer crate outside the workspace is
 //! built from the unpacked `.crate` files (through `[patch.crates-io]`, as a registry would
-//! resolve them), with the crate README's upload-and-wait program as its `main`, and run against
-//! the fake Contract.fit. This catches a README that drifts from the crate, a path dependency,
-//! a file missing from a package, and a feature only the workspace turns on.
+//! resolve them), with each of the crate README's programs as a binary, and every one of them
+//! run against the fake Contract.fit with a username and password in the environment: getting
+//! started, logging in, upload-and-wait, a wait with progress, every page, errors. This
+//! catches a README that drifts from the crate, a path dependency, a file missing from a
+//! package, and a feature only the workspace turns on.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use contractfit_tests::fake::{Behaviour, FakeContractFit};
+use contractfit_tests::fake::{Behaviour, FakeContractFit, PASSWORD, USERNAME};
 use contractfit_tests::root;
 
 /// The packages meant for crates.io.
@@ -82,27 +84,46 @@ fn listing(name: &str) -> Vec<String> {
         .collect()
 }
 
-/// Unpacks a `.crate` (a gzipped tar) into `into`; the folder it made.
+/// Unpacks a `.crate` (a gzipped tar) into `into`; the folder it made. The files get the
+/// current time (`-m`), not the archive's: with the archive's older times, cargo would take a
+/// build of the previous unpacking as current and run stale code (it did, once).
 fn unpack(file: &Path, into: &Path) -> PathBuf {
     std::fs::create_dir_all(into).unwrap();
     let mut command = Command::new("tar");
-    command.arg("-xzf").arg(file).arg("-C").arg(into);
+    command.arg("-xzmf").arg(file).arg("-C").arg(into);
     run(command, "tar");
     into.join(file.file_stem().unwrap())
 }
 
-/// The crate README's upload-and-wait program: the first whole program after its heading.
-fn upload_and_wait_program(readme: &str) -> String {
-    let section = readme
-        .split("## Upload, then wait")
-        .nth(1)
-        .expect("the crate README shows upload-and-wait");
-    let code = section
-        .split("```rust,no_run\n")
-        .nth(1)
-        .and_then(|rest| rest.split("```").next())
-        .expect("with a program");
-    code.to_owned()
+/// The crate README's whole programs (its async examples), each with a name made from the
+/// heading it stands under.
+fn programs(readme: &str) -> Vec<(String, String)> {
+    let mut programs = Vec::new();
+    for section in readme.split("\n## ").skip(1) {
+        let heading = section.lines().next().unwrap_or_default();
+        let name: String = heading
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect::<String>()
+            .split('-')
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
+        if let Some(code) = section
+            .split("```rust,no_run\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+        {
+            programs.push((name, code.to_owned()));
+        }
+    }
+    programs
 }
 
 #[test]
@@ -153,7 +174,7 @@ fn published_crates_package_and_a_consumer_builds_and_runs_from_them() {
     let version = client.rsplit('-').next().unwrap().to_owned();
     let readme = std::fs::read_to_string(Path::new(&client).join("README.md")).unwrap();
     let consumer = dir.join("consumer");
-    std::fs::create_dir_all(consumer.join("src")).unwrap();
+    std::fs::create_dir_all(consumer.join("src/bin")).unwrap();
     std::fs::write(
         consumer.join("Cargo.toml"),
         format!(
@@ -166,32 +187,60 @@ fn published_crates_package_and_a_consumer_builds_and_runs_from_them() {
         ),
     )
     .unwrap();
-    std::fs::write(
-        consumer.join("src/main.rs"),
-        upload_and_wait_program(&readme),
-    )
-    .unwrap();
+    let programs = programs(&readme);
+    let names: Vec<&str> = programs.iter().map(|(name, _)| name.as_str()).collect();
+    for expected in [
+        "getting-started",
+        "logging-in",
+        "upload-then-wait-for-the-result",
+        "waiting-with-progress",
+        "every-page",
+        "errors",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "the crate README shows {expected}: {names:?}"
+        );
+    }
+    for (name, code) in &programs {
+        std::fs::write(consumer.join(format!("src/bin/{name}.rs")), code).unwrap();
+    }
     let mut build = cargo();
     build.current_dir(&consumer).args(["build", "--quiet"]);
     run(build, "building the consumer from the packages");
 
-    // Run it as a user would, against the fake, from a folder holding the file it uploads.
+    // Run each as a user would, against the fake, with a username and password (sent as
+    // Basic, or exchanged for a token by the login example), from a folder holding the file
+    // the upload example sends.
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let fake = FakeContractFit::new(Behaviour {
         processing_time: Duration::from_millis(200),
+        require_auth: true,
         ..Behaviour::default()
     });
+    fake.seed_document("your-document-id", "your-inbox-id");
+    fake.seed_inbox("your-inbox-id", 3);
     let running = runtime.block_on(fake.start());
     let work = contractfit_tests::scratch("packaged-consumer");
     std::fs::write(work.path().join("invoice.pdf"), b"%PDF-1.7 packaged").unwrap();
-    let mut program =
-        Command::new(root().join("target/generated-crates/target/debug/packaged-consumer"));
-    program
-        .current_dir(work.path())
-        .env_clear()
-        .env("CONTRACTFIT_BASE_URL", running.url())
-        .env("CONTRACTFIT_API_KEY", "a-key");
-    let printed = run(program, "the README's upload-and-wait program");
-    assert!(printed.contains("200"), "{printed}");
-    assert_eq!(fake.uploads(), 1);
+    for (name, _) in &programs {
+        let mut program =
+            Command::new(root().join(format!("target/generated-crates/target/debug/{name}")));
+        program
+            .current_dir(work.path())
+            .env_clear()
+            .env("CONTRACTFIT_BASE_URL", running.url())
+            .env("CONTRACTFIT_USERNAME", USERNAME)
+            .env("CONTRACTFIT_PASSWORD", PASSWORD);
+        let printed = run(program, &format!("the README's {name} program"));
+        eprintln!("{name}: {}", printed.trim());
+        assert!(!printed.trim().is_empty(), "{name} printed nothing");
+    }
+    assert_eq!(fake.uploads(), 1, "the upload example uploaded once");
+    assert!(
+        fake.logins() >= 1,
+        "the login example logged in for a token ({} requests)",
+        fake.requests()
+    );
+    assert_eq!(fake.unauthorized(), 0, "every request carried the token");
 }

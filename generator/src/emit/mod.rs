@@ -5,6 +5,7 @@
 mod cli;
 mod conformance;
 mod docs;
+mod examples;
 mod extensions;
 mod operations;
 mod readme;

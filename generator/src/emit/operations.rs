@@ -5,6 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs::{doc_attrs, paragraphs, value_docs};
+use super::examples::Paths;
 use super::types::{ident, rust_type, Scope};
 use crate::model::{
     Api, ApiKeyLocation, Operation, ParamLocation, Parameter, PathSegment, Primitive,
@@ -37,6 +38,7 @@ fn argument(rust_name: &str, ty: &TypeRef) -> Argument {
 /// The `client` module: the `Client` type and its operation methods.
 pub fn client_module(api: &Api, crate_name: &str) -> TokenStream {
     let env_prefix = heck::ToShoutySnakeCase::to_shouty_snake_case(crate_name);
+    let krate = crate_name.replace('-', "_");
     let from_env_doc = format!(
         " A client from the environment: `{env_prefix}_BASE_URL` (optional; [`DEFAULT_BASE_URL`]\n otherwise) and `{env_prefix}_API_KEY`, `{env_prefix}_TOKEN`, or `{env_prefix}_USERNAME` with\n `{env_prefix}_PASSWORD`, the variables the command-line tool reads. Fails naming the variable\n to set when no credential is given, or a username comes without its password."
     );
@@ -98,7 +100,7 @@ pub fn client_module(api: &Api, crate_name: &str) -> TokenStream {
     let methods = api
         .operations
         .iter()
-        .map(|op| client_method(api, op, common));
+        .map(|op| client_method(api, op, common, &krate));
     let waiter_methods = super::extensions::waiter_client_methods(api);
     quote! {
         //! The client and its operation methods.
@@ -191,7 +193,12 @@ pub(super) fn builder_name(op: &Operation) -> proc_macro2::Ident {
     ident(&crate::build::camel(&op.name))
 }
 
-fn client_method(api: &Api, op: &Operation, common: Option<&[SecurityRequirement]>) -> TokenStream {
+fn client_method(
+    api: &Api,
+    op: &Operation,
+    common: Option<&[SecurityRequirement]>,
+    krate: &str,
+) -> TokenStream {
     let method = ident(&op.name);
     let builder = builder_name(op);
     let args = arguments(api, op);
@@ -210,11 +217,17 @@ fn client_method(api: &Api, op: &Operation, common: Option<&[SecurityRequirement
     );
     // Credentials are said once, on `Client`, and here only where they differ.
     let security = (common != Some(op.security.as_slice())).then(|| security_doc(op));
+    let example = super::examples::call(api, op, Paths::Qualified(krate)).map(|call| {
+        format!(
+            "```no_run\n# async fn example(client: {krate}::Client) -> Result<(), {krate}::Error> {{\nlet response = client.{call}.send().await?;\nprintln!(\"{{}}\", response.status);\n# Ok(())\n# }}\n```"
+        )
+    });
     let docs = doc_attrs(&paragraphs([
         op.summary.as_deref(),
         op.description.as_deref(),
         Some(endpoint.as_str()),
         security.as_deref(),
+        example.as_deref(),
     ]));
     let deprecated = op.deprecated.then(|| quote!(#[deprecated]));
     let converts = args.iter().map(|a| &a.convert);

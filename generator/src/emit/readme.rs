@@ -12,11 +12,9 @@ use std::fmt::Write as _;
 use heck::ToShoutySnakeCase;
 
 use super::docs;
+use super::examples::{self, Paths};
 use super::CrateInfo;
-use crate::model::{
-    Api, Method, Operation, Primitive, RequestContent, SecuritySchemeKind, SuccessBody, TypeKind,
-    TypeRef,
-};
+use crate::model::{Api, Method, Operation, SecuritySchemeKind, SuccessBody};
 
 /// The README of the crate `info` describes for `api`.
 pub(super) fn readme(api: &Api, info: &CrateInfo) -> String {
@@ -41,6 +39,7 @@ pub(super) fn readme(api: &Api, info: &CrateInfo) -> String {
     for section in [
         examples.getting_started(&info.name),
         examples.credentials(),
+        examples.login(),
         examples.upload_and_wait(),
         examples.wait(),
         examples.pages(),
@@ -98,7 +97,7 @@ impl Examples<'_> {
         for path in uses {
             let _ = writeln!(program, "use {path};");
         }
-        let named: Vec<&str> = ["Client", "Error", "FilePart"]
+        let named: Vec<&str> = ["Client", "Credentials", "Error", "FilePart"]
             .into_iter()
             .filter(|item| {
                 body.contains(&format!("{item}::")) || body.contains(&format!("{item}("))
@@ -229,6 +228,41 @@ impl Examples<'_> {
         ))
     }
 
+    /// Logging in for a token, explicitly, where the document has a login operation.
+    fn login(&self) -> Option<String> {
+        self.api
+            .security_schemes
+            .iter()
+            .find(|s| s.login.is_some())?;
+        let prefix = self.krate.to_shouty_snake_case();
+        let op = self
+            .api
+            .operations
+            .iter()
+            .find(|op| op.method == Method::Get && !op.deprecated && self.call(op).is_some())?;
+        let base_url = if self.api.servers.is_empty() {
+            "https://api.example.com".to_owned()
+        } else {
+            String::new()
+        };
+        let body = format!(
+            "let username = std::env::var(\"{prefix}_USERNAME\")?;\nlet password = std::env::var(\"{prefix}_PASSWORD\")?;\nlet mut builder = Client::builder().credentials(Credentials::login(username, password));\nif let Ok(url) = std::env::var(\"{prefix}_BASE_URL\") {{\n    builder = builder.base_url(url);\n}}{}\nlet client = builder.build()?;\n// The first call logs in; later ones reuse the token until it is about to expire.\nlet response = client.{}.send().await?;\nprintln!(\"{{}}\", response.status);",
+            if base_url.is_empty() {
+                String::new()
+            } else {
+                format!(" else {{\n    builder = builder.base_url(\"{base_url}\");\n}}")
+            },
+            self.call(op)?
+        );
+        Some(format!(
+            "## Logging in\n\n\
+             A username and password exchanged for a token (a JWT) by the API's login \
+             operation: logged in once, shared by concurrent calls, renewed before it expires \
+             and once more if the server rejects it.\n\n{}",
+            self.program(&[], &body)
+        ))
+    }
+
     fn upload_and_wait(&self) -> Option<String> {
         let op = self
             .api
@@ -312,44 +346,10 @@ impl Examples<'_> {
         ))
     }
 
-    /// `op(sample arguments)`, when every argument has a sample.
+    /// `op(sample arguments)`, when every argument has a sample a program needs nothing
+    /// more to write.
     fn call(&self, op: &Operation) -> Option<String> {
-        let mut args = Vec::new();
-        for p in op.parameters.iter().filter(|p| p.required) {
-            args.push(sample(self.api, &p.ty, &p.name)?);
-        }
-        match op.request_body.as_ref().map(|b| (&b.content, b.required)) {
-            Some((RequestContent::Multipart { form }, _)) => {
-                for field in self.api.form_fields(form).iter().filter(|f| f.required) {
-                    args.push(sample(self.api, &field.ty, &field.name)?);
-                }
-            }
-            Some((_, true)) => return None,
-            _ => {}
-        }
-        Some(format!("{}({})", op.name, args.join(", ")))
-    }
-}
-
-/// A value of `ty` for an example, when it is simple to write.
-fn sample(api: &Api, ty: &TypeRef, name: &str) -> Option<String> {
-    match api.resolve(ty) {
-        TypeRef::Primitive(Primitive::String) => Some(format!(
-            "\"your-{}\"",
-            name.replace('_', "-").to_lowercase()
-        )),
-        TypeRef::Primitive(Primitive::Integer | Primitive::Integer32) => Some("1".into()),
-        TypeRef::Primitive(Primitive::Number) => Some("1.0".into()),
-        TypeRef::Primitive(Primitive::Boolean) => Some("true".into()),
-        TypeRef::Primitive(Primitive::File) => Some("FilePart::from_path(\"invoice.pdf\")".into()),
-        TypeRef::Named(name) => match api.type_def(name).map(|t| &t.kind) {
-            Some(TypeKind::Enum(variants)) => {
-                let value = &variants.first()?.value;
-                Some(format!("{value:?}"))
-            }
-            _ => None,
-        },
-        _ => None,
+        examples::call(self.api, op, Paths::Imported)
     }
 }
 

@@ -1,0 +1,99 @@
+//! Values and calls for the examples in generated docs, written from the model so that they
+//! name operations and types that exist, with arguments of the types they take. Every example
+//! is a doctest of the crate it documents.
+
+use crate::model::{Api, Operation, Primitive, RequestContent, TypeKind, TypeRef};
+
+/// How deep a sample value may nest structs built with `new(…)`.
+const MAX_DEPTH: usize = 4;
+
+/// How examples name the crate's items: bare (a README program imports `Client`, `Error` and
+/// `FilePart`, so only values needing nothing else are written), or by full path (rustdoc
+/// examples, which can name anything).
+#[derive(Clone, Copy)]
+pub(super) enum Paths<'a> {
+    Imported,
+    Qualified(&'a str),
+}
+
+impl Paths<'_> {
+    fn item(self, path: &str) -> String {
+        match self {
+            Paths::Imported => path.rsplit("::").next().unwrap_or(path).to_owned(),
+            Paths::Qualified(krate) => format!("{krate}::{path}"),
+        }
+    }
+}
+
+/// `op(sample arguments)`, when every argument has a sample.
+pub(super) fn call(api: &Api, op: &Operation, paths: Paths<'_>) -> Option<String> {
+    let mut args = Vec::new();
+    for p in op.parameters.iter().filter(|p| p.required) {
+        args.push(value(api, &p.ty, &p.name, paths, 0)?);
+    }
+    match op.request_body.as_ref().map(|b| (&b.content, b.required)) {
+        Some((RequestContent::Multipart { form }, _)) => {
+            for field in api.form_fields(form).iter().filter(|f| f.required) {
+                args.push(value(api, &field.ty, &field.name, paths, 0)?);
+            }
+        }
+        Some((RequestContent::Json { ty, .. }, true)) => {
+            args.push(value(api, ty, "body", paths, 0)?)
+        }
+        Some((RequestContent::Binary { .. }, true)) => args.push("b\"...\".to_vec()".into()),
+        _ => {}
+    }
+    Some(format!("{}({})", op.name, args.join(", ")))
+}
+
+/// A value of `ty` for an example, when one is simple to write.
+pub(super) fn value(
+    api: &Api,
+    ty: &TypeRef,
+    name: &str,
+    paths: Paths<'_>,
+    depth: usize,
+) -> Option<String> {
+    let runtime = |item: &str| match paths {
+        Paths::Imported => None,
+        Paths::Qualified(krate) => Some(format!("{krate}::runtime::{item}")),
+    };
+    match api.resolve(ty) {
+        TypeRef::Primitive(Primitive::String) => Some(format!(
+            "\"your-{}\"",
+            name.replace('_', "-").to_lowercase()
+        )),
+        TypeRef::Primitive(Primitive::Integer | Primitive::Integer32) => Some("1".into()),
+        TypeRef::Primitive(Primitive::Number) => Some("1.0".into()),
+        TypeRef::Primitive(Primitive::Boolean) => Some("true".into()),
+        TypeRef::Primitive(Primitive::File) => Some(format!(
+            "{}::from_path(\"invoice.pdf\")",
+            paths.item("FilePart")
+        )),
+        TypeRef::Primitive(Primitive::DateTime) => runtime("DateTime::now()"),
+        TypeRef::Primitive(Primitive::Date) => runtime("chrono::NaiveDate::default()"),
+        TypeRef::Primitive(Primitive::Any) => runtime("serde_json::Value::Null"),
+        TypeRef::Primitive(Primitive::Object) => runtime("serde_json::Map::new()"),
+        TypeRef::Array(_) => Some("Vec::new()".into()),
+        TypeRef::Map(_) => Some("std::collections::BTreeMap::new()".into()),
+        TypeRef::Named(type_name) => match api.type_def(type_name).map(|t| &t.kind) {
+            Some(TypeKind::Enum(variants)) => Some(format!("{:?}", variants.first()?.value)),
+            Some(TypeKind::Struct(s))
+                if depth < MAX_DEPTH && matches!(paths, Paths::Qualified(_)) =>
+            {
+                let fields = s
+                    .fields
+                    .iter()
+                    .filter(|f| f.required && !f.nullable)
+                    .map(|f| value(api, &f.ty, &f.name, paths, depth + 1))
+                    .collect::<Option<Vec<_>>>()?;
+                Some(format!(
+                    "{}::new({})",
+                    paths.item(&format!("types::{type_name}")),
+                    fields.join(", ")
+                ))
+            }
+            _ => None,
+        },
+    }
+}
