@@ -398,7 +398,7 @@ impl ChangePasswordModelPost {
 pub struct ColumnBound {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field_name: ::std::option::Option<::std::string::String>,
-    /// 2 to 2 items.
+    /// Exactly 2 items.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub x_bounds: ::std::option::Option<::std::vec::Vec<i64>>,
 }
@@ -1841,9 +1841,9 @@ pub type EnrichmentModelPost = ::serde_json::Map<
 pub struct EvaluationAtom {
     pub gold: ::std::string::String,
     pub text: ::std::string::String,
-    /// 6 to 6 items.
+    /// Exactly 6 items.
     pub textual_coord: ::std::vec::Vec<i64>,
-    /// 6 to 6 items.
+    /// Exactly 6 items.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub visual_coord: ::std::option::Option<::std::vec::Vec<i64>>,
 }
@@ -7153,19 +7153,19 @@ impl StatusDataPost {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct TableAnnotationPost {
-    /// 3 to 3 items.
+    /// Exactly 3 items.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub bottom_right: ::std::option::Option<::std::vec::Vec<i64>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub columns: ::std::option::Option<::std::vec::Vec<ColumnBound>>,
-    /// 2 to 2 items.
+    /// Exactly 2 items.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub first_row_y_bounds: ::std::option::Option<::std::vec::Vec<i64>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub header_bottom_y: ::std::option::Option<i64>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
-    /// 3 to 3 items.
+    /// Exactly 3 items.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub top_left: ::std::option::Option<::std::vec::Vec<i64>>,
 }

@@ -62,19 +62,24 @@ fn number(value: f64) -> String {
     }
 }
 
+/// A sentence for a count between `min` and `max` of `unit` (characters, items), if bounded.
+fn count_bounds(min: Option<usize>, max: Option<usize>, unit: &str) -> Option<String> {
+    Some(match (min, max) {
+        (Some(min), Some(max)) if min == max => format!("Exactly {min} {unit}."),
+        (Some(min), Some(max)) => format!("{min} to {max} {unit}."),
+        (Some(min), None) => format!("At least {min} {unit}."),
+        (None, Some(max)) => format!("At most {max} {unit}."),
+        (None, None) => return None,
+    })
+}
+
 /// What a schema says of a value beyond its type, in sentences.
 pub fn constraint_sentences(c: &Constraints) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(format) = &c.format {
         out.push(format!("Format {}.", code(format)));
     }
-    match (c.min_length, c.max_length) {
-        (Some(min), Some(max)) if min == max => out.push(format!("Exactly {min} characters.")),
-        (Some(min), Some(max)) => out.push(format!("{min} to {max} characters.")),
-        (Some(min), None) => out.push(format!("At least {min} characters.")),
-        (None, Some(max)) => out.push(format!("At most {max} characters.")),
-        (None, None) => {}
-    }
+    out.extend(count_bounds(c.min_length, c.max_length, "characters"));
     if let Some(pattern) = &c.pattern {
         out.push(format!("Matches {}.", code(pattern)));
     }
@@ -94,12 +99,7 @@ pub fn constraint_sentences(c: &Constraints) -> Vec<String> {
         };
         out.push(format!("{bound} {}.", number(max)));
     }
-    match (c.min_items, c.max_items) {
-        (Some(min), Some(max)) => out.push(format!("{min} to {max} items.")),
-        (Some(min), None) => out.push(format!("At least {min} items.")),
-        (None, Some(max)) => out.push(format!("At most {max} items.")),
-        (None, None) => {}
-    }
+    out.extend(count_bounds(c.min_items, c.max_items, "items"));
     if let Some(example) = &c.example {
         out.push(format!("Example: {}.", code(&example.to_string())));
     }
