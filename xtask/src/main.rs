@@ -130,9 +130,10 @@ fn run_tests() -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// What `cargo xtask test` leaves in a clean checkout's `target/` (2.8 GB, measured on
-/// 2026-11-28), with some room: a CI run once failed for want of disk.
-const NEEDED_DISK: u64 = 4_000_000_000;
+/// What `cargo xtask test` leaves in a clean checkout's `target/` (3.9 GB, measured on
+/// 2026-11-30: the generated crates checked, packaged and built outside the workspace add to
+/// it), with some room: a CI run once failed for want of disk.
+const NEEDED_DISK: u64 = 5_000_000_000;
 
 /// Bytes free to this user on the file system holding `path`, when the system says.
 fn free_bytes(path: &Path) -> Option<u64> {
