@@ -37,21 +37,29 @@ pub fn scratch(label: &str) -> tempfile::TempDir {
         .unwrap_or_else(|e| panic!("cannot make a temporary folder for {label}: {e}"))
 }
 
+/// Where cargo builds the crates the tests generate outside the workspace (generated history
+/// versions, compatibility consumers, README snippets, packages): one shared folder, so that
+/// the dependencies are built once; not the workspace's own, which the running test locks.
+pub fn generated_target() -> PathBuf {
+    root().join("target/generated-crates/target")
+}
+
+/// A cargo command building into [`generated_target`].
+pub fn cargo_for_generated() -> std::process::Command {
+    let mut command =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.env("CARGO_TARGET_DIR", generated_target());
+    command
+}
+
 /// `cargo check` of generated crates in `dir` (a workspace or a crate of its own), quiet, with
-/// short messages. All such checks share one target folder, `target/generated-crates/target`,
-/// so that the dependencies are built once: not the workspace's own, which the test running
-/// this locks.
+/// short messages, into [`generated_target`].
 pub fn check_generated(dir: &Path, args: &[&str]) -> std::process::Output {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    std::process::Command::new(cargo)
+    cargo_for_generated()
         .arg("check")
         .args(args)
         .args(["--quiet", "--message-format=short"])
         .current_dir(dir)
-        .env(
-            "CARGO_TARGET_DIR",
-            root().join("target/generated-crates/target"),
-        )
         .output()
         .unwrap_or_else(|e| panic!("cannot run cargo in {}: {e}", dir.display()))
 }

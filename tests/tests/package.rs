@@ -13,22 +13,13 @@ use std::process::Command;
 use std::time::Duration;
 
 use contractfit_tests::fake::{Behaviour, FakeContractFit, PASSWORD, USERNAME};
-use contractfit_tests::root;
+use contractfit_tests::{cargo_for_generated, generated_target, root};
 
 /// The packages meant for crates.io.
 const PUBLISHED: [&str; 3] = ["contractfit-runtime", "contractfit", "contractfit-codegen"];
 
 /// No package may be larger than this, compressed.
 const MAX_PACKAGE_BYTES: u64 = 512 * 1024;
-
-fn cargo() -> Command {
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command.env(
-        "CARGO_TARGET_DIR",
-        root().join("target/generated-crates/target"),
-    );
-    command
-}
 
 fn run(mut command: Command, what: &str) -> String {
     let output = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
@@ -43,7 +34,7 @@ fn run(mut command: Command, what: &str) -> String {
 
 /// Packages every published crate; the `.crate` files by package name.
 fn package() -> Vec<(String, PathBuf)> {
-    let mut command = cargo();
+    let mut command = cargo_for_generated();
     command
         .current_dir(root())
         .args(["package", "--no-verify", "--allow-dirty", "--quiet"]);
@@ -51,7 +42,7 @@ fn package() -> Vec<(String, PathBuf)> {
         command.args(["-p", name]);
     }
     run(command, "cargo package");
-    let dir = root().join("target/generated-crates/target/package");
+    let dir = generated_target().join("package");
     PUBLISHED
         .iter()
         .map(|name| {
@@ -74,7 +65,7 @@ fn package() -> Vec<(String, PathBuf)> {
 
 /// The files a package holds, as `cargo package --list` says.
 fn listing(name: &str) -> Vec<String> {
-    let mut command = cargo();
+    let mut command = cargo_for_generated();
     command
         .current_dir(root())
         .args(["package", "--list", "--allow-dirty", "-p", name]);
@@ -205,7 +196,7 @@ fn published_crates_package_and_a_consumer_builds_and_runs_from_them() {
     for (name, code) in &programs {
         std::fs::write(consumer.join(format!("src/bin/{name}.rs")), code).unwrap();
     }
-    let mut build = cargo();
+    let mut build = cargo_for_generated();
     build.current_dir(&consumer).args(["build", "--quiet"]);
     run(build, "building the consumer from the packages");
 
@@ -224,8 +215,7 @@ fn published_crates_package_and_a_consumer_builds_and_runs_from_them() {
     let work = contractfit_tests::scratch("packaged-consumer");
     std::fs::write(work.path().join("invoice.pdf"), b"%PDF-1.7 packaged").unwrap();
     for (name, _) in &programs {
-        let mut program =
-            Command::new(root().join(format!("target/generated-crates/target/debug/{name}")));
+        let mut program = Command::new(generated_target().join("debug").join(name));
         program
             .current_dir(work.path())
             .env_clear()

@@ -123,12 +123,17 @@ impl Examples<'_> {
         program
     }
 
-    fn getting_started(&self, name: &str) -> Option<String> {
-        let op = self
-            .api
+    /// The first GET that is not deprecated and whose arguments have samples: what the
+    /// examples that need "a call" make.
+    fn first_plain_get(&self) -> Option<&Operation> {
+        self.api
             .operations
             .iter()
-            .find(|op| op.method == Method::Get && !op.deprecated && self.call(op).is_some())?;
+            .find(|op| op.method == Method::Get && !op.deprecated && self.call(op).is_some())
+    }
+
+    fn getting_started(&self, name: &str) -> Option<String> {
+        let op = self.first_plain_get()?;
         let prefix = name.to_shouty_snake_case();
         let env = if self.api.servers.is_empty() {
             String::new()
@@ -235,11 +240,7 @@ impl Examples<'_> {
             .iter()
             .find(|s| s.login.is_some())?;
         let prefix = self.krate.to_shouty_snake_case();
-        let op = self
-            .api
-            .operations
-            .iter()
-            .find(|op| op.method == Method::Get && !op.deprecated && self.call(op).is_some())?;
+        let op = self.first_plain_get()?;
         let base_url = if self.api.servers.is_empty() {
             "https://api.example.com".to_owned()
         } else {
