@@ -174,7 +174,7 @@ impl Login {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -259,7 +259,7 @@ impl ListApiKeys {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -348,7 +348,7 @@ impl CreateApiKey {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -438,7 +438,7 @@ impl ListInboxApiKeys {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -533,7 +533,7 @@ impl CreateInboxApiKey {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -626,7 +626,7 @@ impl GetApiKey {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -792,7 +792,7 @@ impl UpdateApiKey {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -878,7 +878,7 @@ impl CreateEphemeralToken {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -967,7 +967,7 @@ impl CreateJwt {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -1199,7 +1199,7 @@ impl CreateToken {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -1284,7 +1284,7 @@ impl ListConnections {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -1375,7 +1375,7 @@ impl CreateConnection {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -1465,7 +1465,7 @@ impl GetConnection {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -1636,7 +1636,7 @@ impl UpdateConnection {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -1724,7 +1724,7 @@ impl ListDataRetentionSettings {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -1818,7 +1818,7 @@ impl GetDataRetentionSetting {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -1995,7 +1995,7 @@ impl UpdateDataRetentionSetting {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -3265,7 +3265,7 @@ impl ReprocessDocument {
         self.reviewer = Some(value.into());
         self
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -3470,7 +3470,7 @@ impl UpdateDocumentStatus {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -3639,7 +3639,7 @@ impl GetDocumentWorkflow {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -4166,7 +4166,7 @@ impl ListDocumentTypes {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -4408,7 +4408,7 @@ impl UpdateFormat {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -4500,7 +4500,7 @@ impl GetFormatTagFields {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -4587,7 +4587,7 @@ impl ListInboxes {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -4676,7 +4676,7 @@ impl CreateInbox {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -4766,7 +4766,7 @@ impl GetInbox {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -4935,7 +4935,7 @@ impl UpdateInbox {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -5183,7 +5183,7 @@ impl ListInboxDocuments {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -5455,7 +5455,7 @@ impl ListInboxDocumentsPaginated {
         self.order_by = Some(value.into());
         self
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -6177,7 +6177,7 @@ impl ListPredictorSettings {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -6268,7 +6268,7 @@ impl GetPredictorSetting {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -6439,7 +6439,7 @@ impl UpdatePredictorSetting {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -6898,7 +6898,7 @@ impl ListReports {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -6989,7 +6989,7 @@ impl CreateReport {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -7153,7 +7153,7 @@ impl GetReport {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -7322,7 +7322,7 @@ impl UpdateReport {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -7528,7 +7528,7 @@ impl ListRoles {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -7617,7 +7617,7 @@ impl CreateRole {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -7707,7 +7707,7 @@ impl GetRole {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -7876,7 +7876,7 @@ impl UpdateRole {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -7963,7 +7963,7 @@ impl ListRuleConfigs {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -8288,7 +8288,7 @@ impl GetRuleConfig {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -8457,7 +8457,7 @@ impl UpdateRuleConfig {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -8544,7 +8544,7 @@ impl ListSamplingSettings {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -8635,7 +8635,7 @@ impl GetSamplingSetting {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -8806,7 +8806,7 @@ impl UpdateSamplingSetting {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -8911,7 +8911,7 @@ impl GetDashboardSettings {
         self.full = Some(value.into());
         self
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -9006,7 +9006,7 @@ impl UpdateDashboardSettings {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -9108,7 +9108,7 @@ impl GetReviewSettings {
         self.full = Some(value.into());
         self
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -9203,7 +9203,7 @@ impl UpdateReviewSettings {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -9288,7 +9288,7 @@ impl ListSsoConfigs {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -9377,7 +9377,7 @@ impl CreateSsoConfig {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -11265,7 +11265,7 @@ impl ActivateTenant {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -11350,7 +11350,7 @@ impl ListThresholdSettings {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -11448,7 +11448,7 @@ impl GetThresholdSetting {
         self.default = Some(value.into());
         self
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -11622,7 +11622,7 @@ impl UpdateThresholdSetting {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -11710,7 +11710,7 @@ impl ListUsers {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -11799,7 +11799,7 @@ impl CreateUser {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -11884,7 +11884,7 @@ impl GetMe {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -12047,7 +12047,7 @@ impl GetUser {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(
@@ -12216,7 +12216,7 @@ impl UpdateUser {
             options: ::contractfit_runtime::CallOptions::new(),
         }
     }
-    /// An optional fields mask
+    /// An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.
     ///
     /// Format `mask`. Sent as the header `X-Fields`.
     pub fn x_fields(

@@ -333,7 +333,9 @@ static COMMAND_LOGIN: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
                 "password",
                 "password",
@@ -372,7 +374,9 @@ static COMMAND_LIST_API_KEYS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -391,7 +395,9 @@ static COMMAND_CREATE_API_KEY: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
                 "active",
                 "active",
@@ -454,7 +460,9 @@ static COMMAND_LIST_INBOX_API_KEYS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -483,7 +491,9 @@ static COMMAND_CREATE_INBOX_API_KEY: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
                 "active",
                 "active",
@@ -538,7 +548,9 @@ static COMMAND_GET_API_KEY: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -573,7 +585,9 @@ static COMMAND_UPDATE_API_KEY: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -592,7 +606,9 @@ static COMMAND_CREATE_EPHEMERAL_TOKEN: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -611,7 +627,9 @@ static COMMAND_CREATE_JWT: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
                 "roles",
                 "roles",
@@ -697,7 +715,9 @@ static COMMAND_CREATE_TOKEN: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
                 "roles",
                 "roles",
@@ -735,7 +755,9 @@ static COMMAND_LIST_CONNECTIONS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -754,7 +776,9 @@ static COMMAND_CREATE_CONNECTION: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
                 "event",
                 "event",
@@ -828,7 +852,9 @@ static COMMAND_GET_CONNECTION: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -879,7 +905,9 @@ static COMMAND_UPDATE_CONNECTION: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
                 "event",
                 "event",
@@ -943,7 +971,9 @@ static COMMAND_LIST_DATA_RETENTION_SETTINGS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -971,7 +1001,9 @@ static COMMAND_GET_DATA_RETENTION_SETTING: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -1020,7 +1052,9 @@ static COMMAND_UPDATE_DATA_RETENTION_SETTING: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
             "settings",
             "settings",
@@ -1586,7 +1620,9 @@ static COMMAND_REPROCESS_DOCUMENT: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -1652,7 +1688,9 @@ static COMMAND_UPDATE_DOCUMENT_STATUS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
             "escalate",
             "escalate",
@@ -1752,7 +1790,9 @@ static COMMAND_GET_DOCUMENT_WORKFLOW: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -1952,7 +1992,9 @@ static COMMAND_LIST_DOCUMENT_TYPES: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -2016,7 +2058,9 @@ static COMMAND_UPDATE_FORMAT: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
             "display-name",
             "display_name",
@@ -2082,7 +2126,9 @@ static COMMAND_GET_FORMAT_TAG_FIELDS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -2101,7 +2147,9 @@ static COMMAND_LIST_INBOXES: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -2120,7 +2168,9 @@ static COMMAND_CREATE_INBOX: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
                 "name",
                 "name",
@@ -2164,7 +2214,9 @@ static COMMAND_GET_INBOX: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -2209,7 +2261,9 @@ static COMMAND_UPDATE_INBOX: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
             "name",
             "name",
@@ -2326,7 +2380,9 @@ static COMMAND_LIST_INBOX_DOCUMENTS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -2435,7 +2491,9 @@ static COMMAND_LIST_INBOX_DOCUMENTS_PAGINATED: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -2666,7 +2724,9 @@ static COMMAND_LIST_PREDICTOR_SETTINGS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -2690,7 +2750,9 @@ static COMMAND_GET_PREDICTOR_SETTING: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -2731,7 +2793,9 @@ static COMMAND_UPDATE_PREDICTOR_SETTING: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
             "blacklist",
             "blacklist",
@@ -2974,7 +3038,9 @@ static COMMAND_LIST_REPORTS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -2993,7 +3059,9 @@ static COMMAND_CREATE_REPORT: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
             "annotations",
             "annotations",
@@ -3306,7 +3374,9 @@ static COMMAND_GET_REPORT: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -3351,7 +3421,9 @@ static COMMAND_UPDATE_REPORT: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
             "annotations",
             "annotations",
@@ -3538,7 +3610,9 @@ static COMMAND_LIST_ROLES: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -3557,7 +3631,9 @@ static COMMAND_CREATE_ROLE: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
                 "name",
                 "name",
@@ -3601,7 +3677,9 @@ static COMMAND_GET_ROLE: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -3646,7 +3724,9 @@ static COMMAND_UPDATE_ROLE: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
             "name",
             "name",
@@ -3681,7 +3761,9 @@ static COMMAND_LIST_RULE_CONFIGS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -3769,7 +3851,9 @@ static COMMAND_GET_RULE_CONFIG: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -3804,7 +3888,9 @@ static COMMAND_UPDATE_RULE_CONFIG: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
             "rule-config",
             "rule_config",
@@ -3833,7 +3919,9 @@ static COMMAND_LIST_SAMPLING_SETTINGS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -3857,7 +3945,9 @@ static COMMAND_GET_SAMPLING_SETTING: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -3898,7 +3988,9 @@ static COMMAND_UPDATE_SAMPLING_SETTING: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
             "auto-reject-ffr",
             "auto_reject_FFR",
@@ -3948,7 +4040,9 @@ static COMMAND_GET_DASHBOARD_SETTINGS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -3967,7 +4061,9 @@ static COMMAND_UPDATE_DASHBOARD_SETTINGS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
             "scope",
             "scope",
@@ -4005,7 +4101,9 @@ static COMMAND_GET_REVIEW_SETTINGS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -4024,7 +4122,9 @@ static COMMAND_UPDATE_REVIEW_SETTINGS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
             "scope",
             "scope",
@@ -4059,7 +4159,9 @@ static COMMAND_LIST_SSO_CONFIGS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -4078,7 +4180,9 @@ static COMMAND_CREATE_SSO_CONFIG: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
             "extra",
             "extra",
@@ -4731,7 +4835,9 @@ static COMMAND_ACTIVATE_TENANT: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
             "code",
             "code",
@@ -4766,7 +4872,9 @@ static COMMAND_LIST_THRESHOLD_SETTINGS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -4797,7 +4905,9 @@ static COMMAND_GET_THRESHOLD_SETTING: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -4838,7 +4948,9 @@ static COMMAND_UPDATE_THRESHOLD_SETTING: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
             "thresholds",
             "thresholds",
@@ -4867,7 +4979,9 @@ static COMMAND_LIST_USERS: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -4886,7 +5000,9 @@ static COMMAND_CREATE_USER: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
                 "active",
                 "active",
@@ -4940,7 +5056,9 @@ static COMMAND_GET_ME: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -4996,7 +5114,9 @@ static COMMAND_GET_USER: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -5041,7 +5161,9 @@ static COMMAND_UPDATE_USER: table::Command = table::Command {
                 table::Place::Header,
                 table::ValueKind::String,
             )
-            .help("An optional fields mask"),
+            .help(
+                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+            ),
         table::Arg::new(
                 "roles",
                 "roles",

@@ -661,7 +661,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.enrich_documents(contractfit::runtime::serde_json::Map::new()).send().await?;
+    /// let response = client.enrich_documents(contractfit::Json::from(contractfit::runtime::serde_json::json!({}))).send().await?;
     /// println!("{}", response.status);
     /// # Ok(())
     /// # }
@@ -2172,7 +2172,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.debug_rule_entity(contractfit::runtime::serde_json::Map::new()).send().await?;
+    /// let response = client.debug_rule_entity(contractfit::Json::from(contractfit::runtime::serde_json::json!({}))).send().await?;
     /// println!("{}", response.status);
     /// # Ok(())
     /// # }
@@ -2191,7 +2191,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.debug_document_rule_entity("your-document-id", contractfit::runtime::serde_json::Map::new()).send().await?;
+    /// let response = client.debug_document_rule_entity("your-document-id", contractfit::Json::from(contractfit::runtime::serde_json::json!({}))).send().await?;
     /// println!("{}", response.status);
     /// # Ok(())
     /// # }
@@ -2217,7 +2217,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.debug_where_to_search("your-document-id", contractfit::runtime::serde_json::Map::new()).send().await?;
+    /// let response = client.debug_where_to_search("your-document-id", contractfit::Json::from(contractfit::runtime::serde_json::json!({}))).send().await?;
     /// println!("{}", response.status);
     /// # Ok(())
     /// # }

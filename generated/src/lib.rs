@@ -18,4 +18,5 @@ pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, SECURITY_SCHEMES};
 pub use contractfit_runtime as runtime;
 pub use contractfit_runtime::RetryPolicy;
 pub use contractfit_runtime::{ApiResponse, BuildError, ByteStream, CallOptions};
-pub use contractfit_runtime::{Credentials, DateTime, Error, FilePart, RawBody};
+pub use contractfit_runtime::{Credentials, DateTime, Error, FilePart};
+pub use contractfit_runtime::{Json, JsonError, RawBody};

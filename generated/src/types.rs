@@ -2,8 +2,9 @@
 
 //! Every schema of the API as a Rust type.
 //!
-//! Structs ignore fields they do not know; enums keep values they do not know in their
-//! `Unknown` variant, so a server that adds fields or values does not break this client.
+//! Structs keep fields they do not know in `additional_properties`, and enums keep values
+//! they do not know in their `Unknown` variant, so a server that adds fields or values
+//! does not break this client, and a value read and sent back loses nothing.
 //! Every type is `#[non_exhaustive]`, so that a new field or value in the API does not
 //! break code that uses this crate either: make values with `new` (the fields a value
 //! must have) and the `with_` setters, read their fields, and match enums with a `_`
@@ -18,6 +19,13 @@ pub struct AggregationPipelinePost {
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<AggregationPipelinePostType>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl AggregationPipelinePost {
     /// A value with every field unset; set them with the `with_` methods.
@@ -25,6 +33,7 @@ impl AggregationPipelinePost {
         AggregationPipelinePost {
             filter: ::std::option::Option::None,
             type_: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`filter`](Self::filter).
@@ -174,6 +183,13 @@ pub struct AnnotationOptions {
     /// Server default: `false`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub include: ::std::option::Option<bool>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl AnnotationOptions {
     /// A value with every field unset; set them with the `with_` methods.
@@ -181,6 +197,7 @@ impl AnnotationOptions {
         AnnotationOptions {
             add_text: ::std::option::Option::None,
             include: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`add_text`](Self::add_text).
@@ -194,29 +211,13 @@ impl AnnotationOptions {
         self
     }
 }
+/// Annotations by field name, each a list of the values found for that field.
+///
 /// Schema: `/components/schemas/annotations`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-#[non_exhaustive]
-pub struct Annotations {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub string: ::std::option::Option<::std::vec::Vec<EvaluationAtom>>,
-}
-impl Annotations {
-    /// A value with every field unset; set them with the `with_` methods.
-    pub fn new() -> Self {
-        Annotations {
-            string: ::std::option::Option::None,
-        }
-    }
-    /// Sets [`string`](Self::string).
-    pub fn with_string(
-        mut self,
-        value: impl ::std::convert::Into<::std::vec::Vec<EvaluationAtom>>,
-    ) -> Self {
-        self.string = ::std::option::Option::Some(value.into());
-        self
-    }
-}
+pub type Annotations = ::std::collections::BTreeMap<
+    ::std::string::String,
+    ::std::vec::Vec<EvaluationAtom>,
+>;
 /// Schema: `/components/schemas/APIKeyModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -235,6 +236,13 @@ pub struct ApiKeyModel {
     pub token: ::std::string::String,
     /// Bearer user
     pub user: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ApiKeyModel {
     /// A value with the fields it must have (`active`, `token`, `user`); set the others with the `with_` methods.
@@ -249,6 +257,7 @@ impl ApiKeyModel {
             roles: ::std::option::Option::None,
             token: token.into(),
             user: user.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`expire_at`](Self::expire_at).
@@ -284,6 +293,13 @@ pub struct ApiKeyRequest {
     pub roles: ::std::vec::Vec<TokenRoleModel>,
     /// User to give to the bearer
     pub user: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ApiKeyRequest {
     /// A value with the fields it must have (`roles`, `user`); set the others with the `with_` methods.
@@ -296,6 +312,7 @@ impl ApiKeyRequest {
             expire_at: ::std::option::Option::None,
             roles: roles.into(),
             user: user.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`active`](Self::active).
@@ -320,6 +337,13 @@ pub struct AuthModel {
     pub password: ::std::string::String,
     /// the user username
     pub username: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl AuthModel {
     /// A value with the fields it must have (`password`, `username`); set the others with the `with_` methods.
@@ -330,32 +354,14 @@ impl AuthModel {
         AuthModel {
             password: password.into(),
             username: username.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
 }
+/// One row of a table, by column name.
+///
 /// Schema: `/components/schemas/cells`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-#[non_exhaustive]
-pub struct Cells {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub string: ::std::option::Option<EvaluationAtom>,
-}
-impl Cells {
-    /// A value with every field unset; set them with the `with_` methods.
-    pub fn new() -> Self {
-        Cells {
-            string: ::std::option::Option::None,
-        }
-    }
-    /// Sets [`string`](Self::string).
-    pub fn with_string(
-        mut self,
-        value: impl ::std::convert::Into<EvaluationAtom>,
-    ) -> Self {
-        self.string = ::std::option::Option::Some(value.into());
-        self
-    }
-}
+pub type Cells = ::std::collections::BTreeMap<::std::string::String, EvaluationAtom>;
 /// Schema: `/components/schemas/ChangePasswordModelPost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -366,6 +372,13 @@ pub struct ChangePasswordModelPost {
     /// the old user's password
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub old_password: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ChangePasswordModelPost {
     /// A value with every field unset; set them with the `with_` methods.
@@ -373,6 +386,7 @@ impl ChangePasswordModelPost {
         ChangePasswordModelPost {
             new_password: ::std::option::Option::None,
             old_password: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`new_password`](Self::new_password).
@@ -401,6 +415,13 @@ pub struct ColumnBound {
     /// Exactly 2 items.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub x_bounds: ::std::option::Option<::std::vec::Vec<i64>>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ColumnBound {
     /// A value with every field unset; set them with the `with_` methods.
@@ -408,6 +429,7 @@ impl ColumnBound {
         ColumnBound {
             field_name: ::std::option::Option::None,
             x_bounds: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`field_name`](Self::field_name).
@@ -437,6 +459,13 @@ pub struct ColumnsHeaders {
     >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub inline_headers: ::std::option::Option<::std::vec::Vec<SequenceColumnsAtomModel>>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ColumnsHeaders {
     /// A value with every field unset; set them with the `with_` methods.
@@ -444,6 +473,7 @@ impl ColumnsHeaders {
         ColumnsHeaders {
             columns_headers: ::std::option::Option::None,
             inline_headers: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`columns_headers`](Self::columns_headers).
@@ -479,6 +509,13 @@ pub struct ConnectionModelGet {
     /// Example: `"original"`.
     pub what: ConnectionModelPostWhat,
     pub id: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ConnectionModelGet {
     /// A value with the fields it must have (`event`, `integration`, `what`, `id`); set the others with the `with_` methods.
@@ -495,6 +532,7 @@ impl ConnectionModelGet {
             scope: ::std::option::Option::None,
             what: what.into(),
             id: id.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`routing`](Self::routing).
@@ -529,6 +567,13 @@ pub struct ConnectionModelPost {
     pub scope: ::std::option::Option<::std::string::String>,
     /// Example: `"original"`.
     pub what: ConnectionModelPostWhat,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ConnectionModelPost {
     /// A value with the fields it must have (`event`, `integration`, `what`); set the others with the `with_` methods.
@@ -543,6 +588,7 @@ impl ConnectionModelPost {
             routing: ::std::option::Option::None,
             scope: ::std::option::Option::None,
             what: what.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`routing`](Self::routing).
@@ -728,17 +774,28 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionModelPostWhat {
     }
 }
 /// Schema: `/components/schemas/CustomAtom`
-pub type CustomAtom = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+pub type CustomAtom = ::contractfit_runtime::Json;
 /// Schema: `/components/schemas/CustomOutputPost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct CustomOutputPost {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub custom: ::std::option::Option<CustomAtom>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub excel: ::std::option::Option<ExcelAtom>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub filter: ::std::option::Option<FilterAtom>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl CustomOutputPost {
     /// A value with every field unset; set them with the `with_` methods.
@@ -747,6 +804,7 @@ impl CustomOutputPost {
             custom: ::std::option::Option::None,
             excel: ::std::option::Option::None,
             filter: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`custom`](Self::custom).
@@ -773,53 +831,78 @@ pub struct DashboardSettingsModelGet {
     pub autolearning: ::std::option::Option<bool>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub dashboard_timeout: ::std::option::Option<i64>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub default_date_range: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub default_inbox_size: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub default_inbox_sorting: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub default_date_range: ::std::option::Option<::contractfit_runtime::Json>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub default_inbox_size: ::std::option::Option<::contractfit_runtime::Json>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub default_inbox_sorting: ::std::option::Option<::contractfit_runtime::Json>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub flexible_filters: ::std::option::Option<
-        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+        ::std::vec::Vec<::contractfit_runtime::Json>,
     >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub navigation_menu: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub navigation_menu: ::std::option::Option<::contractfit_runtime::Json>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub process_unreadable: ::std::option::Option<bool>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sequence_columns_of_inbox: ::std::option::Option<ColumnsHeaders>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub show_digital_annotations: ::std::option::Option<bool>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub show_filters: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub show_inbox_actions: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub studio_format_options: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub upload_options: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub show_filters: ::std::option::Option<::contractfit_runtime::Json>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub show_inbox_actions: ::std::option::Option<::contractfit_runtime::Json>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub studio_format_options: ::std::option::Option<::contractfit_runtime::Json>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub upload_options: ::std::option::Option<::contractfit_runtime::Json>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub welcome_counters: ::std::option::Option<bool>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub welcome_counters_options: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub welcome_counters_options: ::std::option::Option<::contractfit_runtime::Json>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
     >,
 }
 impl DashboardSettingsModelGet {
@@ -842,6 +925,7 @@ impl DashboardSettingsModelGet {
             upload_options: ::std::option::Option::None,
             welcome_counters: ::std::option::Option::None,
             welcome_counters_options: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`autolearning`](Self::autolearning).
@@ -860,9 +944,7 @@ impl DashboardSettingsModelGet {
     /// Sets [`default_date_range`](Self::default_date_range).
     pub fn with_default_date_range(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.default_date_range = ::std::option::Option::Some(value.into());
         self
@@ -870,9 +952,7 @@ impl DashboardSettingsModelGet {
     /// Sets [`default_inbox_size`](Self::default_inbox_size).
     pub fn with_default_inbox_size(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.default_inbox_size = ::std::option::Option::Some(value.into());
         self
@@ -880,9 +960,7 @@ impl DashboardSettingsModelGet {
     /// Sets [`default_inbox_sorting`](Self::default_inbox_sorting).
     pub fn with_default_inbox_sorting(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.default_inbox_sorting = ::std::option::Option::Some(value.into());
         self
@@ -890,11 +968,7 @@ impl DashboardSettingsModelGet {
     /// Sets [`flexible_filters`](Self::flexible_filters).
     pub fn with_flexible_filters(
         mut self,
-        value: impl ::std::convert::Into<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
+        value: impl ::std::convert::Into<::std::vec::Vec<::contractfit_runtime::Json>>,
     ) -> Self {
         self.flexible_filters = ::std::option::Option::Some(value.into());
         self
@@ -902,9 +976,7 @@ impl DashboardSettingsModelGet {
     /// Sets [`navigation_menu`](Self::navigation_menu).
     pub fn with_navigation_menu(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.navigation_menu = ::std::option::Option::Some(value.into());
         self
@@ -936,9 +1008,7 @@ impl DashboardSettingsModelGet {
     /// Sets [`show_filters`](Self::show_filters).
     pub fn with_show_filters(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.show_filters = ::std::option::Option::Some(value.into());
         self
@@ -946,9 +1016,7 @@ impl DashboardSettingsModelGet {
     /// Sets [`show_inbox_actions`](Self::show_inbox_actions).
     pub fn with_show_inbox_actions(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.show_inbox_actions = ::std::option::Option::Some(value.into());
         self
@@ -956,9 +1024,7 @@ impl DashboardSettingsModelGet {
     /// Sets [`studio_format_options`](Self::studio_format_options).
     pub fn with_studio_format_options(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.studio_format_options = ::std::option::Option::Some(value.into());
         self
@@ -966,9 +1032,7 @@ impl DashboardSettingsModelGet {
     /// Sets [`upload_options`](Self::upload_options).
     pub fn with_upload_options(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.upload_options = ::std::option::Option::Some(value.into());
         self
@@ -984,9 +1048,7 @@ impl DashboardSettingsModelGet {
     /// Sets [`welcome_counters_options`](Self::welcome_counters_options).
     pub fn with_welcome_counters_options(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.welcome_counters_options = ::std::option::Option::Some(value.into());
         self
@@ -1000,6 +1062,13 @@ pub struct DashboardSettingsModelPatch {
     pub scope: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub settings: ::std::option::Option<DashboardSettingsModelGet>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl DashboardSettingsModelPatch {
     /// A value with every field unset; set them with the `with_` methods.
@@ -1007,6 +1076,7 @@ impl DashboardSettingsModelPatch {
         DashboardSettingsModelPatch {
             scope: ::std::option::Option::None,
             settings: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`scope`](Self::scope).
@@ -1039,6 +1109,13 @@ pub struct DataRetentionAtomModel {
     /// Example: `"ALL"`. Server default: `"ALL"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub what: ::std::option::Option<DataRetentionAtomModelWhat>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl DataRetentionAtomModel {
     /// A value with every field unset; set them with the `with_` methods.
@@ -1047,6 +1124,7 @@ impl DataRetentionAtomModel {
             age: ::std::option::Option::None,
             how: ::std::option::Option::None,
             what: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`age`](Self::age).
@@ -1219,6 +1297,13 @@ pub struct DataRetentionModel {
     pub scope: ::std::option::Option<ScopeModel>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub settings: ::std::option::Option<::std::vec::Vec<DataRetentionAtomModel>>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl DataRetentionModel {
     /// A value with every field unset; set them with the `with_` methods.
@@ -1226,6 +1311,7 @@ impl DataRetentionModel {
         DataRetentionModel {
             scope: ::std::option::Option::None,
             settings: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`scope`](Self::scope).
@@ -1248,12 +1334,20 @@ impl DataRetentionModel {
 pub struct DataRetentionModelPatch {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub settings: ::std::option::Option<::std::vec::Vec<DataRetentionAtomModel>>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl DataRetentionModelPatch {
     /// A value with every field unset; set them with the `with_` methods.
     pub fn new() -> Self {
         DataRetentionModelPatch {
             settings: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`settings`](Self::settings).
@@ -1476,19 +1570,27 @@ impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentsWhat {
     }
 }
 /// Schema: `/components/schemas/dictionary`
-pub type Dictionary = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+pub type Dictionary = ::contractfit_runtime::Json;
 /// Schema: `/components/schemas/DocumentIds`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct DocumentIds {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub document_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl DocumentIds {
     /// A value with every field unset; set them with the `with_` methods.
     pub fn new() -> Self {
         DocumentIds {
             document_ids: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`document_ids`](Self::document_ids).
@@ -1506,10 +1608,13 @@ impl DocumentIds {
 pub struct DocumentModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub escalate: ::std::option::Option<StateModelGet>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub feedback: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    /// The corrections given on the document's prediction, keyed by field name, in the shape feedback is sent in (`VersionPost::annotations`: for each field, a list of `EvaluationAtom`s).
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub feedback: ::std::option::Option<::contractfit_runtime::Json>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub files: ::std::option::Option<::std::vec::Vec<FileModelGet>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1521,18 +1626,24 @@ pub struct DocumentModelGet {
     pub last_version: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub lock: ::std::option::Option<StateModelGet>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub meta_information: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    /// Information about the document beside its content (as the processing pipeline and integrations set it), keyed by name.
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub meta_information: ::std::option::Option<::contractfit_runtime::Json>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub opened_by: ::std::option::Option<::std::vec::Vec<StateModelGet>>,
     pub original_filename: ::std::string::String,
     pub page_count: i64,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub prediction: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    /// The data extracted from the document, keyed by the names of its format's fields (the fields the inbox's format defines). Read one field with `get_as`, into a type of your own that says what you expect of it.
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub prediction: ::std::option::Option<::contractfit_runtime::Json>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reject: ::std::option::Option<StateModelGet>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1541,13 +1652,20 @@ pub struct DocumentModelGet {
     pub submitted: ::std::option::Option<StateModelGet>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timings: ::std::option::Option<TimingsModelGet>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub usage_data: ::std::option::Option<::contractfit_runtime::Json>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub usage_data: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub versions: ::std::option::Option<
-        ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+    pub versions: ::std::option::Option<::std::vec::Vec<::contractfit_runtime::Json>>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
     >,
 }
 impl DocumentModelGet {
@@ -1578,6 +1696,7 @@ impl DocumentModelGet {
             timings: ::std::option::Option::None,
             usage_data: ::std::option::Option::None,
             versions: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`escalate`](Self::escalate).
@@ -1591,9 +1710,7 @@ impl DocumentModelGet {
     /// Sets [`feedback`](Self::feedback).
     pub fn with_feedback(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.feedback = ::std::option::Option::Some(value.into());
         self
@@ -1630,9 +1747,7 @@ impl DocumentModelGet {
     /// Sets [`meta_information`](Self::meta_information).
     pub fn with_meta_information(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.meta_information = ::std::option::Option::Some(value.into());
         self
@@ -1648,9 +1763,7 @@ impl DocumentModelGet {
     /// Sets [`prediction`](Self::prediction).
     pub fn with_prediction(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.prediction = ::std::option::Option::Some(value.into());
         self
@@ -1690,9 +1803,7 @@ impl DocumentModelGet {
     /// Sets [`usage_data`](Self::usage_data).
     pub fn with_usage_data(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.usage_data = ::std::option::Option::Some(value.into());
         self
@@ -1700,11 +1811,7 @@ impl DocumentModelGet {
     /// Sets [`versions`](Self::versions).
     pub fn with_versions(
         mut self,
-        value: impl ::std::convert::Into<
-            ::std::vec::Vec<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            >,
-        >,
+        value: impl ::std::convert::Into<::std::vec::Vec<::contractfit_runtime::Json>>,
     ) -> Self {
         self.versions = ::std::option::Option::Some(value.into());
         self
@@ -1725,6 +1832,13 @@ pub struct DocumentModelPaginated {
     /// Total number of results
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub total: ::std::option::Option<i64>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl DocumentModelPaginated {
     /// A value with every field unset; set them with the `with_` methods.
@@ -1734,6 +1848,7 @@ impl DocumentModelPaginated {
             per_page: ::std::option::Option::None,
             results: ::std::option::Option::None,
             total: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`page`](Self::page).
@@ -1767,6 +1882,13 @@ pub struct DocumentTypeModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub display_name: ::std::option::Option<::std::string::String>,
     pub field_name: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl DocumentTypeModel {
     /// A value with the fields it must have (`field_name`); set the others with the `with_` methods.
@@ -1774,6 +1896,7 @@ impl DocumentTypeModel {
         DocumentTypeModel {
             display_name: ::std::option::Option::None,
             field_name: field_name.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`display_name`](Self::display_name).
@@ -1791,12 +1914,20 @@ impl DocumentTypeModel {
 pub struct DocumentTypeModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub document_types: ::std::option::Option<::std::vec::Vec<DocumentTypeModel>>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl DocumentTypeModelGet {
     /// A value with every field unset; set them with the `with_` methods.
     pub fn new() -> Self {
         DocumentTypeModelGet {
             document_types: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`document_types`](Self::document_types).
@@ -1814,7 +1945,8 @@ impl DocumentTypeModelGet {
 pub struct DocumentUploadReply {
     /// The new document's id
     pub id: ::std::string::String,
-    /// Properties beyond the declared ones.
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
     #[serde(flatten)]
     pub additional_properties: ::std::collections::BTreeMap<
         ::std::string::String,
@@ -1831,10 +1963,7 @@ impl DocumentUploadReply {
     }
 }
 /// Schema: `/components/schemas/EnrichmentModelPost`
-pub type EnrichmentModelPost = ::serde_json::Map<
-    ::std::string::String,
-    ::serde_json::Value,
->;
+pub type EnrichmentModelPost = ::contractfit_runtime::Json;
 /// Schema: `/components/schemas/EvaluationAtom`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -1846,6 +1975,13 @@ pub struct EvaluationAtom {
     /// Exactly 6 items.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub visual_coord: ::std::option::Option<::std::vec::Vec<i64>>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl EvaluationAtom {
     /// A value with the fields it must have (`gold`, `text`, `textual_coord`); set the others with the `with_` methods.
@@ -1859,6 +1995,7 @@ impl EvaluationAtom {
             text: text.into(),
             textual_coord: textual_coord.into(),
             visual_coord: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`visual_coord`](Self::visual_coord).
@@ -1879,6 +2016,13 @@ pub struct EvaluationsOptions {
     /// Server default: `false`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub include: ::std::option::Option<bool>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl EvaluationsOptions {
     /// A value with every field unset; set them with the `with_` methods.
@@ -1886,6 +2030,7 @@ impl EvaluationsOptions {
         EvaluationsOptions {
             additional_column: ::std::option::Option::None,
             include: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`additional_column`](Self::additional_column).
@@ -1920,6 +2065,13 @@ pub struct ExcelAtom {
     /// Exactly 1 characters. Example: `";"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub multiple_value_separator: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ExcelAtom {
     /// A value with the fields it must have (`enable_key_value`); set the others with the `with_` methods.
@@ -1930,6 +2082,7 @@ impl ExcelAtom {
             add_text: ::std::option::Option::None,
             enable_key_value: enable_key_value.into(),
             multiple_value_separator: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`add_automation_blockers`](Self::add_automation_blockers).
@@ -1976,6 +2129,13 @@ pub struct ExtraModel {
     /// Example: `"https://login.microsoftonline.com/e8656a10-4ec3-4cea-aa49-cbe9424c312d/federationmetadata/2007-06/federationmetadata.xml"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub specification_url: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ExtraModel {
     /// A value with every field unset; set them with the `with_` methods.
@@ -1983,6 +2143,7 @@ impl ExtraModel {
         ExtraModel {
             entity_id: ::std::option::Option::None,
             specification_url: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`entity_id`](Self::entity_id).
@@ -2003,33 +2164,10 @@ impl ExtraModel {
     }
 }
 /// Schema: `/components/schemas/FieldSettingsDictModel`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-#[non_exhaustive]
-pub struct FieldSettingsDictModel {
-    #[serde(rename = "*")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub star: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, FieldSettingsModel>,
-    >,
-}
-impl FieldSettingsDictModel {
-    /// A value with every field unset; set them with the `with_` methods.
-    pub fn new() -> Self {
-        FieldSettingsDictModel {
-            star: ::std::option::Option::None,
-        }
-    }
-    /// Sets [`star`](Self::star).
-    pub fn with_star(
-        mut self,
-        value: impl ::std::convert::Into<
-            ::std::collections::BTreeMap<::std::string::String, FieldSettingsModel>,
-        >,
-    ) -> Self {
-        self.star = ::std::option::Option::Some(value.into());
-        self
-    }
-}
+pub type FieldSettingsDictModel = ::std::collections::BTreeMap<
+    ::std::string::String,
+    FieldSettingsModel,
+>;
 /// Schema: `/components/schemas/FieldSettingsModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2042,6 +2180,13 @@ pub struct FieldSettingsModel {
     pub nested_field_patterns: ::std::option::Option<SpanDictModel>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub override_default_patterns: ::std::option::Option<bool>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl FieldSettingsModel {
     /// A value with every field unset; set them with the `with_` methods.
@@ -2051,6 +2196,7 @@ impl FieldSettingsModel {
             expected_pattern: ::std::option::Option::None,
             nested_field_patterns: ::std::option::Option::None,
             override_default_patterns: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`default_value`](Self::default_value).
@@ -2096,6 +2242,13 @@ pub struct FieldsInMetadata {
     pub lines: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub meta_information: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl FieldsInMetadata {
     /// A value with every field unset; set them with the `with_` methods.
@@ -2104,6 +2257,7 @@ impl FieldsInMetadata {
             annotations: ::std::option::Option::None,
             lines: ::std::option::Option::None,
             meta_information: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`annotations`](Self::annotations).
@@ -2147,6 +2301,13 @@ pub struct FileModelGet {
     pub page: ::std::option::Option<i64>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub page_count: ::std::option::Option<i64>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl FileModelGet {
     /// A value with every field unset; set them with the `with_` methods.
@@ -2158,6 +2319,7 @@ impl FileModelGet {
             leaf: ::std::option::Option::None,
             page: ::std::option::Option::None,
             page_count: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`embedded_attachment`](Self::embedded_attachment).
@@ -2215,6 +2377,13 @@ pub struct FilterAtom {
     /// Example: `"project"`.
     #[serde(rename = "type")]
     pub type_: FilterAtomType,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl FilterAtom {
     /// A value with the fields it must have (`type_`); set the others with the `with_` methods.
@@ -2224,6 +2393,7 @@ impl FilterAtom {
             list: ::std::option::Option::None,
             start_date: ::std::option::Option::None,
             type_: type_.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`end_date`](Self::end_date).
@@ -2337,6 +2507,13 @@ pub struct FilterModel {
     pub timing_fields: ::std::option::Option<FilterTimingsFieldModel>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timings: ::std::option::Option<FilterTimingsModel>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl FilterModel {
     /// A value with every field unset; set them with the `with_` methods.
@@ -2346,6 +2523,7 @@ impl FilterModel {
             inbox: ::std::option::Option::None,
             timing_fields: ::std::option::Option::None,
             timings: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`id`](Self::id).
@@ -2388,12 +2566,20 @@ pub struct FilterOIdListModel {
     #[serde(rename = "$in")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub in_: ::std::option::Option<::std::vec::Vec<FilterOIdModel>>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl FilterOIdListModel {
     /// A value with every field unset; set them with the `with_` methods.
     pub fn new() -> Self {
         FilterOIdListModel {
             in_: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`in_`](Self::in_).
@@ -2415,12 +2601,20 @@ pub struct FilterOIdModel {
     #[serde(rename = "$oid")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub oid: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl FilterOIdModel {
     /// A value with every field unset; set them with the `with_` methods.
     pub fn new() -> Self {
         FilterOIdModel {
             oid: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`oid`](Self::oid).
@@ -2442,12 +2636,20 @@ pub struct FilterOIdModelDoc {
     #[serde(rename = "$oid")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub oid: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl FilterOIdModelDoc {
     /// A value with every field unset; set them with the `with_` methods.
     pub fn new() -> Self {
         FilterOIdModelDoc {
             oid: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`oid`](Self::oid).
@@ -2479,6 +2681,13 @@ pub struct FilterTimeModel {
     #[serde(rename = "$lte")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub lte: ::std::option::Option<::contractfit_runtime::DateTime>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl FilterTimeModel {
     /// A value with every field unset; set them with the `with_` methods.
@@ -2488,6 +2697,7 @@ impl FilterTimeModel {
             gte: ::std::option::Option::None,
             lt: ::std::option::Option::None,
             lte: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`gt`](Self::gt).
@@ -2533,6 +2743,13 @@ pub struct FilterTimingsFieldModel {
     #[serde(rename = "timeTo")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub time_to: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl FilterTimingsFieldModel {
     /// A value with every field unset; set them with the `with_` methods.
@@ -2540,6 +2757,7 @@ impl FilterTimingsFieldModel {
         FilterTimingsFieldModel {
             time_from: ::std::option::Option::None,
             time_to: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`time_from`](Self::time_from).
@@ -2573,6 +2791,13 @@ pub struct FilterTimingsModel {
     pub review_start_time: ::std::option::Option<FilterTimeModel>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub start_time: ::std::option::Option<FilterTimeModel>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl FilterTimingsModel {
     /// A value with every field unset; set them with the `with_` methods.
@@ -2583,6 +2808,7 @@ impl FilterTimingsModel {
             receive_time: ::std::option::Option::None,
             review_start_time: ::std::option::Option::None,
             start_time: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`done_time`](Self::done_time).
@@ -2642,6 +2868,13 @@ pub struct FormatModelGet {
     pub separators: ::std::option::Option<::std::vec::Vec<SectionModel>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub table_types: ::std::option::Option<::std::vec::Vec<TableModel>>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl FormatModelGet {
     /// A value with the fields it must have (`id`); set the others with the `with_` methods.
@@ -2653,6 +2886,7 @@ impl FormatModelGet {
             name: ::std::option::Option::None,
             separators: ::std::option::Option::None,
             table_types: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`document_types`](Self::document_types).
@@ -2713,6 +2947,13 @@ pub struct FormatModelPatch {
     pub separators: ::std::option::Option<::std::vec::Vec<SectionModel>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub table_types: ::std::option::Option<::std::vec::Vec<TableModel>>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl FormatModelPatch {
     /// A value with every field unset; set them with the `with_` methods.
@@ -2724,6 +2965,7 @@ impl FormatModelPatch {
             name: ::std::option::Option::None,
             separators: ::std::option::Option::None,
             table_types: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`display_name`](Self::display_name).
@@ -2790,6 +3032,13 @@ pub struct FormatModelPost {
     pub separators: ::std::option::Option<::std::vec::Vec<SectionModel>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub table_types: ::std::option::Option<::std::vec::Vec<TableModel>>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl FormatModelPost {
     /// A value with the fields it must have (`labels`, `name`); set the others with the `with_` methods.
@@ -2804,6 +3053,7 @@ impl FormatModelPost {
             name: name.into(),
             separators: ::std::option::Option::None,
             table_types: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`display_name`](Self::display_name).
@@ -3029,6 +3279,13 @@ pub struct InboxModelGet {
     /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     pub project: ::std::string::String,
     pub id: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl InboxModelGet {
     /// A value with the fields it must have (`name`, `project`, `id`); set the others with the `with_` methods.
@@ -3041,6 +3298,7 @@ impl InboxModelGet {
             name: name.into(),
             project: project.into(),
             id: id.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
 }
@@ -3053,6 +3311,13 @@ pub struct InboxModelPatch {
     /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub project: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl InboxModelPatch {
     /// A value with every field unset; set them with the `with_` methods.
@@ -3060,6 +3325,7 @@ impl InboxModelPatch {
         InboxModelPatch {
             name: ::std::option::Option::None,
             project: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`name`](Self::name).
@@ -3086,6 +3352,13 @@ pub struct InboxModelPost {
     pub name: ::std::string::String,
     /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     pub project: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl InboxModelPost {
     /// A value with the fields it must have (`name`, `project`); set the others with the `with_` methods.
@@ -3096,6 +3369,7 @@ impl InboxModelPost {
         InboxModelPost {
             name: name.into(),
             project: project.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
 }
@@ -3107,12 +3381,20 @@ pub struct IntegrationModelGet {
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<IntegrationModelGetType>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl IntegrationModelGet {
     /// A value with every field unset; set them with the `with_` methods.
     pub fn new() -> Self {
         IntegrationModelGet {
             type_: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`type_`](Self::type_).
@@ -3230,12 +3512,21 @@ impl<'de> ::serde::Deserialize<'de> for IntegrationModelGetType {
 pub struct KeyValyePairSettingsModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub classification_cutoff: ::std::option::Option<i64>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub rule_config: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rule_config: ::std::option::Option<::contractfit_runtime::Json>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub splitting_cutoff: ::std::option::Option<i64>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl KeyValyePairSettingsModel {
     /// A value with every field unset; set them with the `with_` methods.
@@ -3244,6 +3535,7 @@ impl KeyValyePairSettingsModel {
             classification_cutoff: ::std::option::Option::None,
             rule_config: ::std::option::Option::None,
             splitting_cutoff: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`classification_cutoff`](Self::classification_cutoff).
@@ -3257,9 +3549,7 @@ impl KeyValyePairSettingsModel {
     /// Sets [`rule_config`](Self::rule_config).
     pub fn with_rule_config(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.rule_config = ::std::option::Option::Some(value.into());
         self
@@ -3304,10 +3594,12 @@ pub struct LabelModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub mandatory: ::std::option::Option<bool>,
     /// A value to decide if mandatory based on other field
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub mandatory_if: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub mandatory_if: ::std::option::Option<::contractfit_runtime::Json>,
     /// Server default: `true`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub multiple: ::std::option::Option<bool>,
@@ -3324,9 +3616,18 @@ pub struct LabelModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub visible: ::std::option::Option<bool>,
     /// A value to decide if shown in UI
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub visible_if: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub visible_if: ::std::option::Option<::contractfit_runtime::Json>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
     >,
 }
 impl LabelModel {
@@ -3349,6 +3650,7 @@ impl LabelModel {
             type_: ::std::option::Option::None,
             visible: ::std::option::Option::None,
             visible_if: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`category`](Self::category).
@@ -3409,9 +3711,7 @@ impl LabelModel {
     /// Sets [`mandatory_if`](Self::mandatory_if).
     pub fn with_mandatory_if(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.mandatory_if = ::std::option::Option::Some(value.into());
         self
@@ -3453,9 +3753,7 @@ impl LabelModel {
     /// Sets [`visible_if`](Self::visible_if).
     pub fn with_visible_if(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.visible_if = ::std::option::Option::Some(value.into());
         self
@@ -3726,29 +4024,13 @@ impl<'de> ::serde::Deserialize<'de> for LabelModelType {
         Ok(LabelModelType::from(value.as_ref()))
     }
 }
+/// Table annotations by table name, each a list of rows.
+///
 /// Schema: `/components/schemas/lines`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-#[non_exhaustive]
-pub struct Lines {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub string: ::std::option::Option<::std::vec::Vec<Cells>>,
-}
-impl Lines {
-    /// A value with every field unset; set them with the `with_` methods.
-    pub fn new() -> Self {
-        Lines {
-            string: ::std::option::Option::None,
-        }
-    }
-    /// Sets [`string`](Self::string).
-    pub fn with_string(
-        mut self,
-        value: impl ::std::convert::Into<::std::vec::Vec<Cells>>,
-    ) -> Self {
-        self.string = ::std::option::Option::Some(value.into());
-        self
-    }
-}
+pub type Lines = ::std::collections::BTreeMap<
+    ::std::string::String,
+    ::std::vec::Vec<Cells>,
+>;
 /// Schema: `/components/schemas/MetadataOptions`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -3760,9 +4042,18 @@ pub struct MetadataOptions {
     /// Server default: `false`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub include: ::std::option::Option<bool>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub rename: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rename: ::std::option::Option<::contractfit_runtime::Json>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
     >,
 }
 impl MetadataOptions {
@@ -3773,6 +4064,7 @@ impl MetadataOptions {
             fields: ::std::option::Option::None,
             include: ::std::option::Option::None,
             rename: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`columns`](Self::columns).
@@ -3799,9 +4091,7 @@ impl MetadataOptions {
     /// Sets [`rename`](Self::rename).
     pub fn with_rename(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.rename = ::std::option::Option::Some(value.into());
         self
@@ -3815,6 +4105,13 @@ pub struct OptionModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub display_name: ::std::option::Option<::std::string::String>,
     pub name: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl OptionModel {
     /// A value with the fields it must have (`active`, `name`); set the others with the `with_` methods.
@@ -3826,6 +4123,7 @@ impl OptionModel {
             active: active.into(),
             display_name: ::std::option::Option::None,
             name: name.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`display_name`](Self::display_name).
@@ -3991,6 +4289,13 @@ pub struct PermissionsModel {
     /// Server default: `false`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub write_release_notes: ::std::option::Option<bool>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl PermissionsModel {
     /// A value with every field unset; set them with the `with_` methods.
@@ -4046,6 +4351,7 @@ impl PermissionsModel {
             view_templates: ::std::option::Option::None,
             write_feedback: ::std::option::Option::None,
             write_release_notes: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`create_dropbox_user`](Self::create_dropbox_user).
@@ -4424,27 +4730,42 @@ impl PostStyleSheetForm {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct PredictorModelGet {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub blacklist: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub expected_values: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub fallback: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub blacklist: ::std::option::Option<::contractfit_runtime::Json>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub expected_values: ::std::option::Option<::contractfit_runtime::Json>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub fallback: ::std::option::Option<::contractfit_runtime::Json>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub key_value_pairs: ::std::option::Option<KeyValyePairSettingsModel>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub table_extraction_settings: ::std::option::Option<TableExtractionSettingsModel>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub whitelist: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub whitelist: ::std::option::Option<::contractfit_runtime::Json>,
     pub scope: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl PredictorModelGet {
     /// A value with the fields it must have (`scope`); set the others with the `with_` methods.
@@ -4457,14 +4778,13 @@ impl PredictorModelGet {
             table_extraction_settings: ::std::option::Option::None,
             whitelist: ::std::option::Option::None,
             scope: scope.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`blacklist`](Self::blacklist).
     pub fn with_blacklist(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.blacklist = ::std::option::Option::Some(value.into());
         self
@@ -4472,9 +4792,7 @@ impl PredictorModelGet {
     /// Sets [`expected_values`](Self::expected_values).
     pub fn with_expected_values(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.expected_values = ::std::option::Option::Some(value.into());
         self
@@ -4482,9 +4800,7 @@ impl PredictorModelGet {
     /// Sets [`fallback`](Self::fallback).
     pub fn with_fallback(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.fallback = ::std::option::Option::Some(value.into());
         self
@@ -4508,9 +4824,7 @@ impl PredictorModelGet {
     /// Sets [`whitelist`](Self::whitelist).
     pub fn with_whitelist(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.whitelist = ::std::option::Option::Some(value.into());
         self
@@ -4520,25 +4834,40 @@ impl PredictorModelGet {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct PredictorSettingModel {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub blacklist: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub expected_values: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub fallback: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub blacklist: ::std::option::Option<::contractfit_runtime::Json>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub expected_values: ::std::option::Option<::contractfit_runtime::Json>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub fallback: ::std::option::Option<::contractfit_runtime::Json>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub key_value_pairs: ::std::option::Option<KeyValyePairSettingsModel>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub table_extraction_settings: ::std::option::Option<TableExtractionSettingsModel>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub whitelist: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub whitelist: ::std::option::Option<::contractfit_runtime::Json>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
     >,
 }
 impl PredictorSettingModel {
@@ -4551,14 +4880,13 @@ impl PredictorSettingModel {
             key_value_pairs: ::std::option::Option::None,
             table_extraction_settings: ::std::option::Option::None,
             whitelist: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`blacklist`](Self::blacklist).
     pub fn with_blacklist(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.blacklist = ::std::option::Option::Some(value.into());
         self
@@ -4566,9 +4894,7 @@ impl PredictorSettingModel {
     /// Sets [`expected_values`](Self::expected_values).
     pub fn with_expected_values(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.expected_values = ::std::option::Option::Some(value.into());
         self
@@ -4576,9 +4902,7 @@ impl PredictorSettingModel {
     /// Sets [`fallback`](Self::fallback).
     pub fn with_fallback(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.fallback = ::std::option::Option::Some(value.into());
         self
@@ -4602,9 +4926,7 @@ impl PredictorSettingModel {
     /// Sets [`whitelist`](Self::whitelist).
     pub fn with_whitelist(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.whitelist = ::std::option::Option::Some(value.into());
         self
@@ -4632,6 +4954,13 @@ pub struct ProjectModelPatch {
     /// Example: `10`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timeout: ::std::option::Option<i64>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ProjectModelPatch {
     /// A value with every field unset; set them with the `with_` methods.
@@ -4644,6 +4973,7 @@ impl ProjectModelPatch {
             split_into_sections: ::std::option::Option::None,
             sub_page_splitting: ::std::option::Option::None,
             timeout: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`default_document_type`](Self::default_document_type).
@@ -4720,6 +5050,13 @@ pub struct ProjectModelPost {
     /// Example: `10`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timeout: ::std::option::Option<i64>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ProjectModelPost {
     /// A value with the fields it must have (`formats`, `name`, `split_into_sections`, `sub_page_splitting`); set the others with the `with_` methods.
@@ -4737,6 +5074,7 @@ impl ProjectModelPost {
             split_into_sections: split_into_sections.into(),
             sub_page_splitting: sub_page_splitting.into(),
             timeout: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`default_document_type`](Self::default_document_type).
@@ -4818,6 +5156,13 @@ pub struct ReportModelFullGenerate {
     /// Format `date-time`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub start_date: ::std::option::Option<::contractfit_runtime::DateTime>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ReportModelFullGenerate {
     /// A value with every field unset; set them with the `with_` methods.
@@ -4847,6 +5192,7 @@ impl ReportModelFullGenerate {
             email: ::std::option::Option::None,
             end_date: ::std::option::Option::None,
             start_date: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`annotations`](Self::annotations).
@@ -5156,6 +5502,13 @@ pub struct ReportModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub version_name: ::std::option::Option<::std::string::String>,
     pub id: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ReportModelGet {
     /// A value with the fields it must have (`id`); set the others with the `with_` methods.
@@ -5182,6 +5535,7 @@ impl ReportModelGet {
             text: ::std::option::Option::None,
             version_name: ::std::option::Option::None,
             id: id.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`annotations`](Self::annotations).
@@ -5388,6 +5742,13 @@ pub struct ReportModelPost {
     pub text: ::std::option::Option<SimpleInclude>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub version_name: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ReportModelPost {
     /// A value with every field unset; set them with the `with_` methods.
@@ -5413,6 +5774,7 @@ impl ReportModelPost {
             sources: ::std::option::Option::None,
             text: ::std::option::Option::None,
             version_name: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`annotations`](Self::annotations).
@@ -5830,6 +6192,13 @@ pub struct ResetPasswordModelPost {
     /// the username
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user_name: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ResetPasswordModelPost {
     /// A value with every field unset; set them with the `with_` methods.
@@ -5838,6 +6207,7 @@ impl ResetPasswordModelPost {
             new_password: ::std::option::Option::None,
             token: ::std::option::Option::None,
             user_name: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`new_password`](Self::new_password).
@@ -5869,25 +6239,42 @@ impl ResetPasswordModelPost {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct ReviewSettingsModelGet {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub default_zoom: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub first_toolbar: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub lock_expiry: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub review_options: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub second_toolbar: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub default_zoom: ::std::option::Option<::contractfit_runtime::Json>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub first_toolbar: ::std::option::Option<::contractfit_runtime::Json>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub lock_expiry: ::std::option::Option<::contractfit_runtime::Json>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub review_options: ::std::option::Option<::contractfit_runtime::Json>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub second_toolbar: ::std::option::Option<::contractfit_runtime::Json>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
     >,
 }
 impl ReviewSettingsModelGet {
@@ -5899,14 +6286,13 @@ impl ReviewSettingsModelGet {
             lock_expiry: ::std::option::Option::None,
             review_options: ::std::option::Option::None,
             second_toolbar: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`default_zoom`](Self::default_zoom).
     pub fn with_default_zoom(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.default_zoom = ::std::option::Option::Some(value.into());
         self
@@ -5914,9 +6300,7 @@ impl ReviewSettingsModelGet {
     /// Sets [`first_toolbar`](Self::first_toolbar).
     pub fn with_first_toolbar(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.first_toolbar = ::std::option::Option::Some(value.into());
         self
@@ -5924,9 +6308,7 @@ impl ReviewSettingsModelGet {
     /// Sets [`lock_expiry`](Self::lock_expiry).
     pub fn with_lock_expiry(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.lock_expiry = ::std::option::Option::Some(value.into());
         self
@@ -5934,9 +6316,7 @@ impl ReviewSettingsModelGet {
     /// Sets [`review_options`](Self::review_options).
     pub fn with_review_options(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.review_options = ::std::option::Option::Some(value.into());
         self
@@ -5944,9 +6324,7 @@ impl ReviewSettingsModelGet {
     /// Sets [`second_toolbar`](Self::second_toolbar).
     pub fn with_second_toolbar(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.second_toolbar = ::std::option::Option::Some(value.into());
         self
@@ -5960,6 +6338,13 @@ pub struct ReviewSettingsModelPatch {
     pub scope: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub settings: ::std::option::Option<ReviewSettingsModelGet>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ReviewSettingsModelPatch {
     /// A value with every field unset; set them with the `with_` methods.
@@ -5967,6 +6352,7 @@ impl ReviewSettingsModelPatch {
         ReviewSettingsModelPatch {
             scope: ::std::option::Option::None,
             settings: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`scope`](Self::scope).
@@ -5993,6 +6379,13 @@ pub struct RoleModelGet {
     pub name: ::std::string::String,
     pub permissions: PermissionsModel,
     pub id: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl RoleModelGet {
     /// A value with the fields it must have (`name`, `permissions`, `id`); set the others with the `with_` methods.
@@ -6005,6 +6398,7 @@ impl RoleModelGet {
             name: name.into(),
             permissions: permissions.into(),
             id: id.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
 }
@@ -6016,6 +6410,13 @@ pub struct RoleModelPatch {
     pub name: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub permissions: ::std::option::Option<PermissionsModel>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl RoleModelPatch {
     /// A value with every field unset; set them with the `with_` methods.
@@ -6023,6 +6424,7 @@ impl RoleModelPatch {
         RoleModelPatch {
             name: ::std::option::Option::None,
             permissions: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`name`](Self::name).
@@ -6048,6 +6450,13 @@ impl RoleModelPatch {
 pub struct RoleModelPost {
     pub name: ::std::string::String,
     pub permissions: PermissionsModel,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl RoleModelPost {
     /// A value with the fields it must have (`name`, `permissions`); set the others with the `with_` methods.
@@ -6058,6 +6467,7 @@ impl RoleModelPost {
         RoleModelPost {
             name: name.into(),
             permissions: permissions.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
 }
@@ -6065,12 +6475,21 @@ impl RoleModelPost {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct RoutingAtom {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub and_conditions: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub and_conditions: ::std::option::Option<::contractfit_runtime::Json>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub target: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl RoutingAtom {
     /// A value with every field unset; set them with the `with_` methods.
@@ -6078,14 +6497,13 @@ impl RoutingAtom {
         RoutingAtom {
             and_conditions: ::std::option::Option::None,
             target: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`and_conditions`](Self::and_conditions).
     pub fn with_and_conditions(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.and_conditions = ::std::option::Option::Some(value.into());
         self
@@ -6103,9 +6521,18 @@ impl RoutingAtom {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct RuleConfigModel {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub rule_config: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rule_config: ::std::option::Option<::contractfit_runtime::Json>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
     >,
 }
 impl RuleConfigModel {
@@ -6113,14 +6540,13 @@ impl RuleConfigModel {
     pub fn new() -> Self {
         RuleConfigModel {
             rule_config: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`rule_config`](Self::rule_config).
     pub fn with_rule_config(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.rule_config = ::std::option::Option::Some(value.into());
         self
@@ -6130,11 +6556,20 @@ impl RuleConfigModel {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct RuleConfigModelGet {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub rule_config: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub rule_config: ::std::option::Option<::contractfit_runtime::Json>,
     pub scope: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl RuleConfigModelGet {
     /// A value with the fields it must have (`scope`); set the others with the `with_` methods.
@@ -6142,14 +6577,13 @@ impl RuleConfigModelGet {
         RuleConfigModelGet {
             rule_config: ::std::option::Option::None,
             scope: scope.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`rule_config`](Self::rule_config).
     pub fn with_rule_config(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.rule_config = ::std::option::Option::Some(value.into());
         self
@@ -6172,6 +6606,13 @@ pub struct SamplingModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub second_pass_stp: ::std::option::Option<i64>,
     pub scope: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl SamplingModelGet {
     /// A value with the fields it must have (`scope`); set the others with the `with_` methods.
@@ -6182,6 +6623,7 @@ impl SamplingModelGet {
             second_pass_ffr: ::std::option::Option::None,
             second_pass_stp: ::std::option::Option::None,
             scope: scope.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`auto_reject_ffr`](Self::auto_reject_ffr).
@@ -6233,6 +6675,13 @@ pub struct SamplingModelPatch {
     #[serde(rename = "second_pass_STP")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub second_pass_stp: ::std::option::Option<i64>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl SamplingModelPatch {
     /// A value with every field unset; set them with the `with_` methods.
@@ -6242,6 +6691,7 @@ impl SamplingModelPatch {
             auto_submit_ffr: ::std::option::Option::None,
             second_pass_ffr: ::std::option::Option::None,
             second_pass_stp: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`auto_reject_ffr`](Self::auto_reject_ffr).
@@ -6285,6 +6735,13 @@ pub struct ScopeModel {
     pub id: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub level: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl ScopeModel {
     /// A value with every field unset; set them with the `with_` methods.
@@ -6292,6 +6749,7 @@ impl ScopeModel {
         ScopeModel {
             id: ::std::option::Option::None,
             level: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`id`](Self::id).
@@ -6323,6 +6781,13 @@ pub struct SectionAtom {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub format: ::std::option::Option<::std::string::String>,
     pub page: i64,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl SectionAtom {
     /// A value with the fields it must have (`page`); set the others with the `with_` methods.
@@ -6332,6 +6797,7 @@ impl SectionAtom {
             document_type: ::std::option::Option::None,
             format: ::std::option::Option::None,
             page: page.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`confidence`](Self::confidence).
@@ -6362,6 +6828,13 @@ impl SectionAtom {
 pub struct SectionModel {
     pub name: ::std::string::String,
     pub page: i64,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl SectionModel {
     /// A value with the fields it must have (`name`, `page`); set the others with the `with_` methods.
@@ -6372,6 +6845,7 @@ impl SectionModel {
         SectionModel {
             name: name.into(),
             page: page.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
 }
@@ -6385,6 +6859,13 @@ pub struct SequenceColumnsAtomModel {
     pub field: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub label: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl SequenceColumnsAtomModel {
     /// A value with every field unset; set them with the `with_` methods.
@@ -6393,6 +6874,7 @@ impl SequenceColumnsAtomModel {
             checked: ::std::option::Option::None,
             field: ::std::option::Option::None,
             label: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`checked`](Self::checked).
@@ -6426,6 +6908,13 @@ pub struct SettingThresholdModelGet {
     /// Server default: `""`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl SettingThresholdModelGet {
     /// A value with every field unset; set them with the `with_` methods.
@@ -6433,6 +6922,7 @@ impl SettingThresholdModelGet {
         SettingThresholdModelGet {
             thresholds: ::std::option::Option::None,
             scope: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`thresholds`](Self::thresholds).
@@ -6458,12 +6948,20 @@ impl SettingThresholdModelGet {
 pub struct SettingThresholdModelPatch {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub thresholds: ::std::option::Option<ThresholdModel>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl SettingThresholdModelPatch {
     /// A value with every field unset; set them with the `with_` methods.
     pub fn new() -> Self {
         SettingThresholdModelPatch {
             thresholds: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`thresholds`](Self::thresholds).
@@ -6482,12 +6980,20 @@ pub struct SimpleInclude {
     /// Server default: `false`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub include: ::std::option::Option<bool>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl SimpleInclude {
     /// A value with every field unset; set them with the `with_` methods.
     pub fn new() -> Self {
         SimpleInclude {
             include: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`include`](Self::include).
@@ -6497,33 +7003,10 @@ impl SimpleInclude {
     }
 }
 /// Schema: `/components/schemas/SpanDictModel`
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
-#[non_exhaustive]
-pub struct SpanDictModel {
-    #[serde(rename = "*")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub star: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-    >,
-}
-impl SpanDictModel {
-    /// A value with every field unset; set them with the `with_` methods.
-    pub fn new() -> Self {
-        SpanDictModel {
-            star: ::std::option::Option::None,
-        }
-    }
-    /// Sets [`star`](Self::star).
-    pub fn with_star(
-        mut self,
-        value: impl ::std::convert::Into<
-            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-        >,
-    ) -> Self {
-        self.star = ::std::option::Option::Some(value.into());
-        self
-    }
-}
+pub type SpanDictModel = ::std::collections::BTreeMap<
+    ::std::string::String,
+    ::std::string::String,
+>;
 /// Schema: `/components/schemas/SsoConfigModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6543,6 +7026,13 @@ pub struct SsoConfigModel {
     /// Example: `"https://login.microsoftonline.com/e8656a10-4ec3-4cea-aa49-cbe9424c312d/saml2"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub url: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl SsoConfigModel {
     /// A value with the fields it must have (`provider`); set the others with the `with_` methods.
@@ -6552,6 +7042,7 @@ impl SsoConfigModel {
             provider: provider.into(),
             type_: ::std::option::Option::None,
             url: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`extra`](Self::extra).
@@ -6596,6 +7087,13 @@ pub struct SsoConfigModelGet {
     /// Example: `"https://login.microsoftonline.com/e8656a10-4ec3-4cea-aa49-cbe9424c312d/saml2"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub url: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl SsoConfigModelGet {
     /// A value with the fields it must have (`id`, `provider`); set the others with the `with_` methods.
@@ -6609,6 +7107,7 @@ impl SsoConfigModelGet {
             provider: provider.into(),
             type_: ::std::option::Option::None,
             url: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`extra`](Self::extra).
@@ -6776,6 +7275,13 @@ pub struct SsoModel {
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<SsoModelType>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl SsoModel {
     /// A value with every field unset; set them with the `with_` methods.
@@ -6783,6 +7289,7 @@ impl SsoModel {
         SsoModel {
             token: ::std::option::Option::None,
             type_: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`token`](Self::token).
@@ -6881,6 +7388,13 @@ pub struct StateModelGet {
     pub since: ::std::option::Option<::contractfit_runtime::DateTime>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub value: ::std::option::Option<bool>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl StateModelGet {
     /// A value with every field unset; set them with the `with_` methods.
@@ -6889,6 +7403,7 @@ impl StateModelGet {
             by: ::std::option::Option::None,
             since: ::std::option::Option::None,
             value: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`by`](Self::by).
@@ -6945,6 +7460,13 @@ pub struct StatusDataModel {
     pub submit_attempts: ::std::option::Option<i64>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub success: ::std::option::Option<bool>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl StatusDataModel {
     /// A value with every field unset; set them with the `with_` methods.
@@ -6964,6 +7486,7 @@ impl StatusDataModel {
             submit_accepted: ::std::option::Option::None,
             submit_attempts: ::std::option::Option::None,
             success: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`archived`](Self::archived).
@@ -7072,6 +7595,13 @@ pub struct StatusDataPost {
     pub submitted: ::std::option::Option<StateModelGet>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub timings: ::std::option::Option<TimingsModelGet>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl StatusDataPost {
     /// A value with every field unset; set them with the `with_` methods.
@@ -7085,6 +7615,7 @@ impl StatusDataPost {
             status_data: ::std::option::Option::None,
             submitted: ::std::option::Option::None,
             timings: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`escalate`](Self::escalate).
@@ -7168,6 +7699,13 @@ pub struct TableAnnotationPost {
     /// Exactly 3 items.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub top_left: ::std::option::Option<::std::vec::Vec<i64>>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl TableAnnotationPost {
     /// A value with every field unset; set them with the `with_` methods.
@@ -7179,6 +7717,7 @@ impl TableAnnotationPost {
             header_bottom_y: ::std::option::Option::None,
             name: ::std::option::Option::None,
             top_left: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`bottom_right`](Self::bottom_right).
@@ -7236,12 +7775,20 @@ impl TableAnnotationPost {
 pub struct TableExtractionSettingsModel {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub field_settings: ::std::option::Option<FieldSettingsDictModel>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl TableExtractionSettingsModel {
     /// A value with every field unset; set them with the `with_` methods.
     pub fn new() -> Self {
         TableExtractionSettingsModel {
             field_settings: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`field_settings`](Self::field_settings).
@@ -7270,6 +7817,13 @@ pub struct TableModel {
     /// Example: `"section"`. Server default: `"section"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub scope: ::std::option::Option<TableModelScope>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl TableModel {
     /// A value with every field unset; set them with the `with_` methods.
@@ -7281,6 +7835,7 @@ impl TableModel {
             initialized: ::std::option::Option::None,
             label: ::std::option::Option::None,
             scope: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`collapsed`](Self::collapsed).
@@ -7403,9 +7958,18 @@ impl<'de> ::serde::Deserialize<'de> for TableModelScope {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct TagFieldModelGet {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub tag_fields: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub tag_fields: ::std::option::Option<::contractfit_runtime::Json>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
     >,
 }
 impl TagFieldModelGet {
@@ -7413,14 +7977,13 @@ impl TagFieldModelGet {
     pub fn new() -> Self {
         TagFieldModelGet {
             tag_fields: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`tag_fields`](Self::tag_fields).
     pub fn with_tag_fields(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.tag_fields = ::std::option::Option::Some(value.into());
         self
@@ -7431,11 +7994,21 @@ impl TagFieldModelGet {
 #[non_exhaustive]
 pub struct TenantModelGet {
     pub id: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl TenantModelGet {
     /// A value with the fields it must have (`id`); set the others with the `with_` methods.
     pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
-        TenantModelGet { id: id.into() }
+        TenantModelGet {
+            id: id.into(),
+            additional_properties: ::std::default::Default::default(),
+        }
     }
 }
 /// Schema: `/components/schemas/TenantModelPatch`
@@ -7446,6 +8019,13 @@ pub struct TenantModelPatch {
     pub code: ::std::option::Option<i64>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub email: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl TenantModelPatch {
     /// A value with every field unset; set them with the `with_` methods.
@@ -7453,6 +8033,7 @@ impl TenantModelPatch {
         TenantModelPatch {
             code: ::std::option::Option::None,
             email: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`code`](Self::code).
@@ -7473,17 +8054,30 @@ impl TenantModelPatch {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct ThresholdModel {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub annotations: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub lines: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub sections: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub annotations: ::std::option::Option<::contractfit_runtime::Json>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub lines: ::std::option::Option<::contractfit_runtime::Json>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub sections: ::std::option::Option<::contractfit_runtime::Json>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
     >,
 }
 impl ThresholdModel {
@@ -7493,14 +8087,13 @@ impl ThresholdModel {
             annotations: ::std::option::Option::None,
             lines: ::std::option::Option::None,
             sections: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`annotations`](Self::annotations).
     pub fn with_annotations(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.annotations = ::std::option::Option::Some(value.into());
         self
@@ -7508,9 +8101,7 @@ impl ThresholdModel {
     /// Sets [`lines`](Self::lines).
     pub fn with_lines(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.lines = ::std::option::Option::Some(value.into());
         self
@@ -7518,9 +8109,7 @@ impl ThresholdModel {
     /// Sets [`sections`](Self::sections).
     pub fn with_sections(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.sections = ::std::option::Option::Some(value.into());
         self
@@ -7547,6 +8136,13 @@ pub struct TimingsModelGet {
     /// Format `date-time`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub submit_time: ::std::option::Option<::contractfit_runtime::DateTime>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl TimingsModelGet {
     /// A value with every field unset; set them with the `with_` methods.
@@ -7558,6 +8154,7 @@ impl TimingsModelGet {
             receive_time: ::std::option::Option::None,
             start_time: ::std::option::Option::None,
             submit_time: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`done_time`](Self::done_time).
@@ -7618,6 +8215,13 @@ pub struct TokenModelBase {
     pub roles: ::std::option::Option<::std::vec::Vec<TokenRoleModel>>,
     /// the user username
     pub username: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl TokenModelBase {
     /// A value with the fields it must have (`username`); set the others with the `with_` methods.
@@ -7625,6 +8229,7 @@ impl TokenModelBase {
         TokenModelBase {
             roles: ::std::option::Option::None,
             username: username.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`roles`](Self::roles).
@@ -7641,6 +8246,13 @@ impl TokenModelBase {
 #[non_exhaustive]
 pub struct TokenReplyModel {
     pub authentication_token: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl TokenReplyModel {
     /// A value with the fields it must have (`authentication_token`); set the others with the `with_` methods.
@@ -7649,6 +8261,7 @@ impl TokenReplyModel {
     ) -> Self {
         TokenReplyModel {
             authentication_token: authentication_token.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
 }
@@ -7664,6 +8277,13 @@ pub struct TokenRoleModel {
     pub inbox: ::std::option::Option<::std::string::String>,
     /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     pub role: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl TokenRoleModel {
     /// A value with the fields it must have (`role`); set the others with the `with_` methods.
@@ -7672,6 +8292,7 @@ impl TokenRoleModel {
             document_id: ::std::option::Option::None,
             inbox: ::std::option::Option::None,
             role: role.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`document_id`](Self::document_id).
@@ -7842,6 +8463,13 @@ pub struct UserModelGet {
     pub roles: ::std::vec::Vec<UserRoleModel>,
     /// the user username
     pub username: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl UserModelGet {
     /// A value with the fields it must have (`active`, `id`, `roles`, `username`); set the others with the `with_` methods.
@@ -7857,6 +8485,7 @@ impl UserModelGet {
             id: id.into(),
             roles: roles.into(),
             username: username.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`confirmed_at`](Self::confirmed_at).
@@ -7878,6 +8507,13 @@ pub struct UserModelPatch {
     /// the user username
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub username: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl UserModelPatch {
     /// A value with every field unset; set them with the `with_` methods.
@@ -7885,6 +8521,7 @@ impl UserModelPatch {
         UserModelPatch {
             roles: ::std::option::Option::None,
             username: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`roles`](Self::roles).
@@ -7917,6 +8554,13 @@ pub struct UserModelPost {
     pub roles: ::std::vec::Vec<UserRoleModel>,
     /// the user username
     pub username: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl UserModelPost {
     /// A value with the fields it must have (`active`, `roles`, `username`); set the others with the `with_` methods.
@@ -7930,6 +8574,7 @@ impl UserModelPost {
             password: ::std::option::Option::None,
             roles: roles.into(),
             username: username.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`password`](Self::password).
@@ -7953,6 +8598,13 @@ pub struct UserRoleModel {
     pub inbox: ::std::option::Option<::std::string::String>,
     /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     pub role: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl UserRoleModel {
     /// A value with the fields it must have (`role`); set the others with the `with_` methods.
@@ -7961,6 +8613,7 @@ impl UserRoleModel {
             document_id: ::std::option::Option::None,
             inbox: ::std::option::Option::None,
             role: role.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`document_id`](Self::document_id).
@@ -7990,6 +8643,13 @@ pub struct UserRoleModelPatch {
     /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub role: ::std::option::Option<::std::string::String>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl UserRoleModelPatch {
     /// A value with every field unset; set them with the `with_` methods.
@@ -7997,6 +8657,7 @@ impl UserRoleModelPatch {
         UserRoleModelPatch {
             inbox: ::std::option::Option::None,
             role: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`inbox`](Self::inbox).
@@ -8023,6 +8684,13 @@ pub struct VersionCompare {
     pub cmp_version_1: ::std::string::String,
     pub cmp_version_2: ::std::string::String,
     pub new_version_name: ::std::string::String,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl VersionCompare {
     /// A value with the fields it must have (`cmp_version_1`, `cmp_version_2`, `new_version_name`); set the others with the `with_` methods.
@@ -8035,6 +8703,7 @@ impl VersionCompare {
             cmp_version_1: cmp_version_1.into(),
             cmp_version_2: cmp_version_2.into(),
             new_version_name: new_version_name.into(),
+            additional_properties: ::std::default::Default::default(),
         }
     }
 }
@@ -8055,6 +8724,13 @@ pub struct VersionPost {
     pub name: ::std::option::Option<::std::string::String>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sections: ::std::option::Option<::std::vec::Vec<SectionAtom>>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
+    >,
 }
 impl VersionPost {
     /// A value with every field unset; set them with the `with_` methods.
@@ -8066,6 +8742,7 @@ impl VersionPost {
             lines: ::std::option::Option::None,
             name: ::std::option::Option::None,
             sections: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`annotations`](Self::annotations).
@@ -8115,17 +8792,30 @@ impl VersionPost {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct WorkflowModel {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub graph: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub links: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub nodes: ::std::option::Option<
-        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub graph: ::std::option::Option<::contractfit_runtime::Json>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub links: ::std::option::Option<::contractfit_runtime::Json>,
+    #[serde(
+        default,
+        deserialize_with = "::contractfit_runtime::present",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub nodes: ::std::option::Option<::contractfit_runtime::Json>,
+    /// Properties beyond the declared ones, kept as the server sent them, so that a value
+    /// read and sent back loses nothing.
+    #[serde(flatten)]
+    pub additional_properties: ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::serde_json::Value,
     >,
 }
 impl WorkflowModel {
@@ -8135,14 +8825,13 @@ impl WorkflowModel {
             graph: ::std::option::Option::None,
             links: ::std::option::Option::None,
             nodes: ::std::option::Option::None,
+            additional_properties: ::std::default::Default::default(),
         }
     }
     /// Sets [`graph`](Self::graph).
     pub fn with_graph(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.graph = ::std::option::Option::Some(value.into());
         self
@@ -8150,9 +8839,7 @@ impl WorkflowModel {
     /// Sets [`links`](Self::links).
     pub fn with_links(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.links = ::std::option::Option::Some(value.into());
         self
@@ -8160,9 +8847,7 @@ impl WorkflowModel {
     /// Sets [`nodes`](Self::nodes).
     pub fn with_nodes(
         mut self,
-        value: impl ::std::convert::Into<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-        >,
+        value: impl ::std::convert::Into<::contractfit_runtime::Json>,
     ) -> Self {
         self.nodes = ::std::option::Option::Some(value.into());
         self

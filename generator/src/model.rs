@@ -35,17 +35,7 @@ impl Api {
     /// `ty` with aliases followed to what they name (a bounded number of them: a document
     /// can make aliases a cycle).
     pub fn resolve<'a>(&'a self, ty: &'a TypeRef) -> &'a TypeRef {
-        let mut ty = ty;
-        for _ in 0..32 {
-            match ty {
-                TypeRef::Named(name) => match self.type_def(name).map(|def| &def.kind) {
-                    Some(TypeKind::Alias(target)) => ty = target,
-                    _ => break,
-                },
-                _ => break,
-            }
-        }
-        ty
+        resolve_aliases(&self.types, ty)
     }
 
     /// The fields of the multipart form type `name` (none if it is not one).
@@ -501,8 +491,9 @@ pub struct UnionVariant {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Struct {
     pub fields: Vec<Field>,
-    /// `additionalProperties` with a schema, next to declared properties.
-    pub additional: Option<TypeRef>,
+    /// The values of properties beyond the declared ones, which are kept (so that a value read
+    /// and sent back loses nothing): `additionalProperties`' schema, or any JSON.
+    pub additional: TypeRef,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -542,4 +533,20 @@ pub struct Constraints {
 pub struct EnumVariant {
     pub value: String,
     pub rust_name: String,
+}
+
+/// `ty` with aliases followed through `types` to what they name (a bounded number of them: a
+/// document can make aliases a cycle).
+pub fn resolve_aliases<'a>(types: &'a [TypeDef], ty: &'a TypeRef) -> &'a TypeRef {
+    let mut ty = ty;
+    for _ in 0..32 {
+        match ty {
+            TypeRef::Named(name) => match types.iter().find(|t| &t.name == name).map(|t| &t.kind) {
+                Some(TypeKind::Alias(target)) => ty = target,
+                _ => break,
+            },
+            _ => break,
+        }
+    }
+    ty
 }

@@ -130,8 +130,9 @@ pub fn summary(api: &Api) -> String {
             TypeKind::Struct(s) => {
                 let _ = writeln!(out, "struct {}", def.name);
                 fields(&mut out, &s.fields);
-                if let Some(additional) = &s.additional {
-                    let _ = writeln!(out, "  ..: {}", type_text(additional));
+                // Other properties are kept as any JSON unless the document says more.
+                if s.additional != TypeRef::Primitive(Primitive::Any) {
+                    let _ = writeln!(out, "  ..: {}", type_text(&s.additional));
                 }
             }
             TypeKind::Form(f) => {

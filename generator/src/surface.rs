@@ -81,6 +81,19 @@ pub enum TypeSurface {
     },
 }
 
+impl TypeSurface {
+    /// What kind of type it is, in a few words.
+    fn describe(&self) -> String {
+        match self {
+            TypeSurface::Struct { .. } => "a struct".into(),
+            TypeSurface::Enum { .. } => "an enum".into(),
+            TypeSurface::Alias { target } => format!("`{target}`"),
+            TypeSurface::Form { .. } => "a form".into(),
+            TypeSurface::Union { .. } => "a union".into(),
+        }
+    }
+}
+
 impl Surface {
     pub fn of(api: &Api) -> Surface {
         Self::of_with_layout(api, &crate::cli::layout(api))
@@ -380,7 +393,7 @@ fn type_surface(def: &TypeDef) -> TypeSurface {
     match &def.kind {
         TypeKind::Struct(s) => TypeSurface::Struct {
             fields: fields(&s.fields),
-            additional: s.additional.as_ref().map(rust),
+            additional: Some(rust(&s.additional)),
             new: new(&s.fields),
         },
         TypeKind::Enum(variants) => TypeSurface::Enum {
@@ -438,7 +451,7 @@ fn rust(ty: &TypeRef) -> String {
             Primitive::Date => "NaiveDate",
             Primitive::File => "FilePart",
             Primitive::Any => "Value",
-            Primitive::Object => "Map<String, Value>",
+            Primitive::Object => "Json",
         }
         .to_owned(),
     }
@@ -525,8 +538,14 @@ pub fn changelog_entry(version: &str, date: &str, changes: &[Change]) -> String 
         }
         entry.push('\n');
     }
-    for change in changes.iter().filter(|c| c.renamed.is_none()) {
-        let _ = writeln!(entry, "- {change}");
+    // What breaks first: a reader looks for it among many additions.
+    for level in [Verdict::Major, Verdict::Minor, Verdict::Patch] {
+        for change in changes
+            .iter()
+            .filter(|c| c.renamed.is_none() && c.verdict == level)
+        {
+            let _ = writeln!(entry, "- {change}");
+        }
     }
     entry
 }
@@ -685,7 +704,13 @@ fn type_changes(name: &str, old: &TypeSurface, new: &TypeSurface, out: &mut Vec<
         ) => {
             fields_changes(name, old_fields, new_fields, out);
             constructor_changes(name, old_new, new_new, out);
-            if old_additional != new_additional {
+            if old_additional.is_none() && new_additional.is_some() {
+                // A new public field of a `#[non_exhaustive]` struct: nothing that compiled stops.
+                out.push(minor(format!(
+                    "type `{name}`: keeps additional properties as {}",
+                    new_additional.as_deref().unwrap_or_default()
+                )));
+            } else if old_additional != new_additional {
                 out.push(major(format!(
                     "type `{name}`: additional properties now {} (were {})",
                     new_additional.as_deref().unwrap_or("not kept"),
@@ -744,7 +769,11 @@ fn type_changes(name: &str, old: &TypeSurface, new: &TypeSurface, out: &mut Vec<
                 "type `{name}` is now `{new_target}` (was `{old_target}`)"
             )))
         }
-        _ => out.push(major(format!("type `{name}` changed kind"))),
+        _ => out.push(major(format!(
+            "type `{name}` is now {} (was {})",
+            new.describe(),
+            old.describe()
+        ))),
     }
 }
 

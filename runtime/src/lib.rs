@@ -23,6 +23,7 @@ mod client;
 mod datetime;
 mod error;
 mod given;
+mod json;
 mod login;
 mod multipart;
 mod operation;
@@ -41,6 +42,7 @@ pub use client::{
 };
 pub use datetime::{DateTime, ParseDateTimeError};
 pub use error::{ApiError, DecodeError, Error, ErrorContext, TimeoutKind};
+pub use json::{Json, JsonError};
 pub use login::REFRESH_MARGIN;
 pub use multipart::FilePart;
 pub use preview::{RequestPreview, REDACTED};
@@ -54,6 +56,8 @@ pub use waiter::{PollState, UploadWaitError, WaitError};
 // docs, and free to change in any release.
 #[doc(hidden)]
 pub use auth::{Login, SchemeKind, SecurityScheme};
+#[doc(hidden)]
+pub use json::present;
 #[doc(hidden)]
 pub use multipart::Form;
 #[doc(hidden)]

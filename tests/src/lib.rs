@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: where things are, and a real HTTP server on
 //! loopback that records what it receives and answers as each test scripts it.
 
+pub mod arbitrary;
 pub mod fake;
 pub mod samples;
 pub mod server;

@@ -112,12 +112,7 @@ impl DocumentSamples {
         }
         match schema.get("type").and_then(Value::as_str) {
             Some("object") | None if schema.get("properties").is_some() => {
-                let required: Vec<&str> = schema["required"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .collect();
+                let required = required(schema);
                 let mut object = Map::new();
                 for (name, property) in schema["properties"].as_object().into_iter().flatten() {
                     if required.contains(&name.as_str()) {
@@ -142,6 +137,16 @@ impl DocumentSamples {
             _ => json!({}),
         }
     }
+}
+
+/// The names an object schema says are required.
+pub fn required(schema: &Value) -> Vec<&str> {
+    schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
 }
 
 /// Deserialises a sample into the argument type the generated client wants.

@@ -18,7 +18,7 @@ fn document(id: &str) -> serde_json::Value {
 }
 
 #[tokio::test]
-async fn typed_body_tolerates_new_fields_and_date_times_without_offset() {
+async fn typed_body_keeps_new_fields_and_date_times_as_sent() {
     let server = Scripted::new([Reply::json(
         200,
         json!({"page": 2, "per_page": 20, "total": 21, "results": [document("d1")], "new": 1}),
@@ -35,13 +35,15 @@ async fn typed_body_tolerates_new_fields_and_date_times_without_offset() {
     assert_eq!(response.status, 200);
     let page = response.body;
     assert_eq!(page.total, Some(21));
+    assert_eq!(page.additional_properties["new"], 1, "a new field is kept");
     let timings = page.results.unwrap()[0].timings.clone().unwrap();
-    let received = timings.receive_time.unwrap().to_string();
-    assert_eq!(received, "2023-02-28T08:47:25.215200Z");
-    assert_eq!(
-        timings.done_time.unwrap().to_string(),
-        "2023-02-28T08:48:00Z"
-    );
+    // Read as UTC, kept as sent.
+    let received = timings.receive_time.unwrap();
+    let utc: contractfit::DateTime = "2023-02-28T08:47:25.215200Z".parse().unwrap();
+    assert_eq!(received.as_chrono(), utc.as_chrono());
+    assert_eq!(received.to_string(), "2023-02-28T08:47:25.215200");
+    let done = timings.done_time.unwrap();
+    assert_eq!(done.to_string(), "2023-02-28T08:48:00+00:00");
 
     let request = &server.requests()[0];
     assert_eq!(request.method, "GET");

@@ -310,7 +310,7 @@ async fn enum_values_the_client_does_not_know_are_kept() {
 }
 
 #[tokio::test]
-async fn unknown_fields_and_date_times_without_offset_decode() {
+async fn unknown_fields_and_date_times_without_offset_decode_and_are_kept() {
     let fake = secured(Duration::from_millis(0));
     fake.seed_inbox("inbox", 1);
     let running = fake.start().await;
@@ -320,12 +320,25 @@ async fn unknown_fields_and_date_times_without_offset_decode() {
         .await
         .unwrap()
         .body;
-    let timings = document.timings.unwrap();
+    let timings = document.timings.clone().unwrap();
+    let received = timings.receive_time.unwrap();
     assert_eq!(
-        timings.receive_time.unwrap().to_string(),
-        "2023-02-28T08:47:25.215200Z"
+        received.as_chrono().to_rfc3339(),
+        "2023-02-28T08:47:25.215200+00:00",
+        "read as UTC"
+    );
+    assert_eq!(
+        received.to_string(),
+        "2023-02-28T08:47:25.215200",
+        "kept as sent"
     );
     assert!(timings.done_time.is_some());
+    // And written back as it was sent.
+    let sent = serde_json::to_value(&document).unwrap();
+    assert_eq!(
+        sent["timings"]["receive_time"],
+        "2023-02-28T08:47:25.215200"
+    );
 }
 
 #[tokio::test]

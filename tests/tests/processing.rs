@@ -380,7 +380,7 @@ async fn reprocess_and_wait_never_takes_the_previous_result() {
         .await
         .unwrap()
         .body;
-    assert_eq!(stale.timings.unwrap().done_time, Some(first_done));
+    assert_eq!(stale.timings.unwrap().done_time, Some(first_done.clone()));
     // Let that processing end, so that the next one starts from a finished document.
     tokio::time::sleep(Duration::from_millis(1300)).await;
     let second_done = client

@@ -183,11 +183,11 @@ fn project_root() -> PathBuf {
 }
 
 /// One crate to generate: from which document, into which folder; and, for the main crate,
-/// where the conformance test's calls go.
+/// where the tests generated from its model go (the conformance test's calls, the round trips).
 struct Target {
     config: Config,
     out_dir: PathBuf,
-    conformance_calls: Option<PathBuf>,
+    test_files: Option<PathBuf>,
     /// Whether the crate is published: its version and CHANGELOG.md follow its changes.
     versioned: bool,
 }
@@ -197,7 +197,7 @@ fn targets(root: &Path) -> Result<Vec<Target>, String> {
         config: Config::new(root.join("spec/contract-fit.yaml"))
             .overlay(root.join("spec/overlay.yaml")),
         out_dir: root.join("generated"),
-        conformance_calls: Some(root.join("tests/tests/generated/conformance_calls.rs")),
+        test_files: Some(root.join("tests/tests/generated")),
         versioned: true,
     }];
     // Each fixture document also becomes a small crate, so that the workspace build proves the
@@ -224,7 +224,7 @@ fn targets(root: &Path) -> Result<Vec<Target>, String> {
                 ..CrateInfo::default()
             }),
             out_dir: fixtures.join("clients").join(stem),
-            conformance_calls: None,
+            test_files: None,
             versioned: false,
         });
     }
@@ -268,16 +268,19 @@ fn run_generate(check: bool) -> Result<ExitCode, String> {
         } else {
             write(&target.out_dir, &generated.files, &differences)?;
         }
-        if let Some(path) = &target.conformance_calls {
-            // The conformance test's calls, generated from the same model (see tests/).
-            let calls = contractfit_codegen::emit::conformance_calls(&generated.api, "contractfit")
+        if let Some(dir) = &target.test_files {
+            // Tests generated from the same model (see tests/).
+            let files = contractfit_codegen::emit::test_files(&generated.api, "contractfit")
                 .map_err(|e| e.to_string())?;
-            if std::fs::read(path).ok().as_deref() != Some(calls.as_bytes()) {
-                if check {
-                    stale.push(path.clone());
-                } else {
-                    std::fs::write(path, calls)
-                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            for file in files {
+                let path = dir.join(&file.path);
+                if std::fs::read(&path).ok().as_deref() != Some(file.contents.as_bytes()) {
+                    if check {
+                        stale.push(path);
+                    } else {
+                        std::fs::write(&path, file.contents)
+                            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    }
                 }
             }
         }

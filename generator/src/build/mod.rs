@@ -17,7 +17,7 @@ use crate::model::{
     Server, Tag, TypeDef, TypeKind, TypeRef,
 };
 pub use names::{camel, snake, Namespace};
-pub use schema::{is_rfc3339_date_time, UNKNOWN_VARIANT};
+pub use schema::{is_rfc3339_date_time, ADDITIONAL_FIELD, UNKNOWN_VARIANT};
 
 /// Builds the model of `doc`; `file` names the document in errors.
 pub fn build(file: &Path, doc: &OpenAPI) -> Result<(Api, Vec<Warning>), Error> {
@@ -264,7 +264,7 @@ fn files_only_in_forms(types: &mut [TypeDef], operations: &mut [Operation]) {
         match &mut def.kind {
             TypeKind::Struct(s) => {
                 s.fields.iter_mut().for_each(|f| text(&mut f.ty));
-                s.additional.iter_mut().for_each(text);
+                text(&mut s.additional);
             }
             TypeKind::Alias(target) => text(target),
             TypeKind::Union(u) => u.variants.iter_mut().for_each(|v| text(&mut v.ty)),
@@ -457,5 +457,61 @@ components:
             api.type_def("ChildKind").is_none(),
             "the parent's enum is reused"
         );
+    }
+
+    #[test]
+    fn flask_restx_wildcards_are_the_keys_a_model_does_not_declare() {
+        let (api, warnings) = model(
+            r##"
+openapi: 3.0.0
+info: {title: T, version: "1"}
+paths: {}
+components:
+  schemas:
+    OnlyWildcard:
+      type: object
+      properties:
+        "*": {type: object, additionalProperties: {$ref: "#/components/schemas/Setting"}}
+    Mixed:
+      type: object
+      properties:
+        name: {type: string}
+        "*": {type: object, additionalProperties: {type: integer}}
+    RawWildcard:
+      type: object
+      properties:
+        "*": {type: object}
+    Setting:
+      type: object
+      properties:
+        additional_properties: {type: string}
+"##,
+        );
+        let kind = |name: &str| api.type_def(name).unwrap().kind.clone();
+        let setting = TypeRef::Named("Setting".into());
+        assert_eq!(
+            kind("OnlyWildcard"),
+            TypeKind::Alias(TypeRef::Map(Box::new(setting)))
+        );
+        assert_eq!(
+            kind("RawWildcard"),
+            TypeKind::Alias(TypeRef::Map(Box::new(TypeRef::Primitive(Primitive::Any))))
+        );
+        let TypeKind::Struct(mixed) = kind("Mixed") else {
+            panic!("Mixed is a struct")
+        };
+        assert_eq!(mixed.fields.len(), 1, "`*` is not a field");
+        assert_eq!(mixed.additional, TypeRef::Primitive(Primitive::Integer));
+        let wildcard_warnings = warnings
+            .iter()
+            .filter(|w| w.pointer.ends_with("/*"))
+            .count();
+        assert_eq!(wildcard_warnings, 3, "{warnings:?}");
+        // Every struct keeps what it does not declare, in a field no property can take.
+        let TypeKind::Struct(setting) = kind("Setting") else {
+            panic!("Setting is a struct")
+        };
+        assert_eq!(setting.additional, TypeRef::Primitive(Primitive::Any));
+        assert_eq!(setting.fields[0].rust_name, "additional_properties_2");
     }
 }

@@ -22,6 +22,13 @@ use crate::model::{
 /// The name of the catch-all variant that keeps enum values this client does not know.
 pub const UNKNOWN_VARIANT: &str = "Unknown";
 
+/// The name of the field that keeps an object's properties beyond its declared ones.
+pub const ADDITIONAL_FIELD: &str = "additional_properties";
+
+/// Flask-RESTX's wildcard field (`fields.Wildcard`): a property named `*` stands for every key
+/// the model does not declare, its schema for their values.
+const WILDCARD: &str = "*";
+
 /// An object's properties after `allOf` has been flattened.
 #[derive(Default)]
 struct ObjectShape<'a> {
@@ -30,6 +37,8 @@ struct ObjectShape<'a> {
     additional: Option<(SchemaRef<'a>, String)>,
     /// `additionalProperties: true` (or a free-form object): any keys allowed.
     open: bool,
+    /// The other keys were declared by a Flask-RESTX wildcard (`*`).
+    wildcard: bool,
     description: Option<String>,
 }
 
@@ -145,6 +154,16 @@ impl<'a> Builder<'a> {
         }
         let mut shape = ObjectShape::default();
         self.collect_object(schema, pointer, &mut shape, 0)?;
+        // A model that is only a wildcard is a map, not a struct with nothing declared.
+        if shape.wildcard && shape.properties.is_empty() {
+            let values = match shape.additional {
+                Some((values, values_pointer)) => {
+                    self.type_ref(values, &format!("{name}Value"), &values_pointer)?
+                }
+                None => TypeRef::Primitive(Primitive::Any),
+            };
+            return Ok(TypeKind::Alias(TypeRef::Map(Box::new(values))));
+        }
         Ok(TypeKind::Struct(self.struct_from_shape(shape, name)?))
     }
 
@@ -320,6 +339,18 @@ impl<'a> Builder<'a> {
         };
         for (name, property) in properties {
             let property_pointer = format!("{pointer}/properties/{}", pointer_token(name));
+            if name == WILDCARD {
+                self.warn(
+                    &property_pointer,
+                    "Flask-RESTX's wildcard field: read as every other key, with values of its schema",
+                );
+                shape.wildcard = true;
+                match wildcard_values(property.into(), &property_pointer) {
+                    Some(values) => shape.additional = Some(values),
+                    None => shape.open = true,
+                }
+                continue;
+            }
             shape
                 .properties
                 .insert(name.clone(), (property.into(), property_pointer));
@@ -338,6 +369,7 @@ impl<'a> Builder<'a> {
 
     fn struct_from_shape(&mut self, shape: ObjectShape<'a>, name: &str) -> Result<Struct, Error> {
         let mut field_names = Namespace::new();
+        field_names.reserve(ADDITIONAL_FIELD);
         let mut fields = Vec::with_capacity(shape.properties.len());
         for (wire_name, (schema, pointer)) in &shape.properties {
             // Inline types are named after the schema that declares the property, which for
@@ -364,13 +396,11 @@ impl<'a> Builder<'a> {
                 constraints: self.constraints(*schema),
             });
         }
+        // Properties the document does not declare are kept whatever it says, so that a value
+        // read and sent back loses nothing a newer server added.
         let additional = match shape.additional {
-            Some((schema, pointer)) => {
-                Some(self.type_ref(schema, &format!("{name}Value"), &pointer)?)
-            }
-            // `additionalProperties: true` says more fields are expected: keep them.
-            None if shape.open => Some(TypeRef::Primitive(Primitive::Any)),
-            None => None,
+            Some((schema, pointer)) => self.type_ref(schema, &format!("{name}Value"), &pointer)?,
+            None => TypeRef::Primitive(Primitive::Any),
         };
         Ok(Struct { fields, additional })
     }
@@ -599,6 +629,24 @@ impl<'a> From<&'a ReferenceOr<Box<Schema>>> for SchemaRef<'a> {
             ReferenceOr::Reference { reference } => SchemaRef::Reference(reference),
             ReferenceOr::Item(schema) => SchemaRef::Item(schema),
         }
+    }
+}
+
+/// The schema of a wildcard's values: Flask-RESTX writes `fields.Wildcard(X)` as
+/// `{type: object, additionalProperties: X}`; `None` for any JSON.
+fn wildcard_values<'a>(property: SchemaRef<'a>, pointer: &str) -> Option<(SchemaRef<'a>, String)> {
+    match property {
+        SchemaRef::Item(Schema {
+            schema_kind: SchemaKind::Type(Type::Object(object)),
+            ..
+        }) if object.properties.is_empty() => match &object.additional_properties {
+            Some(AdditionalProperties::Schema(values)) => Some((
+                (&**values).into(),
+                format!("{pointer}/additionalProperties"),
+            )),
+            _ => None,
+        },
+        other => Some((other, pointer.to_owned())),
     }
 }
 

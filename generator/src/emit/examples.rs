@@ -73,7 +73,12 @@ pub(super) fn value(
         TypeRef::Primitive(Primitive::DateTime) => runtime("DateTime::now()"),
         TypeRef::Primitive(Primitive::Date) => runtime("chrono::NaiveDate::default()"),
         TypeRef::Primitive(Primitive::Any) => runtime("serde_json::Value::Null"),
-        TypeRef::Primitive(Primitive::Object) => runtime("serde_json::Map::new()"),
+        TypeRef::Primitive(Primitive::Object) => match paths {
+            Paths::Imported => None,
+            Paths::Qualified(krate) => Some(format!(
+                "{krate}::Json::from({krate}::runtime::serde_json::json!({{}}))"
+            )),
+        },
         TypeRef::Array(_) => Some("Vec::new()".into()),
         TypeRef::Map(_) => Some("std::collections::BTreeMap::new()".into()),
         TypeRef::Named(type_name) => match api.type_def(type_name).map(|t| &t.kind) {

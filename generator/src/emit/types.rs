@@ -4,9 +4,10 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use super::docs::{doc_attrs, paragraphs, value_docs};
-use crate::build::UNKNOWN_VARIANT;
+use crate::build::{ADDITIONAL_FIELD, UNKNOWN_VARIANT};
 use crate::model::{
-    EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant,
+    resolve_aliases, EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef, Union,
+    UnionVariant,
 };
 
 /// Where a type is named from: inside the `types` module, or from elsewhere in the crate.
@@ -59,9 +60,7 @@ fn primitive(p: Primitive) -> TokenStream {
         Primitive::Date => quote!(::contractfit_runtime::chrono::NaiveDate),
         Primitive::File => quote!(::contractfit_runtime::FilePart),
         Primitive::Any => quote!(::serde_json::Value),
-        Primitive::Object => {
-            quote!(::serde_json::Map<::std::string::String, ::serde_json::Value>)
-        }
+        Primitive::Object => quote!(::contractfit_runtime::Json),
     }
 }
 
@@ -72,8 +71,9 @@ pub(super) fn types_module(types: &[TypeDef]) -> Vec<super::Part<'_>> {
         quote! {
             //! Every schema of the API as a Rust type.
             //!
-            //! Structs ignore fields they do not know; enums keep values they do not know in their
-            //! `Unknown` variant, so a server that adds fields or values does not break this client.
+            //! Structs keep fields they do not know in `additional_properties`, and enums keep values
+            //! they do not know in their `Unknown` variant, so a server that adds fields or values
+            //! does not break this client, and a value read and sent back loses nothing.
             //! Every type is `#[non_exhaustive]`, so that a new field or value in the API does not
             //! break code that uses this crate either: make values with `new` (the fields a value
             //! must have) and the `with_` setters, read their fields, and match enums with a `_`
@@ -91,7 +91,7 @@ fn type_def(def: &TypeDef, types: &[TypeDef]) -> TokenStream {
     let docs = doc_attrs(&paragraphs([def.description.as_deref(), Some(&origin)]));
     let name = ident(&def.name);
     match &def.kind {
-        TypeKind::Struct(s) => struct_def(&docs, &name, s),
+        TypeKind::Struct(s) => struct_def(&docs, &name, s, types),
         TypeKind::Enum(variants) => enum_def(&docs, &name, variants),
         TypeKind::Alias(target) => {
             let target = rust_type(target, Scope::Types);
@@ -125,7 +125,16 @@ fn field_docs(field: &Field) -> TokenStream {
     )
 }
 
-fn struct_def(docs: &TokenStream, name: &Ident, s: &Struct) -> TokenStream {
+/// Whether `null` is one of the values of `ty` (untyped JSON, through aliases): an optional
+/// field of such a type that is present as `null` is `Some`, so that it is written again.
+fn holds_null(ty: &TypeRef, types: &[TypeDef]) -> bool {
+    matches!(
+        resolve_aliases(types, ty),
+        TypeRef::Primitive(Primitive::Any | Primitive::Object)
+    )
+}
+
+fn struct_def(docs: &TokenStream, name: &Ident, s: &Struct, types: &[TypeDef]) -> TokenStream {
     let fields = s.fields.iter().map(|field| {
         let docs = field_docs(field);
         let rust_name = ident(&field.rust_name);
@@ -134,9 +143,11 @@ fn struct_def(docs: &TokenStream, name: &Ident, s: &Struct) -> TokenStream {
             let wire = &field.name;
             quote!(#[serde(rename = #wire)])
         });
-        let optional = (!field.required).then(
-            || quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
-        );
+        let optional = (!field.required).then(|| {
+            let present = holds_null(&field.ty, types)
+                .then(|| quote!(deserialize_with = "::contractfit_runtime::present",));
+            quote!(#[serde(default, #present skip_serializing_if = "::std::option::Option::is_none")])
+        });
         quote! {
             #docs
             #rename
@@ -144,17 +155,19 @@ fn struct_def(docs: &TokenStream, name: &Ident, s: &Struct) -> TokenStream {
             pub #rust_name: #ty,
         }
     });
-    let additional = s.additional.as_ref().map(|value| {
-        let value = rust_type(value, Scope::Types);
+    let additional = {
+        let value = rust_type(&s.additional, Scope::Types);
+        let field = ident(ADDITIONAL_FIELD);
         quote! {
-            /// Properties beyond the declared ones.
+            /// Properties beyond the declared ones, kept as the server sent them, so that a value
+            /// read and sent back loses nothing.
             #[serde(flatten)]
-            pub additional_properties: ::std::collections::BTreeMap<::std::string::String, #value>,
+            pub #field: ::std::collections::BTreeMap<::std::string::String, #value>,
         }
-    });
+    };
     let all_optional = s.fields.iter().all(|f| !must_have(f));
     let default = all_optional.then(|| quote!(Default,));
-    let constructors = constructors(name, &s.fields, s.additional.is_some());
+    let constructors = constructors(name, &s.fields, true);
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
@@ -200,8 +213,10 @@ fn constructors(name: &Ident, fields: &[Field], additional: bool) -> TokenStream
             quote!(#field: ::std::option::Option::None)
         }
     });
-    let additional =
-        additional.then(|| quote!(additional_properties: ::std::default::Default::default(),));
+    let additional = additional.then(|| {
+        let field = ident(ADDITIONAL_FIELD);
+        quote!(#field: ::std::default::Default::default(),)
+    });
     let setters = fields.iter().filter(|f| !must_have(f)).map(|f| {
         let field = ident(&f.rust_name);
         let setter = ident(&format!("with_{}", f.rust_name.trim_end_matches('_')));
@@ -332,18 +347,7 @@ enum FormPart {
 }
 
 fn form_part(ty: &TypeRef, types: &[TypeDef]) -> FormPart {
-    // Through aliases, a bounded number of them (a document can make them a cycle).
-    let mut ty = ty;
-    for _ in 0..32 {
-        match ty {
-            TypeRef::Named(name) => match types.iter().find(|t| &t.name == name).map(|t| &t.kind) {
-                Some(TypeKind::Alias(target)) => ty = target,
-                _ => break,
-            },
-            _ => break,
-        }
-    }
-    match ty {
+    match resolve_aliases(types, ty) {
         TypeRef::Primitive(Primitive::File) => FormPart::File,
         TypeRef::Array(item) if **item == TypeRef::Primitive(Primitive::File) => FormPart::Files,
         TypeRef::Primitive(Primitive::Any | Primitive::Object)

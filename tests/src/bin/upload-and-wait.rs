@@ -68,7 +68,9 @@ async fn main() -> ExitCode {
         Ok(response) => {
             let document = response.body;
             eprintln!("document {} processed", document.id);
-            let prediction = serde_json::Value::Object(document.prediction.unwrap_or_default());
+            let prediction = document
+                .prediction
+                .map_or_else(|| serde_json::json!({}), |p| p.into_value());
             println!(
                 "{}",
                 serde_json::to_string_pretty(&prediction).unwrap_or_default()
