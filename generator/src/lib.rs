@@ -103,7 +103,11 @@ fn with_deep_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
         .expect("the work runs on one thread or the other")
 }
 
-fn read_model(config: &Config) -> Result<(model::Api, Vec<AppliedAction>, Vec<Warning>), Error> {
+/// The document as the generator reads it: the overlay applied, then normalised (see
+/// `load/normalize.rs`). Tests serve it to a mock server and sample values from it.
+pub fn document_of(
+    config: &Config,
+) -> Result<(serde_json::Value, Vec<AppliedAction>, Vec<Warning>), Error> {
     let mut document = load::read_value(&config.spec)?;
     let applied = match &config.overlay {
         Some(path) => {
@@ -112,7 +116,12 @@ fn read_model(config: &Config) -> Result<(model::Api, Vec<AppliedAction>, Vec<Wa
         }
         None => Vec::new(),
     };
-    let mut warnings = load::normalize(&mut document);
+    let warnings = load::normalize(&mut document);
+    Ok((document, applied, warnings))
+}
+
+fn read_model(config: &Config) -> Result<(model::Api, Vec<AppliedAction>, Vec<Warning>), Error> {
+    let (document, applied, mut warnings) = document_of(config)?;
     let openapi = load::to_openapi(&config.spec, document)?;
     let (api, built) = build::build(&config.spec, &openapi)?;
     warnings.extend(built);

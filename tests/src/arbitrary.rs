@@ -9,9 +9,9 @@
 //! not allow `null` there, so sending it could be refused). A [`Sample`] says what was sent and
 //! what should come back.
 //!
-//! It reads schemas the way the generator does, including the idioms it recognises (the
-//! Flask-RESTX wildcard `*`; `type: object` alone holding any JSON), so a value it makes is one
-//! the generated type must keep.
+//! It reads the document as the generator read it (`contractfit_codegen::document_of`: the
+//! Flask-RESTX wildcard already rewritten) and schemas as the generator does (`type: object`
+//! alone holds any JSON), so a value it makes is one the generated type must keep.
 
 use serde_json::{json, Map, Number, Value};
 
@@ -160,12 +160,7 @@ impl<'a> Arbitrary<'a> {
         let required = crate::samples::required(schema);
         let properties = schema["properties"].as_object();
         let mut object = Map::new();
-        let mut wildcard = None;
         for (name, property) in properties.into_iter().flatten() {
-            if name == "*" {
-                wildcard = Some(property);
-                continue;
-            }
             let required = required.contains(&name.as_str());
             if !required && self.rng.u8(..10) == 0 {
                 // Flask-RESTX's "no value", which the client reads as absent unless `null` is
@@ -182,14 +177,8 @@ impl<'a> Arbitrary<'a> {
                 object.insert(name.clone(), value);
             }
         }
-        // The other keys: a wildcard's values, the declared additional values, or any JSON.
-        let others = match wildcard.map(|w| self.resolve(w)) {
-            Some(wildcard) => wildcard
-                .get("additionalProperties")
-                .filter(|v| v.is_object())
-                .or(Some(wildcard).filter(|w| w.get("type") != Some(&json!("object")))),
-            None => schema.get("additionalProperties").filter(|v| v.is_object()),
-        };
+        // The other keys: the declared additional values, or any JSON.
+        let others = schema.get("additionalProperties").filter(|v| v.is_object());
         for _ in 0..self.rng.usize(..3) {
             let key = format!("added_by_a_newer_server_{}", self.rng.u16(..));
             if properties.is_some_and(|p| p.contains_key(&key)) {

@@ -16,6 +16,16 @@ pub fn root() -> PathBuf {
         .to_owned()
 }
 
+/// The Contract.fit document as the generator read it to make the generated crate (overlaid
+/// and normalised: `contractfit_codegen::document_of`).
+pub fn document_as_read() -> serde_json::Value {
+    let config = contractfit_codegen::Config::new(root().join("spec/contract-fit.yaml"))
+        .overlay(root().join("spec/overlay.yaml"));
+    contractfit_codegen::document_of(&config)
+        .expect("the document reads")
+        .0
+}
+
 /// The fixture documents, sorted by name.
 pub fn fixtures() -> Vec<PathBuf> {
     let dir = root().join("tests/fixtures");

@@ -97,7 +97,18 @@ impl Drop for Prism {
     }
 }
 
+/// Prism serving the upstream document, answering with its examples.
 async fn start_prism() -> Prism {
+    start_prism_on(
+        &contractfit_tests::root().join("spec/contract-fit.yaml"),
+        &[],
+    )
+    .await
+}
+
+/// Prism serving `document` (a path), with extra arguments (`-d`: answers it invents from the
+/// schemas, different each time).
+async fn start_prism_on(document: &std::path::Path, extra: &[&str]) -> Prism {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -106,14 +117,10 @@ async fn start_prism() -> Prism {
     let folder = contractfit_tests::scratch("prism");
     let log = folder.path().join("prism.log");
     let child = Command::new(prism())
-        .args([
-            "mock",
-            "spec/contract-fit.yaml",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-        ])
+        .arg("mock")
+        .arg(document)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .args(extra)
         .current_dir(contractfit_tests::root())
         .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
         .stderr(Stdio::inherit())
@@ -205,6 +212,76 @@ async fn every_operation_passes_prism_request_validation() {
         violations.len(),
         violations.join("\n"),
         prism.log_tail()
+    );
+}
+
+/// How many times each operation is called against Prism's invented answers.
+const ROUNDS: usize = 3;
+
+/// What the typed pass (`send()`) makes of a call to Prism: a success decoded (`Ok(true)`), a
+/// declared error answer (`Ok(false)`), or why the call failed.
+fn typed_outcome(result: &Result<(), Error>) -> Result<bool, String> {
+    match result {
+        Ok(()) => Ok(true),
+        // Prism answers a request it objects to with an error of its own or a declared error
+        // response carrying `sl-violations`; either is a request the client got wrong.
+        Err(Error::Api(api)) if api.headers.contains_key("sl-violations") => Err(format!(
+            "request violation: {}",
+            api.headers["sl-violations"].to_str().unwrap_or("?")
+        )),
+        Err(Error::Api(api)) if api.text().contains("stoplight.io/prism/errors") => {
+            Err(format!("Prism error {}: {}", api.status, api.text()))
+        }
+        // A declared non-2xx answer that Prism chose to give is the document's, not a failure:
+        // the operations that declare no 2xx answer only with those.
+        Err(Error::Api(_)) => Ok(false),
+        Err(other) => Err(format!("{other}")),
+    }
+}
+
+/// Every operation through `send()`, decoding answers Prism invents from the schemas (`-d`),
+/// several times over, with Prism serving the document as the generator read it (overlaid and
+/// normalised: the answers the types describe) and validating every request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_decodes_prisms_invented_answers() {
+    let folder = contractfit_tests::scratch("overlaid");
+    let document = folder.path().join("contract-fit.json");
+    let as_read = contractfit_tests::document_as_read();
+    std::fs::write(&document, serde_json::to_vec(&as_read).unwrap()).unwrap();
+    let prism = start_prism_on(&document, &["--dynamic"]).await;
+    let client = Client::builder()
+        .base_url(format!("http://127.0.0.1:{}", prism.port))
+        .credentials(Credentials::basic("me", "secret"))
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let samples = DocumentSamples::contract_fit();
+
+    let mut failures = Vec::new();
+    let (mut decoded, mut declared_errors) = (0, 0);
+    for round in 0..ROUNDS {
+        let results = calls::call_every_operation_typed(&client, &samples).await;
+        assert_eq!(results.len(), 138, "every operation is called");
+        for (name, result) in &results {
+            match typed_outcome(result) {
+                Ok(true) => decoded += 1,
+                Ok(false) => declared_errors += 1,
+                Err(why) => failures.push(format!("round {round}, {name}: {why}")),
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} calls failed:\n{}\nPrism's log ends:\n{}",
+        failures.len(),
+        138 * ROUNDS,
+        failures.join("\n"),
+        prism.log_tail()
+    );
+    eprintln!(
+        "{decoded} of {} calls answered with a success and decoded, {declared_errors} with an \
+         error the document declares",
+        138 * ROUNDS
     );
 }
 

@@ -11,26 +11,13 @@ use serde_json::Value;
 #[path = "generated/round_trips.rs"]
 mod round_trips;
 
-/// The Contract.fit document with the overlay applied: the schemas the types were made from.
-fn overlaid_document() -> Value {
-    let root = contractfit_tests::root();
-    let spec = root.join("spec/contract-fit.yaml");
-    let overlay_path = root.join("spec/overlay.yaml");
-    let mut document = contractfit_codegen::load::read_value(&spec).expect("the document reads");
-    let overlay = contractfit_codegen::load::read_value(&overlay_path).expect("the overlay reads");
-    contractfit_codegen::overlay::Overlay::from_value(&overlay_path, overlay)
-        .and_then(|overlay| overlay.apply(&overlay_path, &mut document))
-        .expect("the overlay applies");
-    document
-}
-
 /// Values tried per type. Seeds are fixed, so a run is repeatable; `FIDELITY_SEED` moves them
 /// to explore further.
 const VALUES_PER_TYPE: u64 = 64;
 
 #[test]
 fn every_type_encodes_the_json_it_decoded() {
-    let document = overlaid_document();
+    let document = contractfit_tests::document_as_read();
     let base: u64 = std::env::var("FIDELITY_SEED")
         .ok()
         .and_then(|seed| seed.parse().ok())

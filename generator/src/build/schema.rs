@@ -25,10 +25,6 @@ pub const UNKNOWN_VARIANT: &str = "Unknown";
 /// The name of the field that keeps an object's properties beyond its declared ones.
 pub const ADDITIONAL_FIELD: &str = "additional_properties";
 
-/// Flask-RESTX's wildcard field (`fields.Wildcard`): a property named `*` stands for every key
-/// the model does not declare, its schema for their values.
-const WILDCARD: &str = "*";
-
 /// An object's properties after `allOf` has been flattened.
 #[derive(Default)]
 struct ObjectShape<'a> {
@@ -37,8 +33,6 @@ struct ObjectShape<'a> {
     additional: Option<(SchemaRef<'a>, String)>,
     /// `additionalProperties: true` (or a free-form object): any keys allowed.
     open: bool,
-    /// The other keys were declared by a Flask-RESTX wildcard (`*`).
-    wildcard: bool,
     description: Option<String>,
 }
 
@@ -154,16 +148,6 @@ impl<'a> Builder<'a> {
         }
         let mut shape = ObjectShape::default();
         self.collect_object(schema, pointer, &mut shape, 0)?;
-        // A model that is only a wildcard is a map, not a struct with nothing declared.
-        if shape.wildcard && shape.properties.is_empty() {
-            let values = match shape.additional {
-                Some((values, values_pointer)) => {
-                    self.type_ref(values, &format!("{name}Value"), &values_pointer)?
-                }
-                None => TypeRef::Primitive(Primitive::Any),
-            };
-            return Ok(TypeKind::Alias(TypeRef::Map(Box::new(values))));
-        }
         Ok(TypeKind::Struct(self.struct_from_shape(shape, name)?))
     }
 
@@ -339,18 +323,6 @@ impl<'a> Builder<'a> {
         };
         for (name, property) in properties {
             let property_pointer = format!("{pointer}/properties/{}", pointer_token(name));
-            if name == WILDCARD {
-                self.warn(
-                    &property_pointer,
-                    "Flask-RESTX's wildcard field: read as every other key, with values of its schema",
-                );
-                shape.wildcard = true;
-                match wildcard_values(property.into(), &property_pointer) {
-                    Some(values) => shape.additional = Some(values),
-                    None => shape.open = true,
-                }
-                continue;
-            }
             shape
                 .properties
                 .insert(name.clone(), (property.into(), property_pointer));
@@ -629,24 +601,6 @@ impl<'a> From<&'a ReferenceOr<Box<Schema>>> for SchemaRef<'a> {
             ReferenceOr::Reference { reference } => SchemaRef::Reference(reference),
             ReferenceOr::Item(schema) => SchemaRef::Item(schema),
         }
-    }
-}
-
-/// The schema of a wildcard's values: Flask-RESTX writes `fields.Wildcard(X)` as
-/// `{type: object, additionalProperties: X}`; `None` for any JSON.
-fn wildcard_values<'a>(property: SchemaRef<'a>, pointer: &str) -> Option<(SchemaRef<'a>, String)> {
-    match property {
-        SchemaRef::Item(Schema {
-            schema_kind: SchemaKind::Type(Type::Object(object)),
-            ..
-        }) if object.properties.is_empty() => match &object.additional_properties {
-            Some(AdditionalProperties::Schema(values)) => Some((
-                (&**values).into(),
-                format!("{pointer}/additionalProperties"),
-            )),
-            _ => None,
-        },
-        other => Some((other, pointer.to_owned())),
     }
 }
 

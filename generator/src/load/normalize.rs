@@ -1,7 +1,12 @@
-//! What the document may say that `openapiv3` cannot read, rewritten into what it can, each
-//! with a warning: callbacks (whose `$ref`s `openapiv3` rejects, and which a client does not
-//! call) are dropped, and local `$ref`s to anything but a whole component (a response defined
-//! under another path, a property of another schema) are replaced by a copy of their target.
+//! What the document may say that `openapiv3` cannot read, or says literally but means
+//! otherwise, rewritten into what it means, each with a warning: callbacks (whose `$ref`s
+//! `openapiv3` rejects, and which a client does not call) are dropped; local `$ref`s to anything
+//! but a whole component (a response defined under another path, a property of another schema)
+//! are replaced by a copy of their target; and Flask-RESTX's wildcard field, a property named
+//! `*`, becomes what it stands for, `additionalProperties`.
+//!
+//! The result is the document as the generator reads it, which tests also serve to a mock
+//! server and sample values from.
 
 use serde_json::Value;
 
@@ -13,6 +18,7 @@ const MAX_PASSES: usize = 8;
 pub fn normalize(document: &mut Value) -> Vec<Warning> {
     let mut warnings = Vec::new();
     drop_callbacks(document, &mut warnings);
+    wildcards(document, String::new(), &mut warnings);
     for _ in 0..MAX_PASSES {
         let mut found = Vec::new();
         outside_refs(document, String::new(), &mut found);
@@ -62,6 +68,64 @@ fn drop_callbacks(document: &mut Value, warnings: &mut Vec<Warning>) {
                 }
             }
         }
+    }
+}
+
+/// Flask-RESTX's wildcard field (`fields.Wildcard(X)`, written as a property named `*` with the
+/// schema `{type: object, additionalProperties: X}`) stands for every key the model does not
+/// declare, with values `X`: it becomes the schema's `additionalProperties`. A model that is
+/// only a wildcard is then a map. Values (examples, defaults, enums) are not schemas and are
+/// left alone.
+fn wildcards(value: &mut Value, pointer: String, warnings: &mut Vec<Warning>) {
+    const WILDCARD: &str = "*";
+    match value {
+        Value::Object(map) => {
+            let wildcard = map
+                .get_mut("properties")
+                .and_then(Value::as_object_mut)
+                .and_then(|properties| properties.shift_remove(WILDCARD));
+            if let Some(wildcard) = wildcard {
+                warnings.push(Warning {
+                    pointer: format!("{pointer}/properties/{}", pointer_token(WILDCARD)),
+                    message: "Flask-RESTX's wildcard field: read as every other key, with values of its schema".into(),
+                });
+                let values = match &wildcard {
+                    Value::Object(w)
+                        if w.get("type") == Some(&Value::from("object"))
+                            && w.get("properties")
+                                .is_none_or(|p| p.as_object().is_some_and(|p| p.is_empty())) =>
+                    {
+                        w.get("additionalProperties")
+                            .cloned()
+                            .unwrap_or(Value::Bool(true))
+                    }
+                    _ => wildcard,
+                };
+                map.insert("additionalProperties".into(), values);
+                if map
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .is_some_and(|p| p.is_empty())
+                {
+                    map.shift_remove("properties");
+                }
+                if let Some(Value::Array(required)) = map.get_mut("required") {
+                    required.retain(|name| name != WILDCARD);
+                }
+            }
+            for (key, child) in map.iter_mut() {
+                if matches!(key.as_str(), "example" | "examples" | "default" | "enum") {
+                    continue;
+                }
+                wildcards(child, format!("{pointer}/{}", pointer_token(key)), warnings);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter_mut().enumerate() {
+                wildcards(child, format!("{pointer}/{i}"), warnings);
+            }
+        }
+        _ => {}
     }
 }
 
