@@ -267,6 +267,33 @@ impl Operation {
     }
 
     /// What a successful call gives back, decided from every 2xx response together.
+    /// What a call that decodes JSON accepts: the JSON media types its successful answers are
+    /// declared in (`application/json`, `application/sarif+json`, …), in document order.
+    pub fn json_accept(&self) -> String {
+        let mut types: Vec<&str> = Vec::new();
+        for body in self
+            .responses
+            .iter()
+            .filter(|r| r.status.is_success())
+            .flat_map(|r| &r.content)
+            .filter(|b| matches!(b.kind, BodyKind::Json(_)))
+        {
+            // A wildcard declared over structured content is read as JSON (see the builder).
+            let media_type = match body.media_type.as_str() {
+                "*/*" | "application/*" => "application/json",
+                other => other,
+            };
+            if !types.contains(&media_type) {
+                types.push(media_type);
+            }
+        }
+        if types.is_empty() {
+            "application/json".into()
+        } else {
+            types.join(", ")
+        }
+    }
+
     pub fn success_body(&self) -> SuccessBody {
         let successes: Vec<&Response> = self
             .responses
@@ -423,6 +450,9 @@ pub enum TypeRef {
     Array(Box<TypeRef>),
     /// A JSON object with arbitrary keys and values of one type.
     Map(Box<TypeRef>),
+    /// The value or `null` (`nullable: true` on an array's items, a map's values, a body, an
+    /// alias; a struct field's own nullability is `Field::nullable`).
+    Nullable(Box<TypeRef>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -175,6 +175,7 @@ fn fields(out: &mut String, fields: &[Field]) {
     for f in fields {
         let required = if f.required { "" } else { "?" };
         let boxed = if f.boxed { " (boxed)" } else { "" };
+        let null = if f.nullable { " | null" } else { "" };
         let wire = if f.rust_name == f.name {
             String::new()
         } else {
@@ -183,7 +184,7 @@ fn fields(out: &mut String, fields: &[Field]) {
         let default = default_text(f.default.as_ref());
         let _ = writeln!(
             out,
-            "  {}{required}{wire}: {}{boxed}{default}",
+            "  {}{required}{wire}: {}{null}{boxed}{default}",
             f.rust_name,
             type_text(&f.ty)
         );
@@ -199,6 +200,7 @@ fn type_text(ty: &TypeRef) -> String {
         TypeRef::Named(name) => name.clone(),
         TypeRef::Array(item) => format!("[{}]", type_text(item)),
         TypeRef::Map(value) => format!("{{string: {}}}", type_text(value)),
+        TypeRef::Nullable(value) => format!("{} | null", type_text(value)),
         TypeRef::Primitive(p) => match p {
             Primitive::String => "string",
             Primitive::Integer => "integer",

@@ -428,10 +428,10 @@ fn field_type(field: &Field) -> String {
     } else {
         inner
     };
-    if field.required && !field.nullable {
-        inner
-    } else {
-        format!("Option<{inner}>")
+    match (field.required, field.nullable) {
+        (true, false) => inner,
+        (false, true) => format!("Option<Option<{inner}>>"),
+        _ => format!("Option<{inner}>"),
     }
 }
 
@@ -441,6 +441,7 @@ fn rust(ty: &TypeRef) -> String {
         TypeRef::Named(name) => name.clone(),
         TypeRef::Array(item) => format!("Vec<{}>", rust(item)),
         TypeRef::Map(value) => format!("BTreeMap<String, {}>", rust(value)),
+        TypeRef::Nullable(value) => format!("Option<{}>", rust(value)),
         TypeRef::Primitive(p) => match p {
             Primitive::String => "String",
             Primitive::Integer => "i64",

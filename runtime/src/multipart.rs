@@ -242,14 +242,15 @@ impl Form {
         self
     }
 
-    /// A field whose value is sent as JSON text.
+    /// A field whose value is sent as JSON text, or as itself when it is a string (see
+    /// `request::wire_text`).
     pub fn json<T: serde::Serialize + ?Sized>(
         mut self,
         name: impl Into<String>,
         value: &T,
     ) -> Self {
         let name = name.into();
-        match serde_json::to_string(value) {
+        match crate::request::wire_text(value) {
             Ok(text) => self.fields.push((name, Field::Text(text))),
             Err(e) => self.error = Some(format!("form field {name} does not encode as JSON: {e}")),
         }

@@ -27,12 +27,25 @@ const PATH_SEGMENT: &AsciiSet = &CONTROLS
     .add(b'|')
     .add(b'}');
 
-/// A structured path parameter as JSON text (the generated code's choice for path parameters
-/// that are neither primitives nor arrays of them). Values of the generated types always
-/// serialise; should one not, the error's text takes the value's place, so that the request
-/// fails visibly rather than going out with a part missing.
+/// A structured path parameter as text (the generated code's choice for path parameters that
+/// are neither primitives nor arrays of them): a string as itself, anything else as JSON text
+/// (see `wire_text`). Values of the generated types always serialise; should one not, the
+/// error's text takes the value's place, so that the request fails visibly rather than going
+/// out with a part missing.
 pub fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|e| format!("<not serialisable: {e}>"))
+    wire_text(value).unwrap_or_else(|e| format!("<not serialisable: {e}>"))
+}
+
+/// A structured value as a parameter or form field carries it: a value that is a string (a
+/// union of scalars holding one, say) as the string itself, not quoted; anything else as JSON
+/// text (numbers and booleans are the same either way).
+pub(crate) fn wire_text<T: serde::Serialize + ?Sized>(
+    value: &T,
+) -> Result<String, serde_json::Error> {
+    match serde_json::to_value(value)? {
+        serde_json::Value::String(text) => Ok(text),
+        other => serde_json::to_string(&other),
+    }
 }
 
 /// A path parameter's value, escaped so that it stays one segment.
@@ -131,17 +144,17 @@ impl Request {
         self.headers.push((name, value.to_string()));
     }
 
-    /// A structured query parameter, sent as JSON text.
+    /// A structured query parameter: a string as itself, anything else as JSON text.
     pub fn query_json<T: serde::Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
-        match serde_json::to_string(value) {
+        match wire_text(value) {
             Ok(text) => self.query.push((name, text)),
             Err(e) => self.error = Some(format!("query parameter {name} does not encode: {e}")),
         }
     }
 
-    /// A structured header, sent as JSON text.
+    /// A structured header: a string as itself, anything else as JSON text.
     pub fn header_json<T: serde::Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
-        match serde_json::to_string(value) {
+        match wire_text(value) {
             Ok(text) => self.headers.push((name, text)),
             Err(e) => self.error = Some(format!("header {name} does not encode: {e}")),
         }

@@ -26,6 +26,14 @@ pub fn document_as_read() -> serde_json::Value {
         .0
 }
 
+/// Samples from the upstream Contract.fit document, as Prism serves it.
+pub fn contract_fit_samples() -> samples::DocumentSamples {
+    let path = root().join("spec/contract-fit.yaml");
+    samples::DocumentSamples::new(
+        contractfit_codegen::load::read_value(&path).expect("spec/contract-fit.yaml reads"),
+    )
+}
+
 /// The fixture documents, sorted by name.
 pub fn fixtures() -> Vec<PathBuf> {
     let dir = root().join("tests/fixtures");

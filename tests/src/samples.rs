@@ -1,6 +1,9 @@
 //! Valid sample values for every operation's parameters and bodies, derived from the upstream
 //! document's schemas: the `example` where there is one, else the first enum value, a valid
 //! default, or the smallest value that meets the type, format and length constraints.
+//!
+//! It needs only `serde` and `serde_json`, so that programs outside this crate (the corpus
+//! check's runner, `cargo xtask corpus --prism`) can include it as a module.
 
 use serde_json::{json, Map, Value};
 
@@ -12,14 +15,6 @@ pub struct DocumentSamples {
 impl DocumentSamples {
     pub fn new(document: Value) -> Self {
         DocumentSamples { document }
-    }
-
-    /// The upstream Contract.fit document, as Prism serves it.
-    pub fn contract_fit() -> Self {
-        let path = crate::root().join("spec/contract-fit.yaml");
-        Self::new(
-            contractfit_codegen::load::read_value(&path).expect("spec/contract-fit.yaml reads"),
-        )
     }
 
     fn operation(&self, method: &str, path: &str) -> (&Value, &Value) {
@@ -98,43 +93,122 @@ impl DocumentSamples {
         if let Some(example) = schema.get("example") {
             return example.clone();
         }
-        if let Some(first) = schema.get("enum").and_then(|e| e.get(0)) {
+        if let Some(first) = schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .and_then(|values| values.iter().find(|v| !v.is_null()))
+        {
             return first.clone();
         }
-        if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
-            let mut merged = Map::new();
-            for part in parts {
-                if let Value::Object(object) = self.sample(part, depth + 1) {
-                    merged.extend(object);
+        let declares_object = schema.get("allOf").is_some() || schema.get("properties").is_some();
+        if declares_object
+            && matches!(
+                schema.get("type").and_then(Value::as_str),
+                Some("object") | None
+            )
+        {
+            // The required properties, wherever `allOf` declares them and their schemas.
+            let mut properties = Map::new();
+            let mut required_names = Vec::new();
+            self.object_parts(schema, &mut properties, &mut required_names, 0);
+            let mut object = Map::new();
+            for name in required_names {
+                if let Some(property) = properties.get(&name) {
+                    object.insert(name.clone(), self.sample(property, depth + 1));
                 }
             }
-            return Value::Object(merged);
+            return Value::Object(object);
         }
-        match schema.get("type").and_then(Value::as_str) {
-            Some("object") | None if schema.get("properties").is_some() => {
-                let required = required(schema);
-                let mut object = Map::new();
-                for (name, property) in schema["properties"].as_object().into_iter().flatten() {
-                    if required.contains(&name.as_str()) {
-                        object.insert(name.clone(), self.sample(property, depth + 1));
-                    }
-                }
-                Value::Object(object)
+        for keyword in ["oneOf", "anyOf"] {
+            if let Some(first) = schema.get(keyword).and_then(|parts| parts.get(0)) {
+                return self.sample(first, depth + 1);
             }
+        }
+        let number = |key: &str| schema.get(key).and_then(Value::as_f64);
+        match schema.get("type").and_then(Value::as_str) {
             Some("object") => json!({}),
-            Some("array") => json!([self.sample(&schema["items"], depth + 1)]),
-            Some("integer") => json!(schema.get("minimum").and_then(Value::as_i64).unwrap_or(1)),
-            Some("number") => json!(1.5),
+            Some("array") => {
+                let count = schema
+                    .get("minItems")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(1)
+                    .max(1);
+                Value::Array(
+                    (0..count)
+                        .map(|_| self.sample(&schema["items"], depth + 1))
+                        .collect(),
+                )
+            }
+            Some("integer") => {
+                let low = number("minimum")
+                    .or_else(|| number("exclusiveMinimum").map(|m| m + 1.0))
+                    .unwrap_or(1.0);
+                let value = number("maximum").map_or(low, |high| low.min(high));
+                json!(value as i64)
+            }
+            Some("number") => {
+                let low = number("minimum").unwrap_or(1.5);
+                json!(number("maximum").map_or(low, |high| low.min(high)))
+            }
             Some("boolean") => json!(true),
-            Some("string") => match schema.get("format").and_then(Value::as_str) {
-                Some("date-time") => json!("2023-02-28T08:47:25Z"),
-                Some("date") => json!("2023-02-28"),
-                _ => {
-                    let min = schema.get("minLength").and_then(Value::as_u64).unwrap_or(1);
-                    json!("a".repeat(min.max(1) as usize))
-                }
-            },
+            Some("string") => json!(self.string(schema)),
             _ => json!({}),
+        }
+    }
+
+    /// A string that meets the schema's format and length.
+    fn string(&self, schema: &Value) -> String {
+        let by_format = match schema.get("format").and_then(Value::as_str) {
+            Some("date-time") => "2023-02-28T08:47:25Z",
+            Some("date") => "2023-02-28",
+            Some("time") => "08:47:25",
+            Some("uuid") => "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+            Some("email") => "user@example.com",
+            Some("uri" | "url" | "uri-reference" | "iri") => "https://example.com/a",
+            Some("hostname") => "example.com",
+            Some("ipv4") => "192.0.2.1",
+            Some("ipv6") => "2001:db8::1",
+            Some("byte") => "YQ==",
+            _ => "",
+        };
+        let min = schema.get("minLength").and_then(Value::as_u64).unwrap_or(1) as usize;
+        if !by_format.is_empty() && by_format.len() >= min {
+            return by_format.to_owned();
+        }
+        let max = schema
+            .get("maxLength")
+            .and_then(Value::as_u64)
+            .map(|m| m as usize);
+        "a".repeat(max.map_or(min.max(1), |max| min.max(1).min(max.max(1))))
+    }
+
+    /// The properties and required names of an object schema and its `allOf` parts.
+    fn object_parts(
+        &self,
+        schema: &Value,
+        properties: &mut Map<String, Value>,
+        required_names: &mut Vec<String>,
+        depth: usize,
+    ) {
+        let schema = self.resolve(schema);
+        if depth > 16 {
+            return;
+        }
+        for part in schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            self.object_parts(part, properties, required_names, depth + 1);
+        }
+        for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+            properties.insert(name.clone(), property.clone());
+        }
+        for name in required(schema) {
+            if !required_names.iter().any(|n| n == name) {
+                required_names.push(name.to_owned());
+            }
         }
     }
 }

@@ -168,7 +168,7 @@ async fn every_operation_passes_prism_request_validation() {
         .build()
         .unwrap();
     let client = runtime;
-    let samples = DocumentSamples::contract_fit();
+    let samples = contractfit_tests::contract_fit_samples();
 
     let results = calls::call_every_operation(&client, &samples).await;
     assert_eq!(results.len(), calls::OPERATIONS);
@@ -255,7 +255,7 @@ async fn every_operation_decodes_prisms_invented_answers() {
         .retry(RetryPolicy::never())
         .build()
         .unwrap();
-    let samples = DocumentSamples::contract_fit();
+    let samples = contractfit_tests::contract_fit_samples();
 
     let mut failures = Vec::new();
     let (mut decoded, mut declared_errors) = (0, 0);
@@ -303,7 +303,7 @@ async fn every_cli_command_passes_prism_request_validation() {
 
     let prism = start_prism().await;
     let base_url = format!("http://127.0.0.1:{}", prism.port);
-    let samples = DocumentSamples::contract_fit();
+    let samples = contractfit_tests::contract_fit_samples();
     let scratch = contractfit_tests::scratch("cli-prism");
     let upload = scratch.path().join("invoice.pdf");
     std::fs::write(&upload, b"%PDF-1.7 sample").unwrap();

@@ -5,7 +5,8 @@
 //! `cargo xtask test`              every check and test suite, as CI runs them
 //! `cargo xtask bench`             the benchmarks against peers, written into BENCHMARKS.md
 //! `cargo xtask bench --quick`     the same, small, without peers: that they still work
-//! `cargo xtask corpus [DIR]`      every document in DIR generated and built, as a table
+//! `cargo xtask corpus [DIR]`      every document in DIR generated and built, as a table;
+//!                                 `--prism`: every operation of each called against Prism too
 //! `cargo xtask release`           check that versions and changelog agree; the publish order
 
 use std::path::{Path, PathBuf};
@@ -43,7 +44,7 @@ fn main() -> ExitCode {
         ["release"] => release::run(&project_root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask generate [--check] | test | bench [--quick] | corpus [DIR] [--with-peers] | release"
+                "usage: cargo xtask generate [--check] | test | bench [--quick] | corpus [DIR] [--with-peers] [--prism] | release"
             );
             return ExitCode::from(2);
         }

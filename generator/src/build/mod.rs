@@ -256,7 +256,7 @@ fn files_only_in_forms(types: &mut [TypeDef], operations: &mut [Operation]) {
     fn text(ty: &mut TypeRef) {
         match ty {
             TypeRef::Primitive(p @ Primitive::File) => *p = Primitive::String,
-            TypeRef::Array(inner) | TypeRef::Map(inner) => text(inner),
+            TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => text(inner),
             TypeRef::Primitive(_) | TypeRef::Named(_) => {}
         }
     }

@@ -199,10 +199,24 @@ impl<'a> Builder<'a> {
         for (parameter, parameter_pointer) in resolved {
             let data = parameter.parameter_data_ref();
             let location = location_of(parameter);
+            if location == ParamLocation::Header && is_managed_header(&data.name) {
+                self.warn(
+                    &parameter_pointer,
+                    &format!(
+                        "header `{}` is set by the client from the request itself, not by a parameter; ignored",
+                        data.name
+                    ),
+                );
+                continue;
+            }
             let hint = format!("{type_prefix}{}", camel(&data.name));
             let ty = match &data.format {
+                // A parameter has no `null` to send: a nullable one is just optional.
                 ParameterSchemaOrContent::Schema(schema) => {
-                    self.type_ref(schema, &hint, &format!("{parameter_pointer}/schema"))?
+                    match self.type_ref(schema, &hint, &format!("{parameter_pointer}/schema"))? {
+                        TypeRef::Nullable(inner) => *inner,
+                        ty => ty,
+                    }
                 }
                 ParameterSchemaOrContent::Content(_) => {
                     self.warn(
@@ -436,10 +450,18 @@ impl<'a> Builder<'a> {
             let response_pointer = format!("{pointer}/responses/{token}");
             let response = self.resolve_response(response, &response_pointer)?;
             let mut content = Vec::new();
-            for (media_type, media) in &response.content {
+            // 204, 205 and 304 answers have no body (RFC 9110), whatever the document says.
+            let no_content = matches!(status, StatusSpec::Code(204 | 205 | 304));
+            if no_content && !response.content.is_empty() {
+                self.warn(
+                    &format!("{response_pointer}/content"),
+                    "this status has no content; the declared content is ignored",
+                );
+            }
+            for (media_type, media) in response.content.iter().filter(|_| !no_content) {
                 let media_pointer =
                     format!("{response_pointer}/content/{}", pointer_token(media_type));
-                let kind = if is_json(media_type) {
+                let kind = if is_json(media_type) || is_any_with_structure(media_type, media) {
                     BodyKind::Json(self.media_type_ref(
                         media,
                         &format!("{type_prefix}Response"),
@@ -554,9 +576,50 @@ const BUILDER_NAMES: &[&str] = &[
     "on_progress",
 ];
 
+/// Headers the client sets from the request itself: framing (a `Content-Length` that does not
+/// match the body makes the server wait for bytes that never come), the connection, and the
+/// two that OpenAPI says a header parameter cannot set (`Accept`, `Content-Type`; it says the
+/// same of `Authorization`, which is kept: some documents have no other way to authenticate).
+fn is_managed_header(name: &str) -> bool {
+    const MANAGED: &[&str] = &[
+        "accept",
+        "connection",
+        "content-length",
+        "content-type",
+        "host",
+        "keep-alive",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    ];
+    MANAGED.contains(&name.to_ascii_lowercase().as_str())
+}
+
+/// `*/*` (or `application/*`) with a schema that describes structure (an object, an array, a
+/// reference): the document means JSON without saying so (truesight declares 22 of its 23
+/// answers so), and it is decoded as JSON, asked for as `application/json`. Strings stay bytes.
+fn is_any_with_structure(media_type: &str, media: &openapiv3::MediaType) -> bool {
+    let essence = media_type.split(';').next().unwrap_or("").trim();
+    if essence != "*/*" && essence != "application/*" {
+        return false;
+    }
+    match &media.schema {
+        None => false,
+        Some(ReferenceOr::Reference { .. }) => true,
+        Some(ReferenceOr::Item(schema)) => matches!(
+            schema.schema_kind,
+            openapiv3::SchemaKind::Type(openapiv3::Type::Object(_) | openapiv3::Type::Array(_))
+                | openapiv3::SchemaKind::AllOf { .. }
+                | openapiv3::SchemaKind::OneOf { .. }
+                | openapiv3::SchemaKind::AnyOf { .. }
+        ),
+    }
+}
+
 fn is_json(media_type: &str) -> bool {
     let essence = media_type.split(';').next().unwrap_or("").trim();
-    essence == "application/json" || essence.ends_with("+json")
+    essence == "application/json" || essence == "text/json" || essence.ends_with("+json")
 }
 
 fn location_of(parameter: &OaParameter) -> ParamLocation {

@@ -66,17 +66,22 @@ impl<'a> Builder<'a> {
                     });
                 }
                 ReferenceOr::Item(schema) => {
+                    // A nullable alias holds the `null` itself; a nullable struct, enum or
+                    // union is `Nullable` where it is referred to (`schema_ref`).
+                    let nullable = schema.schema_data.nullable;
                     let kind = if let Some(part) = sole_all_of_part(schema) {
-                        TypeKind::Alias(self.type_ref(
-                            part,
-                            &name,
-                            &format!("{pointer}/allOf/0"),
-                        )?)
+                        TypeKind::Alias(nullable_if(
+                            nullable,
+                            self.type_ref(part, &name, &format!("{pointer}/allOf/0"))?,
+                        ))
                     } else if needs_name(schema) {
                         self.named_kind(schema, &name, &pointer)?
                     } else {
                         // A primitive, array or map with a name of its own.
-                        TypeKind::Alias(self.structural(schema, &name, &pointer)?)
+                        TypeKind::Alias(nullable_if(
+                            nullable,
+                            self.structural(schema, &name, &pointer)?,
+                        ))
                     };
                     self.push_type(TypeDef {
                         name,
@@ -103,7 +108,18 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// An inline schema's type, `Nullable` when it says `nullable: true`.
     fn inline_type_ref(
+        &mut self,
+        schema: &'a Schema,
+        hint: &str,
+        pointer: &str,
+    ) -> Result<TypeRef, Error> {
+        let ty = self.non_null_type_ref(schema, hint, pointer)?;
+        Ok(nullable_if(schema.schema_data.nullable, ty))
+    }
+
+    fn non_null_type_ref(
         &mut self,
         schema: &'a Schema,
         hint: &str,
@@ -206,6 +222,18 @@ impl<'a> Builder<'a> {
             },
             SchemaKind::Any(any) if any.typ.as_deref() == Some("object") => {
                 TypeRef::Primitive(Primitive::Object)
+            }
+            // A scalar type beside keywords of another (`type: string` with `properties`): the
+            // declared type wins.
+            SchemaKind::Any(any) if scalar_type(any).is_some() => {
+                self.warn(
+                    pointer,
+                    &format!(
+                        "`type: {}` beside keywords of another type (properties, items); the declared type wins",
+                        any.typ.as_deref().unwrap_or_default()
+                    ),
+                );
+                TypeRef::Primitive(scalar_type(any).unwrap_or(Primitive::Any))
             }
             SchemaKind::Not { .. } => {
                 self.warn(
@@ -348,7 +376,11 @@ impl<'a> Builder<'a> {
             // merged `allOf` parts is not the struct being built.
             let owner = self.owner_name(pointer).unwrap_or_else(|| name.to_owned());
             let hint = format!("{owner}{}", camel(wire_name));
-            let ty = self.type_ref(*schema, &hint, pointer)?;
+            // A field's `null` is its own `Option` (`nullable` below), not its type's.
+            let (ty, nullable) = match self.type_ref(*schema, &hint, pointer)? {
+                TypeRef::Nullable(inner) => (*inner, true),
+                ty => (ty, false),
+            };
             let data = match schema {
                 SchemaRef::Item(s) => Some(&s.schema_data),
                 SchemaRef::Reference(_) => None,
@@ -361,7 +393,7 @@ impl<'a> Builder<'a> {
                 rust_name: field_names.claim(&snake(wire_name)),
                 ty,
                 required: shape.required.contains(wire_name),
-                nullable: data.is_some_and(|d| d.nullable),
+                nullable,
                 boxed: false,
                 description: data.and_then(|d| d.description.clone()),
                 default,
@@ -524,6 +556,13 @@ impl<'a> Builder<'a> {
             },
             TypeRef::Array(_) => value.is_array(),
             TypeRef::Map(_) => value.is_object(),
+            TypeRef::Nullable(inner) => {
+                return if value.is_null() {
+                    None
+                } else {
+                    self.default_problem(inner, value)
+                }
+            }
             TypeRef::Named(name) => match self.enum_values(name) {
                 Some(values) => {
                     return match value.as_str() {
@@ -541,10 +580,22 @@ impl<'a> Builder<'a> {
     fn schema_ref(&mut self, reference: &str, pointer: &str) -> Result<TypeRef, Error> {
         let key = component_key(reference, "schemas")
             .ok_or_else(|| self.invalid(pointer, &format!("unsupported $ref {reference:?}")))?;
-        self.component_names
+        let name = self
+            .component_names
             .get(&key)
             .map(|name| TypeRef::Named(name.clone()))
-            .ok_or_else(|| self.invalid(pointer, &format!("$ref {reference:?} names no schema")))
+            .ok_or_else(|| self.invalid(pointer, &format!("$ref {reference:?} names no schema")))?;
+        let target = self
+            .doc
+            .components
+            .as_ref()
+            .and_then(|c| c.schemas.get(&key));
+        let nullable_named = matches!(
+            target,
+            Some(ReferenceOr::Item(schema))
+                if schema.schema_data.nullable && needs_name(schema) && sole_all_of_part(schema).is_none()
+        );
+        Ok(nullable_if(nullable_named, name))
     }
 
     /// Follows `$ref`s to the schema they name (with its pointer), for `allOf` merging.
@@ -604,6 +655,15 @@ impl<'a> From<&'a ReferenceOr<Box<Schema>>> for SchemaRef<'a> {
     }
 }
 
+/// `ty`, or `ty` or `null` when `nullable`.
+fn nullable_if(nullable: bool, ty: TypeRef) -> TypeRef {
+    match ty {
+        TypeRef::Nullable(_) => ty,
+        ty if nullable => TypeRef::Nullable(Box::new(ty)),
+        ty => ty,
+    }
+}
+
 /// `#/components/<section>/<key>` to `key`, unescaping the pointer token.
 pub(super) fn component_key(reference: &str, section: &str) -> Option<String> {
     let rest = reference.strip_prefix(&format!("#/components/{section}/"))?;
@@ -644,6 +704,7 @@ fn variant_label(ty: &TypeRef, index: usize) -> String {
         TypeRef::Named(name) => name.clone(),
         TypeRef::Array(_) => "Array".into(),
         TypeRef::Map(_) => "Map".into(),
+        TypeRef::Nullable(inner) => variant_label(inner, index),
         TypeRef::Primitive(p) => match p {
             Primitive::String | Primitive::File => "String".into(),
             Primitive::Integer | Primitive::Integer32 => "Integer".into(),
@@ -669,9 +730,29 @@ fn needs_name(schema: &Schema) -> bool {
     match &schema.schema_kind {
         SchemaKind::AllOf { .. } => true,
         SchemaKind::Type(Type::Object(object)) => !object.properties.is_empty(),
-        SchemaKind::Any(any) => !any.properties.is_empty() || !any.all_of.is_empty(),
+        SchemaKind::Any(any) => {
+            scalar_type(any).is_none() && (!any.properties.is_empty() || !any.all_of.is_empty())
+        }
         _ => false,
     }
+}
+
+/// The primitive a schema `openapiv3` could not read as one type declares with `type` (a
+/// scalar type beside another type's keywords), if it declares a scalar one.
+fn scalar_type(any: &openapiv3::AnySchema) -> Option<Primitive> {
+    let format = any.format.as_deref();
+    Some(match any.typ.as_deref()? {
+        "string" => match format {
+            Some("date-time") => Primitive::DateTime,
+            Some("date") => Primitive::Date,
+            _ => Primitive::String,
+        },
+        "integer" if format == Some("int32") => Primitive::Integer32,
+        "integer" => Primitive::Integer,
+        "number" => Primitive::Number,
+        "boolean" => Primitive::Boolean,
+        _ => return None,
+    })
 }
 
 /// The values of a string enum (`null` entries, for nullable enums, are left out).
@@ -708,6 +789,7 @@ fn describe(ty: &TypeRef) -> &'static str {
         TypeRef::Primitive(Primitive::Date) => "date",
         TypeRef::Primitive(Primitive::Object) | TypeRef::Map(_) => "object",
         TypeRef::Array(_) => "array",
+        TypeRef::Nullable(inner) => describe(inner),
         TypeRef::Primitive(Primitive::Any) | TypeRef::Named(_) => "value",
     }
 }

@@ -81,6 +81,7 @@ pub(super) fn value(
         },
         TypeRef::Array(_) => Some("Vec::new()".into()),
         TypeRef::Map(_) => Some("std::collections::BTreeMap::new()".into()),
+        TypeRef::Nullable(_) => Some("None".into()),
         TypeRef::Named(type_name) => match api.type_def(type_name).map(|t| &t.kind) {
             Some(TypeKind::Enum(variants)) => Some(format!("{:?}", variants.first()?.value)),
             Some(TypeKind::Struct(s))

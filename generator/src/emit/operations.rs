@@ -544,7 +544,7 @@ fn is_display(api: &Api, ty: &TypeRef) -> bool {
             api.type_def(name).map(|def| &def.kind),
             Some(TypeKind::Enum(_))
         ),
-        TypeRef::Array(_) | TypeRef::Map(_) => false,
+        TypeRef::Array(_) | TypeRef::Map(_) | TypeRef::Nullable(_) => false,
     }
 }
 
@@ -621,9 +621,10 @@ fn send_fn(api: &Api, op: &Operation, has_form: bool, optional_body: bool) -> To
     let (return_type, accept, finish) = match op.success_body() {
         SuccessBody::Json(ty) => {
             let ty = rust_type(&ty, Scope::Crate);
+            let accept = op.json_accept();
             (
                 quote!(::contractfit_runtime::ApiResponse<#ty>),
-                quote!(request.accept("application/json");),
+                quote!(request.accept(#accept);),
                 quote!(response.json().await),
             )
         }

@@ -42,6 +42,10 @@ pub fn rust_type(ty: &TypeRef, scope: Scope) -> TokenStream {
             let item = rust_type(item, scope);
             quote!(::std::vec::Vec<#item>)
         }
+        TypeRef::Nullable(value) => {
+            let value = rust_type(value, scope);
+            quote!(::std::option::Option<#value>)
+        }
         TypeRef::Map(value) => {
             let value = rust_type(value, scope);
             quote!(::std::collections::BTreeMap<::std::string::String, #value>)
@@ -102,13 +106,11 @@ fn type_def(def: &TypeDef, types: &[TypeDef]) -> TokenStream {
     }
 }
 
+/// A field's type: `T` when a value must have it, `Option<T>` when it may be absent or `null`,
+/// and `Option<Option<T>>` when it may be either (absent is `None`, `null` is `Some(None)`), so
+/// that a value read and written again keeps which it was.
 fn field_type(field: &Field) -> TokenStream {
-    let inner = rust_type(&field.ty, Scope::Types);
-    let inner = if field.boxed {
-        quote!(::std::boxed::Box<#inner>)
-    } else {
-        inner
-    };
+    let inner = inner_type(field);
     if field.required && !field.nullable {
         inner
     } else {
@@ -144,7 +146,7 @@ fn struct_def(docs: &TokenStream, name: &Ident, s: &Struct, types: &[TypeDef]) -
             quote!(#[serde(rename = #wire)])
         });
         let optional = (!field.required).then(|| {
-            let present = holds_null(&field.ty, types)
+            let present = (field.nullable || holds_null(&field.ty, types))
                 .then(|| quote!(deserialize_with = "::contractfit_runtime::present",));
             quote!(#[serde(default, #present skip_serializing_if = "::std::option::Option::is_none")])
         });
@@ -186,11 +188,16 @@ fn must_have(field: &Field) -> bool {
     field.required && !field.nullable
 }
 
-/// The field's type inside its `Option`.
+/// The field's type inside its `Option` (itself an `Option` for an optional nullable field).
 fn inner_type(field: &Field) -> TokenStream {
     let inner = rust_type(&field.ty, Scope::Types);
-    if field.boxed {
+    let inner = if field.boxed {
         quote!(::std::boxed::Box<#inner>)
+    } else {
+        inner
+    };
+    if field.nullable && !field.required {
+        quote!(::std::option::Option<#inner>)
     } else {
         inner
     }
@@ -352,7 +359,8 @@ fn form_part(ty: &TypeRef, types: &[TypeDef]) -> FormPart {
         TypeRef::Array(item) if **item == TypeRef::Primitive(Primitive::File) => FormPart::Files,
         TypeRef::Primitive(Primitive::Any | Primitive::Object)
         | TypeRef::Array(_)
-        | TypeRef::Map(_) => FormPart::Json,
+        | TypeRef::Map(_)
+        | TypeRef::Nullable(_) => FormPart::Json,
         // Enums go by their text, anything else as JSON.
         TypeRef::Named(name) => match types.iter().find(|t| &t.name == name).map(|t| &t.kind) {
             Some(TypeKind::Enum(_)) => FormPart::Text,

@@ -1678,1789 +1678,1749 @@ pub async fn call_every_operation(
         ));
     calls
 }
+/// Every operation's name, in document order.
+pub const OPERATION_NAMES: [&str; OPERATIONS] = [
+    "get_release_notes",
+    "get_version",
+    "login",
+    "list_api_keys",
+    "create_api_key",
+    "list_inbox_api_keys",
+    "create_inbox_api_key",
+    "get_api_key",
+    "delete_api_key",
+    "update_api_key",
+    "create_ephemeral_token",
+    "create_jwt",
+    "logout",
+    "reset_password",
+    "create_token",
+    "list_connections",
+    "create_connection",
+    "get_connection",
+    "delete_connection",
+    "update_connection",
+    "list_data_retention_settings",
+    "get_data_retention_setting",
+    "delete_data_retention_setting",
+    "update_data_retention_setting",
+    "upload_document_simple",
+    "generate_custom_output",
+    "enrich_documents",
+    "query_document_data",
+    "query_documents",
+    "get_document",
+    "delete_document",
+    "get_document_custom_output",
+    "submit_document_feedback",
+    "get_document_last_version",
+    "get_document_original_file",
+    "get_document_page_image",
+    "get_document_page_image_thumbnail",
+    "process_table_annotation",
+    "reprocess_document",
+    "get_document_reverse",
+    "update_document_status",
+    "get_document_text",
+    "get_document_workflow",
+    "upload_document",
+    "copy_documents",
+    "move_documents",
+    "list_formats",
+    "create_format",
+    "list_document_types",
+    "get_format",
+    "delete_format",
+    "update_format",
+    "get_format_tag_fields",
+    "list_inboxes",
+    "create_inbox",
+    "get_inbox",
+    "delete_inbox",
+    "update_inbox",
+    "compare_inbox_versions",
+    "get_inbox_document_versions",
+    "list_inbox_documents",
+    "delete_inbox_documents",
+    "list_inbox_documents_paginated",
+    "reprocess_inbox",
+    "list_integrations",
+    "create_integration",
+    "get_integration",
+    "delete_integration",
+    "update_integration",
+    "activate_email_integration",
+    "list_predictor_settings",
+    "get_predictor_setting",
+    "delete_predictor_setting",
+    "update_predictor_setting",
+    "list_projects",
+    "create_project",
+    "get_project",
+    "delete_project",
+    "update_project",
+    "list_reports",
+    "create_report",
+    "generate_report",
+    "get_report",
+    "delete_report",
+    "update_report",
+    "generate_saved_report",
+    "list_roles",
+    "create_role",
+    "get_role",
+    "delete_role",
+    "update_role",
+    "list_rule_configs",
+    "debug_rule_entity",
+    "debug_document_rule_entity",
+    "debug_where_to_search",
+    "get_rule_config",
+    "delete_rule_config",
+    "update_rule_config",
+    "list_sampling_settings",
+    "get_sampling_setting",
+    "delete_sampling_setting",
+    "update_sampling_setting",
+    "get_dashboard_settings",
+    "update_dashboard_settings",
+    "get_review_settings",
+    "update_review_settings",
+    "list_sso_configs",
+    "create_sso_config",
+    "delete_sso_config",
+    "sso_login",
+    "get_usage_stats",
+    "get_stats",
+    "get_automation_blockers_stats",
+    "get_blue_dots_stats",
+    "get_evaluated_versions",
+    "get_processing_stats",
+    "get_volume_stats",
+    "get_accuracy",
+    "get_stp",
+    "get_style_sheet",
+    "upload_style_sheet",
+    "delete_style_sheet",
+    "get_style_logo",
+    "upload_style_logo",
+    "delete_style_logo",
+    "delete_tenant",
+    "activate_tenant",
+    "list_threshold_settings",
+    "get_threshold_setting",
+    "delete_threshold_setting",
+    "update_threshold_setting",
+    "list_users",
+    "create_user",
+    "get_me",
+    "change_password",
+    "get_user",
+    "delete_user",
+    "update_user",
+];
+/// Calls one operation by name with `send()`, its answer decoded into its type; `None`
+/// for a name that is not an operation. One at a time, so that a caller can tell which
+/// call a failure (or a missing sample) belongs to.
+#[allow(deprecated)]
+pub async fn call_typed(
+    operation: &str,
+    client: &contractfit::Client,
+    samples: &impl Samples,
+) -> ::std::option::Option<::std::result::Result<(), contractfit::Error>> {
+    ::std::option::Option::Some(
+        match operation {
+            "get_release_notes" => client.get_release_notes().send().await.map(|_| ()),
+            "get_version" => client.get_version().send().await.map(|_| ()),
+            "login" => {
+                client
+                    .login(
+                        samples.body::<::contractfit::types::AuthModel>("POST", "/auth"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_api_keys" => client.list_api_keys().send().await.map(|_| ()),
+            "create_api_key" => {
+                client
+                    .create_api_key(
+                        samples
+                            .body::<
+                                ::contractfit::types::ApiKeyRequest,
+                            >("POST", "/auth/api-key"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_inbox_api_keys" => {
+                client
+                    .list_inbox_api_keys(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/auth/api-key/inbox/{inbox_id}", "inbox_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "create_inbox_api_key" => {
+                client
+                    .create_inbox_api_key(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("POST", "/auth/api-key/inbox/{inbox_id}", "inbox_id"),
+                        samples
+                            .body::<
+                                ::contractfit::types::ApiKeyRequest,
+                            >("POST", "/auth/api-key/inbox/{inbox_id}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_api_key" => {
+                client
+                    .get_api_key(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/auth/api-key/{key}", "key"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_api_key" => {
+                client
+                    .delete_api_key(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("DELETE", "/auth/api-key/{key}", "key"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "update_api_key" => {
+                client
+                    .update_api_key(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("PATCH", "/auth/api-key/{key}", "key"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "create_ephemeral_token" => {
+                client.create_ephemeral_token().send().await.map(|_| ())
+            }
+            "create_jwt" => {
+                client
+                    .create_jwt(
+                        samples
+                            .body::<
+                                ::contractfit::types::TokenModelBase,
+                            >("POST", "/auth/get_JWT"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "logout" => client.logout().send().await.map(|_| ()),
+            "reset_password" => {
+                client
+                    .reset_password(
+                        samples
+                            .body::<
+                                ::contractfit::types::ResetPasswordModelPost,
+                            >("POST", "/auth/reset_password"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "create_token" => {
+                client
+                    .create_token(
+                        samples
+                            .body::<
+                                ::contractfit::types::TokenModelBase,
+                            >("POST", "/auth/token"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_connections" => client.list_connections().send().await.map(|_| ()),
+            "create_connection" => {
+                client
+                    .create_connection(
+                        samples
+                            .body::<
+                                ::contractfit::types::ConnectionModelPost,
+                            >("POST", "/connections"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_connection" => {
+                client
+                    .get_connection(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/connections/{connection_id}", "connection_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_connection" => {
+                client
+                    .delete_connection(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("DELETE", "/connections/{connection_id}", "connection_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "update_connection" => {
+                client
+                    .update_connection(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("PATCH", "/connections/{connection_id}", "connection_id"),
+                        samples
+                            .body::<
+                                ::contractfit::types::ConnectionModelPost,
+                            >("PATCH", "/connections/{connection_id}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_data_retention_settings" => {
+                client.list_data_retention_settings().send().await.map(|_| ())
+            }
+            "get_data_retention_setting" => {
+                client
+                    .get_data_retention_setting(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/data_retention_settings/{level}/{id}", "level"),
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/data_retention_settings/{level}/{id}", "id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_data_retention_setting" => {
+                client
+                    .delete_data_retention_setting(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "DELETE",
+                                "/data_retention_settings/{level}/{id}",
+                                "level",
+                            ),
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("DELETE", "/data_retention_settings/{level}/{id}", "id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "update_data_retention_setting" => {
+                client
+                    .update_data_retention_setting(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("PATCH", "/data_retention_settings/{level}/{id}", "level"),
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("PATCH", "/data_retention_settings/{level}/{id}", "id"),
+                        samples
+                            .body::<
+                                ::contractfit::types::DataRetentionModelPatch,
+                            >("PATCH", "/data_retention_settings/{level}/{id}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "upload_document_simple" => {
+                client
+                    .upload_document_simple(
+                        contractfit::FilePart::from_bytes(&b"%PDF-1.4 sample"[..])
+                            .file_name("sample.pdf")
+                            .content_type("application/pdf"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "generate_custom_output" => {
+                client
+                    .generate_custom_output(
+                        samples
+                            .body::<
+                                ::contractfit::types::CustomOutputPost,
+                            >("POST", "/documents/custom_output"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "enrich_documents" => {
+                client
+                    .enrich_documents(
+                        samples
+                            .body::<
+                                ::contractfit::types::EnrichmentModelPost,
+                            >("POST", "/documents/enrich"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "query_document_data" => {
+                client
+                    .query_document_data(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("POST", "/documents/file_query/{data_type}", "data_type"),
+                        samples
+                            .body::<
+                                ::contractfit::types::DocumentIds,
+                            >("POST", "/documents/file_query/{data_type}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "query_documents" => {
+                client
+                    .query_documents(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("POST", "/documents/query/{query_type}", "query_type"),
+                        samples
+                            .body::<
+                                ::contractfit::types::AggregationPipelinePost,
+                            >("POST", "/documents/query/{query_type}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_document" => {
+                client
+                    .get_document(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/documents/{document_id}", "document_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_document" => {
+                client
+                    .delete_document(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("DELETE", "/documents/{document_id}", "document_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_document_custom_output" => {
+                client
+                    .get_document_custom_output(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "GET",
+                                "/documents/{document_id}/custom_output",
+                                "document_id",
+                            ),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "submit_document_feedback" => {
+                client
+                    .submit_document_feedback(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "POST",
+                                "/documents/{document_id}/feedback",
+                                "document_id",
+                            ),
+                        samples
+                            .body::<
+                                ::contractfit::types::VersionPost,
+                            >("POST", "/documents/{document_id}/feedback"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_document_last_version" => {
+                client
+                    .get_document_last_version(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "GET",
+                                "/documents/{document_id}/last_version",
+                                "document_id",
+                            ),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_document_original_file" => {
+                client
+                    .get_document_original_file(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "GET",
+                                "/documents/{document_id}/original_file",
+                                "document_id",
+                            ),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_document_page_image" => {
+                client
+                    .get_document_page_image(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "GET",
+                                "/documents/{document_id}/page/{page_range}",
+                                "document_id",
+                            ),
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "GET",
+                                "/documents/{document_id}/page/{page_range}",
+                                "page_range",
+                            ),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_document_page_image_thumbnail" => {
+                client
+                    .get_document_page_image_thumbnail(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "GET",
+                                "/documents/{document_id}/page_thumbnail/{page_range}",
+                                "document_id",
+                            ),
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "GET",
+                                "/documents/{document_id}/page_thumbnail/{page_range}",
+                                "page_range",
+                            ),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "process_table_annotation" => {
+                client
+                    .process_table_annotation(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "POST",
+                                "/documents/{document_id}/process_table_annotation",
+                                "document_id",
+                            ),
+                        samples
+                            .body::<
+                                ::contractfit::types::TableAnnotationPost,
+                            >(
+                                "POST",
+                                "/documents/{document_id}/process_table_annotation",
+                            ),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "reprocess_document" => {
+                client
+                    .reprocess_document(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "POST",
+                                "/documents/{document_id}/reprocess",
+                                "document_id",
+                            ),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_document_reverse" => {
+                client
+                    .get_document_reverse(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "GET",
+                                "/documents/{document_id}/reverse/{page_range}",
+                                "document_id",
+                            ),
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "GET",
+                                "/documents/{document_id}/reverse/{page_range}",
+                                "page_range",
+                            ),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "update_document_status" => {
+                client
+                    .update_document_status(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "POST",
+                                "/documents/{document_id}/status_data",
+                                "document_id",
+                            ),
+                        samples
+                            .body::<
+                                ::contractfit::types::StatusDataPost,
+                            >("POST", "/documents/{document_id}/status_data"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_document_text" => {
+                client
+                    .get_document_text(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/documents/{document_id}/text", "document_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_document_workflow" => {
+                client
+                    .get_document_workflow(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/documents/{document_id}/workflow", "document_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "upload_document" => {
+                client
+                    .upload_document(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("POST", "/documents/{inbox_id}", "inbox_id"),
+                        contractfit::FilePart::from_bytes(&b"%PDF-1.4 sample"[..])
+                            .file_name("sample.pdf")
+                            .content_type("application/pdf"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "copy_documents" => {
+                client
+                    .copy_documents(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("PATCH", "/documents/{inbox_id}/copy_inbox", "inbox_id"),
+                        samples
+                            .body::<
+                                ::contractfit::types::DocumentIds,
+                            >("PATCH", "/documents/{inbox_id}/copy_inbox"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "move_documents" => {
+                client
+                    .move_documents(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("PATCH", "/documents/{inbox_id}/move_inbox", "inbox_id"),
+                        samples
+                            .body::<
+                                ::contractfit::types::DocumentIds,
+                            >("PATCH", "/documents/{inbox_id}/move_inbox"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_formats" => client.list_formats().send().await.map(|_| ()),
+            "create_format" => {
+                client
+                    .create_format(
+                        samples
+                            .body::<
+                                ::contractfit::types::FormatModelPost,
+                            >("POST", "/formats"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_document_types" => {
+                client.list_document_types().send().await.map(|_| ())
+            }
+            "get_format" => {
+                client
+                    .get_format(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/formats/{format_id}", "format_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_format" => {
+                client
+                    .delete_format(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("DELETE", "/formats/{format_id}", "format_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "update_format" => {
+                client
+                    .update_format(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("PATCH", "/formats/{format_id}", "format_id"),
+                        samples
+                            .body::<
+                                ::contractfit::types::FormatModelPatch,
+                            >("PATCH", "/formats/{format_id}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_format_tag_fields" => {
+                client
+                    .get_format_tag_fields(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/formats/{scope}/tag_fields", "scope"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_inboxes" => client.list_inboxes().send().await.map(|_| ()),
+            "create_inbox" => {
+                client
+                    .create_inbox(
+                        samples
+                            .body::<
+                                ::contractfit::types::InboxModelPost,
+                            >("POST", "/inboxes"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_inbox" => {
+                client
+                    .get_inbox(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/inboxes/{inbox_id}", "inbox_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_inbox" => {
+                client
+                    .delete_inbox(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("DELETE", "/inboxes/{inbox_id}", "inbox_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "update_inbox" => {
+                client
+                    .update_inbox(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("PATCH", "/inboxes/{inbox_id}", "inbox_id"),
+                        samples
+                            .body::<
+                                ::contractfit::types::InboxModelPatch,
+                            >("PATCH", "/inboxes/{inbox_id}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "compare_inbox_versions" => {
+                client
+                    .compare_inbox_versions(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "POST",
+                                "/inboxes/{inbox_id}/compare_versions",
+                                "inbox_id",
+                            ),
+                        samples
+                            .body::<
+                                ::contractfit::types::VersionCompare,
+                            >("POST", "/inboxes/{inbox_id}/compare_versions"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_inbox_document_versions" => {
+                client
+                    .get_inbox_document_versions(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/inboxes/{inbox_id}/document_versions", "inbox_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_inbox_documents" => {
+                client
+                    .list_inbox_documents(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/inboxes/{inbox_id}/documents", "inbox_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_inbox_documents" => {
+                client
+                    .delete_inbox_documents(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("DELETE", "/inboxes/{inbox_id}/documents", "inbox_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_inbox_documents_paginated" => {
+                client
+                    .list_inbox_documents_paginated(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/inboxes/{inbox_id}/paginated", "inbox_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "reprocess_inbox" => {
+                client
+                    .reprocess_inbox(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("POST", "/inboxes/{inbox_id}/reprocess", "inbox_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_integrations" => client.list_integrations().send().await.map(|_| ()),
+            "create_integration" => {
+                client
+                    .create_integration(
+                        samples
+                            .body::<
+                                ::contractfit::types::IntegrationModelGet,
+                            >("POST", "/integrations/"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_integration" => {
+                client
+                    .get_integration(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/integrations/{integration_id}", "integration_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_integration" => {
+                client
+                    .delete_integration(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "DELETE",
+                                "/integrations/{integration_id}",
+                                "integration_id",
+                            ),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "update_integration" => {
+                client
+                    .update_integration(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "PATCH",
+                                "/integrations/{integration_id}",
+                                "integration_id",
+                            ),
+                        samples
+                            .body::<
+                                ::contractfit::types::IntegrationModelGet,
+                            >("PATCH", "/integrations/{integration_id}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "activate_email_integration" => {
+                client
+                    .activate_email_integration(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "GET",
+                                "/integrations/{integration_id}/activate",
+                                "integration_id",
+                            ),
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/integrations/{integration_id}/activate", "secret"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_predictor_settings" => {
+                client.list_predictor_settings().send().await.map(|_| ())
+            }
+            "get_predictor_setting" => {
+                client
+                    .get_predictor_setting(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/predictor_settings/{scope}", "scope"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_predictor_setting" => {
+                client
+                    .delete_predictor_setting(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("DELETE", "/predictor_settings/{scope}", "scope"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "update_predictor_setting" => {
+                client
+                    .update_predictor_setting(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("PATCH", "/predictor_settings/{scope}", "scope"),
+                        samples
+                            .body::<
+                                ::contractfit::types::PredictorSettingModel,
+                            >("PATCH", "/predictor_settings/{scope}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_projects" => client.list_projects().send().await.map(|_| ()),
+            "create_project" => {
+                client
+                    .create_project(
+                        samples
+                            .body::<
+                                ::contractfit::types::ProjectModelPost,
+                            >("POST", "/projects"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_project" => {
+                client
+                    .get_project(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/projects/{project_id}", "project_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_project" => {
+                client
+                    .delete_project(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("DELETE", "/projects/{project_id}", "project_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "update_project" => {
+                client
+                    .update_project(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("PATCH", "/projects/{project_id}", "project_id"),
+                        samples
+                            .body::<
+                                ::contractfit::types::ProjectModelPatch,
+                            >("PATCH", "/projects/{project_id}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_reports" => client.list_reports().send().await.map(|_| ()),
+            "create_report" => {
+                client
+                    .create_report(
+                        samples
+                            .body::<
+                                ::contractfit::types::ReportModelPost,
+                            >("POST", "/reports"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "generate_report" => {
+                client
+                    .generate_report(
+                        samples
+                            .body::<
+                                ::contractfit::types::ReportModelFullGenerate,
+                            >("POST", "/reports/generate"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_report" => {
+                client
+                    .get_report(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/reports/{report_id}", "report_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_report" => {
+                client
+                    .delete_report(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("DELETE", "/reports/{report_id}", "report_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "update_report" => {
+                client
+                    .update_report(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("PATCH", "/reports/{report_id}", "report_id"),
+                        samples
+                            .body::<
+                                ::contractfit::types::ReportModelPost,
+                            >("PATCH", "/reports/{report_id}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "generate_saved_report" => {
+                client
+                    .generate_saved_report(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("POST", "/reports/{report_id}/generate", "report_id"),
+                        samples
+                            .parameter::<
+                                ::contractfit::types::GenerateSavedReportDeliveryMethod,
+                            >("POST", "/reports/{report_id}/generate", "delivery_method"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_roles" => client.list_roles().send().await.map(|_| ()),
+            "create_role" => {
+                client
+                    .create_role(
+                        samples
+                            .body::<
+                                ::contractfit::types::RoleModelPost,
+                            >("POST", "/roles"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_role" => {
+                client
+                    .get_role(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/roles/{role_id}", "role_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_role" => {
+                client
+                    .delete_role(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("DELETE", "/roles/{role_id}", "role_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "update_role" => {
+                client
+                    .update_role(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("PATCH", "/roles/{role_id}", "role_id"),
+                        samples
+                            .body::<
+                                ::contractfit::types::RoleModelPatch,
+                            >("PATCH", "/roles/{role_id}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_rule_configs" => client.list_rule_configs().send().await.map(|_| ()),
+            "debug_rule_entity" => {
+                client
+                    .debug_rule_entity(
+                        samples
+                            .body::<
+                                ::contractfit::types::Dictionary,
+                            >("POST", "/rule_config/rule_entity/"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "debug_document_rule_entity" => {
+                client
+                    .debug_document_rule_entity(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "POST",
+                                "/rule_config/rule_entity/{document_id}",
+                                "document_id",
+                            ),
+                        samples
+                            .body::<
+                                ::contractfit::types::Dictionary,
+                            >("POST", "/rule_config/rule_entity/{document_id}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "debug_where_to_search" => {
+                client
+                    .debug_where_to_search(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >(
+                                "POST",
+                                "/rule_config/where_to_search/{document_id}",
+                                "document_id",
+                            ),
+                        samples
+                            .body::<
+                                ::contractfit::types::Dictionary,
+                            >("POST", "/rule_config/where_to_search/{document_id}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_rule_config" => {
+                client
+                    .get_rule_config(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/rule_config/{scope}", "scope"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_rule_config" => {
+                client
+                    .delete_rule_config(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("DELETE", "/rule_config/{scope}", "scope"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "update_rule_config" => {
+                client
+                    .update_rule_config(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("PATCH", "/rule_config/{scope}", "scope"),
+                        samples
+                            .body::<
+                                ::contractfit::types::RuleConfigModel,
+                            >("PATCH", "/rule_config/{scope}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_sampling_settings" => {
+                client.list_sampling_settings().send().await.map(|_| ())
+            }
+            "get_sampling_setting" => {
+                client
+                    .get_sampling_setting(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/sampling_settings/{scope}", "scope"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_sampling_setting" => {
+                client
+                    .delete_sampling_setting(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("DELETE", "/sampling_settings/{scope}", "scope"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "update_sampling_setting" => {
+                client
+                    .update_sampling_setting(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("PATCH", "/sampling_settings/{scope}", "scope"),
+                        samples
+                            .body::<
+                                ::contractfit::types::SamplingModelPatch,
+                            >("PATCH", "/sampling_settings/{scope}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_dashboard_settings" => {
+                client.get_dashboard_settings().send().await.map(|_| ())
+            }
+            "update_dashboard_settings" => {
+                client
+                    .update_dashboard_settings(
+                        samples
+                            .body::<
+                                ::contractfit::types::DashboardSettingsModelPatch,
+                            >("PATCH", "/settings/dashboard"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_review_settings" => {
+                client.get_review_settings().send().await.map(|_| ())
+            }
+            "update_review_settings" => {
+                client
+                    .update_review_settings(
+                        samples
+                            .body::<
+                                ::contractfit::types::ReviewSettingsModelPatch,
+                            >("PATCH", "/settings/review"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_sso_configs" => client.list_sso_configs().send().await.map(|_| ()),
+            "create_sso_config" => {
+                client
+                    .create_sso_config(
+                        samples
+                            .body::<
+                                ::contractfit::types::SsoConfigModel,
+                            >("POST", "/sso/config"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_sso_config" => {
+                client
+                    .delete_sso_config(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("DELETE", "/sso/config/{sso_config_id}", "sso_config_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "sso_login" => {
+                client
+                    .sso_login(
+                        samples
+                            .body::<::contractfit::types::SsoModel>("POST", "/sso/login"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_usage_stats" => {
+                client
+                    .get_usage_stats(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/stats/usage", "start_date"),
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/stats/usage", "end_date"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_stats" => {
+                client
+                    .get_stats(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/stats/{inbox_id}", "inbox_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_automation_blockers_stats" => {
+                client
+                    .get_automation_blockers_stats(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/stats/{inbox_id}/automation_blockers", "inbox_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_blue_dots_stats" => {
+                client
+                    .get_blue_dots_stats(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("POST", "/stats/{inbox_id}/blue_dots", "inbox_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_evaluated_versions" => {
+                client
+                    .get_evaluated_versions(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/stats/{inbox_id}/evaluated_versions", "inbox_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_processing_stats" => {
+                client
+                    .get_processing_stats(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/stats/{inbox_id}/processing", "inbox_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_volume_stats" => {
+                client
+                    .get_volume_stats(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/stats/{inbox_id}/volume", "inbox_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_accuracy" => {
+                client
+                    .get_accuracy(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/stats/{scope}/accuracy", "scope"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_stp" => {
+                client
+                    .get_stp(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/stats/{scope}/stp", "scope"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_style_sheet" => client.get_style_sheet().send().await.map(|_| ()),
+            "upload_style_sheet" => {
+                client
+                    .upload_style_sheet(
+                        contractfit::FilePart::from_bytes(&b"%PDF-1.4 sample"[..])
+                            .file_name("sample.pdf")
+                            .content_type("application/pdf"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_style_sheet" => client.delete_style_sheet().send().await.map(|_| ()),
+            "get_style_logo" => client.get_style_logo().send().await.map(|_| ()),
+            "upload_style_logo" => {
+                client
+                    .upload_style_logo(
+                        contractfit::FilePart::from_bytes(&b"%PDF-1.4 sample"[..])
+                            .file_name("sample.pdf")
+                            .content_type("application/pdf"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_style_logo" => client.delete_style_logo().send().await.map(|_| ()),
+            "delete_tenant" => client.delete_tenant().send().await.map(|_| ()),
+            "activate_tenant" => {
+                client
+                    .activate_tenant(
+                        samples
+                            .body::<
+                                ::contractfit::types::TenantModelPatch,
+                            >("PATCH", "/tenant/activate"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_threshold_settings" => {
+                client.list_threshold_settings().send().await.map(|_| ())
+            }
+            "get_threshold_setting" => {
+                client
+                    .get_threshold_setting(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/threshold_settings/{scope}", "scope"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_threshold_setting" => {
+                client
+                    .delete_threshold_setting(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("DELETE", "/threshold_settings/{scope}", "scope"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "update_threshold_setting" => {
+                client
+                    .update_threshold_setting(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("PATCH", "/threshold_settings/{scope}", "scope"),
+                        samples
+                            .body::<
+                                ::contractfit::types::SettingThresholdModelPatch,
+                            >("PATCH", "/threshold_settings/{scope}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "list_users" => client.list_users().send().await.map(|_| ()),
+            "create_user" => {
+                client
+                    .create_user(
+                        samples
+                            .body::<
+                                ::contractfit::types::UserModelPost,
+                            >("POST", "/users"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_me" => client.get_me().send().await.map(|_| ()),
+            "change_password" => {
+                client
+                    .change_password(
+                        samples
+                            .body::<
+                                ::contractfit::types::ChangePasswordModelPost,
+                            >("POST", "/users/me/change_password"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "get_user" => {
+                client
+                    .get_user(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("GET", "/users/{user_id}", "user_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "delete_user" => {
+                client
+                    .delete_user(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("DELETE", "/users/{user_id}", "user_id"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            "update_user" => {
+                client
+                    .update_user(
+                        samples
+                            .parameter::<
+                                ::std::string::String,
+                            >("PATCH", "/users/{user_id}", "user_id"),
+                        samples
+                            .body::<
+                                ::contractfit::types::UserModelPatch,
+                            >("PATCH", "/users/{user_id}"),
+                    )
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+            _ => return ::std::option::Option::None,
+        },
+    )
+}
 /// Calls every operation once as `call_every_operation` does, with `send()`: each answer
 /// decoded into its type.
-#[allow(deprecated)]
 pub async fn call_every_operation_typed(
     client: &contractfit::Client,
     samples: &impl Samples,
 ) -> ::std::vec::Vec<(&'static str, ::std::result::Result<(), contractfit::Error>)> {
     let mut calls = ::std::vec::Vec::with_capacity(OPERATIONS);
-    calls
-        .push((
-            "get_release_notes",
-            client.get_release_notes().send().await.map(|_| ()),
-        ));
-    calls.push(("get_version", client.get_version().send().await.map(|_| ())));
-    calls
-        .push((
-            "login",
-            client
-                .login(samples.body::<::contractfit::types::AuthModel>("POST", "/auth"))
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls.push(("list_api_keys", client.list_api_keys().send().await.map(|_| ())));
-    calls
-        .push((
-            "create_api_key",
-            client
-                .create_api_key(
-                    samples
-                        .body::<
-                            ::contractfit::types::ApiKeyRequest,
-                        >("POST", "/auth/api-key"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "list_inbox_api_keys",
-            client
-                .list_inbox_api_keys(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/auth/api-key/inbox/{inbox_id}", "inbox_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "create_inbox_api_key",
-            client
-                .create_inbox_api_key(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("POST", "/auth/api-key/inbox/{inbox_id}", "inbox_id"),
-                    samples
-                        .body::<
-                            ::contractfit::types::ApiKeyRequest,
-                        >("POST", "/auth/api-key/inbox/{inbox_id}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_api_key",
-            client
-                .get_api_key(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/auth/api-key/{key}", "key"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_api_key",
-            client
-                .delete_api_key(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/auth/api-key/{key}", "key"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "update_api_key",
-            client
-                .update_api_key(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("PATCH", "/auth/api-key/{key}", "key"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "create_ephemeral_token",
-            client.create_ephemeral_token().send().await.map(|_| ()),
-        ));
-    calls
-        .push((
-            "create_jwt",
-            client
-                .create_jwt(
-                    samples
-                        .body::<
-                            ::contractfit::types::TokenModelBase,
-                        >("POST", "/auth/get_JWT"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls.push(("logout", client.logout().send().await.map(|_| ())));
-    calls
-        .push((
-            "reset_password",
-            client
-                .reset_password(
-                    samples
-                        .body::<
-                            ::contractfit::types::ResetPasswordModelPost,
-                        >("POST", "/auth/reset_password"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "create_token",
-            client
-                .create_token(
-                    samples
-                        .body::<
-                            ::contractfit::types::TokenModelBase,
-                        >("POST", "/auth/token"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls.push(("list_connections", client.list_connections().send().await.map(|_| ())));
-    calls
-        .push((
-            "create_connection",
-            client
-                .create_connection(
-                    samples
-                        .body::<
-                            ::contractfit::types::ConnectionModelPost,
-                        >("POST", "/connections"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_connection",
-            client
-                .get_connection(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/connections/{connection_id}", "connection_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_connection",
-            client
-                .delete_connection(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/connections/{connection_id}", "connection_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "update_connection",
-            client
-                .update_connection(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("PATCH", "/connections/{connection_id}", "connection_id"),
-                    samples
-                        .body::<
-                            ::contractfit::types::ConnectionModelPost,
-                        >("PATCH", "/connections/{connection_id}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "list_data_retention_settings",
-            client.list_data_retention_settings().send().await.map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_data_retention_setting",
-            client
-                .get_data_retention_setting(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/data_retention_settings/{level}/{id}", "level"),
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/data_retention_settings/{level}/{id}", "id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_data_retention_setting",
-            client
-                .delete_data_retention_setting(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/data_retention_settings/{level}/{id}", "level"),
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/data_retention_settings/{level}/{id}", "id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "update_data_retention_setting",
-            client
-                .update_data_retention_setting(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("PATCH", "/data_retention_settings/{level}/{id}", "level"),
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("PATCH", "/data_retention_settings/{level}/{id}", "id"),
-                    samples
-                        .body::<
-                            ::contractfit::types::DataRetentionModelPatch,
-                        >("PATCH", "/data_retention_settings/{level}/{id}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "upload_document_simple",
-            client
-                .upload_document_simple(
-                    contractfit::FilePart::from_bytes(&b"%PDF-1.4 sample"[..])
-                        .file_name("sample.pdf")
-                        .content_type("application/pdf"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "generate_custom_output",
-            client
-                .generate_custom_output(
-                    samples
-                        .body::<
-                            ::contractfit::types::CustomOutputPost,
-                        >("POST", "/documents/custom_output"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "enrich_documents",
-            client
-                .enrich_documents(
-                    samples
-                        .body::<
-                            ::contractfit::types::EnrichmentModelPost,
-                        >("POST", "/documents/enrich"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "query_document_data",
-            client
-                .query_document_data(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("POST", "/documents/file_query/{data_type}", "data_type"),
-                    samples
-                        .body::<
-                            ::contractfit::types::DocumentIds,
-                        >("POST", "/documents/file_query/{data_type}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "query_documents",
-            client
-                .query_documents(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("POST", "/documents/query/{query_type}", "query_type"),
-                    samples
-                        .body::<
-                            ::contractfit::types::AggregationPipelinePost,
-                        >("POST", "/documents/query/{query_type}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_document",
-            client
-                .get_document(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/documents/{document_id}", "document_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_document",
-            client
-                .delete_document(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/documents/{document_id}", "document_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_document_custom_output",
-            client
-                .get_document_custom_output(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/documents/{document_id}/custom_output", "document_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "submit_document_feedback",
-            client
-                .submit_document_feedback(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("POST", "/documents/{document_id}/feedback", "document_id"),
-                    samples
-                        .body::<
-                            ::contractfit::types::VersionPost,
-                        >("POST", "/documents/{document_id}/feedback"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_document_last_version",
-            client
-                .get_document_last_version(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/documents/{document_id}/last_version", "document_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_document_original_file",
-            client
-                .get_document_original_file(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/documents/{document_id}/original_file", "document_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_document_page_image",
-            client
-                .get_document_page_image(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >(
-                            "GET",
-                            "/documents/{document_id}/page/{page_range}",
-                            "document_id",
-                        ),
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >(
-                            "GET",
-                            "/documents/{document_id}/page/{page_range}",
-                            "page_range",
-                        ),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_document_page_image_thumbnail",
-            client
-                .get_document_page_image_thumbnail(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >(
-                            "GET",
-                            "/documents/{document_id}/page_thumbnail/{page_range}",
-                            "document_id",
-                        ),
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >(
-                            "GET",
-                            "/documents/{document_id}/page_thumbnail/{page_range}",
-                            "page_range",
-                        ),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "process_table_annotation",
-            client
-                .process_table_annotation(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >(
-                            "POST",
-                            "/documents/{document_id}/process_table_annotation",
-                            "document_id",
-                        ),
-                    samples
-                        .body::<
-                            ::contractfit::types::TableAnnotationPost,
-                        >("POST", "/documents/{document_id}/process_table_annotation"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "reprocess_document",
-            client
-                .reprocess_document(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("POST", "/documents/{document_id}/reprocess", "document_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_document_reverse",
-            client
-                .get_document_reverse(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >(
-                            "GET",
-                            "/documents/{document_id}/reverse/{page_range}",
-                            "document_id",
-                        ),
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >(
-                            "GET",
-                            "/documents/{document_id}/reverse/{page_range}",
-                            "page_range",
-                        ),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "update_document_status",
-            client
-                .update_document_status(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("POST", "/documents/{document_id}/status_data", "document_id"),
-                    samples
-                        .body::<
-                            ::contractfit::types::StatusDataPost,
-                        >("POST", "/documents/{document_id}/status_data"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_document_text",
-            client
-                .get_document_text(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/documents/{document_id}/text", "document_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_document_workflow",
-            client
-                .get_document_workflow(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/documents/{document_id}/workflow", "document_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "upload_document",
-            client
-                .upload_document(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("POST", "/documents/{inbox_id}", "inbox_id"),
-                    contractfit::FilePart::from_bytes(&b"%PDF-1.4 sample"[..])
-                        .file_name("sample.pdf")
-                        .content_type("application/pdf"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "copy_documents",
-            client
-                .copy_documents(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("PATCH", "/documents/{inbox_id}/copy_inbox", "inbox_id"),
-                    samples
-                        .body::<
-                            ::contractfit::types::DocumentIds,
-                        >("PATCH", "/documents/{inbox_id}/copy_inbox"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "move_documents",
-            client
-                .move_documents(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("PATCH", "/documents/{inbox_id}/move_inbox", "inbox_id"),
-                    samples
-                        .body::<
-                            ::contractfit::types::DocumentIds,
-                        >("PATCH", "/documents/{inbox_id}/move_inbox"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls.push(("list_formats", client.list_formats().send().await.map(|_| ())));
-    calls
-        .push((
-            "create_format",
-            client
-                .create_format(
-                    samples
-                        .body::<
-                            ::contractfit::types::FormatModelPost,
-                        >("POST", "/formats"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "list_document_types",
-            client.list_document_types().send().await.map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_format",
-            client
-                .get_format(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/formats/{format_id}", "format_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_format",
-            client
-                .delete_format(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/formats/{format_id}", "format_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "update_format",
-            client
-                .update_format(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("PATCH", "/formats/{format_id}", "format_id"),
-                    samples
-                        .body::<
-                            ::contractfit::types::FormatModelPatch,
-                        >("PATCH", "/formats/{format_id}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_format_tag_fields",
-            client
-                .get_format_tag_fields(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/formats/{scope}/tag_fields", "scope"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls.push(("list_inboxes", client.list_inboxes().send().await.map(|_| ())));
-    calls
-        .push((
-            "create_inbox",
-            client
-                .create_inbox(
-                    samples
-                        .body::<::contractfit::types::InboxModelPost>("POST", "/inboxes"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_inbox",
-            client
-                .get_inbox(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/inboxes/{inbox_id}", "inbox_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_inbox",
-            client
-                .delete_inbox(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/inboxes/{inbox_id}", "inbox_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "update_inbox",
-            client
-                .update_inbox(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("PATCH", "/inboxes/{inbox_id}", "inbox_id"),
-                    samples
-                        .body::<
-                            ::contractfit::types::InboxModelPatch,
-                        >("PATCH", "/inboxes/{inbox_id}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "compare_inbox_versions",
-            client
-                .compare_inbox_versions(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("POST", "/inboxes/{inbox_id}/compare_versions", "inbox_id"),
-                    samples
-                        .body::<
-                            ::contractfit::types::VersionCompare,
-                        >("POST", "/inboxes/{inbox_id}/compare_versions"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_inbox_document_versions",
-            client
-                .get_inbox_document_versions(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/inboxes/{inbox_id}/document_versions", "inbox_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "list_inbox_documents",
-            client
-                .list_inbox_documents(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/inboxes/{inbox_id}/documents", "inbox_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_inbox_documents",
-            client
-                .delete_inbox_documents(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/inboxes/{inbox_id}/documents", "inbox_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "list_inbox_documents_paginated",
-            client
-                .list_inbox_documents_paginated(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/inboxes/{inbox_id}/paginated", "inbox_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "reprocess_inbox",
-            client
-                .reprocess_inbox(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("POST", "/inboxes/{inbox_id}/reprocess", "inbox_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "list_integrations",
-            client.list_integrations().send().await.map(|_| ()),
-        ));
-    calls
-        .push((
-            "create_integration",
-            client
-                .create_integration(
-                    samples
-                        .body::<
-                            ::contractfit::types::IntegrationModelGet,
-                        >("POST", "/integrations/"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_integration",
-            client
-                .get_integration(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/integrations/{integration_id}", "integration_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_integration",
-            client
-                .delete_integration(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/integrations/{integration_id}", "integration_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "update_integration",
-            client
-                .update_integration(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("PATCH", "/integrations/{integration_id}", "integration_id"),
-                    samples
-                        .body::<
-                            ::contractfit::types::IntegrationModelGet,
-                        >("PATCH", "/integrations/{integration_id}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "activate_email_integration",
-            client
-                .activate_email_integration(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >(
-                            "GET",
-                            "/integrations/{integration_id}/activate",
-                            "integration_id",
-                        ),
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/integrations/{integration_id}/activate", "secret"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "list_predictor_settings",
-            client.list_predictor_settings().send().await.map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_predictor_setting",
-            client
-                .get_predictor_setting(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/predictor_settings/{scope}", "scope"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_predictor_setting",
-            client
-                .delete_predictor_setting(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/predictor_settings/{scope}", "scope"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "update_predictor_setting",
-            client
-                .update_predictor_setting(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("PATCH", "/predictor_settings/{scope}", "scope"),
-                    samples
-                        .body::<
-                            ::contractfit::types::PredictorSettingModel,
-                        >("PATCH", "/predictor_settings/{scope}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls.push(("list_projects", client.list_projects().send().await.map(|_| ())));
-    calls
-        .push((
-            "create_project",
-            client
-                .create_project(
-                    samples
-                        .body::<
-                            ::contractfit::types::ProjectModelPost,
-                        >("POST", "/projects"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_project",
-            client
-                .get_project(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/projects/{project_id}", "project_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_project",
-            client
-                .delete_project(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/projects/{project_id}", "project_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "update_project",
-            client
-                .update_project(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("PATCH", "/projects/{project_id}", "project_id"),
-                    samples
-                        .body::<
-                            ::contractfit::types::ProjectModelPatch,
-                        >("PATCH", "/projects/{project_id}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls.push(("list_reports", client.list_reports().send().await.map(|_| ())));
-    calls
-        .push((
-            "create_report",
-            client
-                .create_report(
-                    samples
-                        .body::<
-                            ::contractfit::types::ReportModelPost,
-                        >("POST", "/reports"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "generate_report",
-            client
-                .generate_report(
-                    samples
-                        .body::<
-                            ::contractfit::types::ReportModelFullGenerate,
-                        >("POST", "/reports/generate"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_report",
-            client
-                .get_report(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/reports/{report_id}", "report_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_report",
-            client
-                .delete_report(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/reports/{report_id}", "report_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "update_report",
-            client
-                .update_report(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("PATCH", "/reports/{report_id}", "report_id"),
-                    samples
-                        .body::<
-                            ::contractfit::types::ReportModelPost,
-                        >("PATCH", "/reports/{report_id}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "generate_saved_report",
-            client
-                .generate_saved_report(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("POST", "/reports/{report_id}/generate", "report_id"),
-                    samples
-                        .parameter::<
-                            ::contractfit::types::GenerateSavedReportDeliveryMethod,
-                        >("POST", "/reports/{report_id}/generate", "delivery_method"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls.push(("list_roles", client.list_roles().send().await.map(|_| ())));
-    calls
-        .push((
-            "create_role",
-            client
-                .create_role(
-                    samples.body::<::contractfit::types::RoleModelPost>("POST", "/roles"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_role",
-            client
-                .get_role(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/roles/{role_id}", "role_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_role",
-            client
-                .delete_role(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/roles/{role_id}", "role_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "update_role",
-            client
-                .update_role(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("PATCH", "/roles/{role_id}", "role_id"),
-                    samples
-                        .body::<
-                            ::contractfit::types::RoleModelPatch,
-                        >("PATCH", "/roles/{role_id}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "list_rule_configs",
-            client.list_rule_configs().send().await.map(|_| ()),
-        ));
-    calls
-        .push((
-            "debug_rule_entity",
-            client
-                .debug_rule_entity(
-                    samples
-                        .body::<
-                            ::contractfit::types::Dictionary,
-                        >("POST", "/rule_config/rule_entity/"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "debug_document_rule_entity",
-            client
-                .debug_document_rule_entity(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >(
-                            "POST",
-                            "/rule_config/rule_entity/{document_id}",
-                            "document_id",
-                        ),
-                    samples
-                        .body::<
-                            ::contractfit::types::Dictionary,
-                        >("POST", "/rule_config/rule_entity/{document_id}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "debug_where_to_search",
-            client
-                .debug_where_to_search(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >(
-                            "POST",
-                            "/rule_config/where_to_search/{document_id}",
-                            "document_id",
-                        ),
-                    samples
-                        .body::<
-                            ::contractfit::types::Dictionary,
-                        >("POST", "/rule_config/where_to_search/{document_id}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_rule_config",
-            client
-                .get_rule_config(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/rule_config/{scope}", "scope"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_rule_config",
-            client
-                .delete_rule_config(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/rule_config/{scope}", "scope"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "update_rule_config",
-            client
-                .update_rule_config(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("PATCH", "/rule_config/{scope}", "scope"),
-                    samples
-                        .body::<
-                            ::contractfit::types::RuleConfigModel,
-                        >("PATCH", "/rule_config/{scope}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "list_sampling_settings",
-            client.list_sampling_settings().send().await.map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_sampling_setting",
-            client
-                .get_sampling_setting(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/sampling_settings/{scope}", "scope"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_sampling_setting",
-            client
-                .delete_sampling_setting(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/sampling_settings/{scope}", "scope"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "update_sampling_setting",
-            client
-                .update_sampling_setting(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("PATCH", "/sampling_settings/{scope}", "scope"),
-                    samples
-                        .body::<
-                            ::contractfit::types::SamplingModelPatch,
-                        >("PATCH", "/sampling_settings/{scope}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_dashboard_settings",
-            client.get_dashboard_settings().send().await.map(|_| ()),
-        ));
-    calls
-        .push((
-            "update_dashboard_settings",
-            client
-                .update_dashboard_settings(
-                    samples
-                        .body::<
-                            ::contractfit::types::DashboardSettingsModelPatch,
-                        >("PATCH", "/settings/dashboard"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_review_settings",
-            client.get_review_settings().send().await.map(|_| ()),
-        ));
-    calls
-        .push((
-            "update_review_settings",
-            client
-                .update_review_settings(
-                    samples
-                        .body::<
-                            ::contractfit::types::ReviewSettingsModelPatch,
-                        >("PATCH", "/settings/review"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls.push(("list_sso_configs", client.list_sso_configs().send().await.map(|_| ())));
-    calls
-        .push((
-            "create_sso_config",
-            client
-                .create_sso_config(
-                    samples
-                        .body::<
-                            ::contractfit::types::SsoConfigModel,
-                        >("POST", "/sso/config"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_sso_config",
-            client
-                .delete_sso_config(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/sso/config/{sso_config_id}", "sso_config_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "sso_login",
-            client
-                .sso_login(
-                    samples.body::<::contractfit::types::SsoModel>("POST", "/sso/login"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_usage_stats",
-            client
-                .get_usage_stats(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/stats/usage", "start_date"),
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/stats/usage", "end_date"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_stats",
-            client
-                .get_stats(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/stats/{inbox_id}", "inbox_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_automation_blockers_stats",
-            client
-                .get_automation_blockers_stats(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/stats/{inbox_id}/automation_blockers", "inbox_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_blue_dots_stats",
-            client
-                .get_blue_dots_stats(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("POST", "/stats/{inbox_id}/blue_dots", "inbox_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_evaluated_versions",
-            client
-                .get_evaluated_versions(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/stats/{inbox_id}/evaluated_versions", "inbox_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_processing_stats",
-            client
-                .get_processing_stats(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/stats/{inbox_id}/processing", "inbox_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_volume_stats",
-            client
-                .get_volume_stats(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/stats/{inbox_id}/volume", "inbox_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_accuracy",
-            client
-                .get_accuracy(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/stats/{scope}/accuracy", "scope"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_stp",
-            client
-                .get_stp(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/stats/{scope}/stp", "scope"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls.push(("get_style_sheet", client.get_style_sheet().send().await.map(|_| ())));
-    calls
-        .push((
-            "upload_style_sheet",
-            client
-                .upload_style_sheet(
-                    contractfit::FilePart::from_bytes(&b"%PDF-1.4 sample"[..])
-                        .file_name("sample.pdf")
-                        .content_type("application/pdf"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_style_sheet",
-            client.delete_style_sheet().send().await.map(|_| ()),
-        ));
-    calls.push(("get_style_logo", client.get_style_logo().send().await.map(|_| ())));
-    calls
-        .push((
-            "upload_style_logo",
-            client
-                .upload_style_logo(
-                    contractfit::FilePart::from_bytes(&b"%PDF-1.4 sample"[..])
-                        .file_name("sample.pdf")
-                        .content_type("application/pdf"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_style_logo",
-            client.delete_style_logo().send().await.map(|_| ()),
-        ));
-    calls.push(("delete_tenant", client.delete_tenant().send().await.map(|_| ())));
-    calls
-        .push((
-            "activate_tenant",
-            client
-                .activate_tenant(
-                    samples
-                        .body::<
-                            ::contractfit::types::TenantModelPatch,
-                        >("PATCH", "/tenant/activate"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "list_threshold_settings",
-            client.list_threshold_settings().send().await.map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_threshold_setting",
-            client
-                .get_threshold_setting(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/threshold_settings/{scope}", "scope"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_threshold_setting",
-            client
-                .delete_threshold_setting(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/threshold_settings/{scope}", "scope"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "update_threshold_setting",
-            client
-                .update_threshold_setting(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("PATCH", "/threshold_settings/{scope}", "scope"),
-                    samples
-                        .body::<
-                            ::contractfit::types::SettingThresholdModelPatch,
-                        >("PATCH", "/threshold_settings/{scope}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls.push(("list_users", client.list_users().send().await.map(|_| ())));
-    calls
-        .push((
-            "create_user",
-            client
-                .create_user(
-                    samples.body::<::contractfit::types::UserModelPost>("POST", "/users"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls.push(("get_me", client.get_me().send().await.map(|_| ())));
-    calls
-        .push((
-            "change_password",
-            client
-                .change_password(
-                    samples
-                        .body::<
-                            ::contractfit::types::ChangePasswordModelPost,
-                        >("POST", "/users/me/change_password"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "get_user",
-            client
-                .get_user(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("GET", "/users/{user_id}", "user_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "delete_user",
-            client
-                .delete_user(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("DELETE", "/users/{user_id}", "user_id"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
-    calls
-        .push((
-            "update_user",
-            client
-                .update_user(
-                    samples
-                        .parameter::<
-                            ::std::string::String,
-                        >("PATCH", "/users/{user_id}", "user_id"),
-                    samples
-                        .body::<
-                            ::contractfit::types::UserModelPatch,
-                        >("PATCH", "/users/{user_id}"),
-                )
-                .send()
-                .await
-                .map(|_| ()),
-        ));
+    for name in OPERATION_NAMES {
+        if let ::std::option::Option::Some(result) = call_typed(name, client, samples)
+            .await
+        {
+            calls.push((name, result));
+        }
+    }
     calls
 }

@@ -1,0 +1,141 @@
+//! What public documents declare that the wire does not allow, against a real server on
+//! loopback (the fixture `tests/fixtures/wire_edge_cases.yaml`, found by
+//! `cargo xtask corpus --prism`): content on a 204, JSON under other media types (and under
+//! `*/*`), unions of scalars as parameters, framing headers declared as parameters, `nullable`.
+
+use contractfit_tests::server::{Reply, Scripted};
+use fixture_wire_edge_cases::{Client, RetryPolicy};
+use serde_json::json;
+
+fn client(url: String) -> Client {
+    Client::builder()
+        .base_url(url)
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_204_declared_with_content_is_no_content() {
+    let server = Scripted::new([Reply::bytes(204, "application/json", "")]);
+    let running = server.start().await;
+    let response = client(running.url())
+        .delete_logo("p1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status, 204);
+    assert!(response.body.bytes.is_empty());
+}
+
+#[tokio::test]
+async fn json_media_types_are_asked_for_and_decoded() {
+    let server = Scripted::new([
+        Reply::bytes(
+            200,
+            "application/sarif+json",
+            json!({"url": "a"}).to_string(),
+        ),
+        Reply::bytes(200, "text/json", json!({"url": "b"}).to_string()),
+        Reply::json(200, json!({"url": "c"})),
+    ]);
+    let running = server.start().await;
+    let client = client(running.url());
+    let issue = client.get_issue("i1").send().await.unwrap().body;
+    assert_eq!(issue.url.as_deref(), Some("a"));
+    let legacy = client.get_legacy().send().await.unwrap().body;
+    assert_eq!(legacy.url.as_deref(), Some("b"));
+    let report = client.get_report("r1").send().await.unwrap().body;
+    assert_eq!(report.url.as_deref(), Some("c"));
+    let requests = server.requests();
+    assert_eq!(requests[0].header("accept"), Some("application/sarif+json"));
+    assert_eq!(requests[1].header("accept"), Some("text/json"));
+    assert_eq!(requests[2].header("accept"), Some("application/json"));
+}
+
+#[tokio::test]
+async fn framing_headers_come_from_the_body_not_from_parameters() {
+    let server = Scripted::new([Reply::bytes(200, "text/plain", "")]);
+    let running = server.start().await;
+    client(running.url())
+        .upload_chunk("u1", &b"twelve bytes"[..])
+        .send()
+        .await
+        .unwrap();
+    let request = &server.requests()[0];
+    assert_eq!(request.header("content-length"), Some("12"));
+    assert_eq!(request.header("x-upload-id"), Some("u1"));
+    assert_eq!(request.body.as_ref(), b"twelve bytes");
+}
+
+#[tokio::test]
+async fn unions_of_scalars_go_as_their_plain_values() {
+    use fixture_wire_edge_cases::types::{ListMeasurementsDateFrom, ListMeasurementsXLimit};
+    let server = Scripted::new([Reply::bytes(200, "text/plain", "")]);
+    let running = server.start().await;
+    let client = client(running.url());
+    let from: fixture_wire_edge_cases::DateTime = "2023-02-28T08:47:25Z".parse().unwrap();
+    client
+        .list_measurements()
+        .date_from(ListMeasurementsDateFrom::DateTime(from))
+        .x_limit(ListMeasurementsXLimit::String("ten".into()))
+        .send()
+        .await
+        .unwrap();
+    client
+        .list_measurements()
+        .x_limit(ListMeasurementsXLimit::Integer(10))
+        .send()
+        .await
+        .unwrap();
+    let requests = server.requests();
+    assert_eq!(
+        requests[0].uri,
+        "/measurements?date_from=2023-02-28T08%3A47%3A25Z"
+    );
+    assert_eq!(requests[0].header("x-limit"), Some("ten"));
+    assert_eq!(requests[1].header("x-limit"), Some("10"));
+}
+
+#[tokio::test]
+async fn null_is_kept_wherever_the_document_allows_it() {
+    use fixture_wire_edge_cases::types::Product;
+    let product =
+        json!({"name": "a", "price": null, "note": null, "tags": ["x", null], "maker": null});
+    let server = Scripted::new([
+        Reply::json(200, serde_json::Value::Null),
+        Reply::json(200, json!([{"name": "b", "price": 2.5}])),
+        Reply::json(200, product.clone()),
+    ]);
+    let running = server.start().await;
+    let client = client(running.url());
+    // A nullable answer.
+    assert_eq!(client.list_products().send().await.unwrap().body, None);
+    let listed = client.list_products().send().await.unwrap().body.unwrap();
+    assert_eq!(listed[0].price, Some(2.5));
+    assert_eq!(listed[0].note, None, "absent");
+    // Nullable fields, items and components: `null` read as `null`, and written back so.
+    let got: Product = client.get_product("p1").send().await.unwrap().body;
+    assert_eq!(got.note, Some(None), "present as null");
+    assert_eq!(got.tags.as_deref(), Some(&[Some("x".to_owned()), None][..]));
+    assert_eq!(serde_json::to_value(&got).unwrap(), product);
+    // Absent stays absent.
+    let again = serde_json::to_value(&listed[0]).unwrap();
+    assert_eq!(again, json!({"name": "b", "price": 2.5}));
+}
+
+#[tokio::test]
+async fn a_declared_scalar_type_wins_over_other_keywords() {
+    let server = Scripted::new([Reply::bytes(200, "text/plain", "")]);
+    let running = server.start().await;
+    // `link` is `type: string` with `properties`: a string, not a struct.
+    client(running.url())
+        .find_similar("https://example.com/a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        server.requests()[0].uri,
+        "/similar?link=https%3A%2F%2Fexample.com%2Fa"
+    );
+}
