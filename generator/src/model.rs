@@ -91,8 +91,14 @@ pub enum SecuritySchemeKind {
         location: ApiKeyLocation,
         name: String,
     },
-    /// A scheme the runtime has no mechanism for (OAuth 2, OpenID Connect, other HTTP
-    /// schemes). Kept so that requirements naming it stay visible.
+    /// OAuth 2 or OpenID Connect (`flow` names which): the client does not run the
+    /// authorisation flow; the caller's access token (`Credentials::token`) is sent as
+    /// `Authorization: Bearer`, which is what those schemes ask of a request.
+    AccessToken {
+        flow: String,
+    },
+    /// A scheme the runtime has no mechanism for (HTTP schemes other than Basic and Bearer).
+    /// Kept so that requirements naming it stay visible.
     Unsupported {
         kind: String,
     },

@@ -20,6 +20,7 @@ pub fn summary(api: &Api) -> String {
             SecuritySchemeKind::HttpBasic => "http basic".to_owned(),
             SecuritySchemeKind::HttpBearer => "http bearer".to_owned(),
             SecuritySchemeKind::ApiKey { location, name } => format!("api key {location:?} {name}"),
+            SecuritySchemeKind::AccessToken { flow } => format!("{flow} access token"),
             SecuritySchemeKind::Unsupported { kind } => format!("unsupported {kind}"),
         };
         let login = scheme

@@ -93,12 +93,22 @@ impl DocumentSamples {
         if let Some(example) = schema.get("example") {
             return example.clone();
         }
-        if let Some(first) = schema
-            .get("enum")
+        // The first enum value that is a value (not `null`, not empty: a path segment cannot be).
+        if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+            let usable = |v: &&Value| !v.is_null() && v.as_str() != Some("");
+            if let Some(first) = values.iter().find(usable).or(values.first()) {
+                return first.clone();
+            }
+        }
+        // `allOf` of one part and nothing else is that part (as the generator reads it).
+        if let Some([part]) = schema
+            .get("allOf")
             .and_then(Value::as_array)
-            .and_then(|values| values.iter().find(|v| !v.is_null()))
+            .map(Vec::as_slice)
         {
-            return first.clone();
+            if schema.get("properties").is_none() {
+                return self.sample(part, depth + 1);
+            }
         }
         let declares_object = schema.get("allOf").is_some() || schema.get("properties").is_some();
         if declares_object

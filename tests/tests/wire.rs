@@ -139,3 +139,21 @@ async fn a_declared_scalar_type_wins_over_other_keywords() {
         "/similar?link=https%3A%2F%2Fexample.com%2Fa"
     );
 }
+
+#[tokio::test]
+async fn an_oauth2_access_token_goes_as_a_bearer_token() {
+    let server = Scripted::new([Reply::bytes(200, "text/plain", "")]);
+    let running = server.start().await;
+    let client = Client::builder()
+        .base_url(running.url())
+        .credentials(fixture_wire_edge_cases::Credentials::token(
+            "an-access-token",
+        ))
+        .build()
+        .unwrap();
+    client.get_me().send().await.unwrap();
+    assert_eq!(
+        server.requests()[0].header("authorization"),
+        Some("Bearer an-access-token")
+    );
+}

@@ -195,20 +195,21 @@ fn call_with_prism(
         .map(|(package, _)| prism::Client {
             package: package.clone(),
             document: runner.join("documents").join(format!("{package}.json")),
+            wildcard_answers: std::fs::read(
+                runner
+                    .join("documents")
+                    .join(format!("{package}.wildcard-answers.json")),
+            )
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default(),
         })
         .filter(|client| client.document.exists())
         .collect();
     prism::write_runner(root, runner, &clients)?;
     let mut members: Vec<String> = clients.iter().map(|c| format!("{:?}", c.package)).collect();
     members.push("\"prism-runner\"".into());
-    std::fs::write(
-        out.join("Cargo.toml"),
-        format!(
-            "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
-            members.join(", ")
-        ),
-    )
-    .map_err(|e| e.to_string())?;
+    write_workspace(out, &members)?;
     let output = crate::cargo()
         .args(["build", "-p", "prism-runner", "--message-format=short"])
         .current_dir(out)
@@ -301,6 +302,26 @@ fn write_for_runner(
     write(
         runner.join(format!("documents/{package}.json")),
         &serde_json::to_vec(&document).map_err(|e| e.to_string())?,
+    )?;
+    // The operations whose successes are declared only as `*/*`, which Prism cannot serve.
+    let wildcard_only: Vec<&str> = api
+        .operations
+        .iter()
+        .filter(|op| {
+            let mut media = op
+                .responses
+                .iter()
+                .filter(|r| r.status.is_success())
+                .flat_map(|r| &r.content)
+                .map(|b| b.media_type.as_str())
+                .peekable();
+            media.peek().is_some() && media.all(|m| m == "*/*")
+        })
+        .map(|op| op.name.as_str())
+        .collect();
+    write(
+        runner.join(format!("documents/{package}.wildcard-answers.json")),
+        &serde_json::to_vec(&wildcard_only).map_err(|e| e.to_string())?,
     )
 }
 
@@ -385,14 +406,7 @@ fn build_all(
     if members.is_empty() {
         return Ok(BTreeMap::new());
     }
-    std::fs::write(
-        out.join("Cargo.toml"),
-        format!(
-            "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
-            members.join(", ")
-        ),
-    )
-    .map_err(|e| e.to_string())?;
+    write_workspace(out, &members)?;
     let mut built: BTreeMap<String, Built> = outcomes
         .iter()
         .filter_map(|o| match o {
@@ -442,14 +456,7 @@ fn build_all(
             .filter(|(_, b)| matches!(b, Built::Compiled))
             .map(|(k, _)| format!("{k:?}"))
             .collect();
-        std::fs::write(
-            out.join("Cargo.toml"),
-            format!(
-                "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
-                members.join(", ")
-            ),
-        )
-        .map_err(|e| e.to_string())?;
+        write_workspace(out, &members)?;
     };
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         let Ok(message) = serde_json::from_str::<load::Value>(line) else {
@@ -517,6 +524,18 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .cloned()
         .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
         .unwrap_or_else(|| "a panic without a message".into())
+}
+
+/// The corpus workspace's manifest, with `members` (quoted) as its members.
+fn write_workspace(out: &Path, members: &[String]) -> Result<(), String> {
+    std::fs::write(
+        out.join("Cargo.toml"),
+        format!(
+            "[workspace]\nresolver = \"2\"\nmembers = [{}]\n",
+            members.join(", ")
+        ),
+    )
+    .map_err(|e| e.to_string())
 }
 
 fn escape(text: &str) -> String {

@@ -178,14 +178,14 @@ impl<'a> Builder<'a> {
                     (SecuritySchemeKind::ApiKey { location, name }, description)
                 }
                 OaSecurityScheme::OAuth2 { description, .. } => (
-                    SecuritySchemeKind::Unsupported {
-                        kind: "oauth2".into(),
+                    SecuritySchemeKind::AccessToken {
+                        flow: "oauth2".into(),
                     },
                     description,
                 ),
                 OaSecurityScheme::OpenIDConnect { description, .. } => (
-                    SecuritySchemeKind::Unsupported {
-                        kind: "openIdConnect".into(),
+                    SecuritySchemeKind::AccessToken {
+                        flow: "openIdConnect".into(),
                     },
                     description,
                 ),

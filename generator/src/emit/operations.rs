@@ -53,7 +53,10 @@ pub fn client_module(api: &Api, crate_name: &str) -> TokenStream {
         let key = &scheme.key;
         let kind = match &scheme.kind {
             SecuritySchemeKind::HttpBasic => quote!(::contractfit_runtime::SchemeKind::HttpBasic),
-            SecuritySchemeKind::HttpBearer => quote!(::contractfit_runtime::SchemeKind::HttpBearer),
+            // An OAuth 2 or OpenID Connect access token travels as a bearer token.
+            SecuritySchemeKind::HttpBearer | SecuritySchemeKind::AccessToken { .. } => {
+                quote!(::contractfit_runtime::SchemeKind::HttpBearer)
+            }
             SecuritySchemeKind::ApiKey { location, name } => {
                 let location = match location {
                     ApiKeyLocation::Header => quote!(Header),

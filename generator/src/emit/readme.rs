@@ -178,8 +178,10 @@ impl Examples<'_> {
             ));
         }
         if has(|k| {
-            matches!(k, SecuritySchemeKind::HttpBearer)
-                || matches!(k, SecuritySchemeKind::ApiKey { name, .. } if name.eq_ignore_ascii_case("authorization"))
+            matches!(
+                k,
+                SecuritySchemeKind::HttpBearer | SecuritySchemeKind::AccessToken { .. }
+            ) || matches!(k, SecuritySchemeKind::ApiKey { name, .. } if name.eq_ignore_ascii_case("authorization"))
         }) {
             lines.push(("A token you have", "Credentials::token(\"a-token\")"));
         }
