@@ -185,6 +185,13 @@ impl DocumentSamples {
         if !by_format.is_empty() && by_format.len() >= min {
             return by_format.to_owned();
         }
+        if let Some(text) = schema
+            .get("pattern")
+            .and_then(Value::as_str)
+            .and_then(pattern_sample)
+        {
+            return text;
+        }
         let max = schema
             .get("maxLength")
             .and_then(Value::as_u64)
@@ -223,6 +230,148 @@ impl DocumentSamples {
     }
 }
 
+/// A string that matches a regular expression, for the simple ones documents use (literals,
+/// classes, `\\d`-style escapes, groups with alternatives, quantifiers, anchors): the first
+/// alternative, the first member of each class, the fewest repetitions of at least one.
+/// `None` for what it does not read (lookarounds, backreferences).
+pub fn pattern_sample(pattern: &str) -> Option<String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut at = 0;
+    let text = alternatives(&chars, &mut at)?;
+    (at == chars.len()).then_some(text)
+}
+
+/// The first of `a|b|…` up to a `)` or the end.
+fn alternatives(chars: &[char], at: &mut usize) -> Option<String> {
+    let first = sequence(chars, at)?;
+    while chars.get(*at) == Some(&'|') {
+        *at += 1;
+        sequence(chars, at)?;
+    }
+    Some(first)
+}
+
+fn sequence(chars: &[char], at: &mut usize) -> Option<String> {
+    let mut out = String::new();
+    while let Some(&c) = chars.get(*at) {
+        let atom: String = match c {
+            '|' | ')' => break,
+            '^' | '$' => {
+                *at += 1;
+                continue;
+            }
+            '(' => {
+                *at += 1;
+                if chars.get(*at) == Some(&'?') {
+                    // Only the non-capturing group is read; lookarounds are not.
+                    if chars.get(*at + 1) != Some(&':') {
+                        return None;
+                    }
+                    *at += 2;
+                }
+                let inner = alternatives(chars, at)?;
+                if chars.get(*at) != Some(&')') {
+                    return None;
+                }
+                *at += 1;
+                inner
+            }
+            '[' => class(chars, at)?.to_string(),
+            '\\' => {
+                let escaped = *chars.get(*at + 1)?;
+                *at += 2;
+                escape_sample(escaped)?.to_string()
+            }
+            '.' => {
+                *at += 1;
+                "a".into()
+            }
+            _ => {
+                *at += 1;
+                c.to_string()
+            }
+        };
+        let times = quantifier(chars, at)?;
+        out.push_str(&atom.repeat(times));
+    }
+    Some(out)
+}
+
+/// A member of `[...]` (or, negated, a character outside it).
+fn class(chars: &[char], at: &mut usize) -> Option<char> {
+    *at += 1;
+    let negated = chars.get(*at) == Some(&'^');
+    if negated {
+        *at += 1;
+    }
+    let mut members = Vec::new();
+    let mut first = true;
+    while let Some(&c) = chars.get(*at) {
+        if c == ']' && !first {
+            break;
+        }
+        first = false;
+        let member = if c == '\\' {
+            *at += 1;
+            escape_sample(*chars.get(*at)?)?
+        } else {
+            c
+        };
+        *at += 1;
+        // A range stands for its first character.
+        if chars.get(*at) == Some(&'-') && chars.get(*at + 1).is_some_and(|&n| n != ']') {
+            *at += 2;
+        }
+        members.push(member);
+    }
+    if chars.get(*at) != Some(&']') {
+        return None;
+    }
+    *at += 1;
+    if negated {
+        "aZ5-_ .".chars().find(|c| !members.contains(c))
+    } else {
+        members.first().copied()
+    }
+}
+
+fn escape_sample(c: char) -> Option<char> {
+    Some(match c {
+        'd' => '1',
+        'w' | 'D' | 'S' => 'a',
+        's' => ' ',
+        'W' => '-',
+        'n' => '\n',
+        't' => '\t',
+        'b' | 'B' | '1'..='9' | 'k' => return None,
+        other => other,
+    })
+}
+
+/// How many times to repeat the atom before: the fewest its quantifier allows, at least one
+/// (so that `a*` still shows an `a`).
+fn quantifier(chars: &[char], at: &mut usize) -> Option<usize> {
+    let times = match chars.get(*at) {
+        Some('*' | '+' | '?') => {
+            *at += 1;
+            1
+        }
+        Some('{') => {
+            let close = chars[*at..].iter().position(|&c| c == '}')? + *at;
+            let inside: String = chars[*at + 1..close].iter().collect();
+            *at = close + 1;
+            let low = inside.split(',').next()?.trim();
+            low.parse::<usize>().ok()?.max(1)
+        }
+        _ => 1,
+    };
+    // A lazy or possessive mark changes nothing here.
+    if matches!(chars.get(*at), Some('?' | '+')) {
+        *at += 1;
+    }
+    Some(times)
+}
+
 /// The names an object schema says are required.
 pub fn required(schema: &Value) -> Vec<&str> {
     schema["required"]
@@ -238,4 +387,26 @@ pub fn typed<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> T {
     serde_json::from_value(value.clone()).unwrap_or_else(|e| {
         panic!("sample for {what} ({value}) does not fit the client's type: {e}")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pattern_sample;
+
+    #[test]
+    fn patterns_give_a_matching_string() {
+        let cases = [
+            ("^CR[0-9a-fA-F]{32}$", Some(format!("CR{}", "0".repeat(32)))),
+            (
+                "^[A-Z]{2}\\d{2}[A-Z0-9]{11,30}$",
+                Some(format!("AA11{}", "A".repeat(11))),
+            ),
+            ("(foo|bar)-[^0-9]+", Some("foo-a".to_owned())),
+            ("^\\w+@\\w+\\.com$", Some("a@a.com".to_owned())),
+            ("a(?=b)", None),
+        ];
+        for (pattern, expected) in cases {
+            assert_eq!(pattern_sample(pattern), expected, "{pattern}");
+        }
+    }
 }
