@@ -68,7 +68,10 @@ impl DocumentSamples {
         let (_, operation) = self.operation(method, path);
         let body = self.resolve(&operation["requestBody"]);
         let schema = self.resolve(&body["content"]["multipart/form-data"]["schema"]);
-        self.sample(&schema["properties"][name], 0)
+        // The field may be declared in an `allOf` part, as the generator reads it.
+        let mut properties = Map::new();
+        self.object_parts(schema, &mut properties, &mut Vec::new(), 0);
+        self.sample(properties.get(name).unwrap_or(&Value::Null), 0)
     }
 
     fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
