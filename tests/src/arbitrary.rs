@@ -13,6 +13,7 @@
 //! Flask-RESTX wildcard already rewritten) and schemas as the generator does (`type: object`
 //! alone holds any JSON), so a value it makes is one the generated type must keep.
 
+use contractfit_codegen::diagnostics::{pointer_token, unescape_token};
 use serde_json::{json, Map, Number, Value};
 
 /// Values of the schemas of one (overlaid) document, from a seeded generator.
@@ -53,10 +54,7 @@ impl<'a> Arbitrary<'a> {
         let sent = self.value(schema, 0, &mut String::new());
         let mut expected = sent.clone();
         for at in &self.absent_nulls {
-            let (parent, key) = at.rsplit_once('/').expect("a member's pointer");
-            if let Some(Value::Object(object)) = expected.pointer_mut(parent) {
-                object.remove(&key.replace("~1", "/").replace("~0", "~"));
-            }
+            remove_member(&mut expected, at);
         }
         Sample { sent, expected }
     }
@@ -331,11 +329,20 @@ impl<'a> Arbitrary<'a> {
     }
 }
 
+/// Removes the object member at `pointer` (a JSON pointer), returning its value.
+pub fn remove_member(value: &mut Value, pointer: &str) -> Option<Value> {
+    let (parent, key) = pointer.rsplit_once('/')?;
+    value
+        .pointer_mut(parent)?
+        .as_object_mut()?
+        .remove(&unescape_token(key))
+}
+
 /// Runs `make` with `key` appended to the JSON pointer `at`, and removes it again.
 fn within<T>(at: &mut String, key: &str, make: impl FnOnce(&mut String) -> T) -> T {
     let len = at.len();
     at.push('/');
-    at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+    at.push_str(&pointer_token(key));
     let made = make(at);
     at.truncate(len);
     made
@@ -373,7 +380,7 @@ pub fn first_difference(a: &Value, b: &Value) -> Option<String> {
                 for key in x.keys().chain(y.keys()) {
                     let len = at.len();
                     at.push('/');
-                    at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                    at.push_str(&pointer_token(key));
                     let found = match (x.get(key), y.get(key)) {
                         (Some(x), Some(y)) => walk(x, y, at),
                         (x, y) => Some(format!("{at}: {x:?} became {y:?}")),

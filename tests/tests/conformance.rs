@@ -79,6 +79,17 @@ struct Prism {
 }
 
 impl Prism {
+    /// The generated client pointed at this Prism, with Basic credentials and no retries (a
+    /// retried request would hide what Prism said of the first).
+    fn client(&self) -> Client {
+        Client::builder()
+            .base_url(format!("http://127.0.0.1:{}", self.port))
+            .credentials(Credentials::basic("me", "secret"))
+            .retry(RetryPolicy::never())
+            .build()
+            .unwrap()
+    }
+
     /// The end of Prism's log, for a failure message: the log's folder goes when the test ends.
     fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
@@ -161,13 +172,7 @@ fn reqwest_probe(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_passes_prism_request_validation() {
     let prism = start_prism().await;
-    let runtime = Client::builder()
-        .base_url(format!("http://127.0.0.1:{}", prism.port))
-        .credentials(Credentials::basic("me", "secret"))
-        .retry(RetryPolicy::never())
-        .build()
-        .unwrap();
-    let client = runtime;
+    let client = prism.client();
     let samples = contractfit_tests::contract_fit_samples();
 
     let results = calls::call_every_operation(&client, &samples).await;
@@ -249,12 +254,7 @@ async fn every_operation_decodes_prisms_invented_answers() {
     let as_read = contractfit_tests::document_as_read();
     std::fs::write(&document, serde_json::to_vec(&as_read).unwrap()).unwrap();
     let prism = start_prism_on(&document, &["--dynamic"]).await;
-    let client = Client::builder()
-        .base_url(format!("http://127.0.0.1:{}", prism.port))
-        .credentials(Credentials::basic("me", "secret"))
-        .retry(RetryPolicy::never())
-        .build()
-        .unwrap();
+    let client = prism.client();
     let samples = contractfit_tests::contract_fit_samples();
 
     let mut failures = Vec::new();

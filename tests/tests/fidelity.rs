@@ -4,7 +4,7 @@
 //! API writes) and encodes it again as the same JSON; and answers shaped like the real API's
 //! decode with nothing missing.
 
-use contractfit_tests::arbitrary::{first_difference, Arbitrary};
+use contractfit_tests::arbitrary::{first_difference, remove_member, Arbitrary};
 use serde_json::Value;
 
 #[rustfmt::skip]
@@ -67,11 +67,7 @@ fn answer(file: &str, absent: &[&str]) -> (String, Value) {
     let text = std::fs::read_to_string(&path).expect("the answer reads");
     let mut expected: Value = serde_json::from_str(&text).expect("the answer is JSON");
     for pointer in absent {
-        let (parent, key) = pointer.rsplit_once('/').unwrap();
-        let removed = expected
-            .pointer_mut(parent)
-            .and_then(Value::as_object_mut)
-            .and_then(|object| object.remove(key));
+        let removed = remove_member(&mut expected, pointer);
         assert_eq!(removed, Some(Value::Null), "{file}: no null at {pointer}");
     }
     (text, expected)

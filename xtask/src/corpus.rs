@@ -192,18 +192,7 @@ fn call_with_prism(
     let clients: Vec<prism::Client> = built
         .iter()
         .filter(|(_, b)| matches!(b, Built::Compiled))
-        .map(|(package, _)| prism::Client {
-            package: package.clone(),
-            document: runner.join("documents").join(format!("{package}.json")),
-            wildcard_answers: std::fs::read(
-                runner
-                    .join("documents")
-                    .join(format!("{package}.wildcard-answers.json")),
-            )
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default(),
-        })
+        .map(|(package, _)| prism::Client::written(runner, package))
         .filter(|client| client.document.exists())
         .collect();
     prism::write_runner(root, runner, &clients)?;
@@ -267,62 +256,13 @@ fn generate_ours(
             Ok(Err(error)) => Outcome::Refused(error.to_string()),
             Ok(Ok(generated)) => {
                 crate::write_crate(&dir, &generated.files)?;
-                write_for_runner(runner, &config, &generated.api)?;
+                prism::write_client(runner, &config, &generated.api)?;
                 Outcome::Generated(dir, took)
             }
         });
     }
     std::panic::set_hook(hook);
     Ok(outcomes)
-}
-
-/// What the Prism runner needs of one client: its calls, emitted from its model, and the
-/// document as the generator read it (which Prism serves and the samples come from).
-fn write_for_runner(
-    runner: &Path,
-    config: &Config,
-    api: &contractfit_codegen::model::Api,
-) -> Result<(), String> {
-    let package = &config.crate_info.name;
-    let files = contractfit_codegen::emit::test_files(api, package).map_err(|e| e.to_string())?;
-    let (document, _, _) = contractfit_codegen::document_of(config).map_err(|e| e.to_string())?;
-    let calls = files
-        .into_iter()
-        .find(|f| f.path == "conformance_calls.rs")
-        .ok_or("no conformance calls were emitted")?;
-    let write = |path: PathBuf, contents: &[u8]| {
-        std::fs::create_dir_all(path.parent().unwrap())
-            .and_then(|()| std::fs::write(&path, contents))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
-    };
-    write(
-        runner.join(format!("src/calls/{}.rs", package.replace('-', "_"))),
-        calls.contents.as_bytes(),
-    )?;
-    write(
-        runner.join(format!("documents/{package}.json")),
-        &serde_json::to_vec(&document).map_err(|e| e.to_string())?,
-    )?;
-    // The operations whose successes are declared only as `*/*`, which Prism cannot serve.
-    let wildcard_only: Vec<&str> = api
-        .operations
-        .iter()
-        .filter(|op| {
-            let mut media = op
-                .responses
-                .iter()
-                .filter(|r| r.status.is_success())
-                .flat_map(|r| &r.content)
-                .map(|b| b.media_type.as_str())
-                .peekable();
-            media.peek().is_some() && media.all(|m| m == "*/*")
-        })
-        .map(|op| op.name.as_str())
-        .collect();
-    write(
-        runner.join(format!("documents/{package}.wildcard-answers.json")),
-        &serde_json::to_vec(&wildcard_only).map_err(|e| e.to_string())?,
-    )
 }
 
 fn generate_peer(name: &str, program: &Path, documents: &[PathBuf], out: &Path) -> Vec<Outcome> {

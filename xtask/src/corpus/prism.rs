@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use contractfit_codegen::Config;
+
 /// Rounds of calls per document: Prism invents other answers each time.
 const ROUNDS: usize = 3;
 
@@ -44,6 +46,72 @@ pub struct Client {
     /// The operations whose successes the document declares only as `*/*`: the client asks
     /// for JSON, and Prism answers that with 406 (or, asked for `*/*`, cannot write the object).
     pub wildcard_answers: Vec<String>,
+}
+
+/// What the Prism runner needs of one client: its calls, emitted from its model, and the
+/// document as the generator read it (which Prism serves and the samples come from).
+pub fn write_client(
+    runner: &Path,
+    config: &Config,
+    api: &contractfit_codegen::model::Api,
+) -> Result<(), String> {
+    let package = &config.crate_info.name;
+    let files = contractfit_codegen::emit::test_files(api, package).map_err(|e| e.to_string())?;
+    let (document, _, _) = contractfit_codegen::document_of(config).map_err(|e| e.to_string())?;
+    let calls = files
+        .into_iter()
+        .find(|f| f.path == "conformance_calls.rs")
+        .ok_or("no conformance calls were emitted")?;
+    let write = |path: PathBuf, contents: &[u8]| {
+        std::fs::create_dir_all(path.parent().unwrap())
+            .and_then(|()| std::fs::write(&path, contents))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    write(
+        runner.join(format!("src/calls/{}.rs", package.replace('-', "_"))),
+        calls.contents.as_bytes(),
+    )?;
+    write(
+        runner.join(format!("documents/{package}.json")),
+        &serde_json::to_vec(&document).map_err(|e| e.to_string())?,
+    )?;
+    // The operations whose successes are declared only as `*/*`, which Prism cannot serve.
+    let wildcard_only: Vec<&str> = api
+        .operations
+        .iter()
+        .filter(|op| {
+            let mut media = op
+                .responses
+                .iter()
+                .filter(|r| r.status.is_success())
+                .flat_map(|r| &r.content)
+                .map(|b| b.media_type.as_str())
+                .peekable();
+            media.peek().is_some() && media.all(|m| m == "*/*")
+        })
+        .map(|op| op.name.as_str())
+        .collect();
+    write(
+        runner.join(format!("documents/{package}.wildcard-answers.json")),
+        &serde_json::to_vec(&wildcard_only).map_err(|e| e.to_string())?,
+    )
+}
+
+impl Client {
+    /// The client `package` whose files `write_client` put beside the runner in `runner`.
+    pub fn written(runner: &Path, package: &str) -> Client {
+        let documents = runner.join("documents");
+        Client {
+            package: package.to_owned(),
+            document: documents.join(format!("{package}.json")),
+            wildcard_answers: std::fs::read(
+                documents.join(format!("{package}.wildcard-answers.json")),
+            )
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default(),
+        }
+    }
 }
 
 /// Per document, calls counted by class, and the first detail of each non-ok class.
