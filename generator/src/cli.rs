@@ -317,14 +317,17 @@ fn command(api: &Api, op: &Operation) -> Command {
     }
     let body = match op.request_body.as_ref().map(|b| (b, &b.content)) {
         None => Body::None,
-        Some((body, RequestContent::Json { media_type, ty })) => {
+        Some((
+            body,
+            content @ (RequestContent::Json { ty, .. } | RequestContent::UrlEncoded { ty }),
+        )) => {
             let fields = struct_fields(api, ty);
             for field in fields.unwrap_or_default() {
                 let (value, many) = value_kind(api, &field.ty);
                 args.push(field_arg(&mut taken, field, Place::BodyField, value, many));
             }
             Body::Json {
-                media_type: media_type.clone(),
+                media_type: content.media_type().to_owned(),
                 required: body.required,
                 fields: fields.is_some(),
             }

@@ -176,6 +176,9 @@ pub struct Operation {
     pub upload_wait: Option<UploadWait>,
     /// A call whose effect can be waited for (extension `x-contractfit-then-wait`).
     pub then_wait: Option<ThenWait>,
+    /// The document requires a `Content-Length` header (PeerTube's resumable uploads): it is
+    /// sent, `0`, even when the request has no body.
+    pub declares_length: bool,
 }
 
 /// Polling an operation until its result reaches a state.
@@ -400,6 +403,11 @@ pub enum RequestContent {
         media_type: String,
         ty: TypeRef,
     },
+    /// `application/x-www-form-urlencoded`: a value of `ty` (an object), each member a field
+    /// written as a parameter is.
+    UrlEncoded {
+        ty: TypeRef,
+    },
     /// `multipart/form-data`; `form` names a [`TypeKind::Form`] type.
     Multipart {
         form: String,
@@ -408,6 +416,19 @@ pub enum RequestContent {
     Binary {
         media_type: String,
     },
+}
+
+impl RequestContent {
+    /// The media type the body is sent as.
+    pub fn media_type(&self) -> &str {
+        match self {
+            RequestContent::Json { media_type, .. } | RequestContent::Binary { media_type } => {
+                media_type
+            }
+            RequestContent::UrlEncoded { .. } => "application/x-www-form-urlencoded",
+            RequestContent::Multipart { .. } => "multipart/form-data",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -67,13 +67,14 @@ pub fn summary(api: &Api) -> String {
         }
         if let Some(body) = &op.request_body {
             let required = if body.required { "" } else { "?" };
-            let content = match &body.content {
-                RequestContent::Json { media_type, ty } => {
-                    format!("{media_type} {}", type_text(ty))
+            let what = match &body.content {
+                RequestContent::Json { ty, .. } | RequestContent::UrlEncoded { ty } => {
+                    type_text(ty)
                 }
-                RequestContent::Multipart { form } => format!("multipart/form-data {form}"),
-                RequestContent::Binary { media_type } => format!("{media_type} bytes"),
+                RequestContent::Multipart { form } => form.clone(),
+                RequestContent::Binary { .. } => "bytes".to_owned(),
             };
+            let content = format!("{} {what}", body.content.media_type());
             let _ = writeln!(out, "  body{required}: {content}");
         }
         for response in &op.responses {
@@ -108,6 +109,9 @@ pub fn summary(api: &Api) -> String {
             }
         );
         let _ = writeln!(out, "  success: {:?}", op.success_body());
+        if op.declares_length {
+            let _ = writeln!(out, "  content-length: required (0 without a body)");
+        }
         for waiter in &op.waiters {
             let _ = writeln!(
                 out,

@@ -121,6 +121,7 @@ impl Surface {
                     if let Some(body) = &op.request_body {
                         let ty = match &body.content {
                             RequestContent::Json { ty, .. } => rust(ty),
+                            RequestContent::UrlEncoded { ty } => format!("form {}", rust(ty)),
                             RequestContent::Multipart { form } => format!("form {form}"),
                             RequestContent::Binary { media_type } => {
                                 format!("bytes ({media_type})")

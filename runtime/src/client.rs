@@ -578,6 +578,13 @@ impl Client {
             };
         }
         builder = match &request.body {
+            // RFC 9110 §8.6: a request whose method gives content a meaning says when it has
+            // none, and some servers (and Prism) refuse one that does not.
+            Body::Empty
+                if request.length_required || matches!(op.method, "POST" | "PUT" | "PATCH") =>
+            {
+                builder.header(http::header::CONTENT_LENGTH, "0")
+            }
             Body::Empty => builder,
             Body::Json(bytes) => builder
                 .header(http::header::CONTENT_TYPE, "application/json")

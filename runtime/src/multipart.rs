@@ -243,16 +243,29 @@ impl Form {
     }
 
     /// A field whose value is sent as JSON text, or as itself when it is a string (see
-    /// `request::wire_text`).
+    /// `request::wire_text`); an array is the field repeated, one part per item, as OpenAPI
+    /// forms send arrays (and servers read them).
     pub fn json<T: serde::Serialize + ?Sized>(
         mut self,
         name: impl Into<String>,
         value: &T,
     ) -> Self {
         let name = name.into();
-        match crate::request::wire_text(value) {
-            Ok(text) => self.fields.push((name, Field::Text(text))),
-            Err(e) => self.error = Some(format!("form field {name} does not encode as JSON: {e}")),
+        let items = match serde_json::to_value(value) {
+            Ok(serde_json::Value::Array(items)) => items,
+            Ok(value) => vec![value],
+            Err(e) => {
+                self.error = Some(format!("form field {name} does not encode as JSON: {e}"));
+                return self;
+            }
+        };
+        for item in &items {
+            match crate::request::wire_text(item) {
+                Ok(text) => self.fields.push((name.clone(), Field::Text(text))),
+                Err(e) => {
+                    self.error = Some(format!("form field {name} does not encode as JSON: {e}"))
+                }
+            }
         }
         self
     }
@@ -298,6 +311,22 @@ impl Form {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An array is one part per item (strings as themselves); an object is one part of JSON.
+    #[test]
+    fn arrays_are_one_part_per_item() {
+        let form = Form::new()
+            .json("rules", &["cnVsZQ==", "b3RoZXI="])
+            .json("limits", &serde_json::json!({"pages": 2}));
+        assert_eq!(
+            form.describe(),
+            [
+                "rules: cnVsZQ==",
+                "rules: b3RoZXI=",
+                r#"limits: {"pages":2}"#
+            ]
+        );
+    }
 
     #[test]
     fn a_part_without_a_media_type_gets_its_file_name_s() {

@@ -1,7 +1,8 @@
 //! What public documents declare that the wire does not allow, against a real server on
 //! loopback (the fixture `tests/fixtures/wire_edge_cases.yaml`, found by
 //! `cargo xtask corpus --prism`): content on a 204, JSON under other media types (and under
-//! `*/*`), unions of scalars as parameters, framing headers declared as parameters, `nullable`.
+//! `*/*`), unions of scalars as parameters, framing headers declared as parameters, `nullable`,
+//! forms written as query strings.
 
 use contractfit_tests::server::{Reply, Scripted};
 use fixture_wire_edge_cases::{Client, RetryPolicy};
@@ -66,6 +67,23 @@ async fn framing_headers_come_from_the_body_not_from_parameters() {
     assert_eq!(request.header("content-length"), Some("12"));
     assert_eq!(request.header("x-upload-id"), Some("u1"));
     assert_eq!(request.body.as_ref(), b"twelve bytes");
+}
+
+/// A request without a body says so where the document requires the header (a `DELETE`
+/// here), and a `GET` does not.
+#[tokio::test]
+async fn a_required_content_length_is_sent_without_a_body() {
+    let server = Scripted::new([
+        Reply::bytes(204, "text/plain", ""),
+        Reply::json(200, json!({})),
+    ]);
+    let running = server.start().await;
+    let client = client(running.url());
+    client.cancel_upload("u1").send().await.unwrap();
+    client.get_legacy().send().await.unwrap();
+    let requests = server.requests();
+    assert_eq!(requests[0].header("content-length"), Some("0"));
+    assert_eq!(requests[1].header("content-length"), None);
 }
 
 #[tokio::test]
@@ -155,5 +173,30 @@ async fn an_oauth2_access_token_goes_as_a_bearer_token() {
     assert_eq!(
         server.requests()[0].header("authorization"),
         Some("Bearer an-access-token")
+    );
+}
+
+#[tokio::test]
+async fn url_encoded_forms_are_typed_fields() {
+    use fixture_wire_edge_cases::types::CreateChannelBody;
+    let server = Scripted::new([Reply::json(201, json!({"url": "c1"}))]);
+    let running = server.start().await;
+    let mut body = CreateChannelBody::new("News & views".to_owned(), "a@b.c".to_owned());
+    body.roles = Some(vec!["admin".to_owned(), "user".to_owned()]);
+    let created = client(running.url())
+        .create_channel(body)
+        .send()
+        .await
+        .unwrap()
+        .body;
+    assert_eq!(created.url.as_deref(), Some("c1"));
+    let request = &server.requests()[0];
+    assert_eq!(
+        request.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(
+        std::str::from_utf8(&request.body).unwrap(),
+        "FriendlyName=News+%26+views&Roles=admin&Roles=user&employee%5Bemail%5D=a%40b.c"
     );
 }

@@ -6,7 +6,8 @@
 //! `cargo xtask bench`             the benchmarks against peers, written into BENCHMARKS.md
 //! `cargo xtask bench --quick`     the same, small, without peers: that they still work
 //! `cargo xtask corpus [DIR]`      every document in DIR generated and built, as a table;
-//!                                 `--prism`: every operation of each called against Prism too
+//!                                 `--prism`: every operation of each called against Prism too;
+//!                                 `--sample`: that, on a few documents (in `xtask test`)
 //! `cargo xtask release`           check that versions and changelog agree; the publish order
 
 use std::path::{Path, PathBuf};
@@ -44,7 +45,7 @@ fn main() -> ExitCode {
         ["release"] => release::run(&project_root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask generate [--check] | test | bench [--quick] | corpus [DIR] [--with-peers] [--prism] | release"
+                "usage: cargo xtask generate [--check] | test | bench [--quick] | corpus [DIR] [--with-peers] [--prism | --sample] | release"
             );
             return ExitCode::from(2);
         }
@@ -108,6 +109,11 @@ fn run_tests() -> Result<ExitCode, String> {
             &[("RUSTDOCFLAGS", "-D warnings")],
         ),
         ("tests", &["test", "--workspace", "--features", "cli"], &[]),
+        (
+            "public documents against Prism, a sample",
+            &["xtask", "corpus", "--sample"],
+            &[],
+        ),
         ("benchmarks, quick", &["xtask", "bench", "--quick"], &[]),
     ];
     for (name, args, env) in steps {

@@ -273,7 +273,7 @@ fn files_only_in_forms(types: &mut [TypeDef], operations: &mut [Operation]) {
     }
     for op in operations {
         op.parameters.iter_mut().for_each(|p| text(&mut p.ty));
-        if let Some(RequestContent::Json { ty, .. }) =
+        if let Some(RequestContent::Json { ty, .. } | RequestContent::UrlEncoded { ty }) =
             op.request_body.as_mut().map(|b| &mut b.content)
         {
             text(ty);

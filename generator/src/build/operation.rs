@@ -130,7 +130,8 @@ impl<'a> Builder<'a> {
         let name = method_names.claim(&wanted);
         let type_prefix = camel(&name);
         let template = parse_path(path);
-        let parameters = self.parameters(&template, op, path_parameters, &type_prefix, pointer)?;
+        let (parameters, declares_length) =
+            self.parameters(&template, op, path_parameters, &type_prefix, pointer)?;
         let request_body = match &op.request_body {
             Some(body) => Some(self.request_body(body, &type_prefix, pointer)?),
             None => None,
@@ -155,13 +156,15 @@ impl<'a> Builder<'a> {
             paginator: None,
             upload_wait: None,
             then_wait: None,
+            declares_length,
         };
         operation.paginator = self.paginator(&op.extensions, &operation, pointer)?;
         Ok(operation)
     }
 
     /// Path-level and operation-level parameters (the latter override by name and location),
-    /// checked against the path template.
+    /// checked against the path template; and whether a required `Content-Length` header was
+    /// among them (dropped: the client sets it).
     fn parameters(
         &mut self,
         template: &PathTemplate,
@@ -169,7 +172,7 @@ impl<'a> Builder<'a> {
         path_parameters: &'a [ReferenceOr<OaParameter>],
         type_prefix: &str,
         pointer: &str,
-    ) -> Result<Vec<Parameter>, Error> {
+    ) -> Result<(Vec<Parameter>, bool), Error> {
         let mut resolved: Vec<(&'a OaParameter, String)> = Vec::new();
         let item_pointer = pointer.rsplit_once('/').map_or("", |(item, _)| item);
         let sources = path_parameters
@@ -196,10 +199,13 @@ impl<'a> Builder<'a> {
             names.reserve(reserved);
         }
         let mut parameters = Vec::new();
+        let mut declares_length = false;
         for (parameter, parameter_pointer) in resolved {
             let data = parameter.parameter_data_ref();
             let location = location_of(parameter);
             if location == ParamLocation::Header && is_managed_header(&data.name) {
+                declares_length |=
+                    data.required && data.name.eq_ignore_ascii_case("content-length");
                 self.warn(
                     &parameter_pointer,
                     &format!(
@@ -292,7 +298,7 @@ impl<'a> Builder<'a> {
             _ => usize::MAX,
         };
         parameters.sort_by_key(|p| (p.location, order(p)));
-        Ok(parameters)
+        Ok((parameters, declares_length))
     }
 
     fn resolve_parameter(
@@ -353,6 +359,7 @@ impl<'a> Builder<'a> {
                     .iter()
                     .find(|(m, _)| *m == "multipart/form-data")
             })
+            .or_else(|| body.content.iter().find(|(m, _)| *m == URL_ENCODED))
             .or_else(|| body.content.first());
         let Some((media_type, media)) = chosen else {
             return Err(self.invalid(&body_pointer, "request body declares no content"));
@@ -361,6 +368,10 @@ impl<'a> Builder<'a> {
         let content = if is_json(media_type) {
             RequestContent::Json {
                 media_type: media_type.clone(),
+                ty: self.media_type_ref(media, &format!("{type_prefix}Body"), &media_pointer)?,
+            }
+        } else if media_type == URL_ENCODED {
+            RequestContent::UrlEncoded {
                 ty: self.media_type_ref(media, &format!("{type_prefix}Body"), &media_pointer)?,
             }
         } else if media_type == "multipart/form-data" {
@@ -616,6 +627,9 @@ fn is_any_with_structure(media_type: &str, media: &openapiv3::MediaType) -> bool
         ),
     }
 }
+
+/// A form body written as a query string is (`a=1&b=x`), not a multipart one.
+const URL_ENCODED: &str = "application/x-www-form-urlencoded";
 
 fn is_json(media_type: &str) -> bool {
     let essence = media_type.split(';').next().unwrap_or("").trim();

@@ -32,7 +32,7 @@ pub fn calls(api: &Api, krate: &str) -> TokenStream {
             })
             .collect();
         match op.request_body.as_ref().map(|b| (&b.content, b.required)) {
-            Some((RequestContent::Json { ty, .. }, true)) => {
+            Some((RequestContent::Json { ty, .. } | RequestContent::UrlEncoded { ty }, true)) => {
                 let ty = rust_type(ty, scope);
                 args.push(quote!(samples.body::<#ty>(#http_method, #path)));
             }
@@ -64,7 +64,10 @@ pub fn calls(api: &Api, krate: &str) -> TokenStream {
         )
     });
     let (raw_calls, typed_calls): (Vec<TokenStream>, Vec<TokenStream>) = calls.unzip();
-    let names = api.operations.iter().map(|op| &op.name);
+    let routes = api.operations.iter().map(|op| {
+        let (name, method, path) = (&op.name, op.method.as_str(), &op.path.template);
+        quote!((#name, #method, #path))
+    });
     quote! {
         //! Calls every operation once; see `emit/conformance.rs` in the generator.
 
@@ -94,8 +97,8 @@ pub fn calls(api: &Api, krate: &str) -> TokenStream {
             calls
         }
 
-        /// Every operation's name, in document order.
-        pub const OPERATION_NAMES: [&str; OPERATIONS] = [#(#names),*];
+        /// Every operation's name, method and path template, in document order.
+        pub const OPERATION_ROUTES: [(&str, &str, &str); OPERATIONS] = [#(#routes),*];
 
         /// Calls one operation by name with `send()`, its answer decoded into its type; `None`
         /// for a name that is not an operation. One at a time, so that a caller can tell which
@@ -119,7 +122,7 @@ pub fn calls(api: &Api, krate: &str) -> TokenStream {
             samples: &impl Samples,
         ) -> ::std::vec::Vec<(&'static str, ::std::result::Result<(), #krate::Error>)> {
             let mut calls = ::std::vec::Vec::with_capacity(OPERATIONS);
-            for name in OPERATION_NAMES {
+            for (name, _, _) in OPERATION_ROUTES {
                 if let ::std::option::Option::Some(result) = call_typed(name, client, samples).await {
                     calls.push((name, result));
                 }

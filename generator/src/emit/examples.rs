@@ -37,7 +37,7 @@ pub(super) fn call(api: &Api, op: &Operation, paths: Paths<'_>) -> Option<String
                 args.push(value(api, &field.ty, &field.name, paths, 0)?);
             }
         }
-        Some((RequestContent::Json { ty, .. }, true)) => {
+        Some((RequestContent::Json { ty, .. } | RequestContent::UrlEncoded { ty }, true)) => {
             args.push(value(api, ty, "body", paths, 0)?)
         }
         Some((RequestContent::Binary { .. }, true)) => args.push("b\"...\".to_vec()".into()),

@@ -175,7 +175,9 @@ pub(super) fn arguments(api: &Api, op: &Operation) -> Vec<Argument> {
         .map(|p| argument(&p.rust_name, &p.ty))
         .collect();
     match op.request_body.as_ref().map(|b| (&b.content, b.required)) {
-        Some((RequestContent::Json { ty, .. }, true)) => args.push(argument("body", ty)),
+        Some((RequestContent::Json { ty, .. } | RequestContent::UrlEncoded { ty }, true)) => {
+            args.push(argument("body", ty))
+        }
         Some((RequestContent::Binary { .. }, true)) => args.push(Argument {
             name: ident("body"),
             ty: quote!(::contractfit_runtime::bytes::Bytes),
@@ -317,7 +319,9 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
     };
     let optional_body = match op.request_body.as_ref() {
         Some(body) if !body.required => match &body.content {
-            RequestContent::Json { ty, .. } => Some(rust_type(ty, Scope::Crate)),
+            RequestContent::Json { ty, .. } | RequestContent::UrlEncoded { ty } => {
+                Some(rust_type(ty, Scope::Crate))
+            }
             RequestContent::Binary { .. } => Some(quote!(::contractfit_runtime::bytes::Bytes)),
             RequestContent::Multipart { .. } => None,
         },
@@ -603,6 +607,9 @@ fn send_fn(api: &Api, op: &Operation, has_form: bool, optional_body: bool) -> To
                 quote!(if let Some(value) = &self.#field { #put })
             }
         });
+    let length = op
+        .declares_length
+        .then(|| quote!(request.content_length_required();));
     let body = match op.request_body.as_ref().map(|b| &b.content) {
         Some(RequestContent::Json { .. }) if optional_body => {
             quote!(if let Some(body) = &self.body {
@@ -610,6 +617,12 @@ fn send_fn(api: &Api, op: &Operation, has_form: bool, optional_body: bool) -> To
             })
         }
         Some(RequestContent::Json { .. }) => quote!(request.json(&self.body);),
+        Some(RequestContent::UrlEncoded { .. }) if optional_body => {
+            quote!(if let Some(body) = &self.body {
+                request.url_encoded(body);
+            })
+        }
+        Some(RequestContent::UrlEncoded { .. }) => quote!(request.url_encoded(&self.body);),
         Some(RequestContent::Binary { media_type }) if optional_body => {
             quote!(if let Some(body) = self.body { request.bytes(#media_type, body); })
         }
@@ -683,6 +696,7 @@ fn send_fn(api: &Api, op: &Operation, has_form: bool, optional_body: bool) -> To
             #(#params)*
             #accept
             #body
+            #length
             request.options(self.options);
             (self.client, request)
         }

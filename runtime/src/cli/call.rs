@@ -219,6 +219,13 @@ pub fn request_with(
     }
     match command.body {
         Body::None => {}
+        // A form written as a query string takes the same `--body` and field flags as JSON.
+        Body::Json { media_type, .. } if media_type == crate::request::URL_ENCODED => {
+            if let Some(body) = json_body(command, values)? {
+                let text = crate::request::url_encoded(&body).map_err(Failure::usage)?;
+                request.bytes(media_type, text);
+            }
+        }
         Body::Json { .. } => {
             if let Some(body) = json_body(command, values)? {
                 let bytes = serde_json::to_vec(&body)

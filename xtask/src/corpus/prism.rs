@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write as _};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -27,15 +27,29 @@ const ROUNDS: usize = 3;
 const DOCUMENT_BUDGET: Duration = Duration::from_secs(150);
 
 /// What became of one call, as the runner classifies it.
-pub const CLASSES: [&str; 7] = [
+pub const CLASSES: [&str; 8] = [
     "ok",
     "decode failure",
     "request violation",
     "security",
     "Prism limitation",
+    "document error",
     "no sample",
     "other",
 ];
+
+/// The classes that are the client's fault: a run with any of them fails.
+pub const CLIENT_FAULTS: [&str; 4] = ["decode failure", "request violation", "security", "other"];
+
+/// How many calls of `tally` failed for the client's fault.
+pub fn client_faults(tally: &Tally) -> usize {
+    tally
+        .values()
+        .flat_map(|(counts, _)| counts.iter())
+        .filter(|(class, _)| CLIENT_FAULTS.contains(class))
+        .map(|(_, n)| n)
+        .sum()
+}
 
 /// One document's client, ready for the runner.
 pub struct Client {
@@ -221,14 +235,17 @@ macro_rules! run {
         }
         let client = builder.build().expect("the client builds");
         for round in 0..$rounds {
-            for name in $calls::OPERATION_NAMES {
+            for (name, method, path) in $calls::OPERATION_ROUTES {
                 let call = AssertUnwindSafe($calls::call_typed(name, &client, &$samples))
                     .catch_unwind()
                     .await;
                 let (class, detail) = match call {
-                    Err(panic) => ("no sample", panic_text(&panic)),
+                    Err(panic) => explain(&$samples, method, path, "no sample", panic_text(&panic)),
                     Ok(None) => ("other", "not an operation".to_owned()),
-                    Ok(Some(result)) => classify(result),
+                    Ok(Some(result)) => {
+                        let (class, detail) = classify(result);
+                        explain(&$samples, method, path, class, detail)
+                    }
                 };
                 println!(
                     "{}",
@@ -237,6 +254,44 @@ macro_rules! run {
             }
         }
     }};
+}
+
+/// What the document says of a call that failed, where it explains the failure: something
+/// no value meets makes it the document's error (and a sample that cannot be made for it
+/// too), an XML body one the samples do not write, an empty form Prism's.
+fn explain(
+    samples: &DocumentSamples,
+    method: &str,
+    path: &str,
+    class: &'static str,
+    detail: String,
+) -> (&'static str, String) {
+    let empty_form = "no field of the multipart form is required and the call sets none: the \
+                      empty form is a body, which Prism takes for none";
+    let multipart_array = "an array in a multipart form goes one part per item, which Prism \
+                           reads as one value however many parts there are";
+    let why = match class {
+        "request violation" | "no sample" => samples
+            .request_contradiction(method, path)
+            .map(|why| ("document error", why.to_owned()))
+            .or_else(|| samples.unsampled_body(method, path).map(|why| ("no sample", why)))
+            .or_else(|| {
+                let empty = class == "request violation" && samples.empty_form(method, path);
+                empty.then(|| ("Prism limitation", empty_form.to_owned()))
+            })
+            .or_else(|| {
+                let array = detail.contains("must be array") && samples.multipart_array(method, path);
+                array.then(|| ("Prism limitation", multipart_array.to_owned()))
+            }),
+        "decode failure" => samples
+            .answer_contradiction(method, path)
+            .map(|why| ("document error", why)),
+        _ => None,
+    };
+    match why {
+        Some((class, why)) => (class, format!("{why} ({detail})")),
+        None => (class, detail),
+    }
 }
 
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -277,7 +332,12 @@ fn classify(result: Result<(), Error>) -> (&'static str, String) {
                 | "NO_METHOD_MATCHED_ERROR" | "UNSUPPORTED_MEDIA_TYPE" => "request violation",
                 _ => "Prism limitation",
             };
-            (class, format!("{} {kind}: {}", api.status, text.chars().take(300).collect::<String>()))
+            // Prism's own 422 lists what it found invalid; that is the part worth reading.
+            let validation = serde_json::from_str::<serde_json::Value>(&text)
+                .ok()
+                .and_then(|body| body.get("validation").map(|v| v.to_string()));
+            let detail = validation.unwrap_or_else(|| text.chars().take(300).collect());
+            (class, format!("{} {kind}: {detail}", api.status))
         }
         Err(other) => ("other", other.to_string()),
     }
@@ -408,8 +468,13 @@ pub fn call_all(
                 true
             })
         };
+        // Every call's line is kept beside Prism's log, for reading what the table counts.
+        let mut calls_log =
+            std::fs::File::create(log_dir.join(format!("{}.calls.jsonl", client.package)))
+                .map_err(|e| e.to_string())?;
         for line in BufReader::new(child.stdout.take().unwrap()).lines() {
             let Ok(line) = line else { break };
+            let _ = writeln!(calls_log, "{line}");
             let Ok(call) = serde_json::from_str::<serde_json::Value>(&line) else {
                 continue;
             };
