@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::extract::Path;
 use axum::routing::{get, post};
-use contractfit_tests::fake::{Behaviour, FakeContractFit};
+use contractfit_fake::{Behaviour, Fake};
 use futures::StreamExt;
 use serde_json::{json, Value};
 
@@ -64,13 +64,11 @@ pub fn run(args: &[&str]) -> Result<(), String> {
                     .map(Duration::from_millis)
                     .map_err(|e| format!("{text:?} is not a number of milliseconds: {e}"))
             };
-            let behaviour = Behaviour {
-                processing_time: ms(processing_ms)?,
-                processing_spread: ms(spread_ms)?,
-                ..Behaviour::default()
-            };
+            let behaviour = Behaviour::default()
+                .with_processing_time(ms(processing_ms)?)
+                .with_processing_spread(ms(spread_ms)?);
             runtime.block_on(async {
-                let server = FakeContractFit::new(behaviour).start().await;
+                let server = Fake::new(behaviour).start().await;
                 serve_until_stdin_closes(&server.url()).await
             })
         }

@@ -2,7 +2,6 @@
 //! loopback that records what it receives and answers as each test scripts it.
 
 pub mod arbitrary;
-pub mod fake;
 pub mod samples;
 pub mod server;
 

@@ -39,6 +39,22 @@ impl TestServer {
     }
 }
 
+/// A generated client pointed at a running fake Contract.fit, with retries off unless a test
+/// wants them (as [`TestServer::client`]).
+pub trait FakeClient {
+    fn client(&self) -> contractfit::Client;
+}
+
+impl FakeClient for contractfit_fake::Server {
+    fn client(&self) -> contractfit::Client {
+        contractfit::Client::builder()
+            .base_url(self.url())
+            .retry(contractfit::RetryPolicy::never())
+            .build()
+            .expect("client builds")
+    }
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.task.abort();

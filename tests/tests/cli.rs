@@ -7,9 +7,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use contractfit_tests::fake::{
-    Behaviour, FakeContractFit, Fault, Route, API_KEY, PASSWORD, USERNAME,
-};
+use contractfit_fake::credentials::{API_KEY, PASSWORD, USERNAME};
+use contractfit_fake::{Behaviour, Fake, Fault, Route};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_contractfit");
@@ -57,10 +56,7 @@ async fn run(mut command: Command) -> Run {
 }
 
 fn quick() -> Behaviour {
-    Behaviour {
-        processing_time: Duration::from_millis(200),
-        ..Behaviour::default()
-    }
+    Behaviour::default().with_processing_time(Duration::from_millis(200))
 }
 
 /// Files in a fresh folder of their own.
@@ -84,7 +80,7 @@ fn the_command_tree_passes_clap_checks() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn json_is_compact_when_piped_and_pretty_on_request() {
-    let fake = FakeContractFit::new(quick());
+    let fake = Fake::new(quick());
     fake.seed_inbox("inbox-1", 1);
     let server = fake.start().await;
     let compact = run(tool(
@@ -111,7 +107,7 @@ async fn json_is_compact_when_piped_and_pretty_on_request() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn exit_codes_say_what_happened() {
-    let fake = FakeContractFit::new(quick());
+    let fake = Fake::new(quick());
     fake.seed_inbox("inbox-1", 1);
     let server = fake.start().await;
     let url = server.url();
@@ -172,7 +168,7 @@ async fn exit_codes_say_what_happened() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn batch_upload_goes_on_past_a_failing_file_and_says_which_failed() {
-    let fake = FakeContractFit::new(quick());
+    let fake = Fake::new(quick());
     let server = fake.start().await;
     let dir = files("batch", &["a.pdf", "b.pdf", "setup.exe", "c.pdf"]);
     let args = ["upload", path(dir.path()), "--inbox", "inbox-1", "--wait"];
@@ -213,7 +209,7 @@ async fn batch_upload_goes_on_past_a_failing_file_and_says_which_failed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wait_reports_each_id() {
-    let fake = FakeContractFit::new(quick());
+    let fake = Fake::new(quick());
     fake.seed_inbox("inbox-1", 2);
     let server = fake.start().await;
     let args = ["wait", "inbox-1-doc-0000", "gone", "inbox-1-doc-0001"];
@@ -231,7 +227,7 @@ async fn wait_reports_each_id() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dry_run_sends_nothing_and_shows_no_secret() {
-    let fake = FakeContractFit::new(quick());
+    let fake = Fake::new(quick());
     let server = fake.start().await;
     let dir = files("dry-run", &["invoice.pdf"]);
     let file = dir.path().join("invoice.pdf");
@@ -279,7 +275,7 @@ async fn dry_run_sends_nothing_and_shows_no_secret() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn list_streams_every_item_of_every_page() {
-    let fake = FakeContractFit::new(quick());
+    let fake = Fake::new(quick());
     fake.seed_inbox("inbox-1", 45);
     let server = fake.start().await;
     let args = [
@@ -301,7 +297,7 @@ async fn list_streams_every_item_of_every_page() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn files_go_to_the_output_file_or_a_pipe() {
-    let fake = FakeContractFit::new(quick());
+    let fake = Fake::new(quick());
     fake.seed_inbox("inbox-1", 1);
     let server = fake.start().await;
     let dir = files("binary", &[]);
@@ -328,7 +324,7 @@ async fn files_go_to_the_output_file_or_a_pipe() {
 async fn progress_bars_are_drawn_on_a_terminal() {
     use std::io::Read;
 
-    let fake = FakeContractFit::new(quick());
+    let fake = Fake::new(quick());
     let server = fake.start().await;
     // Slow replies, so that the byte bars are drawn at least once before the uploads end.
     fake.inject(Route::Upload, Fault::Slow(Duration::from_millis(700)), 2);

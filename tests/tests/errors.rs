@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use contractfit::{Client, Error, FilePart};
-use contractfit_tests::fake::{Behaviour, FakeContractFit};
+use contractfit_fake::{Behaviour, Fake};
+use contractfit_tests::server::FakeClient;
 
 /// What a user writes: one function, one error type, `?` on every kind of call.
 async fn upload_wait_and_read(client: &Client, inbox: &str) -> Result<(String, usize), Error> {
@@ -27,16 +28,14 @@ async fn upload_wait_and_read(client: &Client, inbox: &str) -> Result<(String, u
 }
 
 fn quick(fail_processing: bool) -> Behaviour {
-    Behaviour {
-        processing_time: Duration::from_millis(100),
-        fail_processing,
-        ..Behaviour::default()
-    }
+    Behaviour::default()
+        .with_processing_time(Duration::from_millis(100))
+        .with_failed_processing(fail_processing)
 }
 
 #[tokio::test]
 async fn every_kind_of_call_uses_one_error_type() {
-    let running = FakeContractFit::new(quick(false)).start().await;
+    let running = Fake::new(quick(false)).start().await;
     let (id, connections) = upload_wait_and_read(&running.client(), "inbox-1")
         .await
         .unwrap();
@@ -45,7 +44,7 @@ async fn every_kind_of_call_uses_one_error_type() {
 
 #[tokio::test]
 async fn each_kind_of_failure_keeps_what_it_knows() {
-    let running = FakeContractFit::new(quick(true)).start().await;
+    let running = Fake::new(quick(true)).start().await;
     let client = running.client();
 
     // An upload that went through, then processing failed: the id is kept.

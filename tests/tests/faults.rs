@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use contractfit::runtime::{TimeoutKind, UploadWaitError, WaitError};
 use contractfit::{Client, Credentials, Error, FilePart, RetryPolicy};
-use contractfit_tests::fake::{self, Behaviour, FakeContractFit, Fault, Route};
-use contractfit_tests::server::{Scripted, TestServer};
+use contractfit_fake::{credentials as fake, Behaviour, Fake, Fault, Route};
+use contractfit_tests::server::Scripted;
 
 const MAX_WAIT: Duration = Duration::from_secs(20);
 
@@ -19,7 +19,7 @@ fn quick_retries() -> RetryPolicy {
         .max_delay(Duration::from_millis(200))
 }
 
-fn client(server: &TestServer, credentials: Credentials) -> Client {
+fn client(server: &contractfit_fake::Server, credentials: Credentials) -> Client {
     Client::builder()
         .base_url(server.url())
         .credentials(credentials)
@@ -33,12 +33,12 @@ fn basic() -> Credentials {
     Credentials::basic(fake::USERNAME, fake::PASSWORD)
 }
 
-fn secured(processing_time: Duration) -> FakeContractFit {
-    FakeContractFit::new(Behaviour {
-        processing_time,
-        require_auth: true,
-        ..Behaviour::default()
-    })
+fn secured(processing_time: Duration) -> Fake {
+    Fake::new(
+        Behaviour::default()
+            .with_processing_time(processing_time)
+            .with_required_auth(true),
+    )
 }
 
 fn pdf() -> FilePart {
@@ -79,17 +79,39 @@ async fn every_credential_kind_uploads_and_waits() {
         "{err:?}"
     );
     assert_eq!(fake.documents_uploaded(), 5);
+
+    // The journal has every request, each kind of credential among them, and no secret.
+    let journal = fake.journal();
+    let logins: Vec<_> = journal.iter().filter(|r| r.path == "/auth").collect();
+    assert_eq!(logins.len(), 1);
+    assert!(logins[0].body.contains(contractfit_fake::REDACTED));
+    assert!(journal
+        .iter()
+        .any(|r| r.query("api_key") == Some(contractfit_fake::REDACTED)));
+    assert!(journal
+        .iter()
+        .any(|r| r.header("x-api-key") == Some(contractfit_fake::REDACTED)));
+    let everything = format!("{journal:?}");
+    for secret in [fake::PASSWORD, fake::API_KEY, fake::CALLER_TOKEN, "wrong"] {
+        assert!(!everything.contains(secret), "{secret} is in the journal");
+    }
+    let last = journal.last().unwrap();
+    assert_eq!(
+        (last.method.as_str(), last.path.as_str()),
+        ("POST", "/documents/inbox")
+    );
+    assert!(last.body.starts_with("multipart: "), "{}", last.body);
 }
 
 #[tokio::test]
 async fn tokens_that_expire_during_a_wait_are_renewed() {
-    let fake = FakeContractFit::new(Behaviour {
-        processing_time: Duration::from_secs(3),
-        require_auth: true,
-        // Inside the refresh margin: every call logs in again before it is sent.
-        token_lifetime: contractfit::runtime::REFRESH_MARGIN + Duration::from_secs(1),
-        ..Behaviour::default()
-    });
+    let fake = Fake::new(
+        Behaviour::default()
+            .with_processing_time(Duration::from_secs(3))
+            .with_required_auth(true)
+            // Inside the refresh margin: every call logs in again before it is sent.
+            .with_token_lifetime(contractfit::runtime::REFRESH_MARGIN + Duration::from_secs(1)),
+    );
     let running = fake.start().await;
     client(&running, Credentials::login(fake::USERNAME, fake::PASSWORD))
         .upload_document("inbox", pdf())

@@ -4,14 +4,12 @@
 use std::time::{Duration, Instant};
 
 use contractfit::FilePart;
-use contractfit_tests::fake::{Behaviour, FakeContractFit};
+use contractfit_fake::{Behaviour, Fake};
+use contractfit_tests::server::FakeClient;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_hundred_concurrent_waits_finish_with_bounded_requests() {
-    let fake = FakeContractFit::new(Behaviour {
-        processing_time: Duration::from_millis(1500),
-        ..Behaviour::default()
-    });
+    let fake = Fake::new(Behaviour::default().with_processing_time(Duration::from_millis(1500)));
     let running = fake.start().await;
     let client = running.client();
     let mut ids = Vec::new();

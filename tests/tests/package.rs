@@ -1,5 +1,5 @@
-//! The crates as crates.io would serve them: `contractfit-runtime`, `contractfit` and
-//! `contractfit-codegen` are packaged (`cargo package`), each with its README and licence files
+//! The crates as crates.io would serve them: `contractfit-runtime`, `contractfit`,
+//! `contractfit-codegen` and `contractfit-fake` are packaged (`cargo package`), each with its README and licence files
 //! and nothing test-only, within a size bound; then a consumer crate outside the workspace is
 //! built from the unpacked `.crate` files (through `[patch.crates-io]`, as a registry would
 //! resolve them), with each of the crate README's programs as a binary, and every one of them
@@ -12,11 +12,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use contractfit_tests::fake::{Behaviour, FakeContractFit, PASSWORD, USERNAME};
+use contractfit_fake::credentials::{PASSWORD, USERNAME};
+use contractfit_fake::{Behaviour, Fake};
 use contractfit_tests::{cargo_for_generated, generated_target, root};
 
 /// The packages meant for crates.io.
-const PUBLISHED: [&str; 3] = ["contractfit-runtime", "contractfit", "contractfit-codegen"];
+const PUBLISHED: [&str; 4] = [
+    "contractfit-runtime",
+    "contractfit",
+    "contractfit-codegen",
+    "contractfit-fake",
+];
 
 /// No package may be larger than this, compressed.
 const MAX_PACKAGE_BYTES: u64 = 512 * 1024;
@@ -204,11 +210,11 @@ fn published_crates_package_and_a_consumer_builds_and_runs_from_them() {
     // Basic, or exchanged for a token by the login example), from a folder holding the file
     // the upload example sends.
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let fake = FakeContractFit::new(Behaviour {
-        processing_time: Duration::from_millis(200),
-        require_auth: true,
-        ..Behaviour::default()
-    });
+    let fake = Fake::new(
+        Behaviour::default()
+            .with_processing_time(Duration::from_millis(200))
+            .with_required_auth(true),
+    );
     fake.seed_document("your-document-id", "your-inbox-id");
     fake.seed_inbox("your-inbox-id", 3);
     let running = runtime.block_on(fake.start());

@@ -6,12 +6,13 @@ use std::time::{Duration, Instant};
 
 use contractfit::runtime::{AcceptorState, UploadWaitError, WaitError};
 use contractfit::FilePart;
-use contractfit_tests::fake::{Behaviour, FakeContractFit};
+use contractfit_fake::{Behaviour, Fake};
+use contractfit_tests::server::FakeClient;
 use futures::{StreamExt, TryStreamExt};
 
 #[tokio::test]
 async fn upload_and_wait_returns_the_processed_document() {
-    let fake = FakeContractFit::new(Behaviour::default());
+    let fake = Fake::new(Behaviour::default());
     let running = fake.start().await;
     let started = Instant::now();
     let document = running
@@ -42,11 +43,11 @@ async fn upload_and_wait_returns_the_processed_document() {
 
 #[tokio::test]
 async fn failed_processing_is_a_failure_that_keeps_the_id_and_the_document() {
-    let fake = FakeContractFit::new(Behaviour {
-        processing_time: Duration::from_millis(200),
-        fail_processing: true,
-        ..Behaviour::default()
-    });
+    let fake = Fake::new(
+        Behaviour::default()
+            .with_processing_time(Duration::from_millis(200))
+            .with_failed_processing(true),
+    );
     let running = fake.start().await;
     let err = running
         .client()
@@ -70,7 +71,7 @@ async fn failed_processing_is_a_failure_that_keeps_the_id_and_the_document() {
 
 #[tokio::test]
 async fn a_missing_document_fails_the_wait_at_once() {
-    let fake = FakeContractFit::new(Behaviour::default());
+    let fake = Fake::new(Behaviour::default());
     let running = fake.start().await;
     let err = running
         .client()
@@ -86,10 +87,7 @@ async fn a_missing_document_fails_the_wait_at_once() {
 
 #[tokio::test]
 async fn max_wait_is_never_overrun_and_the_last_poll_comes_just_before_it() {
-    let fake = FakeContractFit::new(Behaviour {
-        processing_time: Duration::from_secs(3600),
-        ..Behaviour::default()
-    });
+    let fake = Fake::new(Behaviour::default().with_processing_time(Duration::from_secs(3600)));
     fake.seed_inbox("unused", 0);
     let running = fake.start().await;
     let uploaded = running
@@ -155,11 +153,11 @@ async fn max_wait_is_never_overrun_and_the_last_poll_comes_just_before_it() {
 
 #[tokio::test]
 async fn retry_after_stretches_the_polling_interval() {
-    let fake = FakeContractFit::new(Behaviour {
-        processing_time: Duration::from_millis(2500),
-        retry_after: Some(2),
-        ..Behaviour::default()
-    });
+    let fake = Fake::new(
+        Behaviour::default()
+            .with_processing_time(Duration::from_millis(2500))
+            .with_retry_after(Some(2)),
+    );
     let running = fake.start().await;
     let id = running
         .client()
@@ -189,7 +187,7 @@ async fn retry_after_stretches_the_polling_interval() {
 
 #[tokio::test]
 async fn pagination_walks_every_page_and_stops_at_the_last() {
-    let fake = FakeContractFit::new(Behaviour::default());
+    let fake = Fake::new(Behaviour::default());
     fake.seed_inbox("big", 95);
     fake.seed_inbox("other", 3);
     let running = fake.start().await;
@@ -297,10 +295,7 @@ fn an_overlay_target_that_matches_nothing_stops_generation() {
 /// The README's example program, run as a user would, against the fake server.
 #[tokio::test]
 async fn the_example_program_uploads_waits_and_prints_the_prediction() {
-    let fake = FakeContractFit::new(Behaviour {
-        processing_time: Duration::from_millis(300),
-        ..Behaviour::default()
-    });
+    let fake = Fake::new(Behaviour::default().with_processing_time(Duration::from_millis(300)));
     let running = fake.start().await;
     let dir = contractfit_tests::scratch("example");
     let file = dir.path().join("invoice.pdf");
@@ -353,11 +348,11 @@ async fn the_example_program_uploads_waits_and_prints_the_prediction() {
 /// reprocess call's `send_and_wait` waits for a newer `done_time`.
 #[tokio::test]
 async fn reprocess_and_wait_never_takes_the_previous_result() {
-    let fake = FakeContractFit::new(Behaviour {
-        processing_time: Duration::from_millis(1200),
-        keep_result_while_reprocessing: true,
-        ..Behaviour::default()
-    });
+    let fake = Fake::new(
+        Behaviour::default()
+            .with_processing_time(Duration::from_millis(1200))
+            .with_result_kept_while_reprocessing(true),
+    );
     let running = fake.start().await;
     let client = running.client();
     let first = client

@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use contractfit::runtime::{CallOptions, TimeoutKind};
 use contractfit::ClientBuilder;
 use contractfit::{Client, Credentials, Error, RetryPolicy};
-use contractfit_tests::fake::jwt;
+use contractfit_fake::jwt;
 use contractfit_tests::server::{Reply, Scripted, TestServer, Unanswering};
 use contractfit_tests::Captured;
 

@@ -1,8 +1,9 @@
 //! `cargo xtask release`: what publishing a release takes, checked before anything is sent.
 //!
-//! The three published crates go to crates.io in dependency order: the runtime first (the
-//! generated crate requires it), then the generator, then the generated client. Before that,
-//! versions and changelog must agree: the runtime and the generator share the workspace's
+//! The four published crates go to crates.io in dependency order: the runtime first (the
+//! generated crate requires it), then the generator, then the generated client, then the fake
+//! Contract.fit for users' tests (its examples use the client). Before that, versions and
+//! changelog must agree: the runtime, the generator and the fake share the workspace's
 //! version, the generated crate requires that runtime version, its own version is the newest
 //! entry of its CHANGELOG.md, the workspace depends on that version, and the generated code is
 //! current. This task checks all of it and prints the commands; it publishes nothing.
@@ -11,10 +12,11 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// The crates in the order they are published.
-const ORDER: [(&str, &str); 3] = [
+const ORDER: [(&str, &str); 4] = [
     ("contractfit-runtime", "runtime"),
     ("contractfit-codegen", "generator"),
     ("contractfit", "generated"),
+    ("contractfit-fake", "fake"),
 ];
 
 /// The value of `key = "…"` on the first line that sets it in a TOML text.
@@ -64,6 +66,7 @@ pub fn problems(root: &Path) -> Result<Vec<String>, String> {
         ("contractfit-runtime", shared),
         ("contractfit-codegen", shared),
         ("contractfit", client),
+        ("contractfit-fake", shared),
     ] {
         let required = requirement(&workspace, name).unwrap_or_default();
         if required != expected {

@@ -1,0 +1,94 @@
+//! How the fake behaves: processing times, outcomes, credentials.
+
+use std::time::Duration;
+
+/// How the fake behaves. Start from [`Behaviour::default`] and change what a test needs with
+/// the `with_` methods:
+///
+/// ```
+/// use std::time::Duration;
+/// use contractfit_fake::Behaviour;
+///
+/// let behaviour = Behaviour::default()
+///     .with_processing_time(Duration::from_millis(200))
+///     .with_failed_processing(true);
+/// assert!(behaviour.fail_processing);
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Behaviour {
+    /// How long after upload a document is processed, at the least (1.5 s by default).
+    pub processing_time: Duration,
+    /// Each document takes up to this much longer than `processing_time`: a share fixed by
+    /// its number (not by chance), so that runs repeat.
+    pub processing_spread: Duration,
+    /// Processed documents report `status_data.success = false`.
+    pub fail_processing: bool,
+    /// A `Retry-After` (seconds) sent with every not-yet-processed poll.
+    pub retry_after: Option<u64>,
+    /// Require credentials (see [`crate::credentials`]) on every route but `POST /auth`.
+    pub require_auth: bool,
+    /// How long the JWTs from `POST /auth` are valid (an hour by default).
+    pub token_lifetime: Duration,
+    /// While a document is reprocessed, it still shows its previous result (`done_time`,
+    /// verdict, prediction), as the API may: it never promises to clear them.
+    pub keep_result_while_reprocessing: bool,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Behaviour {
+            processing_time: Duration::from_millis(1500),
+            processing_spread: Duration::ZERO,
+            fail_processing: false,
+            retry_after: None,
+            require_auth: false,
+            token_lifetime: Duration::from_secs(3600),
+            keep_result_while_reprocessing: false,
+        }
+    }
+}
+
+impl Behaviour {
+    /// Sets [`processing_time`](Self::processing_time).
+    pub fn with_processing_time(mut self, time: Duration) -> Self {
+        self.processing_time = time;
+        self
+    }
+
+    /// Sets [`processing_spread`](Self::processing_spread).
+    pub fn with_processing_spread(mut self, spread: Duration) -> Self {
+        self.processing_spread = spread;
+        self
+    }
+
+    /// Sets [`fail_processing`](Self::fail_processing).
+    pub fn with_failed_processing(mut self, fail: bool) -> Self {
+        self.fail_processing = fail;
+        self
+    }
+
+    /// Sets [`retry_after`](Self::retry_after).
+    pub fn with_retry_after(mut self, seconds: Option<u64>) -> Self {
+        self.retry_after = seconds;
+        self
+    }
+
+    /// Sets [`require_auth`](Self::require_auth).
+    pub fn with_required_auth(mut self, required: bool) -> Self {
+        self.require_auth = required;
+        self
+    }
+
+    /// Sets [`token_lifetime`](Self::token_lifetime).
+    pub fn with_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
+    /// Sets [`keep_result_while_reprocessing`](Self::keep_result_while_reprocessing).
+    pub fn with_result_kept_while_reprocessing(mut self, keep: bool) -> Self {
+        self.keep_result_while_reprocessing = keep;
+        self
+    }
+}
