@@ -87,7 +87,7 @@ impl Received {
 }
 
 /// `a=1&b=x%20y` as decoded pairs.
-fn url_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+pub(crate) fn url_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
     query.split('&').filter(|p| !p.is_empty()).map(|pair| {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         (decode(name), decode(value))
@@ -96,7 +96,7 @@ fn url_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
 
 /// Percent-decoding as forms write it (`+` is a space); a `%` not followed by two hex digits
 /// stays as it is.
-fn decode(text: &str) -> String {
+pub(crate) fn decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let hex = |b: u8| (b as char).to_digit(16);
     let mut out = Vec::with_capacity(bytes.len());

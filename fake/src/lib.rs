@@ -5,6 +5,7 @@ mod fault;
 mod journal;
 mod routes;
 mod server;
+pub mod stubs;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};

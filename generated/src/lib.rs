@@ -11,6 +11,9 @@ pub mod builders;
 pub mod cli;
 #[rustfmt::skip]
 mod client;
+#[cfg(feature = "testing")]
+#[rustfmt::skip]
+pub mod testing;
 #[rustfmt::skip]
 pub mod types;
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, SECURITY_SCHEMES};

@@ -28,6 +28,10 @@ pub struct Surface {
     /// surfaces written before the tool existed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub commands: BTreeMap<String, CommandSurface>,
+    /// Whether the crate has typed stubs of its operations (`testing`, feature `testing`);
+    /// each operation's stub follows the operation. Absent from earlier surfaces.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stubs: bool,
 }
 
 /// What a script writes to run a command.
@@ -154,6 +158,7 @@ impl Surface {
                 .map(|def| (def.name.clone(), type_surface(def)))
                 .collect(),
             commands: commands(layout),
+            stubs: true,
         }
     }
 
@@ -216,6 +221,14 @@ impl Surface {
                 &mut changes,
                 command_changes,
             );
+        }
+        match (self.stubs, new.stubs) {
+            (false, true) => changes.push(minor(format!(
+                "typed stubs of every operation added (`testing`, feature `testing`): {} stubs",
+                new.operations.len()
+            ))),
+            (true, false) => changes.push(major("typed stubs removed (feature `testing`)".into())),
+            _ => {}
         }
         changes
     }

@@ -63,6 +63,24 @@ impl DocumentSamples {
         self.sample(&media["schema"], 0)
     }
 
+    /// The JSON sample for an operation's success answer: its first 2xx JSON schema's.
+    pub fn answer_value(&self, method: &str, path: &str) -> Value {
+        let (_, operation) = self.operation(method, path);
+        let responses = operation["responses"].as_object().into_iter().flatten();
+        let schema = responses
+            .filter(|(status, _)| status.starts_with('2'))
+            .filter_map(|(_, response)| {
+                let content = self.resolve(response)["content"].as_object()?;
+                content
+                    .iter()
+                    .find(|(media, _)| media.contains("json"))
+                    .map(|(_, media)| media["schema"].clone())
+            })
+            .next()
+            .unwrap_or(Value::Null);
+        self.sample(&schema, 0)
+    }
+
     /// The JSON sample for a form field.
     pub fn form_field_value(&self, method: &str, path: &str, name: &str) -> Value {
         let (_, operation) = self.operation(method, path);

@@ -11,6 +11,9 @@
 #[rustfmt::skip]
 #[path = "generated/conformance_calls.rs"]
 mod calls;
+#[rustfmt::skip]
+#[path = "generated/stub_calls.rs"]
+mod stub_calls;
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -43,6 +46,46 @@ impl calls::Samples for DocumentSamples {
             &format!("{method} {path} {name}"),
         )
     }
+}
+
+impl stub_calls::Answers for DocumentSamples {
+    fn answer<T: serde::de::DeserializeOwned>(&self, method: &str, path: &str) -> T {
+        typed(
+            self.answer_value(method, path),
+            &format!("{method} {path} answer"),
+        )
+    }
+}
+
+/// Every operation has a typed stub (`contractfit::testing`, feature `testing`): each is
+/// stubbed once with a sample of its success answer, then called once through `send()`, its
+/// answer decoded; every call must find its stub, and every stub must answer exactly once.
+/// No Prism here: the stubs are the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_has_a_stub_that_answers_its_call() {
+    // The document as the generator read it (overlaid): the answers its types describe.
+    let samples = DocumentSamples::new(contractfit_tests::document_as_read());
+    let mock = contractfit::testing::Mock::start().await;
+    stub_calls::stub_every_operation(&mock, &samples);
+    let client = Client::builder()
+        .base_url(mock.url())
+        .credentials(Credentials::basic("me", "secret"))
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let results = calls::call_every_operation_typed(&client, &samples).await;
+    assert_eq!(results.len(), calls::OPERATIONS);
+    let failures: Vec<String> = results
+        .iter()
+        .filter_map(|(name, result)| result.as_ref().err().map(|e| format!("{name}: {e}")))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} calls failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    mock.verify().unwrap();
 }
 
 /// Prism's executable, installed first if needed. The tests of this file run in parallel and

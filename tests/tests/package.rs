@@ -239,4 +239,35 @@ fn published_crates_package_and_a_consumer_builds_and_runs_from_them() {
         fake.requests()
     );
     assert_eq!(fake.unauthorized(), 0, "every request carried the token");
+
+    // The example of testing your own code (`examples/testing-your-code`), as its user has it:
+    // depending on the packaged client (with `testing`) and fake; its tests run.
+    let example = dir.join("testing-your-code");
+    copy_dir(&root().join("examples/testing-your-code"), &example);
+    let mut manifest = std::fs::read_to_string(example.join("Cargo.toml")).unwrap();
+    manifest.push_str(&format!(
+        "\n[patch.crates-io]\ncontractfit = {{ path = {client:?} }}\n\
+         contractfit-runtime = {{ path = {:?} }}\ncontractfit-fake = {{ path = {:?} }}\n",
+        folder("contractfit-runtime"),
+        folder("contractfit-fake"),
+    ));
+    std::fs::write(example.join("Cargo.toml"), manifest).unwrap();
+    let mut tests = cargo_for_generated();
+    tests.current_dir(&example).args(["test", "--quiet"]);
+    let printed = run(tests, "the testing-your-code example's tests");
+    assert!(printed.contains("2 passed"), "{printed}");
+}
+
+/// Copies the files of `from` (and its folders) into `to`.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
 }

@@ -1,9 +1,10 @@
 //! `cargo xtask release`: what publishing a release takes, checked before anything is sent.
 //!
 //! The four published crates go to crates.io in dependency order: the runtime first (the
-//! generated crate requires it), then the generator, then the generated client, then the fake
-//! Contract.fit for users' tests (its examples use the client). Before that, versions and
-//! changelog must agree: the runtime, the generator and the fake share the workspace's
+//! generated crate requires it), then the generator, then the fake Contract.fit (the generated
+//! crate's `testing` feature requires it; the fake uses the client only in its own tests, a
+//! path-only dev-dependency that publishing drops), then the generated client. Before that,
+//! versions and changelog must agree: the runtime, the generator and the fake share the workspace's
 //! version, the generated crate requires that runtime version, its own version is the newest
 //! entry of its CHANGELOG.md, the workspace depends on that version, and the generated code is
 //! current. This task checks all of it and prints the commands; it publishes nothing.
@@ -15,8 +16,8 @@ use std::process::ExitCode;
 const ORDER: [(&str, &str); 4] = [
     ("contractfit-runtime", "runtime"),
     ("contractfit-codegen", "generator"),
-    ("contractfit", "generated"),
     ("contractfit-fake", "fake"),
+    ("contractfit", "generated"),
 ];
 
 /// The value of `key = "…"` on the first line that sets it in a TOML text.

@@ -10,6 +10,7 @@ mod extensions;
 mod operations;
 mod readme;
 mod round_trips;
+mod testing;
 mod types;
 
 use proc_macro2::TokenStream;
@@ -65,6 +66,7 @@ pub fn test_files(api: &Api, krate: &str) -> Result<Vec<File>, Error> {
     let files = vec![
         RustFile::whole("conformance_calls.rs", || conformance::calls(api, krate)),
         RustFile::whole("round_trips.rs", || round_trips::round_trips(api, krate)),
+        RustFile::whole("stub_calls.rs", || testing::stub_calls(api, krate)),
     ];
     format_files(header, files)
 }
@@ -188,6 +190,7 @@ pub fn crate_files(api: &Api, info: &CrateInfo) -> Result<Vec<File>, Error> {
             path: "src/builders.rs".into(),
             parts: operations::builders_module(api),
         },
+        RustFile::whole("src/testing.rs", || testing::testing_module(api, bin)),
     ];
     let mut files = vec![
         File {
@@ -239,6 +242,10 @@ fn lib_rs() -> TokenStream {
         pub mod cli;
         #[rustfmt::skip]
         mod client;
+        // Typed stubs of every operation for users' tests (feature `testing`).
+        #[cfg(feature = "testing")]
+        #[rustfmt::skip]
+        pub mod testing;
         #[rustfmt::skip]
         pub mod types;
 
@@ -276,6 +283,8 @@ rustls = ["contractfit-runtime/rustls"]
 native-tls = ["contractfit-runtime/native-tls"]
 ## The `{name}` command-line tool (`cargo install {name} --features cli`).
 cli = ["contractfit-runtime/cli"]
+## Typed stubs of every operation for your tests (`{name}::testing`), served by `contractfit-fake`.
+testing = ["dep:contractfit-fake"]
 
 [[bin]]
 name = "{name}"
@@ -284,6 +293,7 @@ required-features = ["cli"]
 
 [dependencies]
 contractfit-runtime = {{ version = {runtime_inner}, default-features = false }}
+contractfit-fake = {{ version = {fake_inner}, optional = true }}
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = "1"
 
@@ -292,7 +302,7 @@ serde_json = "1"
 tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
 
 [package.metadata.docs.rs]
-features = ["rustls", "cli"]
+features = ["rustls", "cli", "testing"]
 rustdoc-args = ["--cfg", "docsrs"]
 "#,
         source = info.source,
@@ -301,7 +311,24 @@ rustdoc-args = ["--cfg", "docsrs"]
         title = api.title,
         repository = info.repository,
         runtime_inner = runtime_requirement(info),
+        fake_inner = fake_requirement(info),
     )
+}
+
+/// The fake's dependency: released with the runtime, so at its version, and (in the
+/// workspace) in the folder beside it.
+fn fake_requirement(info: &CrateInfo) -> String {
+    match &info.runtime_path {
+        Some(path) => {
+            let beside = std::path::Path::new(path).with_file_name("fake");
+            format!(
+                "\"{}\", path = \"{}\"",
+                info.runtime_version,
+                beside.display()
+            )
+        }
+        None => format!("\"{}\"", info.runtime_version),
+    }
 }
 
 /// The runtime dependency's version (and path, in the workspace), inside an inline table.

@@ -1,0 +1,284 @@
+//! The `testing` module (feature `testing`): typed stubs of every operation for users' tests.
+//! `Mock` serves them on loopback through `contractfit-fake`'s stub engine; per operation, a
+//! method registering a stub, and the operation's arguments as a struct read back from the
+//! request (`…Call`), so that a condition is written in the client's own types.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::types::{ident, rust_type, Scope};
+use crate::model::{
+    Api, Operation, ParamLocation, RequestContent, StatusSpec, SuccessBody, TypeRef,
+};
+
+pub(super) fn testing_module(api: &Api, krate: &str) -> TokenStream {
+    let endpoints = api.operations.iter().map(|op| {
+        let (name, method, path) = (&op.name, op.method.as_str(), &op.path.template);
+        quote!(::contractfit_fake::stubs::Endpoint::new(#name, #method, #path))
+    });
+    let count = api.operations.len();
+    let methods = api
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(i, op)| method(i, op));
+    let calls = api.operations.iter().map(call_struct);
+    let module_doc = format!(
+        "Typed stubs of every operation, for testing code that uses this client without the \
+         service (feature `testing`).\n\n\
+         [`Mock`] serves them on a loopback port; the real client, its retries and \
+         authentication included, calls it. Each operation has a method that stubs it: a \
+         condition on its arguments in their own types (the `…Call` structs), how many calls \
+         it expects, and its answer in the operation's own type. A call no stub answers is \
+         answered 501 with a message naming the operation and where its stubs were \
+         registered, and fails the test when the `Mock` is dropped, as a stub answered more \
+         or fewer times than it said does.\n\n\
+         ```\n\
+         # #[tokio::main(flavor = \"current_thread\")]\n\
+         # async fn main() -> Result<(), Box<dyn std::error::Error>> {{\n\
+         let mock = {krate}::testing::Mock::start().await;\n\
+         let client = mock.client();\n\
+         # Ok(())\n\
+         # }}\n\
+         ```"
+    );
+    quote! {
+        #![doc = #module_doc]
+
+        pub use ::contractfit_fake::stubs::{Call, NotJson, Stub};
+
+        /// Every operation, as the stubs route it.
+        const ENDPOINTS: [::contractfit_fake::stubs::Endpoint; #count] = [#(#endpoints),*];
+
+        /// Stubs of this API's operations on a loopback port (see the module's documentation).
+        pub struct Mock {
+            stubs: ::contractfit_fake::stubs::Stubs,
+        }
+
+        impl Mock {
+            /// Serves the stubs on a free loopback port (none registered yet).
+            pub async fn start() -> Mock {
+                Mock { stubs: ::contractfit_fake::stubs::Stubs::start(&ENDPOINTS).await }
+            }
+
+            /// The base URL to give a client.
+            pub fn url(&self) -> ::std::string::String {
+                self.stubs.url()
+            }
+
+            /// A client of this mock, with the default retry policy.
+            pub fn client(&self) -> crate::Client {
+                crate::Client::builder()
+                    .base_url(self.url())
+                    .build()
+                    .expect("a client of a loopback URL builds")
+            }
+
+            /// `Ok` when every stub answered as often as it said and every call found a stub;
+            /// otherwise what went wrong (also checked, and failing the test, on drop).
+            pub fn verify(&self) -> ::std::result::Result<(), ::std::string::String> {
+                self.stubs.verify()
+            }
+
+            #(#methods)*
+        }
+
+        #(#calls)*
+    }
+}
+
+/// The test file `stub_calls.rs`: one stub per operation registered on a `Mock`, each answering
+/// once with a sample of its success, so that a test can call every operation through them.
+pub(super) fn stub_calls(api: &Api, krate: &str) -> TokenStream {
+    let external = krate.replace('-', "_");
+    let krate = format_ident!("{external}");
+    let stubs = api.operations.iter().map(|op| {
+        let name = ident(&op.name);
+        let (method, path) = (op.method.as_str(), &op.path.template);
+        match op.success_body() {
+            SuccessBody::Json(ty) => {
+                let ty = rust_type(&ty, Scope::External(&external));
+                quote!(mock.#name().times(1).returns(answers.answer::<#ty>(#method, #path));)
+            }
+            SuccessBody::Binary { .. } | SuccessBody::Raw => {
+                quote!(mock.#name().times(1).returns_nothing();)
+            }
+        }
+    });
+    quote! {
+        /// What a stub answers: a value of the operation's success type.
+        pub trait Answers {
+            fn answer<T: ::serde::de::DeserializeOwned>(&self, method: &str, path: &str) -> T;
+        }
+
+        /// Registers a stub of every operation on `mock`, each expecting exactly one call.
+        pub fn stub_every_operation(mock: &#krate::testing::Mock, answers: &impl Answers) {
+            #(#stubs)*
+        }
+    }
+}
+
+fn call_name(op: &Operation) -> proc_macro2::Ident {
+    format_ident!("{}Call", super::operations::builder_name(op))
+}
+
+/// The answer type of a stub, and the operation's success status.
+fn answer(op: &Operation) -> (TokenStream, u16) {
+    let status = op
+        .responses
+        .iter()
+        .find_map(|r| match r.status {
+            StatusSpec::Code(code) if (200..300).contains(&code) => Some(code),
+            _ => None,
+        })
+        .unwrap_or(200);
+    let ty = match op.success_body() {
+        SuccessBody::Json(ty) => rust_type(&ty, Scope::Crate),
+        SuccessBody::Binary { .. } | SuccessBody::Raw => quote!(NotJson),
+    };
+    (ty, status)
+}
+
+fn method(index: usize, op: &Operation) -> TokenStream {
+    let name = ident(&op.name);
+    let call = call_name(op);
+    let (answer, status) = answer(op);
+    let doc = format!(
+        "Stubs `{} {}` ([`Client::{}`](crate::Client::{})); the stub is registered when its \
+         answer is given.",
+        op.method.as_str(),
+        op.path.template,
+        op.name,
+        op.name
+    );
+    quote! {
+        #[doc = #doc]
+        #[track_caller]
+        pub fn #name(&self) -> Stub<'_, #call, #answer> {
+            Stub::new(self.stubs.on(ENDPOINTS[#index]), #status)
+        }
+    }
+}
+
+fn call_struct(op: &Operation) -> TokenStream {
+    let name = call_name(op);
+    let op_name = &op.name;
+    let mut fields = Vec::new();
+    let mut reads = Vec::new();
+    for p in &op.parameters {
+        let field = ident(&p.rust_name);
+        let wire = &p.name;
+        let item = rust_type(&p.ty, Scope::Crate);
+        let doc = format!("`{wire}`, from the {}.", location(p.location));
+        let (ty, read) = match (p.location, &p.ty, p.required) {
+            (ParamLocation::Path, _, _) => (
+                item.clone(),
+                quote!(::contractfit_fake::stubs::path(call, #wire)?),
+            ),
+            (ParamLocation::Query, TypeRef::Array(inner), required) => {
+                let inner = rust_type(inner, Scope::Crate);
+                let all = quote!(::contractfit_fake::stubs::query_all::<#inner>(call, #wire)?);
+                if required {
+                    (item.clone(), all)
+                } else {
+                    (
+                        quote!(::std::option::Option<#item>),
+                        quote!({ let all = #all; (!all.is_empty()).then_some(all) }),
+                    )
+                }
+            }
+            (ParamLocation::Query, _, required) => optional_or_required(
+                item.clone(),
+                quote!(::contractfit_fake::stubs::query(call, #wire)?),
+                required,
+                wire,
+            ),
+            (ParamLocation::Header, _, required) => optional_or_required(
+                item.clone(),
+                quote!(::contractfit_fake::stubs::header(call, #wire)?),
+                required,
+                wire,
+            ),
+            (ParamLocation::Cookie, _, required) => optional_or_required(
+                item.clone(),
+                quote!(::contractfit_fake::stubs::cookie(call, #wire)?),
+                required,
+                wire,
+            ),
+        };
+        fields.push(quote!(#[doc = #doc] pub #field: #ty,));
+        reads.push(quote!(#field: #read,));
+    }
+    if let Some(body) = &op.request_body {
+        let (ty, read) = match &body.content {
+            RequestContent::Json { ty, .. } => {
+                let ty = rust_type(ty, Scope::Crate);
+                let read = quote!(::contractfit_fake::stubs::json_body(call)?);
+                if body.required {
+                    (
+                        ty,
+                        quote!(::contractfit_fake::stubs::required(#read, "the body")?),
+                    )
+                } else {
+                    (quote!(::std::option::Option<#ty>), read)
+                }
+            }
+            // Forms and files are read as they came: their fields are not JSON.
+            RequestContent::UrlEncoded { .. }
+            | RequestContent::Multipart { .. }
+            | RequestContent::Binary { .. } => (
+                quote!(::contractfit_runtime::bytes::Bytes),
+                quote!(call.body.clone()),
+            ),
+        };
+        fields.push(quote!(#[doc = "The body."] pub body: #ty,));
+        reads.push(quote!(body: #read,));
+    }
+    // An operation without arguments does not read the call.
+    let call_arg = if reads.is_empty() {
+        quote!(_call)
+    } else {
+        quote!(call)
+    };
+    let doc = format!(
+        "The arguments of a call of [`Client::{op_name}`](crate::Client::{op_name}), read \
+         back from the request, for a stub's condition."
+    );
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct #name { #(#fields)* }
+
+        impl ::contractfit_fake::stubs::FromCall for #name {
+            fn from_call(#call_arg: &Call) -> ::std::result::Result<Self, ::std::string::String> {
+                ::std::result::Result::Ok(#name { #(#reads)* })
+            }
+        }
+    }
+}
+
+fn optional_or_required(
+    item: TokenStream,
+    read: TokenStream,
+    required: bool,
+    wire: &str,
+) -> (TokenStream, TokenStream) {
+    if required {
+        (
+            item,
+            quote!(::contractfit_fake::stubs::required(#read, #wire)?),
+        )
+    } else {
+        (quote!(::std::option::Option<#item>), read)
+    }
+}
+
+fn location(location: ParamLocation) -> &'static str {
+    match location {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "headers",
+        ParamLocation::Cookie => "cookies",
+    }
+}
