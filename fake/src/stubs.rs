@@ -493,9 +493,7 @@ pub fn path<T: serde::de::DeserializeOwned>(call: &Call, name: &str) -> Result<T
 
 /// An optional query parameter (the first, if repeated).
 pub fn query<T: serde::de::DeserializeOwned>(call: &Call, name: &str) -> Result<Option<T>, String> {
-    call.query(name)
-        .map(|text| from_text(text).map_err(|e| format!("query parameter {name}: {e}")))
-        .transpose()
+    optional(call.query(name), || format!("query parameter {name}"))
 }
 
 /// A query parameter that may repeat, each value an item.
@@ -515,9 +513,7 @@ pub fn header<T: serde::de::DeserializeOwned>(
     call: &Call,
     name: &str,
 ) -> Result<Option<T>, String> {
-    call.header(name)
-        .map(|text| from_text(text).map_err(|e| format!("header {name}: {e}")))
-        .transpose()
+    optional(call.header(name), || format!("header {name}"))
 }
 
 /// An optional cookie, from the `cookie` header's `name=value` pairs.
@@ -526,11 +522,20 @@ pub fn cookie<T: serde::de::DeserializeOwned>(
     name: &str,
 ) -> Result<Option<T>, String> {
     let cookies = call.header("cookie").unwrap_or("");
-    cookies
+    let text = cookies
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(n, _)| *n == name)
-        .map(|(_, text)| from_text(text).map_err(|e| format!("cookie {name}: {e}")))
+        .map(|(_, text)| text);
+    optional(text, || format!("cookie {name}"))
+}
+
+/// `text` read as `T` if it is there; an error names `what` it was.
+fn optional<T: serde::de::DeserializeOwned>(
+    text: Option<&str>,
+    what: impl Fn() -> String,
+) -> Result<Option<T>, String> {
+    text.map(|text| from_text(text).map_err(|e| format!("{}: {e}", what())))
         .transpose()
 }
 

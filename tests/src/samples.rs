@@ -83,32 +83,35 @@ impl DocumentSamples {
 
     /// The JSON sample for a form field.
     pub fn form_field_value(&self, method: &str, path: &str, name: &str) -> Value {
+        let (properties, _) = self.multipart_fields(method, path).unwrap_or_default();
+        self.sample(properties.get(name).unwrap_or(&Value::Null), 0)
+    }
+
+    /// The fields of `method path`'s multipart form, and the names of the required ones,
+    /// wherever its `allOf` parts declare them (as the generator reads it); `None` without one.
+    fn multipart_fields(
+        &self,
+        method: &str,
+        path: &str,
+    ) -> Option<(Map<String, Value>, Vec<String>)> {
         let (_, operation) = self.operation(method, path);
         let body = self.resolve(&operation["requestBody"]);
-        let schema = self.resolve(&body["content"]["multipart/form-data"]["schema"]);
-        // The field may be declared in an `allOf` part, as the generator reads it.
-        let mut properties = Map::new();
-        self.object_parts(schema, &mut properties, &mut Vec::new(), 0);
-        self.sample(properties.get(name).unwrap_or(&Value::Null), 0)
+        let schema = &body["content"].get("multipart/form-data")?["schema"];
+        let (mut properties, mut required_names) = (Map::new(), Vec::new());
+        self.object_parts(schema, &mut properties, &mut required_names, 0);
+        Some((properties, required_names))
     }
 
     /// Whether `method path` takes a multipart form with an array field: sent one part per
     /// item, as OpenAPI forms send arrays, which Prism reads as a single value however many
     /// parts there are.
     pub fn multipart_array(&self, method: &str, path: &str) -> bool {
-        let (_, operation) = self.operation(method, path);
-        let body = self.resolve(&operation["requestBody"]);
-        let Some(schema) = body["content"]
-            .get("multipart/form-data")
-            .map(|m| &m["schema"])
-        else {
-            return false;
-        };
-        let mut properties = Map::new();
-        self.object_parts(schema, &mut properties, &mut Vec::new(), 0);
-        properties
-            .values()
-            .any(|p| self.resolve(p)["type"] == "array")
+        self.multipart_fields(method, path)
+            .is_some_and(|(properties, _)| {
+                properties
+                    .values()
+                    .any(|p| self.resolve(p)["type"] == "array")
+            })
     }
 
     /// Why the samples cannot make `method path`'s body: it is XML, which they do not write
@@ -132,17 +135,8 @@ impl DocumentSamples {
     /// Whether `method path` takes a multipart form none of whose fields is required: the calls
     /// set none, and the empty form they send is a body Prism takes for none.
     pub fn empty_form(&self, method: &str, path: &str) -> bool {
-        let (_, operation) = self.operation(method, path);
-        let body = self.resolve(&operation["requestBody"]);
-        let Some(schema) = body["content"]
-            .get("multipart/form-data")
-            .map(|m| &m["schema"])
-        else {
-            return false;
-        };
-        let mut required_names = Vec::new();
-        self.object_parts(schema, &mut Map::new(), &mut required_names, 0);
-        required_names.is_empty()
+        self.multipart_fields(method, path)
+            .is_some_and(|(_, required_names)| required_names.is_empty())
     }
 
     /// Why no request to `method path` can meet the document, where its path, its parameters or
