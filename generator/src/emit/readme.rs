@@ -58,8 +58,16 @@ pub(super) fn readme(api: &Api, info: &CrateInfo) -> String {
          ```sh\n\
          cargo install {name} --features cli\n\
          {name} --help\n\
-         ```\n",
-        name = info.name
+         ```\n\n\
+         ## Testing your code\n\n\
+         With the `testing` feature, `{krate}::testing::Mock` serves typed stubs of every \
+         operation on a loopback port: a condition on a call's arguments in their own types, \
+         how many calls to expect, and the answer as a value of the operation's type or an \
+         error; a call no stub answers fails the test, naming the operation and where its \
+         stubs were registered. For a fake that behaves like the whole service (processing, \
+         faults, a journal of requests), see the `contractfit-fake` crate.\n",
+        name = info.name,
+        krate = info.name.replace('-', "_")
     );
     if let Some(description) = api.description.as_deref().filter(|d| !d.trim().is_empty()) {
         let _ = write!(
