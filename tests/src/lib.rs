@@ -2,6 +2,7 @@
 //! loopback that records what it receives and answers as each test scripts it.
 
 pub mod arbitrary;
+pub mod prism_install;
 pub mod samples;
 pub mod server;
 

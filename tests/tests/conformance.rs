@@ -97,19 +97,8 @@ fn prism() -> PathBuf {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = contractfit_tests::root().join("tests/prism");
-    let executable = dir.join("node_modules/.bin/prism");
-    if !executable.exists() {
-        eprintln!("installing Prism into {} (npm ci)", dir.display());
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .status()
-            .unwrap_or_else(|e| {
-                panic!("this test needs npm to install Prism, and npm could not run: {e}")
-            });
-        assert!(status.success(), "npm ci in {} failed", dir.display());
-    }
-    executable
+    contractfit_tests::prism_install::installed(&dir)
+        .unwrap_or_else(|e| panic!("this test needs npm to install Prism: {e}"))
 }
 
 /// A running Prism, killed on drop.

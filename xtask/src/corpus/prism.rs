@@ -362,22 +362,12 @@ async fn main() {
 }
 "#;
 
+#[path = "../../../tests/src/prism_install.rs"]
+mod prism_install;
+
 /// Prism's executable in `tests/prism`, installed first with `npm ci` if it is not there.
 fn prism(root: &Path) -> Result<PathBuf, String> {
-    let dir = root.join("tests/prism");
-    let executable = dir.join("node_modules/.bin/prism");
-    if !executable.exists() {
-        eprintln!("installing Prism into {} (npm ci)", dir.display());
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .status()
-            .map_err(|e| format!("npm could not run (it installs Prism): {e}"))?;
-        if !status.success() {
-            return Err(format!("npm ci in {} failed", dir.display()));
-        }
-    }
-    Ok(executable)
+    prism_install::installed(&root.join("tests/prism"))
 }
 
 /// A running Prism, killed on drop.
