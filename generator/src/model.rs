@@ -268,6 +268,13 @@ pub struct ThenWait {
     pub changed: String,
 }
 
+/// Whether a media type is a wildcard (`*/*`, `application/*`, parameters aside): over a
+/// schema that describes structure the builder reads it as JSON, and calls ask for JSON.
+pub fn is_wildcard(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or("").trim();
+    essence == "*/*" || essence == "application/*"
+}
+
 impl Operation {
     pub fn parameters_in(&self, location: ParamLocation) -> impl Iterator<Item = &Parameter> {
         self.parameters
@@ -275,9 +282,9 @@ impl Operation {
             .filter(move |p| p.location == location)
     }
 
-    /// What a successful call gives back, decided from every 2xx response together.
     /// What a call that decodes JSON accepts: the JSON media types its successful answers are
-    /// declared in (`application/json`, `application/sarif+json`, …), in document order.
+    /// declared in (`application/json`, `application/sarif+json`, …), in document order; a
+    /// wildcard the builder read as JSON is asked for as `application/json`.
     pub fn json_accept(&self) -> String {
         let mut types: Vec<&str> = Vec::new();
         for body in self
@@ -287,10 +294,10 @@ impl Operation {
             .flat_map(|r| &r.content)
             .filter(|b| matches!(b.kind, BodyKind::Json(_)))
         {
-            // A wildcard declared over structured content is read as JSON (see the builder).
-            let media_type = match body.media_type.as_str() {
-                "*/*" | "application/*" => "application/json",
-                other => other,
+            let media_type = if is_wildcard(&body.media_type) {
+                "application/json"
+            } else {
+                body.media_type.as_str()
             };
             if !types.contains(&media_type) {
                 types.push(media_type);
@@ -303,6 +310,7 @@ impl Operation {
         }
     }
 
+    /// What a successful call gives back, decided from every 2xx response together.
     pub fn success_body(&self) -> SuccessBody {
         let successes: Vec<&Response> = self
             .responses
@@ -606,4 +614,26 @@ pub fn resolve_aliases<'a>(types: &'a [TypeDef], ty: &'a TypeRef) -> &'a TypeRef
         }
     }
     ty
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The builder (which reads a wildcard over structure as JSON) and `json_accept` (which
+    /// then asks for JSON) agree on what a wildcard is, parameters included.
+    #[test]
+    fn wildcards_are_known_by_their_essence() {
+        for wildcard in [
+            "*/*",
+            "application/*",
+            "*/*; charset=utf-8",
+            " application/* ;q=1",
+        ] {
+            assert!(is_wildcard(wildcard), "{wildcard}");
+        }
+        for concrete in ["application/json", "text/*x", "application/sarif+json"] {
+            assert!(!is_wildcard(concrete), "{concrete}");
+        }
+    }
 }

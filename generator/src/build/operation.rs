@@ -611,8 +611,7 @@ fn is_managed_header(name: &str) -> bool {
 /// reference): the document means JSON without saying so (truesight declares 22 of its 23
 /// answers so), and it is decoded as JSON, asked for as `application/json`. Strings stay bytes.
 fn is_any_with_structure(media_type: &str, media: &openapiv3::MediaType) -> bool {
-    let essence = media_type.split(';').next().unwrap_or("").trim();
-    if essence != "*/*" && essence != "application/*" {
+    if !crate::model::is_wildcard(media_type) {
         return false;
     }
     match &media.schema {
