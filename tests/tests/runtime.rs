@@ -608,23 +608,15 @@ async fn secrets_appear_in_no_trace_debug_output_or_error() {
 
     let service = LoginServer::new(3600, 1);
     let running = service.start().await;
-    let all = builder(&running)
-        .credentials(Credentials::login("me", SECRET_PASSWORD))
-        .credentials(Credentials::api_key(SECRET_KEY))
-        .retry(fast_retries(2));
-    let basic = builder(&running).credentials(Credentials::basic("me", SECRET_PASSWORD));
-    let basic_debug = format!("{basic:?}");
-    let debug = format!("{all:?}{basic_debug}{:?}", client_of(basic));
-    let client = client_of(all);
-    let debug = format!("{debug}{client:?}");
-    client.get_version().send().await.unwrap();
-    let token = service.current.lock().unwrap().clone();
-    let failing = builder(&running)
-        .credentials(Credentials::login("me", "wrong-but-secret"))
-        .build()
-        .unwrap();
-    let err = failing.get_version().send().await.unwrap_err();
-    let text = format!("{err} {err:?}");
+    // `tracing` caches each callsite's interest for the whole process when the callsite is
+    // first reached, from the subscriber of the thread that reaches it: a test running beside
+    // this one without a subscriber can cache "never", and this test's spans vanish (seen once
+    // on a fresh clone). So every callsite is reached once here first, the cache is rebuilt
+    // under this thread's subscriber, and only the second round is read.
+    let (_, _, first_token) = exercise(&service, &running).await;
+    tracing::callsite::rebuild_interest_cache();
+    captured.take();
+    let (debug, text, token) = exercise(&service, &running).await;
 
     let trace = captured.take();
     assert!(
@@ -636,12 +628,35 @@ async fn secrets_appear_in_no_trace_debug_output_or_error() {
         for secret in [
             SECRET_PASSWORD,
             SECRET_KEY,
+            first_token.as_str(),
             token.as_str(),
             "wrong-but-secret",
         ] {
             assert!(!output.contains(secret), "{name} output contains a secret");
         }
     }
+}
+
+/// Clients with every kind of secret, debug-printed, a call that logs in and one whose login
+/// fails: the debug text, the error's text, and the token the server handed out.
+async fn exercise(service: &LoginServer, running: &TestServer) -> (String, String, String) {
+    let all = builder(running)
+        .credentials(Credentials::login("me", SECRET_PASSWORD))
+        .credentials(Credentials::api_key(SECRET_KEY))
+        .retry(fast_retries(2));
+    let basic = builder(running).credentials(Credentials::basic("me", SECRET_PASSWORD));
+    let basic_debug = format!("{basic:?}");
+    let debug = format!("{all:?}{basic_debug}{:?}", client_of(basic));
+    let client = client_of(all);
+    let debug = format!("{debug}{client:?}");
+    client.get_version().send().await.unwrap();
+    let token = service.current.lock().unwrap().clone();
+    let failing = builder(running)
+        .credentials(Credentials::login("me", "wrong-but-secret"))
+        .build()
+        .unwrap();
+    let err = failing.get_version().send().await.unwrap_err();
+    (debug, format!("{err} {err:?}"), token)
 }
 
 #[tokio::test]
