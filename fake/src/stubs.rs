@@ -72,7 +72,9 @@ impl Endpoint {
         for (pattern, segment) in template.iter().zip(&sent) {
             match pattern.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
                 Some(name) if !segment.is_empty() => {
-                    parameters.push((name.to_owned(), crate::journal::decode(segment)));
+                    // A path segment is percent-encoded, not form-encoded: `+` stays `+`.
+                    let value = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+                    parameters.push((name.to_owned(), value.into_owned()));
                 }
                 Some(_) => return None,
                 None if pattern == segment => {}

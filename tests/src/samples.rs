@@ -132,6 +132,18 @@ impl DocumentSamples {
         ))
     }
 
+    /// Whether `method path` declares its successes only as `*/*` (the client asks for JSON).
+    pub fn wildcard_answers(&self, method: &str, path: &str) -> bool {
+        let (_, operation) = self.operation(method, path);
+        let successes = operation["responses"].as_object().into_iter().flatten();
+        let mut media = successes
+            .filter(|(status, _)| status.starts_with('2'))
+            .flat_map(|(_, r)| self.resolve(r)["content"].as_object().into_iter().flatten())
+            .map(|(media, _)| media.as_str())
+            .peekable();
+        media.peek().is_some() && media.all(|m| m == "*/*")
+    }
+
     /// Whether `method path` takes a multipart form none of whose fields is required: the calls
     /// set none, and the empty form they send is a body Prism takes for none.
     pub fn empty_form(&self, method: &str, path: &str) -> bool {

@@ -31,11 +31,7 @@ impl TestServer {
 
     /// A generated client pointed at this server, with retries off unless a test wants them.
     pub fn client(&self) -> contractfit::Client {
-        contractfit::Client::builder()
-            .base_url(self.url())
-            .retry(contractfit::RetryPolicy::never())
-            .build()
-            .expect("client builds")
+        client_at(self.url())
     }
 }
 
@@ -47,12 +43,17 @@ pub trait FakeClient {
 
 impl FakeClient for contractfit_fake::Server {
     fn client(&self) -> contractfit::Client {
-        contractfit::Client::builder()
-            .base_url(self.url())
-            .retry(contractfit::RetryPolicy::never())
-            .build()
-            .expect("client builds")
+        client_at(self.url())
     }
+}
+
+/// A generated client of `url` with retries off.
+fn client_at(url: String) -> contractfit::Client {
+    contractfit::Client::builder()
+        .base_url(url)
+        .retry(contractfit::RetryPolicy::never())
+        .build()
+        .expect("client builds")
 }
 
 impl Drop for TestServer {

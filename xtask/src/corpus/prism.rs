@@ -57,9 +57,6 @@ pub struct Client {
     pub package: String,
     /// The document as the generator read it, as JSON.
     pub document: PathBuf,
-    /// The operations whose successes the document declares only as `*/*`: the client asks
-    /// for JSON, and Prism answers that with 406 (or, asked for `*/*`, cannot write the object).
-    pub wildcard_answers: Vec<String>,
 }
 
 /// What the Prism runner needs of one client: its calls, emitted from its model, and the
@@ -88,26 +85,6 @@ pub fn write_client(
     write(
         runner.join(format!("documents/{package}.json")),
         &serde_json::to_vec(&document).map_err(|e| e.to_string())?,
-    )?;
-    // The operations whose successes are declared only as `*/*`, which Prism cannot serve.
-    let wildcard_only: Vec<&str> = api
-        .operations
-        .iter()
-        .filter(|op| {
-            let mut media = op
-                .responses
-                .iter()
-                .filter(|r| r.status.is_success())
-                .flat_map(|r| &r.content)
-                .map(|b| b.media_type.as_str())
-                .peekable();
-            media.peek().is_some() && media.all(|m| m == "*/*")
-        })
-        .map(|op| op.name.as_str())
-        .collect();
-    write(
-        runner.join(format!("documents/{package}.wildcard-answers.json")),
-        &serde_json::to_vec(&wildcard_only).map_err(|e| e.to_string())?,
     )
 }
 
@@ -118,12 +95,6 @@ impl Client {
         Client {
             package: package.to_owned(),
             document: documents.join(format!("{package}.json")),
-            wildcard_answers: std::fs::read(
-                documents.join(format!("{package}.wildcard-answers.json")),
-            )
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default(),
         }
     }
 }
@@ -258,7 +229,8 @@ macro_rules! run {
 
 /// What the document says of a call that failed, where it explains the failure: something
 /// no value meets makes it the document's error (and a sample that cannot be made for it
-/// too), an XML body one the samples do not write, an empty form Prism's.
+/// too), an XML body one the samples do not write; an empty form, a multipart array and
+/// answers declared only as `*/*` are Prism's limits.
 fn explain(
     samples: &DocumentSamples,
     method: &str,
@@ -270,6 +242,8 @@ fn explain(
                       empty form is a body, which Prism takes for none";
     let multipart_array = "an array in a multipart form goes one part per item, which Prism \
                            reads as one value however many parts there are";
+    let wildcard_answers = "its successes are declared only as `*/*`: the client asks for JSON, \
+                            which Prism cannot match (and, asked for `*/*`, cannot write)";
     let why = match class {
         "request violation" | "no sample" => samples
             .request_contradiction(method, path)
@@ -282,6 +256,10 @@ fn explain(
             .or_else(|| {
                 let array = detail.contains("must be array") && samples.multipart_array(method, path);
                 array.then(|| ("Prism limitation", multipart_array.to_owned()))
+            })
+            .or_else(|| {
+                let wildcard = detail.contains("NOT_ACCEPTABLE") && samples.wildcard_answers(method, path);
+                wildcard.then(|| ("Prism limitation", wildcard_answers.to_owned()))
             }),
         "decode failure" => samples
             .answer_contradiction(method, path)
@@ -469,17 +447,7 @@ pub fn call_all(
                 continue;
             };
             let class = call["class"].as_str().unwrap_or("other");
-            let mut class = CLASSES.into_iter().find(|c| *c == class).unwrap_or("other");
-            let operation = call["operation"].as_str().unwrap_or("?");
-            if class == "request violation"
-                && call["detail"]
-                    .as_str()
-                    .unwrap_or("")
-                    .contains("NOT_ACCEPTABLE")
-                && client.wildcard_answers.iter().any(|o| o == operation)
-            {
-                class = "Prism limitation";
-            }
+            let class = CLASSES.into_iter().find(|c| *c == class).unwrap_or("other");
             *counts.entry(class).or_default() += 1;
             if class != "ok" {
                 details.entry(class).or_insert_with(|| {
