@@ -10,9 +10,11 @@
 //! contractfit-bench requests [--quick]   per-request overhead: generated client vs reqwest
 //! contractfit-bench upload [--quick]     peak RSS of a multipart upload from disk
 //! contractfit-bench polling [--quick]    waiting for many documents at once
+//! contractfit-bench batch [--quick]      10,000 files through the batch engine, with and without a journal
 //! contractfit-bench serve api|fake …     the servers the above start
 //! ```
 
+mod batch;
 mod measure;
 mod polling;
 mod requests;
@@ -31,8 +33,10 @@ fn main() -> ExitCode {
         ["upload-one", rest @ ..] => runtime().block_on(upload::one(rest)),
         ["upload", ..] => upload::run(quick),
         ["polling", ..] => runtime().block_on(polling::run(quick)),
+        ["batch-one", rest @ ..] => runtime().block_on(batch::one(rest)),
+        ["batch", ..] => batch::run(quick),
         _ => Err(format!(
-            "usage: contractfit-bench requests|upload|polling [--quick] (got {args:?})"
+            "usage: contractfit-bench requests|upload|polling|batch [--quick] (got {args:?})"
         )),
     };
     match result {

@@ -33,6 +33,14 @@ pub struct Behaviour {
     /// While a document is reprocessed, it still shows its previous result (`done_time`,
     /// verdict, prediction), as the API may: it never promises to clear them.
     pub keep_result_while_reprocessing: bool,
+    /// How long an upload is answered after its document is created (none by default): on a
+    /// slow server, an upload whose answer is lost may have been kept.
+    pub upload_time: Duration,
+    /// Every n-th upload request is refused with 429 and
+    /// [`throttle_retry_after`](Self::throttle_retry_after), before it is handled.
+    pub throttle_every: Option<usize>,
+    /// The `Retry-After` (seconds) of those refusals.
+    pub throttle_retry_after: u64,
 }
 
 impl Default for Behaviour {
@@ -45,6 +53,9 @@ impl Default for Behaviour {
             require_auth: false,
             token_lifetime: Duration::from_secs(3600),
             keep_result_while_reprocessing: false,
+            upload_time: Duration::ZERO,
+            throttle_every: None,
+            throttle_retry_after: 1,
         }
     }
 }
@@ -83,6 +94,20 @@ impl Behaviour {
     /// Sets [`token_lifetime`](Self::token_lifetime).
     pub fn with_token_lifetime(mut self, lifetime: Duration) -> Self {
         self.token_lifetime = lifetime;
+        self
+    }
+
+    /// Sets [`upload_time`](Self::upload_time).
+    pub fn with_upload_time(mut self, time: Duration) -> Self {
+        self.upload_time = time;
+        self
+    }
+
+    /// Refuses every `every`-th upload with 429 and `Retry-After: retry_after` seconds, as a
+    /// busy server does (see [`throttle_every`](Self::throttle_every)).
+    pub fn with_throttled_uploads(mut self, every: usize, retry_after: u64) -> Self {
+        self.throttle_every = Some(every.max(1));
+        self.throttle_retry_after = retry_after;
         self
     }
 

@@ -52,6 +52,8 @@ struct Document {
     /// This document's share of `processing_spread`, as a fraction.
     spread: f64,
     filename: String,
+    /// `timings.receive_time` as the API writes it: UTC without an offset.
+    received: String,
     /// The previous processing's `done_time`, shown while reprocessing when the behaviour
     /// keeps results.
     previous_done: Option<String>,
@@ -148,6 +150,21 @@ impl Fake {
         uploaded_among(&lock(&self.inner.documents))
     }
 
+    /// The documents uploads created in `inbox`, as (id, file name) in the order they came:
+    /// a file uploaded twice shows twice.
+    pub fn uploaded_documents(&self, inbox: &str) -> Vec<(String, String)> {
+        let documents = lock(&self.inner.documents);
+        let mut uploaded: Vec<(&String, &Document)> = documents
+            .iter()
+            .filter(|(id, d)| id.starts_with("doc-") && d.inbox == inbox)
+            .collect();
+        uploaded.sort_by_key(|(id, _)| *id);
+        uploaded
+            .into_iter()
+            .map(|(id, d)| (id.clone(), d.filename.clone()))
+            .collect()
+    }
+
     /// The bodies of the upload requests, as received.
     pub fn upload_bodies(&self) -> Vec<bytes::Bytes> {
         lock(&self.inner.upload_bodies).clone()
@@ -188,15 +205,14 @@ impl Fake {
             "original_filename": document.filename,
             "page_count": 1,
             // As the API sends them: without a UTC offset.
-            "timings": {"receive_time": "2023-02-28T08:47:25.215200"},
+            "timings": {"receive_time": document.received},
             "status_data": {"data": processed},
             // A field no client version knows: clients must keep it, not fail on it.
             "workflow_state": {"stage": "quantum-review"},
         });
         let done = if processed {
             // When it really became processed, so that clients can measure how late they saw it.
-            let done: chrono::DateTime<chrono::Utc> = (document.uploaded_at + processing).into();
-            Some(done.naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string())
+            Some(api_time(document.uploaded_at + processing))
         } else if behaviour.keep_result_while_reprocessing {
             document.previous_done.clone()
         } else {
@@ -222,9 +238,17 @@ impl Document {
             uploaded_at: SystemTime::now() - hour,
             spread: 0.0,
             filename,
+            // Seeded documents came long ago; tests read this exact text back.
+            received: "2023-02-28T08:47:25.215200".into(),
             previous_done: None,
         }
     }
+}
+
+/// A moment as the API writes date-times: UTC, microseconds, no offset.
+fn api_time(time: SystemTime) -> String {
+    let time: chrono::DateTime<chrono::Utc> = time.into();
+    time.naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
 }
 
 /// How many of `documents` came from uploads (the seeded ones are named after their inbox).

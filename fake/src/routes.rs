@@ -107,8 +107,16 @@ async fn upload(
     Path(inbox): Path<String>,
     body: bytes::Bytes,
 ) -> Response {
-    fake.inner.uploads.fetch_add(1, Ordering::SeqCst);
+    let number = fake.inner.uploads.fetch_add(1, Ordering::SeqCst) + 1;
     lock(&fake.inner.upload_bodies).push(body.clone());
+    let behaviour = fake.behaviour();
+    if behaviour
+        .throttle_every
+        .is_some_and(|every| number % every == 0)
+    {
+        let headers = [("retry-after", behaviour.throttle_retry_after.to_string())];
+        return (StatusCode::TOO_MANY_REQUESTS, headers, "slow down").into_response();
+    }
     let fault = fake.take_fault(Route::Upload);
     if let Some(refused) = fault.as_ref().and_then(refusal) {
         return refused;
@@ -125,17 +133,21 @@ async fn upload(
         let mut documents = lock(&fake.inner.documents);
         let number = uploaded_among(&documents);
         let id = format!("doc-{number:06}");
+        let now = SystemTime::now();
         let document = Document {
             inbox,
             uploaded: Instant::now(),
-            uploaded_at: SystemTime::now(),
+            uploaded_at: now,
             spread: spread_share(number),
             filename,
+            received: crate::api_time(now),
             previous_done: None,
         };
         documents.insert(id.clone(), document);
         id
     };
+    // Kept already; the answer comes later (or never, if the client goes away).
+    tokio::time::sleep(behaviour.upload_time).await;
     let sync = !contains(&body, b"name=\"sync\"\r\n\r\nfalse");
     let reply = if sync {
         // The documented default: wait for processing and answer with the document.
@@ -256,11 +268,23 @@ async fn paginated(
         .get("per_page")
         .and_then(|p| p.parse().ok())
         .unwrap_or(20);
+    // `start_receive_date`: documents received since then (an offset or UTC without one).
+    let since = query.get("start_receive_date").and_then(|text| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .or_else(|_| text.parse::<chrono::NaiveDateTime>().map(|t| t.and_utc()))
+            .ok()
+    });
     let body = {
         let documents = lock(&fake.inner.documents);
         let mut ids: Vec<&String> = documents
             .iter()
             .filter(|(_, d)| d.inbox == inbox)
+            .filter(|(_, d)| {
+                since.is_none_or(|since| {
+                    chrono::DateTime::<chrono::Utc>::from(d.uploaded_at) >= since
+                })
+            })
             .map(|(id, _)| id)
             .collect();
         ids.sort();

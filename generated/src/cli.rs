@@ -3,16 +3,16 @@
 //! The `contractfit` command-line tool: one command per operation, grouped by tag, and workflows (upload, wait, list) built on the client's waiters and paginators.
 //!
 //! Credentials and the base URL come from flags or from `CONTRACTFIT_BASE_URL`, `CONTRACTFIT_USERNAME`/`CONTRACTFIT_PASSWORD`, `CONTRACTFIT_TOKEN` and `CONTRACTFIT_API_KEY`. Run `contractfit --help` for the commands and the exit codes.
-use ::contractfit_runtime::cli as table;
+use ::contractfit_cli as table;
 /// Runs the tool with the process's arguments; the exit code is documented in `--help`.
 pub fn main() -> ::std::process::ExitCode {
-    ::contractfit_runtime::cli::main(&APP)
+    ::contractfit_cli::main(&APP)
 }
 /// The tool's command tree (for completions, man pages, or checking it).
-pub fn command() -> ::contractfit_runtime::cli::clap::Command {
-    ::contractfit_runtime::cli::command(&APP)
+pub fn command() -> ::contractfit_cli::clap::Command {
+    ::contractfit_cli::command(&APP)
 }
-/// The table the runtime's command-line tool is driven by.
+/// The table `contractfit-cli` interprets.
 pub static APP: table::App = table::App {
     name: "contractfit",
     version: ::std::env!("CARGO_PKG_VERSION"),
@@ -287,6 +287,14 @@ pub static APP: table::App = table::App {
             set_when_waiting: &[("sync", false)],
             id_pointer: "/id",
             wait: &WAIT_0,
+            find: ::std::option::Option::Some(
+                &table::Find {
+                    command: &COMMAND_LIST_INBOX_DOCUMENTS_PAGINATED,
+                    since_arg: "start-receive-date",
+                    name_pointer: "/original_filename",
+                    id_pointer: "/id",
+                },
+            ),
         },
     ),
     waits: &[&WAIT_0],

@@ -3,6 +3,9 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 #![allow(clippy::too_many_arguments)]
+#[cfg(feature = "batch")]
+#[rustfmt::skip]
+pub mod batch;
 #[rustfmt::skip]
 pub mod builders;
 #[cfg(feature = "cli")]

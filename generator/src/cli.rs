@@ -154,6 +154,19 @@ pub struct Upload {
     pub id_pointer: String,
     /// Index into [`Layout::waits`].
     pub wait: usize,
+    /// How a batch looks for an upload whose answer was lost, when the API can list them.
+    pub find: Option<Find>,
+}
+
+/// The listing an upload shows in (see [`crate::model::FindUpload`]), as commands and flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Find {
+    /// The listing operation's Rust name (its command is in one of the groups).
+    pub operation: String,
+    /// The flag of its date-time parameter.
+    pub since_arg: String,
+    pub name_pointer: String,
+    pub id_pointer: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -608,12 +621,32 @@ fn upload(api: &Api, groups: &[Group], waits: &[Wait]) -> Option<Upload> {
                 Some((field.name.clone(), *value))
             })
             .collect();
+        let find = declared.find.as_ref().and_then(|find| {
+            let listing = api.operations.iter().find(|o| o.name == find.operation)?;
+            let since = listing
+                .parameters
+                .iter()
+                .find(|p| p.rust_name == find.since)?;
+            let since_arg = command_of(groups, &find.operation)?
+                .args
+                .iter()
+                .find(|a| a.wire == since.name && a.place == Place::Query)?
+                .name
+                .clone();
+            Some(Find {
+                operation: find.operation.clone(),
+                since_arg,
+                name_pointer: find.name_pointer.clone(),
+                id_pointer: find.id_pointer.clone(),
+            })
+        });
         Some(Upload {
             operation: op.name.clone(),
             file_arg,
             set_when_waiting,
             id_pointer: declared.id_pointer.clone(),
             wait,
+            find,
         })
     })
 }

@@ -45,6 +45,41 @@ impl Api {
             _ => &[],
         }
     }
+
+    /// The uploads a batch can be made of (a generated crate's `batch` module): an
+    /// upload-and-wait whose required arguments include exactly one file, where the batch's
+    /// files go; its other required arguments are the batch's own.
+    pub fn batch_uploads(&self) -> impl Iterator<Item = (&Operation, &UploadWait)> {
+        self.operations.iter().filter_map(|op| {
+            let upload = op.upload_wait.as_ref()?;
+            let files = self
+                .required_arguments(op)
+                .filter(|(_, ty)| **ty == TypeRef::Primitive(Primitive::File))
+                .count();
+            (files == 1).then_some((op, upload))
+        })
+    }
+
+    /// The required arguments of `op` by Rust name and type, in the order its client method
+    /// takes them: parameters, then the body's required form fields.
+    pub fn required_arguments<'a>(
+        &'a self,
+        op: &'a Operation,
+    ) -> impl Iterator<Item = (&'a str, &'a TypeRef)> {
+        let form = match op.request_body.as_ref().map(|b| &b.content) {
+            Some(RequestContent::Multipart { form }) => self.form_fields(form),
+            _ => &[],
+        };
+        op.parameters
+            .iter()
+            .filter(|p| p.required)
+            .map(|p| (p.rust_name.as_str(), &p.ty))
+            .chain(
+                form.iter()
+                    .filter(|f| f.required)
+                    .map(|f| (f.rust_name.as_str(), &f.ty)),
+            )
+    }
 }
 
 /// A tag that groups operations.
@@ -253,6 +288,32 @@ pub struct UploadWait {
     /// The polled operation's Rust name and the waiter's name.
     pub operation: String,
     pub waiter: String,
+    /// How to look for an upload whose answer was lost, if the API can list them.
+    pub find: Option<FindUpload>,
+}
+
+impl UploadWait {
+    /// The `Client` method that starts a batch of uploads with operation `op`
+    /// (`upload_document_batch`).
+    pub fn batch_method(op: &Operation) -> String {
+        format!("{}_batch", op.name)
+    }
+}
+
+/// Where an upload shows after it arrived: a paginated listing, taking the upload's own path
+/// parameters, of the documents received since a date-time. A batch reads it to learn whether
+/// an upload it cannot vouch for (its process was killed, its connection dropped) reached the
+/// server, before it sends the file again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindUpload {
+    /// The listing's Rust name (it has a paginator).
+    pub operation: String,
+    /// The Rust name of its date-time parameter that keeps documents received since then.
+    pub since: String,
+    /// JSON pointers, in each listed item, to the name the file was uploaded under and to
+    /// the document's id.
+    pub name_pointer: String,
+    pub id_pointer: String,
 }
 
 /// Send, then wait for the effect: a waiter of another operation polls it, given this

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cli::{Arg, Body, Layout, ValueKind};
 use crate::model::{
-    Api, Field, Primitive, RequestContent, SuccessBody, TypeDef, TypeKind, TypeRef,
+    Api, Field, Primitive, RequestContent, SuccessBody, TypeDef, TypeKind, TypeRef, UploadWait,
 };
 
 /// What the crate offers, by Rust name; every type is written as Rust would show it.
@@ -32,6 +32,16 @@ pub struct Surface {
     /// each operation's stub follows the operation. Absent from earlier surfaces.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stubs: bool,
+    /// The `Client` methods that start a batch of uploads (feature `batch`), each with its
+    /// arguments (`inbox_id: String`). Absent from earlier surfaces.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub batches: BTreeMap<String, Vec<String>>,
+    /// The `contractfit-runtime` releases the crate is built on, as a semver-compatible
+    /// requirement (`0.4`): the crate re-exports its types (`Error`, `ClientBuilder`, …), so
+    /// another one is a breaking change even when nothing generated changed. Absent from
+    /// surfaces written on runtimes before 0.4.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub runtime: String,
 }
 
 /// What a script writes to run a command.
@@ -159,6 +169,18 @@ impl Surface {
                 .collect(),
             commands: commands(layout),
             stubs: true,
+            runtime: compatible(env!("CARGO_PKG_VERSION")),
+            batches: api
+                .batch_uploads()
+                .map(|(op, _)| {
+                    let arguments = api
+                        .required_arguments(op)
+                        .filter(|(_, ty)| **ty != TypeRef::Primitive(Primitive::File))
+                        .map(|(name, ty)| format!("{name}: {}", rust(ty)))
+                        .collect();
+                    (UploadWait::batch_method(op), arguments)
+                })
+                .collect(),
         }
     }
 
@@ -230,7 +252,40 @@ impl Surface {
             (true, false) => changes.push(major("typed stubs removed (feature `testing`)".into())),
             _ => {}
         }
+        if self.runtime != new.runtime {
+            let was = match self.runtime.as_str() {
+                "" => "an earlier release".to_owned(),
+                old => format!("`{old}`"),
+            };
+            changes.push(major(format!(
+                "built on contractfit-runtime `{}` (was {was}), whose types the crate re-exports",
+                new.runtime
+            )));
+        }
+        diff_maps(
+            &self.batches,
+            &new.batches,
+            "batch method",
+            &mut changes,
+            |name, old, new, out| {
+                out.push(major(format!(
+                    "batch method `{name}` takes {} (was {})",
+                    new.join(", "),
+                    old.join(", ")
+                )))
+            },
+        );
         changes
+    }
+}
+
+/// The semver-compatible part of `version`: `0.4` for `0.4.1`, `1` for `1.2.3`.
+fn compatible(version: &str) -> String {
+    let mut parts = version.split('.');
+    match (parts.next(), parts.next()) {
+        (Some("0"), Some(minor)) => format!("0.{minor}"),
+        (Some(major), _) => major.to_owned(),
+        _ => version.to_owned(),
     }
 }
 
@@ -312,6 +367,9 @@ fn commands(layout: &Layout) -> BTreeMap<String, CommandSurface> {
             .map(|c| flags(&c.args, &[upload.file_arg.as_str()], false))
             .unwrap_or_default();
         others.insert("wait".into(), "switch".into());
+        others.insert("journal".into(), "file".into());
+        others.insert("resume".into(), "switch".into());
+        others.insert("upload-duplicates".into(), "switch".into());
         commands.insert(
             "upload".into(),
             CommandSurface {
@@ -319,6 +377,19 @@ fn commands(layout: &Layout) -> BTreeMap<String, CommandSurface> {
                 flags: batch(others),
             },
         );
+        let mut status = BTreeMap::new();
+        status.insert("journal".into(), "file, required".into());
+        status.insert("files".into(), "switch".into());
+        // As the tool adds it: unless the API has a tag named `batch`.
+        if !layout.groups.iter().any(|g| g.name == "batch") {
+            commands.insert(
+                "batch status".into(),
+                CommandSurface {
+                    positionals: Vec::new(),
+                    flags: status,
+                },
+            );
+        }
     }
     commands
 }

@@ -167,6 +167,12 @@ impl ApiError {
         serde_json::from_slice(&self.body)
     }
 
+    /// How long the server asked the client to wait before trying again (`Retry-After`, in
+    /// seconds or as an HTTP date), as sent with a 429 or 503.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        crate::retry::retry_after(&self.headers)
+    }
+
     /// The body as text, with invalid UTF-8 replaced.
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.body)

@@ -7,7 +7,7 @@ use crate::client::{BuildError, ClientBuilder};
 
 /// What was given; empty values count as not given.
 #[derive(Default)]
-pub(crate) struct Given {
+pub struct Given {
     pub base_url: Option<String>,
     pub api_key: Option<String>,
     pub token: Option<String>,
@@ -18,7 +18,7 @@ pub(crate) struct Given {
 impl Given {
     /// `<PREFIX>_BASE_URL`, `<PREFIX>_API_KEY`, `<PREFIX>_TOKEN`, `<PREFIX>_USERNAME` and
     /// `<PREFIX>_PASSWORD` from the environment.
-    pub(crate) fn from_env(prefix: &str) -> Given {
+    pub fn from_env(prefix: &str) -> Given {
         let var = |name: &str| {
             std::env::var(format!("{prefix}_{name}"))
                 .ok()
@@ -35,7 +35,7 @@ impl Given {
 
     /// Whether some credential was given, or why what was given is not one: a username
     /// without its password (or the reverse) is named, with the variable to set.
-    pub(crate) fn check(&self, prefix: &str) -> Result<(), BuildError> {
+    pub fn check(&self, prefix: &str) -> Result<(), BuildError> {
         let missing = |name: &str, because: &str| {
             Err(BuildError::Environment(format!(
                 "{prefix}_{name} is not set ({prefix}_{because} is)"
@@ -57,7 +57,7 @@ impl Given {
 
     /// `builder` with the base URL and every credential given, each in every form the
     /// document's schemes accept (each call then uses what its operation allows).
-    pub(crate) fn apply<C>(self, mut builder: ClientBuilder<C>) -> ClientBuilder<C> {
+    pub fn apply<C>(self, mut builder: ClientBuilder<C>) -> ClientBuilder<C> {
         let schemes = builder.schemes();
         let has = |wanted: &dyn Fn(&SecurityScheme) -> bool| schemes.iter().any(wanted);
         if let Some(url) = self.base_url {

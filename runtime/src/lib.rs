@@ -10,15 +10,10 @@
 //! What is documented here is the stable public API, the part users of a generated crate
 //! name: the client and its builder, credentials, call options and retry policies, responses
 //! and bodies, errors, waits' progress and errors, date-times and files. The descriptions the
-//! generated code hands to the runtime (operations, requests, waiters, forms, the
-//! command-line tool's tables) are public only so that generated crates can use them; they
+//! generated code hands to the runtime (operations, requests, waiters, forms) are public only so that generated crates can use them; they
 //! are hidden from these docs and may change in any release.
 
 mod auth;
-// The command-line tool's interpreter, for generated crates' `cli` feature (plumbing).
-#[cfg(feature = "cli")]
-#[doc(hidden)]
-pub mod cli;
 mod client;
 mod datetime;
 mod error;
@@ -57,13 +52,15 @@ pub use waiter::{PollState, UploadWaitError, WaitError};
 #[doc(hidden)]
 pub use auth::{Login, SchemeKind, SecurityScheme};
 #[doc(hidden)]
+pub use given::Given;
+#[doc(hidden)]
 pub use json::present;
 #[doc(hidden)]
 pub use multipart::Form;
 #[doc(hidden)]
 pub use operation::Operation;
 #[doc(hidden)]
-pub use request::{json_text, path_segment, Body, Request};
+pub use request::{json_text, path_segment, url_encoded, Body, Request, URL_ENCODED};
 #[doc(hidden)]
 pub use response::Response;
 #[doc(hidden)]

@@ -49,10 +49,10 @@ pub(crate) fn wire_text<T: serde::Serialize + ?Sized>(
 }
 
 /// The media type of a form written as a query string.
-pub(crate) const URL_ENCODED: &str = "application/x-www-form-urlencoded";
+pub const URL_ENCODED: &str = "application/x-www-form-urlencoded";
 
 /// `body`, an object, as `application/x-www-form-urlencoded` text (see [`Request::url_encoded`]).
-pub(crate) fn url_encoded<T: serde::Serialize + ?Sized>(body: &T) -> Result<String, String> {
+pub fn url_encoded<T: serde::Serialize + ?Sized>(body: &T) -> Result<String, String> {
     let serde_json::Value::Object(members) =
         serde_json::to_value(body).map_err(|e| e.to_string())?
     else {

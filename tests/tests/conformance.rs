@@ -331,7 +331,7 @@ fn cli_text(value: &serde_json::Value) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_cli_command_passes_prism_request_validation() {
     use contractfit::cli::APP;
-    use contractfit::runtime::cli::{Body, Place};
+    use contractfit_cli::{Body, Place};
 
     let prism = start_prism().await;
     let base_url = format!("http://127.0.0.1:{}", prism.port);

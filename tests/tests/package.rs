@@ -1,8 +1,10 @@
 //! The crates as crates.io would serve them: `contractfit-runtime`, `contractfit`,
-//! `contractfit-codegen` and `contractfit-fake` are packaged (`cargo package`), each with its README and licence files
-//! and nothing test-only, within a size bound; then a consumer crate outside the workspace is
-//! built from the unpacked `.crate` files (through `[patch.crates-io]`, as a registry would
-//! resolve them), with each of the crate README's programs as a binary, and every one of them
+//! `contractfit-codegen`, `contractfit-fake`, `contractfit-batch` and `contractfit-cli` are
+//! packaged (`cargo package`), each with its README and licence files and nothing test-only,
+//! within a size bound; then a consumer crate outside the workspace is built from the unpacked
+//! `.crate` files (through `[patch.crates-io]`, as a registry would resolve them; with the
+//! client's `batch` and `cli` features, so that they build from packages too), with each of the
+//! crate README's programs as a binary, and every one of them
 //! run against the fake Contract.fit with a username and password in the environment: getting
 //! started, logging in, upload-and-wait, a wait with progress, every page, errors. This
 //! catches a README that drifts from the crate, a path dependency, a file missing from a
@@ -17,11 +19,13 @@ use contractfit_fake::{Behaviour, Fake};
 use contractfit_tests::{cargo_for_generated, generated_target, root};
 
 /// The packages meant for crates.io.
-const PUBLISHED: [&str; 4] = [
+const PUBLISHED: [&str; 6] = [
     "contractfit-runtime",
     "contractfit",
     "contractfit-codegen",
     "contractfit-fake",
+    "contractfit-batch",
+    "contractfit-cli",
 ];
 
 /// No package may be larger than this, compressed.
@@ -176,11 +180,15 @@ fn published_crates_package_and_a_consumer_builds_and_runs_from_them() {
         consumer.join("Cargo.toml"),
         format!(
             "[package]\nname = \"packaged-consumer\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
-             [dependencies]\ncontractfit = \"={version}\"\n\
+             [dependencies]\n\
+             contractfit = {{ version = \"={version}\", features = [\"batch\", \"cli\"] }}\n\
              tokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }}\n\n\
              [patch.crates-io]\ncontractfit = {{ path = {client:?} }}\n\
-             contractfit-runtime = {{ path = {:?} }}\n\n[workspace]\n",
-            folder("contractfit-runtime")
+             contractfit-runtime = {{ path = {:?} }}\ncontractfit-batch = {{ path = {:?} }}\n\
+             contractfit-cli = {{ path = {:?} }}\n\n[workspace]\n",
+            folder("contractfit-runtime"),
+            folder("contractfit-batch"),
+            folder("contractfit-cli"),
         ),
     )
     .unwrap();

@@ -86,7 +86,7 @@ fn every_rust_snippet_of_the_readme_compiles() {
         dir.join("Cargo.toml"),
         format!(
             "[package]\nname = \"readme-snippets\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
-             [dependencies]\ncontractfit = {{ path = {:?}, features = [\"testing\"] }}\nfutures = \"0.3\"\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\n[workspace]\n",
+             [dependencies]\ncontractfit = {{ path = {:?}, features = [\"testing\", \"batch\"] }}\nfutures = \"0.3\"\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\n[workspace]\n",
             root().join("generated").display().to_string()
         ),
     )

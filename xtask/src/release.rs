@@ -1,11 +1,12 @@
 //! `cargo xtask release`: what publishing a release takes, checked before anything is sent.
 //!
-//! The four published crates go to crates.io in dependency order: the runtime first (the
+//! The six published crates go to crates.io in dependency order: the runtime first (the
 //! generated crate requires it), then the generator, then the fake Contract.fit (the generated
 //! crate's `testing` feature requires it; the fake uses the client only in its own tests, a
-//! path-only dev-dependency that publishing drops), then the generated client. Before that,
-//! versions and changelog must agree: the runtime, the generator and the fake share the workspace's
-//! version, the generated crate requires that runtime version, its own version is the newest
+//! path-only dev-dependency that publishing drops), the batch engine (feature `batch`; the same
+//! holds for its tests), the command-line tool's interpreter (feature `cli`, which uses the
+//! batch engine), then the generated client. Before that, versions and changelog must agree:
+//! the hand-written crates share the workspace's version, the generated crate requires that runtime version, its own version is the newest
 //! entry of its CHANGELOG.md, the workspace depends on that version, and the generated code is
 //! current. This task checks all of it and prints the commands; it publishes nothing.
 
@@ -13,10 +14,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// The crates in the order they are published.
-const ORDER: [(&str, &str); 4] = [
+const ORDER: [(&str, &str); 6] = [
     ("contractfit-runtime", "runtime"),
     ("contractfit-codegen", "generator"),
     ("contractfit-fake", "fake"),
+    ("contractfit-batch", "batch"),
+    ("contractfit-cli", "cli"),
     ("contractfit", "generated"),
 ];
 
@@ -68,6 +71,8 @@ pub fn problems(root: &Path) -> Result<Vec<String>, String> {
         ("contractfit-codegen", shared),
         ("contractfit", client),
         ("contractfit-fake", shared),
+        ("contractfit-batch", shared),
+        ("contractfit-cli", shared),
     ] {
         let required = requirement(&workspace, name).unwrap_or_default();
         if required != expected {

@@ -10,9 +10,9 @@ use super::names::snake;
 use super::Builder;
 use crate::diagnostics::Error;
 use crate::model::{
-    Acceptor, AcceptorState, Comparator, Condition, Login, Matcher, Operation, Paginator,
-    ParamLocation, RequestContent, SuccessBody, ThenWait, TypeDef, TypeKind, TypeRef, UploadWait,
-    Waiter,
+    Acceptor, AcceptorState, Comparator, Condition, FindUpload, Login, Matcher, Operation,
+    Paginator, ParamLocation, RequestContent, SuccessBody, ThenWait, TypeDef, TypeKind, TypeRef,
+    UploadWait, Waiter,
 };
 
 pub const NAME: &str = "x-contractfit-name";
@@ -375,12 +375,80 @@ impl Builder<'_> {
             })?;
             set.push((field.rust_name.clone(), forced));
         }
+        let find = match value.get("find") {
+            Some(find) => {
+                Some(self.find_upload(find, operation, operations, &format!("{pointer}/find"))?)
+            }
+            None => None,
+        };
         Ok(Some(UploadWait {
             set,
             id_pointer: id_pointer.to_owned(),
             operation: polled.name.clone(),
             waiter,
+            find,
         }))
+    }
+
+    /// Reads an upload-and-wait's `find`: `{operationId, since, name, id}`. The listing must
+    /// be paginated, take a date-time parameter `since`, and need no required parameter the
+    /// upload does not have (by name): the upload's values are passed along.
+    fn find_upload(
+        &self,
+        value: &Value,
+        upload: &Operation,
+        operations: &[Operation],
+        pointer: &str,
+    ) -> Result<FindUpload, Error> {
+        let operation_id = self.string_field(value, "operationId", pointer)?;
+        let listing = self.operation_by_id(operations, operation_id, pointer)?;
+        if listing.paginator.is_none() {
+            return Err(self.invalid(pointer, &format!("{operation_id} has no paginator")));
+        }
+        let since = self.string_field(value, "since", pointer)?;
+        let since = listing
+            .parameters
+            .iter()
+            .find(|p| {
+                p.name == since && p.ty == TypeRef::Primitive(crate::model::Primitive::DateTime)
+            })
+            .ok_or_else(|| {
+                self.invalid(
+                    &format!("{pointer}/since"),
+                    &format!("{operation_id} has no date-time parameter {since:?}"),
+                )
+            })?;
+        for required in listing.parameters.iter().filter(|p| p.required) {
+            if !upload
+                .parameters
+                .iter()
+                .any(|p| p.name == required.name && p.required)
+            {
+                return Err(self.invalid(
+                    pointer,
+                    &format!(
+                        "{operation_id} requires {:?}, which the upload does not take",
+                        required.name
+                    ),
+                ));
+            }
+        }
+        let pointer_field = |key: &str| -> Result<String, Error> {
+            let text = self.string_field(value, key, pointer)?;
+            if !text.starts_with('/') {
+                return Err(self.invalid(
+                    &format!("{pointer}/{key}"),
+                    "must be a JSON pointer (starting with /)",
+                ));
+            }
+            Ok(text.to_owned())
+        };
+        Ok(FindUpload {
+            operation: listing.name.clone(),
+            since: since.rust_name.clone(),
+            name_pointer: pointer_field("name")?,
+            id_pointer: pointer_field("id")?,
+        })
     }
 
     /// Reads `x-contractfit-then-wait`: `{operationId, waiter, changed}`. The polled

@@ -519,4 +519,83 @@ components:
         assert_eq!(setting.additional, TypeRef::Primitive(Primitive::Any));
         assert_eq!(setting.fields[0].rust_name, "additional_properties_2");
     }
+
+    /// An upload whose lost answers a batch can look for: the listing of `find`, paginated,
+    /// filtered by a date-time, taking the upload's own path parameter.
+    const BATCH_DOC: &str = r##"
+openapi: 3.0.0
+info: {title: T, version: "1"}
+paths:
+  /files/{box}:
+    post:
+      operationId: upload
+      parameters: [{in: path, name: box, required: true, schema: {type: string}}]
+      requestBody:
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [file]
+              properties: {file: {type: string, format: binary}, sync: {type: boolean}}
+      responses: {"200": {description: ok}}
+      x-contractfit-upload-wait:
+        set: {sync: false}
+        id: /id
+        operationId: get
+        waiter: ready
+        find: {operationId: list, since: SINCE, name: /name, id: /id}
+  /file/{id}:
+    get:
+      operationId: get
+      parameters: [{in: path, name: id, required: true, schema: {type: string}}]
+      responses: {"200": {description: ok}}
+      x-contractfit-waiters:
+        ready:
+          minDelay: 1
+          maxDelay: 2
+          acceptors: [{state: success, status: 200}]
+  /boxes/{box}:
+    get:
+      operationId: list
+      parameters:
+        - {in: path, name: box, required: true, schema: {type: string}}
+        - {in: query, name: page, schema: {type: integer}}
+        - {in: query, name: since, schema: {type: string, format: date-time}}
+        - {in: query, name: label, schema: {type: string}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties: {items: {type: array, items: {type: object}}}
+      x-contractfit-paginator: {page: page, items: /items}
+"##;
+
+    #[test]
+    fn an_upload_names_where_a_batch_finds_it_and_wrong_names_are_located() {
+        let (api, _) = model(&BATCH_DOC.replace("SINCE", "since"));
+        let upload = api.operations[0].upload_wait.as_ref().unwrap();
+        let find = upload.find.as_ref().unwrap();
+        assert_eq!(find.operation, "list");
+        assert_eq!(find.since, "since");
+        assert_eq!(
+            (find.name_pointer.as_str(), find.id_pointer.as_str()),
+            ("/name", "/id")
+        );
+        assert_eq!(api.batch_uploads().count(), 1);
+
+        // Not a date-time parameter: an error at the extension's `since`.
+        let doc = BATCH_DOC.replace("SINCE", "label");
+        let mut value = crate::load::parse_value(Path::new("t.yaml"), &doc).unwrap();
+        crate::load::normalize(&mut value);
+        let doc = crate::load::to_openapi(Path::new("t.yaml"), value).unwrap();
+        let error = build(Path::new("t.yaml"), &doc).unwrap_err().to_string();
+        assert!(
+            error.contains("x-contractfit-upload-wait/find/since")
+                && error.contains("no date-time parameter \"label\""),
+            "{error}"
+        );
+    }
 }

@@ -1,5 +1,5 @@
-//! The command-line tool's [layout](crate::cli) as the static table that the runtime's `cli`
-//! module interprets (`src/cli.rs` of the generated crate, behind its `cli` feature), and the
+//! The command-line tool's [layout](crate::cli) as the static table that `contractfit-cli`
+//! interprets (`src/cli.rs` of the generated crate, behind its `cli` feature), and the
 //! binary that runs it.
 
 use heck::ToShoutySnakeCase;
@@ -85,6 +85,22 @@ fn app(api: &Api, layout: &Layout, bin: &str) -> TokenStream {
                 .iter()
                 .map(|(field, value)| quote!((#field, #value)));
             let wait = &wait_idents[upload.wait];
+            let find = match &upload.find {
+                Some(find) => {
+                    let listing = command_ident(&find.operation);
+                    let (since_arg, name, id) =
+                        (&find.since_arg, &find.name_pointer, &find.id_pointer);
+                    quote! {
+                        ::std::option::Option::Some(&table::Find {
+                            command: &#listing,
+                            since_arg: #since_arg,
+                            name_pointer: #name,
+                            id_pointer: #id,
+                        })
+                    }
+                }
+                None => quote!(::std::option::Option::None),
+            };
             quote! {
                 ::std::option::Option::Some(&table::Upload {
                     command: &#command,
@@ -92,6 +108,7 @@ fn app(api: &Api, layout: &Layout, bin: &str) -> TokenStream {
                     set_when_waiting: &[#(#set),*],
                     id_pointer: #id_pointer,
                     wait: &#wait,
+                    find: #find,
                 })
             }
         }
@@ -112,19 +129,19 @@ fn app(api: &Api, layout: &Layout, bin: &str) -> TokenStream {
     quote! {
         #(#![doc = #doc])*
 
-        use ::contractfit_runtime::cli as table;
+        use ::contractfit_cli as table;
 
         /// Runs the tool with the process's arguments; the exit code is documented in `--help`.
         pub fn main() -> ::std::process::ExitCode {
-            ::contractfit_runtime::cli::main(&APP)
+            ::contractfit_cli::main(&APP)
         }
 
         /// The tool's command tree (for completions, man pages, or checking it).
-        pub fn command() -> ::contractfit_runtime::cli::clap::Command {
-            ::contractfit_runtime::cli::command(&APP)
+        pub fn command() -> ::contractfit_cli::clap::Command {
+            ::contractfit_cli::command(&APP)
         }
 
-        /// The table the runtime's command-line tool is driven by.
+        /// The table `contractfit-cli` interprets.
         pub static APP: table::App = table::App {
             name: #bin,
             version: ::std::env!("CARGO_PKG_VERSION"),

@@ -14,7 +14,7 @@ use heck::ToShoutySnakeCase;
 use super::docs;
 use super::examples::{self, Paths};
 use super::CrateInfo;
-use crate::model::{Api, Method, Operation, SecuritySchemeKind, SuccessBody};
+use crate::model::{Api, Method, Operation, SecuritySchemeKind, SuccessBody, UploadWait};
 
 /// The README of the crate `info` describes for `api`.
 pub(super) fn readme(api: &Api, info: &CrateInfo) -> String {
@@ -69,6 +69,22 @@ pub(super) fn readme(api: &Api, info: &CrateInfo) -> String {
         name = info.name,
         krate = info.name.replace('-', "_")
     );
+    if let Some((op, _)) = api.batch_uploads().next() {
+        let _ = write!(
+            out,
+            "\n## Thousands of files\n\n\
+             With the `batch` feature, `client.{method}(..)` uploads many files with `{op}`, \
+             waits for each, and keeps where each one stands in a SQLite journal, so that a \
+             batch stopped at any instant is finished by running it again: nothing the server \
+             acknowledged is sent twice, an upload whose answer was lost is looked for on the \
+             server before it is sent again, and files with the same content are skipped. The \
+             command-line tool does the same with `{name} upload DIR --journal FILE [--resume]`. \
+             See the `contractfit-batch` crate for an example.\n",
+            method = UploadWait::batch_method(op),
+            op = op.name,
+            name = info.name,
+        );
+    }
     if let Some(description) = api.description.as_deref().filter(|d| !d.trim().is_empty()) {
         let _ = write!(
             out,

@@ -29,6 +29,8 @@ const GENERATION_TARGET_MS: f64 = 100.0;
 const GENERATION_TARGET_RATIO: f64 = 20.0;
 const THROUGHPUT_TARGET: f64 = 0.95;
 const UPLOAD_TARGET_MIB: f64 = 64.0;
+/// The batch engine's bound on the client's peak memory for 10,000 small files (issue 18).
+const BATCH_TARGET_MIB: f64 = 64.0;
 
 pub fn run(root: &Path, quick: bool) -> Result<ExitCode, String> {
     let out = root.join("target/bench");
@@ -83,6 +85,7 @@ pub fn run(root: &Path, quick: bool) -> Result<ExitCode, String> {
         ("3. Per-request overhead", "requests"),
         ("4. Upload memory", "upload"),
         ("5. Polling cost", "polling"),
+        ("5b. Batches of small files", "batch"),
     ] {
         let mut run = Command::new(bin.join("contractfit-bench"));
         run.arg(command);
@@ -502,6 +505,7 @@ fn runtime_verdicts(command: &str, table: &str) -> Verdicts {
             l.starts_with("| ")
                 && !l.starts_with("| request |")
                 && !l.starts_with("| file size")
+                && !l.starts_with("| way |")
                 && !l.starts_with("| client |")
         })
         .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
@@ -553,6 +557,20 @@ fn runtime_verdicts(command: &str, table: &str) -> Verdicts {
                         "no busy polling and detection within max_delay (20 s): at most \
                          {max_polls:.0} polls per document, returned at most {max_late:.2} s \
                          after processing"
+                    ),
+                )
+            })
+            .collect(),
+        "batch" => rows
+            .iter()
+            .filter(|r| r.len() == 6 && r[0].starts_with("batch engine"))
+            .map(|r| {
+                let mib = number(r[2]);
+                (
+                    mib < BATCH_TARGET_MIB,
+                    format!(
+                        "batch peak RSS under {BATCH_TARGET_MIB} MiB ({}, {} files): {mib:.1} MiB",
+                        r[0], r[1]
                     ),
                 )
             })

@@ -1,9 +1,9 @@
 //! A command-line tool over an API, driven by a table that the generator writes from the same
-//! model as the typed client (feature `cli`).
+//! model as the typed client (the generated crate's feature `cli`).
 //!
 //! The generated crate describes every operation once, as data ([`App`], [`Command`],
 //! [`Arg`]); this module turns the table into a `clap` command tree, the parsed arguments into
-//! a [`Request`](crate::Request) sent through the normal [`Client`](crate::Client) path
+//! a [`Request`](contractfit_runtime::Request) sent through the normal [`Client`](contractfit_runtime::Client) path
 //! (credentials, retries, timeouts), and the answer into output. The workflows (upload many
 //! files and wait for them, wait for many ids, list every page) are built on the same table and
 //! on the runtime's [`Waiter`] engine. Nothing here names an operation of a
@@ -19,7 +19,7 @@ mod values;
 
 use std::process::ExitCode;
 
-use crate::{Operation, SecurityScheme, Waiter};
+use contractfit_runtime::{Operation, SecurityScheme, Waiter};
 
 /// Re-exported for `command`'s return type.
 pub use clap;
@@ -222,6 +222,18 @@ pub struct Upload {
     /// JSON pointer to the new resource's id in the upload's reply.
     pub id_pointer: &'static str,
     pub wait: &'static Wait,
+    /// How to look for an upload whose answer was lost, when the API can list uploads.
+    pub find: Option<&'static Find>,
+}
+
+/// The paginated listing an upload shows in: `command` with the upload's own values and
+/// `since_arg` set, each item's name at `name_pointer` and id at `id_pointer`.
+#[derive(Debug)]
+pub struct Find {
+    pub command: &'static Command,
+    pub since_arg: &'static str,
+    pub name_pointer: &'static str,
+    pub id_pointer: &'static str,
 }
 
 /// Wait for resources, polling `poll` with each id until `waiter` says done.

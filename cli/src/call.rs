@@ -5,12 +5,12 @@ use std::io::Read;
 use clap::ArgMatches;
 use serde_json::{Map, Value};
 
-use super::command::COMPLETIONS;
-use super::output::{Exit, Failure, Output};
-use super::values::{self, Values};
-use super::{batch, App, Body, Command, PathPart, Place, Reply};
-use crate::given::Given;
-use crate::{Client, ClientBuilder, FilePart, Form, Request};
+use crate::command::{BATCH, COMPLETIONS};
+use crate::output::{Exit, Failure, Output};
+use crate::values::{self, Values};
+use crate::{batch, App, Body, Command, PathPart, Place, Reply};
+use contractfit_runtime::Given;
+use contractfit_runtime::{Client, ClientBuilder, FilePart, Form, Request};
 
 /// Runs the command `matches` names and reports a failure on stderr.
 pub async fn run(app: &'static App, matches: ArgMatches) -> Exit {
@@ -29,10 +29,18 @@ async fn dispatch(app: &'static App, matches: &ArgMatches) -> Result<Exit, Failu
     };
     if name == COMPLETIONS {
         if let Some(shell) = sub.get_one::<clap_complete::Shell>("shell") {
-            let mut command = super::command::build(app);
+            let mut command = crate::command::build(app);
             clap_complete::generate(*shell, &mut command, app.name, &mut std::io::stdout());
         }
         return Ok(Exit::Success);
+    }
+    // Journals are local files: reading one needs no client, nor credentials.
+    let batch_group = app.upload.is_some() && !app.groups.iter().any(|g| g.name == BATCH);
+    if name == BATCH && batch_group {
+        return match sub.subcommand() {
+            Some(("status", status)) => batch::status(status),
+            _ => Err(Failure::usage("batch takes a command: status")),
+        };
     }
     let client = client(app, matches)?;
     route(app, &client, name, sub)
@@ -139,7 +147,8 @@ async fn single(
     }
     // An answer that should be JSON and is not is a failure: its body goes to stderr with
     // the message (credentials redacted, as for every failure), and nothing to the output.
-    let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok();
+    let is_json =
+        serde_json::from_slice::<contractfit_runtime::serde::de::IgnoredAny>(&bytes).is_ok();
     if command.reply == Reply::Json && !is_json {
         return Err(Failure {
             status: Some(answer.status.as_u16()),
@@ -165,7 +174,10 @@ pub async fn show(client: &Client, command: &Command, values: &Values) -> Result
     Ok(Exit::Success)
 }
 
-async fn write_stream(stream: crate::ByteStream, output: &Output) -> Result<(), Failure> {
+async fn write_stream(
+    stream: contractfit_runtime::ByteStream,
+    output: &Output,
+) -> Result<(), Failure> {
     let written = match &output.file {
         Some(path) => {
             let mut file = tokio::fs::File::create(path)
@@ -183,12 +195,8 @@ pub fn request(command: &Command, values: &Values) -> Result<Request, Failure> {
     request_with(command, values, |file| file)
 }
 
-/// The same, with each file part passed through `on_file` (for upload progress).
-pub fn request_with(
-    command: &Command,
-    values: &Values,
-    on_file: impl Fn(FilePart) -> FilePart,
-) -> Result<Request, Failure> {
+/// The path `command` is sent to with `values`, each argument escaped as one segment.
+pub fn path(command: &Command, values: &Values) -> Result<String, Failure> {
     let mut path = String::new();
     for part in command.path {
         match part {
@@ -197,11 +205,20 @@ pub fn request_with(
                 let value = values
                     .first(name)
                     .ok_or_else(|| Failure::usage(format!("missing <{name}>")))?;
-                path.push_str(&crate::path_segment(value));
+                path.push_str(&contractfit_runtime::path_segment(value));
             }
         }
     }
-    let mut request = Request::new(path);
+    Ok(path)
+}
+
+/// The same, with each file part passed through `on_file` (for upload progress).
+pub fn request_with(
+    command: &Command,
+    values: &Values,
+    on_file: impl Fn(FilePart) -> FilePart,
+) -> Result<Request, Failure> {
+    let mut request = Request::new(path(command, values)?);
     let mut cookies = Vec::new();
     for arg in command.args {
         let Some(given) = values.get(arg.name) else {
@@ -220,9 +237,9 @@ pub fn request_with(
     match command.body {
         Body::None => {}
         // A form written as a query string takes the same `--body` and field flags as JSON.
-        Body::Json { media_type, .. } if media_type == crate::request::URL_ENCODED => {
+        Body::Json { media_type, .. } if media_type == contractfit_runtime::URL_ENCODED => {
             if let Some(body) = json_body(command, values)? {
-                let text = crate::request::url_encoded(&body).map_err(Failure::usage)?;
+                let text = contractfit_runtime::url_encoded(&body).map_err(Failure::usage)?;
                 request.bytes(media_type, text);
             }
         }

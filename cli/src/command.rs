@@ -3,8 +3,8 @@
 use clap::builder::{PossibleValuesParser, ValueParser};
 use clap::{Arg as Flag, ArgAction, Command as Cmd};
 
-use super::{App, Arg, Body, Command, Place, Reply, Upload, ValueKind, Wait};
-use crate::SchemeKind;
+use crate::{App, Arg, Body, Command, Place, Reply, Upload, ValueKind, Wait};
+use contractfit_runtime::SchemeKind;
 
 /// The top-level commands beside the groups.
 pub const COMPLETIONS: &str = "completions";
@@ -15,7 +15,7 @@ pub fn build(app: &'static App) -> Cmd {
         .about(app.about)
         .subcommand_required(true)
         .arg_required_else_help(true)
-        .after_long_help(super::output::EXIT_CODES_HELP)
+        .after_long_help(crate::output::EXIT_CODES_HELP)
         .args(connection_flags(app))
         .args(output_flags());
     for group in app.groups {
@@ -33,6 +33,9 @@ pub fn build(app: &'static App) -> Cmd {
     }
     if let Some(upload) = app.upload {
         root = root.subcommand(upload_command(upload));
+        if !app.groups.iter().any(|g| g.name == BATCH) {
+            root = root.subcommand(batch_command());
+        }
     }
     for wait in app.waits {
         root = root.subcommand(wait_command(wait));
@@ -51,7 +54,8 @@ pub fn build(app: &'static App) -> Cmd {
 /// Where the API is and how to authenticate, only for the schemes the API has.
 fn connection_flags(app: &App) -> Vec<Flag> {
     let env = |name: &str| format!("{}_{name}", app.env_prefix);
-    let has = |wanted: fn(&crate::SecurityScheme) -> bool| app.schemes.iter().any(wanted);
+    let has =
+        |wanted: fn(&contractfit_runtime::SecurityScheme) -> bool| app.schemes.iter().any(wanted);
     let mut flags = vec![{
         let flag = Flag::new("base-url")
             .long("base-url")
@@ -213,7 +217,63 @@ fn upload_command(upload: &'static Upload) -> Cmd {
                 .action(ArgAction::SetTrue)
                 .help("Wait for each upload to be processed"),
         )
+        .arg(
+            Flag::new("journal")
+                .long("journal")
+                .value_name("FILE")
+                .help(
+                    "Keep where each file stands in this SQLite file, so that a run stopped at \
+                     any point is finished by running it again with --resume: nothing the server \
+                     acknowledged is sent twice",
+                ),
+        )
+        .arg(
+            Flag::new("resume")
+                .long("resume")
+                .action(ArgAction::SetTrue)
+                .requires("journal")
+                .help("Go on with the batch the journal holds (its unfinished files, and any new ones)"),
+        )
+        .arg(
+            Flag::new("upload-duplicates")
+                .long("upload-duplicates")
+                .action(ArgAction::SetTrue)
+                .help("Upload files whose content another file of the batch has (skipped by default)"),
+        )
         .args(batch_flags())
+}
+
+/// The group of commands on batch journals.
+pub const BATCH: &str = "batch";
+
+fn batch_command() -> Cmd {
+    Cmd::new(BATCH)
+        .about("Batch journals (see upload --journal)")
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommand(
+            Cmd::new("status")
+                .about("How many files of a batch are in each state")
+                .long_about(
+                    "Prints one JSON object with the journal's target and how many files are \
+                     pending, uploading (the answer was lost: checked on the server when the \
+                     batch resumes), uploaded, done, failed and duplicate; with --files, one \
+                     JSON line per file after it.",
+                )
+                .arg(
+                    Flag::new("journal")
+                        .long("journal")
+                        .value_name("FILE")
+                        .required(true)
+                        .help("The journal of `upload --journal`"),
+                )
+                .arg(
+                    Flag::new("files")
+                        .long("files")
+                        .action(ArgAction::SetTrue)
+                        .help("Also print one line per file"),
+                ),
+        )
 }
 
 fn wait_command(wait: &'static Wait) -> Cmd {
@@ -287,7 +347,7 @@ fn flag(arg: &'static Arg, positional_path: bool) -> Flag {
             .value_name("PATH")
             .value_hint(clap::ValueHint::FilePath),
         kind => flag.value_parser(ValueParser::new(move |text: &str| {
-            super::values::check(kind, text).map(|()| text.to_owned())
+            crate::values::check(kind, text).map(|()| text.to_owned())
         })),
     }
 }

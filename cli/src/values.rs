@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::ValueKind;
+use crate::ValueKind;
 
 /// Checks `text` against `kind` before anything is sent (clap reports the message).
 pub fn check(kind: ValueKind, text: &str) -> Result<(), String> {
@@ -30,10 +30,10 @@ pub fn to_json(kind: ValueKind, text: &str) -> Result<Value, String> {
             _ => Err(format!("{text:?} is not true or false")),
         },
         ValueKind::DateTime => text
-            .parse::<crate::DateTime>()
+            .parse::<contractfit_runtime::DateTime>()
             .map(|_| Value::from(text))
             .map_err(|e| format!("{text:?} is not a date-time (RFC 3339): {e}")),
-        ValueKind::Date => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        ValueKind::Date => contractfit_runtime::chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map(|_| Value::from(text))
             .map_err(|e| format!("{text:?} is not a date (YYYY-MM-DD): {e}")),
         ValueKind::Json => {

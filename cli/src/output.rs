@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::{Client, Error, UploadWaitError, WaitError};
+use contractfit_runtime::{Client, Error, UploadWaitError, WaitError};
 
 /// The tool's exit codes. Scripts may rely on them; they do not change between versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -193,6 +193,7 @@ impl From<UploadWaitError> for Failure {
                 status: None,
                 body: Some(body),
             },
+            other => Failure::new(Exit::BadAnswer, other.to_string()),
         }
     }
 }

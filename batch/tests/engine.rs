@@ -1,0 +1,244 @@
+//! The batch engine against the fake Contract.fit on loopback, through the generated client's
+//! `batch` module: what happens to each file when answers are lost, refused or throttled.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use contractfit::batch::{Event, FailureKind, Journal, Source, State};
+use contractfit::Client;
+use contractfit_fake::{Behaviour, Fake, Fault, Route, Server};
+
+const INBOX: &str = "inbox-1";
+
+fn fake(behaviour: Behaviour) -> Fake {
+    Fake::new(behaviour.with_processing_time(Duration::from_millis(30)))
+}
+
+fn client(server: &Server) -> Client {
+    Client::builder()
+        .base_url(server.url())
+        .build()
+        .expect("a client for the fake")
+}
+
+/// `count` small files with different contents, in a folder removed with the guard.
+fn files(count: usize) -> (tempfile::TempDir, Vec<Source>) {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = (0..count)
+        .map(|i| {
+            let path = dir.path().join(format!("invoice-{i:03}.pdf"));
+            std::fs::write(&path, format!("%PDF invoice {i}")).unwrap();
+            Source::path(path)
+        })
+        .collect();
+    (dir, sources)
+}
+
+/// Each uploaded file name, with how many documents the server has of it.
+fn copies(fake: &Fake) -> std::collections::BTreeMap<String, usize> {
+    let mut names = std::collections::BTreeMap::new();
+    for (_, name) in fake.uploaded_documents(INBOX) {
+        *names.entry(name).or_insert(0) += 1;
+    }
+    names
+}
+
+#[tokio::test]
+async fn an_upload_whose_answer_was_lost_is_found_on_the_server_not_sent_again() {
+    let fake = fake(Behaviour::default());
+    // The server keeps the upload, then the connection drops before the answer.
+    fake.inject(Route::Upload, Fault::ConnectionReset, 1);
+    let server = fake.start().await;
+    let (_dir, sources) = files(1);
+    let summary = client(&server)
+        .upload_document_batch(INBOX)
+        .settle(Duration::from_millis(50))
+        .wait(Duration::from_secs(30))
+        .run(sources)
+        .await
+        .unwrap();
+    assert_eq!(
+        (summary.done, summary.found, summary.uploads_sent),
+        (1, 1, 1)
+    );
+    assert_eq!(copies(&fake).values().copied().collect::<Vec<_>>(), [1]);
+}
+
+#[tokio::test]
+async fn an_upload_refused_before_it_was_handled_is_looked_for_then_sent_again() {
+    let fake = fake(Behaviour::default());
+    // 503: the server may or may not have kept it; here it did not.
+    fake.inject(Route::Upload, Fault::Unavailable, 1);
+    let server = fake.start().await;
+    let (_dir, sources) = files(1);
+    let summary = client(&server)
+        .upload_document_batch(INBOX)
+        .settle(Duration::from_millis(50))
+        .wait(Duration::from_secs(30))
+        .run(sources)
+        .await
+        .unwrap();
+    assert_eq!(
+        (summary.done, summary.found, summary.uploads_sent),
+        (1, 0, 2)
+    );
+    assert_eq!(summary.throttled, 1, "a 503 slows the batch down");
+    assert_eq!(copies(&fake).values().copied().collect::<Vec<_>>(), [1]);
+    let listings = fake
+        .journal()
+        .iter()
+        .filter(|r| r.path.ends_with("/paginated"))
+        .count();
+    assert_eq!(
+        listings, 2,
+        "looked twice, `settle` apart, before sending again"
+    );
+}
+
+#[tokio::test]
+async fn throttled_uploads_slow_the_batch_down_and_every_file_arrives_once() {
+    // Every third upload is refused with 429 and `Retry-After: 1`.
+    let fake = fake(Behaviour::default().with_throttled_uploads(3, 1));
+    let server = fake.start().await;
+    let (_dir, sources) = files(18);
+    let throttles = Arc::new(Mutex::new(Vec::new()));
+    let seen = throttles.clone();
+    let summary = client(&server)
+        .upload_document_batch(INBOX)
+        .concurrency(8)
+        .wait(Duration::from_secs(30))
+        .on_event(move |event| {
+            if let Event::Throttled { concurrency, .. } = event {
+                seen.lock().unwrap().push(*concurrency);
+            }
+        })
+        .run(sources)
+        .await
+        .unwrap();
+    assert_eq!(summary.done, 18, "{summary:?}");
+    assert!(summary.throttled >= 6, "{summary:?}");
+    assert!(summary.lowest_concurrency < 8, "{summary:?}");
+    assert_eq!(copies(&fake).len(), 18);
+    assert!(copies(&fake).values().all(|&n| n == 1));
+    assert!(!throttles.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_same_content_under_another_name_is_a_duplicate_unless_asked() {
+    let fake = fake(Behaviour::default());
+    let server = fake.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.pdf"), dir.path().join("b.pdf"));
+    std::fs::write(&a, "%PDF same").unwrap();
+    std::fs::write(&b, "%PDF same").unwrap();
+    let journal = Journal::open(dir.path().join("journal.sqlite")).unwrap();
+    let batch = || {
+        client(&server)
+            .upload_document_batch(INBOX)
+            .journal(journal.clone())
+    };
+    let first = batch()
+        .run([Source::path(&a), Source::path(&b)])
+        .await
+        .unwrap();
+    assert_eq!((first.uploaded, first.duplicates), (1, 1));
+    let entries = journal.entries().unwrap();
+    assert_eq!(entries[1].state, State::Duplicate);
+    assert_eq!(
+        entries[1].duplicate_of.as_deref(),
+        Some(a.to_str().unwrap())
+    );
+    let forced = batch()
+        .upload_duplicates(true)
+        .run([Source::path(&a), Source::path(&b)])
+        .await
+        .unwrap();
+    assert_eq!(
+        (forced.uploaded, forced.duplicates, forced.uploads_sent),
+        (2, 0, 1)
+    );
+    assert_eq!(fake.uploaded_documents(INBOX).len(), 2);
+}
+
+#[tokio::test]
+async fn failed_processing_and_refusals_are_kept_and_not_sent_again() {
+    let fake = fake(Behaviour::default().with_failed_processing(true));
+    let server = fake.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, exe) = (dir.path().join("a.pdf"), dir.path().join("tool.exe"));
+    std::fs::write(&pdf, "%PDF a").unwrap();
+    std::fs::write(&exe, "MZ").unwrap();
+    let journal = Journal::open(dir.path().join("journal.sqlite")).unwrap();
+    let run = || async {
+        client(&server)
+            .upload_document_batch(INBOX)
+            .journal(journal.clone())
+            .wait(Duration::from_secs(30))
+            .run([Source::path(&pdf), Source::path(&exe)])
+            .await
+            .unwrap()
+    };
+    let first = run().await;
+    assert_eq!(first.failed, 2);
+    let kinds: Vec<_> = journal
+        .entries()
+        .unwrap()
+        .iter()
+        .map(|e| (e.failure.as_ref().unwrap().kind, e.document_id.is_some()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (FailureKind::Processing, true),
+            (FailureKind::Refused, false)
+        ]
+    );
+    let entries = journal.entries().unwrap();
+    let processed = entries[0].failure.as_ref().unwrap().body.clone().unwrap();
+    assert!(
+        String::from_utf8_lossy(&processed).contains("\"success\":false"),
+        "the processed document is kept"
+    );
+    let again = run().await;
+    assert_eq!((again.uploads_sent, again.earlier, again.failed), (0, 2, 2));
+}
+
+#[tokio::test]
+async fn a_file_given_twice_is_uploaded_once() {
+    let fake = fake(Behaviour::default());
+    let server = fake.start().await;
+    let (_dir, sources) = files(1);
+    let twice = [sources[0].clone(), sources[0].clone()];
+    let summary = client(&server)
+        .upload_document_batch(INBOX)
+        .run(twice)
+        .await
+        .unwrap();
+    assert_eq!(
+        (summary.files, summary.uploaded, summary.uploads_sent),
+        (1, 1, 1)
+    );
+    assert_eq!(fake.uploaded_documents(INBOX).len(), 1);
+}
+
+#[tokio::test]
+async fn a_journal_refuses_another_inbox() {
+    let fake = fake(Behaviour::default());
+    let server = fake.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite");
+    let empty: Vec<Source> = Vec::new();
+    client(&server)
+        .upload_document_batch(INBOX)
+        .journal(Journal::open(&path).unwrap())
+        .run(empty.clone())
+        .await
+        .unwrap();
+    let error = client(&server)
+        .upload_document_batch("inbox-2")
+        .journal(Journal::open(&path).unwrap())
+        .run(empty)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("inbox-1"), "{error}");
+}
