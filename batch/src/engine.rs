@@ -234,7 +234,8 @@ impl<U: Uploads> Batch<U> {
             sent: AtomicUsize::new(0),
             found: AtomicUsize::new(0),
         };
-        let to_do = work.iter().filter(|item| !item.finished()).count();
+        let waits = self.max_wait.is_some();
+        let to_do = work.iter().filter(|item| !item.finished(waits)).count();
         run.emit(&Event::Planned {
             files: work.len(),
             to_do,
@@ -282,10 +283,12 @@ struct Item {
 }
 
 impl Item {
-    /// Whether an earlier run took it as far as it goes.
-    fn finished(&self) -> bool {
+    /// Whether an earlier run took it as far as this one would (`waits`: whether this one
+    /// waits for processing; without, an upload acknowledged is as far as it goes).
+    fn finished(&self, waits: bool) -> bool {
         match self.entry.state {
             State::Done | State::Duplicate => true,
+            State::Uploaded => !waits,
             State::Failed => !self
                 .entry
                 .failure
@@ -403,7 +406,7 @@ impl<U: Uploads> Run<U> {
     /// Takes one file as far as it goes; its entry at the end and whether an earlier run had
     /// finished it, or `None` when the batch was stopped before it started.
     async fn process(&self, mut item: Item) -> Result<Option<(Entry, bool)>, BatchError> {
-        if item.finished() {
+        if item.finished(self.max_wait.is_some()) {
             // Read again whole: the plan holds entries without their results, to stay small.
             return Ok(Some((self.journal.entry(item.row)?, true)));
         }
@@ -580,6 +583,14 @@ impl<U: Uploads> Run<U> {
             }
             match unclaimed.len() {
                 0 => continue,
+                1 if self.journal.namesake_unsure(item.row, &item.entry.name)? => {
+                    return Ok(unclear(format!(
+                        "the upload may have reached the server: a document named {:?} arrived \
+                         since {since} ({}), and another file of the batch with that name was \
+                         being uploaded too",
+                        item.entry.name, unclaimed[0]
+                    )))
+                }
                 1 => return Ok(Search::Found(unclaimed.remove(0))),
                 _ => {
                     return Ok(unclear(format!(

@@ -3,9 +3,12 @@
 //!
 //! SQLite, not a file format of our own: a transaction either happened or did not, whatever
 //! instant the process dies at, and a user can read the journal with any SQLite tool. Write-ahead
-//! logging lets `batch status` read while a batch writes; `synchronous = FULL` makes each
-//! commit survive a power cut too, not only a killed process, because the row that says "this
-//! upload is starting" is what stands between a crash and a duplicate.
+//! logging lets `batch status` read while a batch writes, and keeps history in order: after a
+//! crash, even a power cut, what survives is every commit up to some point. Commits are synced
+//! to disk (`synchronous = FULL`) only where losing one could duplicate a document: the row
+//! that says an upload is starting. Losing a later row (uploaded, done) to a power cut costs
+//! the next run a look at the server or another wait, never a second upload; syncing only the
+//! first also syncs everything written before it.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -228,6 +231,9 @@ impl Counts {
     }
 }
 
+/// What an in-memory journal is called in messages.
+const MEMORY: &str = ":memory:";
+
 /// A row's key inside the journal.
 pub(crate) type RowId = i64;
 
@@ -246,7 +252,7 @@ impl Journal {
     /// A journal in memory, gone with the process: what a batch without a journal file uses.
     pub fn in_memory() -> Journal {
         let connection = Connection::open_in_memory().expect("SQLite opens an in-memory database");
-        Journal::with(connection, ":memory:".into(), false)
+        Journal::with(connection, MEMORY.into(), false)
             .expect("an empty in-memory database takes the schema")
     }
 
@@ -265,7 +271,7 @@ impl Journal {
                 .pragma_update(None, "journal_mode", "WAL")
                 .map_err(sqlite)?;
             connection
-                .pragma_update(None, "synchronous", "FULL")
+                .pragma_update(None, "synchronous", "NORMAL")
                 .map_err(sqlite)?;
         }
         connection.execute_batch(SCHEMA).map_err(sqlite)?;
@@ -484,13 +490,28 @@ impl Journal {
         rows.collect::<Result<_, _>>().map_err(self.sqlite())
     }
 
-    /// Before an upload: the attempt begins now. Written before a byte is sent.
+    /// Before an upload: the attempt begins now. Written, and synced to disk, before a byte is
+    /// sent (see the module's docs).
     pub(crate) fn uploading(&self, row: RowId, started: &str) -> Result<(), JournalError> {
-        self.update(
-            "UPDATE files SET state = 'uploading', attempts = attempts + 1, upload_started = ?2, \
-             updated = ?3 WHERE id = ?1",
-            params![row, started, now()],
-        )
+        let connection = self.lock();
+        let synced = |value: &str| connection.pragma_update(None, "synchronous", value);
+        let update = || {
+            connection
+                .prepare_cached(
+                    "UPDATE files SET state = 'uploading', attempts = attempts + 1, \
+                     upload_started = ?2, updated = ?3 WHERE id = ?1",
+                )?
+                .execute(params![row, started, now()])
+        };
+        let durable = self.path.as_deref() != Some(MEMORY);
+        let result = if durable {
+            synced("FULL")
+                .and_then(|()| update())
+                .and_then(|_| synced("NORMAL"))
+        } else {
+            update().map(drop)
+        };
+        result.map_err(self.sqlite())
     }
 
     /// The server kept nothing (429): back to pending.
@@ -555,6 +576,20 @@ impl Journal {
             .query_row(
                 "SELECT 1 FROM files WHERE document_id = ?1 LIMIT 1",
                 [id],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|found| found.is_some())
+            .map_err(self.sqlite())
+    }
+
+    /// Whether another file of the journal has `name` and an upload nobody has vouched for
+    /// (state `uploading`): a document of that name on the server could then be either's.
+    pub(crate) fn namesake_unsure(&self, row: RowId, name: &str) -> Result<bool, JournalError> {
+        self.lock()
+            .query_row(
+                "SELECT 1 FROM files WHERE name = ?1 AND id <> ?2 AND state = 'uploading' LIMIT 1",
+                params![name, row],
                 |_| Ok(()),
             )
             .optional()
@@ -665,6 +700,30 @@ mod tests {
         assert_eq!(entries[0].document_id.as_deref(), Some("doc-1"));
         assert_eq!(entries[0].attempts, 1);
         assert!(journal.claimed("doc-1").unwrap());
+    }
+
+    #[test]
+    fn an_unsure_upload_of_the_same_name_makes_a_namesake_unsure() {
+        let journal = Journal::in_memory();
+        let rows = journal
+            .register(
+                &[
+                    ("a/scan.pdf".into(), "scan.pdf".into(), 1, "h1".into()),
+                    ("b/scan.pdf".into(), "scan.pdf".into(), 1, "h2".into()),
+                ],
+                false,
+            )
+            .unwrap();
+        let (a, b) = (rows[0].0, rows[1].0);
+        assert!(!journal.namesake_unsure(a, "scan.pdf").unwrap());
+        journal.uploading(b, &now()).unwrap();
+        assert!(journal.namesake_unsure(a, "scan.pdf").unwrap());
+        assert!(
+            !journal.namesake_unsure(b, "scan.pdf").unwrap(),
+            "not its own namesake"
+        );
+        journal.uploaded(b, "doc-b", None).unwrap();
+        assert!(!journal.namesake_unsure(a, "scan.pdf").unwrap());
     }
 
     #[test]

@@ -43,11 +43,11 @@ fn copies(fake: &Fake) -> std::collections::BTreeMap<String, usize> {
     names
 }
 
-#[tokio::test]
-async fn an_upload_whose_answer_was_lost_is_found_on_the_server_not_sent_again() {
+/// One file uploaded (and waited for) with `fault` injected into its first upload; what the
+/// fake then holds, and the summary.
+async fn one_file_with(fault: Fault) -> (Fake, contractfit::batch::Summary) {
     let fake = fake(Behaviour::default());
-    // The server keeps the upload, then the connection drops before the answer.
-    fake.inject(Route::Upload, Fault::ConnectionReset, 1);
+    fake.inject(Route::Upload, fault, 1);
     let server = fake.start().await;
     let (_dir, sources) = files(1);
     let summary = client(&server)
@@ -57,6 +57,13 @@ async fn an_upload_whose_answer_was_lost_is_found_on_the_server_not_sent_again()
         .run(sources)
         .await
         .unwrap();
+    (fake, summary)
+}
+
+#[tokio::test]
+async fn an_upload_whose_answer_was_lost_is_found_on_the_server_not_sent_again() {
+    // The server keeps the upload, then the connection drops before the answer.
+    let (fake, summary) = one_file_with(Fault::ConnectionReset).await;
     assert_eq!(
         (summary.done, summary.found, summary.uploads_sent),
         (1, 1, 1)
@@ -66,18 +73,8 @@ async fn an_upload_whose_answer_was_lost_is_found_on_the_server_not_sent_again()
 
 #[tokio::test]
 async fn an_upload_refused_before_it_was_handled_is_looked_for_then_sent_again() {
-    let fake = fake(Behaviour::default());
     // 503: the server may or may not have kept it; here it did not.
-    fake.inject(Route::Upload, Fault::Unavailable, 1);
-    let server = fake.start().await;
-    let (_dir, sources) = files(1);
-    let summary = client(&server)
-        .upload_document_batch(INBOX)
-        .settle(Duration::from_millis(50))
-        .wait(Duration::from_secs(30))
-        .run(sources)
-        .await
-        .unwrap();
+    let (fake, summary) = one_file_with(Fault::Unavailable).await;
     assert_eq!(
         (summary.done, summary.found, summary.uploads_sent),
         (1, 0, 2)
@@ -201,6 +198,57 @@ async fn failed_processing_and_refusals_are_kept_and_not_sent_again() {
     );
     let again = run().await;
     assert_eq!((again.uploads_sent, again.earlier, again.failed), (0, 2, 2));
+}
+
+#[tokio::test]
+async fn a_stopped_batch_finishes_its_uploads_in_flight_and_a_resumed_one_the_rest() {
+    let fake = fake(Behaviour::default());
+    let server = fake.start().await;
+    let (dir, sources) = files(20);
+    let journal = Journal::open(dir.path().join("journal.sqlite")).unwrap();
+    // Stop as the third upload is acknowledged.
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let stop = Mutex::new(Some(stop));
+    let acknowledged = std::sync::atomic::AtomicUsize::new(0);
+    let first = client(&server)
+        .upload_document_batch(INBOX)
+        .journal(journal.clone())
+        .concurrency(2)
+        .on_event(move |event| {
+            if let Event::Uploaded { .. } = event {
+                if acknowledged.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 2 {
+                    if let Some(stop) = stop.lock().unwrap().take() {
+                        let _ = stop.send(());
+                    }
+                }
+            }
+        })
+        .stop_on(async {
+            let _ = stopped.await;
+        })
+        .run(sources.clone())
+        .await
+        .unwrap();
+    assert!(first.stopped, "{first:?}");
+    assert!(first.not_started > 0, "{first:?}");
+    assert_eq!(
+        first.uploaded,
+        fake.uploaded_documents(INBOX).len(),
+        "every upload sent was acknowledged and journaled: {first:?}"
+    );
+    assert_eq!(journal.counts().unwrap().uploading, 0);
+    let second = client(&server)
+        .upload_document_batch(INBOX)
+        .journal(journal.clone())
+        .run(sources)
+        .await
+        .unwrap();
+    assert_eq!(
+        (second.uploaded, second.earlier),
+        (20, first.uploaded),
+        "{second:?}"
+    );
+    assert_eq!(fake.uploaded_documents(INBOX).len(), 20);
 }
 
 #[tokio::test]

@@ -5,13 +5,12 @@
 //! `send_and_wait` calls with the same concurrency (no engine at all).
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use contractfit::batch::{Journal, Source};
 use futures::StreamExt;
 
-use crate::measure::peak_rss_kib;
+use crate::measure::{child, peak_rss_kib};
 use crate::serve::ServerProcess;
 
 /// Uploads in flight in every way measured.
@@ -20,7 +19,7 @@ const CONCURRENCY: usize = 16;
 const WAYS: [(&str, &str); 3] = [
     (
         "journal",
-        "batch engine, journal file (SQLite, WAL, synchronous FULL)",
+        "batch engine, journal file (SQLite, WAL, synced before each upload)",
     ),
     ("memory", "batch engine, journal in memory (no file)"),
     ("loop", "plain loop: `send_and_wait`, 16 at a time"),
@@ -40,7 +39,6 @@ pub fn run(quick: bool) -> Result<(), String> {
         )
         .map_err(|e| e.to_string())?;
     }
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     // Per way: seconds and peak RSS (KiB) of each round.
     let mut results: Vec<(Vec<f64>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); WAYS.len()];
     for round in 0..rounds {
@@ -48,26 +46,16 @@ pub fn run(quick: bool) -> Result<(), String> {
             // A fresh server each time: the same inbox would otherwise list every earlier run.
             let server = ServerProcess::start(&["fake", "0", "0"])?;
             let journal = dir.join(format!("journal-{round}-{name}.sqlite"));
-            let output = Command::new(&exe)
-                .args(["batch-one", name, &server.url])
-                .arg(&folder)
-                .arg(&journal)
-                .output()
-                .map_err(|e| format!("cannot start the batch: {e}"))?;
-            if !output.status.success() {
-                return Err(format!(
-                    "the {name} batch failed: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                ));
-            }
-            let report = String::from_utf8_lossy(&output.stdout);
-            let fields: Vec<f64> = report
-                .split_whitespace()
-                .map(|f| f.parse().unwrap_or(f64::NAN))
-                .collect();
-            let [peak_kib, seconds] = fields[..] else {
-                return Err(format!("the batch reported {report:?}"));
-            };
+            let (peak_kib, seconds) = child(
+                &[
+                    "batch-one".as_ref(),
+                    name.as_ref(),
+                    server.url.as_ref(),
+                    folder.as_os_str(),
+                    journal.as_os_str(),
+                ],
+                &format!("the {name} batch"),
+            )?;
             results[way].0.push(seconds);
             results[way].1.push(peak_kib);
         }

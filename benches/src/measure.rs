@@ -26,3 +26,28 @@ pub fn peak_rss_kib() -> Result<u64, String> {
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
         .ok_or_else(|| "no VmHWM in /proc/self/status".to_owned())
 }
+
+/// Runs `contractfit-bench ARGS` in a fresh process (so that its peak memory is its own) and
+/// reads the two numbers it prints: its peak RSS in KiB and the seconds the work took.
+pub fn child(args: &[&std::ffi::OsStr], what: &str) -> Result<(f64, f64), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let output = std::process::Command::new(exe)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot start {what}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "{what} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let report = String::from_utf8_lossy(&output.stdout);
+    let fields: Vec<f64> = report
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(f64::NAN))
+        .collect();
+    match fields[..] {
+        [peak_kib, seconds] => Ok((peak_kib, seconds)),
+        _ => Err(format!("{what} reported {report:?}")),
+    }
+}

@@ -4,12 +4,11 @@
 //! file by hand, for sizes a thousandfold apart: memory should not follow the file's size.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use contractfit::FilePart;
 
-use crate::measure::peak_rss_kib;
+use crate::measure::{child, peak_rss_kib};
 use crate::serve::ServerProcess;
 
 const MIB: u64 = 1024 * 1024;
@@ -24,31 +23,20 @@ pub fn run(quick: bool) -> Result<(), String> {
     let dir = std::env::temp_dir().join(format!("contractfit-bench-upload-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let _cleanup = RemoveOnDrop(dir.clone());
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     println!("| file size | client | peak RSS of the client process | time | throughput |\n|---:|---|---:|---:|---:|");
     for &size in sizes {
         let file = dir.join(format!("upload-{size}.bin"));
         write_file(&file, size)?;
         for client in ["contractfit", "reqwest"] {
-            let output = Command::new(&exe)
-                .args(["upload-one", client, &server.url])
-                .arg(&file)
-                .output()
-                .map_err(|e| format!("cannot start the upload: {e}"))?;
-            if !output.status.success() {
-                return Err(format!(
-                    "the {client} upload of {size} bytes failed: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                ));
-            }
-            let report = String::from_utf8_lossy(&output.stdout);
-            let fields: Vec<f64> = report
-                .split_whitespace()
-                .map(|f| f.parse().unwrap_or(f64::NAN))
-                .collect();
-            let [peak_kib, seconds] = fields[..] else {
-                return Err(format!("the upload reported {report:?}"));
-            };
+            let (peak_kib, seconds) = child(
+                &[
+                    "upload-one".as_ref(),
+                    client.as_ref(),
+                    server.url.as_ref(),
+                    file.as_os_str(),
+                ],
+                &format!("the {client} upload of {size} bytes"),
+            )?;
             let label = if client == "contractfit" {
                 "contractfit (generated), `FilePart::from_path`"
             } else {
