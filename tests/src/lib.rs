@@ -68,6 +68,9 @@ pub fn cargo_for_generated() -> std::process::Command {
     let mut command =
         std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     command.env("CARGO_TARGET_DIR", generated_target());
+    // These crates are built to be run or checked, never debugged here: without debug
+    // information (a panic still names its file and line) they take a fraction of the disk.
+    command.env("CARGO_PROFILE_DEV_DEBUG", "false");
     command
 }
 
