@@ -99,6 +99,9 @@ pub struct Summary {
     pub uncertain: usize,
     /// Files left pending, because the run was stopped.
     pub not_started: usize,
+    /// Of the files uploaded, those whose wait did not end (the maximum wait passed, polls
+    /// failed, or the run was stopped), when the batch waits: the next run waits again.
+    pub unfinished: usize,
     /// Of the files finished, those finished by an earlier run.
     pub earlier: usize,
     /// Upload requests sent by this run.
@@ -114,9 +117,14 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Whether every file ended done (or uploaded, without waiting) or a skipped duplicate.
+    /// Whether every file ended done (or uploaded, when the batch does not wait) or a skipped
+    /// duplicate.
     pub fn is_complete(&self) -> bool {
-        self.failed == 0 && self.uncertain == 0 && self.not_started == 0 && !self.stopped
+        self.failed == 0
+            && self.uncertain == 0
+            && self.not_started == 0
+            && self.unfinished == 0
+            && !self.stopped
     }
 }
 
@@ -265,6 +273,9 @@ impl<U: Uploads> Batch<U> {
         summary.failed = counts.failed;
         summary.duplicates = counts.duplicate;
         summary.uncertain = counts.uploading;
+        if self.max_wait.is_some() {
+            summary.unfinished = counts.uploaded;
+        }
         summary.uploads_sent = run.sent.load(Ordering::SeqCst);
         summary.found = run.found.load(Ordering::SeqCst);
         (summary.throttled, summary.lowest_concurrency) = run.pressure.record();

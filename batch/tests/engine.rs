@@ -252,6 +252,32 @@ async fn a_stopped_batch_finishes_its_uploads_in_flight_and_a_resumed_one_the_re
 }
 
 #[tokio::test]
+async fn a_wait_that_runs_out_leaves_the_file_uploaded_for_the_next_run() {
+    let fake = Fake::new(Behaviour::default().with_processing_time(Duration::from_millis(800)));
+    let server = fake.start().await;
+    let (dir, sources) = files(1);
+    let journal = Journal::open(dir.path().join("journal.sqlite")).unwrap();
+    let batch = |max_wait| {
+        client(&server)
+            .upload_document_batch(INBOX)
+            .journal(journal.clone())
+            .wait(max_wait)
+            .run(sources.clone())
+    };
+    let first = batch(Duration::from_millis(1)).await.unwrap();
+    assert_eq!((first.uploaded, first.unfinished), (1, 1), "{first:?}");
+    assert!(!first.is_complete());
+    let entry = &journal.entries().unwrap()[0];
+    assert_eq!(
+        entry.failure.as_ref().unwrap().kind,
+        FailureKind::Unfinished
+    );
+    let second = batch(Duration::from_secs(30)).await.unwrap();
+    assert_eq!((second.done, second.uploads_sent), (1, 0), "{second:?}");
+    assert!(second.is_complete());
+}
+
+#[tokio::test]
 async fn a_file_given_twice_is_uploaded_once() {
     let fake = fake(Behaviour::default());
     let server = fake.start().await;

@@ -312,7 +312,8 @@ fn outcome_line(entry: &Entry, earlier: bool, client: &Client) -> Value {
 fn report(summary: &Summary, failures: &[(String, String)]) {
     let mut line = format!("{} of {} files done", summary.done, summary.files);
     for (count, what) in [
-        (summary.uploaded, "uploaded"),
+        (summary.uploaded - summary.unfinished, "uploaded"),
+        (summary.unfinished, "uploaded, still processing"),
         (summary.duplicates, "duplicates skipped"),
         (summary.failed, "failed"),
         (summary.uncertain, "uncertain"),
