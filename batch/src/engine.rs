@@ -286,7 +286,7 @@ impl<U: Uploads> Batch<U> {
 }
 
 /// One file with its journal row, and the source to read it from (`None` for a file of an
-/// earlier run given as bytes, which cannot be read again).
+/// earlier run not given again whose content cannot be read from its path).
 struct Item {
     row: RowId,
     entry: Entry,
@@ -363,10 +363,27 @@ async fn plan(
         if given.contains(&row) {
             continue;
         }
-        // A file of an earlier run, not given this time: finished as far as it can be.
-        let source = std::path::Path::new(&entry.source)
-            .is_file()
-            .then(|| Source::path(&entry.source));
+        // A file of an earlier run, not given this time: sent again only from a file at its
+        // path with the content the journal knows (bytes had only a name, which a file in the
+        // working folder could also have).
+        let source = match entry.state {
+            State::Done | State::Duplicate | State::Uploaded => None,
+            _ => {
+                let source = Source::path(&entry.source);
+                let known = entry.sha256.clone();
+                let same = tokio::task::spawn_blocking({
+                    let source = source.clone();
+                    move || {
+                        source
+                            .fingerprint()
+                            .is_ok_and(|(_, sha256)| sha256 == known)
+                    }
+                })
+                .await
+                .unwrap_or(false);
+                same.then_some(source)
+            }
+        };
         work.push(Item { row, entry, source });
     }
     Ok(work)

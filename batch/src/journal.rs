@@ -417,6 +417,15 @@ impl Journal {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )
                 .map_err(&sqlite)?;
+            // A file whose content changed before it was ever sent: its old row goes, so
+            // that it is not left pending (or failing) for content that no longer exists.
+            let mut forget_unsent = transaction
+                .prepare_cached(
+                    "DELETE FROM files WHERE source = ?1 AND sha256 <> ?2 \
+                     AND document_id IS NULL AND (state = 'pending' OR (state = 'failed' \
+                     AND failure_kind IN ('throttled', 'file')))",
+                )
+                .map_err(&sqlite)?;
             let mut undo_duplicate = transaction
                 .prepare_cached(
                     "UPDATE files SET state = 'pending', duplicate_of = NULL, updated = ?2 \
@@ -424,6 +433,9 @@ impl Journal {
                 )
                 .map_err(&sqlite)?;
             for (source, name, size, sha256) in files {
+                forget_unsent
+                    .execute(params![source, sha256])
+                    .map_err(&sqlite)?;
                 let known = find
                     .query_row(params![source, sha256], entry)
                     .optional()
@@ -679,6 +691,21 @@ mod tests {
         let forced = journal.register(&[file("b.pdf", "h1")], true).unwrap();
         assert_eq!(forced[0].1.state, State::Pending);
         assert_eq!(journal.counts().unwrap().pending, 2);
+    }
+
+    #[test]
+    fn a_file_changed_before_it_was_sent_is_one_file_and_one_changed_after_is_two() {
+        let journal = Journal::in_memory();
+        journal.register(&[file("a.pdf", "v1")], false).unwrap();
+        journal.register(&[file("a.pdf", "v2")], false).unwrap();
+        let entries = journal.entries().unwrap();
+        assert_eq!(entries.len(), 1, "the unsent first version is forgotten");
+        assert_eq!(entries[0].sha256, "v2");
+        let rows = journal.register(&[file("a.pdf", "v2")], false).unwrap();
+        journal.uploading(rows[0].0, &now()).unwrap();
+        journal.uploaded(rows[0].0, "doc-2", None).unwrap();
+        journal.register(&[file("a.pdf", "v3")], false).unwrap();
+        assert_eq!(journal.entries().unwrap().len(), 2, "a sent version stays");
     }
 
     #[test]

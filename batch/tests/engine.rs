@@ -226,7 +226,7 @@ async fn a_stopped_batch_finishes_its_uploads_in_flight_and_a_resumed_one_the_re
         .stop_on(async {
             let _ = stopped.await;
         })
-        .run(sources.clone())
+        .run(sources)
         .await
         .unwrap();
     assert!(first.stopped, "{first:?}");
@@ -237,10 +237,11 @@ async fn a_stopped_batch_finishes_its_uploads_in_flight_and_a_resumed_one_the_re
         "every upload sent was acknowledged and journaled: {first:?}"
     );
     assert_eq!(journal.counts().unwrap().uploading, 0);
+    // Resumed without naming the files: the journal's, read again from their paths.
     let second = client(&server)
         .upload_document_batch(INBOX)
         .journal(journal.clone())
-        .run(sources)
+        .run(Vec::new())
         .await
         .unwrap();
     assert_eq!(
