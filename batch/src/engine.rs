@@ -317,6 +317,12 @@ async fn plan(
     files: Vec<Source>,
     upload_duplicates: bool,
 ) -> Result<Vec<Item>, BatchError> {
+    // A batch of a folder that holds its journal does not upload the journal.
+    let files = files.into_iter().filter(|source| {
+        !source
+            .as_path()
+            .is_some_and(|path| journal.is_own_file(path))
+    });
     let fingerprints = futures::stream::iter(files)
         .map(|source| async move {
             let task = {

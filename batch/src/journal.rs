@@ -10,7 +10,7 @@
 //! the next run a look at the server or another wait, never a second upload; syncing only the
 //! first also syncs everything written before it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
@@ -50,6 +50,9 @@ CREATE INDEX IF NOT EXISTS files_by_document ON files (document_id);
 pub struct Journal {
     connection: Arc<Mutex<Connection>>,
     path: Option<String>,
+    /// The database's file and SQLite's files beside it, to keep them out of a batch that
+    /// uploads the folder they are in.
+    own_files: Vec<PathBuf>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -246,7 +249,22 @@ impl Journal {
                 path: shown.clone(),
                 source,
             })?;
-        Journal::with(connection, shown, true)
+        let mut journal = Journal::with(connection, shown, true)?;
+        if let Ok(file) = std::fs::canonicalize(path.as_ref()) {
+            let beside = |suffix: &str| {
+                let mut name = file.clone().into_os_string();
+                name.push(suffix);
+                PathBuf::from(name)
+            };
+            journal.own_files = vec![beside("-wal"), beside("-shm"), beside("-journal"), file];
+        }
+        Ok(journal)
+    }
+
+    /// Whether `path` is this journal's database or one of SQLite's files beside it.
+    pub(crate) fn is_own_file(&self, path: &Path) -> bool {
+        !self.own_files.is_empty()
+            && std::fs::canonicalize(path).is_ok_and(|path| self.own_files.contains(&path))
     }
 
     /// A journal in memory, gone with the process: what a batch without a journal file uses.
@@ -298,6 +316,7 @@ impl Journal {
         Ok(Journal {
             connection: Arc::new(Mutex::new(connection)),
             path: Some(path),
+            own_files: Vec::new(),
         })
     }
 

@@ -208,6 +208,67 @@ async fn batch_upload_goes_on_past_a_failing_file_and_says_which_failed() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_journaled_upload_skips_duplicates_resumes_only_when_asked_and_reports_its_state() {
+    let fake = Fake::new(quick());
+    let server = fake.start().await;
+    let dir = files("journal", &["a.pdf", "b.pdf"]);
+    // The same content under a third name.
+    std::fs::copy(dir.path().join("a.pdf"), dir.path().join("copy-of-a.pdf")).unwrap();
+    let journal = dir.path().join("batch.sqlite");
+    let upload = |extra: &[&str]| {
+        let mut command = tool(
+            &server.url(),
+            &["upload", path(dir.path()), "--inbox", "inbox-1", "--wait"],
+        );
+        command.args(["--journal", path(&journal)]).args(extra);
+        run(command)
+    };
+    let first = upload(&[]).await;
+    assert_eq!(first.code, 0, "{first:?}");
+    let lines = first.lines();
+    let duplicate: Vec<&Value> = lines.iter().filter(|l| l["state"] == "duplicate").collect();
+    assert_eq!(duplicate.len(), 1, "{first:?}");
+    assert!(duplicate[0]["duplicate_of"]
+        .as_str()
+        .unwrap()
+        .ends_with("a.pdf"));
+    assert_eq!(fake.documents_uploaded(), 2, "the copy is not uploaded");
+    assert!(first.stderr.contains("1 duplicates skipped"), "{first:?}");
+
+    let again = upload(&[]).await;
+    assert_eq!(again.code, 2, "a journal in use needs --resume: {again:?}");
+    assert!(again.stderr.contains("--resume"), "{again:?}");
+
+    let resumed = upload(&["--resume"]).await;
+    assert_eq!(resumed.code, 0, "{resumed:?}");
+    assert!(
+        resumed.lines().iter().all(|l| l["earlier"] == true),
+        "{resumed:?}"
+    );
+    assert_eq!(fake.documents_uploaded(), 2, "nothing sent again");
+
+    let mut status = tool(&server.url(), &["batch", "status", "--files"]);
+    status.args(["--journal", path(&journal)]);
+    let status = run(status).await;
+    assert_eq!(status.code, 0, "{status:?}");
+    let lines = status.lines();
+    assert_eq!(
+        (
+            &lines[0]["files"],
+            &lines[0]["done"],
+            &lines[0]["duplicate"]
+        ),
+        (&Value::from(3), &Value::from(2), &Value::from(1)),
+        "{status:?}"
+    );
+    assert_eq!(
+        lines.len(),
+        4,
+        "the counts, then a line per file: {status:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn wait_reports_each_id() {
     let fake = Fake::new(quick());
     fake.seed_inbox("inbox-1", 2);
