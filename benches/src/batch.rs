@@ -69,23 +69,15 @@ pub fn run(quick: bool) -> Result<(), String> {
     for ((_, label), (seconds, peaks)) in WAYS.iter().zip(&results) {
         let ratios: Vec<f64> = seconds.iter().zip(&memory).map(|(s, m)| s / m).collect();
         let peak = peaks.iter().copied().fold(0.0, f64::max);
-        let time = spread(seconds);
+        let time = crate::spread(seconds, 2);
         let rate = files as f64 / crate::median(&mut seconds.clone());
         println!(
             "| {label} | {files} | {:.1} MiB | {time} s | {rate:.0} | {} |",
             peak / 1024.0,
-            spread(&ratios)
+            crate::spread(&ratios, 2)
         );
     }
     Ok(())
-}
-
-/// `median (min–max)` of `values`.
-fn spread(values: &[f64]) -> String {
-    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = values.iter().copied().fold(0.0, f64::max);
-    let median = crate::median(&mut values.to_vec());
-    format!("{median:.2} ({min:.2}–{max:.2})")
 }
 
 struct RemoveOnDrop(std::path::PathBuf);

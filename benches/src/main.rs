@@ -69,3 +69,11 @@ fn median(values: &mut [f64]) -> f64 {
         (values[mid - 1] + values[mid]) / 2.0
     }
 }
+
+/// `median (min–max)` of `values`, with `decimals` digits after the point.
+fn spread(values: &[f64], decimals: usize) -> String {
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let median = median(&mut values.to_vec());
+    format!("{median:.decimals$} ({min:.decimals$}–{max:.decimals$})")
+}

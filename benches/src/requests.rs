@@ -54,7 +54,7 @@ pub async fn run(quick: bool) -> Result<(), String> {
     let document_size = crate::serve::document_json("doc-000001").to_string().len();
 
     println!(
-        "| request | client | requests/s | × plain reqwest | client CPU per request |\n|---|---|---:|---:|---:|"
+        "| request | client | requests/s, median | throughput × plain reqwest, median (min–max) | client CPU per request, median | CPU × plain reqwest, median (min–max) |\n|---|---|---:|---:|---:|---:|"
     );
     let get_ours: Call<'_> = Box::new(|| {
         let ours = ours.clone();
@@ -127,7 +127,8 @@ pub async fn run(quick: bool) -> Result<(), String> {
     .await?;
     println!(
         "\n{} requests per round at concurrency {CONCURRENCY}, {} rounds per client, in rotating \
-         order; medians. Both reqwest clients decode into the same generated types.",
+         order; ratios are each round against plain reqwest's round of the same index. Both \
+         reqwest clients decode into the same generated types.",
         settings.requests, settings.rounds
     );
     Ok(())
@@ -165,18 +166,20 @@ async fn compare(
             rounds[which].push(round(&clients[which].1, settings.requests).await?);
         }
     }
-    let summary = |rounds: &[Round]| {
-        let mut rate: Vec<f64> = rounds.iter().map(|r| r.per_second).collect();
-        let mut cpu: Vec<f64> = rounds.iter().map(|r| r.cpu_us).collect();
-        (crate::median(&mut rate), crate::median(&mut cpu))
+    // Each round against plain reqwest's round of the same index (they alternate), so that the
+    // spread of the ratio shows how far one round can stray from another.
+    let against_plain = |mine: &[Round], measure: fn(&Round) -> f64| -> Vec<f64> {
+        mine.iter()
+            .zip(&rounds[1])
+            .map(|(mine, plain)| measure(mine) / measure(plain))
+            .collect()
     };
-    let (plain_rate, _) = summary(&rounds[1]);
-    for ((name, _), rounds) in clients.iter().zip(&rounds) {
-        let (rate, cpu) = summary(rounds);
-        println!(
-            "| {request} | {name} | {rate:.0} | {:.3} | {cpu:.1} µs |",
-            rate / plain_rate
-        );
+    for ((name, _), mine) in clients.iter().zip(&rounds) {
+        let rate = crate::median(&mut mine.iter().map(|r| r.per_second).collect::<Vec<_>>());
+        let cpu = crate::median(&mut mine.iter().map(|r| r.cpu_us).collect::<Vec<_>>());
+        let rate_ratio = crate::spread(&against_plain(mine, |r| r.per_second), 3);
+        let cpu_ratio = crate::spread(&against_plain(mine, |r| r.cpu_us), 3);
+        println!("| {request} | {name} | {rate:.0} | {rate_ratio} | {cpu:.1} µs | {cpu_ratio} |");
     }
     Ok(())
 }

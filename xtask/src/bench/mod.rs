@@ -28,6 +28,8 @@ const END: &str = "<!-- xtask bench: end -->";
 const GENERATION_TARGET_MS: f64 = 100.0;
 const GENERATION_TARGET_RATIO: f64 = 20.0;
 const THROUGHPUT_TARGET: f64 = 0.95;
+/// Client CPU per request against plain reqwest's (issue 19).
+const CPU_TARGET: f64 = 1.05;
 const UPLOAD_TARGET_MIB: f64 = 64.0;
 /// The batch engine's bound on the client's peak memory for 10,000 small files (issue 18).
 const BATCH_TARGET_MIB: f64 = 64.0;
@@ -519,16 +521,25 @@ fn runtime_verdicts(command: &str, table: &str) -> Verdicts {
     match command {
         "requests" => rows
             .iter()
-            .filter(|r| r.len() == 5 && r[1].starts_with("contractfit"))
-            .map(|r| {
-                let ratio = number(r[3]);
-                (
-                    ratio >= THROUGHPUT_TARGET,
-                    format!(
-                        "throughput ratio at least {THROUGHPUT_TARGET} ({}): {ratio:.3}",
-                        r[0]
+            .filter(|r| r.len() == 6 && r[1].starts_with("contractfit"))
+            .flat_map(|r| {
+                let (ratio, cpu) = (number(r[3]), number(r[5]));
+                [
+                    (
+                        ratio >= THROUGHPUT_TARGET,
+                        format!(
+                            "throughput ratio at least {THROUGHPUT_TARGET} ({}): {}",
+                            r[0], r[3]
+                        ),
                     ),
-                )
+                    (
+                        cpu <= CPU_TARGET,
+                        format!(
+                            "client CPU per request at most {CPU_TARGET}× plain reqwest's ({}): {}",
+                            r[0], r[5]
+                        ),
+                    ),
+                ]
             })
             .collect(),
         "upload" => rows
