@@ -464,19 +464,7 @@ impl Uploads for TableUploads {
                     source: None,
                 },
             })?;
-            let poll = || {
-                let request = request.clone();
-                async move {
-                    let answer = self
-                        .client
-                        .execute(wait.poll.operation, request)
-                        .await?
-                        .raw()
-                        .await?;
-                    Ok((answer.status, answer.headers, answer.body.bytes))
-                }
-            };
-            let polled = wait.waiter.wait(max_wait, poll, |_| {}).await?;
+            let polled = poll_until_decided(&self.client, wait, request, max_wait, |_| {}).await?;
             Ok(polled.body)
         })
     }
@@ -597,7 +585,30 @@ async fn wait_one(
     let mut values = values.clone();
     values.set(wait.id_arg, id);
     let request = request(wait.poll, &values)?;
-    let client = batch.client;
+    let progress = |state: &contractfit_runtime::PollState| {
+        item.stage(&format!(
+            "waiting: poll {}, {:.0?}",
+            state.poll, state.elapsed
+        ));
+    };
+    let polled = poll_until_decided(batch.client, wait, request, batch.max_wait, progress).await?;
+    item.note(&format!(
+        "done after {} polls, {:.1?}",
+        polled.polls, polled.elapsed
+    ));
+    Ok(serde_json::from_slice(&polled.body)
+        .unwrap_or_else(|_| Value::from(String::from_utf8_lossy(&polled.body).into_owned())))
+}
+
+/// Sends `request` (the poll of `wait`) until its waiter decides, each poll through the
+/// client's normal path.
+async fn poll_until_decided(
+    client: &Client,
+    wait: &'static Wait,
+    request: contractfit_runtime::Request,
+    max_wait: Duration,
+    progress: impl FnMut(&contractfit_runtime::PollState),
+) -> Result<contractfit_runtime::Polled, WaitError> {
     let poll = || {
         let request = request.clone();
         async move {
@@ -609,19 +620,7 @@ async fn wait_one(
             Ok((answer.status, answer.headers, answer.body.bytes))
         }
     };
-    let progress = |state: &contractfit_runtime::PollState| {
-        item.stage(&format!(
-            "waiting: poll {}, {:.0?}",
-            state.poll, state.elapsed
-        ));
-    };
-    let polled = wait.waiter.wait(batch.max_wait, poll, progress).await?;
-    item.note(&format!(
-        "done after {} polls, {:.1?}",
-        polled.polls, polled.elapsed
-    ));
-    Ok(serde_json::from_slice(&polled.body)
-        .unwrap_or_else(|_| Value::from(String::from_utf8_lossy(&polled.body).into_owned())))
+    wait.waiter.wait(max_wait, poll, progress).await
 }
 
 /// Every item of a paginated command, page after page, one JSON line each.

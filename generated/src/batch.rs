@@ -90,18 +90,12 @@ impl Uploads for UploadDocumentBatch {
         >,
     > {
         ::std::boxed::Box::pin(async move {
-            let poll = || {
-                let request = crate::builders::GetDocument::new(
+            crate::builders::WaitUntilDocumentProcessed::new(
                     self.client.clone(),
                     id.to_owned(),
-                );
-                async move {
-                    let response = request.send_raw().await?;
-                    Ok((response.status, response.headers, response.body.bytes))
-                }
-            };
-            crate::builders::WaitUntilDocumentProcessed::WAITER
-                .wait(max_wait, poll, |_| {})
+                    max_wait,
+                )
+                .polled()
                 .await
                 .map(|polled| polled.body)
         })

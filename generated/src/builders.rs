@@ -12366,6 +12366,19 @@ impl WaitUntilDocumentProcessed {
         ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
         ::contractfit_runtime::WaitError,
     > {
+        let client = self.client.clone();
+        let polled = self.polled().await?;
+        polled.json(&client, Self::WAITER.name, &GetDocument::OPERATION)
+    }
+    /// Polls until the waiter decides: the last answer, as received (plumbing for
+    /// `send` and for batches).
+    #[doc(hidden)]
+    pub async fn polled(
+        self,
+    ) -> ::std::result::Result<
+        ::contractfit_runtime::Polled,
+        ::contractfit_runtime::WaitError,
+    > {
         let poll = || {
             let request = GetDocument::new(self.client.clone(), self.document_id.clone())
                 .options(self.options.clone());
@@ -12379,9 +12392,6 @@ impl WaitUntilDocumentProcessed {
                 progress.call(state);
             }
         };
-        let polled = Self::WAITER
-            .wait_fresh(self.max_wait, poll, progress, &self.stale)
-            .await?;
-        polled.json(&self.client, Self::WAITER.name, &GetDocument::OPERATION)
+        Self::WAITER.wait_fresh(self.max_wait, poll, progress, &self.stale).await
     }
 }

@@ -1,7 +1,7 @@
 //! The command-line tool's layout, decided from the [model](crate::model): which commands
 //! exist, what they are called, and which flags they take. Plain data like the model, so the
 //! naming rules can be tested without emitting anything; `emit/cli.rs` writes it out as the
-//! table the runtime's `cli` module interprets.
+//! table `contractfit-cli` interprets.
 //!
 //! Names are kebab case and decided here once, deterministically: groups after tags,
 //! commands after operations with the tag's words dropped (`documents get`), flags after
@@ -18,14 +18,14 @@ use crate::model::{
     Api, Field, Operation, ParamLocation, Primitive, RequestContent, SuccessBody, TypeKind, TypeRef,
 };
 
-/// Flags every command has (the runtime's output options) and clap's own: operation flags
-/// keep clear of them. Kept in step with `runtime/src/cli/command.rs`; a test builds the
+/// Flags every command has (the tool's output options) and clap's own: operation flags
+/// keep clear of them. Kept in step with `cli/src/command.rs`; a test builds the
 /// generated tool with clap's consistency checks.
 pub const RESERVED_FLAGS: &[&str] = &[
     "dry-run", "pretty", "compact", "output", "body", "help", "version",
 ];
 
-/// Top-level command names the runtime uses itself.
+/// Top-level command names the tool uses itself.
 const RESERVED_COMMANDS: &[&str] = &["upload", "wait", "completions", "help"];
 
 #[derive(Debug, Clone, PartialEq)]

@@ -91,10 +91,9 @@ fn batch(api: &Api, op: &Operation, upload: &UploadWait, krate: &str) -> TokenSt
     let id_pointer = &upload.id_pointer;
     let polled = api.operations.iter().find(|o| o.name == upload.operation);
     let waiter = polled.and_then(|o| o.waiters.iter().find(|w| w.name == upload.waiter));
-    let (Some(polled), Some(waiter)) = (polled, waiter) else {
+    let Some(waiter) = waiter else {
         return TokenStream::new();
     };
-    let poll_builder = builder_name(polled);
     let wait_builder = waiter_builder_name(waiter);
     let find = find(api, op, upload);
     let path_args = op.path.template.clone();
@@ -196,15 +195,8 @@ fn batch(api: &Api, op: &Operation, upload: &UploadWait, krate: &str) -> TokenSt
                 max_wait: ::std::time::Duration,
             ) -> ::contractfit_runtime::futures::future::BoxFuture<'a, ::std::result::Result<::contractfit_runtime::bytes::Bytes, ::contractfit_runtime::WaitError>> {
                 ::std::boxed::Box::pin(async move {
-                    let poll = || {
-                        let request = crate::builders::#poll_builder::new(self.client.clone(), id.to_owned());
-                        async move {
-                            let response = request.send_raw().await?;
-                            Ok((response.status, response.headers, response.body.bytes))
-                        }
-                    };
-                    crate::builders::#wait_builder::WAITER
-                        .wait(max_wait, poll, |_| {})
+                    crate::builders::#wait_builder::new(self.client.clone(), id.to_owned(), max_wait)
+                        .polled()
                         .await
                         .map(|polled| polled.body)
                 })

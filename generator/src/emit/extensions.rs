@@ -31,12 +31,12 @@ fn waited_type(op: &Operation) -> (TokenStream, TokenStream) {
             let ty = rust_type(&ty, Scope::Crate);
             (
                 quote!(::contractfit_runtime::ApiResponse<#ty>),
-                quote!(polled.json(&self.client, Self::WAITER.name, &#polled::OPERATION)),
+                quote!(polled.json(&client, Self::WAITER.name, &#polled::OPERATION)),
             )
         }
         _ => (
             quote!(::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>),
-            quote!(Ok(polled.raw(&self.client, &#polled::OPERATION))),
+            quote!(Ok(polled.raw(&client, &#polled::OPERATION))),
         ),
     }
 }
@@ -181,6 +181,15 @@ pub fn waiter_builders(api: &Api) -> TokenStream {
 
                 /// Polls until done; every poll goes through the client's retry policy.
                 pub async fn send(self) -> ::std::result::Result<#return_type, ::contractfit_runtime::WaitError> {
+                    let client = self.client.clone();
+                    let polled = self.polled().await?;
+                    #decode
+                }
+
+                /// Polls until the waiter decides: the last answer, as received (plumbing for
+                /// `send` and for batches).
+                #[doc(hidden)]
+                pub async fn polled(self) -> ::std::result::Result<::contractfit_runtime::Polled, ::contractfit_runtime::WaitError> {
                     let poll = || {
                         let request = #polled::new(self.client.clone(), #(#clones),*)
                             .options(self.options.clone());
@@ -194,10 +203,9 @@ pub fn waiter_builders(api: &Api) -> TokenStream {
                             progress.call(state);
                         }
                     };
-                    let polled = Self::WAITER
+                    Self::WAITER
                         .wait_fresh(self.max_wait, poll, progress, &self.stale)
-                        .await?;
-                    #decode
+                        .await
                 }
             }
         }
