@@ -29,10 +29,10 @@ fn main() -> ExitCode {
     let quick = args.contains(&"--quick");
     let result = match args.as_slice() {
         ["serve", rest @ ..] => serve::run(rest),
-        ["requests", ..] => runtime().block_on(requests::run(quick)),
+        ["requests", ..] => requests::run(quick),
         ["upload-one", rest @ ..] => runtime().block_on(upload::one(rest)),
         ["upload", ..] => upload::run(quick),
-        ["polling", ..] => runtime().block_on(polling::run(quick)),
+        ["polling", ..] => polling::run(quick),
         ["batch-one", rest @ ..] => runtime().block_on(batch::one(rest)),
         ["batch", ..] => batch::run(quick),
         _ => Err(format!(

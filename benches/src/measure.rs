@@ -51,3 +51,17 @@ pub fn child(args: &[&std::ffi::OsStr], what: &str) -> Result<(f64, f64), String
         _ => Err(format!("{what} reported {report:?}")),
     }
 }
+
+/// Keeps this thread, and the threads it starts from now on, on CPU `cpu`; false where the
+/// machine has no such CPU or refuses.
+pub fn pin_to_cpu(cpu: usize) -> bool {
+    if cpu >= std::thread::available_parallelism().map_or(1, |n| n.get()) {
+        return false;
+    }
+    // SAFETY: the set is a plain bit mask on the stack, sized as the call is told.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
+    }
+}

@@ -21,6 +21,7 @@ struct Settings {
     documents: usize,
     processing: Duration,
     spread: Duration,
+    rounds: usize,
 }
 
 /// The naive peer polls this often.
@@ -34,36 +35,107 @@ struct Waited {
     late: f64,
 }
 
-pub async fn run(quick: bool) -> Result<(), String> {
+pub fn run(quick: bool) -> Result<(), String> {
     let settings = if quick {
         Settings {
             documents: 20,
             processing: Duration::from_millis(200),
             spread: Duration::from_millis(300),
+            rounds: 1,
         }
     } else {
         Settings {
             documents: 1000,
             processing: Duration::from_secs(1),
             spread: Duration::from_secs(9),
+            rounds: 3,
         }
     };
-    let server = ServerProcess::start(&[
-        "fake",
-        &settings.processing.as_millis().to_string(),
-        &settings.spread.as_millis().to_string(),
-    ])?;
-    let runtime = contractfit::Client::builder()
+    let server = ServerProcess::start_on_cpu(
+        &[
+            "fake",
+            &settings.processing.as_millis().to_string(),
+            &settings.spread.as_millis().to_string(),
+        ],
+        1,
+    )?;
+    // As in the overhead benchmark: the client alone on CPU 0, on one thread, so that the CPU
+    // a poll costs is the poll's, not the luck of threads taking turns.
+    let pinned = crate::measure::pin_to_cpu(0);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(measure(&settings, &server, pinned))
+}
+
+async fn measure(settings: &Settings, server: &ServerProcess, pinned: bool) -> Result<(), String> {
+    let client = contractfit::Client::builder()
         .base_url(&server.url)
         .build()
         .map_err(|e| e.to_string())?;
-    let client = runtime;
-    let max_wait = Duration::from_secs(120);
     println!(
-        "| client | documents | polls per document (mean / max) | returned after processed (median / p95 / max) | client CPU, all waits |\n|---|---:|---:|---:|---:|"
+        "| client | documents × rounds | polls per document (mean / max) | returned after processed (median / p95 / max) | client CPU per poll, median | × the loop's, median (min–max) |\n|---|---:|---:|---:|---:|---:|"
     );
+    // The two take turns, round after round, each on documents uploaded for it.
+    let (mut ours, mut fixed) = (Vec::new(), Vec::new());
+    for _ in 0..settings.rounds {
+        let ids = upload(&client, settings.documents).await?;
+        ours.push(waiter(&client, ids).await?);
+        let ids = upload(&client, settings.documents).await?;
+        fixed.push(fixed_loop(&server.url, ids).await?);
+    }
+    let ratios: Vec<f64> = ours
+        .iter()
+        .zip(&fixed)
+        .map(|(ours, fixed)| ours.cpu_per_poll() / fixed.cpu_per_poll())
+        .collect();
+    report(
+        "contractfit `wait_until_document_processed`",
+        &ours,
+        &crate::spread(&ratios, 2),
+    );
+    report(
+        &format!(
+            "reqwest loop, fixed {} s interval",
+            FIXED_INTERVAL.as_secs()
+        ),
+        &fixed,
+        "1.00",
+    );
+    println!(
+        "\nThe fake server processes document n after {} s + a fixed share of {} s (evenly spread); \
+         the waiter's delays start at 1 s and double, jittered, up to its max_delay of 20 s. {}",
+        settings.processing.as_secs_f64(),
+        settings.spread.as_secs_f64(),
+        if pinned {
+            "The client runs on one thread on CPU 0, the server (another process) on CPU 1."
+        } else {
+            "The client runs on one thread; this machine has one CPU, shared with the server."
+        }
+    );
+    Ok(())
+}
 
-    let ids = upload(&client, settings.documents).await?;
+/// One round of one client: every wait's outcome, and the client CPU of all of them.
+struct Round {
+    waits: Vec<Waited>,
+    cpu: Duration,
+}
+
+impl Round {
+    fn polls(&self) -> u32 {
+        self.waits.iter().map(|w| w.polls).sum()
+    }
+
+    fn cpu_per_poll(&self) -> f64 {
+        self.cpu.as_secs_f64() / f64::from(self.polls().max(1))
+    }
+}
+
+/// Every document waited for with the generated waiter, all at once.
+async fn waiter(client: &contractfit::Client, ids: Vec<String>) -> Result<Round, String> {
+    let max_wait = Duration::from_secs(120);
     let cpu = cpu_time();
     let waits = ids.iter().map(|id| {
         let polls = Arc::new(AtomicU32::new(0));
@@ -79,15 +151,16 @@ pub async fn run(quick: bool) -> Result<(), String> {
             waited(&response.body, polls.load(Ordering::Relaxed))
         })
     });
-    let ours = collect(waits).await?;
-    report(
-        "contractfit `wait_until_document_processed`",
-        &ours,
-        cpu_time() - cpu,
-    );
+    let waits = collect(waits).await?;
+    Ok(Round {
+        waits,
+        cpu: cpu_time() - cpu,
+    })
+}
 
-    let ids = upload(&client, settings.documents).await?;
-    let (plain, url) = (reqwest::Client::new(), server.url.clone());
+/// Every document waited for by a loop over plain reqwest polling every second.
+async fn fixed_loop(url: &str, ids: Vec<String>) -> Result<Round, String> {
+    let plain = reqwest::Client::new();
     let cpu = cpu_time();
     let waits = ids.iter().map(|id| {
         let (plain, url) = (plain.clone(), format!("{url}/documents/{id}"));
@@ -110,22 +183,11 @@ pub async fn run(quick: bool) -> Result<(), String> {
             }
         })
     });
-    let fixed = collect(waits).await?;
-    report(
-        &format!(
-            "reqwest loop, fixed {} s interval",
-            FIXED_INTERVAL.as_secs()
-        ),
-        &fixed,
-        cpu_time() - cpu,
-    );
-    println!(
-        "\nThe fake server processes document n after {} s + a fixed share of {} s (evenly spread); \
-         the waiter's delays start at 1 s and double, jittered, up to its max_delay of 20 s.",
-        settings.processing.as_secs_f64(),
-        settings.spread.as_secs_f64()
-    );
-    Ok(())
+    let waits = collect(waits).await?;
+    Ok(Round {
+        waits,
+        cpu: cpu_time() - cpu,
+    })
 }
 
 async fn upload(client: &contractfit::Client, documents: usize) -> Result<Vec<String>, String> {
@@ -170,7 +232,8 @@ async fn collect(
     Ok(all)
 }
 
-fn report(client: &str, waits: &[Waited], cpu: Duration) {
+fn report(client: &str, rounds: &[Round], ratio: &str) {
+    let waits: Vec<&Waited> = rounds.iter().flat_map(|r| &r.waits).collect();
     let polls: Vec<f64> = waits.iter().map(|w| f64::from(w.polls)).collect();
     let mean = polls.iter().sum::<f64>() / polls.len() as f64;
     let max_polls = polls.iter().copied().fold(0.0, f64::max);
@@ -178,9 +241,11 @@ fn report(client: &str, waits: &[Waited], cpu: Duration) {
     let median = crate::median(&mut late);
     let p95 = late[(late.len() * 95 / 100).min(late.len() - 1)];
     let max = late.last().copied().unwrap_or(f64::NAN);
+    let mut per_poll: Vec<f64> = rounds.iter().map(|r| r.cpu_per_poll() * 1e6).collect();
+    let per_poll = crate::median(&mut per_poll);
     println!(
-        "| {client} | {} | {mean:.2} / {max_polls:.0} | {median:.2} s / {p95:.2} s / {max:.2} s | {:.0} ms |",
-        waits.len(),
-        cpu.as_secs_f64() * 1000.0
+        "| {client} | {} × {} | {mean:.2} / {max_polls:.0} | {median:.2} s / {p95:.2} s / {max:.2} s | {per_poll:.0} µs | {ratio} |",
+        waits.len() / rounds.len().max(1),
+        rounds.len(),
     );
 }

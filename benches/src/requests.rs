@@ -3,7 +3,7 @@
 //! server in another process. Rounds alternate between the two so that drift in the machine
 //! hits both alike; the table gives medians over rounds.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use contractfit::types::{DocumentModelGet, InboxModelGet, InboxModelPost};
 use futures::future::BoxFuture;
@@ -15,31 +15,68 @@ use crate::serve::ServerProcess;
 const CONCURRENCY: usize = 32;
 
 struct Settings {
-    requests: usize,
+    /// Requests in one turn of a client.
+    slice: usize,
+    /// Turns of each client in a round.
+    slices: usize,
     rounds: usize,
 }
 
-/// One round's result: requests per second and client CPU per request.
+/// Requests made, and the time and client CPU they took.
+#[derive(Default)]
 struct Round {
-    per_second: f64,
-    cpu_us: f64,
+    requests: usize,
+    elapsed: Duration,
+    cpu: Duration,
 }
 
-pub async fn run(quick: bool) -> Result<(), String> {
+impl Round {
+    fn add(&mut self, other: Round) {
+        self.requests += other.requests;
+        self.elapsed += other.elapsed;
+        self.cpu += other.cpu;
+    }
+
+    fn per_second(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
+    }
+
+    fn cpu_us(&self) -> f64 {
+        self.cpu.as_secs_f64() * 1e6 / self.requests.max(1) as f64
+    }
+}
+
+pub fn run(quick: bool) -> Result<(), String> {
+    let server = ServerProcess::start_on_cpu(&["api"], 1)?;
+    // The client on the other CPU, on one thread: what is measured is then the work of a
+    // request, not the luck of two processes' threads taking turns on two CPUs (which made
+    // one round's CPU per request stray by half from the next).
+    let pinned = crate::measure::pin_to_cpu(0);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(measure(quick, &server, pinned))
+}
+
+async fn measure(quick: bool, server: &ServerProcess, pinned: bool) -> Result<(), String> {
     let settings = if quick {
         Settings {
-            requests: 200,
+            slice: 100,
+            slices: 2,
             rounds: 1,
         }
     } else {
         Settings {
-            requests: 10_000,
+            slice: 500,
+            slices: 20,
             rounds: 11,
         }
     };
-    let server = ServerProcess::start(&["api"])?;
+    // Both authenticate the same way, as every real call does.
     let runtime = contractfit::Client::builder()
         .base_url(&server.url)
+        .credentials(contractfit::Credentials::api_key(API_KEY))
         .build()
         .map_err(|e| e.to_string())?;
     let ours = runtime;
@@ -71,6 +108,7 @@ pub async fn run(quick: bool) -> Result<(), String> {
                 let response = client
                     .get(format!("{url}/documents/doc-000001"))
                     .header("accept", "application/json")
+                    .header("x-api-key", API_KEY)
                     .send()
                     .await?
                     .error_for_status()?;
@@ -106,6 +144,7 @@ pub async fn run(quick: bool) -> Result<(), String> {
                 let response = client
                     .post(format!("{url}/inboxes"))
                     .header("accept", "application/json")
+                    .header("x-api-key", API_KEY)
                     .json(&body())
                     .send()
                     .await?
@@ -126,13 +165,23 @@ pub async fn run(quick: bool) -> Result<(), String> {
     )
     .await?;
     println!(
-        "\n{} requests per round at concurrency {CONCURRENCY}, {} rounds per client, in rotating \
-         order; ratios are each round against plain reqwest's round of the same index. Both \
-         reqwest clients decode into the same generated types.",
-        settings.requests, settings.rounds
+        "\n{} rounds; in each, the three clients take turns of {} requests at concurrency \
+         {CONCURRENCY}, {} turns each. Ratios are each round against plain reqwest's round. Both \
+         reqwest clients decode into the same generated types. {}",
+        settings.rounds,
+        settings.slice,
+        settings.slices,
+        if pinned {
+            "The client runs on one thread on CPU 0, the server (another process) on CPU 1."
+        } else {
+            "The client runs on one thread; this machine has one CPU, shared with the server."
+        }
     );
     Ok(())
 }
+
+/// The key both clients send, in the header the document names (`X-API-Key`).
+const API_KEY: &str = "benchmark-key-0123456789abcdef";
 
 const PLAIN: &str = "reqwest 0.13 by hand";
 const TIMED: &str = "reqwest 0.13 by hand, with our default timeouts";
@@ -157,17 +206,25 @@ async fn compare(
 ) -> Result<(), String> {
     // Warm up all: connections open, code paged in.
     for (_, call) in &clients {
-        round(call, settings.requests / 10 + 1).await?;
+        slice(call, settings.slice).await?;
     }
+    // The clients take turns every slice (a few tens of milliseconds), so that a slow spell
+    // of the machine falls on all of them alike; a round adds up `slices` of each.
     let mut rounds: Vec<Vec<Round>> = clients.iter().map(|_| Vec::new()).collect();
     for i in 0..settings.rounds {
-        for k in 0..clients.len() {
-            let which = (i + k) % clients.len();
-            rounds[which].push(round(&clients[which].1, settings.requests).await?);
+        let mut sums: Vec<Round> = clients.iter().map(|_| Round::default()).collect();
+        for j in 0..settings.slices {
+            for k in 0..clients.len() {
+                let which = (i + j + k) % clients.len();
+                sums[which].add(slice(&clients[which].1, settings.slice).await?);
+            }
+        }
+        for (round, sum) in rounds.iter_mut().zip(sums) {
+            round.push(sum);
         }
     }
-    // Each round against plain reqwest's round of the same index (they alternate), so that the
-    // spread of the ratio shows how far one round can stray from another.
+    // Each round against plain reqwest's round of the same index, so that the spread of the
+    // ratio shows how far one round can stray from another.
     let against_plain = |mine: &[Round], measure: fn(&Round) -> f64| -> Vec<f64> {
         mine.iter()
             .zip(&rounds[1])
@@ -175,26 +232,26 @@ async fn compare(
             .collect()
     };
     for ((name, _), mine) in clients.iter().zip(&rounds) {
-        let rate = crate::median(&mut mine.iter().map(|r| r.per_second).collect::<Vec<_>>());
-        let cpu = crate::median(&mut mine.iter().map(|r| r.cpu_us).collect::<Vec<_>>());
-        let rate_ratio = crate::spread(&against_plain(mine, |r| r.per_second), 3);
-        let cpu_ratio = crate::spread(&against_plain(mine, |r| r.cpu_us), 3);
+        let rate = crate::median(&mut mine.iter().map(Round::per_second).collect::<Vec<_>>());
+        let cpu = crate::median(&mut mine.iter().map(Round::cpu_us).collect::<Vec<_>>());
+        let rate_ratio = crate::spread(&against_plain(mine, Round::per_second), 3);
+        let cpu_ratio = crate::spread(&against_plain(mine, Round::cpu_us), 3);
         println!("| {request} | {name} | {rate:.0} | {rate_ratio} | {cpu:.1} µs | {cpu_ratio} |");
     }
     Ok(())
 }
 
 /// `requests` calls of `call`, `CONCURRENCY` at a time; any failure ends the benchmark.
-async fn round(call: &Call<'_>, requests: usize) -> Result<Round, String> {
+async fn slice(call: &Call<'_>, requests: usize) -> Result<Round, String> {
     let (started, cpu) = (Instant::now(), cpu_time());
     let mut results =
         futures::stream::iter((0..requests).map(|_| call())).buffer_unordered(CONCURRENCY);
     while let Some(result) = results.next().await {
         result.map_err(|e| format!("a request failed: {e}"))?;
     }
-    let (elapsed, cpu) = (started.elapsed(), cpu_time().saturating_sub(cpu));
     Ok(Round {
-        per_second: requests as f64 / elapsed.as_secs_f64().max(f64::EPSILON),
-        cpu_us: cpu.as_secs_f64() * 1e6 / requests as f64,
+        requests,
+        elapsed: started.elapsed(),
+        cpu: cpu_time().saturating_sub(cpu),
     })
 }

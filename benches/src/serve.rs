@@ -19,11 +19,28 @@ pub struct ServerProcess {
     pub url: String,
 }
 
+/// Tells a server the CPU to keep to (see [`ServerProcess::start_on_cpu`]).
+const CPU_VARIABLE: &str = "CONTRACTFIT_BENCH_SERVER_CPU";
+
 impl ServerProcess {
     /// Starts `contractfit-bench serve ARGS` and waits for its address.
     pub fn start(args: &[&str]) -> Result<ServerProcess, String> {
+        Self::start_with(args, None)
+    }
+
+    /// As [`start`](Self::start), the server kept to CPU `cpu`, so that it does not take
+    /// turns with the client on the client's CPU.
+    pub fn start_on_cpu(args: &[&str], cpu: usize) -> Result<ServerProcess, String> {
+        Self::start_with(args, Some(cpu))
+    }
+
+    fn start_with(args: &[&str], cpu: Option<usize>) -> Result<ServerProcess, String> {
         let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-        let mut child = Command::new(exe)
+        let mut command = Command::new(exe);
+        if let Some(cpu) = cpu {
+            command.env(CPU_VARIABLE, cpu.to_string());
+        }
+        let mut child = command
             .arg("serve")
             .args(args)
             .stdin(Stdio::piped())
@@ -52,6 +69,12 @@ impl Drop for ServerProcess {
 }
 
 pub fn run(args: &[&str]) -> Result<(), String> {
+    if let Some(cpu) = std::env::var(CPU_VARIABLE)
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        crate::measure::pin_to_cpu(cpu);
+    }
     let runtime = crate::runtime();
     match args {
         ["api"] => runtime.block_on(async {

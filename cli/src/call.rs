@@ -1,5 +1,6 @@
 //! One command: arguments to a request, the request to an answer, the answer to output.
 
+use std::fmt::Write as _;
 use std::io::Read;
 
 use clap::ArgMatches;
@@ -205,7 +206,8 @@ pub fn path(command: &Command, values: &Values) -> Result<String, Failure> {
                 let value = values
                     .first(name)
                     .ok_or_else(|| Failure::usage(format!("missing <{name}>")))?;
-                path.push_str(&contractfit_runtime::path_segment(value));
+                // Writing to a String cannot fail.
+                let _ = write!(path, "{}", contractfit_runtime::path_segment(value));
             }
         }
     }

@@ -52,7 +52,10 @@ impl Uploads for UploadDocumentBatch {
     fn target(&self) -> ::std::string::String {
         "POST /documents/{inbox_id}"
             .to_owned()
-            .replace("{inbox_id}", &::contractfit_runtime::path_segment(&self.inbox_id))
+            .replace(
+                "{inbox_id}",
+                &::contractfit_runtime::path_segment(&self.inbox_id).to_string(),
+            )
     }
     fn upload<'a>(
         &'a self,

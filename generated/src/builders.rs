@@ -46,28 +46,28 @@ impl GetReleaseNotes {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /about/version`, made by [`Client::get_version`](crate::Client::get_version).
@@ -114,28 +114,28 @@ impl GetVersion {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /auth`, made by [`Client::login`](crate::Client::login).
@@ -204,28 +204,28 @@ impl Login {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /auth/api-key`, made by [`Client::list_api_keys`](crate::Client::list_api_keys).
@@ -288,28 +288,30 @@ impl ListApiKeys {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::ApiKeyModel>>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<
+                ::std::vec::Vec<crate::types::ApiKeyModel>,
+            >,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /auth/api-key`, made by [`Client::create_api_key`](crate::Client::create_api_key).
@@ -378,28 +380,28 @@ impl CreateApiKey {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /auth/api-key/inbox/{inbox_id}`, made by [`Client::list_inbox_api_keys`](crate::Client::list_inbox_api_keys).
@@ -470,28 +472,30 @@ impl ListInboxApiKeys {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::ApiKeyModel>>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<
+                ::std::vec::Vec<crate::types::ApiKeyModel>,
+            >,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /auth/api-key/inbox/{inbox_id}`, made by [`Client::create_inbox_api_key`](crate::Client::create_inbox_api_key).
@@ -566,28 +570,28 @@ impl CreateInboxApiKey {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /auth/api-key/{key}`, made by [`Client::get_api_key`](crate::Client::get_api_key).
@@ -657,28 +661,28 @@ impl GetApiKey {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /auth/api-key/{key}`, made by [`Client::delete_api_key`](crate::Client::delete_api_key).
@@ -732,28 +736,28 @@ impl DeleteApiKey {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /auth/api-key/{key}`, made by [`Client::update_api_key`](crate::Client::update_api_key).
@@ -823,28 +827,28 @@ impl UpdateApiKey {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /auth/ephemeral`, made by [`Client::create_ephemeral_token`](crate::Client::create_ephemeral_token).
@@ -907,28 +911,28 @@ impl CreateEphemeralToken {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /auth/get_JWT`, made by [`Client::create_jwt`](crate::Client::create_jwt).
@@ -997,28 +1001,28 @@ impl CreateJwt {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /auth/logout`, made by [`Client::logout`](crate::Client::logout).
@@ -1065,28 +1069,28 @@ impl Logout {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /auth/reset_password`, made by [`Client::reset_password`](crate::Client::reset_password).
@@ -1139,28 +1143,28 @@ impl ResetPassword {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /auth/token`, made by [`Client::create_token`](crate::Client::create_token).
@@ -1229,28 +1233,28 @@ impl CreateToken {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /connections`, made by [`Client::list_connections`](crate::Client::list_connections).
@@ -1313,30 +1317,30 @@ impl ListConnections {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<
-            ::std::vec::Vec<crate::types::ConnectionModelGet>,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<
+                ::std::vec::Vec<crate::types::ConnectionModelGet>,
+            >,
+            ::contractfit_runtime::Error,
         >,
-        ::contractfit_runtime::Error,
-    > {
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /connections`, made by [`Client::create_connection`](crate::Client::create_connection).
@@ -1405,28 +1409,28 @@ impl CreateConnection {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::ConnectionModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::ConnectionModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /connections/{connection_id}`, made by [`Client::get_connection`](crate::Client::get_connection).
@@ -1497,28 +1501,28 @@ impl GetConnection {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::ConnectionModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::ConnectionModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /connections/{connection_id}`, made by [`Client::delete_connection`](crate::Client::delete_connection).
@@ -1573,28 +1577,28 @@ impl DeleteConnection {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /connections/{connection_id}`, made by [`Client::update_connection`](crate::Client::update_connection).
@@ -1669,28 +1673,28 @@ impl UpdateConnection {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::ConnectionModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::ConnectionModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /data_retention_settings`, made by [`Client::list_data_retention_settings`](crate::Client::list_data_retention_settings).
@@ -1753,30 +1757,30 @@ impl ListDataRetentionSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<
-            ::std::vec::Vec<crate::types::DataRetentionModel>,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<
+                ::std::vec::Vec<crate::types::DataRetentionModel>,
+            >,
+            ::contractfit_runtime::Error,
         >,
-        ::contractfit_runtime::Error,
-    > {
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /data_retention_settings/{level}/{id}`, made by [`Client::get_data_retention_setting`](crate::Client::get_data_retention_setting).
@@ -1850,28 +1854,28 @@ impl GetDataRetentionSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::DataRetentionModel>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::DataRetentionModel>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /data_retention_settings/{level}/{id}`, made by [`Client::delete_data_retention_setting`](crate::Client::delete_data_retention_setting).
@@ -1929,28 +1933,28 @@ impl DeleteDataRetentionSetting {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /data_retention_settings/{level}/{id}`, made by [`Client::update_data_retention_setting`](crate::Client::update_data_retention_setting).
@@ -2028,28 +2032,28 @@ impl UpdateDataRetentionSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::DataRetentionModel>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::DataRetentionModel>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /documents/`, made by [`Client::upload_document_simple`](crate::Client::upload_document_simple).
@@ -2126,28 +2130,28 @@ impl UploadDocumentSimple {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /documents/custom_output`, made by [`Client::generate_custom_output`](crate::Client::generate_custom_output).
@@ -2200,28 +2204,28 @@ impl GenerateCustomOutput {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /documents/enrich`, made by [`Client::enrich_documents`](crate::Client::enrich_documents).
@@ -2274,28 +2278,28 @@ impl EnrichDocuments {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /documents/file_query/{data_type}`, made by [`Client::query_document_data`](crate::Client::query_document_data).
@@ -2354,28 +2358,28 @@ impl QueryDocumentData {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /documents/query/{query_type}`, made by [`Client::query_documents`](crate::Client::query_documents).
@@ -2434,28 +2438,28 @@ impl QueryDocuments {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /documents/{document_id}`, made by [`Client::get_document`](crate::Client::get_document).
@@ -2510,28 +2514,28 @@ impl GetDocument {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /documents/{document_id}`, made by [`Client::delete_document`](crate::Client::delete_document).
@@ -2598,28 +2602,28 @@ impl DeleteDocument {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /documents/{document_id}/custom_output`, made by [`Client::get_document_custom_output`](crate::Client::get_document_custom_output).
@@ -2674,28 +2678,28 @@ impl GetDocumentCustomOutput {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /documents/{document_id}/feedback`, made by [`Client::submit_document_feedback`](crate::Client::submit_document_feedback).
@@ -2754,28 +2758,28 @@ impl SubmitDocumentFeedback {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /documents/{document_id}/last_version`, made by [`Client::get_document_last_version`](crate::Client::get_document_last_version).
@@ -2872,28 +2876,28 @@ impl GetDocumentLastVersion {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /documents/{document_id}/original_file`, made by [`Client::get_document_original_file`](crate::Client::get_document_original_file).
@@ -2949,26 +2953,28 @@ impl GetDocumentOriginalFile {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        Ok(response.stream())
+        client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /documents/{document_id}/page/{page_range}`, made by [`Client::get_document_page_image`](crate::Client::get_document_page_image).
@@ -3027,26 +3033,28 @@ impl GetDocumentPageImage {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        Ok(response.stream())
+        client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /documents/{document_id}/page_thumbnail/{page_range}`, made by [`Client::get_document_page_image_thumbnail`](crate::Client::get_document_page_image_thumbnail).
@@ -3105,26 +3113,28 @@ impl GetDocumentPageImageThumbnail {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        Ok(response.stream())
+        client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /documents/{document_id}/process_table_annotation`, made by [`Client::process_table_annotation`](crate::Client::process_table_annotation).
@@ -3183,28 +3193,28 @@ impl ProcessTableAnnotation {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /documents/{document_id}/reprocess`, made by [`Client::reprocess_document`](crate::Client::reprocess_document).
@@ -3303,28 +3313,28 @@ impl ReprocessDocument {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
     ///Sends the request, then waits (up to `max_wait`) with [`WaitUntilDocumentProcessed`] for its effect. A verdict counts only once `/timings/done_time` differs from what it was before the request and in its reply, so an earlier result is never taken for this one (the API does not promise to clear it meanwhile). Costs one request more than `send`: the state before. The polls use this builder's call options.
     pub async fn send_and_wait(
@@ -3409,26 +3419,28 @@ impl GetDocumentReverse {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        Ok(response.stream())
+        client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /documents/{document_id}/status_data`, made by [`Client::update_document_status`](crate::Client::update_document_status).
@@ -3503,28 +3515,28 @@ impl UpdateDocumentStatus {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /documents/{document_id}/text`, made by [`Client::get_document_text`](crate::Client::get_document_text).
@@ -3579,28 +3591,28 @@ impl GetDocumentText {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /documents/{document_id}/workflow`, made by [`Client::get_document_workflow`](crate::Client::get_document_workflow).
@@ -3671,28 +3683,28 @@ impl GetDocumentWorkflow {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::WorkflowModel>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::WorkflowModel>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /documents/{inbox_id}`, made by [`Client::upload_document`](crate::Client::upload_document).
@@ -3774,28 +3786,28 @@ impl UploadDocument {
     /**Sends the request; a 2xx body is decoded as the document declares.
 
 **Waiting in the request.** Unless `.sync(false)` is set, the server may hold this request until it has processed the upload, which can take minutes. The attempt timeout (60 s by default) then ends the call with `Error::Timeout`, without the new id although the server created the resource, and the call is not repeated (it is not idempotent). Prefer [`send_and_wait`](Self::send_and_wait), which uploads without waiting and then polls; or set `.sync(false)` yourself; or give the call a longer timeout with `.options(CallOptions::new().attempt_timeout(..))`.*/
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::DocumentUploadReply>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::DocumentUploadReply>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
     ///Uploads without waiting for processing (`sync` = `false`, whatever was set on this builder: this call does the waiting), then waits (up to `max_wait`) with [`WaitUntilDocumentProcessed`], its polls made with this builder's call options. Once the upload is accepted, every error carries the new id.
     pub async fn send_and_wait(
@@ -3889,28 +3901,28 @@ impl CopyDocuments {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /documents/{inbox_id}/move_inbox`, made by [`Client::move_documents`](crate::Client::move_documents).
@@ -3969,28 +3981,28 @@ impl MoveDocuments {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /formats`, made by [`Client::list_formats`](crate::Client::list_formats).
@@ -4037,28 +4049,28 @@ impl ListFormats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /formats`, made by [`Client::create_format`](crate::Client::create_format).
@@ -4111,28 +4123,28 @@ impl CreateFormat {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /formats/document_types`, made by [`Client::list_document_types`](crate::Client::list_document_types).
@@ -4195,28 +4207,28 @@ impl ListDocumentTypes {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::DocumentTypeModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::DocumentTypeModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /formats/{format_id}`, made by [`Client::get_format`](crate::Client::get_format).
@@ -4270,28 +4282,28 @@ impl GetFormat {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /formats/{format_id}`, made by [`Client::delete_format`](crate::Client::delete_format).
@@ -4345,28 +4357,28 @@ impl DeleteFormat {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /formats/{format_id}`, made by [`Client::update_format`](crate::Client::update_format).
@@ -4440,28 +4452,28 @@ impl UpdateFormat {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::FormatModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::FormatModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /formats/{scope}/tag_fields`, made by [`Client::get_format_tag_fields`](crate::Client::get_format_tag_fields).
@@ -4532,28 +4544,28 @@ impl GetFormatTagFields {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::TagFieldModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::TagFieldModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /inboxes`, made by [`Client::list_inboxes`](crate::Client::list_inboxes).
@@ -4616,28 +4628,30 @@ impl ListInboxes {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::InboxModelGet>>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<
+                ::std::vec::Vec<crate::types::InboxModelGet>,
+            >,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /inboxes`, made by [`Client::create_inbox`](crate::Client::create_inbox).
@@ -4706,28 +4720,28 @@ impl CreateInbox {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::InboxModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::InboxModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /inboxes/{inbox_id}`, made by [`Client::get_inbox`](crate::Client::get_inbox).
@@ -4797,28 +4811,28 @@ impl GetInbox {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::InboxModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::InboxModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /inboxes/{inbox_id}`, made by [`Client::delete_inbox`](crate::Client::delete_inbox).
@@ -4872,28 +4886,28 @@ impl DeleteInbox {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /inboxes/{inbox_id}`, made by [`Client::update_inbox`](crate::Client::update_inbox).
@@ -4967,28 +4981,28 @@ impl UpdateInbox {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::InboxModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::InboxModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /inboxes/{inbox_id}/compare_versions`, made by [`Client::compare_inbox_versions`](crate::Client::compare_inbox_versions).
@@ -5047,28 +5061,28 @@ impl CompareInboxVersions {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /inboxes/{inbox_id}/document_versions`, made by [`Client::get_inbox_document_versions`](crate::Client::get_inbox_document_versions).
@@ -5123,28 +5137,28 @@ impl GetInboxDocumentVersions {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /inboxes/{inbox_id}/documents`, made by [`Client::list_inbox_documents`](crate::Client::list_inbox_documents).
@@ -5215,30 +5229,30 @@ impl ListInboxDocuments {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<
-            ::std::vec::Vec<crate::types::DocumentModelGet>,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<
+                ::std::vec::Vec<crate::types::DocumentModelGet>,
+            >,
+            ::contractfit_runtime::Error,
         >,
-        ::contractfit_runtime::Error,
-    > {
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /inboxes/{inbox_id}/documents`, made by [`Client::delete_inbox_documents`](crate::Client::delete_inbox_documents).
@@ -5345,28 +5359,28 @@ impl DeleteInboxDocuments {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /inboxes/{inbox_id}/paginated`, made by [`Client::list_inbox_documents_paginated`](crate::Client::list_inbox_documents_paginated).
@@ -5502,28 +5516,28 @@ impl ListInboxDocumentsPaginated {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::DocumentModelPaginated>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::DocumentModelPaginated>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Every page, one request each, from the page set on this builder (or the first)
     /// to the last: the one that is empty, short, or reaches the total. The stream is
@@ -5668,28 +5682,28 @@ impl ReprocessInbox {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /integrations/`, made by [`Client::list_integrations`](crate::Client::list_integrations).
@@ -5736,28 +5750,28 @@ impl ListIntegrations {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /integrations/`, made by [`Client::create_integration`](crate::Client::create_integration).
@@ -5810,28 +5824,28 @@ impl CreateIntegration {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /integrations/{integration_id}`, made by [`Client::get_integration`](crate::Client::get_integration).
@@ -5886,28 +5900,28 @@ impl GetIntegration {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /integrations/{integration_id}`, made by [`Client::delete_integration`](crate::Client::delete_integration).
@@ -5962,28 +5976,28 @@ impl DeleteIntegration {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /integrations/{integration_id}`, made by [`Client::update_integration`](crate::Client::update_integration).
@@ -6042,28 +6056,28 @@ impl UpdateIntegration {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /integrations/{integration_id}/activate`, made by [`Client::activate_email_integration`](crate::Client::activate_email_integration).
@@ -6122,28 +6136,28 @@ impl ActivateEmailIntegration {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /predictor_settings`, made by [`Client::list_predictor_settings`](crate::Client::list_predictor_settings).
@@ -6206,30 +6220,30 @@ impl ListPredictorSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<
-            ::std::vec::Vec<crate::types::PredictorModelGet>,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<
+                ::std::vec::Vec<crate::types::PredictorModelGet>,
+            >,
+            ::contractfit_runtime::Error,
         >,
-        ::contractfit_runtime::Error,
-    > {
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /predictor_settings/{scope}`, made by [`Client::get_predictor_setting`](crate::Client::get_predictor_setting).
@@ -6300,28 +6314,28 @@ impl GetPredictorSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::PredictorModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::PredictorModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /predictor_settings/{scope}`, made by [`Client::delete_predictor_setting`](crate::Client::delete_predictor_setting).
@@ -6376,28 +6390,28 @@ impl DeletePredictorSetting {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /predictor_settings/{scope}`, made by [`Client::update_predictor_setting`](crate::Client::update_predictor_setting).
@@ -6472,28 +6486,28 @@ impl UpdatePredictorSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::PredictorModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::PredictorModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /projects`, made by [`Client::list_projects`](crate::Client::list_projects).
@@ -6540,28 +6554,28 @@ impl ListProjects {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /projects`, made by [`Client::create_project`](crate::Client::create_project).
@@ -6614,28 +6628,28 @@ impl CreateProject {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /projects/{project_id}`, made by [`Client::get_project`](crate::Client::get_project).
@@ -6689,28 +6703,28 @@ impl GetProject {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /projects/{project_id}`, made by [`Client::delete_project`](crate::Client::delete_project).
@@ -6764,28 +6778,28 @@ impl DeleteProject {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /projects/{project_id}`, made by [`Client::update_project`](crate::Client::update_project).
@@ -6843,28 +6857,28 @@ impl UpdateProject {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /reports`, made by [`Client::list_reports`](crate::Client::list_reports).
@@ -6927,30 +6941,30 @@ impl ListReports {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<
-            ::std::vec::Vec<crate::types::ReportModelGet>,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<
+                ::std::vec::Vec<crate::types::ReportModelGet>,
+            >,
+            ::contractfit_runtime::Error,
         >,
-        ::contractfit_runtime::Error,
-    > {
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /reports`, made by [`Client::create_report`](crate::Client::create_report).
@@ -7019,28 +7033,28 @@ impl CreateReport {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::ReportModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::ReportModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /reports/generate`, made by [`Client::generate_report`](crate::Client::generate_report).
@@ -7093,28 +7107,28 @@ impl GenerateReport {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /reports/{report_id}`, made by [`Client::get_report`](crate::Client::get_report).
@@ -7184,28 +7198,28 @@ impl GetReport {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::ReportModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::ReportModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /reports/{report_id}`, made by [`Client::delete_report`](crate::Client::delete_report).
@@ -7259,28 +7273,28 @@ impl DeleteReport {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /reports/{report_id}`, made by [`Client::update_report`](crate::Client::update_report).
@@ -7354,28 +7368,28 @@ impl UpdateReport {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::ReportModelPost>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::ReportModelPost>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /reports/{report_id}/generate`, made by [`Client::generate_saved_report`](crate::Client::generate_saved_report).
@@ -7473,28 +7487,28 @@ impl GenerateSavedReport {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /roles`, made by [`Client::list_roles`](crate::Client::list_roles).
@@ -7557,28 +7571,30 @@ impl ListRoles {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::RoleModelGet>>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<
+                ::std::vec::Vec<crate::types::RoleModelGet>,
+            >,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /roles`, made by [`Client::create_role`](crate::Client::create_role).
@@ -7647,28 +7663,28 @@ impl CreateRole {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::RoleModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::RoleModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /roles/{role_id}`, made by [`Client::get_role`](crate::Client::get_role).
@@ -7738,28 +7754,28 @@ impl GetRole {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::RoleModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::RoleModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /roles/{role_id}`, made by [`Client::delete_role`](crate::Client::delete_role).
@@ -7813,28 +7829,28 @@ impl DeleteRole {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /roles/{role_id}`, made by [`Client::update_role`](crate::Client::update_role).
@@ -7908,28 +7924,28 @@ impl UpdateRole {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::RoleModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::RoleModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /rule_config`, made by [`Client::list_rule_configs`](crate::Client::list_rule_configs).
@@ -7992,30 +8008,30 @@ impl ListRuleConfigs {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<
-            ::std::vec::Vec<crate::types::RuleConfigModelGet>,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<
+                ::std::vec::Vec<crate::types::RuleConfigModelGet>,
+            >,
+            ::contractfit_runtime::Error,
         >,
-        ::contractfit_runtime::Error,
-    > {
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /rule_config/rule_entity/`, made by [`Client::debug_rule_entity`](crate::Client::debug_rule_entity).
@@ -8068,28 +8084,28 @@ impl DebugRuleEntity {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /rule_config/rule_entity/{document_id}`, made by [`Client::debug_document_rule_entity`](crate::Client::debug_document_rule_entity).
@@ -8148,28 +8164,28 @@ impl DebugDocumentRuleEntity {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /rule_config/where_to_search/{document_id}`, made by [`Client::debug_where_to_search`](crate::Client::debug_where_to_search).
@@ -8228,28 +8244,28 @@ impl DebugWhereToSearch {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /rule_config/{scope}`, made by [`Client::get_rule_config`](crate::Client::get_rule_config).
@@ -8319,28 +8335,28 @@ impl GetRuleConfig {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::RuleConfigModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::RuleConfigModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /rule_config/{scope}`, made by [`Client::delete_rule_config`](crate::Client::delete_rule_config).
@@ -8394,28 +8410,28 @@ impl DeleteRuleConfig {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /rule_config/{scope}`, made by [`Client::update_rule_config`](crate::Client::update_rule_config).
@@ -8489,28 +8505,28 @@ impl UpdateRuleConfig {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::RuleConfigModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::RuleConfigModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /sampling_settings`, made by [`Client::list_sampling_settings`](crate::Client::list_sampling_settings).
@@ -8573,30 +8589,30 @@ impl ListSamplingSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<
-            ::std::vec::Vec<crate::types::SamplingModelGet>,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<
+                ::std::vec::Vec<crate::types::SamplingModelGet>,
+            >,
+            ::contractfit_runtime::Error,
         >,
-        ::contractfit_runtime::Error,
-    > {
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /sampling_settings/{scope}`, made by [`Client::get_sampling_setting`](crate::Client::get_sampling_setting).
@@ -8667,28 +8683,28 @@ impl GetSamplingSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::SamplingModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::SamplingModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /sampling_settings/{scope}`, made by [`Client::delete_sampling_setting`](crate::Client::delete_sampling_setting).
@@ -8743,28 +8759,28 @@ impl DeleteSamplingSetting {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /sampling_settings/{scope}`, made by [`Client::update_sampling_setting`](crate::Client::update_sampling_setting).
@@ -8839,28 +8855,28 @@ impl UpdateSamplingSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::SamplingModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::SamplingModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /settings/dashboard`, made by [`Client::get_dashboard_settings`](crate::Client::get_dashboard_settings).
@@ -8946,28 +8962,28 @@ impl GetDashboardSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::DashboardSettingsModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::DashboardSettingsModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /settings/dashboard`, made by [`Client::update_dashboard_settings`](crate::Client::update_dashboard_settings).
@@ -9036,28 +9052,28 @@ impl UpdateDashboardSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::DashboardSettingsModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::DashboardSettingsModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /settings/review`, made by [`Client::get_review_settings`](crate::Client::get_review_settings).
@@ -9143,28 +9159,28 @@ impl GetReviewSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::ReviewSettingsModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::ReviewSettingsModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /settings/review`, made by [`Client::update_review_settings`](crate::Client::update_review_settings).
@@ -9233,28 +9249,28 @@ impl UpdateReviewSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::ReviewSettingsModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::ReviewSettingsModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /sso/config`, made by [`Client::list_sso_configs`](crate::Client::list_sso_configs).
@@ -9317,28 +9333,28 @@ impl ListSsoConfigs {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::SsoConfigModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::SsoConfigModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /sso/config`, made by [`Client::create_sso_config`](crate::Client::create_sso_config).
@@ -9406,28 +9422,28 @@ impl CreateSsoConfig {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /sso/config/{sso_config_id}`, made by [`Client::delete_sso_config`](crate::Client::delete_sso_config).
@@ -9482,28 +9498,28 @@ impl DeleteSsoConfig {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /sso/login`, made by [`Client::sso_login`](crate::Client::sso_login).
@@ -9556,28 +9572,28 @@ impl SsoLogin {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /stats/usage`, made by [`Client::get_usage_stats`](crate::Client::get_usage_stats).
@@ -9659,28 +9675,28 @@ impl GetUsageStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /stats/{inbox_id}`, made by [`Client::get_stats`](crate::Client::get_stats).
@@ -9794,28 +9810,28 @@ impl GetStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /stats/{inbox_id}/automation_blockers`, made by [`Client::get_automation_blockers_stats`](crate::Client::get_automation_blockers_stats).
@@ -9921,28 +9937,28 @@ impl GetAutomationBlockersStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /stats/{inbox_id}/blue_dots`, made by [`Client::get_blue_dots_stats`](crate::Client::get_blue_dots_stats).
@@ -10056,28 +10072,28 @@ impl GetBlueDotsStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /stats/{inbox_id}/evaluated_versions`, made by [`Client::get_evaluated_versions`](crate::Client::get_evaluated_versions).
@@ -10193,28 +10209,28 @@ impl GetEvaluatedVersions {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /stats/{inbox_id}/processing`, made by [`Client::get_processing_stats`](crate::Client::get_processing_stats).
@@ -10310,28 +10326,28 @@ impl GetProcessingStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /stats/{inbox_id}/volume`, made by [`Client::get_volume_stats`](crate::Client::get_volume_stats).
@@ -10437,28 +10453,28 @@ impl GetVolumeStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /stats/{scope}/accuracy`, made by [`Client::get_accuracy`](crate::Client::get_accuracy).
@@ -10588,28 +10604,28 @@ impl GetAccuracy {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /stats/{scope}/stp`, made by [`Client::get_stp`](crate::Client::get_stp).
@@ -10719,28 +10735,28 @@ impl GetStp {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /style/custom.css`, made by [`Client::get_style_sheet`](crate::Client::get_style_sheet).
@@ -10788,26 +10804,28 @@ impl GetStyleSheet {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        Ok(response.stream())
+        client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /style/custom.css`, made by [`Client::upload_style_sheet`](crate::Client::upload_style_sheet).
@@ -10860,28 +10878,28 @@ impl UploadStyleSheet {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /style/custom.css`, made by [`Client::delete_style_sheet`](crate::Client::delete_style_sheet).
@@ -10928,28 +10946,28 @@ impl DeleteStyleSheet {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /style/logo.png`, made by [`Client::get_style_logo`](crate::Client::get_style_logo).
@@ -10997,26 +11015,28 @@ impl GetStyleLogo {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        Ok(response.stream())
+        client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /style/logo.png`, made by [`Client::upload_style_logo`](crate::Client::upload_style_logo).
@@ -11069,28 +11089,28 @@ impl UploadStyleLogo {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /style/logo.png`, made by [`Client::delete_style_logo`](crate::Client::delete_style_logo).
@@ -11137,28 +11157,28 @@ impl DeleteStyleLogo {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /tenant`, made by [`Client::delete_tenant`](crate::Client::delete_tenant).
@@ -11205,28 +11225,28 @@ impl DeleteTenant {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /tenant/activate`, made by [`Client::activate_tenant`](crate::Client::activate_tenant).
@@ -11295,28 +11315,28 @@ impl ActivateTenant {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::TenantModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::TenantModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /threshold_settings`, made by [`Client::list_threshold_settings`](crate::Client::list_threshold_settings).
@@ -11379,30 +11399,30 @@ impl ListThresholdSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<
-            ::std::vec::Vec<crate::types::SettingThresholdModelGet>,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<
+                ::std::vec::Vec<crate::types::SettingThresholdModelGet>,
+            >,
+            ::contractfit_runtime::Error,
         >,
-        ::contractfit_runtime::Error,
-    > {
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /threshold_settings/{scope}`, made by [`Client::get_threshold_setting`](crate::Client::get_threshold_setting).
@@ -11483,28 +11503,28 @@ impl GetThresholdSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::SettingThresholdModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::SettingThresholdModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /threshold_settings/{scope}`, made by [`Client::delete_threshold_setting`](crate::Client::delete_threshold_setting).
@@ -11559,28 +11579,28 @@ impl DeleteThresholdSetting {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /threshold_settings/{scope}`, made by [`Client::update_threshold_setting`](crate::Client::update_threshold_setting).
@@ -11655,28 +11675,28 @@ impl UpdateThresholdSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::SettingThresholdModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::SettingThresholdModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /users`, made by [`Client::list_users`](crate::Client::list_users).
@@ -11739,28 +11759,30 @@ impl ListUsers {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::std::vec::Vec<crate::types::UserModelGet>>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<
+                ::std::vec::Vec<crate::types::UserModelGet>,
+            >,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /users`, made by [`Client::create_user`](crate::Client::create_user).
@@ -11829,28 +11851,28 @@ impl CreateUser {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /users/me`, made by [`Client::get_me`](crate::Client::get_me).
@@ -11913,28 +11935,28 @@ impl GetMe {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `POST /users/me/change_password`, made by [`Client::change_password`](crate::Client::change_password).
@@ -11987,28 +12009,28 @@ impl ChangePassword {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `GET /users/{user_id}`, made by [`Client::get_user`](crate::Client::get_user).
@@ -12078,28 +12100,28 @@ impl GetUser {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `DELETE /users/{user_id}`, made by [`Client::delete_user`](crate::Client::delete_user).
@@ -12153,28 +12175,28 @@ impl DeleteUser {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.raw().await
+        client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///A request to `PATCH /users/{user_id}`, made by [`Client::update_user`](crate::Client::update_user).
@@ -12248,28 +12270,28 @@ impl UpdateUser {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
-        ::contractfit_runtime::Error,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
         let (client, request) = self.into_request();
-        let mut request = request;
-        request.buffer_body();
-        let response = client.execute(&Self::OPERATION, request).await?;
-        response.json().await
+        client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    pub async fn send_raw(
+    pub fn send_raw(
         self,
-    ) -> ::std::result::Result<
-        ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
-        ::contractfit_runtime::Error,
-    > {
-        let (client, mut request) = self.into_request();
-        request.buffer_body();
-        client.execute(&Self::OPERATION, request).await?.raw().await
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
+            ::contractfit_runtime::Error,
+        >,
+    > + Send {
+        let (client, request) = self.into_request();
+        client.execute_raw(&Self::OPERATION, request)
     }
 }
 ///Waits until `document_processed`, polling [`GetDocument`].

@@ -185,26 +185,73 @@ pub(crate) enum Placement {
     },
 }
 
+/// Where a client's credentials go for each security scheme, decided once when the client is
+/// built: what a scheme takes does not depend on the operation, only which schemes it asks for.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Placements {
+    /// Each scheme's key and the placement of the first credential it takes.
+    by_scheme: Vec<(&'static str, Placement)>,
+}
+
+impl Placements {
+    pub(crate) fn new(schemes: &[SecurityScheme], credentials: &[Credentials]) -> Self {
+        let can_log_in = schemes.iter().any(|s| s.login.is_some());
+        let by_scheme = schemes
+            .iter()
+            .filter_map(|scheme| {
+                credentials
+                    .iter()
+                    .find_map(|c| place(scheme.kind, c, can_log_in))
+                    .map(|placement| (scheme.key, placement))
+            })
+            .collect();
+        Placements { by_scheme }
+    }
+
+    /// The first alternative of `requirements` whose schemes all have a placement; `None`
+    /// when none has (the request then goes out without credentials, and the server's 401
+    /// tells the caller).
+    pub(crate) fn alternative<'r>(&self, requirements: &[&'r [&'r str]]) -> Option<&'r [&'r str]> {
+        if self.by_scheme.is_empty() {
+            return None;
+        }
+        requirements
+            .iter()
+            .copied()
+            .find(|alternative| alternative.iter().all(|key| self.get(key).is_some()))
+    }
+
+    /// The placement for the scheme `key`.
+    pub(crate) fn get(&self, key: &str) -> Option<&Placement> {
+        self.by_scheme
+            .iter()
+            .find(|(scheme, _)| *scheme == key)
+            .map(|(_, placement)| placement)
+    }
+
+    /// The placements of [`alternative`](Self::alternative), in its order.
+    pub(crate) fn chosen<'a>(
+        &'a self,
+        requirements: &[&'a [&'a str]],
+    ) -> impl Iterator<Item = &'a Placement> + 'a {
+        self.alternative(requirements)
+            .into_iter()
+            .flatten()
+            .filter_map(|key| self.get(key))
+    }
+}
+
 /// The placements satisfying the first alternative of `requirements` that `credentials` can
-/// satisfy in full; `None` when none can (the request then goes out without credentials, and
-/// the server's 401 tells the caller).
+/// satisfy in full; `None` when none can.
+#[cfg(test)]
 pub(crate) fn placements(
     requirements: &[&[&str]],
     schemes: &[SecurityScheme],
     credentials: &[Credentials],
 ) -> Option<Vec<Placement>> {
-    let can_log_in = schemes.iter().any(|s| s.login.is_some());
-    requirements.iter().find_map(|alternative| {
-        alternative
-            .iter()
-            .map(|key| {
-                let scheme = schemes.iter().find(|s| s.key == *key)?;
-                credentials
-                    .iter()
-                    .find_map(|c| place(scheme.kind, c, can_log_in))
-            })
-            .collect()
-    })
+    let placements = Placements::new(schemes, credentials);
+    placements.alternative(requirements)?;
+    Some(placements.chosen(requirements).cloned().collect())
 }
 
 fn is_authorization(name: &str) -> bool {

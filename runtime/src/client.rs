@@ -6,21 +6,26 @@ use std::time::{Duration, Instant};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use tracing::Instrument;
 
-use crate::auth::{placements, Credentials, Placement, SecurityScheme};
+use crate::auth::{Credentials, Placement, Placements, SecurityScheme};
 use crate::error::{ApiError, ErrorContext, TimeoutKind};
 use crate::given::Given;
 use crate::login::{LoginRequest, TokenCache};
 use crate::preview::{RequestPreview, REDACTED};
 use crate::redact::Redactor;
 use crate::request::{check_path, Body, Request};
-use crate::response::Response;
+use crate::response::{ApiResponse, ByteStream, RawBody, Response};
 use crate::retry::{retry_after, RetryPolicy};
 use crate::{Error, Operation};
 
-/// Why a request is built: to be sent, or only to be shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a request is built: to be sent, with what sending needed fetched beforehand, or only
+/// to be shown.
 enum Purpose {
-    Send,
+    Send {
+        /// The login token, when the operation's credentials are a login's.
+        login_token: Option<Arc<str>>,
+        /// The multipart body, its files opened.
+        form: Option<reqwest::multipart::Form>,
+    },
     Preview,
 }
 
@@ -44,6 +49,8 @@ struct Inner {
     attempt_timeout: Duration,
     total_timeout: Option<Duration>,
     tokens: TokenCache,
+    /// Where the credentials go, per security scheme.
+    placements: Placements,
     /// Knows every credential above, to keep them out of what the client shows.
     redactor: Redactor,
 }
@@ -210,6 +217,7 @@ impl<C> ClientBuilder<C> {
                 .map_err(|e| BuildError::Http(e.to_string()))?,
         };
         let redactor = Redactor::new(self.schemes, &self.credentials, &self.default_headers);
+        let placements = Placements::new(self.schemes, &self.credentials);
         Ok(Client {
             inner: Arc::new(Inner {
                 base_url: base_url.trim_end_matches('/').to_owned(),
@@ -221,6 +229,7 @@ impl<C> ClientBuilder<C> {
                 attempt_timeout: self.attempt_timeout,
                 total_timeout: self.total_timeout,
                 tokens: TokenCache::default(),
+                placements,
                 redactor,
             }),
         })
@@ -275,14 +284,65 @@ impl Client {
         self.inner.redactor.text(text)
     }
 
-    /// Plumbing for generated code. Sends `request` for `op`, retrying as the policy allows; a 2xx response is returned
-    /// with its body unread, anything else as an [`Error`] that keeps the body.
+    /// Plumbing for generated code. Sends `request` for `op`, retrying as the policy allows; a
+    /// 2xx response is returned with its body unread, anything else as an [`Error`] that keeps
+    /// the body.
     #[doc(hidden)]
     pub async fn execute(
         &self,
         op: &'static Operation,
         request: Request,
     ) -> Result<Response, Error> {
+        self.call(op, &request).await
+    }
+
+    /// Plumbing for generated code. As [`execute`](Self::execute), with the 2xx body read
+    /// inside the attempt and decoded as `T`. Takes the client by value so that a builder's
+    /// `send` returns this future itself, without a future of its own around it.
+    #[doc(hidden)]
+    pub async fn execute_json<T: serde::de::DeserializeOwned>(
+        self,
+        op: &'static Operation,
+        mut request: Request,
+    ) -> Result<ApiResponse<T>, Error> {
+        request.buffer_body();
+        match self.call(op, &request).await?.decode_read() {
+            Ok(decoded) => decoded,
+            Err(unread) => Box::pin(unread.json()).await,
+        }
+    }
+
+    /// Plumbing for generated code. As [`execute_json`](Self::execute_json), with the 2xx body
+    /// returned as received.
+    #[doc(hidden)]
+    pub async fn execute_raw(
+        self,
+        op: &'static Operation,
+        mut request: Request,
+    ) -> Result<ApiResponse<RawBody>, Error> {
+        request.buffer_body();
+        match self.call(op, &request).await?.take_read() {
+            Ok(raw) => Ok(raw),
+            Err(unread) => Box::pin(unread.raw()).await,
+        }
+    }
+
+    /// Plumbing for generated code. As [`execute_json`](Self::execute_json), with the 2xx body
+    /// streamed as it arrives.
+    #[doc(hidden)]
+    pub async fn execute_stream(
+        self,
+        op: &'static Operation,
+        request: Request,
+    ) -> Result<ApiResponse<ByteStream>, Error> {
+        Ok(self.call(op, &request).await?.stream())
+    }
+
+    /// The path of every call. Each layer of `async fn` keeps its own arguments in its future,
+    /// and every call's future is moved (and spawned) whole, so the common path is kept
+    /// shallow and what only some calls need (tracing, a total limit, logging in, multipart
+    /// files) is boxed.
+    async fn call(&self, op: &'static Operation, request: &Request) -> Result<Response, Error> {
         let context = ErrorContext::from(op);
         if let Some(message) = &request.error {
             return Err(Error::invalid(context, message.clone()));
@@ -297,27 +357,27 @@ impl Client {
             attempts = tracing::field::Empty,
         );
         let total = request.options.total_timeout.or(self.inner.total_timeout);
+        if total.is_none() && span.is_disabled() {
+            return self.attempts(op, request, context, &span).await;
+        }
         let started = Instant::now();
-        let calls = self.attempts(op, &request, context, started, total);
+        let calls = Box::pin(self.attempts(op, request, context, &span)).instrument(span.clone());
         let result = match total {
-            Some(limit) => {
-                match tokio::time::timeout(limit, calls.instrument(span.clone())).await {
-                    Ok(result) => result,
-                    Err(_) => Err(Error::Timeout {
-                        context,
-                        kind: TimeoutKind::Total,
-                        elapsed: started.elapsed(),
-                    }),
-                }
-            }
-            None => calls.instrument(span.clone()).await,
+            None => calls.await,
+            Some(limit) => match tokio::time::timeout(limit, calls).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::Timeout {
+                    context,
+                    kind: TimeoutKind::Total,
+                    elapsed: started.elapsed(),
+                }),
+            },
         };
-        if let Some(status) = result
-            .as_ref()
-            .ok()
-            .map(Response::status)
-            .or_else(|| result.as_ref().err().and_then(Error::status))
-        {
+        let status = match &result {
+            Ok(response) => Some(response.status()),
+            Err(error) => error.status(),
+        };
+        if let Some(status) = status {
             span.record("status", status.as_u16());
         }
         result
@@ -328,9 +388,10 @@ impl Client {
         op: &'static Operation,
         request: &Request,
         context: ErrorContext,
-        started: Instant,
-        total: Option<Duration>,
+        call_span: &tracing::Span,
     ) -> Result<Response, Error> {
+        let total = request.options.total_timeout.or(self.inner.total_timeout);
+        let started = total.map(|_| Instant::now());
         let policy = request.options.retry.as_ref().unwrap_or(&self.inner.retry);
         let may_repeat =
             (op.idempotent || request.options.retry_non_idempotent) && request.is_replayable();
@@ -338,22 +399,27 @@ impl Client {
         let mut logged_in_again = false;
         loop {
             attempt += 1;
-            tracing::Span::current().record("attempts", attempt);
+            call_span.record("attempts", attempt);
             let attempt_started = Instant::now();
-            let (outcome, login_token) = self
-                .attempt(op, request, context)
-                .instrument(tracing::debug_span!("contractfit.attempt", attempt))
-                .await;
-            let elapsed = attempt_started.elapsed();
+            let span = tracing::debug_span!("contractfit.attempt", attempt);
+            let (outcome, login_token) = if span.is_disabled() {
+                self.attempt(op, request, context, attempt_started).await
+            } else {
+                Box::pin(self.attempt(op, request, context, attempt_started))
+                    .instrument(span)
+                    .await
+            };
             // A 401 to a token from the login cache: the token was revoked or expired early.
             // Log in again, once, and repeat the request (which the server did not process).
-            if let (Err(Error::Api(api)), Some(token)) = (&outcome, &login_token) {
+            if let (Err(Error::Api(api)), Some(token)) = (&outcome, login_token) {
                 if api.status == http::StatusCode::UNAUTHORIZED
                     && !logged_in_again
                     && request.is_replayable()
                 {
                     tracing::debug!(attempt, "token rejected; logging in again");
-                    self.inner.tokens.invalidate(token).await;
+                    // Dropped before the await, so that the future does not keep it.
+                    drop(outcome);
+                    Box::pin(self.inner.tokens.invalidate(&token)).await;
                     logged_in_again = true;
                     attempt -= 1;
                     continue;
@@ -364,7 +430,7 @@ impl Client {
                     tracing::debug!(
                         attempt,
                         status = response.status().as_u16(),
-                        ?elapsed,
+                        elapsed = ?attempt_started.elapsed(),
                         "response"
                     );
                     return Ok(response);
@@ -380,7 +446,7 @@ impl Client {
             tracing::debug!(
                 attempt,
                 status = error.status().map(|s| s.as_u16()),
-                ?elapsed,
+                elapsed = ?attempt_started.elapsed(),
                 retryable = error.is_retryable(),
                 "attempt failed"
             );
@@ -404,7 +470,7 @@ impl Client {
                 Some(wait) => wait,
                 None => policy.backoff(attempt),
             };
-            if let Some(total) = total {
+            if let (Some(total), Some(started)) = (total, started) {
                 if started.elapsed() + delay >= total {
                     return Err(error);
                 }
@@ -414,34 +480,83 @@ impl Client {
         }
     }
 
-    /// One attempt; also returns the login token it used, if any, for the 401 handling.
+    /// One attempt, begun at `started`; also returns the login token it used, if any, for the
+    /// 401 handling.
     async fn attempt(
         &self,
         op: &'static Operation,
         request: &Request,
         context: ErrorContext,
+        started: Instant,
     ) -> (Result<Response, Error>, Option<Arc<str>>) {
-        let built = self
-            .build_request(op, request, context, Purpose::Send)
-            .await;
+        let logs_in = self
+            .inner
+            .placements
+            .chosen(op.security)
+            .any(|placement| matches!(placement, Placement::LoginToken { .. }));
+        let built = if logs_in || matches!(request.body, Body::Multipart(_)) {
+            Box::pin(self.prepare_and_build(op, request, context, logs_in)).await
+        } else {
+            let purpose = Purpose::Send {
+                login_token: None,
+                form: None,
+            };
+            self.build_request(op, request, context, purpose)
+                .map(|built| (built, None))
+        };
         let (built, login_token) = match built {
             Ok(built) => built,
             Err(error) => return (Err(error), None),
         };
-        (self.send(built, request, context).await, login_token)
+        let pending = self.inner.http.execute(built);
+        let received = self
+            .receive(pending, request.buffer, context, started)
+            .await;
+        (received, login_token)
     }
 
-    async fn send(
+    /// The request for a call that needs something awaited first: a login token, a multipart
+    /// body's files.
+    async fn prepare_and_build(
         &self,
-        built: reqwest::Request,
+        op: &'static Operation,
         request: &Request,
         context: ErrorContext,
+        logs_in: bool,
+    ) -> Result<(reqwest::Request, Option<Arc<str>>), Error> {
+        let login_token = match logs_in {
+            true => Some(self.login_token(context).await?),
+            false => None,
+        };
+        let form = match &request.body {
+            Body::Multipart(form) => Some(
+                form.to_reqwest()
+                    .await
+                    .map_err(|message| Error::invalid(context, message))?,
+            ),
+            _ => None,
+        };
+        let purpose = Purpose::Send {
+            login_token: login_token.clone(),
+            form,
+        };
+        let built = self.build_request(op, request, context, purpose)?;
+        Ok((built, login_token))
+    }
+
+    /// The answer to a request sent at `started`: a 2xx response (its body read when
+    /// `buffer`), or an error that keeps the body.
+    async fn receive(
+        &self,
+        pending: impl std::future::Future<Output = reqwest::Result<reqwest::Response>>,
+        buffer: bool,
+        context: ErrorContext,
+        started: Instant,
     ) -> Result<Response, Error> {
-        let started = Instant::now();
         let redactor = &self.inner.redactor;
         // The attempt timeout is reqwest's own (set in `build_request`): it covers the
         // connection, the headers and, when buffered, the body.
-        let response = match self.inner.http.execute(built).await {
+        let mut response = match pending.await {
             Err(source) if source.is_timeout() => {
                 let kind = if source.is_connect() {
                     TimeoutKind::Connect
@@ -457,18 +572,26 @@ impl Client {
             Err(source) => return Err(redactor.transport(context, source)),
             Ok(response) => response,
         };
-        if response.status().is_success() {
-            return Response::new(context, response, request.buffer, redactor).await;
-        }
         let status = response.status();
-        let headers = response.headers().clone();
+        if status.is_success() && !buffer {
+            return Ok(Response::unread(context, response, redactor));
+        }
+        // One read for a buffered 2xx body and an error's body alike, so that the future
+        // holds one body read, not two.
+        let headers = std::mem::take(response.headers_mut());
         let body = response
             .bytes()
             .await
             .map_err(|source| redactor.transport(context, source))?;
-        Err(Error::Api(Box::new(ApiError::new(
-            context, status, headers, body, redactor,
-        ))))
+        if status.is_success() {
+            Ok(Response::with_body(
+                context, status, headers, body, redactor,
+            ))
+        } else {
+            Err(Error::Api(Box::new(ApiError::new(
+                context, status, headers, body, redactor,
+            ))))
+        }
     }
 
     /// The request `execute` would send first, without sending it and without logging in:
@@ -485,9 +608,7 @@ impl Client {
             return Err(Error::invalid(context, message.clone()));
         }
         check_path(op.path, &request.path).map_err(|message| Error::invalid(context, message))?;
-        let (built, _) = self
-            .build_request(op, request, context, Purpose::Preview)
-            .await?;
+        let built = self.build_request(op, request, context, Purpose::Preview)?;
         Ok(RequestPreview::new(
             &built,
             &request.body,
@@ -495,14 +616,14 @@ impl Client {
         ))
     }
 
-    async fn build_request(
+    /// The request as reqwest sends it, with the credentials the operation takes placed.
+    fn build_request(
         &self,
         op: &'static Operation,
         request: &Request,
         context: ErrorContext,
         purpose: Purpose,
-    ) -> Result<(reqwest::Request, Option<Arc<str>>), Error> {
-        let mut login_token = None;
+    ) -> Result<reqwest::Request, Error> {
         let url = format!("{}{}", self.inner.base_url, request.path);
         let timeout = request
             .options
@@ -512,13 +633,15 @@ impl Client {
             .inner
             .http
             .request(op.http_method(), url)
-            .timeout(timeout)
-            .headers(self.inner.default_headers.clone());
+            .timeout(timeout);
+        if !self.inner.default_headers.is_empty() {
+            builder = builder.headers(self.inner.default_headers.clone());
+        }
         if !request.query.is_empty() {
             builder = builder.query(&request.query);
         }
         if let Some(accept) = request.accept {
-            builder = builder.header(http::header::ACCEPT, accept);
+            builder = builder.header(http::header::ACCEPT, HeaderValue::from_static(accept));
         }
         for (name, value) in &request.headers {
             let value = HeaderValue::from_str(value).map_err(|_| {
@@ -540,40 +663,40 @@ impl Client {
             })?;
             builder = builder.header(name, value);
         }
-        let chosen = placements(op.security, self.inner.schemes, &self.inner.credentials);
-        for placement in chosen.into_iter().flatten() {
+        let previewing = matches!(purpose, Purpose::Preview);
+        let (login_token, form) = match purpose {
+            Purpose::Send { login_token, form } => (login_token, form),
+            Purpose::Preview => (None, None),
+        };
+        for placement in self.inner.placements.chosen(op.security) {
             builder = match placement {
                 Placement::Basic { username, password } => {
                     builder.basic_auth(username, Some(password))
                 }
                 Placement::Header { name, value } => {
-                    let mut value = HeaderValue::from_str(&value).map_err(|_| {
+                    let mut value = HeaderValue::from_str(value).map_err(|_| {
                         Error::invalid(
                             context,
                             "credentials contain characters a header cannot carry",
                         )
                     })?;
                     value.set_sensitive(true);
-                    builder.header(name, value)
+                    builder.header(*name, value)
                 }
                 // Header credentials are marked sensitive (the preview hides those); a query
                 // parameter cannot be, so a preview gets a placeholder instead.
-                Placement::Query { name, value } => match purpose {
-                    Purpose::Send => builder.query(&[(name, value)]),
-                    Purpose::Preview => builder.query(&[(name, REDACTED)]),
-                },
+                Placement::Query { name, .. } if previewing => builder.query(&[(name, REDACTED)]),
+                Placement::Query { name, value } => builder.query(&[(name, value)]),
                 Placement::LoginToken { name, prefix } => {
-                    let token = match purpose {
-                        Purpose::Send => self.login_token(context).await?,
-                        Purpose::Preview => Arc::from("(a token from logging in)"),
-                    };
+                    let token = login_token
+                        .as_deref()
+                        .unwrap_or("(a token from logging in)");
                     let mut value =
                         HeaderValue::from_str(&format!("{prefix}{token}")).map_err(|_| {
                             Error::invalid(context, "the login token cannot be sent in a header")
                         })?;
                     value.set_sensitive(true);
-                    login_token = Some(token);
-                    builder.header(name, value)
+                    builder.header(*name, value)
                 }
             };
         }
@@ -596,21 +719,16 @@ impl Client {
                 .header(http::header::CONTENT_TYPE, content_type.as_str())
                 .body(bytes.clone()),
             // A preview describes the form instead: building it would open the files.
-            Body::Multipart(_) if purpose == Purpose::Preview => builder,
-            Body::Multipart(form) => {
-                let form = form
-                    .to_reqwest()
-                    .await
-                    .map_err(|message| Error::invalid(context, message))?;
-                builder.multipart(form)
-            }
+            Body::Multipart(_) => match form {
+                Some(form) => builder.multipart(form),
+                None => builder,
+            },
         };
-        let built = builder.build().map_err(|source| Error::InvalidRequest {
+        builder.build().map_err(|source| Error::InvalidRequest {
             context,
             message: "the request could not be assembled".into(),
             source: Some(Box::new(self.inner.redactor.reqwest(source))),
-        })?;
-        Ok((built, login_token))
+        })
     }
 
     /// A token from the login cache, for the configured login credentials.

@@ -22,6 +22,7 @@ mod json;
 mod login;
 mod multipart;
 mod operation;
+mod pick;
 mod preview;
 mod redact;
 mod request;
@@ -60,7 +61,7 @@ pub use multipart::Form;
 #[doc(hidden)]
 pub use operation::Operation;
 #[doc(hidden)]
-pub use request::{json_text, path_segment, url_encoded, Body, Request, URL_ENCODED};
+pub use request::{json_text, path_segment, url_encoded, Body, PathSegment, Request, URL_ENCODED};
 #[doc(hidden)]
 pub use response::Response;
 #[doc(hidden)]

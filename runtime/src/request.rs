@@ -74,9 +74,29 @@ pub fn url_encoded<T: serde::Serialize + ?Sized>(body: &T) -> Result<String, Str
     Ok(form.finish())
 }
 
-/// A path parameter's value, escaped so that it stays one segment.
-pub fn path_segment(value: impl Display) -> String {
-    utf8_percent_encode(&value.to_string(), PATH_SEGMENT).to_string()
+/// A path parameter's value, escaped so that it stays one segment: written straight into the
+/// path as it is formatted, without a string of its own.
+pub fn path_segment<T: Display>(value: T) -> PathSegment<T> {
+    PathSegment(value)
+}
+
+/// A value that formats as one escaped path segment (see [`path_segment`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PathSegment<T>(T);
+
+impl<T: Display> Display for PathSegment<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        /// Escapes what the value writes. Each piece is whole UTF-8, so escaping piece by
+        /// piece escapes as the whole text would be.
+        struct Escaping<'a, 'b>(&'a mut std::fmt::Formatter<'b>);
+        impl std::fmt::Write for Escaping<'_, '_> {
+            fn write_str(&mut self, text: &str) -> std::fmt::Result {
+                utf8_percent_encode(text, PATH_SEGMENT)
+                    .try_for_each(|piece| self.0.write_str(piece))
+            }
+        }
+        std::fmt::Write::write_fmt(&mut Escaping(f), format_args!("{}", self.0))
+    }
 }
 
 /// Checks that `path`, built from `template` with each parameter escaped by [`path_segment`],
@@ -86,20 +106,22 @@ pub fn path_segment(value: impl Display) -> String {
 /// empty one would reach the route with a trailing slash instead. Escaping cannot help: `%2e`
 /// is a dot segment too for URL parsers. Such values are refused, naming the parameter.
 pub(crate) fn check_path(template: &str, path: &str) -> Result<(), String> {
-    let expected = template.split('/');
-    let sent: Vec<&str> = path.split('/').collect();
-    if expected.clone().count() != sent.len() {
+    let slashes = |text: &str| text.bytes().filter(|&b| b == b'/').count();
+    if slashes(template) != slashes(path) {
         return Err(format!(
             "the path {path:?} does not have the segments of {template}"
         ));
     }
-    for (pattern, segment) in expected.zip(sent) {
+    if !template.contains('{') {
+        return Ok(());
+    }
+    for (pattern, segment) in template.split('/').zip(path.split('/')) {
         let Some(start) = pattern.find('{') else {
             continue;
         };
         let name = pattern[start + 1..].split('}').next().unwrap_or_default();
-        let decoded = segment.replace("%2e", ".").replace("%2E", ".");
-        if decoded == "." || decoded == ".." {
+        if is_dot_segment(segment) {
+            let decoded = segment.replace("%2e", ".").replace("%2E", ".");
             return Err(format!(
                 "path parameter {name} is {decoded:?}: a dot segment would send the request to \
                  another path"
@@ -110,6 +132,22 @@ pub(crate) fn check_path(template: &str, path: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `.` or `..`, each dot written as itself or as `%2e` (either case).
+fn is_dot_segment(segment: &str) -> bool {
+    fn after_dot(text: &str) -> Option<&str> {
+        text.strip_prefix('.').or_else(|| {
+            text.get(..3)
+                .filter(|escaped| escaped.eq_ignore_ascii_case("%2e"))
+                .map(|_| &text[3..])
+        })
+    }
+    match after_dot(segment) {
+        Some("") => true,
+        Some(rest) => after_dot(rest) == Some(""),
+        None => false,
+    }
 }
 
 /// A request's body.
@@ -325,9 +363,9 @@ mod tests {
 
     #[test]
     fn path_segments_are_escaped_but_keep_pchars() {
-        assert_eq!(path_segment("a b/c?d#e"), "a%20b%2Fc%3Fd%23e");
-        assert_eq!(path_segment("0:3"), "0:3");
-        assert_eq!(path_segment("é"), "%C3%A9");
+        assert_eq!(path_segment("a b/c?d#e").to_string(), "a%20b%2Fc%3Fd%23e");
+        assert_eq!(path_segment("0:3").to_string(), "0:3");
+        assert_eq!(path_segment("é").to_string(), "%C3%A9");
     }
 
     #[test]
@@ -342,7 +380,14 @@ mod tests {
             let path = format!("/documents/{}/reprocess", path_segment(good));
             assert_eq!(check_path(template, &path), Ok(()), "{good}");
         }
-        assert!(check_path(template, "/documents/%2E%2e/reprocess").is_err());
+        for dots in ["%2E%2e", ".%2E", "%2e.", "%2e"] {
+            let path = format!("/documents/{dots}/reprocess");
+            assert!(check_path(template, &path).is_err(), "{dots}");
+        }
+        assert_eq!(
+            check_path(template, "/documents/%2e%2e%2e/reprocess"),
+            Ok(())
+        );
         assert!(check_path(template, "/documents/a/b/reprocess").is_err());
     }
 }

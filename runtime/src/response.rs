@@ -215,36 +215,36 @@ pub(crate) enum Body {
 }
 
 impl Response {
-    pub(crate) async fn new(
+    /// A response whose body was read in the attempt.
+    pub(crate) fn with_body(
         context: ErrorContext,
-        inner: reqwest::Response,
-        buffer: bool,
+        status: StatusCode,
+        headers: HeaderMap,
+        bytes: Bytes,
         redactor: &Redactor,
-    ) -> Result<Self, Error> {
-        let status = inner.status();
-        let mut inner = inner;
-        let headers = if buffer {
-            std::mem::take(inner.headers_mut())
-        } else {
-            inner.headers().clone()
-        };
-        let body = if buffer {
-            Body::Read(
-                inner
-                    .bytes()
-                    .await
-                    .map_err(|source| redactor.transport(context, source))?,
-            )
-        } else {
-            Body::Unread(inner)
-        };
-        Ok(Response {
+    ) -> Self {
+        Response {
             context,
             status,
             headers,
-            body,
+            body: Body::Read(bytes),
             redactor: redactor.clone(),
-        })
+        }
+    }
+
+    /// A response whose body is still to come.
+    pub(crate) fn unread(
+        context: ErrorContext,
+        inner: reqwest::Response,
+        redactor: &Redactor,
+    ) -> Self {
+        Response {
+            context,
+            status: inner.status(),
+            headers: inner.headers().clone(),
+            body: Body::Unread(inner),
+            redactor: redactor.clone(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -276,6 +276,40 @@ impl Response {
         let (context, redactor) = (self.context, self.redactor.clone());
         let (status, headers, bytes) = self.read().await?;
         Ok(raw(context, status, headers, bytes, &redactor))
+    }
+
+    /// A body read in the attempt (see [`Request::buffer_body`]) decoded as `T`, without
+    /// awaiting; the response itself when its body is still to come.
+    ///
+    /// [`Request::buffer_body`]: crate::Request::buffer_body
+    pub(crate) fn decode_read<T: serde::de::DeserializeOwned>(
+        self,
+    ) -> Result<Result<ApiResponse<T>, Error>, Box<Self>> {
+        match self.body {
+            Body::Read(bytes) => Ok(decode(
+                self.context,
+                self.status,
+                self.headers,
+                bytes,
+                &self.redactor,
+            )),
+            Body::Unread(_) => Err(Box::new(self)),
+        }
+    }
+
+    /// A body read in the attempt, as received; the response itself when its body is still
+    /// to come.
+    pub(crate) fn take_read(self) -> Result<ApiResponse<RawBody>, Box<Self>> {
+        match self.body {
+            Body::Read(bytes) => Ok(raw(
+                self.context,
+                self.status,
+                self.headers,
+                bytes,
+                &self.redactor,
+            )),
+            Body::Unread(_) => Err(Box::new(self)),
+        }
     }
 
     /// The body as a stream of chunks.

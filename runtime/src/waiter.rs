@@ -19,6 +19,13 @@ use crate::Error;
 /// How long before the deadline the last poll is made.
 const FINAL_POLL_LEAD: Duration = Duration::from_millis(100);
 
+/// Polls are made on a grid of this step (or a quarter of the shortest delay, if finer):
+/// waits whose next polls fall in the same step wake together, so that a client waiting for
+/// many documents wakes once for several polls instead of once for each (each wake costs
+/// the client system calls and thread switches, more than the poll itself). The jitter
+/// still spreads the polls over the delay.
+const POLL_GRID: Duration = Duration::from_millis(250);
+
 /// A waiter declaration.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Waiter {
@@ -86,8 +93,9 @@ impl Expected {
 }
 
 impl Condition {
-    fn holds(&self, body: &serde_json::Value) -> bool {
-        let value = body.pointer(self.pointer).filter(|v| !v.is_null());
+    /// Whether the condition holds of `value`, what the body has at the pointer.
+    fn holds(&self, value: Option<&serde_json::Value>) -> bool {
+        let value = value.filter(|v| !v.is_null());
         match self.comparator {
             Comparator::Exists => value.is_some(),
             Comparator::Missing => value.is_none(),
@@ -250,6 +258,17 @@ impl WaitError {
     }
 }
 
+/// `instant` rounded up to the next multiple of `grid`, counted from a moment shared by all
+/// waits of the process.
+fn on_grid(instant: Instant, grid: Duration) -> Instant {
+    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let epoch = *EPOCH.get_or_init(Instant::now);
+    let grid = grid.as_nanos().max(1);
+    let since = instant.saturating_duration_since(epoch).as_nanos();
+    let rounded = since.div_ceil(grid) * grid;
+    epoch + Duration::from_nanos(u64::try_from(rounded).unwrap_or(u64::MAX))
+}
+
 /// A raw poll result: a 2xx response read whole, or the request's error.
 pub type PollResult = Result<(StatusCode, HeaderMap, Bytes), Error>;
 
@@ -290,11 +309,9 @@ impl Stale {
         }
     }
 
-    fn holds(&self, body: &serde_json::Value) -> bool {
-        !self.pointer.is_empty()
-            && body
-                .pointer(self.pointer)
-                .is_some_and(|value| self.values.contains(value))
+    /// Whether `value`, what a body has at the pointer, is stale.
+    fn holds(&self, value: Option<&serde_json::Value>) -> bool {
+        value.is_some_and(|value| self.values.contains(value))
     }
 }
 
@@ -392,7 +409,8 @@ impl Waiter {
                     return Err(timed_out(body));
                 }
             } else {
-                tokio::time::sleep(delay).await;
+                let grid = POLL_GRID.min(self.min_delay / 4);
+                tokio::time::sleep_until(on_grid(now + delay, grid).into()).await;
             }
         }
     }
@@ -424,22 +442,40 @@ impl Waiter {
 
     /// The acceptors' verdict, where one read from a body showing a stale marker is `Retry`.
     fn judge_fresh(&self, status: StatusCode, body: &Bytes, stale: &Stale) -> AcceptorState {
-        let json: Option<serde_json::Value> = if status.is_success() {
-            serde_json::from_slice(body).ok()
-        } else {
-            None
+        // Only the values the conditions and the stale marker look at are read from the body.
+        let mut pointers: Vec<&str> = self
+            .acceptors
+            .iter()
+            .filter_map(|a| match a.matcher {
+                Matcher::Json(conditions) => Some(conditions),
+                Matcher::Status(_) => None,
+            })
+            .flatten()
+            .map(|c| c.pointer)
+            .collect();
+        if !stale.pointer.is_empty() {
+            pointers.push(stale.pointer);
+        }
+        let values = match status.is_success() && !pointers.is_empty() {
+            true => crate::pick::values_at(body, &pointers),
+            false => None,
+        };
+        let at = |pointer: &str| -> Option<&serde_json::Value> {
+            let values = values.as_ref()?;
+            let i = pointers.iter().position(|p| *p == pointer)?;
+            values[i].as_ref()
         };
         let acceptor = self.acceptors.iter().find(|a| match a.matcher {
             Matcher::Status(code) => status.as_u16() == code,
-            Matcher::Json(conditions) => json
-                .as_ref()
-                .is_some_and(|body| conditions.iter().all(|c| c.holds(body))),
+            Matcher::Json(conditions) => {
+                values.is_some() && conditions.iter().all(|c| c.holds(at(c.pointer)))
+            }
         });
         match acceptor {
             Some(Acceptor {
                 matcher: Matcher::Json(_),
                 ..
-            }) if json.as_ref().is_some_and(|body| stale.holds(body)) => AcceptorState::Retry,
+            }) if stale.holds(at(stale.pointer)) => AcceptorState::Retry,
             Some(acceptor) => acceptor.state,
             None => AcceptorState::Retry,
         }

@@ -105,7 +105,7 @@ fn batch(api: &Api, op: &Operation, upload: &UploadWait, krate: &str) -> TokenSt
         .map(|p| {
             let name = ident(&p.rust_name);
             let placeholder = format!("{{{}}}", p.name);
-            quote!(.replace(#placeholder, &::contractfit_runtime::path_segment(&self.#name)))
+            quote!(.replace(#placeholder, &::contractfit_runtime::path_segment(&self.#name).to_string()))
         });
     let type_doc = format!(
         " The calls a [`Batch`] makes to upload with [`Client::{op_method}`](crate::Client::{op_method}): \
