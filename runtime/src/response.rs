@@ -285,23 +285,22 @@ impl Response {
     pub(crate) fn decode_read<T: serde::de::DeserializeOwned>(
         self,
     ) -> Result<Result<ApiResponse<T>, Error>, Box<Self>> {
-        match self.body {
-            Body::Read(bytes) => Ok(decode(
-                self.context,
-                self.status,
-                self.headers,
-                bytes,
-                &self.redactor,
-            )),
-            Body::Unread(_) => Err(Box::new(self)),
-        }
+        self.with_read(decode)
     }
 
     /// A body read in the attempt, as received; the response itself when its body is still
     /// to come.
     pub(crate) fn take_read(self) -> Result<ApiResponse<RawBody>, Box<Self>> {
+        self.with_read(raw)
+    }
+
+    /// `make` of the parts of a response whose body was read in the attempt.
+    fn with_read<R>(
+        self,
+        make: impl FnOnce(ErrorContext, StatusCode, HeaderMap, Bytes, &Redactor) -> R,
+    ) -> Result<R, Box<Self>> {
         match self.body {
-            Body::Read(bytes) => Ok(raw(
+            Body::Read(bytes) => Ok(make(
                 self.context,
                 self.status,
                 self.headers,
