@@ -258,7 +258,7 @@ impl Surface {
                 old => format!("`{old}`"),
             };
             changes.push(major(format!(
-                "built on contractfit-runtime `{}` (was {was}), whose types the crate re-exports",
+                "built on contractfit-runtime `{}` (was {was}; what it changes is in its CHANGELOG.md), whose types the crate re-exports",
                 new.runtime
             )));
         }

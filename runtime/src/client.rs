@@ -284,8 +284,9 @@ impl Client {
         self.inner.redactor.text(text)
     }
 
-    /// Plumbing for generated code. Sends `request` for `op`, retrying as the policy allows; a
-    /// 2xx response is returned with its body unread, anything else as an [`Error`] that keeps
+    /// Plumbing for the command-line tool (generated builders call
+    /// [`execute_json`](Self::execute_json) and its siblings). Sends `request` for `op`,
+    /// retrying as the policy allows; a 2xx response is returned with its body unread, anything else as an [`Error`] that keeps
     /// the body.
     #[doc(hidden)]
     pub async fn execute(
