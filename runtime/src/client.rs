@@ -286,8 +286,8 @@ impl Client {
 
     /// Plumbing for the command-line tool (generated builders call
     /// [`execute_json`](Self::execute_json) and its siblings). Sends `request` for `op`,
-    /// retrying as the policy allows; a 2xx response is returned with its body unread, anything else as an [`Error`] that keeps
-    /// the body.
+    /// retrying as the policy allows; a 2xx response is returned with its body unread,
+    /// anything else as an [`Error`] that keeps the body.
     #[doc(hidden)]
     pub async fn execute(
         &self,
@@ -359,10 +359,11 @@ impl Client {
         );
         let total = request.options.total_timeout.or(self.inner.total_timeout);
         if total.is_none() && span.is_disabled() {
-            return self.attempts(op, request, context, &span).await;
+            return self.attempts(op, request, context, total, &span).await;
         }
         let started = Instant::now();
-        let calls = Box::pin(self.attempts(op, request, context, &span)).instrument(span.clone());
+        let calls =
+            Box::pin(self.attempts(op, request, context, total, &span)).instrument(span.clone());
         let result = match total {
             None => calls.await,
             Some(limit) => match tokio::time::timeout(limit, calls).await {
@@ -389,9 +390,9 @@ impl Client {
         op: &'static Operation,
         request: &Request,
         context: ErrorContext,
+        total: Option<Duration>,
         call_span: &tracing::Span,
     ) -> Result<Response, Error> {
-        let total = request.options.total_timeout.or(self.inner.total_timeout);
         let started = total.map(|_| Instant::now());
         let policy = request.options.retry.as_ref().unwrap_or(&self.inner.retry);
         let may_repeat =
