@@ -10,8 +10,9 @@
 //! What is documented here is the stable public API, the part users of a generated crate
 //! name: the client and its builder, credentials, call options and retry policies, responses
 //! and bodies, errors, waits' progress and errors, date-times and files. The descriptions the
-//! generated code hands to the runtime (operations, requests, waiters, forms) are public only so that generated crates can use them; they
-//! are hidden from these docs and may change in any release.
+//! generated code hands to the runtime (operations, requests, waiters, forms) are public only
+//! so that generated crates can use them; they are hidden from these docs and may change in any
+//! release (`CHANGELOG.md` lists them, marked plumbing).
 
 mod auth;
 mod client;

@@ -3,9 +3,9 @@
 //!
 //! Each poll goes through the client's normal request path (credentials, retries). Between
 //! polls the delay grows exponentially from `min_delay` to `max_delay`, with jitter, ending on
-//! a grid of 250 ms (see `POLL_GRID`), and a `Retry-After` from the server is honoured. The wait never outlasts `max_wait`: when the next
-//! delay would cross the deadline, the engine polls one last time just before it instead.
-//! Dropping the future stops the polling.
+//! a grid of 250 ms (see `POLL_GRID`), and a `Retry-After` from the server is honoured. The
+//! wait never outlasts `max_wait`: when the next delay would cross the deadline, the engine
+//! polls one last time just before it instead. Dropping the future stops the polling.
 
 use std::fmt;
 use std::time::{Duration, Instant};
