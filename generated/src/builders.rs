@@ -2,6 +2,9 @@
 
 //! One request builder per operation, made by the [`Client`](crate::Client) methods,
 //! and one per waiter.
+//!
+//! The futures that `send` and `send_raw` return are `Send` and `'static`: spawn them
+//! on any executor.
 ///A request to `GET /about/release_notes`, made by [`Client::get_release_notes`](crate::Client::get_release_notes).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
@@ -36,6 +39,7 @@ impl GetReleaseNotes {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -46,6 +50,7 @@ impl GetReleaseNotes {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -53,11 +58,12 @@ impl GetReleaseNotes {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -65,7 +71,7 @@ impl GetReleaseNotes {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -104,6 +110,7 @@ impl GetVersion {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -114,6 +121,7 @@ impl GetVersion {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -121,11 +129,12 @@ impl GetVersion {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -133,7 +142,7 @@ impl GetVersion {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -189,6 +198,7 @@ impl Login {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -204,6 +214,7 @@ impl Login {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -211,11 +222,12 @@ impl Login {
             ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -223,7 +235,7 @@ impl Login {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -274,6 +286,7 @@ impl ListApiKeys {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -288,6 +301,7 @@ impl ListApiKeys {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -297,11 +311,12 @@ impl ListApiKeys {
             >,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -309,7 +324,7 @@ impl ListApiKeys {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -365,6 +380,7 @@ impl CreateApiKey {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -380,6 +396,7 @@ impl CreateApiKey {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -387,11 +404,12 @@ impl CreateApiKey {
             ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -399,7 +417,7 @@ impl CreateApiKey {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -455,6 +473,7 @@ impl ListInboxApiKeys {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -472,6 +491,7 @@ impl ListInboxApiKeys {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -481,11 +501,12 @@ impl ListInboxApiKeys {
             >,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -493,7 +514,7 @@ impl ListInboxApiKeys {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -552,6 +573,7 @@ impl CreateInboxApiKey {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -570,6 +592,7 @@ impl CreateInboxApiKey {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -577,11 +600,12 @@ impl CreateInboxApiKey {
             ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -589,7 +613,7 @@ impl CreateInboxApiKey {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -645,6 +669,7 @@ impl GetApiKey {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -661,6 +686,7 @@ impl GetApiKey {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -668,11 +694,12 @@ impl GetApiKey {
             ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -680,7 +707,7 @@ impl GetApiKey {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -724,6 +751,7 @@ impl DeleteApiKey {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -736,6 +764,7 @@ impl DeleteApiKey {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -743,11 +772,12 @@ impl DeleteApiKey {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -755,7 +785,7 @@ impl DeleteApiKey {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -811,6 +841,7 @@ impl UpdateApiKey {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -827,6 +858,7 @@ impl UpdateApiKey {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -834,11 +866,12 @@ impl UpdateApiKey {
             ::contractfit_runtime::ApiResponse<crate::types::ApiKeyModel>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -846,7 +879,7 @@ impl UpdateApiKey {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -897,6 +930,7 @@ impl CreateEphemeralToken {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -911,6 +945,7 @@ impl CreateEphemeralToken {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -918,11 +953,12 @@ impl CreateEphemeralToken {
             ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -930,7 +966,7 @@ impl CreateEphemeralToken {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -986,6 +1022,7 @@ impl CreateJwt {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1001,6 +1038,7 @@ impl CreateJwt {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1008,11 +1046,12 @@ impl CreateJwt {
             ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1020,7 +1059,7 @@ impl CreateJwt {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -1059,6 +1098,7 @@ impl Logout {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1069,6 +1109,7 @@ impl Logout {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1076,11 +1117,12 @@ impl Logout {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1088,7 +1130,7 @@ impl Logout {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -1132,6 +1174,7 @@ impl ResetPassword {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1143,6 +1186,7 @@ impl ResetPassword {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1150,11 +1194,12 @@ impl ResetPassword {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1162,7 +1207,7 @@ impl ResetPassword {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -1218,6 +1263,7 @@ impl CreateToken {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1233,6 +1279,7 @@ impl CreateToken {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1240,11 +1287,12 @@ impl CreateToken {
             ::contractfit_runtime::ApiResponse<crate::types::TokenReplyModel>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1252,7 +1300,7 @@ impl CreateToken {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -1303,6 +1351,7 @@ impl ListConnections {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1317,6 +1366,7 @@ impl ListConnections {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1326,11 +1376,12 @@ impl ListConnections {
             >,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1338,7 +1389,7 @@ impl ListConnections {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -1394,6 +1445,7 @@ impl CreateConnection {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1409,6 +1461,7 @@ impl CreateConnection {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1416,11 +1469,12 @@ impl CreateConnection {
             ::contractfit_runtime::ApiResponse<crate::types::ConnectionModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1428,7 +1482,7 @@ impl CreateConnection {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -1484,6 +1538,7 @@ impl GetConnection {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1501,6 +1556,7 @@ impl GetConnection {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1508,11 +1564,12 @@ impl GetConnection {
             ::contractfit_runtime::ApiResponse<crate::types::ConnectionModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1520,7 +1577,7 @@ impl GetConnection {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -1564,6 +1621,7 @@ impl DeleteConnection {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1577,6 +1635,7 @@ impl DeleteConnection {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1584,11 +1643,12 @@ impl DeleteConnection {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1596,7 +1656,7 @@ impl DeleteConnection {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -1655,6 +1715,7 @@ impl UpdateConnection {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1673,6 +1734,7 @@ impl UpdateConnection {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1680,11 +1742,12 @@ impl UpdateConnection {
             ::contractfit_runtime::ApiResponse<crate::types::ConnectionModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1692,7 +1755,7 @@ impl UpdateConnection {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -1743,6 +1806,7 @@ impl ListDataRetentionSettings {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1757,6 +1821,7 @@ impl ListDataRetentionSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1766,11 +1831,12 @@ impl ListDataRetentionSettings {
             >,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1778,7 +1844,7 @@ impl ListDataRetentionSettings {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -1837,6 +1903,7 @@ impl GetDataRetentionSetting {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1854,6 +1921,7 @@ impl GetDataRetentionSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1861,11 +1929,12 @@ impl GetDataRetentionSetting {
             ::contractfit_runtime::ApiResponse<crate::types::DataRetentionModel>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1873,7 +1942,7 @@ impl GetDataRetentionSetting {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -1920,6 +1989,7 @@ impl DeleteDataRetentionSetting {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1933,6 +2003,7 @@ impl DeleteDataRetentionSetting {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1940,11 +2011,12 @@ impl DeleteDataRetentionSetting {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1952,7 +2024,7 @@ impl DeleteDataRetentionSetting {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -2014,6 +2086,7 @@ impl UpdateDataRetentionSetting {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2032,6 +2105,7 @@ impl UpdateDataRetentionSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2039,11 +2113,12 @@ impl UpdateDataRetentionSetting {
             ::contractfit_runtime::ApiResponse<crate::types::DataRetentionModel>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2051,7 +2126,7 @@ impl UpdateDataRetentionSetting {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -2119,6 +2194,7 @@ impl UploadDocumentSimple {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2130,6 +2206,7 @@ impl UploadDocumentSimple {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2137,11 +2214,12 @@ impl UploadDocumentSimple {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2149,7 +2227,7 @@ impl UploadDocumentSimple {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -2193,6 +2271,7 @@ impl GenerateCustomOutput {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2204,6 +2283,7 @@ impl GenerateCustomOutput {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2211,11 +2291,12 @@ impl GenerateCustomOutput {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2223,7 +2304,7 @@ impl GenerateCustomOutput {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -2267,6 +2348,7 @@ impl EnrichDocuments {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2278,6 +2360,7 @@ impl EnrichDocuments {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2285,11 +2368,12 @@ impl EnrichDocuments {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2297,7 +2381,7 @@ impl EnrichDocuments {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -2344,6 +2428,7 @@ impl QueryDocumentData {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2358,6 +2443,7 @@ impl QueryDocumentData {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2365,11 +2451,12 @@ impl QueryDocumentData {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2377,7 +2464,7 @@ impl QueryDocumentData {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -2424,6 +2511,7 @@ impl QueryDocuments {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2438,6 +2526,7 @@ impl QueryDocuments {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2445,11 +2534,12 @@ impl QueryDocuments {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2457,7 +2547,7 @@ impl QueryDocuments {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -2501,6 +2591,7 @@ impl GetDocument {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2514,6 +2605,7 @@ impl GetDocument {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2521,11 +2613,12 @@ impl GetDocument {
             ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2533,7 +2626,7 @@ impl GetDocument {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -2587,6 +2680,7 @@ impl DeleteDocument {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2602,6 +2696,7 @@ impl DeleteDocument {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2609,11 +2704,12 @@ impl DeleteDocument {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2621,7 +2717,7 @@ impl DeleteDocument {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -2665,6 +2761,7 @@ impl GetDocumentCustomOutput {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2678,6 +2775,7 @@ impl GetDocumentCustomOutput {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2685,11 +2783,12 @@ impl GetDocumentCustomOutput {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2697,7 +2796,7 @@ impl GetDocumentCustomOutput {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -2744,6 +2843,7 @@ impl SubmitDocumentFeedback {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2758,6 +2858,7 @@ impl SubmitDocumentFeedback {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2765,11 +2866,12 @@ impl SubmitDocumentFeedback {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2777,7 +2879,7 @@ impl SubmitDocumentFeedback {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -2854,6 +2956,7 @@ impl GetDocumentLastVersion {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2876,6 +2979,7 @@ impl GetDocumentLastVersion {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2883,11 +2987,12 @@ impl GetDocumentLastVersion {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2895,7 +3000,7 @@ impl GetDocumentLastVersion {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -2939,6 +3044,7 @@ impl GetDocumentOriginalFile {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2953,6 +3059,7 @@ impl GetDocumentOriginalFile {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2960,11 +3067,12 @@ impl GetDocumentOriginalFile {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2972,7 +3080,7 @@ impl GetDocumentOriginalFile {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -3019,6 +3127,7 @@ impl GetDocumentPageImage {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3033,6 +3142,7 @@ impl GetDocumentPageImage {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3040,11 +3150,12 @@ impl GetDocumentPageImage {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3052,7 +3163,7 @@ impl GetDocumentPageImage {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -3099,6 +3210,7 @@ impl GetDocumentPageImageThumbnail {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3113,6 +3225,7 @@ impl GetDocumentPageImageThumbnail {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3120,11 +3233,12 @@ impl GetDocumentPageImageThumbnail {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3132,7 +3246,7 @@ impl GetDocumentPageImageThumbnail {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -3179,6 +3293,7 @@ impl ProcessTableAnnotation {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3193,6 +3308,7 @@ impl ProcessTableAnnotation {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3200,11 +3316,12 @@ impl ProcessTableAnnotation {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3212,7 +3329,7 @@ impl ProcessTableAnnotation {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -3290,6 +3407,7 @@ impl ReprocessDocument {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3313,6 +3431,7 @@ impl ReprocessDocument {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3320,11 +3439,12 @@ impl ReprocessDocument {
             ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3332,7 +3452,7 @@ impl ReprocessDocument {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -3405,6 +3525,7 @@ impl GetDocumentReverse {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3419,6 +3540,7 @@ impl GetDocumentReverse {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3426,11 +3548,12 @@ impl GetDocumentReverse {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3438,7 +3561,7 @@ impl GetDocumentReverse {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -3497,6 +3620,7 @@ impl UpdateDocumentStatus {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3515,6 +3639,7 @@ impl UpdateDocumentStatus {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3522,11 +3647,12 @@ impl UpdateDocumentStatus {
             ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3534,7 +3660,7 @@ impl UpdateDocumentStatus {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -3578,6 +3704,7 @@ impl GetDocumentText {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3591,6 +3718,7 @@ impl GetDocumentText {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3598,11 +3726,12 @@ impl GetDocumentText {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3610,7 +3739,7 @@ impl GetDocumentText {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -3666,6 +3795,7 @@ impl GetDocumentWorkflow {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3683,6 +3813,7 @@ impl GetDocumentWorkflow {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3690,11 +3821,12 @@ impl GetDocumentWorkflow {
             ::contractfit_runtime::ApiResponse<crate::types::WorkflowModel>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3702,7 +3834,7 @@ impl GetDocumentWorkflow {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -3770,6 +3902,7 @@ impl UploadDocument {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3786,6 +3919,7 @@ impl UploadDocument {
     /**Sends the request; a 2xx body is decoded as the document declares.
 
 **Waiting in the request.** Unless `.sync(false)` is set, the server may hold this request until it has processed the upload, which can take minutes. The attempt timeout (60 s by default) then ends the call with `Error::Timeout`, without the new id although the server created the resource, and the call is not repeated (it is not idempotent). Prefer [`send_and_wait`](Self::send_and_wait), which uploads without waiting and then polls; or set `.sync(false)` yourself; or give the call a longer timeout with `.options(CallOptions::new().attempt_timeout(..))`.*/
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3793,11 +3927,12 @@ impl UploadDocument {
             ::contractfit_runtime::ApiResponse<crate::types::DocumentUploadReply>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3805,7 +3940,7 @@ impl UploadDocument {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -3887,6 +4022,7 @@ impl CopyDocuments {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3901,6 +4037,7 @@ impl CopyDocuments {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3908,11 +4045,12 @@ impl CopyDocuments {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3920,7 +4058,7 @@ impl CopyDocuments {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -3967,6 +4105,7 @@ impl MoveDocuments {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3981,6 +4120,7 @@ impl MoveDocuments {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3988,11 +4128,12 @@ impl MoveDocuments {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4000,7 +4141,7 @@ impl MoveDocuments {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -4039,6 +4180,7 @@ impl ListFormats {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4049,6 +4191,7 @@ impl ListFormats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4056,11 +4199,12 @@ impl ListFormats {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4068,7 +4212,7 @@ impl ListFormats {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -4112,6 +4256,7 @@ impl CreateFormat {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4123,6 +4268,7 @@ impl CreateFormat {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4130,11 +4276,12 @@ impl CreateFormat {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4142,7 +4289,7 @@ impl CreateFormat {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -4193,6 +4340,7 @@ impl ListDocumentTypes {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4207,6 +4355,7 @@ impl ListDocumentTypes {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4214,11 +4363,12 @@ impl ListDocumentTypes {
             ::contractfit_runtime::ApiResponse<crate::types::DocumentTypeModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4226,7 +4376,7 @@ impl ListDocumentTypes {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -4270,6 +4420,7 @@ impl GetFormat {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4282,6 +4433,7 @@ impl GetFormat {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4289,11 +4441,12 @@ impl GetFormat {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4301,7 +4454,7 @@ impl GetFormat {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -4345,6 +4498,7 @@ impl DeleteFormat {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4357,6 +4511,7 @@ impl DeleteFormat {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4364,11 +4519,12 @@ impl DeleteFormat {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4376,7 +4532,7 @@ impl DeleteFormat {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -4435,6 +4591,7 @@ impl UpdateFormat {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4452,6 +4609,7 @@ impl UpdateFormat {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4459,11 +4617,12 @@ impl UpdateFormat {
             ::contractfit_runtime::ApiResponse<crate::types::FormatModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4471,7 +4630,7 @@ impl UpdateFormat {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -4527,6 +4686,7 @@ impl GetFormatTagFields {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4544,6 +4704,7 @@ impl GetFormatTagFields {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4551,11 +4712,12 @@ impl GetFormatTagFields {
             ::contractfit_runtime::ApiResponse<crate::types::TagFieldModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4563,7 +4725,7 @@ impl GetFormatTagFields {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -4614,6 +4776,7 @@ impl ListInboxes {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4628,6 +4791,7 @@ impl ListInboxes {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4637,11 +4801,12 @@ impl ListInboxes {
             >,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4649,7 +4814,7 @@ impl ListInboxes {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -4705,6 +4870,7 @@ impl CreateInbox {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4720,6 +4886,7 @@ impl CreateInbox {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4727,11 +4894,12 @@ impl CreateInbox {
             ::contractfit_runtime::ApiResponse<crate::types::InboxModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4739,7 +4907,7 @@ impl CreateInbox {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -4795,6 +4963,7 @@ impl GetInbox {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4811,6 +4980,7 @@ impl GetInbox {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4818,11 +4988,12 @@ impl GetInbox {
             ::contractfit_runtime::ApiResponse<crate::types::InboxModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4830,7 +5001,7 @@ impl GetInbox {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -4874,6 +5045,7 @@ impl DeleteInbox {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4886,6 +5058,7 @@ impl DeleteInbox {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4893,11 +5066,12 @@ impl DeleteInbox {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4905,7 +5079,7 @@ impl DeleteInbox {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -4964,6 +5138,7 @@ impl UpdateInbox {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4981,6 +5156,7 @@ impl UpdateInbox {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4988,11 +5164,12 @@ impl UpdateInbox {
             ::contractfit_runtime::ApiResponse<crate::types::InboxModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5000,7 +5177,7 @@ impl UpdateInbox {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -5047,6 +5224,7 @@ impl CompareInboxVersions {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5061,6 +5239,7 @@ impl CompareInboxVersions {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5068,11 +5247,12 @@ impl CompareInboxVersions {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5080,7 +5260,7 @@ impl CompareInboxVersions {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -5124,6 +5304,7 @@ impl GetInboxDocumentVersions {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5137,6 +5318,7 @@ impl GetInboxDocumentVersions {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5144,11 +5326,12 @@ impl GetInboxDocumentVersions {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5156,7 +5339,7 @@ impl GetInboxDocumentVersions {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -5212,6 +5395,7 @@ impl ListInboxDocuments {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5229,6 +5413,7 @@ impl ListInboxDocuments {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5238,11 +5423,12 @@ impl ListInboxDocuments {
             >,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5250,7 +5436,7 @@ impl ListInboxDocuments {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -5334,6 +5520,7 @@ impl DeleteInboxDocuments {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5359,6 +5546,7 @@ impl DeleteInboxDocuments {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5366,11 +5554,12 @@ impl DeleteInboxDocuments {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5378,7 +5567,7 @@ impl DeleteInboxDocuments {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -5484,6 +5673,7 @@ impl ListInboxDocumentsPaginated {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5516,6 +5706,7 @@ impl ListInboxDocumentsPaginated {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5523,11 +5714,12 @@ impl ListInboxDocumentsPaginated {
             ::contractfit_runtime::ApiResponse<crate::types::DocumentModelPaginated>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5535,7 +5727,7 @@ impl ListInboxDocumentsPaginated {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -5550,26 +5742,25 @@ impl ListInboxDocumentsPaginated {
             ::contractfit_runtime::Error,
         >,
     > + Send + Unpin + 'static {
-        use ::contractfit_runtime::futures::StreamExt;
         let first = self.page.unwrap_or(1i64);
-        ::contractfit_runtime::futures::stream::try_unfold(
-                Some((self, first, 0i64)),
-                |state| async move {
-                    let Some((builder, number, seen)) = state else {
-                        return Ok(None);
-                    };
-                    let response = builder.clone().page(number).send().await?;
-                    let page = &response.body;
-                    let count = page.results.as_deref().unwrap_or_default().len();
-                    let seen = seen + count as i64;
-                    let total: Option<i64> = page.total;
-                    let last = count == 0 || total.is_some_and(|total| seen >= total)
-                        || builder.per_page.is_some_and(|size| (count as i64) < size);
-                    let next = (!last).then_some((builder, number + 1, seen));
-                    Ok(Some((response, next)))
-                },
-            )
-            .boxed()
+        let pages = ::contractfit_runtime::futures::stream::try_unfold(
+            Some((self, first, 0i64)),
+            |state| async move {
+                let Some((builder, number, seen)) = state else {
+                    return Ok(None);
+                };
+                let response = builder.clone().page(number).send().await?;
+                let page = &response.body;
+                let count = page.results.as_deref().unwrap_or_default().len();
+                let seen = seen + count as i64;
+                let total: Option<i64> = page.total;
+                let last = count == 0 || total.is_some_and(|total| seen >= total)
+                    || builder.per_page.is_some_and(|size| (count as i64) < size);
+                let next = (!last).then_some((builder, number + 1, seen));
+                Ok(Some((response, next)))
+            },
+        );
+        ::std::boxed::Box::pin(pages)
     }
     /// Every item of every page, in order; see [`pages`](Self::pages).
     pub fn items(
@@ -5580,13 +5771,12 @@ impl ListInboxDocumentsPaginated {
             ::contractfit_runtime::Error,
         >,
     > + Send + Unpin + 'static {
-        use ::contractfit_runtime::futures::{stream, StreamExt, TryStreamExt};
+        use ::contractfit_runtime::futures::{stream, TryStreamExt};
         self.pages()
             .map_ok(|page| stream::iter(
                 page.body.results.unwrap_or_default().into_iter().map(Ok),
             ))
             .try_flatten()
-            .boxed()
     }
 }
 ///A request to `POST /inboxes/{inbox_id}/reprocess`, made by [`Client::reprocess_inbox`](crate::Client::reprocess_inbox).
@@ -5662,6 +5852,7 @@ impl ReprocessInbox {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5682,6 +5873,7 @@ impl ReprocessInbox {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5689,11 +5881,12 @@ impl ReprocessInbox {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5701,7 +5894,7 @@ impl ReprocessInbox {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -5740,6 +5933,7 @@ impl ListIntegrations {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5750,6 +5944,7 @@ impl ListIntegrations {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5757,11 +5952,12 @@ impl ListIntegrations {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5769,7 +5965,7 @@ impl ListIntegrations {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -5813,6 +6009,7 @@ impl CreateIntegration {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5824,6 +6021,7 @@ impl CreateIntegration {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5831,11 +6029,12 @@ impl CreateIntegration {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5843,7 +6042,7 @@ impl CreateIntegration {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -5887,6 +6086,7 @@ impl GetIntegration {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5900,6 +6100,7 @@ impl GetIntegration {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5907,11 +6108,12 @@ impl GetIntegration {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5919,7 +6121,7 @@ impl GetIntegration {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -5963,6 +6165,7 @@ impl DeleteIntegration {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5976,6 +6179,7 @@ impl DeleteIntegration {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5983,11 +6187,12 @@ impl DeleteIntegration {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5995,7 +6200,7 @@ impl DeleteIntegration {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -6042,6 +6247,7 @@ impl UpdateIntegration {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6056,6 +6262,7 @@ impl UpdateIntegration {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6063,11 +6270,12 @@ impl UpdateIntegration {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6075,7 +6283,7 @@ impl UpdateIntegration {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -6122,6 +6330,7 @@ impl ActivateEmailIntegration {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6136,6 +6345,7 @@ impl ActivateEmailIntegration {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6143,11 +6353,12 @@ impl ActivateEmailIntegration {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6155,7 +6366,7 @@ impl ActivateEmailIntegration {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -6206,6 +6417,7 @@ impl ListPredictorSettings {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6220,6 +6432,7 @@ impl ListPredictorSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6229,11 +6442,12 @@ impl ListPredictorSettings {
             >,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6241,7 +6455,7 @@ impl ListPredictorSettings {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -6297,6 +6511,7 @@ impl GetPredictorSetting {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6314,6 +6529,7 @@ impl GetPredictorSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6321,11 +6537,12 @@ impl GetPredictorSetting {
             ::contractfit_runtime::ApiResponse<crate::types::PredictorModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6333,7 +6550,7 @@ impl GetPredictorSetting {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -6377,6 +6594,7 @@ impl DeletePredictorSetting {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6390,6 +6608,7 @@ impl DeletePredictorSetting {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6397,11 +6616,12 @@ impl DeletePredictorSetting {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6409,7 +6629,7 @@ impl DeletePredictorSetting {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -6468,6 +6688,7 @@ impl UpdatePredictorSetting {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6486,6 +6707,7 @@ impl UpdatePredictorSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6493,11 +6715,12 @@ impl UpdatePredictorSetting {
             ::contractfit_runtime::ApiResponse<crate::types::PredictorModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6505,7 +6728,7 @@ impl UpdatePredictorSetting {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -6544,6 +6767,7 @@ impl ListProjects {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6554,6 +6778,7 @@ impl ListProjects {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6561,11 +6786,12 @@ impl ListProjects {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6573,7 +6799,7 @@ impl ListProjects {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -6617,6 +6843,7 @@ impl CreateProject {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6628,6 +6855,7 @@ impl CreateProject {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6635,11 +6863,12 @@ impl CreateProject {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6647,7 +6876,7 @@ impl CreateProject {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -6691,6 +6920,7 @@ impl GetProject {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6703,6 +6933,7 @@ impl GetProject {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6710,11 +6941,12 @@ impl GetProject {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6722,7 +6954,7 @@ impl GetProject {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -6766,6 +6998,7 @@ impl DeleteProject {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6778,6 +7011,7 @@ impl DeleteProject {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6785,11 +7019,12 @@ impl DeleteProject {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6797,7 +7032,7 @@ impl DeleteProject {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -6844,6 +7079,7 @@ impl UpdateProject {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6857,6 +7093,7 @@ impl UpdateProject {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6864,11 +7101,12 @@ impl UpdateProject {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6876,7 +7114,7 @@ impl UpdateProject {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -6927,6 +7165,7 @@ impl ListReports {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6941,6 +7180,7 @@ impl ListReports {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6950,11 +7190,12 @@ impl ListReports {
             >,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6962,7 +7203,7 @@ impl ListReports {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -7018,6 +7259,7 @@ impl CreateReport {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7033,6 +7275,7 @@ impl CreateReport {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7040,11 +7283,12 @@ impl CreateReport {
             ::contractfit_runtime::ApiResponse<crate::types::ReportModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7052,7 +7296,7 @@ impl CreateReport {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -7096,6 +7340,7 @@ impl GenerateReport {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7107,6 +7352,7 @@ impl GenerateReport {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7114,11 +7360,12 @@ impl GenerateReport {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7126,7 +7373,7 @@ impl GenerateReport {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -7182,6 +7429,7 @@ impl GetReport {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7198,6 +7446,7 @@ impl GetReport {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7205,11 +7454,12 @@ impl GetReport {
             ::contractfit_runtime::ApiResponse<crate::types::ReportModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7217,7 +7467,7 @@ impl GetReport {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -7261,6 +7511,7 @@ impl DeleteReport {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7273,6 +7524,7 @@ impl DeleteReport {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7280,11 +7532,12 @@ impl DeleteReport {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7292,7 +7545,7 @@ impl DeleteReport {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -7351,6 +7604,7 @@ impl UpdateReport {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7368,6 +7622,7 @@ impl UpdateReport {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7375,11 +7630,12 @@ impl UpdateReport {
             ::contractfit_runtime::ApiResponse<crate::types::ReportModelPost>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7387,7 +7643,7 @@ impl UpdateReport {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -7464,6 +7720,7 @@ impl GenerateSavedReport {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7487,6 +7744,7 @@ impl GenerateSavedReport {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7494,11 +7752,12 @@ impl GenerateSavedReport {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7506,7 +7765,7 @@ impl GenerateSavedReport {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -7557,6 +7816,7 @@ impl ListRoles {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7571,6 +7831,7 @@ impl ListRoles {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7580,11 +7841,12 @@ impl ListRoles {
             >,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7592,7 +7854,7 @@ impl ListRoles {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -7648,6 +7910,7 @@ impl CreateRole {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7663,6 +7926,7 @@ impl CreateRole {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7670,11 +7934,12 @@ impl CreateRole {
             ::contractfit_runtime::ApiResponse<crate::types::RoleModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7682,7 +7947,7 @@ impl CreateRole {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -7738,6 +8003,7 @@ impl GetRole {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7754,6 +8020,7 @@ impl GetRole {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7761,11 +8028,12 @@ impl GetRole {
             ::contractfit_runtime::ApiResponse<crate::types::RoleModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7773,7 +8041,7 @@ impl GetRole {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -7817,6 +8085,7 @@ impl DeleteRole {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7829,6 +8098,7 @@ impl DeleteRole {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7836,11 +8106,12 @@ impl DeleteRole {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7848,7 +8119,7 @@ impl DeleteRole {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -7907,6 +8178,7 @@ impl UpdateRole {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7924,6 +8196,7 @@ impl UpdateRole {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7931,11 +8204,12 @@ impl UpdateRole {
             ::contractfit_runtime::ApiResponse<crate::types::RoleModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7943,7 +8217,7 @@ impl UpdateRole {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -7994,6 +8268,7 @@ impl ListRuleConfigs {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8008,6 +8283,7 @@ impl ListRuleConfigs {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8017,11 +8293,12 @@ impl ListRuleConfigs {
             >,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8029,7 +8306,7 @@ impl ListRuleConfigs {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -8073,6 +8350,7 @@ impl DebugRuleEntity {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8084,6 +8362,7 @@ impl DebugRuleEntity {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8091,11 +8370,12 @@ impl DebugRuleEntity {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8103,7 +8383,7 @@ impl DebugRuleEntity {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -8150,6 +8430,7 @@ impl DebugDocumentRuleEntity {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8164,6 +8445,7 @@ impl DebugDocumentRuleEntity {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8171,11 +8453,12 @@ impl DebugDocumentRuleEntity {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8183,7 +8466,7 @@ impl DebugDocumentRuleEntity {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -8230,6 +8513,7 @@ impl DebugWhereToSearch {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8244,6 +8528,7 @@ impl DebugWhereToSearch {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8251,11 +8536,12 @@ impl DebugWhereToSearch {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8263,7 +8549,7 @@ impl DebugWhereToSearch {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -8319,6 +8605,7 @@ impl GetRuleConfig {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8335,6 +8622,7 @@ impl GetRuleConfig {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8342,11 +8630,12 @@ impl GetRuleConfig {
             ::contractfit_runtime::ApiResponse<crate::types::RuleConfigModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8354,7 +8643,7 @@ impl GetRuleConfig {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -8398,6 +8687,7 @@ impl DeleteRuleConfig {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8410,6 +8700,7 @@ impl DeleteRuleConfig {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8417,11 +8708,12 @@ impl DeleteRuleConfig {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8429,7 +8721,7 @@ impl DeleteRuleConfig {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -8488,6 +8780,7 @@ impl UpdateRuleConfig {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8505,6 +8798,7 @@ impl UpdateRuleConfig {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8512,11 +8806,12 @@ impl UpdateRuleConfig {
             ::contractfit_runtime::ApiResponse<crate::types::RuleConfigModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8524,7 +8819,7 @@ impl UpdateRuleConfig {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -8575,6 +8870,7 @@ impl ListSamplingSettings {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8589,6 +8885,7 @@ impl ListSamplingSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8598,11 +8895,12 @@ impl ListSamplingSettings {
             >,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8610,7 +8908,7 @@ impl ListSamplingSettings {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -8666,6 +8964,7 @@ impl GetSamplingSetting {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8683,6 +8982,7 @@ impl GetSamplingSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8690,11 +8990,12 @@ impl GetSamplingSetting {
             ::contractfit_runtime::ApiResponse<crate::types::SamplingModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8702,7 +9003,7 @@ impl GetSamplingSetting {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -8746,6 +9047,7 @@ impl DeleteSamplingSetting {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8759,6 +9061,7 @@ impl DeleteSamplingSetting {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8766,11 +9069,12 @@ impl DeleteSamplingSetting {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8778,7 +9082,7 @@ impl DeleteSamplingSetting {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -8837,6 +9141,7 @@ impl UpdateSamplingSetting {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8855,6 +9160,7 @@ impl UpdateSamplingSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8862,11 +9168,12 @@ impl UpdateSamplingSetting {
             ::contractfit_runtime::ApiResponse<crate::types::SamplingModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8874,7 +9181,7 @@ impl UpdateSamplingSetting {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -8942,6 +9249,7 @@ impl GetDashboardSettings {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8962,6 +9270,7 @@ impl GetDashboardSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8969,11 +9278,12 @@ impl GetDashboardSettings {
             ::contractfit_runtime::ApiResponse<crate::types::DashboardSettingsModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8981,7 +9291,7 @@ impl GetDashboardSettings {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -9037,6 +9347,7 @@ impl UpdateDashboardSettings {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9052,6 +9363,7 @@ impl UpdateDashboardSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9059,11 +9371,12 @@ impl UpdateDashboardSettings {
             ::contractfit_runtime::ApiResponse<crate::types::DashboardSettingsModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9071,7 +9384,7 @@ impl UpdateDashboardSettings {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -9139,6 +9452,7 @@ impl GetReviewSettings {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9159,6 +9473,7 @@ impl GetReviewSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9166,11 +9481,12 @@ impl GetReviewSettings {
             ::contractfit_runtime::ApiResponse<crate::types::ReviewSettingsModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9178,7 +9494,7 @@ impl GetReviewSettings {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -9234,6 +9550,7 @@ impl UpdateReviewSettings {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9249,6 +9566,7 @@ impl UpdateReviewSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9256,11 +9574,12 @@ impl UpdateReviewSettings {
             ::contractfit_runtime::ApiResponse<crate::types::ReviewSettingsModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9268,7 +9587,7 @@ impl UpdateReviewSettings {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -9319,6 +9638,7 @@ impl ListSsoConfigs {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9333,6 +9653,7 @@ impl ListSsoConfigs {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9340,11 +9661,12 @@ impl ListSsoConfigs {
             ::contractfit_runtime::ApiResponse<crate::types::SsoConfigModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9352,7 +9674,7 @@ impl ListSsoConfigs {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -9408,6 +9730,7 @@ impl CreateSsoConfig {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9422,6 +9745,7 @@ impl CreateSsoConfig {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9429,11 +9753,12 @@ impl CreateSsoConfig {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9441,7 +9766,7 @@ impl CreateSsoConfig {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -9485,6 +9810,7 @@ impl DeleteSsoConfig {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9498,6 +9824,7 @@ impl DeleteSsoConfig {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9505,11 +9832,12 @@ impl DeleteSsoConfig {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9517,7 +9845,7 @@ impl DeleteSsoConfig {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -9561,6 +9889,7 @@ impl SsoLogin {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9572,6 +9901,7 @@ impl SsoLogin {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9579,11 +9909,12 @@ impl SsoLogin {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9591,7 +9922,7 @@ impl SsoLogin {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -9657,6 +9988,7 @@ impl GetUsageStats {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9675,6 +10007,7 @@ impl GetUsageStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9682,11 +10015,12 @@ impl GetUsageStats {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9694,7 +10028,7 @@ impl GetUsageStats {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -9786,6 +10120,7 @@ impl GetStats {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9810,6 +10145,7 @@ impl GetStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9817,11 +10153,12 @@ impl GetStats {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9829,7 +10166,7 @@ impl GetStats {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -9912,6 +10249,7 @@ impl GetAutomationBlockersStats {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9937,6 +10275,7 @@ impl GetAutomationBlockersStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9944,11 +10283,12 @@ impl GetAutomationBlockersStats {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9956,7 +10296,7 @@ impl GetAutomationBlockersStats {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -10058,6 +10398,7 @@ impl GetBlueDotsStats {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -10072,6 +10413,7 @@ impl GetBlueDotsStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -10079,11 +10421,12 @@ impl GetBlueDotsStats {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -10091,7 +10434,7 @@ impl GetBlueDotsStats {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -10181,6 +10524,7 @@ impl GetEvaluatedVersions {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -10209,6 +10553,7 @@ impl GetEvaluatedVersions {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -10216,11 +10561,12 @@ impl GetEvaluatedVersions {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -10228,7 +10574,7 @@ impl GetEvaluatedVersions {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -10304,6 +10650,7 @@ impl GetProcessingStats {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -10326,6 +10673,7 @@ impl GetProcessingStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -10333,11 +10681,12 @@ impl GetProcessingStats {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -10345,7 +10694,7 @@ impl GetProcessingStats {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -10429,6 +10778,7 @@ impl GetVolumeStats {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -10453,6 +10803,7 @@ impl GetVolumeStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -10460,11 +10811,12 @@ impl GetVolumeStats {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -10472,7 +10824,7 @@ impl GetVolumeStats {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -10574,6 +10926,7 @@ impl GetAccuracy {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -10604,6 +10957,7 @@ impl GetAccuracy {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -10611,11 +10965,12 @@ impl GetAccuracy {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -10623,7 +10978,7 @@ impl GetAccuracy {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -10711,6 +11066,7 @@ impl GetStp {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -10735,6 +11091,7 @@ impl GetStp {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -10742,11 +11099,12 @@ impl GetStp {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -10754,7 +11112,7 @@ impl GetStp {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -10793,6 +11151,7 @@ impl GetStyleSheet {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -10804,6 +11163,7 @@ impl GetStyleSheet {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -10811,11 +11171,12 @@ impl GetStyleSheet {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -10823,7 +11184,7 @@ impl GetStyleSheet {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -10867,6 +11228,7 @@ impl UploadStyleSheet {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -10878,6 +11240,7 @@ impl UploadStyleSheet {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -10885,11 +11248,12 @@ impl UploadStyleSheet {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -10897,7 +11261,7 @@ impl UploadStyleSheet {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -10936,6 +11300,7 @@ impl DeleteStyleSheet {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -10946,6 +11311,7 @@ impl DeleteStyleSheet {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -10953,11 +11319,12 @@ impl DeleteStyleSheet {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -10965,7 +11332,7 @@ impl DeleteStyleSheet {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -11004,6 +11371,7 @@ impl GetStyleLogo {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11015,6 +11383,7 @@ impl GetStyleLogo {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11022,11 +11391,12 @@ impl GetStyleLogo {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::ByteStream>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11034,7 +11404,7 @@ impl GetStyleLogo {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -11078,6 +11448,7 @@ impl UploadStyleLogo {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11089,6 +11460,7 @@ impl UploadStyleLogo {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11096,11 +11468,12 @@ impl UploadStyleLogo {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11108,7 +11481,7 @@ impl UploadStyleLogo {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -11147,6 +11520,7 @@ impl DeleteStyleLogo {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11157,6 +11531,7 @@ impl DeleteStyleLogo {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11164,11 +11539,12 @@ impl DeleteStyleLogo {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11176,7 +11552,7 @@ impl DeleteStyleLogo {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -11215,6 +11591,7 @@ impl DeleteTenant {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11225,6 +11602,7 @@ impl DeleteTenant {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11232,11 +11610,12 @@ impl DeleteTenant {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11244,7 +11623,7 @@ impl DeleteTenant {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -11300,6 +11679,7 @@ impl ActivateTenant {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11315,6 +11695,7 @@ impl ActivateTenant {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11322,11 +11703,12 @@ impl ActivateTenant {
             ::contractfit_runtime::ApiResponse<crate::types::TenantModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11334,7 +11716,7 @@ impl ActivateTenant {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -11385,6 +11767,7 @@ impl ListThresholdSettings {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11399,6 +11782,7 @@ impl ListThresholdSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11408,11 +11792,12 @@ impl ListThresholdSettings {
             >,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11420,7 +11805,7 @@ impl ListThresholdSettings {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -11483,6 +11868,7 @@ impl GetThresholdSetting {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11503,6 +11889,7 @@ impl GetThresholdSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11510,11 +11897,12 @@ impl GetThresholdSetting {
             ::contractfit_runtime::ApiResponse<crate::types::SettingThresholdModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11522,7 +11910,7 @@ impl GetThresholdSetting {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -11566,6 +11954,7 @@ impl DeleteThresholdSetting {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11579,6 +11968,7 @@ impl DeleteThresholdSetting {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11586,11 +11976,12 @@ impl DeleteThresholdSetting {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11598,7 +11989,7 @@ impl DeleteThresholdSetting {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -11657,6 +12048,7 @@ impl UpdateThresholdSetting {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11675,6 +12067,7 @@ impl UpdateThresholdSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11682,11 +12075,12 @@ impl UpdateThresholdSetting {
             ::contractfit_runtime::ApiResponse<crate::types::SettingThresholdModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11694,7 +12088,7 @@ impl UpdateThresholdSetting {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -11745,6 +12139,7 @@ impl ListUsers {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11759,6 +12154,7 @@ impl ListUsers {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11768,11 +12164,12 @@ impl ListUsers {
             >,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11780,7 +12177,7 @@ impl ListUsers {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -11836,6 +12233,7 @@ impl CreateUser {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11851,6 +12249,7 @@ impl CreateUser {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11858,11 +12257,12 @@ impl CreateUser {
             ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11870,7 +12270,7 @@ impl CreateUser {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -11921,6 +12321,7 @@ impl GetMe {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11935,6 +12336,7 @@ impl GetMe {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11942,11 +12344,12 @@ impl GetMe {
             ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11954,7 +12357,7 @@ impl GetMe {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -11998,6 +12401,7 @@ impl ChangePassword {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -12009,6 +12413,7 @@ impl ChangePassword {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -12016,11 +12421,12 @@ impl ChangePassword {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -12028,7 +12434,7 @@ impl ChangePassword {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -12084,6 +12490,7 @@ impl GetUser {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -12100,6 +12507,7 @@ impl GetUser {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -12107,11 +12515,12 @@ impl GetUser {
             ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -12119,7 +12528,7 @@ impl GetUser {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -12163,6 +12572,7 @@ impl DeleteUser {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -12175,6 +12585,7 @@ impl DeleteUser {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -12182,11 +12593,12 @@ impl DeleteUser {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -12194,7 +12606,7 @@ impl DeleteUser {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
@@ -12253,6 +12665,7 @@ impl UpdateUser {
         self.options = options;
         self
     }
+    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -12270,6 +12683,7 @@ impl UpdateUser {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -12277,11 +12691,12 @@ impl UpdateUser {
             ::contractfit_runtime::ApiResponse<crate::types::UserModelGet>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
+    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -12289,7 +12704,7 @@ impl UpdateUser {
             ::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>,
             ::contractfit_runtime::Error,
         >,
-    > + Send {
+    > {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }

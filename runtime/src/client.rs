@@ -764,3 +764,24 @@ impl Client {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The generated `send`s return these futures without a `+ Send` bound (proving it there
+    /// would cost every operation's compile), and users spawn them: so it is proved here, once,
+    /// for every response type. A compile error here is the failure.
+    #[allow(dead_code)]
+    fn calls_can_be_spawned<T: serde::de::DeserializeOwned + Send + 'static>(
+        client: Client,
+        op: &'static Operation,
+        requests: [Request; 3],
+    ) {
+        fn spawnable<F: std::future::Future + Send + 'static>(_: F) {}
+        let [json, raw, stream] = requests;
+        spawnable(client.clone().execute_json::<T>(op, json));
+        spawnable(client.clone().execute_raw(op, raw));
+        spawnable(client.execute_stream(op, stream));
+    }
+}

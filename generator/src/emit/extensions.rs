@@ -333,9 +333,8 @@ pub fn builder_methods(api: &Api, op: &Operation) -> TokenStream {
             /// to the last: the one that is empty, short, or reaches the total. The stream is
             /// `Unpin`: `while let Some(page) = pages.next().await` needs no pinning.
             pub fn pages(self) -> impl ::contractfit_runtime::futures::Stream<Item = ::std::result::Result<::contractfit_runtime::ApiResponse<#page_type>, ::contractfit_runtime::Error>> + Send + Unpin + 'static {
-                use ::contractfit_runtime::futures::StreamExt;
                 let first = self.#page_param.unwrap_or(#first);
-                ::contractfit_runtime::futures::stream::try_unfold(Some((self, first, 0i64)), |state| async move {
+                let pages = ::contractfit_runtime::futures::stream::try_unfold(Some((self, first, 0i64)), |state| async move {
                     let Some((builder, number, seen)) = state else {
                         return Ok(None);
                     };
@@ -347,17 +346,18 @@ pub fn builder_methods(api: &Api, op: &Operation) -> TokenStream {
                     let last = count == 0 || total.is_some_and(|total| seen >= total) || #short_page;
                     let next = (!last).then_some((builder, number + 1, seen));
                     Ok(Some((response, next)))
-                })
-                .boxed()
+                });
+                // Pinned in a box of its own type rather than `.boxed()` into a `dyn Stream`:
+                // `Unpin` all the same, and compiled only in a program that reads the pages.
+                ::std::boxed::Box::pin(pages)
             }
 
             /// Every item of every page, in order; see [`pages`](Self::pages).
             pub fn items(self) -> impl ::contractfit_runtime::futures::Stream<Item = ::std::result::Result<#item_type, ::contractfit_runtime::Error>> + Send + Unpin + 'static {
-                use ::contractfit_runtime::futures::{stream, StreamExt, TryStreamExt};
+                use ::contractfit_runtime::futures::{stream, TryStreamExt};
                 self.pages()
                     .map_ok(|page| stream::iter(#owned_items.into_iter().map(Ok)))
                     .try_flatten()
-                    .boxed()
             }
         });
     }

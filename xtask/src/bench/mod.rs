@@ -502,8 +502,10 @@ fn cold_build(
     repeat(&mut || build(true), &mut || clean(), 0, COLD_RUNS).map(|runs| runs.median_ms())
 }
 
-/// The crate's share of a clean release build of a small program that uses it (one run: the
-/// program and all its dependencies from nothing).
+/// What a program using the crate pays: its clean release build with every dependency (one
+/// run), the crate's share of it; then the program's own cold build when it calls every
+/// operation. The operations' code is compiled there, in the program that calls them (the
+/// generated `send`s are `#[inline]`), so that is where their cost shows.
 fn downstream_share(
     ours: &Path,
     out: &Path,
@@ -516,37 +518,105 @@ fn downstream_share(
          [dependencies]\ncf-ours = {{ path = \"{}\" }}\n\n[workspace]\n",
         ours.display()
     );
-    let main = "fn main() {\n    let client = cf_ours::Client::builder().base_url(\"http://localhost\").build();\n    println!(\"{}\", client.is_ok());\n}\n";
+    let calls = example_calls(&ours.join("src/client.rs"), "cf_ours")?;
     std::fs::create_dir_all(program.join("src")).map_err(|e| e.to_string())?;
     std::fs::write(program.join("Cargo.toml"), cargo_toml).map_err(|e| e.to_string())?;
-    std::fs::write(program.join("src/main.rs"), main).map_err(|e| e.to_string())?;
+    std::fs::write(program.join("src/main.rs"), downstream_main(&[])).map_err(|e| e.to_string())?;
     let target = out.join("build-target/downstream");
     let _ = std::fs::remove_dir_all(&target);
-    let runs = repeat(
-        &mut || {
-            let mut c = crate::cargo();
-            c.args(["build", "--release", "--offline"])
-                .current_dir(&program)
-                .env("CARGO_TARGET_DIR", &target)
-                .env("CARGO_INCREMENTAL", "0");
-            c
-        },
-        &mut || Ok(()),
-        0,
-        1,
-    )?;
-    let total = runs.median_ms();
+    let build = || {
+        let mut c = crate::cargo();
+        c.args(["build", "--release", "--offline"])
+            .current_dir(&program)
+            .env("CARGO_TARGET_DIR", &target)
+            .env("CARGO_INCREMENTAL", "0");
+        c
+    };
+    let total = repeat(&mut build.clone(), &mut || Ok(()), 0, 1)?.median_ms();
+    let clean = || {
+        let output = crate::cargo()
+            .args(["clean", "--offline", "--release", "-p", "downstream"])
+            .current_dir(&program)
+            .env("CARGO_TARGET_DIR", &target)
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        match output.status.success() {
+            true => Ok(()),
+            false => Err(String::from_utf8_lossy(&output.stderr).into_owned()),
+        }
+    };
+    let none = repeat(&mut build.clone(), &mut || clean(), 0, COLD_RUNS)?.median_ms();
+    std::fs::write(program.join("src/main.rs"), downstream_main(&calls))
+        .map_err(|e| e.to_string())?;
+    let every = repeat(&mut build.clone(), &mut || clean(), 0, COLD_RUNS)?.median_ms();
     let _ = writeln!(
         report,
         "\nA program using ours (one call to `Client::builder`), built clean in release with all \
          its dependencies: {:.1} s, of which the generated crate's own cold build (above) is \
-         {:.1} s, {:.0}%.",
+         {:.1} s, {:.0}%. The program's own cold release build (median of {COLD_RUNS}): {:.2} s \
+         calling no operation, {:.2} s calling all {} operations that have a rustdoc example \
+         (each operation's code is compiled in the program that calls it).",
         total / 1e3,
         ours_release_ms / 1e3,
-        100.0 * ours_release_ms / total
+        100.0 * ours_release_ms / total,
+        none / 1e3,
+        every / 1e3,
+        calls.len()
     );
     let _ = std::fs::remove_dir_all(&target);
     Ok(())
+}
+
+/// The calls in the rustdoc examples of a generated `client.rs`, one per operation that has
+/// one, with the crate's name as `krate`.
+fn example_calls(client_rs: &Path, krate: &str) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(client_rs).map_err(|e| e.to_string())?;
+    let mut calls = Vec::new();
+    let mut example: Option<String> = None;
+    for line in text.lines().map(str::trim_start) {
+        let Some(doc) = line.strip_prefix("///") else {
+            continue;
+        };
+        let doc = doc.strip_prefix(' ').unwrap_or(doc);
+        match (&mut example, doc) {
+            (None, "```no_run") => example = Some(String::new()),
+            (Some(body), "```") => {
+                calls.push(body.replace("contractfit::", &format!("{krate}::")));
+                example = None;
+            }
+            (Some(_), hidden) if hidden.starts_with('#') => {}
+            (Some(body), code) => {
+                body.push_str("    ");
+                body.push_str(code);
+                body.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    Ok(calls)
+}
+
+/// A program that builds a client and, if given `calls`, compiles each in a future of its own
+/// (boxed, so each is compiled; none is run).
+fn downstream_main(calls: &[String]) -> String {
+    let mut main = String::from(
+        "#![allow(unused)]\n\
+         type Call = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), cf_ours::Error>>>>;\n\n\
+         fn main() {\n    \
+         let client = cf_ours::Client::builder().base_url(\"http://localhost\").build();\n    \
+         println!(\"{}\", client.is_ok());\n    \
+         let calls: Vec<fn(cf_ours::Client) -> Call> = vec![",
+    );
+    for i in 0..calls.len() {
+        main.push_str(&format!("call_{i}, "));
+    }
+    main.push_str("];\n    println!(\"{}\", calls.len());\n}\n");
+    for (i, body) in calls.iter().enumerate() {
+        main.push_str(&format!(
+            "\nfn call_{i}(client: cf_ours::Client) -> Call {{\n    Box::pin(async move {{\n{body}    Ok(())\n    }})\n}}\n"
+        ));
+    }
+    main
 }
 
 /// The `[package]` name in `dir/Cargo.toml`.
@@ -773,4 +843,28 @@ fn prepare_input(root: &Path, path: &Path) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let text = load::to_json_text(&document).map_err(|e| e.to_string())?;
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// The program that part 2 builds calls what the client's rustdoc examples call: one call
+    /// per example, with the crate's name replaced.
+    #[test]
+    fn example_calls_are_read_from_every_example() {
+        let client_rs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../generated/src/client.rs");
+        let text = std::fs::read_to_string(&client_rs).unwrap();
+        let examples = text.matches("/// ```no_run").count();
+        let calls = super::example_calls(&client_rs, "cf_ours").unwrap();
+        assert_eq!(calls.len(), examples);
+        assert!(examples > 100, "{examples} examples");
+        for call in &calls {
+            assert!(call.contains("client."), "{call}");
+            assert!(!call.contains("contractfit::"), "{call}");
+            assert!(!call.contains("# "), "hidden lines are left out: {call}");
+        }
+        let main = super::downstream_main(&calls);
+        assert!(main.contains(&format!("fn call_{}(", calls.len() - 1)));
+    }
 }
