@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use http::HeaderValue;
+
 /// How a security scheme of the document carries credentials. The generated crate declares
 /// one per scheme; the runtime never assumes scheme names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,9 +172,11 @@ pub(crate) enum Placement {
         username: String,
         password: String,
     },
+    /// The value is made a header value once, here, not on every call; `None` if the
+    /// credentials hold characters a header cannot carry (each call then fails saying so).
     Header {
         name: &'static str,
-        value: String,
+        value: Option<HeaderValue>,
     },
     Query {
         name: &'static str,
@@ -269,7 +273,7 @@ fn place(kind: SchemeKind, credentials: &Credentials, can_log_in: bool) -> Optio
         }
         (SchemeKind::HttpBearer, Credentials::Token { token, .. }) => Some(Placement::Header {
             name: "authorization",
-            value: format!("{DEFAULT_TOKEN_PREFIX}{}", token.expose()),
+            value: sensitive(&format!("{DEFAULT_TOKEN_PREFIX}{}", token.expose())),
         }),
         (SchemeKind::HttpBearer, Credentials::Login { .. }) if can_log_in => {
             Some(Placement::LoginToken {
@@ -285,7 +289,7 @@ fn place(kind: SchemeKind, credentials: &Credentials, can_log_in: bool) -> Optio
             Credentials::Token { token, prefix },
         ) if is_authorization(name) => Some(Placement::Header {
             name,
-            value: format!("{prefix}{}", token.expose()),
+            value: sensitive(&format!("{prefix}{}", token.expose())),
         }),
         (
             SchemeKind::ApiKey {
@@ -304,18 +308,32 @@ fn place(kind: SchemeKind, credentials: &Credentials, can_log_in: bool) -> Optio
                 location: wanted,
             },
         ) if location == *wanted && !is_authorization(name) => {
-            let value = key.expose().to_owned();
+            let value = key.expose();
             match location {
-                Header => Some(Placement::Header { name, value }),
-                Query => Some(Placement::Query { name, value }),
+                Header => Some(Placement::Header {
+                    name,
+                    value: sensitive(value),
+                }),
+                Query => Some(Placement::Query {
+                    name,
+                    value: value.to_owned(),
+                }),
                 Cookie => Some(Placement::Header {
                     name: "cookie",
-                    value: format!("{name}={value}"),
+                    value: sensitive(&format!("{name}={value}")),
                 }),
             }
         }
         _ => None,
     }
+}
+
+/// A credential as a header value marked sensitive (kept out of `Debug` output and previews,
+/// and out of HTTP/2 header compression), if a header can carry it.
+fn sensitive(text: &str) -> Option<HeaderValue> {
+    let mut value = HeaderValue::from_str(text).ok()?;
+    value.set_sensitive(true);
+    Some(value)
 }
 
 /// The `exp` claim of a JWT, in seconds since the epoch, if the token is a JWT that has one.
@@ -379,13 +397,13 @@ mod tests {
             chosen,
             vec![Placement::Header {
                 name: "Authorization",
-                value: "Bearer t0k".into()
+                value: Some(HeaderValue::from_static("Bearer t0k"))
             }]
         );
         let raw = Credentials::token("t0k").with_prefix("");
         assert!(matches!(
             &placements(ALL, SCHEMES, &[raw]).unwrap()[0],
-            Placement::Header { value, .. } if value == "t0k"
+            Placement::Header { value: Some(value), .. } if value == "t0k"
         ));
         let header = placements(ALL, SCHEMES, &[Credentials::api_key("k")]).unwrap();
         assert!(matches!(

@@ -47,6 +47,10 @@ struct Inner {
     credentials: Vec<Credentials>,
     retry: RetryPolicy,
     attempt_timeout: Duration,
+    /// The reqwest client was built here, with `attempt_timeout` as its own timeout: a call
+    /// then sets one only if its options change it (a timeout set per request costs an
+    /// allocation on every call). A client given with `http_client` gets it on every request.
+    timeout_in_client: bool,
     total_timeout: Option<Duration>,
     tokens: TokenCache,
     /// Where the credentials go, per security scheme.
@@ -208,10 +212,12 @@ impl<C> ClientBuilder<C> {
                 "{base_url:?}: the scheme must be http or https"
             )));
         }
+        let timeout_in_client = self.http.is_none();
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
+                .timeout(self.attempt_timeout)
                 .redirect(same_origin_redirects(parsed.clone()))
                 .build()
                 .map_err(|e| BuildError::Http(e.to_string()))?,
@@ -227,6 +233,7 @@ impl<C> ClientBuilder<C> {
                 credentials: self.credentials,
                 retry: self.retry,
                 attempt_timeout: self.attempt_timeout,
+                timeout_in_client,
                 total_timeout: self.total_timeout,
                 tokens: TokenCache::default(),
                 placements,
@@ -300,55 +307,66 @@ impl Client {
     /// Plumbing for generated code. As [`execute`](Self::execute), with the 2xx body read
     /// inside the attempt and decoded as `T`. Takes the client by value so that a builder's
     /// `send` returns this future itself, without a future of its own around it.
+    ///
+    /// This and its siblings return `async` blocks rather than being `async fn`s: an `async fn`
+    /// keeps a second copy of its arguments in its future, and the request is 300 bytes.
     #[doc(hidden)]
-    pub async fn execute_json<T: serde::de::DeserializeOwned>(
+    pub fn execute_json<T: serde::de::DeserializeOwned>(
         self,
         op: &'static Operation,
         mut request: Request,
-    ) -> Result<ApiResponse<T>, Error> {
+    ) -> impl std::future::Future<Output = Result<ApiResponse<T>, Error>> {
         request.buffer_body();
-        match self.call(op, &request).await?.decode_read() {
-            Ok(decoded) => decoded,
-            Err(unread) => Box::pin(unread.json()).await,
+        async move {
+            match self.call(op, &request).await?.decode_read() {
+                Ok(decoded) => decoded,
+                Err(unread) => Box::pin(unread.json()).await,
+            }
         }
     }
 
     /// Plumbing for generated code. As [`execute_json`](Self::execute_json), with the 2xx body
     /// returned as received.
     #[doc(hidden)]
-    pub async fn execute_raw(
+    pub fn execute_raw(
         self,
         op: &'static Operation,
         mut request: Request,
-    ) -> Result<ApiResponse<RawBody>, Error> {
+    ) -> impl std::future::Future<Output = Result<ApiResponse<RawBody>, Error>> {
         request.buffer_body();
-        match self.call(op, &request).await?.take_read() {
-            Ok(raw) => Ok(raw),
-            Err(unread) => Box::pin(unread.raw()).await,
+        async move {
+            match self.call(op, &request).await?.take_read() {
+                Ok(raw) => Ok(raw),
+                Err(unread) => Box::pin(unread.raw()).await,
+            }
         }
     }
 
     /// Plumbing for generated code. As [`execute_json`](Self::execute_json), with the 2xx body
     /// streamed as it arrives.
     #[doc(hidden)]
-    pub async fn execute_stream(
+    // Not an `async fn`, which would keep a second copy of the request (see `execute_json`).
+    #[allow(clippy::manual_async_fn)]
+    pub fn execute_stream(
         self,
         op: &'static Operation,
         request: Request,
-    ) -> Result<ApiResponse<ByteStream>, Error> {
-        Ok(self.call(op, &request).await?.stream())
+    ) -> impl std::future::Future<Output = Result<ApiResponse<ByteStream>, Error>> {
+        async move { Ok(self.call(op, &request).await?.stream()) }
     }
 
     /// The path of every call. Each layer of `async fn` keeps its own arguments in its future,
     /// and every call's future is moved (and spawned) whole, so the common path is kept
     /// shallow and what only some calls need (tracing, a total limit, logging in, multipart
     /// files) is boxed.
+    ///
+    /// The futures take the operation, not its `ErrorContext` (six words), and make the
+    /// context where an error needs it: each layer would keep a copy of its own.
     async fn call(&self, op: &'static Operation, request: &Request) -> Result<Response, Error> {
-        let context = ErrorContext::from(op);
         if let Some(message) = &request.error {
-            return Err(Error::invalid(context, message.clone()));
+            return Err(Error::invalid(op.into(), message.clone()));
         }
-        check_path(op.path, &request.path).map_err(|message| Error::invalid(context, message))?;
+        check_path(op.path, &request.path).map_err(|message| Error::invalid(op.into(), message))?;
         let span = tracing::info_span!(
             "contractfit.call",
             operation = op.name,
@@ -359,17 +377,16 @@ impl Client {
         );
         let total = request.options.total_timeout.or(self.inner.total_timeout);
         if total.is_none() && span.is_disabled() {
-            return self.attempts(op, request, context, total, &span).await;
+            return self.attempts(op, request, total, &span).await;
         }
         let started = Instant::now();
-        let calls =
-            Box::pin(self.attempts(op, request, context, total, &span)).instrument(span.clone());
+        let calls = Box::pin(self.attempts(op, request, total, &span)).instrument(span.clone());
         let result = match total {
             None => calls.await,
             Some(limit) => match tokio::time::timeout(limit, calls).await {
                 Ok(result) => result,
                 Err(_) => Err(Error::Timeout {
-                    context,
+                    context: op.into(),
                     kind: TimeoutKind::Total,
                     elapsed: started.elapsed(),
                 }),
@@ -389,7 +406,6 @@ impl Client {
         &self,
         op: &'static Operation,
         request: &Request,
-        context: ErrorContext,
         total: Option<Duration>,
         call_span: &tracing::Span,
     ) -> Result<Response, Error> {
@@ -403,32 +419,22 @@ impl Client {
             attempt += 1;
             call_span.record("attempts", attempt);
             let attempt_started = Instant::now();
-            let span = tracing::debug_span!("contractfit.attempt", attempt);
-            let (outcome, login_token) = if span.is_disabled() {
-                self.attempt(op, request, context, attempt_started).await
-            } else {
-                Box::pin(self.attempt(op, request, context, attempt_started))
-                    .instrument(span)
-                    .await
+            let (outcome, login_token) = match attempt_span(attempt) {
+                None => self.attempt(op, request, attempt_started).await,
+                Some(span) => {
+                    Box::pin(self.attempt(op, request, attempt_started))
+                        .instrument(span)
+                        .await
+                }
             };
             // A 401 to a token from the login cache: the token was revoked or expired early.
             // Log in again, once, and repeat the request (which the server did not process).
-            if let (Err(Error::Api(api)), Some(token)) = (&outcome, login_token) {
-                if api.status == http::StatusCode::UNAUTHORIZED
-                    && !logged_in_again
-                    && request.is_replayable()
-                {
-                    tracing::debug!(attempt, "token rejected; logging in again");
-                    // Dropped before the await, so that the future does not keep it.
-                    drop(outcome);
-                    Box::pin(self.inner.tokens.invalidate(&token)).await;
-                    logged_in_again = true;
-                    attempt -= 1;
-                    continue;
-                }
-            }
-            let (error, wait_hint) = match outcome {
-                Ok(response) => {
+            // The outcome is handed to plain functions and what comes next decided before any
+            // await: a value borrowed or matched here would be kept in this future across it.
+            let may_log_in_again = !logged_in_again && request.is_replayable();
+            let next = match rejected_token(outcome, login_token, may_log_in_again) {
+                Err(token) => Next::LogInAgain(token),
+                Ok(Ok(response)) => {
                     tracing::debug!(
                         attempt,
                         status = response.status().as_u16(),
@@ -437,48 +443,32 @@ impl Client {
                     );
                     return Ok(response);
                 }
-                Err(error) => {
-                    let hint = match &error {
-                        Error::Api(api) => retry_after(&api.headers),
-                        _ => None,
-                    };
-                    (error, hint)
+                Ok(Err(error)) => Next::Wait(
+                    Retry {
+                        attempt,
+                        attempt_started,
+                        may_repeat,
+                        replayable: request.is_replayable(),
+                        policy,
+                        spent: total
+                            .zip(started)
+                            .map(|(total, started)| (total, started.elapsed())),
+                    }
+                    .delay(error)?,
+                ),
+            };
+            match next {
+                Next::LogInAgain(token) => {
+                    tracing::debug!(attempt, "token rejected; logging in again");
+                    Box::pin(self.inner.tokens.invalidate(&token)).await;
+                    logged_in_again = true;
+                    attempt -= 1;
                 }
-            };
-            tracing::debug!(
-                attempt,
-                status = error.status().map(|s| s.as_u16()),
-                elapsed = ?attempt_started.elapsed(),
-                retryable = error.is_retryable(),
-                "attempt failed"
-            );
-            // A request that certainly did not reach the server (no connection, or refused
-            // with 429) can be repeated whatever its method.
-            let not_processed = match &error {
-                Error::Transport { source, .. } => source.is_connect(),
-                Error::Timeout {
-                    kind: TimeoutKind::Connect,
-                    ..
-                } => true,
-                Error::Api(api) => api.status == http::StatusCode::TOO_MANY_REQUESTS,
-                _ => false,
-            };
-            let repeatable = may_repeat || (not_processed && request.is_replayable());
-            if attempt >= policy.max_attempts || !error.is_retryable() || !repeatable {
-                return Err(error);
-            }
-            let delay = match wait_hint {
-                Some(wait) if wait > policy.max_retry_after => return Err(error),
-                Some(wait) => wait,
-                None => policy.backoff(attempt),
-            };
-            if let (Some(total), Some(started)) = (total, started) {
-                if started.elapsed() + delay >= total {
-                    return Err(error);
+                Next::Wait(delay) => {
+                    tracing::debug!(attempt, ?delay, "retrying");
+                    tokio::time::sleep(delay).await;
                 }
             }
-            tracing::debug!(attempt, ?delay, "retrying");
-            tokio::time::sleep(delay).await;
         }
     }
 
@@ -488,7 +478,6 @@ impl Client {
         &self,
         op: &'static Operation,
         request: &Request,
-        context: ErrorContext,
         started: Instant,
     ) -> (Result<Response, Error>, Option<Arc<str>>) {
         let logs_in = self
@@ -496,25 +485,33 @@ impl Client {
             .placements
             .chosen(op.security)
             .any(|placement| matches!(placement, Placement::LoginToken { .. }));
-        let built = if logs_in || matches!(request.body, Body::Multipart(_)) {
-            Box::pin(self.prepare_and_build(op, request, context, logs_in)).await
-        } else {
-            let purpose = Purpose::Send {
-                login_token: None,
-                form: None,
-            };
-            self.build_request(op, request, context, purpose)
-                .map(|built| (built, None))
-        };
-        let (built, login_token) = match built {
-            Ok(built) => built,
+        // Matched as it is awaited, with no variable in between: a variable would be kept in
+        // this future across the await below.
+        let (pending, login_token) = match self.build_first(op, request, logs_in).await {
+            Ok((built, login_token)) => (self.inner.http.execute(built), login_token),
             Err(error) => return (Err(error), None),
         };
-        let pending = self.inner.http.execute(built);
-        let received = self
-            .receive(pending, request.buffer, context, started)
-            .await;
+        let received = self.receive(pending, request.buffer, op, started).await;
         (received, login_token)
+    }
+
+    /// The request as reqwest sends it, with the login token it carries: built at once, or
+    /// after what a login or a multipart body needs is awaited (boxed: few calls need it).
+    async fn build_first(
+        &self,
+        op: &'static Operation,
+        request: &Request,
+        logs_in: bool,
+    ) -> Result<(reqwest::Request, Option<Arc<str>>), Error> {
+        if logs_in || matches!(request.body, Body::Multipart(_)) {
+            return Box::pin(self.prepare_and_build(op, request, logs_in)).await;
+        }
+        let purpose = Purpose::Send {
+            login_token: None,
+            form: None,
+        };
+        self.build_request(op, request, op.into(), purpose)
+            .map(|built| (built, None))
     }
 
     /// The request for a call that needs something awaited first: a login token, a multipart
@@ -523,9 +520,9 @@ impl Client {
         &self,
         op: &'static Operation,
         request: &Request,
-        context: ErrorContext,
         logs_in: bool,
     ) -> Result<(reqwest::Request, Option<Arc<str>>), Error> {
+        let context = ErrorContext::from(op);
         let login_token = match logs_in {
             true => Some(self.login_token(context).await?),
             false => None,
@@ -552,13 +549,13 @@ impl Client {
         &self,
         pending: impl std::future::Future<Output = reqwest::Result<reqwest::Response>>,
         buffer: bool,
-        context: ErrorContext,
+        op: &'static Operation,
         started: Instant,
     ) -> Result<Response, Error> {
         let redactor = &self.inner.redactor;
-        // The attempt timeout is reqwest's own (set in `build_request`): it covers the
+        // The attempt timeout is reqwest's own (its client's, or set in `build_request`): it covers the
         // connection, the headers and, when buffered, the body.
-        let mut response = match pending.await {
+        let response = match pending.await {
             Err(source) if source.is_timeout() => {
                 let kind = if source.is_connect() {
                     TimeoutKind::Connect
@@ -566,25 +563,31 @@ impl Client {
                     TimeoutKind::Attempt
                 };
                 return Err(Error::Timeout {
-                    context,
+                    context: op.into(),
                     kind,
                     elapsed: started.elapsed(),
                 });
             }
-            Err(source) => return Err(redactor.transport(context, source)),
+            Err(source) => return Err(redactor.transport(op.into(), source)),
             Ok(response) => response,
         };
-        let status = response.status();
-        if status.is_success() && !buffer {
-            return Ok(Response::unread(context, response, redactor));
-        }
-        // One read for a buffered 2xx body and an error's body alike, so that the future
-        // holds one body read, not two.
-        let headers = std::mem::take(response.headers_mut());
-        let body = response
-            .bytes()
+        // The response is borrowed in a block of its own: a value borrowed in an `async fn`
+        // is kept in its future until its scope ends, beside the body read that owns it now.
+        let (status, headers, read) = {
+            let mut response = response;
+            let status = response.status();
+            if status.is_success() && !buffer {
+                return Ok(Response::unread(op.into(), response, redactor));
+            }
+            // One read for a buffered 2xx body and an error's body alike, so that the future
+            // holds one body read, not two.
+            let headers = std::mem::take(response.headers_mut());
+            (status, headers, response.bytes())
+        };
+        let body = read
             .await
-            .map_err(|source| redactor.transport(context, source))?;
+            .map_err(|source| redactor.transport(op.into(), source))?;
+        let context = ErrorContext::from(op);
         if status.is_success() {
             Ok(Response::with_body(
                 context, status, headers, body, redactor,
@@ -627,15 +630,14 @@ impl Client {
         purpose: Purpose,
     ) -> Result<reqwest::Request, Error> {
         let url = format!("{}{}", self.inner.base_url, request.path);
-        let timeout = request
-            .options
-            .attempt_timeout
-            .unwrap_or(self.inner.attempt_timeout);
-        let mut builder = self
-            .inner
-            .http
-            .request(op.http_method(), url)
-            .timeout(timeout);
+        let mut builder = self.inner.http.request(op.http_method(), url);
+        match request.options.attempt_timeout {
+            Some(timeout) => builder = builder.timeout(timeout),
+            None if !self.inner.timeout_in_client => {
+                builder = builder.timeout(self.inner.attempt_timeout)
+            }
+            None => {}
+        }
         if !self.inner.default_headers.is_empty() {
             builder = builder.headers(self.inner.default_headers.clone());
         }
@@ -676,13 +678,12 @@ impl Client {
                     builder.basic_auth(username, Some(password))
                 }
                 Placement::Header { name, value } => {
-                    let mut value = HeaderValue::from_str(value).map_err(|_| {
+                    let value = value.clone().ok_or_else(|| {
                         Error::invalid(
                             context,
                             "credentials contain characters a header cannot carry",
                         )
                     })?;
-                    value.set_sensitive(true);
                     builder.header(*name, value)
                 }
                 // Header credentials are marked sensitive (the preview hides those); a query
@@ -762,6 +763,92 @@ impl Client {
                 redactor: &inner.redactor,
             })
             .await
+    }
+}
+
+/// The login token to give up, if the attempt's outcome is a 401 to it and the call may log in
+/// again; the outcome otherwise.
+fn rejected_token(
+    outcome: Result<Response, Error>,
+    login_token: Option<Arc<str>>,
+    may_log_in_again: bool,
+) -> Result<Result<Response, Error>, Arc<str>> {
+    match (outcome, login_token) {
+        (Err(Error::Api(api)), Some(token))
+            if api.status == http::StatusCode::UNAUTHORIZED && may_log_in_again =>
+        {
+            Err(token)
+        }
+        (outcome, _) => Ok(outcome),
+    }
+}
+
+/// What the attempts loop does after a failed attempt.
+enum Next {
+    /// Give up the rejected login token, log in again and repeat the attempt.
+    LogInAgain(Arc<str>),
+    /// Wait this long, then attempt again.
+    Wait(Duration),
+}
+
+/// The span of one attempt, if a subscriber wants it.
+fn attempt_span(attempt: u32) -> Option<tracing::Span> {
+    let span = tracing::debug_span!("contractfit.attempt", attempt);
+    (!span.is_disabled()).then_some(span)
+}
+
+/// What decides whether a failed attempt is repeated, and after how long.
+struct Retry<'a> {
+    attempt: u32,
+    attempt_started: Instant,
+    /// The operation may be repeated (idempotent, or allowed by the call's options).
+    may_repeat: bool,
+    replayable: bool,
+    policy: &'a RetryPolicy,
+    /// The call's total limit and the time spent so far, if it has one.
+    spent: Option<(Duration, Duration)>,
+}
+
+impl Retry<'_> {
+    /// The wait before the next attempt, or the error back if there is none to make. (A plain
+    /// function: the error is not kept in the attempts' future while it waits.)
+    fn delay(&self, error: Error) -> Result<Duration, Error> {
+        let attempt = self.attempt;
+        tracing::debug!(
+            attempt,
+            status = error.status().map(|s| s.as_u16()),
+            elapsed = ?self.attempt_started.elapsed(),
+            retryable = error.is_retryable(),
+            "attempt failed"
+        );
+        // A request that certainly did not reach the server (no connection, or refused
+        // with 429) can be repeated whatever its method.
+        let not_processed = match &error {
+            Error::Transport { source, .. } => source.is_connect(),
+            Error::Timeout {
+                kind: TimeoutKind::Connect,
+                ..
+            } => true,
+            Error::Api(api) => api.status == http::StatusCode::TOO_MANY_REQUESTS,
+            _ => false,
+        };
+        let repeatable = self.may_repeat || (not_processed && self.replayable);
+        if attempt >= self.policy.max_attempts || !error.is_retryable() || !repeatable {
+            return Err(error);
+        }
+        let wait_hint = match &error {
+            Error::Api(api) => retry_after(&api.headers),
+            _ => None,
+        };
+        let delay = match wait_hint {
+            Some(wait) if wait > self.policy.max_retry_after => return Err(error),
+            Some(wait) => wait,
+            None => self.policy.backoff(attempt),
+        };
+        match self.spent {
+            Some((total, spent)) if spent + delay >= total => Err(error),
+            _ => Ok(delay),
+        }
     }
 }
 

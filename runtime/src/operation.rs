@@ -20,6 +20,14 @@ pub struct Operation {
 
 impl Operation {
     pub(crate) fn http_method(&self) -> http::Method {
-        http::Method::from_bytes(self.method.as_bytes()).unwrap_or(http::Method::GET)
+        // The common methods as constants, not parsed on every call.
+        match self.method {
+            "GET" => http::Method::GET,
+            "POST" => http::Method::POST,
+            "PUT" => http::Method::PUT,
+            "PATCH" => http::Method::PATCH,
+            "DELETE" => http::Method::DELETE,
+            other => http::Method::from_bytes(other.as_bytes()).unwrap_or(http::Method::GET),
+        }
     }
 }
