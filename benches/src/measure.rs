@@ -52,6 +52,23 @@ pub fn child(args: &[&std::ffi::OsStr], what: &str) -> Result<(f64, f64), String
     }
 }
 
+/// Runs `measure` on this thread alone, pinned to CPU 0, in a one-thread runtime; the server
+/// is kept to CPU 1 (`ServerProcess::start_on_cpu`). What is measured is then the client's
+/// work, not the luck of two processes' threads taking turns on two CPUs (which made one
+/// round's CPU per request stray by half from the next). `measure` is told whether the
+/// pinning took (a one-CPU machine has no CPU 1 to leave to the server).
+pub fn on_pinned_thread<F>(measure: impl FnOnce(bool) -> F) -> Result<(), String>
+where
+    F: std::future::Future<Output = Result<(), String>>,
+{
+    let pinned = pin_to_cpu(0);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(measure(pinned))
+}
+
 /// Keeps this thread, and the threads it starts from now on, on CPU `cpu`; false where the
 /// machine has no such CPU or refuses.
 pub fn pin_to_cpu(cpu: usize) -> bool {

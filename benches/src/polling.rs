@@ -59,14 +59,7 @@ pub fn run(quick: bool) -> Result<(), String> {
         ],
         1,
     )?;
-    // As in the overhead benchmark: the client alone on CPU 0, on one thread, so that the CPU
-    // a poll costs is the poll's, not the luck of threads taking turns.
-    let pinned = crate::measure::pin_to_cpu(0);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(measure(&settings, &server, pinned))
+    crate::measure::on_pinned_thread(|pinned| measure(&settings, &server, pinned))
 }
 
 async fn measure(settings: &Settings, server: &ServerProcess, pinned: bool) -> Result<(), String> {

@@ -48,15 +48,7 @@ impl Round {
 
 pub fn run(quick: bool) -> Result<(), String> {
     let server = ServerProcess::start_on_cpu(&["api"], 1)?;
-    // The client on the other CPU, on one thread: what is measured is then the work of a
-    // request, not the luck of two processes' threads taking turns on two CPUs (which made
-    // one round's CPU per request stray by half from the next).
-    let pinned = crate::measure::pin_to_cpu(0);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(measure(quick, &server, pinned))
+    crate::measure::on_pinned_thread(|pinned| measure(quick, &server, pinned))
 }
 
 async fn measure(quick: bool, server: &ServerProcess, pinned: bool) -> Result<(), String> {
