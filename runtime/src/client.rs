@@ -14,7 +14,7 @@ use crate::preview::{RequestPreview, REDACTED};
 use crate::redact::Redactor;
 use crate::request::{check_path, Body, Request};
 use crate::response::{ApiResponse, ByteStream, RawBody, Response};
-use crate::retry::{retry_after, RetryPolicy};
+use crate::retry::{Retry, RetryPolicy};
 use crate::{Error, Operation};
 
 /// Why a request is built: to be sent, with what sending needed fetched beforehand, or only
@@ -363,10 +363,7 @@ impl Client {
     /// The futures take the operation, not its `ErrorContext` (six words), and make the
     /// context where an error needs it: each layer would keep a copy of its own.
     async fn call(&self, op: &'static Operation, request: &Request) -> Result<Response, Error> {
-        if let Some(message) = &request.error {
-            return Err(Error::invalid(op.into(), message.clone()));
-        }
-        check_path(op.path, &request.path).map_err(|message| Error::invalid(op.into(), message))?;
+        sendable(op, request)?;
         let span = tracing::info_span!(
             "contractfit.call",
             operation = op.name,
@@ -553,8 +550,8 @@ impl Client {
         started: Instant,
     ) -> Result<Response, Error> {
         let redactor = &self.inner.redactor;
-        // The attempt timeout is reqwest's own (its client's, or set in `build_request`): it covers the
-        // connection, the headers and, when buffered, the body.
+        // The attempt timeout is reqwest's own (its client's, or set in `build_request`): it
+        // covers the connection, the headers and, when buffered, the body.
         let response = match pending.await {
             Err(source) if source.is_timeout() => {
                 let kind = if source.is_connect() {
@@ -608,12 +605,8 @@ impl Client {
         op: &'static Operation,
         request: &Request,
     ) -> Result<RequestPreview, Error> {
-        let context = ErrorContext::from(op);
-        if let Some(message) = &request.error {
-            return Err(Error::invalid(context, message.clone()));
-        }
-        check_path(op.path, &request.path).map_err(|message| Error::invalid(context, message))?;
-        let built = self.build_request(op, request, context, Purpose::Preview)?;
+        sendable(op, request)?;
+        let built = self.build_request(op, request, op.into(), Purpose::Preview)?;
         Ok(RequestPreview::new(
             &built,
             &request.body,
@@ -766,6 +759,15 @@ impl Client {
     }
 }
 
+/// Whether `request` can be sent for `op` at all: the builder recorded no error, and the path
+/// stays within the operation's template.
+fn sendable(op: &'static Operation, request: &Request) -> Result<(), Error> {
+    if let Some(message) = &request.error {
+        return Err(Error::invalid(op.into(), message.clone()));
+    }
+    check_path(op.path, &request.path).map_err(|message| Error::invalid(op.into(), message))
+}
+
 /// The login token to give up, if the attempt's outcome is a 401 to it and the call may log in
 /// again; the outcome otherwise.
 fn rejected_token(
@@ -795,61 +797,6 @@ enum Next {
 fn attempt_span(attempt: u32) -> Option<tracing::Span> {
     let span = tracing::debug_span!("contractfit.attempt", attempt);
     (!span.is_disabled()).then_some(span)
-}
-
-/// What decides whether a failed attempt is repeated, and after how long.
-struct Retry<'a> {
-    attempt: u32,
-    attempt_started: Instant,
-    /// The operation may be repeated (idempotent, or allowed by the call's options).
-    may_repeat: bool,
-    replayable: bool,
-    policy: &'a RetryPolicy,
-    /// The call's total limit and the time spent so far, if it has one.
-    spent: Option<(Duration, Duration)>,
-}
-
-impl Retry<'_> {
-    /// The wait before the next attempt, or the error back if there is none to make. (A plain
-    /// function: the error is not kept in the attempts' future while it waits.)
-    fn delay(&self, error: Error) -> Result<Duration, Error> {
-        let attempt = self.attempt;
-        tracing::debug!(
-            attempt,
-            status = error.status().map(|s| s.as_u16()),
-            elapsed = ?self.attempt_started.elapsed(),
-            retryable = error.is_retryable(),
-            "attempt failed"
-        );
-        // A request that certainly did not reach the server (no connection, or refused
-        // with 429) can be repeated whatever its method.
-        let not_processed = match &error {
-            Error::Transport { source, .. } => source.is_connect(),
-            Error::Timeout {
-                kind: TimeoutKind::Connect,
-                ..
-            } => true,
-            Error::Api(api) => api.status == http::StatusCode::TOO_MANY_REQUESTS,
-            _ => false,
-        };
-        let repeatable = self.may_repeat || (not_processed && self.replayable);
-        if attempt >= self.policy.max_attempts || !error.is_retryable() || !repeatable {
-            return Err(error);
-        }
-        let wait_hint = match &error {
-            Error::Api(api) => retry_after(&api.headers),
-            _ => None,
-        };
-        let delay = match wait_hint {
-            Some(wait) if wait > self.policy.max_retry_after => return Err(error),
-            Some(wait) => wait,
-            None => self.policy.backoff(attempt),
-        };
-        match self.spent {
-            Some((total, spent)) if spent + delay >= total => Err(error),
-            _ => Ok(delay),
-        }
-    }
 }
 
 #[cfg(test)]

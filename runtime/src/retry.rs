@@ -1,8 +1,11 @@
 //! When and how long to wait before trying a call again.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::HeaderMap;
+
+use crate::error::TimeoutKind;
+use crate::Error;
 
 /// Exponential backoff with full jitter, honouring `Retry-After`.
 ///
@@ -87,6 +90,61 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let wait = date.signed_duration_since(chrono::Utc::now());
     Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// What decides whether a failed attempt of a call is repeated, and after how long.
+pub(crate) struct Retry<'a> {
+    pub(crate) attempt: u32,
+    pub(crate) attempt_started: Instant,
+    /// The operation may be repeated (idempotent, or allowed by the call's options).
+    pub(crate) may_repeat: bool,
+    pub(crate) replayable: bool,
+    pub(crate) policy: &'a RetryPolicy,
+    /// The call's total limit and the time spent so far, if it has one.
+    pub(crate) spent: Option<(Duration, Duration)>,
+}
+
+impl Retry<'_> {
+    /// The wait before the next attempt, or the error back if there is none to make. (A plain
+    /// function: the error is not kept in the attempts' future while it waits.)
+    pub(crate) fn delay(&self, error: Error) -> Result<Duration, Error> {
+        let attempt = self.attempt;
+        tracing::debug!(
+            attempt,
+            status = error.status().map(|s| s.as_u16()),
+            elapsed = ?self.attempt_started.elapsed(),
+            retryable = error.is_retryable(),
+            "attempt failed"
+        );
+        // A request that certainly did not reach the server (no connection, or refused
+        // with 429) can be repeated whatever its method.
+        let not_processed = match &error {
+            Error::Transport { source, .. } => source.is_connect(),
+            Error::Timeout {
+                kind: TimeoutKind::Connect,
+                ..
+            } => true,
+            Error::Api(api) => api.status == http::StatusCode::TOO_MANY_REQUESTS,
+            _ => false,
+        };
+        let repeatable = self.may_repeat || (not_processed && self.replayable);
+        if attempt >= self.policy.max_attempts || !error.is_retryable() || !repeatable {
+            return Err(error);
+        }
+        let wait_hint = match &error {
+            Error::Api(api) => api.retry_after(),
+            _ => None,
+        };
+        let delay = match wait_hint {
+            Some(wait) if wait > self.policy.max_retry_after => return Err(error),
+            Some(wait) => wait,
+            None => self.policy.backoff(attempt),
+        };
+        match self.spent {
+            Some((total, spent)) if spent + delay >= total => Err(error),
+            _ => Ok(delay),
+        }
+    }
 }
 
 #[cfg(test)]

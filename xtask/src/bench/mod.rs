@@ -485,21 +485,25 @@ fn cold_build(
         c
     };
     build_once(&mut build(false))?;
-    let clean = || {
-        let mut c = crate::cargo();
-        c.args(["clean", "--offline", "-p", &package])
-            .current_dir(dir)
-            .env("CARGO_TARGET_DIR", target);
-        if release {
-            c.arg("--release");
-        }
-        let output = c.output().map_err(|e| format!("cannot run cargo: {e}"))?;
-        match output.status.success() {
-            true => Ok(()),
-            false => Err(String::from_utf8_lossy(&output.stderr).into_owned()),
-        }
-    };
+    let clean = || clean_package(dir, target, &package, release);
     repeat(&mut || build(true), &mut || clean(), 0, COLD_RUNS).map(|runs| runs.median_ms())
+}
+
+/// Removes `package`'s own artefacts (release or dev) from `target`, so that the next build
+/// of it is cold while its dependencies stay built.
+fn clean_package(dir: &Path, target: &Path, package: &str, release: bool) -> Result<(), String> {
+    let mut c = crate::cargo();
+    c.args(["clean", "--offline", "-p", package])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target);
+    if release {
+        c.arg("--release");
+    }
+    let output = c.output().map_err(|e| format!("cannot run cargo: {e}"))?;
+    match output.status.success() {
+        true => Ok(()),
+        false => Err(String::from_utf8_lossy(&output.stderr).into_owned()),
+    }
 }
 
 /// What a program using the crate pays: its clean release build with every dependency (one
@@ -533,18 +537,7 @@ fn downstream_share(
         c
     };
     let total = repeat(&mut build.clone(), &mut || Ok(()), 0, 1)?.median_ms();
-    let clean = || {
-        let output = crate::cargo()
-            .args(["clean", "--offline", "--release", "-p", "downstream"])
-            .current_dir(&program)
-            .env("CARGO_TARGET_DIR", &target)
-            .output()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
-        match output.status.success() {
-            true => Ok(()),
-            false => Err(String::from_utf8_lossy(&output.stderr).into_owned()),
-        }
-    };
+    let clean = || clean_package(&program, &target, "downstream", true);
     let none = repeat(&mut build.clone(), &mut || clean(), 0, COLD_RUNS)?.median_ms();
     std::fs::write(program.join("src/main.rs"), downstream_main(&calls))
         .map_err(|e| e.to_string())?;
