@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::future::{BoxFuture, Either};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use tracing::Instrument;
 
@@ -13,7 +14,7 @@ use crate::login::{LoginRequest, TokenCache};
 use crate::preview::{RequestPreview, REDACTED};
 use crate::redact::Redactor;
 use crate::request::{check_path, Body, Request};
-use crate::response::{ApiResponse, ByteStream, RawBody, Response};
+use crate::response::{read_body, ApiResponse, ByteStream, RawBody, Response};
 use crate::retry::{Retry, RetryPolicy};
 use crate::{Error, Operation};
 
@@ -355,15 +356,25 @@ impl Client {
         async move { Ok(self.call(op, &request).await?.stream()) }
     }
 
-    /// The path of every call. Each layer of `async fn` keeps its own arguments in its future,
-    /// and every call's future is moved (and spawned) whole, so the common path is kept
-    /// shallow and what only some calls need (tracing, a total limit, logging in, multipart
-    /// files) is boxed.
+    /// The path of every call: the request checked, then the attempts. Every call's future is
+    /// moved (and spawned) whole, and each `async fn` between the caller and reqwest adds a
+    /// level that is copied as the call starts; so the common path is a plain function
+    /// returning the attempts' future itself, and what only some calls need (a bad request's
+    /// error, tracing, a total limit) is boxed.
     ///
     /// The futures take the operation, not its `ErrorContext` (six words), and make the
     /// context where an error needs it: each layer would keep a copy of its own.
-    async fn call(&self, op: &'static Operation, request: &Request) -> Result<Response, Error> {
-        sendable(op, request)?;
+    fn call<'a>(
+        &'a self,
+        op: &'static Operation,
+        request: &'a Request,
+    ) -> Either<
+        impl std::future::Future<Output = Result<Response, Error>> + Send + 'a,
+        BoxFuture<'a, Result<Response, Error>>,
+    > {
+        if let Err(error) = sendable(op, request) {
+            return Either::Right(Box::pin(std::future::ready(Err(error))));
+        }
         let span = tracing::info_span!(
             "contractfit.call",
             operation = op.name,
@@ -374,10 +385,23 @@ impl Client {
         );
         let total = request.options.total_timeout.or(self.inner.total_timeout);
         if total.is_none() && span.is_disabled() {
-            return self.attempts(op, request, total, &span).await;
+            return Either::Left(self.attempts(op, request, None, None));
         }
+        Either::Right(Box::pin(self.traced_call(op, request, total, span)))
+    }
+
+    /// A call that a subscriber traces or that has a total limit.
+    async fn traced_call(
+        &self,
+        op: &'static Operation,
+        request: &Request,
+        total: Option<Duration>,
+        span: tracing::Span,
+    ) -> Result<Response, Error> {
         let started = Instant::now();
-        let calls = Box::pin(self.attempts(op, request, total, &span)).instrument(span.clone());
+        let calls = self
+            .attempts(op, request, total, Some(&span))
+            .instrument(span.clone());
         let result = match total {
             None => calls.await,
             Some(limit) => match tokio::time::timeout(limit, calls).await {
@@ -404,7 +428,7 @@ impl Client {
         op: &'static Operation,
         request: &Request,
         total: Option<Duration>,
-        call_span: &tracing::Span,
+        call_span: Option<&tracing::Span>,
     ) -> Result<Response, Error> {
         let started = total.map(|_| Instant::now());
         let policy = request.options.retry.as_ref().unwrap_or(&self.inner.retry);
@@ -414,45 +438,53 @@ impl Client {
         let mut logged_in_again = false;
         loop {
             attempt += 1;
-            call_span.record("attempts", attempt);
+            if let Some(span) = call_span {
+                span.record("attempts", attempt);
+            }
             let attempt_started = Instant::now();
-            let (outcome, login_token) = match attempt_span(attempt) {
-                None => self.attempt(op, request, attempt_started).await,
-                Some(span) => {
-                    Box::pin(self.attempt(op, request, attempt_started))
-                        .instrument(span)
-                        .await
-                }
-            };
-            // A 401 to a token from the login cache: the token was revoked or expired early.
-            // Log in again, once, and repeat the request (which the server did not process).
-            // The outcome is handed to plain functions and what comes next decided before any
-            // await: a value borrowed or matched here would be kept in this future across it.
-            let may_log_in_again = !logged_in_again && request.is_replayable();
-            let next = match rejected_token(outcome, login_token, may_log_in_again) {
-                Err(token) => Next::LogInAgain(token),
-                Ok(Ok(response)) => {
-                    tracing::debug!(
-                        attempt,
-                        status = response.status().as_u16(),
-                        elapsed = ?attempt_started.elapsed(),
-                        "response"
-                    );
-                    return Ok(response);
-                }
-                Ok(Err(error)) => Next::Wait(
-                    Retry {
-                        attempt,
-                        attempt_started,
-                        may_repeat,
-                        replayable: request.is_replayable(),
-                        policy,
-                        spent: total
-                            .zip(started)
-                            .map(|(total, started)| (total, started.elapsed())),
+            // What comes next is decided in a block of its own, before any other await: a
+            // value kept in scope here would be kept in this future across those awaits.
+            let next = {
+                let (outcome, login_token) = match attempt_span(attempt) {
+                    None => self.attempt(op, request, attempt_started).await,
+                    Some(span) => {
+                        Box::pin(self.attempt(op, request, attempt_started))
+                            .instrument(span)
+                            .await
                     }
-                    .delay(error)?,
-                ),
+                };
+                let error = match outcome {
+                    Ok(response) => {
+                        tracing::debug!(
+                            attempt,
+                            status = response.status().as_u16(),
+                            elapsed = ?attempt_started.elapsed(),
+                            "response"
+                        );
+                        return Ok(response);
+                    }
+                    Err(error) => error,
+                };
+                // A 401 to a token from the login cache: the token was revoked or expired
+                // early. Log in again, once, and repeat the request (which the server did not
+                // process).
+                let may_log_in_again = !logged_in_again && request.is_replayable();
+                match rejected_token(&error, login_token, may_log_in_again) {
+                    Some(token) => Next::LogInAgain(token),
+                    None => Next::Wait(
+                        Retry {
+                            attempt,
+                            attempt_started,
+                            may_repeat,
+                            replayable: request.is_replayable(),
+                            policy,
+                            spent: total
+                                .zip(started)
+                                .map(|(total, started)| (total, started.elapsed())),
+                        }
+                        .delay(error)?,
+                    ),
+                }
             };
             match next {
                 Next::LogInAgain(token) => {
@@ -469,8 +501,9 @@ impl Client {
         }
     }
 
-    /// One attempt, begun at `started`; also returns the login token it used, if any, for the
-    /// 401 handling.
+    /// One attempt, begun at `started`: a 2xx response (its body read when the request says
+    /// so), or an error that keeps the body; also the login token it used, if any, for the 401
+    /// handling. Written as one function, not one per step: see [`call`](Self::call).
     async fn attempt(
         &self,
         op: &'static Operation,
@@ -482,33 +515,87 @@ impl Client {
             .placements
             .chosen(op.security)
             .any(|placement| matches!(placement, Placement::LoginToken { .. }));
-        // Matched as it is awaited, with no variable in between: a variable would be kept in
-        // this future across the await below.
-        let (pending, login_token) = match self.build_first(op, request, logs_in).await {
+        // What a login or a multipart body needs is awaited first (boxed: few calls need it).
+        // Matched as it is made, with no variable in between: a variable would be kept in this
+        // future across the awaits below, and a request is 264 bytes.
+        let (pending, login_token) = match if logs_in || matches!(request.body, Body::Multipart(_))
+        {
+            Box::pin(self.prepare_and_build(op, request, logs_in)).await
+        } else {
+            let purpose = Purpose::Send {
+                login_token: None,
+                form: None,
+            };
+            self.build_request(op, request, op.into(), purpose)
+                .map(|built| (built, None))
+        } {
             Ok((built, login_token)) => (self.inner.http.execute(built), login_token),
             Err(error) => return (Err(error), None),
         };
-        let received = self.receive(pending, request.buffer, op, started).await;
+        // The attempt timeout is reqwest's own (its client's, or set in `build_request`): it
+        // covers the connection, the headers and, when buffered, the body.
+        let response = match pending.await {
+            Ok(response) => response,
+            Err(source) => return (Err(self.transport_error(op, source, started)), login_token),
+        };
+        let mut response = response;
+        let status = response.status();
+        if status.is_success() && !request.buffer {
+            let unread = Response::unread(op, response, &self.inner.redactor);
+            return (Ok(unread), login_token);
+        }
+        // One read for a buffered 2xx body and an error's body alike, so that the future
+        // holds one body read, not two.
+        let headers = std::mem::take(response.headers_mut());
+        let received = match read_body(&mut response).await {
+            Ok(body) => self.received(op, status, headers, body),
+            Err(source) => Err(self.inner.redactor.transport(op.into(), source)),
+        };
         (received, login_token)
     }
 
-    /// The request as reqwest sends it, with the login token it carries: built at once, or
-    /// after what a login or a multipart body needs is awaited (boxed: few calls need it).
-    async fn build_first(
+    /// The error for a request that got no response.
+    fn transport_error(
         &self,
         op: &'static Operation,
-        request: &Request,
-        logs_in: bool,
-    ) -> Result<(reqwest::Request, Option<Arc<str>>), Error> {
-        if logs_in || matches!(request.body, Body::Multipart(_)) {
-            return Box::pin(self.prepare_and_build(op, request, logs_in)).await;
+        source: reqwest::Error,
+        started: Instant,
+    ) -> Error {
+        if !source.is_timeout() {
+            return self.inner.redactor.transport(op.into(), source);
         }
-        let purpose = Purpose::Send {
-            login_token: None,
-            form: None,
+        let kind = if source.is_connect() {
+            TimeoutKind::Connect
+        } else {
+            TimeoutKind::Attempt
         };
-        self.build_request(op, request, op.into(), purpose)
-            .map(|built| (built, None))
+        Error::Timeout {
+            context: op.into(),
+            kind,
+            elapsed: started.elapsed(),
+        }
+    }
+
+    /// A response read whole: a 2xx as the response, anything else as the error.
+    fn received(
+        &self,
+        op: &'static Operation,
+        status: http::StatusCode,
+        headers: HeaderMap,
+        body: bytes::Bytes,
+    ) -> Result<Response, Error> {
+        let redactor = &self.inner.redactor;
+        if status.is_success() {
+            Ok(Response::with_body(op, status, headers, body, redactor))
+        } else {
+            Err(Error::Api(Box::new(ApiError::new(
+                op.into(),
+                status,
+                headers,
+                body,
+                redactor,
+            ))))
+        }
     }
 
     /// The request for a call that needs something awaited first: a login token, a multipart
@@ -538,62 +625,6 @@ impl Client {
         };
         let built = self.build_request(op, request, context, purpose)?;
         Ok((built, login_token))
-    }
-
-    /// The answer to a request sent at `started`: a 2xx response (its body read when
-    /// `buffer`), or an error that keeps the body.
-    async fn receive(
-        &self,
-        pending: impl std::future::Future<Output = reqwest::Result<reqwest::Response>>,
-        buffer: bool,
-        op: &'static Operation,
-        started: Instant,
-    ) -> Result<Response, Error> {
-        let redactor = &self.inner.redactor;
-        // The attempt timeout is reqwest's own (its client's, or set in `build_request`): it
-        // covers the connection, the headers and, when buffered, the body.
-        let response = match pending.await {
-            Err(source) if source.is_timeout() => {
-                let kind = if source.is_connect() {
-                    TimeoutKind::Connect
-                } else {
-                    TimeoutKind::Attempt
-                };
-                return Err(Error::Timeout {
-                    context: op.into(),
-                    kind,
-                    elapsed: started.elapsed(),
-                });
-            }
-            Err(source) => return Err(redactor.transport(op.into(), source)),
-            Ok(response) => response,
-        };
-        // The response is borrowed in a block of its own: a value borrowed in an `async fn`
-        // is kept in its future until its scope ends, beside the body read that owns it now.
-        let (status, headers, read) = {
-            let mut response = response;
-            let status = response.status();
-            if status.is_success() && !buffer {
-                return Ok(Response::unread(op.into(), response, redactor));
-            }
-            // One read for a buffered 2xx body and an error's body alike, so that the future
-            // holds one body read, not two.
-            let headers = std::mem::take(response.headers_mut());
-            (status, headers, response.bytes())
-        };
-        let body = read
-            .await
-            .map_err(|source| redactor.transport(op.into(), source))?;
-        let context = ErrorContext::from(op);
-        if status.is_success() {
-            Ok(Response::with_body(
-                context, status, headers, body, redactor,
-            ))
-        } else {
-            Err(Error::Api(Box::new(ApiError::new(
-                context, status, headers, body, redactor,
-            ))))
-        }
     }
 
     /// The request `execute` would send first, without sending it and without logging in:
@@ -768,20 +799,18 @@ fn sendable(op: &'static Operation, request: &Request) -> Result<(), Error> {
     check_path(op.path, &request.path).map_err(|message| Error::invalid(op.into(), message))
 }
 
-/// The login token to give up, if the attempt's outcome is a 401 to it and the call may log in
-/// again; the outcome otherwise.
+/// The login token to give up, if the attempt failed with a 401 to it and the call may log in
+/// again.
 fn rejected_token(
-    outcome: Result<Response, Error>,
+    error: &Error,
     login_token: Option<Arc<str>>,
     may_log_in_again: bool,
-) -> Result<Result<Response, Error>, Arc<str>> {
-    match (outcome, login_token) {
-        (Err(Error::Api(api)), Some(token))
-            if api.status == http::StatusCode::UNAUTHORIZED && may_log_in_again =>
-        {
-            Err(token)
+) -> Option<Arc<str>> {
+    match error {
+        Error::Api(api) if api.status == http::StatusCode::UNAUTHORIZED && may_log_in_again => {
+            login_token
         }
-        (outcome, _) => Ok(outcome),
+        _ => None,
     }
 }
 

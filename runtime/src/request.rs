@@ -106,46 +106,54 @@ impl<T: Display> Display for PathSegment<T> {
 /// empty one would reach the route with a trailing slash instead. Escaping cannot help: `%2e`
 /// is a dot segment too for URL parsers. Such values are refused, naming the parameter.
 pub(crate) fn check_path(template: &str, path: &str) -> Result<(), String> {
+    // Every call passes here, so it walks bytes: `/`, `{` and `}` are ASCII, and a path whose
+    // segments disagree with the template is refused before any segment is read as text.
+    let mismatch = || format!("the path {path:?} does not have the segments of {template}");
     let slashes = |text: &str| text.bytes().filter(|&b| b == b'/').count();
     if slashes(template) != slashes(path) {
-        return Err(format!(
-            "the path {path:?} does not have the segments of {template}"
-        ));
+        return Err(mismatch());
     }
-    if !template.contains('{') {
-        return Ok(());
+    fn segments(text: &str) -> impl Iterator<Item = &[u8]> {
+        text.as_bytes().split(|&b| b == b'/')
     }
-    for (pattern, segment) in template.split('/').zip(path.split('/')) {
-        let Some(start) = pattern.find('{') else {
+    for (pattern, segment) in segments(template).zip(segments(path)) {
+        let Some(start) = pattern.iter().position(|&b| b == b'{') else {
             continue;
         };
-        let name = pattern[start + 1..].split('}').next().unwrap_or_default();
+        let name = || {
+            let name = &pattern[start + 1..];
+            let end = name.iter().position(|&b| b == b'}').unwrap_or(name.len());
+            String::from_utf8_lossy(&name[..end]).into_owned()
+        };
         if is_dot_segment(segment) {
-            let decoded = segment.replace("%2e", ".").replace("%2E", ".");
+            let decoded = String::from_utf8_lossy(segment)
+                .replace("%2e", ".")
+                .replace("%2E", ".");
             return Err(format!(
-                "path parameter {name} is {decoded:?}: a dot segment would send the request to \
-                 another path"
+                "path parameter {} is {decoded:?}: a dot segment would send the request to \
+                 another path",
+                name()
             ));
         }
         if segment.is_empty() {
-            return Err(format!("path parameter {name} is empty"));
+            return Err(format!("path parameter {} is empty", name()));
         }
     }
     Ok(())
 }
 
 /// `.` or `..`, each dot written as itself or as `%2e` (either case).
-fn is_dot_segment(segment: &str) -> bool {
-    fn after_dot(text: &str) -> Option<&str> {
-        text.strip_prefix('.').or_else(|| {
+fn is_dot_segment(segment: &[u8]) -> bool {
+    fn after_dot(text: &[u8]) -> Option<&[u8]> {
+        text.strip_prefix(b".").or_else(|| {
             text.get(..3)
-                .filter(|escaped| escaped.eq_ignore_ascii_case("%2e"))
+                .filter(|escaped| escaped.eq_ignore_ascii_case(b"%2e"))
                 .map(|_| &text[3..])
         })
     }
     match after_dot(segment) {
-        Some("") => true,
-        Some(rest) => after_dot(rest) == Some(""),
+        Some([]) => true,
+        Some(rest) => after_dot(rest) == Some(&[]),
         None => false,
     }
 }

@@ -9,7 +9,7 @@ use http::{HeaderMap, StatusCode};
 
 use crate::error::{DecodeError, ErrorContext};
 use crate::redact::Redactor;
-use crate::Error;
+use crate::{Error, Operation};
 
 /// A 2xx response.
 #[derive(Debug, Clone)]
@@ -201,7 +201,9 @@ impl Stream for ByteStream {
 /// [`Request::buffer_body`]: crate::Request::buffer_body
 #[derive(Debug)]
 pub struct Response {
-    pub(crate) context: ErrorContext,
+    /// The operation, not its `ErrorContext` (six words): a response is moved whole through
+    /// every layer of the call, and the context is made only where an error needs it.
+    pub(crate) op: &'static Operation,
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Body,
@@ -211,20 +213,21 @@ pub struct Response {
 #[derive(Debug)]
 pub(crate) enum Body {
     Read(Bytes),
-    Unread(reqwest::Response),
+    /// Boxed: 136 bytes that only streamed bodies need, in a value every call moves.
+    Unread(Box<reqwest::Response>),
 }
 
 impl Response {
     /// A response whose body was read in the attempt.
     pub(crate) fn with_body(
-        context: ErrorContext,
+        op: &'static Operation,
         status: StatusCode,
         headers: HeaderMap,
         bytes: Bytes,
         redactor: &Redactor,
     ) -> Self {
         Response {
-            context,
+            op,
             status,
             headers,
             body: Body::Read(bytes),
@@ -234,15 +237,15 @@ impl Response {
 
     /// A response whose body is still to come.
     pub(crate) fn unread(
-        context: ErrorContext,
+        op: &'static Operation,
         inner: reqwest::Response,
         redactor: &Redactor,
     ) -> Self {
         Response {
-            context,
+            op,
             status: inner.status(),
             headers: inner.headers().clone(),
-            body: Body::Unread(inner),
+            body: Body::Unread(Box::new(inner)),
             redactor: redactor.clone(),
         }
     }
@@ -251,12 +254,15 @@ impl Response {
         self.status
     }
 
+    fn context(&self) -> ErrorContext {
+        ErrorContext::from(self.op)
+    }
+
     async fn read(self) -> Result<(StatusCode, HeaderMap, Bytes), Error> {
-        let context = self.context;
+        let context = self.context();
         let body = match self.body {
             Body::Read(bytes) => bytes,
-            Body::Unread(inner) => inner
-                .bytes()
+            Body::Unread(mut inner) => read_body(&mut inner)
                 .await
                 .map_err(|source| self.redactor.transport(context, source))?,
         };
@@ -265,7 +271,7 @@ impl Response {
 
     /// Decodes the body as `T`; a body that does not fit is an [`Error::Decode`] that keeps it.
     pub async fn json<T: serde::de::DeserializeOwned>(self) -> Result<ApiResponse<T>, Error> {
-        let context = self.context;
+        let context = self.context();
         let redactor = self.redactor.clone();
         let (status, headers, bytes) = self.read().await?;
         decode(context, status, headers, bytes, &redactor)
@@ -273,7 +279,7 @@ impl Response {
 
     /// The body as received.
     pub async fn raw(self) -> Result<ApiResponse<RawBody>, Error> {
-        let (context, redactor) = (self.context, self.redactor.clone());
+        let (context, redactor) = (self.context(), self.redactor.clone());
         let (status, headers, bytes) = self.read().await?;
         Ok(raw(context, status, headers, bytes, &redactor))
     }
@@ -301,7 +307,7 @@ impl Response {
     ) -> Result<R, Box<Self>> {
         match self.body {
             Body::Read(bytes) => Ok(make(
-                self.context,
+                ErrorContext::from(self.op),
                 self.status,
                 self.headers,
                 bytes,
@@ -314,13 +320,38 @@ impl Response {
     /// The body as a stream of chunks.
     pub fn stream(self) -> ApiResponse<ByteStream> {
         let body = match self.body {
-            Body::Unread(inner) => ByteStream::new(self.context, inner, self.redactor),
-            Body::Read(bytes) => ByteStream::from_bytes(self.context, bytes),
+            Body::Unread(inner) => ByteStream::new(self.op.into(), *inner, self.redactor),
+            Body::Read(bytes) => ByteStream::from_bytes(self.op.into(), bytes),
         };
         ApiResponse {
             status: self.status,
             headers: self.headers,
             body,
+        }
+    }
+}
+
+/// The whole body of `response`, as reqwest's `bytes()` reads it (an error names the URL), in
+/// a future of a third the size: a call's future holds this one, and is moved whole. A body
+/// that arrives in one chunk, as most do, is kept as it came, without a copy.
+pub(crate) async fn read_body(response: &mut reqwest::Response) -> reqwest::Result<Bytes> {
+    let mut first = Bytes::new();
+    let mut joined: Option<bytes::BytesMut> = None;
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => match &mut joined {
+                Some(joined) => joined.extend_from_slice(&chunk),
+                None if first.is_empty() => first = chunk,
+                None => {
+                    let rest = response.content_length().unwrap_or(0) as usize;
+                    let mut both = bytes::BytesMut::with_capacity(first.len() + chunk.len() + rest);
+                    both.extend_from_slice(&first);
+                    both.extend_from_slice(&chunk);
+                    joined = Some(both);
+                }
+            },
+            Ok(None) => return Ok(joined.map_or(first, bytes::BytesMut::freeze)),
+            Err(error) => return Err(error.with_url(response.url().clone())),
         }
     }
 }

@@ -579,6 +579,77 @@ async fn total_timeout_bounds_all_attempts() {
     );
 }
 
+// ---------------------------------------------------------------- bodies in pieces
+
+/// A body that arrives in many pieces, as large ones do, is read whole: decoded, returned as
+/// received, and kept in an error. (The runtime keeps a body of one piece as it came and joins
+/// more; a piece lost or repeated shows here.)
+#[tokio::test]
+async fn a_body_in_many_pieces_is_read_whole() {
+    let prediction: serde_json::Map<String, serde_json::Value> = (0..2_000)
+        .map(|i| {
+            (
+                format!("field_{i:04}"),
+                serde_json::json!(format!("value {i}")),
+            )
+        })
+        .collect();
+    let document = serde_json::json!({
+        "id": "doc-1",
+        "inbox": "inbox-1",
+        "original_filename": "a.pdf",
+        "page_count": 1,
+        "prediction": prediction,
+    })
+    .to_string();
+    assert!(document.len() > 50_000);
+    let in_pieces = |status: u16, text: String| {
+        let pieces: Vec<Result<bytes::Bytes, std::io::Error>> = text
+            .into_bytes()
+            .chunks(4_099)
+            .map(|piece| Ok(bytes::Bytes::copy_from_slice(piece)))
+            .collect();
+        // A pause between pieces, so that they reach the client as pieces.
+        let stream = futures::StreamExt::then(futures::stream::iter(pieces), |piece| async move {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            piece
+        });
+        axum::response::Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from_stream(stream))
+            .unwrap()
+    };
+    let answer = document.clone();
+    let router = axum::Router::new().route(
+        "/documents/{id}",
+        get(
+            move |axum::extract::Path(id): axum::extract::Path<String>| {
+                let answer = answer.clone();
+                async move {
+                    match id.as_str() {
+                        "missing" => in_pieces(404, answer),
+                        _ => in_pieces(200, answer),
+                    }
+                }
+            },
+        ),
+    );
+    let running = TestServer::start(router).await;
+    let client = client_for(&running);
+    let decoded = client.get_document("doc-1").send().await.unwrap().body;
+    assert_eq!(decoded.id, "doc-1");
+    assert_eq!(
+        serde_json::to_value(&decoded.prediction).unwrap(),
+        serde_json::Value::Object(prediction)
+    );
+    let raw = client.get_document("doc-1").send_raw().await.unwrap().body;
+    assert_eq!(raw.bytes, document.as_bytes());
+    let error = client.get_document("missing").send().await.unwrap_err();
+    assert_eq!(error.status(), Some(StatusCode::NOT_FOUND));
+    assert_eq!(error.body().unwrap(), document.as_bytes());
+}
+
 // ---------------------------------------------------------------- per-call headers
 
 #[tokio::test]
