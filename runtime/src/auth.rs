@@ -195,6 +195,8 @@ pub(crate) enum Placement {
 pub(crate) struct Placements {
     /// Each scheme's key and the placement of the first credential it takes.
     by_scheme: Vec<(&'static str, Placement)>,
+    /// Whether any scheme takes a token from logging in: if none does, no call looks further.
+    any_login: bool,
 }
 
 impl Placements {
@@ -208,8 +210,22 @@ impl Placements {
                     .find_map(|c| place(scheme.kind, c, can_log_in))
                     .map(|placement| (scheme.key, placement))
             })
-            .collect();
-        Placements { by_scheme }
+            .collect::<Vec<_>>();
+        let any_login = by_scheme
+            .iter()
+            .any(|(_, placement)| matches!(placement, Placement::LoginToken { .. }));
+        Placements {
+            by_scheme,
+            any_login,
+        }
+    }
+
+    /// Whether a call with `requirements` sends a token from logging in.
+    pub(crate) fn logs_in(&self, requirements: &[&[&str]]) -> bool {
+        self.any_login
+            && self
+                .chosen(requirements)
+                .any(|placement| matches!(placement, Placement::LoginToken { .. }))
     }
 
     /// The first alternative of `requirements` whose schemes all have a placement; `None`

@@ -383,7 +383,11 @@ impl Client {
             status = tracing::field::Empty,
             attempts = tracing::field::Empty,
         );
-        let total = request.options.total_timeout.or(self.inner.total_timeout);
+        let total = request
+            .options
+            .get()
+            .total_timeout
+            .or(self.inner.total_timeout);
         if total.is_none() && span.is_disabled() {
             return Either::Left(self.attempts(op, request, None, None));
         }
@@ -431,9 +435,14 @@ impl Client {
         call_span: Option<&tracing::Span>,
     ) -> Result<Response, Error> {
         let started = total.map(|_| Instant::now());
-        let policy = request.options.retry.as_ref().unwrap_or(&self.inner.retry);
-        let may_repeat =
-            (op.idempotent || request.options.retry_non_idempotent) && request.is_replayable();
+        let policy = request
+            .options
+            .get()
+            .retry
+            .as_ref()
+            .unwrap_or(&self.inner.retry);
+        let may_repeat = (op.idempotent || request.options.get().retry_non_idempotent)
+            && request.is_replayable();
         let mut attempt = 0;
         let mut logged_in_again = false;
         loop {
@@ -510,11 +519,7 @@ impl Client {
         request: &Request,
         started: Instant,
     ) -> (Result<Response, Error>, Option<Arc<str>>) {
-        let logs_in = self
-            .inner
-            .placements
-            .chosen(op.security)
-            .any(|placement| matches!(placement, Placement::LoginToken { .. }));
+        let logs_in = self.inner.placements.logs_in(op.security);
         // What a login or a multipart body needs is awaited first (boxed: few calls need it).
         // Matched as it is made, with no variable in between: a variable would be kept in this
         // future across the awaits below, and a request is 264 bytes.
@@ -655,7 +660,7 @@ impl Client {
     ) -> Result<reqwest::Request, Error> {
         let url = format!("{}{}", self.inner.base_url, request.path);
         let mut builder = self.inner.http.request(op.http_method(), url);
-        match request.options.attempt_timeout {
+        match request.options.get().attempt_timeout {
             Some(timeout) => builder = builder.timeout(timeout),
             None if !self.inner.timeout_in_client => {
                 builder = builder.timeout(self.inner.attempt_timeout)
@@ -680,7 +685,7 @@ impl Client {
             })?;
             builder = builder.header(*name, value);
         }
-        for (name, value) in &request.options.headers {
+        for (name, value) in &request.options.get().headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| Error::invalid(context, format!("invalid header name {name:?}")))?;
             let value = HeaderValue::from_str(value).map_err(|_| {

@@ -106,17 +106,21 @@ impl<T: Display> Display for PathSegment<T> {
 /// empty one would reach the route with a trailing slash instead. Escaping cannot help: `%2e`
 /// is a dot segment too for URL parsers. Such values are refused, naming the parameter.
 pub(crate) fn check_path(template: &str, path: &str) -> Result<(), String> {
-    // Every call passes here, so it walks bytes: `/`, `{` and `}` are ASCII, and a path whose
-    // segments disagree with the template is refused before any segment is read as text.
-    let mismatch = || format!("the path {path:?} does not have the segments of {template}");
-    let slashes = |text: &str| text.bytes().filter(|&b| b == b'/').count();
-    if slashes(template) != slashes(path) {
-        return Err(mismatch());
-    }
+    // Every call passes here, so it walks bytes, once: `/`, `{` and `}` are ASCII.
     fn segments(text: &str) -> impl Iterator<Item = &[u8]> {
         text.as_bytes().split(|&b| b == b'/')
     }
-    for (pattern, segment) in segments(template).zip(segments(path)) {
+    let (mut patterns, mut segments) = (segments(template), segments(path));
+    loop {
+        let (pattern, segment) = match (patterns.next(), segments.next()) {
+            (Some(pattern), Some(segment)) => (pattern, segment),
+            (None, None) => return Ok(()),
+            _ => {
+                return Err(format!(
+                    "the path {path:?} does not have the segments of {template}"
+                ))
+            }
+        };
         let Some(start) = pattern.iter().position(|&b| b == b'{') else {
             continue;
         };
@@ -139,7 +143,6 @@ pub(crate) fn check_path(template: &str, path: &str) -> Result<(), String> {
             return Err(format!("path parameter {} is empty", name()));
         }
     }
-    Ok(())
 }
 
 /// `.` or `..`, each dot written as itself or as `%2e` (either case).
@@ -299,8 +302,16 @@ impl Request {
 }
 
 /// Settings for one call that override the client's defaults.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct CallOptions {
+    /// Boxed, and absent when nothing is set: every builder and request holds options, and
+    /// most calls set none, so they cost one word instead of fifteen.
+    set: Option<Box<Settings>>,
+}
+
+/// What [`CallOptions`] can set.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Settings {
     pub(crate) retry: Option<crate::RetryPolicy>,
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) total_timeout: Option<Duration>,
@@ -308,40 +319,72 @@ pub struct CallOptions {
     pub(crate) retry_non_idempotent: bool,
 }
 
+/// The settings of options that set nothing.
+static NOTHING_SET: Settings = Settings {
+    retry: None,
+    attempt_timeout: None,
+    total_timeout: None,
+    headers: Vec::new(),
+    retry_non_idempotent: false,
+};
+
 impl CallOptions {
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// What these options set (the client's defaults stand for the rest).
+    pub(crate) fn get(&self) -> &Settings {
+        self.set.as_deref().unwrap_or(&NOTHING_SET)
+    }
+
+    fn set(&mut self) -> &mut Settings {
+        self.set.get_or_insert_with(Box::default)
+    }
+
     /// The retry policy for this call.
     pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
-        self.retry = Some(policy);
+        self.set().retry = Some(policy);
         self
     }
 
     /// How long one attempt may take.
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.attempt_timeout = Some(timeout);
+        self.set().attempt_timeout = Some(timeout);
         self
     }
 
     /// How long the call may take in all, retries included.
     pub fn total_timeout(mut self, timeout: Duration) -> Self {
-        self.total_timeout = Some(timeout);
+        self.set().total_timeout = Some(timeout);
         self
     }
 
     /// An extra header for this call.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
+        self.set().headers.push((name.into(), value.into()));
         self
     }
 
     /// Retry this call even though its method (POST, PATCH) is not idempotent and a failed
     /// attempt may have reached the server. Only for calls the caller knows are safe to repeat.
     pub fn retry_non_idempotent(mut self, allow: bool) -> Self {
-        self.retry_non_idempotent = allow;
+        self.set().retry_non_idempotent = allow;
         self
+    }
+}
+
+/// As the settings themselves, whether boxed or not.
+impl std::fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = self.get();
+        f.debug_struct("CallOptions")
+            .field("retry", &set.retry)
+            .field("attempt_timeout", &set.attempt_timeout)
+            .field("total_timeout", &set.total_timeout)
+            .field("headers", &set.headers)
+            .field("retry_non_idempotent", &set.retry_non_idempotent)
+            .finish()
     }
 }
 
