@@ -667,6 +667,10 @@ impl Client {
                 message: "the request could not be assembled".into(),
                 source: Some(source),
             };
+        let header_name = |name: &str| {
+            HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::invalid(context, format!("invalid header name {name:?}")))
+        };
         let header_value = |name: &dyn std::fmt::Display, value: &str| {
             HeaderValue::from_str(value).map_err(|_| {
                 Error::invalid(
@@ -686,13 +690,10 @@ impl Client {
             headers.append(http::header::ACCEPT, HeaderValue::from_static(accept));
         }
         for (name, value) in &request.headers {
-            let header = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| Error::invalid(context, format!("invalid header name {name:?}")))?;
-            headers.append(header, header_value(name, value)?);
+            headers.append(header_name(name)?, header_value(name, value)?);
         }
         for (name, value) in &request.options.get().headers {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| Error::invalid(context, format!("invalid header name {name:?}")))?;
+            let name = header_name(name)?;
             let value = header_value(&name, value)?;
             headers.append(name, value);
         }
@@ -717,10 +718,7 @@ impl Client {
                             "credentials contain characters a header cannot carry",
                         )
                     })?;
-                    let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                        Error::invalid(context, format!("invalid header name {name:?}"))
-                    })?;
-                    (name, value)
+                    (header_name(name)?, value)
                 }
                 // Header credentials are marked sensitive (the preview hides those); a query
                 // parameter cannot be, so a preview gets a placeholder instead.
@@ -737,10 +735,7 @@ impl Client {
                         HeaderValue::from_str(&format!("{prefix}{token}")).map_err(|_| {
                             Error::invalid(context, "the login token cannot be sent in a header")
                         })?;
-                    let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                        Error::invalid(context, format!("invalid header name {name:?}"))
-                    })?;
-                    (name, value)
+                    (header_name(name)?, value)
                 }
             };
             value.set_sensitive(true);
