@@ -310,7 +310,7 @@ impl Client {
     /// `send` returns this future itself, without a future of its own around it.
     ///
     /// This and its siblings return `async` blocks rather than being `async fn`s: an `async fn`
-    /// keeps a second copy of its arguments in its future, and the request is 300 bytes.
+    /// keeps a second copy of its arguments in its future, and a request is 184 bytes.
     #[doc(hidden)]
     pub fn execute_json<T: serde::de::DeserializeOwned>(
         self,
@@ -435,14 +435,9 @@ impl Client {
         call_span: Option<&tracing::Span>,
     ) -> Result<Response, Error> {
         let started = total.map(|_| Instant::now());
-        let policy = request
-            .options
-            .get()
-            .retry
-            .as_ref()
-            .unwrap_or(&self.inner.retry);
-        let may_repeat = (op.idempotent || request.options.get().retry_non_idempotent)
-            && request.is_replayable();
+        let options = request.options.get();
+        let policy = options.retry.as_ref().unwrap_or(&self.inner.retry);
+        let may_repeat = (op.idempotent || options.retry_non_idempotent) && request.is_replayable();
         let mut attempt = 0;
         let mut logged_in_again = false;
         loop {
@@ -539,11 +534,10 @@ impl Client {
         };
         // The attempt timeout is reqwest's own (its client's, or set in `build_request`): it
         // covers the connection, the headers and, when buffered, the body.
-        let response = match pending.await {
+        let mut response = match pending.await {
             Ok(response) => response,
             Err(source) => return (Err(self.transport_error(op, source, started)), login_token),
         };
-        let mut response = response;
         let status = response.status();
         if status.is_success() && !request.buffer {
             let unread = Response::unread(op, response, &self.inner.redactor);
@@ -692,7 +686,8 @@ impl Client {
         for (name, value) in &request.headers {
             headers.append(header_name(name)?, header_value(name, value)?);
         }
-        for (name, value) in &request.options.get().headers {
+        let options = request.options.get();
+        for (name, value) in &options.headers {
             let name = header_name(name)?;
             let value = header_value(&name, value)?;
             headers.append(name, value);
@@ -768,7 +763,7 @@ impl Client {
         let mut built = reqwest::Request::new(op.http_method(), url);
         *built.headers_mut() = headers;
         *built.body_mut() = body;
-        *built.timeout_mut() = match request.options.get().attempt_timeout {
+        *built.timeout_mut() = match options.attempt_timeout {
             Some(timeout) => Some(timeout),
             None if !self.inner.timeout_in_client => Some(self.inner.attempt_timeout),
             None => None,
