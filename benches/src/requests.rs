@@ -73,10 +73,11 @@ async fn measure(quick: bool, server: &ServerProcess, pinned: bool) -> Result<()
         .map_err(|e| e.to_string())?;
     let ours = runtime;
     let plain = reqwest::Client::new();
-    // The same request as ours in one more respect: our client's default timeouts.
+    // The same request as ours in one more respect: a timer for each request, as ours keeps
+    // for its idle timeout.
     let timed = reqwest::Client::builder()
         .connect_timeout(contractfit::runtime::DEFAULT_CONNECT_TIMEOUT)
-        .timeout(contractfit::runtime::DEFAULT_ATTEMPT_TIMEOUT)
+        .timeout(contractfit::runtime::DEFAULT_IDLE_TIMEOUT)
         .build()
         .map_err(|e| e.to_string())?;
     let url = server.url.clone();

@@ -3918,7 +3918,7 @@ impl UploadDocument {
     }
     /**Sends the request; a 2xx body is decoded as the document declares.
 
-**Waiting in the request.** Unless `.sync(false)` is set, the server may hold this request until it has processed the upload, which can take minutes. The attempt timeout (60 s by default) then ends the call with `Error::Timeout`, without the new id although the server created the resource, and the call is not repeated (it is not idempotent). Prefer [`send_and_wait`](Self::send_and_wait), which uploads without waiting and then polls; or set `.sync(false)` yourself; or give the call a longer timeout with `.options(CallOptions::new().attempt_timeout(..))`.*/
+**Waiting in the request.** Unless `.sync(false)` is set, the server may hold this request until it has processed the upload, which can take minutes. The idle timeout (60 s without a byte by default) then ends the call with `Error::Timeout`, without the new id although the server created the resource, and the call is not repeated (it is not idempotent). Prefer [`send_and_wait`](Self::send_and_wait), which uploads without waiting and then polls; or set `.sync(false)` yourself; or give the call a longer timeout with `.options(CallOptions::new().idle_timeout(..))`.*/
     #[inline]
     pub fn send(
         self,

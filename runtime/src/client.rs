@@ -1,7 +1,9 @@
 //! The client: configuration, and the path every call takes (credentials, attempts, retries).
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use futures::future::{BoxFuture, Either};
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -10,11 +12,14 @@ use tracing::Instrument;
 use crate::auth::{Credentials, Placement, Placements, SecurityScheme};
 use crate::error::{ApiError, ErrorContext, TimeoutKind};
 use crate::given::Given;
+use crate::idle::{Activity, IdleTimer};
 use crate::login::{LoginRequest, TokenCache};
 use crate::preview::{RequestPreview, REDACTED};
 use crate::redact::Redactor;
 use crate::request::{check_path, Body, Request};
-use crate::response::{read_body, ApiResponse, ByteStream, RawBody, Response};
+use crate::response::{
+    read_body, ApiResponse, ByteStream, RawBody, Response, DEFAULT_MAX_BODY_SIZE,
+};
 use crate::retry::{Retry, RetryPolicy};
 use crate::{Error, Operation};
 
@@ -30,8 +35,17 @@ enum Purpose {
     Preview,
 }
 
-/// Default timeouts: 10 s to connect, 60 s per attempt, no total limit beyond the attempts.
+/// Default timeouts: 10 s to connect, and 60 s without a byte moving (see
+/// [`ClientBuilder::idle_timeout`]); neither an attempt nor a call has a limit of its own unless
+/// one is set, so that a slow transfer that is making progress finishes.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// What the attempt timeout was by default before 0.4, when it also ended slow transfers that
+/// were making progress; attempts now have no limit unless one is set.
+#[deprecated(
+    since = "0.4.0",
+    note = "attempts have no limit by default; a stalled connection ends at DEFAULT_IDLE_TIMEOUT"
+)]
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A configured connection to the API. Cheap to clone; clones share connections.
@@ -47,12 +61,14 @@ struct Inner {
     schemes: &'static [SecurityScheme],
     credentials: Vec<Credentials>,
     retry: RetryPolicy,
-    attempt_timeout: Duration,
+    attempt_timeout: Option<Duration>,
     /// The reqwest client was built here, with `attempt_timeout` as its own timeout: a call
     /// then sets one only if its options change it (a timeout set per request costs an
     /// allocation on every call). A client given with `http_client` gets it on every request.
     timeout_in_client: bool,
+    idle_timeout: Duration,
     total_timeout: Option<Duration>,
+    max_body_size: usize,
     tokens: TokenCache,
     /// Where the credentials go, per security scheme.
     placements: Placements,
@@ -73,6 +89,7 @@ impl std::fmt::Debug for Client {
             .field("default_headers", &header_names)
             .field("credentials", &self.inner.credentials)
             .field("retry", &self.inner.retry)
+            .field("idle_timeout", &self.inner.idle_timeout)
             .field("attempt_timeout", &self.inner.attempt_timeout)
             .field("total_timeout", &self.inner.total_timeout)
             .finish_non_exhaustive()
@@ -89,8 +106,10 @@ pub struct ClientBuilder<C = Client> {
     credentials: Vec<Credentials>,
     retry: RetryPolicy,
     connect_timeout: Duration,
-    attempt_timeout: Duration,
+    idle_timeout: Duration,
+    attempt_timeout: Option<Duration>,
     total_timeout: Option<Duration>,
+    max_body_size: usize,
     client: std::marker::PhantomData<fn() -> C>,
 }
 
@@ -107,6 +126,7 @@ impl<C> std::fmt::Debug for ClientBuilder<C> {
             .field("credentials", &self.credentials)
             .field("retry", &self.retry)
             .field("connect_timeout", &self.connect_timeout)
+            .field("idle_timeout", &self.idle_timeout)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("total_timeout", &self.total_timeout)
             .finish_non_exhaustive()
@@ -125,8 +145,10 @@ impl<C> ClientBuilder<C> {
             credentials: Vec::new(),
             retry: RetryPolicy::default(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            attempt_timeout: None,
             total_timeout: None,
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
             client: std::marker::PhantomData,
         }
     }
@@ -183,15 +205,37 @@ impl<C> ClientBuilder<C> {
         self
     }
 
-    /// How long one attempt may take, from connecting to the end of the response body.
+    /// How long an attempt may go without a byte moving (60 s by default): no part of the
+    /// request body accepted by the connection, no answer to a request sent whole, no next
+    /// piece of the answer. A stalled connection ends with [`TimeoutKind::Idle`]; a transfer
+    /// that is making progress, however slowly, goes on. A server that holds a request while
+    /// it works (an upload with `sync=true`) must answer within it.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take in all, from connecting to the end of the response body
+    /// (none by default: a large upload on a slow link may take any time, and a stall is
+    /// noticed by the idle timeout).
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.attempt_timeout = timeout;
+        self.attempt_timeout = Some(timeout);
         self
     }
 
     /// How long a call may take in all, retries and their delays included.
     pub fn total_timeout(mut self, timeout: Duration) -> Self {
         self.total_timeout = Some(timeout);
+        self
+    }
+
+    /// The longest response body the client reads into memory, in bytes: a typed or raw
+    /// answer, an error's body, a login reply (64 MiB by default). A longer one ends the call
+    /// with [`Error::TooLarge`], keeping what arrived up to the limit; a server cannot make the
+    /// client hold more, whatever length it declares. Files streamed as a [`ByteStream`] have
+    /// no limit.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body_size = bytes;
         self
     }
 
@@ -216,12 +260,15 @@ impl<C> ClientBuilder<C> {
         let timeout_in_client = self.http.is_none();
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .timeout(self.attempt_timeout)
-                .redirect(same_origin_redirects(parsed.clone()))
-                .build()
-                .map_err(|e| BuildError::Http(e.to_string()))?,
+            None => {
+                let mut http = reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .redirect(same_origin_redirects(parsed.clone()));
+                if let Some(timeout) = self.attempt_timeout {
+                    http = http.timeout(timeout);
+                }
+                http.build().map_err(|e| BuildError::Http(e.to_string()))?
+            }
         };
         let redactor = Redactor::new(self.schemes, &self.credentials, &self.default_headers);
         let placements = Placements::new(self.schemes, &self.credentials);
@@ -235,7 +282,9 @@ impl<C> ClientBuilder<C> {
                 retry: self.retry,
                 attempt_timeout: self.attempt_timeout,
                 timeout_in_client,
+                idle_timeout: self.idle_timeout,
                 total_timeout: self.total_timeout,
+                max_body_size: self.max_body_size,
                 tokens: TokenCache::default(),
                 placements,
                 redactor,
@@ -529,26 +578,53 @@ impl Client {
             self.build_request(op, request, op.into(), purpose)
                 .map(|built| (built, None))
         } {
-            Ok((built, login_token)) => (self.inner.http.execute(built), login_token),
+            Ok((built, login_token)) => (built, login_token),
             Err(error) => return (Err(error), None),
         };
-        // The attempt timeout is reqwest's own (its client's, or set in `build_request`): it
-        // covers the connection, the headers and, when buffered, the body.
-        let mut response = match pending.await {
-            Ok(response) => response,
-            Err(source) => return (Err(self.transport_error(op, source, started)), login_token),
+        let mut built = pending;
+        let options = request.options.get();
+        let mut timer = IdleTimer::new(options.idle_timeout.unwrap_or(self.inner.idle_timeout));
+        // A body that may take a while to send reports its progress, so that the idle timer
+        // runs from its last piece, not from the start of the upload.
+        let activity = match &request.body {
+            Body::Multipart(_) | Body::Bytes { .. } => built.body_mut().take().map(|body| {
+                let activity = Activity::new();
+                *built.body_mut() = Some(activity.watch(body));
+                activity
+            }),
+            Body::Empty | Body::Json(_) => None,
         };
+        let sent = timer
+            .run(self.inner.http.execute(built), activity.as_ref())
+            .await;
+        let mut response = match sent {
+            Some(Ok(response)) => response,
+            Some(Err(source)) => {
+                return (Err(self.transport_error(op, source, started)), login_token)
+            }
+            None => return (Err(idle_error(op, &timer)), login_token),
+        };
+        timer.moved();
         let status = response.status();
         if status.is_success() && !request.buffer {
-            let unread = Response::unread(op, response, &self.inner.redactor);
+            let unread = Response::unread(
+                op,
+                response,
+                &self.inner.redactor,
+                self.inner.max_body_size,
+                timer.limit(),
+            );
             return (Ok(unread), login_token);
         }
         // One read for a buffered 2xx body and an error's body alike, so that the future
         // holds one body read, not two.
         let headers = std::mem::take(response.headers_mut());
-        let received = match read_body(&mut response).await {
+        let limit = self.inner.max_body_size;
+        let received = match read_body(&mut response, limit, &mut timer).await {
             Ok(body) => self.received(op, status, headers, body),
-            Err(source) => Err(self.inner.redactor.transport(op.into(), source)),
+            Err(error) => {
+                Err(error.into_error(op.into(), status, headers, limit, &self.inner.redactor))
+            }
         };
         (received, login_token)
     }
@@ -765,7 +841,7 @@ impl Client {
         *built.body_mut() = body;
         *built.timeout_mut() = match options.attempt_timeout {
             Some(timeout) => Some(timeout),
-            None if !self.inner.timeout_in_client => Some(self.inner.attempt_timeout),
+            None if !self.inner.timeout_in_client => self.inner.attempt_timeout,
             None => None,
         };
         match form {
@@ -803,7 +879,8 @@ impl Client {
                 login,
                 username,
                 password,
-                timeout: inner.attempt_timeout,
+                timeout: inner.attempt_timeout.unwrap_or(inner.idle_timeout),
+                max_body_size: inner.max_body_size,
                 context,
                 redactor: &inner.redactor,
             })
@@ -841,6 +918,15 @@ enum Next {
     LogInAgain(Arc<str>),
     /// Wait this long, then attempt again.
     Wait(Duration),
+}
+
+/// The error for an attempt whose idle timer ran out.
+fn idle_error(op: &'static Operation, timer: &IdleTimer) -> Error {
+    Error::Timeout {
+        context: op.into(),
+        kind: TimeoutKind::Idle,
+        elapsed: timer.limit(),
+    }
 }
 
 /// The span of one attempt, if a subscriber wants it.

@@ -88,6 +88,10 @@ pub enum Error {
     /// `?`, unless the upload itself failed: that is the upload's own error.
     #[error(transparent)]
     UploadWait(Box<UploadWaitError>),
+    /// A response body longer than the client's limit for bodies read into memory
+    /// ([`ClientBuilder::max_body_size`](crate::ClientBuilder::max_body_size)).
+    #[error("{}: {}", .0.context, .0)]
+    TooLarge(Box<BodyTooLarge>),
 }
 
 impl From<WaitError> for Error {
@@ -107,10 +111,15 @@ impl From<UploadWaitError> for Error {
 
 /// Which timeout elapsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TimeoutKind {
     /// Establishing the connection.
     Connect,
-    /// One attempt (request sent, response head and body received).
+    /// No byte moved for the idle timeout: none of the request could be sent, no answer came
+    /// to a request sent whole, or the next piece of the answer did not come.
+    Idle,
+    /// One attempt (request sent, response head and body received), when a limit on the
+    /// whole attempt is set.
     Attempt,
     /// All attempts together, retries and their delays included.
     Total,
@@ -120,6 +129,7 @@ impl fmt::Display for TimeoutKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             TimeoutKind::Connect => "connect timeout",
+            TimeoutKind::Idle => "idle timeout: no byte sent or received",
             TimeoutKind::Attempt => "attempt timeout",
             TimeoutKind::Total => "total timeout",
         })
@@ -215,6 +225,64 @@ impl fmt::Debug for ApiError {
     }
 }
 
+/// A response whose body is longer than the client reads into memory. What arrived up to the
+/// limit is kept; the rest was not read (the connection is closed, not drained).
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct BodyTooLarge {
+    pub context: ErrorContext,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// The limit the body passed, in bytes.
+    pub limit: usize,
+    /// The body's first bytes, up to the limit; none when its declared length was already
+    /// longer.
+    pub received: Bytes,
+}
+
+impl BodyTooLarge {
+    pub(crate) fn new(
+        context: ErrorContext,
+        status: StatusCode,
+        mut headers: HeaderMap,
+        limit: usize,
+        received: Bytes,
+        redactor: &Redactor,
+    ) -> Self {
+        redactor.headers(&mut headers);
+        BodyTooLarge {
+            context,
+            status,
+            headers,
+            limit,
+            received,
+        }
+    }
+}
+
+impl fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the response ({}) has a body longer than {} bytes, the most the client reads into \
+             memory (ClientBuilder::max_body_size)",
+            self.status, self.limit
+        )
+    }
+}
+
+impl fmt::Debug for BodyTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BodyTooLarge")
+            .field("context", &self.context)
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("limit", &self.limit)
+            .field("received", &format_args!("<{} bytes>", self.received.len()))
+            .finish()
+    }
+}
+
 /// A 2xx body that did not decode as the declared type.
 ///
 /// Like [`ApiError`], it keeps `body` exactly and shows it with the client's credentials
@@ -292,6 +360,7 @@ impl Error {
         match self {
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
+            Error::TooLarge(e) => Some(e.status),
             Error::Wait(e) => e.status(),
             Error::UploadWait(e) => match e.as_ref() {
                 UploadWaitError::Wait { source, .. } => source.status(),
@@ -306,6 +375,7 @@ impl Error {
         match self {
             Error::Api(e) => Some(&e.body),
             Error::Decode(e) => Some(&e.body),
+            Error::TooLarge(e) => Some(&e.received),
             Error::Wait(e) => e.last_body(),
             Error::UploadWait(e) => match e.as_ref() {
                 UploadWaitError::Wait { source, .. } => source.last_body(),
@@ -326,6 +396,7 @@ impl Error {
             | Error::Auth { context, .. } => Some(context),
             Error::Api(e) => Some(&e.context),
             Error::Decode(e) => Some(&e.context),
+            Error::TooLarge(e) => Some(&e.context),
             Error::Wait(e) => e.poll_error().and_then(Error::context),
             Error::UploadWait(e) => match e.as_ref() {
                 UploadWaitError::Wait { source, .. } => source.poll_error()?.context(),
@@ -343,18 +414,50 @@ impl Error {
         }
     }
 
-    /// Whether the same call might succeed if made again: connection failures, timeouts, the
-    /// statuses 408, 429, 502, 503 and 504, and waits that ran out of time.
+    /// Whether making the same call again might succeed without doing its work twice: the
+    /// failure may pass (a connection failure, a timeout, the statuses 408, 429, 502, 503 and
+    /// 504), and the call is idempotent (GET, PUT, DELETE, …) or certainly was not processed
+    /// (no connection was made, or the server answered 408 or 429). A wait that ran out of
+    /// time may be waited again, since a wait only polls.
+    ///
+    /// Not retryable, because repeating them could do the work twice: a POST or PATCH that
+    /// timed out or lost its connection after the request left (the server may have processed
+    /// it), and an upload whose wait failed after the upload was accepted (wait again for
+    /// [`Error::resource_id`] instead).
     pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Wait(e) => e.is_retryable(),
+            Error::UploadWait(_) => false,
+            _ => {
+                self.is_transient()
+                    && (self.certainly_not_processed()
+                        || self.context().is_some_and(|c| idempotent_method(c.method)))
+            }
+        }
+    }
+
+    /// Whether the failure may pass if the request is made again, whatever the request did:
+    /// connection failures, timeouts and the statuses 408, 429, 502, 503 and 504.
+    pub(crate) fn is_transient(&self) -> bool {
         match self {
             Error::Transport { source, .. } => !source.is_builder() && !source.is_decode(),
             Error::Timeout { .. } => true,
             Error::Api(e) => is_retryable_status(e.status),
-            Error::Wait(e) => e.is_retryable(),
-            Error::UploadWait(e) => match e.as_ref() {
-                UploadWaitError::Wait { source, .. } => source.is_retryable(),
-                _ => false,
-            },
+            _ => false,
+        }
+    }
+
+    /// Whether the request certainly did not reach the server's processing: no connection was
+    /// made, or the server refused it unread (408) or unprocessed (429). Such a request can be
+    /// repeated whatever its method.
+    pub(crate) fn certainly_not_processed(&self) -> bool {
+        match self {
+            Error::Transport { source, .. } => source.is_connect(),
+            Error::Timeout {
+                kind: TimeoutKind::Connect,
+                ..
+            } => true,
+            Error::Api(api) => matches!(api.status.as_u16(), 408 | 429),
             _ => false,
         }
     }
@@ -366,6 +469,15 @@ impl Error {
             source: None,
         }
     }
+}
+
+/// Whether an HTTP method's requests may be repeated without changing the result again
+/// (RFC 9110 §9.2.2).
+fn idempotent_method(method: &str) -> bool {
+    matches!(
+        method,
+        "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"
+    )
 }
 
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {

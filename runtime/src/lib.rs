@@ -19,6 +19,7 @@ mod client;
 mod datetime;
 mod error;
 mod given;
+mod idle;
 mod json;
 mod login;
 mod multipart;
@@ -34,17 +35,19 @@ mod waiter;
 
 // The stable public API.
 pub use auth::{ApiKeyLocation, Credentials, Secret, DEFAULT_TOKEN_PREFIX};
+#[allow(deprecated)]
+pub use client::DEFAULT_ATTEMPT_TIMEOUT;
 pub use client::{
-    BuildError, Client, ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
+    BuildError, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
 };
 pub use datetime::{DateTime, ParseDateTimeError};
-pub use error::{ApiError, DecodeError, Error, ErrorContext, TimeoutKind};
+pub use error::{ApiError, BodyTooLarge, DecodeError, Error, ErrorContext, TimeoutKind};
 pub use json::{Json, JsonError};
 pub use login::REFRESH_MARGIN;
 pub use multipart::FilePart;
 pub use preview::{RequestPreview, REDACTED};
 pub use request::CallOptions;
-pub use response::{ApiResponse, ByteStream, RawBody};
+pub use response::{ApiResponse, ByteStream, RawBody, DEFAULT_MAX_BODY_SIZE};
 pub use retry::RetryPolicy;
 pub use unknown::UnknownValue;
 pub use waiter::{PollState, UploadWaitError, WaitError};

@@ -7,7 +7,9 @@ use tracing::Instrument;
 
 use crate::auth::{jwt_expiry, Login, Secret};
 use crate::error::{ApiError, ErrorContext};
+use crate::idle::IdleTimer;
 use crate::redact::Redactor;
+use crate::response::read_body;
 use crate::Error;
 
 /// A token is renewed when it has less than this left before its `exp`.
@@ -46,6 +48,7 @@ pub(crate) struct LoginRequest<'a> {
     pub username: &'a str,
     pub password: &'a Secret,
     pub timeout: Duration,
+    pub max_body_size: usize,
     pub context: ErrorContext,
     /// Learns each token obtained, so that no error or echo shows it.
     pub redactor: &'a Redactor,
@@ -105,7 +108,7 @@ async fn log_in(request: &LoginRequest<'_>) -> Result<String, Error> {
         .send()
         .instrument(span)
         .await;
-    let response = sent.map_err(|source| {
+    let mut response = sent.map_err(|source| {
         fail(
             format!("login {} {} could not be sent", login.method, login.path),
             Some(redactor.transport(context, source)),
@@ -113,12 +116,19 @@ async fn log_in(request: &LoginRequest<'_>) -> Result<String, Error> {
     })?;
     let status = response.status();
     let headers = response.headers().clone();
-    let bytes = response.bytes().await.map_err(|source| {
-        fail(
-            format!("login {} {} reply was cut short", login.method, login.path),
-            Some(redactor.transport(context, source)),
-        )
-    })?;
+    let limit = request.max_body_size;
+    let mut timer = IdleTimer::new(request.timeout);
+    let bytes = read_body(&mut response, limit, &mut timer)
+        .await
+        .map_err(|error| {
+            fail(
+                format!(
+                    "login {} {} reply could not be read",
+                    login.method, login.path
+                ),
+                Some(error.into_error(context, status, headers.clone(), limit, redactor)),
+            )
+        })?;
     if !status.is_success() {
         let api = Error::Api(Box::new(ApiError::new(
             context, status, headers, bytes, redactor,

@@ -313,6 +313,7 @@ pub struct CallOptions {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Settings {
     pub(crate) retry: Option<crate::RetryPolicy>,
+    pub(crate) idle_timeout: Option<Duration>,
     pub(crate) attempt_timeout: Option<Duration>,
     pub(crate) total_timeout: Option<Duration>,
     pub(crate) headers: Vec<(String, String)>,
@@ -322,6 +323,7 @@ pub(crate) struct Settings {
 /// The settings of options that set nothing.
 static NOTHING_SET: Settings = Settings {
     retry: None,
+    idle_timeout: None,
     attempt_timeout: None,
     total_timeout: None,
     headers: Vec::new(),
@@ -348,7 +350,14 @@ impl CallOptions {
         self
     }
 
-    /// How long one attempt may take.
+    /// How long an attempt may go without a byte moving (see
+    /// [`ClientBuilder::idle_timeout`](crate::ClientBuilder::idle_timeout)).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.set().idle_timeout = Some(timeout);
+        self
+    }
+
+    /// How long one attempt may take in all.
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
         self.set().attempt_timeout = Some(timeout);
         self
@@ -380,6 +389,7 @@ impl std::fmt::Debug for CallOptions {
         let set = self.get();
         f.debug_struct("CallOptions")
             .field("retry", &set.retry)
+            .field("idle_timeout", &set.idle_timeout)
             .field("attempt_timeout", &set.attempt_timeout)
             .field("total_timeout", &set.total_timeout)
             .field("headers", &set.headers)

@@ -1,13 +1,14 @@
 //! What a successful call gives back: status, headers and a body, typed or raw.
 
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use bytes::Bytes;
 use futures::Stream;
 use http::{HeaderMap, StatusCode};
 
-use crate::error::{DecodeError, ErrorContext};
+use crate::error::{BodyTooLarge, DecodeError, ErrorContext, TimeoutKind};
+use crate::idle::IdleTimer;
 use crate::redact::Redactor;
 use crate::{Error, Operation};
 
@@ -118,6 +119,9 @@ pub struct ByteStream {
     context: ErrorContext,
     redactor: Redactor,
     inner: Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>,
+    /// Ends the stream with an idle timeout when no piece comes for its limit; `None` for a
+    /// body already in memory.
+    idle: Option<IdleTimer>,
 }
 
 impl std::fmt::Debug for ByteStream {
@@ -133,11 +137,13 @@ impl ByteStream {
         context: ErrorContext,
         response: reqwest::Response,
         redactor: Redactor,
+        idle: std::time::Duration,
     ) -> Self {
         ByteStream {
             context,
             redactor,
             inner: Box::pin(response.bytes_stream()),
+            idle: Some(IdleTimer::new(idle)),
         }
     }
 
@@ -146,6 +152,7 @@ impl ByteStream {
             context,
             redactor: Redactor::default(),
             inner: Box::pin(futures::stream::iter([Ok(bytes)])),
+            idle: None,
         }
     }
 
@@ -187,11 +194,33 @@ impl Stream for ByteStream {
     type Item = Result<Bytes, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let context = self.context;
-        let redactor = self.redactor.clone();
-        self.inner.as_mut().poll_next(cx).map(|item| {
-            item.map(|chunk| chunk.map_err(|source| redactor.transport(context, source)))
-        })
+        let this = &mut *self;
+        match this.inner.as_mut().poll_next(cx) {
+            Poll::Ready(item) => {
+                if let Some(timer) = &mut this.idle {
+                    timer.moved();
+                }
+                let (context, redactor) = (this.context, &this.redactor);
+                Poll::Ready(
+                    item.map(|chunk| chunk.map_err(|source| redactor.transport(context, source))),
+                )
+            }
+            Poll::Pending => {
+                let Some(timer) = &mut this.idle else {
+                    return Poll::Pending;
+                };
+                ready!(timer.poll_idle(cx, None));
+                let limit = timer.limit();
+                // The stream ends with the timeout: what follows it is not waited for.
+                this.idle = None;
+                this.inner = Box::pin(futures::stream::empty());
+                Poll::Ready(Some(Err(Error::Timeout {
+                    context: this.context,
+                    kind: TimeoutKind::Idle,
+                    elapsed: limit,
+                })))
+            }
+        }
     }
 }
 
@@ -213,8 +242,18 @@ pub struct Response {
 #[derive(Debug)]
 pub(crate) enum Body {
     Read(Bytes),
-    /// Boxed: 136 bytes that only streamed bodies need, in a value every call moves.
-    Unread(Box<reqwest::Response>),
+    /// Boxed: 160 bytes that only streamed bodies need, in a value every call moves.
+    Unread(Box<Unread>),
+}
+
+/// A body still to come, and the limits it is read with.
+#[derive(Debug)]
+pub(crate) struct Unread {
+    response: reqwest::Response,
+    /// The most of it that may be read into memory.
+    limit: usize,
+    /// How long it may go without a byte arriving.
+    idle: std::time::Duration,
 }
 
 impl Response {
@@ -238,14 +277,20 @@ impl Response {
     /// A response whose body is still to come.
     pub(crate) fn unread(
         op: &'static Operation,
-        inner: reqwest::Response,
+        response: reqwest::Response,
         redactor: &Redactor,
+        limit: usize,
+        idle: std::time::Duration,
     ) -> Self {
         Response {
             op,
-            status: inner.status(),
-            headers: inner.headers().clone(),
-            body: Body::Unread(Box::new(inner)),
+            status: response.status(),
+            headers: response.headers().clone(),
+            body: Body::Unread(Box::new(Unread {
+                response,
+                limit,
+                idle,
+            })),
             redactor: redactor.clone(),
         }
     }
@@ -258,9 +303,21 @@ impl Response {
         let context = ErrorContext::from(self.op);
         let body = match self.body {
             Body::Read(bytes) => bytes,
-            Body::Unread(mut inner) => read_body(&mut inner)
-                .await
-                .map_err(|source| self.redactor.transport(context, source))?,
+            Body::Unread(mut unread) => {
+                let mut timer = IdleTimer::new(unread.idle);
+                match read_body(&mut unread.response, unread.limit, &mut timer).await {
+                    Ok(bytes) => bytes,
+                    Err(error) => {
+                        return Err(error.into_error(
+                            context,
+                            self.status,
+                            self.headers,
+                            unread.limit,
+                            &self.redactor,
+                        ))
+                    }
+                }
+            }
         };
         Ok((self.status, self.headers, body))
     }
@@ -316,9 +373,12 @@ impl Response {
     /// The body as a stream of chunks.
     pub fn stream(self) -> ApiResponse<ByteStream> {
         let body = match self.body {
-            Body::Unread(inner) => {
-                ByteStream::new(ErrorContext::from(self.op), *inner, self.redactor)
-            }
+            Body::Unread(unread) => ByteStream::new(
+                ErrorContext::from(self.op),
+                unread.response,
+                self.redactor,
+                unread.idle,
+            ),
             Body::Read(bytes) => ByteStream::from_bytes(ErrorContext::from(self.op), bytes),
         };
         ApiResponse {
@@ -329,27 +389,96 @@ impl Response {
     }
 }
 
-/// The whole body of `response`, as reqwest's `bytes()` reads it (an error names the URL), in
-/// a future of a fifth the size (120 bytes against 568): a call's future holds this one, and is
-/// moved whole. A body that arrives in one chunk, as most do, is kept as it came, uncopied.
-pub(crate) async fn read_body(response: &mut reqwest::Response) -> reqwest::Result<Bytes> {
+/// The default for [`ClientBuilder::max_body_size`](crate::ClientBuilder::max_body_size): the
+/// longest body the client reads into memory (a typed or raw answer, an error's body, a login
+/// reply). Streamed bodies ([`ByteStream`]) have no limit.
+pub const DEFAULT_MAX_BODY_SIZE: usize = 64 * 1024 * 1024;
+
+/// The most a body's declared length may make the client reserve before its bytes arrive: the
+/// length is the server's word, and a buffer is only grown as bytes come.
+const MAX_RESERVED: usize = 1024 * 1024;
+
+/// Why a body could not be read whole.
+pub(crate) enum ReadError {
+    Transport(reqwest::Error),
+    /// Longer than the limit; what arrived up to it.
+    TooLarge(Bytes),
+    /// No byte came for the idle timeout, this long.
+    Idle(std::time::Duration),
+}
+
+impl ReadError {
+    /// The call's error for a body of a response with `status` and `headers` that could not be
+    /// read.
+    pub(crate) fn into_error(
+        self,
+        context: ErrorContext,
+        status: StatusCode,
+        headers: HeaderMap,
+        limit: usize,
+        redactor: &Redactor,
+    ) -> Error {
+        match self {
+            ReadError::Transport(source) => redactor.transport(context, source),
+            ReadError::TooLarge(received) => Error::TooLarge(Box::new(BodyTooLarge::new(
+                context, status, headers, limit, received, redactor,
+            ))),
+            ReadError::Idle(idle) => Error::Timeout {
+                context,
+                kind: TimeoutKind::Idle,
+                elapsed: idle,
+            },
+        }
+    }
+}
+
+/// The whole body of `response`, at most `limit` bytes, as reqwest's `bytes()` reads it (an
+/// error names the URL), in a future of a fifth the size (120 bytes against 568): a call's
+/// future holds this one, and is moved whole. A body that arrives in one chunk, as most do, is
+/// kept as it came, uncopied. Memory follows the bytes that arrive, never the length a server
+/// declares.
+pub(crate) async fn read_body(
+    response: &mut reqwest::Response,
+    limit: usize,
+    timer: &mut IdleTimer,
+) -> Result<Bytes, ReadError> {
+    if response
+        .content_length()
+        .is_some_and(|declared| declared > limit as u64)
+    {
+        return Err(ReadError::TooLarge(Bytes::new()));
+    }
     let mut first = Bytes::new();
     let mut joined: Option<bytes::BytesMut> = None;
     loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => match &mut joined {
-                Some(joined) => joined.extend_from_slice(&chunk),
-                None if first.is_empty() => first = chunk,
-                None => {
-                    let rest = response.content_length().unwrap_or(0) as usize;
-                    let mut both = bytes::BytesMut::with_capacity(first.len() + chunk.len() + rest);
-                    both.extend_from_slice(&first);
-                    both.extend_from_slice(&chunk);
-                    joined = Some(both);
+        let Some(next) = timer.run(response.chunk(), None).await else {
+            return Err(ReadError::Idle(timer.limit()));
+        };
+        timer.moved();
+        match next {
+            Ok(Some(chunk)) => {
+                let so_far = joined.as_ref().map_or(first.len(), |j| j.len());
+                if so_far + chunk.len() > limit {
+                    let mut kept = joined.unwrap_or_else(|| bytes::BytesMut::from(&first[..]));
+                    kept.extend_from_slice(&chunk[..limit - so_far]);
+                    return Err(ReadError::TooLarge(kept.freeze()));
                 }
-            },
+                match &mut joined {
+                    Some(joined) => joined.extend_from_slice(&chunk),
+                    None if first.is_empty() => first = chunk,
+                    None => {
+                        let declared = response.content_length().unwrap_or(0) as usize;
+                        let reserve = declared.min(limit).min(MAX_RESERVED);
+                        let mut both =
+                            bytes::BytesMut::with_capacity(reserve.max(so_far + chunk.len()));
+                        both.extend_from_slice(&first);
+                        both.extend_from_slice(&chunk);
+                        joined = Some(both);
+                    }
+                }
+            }
             Ok(None) => return Ok(joined.map_or(first, bytes::BytesMut::freeze)),
-            Err(error) => return Err(error.with_url(response.url().clone())),
+            Err(error) => return Err(ReadError::Transport(error.with_url(response.url().clone()))),
         }
     }
 }

@@ -1,10 +1,11 @@
 //! When and how long to wait before trying a call again.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use http::HeaderMap;
 
-use crate::error::TimeoutKind;
 use crate::Error;
 
 /// Exponential backoff with full jitter, honouring `Retry-After`.
@@ -87,9 +88,20 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
-    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let wait = date.signed_duration_since(chrono::Utc::now());
+    let wait = http_date(value)?.signed_duration_since(chrono::Utc::now());
     Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// An HTTP-date in any of the three forms a recipient must read (RFC 9110 §5.6.7): the
+/// preferred `Sun, 06 Nov 1994 08:49:37 GMT`, and the obsolete RFC 850 and asctime forms.
+fn http_date(value: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Ok(date) = chrono::DateTime::parse_from_rfc2822(value) {
+        return Some(date.with_timezone(&chrono::Utc));
+    }
+    ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"]
+        .iter()
+        .find_map(|format| chrono::NaiveDateTime::parse_from_str(value, format).ok())
+        .map(|date| date.and_utc())
 }
 
 /// What decides whether a failed attempt of a call is repeated, and after how long.
@@ -113,22 +125,11 @@ impl Retry<'_> {
             attempt,
             status = error.status().map(|s| s.as_u16()),
             elapsed = ?self.attempt_started.elapsed(),
-            retryable = error.is_retryable(),
+            transient = error.is_transient(),
             "attempt failed"
         );
-        // A request that certainly did not reach the server (no connection, or refused
-        // with 429) can be repeated whatever its method.
-        let not_processed = match &error {
-            Error::Transport { source, .. } => source.is_connect(),
-            Error::Timeout {
-                kind: TimeoutKind::Connect,
-                ..
-            } => true,
-            Error::Api(api) => api.status == http::StatusCode::TOO_MANY_REQUESTS,
-            _ => false,
-        };
-        let repeatable = self.may_repeat || (not_processed && self.replayable);
-        if attempt >= self.policy.max_attempts || !error.is_retryable() || !repeatable {
+        let repeatable = self.may_repeat || (error.certainly_not_processed() && self.replayable);
+        if attempt >= self.policy.max_attempts || !error.is_transient() || !repeatable {
             return Err(error);
         }
         let wait_hint = match &error {
@@ -184,5 +185,31 @@ mod tests {
         assert_eq!(retry_after(&headers), Some(Duration::ZERO));
         headers.insert("retry-after", "soon".parse().unwrap());
         assert_eq!(retry_after(&headers), None);
+    }
+
+    /// RFC 9110 §5.6.7: a recipient reads all three forms of an HTTP-date. (Before: the RFC 850
+    /// and asctime forms were ignored, and the client retried at once.)
+    #[test]
+    fn retry_after_reads_every_form_of_http_date() {
+        let in_ten = chrono::Utc::now() + chrono::Duration::seconds(10);
+        for format in [
+            "%a, %d %b %Y %H:%M:%S GMT",
+            "%A, %d-%b-%y %H:%M:%S GMT",
+            "%a %b %e %H:%M:%S %Y",
+        ] {
+            let mut headers = HeaderMap::new();
+            let date = in_ten.format(format).to_string();
+            headers.insert("retry-after", date.parse().unwrap());
+            let wait = retry_after(&headers).unwrap_or_else(|| panic!("{date} not read"));
+            assert!(wait >= Duration::from_secs(8), "{date}: {wait:?}");
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "retry-after",
+            "Sunday, 06-Nov-94 08:49:37 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+        headers.insert("retry-after", "Sun Nov  6 08:49:37 1994".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
     }
 }

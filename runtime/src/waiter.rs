@@ -8,11 +8,15 @@
 //! polls one last time just before it instead. Dropping the future stops the polling.
 
 use std::fmt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// Tokio's clock, not the system's: a wait's timing follows a paused test clock like its sleeps.
+use tokio::time::Instant;
 
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
+use crate::idle::ahead;
 use crate::retry::retry_after;
 use crate::Error;
 
@@ -261,12 +265,15 @@ impl WaitError {
 /// `instant` rounded up to the next multiple of `grid`, counted from a moment shared by all
 /// waits of the process.
 fn on_grid(instant: Instant, grid: Duration) -> Instant {
-    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    let epoch = *EPOCH.get_or_init(Instant::now);
+    static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let epoch = Instant::from_std(*EPOCH.get_or_init(std::time::Instant::now));
     let grid = grid.as_nanos().max(1);
     let since = instant.saturating_duration_since(epoch).as_nanos();
     let rounded = since.div_ceil(grid) * grid;
-    epoch + Duration::from_nanos(u64::try_from(rounded).unwrap_or(u64::MAX))
+    ahead(
+        epoch,
+        Duration::from_nanos(u64::try_from(rounded).unwrap_or(u64::MAX)),
+    )
 }
 
 /// A raw poll result: a 2xx response read whole, or the request's error.
@@ -345,12 +352,25 @@ impl Waiter {
         F: std::future::Future<Output = PollResult>,
     {
         let started = Instant::now();
-        let deadline = started + max_wait;
+        let deadline = ahead(started, max_wait);
         let mut polls = 0u32;
+        let mut last = None;
         loop {
             polls += 1;
             let sent_at = started.elapsed();
-            let (status, headers, body) = self.observe(poll().await, polls)?;
+            let timed_out = |last| WaitError::TimedOut {
+                waiter: self.name,
+                elapsed: started.elapsed(),
+                polls,
+                max_wait,
+                last,
+            };
+            // A poll is a whole call, with its own retries and their delays; none of them may
+            // be sent after the deadline, so the poll ends there.
+            let Ok(result) = tokio::time::timeout_at(deadline, poll()).await else {
+                return Err(timed_out(last));
+            };
+            let (status, headers, body) = self.observe(result, polls)?;
             let elapsed = started.elapsed();
             let state = self.judge_fresh(status, &body, stale);
             progress(&PollState {
@@ -361,13 +381,6 @@ impl Waiter {
                 body: body.clone(),
                 state,
             });
-            let timed_out = |last| WaitError::TimedOut {
-                waiter: self.name,
-                elapsed: started.elapsed(),
-                polls,
-                max_wait,
-                last: Some(last),
-            };
             match state {
                 AcceptorState::Success => {
                     return Ok(Polled {
@@ -389,29 +402,24 @@ impl Waiter {
                 }
                 AcceptorState::Retry => {}
             }
-            let now = Instant::now();
-            let remaining = deadline.saturating_duration_since(now);
-            if remaining.is_zero() {
-                return Err(timed_out(body));
-            }
             let delay = retry_after(&headers)
                 .unwrap_or_else(|| self.delay(polls))
                 .max(self.min_delay);
-            if delay + FINAL_POLL_LEAD >= remaining {
-                // The next poll would come at or after the deadline: poll once more just
-                // before it instead.
-                let last_chance = remaining.saturating_sub(FINAL_POLL_LEAD);
-                if last_chance.is_zero() {
-                    return Err(timed_out(body));
+            let grid = POLL_GRID.min(self.min_delay / 4);
+            let now = Instant::now();
+            let next = on_grid(ahead(now, delay), grid);
+            let last_chance = deadline.checked_sub(FINAL_POLL_LEAD).unwrap_or(deadline);
+            if next >= last_chance {
+                // The next poll would come too close to the deadline, or after it: poll once
+                // more just before it instead, if there is still time for that.
+                if now >= last_chance {
+                    return Err(timed_out(Some(body)));
                 }
-                tokio::time::sleep(last_chance).await;
-                if Instant::now() >= deadline {
-                    return Err(timed_out(body));
-                }
+                tokio::time::sleep_until(last_chance).await;
             } else {
-                let grid = POLL_GRID.min(self.min_delay / 4);
-                tokio::time::sleep_until(on_grid(now + delay, grid).into()).await;
+                tokio::time::sleep_until(next).await;
             }
+            last = Some(body);
         }
     }
 

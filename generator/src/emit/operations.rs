@@ -677,12 +677,12 @@ fn send_fn(api: &Api, op: &Operation, has_form: bool, optional_body: bool) -> To
             format!(
                 "{doc}\n\n**Waiting in the request.** Unless {} is set, the server may hold \
                  this request until it has processed the upload, which can take minutes. The \
-                 attempt timeout (60 s by default) then ends the call with \
+                 idle timeout (60 s without a byte by default) then ends the call with \
                  `Error::Timeout`, without the new id although the server created the resource, \
                  and the call is not repeated (it is not idempotent). Prefer \
                  [`send_and_wait`](Self::send_and_wait), which uploads without waiting and then \
                  polls; or set {} yourself; or give the call a longer timeout with \
-                 `.options(CallOptions::new().attempt_timeout(..))`.",
+                 `.options(CallOptions::new().idle_timeout(..))`.",
                 unless.join(" and "),
                 unless.join(" and ")
             )

@@ -1,0 +1,157 @@
+//! The idle timeout: an attempt fails when no byte has moved for a while, in either direction,
+//! and a transfer that is making progress, however slowly, goes on.
+//!
+//! A limit on the whole attempt cannot tell the two apart: a 10 MB upload on a slow uplink
+//! outlasts any sensible one, and a stalled connection is noticed only when it runs out. So an
+//! attempt holds one timer, set `idle` ahead and moved on whenever bytes move: a piece of the
+//! request body handed to the connection, the response head, a piece of the response body.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::time::{Instant, Sleep};
+
+/// When a request body last handed bytes on: shared between the body, which reports, and the
+/// attempt, which reads it when its timer fires.
+#[derive(Clone)]
+pub(crate) struct Activity {
+    origin: Instant,
+    /// Nanoseconds from `origin` to the last report.
+    last: Arc<AtomicU64>,
+}
+
+impl Activity {
+    pub(crate) fn new() -> Self {
+        Activity {
+            origin: Instant::now(),
+            last: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    fn report(&self) {
+        let since = self.origin.elapsed().as_nanos();
+        self.last
+            .store(u64::try_from(since).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    fn last(&self) -> Instant {
+        self.origin + Duration::from_nanos(self.last.load(Ordering::Relaxed))
+    }
+
+    /// `body`, reporting here each piece it hands to the connection. Its length is kept, so
+    /// that it is still sent with a `Content-Length`.
+    pub(crate) fn watch(&self, body: reqwest::Body) -> reqwest::Body {
+        reqwest::Body::wrap(Reporting {
+            inner: body,
+            activity: self.clone(),
+        })
+    }
+}
+
+/// A request body that reports its progress to an [`Activity`].
+struct Reporting {
+    inner: reqwest::Body,
+    activity: Activity,
+}
+
+impl http_body::Body for Reporting {
+    type Data = Bytes;
+    type Error = reqwest::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, reqwest::Error>>> {
+        let frame = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(_))) = &frame {
+            self.activity.report();
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// An attempt's idle timer: how long it may go without bytes moving.
+pub(crate) struct IdleTimer {
+    limit: Duration,
+    /// Boxed: a timer is large, and the attempt's future is moved whole.
+    sleep: Pin<Box<Sleep>>,
+}
+
+impl IdleTimer {
+    pub(crate) fn new(limit: Duration) -> Self {
+        IdleTimer {
+            limit,
+            sleep: Box::pin(tokio::time::sleep_until(ahead(Instant::now(), limit))),
+        }
+    }
+
+    pub(crate) fn limit(&self) -> Duration {
+        self.limit
+    }
+
+    /// Bytes moved just now.
+    pub(crate) fn moved(&mut self) {
+        let at = ahead(Instant::now(), self.limit);
+        self.sleep.as_mut().reset(at);
+    }
+
+    /// Ready when the limit has passed without bytes moving; `activity`, if given, counts too.
+    pub(crate) fn poll_idle(
+        &mut self,
+        cx: &mut Context<'_>,
+        activity: Option<&Activity>,
+    ) -> Poll<()> {
+        loop {
+            if self.sleep.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let Some(activity) = activity else {
+                return Poll::Ready(());
+            };
+            let next = ahead(activity.last(), self.limit);
+            if next <= Instant::now() {
+                return Poll::Ready(());
+            }
+            self.sleep.as_mut().reset(next);
+        }
+    }
+
+    /// `future`'s output, or `None` if it went the limit without bytes moving (counting those
+    /// `activity` reports).
+    pub(crate) async fn run<F: Future>(
+        &mut self,
+        future: F,
+        activity: Option<&Activity>,
+    ) -> Option<F::Output> {
+        let mut future = std::pin::pin!(future);
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                return Poll::Ready(Some(output));
+            }
+            self.poll_idle(cx, activity).map(|()| None)
+        })
+        .await
+    }
+}
+
+/// `after` past `instant`, or a moment decades away if that is past what the clock can tell.
+pub(crate) fn ahead(instant: Instant, after: Duration) -> Instant {
+    const DECADES: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
+    instant
+        .checked_add(after)
+        .or_else(|| instant.checked_add(DECADES))
+        .unwrap_or(instant)
+}
