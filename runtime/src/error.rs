@@ -483,3 +483,77 @@ fn idempotent_method(method: &str) -> bool {
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 502 | 503 | 504)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::WaitError;
+
+    fn context(method: &'static str) -> ErrorContext {
+        ErrorContext {
+            operation: "op",
+            method,
+            path: "/p",
+        }
+    }
+
+    fn timeout(method: &'static str, kind: TimeoutKind) -> Error {
+        Error::Timeout {
+            context: context(method),
+            kind,
+            elapsed: Duration::from_secs(1),
+        }
+    }
+
+    fn api(method: &'static str, status: u16) -> Error {
+        Error::Api(Box::new(ApiError::new(
+            context(method),
+            StatusCode::from_u16(status).unwrap(),
+            HeaderMap::new(),
+            Bytes::new(),
+            &Redactor::default(),
+        )))
+    }
+
+    fn wait_ran_out() -> WaitError {
+        WaitError::TimedOut {
+            waiter: "document_processed",
+            elapsed: Duration::from_secs(300),
+            polls: 20,
+            max_wait: Duration::from_secs(300),
+            last: None,
+        }
+    }
+
+    /// "Retryable" means that repeating the call cannot do its work twice. (Before: an upload
+    /// whose wait ran out, and a POST that timed out after it was sent, were retryable, and a
+    /// retry wrapper around `is_retryable` uploaded the document again.)
+    #[test]
+    fn retryable_means_repeating_cannot_do_the_work_twice() {
+        let upload_wait_ran_out = Error::from(UploadWaitError::Wait {
+            id: "doc-1".into(),
+            source: wait_ran_out(),
+        });
+        let cases = [
+            (upload_wait_ran_out, false),
+            (timeout("POST", TimeoutKind::Idle), false),
+            (timeout("POST", TimeoutKind::Attempt), false),
+            (timeout("PATCH", TimeoutKind::Total), false),
+            (api("POST", 502), false),
+            (api("POST", 503), false),
+            (api("POST", 400), false),
+            (timeout("POST", TimeoutKind::Connect), true),
+            (api("POST", 429), true),
+            (api("POST", 408), true),
+            (timeout("GET", TimeoutKind::Idle), true),
+            (timeout("PUT", TimeoutKind::Attempt), true),
+            (api("GET", 503), true),
+            (api("DELETE", 504), true),
+            (api("GET", 404), false),
+            (Error::from(wait_ran_out()), true),
+        ];
+        for (error, retryable) in cases {
+            assert_eq!(error.is_retryable(), retryable, "{error}");
+        }
+    }
+}

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -48,16 +48,24 @@ impl Activity {
     pub(crate) fn watch(&self, body: reqwest::Body) -> reqwest::Body {
         reqwest::Body::wrap(Reporting {
             inner: body,
+            rest: Bytes::new(),
             activity: self.clone(),
         })
     }
 }
 
-/// A request body that reports its progress to an [`Activity`].
+/// A request body that reports its progress to an [`Activity`], handing its data on in pieces
+/// of at most [`PIECE`] bytes: the connection asks for the next piece once it can take more, so
+/// that a large piece (a file given as bytes is one) would report nothing while it drains.
 struct Reporting {
     inner: reqwest::Body,
+    /// What is left of the last piece of `inner`.
+    rest: Bytes,
     activity: Activity,
 }
+
+/// The most of a request body handed on at once.
+const PIECE: usize = 64 * 1024;
 
 impl http_body::Body for Reporting {
     type Data = Bytes;
@@ -67,19 +75,35 @@ impl http_body::Body for Reporting {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Bytes>, reqwest::Error>>> {
-        let frame = Pin::new(&mut self.inner).poll_frame(cx);
-        if let Poll::Ready(Some(Ok(_))) = &frame {
-            self.activity.report();
+        let this = &mut *self;
+        if this.rest.is_empty() {
+            let frame = match ready!(Pin::new(&mut this.inner).poll_frame(cx)) {
+                Some(Ok(frame)) => frame,
+                other => return Poll::Ready(other),
+            };
+            match frame.into_data() {
+                Ok(data) => this.rest = data,
+                Err(frame) => return Poll::Ready(Some(Ok(frame))),
+            }
         }
-        frame
+        let piece = this.rest.split_to(this.rest.len().min(PIECE));
+        this.activity.report();
+        Poll::Ready(Some(Ok(http_body::Frame::data(piece))))
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        self.rest.is_empty() && self.inner.is_end_stream()
     }
 
     fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
+        let inner = self.inner.size_hint();
+        let rest = self.rest.len() as u64;
+        let mut hint = http_body::SizeHint::new();
+        hint.set_lower(inner.lower() + rest);
+        if let Some(upper) = inner.upper() {
+            hint.set_upper(upper + rest);
+        }
+        hint
     }
 }
 

@@ -572,6 +572,81 @@ mod tests {
         assert_eq!(judge(200, "not json"), AcceptorState::Retry);
     }
 
+    /// What one simulated wait did: when each request was sent, counted from the start.
+    async fn simulate(seed: u64) -> (Duration, Vec<Duration>, Result<Polled, WaitError>) {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let waiter = Waiter {
+            name: "done",
+            min_delay: Duration::from_millis(rng.u64(1..2000)),
+            max_delay: Duration::from_millis(rng.u64(1..20_000)),
+            acceptors: WAITER.acceptors,
+        };
+        let max_wait = match rng.u8(..20) {
+            0 => Duration::MAX,
+            1 => Duration::ZERO,
+            _ => Duration::from_millis(rng.u64(0..10_000)),
+        };
+        let started = Instant::now();
+        let sent = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = sent.clone();
+        let poll = move || {
+            let record = record.clone();
+            // A poll is a call: a few attempts, each taking a while, with the delays the
+            // server asks for between them, as the client's retries make them.
+            let attempts = rng.usize(1..4);
+            let answer = rng.u64(0..200);
+            let retry_after = ["1", "5", "0", "18446744073709551615", "soon", ""][rng.usize(..6)];
+            let took: Vec<u64> = (0..attempts).map(|_| rng.u64(0..3000)).collect();
+            async move {
+                for (i, lasted) in took.iter().enumerate() {
+                    record.lock().unwrap().push(started.elapsed());
+                    tokio::time::sleep(Duration::from_millis(*lasted)).await;
+                    if i + 1 < took.len() {
+                        tokio::time::sleep(Duration::from_millis(answer * 10)).await;
+                    }
+                }
+                let mut headers = HeaderMap::new();
+                if !retry_after.is_empty() {
+                    headers.insert(http::header::RETRY_AFTER, retry_after.parse().unwrap());
+                }
+                let body = match answer {
+                    0 => r#"{"timings": {"done_time": "t"}}"#,
+                    _ => r#"{"timings": {}}"#,
+                };
+                Ok((StatusCode::OK, headers, Bytes::from_static(body.as_bytes())))
+            }
+        };
+        let result = waiter.wait(max_wait, poll, |_| {}).await;
+        let sent = sent.lock().unwrap().clone();
+        (max_wait, sent, result)
+    }
+
+    /// With time paused, over random delays, answer times, retries inside a poll and
+    /// `Retry-After`s (absurd ones too): no request of a wait is sent after its deadline, and a
+    /// wait that times out ends by it. (Before: the delay was rounded up to the 250 ms grid
+    /// after the deadline was checked, a poll's own retries ran past it, and an absurd
+    /// `Retry-After` or maximum wait overflowed the clock.)
+    #[tokio::test(start_paused = true)]
+    async fn no_poll_is_sent_after_the_deadline() {
+        for seed in 0..500 {
+            let started = Instant::now();
+            let (max_wait, sent, result) = simulate(seed).await;
+            let ended = started.elapsed();
+            for at in &sent {
+                assert!(
+                    *at <= max_wait,
+                    "seed {seed}: a poll sent at {at:?}, max wait {max_wait:?}"
+                );
+            }
+            if let Err(WaitError::TimedOut { .. }) = result {
+                assert!(
+                    ended <= max_wait,
+                    "seed {seed}: timed out at {ended:?}, max {max_wait:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn delays_grow_within_bounds() {
         for polls in 1..30 {
@@ -653,8 +728,9 @@ pub enum UploadWaitError {
     /// The upload was accepted but its reply holds no id at the declared place.
     #[error("upload accepted, but its reply has no id at {pointer}")]
     NoId { pointer: &'static str, body: Bytes },
-    /// The upload was accepted as `id`; waiting for it failed.
-    #[error("uploaded as {id}, then: {source}")]
+    /// The upload was accepted as `id`; waiting for it failed. Uploading again would make a
+    /// second document: wait for `id` again instead.
+    #[error("uploaded as {id}, then: {source} (wait for {id} again rather than upload again)")]
     Wait {
         id: String,
         #[source]
