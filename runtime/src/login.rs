@@ -3,11 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use tracing::Instrument;
 
 use crate::auth::{jwt_expiry, Login, Secret};
 use crate::error::{ApiError, ErrorContext};
-use crate::idle::IdleTimer;
+use crate::idle::{ahead, IdleTimer};
 use crate::redact::Redactor;
 use crate::response::read_body;
 use crate::Error;
@@ -15,29 +17,57 @@ use crate::Error;
 /// A token is renewed when it has less than this left before its `exp`.
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(30);
 
+/// How long a refused login is remembered: calls in that time fail at once with the refusal
+/// instead of each trying again. A wrong password tried by every call of a busy client would
+/// soon lock the account; once every five minutes, it does not.
+const REFUSAL_MEMORY: Duration = Duration::from_secs(300);
+
 #[derive(Default)]
 pub(crate) struct TokenCache {
     // An async mutex held across the login: concurrent calls wait for the one login in
-    // flight instead of each starting their own.
-    state: tokio::sync::Mutex<Option<Cached>>,
+    // flight instead of each starting their own, and learn its failure as well as its token.
+    state: tokio::sync::Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    token: Option<Cached>,
+    refused: Option<Refused>,
 }
 
 struct Cached {
     token: Arc<str>,
-    /// Seconds since the epoch, from the JWT's `exp`; `None` for tokens without one.
-    expires_at: Option<i64>,
+    /// When to log in again, from the JWT's `exp`; `None` for tokens used until refused.
+    renew_at: Option<Instant>,
 }
 
 impl Cached {
-    fn is_fresh(&self) -> bool {
-        match self.expires_at {
-            None => true,
-            Some(exp) => {
-                let now = chrono::Utc::now().timestamp();
-                exp - (REFRESH_MARGIN.as_secs() as i64) > now
-            }
+    /// A token from a login just now. It is renewed `REFRESH_MARGIN` before its `exp`, told by
+    /// this machine's clock; a token that by that clock has no more than the margin left (a
+    /// short-lived one, or a clock ahead of the server's) is used until the server refuses it,
+    /// rather than logging in again for every call.
+    fn new(token: Arc<str>) -> Self {
+        let left = jwt_expiry(&token).map(|exp| exp - chrono::Utc::now().timestamp());
+        let renew_in = left
+            .and_then(|left| u64::try_from(left).ok())
+            .and_then(|left| left.checked_sub(REFRESH_MARGIN.as_secs()))
+            .filter(|&renew_in| renew_in > 0);
+        Cached {
+            token,
+            renew_at: renew_in.map(|secs| ahead(Instant::now(), Duration::from_secs(secs))),
         }
     }
+
+    fn is_fresh(&self) -> bool {
+        self.renew_at.is_none_or(|at| Instant::now() < at)
+    }
+}
+
+/// A login the server refused.
+struct Refused {
+    message: String,
+    answer: ApiError,
+    until: Instant,
 }
 
 /// What a login needs besides the endpoint.
@@ -55,29 +85,70 @@ pub(crate) struct LoginRequest<'a> {
 }
 
 impl TokenCache {
-    /// A fresh token, logging in first if there is none.
+    /// A fresh token, logging in first if there is none; the remembered refusal if the last
+    /// login was refused lately.
     pub(crate) async fn token(&self, request: LoginRequest<'_>) -> Result<Arc<str>, Error> {
         let mut state = self.state.lock().await;
-        if let Some(cached) = state.as_ref().filter(|c| c.is_fresh()) {
+        if let Some(cached) = state.token.as_ref().filter(|c| c.is_fresh()) {
             return Ok(cached.token.clone());
         }
-        let token: Arc<str> = log_in(&request).await?.into();
-        request.redactor.learn(&token);
-        *state = Some(Cached {
-            expires_at: jwt_expiry(&token),
-            token: token.clone(),
-        });
-        Ok(token)
+        if let Some(refused) = state.refused.as_ref().filter(|r| Instant::now() < r.until) {
+            return Err(Error::Auth {
+                context: request.context,
+                message: format!(
+                    "{} (a refused login is not tried again for {} s)",
+                    refused.message,
+                    REFUSAL_MEMORY.as_secs()
+                ),
+                source: Some(Box::new(Error::Api(Box::new(refused.answer.clone())))),
+            });
+        }
+        match log_in(&request).await {
+            Ok(token) => {
+                let token: Arc<str> = token.into();
+                request.redactor.learn(&token);
+                state.token = Some(Cached::new(token.clone()));
+                state.refused = None;
+                Ok(token)
+            }
+            Err(error) => {
+                if let Some(refused) = refusal(&error) {
+                    state.refused = Some(refused);
+                }
+                Err(error)
+            }
+        }
     }
 
     /// Forgets `rejected` (the server answered 401 to it), unless another call already
     /// replaced it: a burst of 401s leads to one new login, not one each.
     pub(crate) async fn invalidate(&self, rejected: &str) {
         let mut state = self.state.lock().await;
-        if state.as_ref().is_some_and(|c| &*c.token == rejected) {
-            *state = None;
+        if state.token.as_ref().is_some_and(|c| &*c.token == rejected) {
+            state.token = None;
         }
     }
+}
+
+/// The refusal to remember, if `error` is a login the server refused: an answer of 400, 401,
+/// 403 or 422 (not one that may pass, as a 429 or a 5xx).
+fn refusal(error: &Error) -> Option<Refused> {
+    let Error::Auth {
+        message,
+        source: Some(answer),
+        ..
+    } = error
+    else {
+        return None;
+    };
+    let Error::Api(api) = answer.as_ref() else {
+        return None;
+    };
+    matches!(api.status.as_u16(), 400 | 401 | 403 | 422).then(|| Refused {
+        message: message.clone(),
+        answer: api.as_ref().clone(),
+        until: ahead(Instant::now(), REFUSAL_MEMORY),
+    })
 }
 
 async fn log_in(request: &LoginRequest<'_>) -> Result<String, Error> {

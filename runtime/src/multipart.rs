@@ -148,7 +148,11 @@ impl FilePart {
                     .await
                     .map_err(|e| format!("cannot read {}: {e}", path.display()))?
                     .len();
-                let body = reqwest::Body::wrap_stream(self.counted(ReaderStream::new(file)));
+                // Exactly the length sent as the part's: a file that grows or shrinks while it
+                // goes out ends the request with an error, not with a body cut to the length
+                // (whose closing boundary then never comes) or one that falls short of it.
+                let chunks = exactly(ReaderStream::new(file), length, path.clone());
+                let body = reqwest::Body::wrap_stream(self.counted(chunks));
                 Part::stream_with_length(body, length)
             }
             Source::Reader(reader) => {
@@ -163,13 +167,61 @@ impl FilePart {
             }
         };
         let part = match &self.file_name {
-            Some(name) => part.file_name(name.clone()),
+            Some(name) => part.file_name(header_safe(name)),
             None => part.file_name("file"),
         };
         let media_type = self.media_type();
         part.mime_str(media_type)
             .map_err(|e| format!("invalid content type {media_type:?}: {e}"))
     }
+}
+
+/// A file name as it may go into a part's header: line breaks and quotes percent-encoded, as
+/// browsers send them (the HTML standard's multipart/form-data encoding). Reqwest escapes them
+/// with a backslash, which leaves a line break a line break: a name could end the header and
+/// add headers or parts of its own.
+fn header_safe(name: &str) -> String {
+    name.replace('\r', "%0D")
+        .replace('\n', "%0A")
+        .replace('"', "%22")
+}
+
+/// `chunks`, checked to come to `length` bytes: an error in place of the first byte past it,
+/// or of the end when they fall short.
+fn exactly<S>(
+    chunks: S,
+    length: u64,
+    path: PathBuf,
+) -> impl futures::Stream<Item = std::io::Result<Bytes>> + Send + 'static
+where
+    S: futures::Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+{
+    use futures::StreamExt;
+    let state = (Box::pin(chunks), 0u64, false);
+    futures::stream::unfold(state, move |(mut chunks, sent, ended)| {
+        let path = path.clone();
+        async move {
+            let changed = |now: String| {
+                std::io::Error::other(format!(
+                    "{} changed while it was being sent: {length} bytes when opened, {now}",
+                    path.display()
+                ))
+            };
+            if ended {
+                return None;
+            }
+            let (item, sent, ended) = match chunks.next().await {
+                Some(Ok(chunk)) => match sent + chunk.len() as u64 {
+                    sent if sent > length => (Err(changed("more now".into())), sent, true),
+                    sent => (Ok(chunk), sent, false),
+                },
+                Some(Err(e)) => (Err(e), sent, true),
+                None if sent < length => (Err(changed(format!("{sent} now"))), sent, true),
+                None => return None,
+            };
+            Some((item, (chunks, sent, ended)))
+        }
+    })
 }
 
 /// The media type a file name's extension suggests; `application/octet-stream` for others

@@ -142,13 +142,31 @@ impl Redactor {
             .learned
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut text = Cow::Borrowed(text);
-        for secret in self.inner.fixed.iter().chain(learned.iter().rev()) {
-            if text.contains(secret.as_str()) {
-                text = Cow::Owned(text.replace(secret.as_str(), REDACTED));
-            }
+        // Every place any secret occurs, found in the text as given and then joined where
+        // they overlap: a short password inside a token must not split the token into pieces
+        // that each show, as replacing one secret after another would.
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        for secret in self.inner.fixed.iter().chain(learned.iter()) {
+            found.extend(
+                text.match_indices(secret.as_str())
+                    .map(|(at, _)| (at, at + secret.len())),
+            );
         }
-        text
+        if found.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        found.sort_unstable();
+        let mut redacted = String::with_capacity(text.len());
+        let mut shown = 0;
+        for (start, end) in found {
+            if start >= shown {
+                redacted.push_str(&text[shown..start]);
+                redacted.push_str(REDACTED);
+            }
+            shown = shown.max(end);
+        }
+        redacted.push_str(&text[shown..]);
+        Cow::Owned(redacted)
     }
 
     /// Bytes as text (invalid UTF-8 replaced), credentials replaced.
@@ -318,5 +336,28 @@ mod tests {
         }
         assert_eq!(redactor.text("token-099"), REDACTED);
         assert_eq!(redactor.text("token-000"), "token-000");
+    }
+
+    /// A short password that occurs inside a token must not split it: the whole token goes.
+    /// (Before: the password was replaced first, and the token, no longer whole, was shown in
+    /// pieces around each `<redacted>`.)
+    #[test]
+    fn a_secret_inside_another_does_not_split_it() {
+        let redactor = Redactor::new(
+            &[],
+            &[Credentials::login("me", Secret::new("ab"))],
+            &HeaderMap::new(),
+        );
+        let token = "eyJhbGciOi.abxyzabQ.sigab";
+        redactor.learn(token);
+        let text = format!("token {token} and ab, abab");
+        let shown = redactor.text(&text);
+        assert_eq!(
+            shown,
+            format!("token {REDACTED} and {REDACTED}, {REDACTED}{REDACTED}")
+        );
+        for piece in ["eyJ", "xyz", "sig"] {
+            assert!(!shown.contains(piece), "{shown}");
+        }
     }
 }

@@ -192,6 +192,58 @@ async fn multipart_upload_streams_from_path_bytes_and_reader() {
         .any(|w| w == b"Content-Type: applicatio"));
 }
 
+/// A file name is a file name, not headers: line breaks and quotes are percent-encoded as
+/// browsers send them. (Before: reqwest put a backslash before a line break and sent the line
+/// break, so that the name ended the part's header and added one of its own.)
+#[tokio::test]
+async fn a_file_name_cannot_add_headers_to_its_part() {
+    let server = Scripted::new([Reply::json(200, json!({"id": "doc1"}))]);
+    let running = server.start().await;
+    let name = "evil\r\nContent-Type: text/html\r\n\r\n<script>\".pdf";
+    running
+        .client()
+        .upload_document("inbox1", FilePart::from_bytes(&b"%PDF"[..]).file_name(name))
+        .send_raw()
+        .await
+        .unwrap();
+    let body = server.requests().pop().unwrap().body;
+    let find = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        find(b"filename=\"evil%0D%0AContent-Type: text/html%0D%0A%0D%0A<script>%22.pdf\""),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    assert!(!find(b"\r\nContent-Type: text/html"));
+}
+
+/// A file whose length is not what it said when opened (here one that the system reports as
+/// empty and that has content, as files in /proc do) ends the upload with an error naming it.
+/// (Before: the body was cut to the length given when the file was opened, its closing
+/// boundary never sent; the server took what came.)
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_file_that_changes_while_it_is_sent_fails_the_upload() {
+    let server = Scripted::new([Reply::json(200, json!({"id": "doc1"}))]);
+    let running = server.start().await;
+    let error = running
+        .client()
+        .upload_document("inbox1", FilePart::from_path("/proc/self/status"))
+        .send_raw()
+        .await
+        .unwrap_err();
+    let mut chain = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(next) = source {
+        chain.push_str(&format!(": {next}"));
+        source = next.source();
+    }
+    assert!(
+        chain.contains("/proc/self/status changed while it was being sent"),
+        "{chain}"
+    );
+    assert!(server.requests().is_empty(), "no upload arrived whole");
+}
+
 #[tokio::test]
 async fn missing_upload_file_is_an_invalid_request_not_a_panic() {
     let server = Scripted::new([Reply::json(200, json!({}))]);

@@ -121,6 +121,8 @@ async fn operations_without_security_get_no_credentials() {
 /// /about/version accepts only the newest token (or rejects the first `reject_first` uses).
 #[derive(Clone)]
 struct LoginServer {
+    /// Every login tried, refused ones too.
+    attempts: Arc<AtomicUsize>,
     logins: Arc<AtomicUsize>,
     calls: Arc<AtomicUsize>,
     lifetime: i64,
@@ -131,6 +133,7 @@ struct LoginServer {
 impl LoginServer {
     fn new(lifetime: i64, reject_first: usize) -> Self {
         LoginServer {
+            attempts: Arc::default(),
             logins: Arc::default(),
             calls: Arc::default(),
             lifetime,
@@ -148,6 +151,7 @@ impl LoginServer {
                 post(move |body: axum::Json<serde_json::Value>| {
                     let login = login.clone();
                     async move {
+                        login.attempts.fetch_add(1, Ordering::SeqCst);
                         if body["username"] != "me" || body["password"] != SECRET_PASSWORD {
                             return (StatusCode::UNAUTHORIZED, "Wrong credentials".to_owned());
                         }
@@ -206,16 +210,42 @@ async fn fifty_concurrent_calls_share_one_login() {
     );
 }
 
+/// A token that by this machine's clock has no more than the refresh margin left (a
+/// short-lived one, or a clock ahead of the server's) is used until the server refuses it.
+/// (Before: it was never fresh, and every call logged in again first: three calls, three
+/// logins.)
 #[tokio::test]
-async fn token_close_to_expiry_is_refreshed_before_use() {
-    // Tokens that expire within the refresh margin are renewed before each call.
+async fn a_token_within_the_refresh_margin_is_used_not_renewed_on_every_call() {
     let service = LoginServer::new(contractfit::runtime::REFRESH_MARGIN.as_secs() as i64 - 5, 0);
     let running = service.start().await;
     let client =
         client_of(builder(&running).credentials(Credentials::login("me", SECRET_PASSWORD)));
-    client.get_version().send().await.unwrap();
-    client.get_version().send().await.unwrap();
-    assert_eq!(service.logins.load(Ordering::SeqCst), 2);
+    for _ in 0..3 {
+        client.get_version().send().await.unwrap();
+    }
+    assert_eq!(service.logins.load(Ordering::SeqCst), 1);
+}
+
+/// Fifty calls at once with a wrong password try one login, and the calls after them none
+/// for a while: a login per call would lock the account. (Before: fifty logins, then one per
+/// call.)
+#[tokio::test]
+async fn a_refused_login_is_tried_once_not_once_per_call() {
+    let service = LoginServer::new(3600, 0);
+    let running = service.start().await;
+    let client = client_of(builder(&running).credentials(Credentials::login("me", "wrong")));
+    let calls = (0..50).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.get_version().send().await })
+    });
+    for call in futures::future::join_all(calls).await {
+        let error = call.unwrap().unwrap_err();
+        assert!(matches!(error, Error::Auth { .. }), "{error:?}");
+        assert_eq!(error.status(), None, "{error}");
+        assert!(error.to_string().contains("answered 401"), "{error}");
+    }
+    client.get_version().send().await.unwrap_err();
+    assert_eq!(service.attempts.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]
