@@ -53,6 +53,13 @@ pub struct Journal {
     /// The database's file and SQLite's files beside it, to keep them out of a batch that
     /// uploads the folder they are in.
     own_files: Vec<PathBuf>,
+    /// Held locked by the batch running on this journal (see [`Journal::lock_run`]).
+    lock_file: Option<PathBuf>,
+}
+
+/// A batch's hold on its journal: while it lives, no other batch can run on the journal.
+pub(crate) struct RunLock {
+    _held: Option<Connection>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -82,6 +89,13 @@ pub enum JournalError {
     /// The journal was written by another version of its format.
     #[error("journal {path} has format {found}; this version reads format {FORMAT}")]
     Format { path: String, found: String },
+    /// Another batch is running on this journal (another process, or another run in this
+    /// one): two at once would send the same files twice.
+    #[error("journal {path} is in use by another batch; run one at a time")]
+    InUse { path: String },
+    /// A file's row is no longer in the journal: something else changed it during the run.
+    #[error("journal {path}: the row of file {row} is gone")]
+    Missing { path: String, row: i64 },
 }
 
 /// A file's state in the journal.
@@ -256,7 +270,15 @@ impl Journal {
                 name.push(suffix);
                 PathBuf::from(name)
             };
-            journal.own_files = vec![beside("-wal"), beside("-shm"), beside("-journal"), file];
+            journal.lock_file = Some(beside(".lock"));
+            journal.own_files = vec![
+                beside("-wal"),
+                beside("-shm"),
+                beside("-journal"),
+                beside(".lock"),
+                beside(".lock-journal"),
+                file,
+            ];
         }
         Ok(journal)
     }
@@ -317,6 +339,7 @@ impl Journal {
             connection: Arc::new(Mutex::new(connection)),
             path: Some(path),
             own_files: Vec::new(),
+            lock_file: None,
         })
     }
 
@@ -334,6 +357,40 @@ impl Journal {
         move |source| JournalError::Sqlite {
             path: self.path(),
             source,
+        }
+    }
+
+    /// Takes the journal for one batch run: refused, with [`JournalError::InUse`], while another
+    /// run holds it, in this process or another. The lock is SQLite's own, on a file beside the
+    /// journal, held by an exclusive transaction that is never committed: the system releases
+    /// it when the process ends, however it ends, so a killed batch leaves no stale lock. (Not
+    /// the journal itself: `batch status` reads it while a batch runs.)
+    pub(crate) fn lock_run(&self) -> Result<RunLock, JournalError> {
+        let Some(file) = &self.lock_file else {
+            return Ok(RunLock { _held: None });
+        };
+        let shown = file.display().to_string();
+        let sqlite = |source| JournalError::Sqlite {
+            path: shown.clone(),
+            source,
+        };
+        let connection = Connection::open(file).map_err(sqlite)?;
+        connection
+            .busy_timeout(std::time::Duration::ZERO)
+            .map_err(sqlite)?;
+        match connection.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;") {
+            Ok(()) => Ok(RunLock {
+                _held: Some(connection),
+            }),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                Err(JournalError::InUse { path: self.path() })
+            }
+            Err(source) => Err(sqlite(source)),
         }
     }
 
@@ -439,11 +496,7 @@ impl Journal {
             // A file whose content changed before it was ever sent: its old row goes, so
             // that it is not left pending (or failing) for content that no longer exists.
             let mut forget_unsent = transaction
-                .prepare_cached(
-                    "DELETE FROM files WHERE source = ?1 AND sha256 <> ?2 \
-                     AND document_id IS NULL AND (state = 'pending' OR (state = 'failed' \
-                     AND failure_kind IN ('throttled', 'file')))",
-                )
+                .prepare_cached("DELETE FROM files WHERE id = ?1")
                 .map_err(&sqlite)?;
             let mut undo_duplicate = transaction
                 .prepare_cached(
@@ -451,10 +504,32 @@ impl Journal {
                      WHERE id = ?1",
                 )
                 .map_err(&sqlite)?;
-            for (source, name, size, sha256) in files {
-                forget_unsent
-                    .execute(params![source, sha256])
+            // Every content given for each source in this call: two files may share a name
+            // (bytes from a queue, say), and neither may forget the other.
+            let mut given: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+            for (source, _, _, sha256) in files {
+                given.entry(source).or_default().push(sha256);
+            }
+            let mut unsent_of = transaction
+                .prepare_cached(
+                    "SELECT id, sha256 FROM files WHERE source = ?1 AND document_id IS NULL \
+                     AND (state = 'pending' OR (state = 'failed' \
+                     AND failure_kind IN ('throttled', 'file')))",
+                )
+                .map_err(&sqlite)?;
+            for (source, contents) in &given {
+                let unsent: Vec<(RowId, String)> = unsent_of
+                    .query_map([source], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map_err(&sqlite)?
+                    .collect::<Result<_, _>>()
                     .map_err(&sqlite)?;
+                for (row, sha256) in unsent {
+                    if !contents.contains(&sha256.as_str()) {
+                        forget_unsent.execute([row]).map_err(&sqlite)?;
+                    }
+                }
+            }
+            for (source, name, size, sha256) in files {
                 let known = find
                     .query_row(params![source, sha256], entry)
                     .optional()
@@ -468,7 +543,8 @@ impl Journal {
                     registered.push((id, known));
                     continue;
                 }
-                let original: Option<String> = if upload_duplicates {
+                // An unreadable file (no fingerprint) is nobody's twin.
+                let original: Option<String> = if upload_duplicates || sha256.is_empty() {
                     None
                 } else {
                     same_content
@@ -511,6 +587,52 @@ impl Journal {
         Ok(registered)
     }
 
+    /// Duplicates whose content no other file carries any more: no file with it is pending,
+    /// being uploaded, uploaded or done (the original failed, or changed before it was sent).
+    /// By content, oldest first.
+    pub(crate) fn orphaned_duplicates(&self) -> Result<Vec<(RowId, Entry)>, JournalError> {
+        let connection = self.lock();
+        let mut statement = connection
+            .prepare(&format!(
+                "SELECT {LIGHT_COLUMNS} FROM files AS d WHERE state = 'duplicate' AND NOT EXISTS \
+                 (SELECT 1 FROM files AS o WHERE o.sha256 = d.sha256 \
+                 AND o.state IN ('pending', 'uploading', 'uploaded', 'done')) ORDER BY sha256, id"
+            ))
+            .map_err(self.sqlite())?;
+        let rows = statement.query_map([], entry).map_err(self.sqlite())?;
+        rows.collect::<Result<_, _>>().map_err(self.sqlite())
+    }
+
+    /// Makes `row` the file that carries its content: pending, to be sent. Every other file
+    /// with that content that is a duplicate, or failed in a way a resumed batch would send
+    /// again, becomes a duplicate of it, so that the content is sent once.
+    pub(crate) fn promote(&self, row: RowId) -> Result<(), JournalError> {
+        let sqlite = self.sqlite();
+        let mut connection = self.lock();
+        let transaction = connection.transaction().map_err(&sqlite)?;
+        let now = now();
+        let changed = transaction
+            .execute(
+                "UPDATE files SET state = 'pending', duplicate_of = NULL, failure_kind = NULL, \
+                 failure = NULL, failure_status = NULL, failure_body = NULL, updated = ?2 \
+                 WHERE id = ?1 AND state = 'duplicate'",
+                params![row, now],
+            )
+            .map_err(&sqlite)?;
+        transaction
+            .execute(
+                "UPDATE files SET state = 'duplicate', \
+                 duplicate_of = (SELECT source FROM files WHERE id = ?1), updated = ?2 \
+                 WHERE id <> ?1 AND sha256 = (SELECT sha256 FROM files WHERE id = ?1) \
+                 AND document_id IS NULL AND (state = 'duplicate' OR (state = 'failed' \
+                 AND failure_kind IN ('throttled', 'file')))",
+                params![row, now],
+            )
+            .map_err(&sqlite)?;
+        transaction.commit().map_err(&sqlite)?;
+        self.one_row(row, Ok(changed))
+    }
+
     /// Every row without its bodies, with its key (for files of earlier runs not given again).
     pub(crate) fn rows(&self) -> Result<Vec<(RowId, Entry)>, JournalError> {
         let connection = self.lock();
@@ -530,24 +652,38 @@ impl Journal {
             connection
                 .prepare_cached(
                     "UPDATE files SET state = 'uploading', attempts = attempts + 1, \
-                     upload_started = ?2, updated = ?3 WHERE id = ?1",
+                     upload_started = ?2, updated = ?3 WHERE id = ?1 \
+                     AND state IN ('pending', 'uploading', 'failed')",
                 )?
                 .execute(params![row, started, now()])
         };
         let durable = self.path.as_deref() != Some(MEMORY);
         let result = if durable {
-            synced("FULL")
-                .and_then(|()| update())
-                .and_then(|_| synced("NORMAL"))
+            synced("FULL").and_then(|()| {
+                let changed = update();
+                synced("NORMAL").and(changed)
+            })
         } else {
-            update().map(drop)
+            update()
         };
-        result.map_err(self.sqlite())
+        self.one_row(row, result)
+    }
+
+    /// That `result`, of a statement on `row`, changed that row.
+    fn one_row(&self, row: RowId, result: rusqlite::Result<usize>) -> Result<(), JournalError> {
+        match result.map_err(self.sqlite())? {
+            1 => Ok(()),
+            _ => Err(JournalError::Missing {
+                path: self.path(),
+                row,
+            }),
+        }
     }
 
     /// The server kept nothing (429): back to pending.
     pub(crate) fn pending(&self, row: RowId) -> Result<(), JournalError> {
         self.update(
+            row,
             "UPDATE files SET state = 'pending', updated = ?2 WHERE id = ?1",
             params![row, now()],
         )
@@ -562,6 +698,7 @@ impl Journal {
         reply: Option<&[u8]>,
     ) -> Result<(), JournalError> {
         self.update(
+            row,
             "UPDATE files SET state = 'uploaded', document_id = ?2, result = ?3, \
              failure_kind = NULL, failure = NULL, failure_status = NULL, failure_body = NULL, \
              updated = ?4 WHERE id = ?1",
@@ -572,6 +709,7 @@ impl Journal {
     /// Processed: the final answer.
     pub(crate) fn done(&self, row: RowId, result: &[u8]) -> Result<(), JournalError> {
         self.update(
+            row,
             "UPDATE files SET state = 'done', result = ?2, failure_kind = NULL, failure = NULL, \
              failure_status = NULL, failure_body = NULL, updated = ?3 WHERE id = ?1",
             params![row, result, now()],
@@ -586,6 +724,7 @@ impl Journal {
         failure: &Failure,
     ) -> Result<(), JournalError> {
         self.update(
+            row,
             "UPDATE files SET state = ?2, failure_kind = ?3, failure = ?4, failure_status = ?5, \
              failure_body = ?6, updated = ?7 WHERE id = ?1",
             params![
@@ -640,12 +779,18 @@ impl Journal {
             .map_err(self.sqlite())
     }
 
-    fn update(&self, sql: &str, params: impl rusqlite::Params) -> Result<(), JournalError> {
-        self.lock()
+    /// Runs `sql` on `row` (its first parameter), which must change it.
+    fn update(
+        &self,
+        row: RowId,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<(), JournalError> {
+        let changed = self
+            .lock()
             .prepare_cached(sql)
-            .and_then(|mut statement| statement.execute(params))
-            .map(drop)
-            .map_err(self.sqlite())
+            .and_then(|mut statement| statement.execute(params));
+        self.one_row(row, changed)
     }
 }
 

@@ -317,3 +317,182 @@ async fn a_journal_refuses_another_inbox() {
         .unwrap_err();
     assert!(error.to_string().contains("inbox-1"), "{error}");
 }
+
+/// Whether some upload the fake received holds `content`.
+fn received(fake: &Fake, content: &[u8]) -> bool {
+    fake.upload_bodies()
+        .iter()
+        .any(|body| body.windows(content.len()).any(|w| w == content))
+}
+
+/// Two files with one name and two contents are two files. (Before: registering the second
+/// deleted the first's row; the first was sent, then its journal row was missing and the run
+/// ended with an error, and the journal said one file, done.)
+#[tokio::test]
+async fn two_files_of_one_name_are_two_files() {
+    let fake = fake(Behaviour::default());
+    let server = fake.start().await;
+    let sources = [
+        Source::bytes("invoice.pdf", &b"%PDF A"[..]),
+        Source::bytes("invoice.pdf", &b"%PDF B"[..]),
+    ];
+    let summary = client(&server)
+        .upload_document_batch(INBOX)
+        .wait(Duration::from_secs(30))
+        .run(sources)
+        .await
+        .unwrap();
+    assert_eq!((summary.files, summary.done), (2, 2), "{summary:?}");
+    assert!(received(&fake, b"%PDF A") && received(&fake, b"%PDF B"));
+}
+
+/// A duplicate stands for its content only while another file carries it: when the original
+/// fails in a way a later run would retry, the duplicate is sent in its place (and the original
+/// becomes its duplicate), and an original that then changes is a new file. (Before: the
+/// duplicate stayed a duplicate of a file that never got through, its content was never sent,
+/// and once the original had changed the batch ended complete.)
+#[tokio::test]
+async fn a_duplicate_is_sent_when_its_original_does_not_get_through() {
+    let fake = fake(Behaviour::default());
+    let server = fake.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.pdf"), dir.path().join("b.pdf"));
+    std::fs::write(&a, "%PDF same").unwrap();
+    std::fs::write(&b, "%PDF same").unwrap();
+    let journal = Journal::open(dir.path().join("journal.sqlite")).unwrap();
+    let sources = || [Source::path(&a), Source::path(&b)];
+    // The server refuses uploads with 429 until a gives up.
+    fake.inject(Route::Upload, Fault::TooManyRequests { retry_after: 0 }, 10);
+    let first = client(&server)
+        .upload_document_batch(INBOX)
+        .journal(journal.clone())
+        .run(sources())
+        .await
+        .unwrap();
+    assert!(received(&fake, b"%PDF same"), "{first:?}");
+    assert_eq!(
+        (first.uploaded, first.duplicates, first.failed),
+        (1, 1, 0),
+        "{first:?}"
+    );
+    std::fs::write(&a, "%PDF changed").unwrap();
+    let second = client(&server)
+        .upload_document_batch(INBOX)
+        .journal(journal.clone())
+        .run(sources())
+        .await
+        .unwrap();
+    assert!(received(&fake, b"%PDF changed"), "{second:?}");
+    assert_eq!(fake.uploaded_documents(INBOX).len(), 2, "{second:?}");
+    assert!(second.is_complete(), "{second:?}");
+}
+
+/// A file that changes after it was read and before it is sent is not sent as content the
+/// journal never saw. (Before: the new content went out under the old fingerprint, and the
+/// next run, seeing new content, sent it again.)
+#[tokio::test]
+async fn a_file_changed_between_reading_and_sending_is_not_sent_as_unseen_content() {
+    let fake = fake(Behaviour::default());
+    let server = fake.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scan.pdf");
+    std::fs::write(&path, "%PDF first").unwrap();
+    let journal = Journal::open(dir.path().join("journal.sqlite")).unwrap();
+    let changing = path.clone();
+    let first = client(&server)
+        .upload_document_batch(INBOX)
+        .journal(journal.clone())
+        .on_event(move |event| {
+            if let Event::Planned { .. } = event {
+                std::fs::write(&changing, "%PDF second, longer").unwrap();
+            }
+        })
+        .run([Source::path(&path)])
+        .await
+        .unwrap();
+    assert_eq!((first.uploads_sent, first.failed), (0, 1), "{first:?}");
+    let failure = journal.entries().unwrap()[0].failure.clone().unwrap();
+    assert_eq!(failure.kind, FailureKind::File);
+    assert!(
+        failure.message.contains("changed since it was read"),
+        "{failure:?}"
+    );
+    let second = client(&server)
+        .upload_document_batch(INBOX)
+        .journal(journal.clone())
+        .run([Source::path(&path)])
+        .await
+        .unwrap();
+    assert_eq!((second.uploads_sent, second.uploaded), (1, 1), "{second:?}");
+    assert_eq!(fake.uploaded_documents(INBOX).len(), 1);
+    assert!(received(&fake, b"%PDF second, longer"));
+}
+
+/// Two batches on one journal at once (overlapping cron jobs): the second is refused, and
+/// every file is sent once. (Before: both sent every pending file.)
+#[tokio::test]
+async fn two_batches_on_one_journal_do_not_both_send() {
+    let fake = fake(Behaviour::default());
+    let server = fake.start().await;
+    let (dir, sources) = files(20);
+    let path = dir.path().join("journal.sqlite");
+    let batch = || {
+        client(&server)
+            .upload_document_batch(INBOX)
+            .journal(Journal::open(&path).unwrap())
+            .run(sources.clone())
+    };
+    let (one, two) = tokio::join!(batch(), batch());
+    let refused = [&one, &two].iter().filter(|r| r.is_err()).count();
+    assert_eq!(refused, 1, "{one:?} {two:?}");
+    let error = one
+        .as_ref()
+        .err()
+        .or(two.as_ref().err())
+        .unwrap()
+        .to_string();
+    assert!(error.contains("in use by another batch"), "{error}");
+    assert_eq!(fake.uploaded_documents(INBOX).len(), 20);
+    // The lock goes with the run.
+    batch().await.unwrap();
+}
+
+/// One file that cannot be read fails alone; the others are sent. (Before: the whole batch
+/// ended with `cannot read …` before anything was sent.)
+#[tokio::test]
+async fn an_unreadable_file_fails_alone() {
+    let fake = fake(Behaviour::default());
+    let server = fake.start().await;
+    let (dir, mut sources) = files(3);
+    sources.insert(1, Source::path(dir.path().join("missing.pdf")));
+    let summary = client(&server)
+        .upload_document_batch(INBOX)
+        .run(sources)
+        .await
+        .unwrap();
+    assert_eq!((summary.uploaded, summary.failed), (3, 1), "{summary:?}");
+    assert_eq!(summary.not_started, 0, "{summary:?}");
+    assert_eq!(fake.uploaded_documents(INBOX).len(), 3);
+}
+
+/// A stop that has come before the batch starts stops it before anything is sent. (Before:
+/// the stop was awaited on a task of its own, and the batch had sent an upload by the time
+/// that task ran.)
+#[tokio::test]
+async fn a_batch_stopped_before_it_starts_sends_nothing() {
+    let fake = fake(Behaviour::default());
+    let server = fake.start().await;
+    let (_dir, sources) = files(3);
+    let summary = client(&server)
+        .upload_document_batch(INBOX)
+        .stop_on(std::future::ready(()))
+        .run(sources)
+        .await
+        .unwrap();
+    assert_eq!(
+        (summary.uploads_sent, summary.not_started),
+        (0, 3),
+        "{summary:?}"
+    );
+    assert!(summary.stopped);
+}
