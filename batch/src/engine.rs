@@ -346,6 +346,9 @@ impl Item {
     }
 }
 
+/// A file's size and SHA-256.
+type Fingerprint = (u64, String);
+
 /// Every file into the journal (fingerprints taken on blocking threads, a few at a time), and
 /// the work: the files given, then the journal's unfinished files that were not given.
 async fn plan(
@@ -360,21 +363,20 @@ async fn plan(
             .is_some_and(|path| journal.is_own_file(path))
     });
     // A file that cannot be read fails alone, with the reason, and the others go on.
-    let fingerprints: Vec<(Source, Result<(u64, String), std::io::Error>)> =
-        futures::stream::iter(files)
-            .map(|source| async move {
-                let task = {
-                    let source = source.clone();
-                    tokio::task::spawn_blocking(move || source.fingerprint())
-                };
-                let fingerprint = task
-                    .await
-                    .unwrap_or_else(|panic| Err(std::io::Error::other(panic.to_string())));
-                (source, fingerprint)
-            })
-            .buffered(8)
-            .collect()
-            .await;
+    let fingerprints: Vec<(Source, std::io::Result<Fingerprint>)> = futures::stream::iter(files)
+        .map(|source| async move {
+            let task = {
+                let source = source.clone();
+                tokio::task::spawn_blocking(move || source.fingerprint())
+            };
+            let fingerprint = task
+                .await
+                .unwrap_or_else(|panic| Err(std::io::Error::other(panic.to_string())));
+            (source, fingerprint)
+        })
+        .buffered(8)
+        .collect()
+        .await;
     let rows: Vec<_> = fingerprints
         .iter()
         .map(|(source, fingerprint)| {
