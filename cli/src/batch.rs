@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use clap::ArgMatches;
 use contractfit_batch::{
-    Accepted, Batch, Entry, Event, FindError, Journal, Source, State, Summary, Uploads,
+    Accepted, Batch, Entry, Event, FailureKind, FindError, Journal, Source, State, Summary, Uploads,
 };
 use contractfit_runtime::futures::future::BoxFuture;
 use contractfit_runtime::{CallOptions, Client, Error, WaitError};
@@ -21,7 +21,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 
 use crate::call::{path, request, request_with, show};
-use crate::output::{Exit, Failure, Lines, Output};
+use crate::output::{say, Exit, Failure, Lines, Output};
 use crate::values::Values;
 use crate::{Command, Place, Upload, Wait};
 
@@ -66,14 +66,27 @@ impl<'a> Shared<'a> {
         self.progress.clear();
         let total = done + failed.len();
         if failed.is_empty() {
-            eprintln!("{done} of {total} {noun} done");
+            say(format_args!("{done} of {total} {noun} done"));
             return Ok(Exit::Success);
         }
-        eprintln!("{done} of {total} {noun} done; {} failed:", failed.len());
+        say(format_args!(
+            "{done} of {total} {noun} done; {} failed:",
+            failed.len()
+        ));
         for (label, failure) in &failed {
-            eprintln!("  {label}: {}", failure.message);
+            say(format_args!("  {label}: {}", failure.message));
         }
-        Ok(Exit::SomeFailed)
+        let exits = failed.iter().map(|(_, failure)| failure.exit);
+        Ok(some_failed(exits))
+    }
+}
+
+/// The exit code of a batch whose items failed with `exits`: 7 when each failed at waiting
+/// (processing failed, or the maximum wait passed), 8 otherwise.
+fn some_failed(mut exits: impl Iterator<Item = Exit>) -> Exit {
+    match exits.all(|exit| exit == Exit::WaitFailed) {
+        true => Exit::WaitFailed,
+        false => Exit::SomeFailed,
     }
 }
 
@@ -126,7 +139,13 @@ pub async fn upload(
         values,
         items: items.clone(),
     };
-    let written = Arc::new(Mutex::new(Written::default()));
+    let closed = Arc::new(tokio::sync::Notify::new());
+    let written = Arc::new(Mutex::new(Written {
+        failures: Vec::new(),
+        not_at_waiting: false,
+        error: None,
+        closed: closed.clone(),
+    }));
     let events = {
         let (client, lines, progress, written) = (
             client.clone(),
@@ -138,23 +157,27 @@ pub async fn upload(
             on_event(event, &client, &lines, &progress, &items, &written);
         }
     };
+    let interrupted = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No Ctrl-C to listen for: the batch runs to its end.
+            return std::future::pending().await;
+        }
+        say("stopping: uploads in flight finish and are journaled (Ctrl-C again to quit now)");
+        tokio::spawn(async {
+            let _ = tokio::signal::ctrl_c().await;
+            std::process::exit(130);
+        });
+    };
     let mut batch = Batch::new(uploads)
         .journal(journal)
         .concurrency(concurrency)
         .upload_duplicates(matches.get_flag("upload-duplicates"))
         .on_event(events)
-        .stop_on(async {
-            if tokio::signal::ctrl_c().await.is_err() {
-                // No Ctrl-C to listen for: the batch runs to its end.
-                return std::future::pending().await;
+        .stop_on(async move {
+            tokio::select! {
+                () = interrupted => {}
+                () = closed.notified() => {}
             }
-            eprintln!(
-                "stopping: uploads in flight finish and are journaled (Ctrl-C again to quit now)"
-            );
-            tokio::spawn(async {
-                let _ = tokio::signal::ctrl_c().await;
-                std::process::exit(130);
-            });
         });
     if wait {
         batch = batch.wait(max_wait);
@@ -171,8 +194,10 @@ pub async fn upload(
     report(&summary, &written.failures);
     Ok(if summary.is_complete() {
         Exit::Success
-    } else {
+    } else if written.not_at_waiting || summary.stopped || summary.not_started > 0 {
         Exit::SomeFailed
+    } else {
+        Exit::WaitFailed
     })
 }
 
@@ -207,8 +232,14 @@ type Items = Arc<Mutex<HashMap<String, Item>>>;
 struct Written {
     /// Files that failed (or are uncertain), with why, for the summary.
     failures: Vec<(String, String)>,
+    /// Whether some file failed otherwise than at waiting (its processing failed, or the
+    /// maximum wait passed): the exit code is then 8, not 7.
+    not_at_waiting: bool,
     /// Writing a line failed: the run's outcome.
     error: Option<Failure>,
+    /// Told when writing a line failed, to stop the batch: a closed pipe
+    /// (`contractfit upload dir | head -1`) ends it as Ctrl-C does.
+    closed: Arc<tokio::sync::Notify>,
 }
 
 /// Shows an event: bars and milestones on stderr, one JSON line per finished file on stdout.
@@ -256,7 +287,10 @@ fn on_event(
             let item = items
                 .remove(&entry.source)
                 .unwrap_or_else(|| progress.item(&entry.source, None));
-            let failure = entry.failure.as_ref().map(|f| f.message.clone());
+            let failure = entry
+                .failure
+                .as_ref()
+                .map(|f| client.redact(&f.message).into_owned());
             let unfinished = !matches!(
                 entry.state,
                 State::Done | State::Uploaded | State::Duplicate
@@ -267,9 +301,14 @@ fn on_event(
             if unfinished || entry.failure.is_some() {
                 let why = failure.unwrap_or_else(|| entry.state.as_str().to_owned());
                 written.failures.push((entry.source.clone(), why));
+                let at_waiting = entry.failure.as_ref().is_some_and(|f| {
+                    matches!(f.kind, FailureKind::Processing | FailureKind::Unfinished)
+                });
+                written.not_at_waiting |= !at_waiting;
             }
             if let Err(failure) = progress.suspend(|| lines.write(&line)) {
                 written.error.get_or_insert(failure);
+                written.closed.notify_one();
             }
         }
         _ => {}
@@ -344,9 +383,9 @@ fn report(summary: &Summary, failures: &[(String, String)]) {
     if !failures.is_empty() {
         line.push(':');
     }
-    eprintln!("{line}");
+    say(line);
     for (file, why) in failures {
-        eprintln!("  {file}: {why}");
+        say(format_args!("  {file}: {why}"));
     }
 }
 
@@ -776,7 +815,7 @@ impl Progress {
             Some((multi, _)) => {
                 let _ = multi.println(text);
             }
-            None => eprintln!("{text}"),
+            None => say(text),
         }
     }
 }
@@ -823,7 +862,7 @@ impl Item {
             Some((_, _, multi)) => {
                 let _ = multi.println(text);
             }
-            None => eprintln!("{text}"),
+            None => say(text),
         }
     }
 

@@ -171,7 +171,11 @@ async fn single(
 pub async fn show(client: &Client, command: &Command, values: &Values) -> Result<Exit, Failure> {
     let request = request(command, values)?;
     let preview = client.preview(command.operation, &request).await?;
-    print!("{preview}");
+    Output {
+        file: None,
+        pretty: false,
+    }
+    .write(preview.to_string().as_bytes())?;
     Ok(Exit::Success)
 }
 

@@ -254,14 +254,22 @@ pub fn command(app: &'static App) -> clap::Command {
 
 /// Runs the tool with the process's arguments and returns its exit code.
 pub fn main(app: &'static App) -> ExitCode {
-    let matches = command::build(app).get_matches();
+    // Help, versions and usage errors printed by clap, without its panic when the output is
+    // closed.
+    let matches = match command::build(app).try_get_matches() {
+        Ok(matches) => matches,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            output::say(format_args!("error: cannot start the async runtime: {e}"));
             return Exit::Local.into();
         }
     };

@@ -26,9 +26,11 @@ pub enum Exit {
     NoAnswer = 5,
     /// An answer that is not what the document declares (a body that does not decode).
     BadAnswer = 6,
-    /// Waiting ended without success: processing failed, or the maximum wait passed.
+    /// Waiting ended without success: processing failed, or the maximum wait passed (in a
+    /// batch, for every item that failed).
     WaitFailed = 7,
-    /// A batch (upload, wait) where some items failed; the summary on stderr says which.
+    /// A batch (upload, wait) where some items failed otherwise; the summary on stderr says
+    /// which.
     SomeFailed = 8,
 }
 
@@ -41,14 +43,16 @@ impl From<Exit> for ExitCode {
 pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  success
-  1  local failure (a file could not be read or written, a value cannot be sent)
+  1  local failure (a file could not be read or written, a value cannot be sent,
+     the output was closed)
   2  usage (unknown flag, invalid value, --body that is not JSON)
   3  the API answered 4xx
   4  the API answered 5xx
   5  no answer (connection failed, timed out)
-  6  the answer is not what the API document declares
-  7  waiting ended without success (processing failed, max wait passed)
-  8  some items of a batch failed (the summary on stderr says which)";
+  6  the answer is not what the API document declares, or too long to read
+  7  waiting ended without success (processing failed, max wait passed), for
+     every item that failed
+  8  some items of a batch failed otherwise (the summary on stderr says which)";
 
 /// A command that did not succeed: why (for stderr), the exit code, and whatever body the
 /// server sent (never dropped).
@@ -113,6 +117,12 @@ impl Failure {
     }
 }
 
+/// Writes a line to stderr, or nothing if stderr is closed (`2>&1 | head -1`): what the tool
+/// says on the side never ends it.
+pub fn say(line: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// The message a server put in an error body (`message`, `error`, `detail`), if it has one.
 fn server_message(body: &[u8]) -> Option<String> {
     let value: Value = serde_json::from_slice(body).ok()?;
@@ -135,7 +145,7 @@ impl From<Error> for Failure {
             Error::Api(api) if api.status.is_server_error() => Exit::ServerError,
             Error::Api(_) => Exit::ClientError,
             Error::Transport { .. } | Error::Timeout { .. } => Exit::NoAnswer,
-            Error::Decode(_) => Exit::BadAnswer,
+            Error::Decode(_) | Error::TooLarge(_) => Exit::BadAnswer,
             Error::Auth { source, .. } => match source.as_deref().and_then(Error::status) {
                 Some(status) if status.is_server_error() => Exit::ServerError,
                 Some(_) => Exit::ClientError,
@@ -144,8 +154,10 @@ impl From<Error> for Failure {
             _ => Exit::Local,
         };
         let message = match &error {
+            // The server's own words, with the client's credentials taken out: a server may
+            // echo them, and this goes to stderr, the journal and logs.
             Error::Api(api) => {
-                let said = server_message(&api.body)
+                let said = server_message(api.redacted_text().as_bytes())
                     .map(|m| format!(": {m}"))
                     .unwrap_or_default();
                 format!("{}: HTTP {}{said}", api.context, api.status)
@@ -186,7 +198,13 @@ impl From<UploadWaitError> for Failure {
     fn from(error: UploadWaitError) -> Self {
         match error {
             UploadWaitError::Upload(source) => Failure::from(source),
-            UploadWaitError::Wait { source, .. } => Failure::from(source),
+            UploadWaitError::Wait { id, source } => {
+                let failure = Failure::from(source);
+                Failure {
+                    message: format!("uploaded as {id}, then: {}", failure.message),
+                    ..failure
+                }
+            }
             UploadWaitError::NoId { pointer, body } => Failure {
                 exit: Exit::BadAnswer,
                 message: format!("the upload's reply has no id at {pointer}"),

@@ -275,7 +275,8 @@ async fn wait_reports_each_id() {
     let server = fake.start().await;
     let args = ["wait", "inbox-1-doc-0000", "gone", "inbox-1-doc-0001"];
     let waited = run(tool(&server.url(), &args)).await;
-    assert_eq!(waited.code, 8, "{waited:?}");
+    // Every id that failed, failed at waiting: 7. (Before: 8, and 7 was never returned.)
+    assert_eq!(waited.code, 7, "{waited:?}");
     let lines = waited.lines();
     assert_eq!(lines.len(), 3);
     let gone = lines.iter().find(|l| l["id"] == "gone").unwrap();
@@ -484,5 +485,120 @@ async fn completion_scripts_know_commands_and_values() {
         "--x-fields",
     ] {
         assert!(bash.stdout.contains(expected), "{expected} missing");
+    }
+}
+
+/// Exit 7, waiting ended without success, for an upload whose processing failed and for a
+/// wait; 8 when some item failed otherwise. (Before: 7 was documented and never returned.)
+#[tokio::test(flavor = "multi_thread")]
+async fn exit_7_says_that_waiting_failed() {
+    let fake = Fake::new(quick().with_failed_processing(true));
+    let server = fake.start().await;
+    let dir = files("exit-7", &["a.pdf"]);
+    let args = ["upload", path(dir.path()), "--inbox", "inbox-1", "--wait"];
+    let failed = run(tool(&server.url(), &args)).await;
+    assert_eq!(failed.code, 7, "{failed:?}");
+    let dir = files("exit-8", &["a.pdf", "setup.exe"]);
+    let args = ["upload", path(dir.path()), "--inbox", "inbox-1", "--wait"];
+    let mixed = run(tool(&server.url(), &args)).await;
+    assert_eq!(mixed.code, 8, "{mixed:?}");
+    let gone = run(tool(&server.url(), &["wait", "gone"])).await;
+    assert_eq!(gone.code, 7, "{gone:?}");
+}
+
+/// A maximum wait too long for the clock is a long wait, not a panic. (Before: `Instant +
+/// Duration` overflowed, exit 101.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_maximum_wait_past_the_clock_is_a_long_wait() {
+    let fake = Fake::new(quick());
+    let server = fake.start().await;
+    let dir = files("max-wait", &["a.pdf"]);
+    let args = [
+        "upload",
+        path(dir.path()),
+        "--inbox",
+        "inbox-1",
+        "--wait",
+        "--max-wait",
+        "18446744073709551615",
+    ];
+    let waited = run(tool(&server.url(), &args)).await;
+    assert_eq!(waited.code, 0, "{waited:?}");
+}
+
+/// Output to pipes that close (`contractfit upload dir 2>&1 | head -1`): the tool stops the
+/// batch as Ctrl-C does and ends with 1 (the output could not be written), quietly. (Before:
+/// the first line to a closed stderr panicked, exit 101.)
+#[tokio::test(flavor = "multi_thread")]
+async fn closed_pipes_end_the_tool_quietly() {
+    let fake = Fake::new(quick());
+    let server = fake.start().await;
+    let dir = files("closed-pipe", &["a.pdf", "b.pdf", "c.pdf", "d.pdf"]);
+    let args = [
+        "upload",
+        path(dir.path()),
+        "--inbox",
+        "inbox-1",
+        "--concurrency",
+        "1",
+    ];
+    let mut command = tool(&server.url(), &args);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "{status:?}");
+    assert!(fake.documents_uploaded() < 4, "the batch stopped");
+}
+
+/// A server that echoes the credentials in the error of the listing that looks for an unsure
+/// upload: neither the "failed:" line, the summary, the JSON line, the journal nor `batch
+/// status --files` shows them. (Before: the listing's message was taken from the raw body.)
+#[tokio::test(flavor = "multi_thread")]
+async fn an_echoed_credential_in_a_failed_search_is_not_shown() {
+    use contractfit_tests::server::{Reply, Scripted};
+    let echo = format!("bad key {API_KEY}");
+    let server = Scripted::new([
+        Reply::bytes(503, "text/plain", "unavailable"),
+        Reply::json(400, serde_json::json!({ "message": echo })),
+    ]);
+    let running = server.start().await;
+    let dir = files("echo", &["a.pdf"]);
+    let journal = dir.path().join("journal.sqlite");
+    let file = dir.path().join("a.pdf");
+    let args = [
+        "upload",
+        path(&file),
+        "--inbox",
+        "inbox-1",
+        "--journal",
+        path(&journal),
+    ];
+    let mut upload = tool(&running.url(), &args);
+    upload.env("CONTRACTFIT_API_KEY", API_KEY);
+    let uploaded = run(upload).await;
+    assert_eq!(uploaded.code, 8, "{uploaded:?}");
+    assert!(
+        uploaded.stderr.contains("bad key <redacted>"),
+        "{uploaded:?}"
+    );
+    let mut status = tool(
+        &running.url(),
+        &["batch", "status", "--journal", path(&journal), "--files"],
+    );
+    status.env("CONTRACTFIT_API_KEY", API_KEY);
+    let status = run(status).await;
+    assert!(status.stdout.contains("bad key <redacted>"), "{status:?}");
+    for shown in [
+        &uploaded.stdout,
+        &uploaded.stderr,
+        &status.stdout,
+        &status.stderr,
+    ] {
+        assert!(!shown.contains(API_KEY), "{shown}");
     }
 }
