@@ -142,7 +142,7 @@ impl Retry<'_> {
             None => self.policy.backoff(attempt),
         };
         match self.spent {
-            Some((total, spent)) if spent + delay >= total => Err(error),
+            Some((total, spent)) if spent.saturating_add(delay) >= total => Err(error),
             _ => Ok(delay),
         }
     }
@@ -211,5 +211,65 @@ mod tests {
         assert_eq!(retry_after(&headers), Some(Duration::ZERO));
         headers.insert("retry-after", "Sun Nov  6 08:49:37 1994".parse().unwrap());
         assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+    }
+
+    /// Over random policies, answers, `Retry-After`s (absurd ones too) and time spent: a retry
+    /// is made only if its delay ends before the call's total limit, and never waits longer than
+    /// the policy allows. (Before: a `Retry-After` past what `Duration` adds overflowed when the
+    /// caller allowed any wait.)
+    #[test]
+    fn no_retry_is_started_that_cannot_begin_before_the_total_limit() {
+        use crate::error::{ApiError, ErrorContext};
+        for seed in 0..5000 {
+            let mut rng = fastrand::Rng::with_seed(seed);
+            let policy = RetryPolicy::default()
+                .max_attempts(rng.u32(1..6))
+                .base_delay(Duration::from_millis(rng.u64(0..2000)))
+                .max_delay(Duration::from_millis(rng.u64(0..20_000)))
+                .max_retry_after(match rng.bool() {
+                    true => Duration::MAX,
+                    false => Duration::from_secs(rng.u64(0..120)),
+                });
+            let mut headers = HeaderMap::new();
+            let retry_after = ["1", "0", "30", "18446744073709551615", "soon", "-3"];
+            if rng.bool() {
+                let value = retry_after[rng.usize(..retry_after.len())];
+                headers.insert(http::header::RETRY_AFTER, value.parse().unwrap());
+            }
+            let status = [408, 429, 500, 502, 503, 504][rng.usize(..6)];
+            let error = Error::Api(Box::new(ApiError::new(
+                ErrorContext {
+                    operation: "op",
+                    method: "GET",
+                    path: "/",
+                },
+                http::StatusCode::from_u16(status).unwrap(),
+                headers,
+                bytes::Bytes::new(),
+                &crate::redact::Redactor::default(),
+            )));
+            let total = Duration::from_millis(rng.u64(1..60_000));
+            let spent = Duration::from_millis(rng.u64(0..60_000));
+            let retry = Retry {
+                attempt: rng.u32(1..6),
+                attempt_started: Instant::now(),
+                may_repeat: true,
+                replayable: true,
+                policy: &policy,
+                spent: rng.bool().then_some((total, spent)),
+            };
+            if let Ok(delay) = retry.delay(error) {
+                if let Some((total, spent)) = retry.spent {
+                    assert!(
+                        spent + delay < total,
+                        "seed {seed}: {delay:?} after {spent:?} of {total:?}"
+                    );
+                }
+                assert!(
+                    delay <= policy.max_delay.max(policy.max_retry_after),
+                    "seed {seed}: {delay:?}"
+                );
+            }
+        }
     }
 }
