@@ -711,9 +711,31 @@ impl<U: Uploads> Run<U> {
                     unclaimed.push(id);
                 }
             }
+            // Where the API can tell, only a document with this file's content is this file's
+            // upload: a namesake may be someone else's.
+            let (mut same, mut checked) = (Vec::new(), false);
+            for id in &unclaimed {
+                let Some(holds) = self.uploads.holds(id, &item.entry.sha256) else {
+                    break;
+                };
+                checked = true;
+                match holds.await {
+                    Ok(true) => same.push(id.clone()),
+                    Ok(false) => {}
+                    Err(error) => {
+                        return Ok(unclear(format!(
+                            "the upload may have reached the server; reading document {id} to \
+                             tell failed: {error}"
+                        )))
+                    }
+                }
+            }
+            if checked {
+                unclaimed = same;
+            }
             match unclaimed.len() {
                 0 => continue,
-                1 if self.journal.namesake_unsure(item.row, &item.entry.name)? => {
+                1 if !checked && self.journal.namesake_unsure(item.row, &item.entry.name)? => {
                     return Ok(unclear(format!(
                         "the upload may have reached the server: a document named {:?} arrived \
                          since {since} ({}), and another file of the batch with that name was \

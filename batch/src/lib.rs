@@ -12,4 +12,4 @@ pub use uploads::{Accepted, FindError, Source, Uploads, FIND_PAGE_SIZE};
 // Plumbing for generated crates' `Uploads`: public so that they can name it, hidden from the
 // docs, and free to change in any release.
 #[doc(hidden)]
-pub use uploads::{id_in, named};
+pub use uploads::{has_sha256, id_in, named};

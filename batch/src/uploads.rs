@@ -43,6 +43,20 @@ pub trait Uploads: Send + Sync + 'static {
         name: &'a str,
         since: chrono::DateTime<chrono::Utc>,
     ) -> Option<BoxFuture<'a, Result<Vec<String>, FindError>>>;
+
+    /// Whether document `id` holds the content whose SHA-256 (hex) is `sha256`, read from the
+    /// server, so that a document found by name is taken for the upload only if it is this
+    /// file: in an inbox others upload to, a file of the same name may be theirs. `None` (the
+    /// default) when the API cannot tell: a single unclaimed document of the name is then
+    /// taken.
+    fn holds<'a>(
+        &'a self,
+        id: &'a str,
+        sha256: &'a str,
+    ) -> Option<BoxFuture<'a, Result<bool, FindError>>> {
+        let _ = (id, sha256);
+        None
+    }
 }
 
 /// How many documents a page holds when a batch lists them to look for uploads (where the
@@ -160,9 +174,7 @@ impl Source {
                 }
             }
         };
-        let hash = hasher.finalize();
-        let hex = hash.iter().map(|b| format!("{b:02x}")).collect();
-        Ok((size, hex))
+        Ok((size, hex(&hasher.finalize())))
     }
 }
 
@@ -197,6 +209,28 @@ pub fn id_in(reply: Bytes, pointer: &'static str) -> Result<Accepted, Error> {
         }
         .into()),
     }
+}
+
+/// Whether the body `content` streams has the SHA-256 (hex) `sha256`, read chunk by chunk.
+/// Plumbing for generated [`Uploads`].
+#[doc(hidden)]
+pub async fn has_sha256(
+    content: impl futures::Stream<Item = Result<Bytes, Error>>,
+    sha256: &str,
+) -> Result<bool, FindError> {
+    use futures::StreamExt;
+    use sha2::{Digest, Sha256};
+    let mut content = std::pin::pin!(content);
+    let mut hasher = Sha256::new();
+    while let Some(chunk) = content.next().await {
+        hasher.update(chunk?);
+    }
+    Ok(hex(&hasher.finalize()) == sha256)
+}
+
+/// Bytes as lowercase hex.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The ids (at `id_pointer`) of the listed `items` whose `name_pointer` is `name`, every page

@@ -496,3 +496,38 @@ async fn a_batch_stopped_before_it_starts_sends_nothing() {
     );
     assert!(summary.stopped);
 }
+
+/// In an inbox others upload to, a document of the file's name that someone else uploaded is
+/// not taken for the file's lost upload: its content is not the file's. (Before: the one
+/// unclaimed document of that name was adopted, and the file was never sent.)
+#[tokio::test]
+async fn a_namesake_uploaded_by_someone_else_is_not_taken_for_a_lost_upload() {
+    let fake = fake(Behaviour::default());
+    let server = fake.start().await;
+    let (_dir, sources) = files(1);
+    // Someone else's upload, of the same name and other content.
+    client(&server)
+        .upload_document(
+            INBOX,
+            contractfit::FilePart::from_bytes(&b"%PDF theirs"[..]).file_name("invoice-000.pdf"),
+        )
+        .sync(false)
+        .send()
+        .await
+        .unwrap();
+    // Ours is refused with 503 (not kept), and looked for before it is sent again.
+    fake.inject(Route::Upload, Fault::Unavailable, 1);
+    let summary = client(&server)
+        .upload_document_batch(INBOX)
+        .settle(Duration::from_millis(50))
+        .run(sources)
+        .await
+        .unwrap();
+    assert_eq!(
+        (summary.found, summary.uploads_sent, summary.uploaded),
+        (0, 2, 1),
+        "{summary:?}"
+    );
+    assert!(received(&fake, b"%PDF invoice 0"));
+    assert_eq!(fake.uploaded_documents(INBOX).len(), 2, "theirs and ours");
+}

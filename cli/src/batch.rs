@@ -539,6 +539,21 @@ impl Uploads for TableUploads {
             Ok(ids)
         }))
     }
+
+    fn holds<'a>(
+        &'a self,
+        id: &'a str,
+        sha256: &'a str,
+    ) -> Option<BoxFuture<'a, Result<bool, FindError>>> {
+        let (command, id_arg) = self.upload.find?.content?;
+        Some(Box::pin(async move {
+            let mut values = Values::default();
+            values.set(id_arg, id.to_owned());
+            let request = request(command, &values).map_err(|f| FindError::from(f.message))?;
+            let content = self.client.execute(command.operation, request).await?;
+            contractfit_batch::has_sha256(content.stream().body, sha256).await
+        }))
+    }
 }
 
 /// The values of a positional argument that takes many.

@@ -234,6 +234,9 @@ pub struct Find {
     pub since_arg: &'static str,
     pub name_pointer: &'static str,
     pub id_pointer: &'static str,
+    /// The command that streams a document's content, and its argument that takes the id:
+    /// a document found by name is taken only if its content is the file's.
+    pub content: Option<(&'static Command, &'static str)>,
 }
 
 /// Wait for resources, polling `poll` with each id until `waiter` says done.

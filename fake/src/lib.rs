@@ -52,6 +52,8 @@ struct Document {
     /// This document's share of `processing_spread`, as a fraction.
     spread: f64,
     filename: String,
+    /// The uploaded file's content (`None` for seeded documents).
+    content: Option<bytes::Bytes>,
     /// `timings.receive_time` as the API writes it: UTC without an offset.
     received: String,
     /// The previous processing's `done_time`, shown while reprocessing when the behaviour
@@ -238,6 +240,7 @@ impl Document {
             uploaded_at: SystemTime::now() - hour,
             spread: 0.0,
             filename,
+            content: None,
             // Seeded documents came long ago; tests read this exact text back.
             received: "2023-02-28T08:47:25.215200".into(),
             previous_done: None,

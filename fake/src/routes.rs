@@ -139,6 +139,7 @@ async fn upload(
             uploaded: Instant::now(),
             uploaded_at: now,
             spread: spread_share(number),
+            content: find_file_content(&body),
             filename,
             received: crate::api_time(now),
             previous_done: None,
@@ -171,6 +172,22 @@ fn spread_share(number: usize) -> f64 {
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The content of the multipart body's file part: what follows its headers, up to the next
+/// boundary.
+fn find_file_content(body: &[u8]) -> Option<bytes::Bytes> {
+    let find = |haystack: &[u8], needle: &[u8]| {
+        haystack
+            .windows(needle.len())
+            .position(|window| window == needle)
+    };
+    let boundary_end = find(body, b"\r\n")?;
+    let delimiter = [b"\r\n", &body[..boundary_end]].concat();
+    let part = find(body, b"filename=\"")?;
+    let start = part + find(&body[part..], b"\r\n\r\n")? + 4;
+    let end = start + find(&body[start..], &delimiter)?;
+    Some(bytes::Bytes::copy_from_slice(&body[start..end]))
 }
 
 fn find_filename(body: &[u8]) -> Option<String> {
@@ -224,12 +241,16 @@ async fn reprocess(State(fake): State<Fake>, Path(id): Path<String>) -> Response
     }
 }
 
-/// The original file: its id and name as bytes, so that tests can recognise it.
+/// The original file: the uploaded file's content, or for a seeded document its id and name
+/// as bytes, so that tests can recognise it.
 async fn original_file(State(fake): State<Fake>, Path(id): Path<String>) -> Response {
     let documents = lock(&fake.inner.documents);
     match documents.get(&id) {
         Some(document) => {
-            let body = format!("%PDF original of {id}: {}", document.filename);
+            let body = match &document.content {
+                Some(content) => content.clone(),
+                None => format!("%PDF original of {id}: {}", document.filename).into(),
+            };
             ([("content-type", "application/pdf")], body).into_response()
         }
         None => StatusCode::NOT_FOUND.into_response(),

@@ -8,7 +8,7 @@ pub use ::contractfit_batch::{
     Batch, BatchError, Counts, Entry, Event, Failure, FailureKind, Journal, JournalError,
     Source, State, Summary, Uploads,
 };
-/// The calls a [`Batch`] makes to upload with [`Client::upload_document`](crate::Client::upload_document): the upload (with `sync` = `false`), the wait ([`WaitUntilDocumentProcessed`](crate::builders::WaitUntilDocumentProcessed)) and, to find an upload whose answer was lost, [`Client::list_inbox_documents_paginated`](crate::Client::list_inbox_documents_paginated) by `start_receive_date`. Made by [`Client::upload_document_batch`](crate::Client::upload_document_batch).
+/// The calls a [`Batch`] makes to upload with [`Client::upload_document`](crate::Client::upload_document): the upload (with `sync` = `false`), the wait ([`WaitUntilDocumentProcessed`](crate::builders::WaitUntilDocumentProcessed)) and, to find an upload whose answer was lost, [`Client::list_inbox_documents_paginated`](crate::Client::list_inbox_documents_paginated) by `start_receive_date`, and [`Client::get_document_original_file`](crate::Client::get_document_original_file) to tell                          a document of the file's name from another's by its content. Made by [`Client::upload_document_batch`](crate::Client::upload_document_batch).
 #[derive(Debug, Clone)]
 pub struct UploadDocumentBatch {
     client: ::contractfit_runtime::Client,
@@ -129,6 +129,28 @@ impl Uploads for UploadDocumentBatch {
             ::std::boxed::Box::pin(
                 ::contractfit_batch::named(items, name, "/original_filename", "/id"),
             ),
+        )
+    }
+    fn holds<'a>(
+        &'a self,
+        id: &'a str,
+        sha256: &'a str,
+    ) -> ::std::option::Option<
+        ::contractfit_runtime::futures::future::BoxFuture<
+            'a,
+            ::std::result::Result<bool, ::contractfit_batch::FindError>,
+        >,
+    > {
+        ::std::option::Option::Some(
+            ::std::boxed::Box::pin(async move {
+                let content = crate::builders::GetDocumentOriginalFile::new(
+                        self.client.clone(),
+                        id.to_owned(),
+                    )
+                    .send()
+                    .await?;
+                ::contractfit_batch::has_sha256(content.body, sha256).await
+            }),
         )
     }
 }

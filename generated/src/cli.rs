@@ -293,6 +293,10 @@ pub static APP: table::App = table::App {
                     since_arg: "start-receive-date",
                     name_pointer: "/original_filename",
                     id_pointer: "/id",
+                    content: ::std::option::Option::Some((
+                        &COMMAND_GET_DOCUMENT_ORIGINAL_FILE,
+                        "document-id",
+                    )),
                 },
             ),
         },

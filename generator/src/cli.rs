@@ -167,6 +167,9 @@ pub struct Find {
     pub since_arg: String,
     pub name_pointer: String,
     pub id_pointer: String,
+    /// The operation that streams a document's content (see
+    /// [`crate::model::FindUpload::content`]), with the argument that takes the id.
+    pub content: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -633,11 +636,21 @@ fn upload(api: &Api, groups: &[Group], waits: &[Wait]) -> Option<Upload> {
                 .find(|a| a.wire == since.name && a.place == Place::Query)?
                 .name
                 .clone();
+            let content = find.content.as_ref().and_then(|content| {
+                let id_arg = command_of(groups, content)?
+                    .args
+                    .iter()
+                    .find(|a| a.required)?
+                    .name
+                    .clone();
+                Some((content.clone(), id_arg))
+            });
             Some(Find {
                 operation: find.operation.clone(),
                 since_arg,
                 name_pointer: find.name_pointer.clone(),
                 id_pointer: find.id_pointer.clone(),
+                content,
             })
         });
         Some(Upload {

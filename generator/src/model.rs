@@ -314,6 +314,10 @@ pub struct FindUpload {
     /// the document's id.
     pub name_pointer: String,
     pub id_pointer: String,
+    /// The Rust name of an operation that streams a document's content given its id (its one
+    /// required parameter), so that a document found by name is taken for an upload only if
+    /// its content is the file's.
+    pub content: Option<String>,
 }
 
 /// Send, then wait for the effect: a waiter of another operation polls it, given this

@@ -602,3 +602,42 @@ async fn an_echoed_credential_in_a_failed_search_is_not_shown() {
         assert!(!shown.contains(API_KEY), "{shown}");
     }
 }
+
+/// The tool finds an upload whose answer was lost by its name and its content, and does not
+/// take someone else's file of that name for it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_upload_is_found_by_its_content() {
+    let fake = Fake::new(quick());
+    let server = fake.start().await;
+    let client = contractfit::Client::builder()
+        .base_url(server.url())
+        .build()
+        .unwrap();
+    client
+        .upload_document(
+            "inbox-1",
+            contractfit::FilePart::from_bytes(&b"%PDF theirs"[..]).file_name("a.pdf"),
+        )
+        .sync(false)
+        .send()
+        .await
+        .unwrap();
+    // Ours is kept, and its answer lost.
+    fake.inject(Route::Upload, Fault::ConnectionReset, 1);
+    let dir = files("lost", &["a.pdf"]);
+    let uploaded = run(tool(
+        &server.url(),
+        &["upload", path(dir.path()), "--inbox", "inbox-1"],
+    ))
+    .await;
+    assert_eq!(uploaded.code, 0, "{uploaded:?}");
+    assert!(
+        uploaded.stderr.contains("found on the server"),
+        "{uploaded:?}"
+    );
+    assert_eq!(
+        fake.documents_uploaded(),
+        2,
+        "theirs and ours, once: {uploaded:?}"
+    );
+}

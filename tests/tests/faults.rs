@@ -440,7 +440,7 @@ async fn sync_upload_reprocessing_and_binary_endpoints() {
         .await
         .unwrap();
     let bytes = original.body.collect().await.unwrap();
-    assert_eq!(&bytes[..], b"%PDF original of doc-000000: invoice.pdf");
+    assert_eq!(&bytes[..], b"%PDF-1.7 invoice", "the file as uploaded");
     let page = client
         .get_document_page_image("doc-000000", "0")
         .send()

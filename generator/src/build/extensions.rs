@@ -443,11 +443,34 @@ impl Builder<'_> {
             }
             Ok(text.to_owned())
         };
+        let content = match value.get("content") {
+            None => None,
+            Some(_) => {
+                let id = self.string_field(value, "content", pointer)?;
+                let pointer = format!("{pointer}/content");
+                let content = self.operation_by_id(operations, id, &pointer)?;
+                let required = content.parameters.iter().filter(|p| p.required).count();
+                if required != 1 || content.request_body.is_some() {
+                    return Err(self.invalid(
+                        &pointer,
+                        &format!("{id} must take one required parameter, the document's id"),
+                    ));
+                }
+                if !matches!(content.success_body(), SuccessBody::Binary { .. }) {
+                    return Err(self.invalid(
+                        &pointer,
+                        &format!("{id} must answer with a file, the document's content"),
+                    ));
+                }
+                Some(content.name.clone())
+            }
+        };
         Ok(FindUpload {
             operation: listing.name.clone(),
             since: since.rust_name.clone(),
             name_pointer: pointer_field("name")?,
             id_pointer: pointer_field("id")?,
+            content,
         })
     }
 

@@ -96,6 +96,7 @@ fn batch(api: &Api, op: &Operation, upload: &UploadWait, krate: &str) -> TokenSt
     };
     let wait_builder = waiter_builder_name(waiter);
     let find = find(api, op, upload);
+    let holds = holds(api, upload);
     let path_args = op.path.template.clone();
     let target = format!("{} {}", op.method.as_str(), path_args);
     let target_values = op
@@ -123,10 +124,18 @@ fn batch(api: &Api, op: &Operation, upload: &UploadWait, krate: &str) -> TokenSt
                 .join(", ")
         },
         match &upload.find {
-            Some(find) => format!(
-                "[`Client::{0}`](crate::Client::{0}) by `{1}`",
-                find.operation, find.since
-            ),
+            Some(find) => {
+                let listing = format!(
+                    "[`Client::{0}`](crate::Client::{0}) by `{1}`",
+                    find.operation, find.since
+                );
+                match &find.content {
+                    Some(content) => format!(
+                        "{listing}, and [`Client::{content}`](crate::Client::{content}) to tell                          a document of the file's name from another's by its content"
+                    ),
+                    None => listing,
+                }
+            }
             None => "nothing: the API cannot list uploads, so such uploads are reported as \
                      uncertain"
                 .to_owned(),
@@ -209,6 +218,35 @@ fn batch(api: &Api, op: &Operation, upload: &UploadWait, krate: &str) -> TokenSt
             ) -> ::std::option::Option<::contractfit_runtime::futures::future::BoxFuture<'a, ::std::result::Result<::std::vec::Vec<::std::string::String>, ::contractfit_batch::FindError>>> {
                 #find
             }
+            #holds
+        }
+    }
+}
+
+/// `holds`, when the overlay names an operation that streams a document's content: the
+/// content read and its SHA-256 compared.
+fn holds(api: &Api, upload: &UploadWait) -> TokenStream {
+    let content = upload
+        .find
+        .as_ref()
+        .and_then(|find| find.content.as_ref())
+        .and_then(|content| api.operations.iter().find(|o| &o.name == content));
+    let Some(content) = content else {
+        return TokenStream::new();
+    };
+    let builder = builder_name(content);
+    quote! {
+        fn holds<'a>(
+            &'a self,
+            id: &'a str,
+            sha256: &'a str,
+        ) -> ::std::option::Option<::contractfit_runtime::futures::future::BoxFuture<'a, ::std::result::Result<bool, ::contractfit_batch::FindError>>> {
+            ::std::option::Option::Some(::std::boxed::Box::pin(async move {
+                let content = crate::builders::#builder::new(self.client.clone(), id.to_owned())
+                    .send()
+                    .await?;
+                ::contractfit_batch::has_sha256(content.body, sha256).await
+            }))
         }
     }
 }

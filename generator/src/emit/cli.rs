@@ -90,12 +90,20 @@ fn app(api: &Api, layout: &Layout, bin: &str) -> TokenStream {
                     let listing = command_ident(&find.operation);
                     let (since_arg, name, id) =
                         (&find.since_arg, &find.name_pointer, &find.id_pointer);
+                    let content = match &find.content {
+                        Some((operation, id_arg)) => {
+                            let command = command_ident(operation);
+                            quote!(::std::option::Option::Some((&#command, #id_arg)))
+                        }
+                        None => quote!(::std::option::Option::None),
+                    };
                     quote! {
                         ::std::option::Option::Some(&table::Find {
                             command: &#listing,
                             since_arg: #since_arg,
                             name_pointer: #name,
                             id_pointer: #id,
+                            content: #content,
                         })
                     }
                 }
