@@ -152,6 +152,26 @@ impl Fake {
         uploaded_among(&lock(&self.inner.documents))
     }
 
+    /// The documents uploads created in `inbox`, as (id, content of the file uploaded), in the
+    /// order they came.
+    pub fn uploaded_contents(&self, inbox: &str) -> Vec<(String, bytes::Bytes)> {
+        let documents = lock(&self.inner.documents);
+        let mut uploaded: Vec<(&String, &Document)> = documents
+            .iter()
+            .filter(|(_, d)| d.inbox == inbox && d.content.is_some())
+            .collect();
+        uploaded.sort_by_key(|(id, _)| id.as_str());
+        uploaded
+            .into_iter()
+            .map(|(id, d)| (id.clone(), d.content.clone().unwrap_or_default()))
+            .collect()
+    }
+
+    /// Forgets the faults injected and not yet struck.
+    pub fn clear_faults(&self) {
+        lock(&self.inner.faults).clear();
+    }
+
     /// The documents uploads created in `inbox`, as (id, file name) in the order they came:
     /// a file uploaded twice shows twice.
     pub fn uploaded_documents(&self, inbox: &str) -> Vec<(String, String)> {

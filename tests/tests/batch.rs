@@ -174,3 +174,48 @@ async fn a_batch_killed_three_times_ends_with_one_document_per_file_seed_1() {
 async fn a_batch_killed_three_times_ends_with_one_document_per_file_seed_2() {
     crash_and_resume(0x5eed_2026).await;
 }
+
+/// Two runs of the tool on one journal at once, as overlapping cron jobs start them: one does
+/// the work, the other says the journal is in use and ends with 1; every file is sent once.
+/// (Before: both sent every pending file.)
+#[tokio::test(flavor = "multi_thread")]
+async fn two_runs_of_the_tool_on_one_journal_send_each_file_once() {
+    let fake = Fake::new(
+        Behaviour::default()
+            .with_processing_time(Duration::from_millis(50))
+            .with_upload_time(Duration::from_millis(20)),
+    );
+    let server = fake.start().await;
+    let folder = contractfit_tests::scratch("batch-twice");
+    let files = folder.path().join("files");
+    std::fs::create_dir(&files).unwrap();
+    for i in 0..40 {
+        std::fs::write(files.join(format!("f-{i:02}.pdf")), format!("%PDF {i}")).unwrap();
+    }
+    let journal = folder.path().join("batch.sqlite");
+    let run = |resume| {
+        let mut command = upload(&server.url(), &files, &journal, resume);
+        tokio::task::spawn_blocking(move || command.output().unwrap())
+    };
+    // The journal is made by a first run over nothing, so that both of these may resume it.
+    let empty = folder.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    upload(&server.url(), &empty, &journal, false)
+        .output()
+        .unwrap();
+    let (one, two) = tokio::join!(run(true), run(true));
+    let (one, two) = (one.unwrap(), two.unwrap());
+    let codes = [one.status.code(), two.status.code()];
+    assert!(
+        codes.contains(&Some(0)) && codes.contains(&Some(1)),
+        "{one:?}\n{two:?}"
+    );
+    let refused = if one.status.code() == Some(1) {
+        &one
+    } else {
+        &two
+    };
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("in use by another batch"), "{said}");
+    assert_eq!(fake.uploaded_documents(INBOX).len(), 40);
+}
