@@ -1,6 +1,7 @@
 //! The batch engine against a reference model, over seeded random scenarios: files with shared
 //! names and shared contents, edited, renamed, deleted and added between runs; runs stopped at
-//! random moments, two batches on one journal at once, and the fake server refusing (429, 503),
+//! random moments or abandoned (their future dropped mid-upload), two batches on one journal at
+//! once, and the fake server refusing (429, 503),
 //! losing answers to uploads it kept, cutting its replies short and failing the listings that
 //! look for lost uploads. After every run, and after a last run with nothing in the way:
 //!
@@ -74,6 +75,9 @@ struct Run {
     concurrency: usize,
     /// A second batch on the same journal at the same time.
     twice: bool,
+    /// The run's future dropped after this many milliseconds, wherever it is, as when the
+    /// program around it ends: uploads in flight are cut off, nothing more is journaled.
+    abandoned_after: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -124,6 +128,7 @@ impl Scenario {
                 wait: rng.bool(),
                 concurrency: rng.usize(1..4),
                 twice: rng.u8(..5) == 0,
+                abandoned_after: (rng.u8(..4) == 0).then(|| rng.u64(0..80)),
             })
             .collect();
         Scenario { files, runs }
@@ -168,6 +173,10 @@ impl Scenario {
                 },
                 Run {
                     concurrency: 1,
+                    ..run.clone()
+                },
+                Run {
+                    abandoned_after: None,
                     ..run.clone()
                 },
             ];
@@ -433,6 +442,11 @@ async fn play(scenario: &Scenario) -> Result<(), String> {
                     "{when}: two batches on one journal: {one:?}, {two:?}"
                 ));
             }
+        } else if let Some(after) = run.abandoned_after {
+            let batch = batch(&url, &journal, root, &files, run);
+            if let Ok(ran) = tokio::time::timeout(Duration::from_millis(after), batch).await {
+                ran.map_err(|e| format!("{when}: {e}"))?;
+            }
         } else {
             batch(&url, &journal, root, &files, run)
                 .await
@@ -448,6 +462,7 @@ async fn play(scenario: &Scenario) -> Result<(), String> {
         wait: true,
         concurrency: 2,
         twice: false,
+        abandoned_after: None,
     };
     let summary = batch(&url, &journal, root, &files, &last)
         .await
