@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use contractfit_runtime::{CallOptions, Error, RetryPolicy, WaitError};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tokio_util::sync::CancellationToken;
 
 use crate::journal::{now, Entry, Failure, FailureKind, Journal, JournalError, RowId, State};
@@ -229,16 +229,18 @@ impl<U: Uploads> Batch<U> {
         )
         .await?;
         let cancel = CancellationToken::new();
+        // The task that waits for the stop goes with the run (dropped, it is aborted).
+        let mut _stop_task = None;
         if let Some(mut stop) = self.stop {
             // A signal that has come already stops the batch before anything starts.
             if futures::FutureExt::now_or_never(&mut stop).is_some() {
                 cancel.cancel();
             } else {
                 let cancel = cancel.clone();
-                tokio::spawn(async move {
+                _stop_task = Some(AbortOnDrop(tokio::spawn(async move {
                     stop.await;
                     cancel.cancel();
-                });
+                })));
             }
         }
         let run = Run {
@@ -266,38 +268,50 @@ impl<U: Uploads> Batch<U> {
             .iter()
             .filter_map(|item| Some((item.row, item.source.clone()?)))
             .collect();
-        summary.earlier += run.process_all(work, self.in_flight).await?;
+        let mut deferred = Vec::new();
+        summary.earlier += run
+            .process_all(work, self.in_flight, Some(&mut deferred))
+            .await?;
         // A duplicate stands for its content only while another file carries it to the server:
-        // one whose original failed, or changed before it was sent, is sent itself.
-        // Each at most once a run: a server that refuses every upload would otherwise have
-        // the files of one content promoted in turn for ever.
-        let mut once = std::collections::HashSet::new();
+        // one whose original did not get through, or changed before it was sent, is sent
+        // itself. Each content at most once a run: a server that refuses every upload would
+        // otherwise have the files of one content sent in turn, each a document of its own.
+        let mut promoted_contents = std::collections::HashSet::new();
+        let mut promoted_rows = std::collections::HashSet::new();
         while !run.cancel.is_cancelled() {
             let mut promoted: Vec<Item> = Vec::new();
             for (row, entry) in journal.orphaned_duplicates()? {
                 let Some(source) = sources.get(&row) else {
                     continue;
                 };
-                if once.contains(&row)
-                    || promoted
-                        .iter()
-                        .any(|item| item.entry.sha256 == entry.sha256)
-                {
+                if !promoted_contents.insert(entry.sha256.clone()) {
                     continue;
                 }
-                once.insert(row);
+                promoted_rows.insert(row);
                 journal.promote(row)?;
                 promoted.push(Item {
                     row,
                     entry: journal.entry(row)?,
                     source: Some(source.clone()),
                     unreadable: false,
+                    new: false,
                 });
             }
             if promoted.is_empty() {
                 break;
             }
-            run.process_all(promoted, self.in_flight).await?;
+            run.process_all(promoted, self.in_flight, None).await?;
+        }
+        // A duplicate of content the server refused, or failed to process, fails alike.
+        journal.fail_duplicates_of_failures()?;
+        for (row, earlier) in deferred {
+            if !promoted_rows.contains(&row) {
+                let entry = journal.entry(row)?;
+                run.emit(&Event::Finished {
+                    entry: &entry,
+                    earlier,
+                });
+            }
         }
         let counts = journal.counts()?;
         summary.files = counts.total();
@@ -319,6 +333,26 @@ impl<U: Uploads> Batch<U> {
     }
 }
 
+/// Whether a file's end may still change once every file has been through its steps: a
+/// duplicate whose original does not get through is sent itself, and a file that failed in a
+/// way a later run would retry may become the duplicate of one that got through.
+fn may_change_after(entry: &Entry) -> bool {
+    match entry.state {
+        State::Duplicate => true,
+        State::Failed => entry.failure.as_ref().is_some_and(|f| f.kind.is_retried()),
+        _ => false,
+    }
+}
+
+/// A task aborted when this is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// One file with its journal row, and the source to read it from (`None` for a file of an
 /// earlier run not given again whose content cannot be read from its path).
 struct Item {
@@ -327,6 +361,8 @@ struct Item {
     source: Option<Source>,
     /// Given, and could not be read: failed already, with the reason.
     unreadable: bool,
+    /// Registered by this run (so not finished by an earlier one, whatever its state).
+    new: bool,
 }
 
 impl Item {
@@ -395,7 +431,7 @@ async fn plan(
     let registered = journal.register(&rows, upload_duplicates)?;
     let mut given = std::collections::HashSet::new();
     let mut work: Vec<Item> = Vec::with_capacity(registered.len());
-    for ((row, mut entry), (source, fingerprint)) in registered.into_iter().zip(fingerprints) {
+    for ((row, mut entry, new), (source, fingerprint)) in registered.into_iter().zip(fingerprints) {
         // The same file given twice is one file.
         if !given.insert(row) {
             continue;
@@ -420,6 +456,7 @@ async fn plan(
             entry,
             source: Some(source),
             unreadable,
+            new,
         });
     }
     for (row, entry) in journal.rows()? {
@@ -429,8 +466,9 @@ async fn plan(
         // A file of an earlier run, not given this time: sent again only from a file at its
         // path with the content the journal knows (bytes had only a name, which a file in the
         // working folder could also have).
+        // A duplicate too: it may have to be sent itself (see `Batch::run`).
         let source = match entry.state {
-            State::Done | State::Duplicate | State::Uploaded => None,
+            State::Done | State::Uploaded => None,
             _ => {
                 let source = Source::path(&entry.source);
                 let known = entry.sha256.clone();
@@ -452,6 +490,7 @@ async fn plan(
             entry,
             source,
             unreadable: false,
+            new: false,
         });
     }
     Ok(work)
@@ -493,20 +532,34 @@ enum Search {
 }
 
 impl<U: Uploads> Run<U> {
-    /// Takes every item as far as it goes, `in_flight` at a time; how many an earlier run had
-    /// finished.
-    async fn process_all(&self, work: Vec<Item>, in_flight: usize) -> Result<usize, BatchError> {
+    /// Takes every item as far as it goes, `in_flight` at a time, telling each end as it comes
+    /// but those `defer` keeps back (with whether an earlier run had finished them); how many
+    /// an earlier run had finished.
+    async fn process_all(
+        &self,
+        work: Vec<Item>,
+        in_flight: usize,
+        defer: Option<&mut Vec<(RowId, bool)>>,
+    ) -> Result<usize, BatchError> {
         let mut earlier_runs = 0;
+        let mut deferred = defer;
         let mut outcomes = futures::stream::iter(work)
-            .map(|item| self.process(item))
+            .map(|item| {
+                let row = item.row;
+                self.process(item).map(move |outcome| (row, outcome))
+            })
             .buffer_unordered(in_flight);
-        while let Some(outcome) = outcomes.next().await {
-            if let Some((entry, earlier)) = outcome? {
-                earlier_runs += usize::from(earlier);
-                self.emit(&Event::Finished {
+        while let Some((row, outcome)) = outcomes.next().await {
+            let Some((entry, earlier)) = outcome? else {
+                continue;
+            };
+            earlier_runs += usize::from(earlier);
+            match &mut deferred {
+                Some(deferred) if may_change_after(&entry) => deferred.push((row, earlier)),
+                _ => self.emit(&Event::Finished {
                     entry: &entry,
                     earlier,
-                });
+                }),
             }
         }
         Ok(earlier_runs)
@@ -526,7 +579,7 @@ impl<U: Uploads> Run<U> {
         }
         if item.finished(self.max_wait.is_some()) {
             // Read again whole: the plan holds entries without their results, to stay small.
-            return Ok(Some((self.journal.entry(item.row)?, true)));
+            return Ok(Some((self.journal.entry(item.row)?, !item.new)));
         }
         if self.cancel.is_cancelled() && item.entry.state == State::Pending {
             return Ok(None);
@@ -587,16 +640,14 @@ impl<U: Uploads> Run<U> {
                 () = self.cancel.cancelled() => return Ok(None),
                 slot = self.pressure.slot() => slot,
             };
-            // What is sent is what the journal knows: a file changed since it was read would
-            // go out as content the journal has not seen, and be sent again as new next time.
-            if let Some(changed) = changed_since_read(&source, &item.entry).await {
-                self.journal.failed(item.row, State::Failed, &changed)?;
-                item.entry.state = State::Failed;
-                return Ok(Some(()));
-            }
             if self.cancel.is_cancelled() {
                 return Ok(None);
             }
+            // What is sent is what the journal knows: a file changed since it was read would go
+            // out as content the journal has not seen, and be sent again as new next time. It
+            // is checked as it is sent, and fails the request before the request is whole.
+            let changed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let sending = source.expecting(&item.entry.sha256, changed.clone());
             let started = now();
             self.journal.uploading(item.row, &started)?;
             item.entry.state = State::Uploading;
@@ -605,8 +656,23 @@ impl<U: Uploads> Run<U> {
                 size: item.entry.size,
             });
             self.sent.fetch_add(1, Ordering::SeqCst);
-            let attempt = classify(self.uploads.upload(&source, options.clone()).await);
+            let attempt = classify(self.uploads.upload(&sending, options.clone()).await);
             drop(slot);
+            if changed.load(Ordering::SeqCst) {
+                let failure = Failure {
+                    kind: FailureKind::File,
+                    message: format!(
+                        "{} changed since it was read, and was not sent; run the batch again \
+                         to send it as it is now",
+                        item.entry.source
+                    ),
+                    status: None,
+                    body: None,
+                };
+                self.journal.failed(item.row, State::Failed, &failure)?;
+                item.entry.state = State::Failed;
+                return Ok(Some(()));
+            }
             let pause = match attempt {
                 Attempt::Accepted(Accepted { id, reply }) => {
                     self.pressure.success();
@@ -686,6 +752,8 @@ impl<U: Uploads> Run<U> {
             .map(|t| t.with_timezone(&chrono::Utc))
             .unwrap_or_else(|_| chrono::Utc::now())
             - chrono::Duration::from_std(CLOCK_SKEW).unwrap_or_default();
+        // What reading a candidate's content told, kept from one look to the next.
+        let mut verdicts: std::collections::HashMap<String, bool> = Default::default();
         for look in 0..2 {
             if look > 0 {
                 tokio::time::sleep(self.settle).await;
@@ -712,25 +780,39 @@ impl<U: Uploads> Run<U> {
                 }
             }
             // Where the API can tell, only a document with this file's content is this file's
-            // upload: a namesake may be someone else's.
-            let (mut same, mut checked) = (Vec::new(), false);
+            // upload: a namesake may be someone else's. A candidate that cannot be read is
+            // left out, unless no other is this file's: then it may be, and the search is
+            // unclear.
+            let (mut same, mut checked, mut unread) = (Vec::new(), false, None);
             for id in &unclaimed {
-                let Some(holds) = self.uploads.holds(id, &item.entry.sha256) else {
+                if let Some(&verdict) = verdicts.get(id) {
+                    checked = true;
+                    if verdict {
+                        same.push(id.clone());
+                    }
+                    continue;
+                }
+                let entry = &item.entry;
+                let Some(holds) = self.uploads.holds(id, &entry.sha256, entry.size) else {
                     break;
                 };
                 checked = true;
                 match holds.await {
-                    Ok(true) => same.push(id.clone()),
-                    Ok(false) => {}
-                    Err(error) => {
-                        return Ok(unclear(format!(
-                            "the upload may have reached the server; reading document {id} to \
-                             tell failed: {error}"
-                        )))
+                    Ok(verdict) => {
+                        verdicts.insert(id.clone(), verdict);
+                        if verdict {
+                            same.push(id.clone());
+                        }
                     }
+                    Err(error) => unread = Some(format!("reading document {id} failed: {error}")),
                 }
             }
             if checked {
+                if let (true, Some(unread)) = (same.is_empty(), unread) {
+                    return Ok(unclear(format!(
+                        "the upload may have reached the server; {unread}"
+                    )));
+                }
                 unclaimed = same;
             }
             match unclaimed.len() {
@@ -818,31 +900,6 @@ impl<U: Uploads> Run<U> {
     }
 }
 
-/// A failure to record if the file at `source` no longer has the content `entry` records.
-async fn changed_since_read(source: &Source, entry: &Entry) -> Option<Failure> {
-    source.as_path()?;
-    let reread = {
-        let source = source.clone();
-        tokio::task::spawn_blocking(move || source.fingerprint())
-    };
-    let message = match reread.await {
-        Ok(Ok((_, sha256))) if sha256 == entry.sha256 => return None,
-        Ok(Ok(_)) => format!(
-            "{} changed since it was read, before it was sent; run the batch again to send it \
-             as it is now",
-            entry.source
-        ),
-        Ok(Err(error)) => format!("cannot read {}: {error}", entry.source),
-        Err(panic) => format!("cannot read {}: {panic}", entry.source),
-    };
-    Some(Failure {
-        kind: FailureKind::File,
-        message,
-        status: None,
-        body: None,
-    })
-}
-
 /// An upload's result, by what the batch may do next.
 fn classify(result: Result<Accepted, Error>) -> Attempt {
     let error = match result {
@@ -870,7 +927,8 @@ fn classify(result: Result<Accepted, Error>) -> Attempt {
         },
         // Nothing was sent: the file could not be opened or the request not built.
         (Error::InvalidRequest { .. }, _) => refused(FailureKind::File, &error),
-        (Error::Api(_), Some(408)) => Attempt::Unsure { error, pause: None },
+        // 408: the server did not read the whole request, so it kept nothing.
+        (Error::Api(_), Some(408)) => Attempt::NotTaken(retry_after),
         (Error::Api(_), Some(400..=499)) => refused(FailureKind::Refused, &error),
         // A connection that failed before the request went out never reached the server.
         (Error::Transport { source, .. }, _) if source.is_connect() => Attempt::NotTaken(None),
@@ -962,7 +1020,7 @@ mod tests {
                 sent: AtomicUsize::new(0),
                 found: AtomicUsize::new(0),
             };
-            run.process_all(work, 8).await.unwrap();
+            run.process_all(work, 8, None).await.unwrap();
             assert_eq!(
                 uploads.after_stop.load(Ordering::SeqCst),
                 0,

@@ -254,6 +254,9 @@ const MEMORY: &str = ":memory:";
 /// A row's key inside the journal.
 pub(crate) type RowId = i64;
 
+/// A file registered: its row, its entry, and whether the row is new.
+pub(crate) type Registered = (RowId, Entry, bool);
+
 impl Journal {
     /// Opens the journal at `path`, creating it if needed.
     pub fn open(path: impl AsRef<Path>) -> Result<Journal, JournalError> {
@@ -264,13 +267,18 @@ impl Journal {
                 source,
             })?;
         let mut journal = Journal::with(connection, shown, true)?;
+        // The lock file is beside the journal, by its canonical path where there is one, so
+        // that two names of one journal take one lock.
+        let lock_beside = std::fs::canonicalize(path.as_ref()).unwrap_or(path.as_ref().into());
+        let mut lock = lock_beside.into_os_string();
+        lock.push(".lock");
+        journal.lock_file = Some(PathBuf::from(lock));
         if let Ok(file) = std::fs::canonicalize(path.as_ref()) {
             let beside = |suffix: &str| {
                 let mut name = file.clone().into_os_string();
                 name.push(suffix);
                 PathBuf::from(name)
             };
-            journal.lock_file = Some(beside(".lock"));
             journal.own_files = vec![
                 beside("-wal"),
                 beside("-shm"),
@@ -469,7 +477,7 @@ impl Journal {
         &self,
         files: &[(String, String, u64, String)],
         upload_duplicates: bool,
-    ) -> Result<Vec<(RowId, Entry)>, JournalError> {
+    ) -> Result<Vec<Registered>, JournalError> {
         let sqlite = self.sqlite();
         let mut connection = self.lock();
         let transaction = connection.transaction().map_err(&sqlite)?;
@@ -540,7 +548,7 @@ impl Journal {
                         known.state = State::Pending;
                         known.duplicate_of = None;
                     }
-                    registered.push((id, known));
+                    registered.push((id, known, false));
                     continue;
                 }
                 // An unreadable file (no fingerprint) is nobody's twin.
@@ -580,7 +588,7 @@ impl Journal {
                     result: None,
                     upload_started: None,
                 };
-                registered.push((transaction.last_insert_rowid(), entry));
+                registered.push((transaction.last_insert_rowid(), entry, true));
             }
         }
         transaction.commit().map_err(&sqlite)?;
@@ -595,12 +603,35 @@ impl Journal {
         let mut statement = connection
             .prepare(&format!(
                 "SELECT {LIGHT_COLUMNS} FROM files AS d WHERE state = 'duplicate' AND NOT EXISTS \
-                 (SELECT 1 FROM files AS o WHERE o.sha256 = d.sha256 \
-                 AND o.state IN ('pending', 'uploading', 'uploaded', 'done')) ORDER BY sha256, id"
+                 (SELECT 1 FROM files AS o WHERE o.sha256 = d.sha256 AND ({CARRIES})) \
+                 AND NOT EXISTS (SELECT 1 FROM files AS o WHERE o.sha256 = d.sha256 \
+                 AND ({REACHED_AND_FAILED})) ORDER BY sha256, id"
             ))
             .map_err(self.sqlite())?;
         let rows = statement.query_map([], entry).map_err(self.sqlite())?;
         rows.collect::<Result<_, _>>().map_err(self.sqlite())
+    }
+
+    /// Duplicates whose content reached the server with another file and failed there (refused,
+    /// or its processing failed), no file with it on its way or done: they fail alike, as the
+    /// same content would. How many.
+    pub(crate) fn fail_duplicates_of_failures(&self) -> Result<usize, JournalError> {
+        self.lock()
+            .execute(
+                &format!(
+                    "UPDATE files AS d SET state = 'failed', \
+                     (failure_kind, failure, failure_status, failure_body) = \
+                     (SELECT o.failure_kind, 'the same content as ' || o.source \
+                     || ', which failed: ' || o.failure, o.failure_status, o.failure_body \
+                     FROM files AS o WHERE o.sha256 = d.sha256 AND ({REACHED_AND_FAILED}) \
+                     ORDER BY o.id LIMIT 1), updated = ?1 \
+                     WHERE d.state = 'duplicate' AND NOT EXISTS (SELECT 1 FROM files AS o \
+                     WHERE o.sha256 = d.sha256 AND ({CARRIES})) AND EXISTS (SELECT 1 FROM \
+                     files AS o WHERE o.sha256 = d.sha256 AND ({REACHED_AND_FAILED}))"
+                ),
+                [now()],
+            )
+            .map_err(self.sqlite())
     }
 
     /// Makes `row` the file that carries its content: pending, to be sent. Every other file
@@ -793,6 +824,13 @@ impl Journal {
         self.one_row(row, changed)
     }
 }
+
+/// A row, `o`, that carries its content to the server: on its way or there.
+const CARRIES: &str = "o.state IN ('pending', 'uploading', 'uploaded', 'done')";
+/// A row, `o`, whose content reached the server and failed there: sending it again would fail
+/// alike (or make a second document of it).
+const REACHED_AND_FAILED: &str = "o.state = 'failed' AND (o.document_id IS NOT NULL \
+    OR o.failure_kind IN ('refused', 'processing'))";
 
 const COLUMNS: &str = "id, source, name, size, sha256, state, document_id, attempts, \
     upload_started, duplicate_of, failure_kind, failure, failure_status, failure_body, result";

@@ -44,17 +44,18 @@ pub trait Uploads: Send + Sync + 'static {
         since: chrono::DateTime<chrono::Utc>,
     ) -> Option<BoxFuture<'a, Result<Vec<String>, FindError>>>;
 
-    /// Whether document `id` holds the content whose SHA-256 (hex) is `sha256`, read from the
-    /// server, so that a document found by name is taken for the upload only if it is this
-    /// file: in an inbox others upload to, a file of the same name may be theirs. `None` (the
-    /// default) when the API cannot tell: a single unclaimed document of the name is then
-    /// taken.
+    /// Whether document `id` holds the content of `size` bytes whose SHA-256 (hex) is `sha256`,
+    /// read from the server (no more than `size` bytes and one), so that a document found by
+    /// name is taken for the upload only if it is this file: in an inbox others upload to, a
+    /// file of the same name may be theirs. `None` (the default) when the API cannot tell: a
+    /// single unclaimed document of the name is then taken.
     fn holds<'a>(
         &'a self,
         id: &'a str,
         sha256: &'a str,
+        size: u64,
     ) -> Option<BoxFuture<'a, Result<bool, FindError>>> {
-        let _ = (id, sha256);
+        let _ = (id, sha256, size);
         None
     }
 }
@@ -91,6 +92,15 @@ pub struct Source {
     key: String,
     name: String,
     content: Content,
+    /// The content the batch read before, that a file from a path must still have as it is sent.
+    expected: Option<Expected>,
+}
+
+/// What a file must be as it is sent, and where to say that it was not.
+#[derive(Debug, Clone)]
+struct Expected {
+    sha256: String,
+    changed: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Debug, Clone)]
@@ -111,6 +121,7 @@ impl Source {
             key: path.display().to_string(),
             name,
             content: Content::Path(path),
+            expected: None,
         }
     }
 
@@ -121,6 +132,7 @@ impl Source {
             key: name.clone(),
             name,
             content: Content::Bytes(bytes.into()),
+            expected: None,
         }
     }
 
@@ -143,10 +155,35 @@ impl Source {
     }
 
     /// The file as an upload's part: read afresh from disk (or the bytes) for each attempt.
+    /// In a batch, a file from a path is checked as it is read to have the content the batch
+    /// fingerprinted: one that changed fails the request before it is whole, and the batch
+    /// records it as changed rather than send content its journal has not seen.
     pub fn file_part(&self) -> FilePart {
         match &self.content {
-            Content::Path(path) => FilePart::from_path(path),
+            Content::Path(path) => {
+                let part = FilePart::from_path(path);
+                match &self.expected {
+                    Some(expected) => part.checked_by(expected.check(path)),
+                    None => part,
+                }
+            }
             Content::Bytes(bytes) => FilePart::from_bytes(bytes.clone()).file_name(&self.name),
+        }
+    }
+
+    /// This source, to be sent only with the content whose SHA-256 is `sha256`; `changed` is
+    /// set if it is found to have other content as it is sent.
+    pub(crate) fn expecting(
+        &self,
+        sha256: &str,
+        changed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> Source {
+        Source {
+            expected: Some(Expected {
+                sha256: sha256.to_owned(),
+                changed,
+            }),
+            ..self.clone()
         }
     }
 
@@ -175,6 +212,31 @@ impl Source {
             }
         };
         Ok((size, hex(&hasher.finalize())))
+    }
+}
+
+impl Expected {
+    /// A check that hashes the file as it is read and compares at the end.
+    fn check(&self, path: &Path) -> contractfit_runtime::CheckContent {
+        use sha2::{Digest, Sha256};
+        let (expected, path) = (self.clone(), path.display().to_string());
+        std::sync::Arc::new(move || {
+            let (expected, path) = (expected.clone(), path.clone());
+            let mut hasher = Sha256::new();
+            Box::new(move |piece: Option<&[u8]>| match piece {
+                Some(piece) => {
+                    hasher.update(piece);
+                    Ok(())
+                }
+                None if hex(&std::mem::take(&mut hasher).finalize()) == expected.sha256 => Ok(()),
+                None => {
+                    expected
+                        .changed
+                        .store(true, std::sync::atomic::Ordering::SeqCst);
+                    Err(format!("{path} changed since the batch read it"))
+                }
+            })
+        })
     }
 }
 
@@ -211,21 +273,27 @@ pub fn id_in(reply: Bytes, pointer: &'static str) -> Result<Accepted, Error> {
     }
 }
 
-/// Whether the body `content` streams has the SHA-256 (hex) `sha256`, read chunk by chunk.
-/// Plumbing for generated [`Uploads`].
+/// Whether the body `content` streams is `size` bytes with the SHA-256 (hex) `sha256`, read
+/// chunk by chunk, and no further than a byte past `size`. Plumbing for generated [`Uploads`].
 #[doc(hidden)]
 pub async fn has_sha256(
     content: impl futures::Stream<Item = Result<Bytes, Error>>,
     sha256: &str,
+    size: u64,
 ) -> Result<bool, FindError> {
     use futures::StreamExt;
     use sha2::{Digest, Sha256};
     let mut content = std::pin::pin!(content);
-    let mut hasher = Sha256::new();
+    let (mut hasher, mut read) = (Sha256::new(), 0u64);
     while let Some(chunk) = content.next().await {
-        hasher.update(chunk?);
+        let chunk = chunk?;
+        read += chunk.len() as u64;
+        if read > size {
+            return Ok(false);
+        }
+        hasher.update(chunk);
     }
-    Ok(hex(&hasher.finalize()) == sha256)
+    Ok(read == size && hex(&hasher.finalize()) == sha256)
 }
 
 /// Bytes as lowercase hex.
@@ -233,8 +301,8 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The ids (at `id_pointer`) of the listed `items` whose `name_pointer` is `name`, every page
-/// read. Plumbing for generated [`Uploads`].
+/// The ids (at `id_pointer`) of the listed `items` whose `name_pointer` is `name`, as given or
+/// as it went into the upload's part header, every page read. Plumbing for generated [`Uploads`].
 #[doc(hidden)]
 pub async fn named<T: serde::Serialize>(
     items: impl futures::Stream<Item = Result<T, Error>>,
@@ -244,10 +312,13 @@ pub async fn named<T: serde::Serialize>(
 ) -> Result<Vec<String>, FindError> {
     use futures::TryStreamExt;
     let items = std::pin::pin!(items);
+    let sent = contractfit_runtime::file_name_as_sent(name);
+    let sent = &*sent;
     items
         .try_filter_map(|item| async move {
             let item = serde_json::to_value(item).unwrap_or_default();
-            if item.pointer(name_pointer).and_then(|n| n.as_str()) != Some(name) {
+            let listed = item.pointer(name_pointer).and_then(|n| n.as_str());
+            if listed != Some(name) && listed != Some(sent) {
                 return Ok(None);
             }
             Ok(item.pointer(id_pointer).map(|id| match id {

@@ -363,12 +363,31 @@ async fn a_duplicate_is_sent_when_its_original_does_not_get_through() {
     let sources = || [Source::path(&a), Source::path(&b)];
     // The server refuses uploads with 429 until a gives up.
     fake.inject(Route::Upload, Fault::TooManyRequests { retry_after: 0 }, 10);
+    let ends = Arc::new(Mutex::new(Vec::new()));
+    let seen = ends.clone();
     let first = client(&server)
         .upload_document_batch(INBOX)
         .journal(journal.clone())
+        .on_event(move |event| {
+            if let Event::Finished { entry, .. } = event {
+                seen.lock()
+                    .unwrap()
+                    .push((entry.source.clone(), entry.state));
+            }
+        })
         .run(sources())
         .await
         .unwrap();
+    // Each file ends once, as it stands at the end (before: b was told twice, duplicate then
+    // uploaded, and a as failed though it ended a duplicate).
+    let mut ends = ends.lock().unwrap().clone();
+    ends.sort_by(|x, y| x.0.cmp(&y.0));
+    let expected = [
+        (a.display().to_string(), State::Duplicate),
+        (b.display().to_string(), State::Uploaded),
+    ];
+    assert_eq!(ends, expected);
+    assert_eq!(fake.uploaded_documents(INBOX).len(), 1);
     assert!(received(&fake, b"%PDF same"), "{first:?}");
     assert_eq!(
         (first.uploaded, first.duplicates, first.failed),
@@ -387,9 +406,10 @@ async fn a_duplicate_is_sent_when_its_original_does_not_get_through() {
     assert!(second.is_complete(), "{second:?}");
 }
 
-/// A file that changes after it was read and before it is sent is not sent as content the
-/// journal never saw. (Before: the new content went out under the old fingerprint, and the
-/// next run, seeing new content, sent it again.)
+/// A file that changes after it was read is not sent as content the journal never saw: it is
+/// checked as it is sent, and the request is cut off before it is whole. (Before: the new
+/// content went out under the old fingerprint, and the next run, seeing new content, sent it
+/// again.)
 #[tokio::test]
 async fn a_file_changed_between_reading_and_sending_is_not_sent_as_unseen_content() {
     let fake = fake(Behaviour::default());
@@ -410,7 +430,9 @@ async fn a_file_changed_between_reading_and_sending_is_not_sent_as_unseen_conten
         .run([Source::path(&path)])
         .await
         .unwrap();
-    assert_eq!((first.uploads_sent, first.failed), (0, 1), "{first:?}");
+    // The attempt began and was cut off before its request was whole: the server kept nothing.
+    assert_eq!((first.uploads_sent, first.failed), (1, 1), "{first:?}");
+    assert!(fake.uploaded_documents(INBOX).is_empty());
     let failure = journal.entries().unwrap()[0].failure.clone().unwrap();
     assert_eq!(failure.kind, FailureKind::File);
     assert!(
@@ -530,4 +552,59 @@ async fn a_namesake_uploaded_by_someone_else_is_not_taken_for_a_lost_upload() {
     );
     assert!(received(&fake, b"%PDF invoice 0"));
     assert_eq!(fake.uploaded_documents(INBOX).len(), 2, "theirs and ours");
+}
+
+/// A duplicate not given again is sent when its original changed before it was sent: its
+/// content is still on disk at its path. (Before: it was never promoted, stayed a duplicate of
+/// a file that now had other content, and the run ended complete with the content unsent.)
+#[tokio::test]
+async fn a_duplicate_not_given_again_is_sent_when_its_original_changed() {
+    let fake = fake(Behaviour::default());
+    let server = fake.start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.pdf"), dir.path().join("b.pdf"));
+    std::fs::write(&a, "%PDF same").unwrap();
+    std::fs::write(&b, "%PDF same").unwrap();
+    let journal = Journal::open(dir.path().join("journal.sqlite")).unwrap();
+    let first = client(&server)
+        .upload_document_batch(INBOX)
+        .journal(journal.clone())
+        .stop_on(std::future::ready(()))
+        .run([Source::path(&a), Source::path(&b)])
+        .await
+        .unwrap();
+    assert_eq!((first.uploads_sent, first.duplicates), (0, 1), "{first:?}");
+    std::fs::write(&a, "%PDF changed").unwrap();
+    let second = client(&server)
+        .upload_document_batch(INBOX)
+        .journal(journal.clone())
+        .run([Source::path(&a)])
+        .await
+        .unwrap();
+    assert!(received(&fake, b"%PDF changed"), "{second:?}");
+    assert!(received(&fake, b"%PDF same"), "{second:?}");
+    assert_eq!(fake.uploaded_documents(INBOX).len(), 2, "{second:?}");
+}
+
+/// A file whose name has quotes goes out with them percent-encoded, and the server keeps that
+/// name: a lost upload of it is found under it. (Before: the search compared the name as given,
+/// found nothing, and sent the file again.)
+#[tokio::test]
+async fn a_lost_upload_of_a_name_with_quotes_is_found() {
+    let fake = fake(Behaviour::default());
+    fake.inject(Route::Upload, Fault::ConnectionReset, 1);
+    let server = fake.start().await;
+    let summary = client(&server)
+        .upload_document_batch(INBOX)
+        .settle(Duration::from_millis(50))
+        .run([Source::bytes("Invoice \"March\".pdf", &b"%PDF march"[..])])
+        .await
+        .unwrap();
+    assert_eq!((summary.found, summary.uploads_sent), (1, 1), "{summary:?}");
+    let names: Vec<String> = fake
+        .uploaded_documents(INBOX)
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    assert_eq!(names, ["Invoice %22March%22.pdf"]);
 }

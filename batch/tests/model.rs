@@ -3,13 +3,15 @@
 //! random moments or abandoned (their future dropped mid-upload), two batches on one journal at
 //! once, and the fake server refusing (429, 503),
 //! losing answers to uploads it kept, cutting its replies short and failing the listings that
-//! look for lost uploads. After every run, and after a last run with nothing in the way:
+//! look for lost uploads, refusing uploads (400) and failing processing. After every run, and
+//! after a last run with nothing in the way:
 //!
 //! - nothing is reported uploaded that the server lacks, with the journal's content;
 //! - no content is on the server twice (each was sent once);
-//! - after the last run, every file given ends with exactly one outcome: done, or a duplicate
-//!   of a named file that is done; every content given is on the server; the summary agrees
-//!   with the journal.
+//! - after the last run, every file given ends with exactly one outcome: done, a duplicate of
+//!   a named file that is done, or failed for a reason that sending again would not mend
+//!   (refused, processing failed); every content given is on the server but refused ones; the
+//!   summary agrees with the journal.
 //!
 //! `CONTRACTFIT_MODEL_SCENARIOS` sets how many seeds run (default 200); `CONTRACTFIT_MODEL_SEED`
 //! runs one. A failing scenario is shrunk (runs, files, changes, faults taken away while it still
@@ -20,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use contractfit::batch::{Event, Journal, Source, State, Summary};
+use contractfit::batch::{Event, FailureKind, Journal, Source, State, Summary};
 use contractfit::Client;
 use contractfit_fake::{Behaviour, Fake, Fault, Route};
 
@@ -63,6 +65,10 @@ enum Trouble {
     AnswerCut,
     /// The listing that looks for lost uploads fails.
     ListingFails,
+    /// The upload is refused (400).
+    Refused,
+    /// A poll says that processing failed.
+    ProcessingFails,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,7 +126,9 @@ impl Scenario {
                             Trouble::AnswerLost,
                             Trouble::AnswerCut,
                             Trouble::ListingFails,
-                        ][rng.usize(..5)];
+                            Trouble::Refused,
+                            Trouble::ProcessingFails,
+                        ][rng.usize(..7)];
                         (trouble, rng.usize(1..4))
                     })
                     .collect(),
@@ -246,6 +254,8 @@ fn inject(fake: &Fake, troubles: &[(Trouble, usize)]) {
             Trouble::AnswerLost => (Route::Upload, Fault::ConnectionReset),
             Trouble::AnswerCut => (Route::Upload, Fault::TruncatedBody),
             Trouble::ListingFails => (Route::Paginated, Fault::Unavailable),
+            Trouble::Refused => (Route::Upload, Fault::Refused),
+            Trouble::ProcessingFails => (Route::GetDocument, Fault::ProcessingFailed),
         };
         fake.inject(route, fault, times);
     }
@@ -377,6 +387,20 @@ fn check_end(
                     ));
                 }
             }
+            // Refused, or processed and failed: a reason, and not sent again.
+            State::Failed => {
+                let failure = row.failure.as_ref();
+                let definite = failure.is_some_and(|f| {
+                    !f.message.is_empty()
+                        && matches!(f.kind, FailureKind::Refused | FailureKind::Processing)
+                });
+                if !definite {
+                    return Err(format!(
+                        "{source}: failed at the end without a final reason: {row:?}"
+                    ));
+                }
+                continue;
+            }
             other => return Err(format!("{source}: {other:?} at the end: {row:?}")),
         }
         if !held.contains(&sha) {
@@ -392,6 +416,18 @@ fn check_end(
         && summary.duplicates == counts.duplicate
         && summary.uncertain == counts.uploading
         && summary.is_complete() == (counts.done + counts.duplicate == counts.total());
+    // Duplicates stand for a content that is done.
+    for entry in entries.iter().filter(|e| e.state == State::Duplicate) {
+        let done = entries
+            .iter()
+            .any(|e| e.sha256 == entry.sha256 && e.state == State::Done);
+        if !done {
+            return Err(format!(
+                "{}: a duplicate of content that is not done",
+                entry.source
+            ));
+        }
+    }
     if !agrees {
         return Err(format!(
             "the summary {summary:?} is not the journal's {counts:?}"

@@ -524,9 +524,12 @@ impl Uploads for TableUploads {
                 since.to_rfc3339_opts(contractfit_runtime::chrono::SecondsFormat::Secs, true),
             );
             let mut ids = Vec::new();
+            // The server keeps the name as it was sent (see `file_name_as_sent`).
+            let sent = contractfit_runtime::file_name_as_sent(name);
             each_page(&self.client, find.command, values, |items| {
                 for item in items {
-                    if item.pointer(find.name_pointer).and_then(Value::as_str) == Some(name) {
+                    let listed = item.pointer(find.name_pointer).and_then(Value::as_str);
+                    if listed == Some(name) || listed == Some(&*sent) {
                         if let Some(id) = item.pointer(find.id_pointer) {
                             ids.push(id.as_str().map_or_else(|| id.to_string(), str::to_owned));
                         }
@@ -544,6 +547,7 @@ impl Uploads for TableUploads {
         &'a self,
         id: &'a str,
         sha256: &'a str,
+        size: u64,
     ) -> Option<BoxFuture<'a, Result<bool, FindError>>> {
         let (command, id_arg) = self.upload.find?.content?;
         Some(Box::pin(async move {
@@ -551,7 +555,7 @@ impl Uploads for TableUploads {
             values.set(id_arg, id.to_owned());
             let request = request(command, &values).map_err(|f| FindError::from(f.message))?;
             let content = self.client.execute(command.operation, request).await?;
-            contractfit_batch::has_sha256(content.stream().body, sha256).await
+            contractfit_batch::has_sha256(content.stream().body, sha256, size).await
         }))
     }
 }

@@ -1,7 +1,7 @@
 //! Faults injected into the next requests of a route: refusals before the request is handled,
 //! and answers spoilt after.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -26,6 +26,10 @@ pub enum Fault {
     MalformedJson,
     /// A redirect to this URL (another host); the request is not handled.
     Redirect(String),
+    /// 400 with a message: the request is refused, not handled (as the API refuses a file).
+    Refused,
+    /// The request is handled and its answer, a document, says that processing failed.
+    ProcessingFailed,
 }
 
 /// The routes faults can be injected into.
@@ -52,6 +56,10 @@ pub(crate) fn refusal(fault: &Fault) -> Option<Response> {
         }
         Fault::Redirect(location) => {
             Some((StatusCode::FOUND, [("location", location.clone())]).into_response())
+        }
+        Fault::Refused => {
+            let body = axum::Json(serde_json::json!({"message": "refused"}));
+            Some((StatusCode::BAD_REQUEST, body).into_response())
         }
         _ => None,
     }
@@ -86,6 +94,21 @@ pub(crate) async fn spoil(fault: Option<Fault>, response: Response) -> Response 
             let stream = futures::stream::iter([Ok(half)]).chain(broken("cut short"));
             parts.headers.remove("content-length");
             Response::from_parts(parts, axum::body::Body::from_stream(stream))
+        }
+        Some(Fault::ProcessingFailed) => {
+            let (parts, body) = response.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX)
+                .await
+                .unwrap_or_default();
+            let mut document: serde_json::Value =
+                serde_json::from_slice(&bytes).unwrap_or_default();
+            if document.is_object() {
+                document["timings"]["done_time"] = crate::api_time(SystemTime::now()).into();
+                document["status_data"]["success"] = false.into();
+            }
+            let mut response = axum::Json(document).into_response();
+            *response.status_mut() = parts.status;
+            response
         }
         Some(Fault::MalformedJson) => {
             let headers = [("content-type", "application/json")];

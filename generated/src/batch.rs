@@ -135,6 +135,7 @@ impl Uploads for UploadDocumentBatch {
         &'a self,
         id: &'a str,
         sha256: &'a str,
+        size: u64,
     ) -> ::std::option::Option<
         ::contractfit_runtime::futures::future::BoxFuture<
             'a,
@@ -149,7 +150,7 @@ impl Uploads for UploadDocumentBatch {
                     )
                     .send()
                     .await?;
-                ::contractfit_batch::has_sha256(content.body, sha256).await
+                ::contractfit_batch::has_sha256(content.body, sha256, size).await
             }),
         )
     }

@@ -208,7 +208,9 @@ impl<C> ClientBuilder<C> {
     /// How long an attempt may go without a byte moving (60 s by default): no part of the
     /// request body accepted by the connection, no answer to a request sent whole, no next
     /// piece of the answer. A stalled connection ends with [`TimeoutKind::Idle`]; a transfer
-    /// that is making progress, however slowly, goes on. A server that holds a request while
+    /// that is making progress goes on (an upload is counted as the connection takes it, and
+    /// up to a few hundred KiB may drain from its buffers unseen: at 60 s, one slower than
+    /// about 4 KB/s needs a longer idle timeout). A server that holds a request while
     /// it works (an upload with `sync=true`) must answer within it.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;

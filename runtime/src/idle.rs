@@ -1,10 +1,12 @@
 //! The idle timeout: an attempt fails when no byte has moved for a while, in either direction,
-//! and a transfer that is making progress, however slowly, goes on.
+//! and a transfer that is making progress goes on.
 //!
 //! A limit on the whole attempt cannot tell the two apart: a 10 MB upload on a slow uplink
 //! outlasts any sensible one, and a stalled connection is noticed only when it runs out. So an
 //! attempt holds one timer, set `idle` ahead and moved on whenever bytes move: a piece of the
-//! request body handed to the connection, the response head, a piece of the response body.
+//! request body handed to the connection, the response head, a piece of the response body. The
+//! request's pieces are counted as the connection takes them, not as they reach the wire: the
+//! connection's buffers (see [`PIECE`]) set the slowest upload the timer allows.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -64,8 +66,11 @@ struct Reporting {
     activity: Activity,
 }
 
-/// The most of a request body handed on at once.
-const PIECE: usize = 64 * 1024;
+/// The most of a request body handed on at once. Small, because what the connection holds
+/// between a report and the wire is what may drain with no report: hyper queues up to 16
+/// pieces, so 256 KiB, plus the kernel's buffer. At the default idle timeout an upload slower
+/// than about 4 KB/s (32 kbit/s) needs a longer one.
+const PIECE: usize = 16 * 1024;
 
 impl http_body::Body for Reporting {
     type Data = Bytes;

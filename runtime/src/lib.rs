@@ -61,7 +61,7 @@ pub use given::Given;
 #[doc(hidden)]
 pub use json::present;
 #[doc(hidden)]
-pub use multipart::Form;
+pub use multipart::{file_name_as_sent, Check, CheckContent, Form};
 #[doc(hidden)]
 pub use operation::Operation;
 #[doc(hidden)]

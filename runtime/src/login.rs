@@ -47,7 +47,9 @@ impl Cached {
     /// short-lived one, or a clock ahead of the server's) is used until the server refuses it,
     /// rather than logging in again for every call.
     fn new(token: Arc<str>) -> Self {
-        let left = jwt_expiry(&token).map(|exp| exp - chrono::Utc::now().timestamp());
+        // Checked: `exp` is the server's number, and may be anything.
+        let left =
+            jwt_expiry(&token).and_then(|exp| exp.checked_sub(chrono::Utc::now().timestamp()));
         let renew_in = left
             .and_then(|left| u64::try_from(left).ok())
             .and_then(|left| left.checked_sub(REFRESH_MARGIN.as_secs()))
@@ -227,4 +229,35 @@ async fn log_in(request: &LoginRequest<'_>) -> Result<String, Error> {
                 None,
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token_expiring_at(exp: &str) -> Arc<str> {
+        use base64::Engine;
+        let payload =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{{\"exp\":{exp}}}"));
+        format!("e30.{payload}.sig").into()
+    }
+
+    /// A token's `exp` is the server's number: any value is a token to use, not a panic.
+    /// (Before: `exp - now` overflowed for an `exp` near `i64::MIN`, and debug builds panicked.)
+    #[test]
+    fn any_exp_is_a_token_to_use() {
+        for exp in [
+            "-1e19",
+            "1e19",
+            "-9223372036854775808",
+            "0",
+            "NaN",
+            "\"soon\"",
+        ] {
+            let cached = Cached::new(token_expiring_at(exp));
+            let _ = cached.is_fresh();
+        }
+        let far = Cached::new(token_expiring_at("1e19"));
+        assert!(far.is_fresh());
+    }
 }

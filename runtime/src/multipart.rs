@@ -19,10 +19,18 @@ pub struct FilePart {
     file_name: Option<String>,
     content_type: Option<String>,
     progress: Option<UploadProgress>,
+    check: Option<CheckContent>,
 }
 
 /// Told how many bytes of a file have gone into the request body so far.
 type UploadProgress = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// Makes, each time a file from a path is read into a request, a [`Check`].
+pub type CheckContent = Arc<dyn Fn() -> Check + Send + Sync>;
+
+/// Told each piece of a file read (`Some`), then the end (`None`); an error fails the request
+/// before its body ends.
+pub type Check = Box<dyn FnMut(Option<&[u8]>) -> Result<(), String> + Send>;
 
 type SharedReader = Arc<Mutex<Option<Box<dyn AsyncRead + Send + Unpin>>>>;
 
@@ -45,6 +53,7 @@ impl FilePart {
             file_name,
             content_type: None,
             progress: None,
+            check: None,
         }
     }
 
@@ -54,6 +63,7 @@ impl FilePart {
             file_name: None,
             content_type: None,
             progress: None,
+            check: None,
         }
     }
 
@@ -64,6 +74,7 @@ impl FilePart {
             file_name: None,
             content_type: None,
             progress: None,
+            check: None,
         }
     }
 
@@ -92,6 +103,15 @@ impl FilePart {
     /// far, as the upload goes (from the start again if the request is retried).
     pub fn on_progress(mut self, progress: impl Fn(u64) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(progress));
+        self
+    }
+
+    /// Plumbing for batches: checks a file read from a path as it goes into the request (see
+    /// [`CheckContent`]), so that content that changed since it was fingerprinted fails the
+    /// request before the request is whole, instead of reaching the server.
+    #[doc(hidden)]
+    pub fn checked_by(mut self, check: CheckContent) -> Self {
+        self.check = Some(check);
         self
     }
 
@@ -152,7 +172,13 @@ impl FilePart {
                 // goes out ends the request with an error, not with a body cut to the length
                 // (whose closing boundary then never comes) or one that falls short of it.
                 let chunks = exactly(ReaderStream::new(file), length, path.clone());
-                let body = reqwest::Body::wrap_stream(self.counted(chunks));
+                let body = match &self.check {
+                    Some(check) => {
+                        let chunks = checked(chunks, check());
+                        reqwest::Body::wrap_stream(self.counted(chunks))
+                    }
+                    None => reqwest::Body::wrap_stream(self.counted(chunks)),
+                };
                 Part::stream_with_length(body, length)
             }
             Source::Reader(reader) => {
@@ -167,7 +193,7 @@ impl FilePart {
             }
         };
         let part = match &self.file_name {
-            Some(name) => part.file_name(header_safe(name)),
+            Some(name) => part.file_name(file_name_as_sent(name).into_owned()),
             None => part.file_name("file"),
         };
         let media_type = self.media_type();
@@ -176,14 +202,80 @@ impl FilePart {
     }
 }
 
-/// A file name as it may go into a part's header: line breaks and quotes percent-encoded, as
+/// A file name as it goes into a part's header: line breaks and quotes percent-encoded, as
 /// browsers send them (the HTML standard's multipart/form-data encoding). Reqwest escapes them
 /// with a backslash, which leaves a line break a line break: a name could end the header and
-/// add headers or parts of its own.
-fn header_safe(name: &str) -> String {
-    name.replace('\r', "%0D")
-        .replace('\n', "%0A")
-        .replace('"', "%22")
+/// add headers or parts of its own. Plumbing: a server keeps the name as sent, and a batch
+/// looking for a lost upload by name looks for this form too.
+pub fn file_name_as_sent(name: &str) -> std::borrow::Cow<'_, str> {
+    if !name.contains(['\r', '\n', '"']) {
+        return std::borrow::Cow::Borrowed(name);
+    }
+    std::borrow::Cow::Owned(
+        name.replace('\r', "%0D")
+            .replace('\n', "%0A")
+            .replace('"', "%22"),
+    )
+}
+
+/// `chunks`, each shown to `check`, and the end too: an error in place of the piece the check
+/// fails on, or of the end.
+fn checked<S>(chunks: S, check: Check) -> Checked<S>
+where
+    S: futures::Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+{
+    Checked {
+        chunks: Box::pin(chunks),
+        check,
+        ended: false,
+    }
+}
+
+/// See [`checked`].
+struct Checked<S> {
+    chunks: std::pin::Pin<Box<S>>,
+    check: Check,
+    ended: bool,
+}
+
+impl<S> futures::Stream for Checked<S>
+where
+    S: futures::Stream<Item = std::io::Result<Bytes>>,
+{
+    type Item = std::io::Result<Bytes>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if self.ended {
+            return Poll::Ready(None);
+        }
+        let next = std::task::ready!(self.chunks.as_mut().poll_next(cx));
+        let this = &mut *self;
+        let failed = |message: String| Poll::Ready(Some(Err(std::io::Error::other(message))));
+        match next {
+            Some(Ok(chunk)) => match (this.check)(Some(&chunk)) {
+                Ok(()) => Poll::Ready(Some(Ok(chunk))),
+                Err(message) => {
+                    this.ended = true;
+                    failed(message)
+                }
+            },
+            Some(Err(error)) => {
+                this.ended = true;
+                Poll::Ready(Some(Err(error)))
+            }
+            None => {
+                this.ended = true;
+                match (this.check)(None) {
+                    Ok(()) => Poll::Ready(None),
+                    Err(message) => failed(message),
+                }
+            }
+        }
+    }
 }
 
 /// `chunks`, checked to come to `length` bytes: an error in place of the first byte past it,

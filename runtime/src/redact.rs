@@ -147,10 +147,14 @@ impl Redactor {
         // that each show, as replacing one secret after another would.
         let mut found: Vec<(usize, usize)> = Vec::new();
         for secret in self.inner.fixed.iter().chain(learned.iter()) {
-            found.extend(
-                text.match_indices(secret.as_str())
-                    .map(|(at, _)| (at, at + secret.len())),
-            );
+            // Overlapping occurrences too (`abab` twice in `ababab`): each is searched for from
+            // the character after the last one's start.
+            let mut from = 0;
+            while let Some(at) = text[from..].find(secret.as_str()) {
+                let start = from + at;
+                found.push((start, start + secret.len()));
+                from = start + text[start..].chars().next().map_or(1, char::len_utf8);
+            }
         }
         if found.is_empty() {
             return Cow::Borrowed(text);
@@ -350,14 +354,27 @@ mod tests {
         );
         let token = "eyJhbGciOi.abxyzabQ.sigab";
         redactor.learn(token);
-        let text = format!("token {token} and ab, abab");
+        let text = format!("token {token} and ab, abab, aba");
         let shown = redactor.text(&text);
         assert_eq!(
             shown,
-            format!("token {REDACTED} and {REDACTED}, {REDACTED}{REDACTED}")
+            format!("token {REDACTED} and {REDACTED}, {REDACTED}{REDACTED}, {REDACTED}a")
         );
         for piece in ["eyJ", "xyz", "sig"] {
             assert!(!shown.contains(piece), "{shown}");
         }
+    }
+
+    /// A secret that repeats its own start is redacted wherever it occurs, overlapping
+    /// occurrences included. (Before: `abab` in `ababab` left `ab` shown.)
+    #[test]
+    fn overlapping_occurrences_of_a_secret_are_all_redacted() {
+        let redactor = Redactor::new(
+            &[],
+            &[Credentials::token(Secret::new("abab"))],
+            &HeaderMap::new(),
+        );
+        assert_eq!(redactor.text("x ababab y"), format!("x {REDACTED} y"));
+        assert_eq!(redactor.text("é abab é"), format!("é {REDACTED} é"));
     }
 }

@@ -365,8 +365,12 @@ impl Waiter {
                 max_wait,
                 last,
             };
-            // A poll is a whole call, with its own retries and their delays; none of them may
-            // be sent after the deadline, so the poll ends there.
+            // A wake-up that came late (a busy runtime) does not send a poll past the deadline;
+            // and a poll is a whole call, with its own retries and their delays, none of which
+            // may be sent after it either, so the poll ends there.
+            if Instant::now() >= deadline {
+                return Err(timed_out(last));
+            }
             let Ok(result) = tokio::time::timeout_at(deadline, poll()).await else {
                 return Err(timed_out(last));
             };
@@ -645,6 +649,23 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A wait with no time sends no poll. (Before: tokio's timeout polls its future before it
+    /// looks at the clock, so one poll went out at or after the deadline.)
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_without_time_sends_nothing() {
+        let polls = std::sync::atomic::AtomicUsize::new(0);
+        let poll = || {
+            polls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async { Ok((StatusCode::OK, HeaderMap::new(), Bytes::new())) }
+        };
+        let waited = WAITER.wait(Duration::ZERO, poll, |_| {}).await;
+        assert!(
+            matches!(waited, Err(WaitError::TimedOut { .. })),
+            "{waited:?}"
+        );
+        assert_eq!(polls.load(std::sync::atomic::Ordering::SeqCst), 0);
     }
 
     #[test]

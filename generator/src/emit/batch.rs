@@ -240,12 +240,13 @@ fn holds(api: &Api, upload: &UploadWait) -> TokenStream {
             &'a self,
             id: &'a str,
             sha256: &'a str,
+            size: u64,
         ) -> ::std::option::Option<::contractfit_runtime::futures::future::BoxFuture<'a, ::std::result::Result<bool, ::contractfit_batch::FindError>>> {
             ::std::option::Option::Some(::std::boxed::Box::pin(async move {
                 let content = crate::builders::#builder::new(self.client.clone(), id.to_owned())
                     .send()
                     .await?;
-                ::contractfit_batch::has_sha256(content.body, sha256).await
+                ::contractfit_batch::has_sha256(content.body, sha256, size).await
             }))
         }
     }
