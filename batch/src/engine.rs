@@ -618,17 +618,11 @@ impl<U: Uploads> Run<U> {
     /// resolved; `None` when stopped before the first attempt.
     async fn upload(&self, item: &mut Item) -> Result<Option<()>, BatchError> {
         let Some(source) = item.source.clone() else {
-            let failure = Failure {
-                kind: FailureKind::File,
-                message: format!(
-                    "{} was not given again and cannot be read",
-                    item.entry.source
-                ),
-                status: None,
-                body: None,
-            };
-            self.journal.failed(item.row, State::Failed, &failure)?;
-            item.entry.state = State::Failed;
+            let message = format!(
+                "{} was not given again and cannot be read",
+                item.entry.source
+            );
+            self.file_failed(item, message)?;
             return Ok(Some(()));
         };
         let options = CallOptions::new().retry(RetryPolicy::never());
@@ -659,18 +653,12 @@ impl<U: Uploads> Run<U> {
             let attempt = classify(self.uploads.upload(&sending, options.clone()).await);
             drop(slot);
             if changed.load(Ordering::SeqCst) {
-                let failure = Failure {
-                    kind: FailureKind::File,
-                    message: format!(
-                        "{} changed since it was read, and was not sent; run the batch again \
-                         to send it as it is now",
-                        item.entry.source
-                    ),
-                    status: None,
-                    body: None,
-                };
-                self.journal.failed(item.row, State::Failed, &failure)?;
-                item.entry.state = State::Failed;
+                let message = format!(
+                    "{} changed since it was read, and was not sent; run the batch again to \
+                     send it as it is now",
+                    item.entry.source
+                );
+                self.file_failed(item, message)?;
                 return Ok(Some(()));
             }
             let pause = match attempt {
@@ -729,6 +717,20 @@ impl<U: Uploads> Run<U> {
                 return Ok(Some(()));
             }
         }
+    }
+
+    /// Records that the file could not be read as the journal knows it (a `File` failure, which
+    /// a later run retries).
+    fn file_failed(&self, item: &mut Item, message: String) -> Result<(), BatchError> {
+        let failure = Failure {
+            kind: FailureKind::File,
+            message,
+            status: None,
+            body: None,
+        };
+        self.journal.failed(item.row, State::Failed, &failure)?;
+        item.entry.state = State::Failed;
+        Ok(())
     }
 
     fn slow_down(&self, pause: Option<Duration>) {

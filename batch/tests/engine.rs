@@ -124,11 +124,7 @@ async fn throttled_uploads_slow_the_batch_down_and_every_file_arrives_once() {
 async fn the_same_content_under_another_name_is_a_duplicate_unless_asked() {
     let fake = fake(Behaviour::default());
     let server = fake.start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (dir.path().join("a.pdf"), dir.path().join("b.pdf"));
-    std::fs::write(&a, "%PDF same").unwrap();
-    std::fs::write(&b, "%PDF same").unwrap();
-    let journal = Journal::open(dir.path().join("journal.sqlite")).unwrap();
+    let (_dir, a, b, journal) = twins();
     let batch = || {
         client(&server)
             .upload_document_batch(INBOX)
@@ -318,6 +314,22 @@ async fn a_journal_refuses_another_inbox() {
     assert!(error.to_string().contains("inbox-1"), "{error}");
 }
 
+/// Two files of one content, `a.pdf` and `b.pdf`, and a journal beside them, in a folder
+/// removed with the guard.
+fn twins() -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    std::path::PathBuf,
+    Journal,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.pdf"), dir.path().join("b.pdf"));
+    std::fs::write(&a, "%PDF same").unwrap();
+    std::fs::write(&b, "%PDF same").unwrap();
+    let journal = Journal::open(dir.path().join("journal.sqlite")).unwrap();
+    (dir, a, b, journal)
+}
+
 /// Whether some upload the fake received holds `content`.
 fn received(fake: &Fake, content: &[u8]) -> bool {
     fake.upload_bodies()
@@ -355,11 +367,7 @@ async fn two_files_of_one_name_are_two_files() {
 async fn a_duplicate_is_sent_when_its_original_does_not_get_through() {
     let fake = fake(Behaviour::default());
     let server = fake.start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (dir.path().join("a.pdf"), dir.path().join("b.pdf"));
-    std::fs::write(&a, "%PDF same").unwrap();
-    std::fs::write(&b, "%PDF same").unwrap();
-    let journal = Journal::open(dir.path().join("journal.sqlite")).unwrap();
+    let (_dir, a, b, journal) = twins();
     let sources = || [Source::path(&a), Source::path(&b)];
     // The server refuses uploads with 429 until a gives up.
     fake.inject(Route::Upload, Fault::TooManyRequests { retry_after: 0 }, 10);
@@ -561,11 +569,7 @@ async fn a_namesake_uploaded_by_someone_else_is_not_taken_for_a_lost_upload() {
 async fn a_duplicate_not_given_again_is_sent_when_its_original_changed() {
     let fake = fake(Behaviour::default());
     let server = fake.start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (dir.path().join("a.pdf"), dir.path().join("b.pdf"));
-    std::fs::write(&a, "%PDF same").unwrap();
-    std::fs::write(&b, "%PDF same").unwrap();
-    let journal = Journal::open(dir.path().join("journal.sqlite")).unwrap();
+    let (_dir, a, b, journal) = twins();
     let first = client(&server)
         .upload_document_batch(INBOX)
         .journal(journal.clone())
