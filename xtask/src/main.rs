@@ -9,6 +9,8 @@
 //!                                 `--prism`: every operation of each called against Prism too;
 //!                                 `--sample`: that, on a few documents (in `xtask test`)
 //! `cargo xtask release`           check that versions and changelog agree; the publish order
+//! `cargo xtask docs-rs`           every published crate's docs as docs.rs builds them (nightly
+//!                                 rustdoc, `--cfg docsrs`, its `package.metadata.docs.rs`)
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -43,9 +45,10 @@ fn main() -> ExitCode {
         ["bench", "--quick"] => bench::run(&project_root(), true),
         ["corpus", rest @ ..] => corpus::run(&project_root(), rest),
         ["release"] => release::run(&project_root()),
+        ["docs-rs"] => docs_rs(&project_root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask generate [--check] | test | bench [--quick] | corpus [DIR] [--with-peers] [--prism | --sample] | release"
+                "usage: cargo xtask generate [--check] | test | bench [--quick] | corpus [DIR] [--with-peers] [--prism | --sample] | release | docs-rs"
             );
             return ExitCode::from(2);
         }
@@ -109,6 +112,7 @@ fn run_tests() -> Result<ExitCode, String> {
             &[("RUSTDOCFLAGS", "-D warnings")],
         ),
         ("tests", &["test", "--workspace", "--features", "cli"], &[]),
+        ("docs as docs.rs builds them", &["xtask", "docs-rs"], &[]),
         (
             "public documents against Prism, a sample",
             &["xtask", "corpus", "--sample"],
@@ -133,6 +137,82 @@ fn run_tests() -> Result<ExitCode, String> {
         if !status.success() {
             return Ok(ExitCode::FAILURE);
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Documents every published crate as docs.rs does: nightly rustdoc with `--cfg docsrs`, the
+/// features and rustdoc arguments of the crate's `package.metadata.docs.rs`, warnings denied.
+/// A crate whose docs fail here would show a failed build on docs.rs instead of its
+/// documentation; the stable `cargo doc` of the test command cannot see that. A target folder
+/// of its own, for the nightly toolchain's builds.
+fn docs_rs(root: &Path) -> Result<ExitCode, String> {
+    let output = cargo()
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("cargo metadata gave no JSON: {e}"))?;
+    let target = metadata["target_directory"]
+        .as_str()
+        .map(|dir| Path::new(dir).join("docs-rs"))
+        .ok_or("cargo metadata gave no target directory")?;
+    let published = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        // `publish = false` is an empty list of registries; no `publish` is crates.io.
+        .filter(|package| package["publish"].as_array().is_none_or(|r| !r.is_empty()));
+    let mut failed = Vec::new();
+    for package in published {
+        let name = package["name"].as_str().unwrap_or_default();
+        let docs = &package["metadata"]["docs"]["rs"];
+        let mut args: Vec<String> = ["+nightly", "doc", "--no-deps", "-p", name]
+            .map(String::from)
+            .into();
+        if docs["all-features"].as_bool() == Some(true) {
+            args.push("--all-features".into());
+        } else if let Some(features) = docs["features"].as_array() {
+            let features: Vec<&str> = features.iter().filter_map(|f| f.as_str()).collect();
+            if !features.is_empty() {
+                args.extend(["--features".into(), features.join(",")]);
+            }
+        }
+        if docs["no-default-features"].as_bool() == Some(true) {
+            args.push("--no-default-features".into());
+        }
+        let mut rustdoc_flags = vec!["--cfg".to_owned(), "docsrs".into(), "-Dwarnings".into()];
+        rustdoc_flags.extend(
+            docs["rustdoc-args"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a.as_str())
+                .filter(|a| !matches!(*a, "--cfg" | "docsrs"))
+                .map(str::to_owned),
+        );
+        println!("docs.rs: cargo {}", args.join(" "));
+        // rustup's `cargo`, so that `+nightly` picks the toolchain.
+        let status = std::process::Command::new("cargo")
+            .args(&args)
+            .env("RUSTDOCFLAGS", rustdoc_flags.join(" "))
+            .env("CARGO_TARGET_DIR", &target)
+            .env_remove("RUSTC")
+            .env_remove("RUSTDOC")
+            .env_remove("CARGO")
+            .current_dir(root)
+            .status()
+            .map_err(|e| {
+                format!("cannot run cargo +nightly (is rustup's nightly installed?): {e}")
+            })?;
+        if !status.success() {
+            failed.push(name.to_owned());
+        }
+    }
+    if !failed.is_empty() {
+        eprintln!("docs.rs could not build the docs of: {}", failed.join(", "));
+        return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -243,7 +243,9 @@ fn lib_rs(has_batch: bool) -> TokenStream {
         // The README is the crate's documentation, so that its examples are doctests that
         // compile against this crate.
         #![doc = include_str!("../README.md")]
-        #![cfg_attr(docsrs, feature(doc_auto_cfg))]
+        // docs.rs marks what each feature brings (nightly's `doc_cfg`, which took in the
+        // removed `doc_auto_cfg`).
+        #![cfg_attr(docsrs, feature(doc_cfg))]
         // Operations take their required parameters as arguments, however many the document
         // gives; and builders are named after operations, not after Rust conventions.
         #![allow(clippy::too_many_arguments)]
