@@ -77,6 +77,11 @@ impl Client {
     /// and no credentials: add them with `.credentials(..)`, then `.build()`.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::new(DEFAULT_BASE_URL, SECURITY_SCHEMES)
+            .user_agent(
+                ::std::concat!(
+                    ::std::env!("CARGO_PKG_NAME"), "/", ::std::env!("CARGO_PKG_VERSION")
+                ),
+            )
     }
     /** A client from the environment: `CONTRACTFIT_BASE_URL` (optional; [`DEFAULT_BASE_URL`]
  otherwise) and `CONTRACTFIT_API_KEY`, `CONTRACTFIT_TOKEN`, or `CONTRACTFIT_USERNAME` with
@@ -93,6 +98,13 @@ impl Client {
     /// The runtime client this client sends requests through.
     pub fn runtime(&self) -> &::contractfit_runtime::Client {
         &self.runtime
+    }
+    /// `text` with every credential this client sends replaced by `<redacted>` (as
+    /// given, percent-encoded, JSON-escaped, Basic's base64, and the tokens it obtained
+    /// by logging in): for anything of the API's that goes into your logs, such as a
+    /// body a server echoed back. The client's own errors are shown this way already.
+    pub fn redact<'a>(&self, text: &'a str) -> ::std::borrow::Cow<'a, str> {
+        self.runtime.redact(text)
     }
     /// `GET /about/release_notes`; operationId `get_release_notes`.
     ///

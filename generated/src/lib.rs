@@ -23,6 +23,8 @@ pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, SECURITY_SCHEMES};
 /// The runtime this client is built on, for its less common types.
 pub use contractfit_runtime as runtime;
 pub use contractfit_runtime::RetryPolicy;
+pub use contractfit_runtime::{ApiError, BodyTooLarge, DecodeError, ErrorContext};
 pub use contractfit_runtime::{ApiResponse, BuildError, ByteStream, CallOptions};
 pub use contractfit_runtime::{Credentials, DateTime, Error, FilePart};
 pub use contractfit_runtime::{Json, JsonError, RawBody};
+pub use contractfit_runtime::{PollState, TimeoutKind, UploadWaitError, WaitError};

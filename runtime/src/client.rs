@@ -110,6 +110,7 @@ pub struct ClientBuilder<C = Client> {
     attempt_timeout: Option<Duration>,
     total_timeout: Option<Duration>,
     max_body_size: usize,
+    user_agent: Option<String>,
     client: std::marker::PhantomData<fn() -> C>,
 }
 
@@ -149,6 +150,7 @@ impl<C> ClientBuilder<C> {
             attempt_timeout: None,
             total_timeout: None,
             max_body_size: DEFAULT_MAX_BODY_SIZE,
+            user_agent: None,
             client: std::marker::PhantomData,
         }
     }
@@ -179,6 +181,15 @@ impl<C> ClientBuilder<C> {
     /// the redirect policy are then the caller's.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
+        self
+    }
+
+    /// The `User-Agent` every request is sent with: a generated client's builder starts with its
+    /// crate's name and version (`contractfit/0.4.0`); a program may name itself before it
+    /// (`.user_agent("invoice-sync/2.1 contractfit/0.4.0")`), which helps whoever reads the
+    /// server's logs. A `User-Agent` among the default headers wins.
+    pub fn user_agent(mut self, agent: impl Into<String>) -> Self {
+        self.user_agent = Some(agent.into());
         self
     }
 
@@ -272,13 +283,21 @@ impl<C> ClientBuilder<C> {
                 http.build().map_err(|e| BuildError::Http(e.to_string()))?
             }
         };
-        let redactor = Redactor::new(self.schemes, &self.credentials, &self.default_headers);
+        let mut default_headers = self.default_headers;
+        if let Some(agent) = &self.user_agent {
+            let agent = HeaderValue::from_str(agent)
+                .map_err(|_| BuildError::Http(format!("invalid user agent {agent:?}")))?;
+            if !default_headers.contains_key(http::header::USER_AGENT) {
+                default_headers.insert(http::header::USER_AGENT, agent);
+            }
+        }
+        let redactor = Redactor::new(self.schemes, &self.credentials, &default_headers);
         let placements = Placements::new(self.schemes, &self.credentials);
         Ok(Client {
             inner: Arc::new(Inner {
                 base_url: base_url.trim_end_matches('/').to_owned(),
                 http,
-                default_headers: self.default_headers,
+                default_headers,
                 schemes: self.schemes,
                 credentials: self.credentials,
                 retry: self.retry,

@@ -92,6 +92,14 @@ pub enum Error {
     /// ([`ClientBuilder::max_body_size`](crate::ClientBuilder::max_body_size)).
     #[error("{}: {}", .0.context, .0)]
     TooLarge(Box<BodyTooLarge>),
+    /// The client could not be built (what `Client::builder()…build()?` and
+    /// `Client::from_env()?` become in a function returning this error).
+    #[error(transparent)]
+    Build(#[from] crate::BuildError),
+    /// Part of a [`Json`](crate::Json) value is not the type it was read as (what
+    /// `get_as`, `pointer_as` and `to_typed` become with `?`).
+    #[error(transparent)]
+    Json(#[from] crate::JsonError),
 }
 
 impl From<WaitError> for Error {
@@ -387,7 +395,8 @@ impl Error {
     }
 
     /// Which call failed; `None` for a wait that ended without a failed call (a failure
-    /// state, or the maximum wait).
+    /// state, or the maximum wait), and for what is no call (building a client, reading
+    /// `Json`).
     pub fn context(&self) -> Option<&ErrorContext> {
         match self {
             Error::InvalidRequest { context, .. }
@@ -402,6 +411,7 @@ impl Error {
                 UploadWaitError::Wait { source, .. } => source.poll_error()?.context(),
                 _ => None,
             },
+            Error::Build(_) | Error::Json(_) => None,
         }
     }
 

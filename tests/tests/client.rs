@@ -387,3 +387,26 @@ async fn a_waiter_s_call_options_go_with_every_poll_and_setters_take_what_conver
     let since = chrono::DateTime::parse_from_rfc3339("2023-02-28T08:47:25+01:00").unwrap();
     let _ = client.get_processing_stats("inbox").start_date(since);
 }
+
+/// Every request names the client: `contractfit/<version>`, or what the program says before it.
+/// (Before: no `User-Agent` at all.)
+#[tokio::test]
+async fn requests_say_which_client_sent_them() {
+    let server = Scripted::new([Reply::json(200, json!("1.0"))]);
+    let running = server.start().await;
+    running.client().get_version().send_raw().await.unwrap();
+    let sent = server.requests().pop().unwrap();
+    let agent = sent.header("user-agent").unwrap_or_default().to_owned();
+    assert!(agent.starts_with("contractfit/0."), "{agent:?}");
+    let named = contractfit::Client::builder()
+        .base_url(running.url())
+        .user_agent(format!("invoice-sync/2.1 {agent}"))
+        .build()
+        .unwrap();
+    named.get_version().send_raw().await.unwrap();
+    let sent = server.requests().pop().unwrap();
+    assert_eq!(
+        sent.header("user-agent"),
+        Some(format!("invoice-sync/2.1 {agent}").as_str())
+    );
+}

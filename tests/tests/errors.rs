@@ -27,6 +27,44 @@ async fn upload_wait_and_read(client: &Client, inbox: &str) -> Result<(String, u
     Ok((document.id, connections.len()))
 }
 
+/// Every fallible thing a program does with the crate `?`s into one `contractfit::Error`:
+/// building a client, from the environment too, and reading `Json`. (Before: `BuildError` and
+/// `JsonError` had no conversion, and this function did not compile.) Compiling is the test;
+/// running it checks what the conversions keep.
+fn build_and_read(url: &str, json: &contractfit::Json) -> Result<Option<String>, Error> {
+    let client = Client::builder().base_url(url).build()?;
+    let _ = client.redact("shown without credentials");
+    let total: Option<String> = json.get_as("total_amount")?;
+    let _from_env = Client::from_env()?;
+    Ok(total)
+}
+
+#[test]
+fn building_and_reading_json_use_the_one_error_type_too() {
+    let document: contractfit::Json =
+        serde_json::from_value(serde_json::json!({"total_amount": 42})).unwrap();
+    let error = build_and_read("not a url", &document).unwrap_err();
+    assert!(matches!(error, Error::Build(_)), "{error:?}");
+    let error = build_and_read("http://127.0.0.1:9", &document).unwrap_err();
+    assert!(matches!(error, Error::Json(_)), "{error:?}");
+    assert!(error.to_string().contains("total_amount"), "{error}");
+    // Every kind an `Error` holds is named from the crate itself.
+    fn names(error: &Error) -> &'static str {
+        match error {
+            Error::Api(api) => std::any::type_name_of_val::<contractfit::ApiError>(api),
+            Error::Decode(decode) => std::any::type_name_of_val::<contractfit::DecodeError>(decode),
+            Error::TooLarge(big) => std::any::type_name_of_val::<contractfit::BodyTooLarge>(big),
+            Error::Wait(wait) => std::any::type_name_of_val::<contractfit::WaitError>(wait),
+            Error::UploadWait(up) => std::any::type_name_of_val::<contractfit::UploadWaitError>(up),
+            Error::Timeout { kind, .. } => {
+                std::any::type_name_of_val::<contractfit::TimeoutKind>(kind)
+            }
+            _ => "",
+        }
+    }
+    assert_eq!(names(&error), "");
+}
+
 fn quick(fail_processing: bool) -> Behaviour {
     Behaviour::default()
         .with_processing_time(Duration::from_millis(100))

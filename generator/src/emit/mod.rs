@@ -278,6 +278,9 @@ fn lib_rs(has_batch: bool) -> TokenStream {
         pub use contractfit_runtime::{ApiResponse, BuildError, ByteStream, CallOptions};
         pub use contractfit_runtime::{Credentials, DateTime, Error, FilePart};
         pub use contractfit_runtime::{Json, JsonError, RawBody};
+        // What an `Error` holds, so that a `match` on it names them from here.
+        pub use contractfit_runtime::{ApiError, BodyTooLarge, DecodeError, ErrorContext};
+        pub use contractfit_runtime::{PollState, TimeoutKind, UploadWaitError, WaitError};
     }
 }
 

@@ -142,7 +142,11 @@ pub fn client_module(api: &Api, crate_name: &str) -> TokenStream {
             /// Settings for a client, starting from the document's server (if it names one)
             /// and no credentials: add them with `.credentials(..)`, then `.build()`.
             pub fn builder() -> ClientBuilder {
-                ClientBuilder::new(DEFAULT_BASE_URL, SECURITY_SCHEMES)
+                ClientBuilder::new(DEFAULT_BASE_URL, SECURITY_SCHEMES).user_agent(::std::concat!(
+                    ::std::env!("CARGO_PKG_NAME"),
+                    "/",
+                    ::std::env!("CARGO_PKG_VERSION")
+                ))
             }
 
             #[doc = #from_env_doc]
@@ -159,6 +163,14 @@ pub fn client_module(api: &Api, crate_name: &str) -> TokenStream {
             /// The runtime client this client sends requests through.
             pub fn runtime(&self) -> &::contractfit_runtime::Client {
                 &self.runtime
+            }
+
+            /// `text` with every credential this client sends replaced by `<redacted>` (as
+            /// given, percent-encoded, JSON-escaped, Basic's base64, and the tokens it obtained
+            /// by logging in): for anything of the API's that goes into your logs, such as a
+            /// body a server echoed back. The client's own errors are shown this way already.
+            pub fn redact<'a>(&self, text: &'a str) -> ::std::borrow::Cow<'a, str> {
+                self.runtime.redact(text)
             }
 
             #(#methods)*
