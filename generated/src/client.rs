@@ -3073,7 +3073,7 @@ impl Client {
     }
     /// The document has been processed (or processing failed).
     ///
-    /// Polls \[`get_document`\](Self::get_document) until the waiter `document_processed` says done, or `max_wait` passes. Configure it with \[`WaitUntilDocumentProcessed`\](crate::builders::WaitUntilDocumentProcessed), then `.send().await`.
+    /// Polls [`get_document`](Self::get_document) until the waiter `document_processed` says done, or `max_wait` passes. Configure it with [`WaitUntilDocumentProcessed`](crate::builders::WaitUntilDocumentProcessed), then `.send().await`.
     pub fn wait_until_document_processed(
         &self,
         document_id: impl ::std::convert::Into<::std::string::String>,

@@ -293,3 +293,32 @@ fn public_names_carry_no_document_artefacts() {
         name_problems(&before)
     );
 }
+
+/// The links the generator writes into docs stay links: none is escaped into literal brackets
+/// (`\[get_document\](Self::get_document)`, which rustdoc shows as text). Over every generated
+/// crate's docs: the client's and the fixtures'. (Before: the waiter methods' docs went through
+/// the escaping meant for the document's prose.)
+#[test]
+fn generated_links_are_not_escaped() {
+    let mut crates = vec![root().join("generated/src")];
+    let clients = root().join("tests/fixtures/clients");
+    for entry in std::fs::read_dir(&clients).unwrap() {
+        crates.push(entry.unwrap().path().join("src"));
+    }
+    let mut escaped = Vec::new();
+    for dir in crates {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            for (n, line) in text.lines().enumerate() {
+                let doc = line.trim_start();
+                if (doc.starts_with("///") || doc.starts_with("#[doc")) && doc.contains(r"\](") {
+                    escaped.push(format!("{}:{}: {doc}", path.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(escaped.is_empty(), "escaped links:\n{}", escaped.join("\n"));
+}

@@ -51,6 +51,7 @@ impl<'a> Builder<'a> {
             "runtime",
             "base_url",
             "with_runtime",
+            "redact",
         ] {
             method_names.reserve(reserved);
         }

@@ -12,8 +12,14 @@ use crate::model::Constraints;
 
 /// `#[doc = "…"]` attributes for `text`, one per line.
 pub fn doc_attrs(text: &str) -> TokenStream {
-    let lines = sanitize(text);
-    let attrs = lines.lines().map(|line| {
+    written_doc_attrs(&sanitize(text))
+}
+
+/// `#[doc]` attributes for text the generator wrote itself, links and all: not sanitized (that
+/// would escape its intra-doc links into literal brackets). Text from the document in it must
+/// have been through [`sanitize`] already.
+pub fn written_doc_attrs(text: &str) -> TokenStream {
+    let attrs = text.lines().map(|line| {
         let line = if line.is_empty() {
             String::new()
         } else {

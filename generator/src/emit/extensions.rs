@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::docs::{doc_attrs, paragraphs};
+use super::docs::{paragraphs, sanitize, written_doc_attrs};
 use super::operations::{arguments, builder_name};
 use super::types::{ident, rust_type, Scope};
 use crate::model::{
@@ -56,7 +56,8 @@ pub fn waiter_client_methods(api: &Api) -> TokenStream {
              Configure it with [`{builder}`](crate::builders::{builder}), then `.send().await`.",
             op.name, op.name, waiter.name
         );
-        let docs = doc_attrs(&paragraphs([waiter.description.as_deref(), Some(&doc)]));
+        let description = waiter.description.as_deref().map(sanitize);
+        let docs = written_doc_attrs(&paragraphs([description.as_deref(), Some(&doc)]));
         quote! {
             #docs
             pub fn #method(&self, #(#params,)* max_wait: ::std::time::Duration) -> crate::builders::#builder {
