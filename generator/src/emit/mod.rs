@@ -275,11 +275,12 @@ fn lib_rs(has_batch: bool) -> TokenStream {
         /// The runtime this client is built on, for its less common types.
         pub use contractfit_runtime as runtime;
         pub use contractfit_runtime::RetryPolicy;
+        // In rustfmt's order, which `cargo fmt` keeps. With what an `Error` holds, so that a
+        // `match` on it names them from here.
+        pub use contractfit_runtime::{ApiError, BodyTooLarge, DecodeError, ErrorContext};
         pub use contractfit_runtime::{ApiResponse, BuildError, ByteStream, CallOptions};
         pub use contractfit_runtime::{Credentials, DateTime, Error, FilePart};
         pub use contractfit_runtime::{Json, JsonError, RawBody};
-        // What an `Error` holds, so that a `match` on it names them from here.
-        pub use contractfit_runtime::{ApiError, BodyTooLarge, DecodeError, ErrorContext};
         pub use contractfit_runtime::{PollState, TimeoutKind, UploadWaitError, WaitError};
     }
 }
