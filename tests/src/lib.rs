@@ -60,7 +60,17 @@ pub fn scratch(label: &str) -> tempfile::TempDir {
 /// versions, compatibility consumers, README snippets, packages): one shared folder, so that
 /// the dependencies are built once; not the workspace's own, which the running test locks.
 pub fn generated_target() -> PathBuf {
-    root().join("target/generated-crates/target")
+    target_dir().join("generated-crates/target")
+}
+
+/// The workspace's target folder, wherever `CARGO_TARGET_DIR` or cargo's configuration puts it:
+/// a test binary runs from `<target>/<profile>/deps/`. Tests keep what they build and leave
+/// there, never under `target/` by path.
+pub fn target_dir() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.ancestors().nth(3).map(PathBuf::from))
+        .unwrap_or_else(|| root().join("target"))
 }
 
 /// A cargo command building into [`generated_target`].

@@ -182,7 +182,7 @@ fn consumer_against(dir: &Path, source: &str) -> Result<(), String> {
 
 #[test]
 fn additions_compile_and_breaks_do_not_as_the_change_report_says() {
-    let base = root().join("target/generated-crates/compat");
+    let base = contractfit_tests::target_dir().join("generated-crates/compat");
     let _ = std::fs::remove_dir_all(&base);
     let v1 = generate_into(V1, &base.join("v1"));
     consumer_against(&base.join("v1"), CONSUMER)

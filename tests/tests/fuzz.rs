@@ -32,7 +32,7 @@ fn mutated_documents_give_a_crate_or_a_located_error_never_a_panic() {
     let spec = root().join("spec/contract-fit.yaml");
     bases.push((spec.clone(), load::read_value(&spec).unwrap()));
 
-    let dir = root().join("target/fuzz-work");
+    let dir = contractfit_tests::target_dir().join("fuzz-work");
     std::fs::create_dir_all(&dir).unwrap();
     let mut rng = fastrand::Rng::with_seed(seed);
     let hook = std::panic::take_hook();
@@ -135,12 +135,13 @@ fn keep_failure(
     applied: &[String],
     problem: &str,
 ) -> String {
-    let kept = root().join("target/fuzz-failures");
+    let kept = contractfit_tests::target_dir().join("fuzz-failures");
     std::fs::create_dir_all(&kept).unwrap();
     let name = format!("seed-{seed}-iteration-{iteration}.json");
     let _ = std::fs::copy(path, kept.join(&name));
     format!(
-        "target/fuzz-failures/{name} (from {}, mutations {applied:?}): {problem}",
+        "{} (from {}, mutations {applied:?}): {problem}",
+        kept.join(&name).display(),
         base.file_name().unwrap().to_string_lossy()
     )
 }

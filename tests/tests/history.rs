@@ -37,7 +37,7 @@ fn label(version: &std::path::Path) -> String {
 /// One crate per version, in a workspace of their own, checked by one `cargo check`.
 #[test]
 fn every_published_version_generates_a_crate_that_compiles() {
-    let dir = root().join("target/generated-crates/history");
+    let dir = contractfit_tests::target_dir().join("generated-crates/history");
     let _ = std::fs::remove_dir_all(&dir);
     let mut members = Vec::new();
     for version in versions() {

@@ -158,7 +158,7 @@ fn published_crates_package_and_a_consumer_builds_and_runs_from_them() {
         }
     }
 
-    let dir = root().join("target/generated-crates/packaged");
+    let dir = contractfit_tests::target_dir().join("generated-crates/packaged");
     let _ = std::fs::remove_dir_all(&dir);
     let unpacked: Vec<(String, PathBuf)> = packages
         .iter()

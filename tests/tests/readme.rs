@@ -79,7 +79,7 @@ fn every_rust_snippet_of_the_readme_compiles() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let snippets = snippets(&readme);
     assert!(snippets.len() >= 6, "the README's snippets: {snippets:#?}");
-    let dir = root().join("target/generated-crates/readme");
+    let dir = contractfit_tests::target_dir().join("generated-crates/readme");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::write(

@@ -87,7 +87,8 @@ pub fn run(root: &Path, args: &[&str]) -> Result<std::process::ExitCode, String>
         .filter(|p| !sample || SAMPLE.iter().any(|s| file_name(p).starts_with(s)))
         .collect();
     documents.sort();
-    let out = root.join("target/corpus");
+    let target = crate::target_dir(root)?;
+    let out = target.join("corpus");
 
     let mut columns: Vec<(String, Vec<Outcome>, BTreeMap<String, Built>)> = Vec::new();
     let runner = out.join("ours/prism-runner");
@@ -101,7 +102,7 @@ pub fn run(root: &Path, args: &[&str]) -> Result<std::process::ExitCode, String>
     };
     columns.push(("contractfit-codegen".into(), ours, built));
     if with_peers {
-        let folder = root.join("target/bench/peers");
+        let folder = target.join("bench/peers");
         for peer in [
             peers::progenitor(&folder),
             peers::openapi_generator(&folder),

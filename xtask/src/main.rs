@@ -154,10 +154,7 @@ fn docs_rs(root: &Path) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
         .map_err(|e| format!("cargo metadata gave no JSON: {e}"))?;
-    let target = metadata["target_directory"]
-        .as_str()
-        .map(|dir| Path::new(dir).join("docs-rs"))
-        .ok_or("cargo metadata gave no target directory")?;
+    let target = target_dir(root)?.join("docs-rs");
     let published = metadata["packages"]
         .as_array()
         .into_iter()
@@ -251,6 +248,34 @@ fn replace_section(path: &Path, begin: &str, end: &str, section: &str) -> Result
     };
     let updated = format!("{}{begin}\n\n{section}\n{}", &text[..from], &text[to..]);
     std::fs::write(path, updated).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The workspace's target folder, wherever `CARGO_TARGET_DIR` or cargo's configuration puts it
+/// (as `cargo metadata` says): built binaries and the tasks' own folders are found there, not
+/// under `target/` by path.
+fn target_dir(root: &Path) -> Result<PathBuf, String> {
+    static FOUND: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    FOUND.get_or_init(|| cargo_target_dir(root, None)).clone()
+}
+
+/// What `cargo metadata` says the target folder is, with `CARGO_TARGET_DIR` set to `set`.
+fn cargo_target_dir(root: &Path, set: Option<&Path>) -> Result<PathBuf, String> {
+    let mut metadata = cargo();
+    metadata
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(root);
+    if let Some(set) = set {
+        metadata.env("CARGO_TARGET_DIR", set);
+    }
+    let output = metadata
+        .output()
+        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("cargo metadata gave no JSON: {e}"))?;
+    metadata["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata gave no target directory".to_owned())
 }
 
 /// The cargo that runs this task (`$CARGO`), for the tasks that run cargo in turn.
@@ -606,6 +631,23 @@ mod tests {
         let path = dir.join(name);
         std::fs::write(&path, document).unwrap();
         generate(&Config::new(&path)).unwrap().api
+    }
+
+    /// The tasks find built binaries and keep their folders where cargo builds, a shared
+    /// `CARGO_TARGET_DIR` too. (Before: `target/debug` by path, and `cargo xtask test` ended with
+    /// `cannot run contractfit-bench: No such file or directory` for a contributor who sets it.)
+    #[test]
+    fn the_target_folder_is_cargo_s() {
+        let root = project_root();
+        let elsewhere = std::env::temp_dir().join("contractfit-shared-target");
+        assert_eq!(
+            cargo_target_dir(&root, Some(&elsewhere)).unwrap(),
+            elsewhere
+        );
+        assert_eq!(
+            target_dir(&root).unwrap(),
+            cargo_target_dir(&root, None).unwrap()
+        );
     }
 
     #[test]

@@ -38,7 +38,8 @@ const UPLOAD_TARGET_MIB: f64 = 64.0;
 const BATCH_TARGET_MIB: f64 = 64.0;
 
 pub fn run(root: &Path, quick: bool) -> Result<ExitCode, String> {
-    let out = root.join("target/bench");
+    let target = crate::target_dir(root)?;
+    let out = target.join("bench");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     let input = out.join("peer-input.json");
     prepare_input(root, &input)?;
@@ -53,11 +54,7 @@ pub fn run(root: &Path, quick: bool) -> Result<ExitCode, String> {
     ])?;
     // Next to the running xtask, where `measure` looks for it.
     cargo(root, &["build", "-p", "xtask", "--bin", "measure-one"])?;
-    let bin = root.join(if quick {
-        "target/debug"
-    } else {
-        "target/release"
-    });
+    let bin = target.join(if quick { "debug" } else { "release" });
 
     let mut report = String::new();
     let verdicts = &mut Vec::new();
