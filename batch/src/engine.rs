@@ -302,8 +302,23 @@ impl<U: Uploads> Batch<U> {
             }
             run.process_all(promoted, self.in_flight, None).await?;
         }
-        // A duplicate of content the server refused, or failed to process, fails alike.
+        // A duplicate of content the server failed to process fails alike; one whose content
+        // nobody carries and that cannot be read itself fails as a file, not left standing for
+        // content that is not sent.
         journal.fail_duplicates_of_failures()?;
+        if !run.cancel.is_cancelled() {
+            for (row, entry) in journal.orphaned_duplicates()? {
+                if !promoted_rows.contains(&row) {
+                    let message = format!(
+                        "the same content as {}, which no longer has it, and {} cannot be read \
+                         as it was",
+                        entry.duplicate_of.as_deref().unwrap_or("another file"),
+                        entry.source
+                    );
+                    journal.duplicate_lost(row, &message)?;
+                }
+            }
+        }
         for (row, earlier) in deferred {
             if !promoted_rows.contains(&row) {
                 let entry = journal.entry(row)?;
@@ -641,7 +656,7 @@ impl<U: Uploads> Run<U> {
             // out as content the journal has not seen, and be sent again as new next time. It
             // is checked as it is sent, and fails the request before the request is whole.
             let changed = Arc::new(std::sync::atomic::AtomicBool::new(false));
-            let sending = source.expecting(&item.entry.sha256, changed.clone());
+            let sending = source.expecting(item.entry.size, &item.entry.sha256, changed.clone());
             let started = now();
             self.journal.uploading(item.row, &started)?;
             item.entry.state = State::Uploading;
@@ -754,7 +769,7 @@ impl<U: Uploads> Run<U> {
             .map(|t| t.with_timezone(&chrono::Utc))
             .unwrap_or_else(|_| chrono::Utc::now())
             - chrono::Duration::from_std(CLOCK_SKEW).unwrap_or_default();
-        // What reading a candidate's content told, kept from one look to the next.
+        // Candidates found to hold the file's content, kept from one look to the next.
         let mut verdicts: std::collections::HashMap<String, bool> = Default::default();
         for look in 0..2 {
             if look > 0 {
@@ -800,12 +815,12 @@ impl<U: Uploads> Run<U> {
                 };
                 checked = true;
                 match holds.await {
-                    Ok(verdict) => {
-                        verdicts.insert(id.clone(), verdict);
-                        if verdict {
-                            same.push(id.clone());
-                        }
+                    // Only a match is kept: a document still being stored may match later.
+                    Ok(true) => {
+                        verdicts.insert(id.clone(), true);
+                        same.push(id.clone());
                     }
+                    Ok(false) => {}
                     Err(error) => unread = Some(format!("reading document {id} failed: {error}")),
                 }
             }

@@ -269,10 +269,12 @@ impl Journal {
         let mut journal = Journal::with(connection, shown, true)?;
         // The lock file is beside the journal, by its canonical path where there is one, so
         // that two names of one journal take one lock.
-        let lock_beside = std::fs::canonicalize(path.as_ref()).unwrap_or(path.as_ref().into());
-        let mut lock = lock_beside.into_os_string();
-        lock.push(".lock");
-        journal.lock_file = Some(PathBuf::from(lock));
+        if path.as_ref() != Path::new(MEMORY) {
+            let beside = std::fs::canonicalize(path.as_ref()).unwrap_or(path.as_ref().into());
+            let mut lock = beside.into_os_string();
+            lock.push(".lock");
+            journal.lock_file = Some(PathBuf::from(lock));
+        }
         if let Ok(file) = std::fs::canonicalize(path.as_ref()) {
             let beside = |suffix: &str| {
                 let mut name = file.clone().into_os_string();
@@ -612,9 +614,9 @@ impl Journal {
         rows.collect::<Result<_, _>>().map_err(self.sqlite())
     }
 
-    /// Duplicates whose content reached the server with another file and failed there (refused,
-    /// or its processing failed), no file with it on its way or done: they fail alike, as the
-    /// same content would. How many.
+    /// Duplicates whose content reached the server with another file and failed there (its
+    /// processing failed), no file with it on its way or done: they fail alike, as the same
+    /// content would. How many.
     pub(crate) fn fail_duplicates_of_failures(&self) -> Result<usize, JournalError> {
         self.lock()
             .execute(
@@ -632,6 +634,17 @@ impl Journal {
                 [now()],
             )
             .map_err(self.sqlite())
+    }
+
+    /// Records that duplicate `row`'s content cannot be sent: the file it repeated no longer
+    /// carries it, and its own path does not hold it (gone, changed, or bytes not given again).
+    pub(crate) fn duplicate_lost(&self, row: RowId, message: &str) -> Result<(), JournalError> {
+        self.update(
+            row,
+            "UPDATE files SET state = 'failed', failure_kind = 'file', failure = ?2, \
+             failure_status = NULL, failure_body = NULL, updated = ?3 WHERE id = ?1",
+            params![row, message, now()],
+        )
     }
 
     /// Makes `row` the file that carries its content: pending, to be sent. Every other file
@@ -660,8 +673,12 @@ impl Journal {
                 params![row, now],
             )
             .map_err(&sqlite)?;
-        transaction.commit().map_err(&sqlite)?;
-        self.one_row(row, Ok(changed))
+        if changed != 1 {
+            // Dropped, the transaction rolls back: no file becomes the duplicate of a row that
+            // was not promoted.
+            return self.one_row(row, Ok(changed));
+        }
+        transaction.commit().map_err(&sqlite)
     }
 
     /// Every row without its bodies, with its key (for files of earlier runs not given again).
@@ -828,9 +845,10 @@ impl Journal {
 /// A row, `o`, that carries its content to the server: on its way or there.
 const CARRIES: &str = "o.state IN ('pending', 'uploading', 'uploaded', 'done')";
 /// A row, `o`, whose content reached the server and failed there: sending it again would fail
-/// alike (or make a second document of it).
+/// alike (or make a second document of it). Not a refusal: the server may refuse a file for its
+/// name, and a duplicate has another.
 const REACHED_AND_FAILED: &str = "o.state = 'failed' AND (o.document_id IS NOT NULL \
-    OR o.failure_kind IN ('refused', 'processing'))";
+    OR o.failure_kind = 'processing')";
 
 const COLUMNS: &str = "id, source, name, size, sha256, state, document_id, attempts, \
     upload_started, duplicate_of, failure_kind, failure, failure_status, failure_body, result";

@@ -19,7 +19,9 @@ pub trait Uploads: Send + Sync + 'static {
 
     /// Uploads one file: the id the server gave it, and its reply. `options` turn the
     /// client's retries off: the batch decides what to repeat, and only once it knows that
-    /// the server did not keep the file.
+    /// the server did not keep the file. The file goes as [`Source::file_part`] (or a part of
+    /// one's own passed through [`Source::checked`]), which checks that it is still the content
+    /// the batch read.
     fn upload<'a>(
         &'a self,
         file: &'a Source,
@@ -99,6 +101,7 @@ pub struct Source {
 /// What a file must be as it is sent, and where to say that it was not.
 #[derive(Debug, Clone)]
 struct Expected {
+    size: u64,
     sha256: String,
     changed: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
@@ -160,14 +163,19 @@ impl Source {
     /// records it as changed rather than send content its journal has not seen.
     pub fn file_part(&self) -> FilePart {
         match &self.content {
-            Content::Path(path) => {
-                let part = FilePart::from_path(path);
-                match &self.expected {
-                    Some(expected) => part.checked_by(expected.check(path)),
-                    None => part,
-                }
-            }
+            Content::Path(path) => self.checked(FilePart::from_path(path)),
             Content::Bytes(bytes) => FilePart::from_bytes(bytes.clone()).file_name(&self.name),
+        }
+    }
+
+    /// `part`, a file read from this source's path that an [`Uploads`] made itself, with the
+    /// batch's check that it is still the content the batch read (see
+    /// [`file_part`](Self::file_part)). An `Uploads` that sends a file from its path must send
+    /// `file_part()` or a part through this.
+    pub fn checked(&self, part: FilePart) -> FilePart {
+        match (&self.content, &self.expected) {
+            (Content::Path(path), Some(expected)) => part.checked_by(expected.check(path)),
+            _ => part,
         }
     }
 
@@ -175,11 +183,13 @@ impl Source {
     /// set if it is found to have other content as it is sent.
     pub(crate) fn expecting(
         &self,
+        size: u64,
         sha256: &str,
         changed: std::sync::Arc<std::sync::atomic::AtomicBool>,
     ) -> Source {
         Source {
             expected: Some(Expected {
+                size,
                 sha256: sha256.to_owned(),
                 changed,
             }),
@@ -216,26 +226,36 @@ impl Source {
 }
 
 impl Expected {
-    /// A check that hashes the file as it is read and compares at the end.
+    /// A check that the file still has the length read (before a byte is sent), then hashes
+    /// it as it is read and compares at the end.
     fn check(&self, path: &Path) -> contractfit_runtime::CheckContent {
         use sha2::{Digest, Sha256};
         let (expected, path) = (self.clone(), path.display().to_string());
-        std::sync::Arc::new(move || {
-            let (expected, path) = (expected.clone(), path.clone());
-            let mut hasher = Sha256::new();
-            Box::new(move |piece: Option<&[u8]>| match piece {
-                Some(piece) => {
-                    hasher.update(piece);
-                    Ok(())
-                }
-                None if hex(&std::mem::take(&mut hasher).finalize()) == expected.sha256 => Ok(()),
-                None => {
+        std::sync::Arc::new(move |length| {
+            let changed = {
+                let (expected, path) = (expected.clone(), path.clone());
+                move || {
                     expected
                         .changed
                         .store(true, std::sync::atomic::Ordering::SeqCst);
-                    Err(format!("{path} changed since the batch read it"))
+                    format!("{path} changed since the batch read it")
                 }
-            })
+            };
+            if length != expected.size {
+                return Err(changed());
+            }
+            let sha256 = expected.sha256.clone();
+            let mut hasher = Sha256::new();
+            let check: contractfit_runtime::Check =
+                Box::new(move |piece: Option<&[u8]>| match piece {
+                    Some(piece) => {
+                        hasher.update(piece);
+                        Ok(())
+                    }
+                    None if hex(&std::mem::take(&mut hasher).finalize()) == sha256 => Ok(()),
+                    None => Err(changed()),
+                });
+            Ok(check)
         })
     }
 }

@@ -420,42 +420,84 @@ async fn a_duplicate_is_sent_when_its_original_does_not_get_through() {
 /// again.)
 #[tokio::test]
 async fn a_file_changed_between_reading_and_sending_is_not_sent_as_unseen_content() {
+    // Longer (caught by its length, before a byte is sent), and the same length (caught by its
+    // hash, before the request is whole).
+    for changed in ["%PDF second, longer", "%PDF FIRST"] {
+        let fake = fake(Behaviour::default());
+        let server = fake.start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scan.pdf");
+        std::fs::write(&path, "%PDF first").unwrap();
+        let journal = Journal::open(dir.path().join("journal.sqlite")).unwrap();
+        let changing = path.clone();
+        let first = client(&server)
+            .upload_document_batch(INBOX)
+            .journal(journal.clone())
+            .on_event(move |event| {
+                if let Event::Planned { .. } = event {
+                    std::fs::write(&changing, changed).unwrap();
+                }
+            })
+            .run([Source::path(&path)])
+            .await
+            .unwrap();
+        // The attempt was refused before its request was whole: the server kept nothing.
+        assert_eq!(
+            (first.uploads_sent, first.failed),
+            (1, 1),
+            "{changed}: {first:?}"
+        );
+        assert!(fake.uploaded_documents(INBOX).is_empty(), "{changed}");
+        let failure = journal.entries().unwrap()[0].failure.clone().unwrap();
+        assert_eq!(failure.kind, FailureKind::File);
+        assert!(
+            failure.message.contains("changed since it was read"),
+            "{changed}: {failure:?}"
+        );
+        let second = client(&server)
+            .upload_document_batch(INBOX)
+            .journal(journal.clone())
+            .run([Source::path(&path)])
+            .await
+            .unwrap();
+        assert_eq!((second.uploads_sent, second.uploaded), (1, 1), "{second:?}");
+        assert_eq!(fake.uploaded_documents(INBOX).len(), 1);
+        assert!(received(&fake, changed.as_bytes()));
+    }
+}
+
+/// A duplicate whose original changed before it was sent, and whose own file is gone, fails as
+/// a file that cannot be read: not left standing for content nobody sends. (Before: it stayed
+/// a duplicate and the run was complete.)
+#[tokio::test]
+async fn a_duplicate_that_cannot_be_sent_fails() {
     let fake = fake(Behaviour::default());
     let server = fake.start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("scan.pdf");
-    std::fs::write(&path, "%PDF first").unwrap();
-    let journal = Journal::open(dir.path().join("journal.sqlite")).unwrap();
-    let changing = path.clone();
-    let first = client(&server)
+    let (_dir, a, b, journal) = twins();
+    client(&server)
         .upload_document_batch(INBOX)
         .journal(journal.clone())
-        .on_event(move |event| {
-            if let Event::Planned { .. } = event {
-                std::fs::write(&changing, "%PDF second, longer").unwrap();
-            }
-        })
-        .run([Source::path(&path)])
+        .stop_on(std::future::ready(()))
+        .run([Source::path(&a), Source::path(&b)])
         .await
         .unwrap();
-    // The attempt began and was cut off before its request was whole: the server kept nothing.
-    assert_eq!((first.uploads_sent, first.failed), (1, 1), "{first:?}");
-    assert!(fake.uploaded_documents(INBOX).is_empty());
-    let failure = journal.entries().unwrap()[0].failure.clone().unwrap();
-    assert_eq!(failure.kind, FailureKind::File);
-    assert!(
-        failure.message.contains("changed since it was read"),
-        "{failure:?}"
-    );
+    std::fs::write(&a, "%PDF changed").unwrap();
+    std::fs::remove_file(&b).unwrap();
     let second = client(&server)
         .upload_document_batch(INBOX)
         .journal(journal.clone())
-        .run([Source::path(&path)])
+        .run([Source::path(&a)])
         .await
         .unwrap();
-    assert_eq!((second.uploads_sent, second.uploaded), (1, 1), "{second:?}");
-    assert_eq!(fake.uploaded_documents(INBOX).len(), 1);
-    assert!(received(&fake, b"%PDF second, longer"));
+    assert!(!second.is_complete(), "{second:?}");
+    let b_row = journal
+        .entries()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.source == b.display().to_string())
+        .unwrap();
+    assert_eq!(b_row.state, State::Failed, "{b_row:?}");
+    assert_eq!(b_row.failure.unwrap().kind, FailureKind::File);
 }
 
 /// Two batches on one journal at once (overlapping cron jobs): the second is refused, and

@@ -465,9 +465,13 @@ impl Uploads for TableUploads {
                 .unwrap_or_else(|e| e.into_inner())
                 .get(file.key())
                 .map(|item| Arc::new(item.sent()));
-            let mut request = request_with(command, &values, |part| match sent.clone() {
-                Some(sent) => part.on_progress(move |bytes| sent(bytes)),
-                None => part,
+            // The batch's check that the file is still what it read goes with the part.
+            let mut request = request_with(command, &values, |part| {
+                let part = file.checked(part);
+                match sent.clone() {
+                    Some(sent) => part.on_progress(move |bytes| sent(bytes)),
+                    None => part,
+                }
             })
             .map_err(|failure| Error::InvalidRequest {
                 context: command.operation.into(),

@@ -25,8 +25,9 @@ pub struct FilePart {
 /// Told how many bytes of a file have gone into the request body so far.
 type UploadProgress = Arc<dyn Fn(u64) + Send + Sync>;
 
-/// Makes, each time a file from a path is read into a request, a [`Check`].
-pub type CheckContent = Arc<dyn Fn() -> Check + Send + Sync>;
+/// Makes, each time a file from a path is read into a request, a [`Check`]; given the file's
+/// length when it was opened, it may refuse at once (the request is then not sent).
+pub type CheckContent = Arc<dyn Fn(u64) -> Result<Check, String> + Send + Sync>;
 
 /// Told each piece of a file read (`Some`), then the end (`None`); an error fails the request
 /// before its body ends.
@@ -174,7 +175,7 @@ impl FilePart {
                 let chunks = exactly(ReaderStream::new(file), length, path.clone());
                 let body = match &self.check {
                     Some(check) => {
-                        let chunks = checked(chunks, check());
+                        let chunks = checked(chunks, check(length)?);
                         reqwest::Body::wrap_stream(self.counted(chunks))
                     }
                     None => reqwest::Body::wrap_stream(self.counted(chunks)),

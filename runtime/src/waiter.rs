@@ -356,8 +356,18 @@ impl Waiter {
         let mut polls = 0u32;
         let mut last = None;
         loop {
-            polls += 1;
             let sent_at = started.elapsed();
+            // A wake-up that came late (a busy runtime) does not send a poll past the deadline.
+            if Instant::now() >= deadline {
+                return Err(WaitError::TimedOut {
+                    waiter: self.name,
+                    elapsed: started.elapsed(),
+                    polls,
+                    max_wait,
+                    last,
+                });
+            }
+            polls += 1;
             let timed_out = |last| WaitError::TimedOut {
                 waiter: self.name,
                 elapsed: started.elapsed(),
@@ -365,12 +375,8 @@ impl Waiter {
                 max_wait,
                 last,
             };
-            // A wake-up that came late (a busy runtime) does not send a poll past the deadline;
-            // and a poll is a whole call, with its own retries and their delays, none of which
-            // may be sent after it either, so the poll ends there.
-            if Instant::now() >= deadline {
-                return Err(timed_out(last));
-            }
+            // A poll is a whole call, with its own retries and their delays, none of which may
+            // be sent after the deadline either, so the poll ends there.
             let Ok(result) = tokio::time::timeout_at(deadline, poll()).await else {
                 return Err(timed_out(last));
             };
@@ -662,7 +668,7 @@ mod tests {
         };
         let waited = WAITER.wait(Duration::ZERO, poll, |_| {}).await;
         assert!(
-            matches!(waited, Err(WaitError::TimedOut { .. })),
+            matches!(waited, Err(WaitError::TimedOut { polls: 0, .. })),
             "{waited:?}"
         );
         assert_eq!(polls.load(std::sync::atomic::Ordering::SeqCst), 0);

@@ -205,17 +205,17 @@ async fn two_runs_of_the_tool_on_one_journal_send_each_file_once() {
         .unwrap();
     let (one, two) = tokio::join!(run(true), run(true));
     let (one, two) = (one.unwrap(), two.unwrap());
-    let codes = [one.status.code(), two.status.code()];
-    assert!(
-        codes.contains(&Some(0)) && codes.contains(&Some(1)),
-        "{one:?}\n{two:?}"
-    );
-    let refused = if one.status.code() == Some(1) {
-        &one
-    } else {
-        &two
-    };
-    let said = String::from_utf8_lossy(&refused.stderr);
-    assert!(said.contains("in use by another batch"), "{said}");
-    assert_eq!(fake.uploaded_documents(INBOX).len(), 40);
+    // Each file once, whatever the order; and a run that overlapped another was refused
+    // (unless, on a loaded machine, the second began after the first had ended).
+    assert_eq!(fake.uploaded_documents(INBOX).len(), 40, "{one:?}\n{two:?}");
+    for run in [&one, &two] {
+        match run.status.code() {
+            Some(0) => {}
+            Some(1) => {
+                let said = String::from_utf8_lossy(&run.stderr);
+                assert!(said.contains("in use by another batch"), "{said}");
+            }
+            other => panic!("{other:?}: {run:?}"),
+        }
+    }
 }

@@ -641,3 +641,47 @@ async fn a_lost_upload_is_found_by_its_content() {
         "theirs and ours, once: {uploaded:?}"
     );
 }
+
+/// A file that changes after the tool read it is not sent as content its journal never saw: it
+/// fails as a file, exit 8, and nothing of it reaches the server. (Before: the tool built its
+/// own part from the path, without the batch's check, and sent the new content.)
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tool_does_not_send_a_file_changed_after_it_was_read() {
+    let fake = Fake::new(quick().with_upload_time(Duration::from_millis(800)));
+    let server = fake.start().await;
+    let dir = files("changed", &["a.pdf", "b.pdf"]);
+    let args = [
+        "upload",
+        path(dir.path()),
+        "--inbox",
+        "inbox-1",
+        "--concurrency",
+        "1",
+    ];
+    let mut command = tool(&server.url(), &args);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = command.spawn().unwrap();
+    // a.pdf is uploading (its answer held 800 ms); b.pdf, read already, changes meanwhile.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while fake.uploads() == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    std::fs::write(dir.path().join("b.pdf"), "%PDF-1.7 b.pdf, changed").unwrap();
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let run = Run {
+        code: output.status.code().unwrap(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert_eq!(run.code, 8, "{run:?}");
+    assert_eq!(fake.uploaded_documents("inbox-1").len(), 1, "{run:?}");
+    let b = run
+        .lines()
+        .into_iter()
+        .find(|l| l["file"].as_str().unwrap().ends_with("b.pdf"))
+        .unwrap();
+    assert_eq!(b["error"]["kind"], "file", "{b}");
+}

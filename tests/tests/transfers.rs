@@ -21,11 +21,12 @@ const PAUSE: Duration = Duration::from_millis(25);
 /// An upload is scaled less: once its last bytes are in the kernel's buffers the client can
 /// only wait for the answer, and loopback buffers megabytes (its send buffer grows to 4 MiB),
 /// which a reader at this pace drains in half a second. At the defaults, and on a real link,
-/// where buffers follow the link's pace, that is a small part of the 60 s. So: 24 MiB at
-/// 64 KiB every 8 ms, about 3 s, three of this idle timeout.
-const UPLOAD: usize = 24 * 1024 * 1024;
+/// where buffers follow the link's pace, that is a small part of the 60 s. So: 40 MiB at
+/// 64 KiB every 8 ms, about 5 s, over twice this idle timeout, which leaves the drain (half a
+/// second, more on a loaded machine) room.
+const UPLOAD: usize = 40 * 1024 * 1024;
 const UPLOAD_PAUSE: Duration = Duration::from_millis(8);
-const UPLOAD_IDLE: Duration = Duration::from_secs(1);
+const UPLOAD_IDLE: Duration = Duration::from_secs(2);
 
 fn client(url: &str) -> Client {
     client_idle(url, IDLE)
