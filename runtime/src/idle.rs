@@ -113,17 +113,25 @@ impl http_body::Body for Reporting {
 }
 
 /// An attempt's idle timer: how long it may go without bytes moving.
+///
+/// Bytes moving only note the time (`moved`, a clock read); the timer is re-armed from the
+/// latest such moment when it fires. Re-arming on every piece would cost a timer-wheel update
+/// per piece, and a server sending a body a byte at a time sends a great many pieces.
 pub(crate) struct IdleTimer {
     limit: Duration,
     /// Boxed: a timer is large, and the attempt's future is moved whole.
     sleep: Pin<Box<Sleep>>,
+    /// When bytes last moved (that this timer was told of).
+    last: Instant,
 }
 
 impl IdleTimer {
     pub(crate) fn new(limit: Duration) -> Self {
+        let now = Instant::now();
         IdleTimer {
             limit,
-            sleep: Box::pin(tokio::time::sleep_until(ahead(Instant::now(), limit))),
+            sleep: Box::pin(tokio::time::sleep_until(ahead(now, limit))),
+            last: now,
         }
     }
 
@@ -133,8 +141,7 @@ impl IdleTimer {
 
     /// Bytes moved just now.
     pub(crate) fn moved(&mut self) {
-        let at = ahead(Instant::now(), self.limit);
-        self.sleep.as_mut().reset(at);
+        self.last = Instant::now();
     }
 
     /// Ready when the limit has passed without bytes moving; `activity`, if given, counts too.
@@ -147,10 +154,11 @@ impl IdleTimer {
             if self.sleep.as_mut().poll(cx).is_pending() {
                 return Poll::Pending;
             }
-            let Some(activity) = activity else {
-                return Poll::Ready(());
+            let latest = match activity {
+                Some(activity) => self.last.max(activity.last()),
+                None => self.last,
             };
-            let next = ahead(activity.last(), self.limit);
+            let next = ahead(latest, self.limit);
             if next <= Instant::now() {
                 return Poll::Ready(());
             }

@@ -45,9 +45,11 @@ static ALLOCATOR: Counting = Counting;
 const IDLE: Duration = Duration::from_millis(150);
 const MAX_BODY: usize = 256 * 1024;
 const MAX_WAIT: Duration = Duration::from_millis(400);
-/// The longest any call may take: two attempts, each at most a few idle periods (a drip makes
-/// progress, so it ends at the body limit or its end, not at the idle timeout), and the wait.
-const CALL_BOUND: Duration = Duration::from_secs(10);
+/// The longest any call may take: two attempts, each at most a few idle periods, and the wait.
+/// A body dripped fast a byte at a time makes progress, so it ends at the body limit, after
+/// some 300,000 pieces: a second or two of an unoptimised build on an idle machine, more on a
+/// loaded one. A hang is a call that never ends; this is far from both.
+const CALL_BOUND: Duration = Duration::from_secs(30);
 /// What the whole run may hold at once: cases run side by side, each bounded by the body limit.
 const MEMORY_BOUND: usize = 96 * 1024 * 1024;
 const SIDE_BY_SIDE: usize = 16;
@@ -373,13 +375,14 @@ async fn make(client: Client, call: Call) -> Result<(), String> {
                 .send()
                 .await
                 .map_err(|e| named(e, "get_document_original_file"))?;
-            // Streamed bodies have no limit of their own; read at most a few times the limit.
+            // Streamed bodies have no limit of their own (a caller reads what it wants): read
+            // at most the limit, as a careful caller would.
             let mut stream = response.body;
             let mut read = 0;
             while let Some(piece) = stream.next().await {
                 let piece = piece.map_err(|e| named(e, "get_document_original_file"))?;
                 read += piece.len();
-                if read > 4 * MAX_BODY {
+                if read > MAX_BODY {
                     break;
                 }
             }
