@@ -48,10 +48,16 @@ async fn run(mut command: Command) -> Run {
         .await
         .unwrap()
         .expect("the tool runs");
-    Run {
-        code: output.status.code().expect("exited, not killed"),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    Run::from(output)
+}
+
+impl From<std::process::Output> for Run {
+    fn from(output: std::process::Output) -> Run {
+        Run {
+            code: output.status.code().expect("exited, not killed"),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
     }
 }
 
@@ -671,11 +677,7 @@ async fn the_tool_does_not_send_a_file_changed_after_it_was_read() {
         .await
         .unwrap()
         .unwrap();
-    let run = Run {
-        code: output.status.code().unwrap(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
+    let run = Run::from(output);
     assert_eq!(run.code, 8, "{run:?}");
     assert_eq!(fake.uploaded_documents("inbox-1").len(), 1, "{run:?}");
     let b = run

@@ -147,13 +147,7 @@ fn run_tests() -> Result<ExitCode, String> {
 /// documentation; the stable `cargo doc` of the test command cannot see that. A target folder
 /// of its own, for the nightly toolchain's builds.
 fn docs_rs(root: &Path) -> Result<ExitCode, String> {
-    let output = cargo()
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .map_err(|e| format!("cargo metadata gave no JSON: {e}"))?;
+    let metadata = cargo_metadata(root, None)?;
     let target = target_dir(root)?.join("docs-rs");
     let published = metadata["packages"]
         .as_array()
@@ -261,22 +255,26 @@ fn target_dir(root: &Path) -> Result<PathBuf, String> {
 
 /// What `cargo metadata` says the target folder is, with `CARGO_TARGET_DIR` set to `set`.
 fn cargo_target_dir(root: &Path, set: Option<&Path>) -> Result<PathBuf, String> {
+    cargo_metadata(root, set)?["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata gave no target directory".to_owned())
+}
+
+/// The workspace as `cargo metadata` describes it (its own packages), with `CARGO_TARGET_DIR`
+/// set to `target` if given.
+fn cargo_metadata(root: &Path, target: Option<&Path>) -> Result<serde_json::Value, String> {
     let mut metadata = cargo();
     metadata
         .args(["metadata", "--format-version", "1", "--no-deps"])
         .current_dir(root);
-    if let Some(set) = set {
-        metadata.env("CARGO_TARGET_DIR", set);
+    if let Some(target) = target {
+        metadata.env("CARGO_TARGET_DIR", target);
     }
     let output = metadata
         .output()
         .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .map_err(|e| format!("cargo metadata gave no JSON: {e}"))?;
-    metadata["target_directory"]
-        .as_str()
-        .map(PathBuf::from)
-        .ok_or_else(|| "cargo metadata gave no target directory".to_owned())
+    serde_json::from_slice(&output.stdout).map_err(|e| format!("cargo metadata gave no JSON: {e}"))
 }
 
 /// The cargo that runs this task (`$CARGO`), for the tasks that run cargo in turn.
