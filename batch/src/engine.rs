@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use contractfit_runtime::{CallOptions, Error, RetryPolicy, WaitError};
+use contractfit_runtime::{CallOptions, Error, RetryPolicy, WaitFailure};
 use futures::{FutureExt, StreamExt};
 use tokio_util::sync::CancellationToken;
 
@@ -893,12 +893,12 @@ impl<U: Uploads> Run<U> {
                 self.journal.done(item.row, &body)?;
                 item.entry.state = State::Done;
             }
-            Err(WaitError::Failed { status, body, .. }) => {
+            Err(error) if matches!(error.reason(), WaitFailure::Failed { .. }) => {
                 let failure = Failure {
                     kind: FailureKind::Processing,
                     message: "processing failed".into(),
-                    status: Some(status.as_u16()),
-                    body: Some(body),
+                    status: error.status().map(|s| s.as_u16()),
+                    body: error.last_body().cloned(),
                 };
                 self.journal.failed(item.row, State::Failed, &failure)?;
                 item.entry.state = State::Failed;
@@ -996,7 +996,7 @@ mod tests {
             &'a self,
             _: &'a str,
             _: Duration,
-        ) -> BoxFuture<'a, Result<bytes::Bytes, WaitError>> {
+        ) -> BoxFuture<'a, Result<bytes::Bytes, contractfit_runtime::WaitError>> {
             unreachable!("the batch does not wait")
         }
 

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bytes::Bytes;
-use contractfit_runtime::{CallOptions, Error, FilePart, WaitError};
+use contractfit_runtime::{CallOptions, Error, FilePart, Json, WaitError};
 use futures::future::BoxFuture;
 
 /// The three calls a batch makes, for one upload operation of one API. Generated crates
@@ -273,9 +273,15 @@ impl From<&Path> for Source {
 }
 
 /// The upload whose reply is `reply`, with the id at `pointer` (a string, or a number as
-/// text); without one, the error that keeps the reply. Plumbing for generated [`Uploads`].
+/// text); without one, the error that keeps the reply, naming the upload's `operation` and the
+/// `waiter` that was to follow. Plumbing for generated [`Uploads`].
 #[doc(hidden)]
-pub fn id_in(reply: Bytes, pointer: &'static str) -> Result<Accepted, Error> {
+pub fn id_in(
+    reply: Bytes,
+    pointer: &'static str,
+    operation: &'static str,
+    waiter: &'static str,
+) -> Result<Accepted, Error> {
     let id = serde_json::from_slice::<serde_json::Value>(&reply)
         .ok()
         .and_then(|body| match body.pointer(pointer)? {
@@ -285,11 +291,9 @@ pub fn id_in(reply: Bytes, pointer: &'static str) -> Result<Accepted, Error> {
         });
     match id {
         Some(id) => Ok(Accepted { id, reply }),
-        None => Err(contractfit_runtime::UploadWaitError::NoId {
-            pointer,
-            body: reply,
-        }
-        .into()),
+        None => Err(Error::from(WaitError::<Json>::no_id(
+            waiter, operation, pointer, reply,
+        ))),
     }
 }
 

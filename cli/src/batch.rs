@@ -485,7 +485,12 @@ impl Uploads for TableUploads {
                 .await?
                 .raw()
                 .await?;
-            contractfit_batch::id_in(reply.body.bytes, self.upload.id_pointer)
+            contractfit_batch::id_in(
+                reply.body.bytes,
+                self.upload.id_pointer,
+                command.operation.name,
+                self.upload.wait.waiter.name,
+            )
         })
     }
 
@@ -498,16 +503,16 @@ impl Uploads for TableUploads {
             let wait = self.upload.wait;
             let mut values = Values::default();
             values.set(wait.id_arg, id);
-            let request = request(wait.poll, &values).map_err(|failure| WaitError::Poll {
-                waiter: wait.waiter.name,
-                polls: 0,
-                source: Error::InvalidRequest {
+            let request = request(wait.poll, &values).map_err(|failure| {
+                let error = Error::InvalidRequest {
                     context: wait.poll.operation.into(),
                     message: failure.message,
                     source: None,
-                },
+                };
+                WaitError::call_failed(wait.waiter.name, wait.poll.operation.name, error)
             })?;
-            let polled = poll_until_decided(&self.client, wait, request, max_wait, |_| {}).await?;
+            let polled =
+                poll_until_decided(&self.client, wait, id, request, max_wait, |_| {}).await?;
             Ok(polled.body)
         })
     }
@@ -653,7 +658,8 @@ async fn wait_one(
             state.poll, state.elapsed
         ));
     };
-    let polled = poll_until_decided(batch.client, wait, request, batch.max_wait, progress).await?;
+    let polled =
+        poll_until_decided(batch.client, wait, id, request, batch.max_wait, progress).await?;
     item.note(&format!(
         "done after {} polls, {:.1?}",
         polled.polls, polled.elapsed
@@ -667,6 +673,7 @@ async fn wait_one(
 async fn poll_until_decided(
     client: &Client,
     wait: &'static Wait,
+    id: &str,
     request: contractfit_runtime::Request,
     max_wait: Duration,
     progress: impl FnMut(&contractfit_runtime::PollState),
@@ -682,7 +689,7 @@ async fn poll_until_decided(
             Ok((answer.status, answer.headers, answer.body.bytes))
         }
     };
-    wait.waiter.wait(max_wait, poll, progress).await
+    wait.waiter.wait(id, max_wait, poll, progress).await
 }
 
 /// Every item of a paginated command, page after page, one JSON line each.

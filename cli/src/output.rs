@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use bytes::Bytes;
 use serde_json::Value;
 
-use contractfit_runtime::{Client, Error, UploadWaitError, WaitError};
+use contractfit_runtime::{Client, Error, WaitError, WaitFailure};
 
 /// The tool's exit codes. Scripts may rely on them; they do not change between versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -136,7 +136,6 @@ impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         let error = match error {
             Error::Wait(wait) => return Failure::from(*wait),
-            Error::UploadWait(upload) => return Failure::from(*upload),
             error => error,
         };
         let status = error.status().map(|s| s.as_u16());
@@ -173,45 +172,31 @@ impl From<Error> for Failure {
     }
 }
 
-impl From<WaitError> for Failure {
-    fn from(error: WaitError) -> Self {
+impl<T> From<WaitError<T>> for Failure {
+    fn from(error: WaitError<T>) -> Self {
+        // The wait's message names the waiter and the resource (and, after an upload, says to
+        // wait again rather than upload again); a failed poll keeps its own exit and status.
+        let message = error.to_string();
         let body = error.last_body().cloned();
-        match error {
-            WaitError::Poll { source, .. } => Failure::from(source),
-            WaitError::Failed { status, .. } => Failure {
-                exit: Exit::WaitFailed,
-                message: error.to_string(),
-                status: Some(status.as_u16()),
-                body,
+        let status = error.status().map(|s| s.as_u16());
+        match error.into_reason() {
+            WaitFailure::Call(source) => Failure::from(source),
+            WaitFailure::Poll(source) => Failure {
+                message,
+                ..Failure::from(source)
             },
-            other => Failure {
-                exit: Exit::WaitFailed,
-                message: other.to_string(),
-                status: None,
-                body,
-            },
-        }
-    }
-}
-
-impl From<UploadWaitError> for Failure {
-    fn from(error: UploadWaitError) -> Self {
-        match error {
-            UploadWaitError::Upload(source) => Failure::from(source),
-            UploadWaitError::Wait { id, source } => {
-                let failure = Failure::from(source);
-                Failure {
-                    message: format!("uploaded as {id}, then: {}", failure.message),
-                    ..failure
-                }
-            }
-            UploadWaitError::NoId { pointer, body } => Failure {
+            WaitFailure::NoId { .. } => Failure {
                 exit: Exit::BadAnswer,
-                message: format!("the upload's reply has no id at {pointer}"),
+                message,
                 status: None,
-                body: Some(body),
+                body,
             },
-            other => Failure::new(Exit::BadAnswer, other.to_string()),
+            _ => Failure {
+                exit: Exit::WaitFailed,
+                message,
+                status,
+                body,
+            },
         }
     }
 }

@@ -78,7 +78,12 @@ impl Uploads for UploadDocumentBatch {
                 .options(options)
                 .send_raw()
                 .await?;
-            ::contractfit_batch::id_in(reply.body.bytes, "/id")
+            ::contractfit_batch::id_in(
+                reply.body.bytes,
+                "/id",
+                crate::builders::UploadDocument::OPERATION.name,
+                crate::builders::WaitUntilDocumentProcessed::WAITER.name,
+            )
         })
     }
     fn wait<'a>(

@@ -3456,31 +3456,37 @@ impl ReprocessDocument {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
-    ///Sends the request, then waits (up to `max_wait`) with [`WaitUntilDocumentProcessed`] for its effect. A verdict counts only once `/timings/done_time` differs from what it was before the request and in its reply, so an earlier result is never taken for this one (the API does not promise to clear it meanwhile). Costs one request more than `send`: the state before. The polls use this builder's call options.
+    ///Sends the request, then waits (up to `max_wait`) with [`WaitUntilDocumentProcessed`] for its effect. A verdict counts only once `/timings/done_time` differs from what it was before the request and in its reply, so an earlier result is never taken for this one (the API does not promise to clear it meanwhile). Costs one request more than `send`: the state before. The polls use this builder's call options. Once the request is accepted, a failed wait is not a reason to send it again: wait again instead.
     pub async fn send_and_wait(
         self,
         max_wait: ::std::time::Duration,
     ) -> ::std::result::Result<
         ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
-        ::contractfit_runtime::Error,
+        ::contractfit_runtime::WaitError<crate::types::DocumentModelGet>,
     > {
         let client = self.client.clone();
         let options = self.options.clone();
+        let waiter = WaitUntilDocumentProcessed::WAITER.name;
+        let operation = Self::OPERATION.name;
+        let failed = |error| <::contractfit_runtime::WaitError<
+            crate::types::DocumentModelGet,
+        >>::call_failed(waiter, operation, error);
         let document_id = self.document_id.clone();
         let mut stale = ::contractfit_runtime::Stale::at("/timings/done_time");
         let before = GetDocument::new(client.clone(), document_id.clone())
             .options(options.clone())
             .send_raw()
-            .await?;
+            .await
+            .map_err(failed)?;
         stale.remember(&before.body.bytes);
-        let reply = self.send_raw().await?;
+        let reply = self.send_raw().await.map_err(failed)?;
         stale.remember(&reply.body.bytes);
         WaitUntilDocumentProcessed::new(client, document_id, max_wait)
             .options(options)
             .after(stale)
             .send()
             .await
-            .map_err(::std::convert::Into::into)
+            .map_err(|error| error.after_call(operation))
     }
 }
 ///A request to `GET /documents/{document_id}/reverse/{page_range}`, made by [`Client::get_document_reverse`](crate::Client::get_document_reverse).
@@ -3944,21 +3950,25 @@ impl UploadDocument {
         let (client, request) = self.into_request();
         client.execute_raw(&Self::OPERATION, request)
     }
-    ///Uploads without waiting for processing (`sync` = `false`, whatever was set on this builder: this call does the waiting), then waits (up to `max_wait`) with [`WaitUntilDocumentProcessed`], its polls made with this builder's call options. Once the upload is accepted, every error carries the new id.
+    ///Uploads without waiting for processing (`sync` = `false`, whatever was set on this builder: this call does the waiting), then waits (up to `max_wait`) with [`WaitUntilDocumentProcessed`], its polls made with this builder's call options. Once the upload is accepted, every error carries the new id: wait for it again rather than upload again.
     pub async fn send_and_wait(
         mut self,
         max_wait: ::std::time::Duration,
     ) -> ::std::result::Result<
         ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
-        ::contractfit_runtime::UploadWaitError,
+        ::contractfit_runtime::WaitError<crate::types::DocumentModelGet>,
     > {
         self.form.sync = Some(false);
         let client = self.client.clone();
         let options = self.options.clone();
+        let waiter = WaitUntilDocumentProcessed::WAITER.name;
+        let operation = Self::OPERATION.name;
         let reply = self
             .send_raw()
             .await
-            .map_err(::contractfit_runtime::UploadWaitError::Upload)?;
+            .map_err(|error| <::contractfit_runtime::WaitError<
+                crate::types::DocumentModelGet,
+            >>::call_failed(waiter, operation, error))?;
         let id = reply
             .body
             .json_value()
@@ -3966,18 +3976,14 @@ impl UploadDocument {
             .and_then(|body| {
                 body.pointer("/id").and_then(|id| id.as_str()).map(str::to_owned)
             })
-            .ok_or_else(|| ::contractfit_runtime::UploadWaitError::NoId {
-                pointer: "/id",
-                body: reply.body.bytes.clone(),
-            })?;
-        WaitUntilDocumentProcessed::new(client, id.clone(), max_wait)
+            .ok_or_else(|| <::contractfit_runtime::WaitError<
+                crate::types::DocumentModelGet,
+            >>::no_id(waiter, operation, "/id", reply.body.bytes.clone()))?;
+        WaitUntilDocumentProcessed::new(client, id, max_wait)
             .options(options)
             .send()
             .await
-            .map_err(|source| ::contractfit_runtime::UploadWaitError::Wait {
-                id,
-                source,
-            })
+            .map_err(|error| error.after_call(operation))
     }
 }
 ///A request to `PATCH /documents/{inbox_id}/copy_inbox`, made by [`Client::copy_documents`](crate::Client::copy_documents).
@@ -12801,21 +12807,22 @@ impl WaitUntilDocumentProcessed {
         self,
     ) -> ::std::result::Result<
         ::contractfit_runtime::ApiResponse<crate::types::DocumentModelGet>,
-        ::contractfit_runtime::WaitError,
+        ::contractfit_runtime::WaitError<crate::types::DocumentModelGet>,
     > {
         let client = self.client.clone();
         let polled = self.polled().await?;
-        polled.json(&client, Self::WAITER.name, &GetDocument::OPERATION)
+        polled.json(&client, &GetDocument::OPERATION)
     }
     /// Polls until the waiter decides: the last answer, as received (plumbing for
     /// `send` and for batches).
     #[doc(hidden)]
-    pub async fn polled(
+    pub async fn polled<T: ::contractfit_runtime::serde::de::DeserializeOwned>(
         self,
     ) -> ::std::result::Result<
         ::contractfit_runtime::Polled,
-        ::contractfit_runtime::WaitError,
+        ::contractfit_runtime::WaitError<T>,
     > {
+        let id = ::std::string::ToString::to_string(&self.document_id);
         let poll = || {
             let request = GetDocument::new(self.client.clone(), self.document_id.clone())
                 .options(self.options.clone());
@@ -12829,6 +12836,6 @@ impl WaitUntilDocumentProcessed {
                 progress.call(state);
             }
         };
-        Self::WAITER.wait_fresh(self.max_wait, poll, progress, &self.stale).await
+        Self::WAITER.wait_fresh(&id, self.max_wait, poll, progress, &self.stale).await
     }
 }

@@ -27,4 +27,4 @@ pub use contractfit_runtime::{ApiError, BodyTooLarge, DecodeError, ErrorContext}
 pub use contractfit_runtime::{ApiResponse, BuildError, ByteStream, CallOptions};
 pub use contractfit_runtime::{Credentials, DateTime, Error, FilePart};
 pub use contractfit_runtime::{Json, JsonError, RawBody};
-pub use contractfit_runtime::{PollState, TimeoutKind, UploadWaitError, WaitError};
+pub use contractfit_runtime::{PollState, TimeoutKind, WaitError, WaitFailure};

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
 use crate::redact::Redactor;
-use crate::{Operation, UploadWaitError, WaitError};
+use crate::{Operation, WaitError};
 
 /// Which call an error belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,14 +80,12 @@ pub enum Error {
         source: Option<Box<Error>>,
     },
     /// Waiting ended without success: the resource reached a failure state, the maximum wait
-    /// passed, or a poll failed. What a `wait_until_*` call's [`WaitError`] becomes with `?`.
+    /// passed, or a poll failed; or the call that started a wait went through but its reply
+    /// held no id. What every wait's [`WaitError`] becomes with `?` (unless the call that was
+    /// to start the wait failed: that is the call's own error). The resource's id is kept
+    /// ([`Error::resource_id`]).
     #[error(transparent)]
     Wait(Box<WaitError>),
-    /// An upload was accepted, then waiting for it failed (or its reply held no id); the id is
-    /// kept ([`Error::resource_id`]). What `send_and_wait`'s [`UploadWaitError`] becomes with
-    /// `?`, unless the upload itself failed: that is the upload's own error.
-    #[error(transparent)]
-    UploadWait(Box<UploadWaitError>),
     /// A response body longer than the client's limit for bodies read into memory
     /// ([`ClientBuilder::max_body_size`](crate::ClientBuilder::max_body_size)).
     #[error("{}: {}", .0.context, .0)]
@@ -102,18 +100,9 @@ pub enum Error {
     Json(#[from] crate::JsonError),
 }
 
-impl From<WaitError> for Error {
-    fn from(error: WaitError) -> Self {
-        Error::Wait(Box::new(error))
-    }
-}
-
-impl From<UploadWaitError> for Error {
-    fn from(error: UploadWaitError) -> Self {
-        match error {
-            UploadWaitError::Upload(error) => error,
-            other => Error::UploadWait(Box::new(other)),
-        }
+impl<T> From<WaitError<T>> for Error {
+    fn from(error: WaitError<T>) -> Self {
+        error.into_error()
     }
 }
 
@@ -370,10 +359,6 @@ impl Error {
             Error::Decode(e) => Some(e.status),
             Error::TooLarge(e) => Some(e.status),
             Error::Wait(e) => e.status(),
-            Error::UploadWait(e) => match e.as_ref() {
-                UploadWaitError::Wait { source, .. } => source.status(),
-                _ => None,
-            },
             _ => None,
         }
     }
@@ -385,11 +370,6 @@ impl Error {
             Error::Decode(e) => Some(&e.body),
             Error::TooLarge(e) => Some(&e.received),
             Error::Wait(e) => e.last_body(),
-            Error::UploadWait(e) => match e.as_ref() {
-                UploadWaitError::Wait { source, .. } => source.last_body(),
-                UploadWaitError::NoId { body, .. } => Some(body),
-                _ => None,
-            },
             _ => None,
         }
     }
@@ -407,19 +387,15 @@ impl Error {
             Error::Decode(e) => Some(&e.context),
             Error::TooLarge(e) => Some(&e.context),
             Error::Wait(e) => e.poll_error().and_then(Error::context),
-            Error::UploadWait(e) => match e.as_ref() {
-                UploadWaitError::Wait { source, .. } => source.poll_error()?.context(),
-                _ => None,
-            },
             Error::Build(_) | Error::Json(_) => None,
         }
     }
 
-    /// The id of the resource an upload created, when the upload went through and what came
-    /// after it failed.
+    /// The id of the resource a wait was for: for `send_and_wait`, the resource the call
+    /// created or changed, when it went through and waiting for it failed.
     pub fn resource_id(&self) -> Option<&str> {
         match self {
-            Error::UploadWait(e) => e.id(),
+            Error::Wait(e) => e.id(),
             _ => None,
         }
     }
@@ -432,12 +408,11 @@ impl Error {
     ///
     /// Not retryable, because repeating them could do the work twice: a POST or PATCH that
     /// timed out or lost its connection after the request left (the server may have processed
-    /// it), and an upload whose wait failed after the upload was accepted (wait again for
-    /// [`Error::resource_id`] instead).
+    /// it), and a `send_and_wait` whose wait failed after its call was accepted (an upload, a
+    /// reprocess: wait again for [`Error::resource_id`] instead).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Wait(e) => e.is_retryable(),
-            Error::UploadWait(_) => false,
             _ => {
                 self.is_transient()
                     && (self.certainly_not_processed()
@@ -497,7 +472,7 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::WaitError;
+    use crate::{WaitError, WaitFailure};
 
     fn context(method: &'static str) -> ErrorContext {
         ErrorContext {
@@ -526,26 +501,39 @@ mod tests {
     }
 
     fn wait_ran_out() -> WaitError {
-        WaitError::TimedOut {
-            waiter: "document_processed",
-            elapsed: Duration::from_secs(300),
-            polls: 20,
+        let reason = WaitFailure::TimedOut {
             max_wait: Duration::from_secs(300),
             last: None,
-        }
+        };
+        let elapsed = Duration::from_secs(300);
+        WaitError::ended(
+            "document_processed",
+            Some("doc-1".into()),
+            20,
+            elapsed,
+            reason,
+        )
     }
 
     /// "Retryable" means that repeating the call cannot do its work twice. (Before: an upload
     /// whose wait ran out, and a POST that timed out after it was sent, were retryable, and a
     /// retry wrapper around `is_retryable` uploaded the document again.)
+    /// A wait's error is small whatever the polled type: a `Result` holding it is not one that
+    /// clippy's `result_large_err` flags (128 bytes) in a user's function.
+    #[test]
+    fn a_wait_error_is_small() {
+        assert_eq!(std::mem::size_of::<WaitError<[u8; 4096]>>(), 8);
+        let size = std::mem::size_of::<Error>();
+        assert!(size < 128, "{size} bytes");
+    }
+
     #[test]
     fn retryable_means_repeating_cannot_do_the_work_twice() {
-        let upload_wait_ran_out = Error::from(UploadWaitError::Wait {
-            id: "doc-1".into(),
-            source: wait_ran_out(),
-        });
+        let upload_wait_ran_out = Error::from(wait_ran_out().after_call("upload_document"));
+        let reprocess_wait_ran_out = Error::from(wait_ran_out().after_call("reprocess_document"));
         let cases = [
             (upload_wait_ran_out, false),
+            (reprocess_wait_ran_out, false),
             (timeout("POST", TimeoutKind::Idle), false),
             (timeout("POST", TimeoutKind::Attempt), false),
             (timeout("PATCH", TimeoutKind::Total), false),

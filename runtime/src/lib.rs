@@ -50,7 +50,7 @@ pub use request::CallOptions;
 pub use response::{ApiResponse, ByteStream, RawBody, DEFAULT_MAX_BODY_SIZE};
 pub use retry::RetryPolicy;
 pub use unknown::UnknownValue;
-pub use waiter::{PollState, UploadWaitError, WaitError};
+pub use waiter::{PollState, WaitError, WaitFailure};
 
 // Plumbing for generated code: public so that generated crates can name it, hidden from the
 // docs, and free to change in any release.

@@ -7,7 +7,8 @@
 //! wait never outlasts `max_wait`: when the next delay would cross the deadline, the engine
 //! polls one last time just before it instead. Dropping the future stops the polling.
 
-use std::fmt;
+mod error;
+
 use std::time::Duration;
 
 // Tokio's clock, not the system's: a wait's timing follows a paused test clock like its sleeps.
@@ -19,6 +20,8 @@ use http::{HeaderMap, StatusCode};
 use crate::idle::ahead;
 use crate::retry::retry_after;
 use crate::Error;
+
+pub use error::{WaitError, WaitFailure};
 
 /// How long before the deadline the last poll is made.
 const FINAL_POLL_LEAD: Duration = Duration::from_millis(100);
@@ -132,134 +135,9 @@ pub struct Polled {
     pub body: Bytes,
     pub polls: u32,
     pub elapsed: Duration,
-}
-
-/// Why a wait ended without success.
-///
-/// `Debug` shows the bodies it keeps by their size only: a body may echo a credential, and the
-/// waiter does not know the client's (the poll's own errors, in `Poll`, are redacted as
-/// always). Read them with [`WaitError::last_body`].
-#[derive(thiserror::Error)]
-#[non_exhaustive]
-pub enum WaitError {
-    /// `max_wait` passed; `last` is the last poll's body, if a poll answered.
-    #[error("waiter {waiter}: still not done after {elapsed:?} and {polls} polls (max wait {max_wait:?})")]
-    TimedOut {
-        waiter: &'static str,
-        elapsed: Duration,
-        polls: u32,
-        max_wait: Duration,
-        last: Option<Bytes>,
-    },
-    /// The resource reached a failure state; `body` is what the last poll returned.
-    #[error("waiter {waiter}: reached a failure state ({status}) after {polls} polls")]
-    Failed {
-        waiter: &'static str,
-        elapsed: Duration,
-        polls: u32,
-        status: StatusCode,
-        body: Bytes,
-    },
-    /// A poll failed in a way no acceptor covers (after the client's own retries).
-    #[error("waiter {waiter}: poll {polls} failed: {source}")]
-    Poll {
-        waiter: &'static str,
-        polls: u32,
-        #[source]
-        source: Error,
-    },
-}
-
-impl fmt::Debug for WaitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            WaitError::TimedOut {
-                waiter,
-                elapsed,
-                polls,
-                max_wait,
-                last,
-            } => f
-                .debug_struct("TimedOut")
-                .field("waiter", waiter)
-                .field("elapsed", elapsed)
-                .field("polls", polls)
-                .field("max_wait", max_wait)
-                .field("last", &last.as_ref().map(|b| BodySize(b.len())))
-                .finish(),
-            WaitError::Failed {
-                waiter,
-                elapsed,
-                polls,
-                status,
-                body,
-            } => f
-                .debug_struct("Failed")
-                .field("waiter", waiter)
-                .field("elapsed", elapsed)
-                .field("polls", polls)
-                .field("status", status)
-                .field("body", &BodySize(body.len()))
-                .finish(),
-            WaitError::Poll {
-                waiter,
-                polls,
-                source,
-            } => f
-                .debug_struct("Poll")
-                .field("waiter", waiter)
-                .field("polls", polls)
-                .field("source", source)
-                .finish(),
-        }
-    }
-}
-
-/// A body in `Debug` output, by its size.
-struct BodySize(usize);
-
-impl fmt::Debug for BodySize {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<{} bytes>", self.0)
-    }
-}
-
-impl WaitError {
-    /// The status of the last poll's answer, if one came.
-    pub fn status(&self) -> Option<StatusCode> {
-        match self {
-            WaitError::Failed { status, .. } => Some(*status),
-            WaitError::Poll { source, .. } => source.status(),
-            WaitError::TimedOut { .. } => None,
-        }
-    }
-
-    /// The poll's own error, when a poll failed.
-    pub fn poll_error(&self) -> Option<&Error> {
-        match self {
-            WaitError::Poll { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-
-    /// Whether waiting again might succeed: the maximum wait passed, or the poll's error is
-    /// retryable.
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            WaitError::TimedOut { .. } => true,
-            WaitError::Failed { .. } => false,
-            WaitError::Poll { source, .. } => source.is_retryable(),
-        }
-    }
-
-    /// The last body the server sent, if any.
-    pub fn last_body(&self) -> Option<&Bytes> {
-        match self {
-            WaitError::TimedOut { last, .. } => last.as_ref(),
-            WaitError::Failed { body, .. } => Some(body),
-            WaitError::Poll { source, .. } => source.body(),
-        }
-    }
+    /// The waiter's name and the resource's id, for an error decoding the body.
+    waiter: &'static str,
+    id: String,
 }
 
 /// `instant` rounded up to the next multiple of `grid`, counted from a moment shared by all
@@ -323,31 +201,36 @@ impl Stale {
 }
 
 impl Waiter {
-    /// Polls with `poll` until an acceptor says success or failure, or `max_wait` passes.
-    pub async fn wait<P, F>(
+    /// Polls with `poll` until an acceptor says success or failure, or `max_wait` passes. `id`
+    /// names the polled resource in errors.
+    pub async fn wait<T, P, F>(
         &self,
+        id: &str,
         max_wait: Duration,
         poll: P,
         progress: impl FnMut(&PollState),
-    ) -> Result<Polled, WaitError>
+    ) -> Result<Polled, WaitError<T>>
     where
+        T: serde::de::DeserializeOwned,
         P: FnMut() -> F,
         F: std::future::Future<Output = PollResult>,
     {
-        self.wait_fresh(max_wait, poll, progress, &Stale::none())
+        self.wait_fresh(id, max_wait, poll, progress, &Stale::none())
             .await
     }
 
     /// As [`Waiter::wait`], but a verdict read from a body whose marker is `stale` counts as
     /// "not yet": the body shows an earlier result.
-    pub async fn wait_fresh<P, F>(
+    pub async fn wait_fresh<T, P, F>(
         &self,
+        id: &str,
         max_wait: Duration,
         mut poll: P,
         mut progress: impl FnMut(&PollState),
         stale: &Stale,
-    ) -> Result<Polled, WaitError>
+    ) -> Result<Polled, WaitError<T>>
     where
+        T: serde::de::DeserializeOwned,
         P: FnMut() -> F,
         F: std::future::Future<Output = PollResult>,
     {
@@ -355,32 +238,33 @@ impl Waiter {
         let deadline = ahead(started, max_wait);
         let mut polls = 0u32;
         let mut last = None;
+        let id_given = (!id.is_empty()).then(|| id.to_owned());
+        let end = |polls, reason| {
+            WaitError::ended(
+                self.name,
+                id_given.clone(),
+                polls,
+                started.elapsed(),
+                reason,
+            )
+        };
+        let timed_out = |last| WaitFailure::TimedOut { max_wait, last };
         loop {
             let sent_at = started.elapsed();
             // A wake-up that came late (a busy runtime) does not send a poll past the deadline.
             if Instant::now() >= deadline {
-                return Err(WaitError::TimedOut {
-                    waiter: self.name,
-                    elapsed: started.elapsed(),
-                    polls,
-                    max_wait,
-                    last,
-                });
+                return Err(end(polls, timed_out(last)));
             }
             polls += 1;
-            let timed_out = |last| WaitError::TimedOut {
-                waiter: self.name,
-                elapsed: started.elapsed(),
-                polls,
-                max_wait,
-                last,
-            };
             // A poll is a whole call, with its own retries and their delays, none of which may
             // be sent after the deadline either, so the poll ends there.
             let Ok(result) = tokio::time::timeout_at(deadline, poll()).await else {
-                return Err(timed_out(last));
+                return Err(end(polls, timed_out(last)));
             };
-            let (status, headers, body) = self.observe(result, polls)?;
+            let (status, headers, body) = match self.observe(result) {
+                Ok(answer) => answer,
+                Err(source) => return Err(end(polls, WaitFailure::Poll(source))),
+            };
             let elapsed = started.elapsed();
             let state = self.judge_fresh(status, &body, stale);
             progress(&PollState {
@@ -399,16 +283,18 @@ impl Waiter {
                         body,
                         polls,
                         elapsed,
+                        waiter: self.name,
+                        id: id.to_owned(),
                     })
                 }
                 AcceptorState::Failure => {
-                    return Err(WaitError::Failed {
-                        waiter: self.name,
-                        elapsed,
-                        polls,
+                    let value = error::decode(status, &body);
+                    let failed = WaitFailure::Failed {
                         status,
                         body,
-                    })
+                        value,
+                    };
+                    return Err(end(polls, failed));
                 }
                 AcceptorState::Retry => {}
             }
@@ -423,7 +309,7 @@ impl Waiter {
                 // The next poll would come too close to the deadline, or after it: poll once
                 // more just before it instead, if there is still time for that.
                 if now >= last_chance {
-                    return Err(timed_out(Some(body)));
+                    return Err(end(polls, timed_out(Some(body))));
                 }
                 tokio::time::sleep_until(last_chance).await;
             } else {
@@ -435,21 +321,13 @@ impl Waiter {
 
     /// A poll's response, or an API error an acceptor expects (a 404, say), as something to
     /// judge; any other error ends the wait.
-    fn observe(
-        &self,
-        result: PollResult,
-        polls: u32,
-    ) -> Result<(StatusCode, HeaderMap, Bytes), WaitError> {
+    fn observe(&self, result: PollResult) -> Result<(StatusCode, HeaderMap, Bytes), Error> {
         match result {
             Ok(response) => Ok(response),
             Err(Error::Api(api)) if self.covers(api.status) => {
                 Ok((api.status, api.headers, api.body))
             }
-            Err(source) => Err(WaitError::Poll {
-                waiter: self.name,
-                polls,
-                source,
-            }),
+            Err(source) => Err(source),
         }
     }
 
@@ -626,7 +504,7 @@ mod tests {
                 Ok((StatusCode::OK, headers, Bytes::from_static(body.as_bytes())))
             }
         };
-        let result = waiter.wait(max_wait, poll, |_| {}).await;
+        let result = waiter.wait("doc", max_wait, poll, |_| {}).await;
         let sent = sent.lock().unwrap().clone();
         (max_wait, sent, result)
     }
@@ -648,7 +526,8 @@ mod tests {
                     "seed {seed}: a poll sent at {at:?}, max wait {max_wait:?}"
                 );
             }
-            if let Err(WaitError::TimedOut { .. }) = result {
+            if let Some(WaitFailure::TimedOut { .. }) = result.as_ref().err().map(WaitError::reason)
+            {
                 assert!(
                     ended <= max_wait,
                     "seed {seed}: timed out at {ended:?}, max {max_wait:?}"
@@ -666,9 +545,11 @@ mod tests {
             polls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             async { Ok((StatusCode::OK, HeaderMap::new(), Bytes::new())) }
         };
-        let waited = WAITER.wait(Duration::ZERO, poll, |_| {}).await;
+        let waited: Result<_, WaitError> = WAITER.wait("doc", Duration::ZERO, poll, |_| {}).await;
         assert!(
-            matches!(waited, Err(WaitError::TimedOut { polls: 0, .. })),
+            waited.as_ref().is_err_and(
+                |e| e.polls() == 0 && matches!(e.reason(), WaitFailure::TimedOut { .. })
+            ),
             "{waited:?}"
         );
         assert_eq!(polls.load(std::sync::atomic::Ordering::SeqCst), 0);
@@ -710,10 +591,9 @@ impl Polled {
     pub fn json<T: serde::de::DeserializeOwned>(
         self,
         client: &crate::Client,
-        waiter: &'static str,
         op: &crate::Operation,
-    ) -> Result<crate::ApiResponse<T>, WaitError> {
-        let polls = self.polls;
+    ) -> Result<crate::ApiResponse<T>, WaitError<T>> {
+        let (waiter, id, polls, elapsed) = (self.waiter, self.id, self.polls, self.elapsed);
         crate::response::decode(
             op.into(),
             self.status,
@@ -721,10 +601,8 @@ impl Polled {
             self.body,
             client.redactor(),
         )
-        .map_err(|source| WaitError::Poll {
-            waiter,
-            polls,
-            source,
+        .map_err(|source| {
+            WaitError::ended(waiter, Some(id), polls, elapsed, WaitFailure::Poll(source))
         })
     }
 
@@ -741,54 +619,5 @@ impl Polled {
             self.body,
             client.redactor(),
         )
-    }
-}
-
-/// Why an upload-and-wait ended without the processed resource. Once the upload went through,
-/// the error carries the new resource's id, so nothing is lost.
-#[derive(thiserror::Error)]
-#[non_exhaustive]
-pub enum UploadWaitError {
-    /// The upload itself failed; no id is known.
-    #[error("upload failed: {0}")]
-    Upload(#[source] Error),
-    /// The upload was accepted but its reply holds no id at the declared place.
-    #[error("upload accepted, but its reply has no id at {pointer}")]
-    NoId { pointer: &'static str, body: Bytes },
-    /// The upload was accepted as `id`; waiting for it failed. Uploading again would make a
-    /// second document: wait for `id` again instead.
-    #[error("uploaded as {id}, then: {source} (wait for {id} again rather than upload again)")]
-    Wait {
-        id: String,
-        #[source]
-        source: WaitError,
-    },
-}
-
-impl fmt::Debug for UploadWaitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            UploadWaitError::Upload(source) => f.debug_tuple("Upload").field(source).finish(),
-            UploadWaitError::NoId { pointer, body } => f
-                .debug_struct("NoId")
-                .field("pointer", pointer)
-                .field("body", &BodySize(body.len()))
-                .finish(),
-            UploadWaitError::Wait { id, source } => f
-                .debug_struct("Wait")
-                .field("id", id)
-                .field("source", source)
-                .finish(),
-        }
-    }
-}
-
-impl UploadWaitError {
-    /// The uploaded resource's id, when the upload went through.
-    pub fn id(&self) -> Option<&str> {
-        match self {
-            UploadWaitError::Wait { id, .. } => Some(id),
-            _ => None,
-        }
     }
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use contractfit::runtime::{TimeoutKind, UploadWaitError, WaitError};
+use contractfit::runtime::{TimeoutKind, WaitFailure};
 use contractfit::{Client, Credentials, Error, FilePart, RetryPolicy};
 use contractfit_fake::{credentials as fake, Behaviour, Fake, Fault, Route};
 use contractfit_tests::server::Scripted;
@@ -75,7 +75,7 @@ async fn every_credential_kind_uploads_and_waits() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, UploadWaitError::Upload(e) if e.status() == Some(401.try_into().unwrap())),
+        matches!(err.reason(), WaitFailure::Call(e) if e.status() == Some(401.try_into().unwrap())),
         "{err:?}"
     );
     assert_eq!(fake.documents_uploaded(), 5);
@@ -160,7 +160,7 @@ async fn unavailable_upload_is_not_repeated_and_polls_ride_out_a_burst() {
         .send_and_wait(MAX_WAIT)
         .await
         .unwrap_err();
-    let UploadWaitError::Upload(upload) = &err else {
+    let WaitFailure::Call(upload) = err.reason() else {
         panic!("{err:?}")
     };
     assert_eq!(upload.status(), Some(503.try_into().unwrap()));
@@ -200,7 +200,7 @@ async fn connection_reset_is_retried_for_polls_and_reported_for_uploads() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, UploadWaitError::Upload(Error::Transport { .. })),
+        matches!(err.reason(), WaitFailure::Call(Error::Transport { .. })),
         "{err:?}"
     );
     assert_eq!(fake.uploads(), 2);
@@ -232,8 +232,8 @@ async fn slow_answers_time_out_and_are_retried() {
         .unwrap_err();
     assert!(
         matches!(
-            &err,
-            UploadWaitError::Upload(Error::Timeout {
+            err.reason(),
+            WaitFailure::Call(Error::Timeout {
                 kind: TimeoutKind::Attempt,
                 ..
             })
@@ -388,11 +388,7 @@ async fn a_redirect_to_another_host_gets_no_credentials() {
         Some("doc-000000"),
         "the error carries the uploaded document's id"
     );
-    let UploadWaitError::Wait {
-        source: WaitError::Poll { source, .. },
-        ..
-    } = &err
-    else {
+    let WaitFailure::Poll(source) = err.reason() else {
         panic!("{err:?}")
     };
     assert_eq!(source.status(), Some(302.try_into().unwrap()));

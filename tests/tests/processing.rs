@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use contractfit::runtime::{AcceptorState, UploadWaitError, WaitError};
+use contractfit::runtime::{AcceptorState, WaitFailure};
 use contractfit::FilePart;
 use contractfit_fake::{Behaviour, Fake};
 use contractfit_tests::server::FakeClient;
@@ -56,11 +56,7 @@ async fn failed_processing_is_a_failure_that_keeps_the_id_and_the_document() {
         .await
         .unwrap_err();
     assert_eq!(err.id(), Some("doc-000000"));
-    let UploadWaitError::Wait {
-        source: WaitError::Failed { body, status, .. },
-        ..
-    } = &err
-    else {
+    let WaitFailure::Failed { body, status, .. } = err.reason() else {
         panic!("{err:?}")
     };
     assert_eq!(*status, 200);
@@ -80,7 +76,8 @@ async fn a_missing_document_fails_the_wait_at_once() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, WaitError::Failed { status, polls: 1, .. } if status == 404),
+        err.polls() == 1
+            && matches!(err.reason(), WaitFailure::Failed { status, .. } if *status == 404),
         "{err:?}"
     );
 }
@@ -114,13 +111,8 @@ async fn max_wait_is_never_overrun_and_the_last_poll_comes_just_before_it() {
         .await
         .unwrap_err();
     let elapsed = started.elapsed();
-    let WaitError::TimedOut {
-        polls,
-        elapsed: reported,
-        last,
-        ..
-    } = &err
-    else {
+    let (polls, reported) = (&err.polls(), &err.elapsed());
+    let WaitFailure::TimedOut { last, .. } = err.reason() else {
         panic!("{err:?}")
     };
     let sent = sent.lock().unwrap().clone();

@@ -194,7 +194,7 @@ fn batch(api: &Api, op: &Operation, upload: &UploadWait, krate: &str) -> TokenSt
                         .options(options)
                         .send_raw()
                         .await?;
-                    ::contractfit_batch::id_in(reply.body.bytes, #id_pointer)
+                    ::contractfit_batch::id_in(reply.body.bytes, #id_pointer, crate::builders::#builder::OPERATION.name, crate::builders::#wait_builder::WAITER.name)
                 })
             }
 

@@ -8,8 +8,8 @@ use super::docs::{paragraphs, sanitize, written_doc_attrs};
 use super::operations::{arguments, builder_name};
 use super::types::{ident, rust_type, Scope};
 use crate::model::{
-    AcceptorState, Api, Comparator, Matcher, Operation, SuccessBody, ThenWait, TypeDef, TypeKind,
-    Waiter,
+    AcceptorState, Api, Comparator, Matcher, Operation, ParamLocation, SuccessBody, ThenWait,
+    TypeDef, TypeKind, Waiter,
 };
 
 pub(super) fn waiter_builder_name(waiter: &Waiter) -> proc_macro2::Ident {
@@ -22,22 +22,48 @@ fn waiters(api: &Api) -> impl Iterator<Item = (&Operation, &Waiter)> {
         .flat_map(|op| op.waiters.iter().map(move |w| (op, w)))
 }
 
-/// What a successful wait returns (the polled operation's typed body, or its raw body), and
-/// how the final poll becomes it.
-fn waited_type(op: &Operation) -> (TokenStream, TokenStream) {
+/// What a wait returns: on success (the polled operation's typed body, or its raw body), how
+/// the final poll becomes it, and on failure.
+struct Waited {
+    response: TokenStream,
+    decode: TokenStream,
+    error: TokenStream,
+}
+
+fn waited_type(op: &Operation) -> Waited {
     let polled = builder_name(op);
     match op.success_body() {
         SuccessBody::Json(ty) => {
             let ty = rust_type(&ty, Scope::Crate);
-            (
-                quote!(::contractfit_runtime::ApiResponse<#ty>),
-                quote!(polled.json(&client, Self::WAITER.name, &#polled::OPERATION)),
-            )
+            Waited {
+                response: quote!(::contractfit_runtime::ApiResponse<#ty>),
+                decode: quote!(polled.json(&client, &#polled::OPERATION)),
+                error: quote!(::contractfit_runtime::WaitError<#ty>),
+            }
         }
-        _ => (
-            quote!(::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>),
-            quote!(Ok(polled.raw(&client, &#polled::OPERATION))),
-        ),
+        // A failed state's body is then read as JSON, if it is.
+        _ => Waited {
+            response: quote!(::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>),
+            decode: quote!(Ok(polled.raw(&client, &#polled::OPERATION))),
+            error: quote!(::contractfit_runtime::WaitError),
+        },
+    }
+}
+
+/// How a waiter names the resource it polls in its errors: its path parameters' values.
+fn resource_id(op: &Operation) -> TokenStream {
+    let path: Vec<_> = op
+        .parameters
+        .iter()
+        .filter(|p| p.required && p.location == ParamLocation::Path)
+        .map(|p| ident(&p.rust_name))
+        .collect();
+    match path.as_slice() {
+        [one] => quote!(::std::string::ToString::to_string(&self.#one)),
+        _ => {
+            let format = vec!["{}"; path.len()].join("/");
+            quote!(::std::format!(#format, #(self.#path),*))
+        }
     }
 }
 
@@ -124,7 +150,12 @@ pub fn waiter_builders(api: &Api) -> TokenStream {
                 matcher: #matcher,
             })
         });
-        let (return_type, decode) = waited_type(op);
+        let Waited {
+            response,
+            decode,
+            error,
+        } = waited_type(op);
+        let id = resource_id(op);
         let doc = format!("Waits until `{waiter_name}`, polling [`{polled}`].");
         quote! {
             #[doc = #doc]
@@ -181,7 +212,7 @@ pub fn waiter_builders(api: &Api) -> TokenStream {
                 }
 
                 /// Polls until done; every poll goes through the client's retry policy.
-                pub async fn send(self) -> ::std::result::Result<#return_type, ::contractfit_runtime::WaitError> {
+                pub async fn send(self) -> ::std::result::Result<#response, #error> {
                     let client = self.client.clone();
                     let polled = self.polled().await?;
                     #decode
@@ -190,7 +221,8 @@ pub fn waiter_builders(api: &Api) -> TokenStream {
                 /// Polls until the waiter decides: the last answer, as received (plumbing for
                 /// `send` and for batches).
                 #[doc(hidden)]
-                pub async fn polled(self) -> ::std::result::Result<::contractfit_runtime::Polled, ::contractfit_runtime::WaitError> {
+                pub async fn polled<T: ::contractfit_runtime::serde::de::DeserializeOwned>(self) -> ::std::result::Result<::contractfit_runtime::Polled, ::contractfit_runtime::WaitError<T>> {
+                    let id = #id;
                     let poll = || {
                         let request = #polled::new(self.client.clone(), #(#clones),*)
                             .options(self.options.clone());
@@ -205,7 +237,7 @@ pub fn waiter_builders(api: &Api) -> TokenStream {
                         }
                     };
                     Self::WAITER
-                        .wait_fresh(self.max_wait, poll, progress, &self.stale)
+                        .wait_fresh(&id, self.max_wait, poll, progress, &self.stale)
                         .await
                 }
             }
@@ -233,7 +265,9 @@ pub fn builder_methods(api: &Api, op: &Operation) -> TokenStream {
         let waiter = polled.and_then(|o| o.waiters.iter().find(|w| w.name == upload.waiter));
         if let (Some(polled), Some(waiter)) = (polled, waiter) {
             let wait_builder = waiter_builder_name(waiter);
-            let (return_type, _) = waited_type(polled);
+            let Waited {
+                response, error, ..
+            } = waited_type(polled);
             let sets = upload.set.iter().map(|(field, value)| {
                 let field = ident(field);
                 quote!(self.form.#field = Some(#value);)
@@ -248,30 +282,33 @@ pub fn builder_methods(api: &Api, op: &Operation) -> TokenStream {
                 "Uploads without waiting for processing ({}, whatever was set on this builder: \
                  this call does the waiting), then waits (up to `max_wait`) with \
                  [`{wait_builder}`], its polls made with this builder's call options. Once the \
-                 upload is accepted, every error carries the new id.",
+                 upload is accepted, every error carries the new id: wait for it again rather \
+                 than upload again.",
                 forced.join(", ")
             );
             methods.extend(quote! {
                 #[doc = #doc]
-                pub async fn send_and_wait(mut self, max_wait: ::std::time::Duration) -> ::std::result::Result<#return_type, ::contractfit_runtime::UploadWaitError> {
+                pub async fn send_and_wait(mut self, max_wait: ::std::time::Duration) -> ::std::result::Result<#response, #error> {
                     #(#sets)*
                     let client = self.client.clone();
                     let options = self.options.clone();
-                    let reply = self.send_raw().await.map_err(::contractfit_runtime::UploadWaitError::Upload)?;
+                    let waiter = #wait_builder::WAITER.name;
+                    let operation = Self::OPERATION.name;
+                    let reply = self
+                        .send_raw()
+                        .await
+                        .map_err(|error| <#error>::call_failed(waiter, operation, error))?;
                     let id = reply
                         .body
                         .json_value()
                         .ok()
                         .and_then(|body| body.pointer(#pointer).and_then(|id| id.as_str()).map(str::to_owned))
-                        .ok_or_else(|| ::contractfit_runtime::UploadWaitError::NoId {
-                            pointer: #pointer,
-                            body: reply.body.bytes.clone(),
-                        })?;
-                    #wait_builder::new(client, id.clone(), max_wait)
+                        .ok_or_else(|| <#error>::no_id(waiter, operation, #pointer, reply.body.bytes.clone()))?;
+                    #wait_builder::new(client, id, max_wait)
                         .options(options)
                         .send()
                         .await
-                        .map_err(|source| ::contractfit_runtime::UploadWaitError::Wait { id, source })
+                        .map_err(|error| error.after_call(operation))
                 }
             });
         }
@@ -375,7 +412,9 @@ fn then_wait(api: &Api, then: &ThenWait) -> TokenStream {
     };
     let polled_builder = builder_name(polled);
     let wait_builder = waiter_builder_name(waiter);
-    let (return_type, _) = waited_type(polled);
+    let Waited {
+        response, error, ..
+    } = waited_type(polled);
     let names: Vec<_> = arguments(api, polled).into_iter().map(|a| a.name).collect();
     let changed = &then.changed;
     let doc = format!(
@@ -383,28 +422,33 @@ fn then_wait(api: &Api, then: &ThenWait) -> TokenStream {
          effect. A verdict counts only once `{changed}` differs from what it was before the \
          request and in its reply, so an earlier result is never taken for this one (the API \
          does not promise to clear it meanwhile). Costs one request more than `send`: the state \
-         before. The polls use this builder's call options."
+         before. The polls use this builder's call options. Once the request is accepted, \
+         a failed wait is not a reason to send it again: wait again instead."
     );
     quote! {
         #[doc = #doc]
-        pub async fn send_and_wait(self, max_wait: ::std::time::Duration) -> ::std::result::Result<#return_type, ::contractfit_runtime::Error> {
+        pub async fn send_and_wait(self, max_wait: ::std::time::Duration) -> ::std::result::Result<#response, #error> {
             let client = self.client.clone();
             let options = self.options.clone();
+            let waiter = #wait_builder::WAITER.name;
+            let operation = Self::OPERATION.name;
+            let failed = |error| <#error>::call_failed(waiter, operation, error);
             #(let #names = self.#names.clone();)*
             let mut stale = ::contractfit_runtime::Stale::at(#changed);
             let before = #polled_builder::new(client.clone(), #(#names.clone()),*)
                 .options(options.clone())
                 .send_raw()
-                .await?;
+                .await
+                .map_err(failed)?;
             stale.remember(&before.body.bytes);
-            let reply = self.send_raw().await?;
+            let reply = self.send_raw().await.map_err(failed)?;
             stale.remember(&reply.body.bytes);
             #wait_builder::new(client, #(#names,)* max_wait)
                 .options(options)
                 .after(stale)
                 .send()
                 .await
-                .map_err(::std::convert::Into::into)
+                .map_err(|error| error.after_call(operation))
         }
     }
 }

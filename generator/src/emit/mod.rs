@@ -281,7 +281,7 @@ fn lib_rs(has_batch: bool) -> TokenStream {
         pub use contractfit_runtime::{ApiResponse, BuildError, ByteStream, CallOptions};
         pub use contractfit_runtime::{Credentials, DateTime, Error, FilePart};
         pub use contractfit_runtime::{Json, JsonError, RawBody};
-        pub use contractfit_runtime::{PollState, TimeoutKind, UploadWaitError, WaitError};
+        pub use contractfit_runtime::{PollState, TimeoutKind, WaitError, WaitFailure};
     }
 }
 

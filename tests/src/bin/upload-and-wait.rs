@@ -13,7 +13,6 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use contractfit::runtime::UploadWaitError;
 use contractfit::{Client, FilePart};
 
 struct Args {
@@ -82,10 +81,10 @@ async fn main() -> ExitCode {
             if let Some(id) = e.id() {
                 eprintln!("document id: {id}");
             }
-            if let UploadWaitError::Wait { source, .. } = &e {
-                if let Some(body) = source.last_body() {
-                    eprintln!("last response: {}", String::from_utf8_lossy(body));
-                }
+            if let Some(document) = e.failed() {
+                eprintln!("processing failed: {:?}", document.status_data);
+            } else if let Some(body) = e.last_body() {
+                eprintln!("last response: {}", String::from_utf8_lossy(body));
             }
             ExitCode::FAILURE
         }
