@@ -30,6 +30,10 @@ pub enum Fault {
     Refused,
     /// The request is handled and its answer, a document, says that processing failed.
     ProcessingFailed,
+    /// The request is handled and its answer has `null` at this JSON pointer
+    /// (`/results/1/original_filename`), as Flask-RESTX marshals an attribute the server has
+    /// not set, whatever the API document says is required.
+    Null(&'static str),
 }
 
 /// The routes faults can be injected into.
@@ -96,19 +100,21 @@ pub(crate) async fn spoil(fault: Option<Fault>, response: Response) -> Response 
             Response::from_parts(parts, axum::body::Body::from_stream(stream))
         }
         Some(Fault::ProcessingFailed) => {
-            let (parts, body) = response.into_parts();
-            let bytes = axum::body::to_bytes(body, usize::MAX)
-                .await
-                .unwrap_or_default();
-            let mut document: serde_json::Value =
-                serde_json::from_slice(&bytes).unwrap_or_default();
-            if document.is_object() {
-                document["timings"]["done_time"] = crate::api_time(SystemTime::now()).into();
-                document["status_data"]["success"] = false.into();
-            }
-            let mut response = axum::Json(document).into_response();
-            *response.status_mut() = parts.status;
-            response
+            edit_json(response, |document| {
+                if document.is_object() {
+                    document["timings"]["done_time"] = crate::api_time(SystemTime::now()).into();
+                    document["status_data"]["success"] = false.into();
+                }
+            })
+            .await
+        }
+        Some(Fault::Null(pointer)) => {
+            edit_json(response, |body| {
+                if let Some(value) = body.pointer_mut(pointer) {
+                    *value = serde_json::Value::Null;
+                }
+            })
+            .await
         }
         Some(Fault::MalformedJson) => {
             let headers = [("content-type", "application/json")];
@@ -116,4 +122,17 @@ pub(crate) async fn spoil(fault: Option<Fault>, response: Response) -> Response 
         }
         _ => response,
     }
+}
+
+/// `response` with its JSON body changed by `edit`, its status kept.
+async fn edit_json(response: Response, edit: impl FnOnce(&mut serde_json::Value)) -> Response {
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    edit(&mut json);
+    let mut response = axum::Json(json).into_response();
+    *response.status_mut() = parts.status;
+    response
 }

@@ -225,7 +225,9 @@ impl Fake {
             "id": id,
             "inbox": document.inbox,
             "original_filename": document.filename,
-            "page_count": 1,
+            // Counted by processing: until then Flask-RESTX marshals the unset attribute as
+            // null, though the API document says it is required.
+            "page_count": null,
             // As the API sends them: without a UTC offset.
             "timings": {"receive_time": document.received},
             "status_data": {"data": processed},
@@ -241,6 +243,7 @@ impl Fake {
             None
         };
         if let Some(done) = done {
+            body["page_count"] = json!(1);
             body["timings"]["done_time"] = json!(done);
             body["status_data"]["success"] = json!(!behaviour.fail_processing);
             body["prediction"] = json!({"total_amount": "42.00"});

@@ -106,7 +106,8 @@ async fn the_generated_client_calls_a_stub() {
     let operation = contractfit::builders::GetDocument::OPERATION;
     let endpoint = Endpoint::new(operation.name, operation.method, operation.path);
     let stubs = Stubs::start(&[endpoint]).await;
-    let stored = contractfit::types::DocumentModelGet::new("d1", "i1", "invoice.pdf", 2);
+    let stored =
+        contractfit::types::DocumentModelGet::new("d1", "i1", "invoice.pdf").with_page_count(2);
     stubs
         .on(endpoint)
         .times(1)

@@ -5738,8 +5738,10 @@ impl ListInboxDocumentsPaginated {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Every page, one request each, from the page set on this builder (or the first)
-    /// to the last: the one that is empty, short, or reaches the total. The stream is
-    /// `Unpin`: `while let Some(page) = pages.next().await` needs no pinning.
+    /// to the last: the one that is empty, short, or reaches the total. A page that
+    /// does not decode ends the stream with its error; [`items`](Self::items) reads
+    /// item by item instead. The stream is `Unpin`: `while let Some(page) =
+    /// pages.next().await` needs no pinning.
     pub fn pages(
         self,
     ) -> impl ::contractfit_runtime::futures::Stream<
@@ -5749,26 +5751,34 @@ impl ListInboxDocumentsPaginated {
         >,
     > + Send + Unpin + 'static {
         let first = self.page.unwrap_or(1i64);
+        let size = self.per_page;
         let pages = ::contractfit_runtime::futures::stream::try_unfold(
             Some((self, first, 0i64)),
-            |state| async move {
+            move |state| async move {
                 let Some((builder, number, seen)) = state else {
                     return Ok(None);
                 };
                 let response = builder.clone().page(number).send().await?;
                 let page = &response.body;
-                let count = page.results.as_deref().unwrap_or_default().len();
-                let seen = seen + count as i64;
-                let total: Option<i64> = page.total;
-                let last = count == 0 || total.is_some_and(|total| seen >= total)
-                    || builder.per_page.is_some_and(|size| (count as i64) < size);
+                let count = page.results.as_ref().map_or(0, ::std::vec::Vec::len);
+                let seen = seen.saturating_add(count as i64);
+                let last = ::contractfit_runtime::is_last_page(
+                    count,
+                    seen,
+                    page.total,
+                    size,
+                );
                 let next = (!last).then_some((builder, number + 1, seen));
                 Ok(Some((response, next)))
             },
         );
         ::std::boxed::Box::pin(pages)
     }
-    /// Every item of every page, in order; see [`pages`](Self::pages).
+    /// Every item of every page, in order, each read on its own: an item that does not
+    /// have the declared shape (a required field sent as `null`, say) is an `Err` in
+    /// its place, naming the item and the field, and the stream goes on with the next
+    /// (stop at the first with `try_collect`). A page that cannot be read at all, or
+    /// fails, ends the stream with its error. The stream is `Unpin`.
     pub fn items(
         self,
     ) -> impl ::contractfit_runtime::futures::Stream<
@@ -5778,11 +5788,33 @@ impl ListInboxDocumentsPaginated {
         >,
     > + Send + Unpin + 'static {
         use ::contractfit_runtime::futures::{stream, TryStreamExt};
-        self.pages()
-            .map_ok(|page| stream::iter(
-                page.body.results.unwrap_or_default().into_iter().map(Ok),
-            ))
-            .try_flatten()
+        let first = self.page.unwrap_or(1i64);
+        let size = self.per_page;
+        let pages = stream::try_unfold(
+            Some((self, first, 0i64)),
+            move |state| async move {
+                let Some((builder, number, seen)) = state else {
+                    return Ok::<_, ::contractfit_runtime::Error>(None);
+                };
+                let response = builder.clone().page(number).send_raw().await?;
+                let page = response
+                    .body
+                    .page_items::<
+                        crate::types::DocumentModelGet,
+                    >("results", Some("total"))?;
+                let count = page.items.len();
+                let seen = seen.saturating_add(count as i64);
+                let last = ::contractfit_runtime::is_last_page(
+                    count,
+                    seen,
+                    page.total,
+                    size,
+                );
+                let next = (!last).then_some((builder, number + 1, seen));
+                Ok(Some((stream::iter(page.items), next)))
+            },
+        );
+        ::std::boxed::Box::pin(pages.try_flatten())
     }
 }
 ///A request to `POST /inboxes/{inbox_id}/reprocess`, made by [`Client::reprocess_inbox`](crate::Client::reprocess_inbox).

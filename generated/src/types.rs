@@ -1636,7 +1636,8 @@ pub struct DocumentModelGet {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub opened_by: ::std::option::Option<::std::vec::Vec<StateModelGet>>,
     pub original_filename: ::std::string::String,
-    pub page_count: i64,
+    /// The number of pages, once processing has counted them (`null` before).
+    pub page_count: ::std::option::Option<i64>,
     /// The data extracted from the document, keyed by the names of its format's fields (the fields the inbox's format defines). Read one field with `get_as`, into a type of your own that says what you expect of it.
     #[serde(
         default,
@@ -1669,12 +1670,11 @@ pub struct DocumentModelGet {
     >,
 }
 impl DocumentModelGet {
-    /// A value with the fields it must have (`id`, `inbox`, `original_filename`, `page_count`); set the others with the `with_` methods.
+    /// A value with the fields it must have (`id`, `inbox`, `original_filename`); set the others with the `with_` methods.
     pub fn new(
         id: impl ::std::convert::Into<::std::string::String>,
         inbox: impl ::std::convert::Into<::std::string::String>,
         original_filename: impl ::std::convert::Into<::std::string::String>,
-        page_count: impl ::std::convert::Into<i64>,
     ) -> Self {
         DocumentModelGet {
             escalate: ::std::option::Option::None,
@@ -1688,7 +1688,7 @@ impl DocumentModelGet {
             meta_information: ::std::option::Option::None,
             opened_by: ::std::option::Option::None,
             original_filename: original_filename.into(),
-            page_count: page_count.into(),
+            page_count: ::std::option::Option::None,
             prediction: ::std::option::Option::None,
             reject: ::std::option::Option::None,
             status_data: ::std::option::Option::None,
@@ -1758,6 +1758,11 @@ impl DocumentModelGet {
         value: impl ::std::convert::Into<::std::vec::Vec<StateModelGet>>,
     ) -> Self {
         self.opened_by = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Sets [`page_count`](Self::page_count).
+    pub fn with_page_count(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.page_count = ::std::option::Option::Some(value.into());
         self
     }
     /// Sets [`prediction`](Self::prediction).

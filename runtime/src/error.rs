@@ -301,9 +301,31 @@ impl DecodeError {
     pub(crate) fn new(
         context: ErrorContext,
         status: StatusCode,
-        mut headers: HeaderMap,
+        headers: HeaderMap,
         body: Bytes,
         failure: serde_path_to_error::Error<serde_json::Error>,
+        redactor: &Redactor,
+    ) -> Self {
+        let path = failure.path().to_string();
+        DecodeError::at(
+            context,
+            status,
+            headers,
+            body,
+            path,
+            failure.into_inner(),
+            redactor,
+        )
+    }
+
+    /// An error at `path` in `body`, for a part of a body decoded on its own.
+    pub(crate) fn at(
+        context: ErrorContext,
+        status: StatusCode,
+        mut headers: HeaderMap,
+        body: Bytes,
+        path: String,
+        source: serde_json::Error,
         redactor: &Redactor,
     ) -> Self {
         redactor.headers(&mut headers);
@@ -312,8 +334,8 @@ impl DecodeError {
             status,
             headers,
             body,
-            path: failure.path().to_string(),
-            source: failure.into_inner(),
+            path,
+            source,
             redactor: redactor.clone(),
         }
     }

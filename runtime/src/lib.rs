@@ -24,6 +24,7 @@ mod json;
 mod login;
 mod multipart;
 mod operation;
+mod page;
 mod pick;
 mod preview;
 mod redact;
@@ -64,6 +65,8 @@ pub use json::present;
 pub use multipart::{file_name_as_sent, Check, CheckContent, Form};
 #[doc(hidden)]
 pub use operation::Operation;
+#[doc(hidden)]
+pub use page::{is_last_page, PageItems};
 #[doc(hidden)]
 pub use request::{json_text, path_segment, url_encoded, Body, PathSegment, Request, URL_ENCODED};
 #[doc(hidden)]

@@ -80,27 +80,34 @@ impl RawBody {
     /// are the response's, in the [`ApiResponse`] this body came in.)
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
         from_json(&self.bytes).map_err(|failure| {
-            let (context, status, redactor) = match &self.origin {
-                Some(origin) => (origin.context, origin.status, origin.redactor.clone()),
-                None => (
-                    ErrorContext {
-                        operation: "RawBody::json",
-                        method: "",
-                        path: "",
-                    },
-                    StatusCode::OK,
-                    Redactor::default(),
-                ),
-            };
-            Error::Decode(Box::new(DecodeError::new(
-                context,
-                status,
-                HeaderMap::new(),
-                self.bytes.clone(),
-                failure,
-                &redactor,
-            )))
+            let path = failure.path().to_string();
+            self.decode_error(path, failure.into_inner())
         })
+    }
+
+    /// This body did not decode at `path`.
+    pub(crate) fn decode_error(&self, path: String, source: serde_json::Error) -> Error {
+        let (context, status, redactor) = match &self.origin {
+            Some(origin) => (origin.context, origin.status, origin.redactor.clone()),
+            None => (
+                ErrorContext {
+                    operation: "RawBody::json",
+                    method: "",
+                    path: "",
+                },
+                StatusCode::OK,
+                Redactor::default(),
+            ),
+        };
+        Error::Decode(Box::new(DecodeError::at(
+            context,
+            status,
+            HeaderMap::new(),
+            self.bytes.clone(),
+            path,
+            source,
+            &redactor,
+        )))
     }
 
     /// The body as any JSON value.

@@ -41,7 +41,7 @@ fn full_document_model_snapshot() {
         .overlay(root().join("spec/overlay.yaml"));
     let (api, applied, warnings) = model_of(&config).unwrap();
     assert_eq!(api.operations.len(), 138);
-    assert_eq!(applied.len(), 83);
+    assert_eq!(applied.len(), 84);
     assert_eq!(warnings.len(), 17, "{warnings:#?}");
     insta::assert_snapshot!("contract_fit_model", summary(&api));
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use contractfit::runtime::{AcceptorState, WaitFailure};
-use contractfit::FilePart;
-use contractfit_fake::{Behaviour, Fake};
+use contractfit::{Error, FilePart};
+use contractfit_fake::{Behaviour, Fake, Fault, Route};
 use contractfit_tests::server::FakeClient;
 use futures::{StreamExt, TryStreamExt};
 
@@ -229,6 +229,78 @@ async fn pagination_walks_every_page_and_stops_at_the_last() {
         .count()
         .await;
     assert_eq!(none, 1);
+}
+
+/// A required field the server sends as `null` (Flask-RESTX marshals an unset attribute so)
+/// makes that item an error naming its place and field; the page's other items, and the pages
+/// after it, are read. (Before: the whole page failed to decode and `items()` ended there, so one
+/// odd document hid every other from everyone listing the inbox.)
+#[tokio::test]
+async fn a_null_required_field_spoils_one_item_not_the_page() {
+    let fake = Fake::new(Behaviour::default());
+    fake.seed_inbox("odd", 5);
+    fake.inject(
+        Route::Paginated,
+        Fault::Null("/results/1/original_filename"),
+        1,
+    );
+    let running = fake.start().await;
+    let items: Vec<_> = running
+        .client()
+        .list_inbox_documents_paginated("odd")
+        .per_page(3)
+        .items()
+        .collect()
+        .await;
+    let read: Vec<_> = items.iter().map(Result::is_ok).collect();
+    assert_eq!(read, [true, false, true, true, true], "{items:?}");
+    let Err(Error::Decode(bad)) = &items[1] else {
+        panic!("{:?}", items[1]);
+    };
+    assert_eq!(bad.path, "results[1].original_filename");
+    assert_eq!(bad.context.operation, "list_inbox_documents_paginated");
+    assert!(
+        bad.to_string().contains("results[1].original_filename"),
+        "{bad}"
+    );
+    assert!(bad.body.len() > 100, "the page's body is kept");
+}
+
+/// A document still being processed has no page count yet (`null`, as the API sends it): it is
+/// read, by the typed call and in a listing, and it can be waited for.
+#[tokio::test]
+async fn a_document_being_processed_reads_and_can_be_waited_for() {
+    let fake = Fake::new(Behaviour::default().with_processing_time(Duration::from_millis(600)));
+    let running = fake.start().await;
+    let client = running.client();
+    let uploaded = client
+        .upload_document("inbox-1", FilePart::from_bytes(&b"%PDF"[..]))
+        .sync(false)
+        .send()
+        .await
+        .unwrap()
+        .body;
+    let document = client
+        .get_document(uploaded.id.as_str())
+        .send()
+        .await
+        .unwrap()
+        .body;
+    assert_eq!(document.page_count, None);
+    let listed: Vec<_> = client
+        .list_inbox_documents_paginated("inbox-1")
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed[0].page_count, None);
+    let processed = client
+        .wait_until_document_processed(uploaded.id.as_str(), Duration::from_secs(20))
+        .send()
+        .await
+        .unwrap()
+        .body;
+    assert_eq!(processed.page_count, Some(1));
 }
 
 #[test]

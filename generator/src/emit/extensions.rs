@@ -337,16 +337,26 @@ pub fn builder_methods(api: &Api, op: &Operation) -> TokenStream {
                 .find(|f| f.rust_name == rust_name)
                 .is_some_and(|f| !f.required || f.nullable)
         };
-        let items = ident(&paginator.items_field);
-        let items_of = if optional(&paginator.items_field) {
-            quote!(page.#items.as_deref().unwrap_or_default())
-        } else {
-            quote!(page.#items.as_slice())
+        let wire_name = |rust_name: &str| {
+            page_fields
+                .iter()
+                .find(|f| f.rust_name == rust_name)
+                .map(|f| f.name.clone())
+                .unwrap_or_default()
         };
-        let owned_items = if optional(&paginator.items_field) {
-            quote!(page.body.#items.unwrap_or_default())
+        let items_key = wire_name(&paginator.items_field);
+        let total_key = match &paginator.total_field {
+            Some(field) => {
+                let key = wire_name(field);
+                quote!(Some(#key))
+            }
+            None => quote!(None),
+        };
+        let items = ident(&paginator.items_field);
+        let count = if optional(&paginator.items_field) {
+            quote!(page.#items.as_ref().map_or(0, ::std::vec::Vec::len))
         } else {
-            quote!(page.body.#items)
+            quote!(page.#items.len())
         };
         let total = match &paginator.total_field {
             Some(field) => {
@@ -359,29 +369,31 @@ pub fn builder_methods(api: &Api, op: &Operation) -> TokenStream {
             }
             None => quote!(None::<i64>),
         };
-        let short_page = match &paginator.size_parameter {
+        let size = match &paginator.size_parameter {
             Some(size) => {
                 let size = ident(size);
-                quote!(builder.#size.is_some_and(|size| (count as i64) < size))
+                quote!(self.#size)
             }
-            None => quote!(false),
+            None => quote!(None::<i64>),
         };
         methods.extend(quote! {
             /// Every page, one request each, from the page set on this builder (or the first)
-            /// to the last: the one that is empty, short, or reaches the total. The stream is
-            /// `Unpin`: `while let Some(page) = pages.next().await` needs no pinning.
+            /// to the last: the one that is empty, short, or reaches the total. A page that
+            /// does not decode ends the stream with its error; [`items`](Self::items) reads
+            /// item by item instead. The stream is `Unpin`: `while let Some(page) =
+            /// pages.next().await` needs no pinning.
             pub fn pages(self) -> impl ::contractfit_runtime::futures::Stream<Item = ::std::result::Result<::contractfit_runtime::ApiResponse<#page_type>, ::contractfit_runtime::Error>> + Send + Unpin + 'static {
                 let first = self.#page_param.unwrap_or(#first);
-                let pages = ::contractfit_runtime::futures::stream::try_unfold(Some((self, first, 0i64)), |state| async move {
+                let size = #size;
+                let pages = ::contractfit_runtime::futures::stream::try_unfold(Some((self, first, 0i64)), move |state| async move {
                     let Some((builder, number, seen)) = state else {
                         return Ok(None);
                     };
                     let response = builder.clone().#page_param(number).send().await?;
                     let page = &response.body;
-                    let count = #items_of.len();
-                    let seen = seen + count as i64;
-                    let total: Option<i64> = #total;
-                    let last = count == 0 || total.is_some_and(|total| seen >= total) || #short_page;
+                    let count = #count;
+                    let seen = seen.saturating_add(count as i64);
+                    let last = ::contractfit_runtime::is_last_page(count, seen, #total, size);
                     let next = (!last).then_some((builder, number + 1, seen));
                     Ok(Some((response, next)))
                 });
@@ -390,12 +402,28 @@ pub fn builder_methods(api: &Api, op: &Operation) -> TokenStream {
                 ::std::boxed::Box::pin(pages)
             }
 
-            /// Every item of every page, in order; see [`pages`](Self::pages).
+            /// Every item of every page, in order, each read on its own: an item that does not
+            /// have the declared shape (a required field sent as `null`, say) is an `Err` in
+            /// its place, naming the item and the field, and the stream goes on with the next
+            /// (stop at the first with `try_collect`). A page that cannot be read at all, or
+            /// fails, ends the stream with its error. The stream is `Unpin`.
             pub fn items(self) -> impl ::contractfit_runtime::futures::Stream<Item = ::std::result::Result<#item_type, ::contractfit_runtime::Error>> + Send + Unpin + 'static {
                 use ::contractfit_runtime::futures::{stream, TryStreamExt};
-                self.pages()
-                    .map_ok(|page| stream::iter(#owned_items.into_iter().map(Ok)))
-                    .try_flatten()
+                let first = self.#page_param.unwrap_or(#first);
+                let size = #size;
+                let pages = stream::try_unfold(Some((self, first, 0i64)), move |state| async move {
+                    let Some((builder, number, seen)) = state else {
+                        return Ok::<_, ::contractfit_runtime::Error>(None);
+                    };
+                    let response = builder.clone().#page_param(number).send_raw().await?;
+                    let page = response.body.page_items::<#item_type>(#items_key, #total_key)?;
+                    let count = page.items.len();
+                    let seen = seen.saturating_add(count as i64);
+                    let last = ::contractfit_runtime::is_last_page(count, seen, page.total, size);
+                    let next = (!last).then_some((builder, number + 1, seen));
+                    Ok(Some((stream::iter(page.items), next)))
+                });
+                ::std::boxed::Box::pin(pages.try_flatten())
             }
         });
     }
