@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use contractfit::types::{DocumentModelGet, InboxModelGet, InboxModelPost};
+use contractfit::types::{DocumentModelGet, InboxModelGet, InboxModelPost, InboxModelPostRequired};
 use futures::future::BoxFuture;
 use futures::StreamExt;
 
@@ -121,7 +121,12 @@ async fn measure(quick: bool, server: &ServerProcess, pinned: bool) -> Result<()
     )
     .await?;
 
-    let body = || InboxModelPost::new("Invoices", "project-1");
+    let body = || {
+        InboxModelPost::new(InboxModelPostRequired {
+            name: "Invoices".into(),
+            project: "project-1".into(),
+        })
+    };
     let post_ours: Call<'_> = Box::new(|| {
         let ours = ours.clone();
         Box::pin(async move {

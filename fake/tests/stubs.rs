@@ -106,8 +106,13 @@ async fn the_generated_client_calls_a_stub() {
     let operation = contractfit::builders::GetDocument::OPERATION;
     let endpoint = Endpoint::new(operation.name, operation.method, operation.path);
     let stubs = Stubs::start(&[endpoint]).await;
-    let stored =
-        contractfit::types::DocumentModelGet::new("d1", "i1", "invoice.pdf").with_page_count(2);
+    use contractfit::types::{DocumentModelGet, DocumentModelGetRequired};
+    let stored = DocumentModelGet::new(DocumentModelGetRequired {
+        id: "d1".into(),
+        inbox: "i1".into(),
+        original_filename: "invoice.pdf".into(),
+    })
+    .with_page_count(2);
     stubs
         .on(endpoint)
         .times(1)

@@ -138,7 +138,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.login(contractfit::types::AuthModel::new("your-password", "your-username")).send().await?;
+    /// let response = client.login(contractfit::types::AuthModel::new(contractfit::types::AuthModelRequired { password: "your-password".into(), username: "your-username".into() })).send().await?;
     /// println!("{}", response.status);
     /// # Ok(())
     /// # }
@@ -1359,7 +1359,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.create_inbox(contractfit::types::InboxModelPost::new("your-name", "your-project")).send().await?;
+    /// let response = client.create_inbox(contractfit::types::InboxModelPost::new(contractfit::types::InboxModelPostRequired { name: "your-name".into(), project: "your-project".into() })).send().await?;
     /// println!("{}", response.status);
     /// # Ok(())
     /// # }
@@ -1442,7 +1442,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.compare_inbox_versions("your-inbox-id", contractfit::types::VersionCompare::new("your-cmp-version-1", "your-cmp-version-2", "your-new-version-name")).send().await?;
+    /// let response = client.compare_inbox_versions("your-inbox-id", contractfit::types::VersionCompare::new(contractfit::types::VersionCompareRequired { cmp_version_1: "your-cmp-version-1".into(), cmp_version_2: "your-cmp-version-2".into(), new_version_name: "your-new-version-name".into() })).send().await?;
     /// println!("{}", response.status);
     /// # Ok(())
     /// # }
@@ -1812,7 +1812,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.create_project(contractfit::types::ProjectModelPost::new(Vec::new(), "your-name", true, true)).send().await?;
+    /// let response = client.create_project(contractfit::types::ProjectModelPost::new(contractfit::types::ProjectModelPostRequired { formats: Vec::new().into(), name: "your-name".into(), split_into_sections: true.into(), sub_page_splitting: true.into() })).send().await?;
     /// println!("{}", response.status);
     /// # Ok(())
     /// # }

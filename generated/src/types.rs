@@ -244,19 +244,26 @@ pub struct ApiKeyModel {
         ::serde_json::Value,
     >,
 }
+/// The fields a [`ApiKeyModel`] must have, by name: two of them are of one type, so as positional arguments of [`ApiKeyModel::new`] they could be swapped and still compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiKeyModelRequired {
+    /// Is the API Key active or not
+    pub active: bool,
+    /// Token value
+    pub token: ::std::string::String,
+    /// Bearer user
+    pub user: ::std::string::String,
+}
 impl ApiKeyModel {
-    /// A value with the fields it must have (`active`, `token`, `user`); set the others with the `with_` methods.
-    pub fn new(
-        active: impl ::std::convert::Into<bool>,
-        token: impl ::std::convert::Into<::std::string::String>,
-        user: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// A value with the fields it must have, named in a [`ApiKeyModelRequired`] (`active`, `token`, `user`); set the others with the `with_` methods.
+    pub fn new(required: ApiKeyModelRequired) -> Self {
+        let ApiKeyModelRequired { active, token, user } = required;
         ApiKeyModel {
-            active: active.into(),
+            active,
             expire_at: ::std::option::Option::None,
             roles: ::std::option::Option::None,
-            token: token.into(),
-            user: user.into(),
+            token,
+            user,
             additional_properties: ::std::default::Default::default(),
         }
     }
@@ -345,15 +352,21 @@ pub struct AuthModel {
         ::serde_json::Value,
     >,
 }
+/// The fields a [`AuthModel`] must have, by name: two of them are of one type, so as positional arguments of [`AuthModel::new`] they could be swapped and still compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthModelRequired {
+    /// the user password
+    pub password: ::std::string::String,
+    /// the user username
+    pub username: ::std::string::String,
+}
 impl AuthModel {
-    /// A value with the fields it must have (`password`, `username`); set the others with the `with_` methods.
-    pub fn new(
-        password: impl ::std::convert::Into<::std::string::String>,
-        username: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// A value with the fields it must have, named in a [`AuthModelRequired`] (`password`, `username`); set the others with the `with_` methods.
+    pub fn new(required: AuthModelRequired) -> Self {
+        let AuthModelRequired { password, username } = required;
         AuthModel {
-            password: password.into(),
-            username: username.into(),
+            password,
+            username,
             additional_properties: ::std::default::Default::default(),
         }
     }
@@ -517,21 +530,28 @@ pub struct ConnectionModelGet {
         ::serde_json::Value,
     >,
 }
+/// The fields a [`ConnectionModelGet`] must have, by name: two of them are of one type, so as positional arguments of [`ConnectionModelGet::new`] they could be swapped and still compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionModelGetRequired {
+    /// Example: `"document_predict"`.
+    pub event: ConnectionModelPostEvent,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
+    pub integration: ::std::string::String,
+    /// Example: `"original"`.
+    pub what: ConnectionModelPostWhat,
+    pub id: ::std::string::String,
+}
 impl ConnectionModelGet {
-    /// A value with the fields it must have (`event`, `integration`, `what`, `id`); set the others with the `with_` methods.
-    pub fn new(
-        event: impl ::std::convert::Into<ConnectionModelPostEvent>,
-        integration: impl ::std::convert::Into<::std::string::String>,
-        what: impl ::std::convert::Into<ConnectionModelPostWhat>,
-        id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// A value with the fields it must have, named in a [`ConnectionModelGetRequired`] (`event`, `integration`, `what`, `id`); set the others with the `with_` methods.
+    pub fn new(required: ConnectionModelGetRequired) -> Self {
+        let ConnectionModelGetRequired { event, integration, what, id } = required;
         ConnectionModelGet {
-            event: event.into(),
-            integration: integration.into(),
+            event,
+            integration,
             routing: ::std::option::Option::None,
             scope: ::std::option::Option::None,
-            what: what.into(),
-            id: id.into(),
+            what,
+            id,
             additional_properties: ::std::default::Default::default(),
         }
     }
@@ -1669,25 +1689,30 @@ pub struct DocumentModelGet {
         ::serde_json::Value,
     >,
 }
+/// The fields a [`DocumentModelGet`] must have, by name: two of them are of one type, so as positional arguments of [`DocumentModelGet::new`] they could be swapped and still compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentModelGetRequired {
+    pub id: ::std::string::String,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
+    pub inbox: ::std::string::String,
+    pub original_filename: ::std::string::String,
+}
 impl DocumentModelGet {
-    /// A value with the fields it must have (`id`, `inbox`, `original_filename`); set the others with the `with_` methods.
-    pub fn new(
-        id: impl ::std::convert::Into<::std::string::String>,
-        inbox: impl ::std::convert::Into<::std::string::String>,
-        original_filename: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// A value with the fields it must have, named in a [`DocumentModelGetRequired`] (`id`, `inbox`, `original_filename`); set the others with the `with_` methods.
+    pub fn new(required: DocumentModelGetRequired) -> Self {
+        let DocumentModelGetRequired { id, inbox, original_filename } = required;
         DocumentModelGet {
             escalate: ::std::option::Option::None,
             feedback: ::std::option::Option::None,
             files: ::std::option::Option::None,
             flag_for_review: ::std::option::Option::None,
-            id: id.into(),
-            inbox: inbox.into(),
+            id,
+            inbox,
             last_version: ::std::option::Option::None,
             lock: ::std::option::Option::None,
             meta_information: ::std::option::Option::None,
             opened_by: ::std::option::Option::None,
-            original_filename: original_filename.into(),
+            original_filename,
             page_count: ::std::option::Option::None,
             prediction: ::std::option::Option::None,
             reject: ::std::option::Option::None,
@@ -1988,17 +2013,22 @@ pub struct EvaluationAtom {
         ::serde_json::Value,
     >,
 }
+/// The fields a [`EvaluationAtom`] must have, by name: two of them are of one type, so as positional arguments of [`EvaluationAtom::new`] they could be swapped and still compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvaluationAtomRequired {
+    pub gold: ::std::string::String,
+    pub text: ::std::string::String,
+    /// Exactly 6 items.
+    pub textual_coord: ::std::vec::Vec<i64>,
+}
 impl EvaluationAtom {
-    /// A value with the fields it must have (`gold`, `text`, `textual_coord`); set the others with the `with_` methods.
-    pub fn new(
-        gold: impl ::std::convert::Into<::std::string::String>,
-        text: impl ::std::convert::Into<::std::string::String>,
-        textual_coord: impl ::std::convert::Into<::std::vec::Vec<i64>>,
-    ) -> Self {
+    /// A value with the fields it must have, named in a [`EvaluationAtomRequired`] (`gold`, `text`, `textual_coord`); set the others with the `with_` methods.
+    pub fn new(required: EvaluationAtomRequired) -> Self {
+        let EvaluationAtomRequired { gold, text, textual_coord } = required;
         EvaluationAtom {
-            gold: gold.into(),
-            text: text.into(),
-            textual_coord: textual_coord.into(),
+            gold,
+            text,
+            textual_coord,
             visual_coord: ::std::option::Option::None,
             additional_properties: ::std::default::Default::default(),
         }
@@ -3292,17 +3322,22 @@ pub struct InboxModelGet {
         ::serde_json::Value,
     >,
 }
+/// The fields a [`InboxModelGet`] must have, by name: two of them are of one type, so as positional arguments of [`InboxModelGet::new`] they could be swapped and still compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboxModelGetRequired {
+    pub name: ::std::string::String,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
+    pub project: ::std::string::String,
+    pub id: ::std::string::String,
+}
 impl InboxModelGet {
-    /// A value with the fields it must have (`name`, `project`, `id`); set the others with the `with_` methods.
-    pub fn new(
-        name: impl ::std::convert::Into<::std::string::String>,
-        project: impl ::std::convert::Into<::std::string::String>,
-        id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// A value with the fields it must have, named in a [`InboxModelGetRequired`] (`name`, `project`, `id`); set the others with the `with_` methods.
+    pub fn new(required: InboxModelGetRequired) -> Self {
+        let InboxModelGetRequired { name, project, id } = required;
         InboxModelGet {
-            name: name.into(),
-            project: project.into(),
-            id: id.into(),
+            name,
+            project,
+            id,
             additional_properties: ::std::default::Default::default(),
         }
     }
@@ -3365,15 +3400,20 @@ pub struct InboxModelPost {
         ::serde_json::Value,
     >,
 }
+/// The fields a [`InboxModelPost`] must have, by name: two of them are of one type, so as positional arguments of [`InboxModelPost::new`] they could be swapped and still compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboxModelPostRequired {
+    pub name: ::std::string::String,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
+    pub project: ::std::string::String,
+}
 impl InboxModelPost {
-    /// A value with the fields it must have (`name`, `project`); set the others with the `with_` methods.
-    pub fn new(
-        name: impl ::std::convert::Into<::std::string::String>,
-        project: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// A value with the fields it must have, named in a [`InboxModelPostRequired`] (`name`, `project`); set the others with the `with_` methods.
+    pub fn new(required: InboxModelPostRequired) -> Self {
+        let InboxModelPostRequired { name, project } = required;
         InboxModelPost {
-            name: name.into(),
-            project: project.into(),
+            name,
+            project,
             additional_properties: ::std::default::Default::default(),
         }
     }
@@ -5063,21 +5103,33 @@ pub struct ProjectModelPost {
         ::serde_json::Value,
     >,
 }
+/// The fields a [`ProjectModelPost`] must have, by name: two of them are of one type, so as positional arguments of [`ProjectModelPost::new`] they could be swapped and still compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectModelPostRequired {
+    /// At least 1 items.
+    pub formats: ::std::vec::Vec<::std::string::String>,
+    pub name: ::std::string::String,
+    /// Server default: `true`.
+    pub split_into_sections: bool,
+    /// Server default: `false`.
+    pub sub_page_splitting: bool,
+}
 impl ProjectModelPost {
-    /// A value with the fields it must have (`formats`, `name`, `split_into_sections`, `sub_page_splitting`); set the others with the `with_` methods.
-    pub fn new(
-        formats: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
-        name: impl ::std::convert::Into<::std::string::String>,
-        split_into_sections: impl ::std::convert::Into<bool>,
-        sub_page_splitting: impl ::std::convert::Into<bool>,
-    ) -> Self {
+    /// A value with the fields it must have, named in a [`ProjectModelPostRequired`] (`formats`, `name`, `split_into_sections`, `sub_page_splitting`); set the others with the `with_` methods.
+    pub fn new(required: ProjectModelPostRequired) -> Self {
+        let ProjectModelPostRequired {
+            formats,
+            name,
+            split_into_sections,
+            sub_page_splitting,
+        } = required;
         ProjectModelPost {
             default_document_type: ::std::option::Option::None,
             default_format: ::std::option::Option::None,
-            formats: formats.into(),
-            name: name.into(),
-            split_into_sections: split_into_sections.into(),
-            sub_page_splitting: sub_page_splitting.into(),
+            formats,
+            name,
+            split_into_sections,
+            sub_page_splitting,
             timeout: ::std::option::Option::None,
             additional_properties: ::std::default::Default::default(),
         }
@@ -6392,17 +6444,21 @@ pub struct RoleModelGet {
         ::serde_json::Value,
     >,
 }
+/// The fields a [`RoleModelGet`] must have, by name: two of them are of one type, so as positional arguments of [`RoleModelGet::new`] they could be swapped and still compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleModelGetRequired {
+    pub name: ::std::string::String,
+    pub permissions: PermissionsModel,
+    pub id: ::std::string::String,
+}
 impl RoleModelGet {
-    /// A value with the fields it must have (`name`, `permissions`, `id`); set the others with the `with_` methods.
-    pub fn new(
-        name: impl ::std::convert::Into<::std::string::String>,
-        permissions: impl ::std::convert::Into<PermissionsModel>,
-        id: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// A value with the fields it must have, named in a [`RoleModelGetRequired`] (`name`, `permissions`, `id`); set the others with the `with_` methods.
+    pub fn new(required: RoleModelGetRequired) -> Self {
+        let RoleModelGetRequired { name, permissions, id } = required;
         RoleModelGet {
-            name: name.into(),
-            permissions: permissions.into(),
-            id: id.into(),
+            name,
+            permissions,
+            id,
             additional_properties: ::std::default::Default::default(),
         }
     }
@@ -7100,16 +7156,21 @@ pub struct SsoConfigModelGet {
         ::serde_json::Value,
     >,
 }
+/// The fields a [`SsoConfigModelGet`] must have, by name: two of them are of one type, so as positional arguments of [`SsoConfigModelGet::new`] they could be swapped and still compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SsoConfigModelGetRequired {
+    pub id: ::std::string::String,
+    /// usually your company name, only used for visualisation: log in as \<provider\> employee
+    pub provider: ::std::string::String,
+}
 impl SsoConfigModelGet {
-    /// A value with the fields it must have (`id`, `provider`); set the others with the `with_` methods.
-    pub fn new(
-        id: impl ::std::convert::Into<::std::string::String>,
-        provider: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// A value with the fields it must have, named in a [`SsoConfigModelGetRequired`] (`id`, `provider`); set the others with the `with_` methods.
+    pub fn new(required: SsoConfigModelGetRequired) -> Self {
+        let SsoConfigModelGetRequired { id, provider } = required;
         SsoConfigModelGet {
             extra: ::std::option::Option::None,
-            id: id.into(),
-            provider: provider.into(),
+            id,
+            provider,
             type_: ::std::option::Option::None,
             url: ::std::option::Option::None,
             additional_properties: ::std::default::Default::default(),
@@ -8476,20 +8537,27 @@ pub struct UserModelGet {
         ::serde_json::Value,
     >,
 }
+/// The fields a [`UserModelGet`] must have, by name: two of them are of one type, so as positional arguments of [`UserModelGet::new`] they could be swapped and still compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserModelGetRequired {
+    /// Inactive users have to reset their password first
+    pub active: bool,
+    pub id: ::std::string::String,
+    /// the user roles
+    pub roles: ::std::vec::Vec<UserRoleModel>,
+    /// the user username
+    pub username: ::std::string::String,
+}
 impl UserModelGet {
-    /// A value with the fields it must have (`active`, `id`, `roles`, `username`); set the others with the `with_` methods.
-    pub fn new(
-        active: impl ::std::convert::Into<bool>,
-        id: impl ::std::convert::Into<::std::string::String>,
-        roles: impl ::std::convert::Into<::std::vec::Vec<UserRoleModel>>,
-        username: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// A value with the fields it must have, named in a [`UserModelGetRequired`] (`active`, `id`, `roles`, `username`); set the others with the `with_` methods.
+    pub fn new(required: UserModelGetRequired) -> Self {
+        let UserModelGetRequired { active, id, roles, username } = required;
         UserModelGet {
-            active: active.into(),
+            active,
             confirmed_at: ::std::option::Option::None,
-            id: id.into(),
-            roles: roles.into(),
-            username: username.into(),
+            id,
+            roles,
+            username,
             additional_properties: ::std::default::Default::default(),
         }
     }
@@ -8697,17 +8765,21 @@ pub struct VersionCompare {
         ::serde_json::Value,
     >,
 }
+/// The fields a [`VersionCompare`] must have, by name: two of them are of one type, so as positional arguments of [`VersionCompare::new`] they could be swapped and still compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionCompareRequired {
+    pub cmp_version_1: ::std::string::String,
+    pub cmp_version_2: ::std::string::String,
+    pub new_version_name: ::std::string::String,
+}
 impl VersionCompare {
-    /// A value with the fields it must have (`cmp_version_1`, `cmp_version_2`, `new_version_name`); set the others with the `with_` methods.
-    pub fn new(
-        cmp_version_1: impl ::std::convert::Into<::std::string::String>,
-        cmp_version_2: impl ::std::convert::Into<::std::string::String>,
-        new_version_name: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    /// A value with the fields it must have, named in a [`VersionCompareRequired`] (`cmp_version_1`, `cmp_version_2`, `new_version_name`); set the others with the `with_` methods.
+    pub fn new(required: VersionCompareRequired) -> Self {
+        let VersionCompareRequired { cmp_version_1, cmp_version_2, new_version_name } = required;
         VersionCompare {
-            cmp_version_1: cmp_version_1.into(),
-            cmp_version_2: cmp_version_2.into(),
-            new_version_name: new_version_name.into(),
+            cmp_version_1,
+            cmp_version_2,
+            new_version_name,
             additional_properties: ::std::default::Default::default(),
         }
     }

@@ -624,6 +624,17 @@ pub struct Struct {
     /// The values of properties beyond the declared ones, which are kept (so that a value read
     /// and sent back loses nothing): `additionalProperties`' schema, or any JSON.
     pub additional: TypeRef,
+    /// When two of the fields a value must have share a type, `new` takes them by name, in a
+    /// struct of this name: as positional arguments they could be swapped and still compile
+    /// (`AuthModel::new(password, username)` called with the username first).
+    pub named_new: Option<String>,
+}
+
+impl Struct {
+    /// The fields a value must have, in order: `new`'s arguments.
+    pub fn must_have(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(|f| f.must_have())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -640,6 +651,13 @@ pub struct Field {
     pub default: Option<Value>,
     /// What the document says of the value beyond its type, for its documentation.
     pub constraints: Constraints,
+}
+
+impl Field {
+    /// A value must have it: required, and not `null` (not an `Option`).
+    pub fn must_have(&self) -> bool {
+        self.required && !self.nullable
+    }
 }
 
 /// What a schema says of a value beyond its type: its format, bounds, pattern and an example.

@@ -471,15 +471,19 @@ fn type_surface(def: &TypeDef) -> TypeSurface {
     let new = |fields: &[Field]| {
         fields
             .iter()
-            .filter(|f| f.required && !f.nullable)
+            .filter(|f| f.must_have())
             .map(|f| f.rust_name.clone())
-            .collect()
+            .collect::<Vec<_>>()
     };
     match &def.kind {
         TypeKind::Struct(s) => TypeSurface::Struct {
             fields: fields(&s.fields),
             additional: Some(rust(&s.additional)),
-            new: new(&s.fields),
+            // Named arguments are one argument, a struct whose fields are in any order.
+            new: match &s.named_new {
+                Some(required) => vec![format!("{required} {{ {} }}", new(&s.fields).join(", "))],
+                None => new(&s.fields),
+            },
         },
         TypeKind::Enum(variants) => TypeSurface::Enum {
             variants: variants.iter().map(|v| v.rust_name.clone()).collect(),
@@ -891,13 +895,15 @@ fn fields_changes(
 }
 
 /// `new`'s parameters in another order, the same names: calls still compile and pass their
-/// values to the wrong fields. (Added or removed ones are reported as fields.)
+/// values to the wrong fields; or taken by name where they were positional, or back: calls stop
+/// compiling. (Added or removed ones are reported as fields.)
 fn constructor_changes(name: &str, old: &[String], new: &[String], out: &mut Vec<Change>) {
     let mut old_sorted = old.to_vec();
     let mut new_sorted = new.to_vec();
     old_sorted.sort();
     new_sorted.sort();
-    if old != new && old_sorted == new_sorted {
+    let named = |params: &[String]| params.iter().any(|p| p.contains('{'));
+    if old != new && (old_sorted == new_sorted || named(old) != named(new)) {
         out.push(major(format!(
             "type `{name}`: `new` takes ({}) (was ({}))",
             new.join(", "),

@@ -170,3 +170,23 @@ pub fn cli_name_problems(api: &contractfit_codegen::model::Api) -> Vec<String> {
     }
     problems
 }
+
+/// What must not compile against the generated crate, each beside what must.
+///
+/// A value's required fields of one type are named, not positional: swapped, they would
+/// compile and send the password as the username. (Before: `AuthModel::new(password,
+/// username)`, and this compiled.)
+///
+/// ```compile_fail
+/// let _ = contractfit::types::AuthModel::new("secret", "me");
+/// ```
+///
+/// ```
+/// use contractfit::types::{AuthModel, AuthModelRequired};
+/// let login = AuthModel::new(AuthModelRequired {
+///     username: "me".into(),
+///     password: "secret".into(),
+/// });
+/// assert_eq!(login.username, "me");
+/// ```
+pub mod must_not_compile {}

@@ -53,7 +53,7 @@ components:
 /// What a user writes against the first version: every call, a value made for a test, the
 /// enum matched (with the `_` arm `#[non_exhaustive]` asks for), fields read.
 const CONSUMER: &str = r#"
-use pets::types::{Kind, NewPet, Pet};
+use pets::types::{Kind, NewPet, Pet, PetRequired};
 use pets::{Client, Error};
 
 pub async fn describe(client: &Client) -> Result<String, Error> {
@@ -79,7 +79,12 @@ pub async fn describe(client: &Client) -> Result<String, Error> {
 }
 
 pub fn stub() -> Pet {
-    Pet::new("p1", "Tom", Kind::from("cat")).with_tag("striped")
+    Pet::new(PetRequired {
+        id: "p1".into(),
+        name: "Tom".into(),
+        kind: Kind::from("cat"),
+    })
+    .with_tag("striped")
 }
 "#;
 
@@ -219,8 +224,15 @@ fn additions_compile_and_breaks_do_not_as_the_change_report_says() {
     let errors = consumer_against(&base.join("v3"), CONSUMER)
         .expect_err("a breaking change must break the consumer's build");
     assert!(errors.contains("tag"), "the removed field: {errors}");
+    // `owner` is a second required string of `NewPet`: `new` now takes both by name.
     assert!(
-        errors.contains("argument"),
+        errors.contains("NewPetRequired"),
         "the new required input: {errors}"
+    );
+    assert!(
+        report
+            .iter()
+            .any(|r| r.starts_with("type `NewPet`: `new` takes (NewPetRequired")),
+        "{report:#?}"
     );
 }

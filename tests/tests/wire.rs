@@ -178,10 +178,13 @@ async fn an_oauth2_access_token_goes_as_a_bearer_token() {
 
 #[tokio::test]
 async fn url_encoded_forms_are_typed_fields() {
-    use fixture_wire_edge_cases::types::CreateChannelBody;
+    use fixture_wire_edge_cases::types::{CreateChannelBody, CreateChannelBodyRequired};
     let server = Scripted::new([Reply::json(201, json!({"url": "c1"}))]);
     let running = server.start().await;
-    let mut body = CreateChannelBody::new("News & views".to_owned(), "a@b.c".to_owned());
+    let mut body = CreateChannelBody::new(CreateChannelBodyRequired {
+        friendly_name: "News & views".to_owned(),
+        employee_email: "a@b.c".to_owned(),
+    });
     body.roles = Some(vec!["admin".to_owned(), "user".to_owned()]);
     let created = client(running.url())
         .create_channel(body)

@@ -41,6 +41,7 @@ pub fn build(file: &Path, doc: &OpenAPI) -> Result<(Api, Vec<Warning>), Error> {
     let mut types = builder.types;
     files_only_in_forms(&mut types, &mut operations);
     mark_boxed_fields(&mut types);
+    name_constructor_arguments(&mut types, &mut builder.type_names);
     types.sort_by(|a, b| a.name.cmp(&b.name));
     let api = Api {
         title: doc.info.title.clone(),
@@ -287,6 +288,26 @@ fn files_only_in_forms(types: &mut [TypeDef], operations: &mut [Operation]) {
         }
         if let Some(paginator) = &mut op.paginator {
             text(&mut paginator.item_type);
+        }
+    }
+}
+
+/// Gives `new` named arguments where positional ones could be swapped unnoticed: for each
+/// struct with two fields a value must have of one type, a struct of those fields, named after
+/// the type (`AuthModelRequired`) and claimed after every other type, so that it never takes a
+/// name the document uses.
+fn name_constructor_arguments(types: &mut [TypeDef], type_names: &mut Namespace) {
+    for def in types.iter_mut() {
+        let TypeKind::Struct(s) = &mut def.kind else {
+            continue;
+        };
+        let kinds: Vec<(&TypeRef, bool)> = s.must_have().map(|f| (&f.ty, f.boxed)).collect();
+        let shared = kinds
+            .iter()
+            .enumerate()
+            .any(|(i, kind)| kinds[i + 1..].contains(kind));
+        if shared {
+            s.named_new = Some(type_names.claim(&format!("{}Required", def.name)));
         }
     }
 }

@@ -406,7 +406,11 @@ impl<'a> Builder<'a> {
             Some((schema, pointer)) => self.type_ref(schema, &format!("{name}Value"), &pointer)?,
             None => TypeRef::Primitive(Primitive::Any),
         };
-        Ok(Struct { fields, additional })
+        Ok(Struct {
+            fields,
+            additional,
+            named_new: None,
+        })
     }
 
     /// What `schema` says of a value beyond its type. A `$ref` is followed when it names a

@@ -88,15 +88,27 @@ pub(super) fn value(
                 if depth < MAX_DEPTH && matches!(paths, Paths::Qualified(_)) =>
             {
                 let fields = s
-                    .fields
-                    .iter()
-                    .filter(|f| f.required && !f.nullable)
+                    .must_have()
                     .map(|f| value(api, &f.ty, &f.name, paths, depth + 1))
                     .collect::<Option<Vec<_>>>()?;
+                let arguments = match &s.named_new {
+                    Some(required) => {
+                        let named: Vec<String> = s
+                            .must_have()
+                            .zip(&fields)
+                            .map(|(f, value)| format!("{}: {value}.into()", f.rust_name))
+                            .collect();
+                        format!(
+                            "{} {{ {} }}",
+                            paths.item(&format!("types::{required}")),
+                            named.join(", ")
+                        )
+                    }
+                    None => fields.join(", "),
+                };
                 Some(format!(
-                    "{}::new({})",
-                    paths.item(&format!("types::{type_name}")),
-                    fields.join(", ")
+                    "{}::new({arguments})",
+                    paths.item(&format!("types::{type_name}"))
                 ))
             }
             _ => None,

@@ -111,7 +111,7 @@ fn type_def(def: &TypeDef, types: &[TypeDef]) -> TokenStream {
 /// that a value read and written again keeps which it was.
 fn field_type(field: &Field) -> TokenStream {
     let inner = inner_type(field);
-    if field.required && !field.nullable {
+    if field.must_have() {
         inner
     } else {
         quote!(::std::option::Option<#inner>)
@@ -167,9 +167,9 @@ fn struct_def(docs: &TokenStream, name: &Ident, s: &Struct, types: &[TypeDef]) -
             pub #field: ::std::collections::BTreeMap<::std::string::String, #value>,
         }
     };
-    let all_optional = s.fields.iter().all(|f| !must_have(f));
+    let all_optional = s.must_have().next().is_none();
     let default = all_optional.then(|| quote!(Default,));
-    let constructors = constructors(name, &s.fields, true);
+    let constructors = constructors(name, &s.fields, true, s.named_new.as_deref());
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
@@ -181,11 +181,6 @@ fn struct_def(docs: &TokenStream, name: &Ident, s: &Struct, types: &[TypeDef]) -
 
         #constructors
     }
-}
-
-/// Whether a value must have this field: required, and not null.
-fn must_have(field: &Field) -> bool {
-    field.required && !field.nullable
 }
 
 /// The field's type inside its `Option` (itself an `Option` for an optional nullable field).
@@ -203,18 +198,23 @@ fn inner_type(field: &Field) -> TokenStream {
     }
 }
 
-/// `new` with the fields a value must have (in the document's order), the others unset, and a
-/// `with_<field>` setter for each of those: how code outside the crate makes a value of a
-/// `#[non_exhaustive]` type, and keeps compiling when the document adds optional fields.
-fn constructors(name: &Ident, fields: &[Field], additional: bool) -> TokenStream {
-    let params = fields.iter().filter(|f| must_have(f)).map(|f| {
-        let field = ident(&f.rust_name);
-        let ty = field_type(f);
-        quote!(#field: impl ::std::convert::Into<#ty>)
-    });
+/// `new` with the fields a value must have (in the document's order; by name, in a struct of
+/// their own, when two share a type), the others unset, and a `with_<field>` setter for each of
+/// those: how code outside the crate makes a value of a `#[non_exhaustive]` type, and keeps
+/// compiling when the document adds optional fields.
+fn constructors(
+    name: &Ident,
+    fields: &[Field],
+    additional: bool,
+    named: Option<&str>,
+) -> TokenStream {
+    let must: Vec<&Field> = fields.iter().filter(|f| f.must_have()).collect();
+    let must_names: Vec<Ident> = must.iter().map(|f| ident(&f.rust_name)).collect();
     let inits = fields.iter().map(|f| {
         let field = ident(&f.rust_name);
-        if must_have(f) {
+        if f.must_have() && named.is_some() {
+            quote!(#field)
+        } else if f.must_have() {
             quote!(#field: #field.into())
         } else {
             quote!(#field: ::std::option::Option::None)
@@ -224,7 +224,7 @@ fn constructors(name: &Ident, fields: &[Field], additional: bool) -> TokenStream
         let field = ident(ADDITIONAL_FIELD);
         quote!(#field: ::std::default::Default::default(),)
     });
-    let setters = fields.iter().filter(|f| !must_have(f)).map(|f| {
+    let setters = fields.iter().filter(|f| !f.must_have()).map(|f| {
         let field = ident(&f.rust_name);
         let setter = ident(&format!("with_{}", f.rust_name.trim_end_matches('_')));
         let ty = inner_type(f);
@@ -237,23 +237,60 @@ fn constructors(name: &Ident, fields: &[Field], additional: bool) -> TokenStream
             }
         }
     });
-    let must: Vec<String> = fields
-        .iter()
-        .filter(|f| must_have(f))
-        .map(|f| format!("`{}`", f.rust_name))
-        .collect();
-    let doc = if must.is_empty() {
-        " A value with every field unset; set them with the `with_` methods.".to_owned()
-    } else {
-        format!(
+    let listed: Vec<String> = must.iter().map(|f| format!("`{}`", f.rust_name)).collect();
+    let (required, signature, unpack) = match named {
+        Some(required) => {
+            let required = ident(required);
+            let fields = must.iter().map(|f| {
+                let field = ident(&f.rust_name);
+                let ty = field_type(f);
+                let docs = field_docs(f);
+                quote!(#docs pub #field: #ty,)
+            });
+            let doc = format!(
+                " The fields a [`{name}`] must have, by name: two of them are of one type, so as \
+                 positional arguments of [`{name}::new`] they could be swapped and still compile."
+            );
+            let def = quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone, PartialEq)]
+                pub struct #required {
+                    #(#fields)*
+                }
+            };
+            let unpack = quote!(let #required { #(#must_names),* } = required;);
+            (Some(def), quote!(required: #required), Some(unpack))
+        }
+        None => {
+            let params = must.iter().map(|f| {
+                let field = ident(&f.rust_name);
+                let ty = field_type(f);
+                quote!(#field: impl ::std::convert::Into<#ty>)
+            });
+            (None, quote!(#(#params),*), None)
+        }
+    };
+    let doc = match (listed.is_empty(), named) {
+        (true, _) => {
+            " A value with every field unset; set them with the `with_` methods.".to_owned()
+        }
+        (false, None) => format!(
             " A value with the fields it must have ({}); set the others with the `with_` methods.",
-            must.join(", ")
-        )
+            listed.join(", ")
+        ),
+        (false, Some(required)) => format!(
+            " A value with the fields it must have, named in a [`{required}`] ({}); set the \
+             others with the `with_` methods.",
+            listed.join(", ")
+        ),
     };
     quote! {
+        #required
+
         impl #name {
             #[doc = #doc]
-            pub fn new(#(#params),*) -> Self {
+            pub fn new(#signature) -> Self {
+                #unpack
                 #name { #(#inits,)* #additional }
             }
 
@@ -482,9 +519,9 @@ fn form_def(docs: &TokenStream, name: &Ident, fields: &[Field], types: &[TypeDef
     });
     let default = fields
         .iter()
-        .all(|f| !must_have(f))
+        .all(|f| !f.must_have())
         .then(|| quote!(Default,));
-    let constructors = constructors(name, fields, false);
+    let constructors = constructors(name, fields, false, None);
     let parts = fields.iter().map(|f| {
         let wire = &f.name;
         let rust_name = ident(&f.rust_name);
