@@ -41,6 +41,10 @@ pub struct Behaviour {
     pub throttle_every: Option<usize>,
     /// The `Retry-After` (seconds) of those refusals.
     pub throttle_retry_after: u64,
+    /// What processing predicts for every document, in the shape the API document gives a
+    /// prediction: each field a list of candidates (`value`, `confidence`, `text`, `page`).
+    /// By default a `total_amount` of `42.00` and a `document_type` of `invoice`.
+    pub prediction: serde_json::Value,
 }
 
 impl Default for Behaviour {
@@ -56,6 +60,13 @@ impl Default for Behaviour {
             upload_time: Duration::ZERO,
             throttle_every: None,
             throttle_retry_after: 1,
+            prediction: serde_json::json!({
+                "document_type": [{"value": "invoice", "confidence": 0.99}],
+                "total_amount": [
+                    {"value": "42.00", "text": "42,00 €", "confidence": 0.93, "page": 0},
+                    {"value": "4.20", "text": "4,20", "confidence": 0.05, "page": 0},
+                ],
+            }),
         }
     }
 }
@@ -108,6 +119,12 @@ impl Behaviour {
     pub fn with_throttled_uploads(mut self, every: usize, retry_after: u64) -> Self {
         self.throttle_every = Some(every.max(1));
         self.throttle_retry_after = retry_after;
+        self
+    }
+
+    /// Sets [`prediction`](Self::prediction): what processing predicts for every document.
+    pub fn with_prediction(mut self, prediction: serde_json::Value) -> Self {
+        self.prediction = prediction;
         self
     }
 

@@ -246,7 +246,7 @@ impl Fake {
             body["page_count"] = json!(1);
             body["timings"]["done_time"] = json!(done);
             body["status_data"]["success"] = json!(!behaviour.fail_processing);
-            body["prediction"] = json!({"total_amount": "42.00"});
+            body["prediction"] = behaviour.prediction.clone();
         }
         (body, processed)
     }

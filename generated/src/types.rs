@@ -1658,7 +1658,7 @@ pub struct DocumentModelGet {
     pub original_filename: ::std::string::String,
     /// The number of pages, once processing has counted them (`null` before).
     pub page_count: ::std::option::Option<i64>,
-    /// The data extracted from the document, keyed by the names of its format's fields (the fields the inbox's format defines). Read one field with `get_as`, into a type of your own that says what you expect of it.
+    /// The data extracted from the document, keyed by the names of its format's fields (the fields the inbox's format defines). Each field is a list of candidates, each an object with the `value` read (a string), its `confidence` (0 to 1), and where the document gives them the `text` as printed, the `page` (from 0) and its `textual_coord`. Read one field with `get_as`, into a type of your own that says what you expect of it: `prediction.get_as::<Vec<Candidate>>("total_amount")`.
     #[serde(
         default,
         deserialize_with = "::contractfit_runtime::present",

@@ -263,7 +263,7 @@ fn published_crates_package_and_a_consumer_builds_and_runs_from_them() {
     let mut tests = cargo_for_generated();
     tests.current_dir(&example).args(["test", "--quiet"]);
     let printed = run(tests, "the testing-your-code example's tests");
-    assert!(printed.contains("2 passed"), "{printed}");
+    assert!(printed.contains("3 passed"), "{printed}");
 }
 
 /// Copies the files of `from` (and its folders) into `to`.

@@ -27,7 +27,10 @@ async fn upload_and_wait_returns_the_processed_document() {
         .body;
     assert_eq!(document.original_filename, "invoice.pdf");
     assert!(document.timings.unwrap().done_time.is_some());
-    assert_eq!(document.prediction.unwrap()["total_amount"], "42.00");
+    assert_eq!(
+        document.prediction.unwrap()["total_amount"][0]["value"],
+        "42.00"
+    );
     assert!(
         started.elapsed() >= Duration::from_millis(1500),
         "it waited for processing"
@@ -389,7 +392,7 @@ async fn the_example_program_uploads_waits_and_prints_the_prediction() {
         output.status.success(),
         "stdout: {stdout}\nstderr: {stderr}"
     );
-    assert!(stdout.contains("\"total_amount\": \"42.00\""), "{stdout}");
+    assert!(stdout.contains("\"value\": \"42.00\""), "{stdout}");
     assert!(stderr.contains("document doc-000000 processed"), "{stderr}");
     assert_eq!(fake.uploads(), 1);
 

@@ -74,6 +74,38 @@ fn in_readme_lines(messages: &str, starts: &[(usize, usize)]) -> String {
         .join("\n")
 }
 
+/// The README's way of reading a prediction is the example crate's, which its tests run
+/// against the fake: the text is the same, so what the README shows is what runs.
+#[test]
+fn the_readme_reads_a_prediction_as_the_tested_example_does() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let example =
+        std::fs::read_to_string(root().join("examples/testing-your-code/src/lib.rs")).unwrap();
+    let start = example
+        .find("/// One candidate of a predicted field")
+        .expect("the example reads candidates");
+    let function = start
+        + example[start..]
+            .find("fn total_amount")
+            .expect("total_amount");
+    let end = function
+        + example[function..]
+            .find("\n}\n")
+            .expect("total_amount ends")
+        + 3;
+    let reading = &example[start..end];
+    assert!(reading.contains("fn total_amount"), "{reading}");
+    let shown = snippets(&readme)
+        .into_iter()
+        .find(|(_, code)| code.contains("fn total_amount"))
+        .expect("the README shows how to read a prediction");
+    assert!(
+        shown.1.contains(reading),
+        "README.md line {} differs from examples/testing-your-code/src/lib.rs:\n{reading}",
+        shown.0
+    );
+}
+
 #[test]
 fn every_rust_snippet_of_the_readme_compiles() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();

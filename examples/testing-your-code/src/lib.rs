@@ -5,7 +5,30 @@ use std::error::Error;
 use std::path::Path;
 use std::time::Duration;
 
+use contractfit::types::DocumentModelGet;
 use contractfit::{Client, FilePart};
+
+/// One candidate of a predicted field, as the API document describes a prediction.
+#[derive(Debug, serde::Deserialize)]
+pub struct Candidate {
+    pub value: String,
+    pub confidence: f64,
+}
+
+/// The most confident `total_amount` of a processed document, if processing found one.
+pub fn total_amount(
+    document: &DocumentModelGet,
+) -> Result<Option<f64>, Box<dyn Error + Send + Sync>> {
+    let Some(prediction) = &document.prediction else {
+        return Ok(None);
+    };
+    let candidates: Option<Vec<Candidate>> = prediction.get_as("total_amount")?;
+    let best = candidates
+        .unwrap_or_default()
+        .into_iter()
+        .max_by(|a, b| a.confidence.total_cmp(&b.confidence));
+    Ok(best.map(|c| c.value.parse()).transpose()?)
+}
 
 /// The sum of the `total_amount`s predicted for the PDFs in `folder`, uploaded to `inbox`.
 pub async fn total_of_folder(
@@ -25,11 +48,7 @@ pub async fn total_of_folder(
             .send_and_wait(Duration::from_secs(300))
             .await?
             .body;
-        let amount = match &document.prediction {
-            Some(prediction) => prediction.get_as::<String>("total_amount")?,
-            None => None,
-        };
-        total += amount.map_or(Ok(0.0), |a| a.parse::<f64>())?;
+        total += total_amount(&document)?.unwrap_or(0.0);
     }
     Ok(total)
 }

@@ -24,8 +24,27 @@ async fn totals_every_pdf_of_a_folder() {
     let client = Client::builder().base_url(server.url()).build().unwrap();
     let dir = folder("total");
     let total = total_of_folder(&client, "inbox-1", &dir).await.unwrap();
-    assert_eq!(total, 84.0); // the fake predicts 42.00 for each
+    // The fake predicts 42.00 (confidence 0.93) and 4.20 (0.05) for each: the best is taken.
+    assert_eq!(total, 84.0);
     assert_eq!(server.documents_uploaded(), 2);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_document_without_a_total_adds_nothing() {
+    let predicted = serde_json::json!({
+        "document_type": [{"value": "receipt", "confidence": 0.8}],
+    });
+    let fake = Fake::new(
+        Behaviour::default()
+            .with_processing_time(Duration::from_millis(20))
+            .with_prediction(predicted),
+    );
+    let server = fake.start().await;
+    let client = Client::builder().base_url(server.url()).build().unwrap();
+    let dir = folder("no-total");
+    let total = total_of_folder(&client, "inbox-1", &dir).await.unwrap();
+    assert_eq!(total, 0.0);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
