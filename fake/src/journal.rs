@@ -117,21 +117,13 @@ fn summary(media_type: Option<&str>, body: &[u8]) -> String {
         }
     }
     if media_type.starts_with("multipart/form-data") {
-        let text = String::from_utf8_lossy(body);
-        let parts: Vec<String> = text
-            .split("Content-Disposition: form-data; ")
-            .skip(1)
-            .map(|part| {
-                let field = |key: &str| {
-                    let start = part.find(&format!("{key}=\""))? + key.len() + 2;
-                    let end = part[start..].find('"')? + start;
-                    Some(part[start..end].to_owned())
-                };
-                match (field("name"), field("filename")) {
-                    (Some(name), Some(file)) => format!("{name}={file:?}"),
-                    (Some(name), None) => name,
-                    _ => "?".to_owned(),
-                }
+        let body = bytes::Bytes::copy_from_slice(body);
+        let parts: Vec<String> = crate::multipart::parts(media_type, &body)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|part| match part.file_name {
+                Some(file) => format!("{}={file:?}", part.name),
+                None => part.name,
             })
             .collect();
         return format!("multipart: {}", parts.join(", "));

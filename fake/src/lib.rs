@@ -3,6 +3,7 @@
 mod behaviour;
 mod fault;
 mod journal;
+mod multipart;
 mod routes;
 mod server;
 pub mod stubs;

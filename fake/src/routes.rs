@@ -105,6 +105,7 @@ async fn login(State(fake): State<Fake>, body: axum::Json<Value>) -> Response {
 async fn upload(
     State(fake): State<Fake>,
     Path(inbox): Path<String>,
+    headers: axum::http::HeaderMap,
     body: bytes::Bytes,
 ) -> Response {
     let number = fake.inner.uploads.fetch_add(1, Ordering::SeqCst) + 1;
@@ -121,7 +122,15 @@ async fn upload(
     if let Some(refused) = fault.as_ref().and_then(refusal) {
         return refused;
     }
-    let filename = find_filename(&body).unwrap_or_else(|| "upload".into());
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let form = crate::multipart::parts(content_type, &body).unwrap_or_default();
+    let file = form.iter().find(|part| part.file_name.is_some());
+    let filename = file
+        .and_then(|part| part.file_name.clone())
+        .unwrap_or_else(|| "upload".into());
     // As the API does with files it cannot process: refused, with a message.
     if filename.ends_with(UNSUPPORTED_EXTENSION) {
         let message = format!("unsupported file type: {filename}");
@@ -139,7 +148,7 @@ async fn upload(
             uploaded: Instant::now(),
             uploaded_at: now,
             spread: spread_share(number),
-            content: find_file_content(&body),
+            content: file.map(|part| part.body.clone()),
             filename,
             received: crate::api_time(now),
             previous_done: None,
@@ -149,7 +158,9 @@ async fn upload(
     };
     // Kept already; the answer comes later (or never, if the client goes away).
     tokio::time::sleep(behaviour.upload_time).await;
-    let sync = !contains(&body, b"name=\"sync\"\r\n\r\nfalse");
+    let sync = !form
+        .iter()
+        .any(|part| part.name == "sync" && &part.body[..] == b"false");
     let reply = if sync {
         // The documented default: wait for processing and answer with the document.
         let wait = fake.behaviour().processing_time;
@@ -168,33 +179,6 @@ fn spread_share(number: usize) -> f64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     (z ^ (z >> 31)) as f64 / (u64::MAX as f64 + 1.0)
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// The content of the multipart body's file part: what follows its headers, up to the next
-/// boundary.
-fn find_file_content(body: &[u8]) -> Option<bytes::Bytes> {
-    let find = |haystack: &[u8], needle: &[u8]| {
-        haystack
-            .windows(needle.len())
-            .position(|window| window == needle)
-    };
-    let boundary_end = find(body, b"\r\n")?;
-    let delimiter = [b"\r\n", &body[..boundary_end]].concat();
-    let part = find(body, b"filename=\"")?;
-    let start = part + find(&body[part..], b"\r\n\r\n")? + 4;
-    let end = start + find(&body[start..], &delimiter)?;
-    Some(bytes::Bytes::copy_from_slice(&body[start..end]))
-}
-
-fn find_filename(body: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(body);
-    let start = text.find("filename=\"")? + "filename=\"".len();
-    let end = text[start..].find('"')? + start;
-    Some(text[start..end].to_owned())
 }
 
 async fn get_document(State(fake): State<Fake>, Path(id): Path<String>) -> Response {

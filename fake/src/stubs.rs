@@ -38,6 +38,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::task::JoinHandle;
 
 use crate::lock;
+pub use crate::multipart::Part;
 
 /// An operation as the stubs route it: its name, method and path template (`{name}` for a
 /// path parameter).
@@ -217,7 +218,9 @@ impl Stubs {
     }
 
     /// A stub of `endpoint`, registered when its answer is given. Stubs are tried in the order
-    /// they were registered; the first whose condition holds answers.
+    /// they were registered; the first whose condition holds, and that has not yet answered as
+    /// many calls as it expects ([`StubBuilder::times`]), answers. So stubs registered in turn,
+    /// each with `times`, answer in turn: a sequence.
     #[track_caller]
     pub fn on(&self, endpoint: Endpoint) -> StubBuilder<'_> {
         StubBuilder {
@@ -275,7 +278,7 @@ impl StubBuilder<'_> {
     }
 
     /// Expects exactly `n` calls answered by this stub (checked by [`Stubs::verify`] and on
-    /// drop).
+    /// drop); after `n`, it leaves further calls to the stubs registered after it.
     pub fn times(mut self, n: usize) -> Self {
         self.expected = Some(n);
         self
@@ -345,8 +348,12 @@ async fn answer(
         body,
     };
     let mut rules = lock(&state.rules);
+    // A stub that has answered as often as it expects steps aside: stubs registered in turn
+    // play a sequence ("503, then 200"; "processing, then done").
     let chosen = rules.iter_mut().find(|rule| {
-        rule.endpoint == *endpoint && rule.matcher.as_ref().is_none_or(|holds| holds(&call))
+        rule.endpoint == *endpoint
+            && rule.expected.is_none_or(|n| rule.answered < n)
+            && rule.matcher.as_ref().is_none_or(|holds| holds(&call))
     });
     if let Some(rule) = chosen {
         rule.answered += 1;
@@ -444,7 +451,8 @@ impl<'s, C: FromCall + 'static, T> Stub<'s, C, T> {
         self
     }
 
-    /// Expects exactly `n` calls answered by this stub.
+    /// Expects exactly `n` calls answered by this stub; after `n`, it leaves further calls to
+    /// the stubs registered after it (a sequence: `times(1)` of a 503, then the answer).
     pub fn times(mut self, n: usize) -> Self {
         self.builder = self.builder.times(n);
         self
@@ -544,6 +552,38 @@ fn optional<T: serde::de::DeserializeOwned>(
 /// A value that must be there.
 pub fn required<T>(value: Option<T>, what: &str) -> Result<T, String> {
     value.ok_or_else(|| format!("{what} is missing"))
+}
+
+/// The call's `multipart/form-data` body, read into its parts.
+pub fn form(call: &Call) -> Result<Vec<Part>, String> {
+    let content_type = call.header("content-type").unwrap_or("");
+    crate::multipart::parts(content_type, &call.body).map_err(|e| format!("the form: {e}"))
+}
+
+/// The file sent as form field `name`, if there is one.
+pub fn form_file(parts: &[Part], name: &str) -> Option<Part> {
+    parts.iter().find(|part| part.name == name).cloned()
+}
+
+/// Every file sent as form field `name`.
+pub fn form_files(parts: &[Part], name: &str) -> Vec<Part> {
+    parts
+        .iter()
+        .filter(|part| part.name == name)
+        .cloned()
+        .collect()
+}
+
+/// Form field `name` read as `T` (as a parameter's text is), if it was sent.
+pub fn form_field<T: serde::de::DeserializeOwned>(
+    parts: &[Part],
+    name: &str,
+) -> Result<Option<T>, String> {
+    let text = parts
+        .iter()
+        .find(|part| part.name == name)
+        .map(|part| String::from_utf8_lossy(&part.body).into_owned());
+    optional(text.as_deref(), || format!("form field {name}"))
 }
 
 /// The body as JSON of type `T`; `None` when there is no body.

@@ -581,10 +581,13 @@ impl Mock {
     pub fn url(&self) -> ::std::string::String {
         self.stubs.url()
     }
-    /// A client of this mock, with the default retry policy.
+    /// A client of this mock: the default retry policy, its delays skipped
+    /// ([`RetryPolicy::without_delays`](::contractfit_runtime::RetryPolicy::without_delays)),
+    /// so that a test of a stubbed `503, then 200` takes no time.
     pub fn client(&self) -> crate::Client {
         crate::Client::builder()
             .base_url(self.url())
+            .retry(::contractfit_runtime::RetryPolicy::default().without_delays())
             .build()
             .expect("a client of a loopback URL builds")
     }
@@ -1856,14 +1859,44 @@ impl ::contractfit_fake::stubs::FromCall for UpdateDataRetentionSettingCall {
 #[non_exhaustive]
 pub struct UploadDocumentSimpleCall {
     ///The body.
-    pub body: ::contractfit_runtime::bytes::Bytes,
+    pub body: UploadDocumentSimpleCallForm,
 }
 impl ::contractfit_fake::stubs::FromCall for UploadDocumentSimpleCall {
     fn from_call(call: &Call) -> ::std::result::Result<Self, ::std::string::String> {
         ::std::result::Result::Ok(UploadDocumentSimpleCall {
-            body: call.body.clone(),
+            body: {
+                let parts = ::contractfit_fake::stubs::form(call)?;
+                UploadDocumentSimpleCallForm {
+                    experimental: ::contractfit_fake::stubs::form_field::<
+                        bool,
+                    >(&parts, "experimental")?,
+                    file: ::contractfit_fake::stubs::required(
+                        ::contractfit_fake::stubs::form_file(&parts, "file"),
+                        "form field file",
+                    )?,
+                    inbox_id: ::contractfit_fake::stubs::form_field::<
+                        ::std::string::String,
+                    >(&parts, "inbox_id")?,
+                    key_value_flag: ::contractfit_fake::stubs::form_field::<
+                        bool,
+                    >(&parts, "key_value_flag")?,
+                }
+            },
         })
     }
+}
+///The form of a call of [`Client::upload_document_simple`](crate::Client::upload_document_simple), read back field by field.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct UploadDocumentSimpleCallForm {
+    ///`experimental`, from the form.
+    pub experimental: ::std::option::Option<bool>,
+    ///`file`, from the form.
+    pub file: ::contractfit_fake::stubs::Part,
+    ///`inbox_id`, from the form.
+    pub inbox_id: ::std::option::Option<::std::string::String>,
+    ///`key_value_flag`, from the form.
+    pub key_value_flag: ::std::option::Option<bool>,
 }
 ///The arguments of a call of [`Client::generate_custom_output`](crate::Client::generate_custom_output), read back from the request, for a stub's condition.
 #[derive(Debug, Clone)]
@@ -2196,15 +2229,43 @@ pub struct UploadDocumentCall {
     ///`inbox_id`, from the path.
     pub inbox_id: ::std::string::String,
     ///The body.
-    pub body: ::contractfit_runtime::bytes::Bytes,
+    pub body: UploadDocumentCallForm,
 }
 impl ::contractfit_fake::stubs::FromCall for UploadDocumentCall {
     fn from_call(call: &Call) -> ::std::result::Result<Self, ::std::string::String> {
         ::std::result::Result::Ok(UploadDocumentCall {
             inbox_id: ::contractfit_fake::stubs::path(call, "inbox_id")?,
-            body: call.body.clone(),
+            body: {
+                let parts = ::contractfit_fake::stubs::form(call)?;
+                UploadDocumentCallForm {
+                    experimental: ::contractfit_fake::stubs::form_field::<
+                        bool,
+                    >(&parts, "experimental")?,
+                    file: ::contractfit_fake::stubs::required(
+                        ::contractfit_fake::stubs::form_file(&parts, "file"),
+                        "form field file",
+                    )?,
+                    key_value_flag: ::contractfit_fake::stubs::form_field::<
+                        bool,
+                    >(&parts, "key_value_flag")?,
+                    sync: ::contractfit_fake::stubs::form_field::<bool>(&parts, "sync")?,
+                }
+            },
         })
     }
+}
+///The form of a call of [`Client::upload_document`](crate::Client::upload_document), read back field by field.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct UploadDocumentCallForm {
+    ///`experimental`, from the form.
+    pub experimental: ::std::option::Option<bool>,
+    ///`file`, from the form.
+    pub file: ::contractfit_fake::stubs::Part,
+    ///`key_value_flag`, from the form.
+    pub key_value_flag: ::std::option::Option<bool>,
+    ///`sync`, from the form.
+    pub sync: ::std::option::Option<bool>,
 }
 ///The arguments of a call of [`Client::copy_documents`](crate::Client::copy_documents), read back from the request, for a stub's condition.
 #[derive(Debug, Clone)]
@@ -2568,7 +2629,7 @@ pub struct ReprocessInboxCall {
     ///`reviewer`, from the query.
     pub reviewer: ::std::option::Option<crate::types::ReprocessInboxReviewer>,
     ///The body.
-    pub body: ::contractfit_runtime::bytes::Bytes,
+    pub body: ReprocessInboxCallForm,
 }
 impl ::contractfit_fake::stubs::FromCall for ReprocessInboxCall {
     fn from_call(call: &Call) -> ::std::result::Result<Self, ::std::string::String> {
@@ -2576,9 +2637,23 @@ impl ::contractfit_fake::stubs::FromCall for ReprocessInboxCall {
             inbox_id: ::contractfit_fake::stubs::path(call, "inbox_id")?,
             name: ::contractfit_fake::stubs::query(call, "name")?,
             reviewer: ::contractfit_fake::stubs::query(call, "reviewer")?,
-            body: call.body.clone(),
+            body: {
+                let parts = ::contractfit_fake::stubs::form(call)?;
+                ReprocessInboxCallForm {
+                    hints: ::contractfit_fake::stubs::form_field::<
+                        ::std::string::String,
+                    >(&parts, "hints")?,
+                }
+            },
         })
     }
+}
+///The form of a call of [`Client::reprocess_inbox`](crate::Client::reprocess_inbox), read back field by field.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ReprocessInboxCallForm {
+    ///`hints`, from the form.
+    pub hints: ::std::option::Option<::std::string::String>,
 }
 ///The arguments of a call of [`Client::list_integrations`](crate::Client::list_integrations), read back from the request, for a stub's condition.
 #[derive(Debug, Clone)]
@@ -3464,15 +3539,54 @@ pub struct GetBlueDotsStatsCall {
     ///`inbox_id`, from the path.
     pub inbox_id: ::std::string::String,
     ///The body.
-    pub body: ::contractfit_runtime::bytes::Bytes,
+    pub body: GetBlueDotsStatsCallForm,
 }
 impl ::contractfit_fake::stubs::FromCall for GetBlueDotsStatsCall {
     fn from_call(call: &Call) -> ::std::result::Result<Self, ::std::string::String> {
         ::std::result::Result::Ok(GetBlueDotsStatsCall {
             inbox_id: ::contractfit_fake::stubs::path(call, "inbox_id")?,
-            body: call.body.clone(),
+            body: {
+                let parts = ::contractfit_fake::stubs::form(call)?;
+                GetBlueDotsStatsCallForm {
+                    end_date: ::contractfit_fake::stubs::form_field::<
+                        ::contractfit_runtime::DateTime,
+                    >(&parts, "end_date")?,
+                    fields_to_exclude: ::contractfit_fake::stubs::form_field::<
+                        ::std::string::String,
+                    >(&parts, "fields_to_exclude")?,
+                    level: ::contractfit_fake::stubs::form_field::<
+                        ::std::string::String,
+                    >(&parts, "level")?,
+                    option_level_fields: ::contractfit_fake::stubs::form_field::<
+                        ::std::string::String,
+                    >(&parts, "option_level_fields")?,
+                    start_date: ::contractfit_fake::stubs::form_field::<
+                        ::contractfit_runtime::DateTime,
+                    >(&parts, "start_date")?,
+                    version_name: ::contractfit_fake::stubs::form_field::<
+                        ::std::string::String,
+                    >(&parts, "version_name")?,
+                }
+            },
         })
     }
+}
+///The form of a call of [`Client::get_blue_dots_stats`](crate::Client::get_blue_dots_stats), read back field by field.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct GetBlueDotsStatsCallForm {
+    ///`end_date`, from the form.
+    pub end_date: ::std::option::Option<::contractfit_runtime::DateTime>,
+    ///`fields_to_exclude`, from the form.
+    pub fields_to_exclude: ::std::option::Option<::std::string::String>,
+    ///`level`, from the form.
+    pub level: ::std::option::Option<::std::string::String>,
+    ///`option_level_fields`, from the form.
+    pub option_level_fields: ::std::option::Option<::std::string::String>,
+    ///`start_date`, from the form.
+    pub start_date: ::std::option::Option<::contractfit_runtime::DateTime>,
+    ///`version_name`, from the form.
+    pub version_name: ::std::option::Option<::std::string::String>,
 }
 ///The arguments of a call of [`Client::get_evaluated_versions`](crate::Client::get_evaluated_versions), read back from the request, for a stub's condition.
 #[derive(Debug, Clone)]
@@ -3624,14 +3738,29 @@ impl ::contractfit_fake::stubs::FromCall for GetStyleSheetCall {
 #[non_exhaustive]
 pub struct UploadStyleSheetCall {
     ///The body.
-    pub body: ::contractfit_runtime::bytes::Bytes,
+    pub body: UploadStyleSheetCallForm,
 }
 impl ::contractfit_fake::stubs::FromCall for UploadStyleSheetCall {
     fn from_call(call: &Call) -> ::std::result::Result<Self, ::std::string::String> {
         ::std::result::Result::Ok(UploadStyleSheetCall {
-            body: call.body.clone(),
+            body: {
+                let parts = ::contractfit_fake::stubs::form(call)?;
+                UploadStyleSheetCallForm {
+                    file: ::contractfit_fake::stubs::required(
+                        ::contractfit_fake::stubs::form_file(&parts, "file"),
+                        "form field file",
+                    )?,
+                }
+            },
         })
     }
+}
+///The form of a call of [`Client::upload_style_sheet`](crate::Client::upload_style_sheet), read back field by field.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct UploadStyleSheetCallForm {
+    ///`file`, from the form.
+    pub file: ::contractfit_fake::stubs::Part,
 }
 ///The arguments of a call of [`Client::delete_style_sheet`](crate::Client::delete_style_sheet), read back from the request, for a stub's condition.
 #[derive(Debug, Clone)]
@@ -3656,14 +3785,29 @@ impl ::contractfit_fake::stubs::FromCall for GetStyleLogoCall {
 #[non_exhaustive]
 pub struct UploadStyleLogoCall {
     ///The body.
-    pub body: ::contractfit_runtime::bytes::Bytes,
+    pub body: UploadStyleLogoCallForm,
 }
 impl ::contractfit_fake::stubs::FromCall for UploadStyleLogoCall {
     fn from_call(call: &Call) -> ::std::result::Result<Self, ::std::string::String> {
         ::std::result::Result::Ok(UploadStyleLogoCall {
-            body: call.body.clone(),
+            body: {
+                let parts = ::contractfit_fake::stubs::form(call)?;
+                UploadStyleLogoCallForm {
+                    file: ::contractfit_fake::stubs::required(
+                        ::contractfit_fake::stubs::form_file(&parts, "file"),
+                        "form field file",
+                    )?,
+                }
+            },
         })
     }
+}
+///The form of a call of [`Client::upload_style_logo`](crate::Client::upload_style_logo), read back field by field.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct UploadStyleLogoCallForm {
+    ///`file`, from the form.
+    pub file: ::contractfit_fake::stubs::Part,
 }
 ///The arguments of a call of [`Client::delete_style_logo`](crate::Client::delete_style_logo), read back from the request, for a stub's condition.
 #[derive(Debug, Clone)]

@@ -8,7 +8,7 @@ use quote::{format_ident, quote};
 
 use super::types::{ident, rust_type, Scope};
 use crate::model::{
-    Api, Operation, ParamLocation, RequestContent, StatusSpec, SuccessBody, TypeRef,
+    Api, Operation, ParamLocation, Primitive, RequestContent, StatusSpec, SuccessBody, TypeRef,
 };
 
 pub(super) fn testing_module(api: &Api, krate: &str) -> TokenStream {
@@ -22,7 +22,7 @@ pub(super) fn testing_module(api: &Api, krate: &str) -> TokenStream {
         .iter()
         .enumerate()
         .map(|(i, op)| method(i, op));
-    let calls = api.operations.iter().map(call_struct);
+    let calls = api.operations.iter().map(|op| call_struct(api, op));
     let module_doc = format!(
         "Typed stubs of every operation, for testing code that uses this client without the \
          service (feature `testing`).\n\n\
@@ -66,10 +66,13 @@ pub(super) fn testing_module(api: &Api, krate: &str) -> TokenStream {
                 self.stubs.url()
             }
 
-            /// A client of this mock, with the default retry policy.
+            /// A client of this mock: the default retry policy, its delays skipped
+            /// ([`RetryPolicy::without_delays`](::contractfit_runtime::RetryPolicy::without_delays)),
+            /// so that a test of a stubbed `503, then 200` takes no time.
             pub fn client(&self) -> crate::Client {
                 crate::Client::builder()
                     .base_url(self.url())
+                    .retry(::contractfit_runtime::RetryPolicy::default().without_delays())
                     .build()
                     .expect("a client of a loopback URL builds")
             }
@@ -160,8 +163,9 @@ fn method(index: usize, op: &Operation) -> TokenStream {
     }
 }
 
-fn call_struct(op: &Operation) -> TokenStream {
+fn call_struct(api: &Api, op: &Operation) -> TokenStream {
     let name = call_name(op);
+    let mut form_struct = None;
     let op_name = &op.name;
     let mut fields = Vec::new();
     let mut reads = Vec::new();
@@ -223,10 +227,13 @@ fn call_struct(op: &Operation) -> TokenStream {
                     (quote!(::std::option::Option<#ty>), read)
                 }
             }
-            // Forms and files are read as they came: their fields are not JSON.
-            RequestContent::UrlEncoded { .. }
-            | RequestContent::Multipart { .. }
-            | RequestContent::Binary { .. } => (
+            RequestContent::Multipart { form } => {
+                let (def, ty, read) = call_form(&name, op, api.form_fields(form));
+                form_struct = Some(def);
+                (ty, read)
+            }
+            // URL-encoded forms and files are read as they came.
+            RequestContent::UrlEncoded { .. } | RequestContent::Binary { .. } => (
                 quote!(::contractfit_runtime::bytes::Bytes),
                 quote!(call.body.clone()),
             ),
@@ -255,7 +262,68 @@ fn call_struct(op: &Operation) -> TokenStream {
                 ::std::result::Result::Ok(#name { #(#reads)* })
             }
         }
+
+        #form_struct
     }
+}
+
+/// A multipart body read back into its fields, in their own types (a file as the
+/// [`Part`](contractfit_fake::stubs::Part) it came as): the struct, its type, and how a call is
+/// read into it.
+fn call_form(
+    call: &proc_macro2::Ident,
+    op: &Operation,
+    fields: &[crate::model::Field],
+) -> (TokenStream, TokenStream, TokenStream) {
+    let name = format_ident!("{call}Form");
+    let stubs = quote!(::contractfit_fake::stubs);
+    let mut declarations = Vec::new();
+    let mut reads = Vec::new();
+    for f in fields {
+        let field = ident(&f.rust_name);
+        let wire = &f.name;
+        let what = format!("form field {wire}");
+        let doc = format!("`{wire}`, from the form.");
+        let (ty, read) = match &f.ty {
+            TypeRef::Primitive(Primitive::File) => (
+                quote!(#stubs::Part),
+                quote!(#stubs::form_file(&parts, #wire)),
+            ),
+            TypeRef::Array(item) if **item == TypeRef::Primitive(Primitive::File) => {
+                let all = quote!(#stubs::form_files(&parts, #wire));
+                declarations.push(quote!(#[doc = #doc] pub #field: ::std::vec::Vec<#stubs::Part>,));
+                reads.push(quote!(#field: #all,));
+                continue;
+            }
+            ty => {
+                let ty = rust_type(ty, Scope::Crate);
+                let read = quote!(#stubs::form_field::<#ty>(&parts, #wire)?);
+                (ty, read)
+            }
+        };
+        if f.must_have() {
+            declarations.push(quote!(#[doc = #doc] pub #field: #ty,));
+            reads.push(quote!(#field: #stubs::required(#read, #what)?,));
+        } else {
+            declarations.push(quote!(#[doc = #doc] pub #field: ::std::option::Option<#ty>,));
+            reads.push(quote!(#field: #read,));
+        }
+    }
+    let doc = format!(
+        "The form of a call of [`Client::{op}`](crate::Client::{op}), read back field by field.",
+        op = op.name
+    );
+    let def = quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone)]
+        #[non_exhaustive]
+        pub struct #name { #(#declarations)* }
+    };
+    let read = quote!({
+        let parts = #stubs::form(call)?;
+        #name { #(#reads)* }
+    });
+    (def, quote!(#name), read)
 }
 
 fn optional_or_required(
