@@ -110,8 +110,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_release_notes().send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_release_notes().send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -122,8 +122,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_version().send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_version().send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -138,8 +138,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.login(contractfit::types::AuthModel::new(contractfit::types::AuthModelRequired { password: "your-password".into(), username: "your-username".into() })).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.login(contractfit::types::AuthModel::new(contractfit::types::AuthModelRequired { password: "your-password".into(), username: "your-username".into() })).send().await?.body;
+    /// println!("{:?}", reply.authentication_token);
     /// # Ok(())
     /// # }
     /// ```
@@ -157,8 +157,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_api_keys().send().await?;
-    /// println!("{}", response.status);
+    /// let items = client.list_api_keys().send().await?.body;
+    /// println!("{} items", items.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -180,8 +180,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.create_api_key(contractfit::types::ApiKeyRequest::new(Vec::new(), "your-user")).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.create_api_key(contractfit::types::ApiKeyRequest::new(Vec::new(), "your-user")).send().await?.body;
+    /// println!("{:?}", reply.token);
     /// # Ok(())
     /// # }
     /// ```
@@ -199,8 +199,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_inbox_api_keys("your-inbox-id").send().await?;
-    /// println!("{}", response.status);
+    /// let items = client.list_inbox_api_keys("your-inbox-id").send().await?.body;
+    /// println!("{} items", items.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -227,8 +227,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.create_inbox_api_key("your-inbox-id", contractfit::types::ApiKeyRequest::new(Vec::new(), "your-user")).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.create_inbox_api_key("your-inbox-id", contractfit::types::ApiKeyRequest::new(Vec::new(), "your-user")).send().await?.body;
+    /// println!("{:?}", reply.token);
     /// # Ok(())
     /// # }
     /// ```
@@ -251,8 +251,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_api_key("your-key").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_api_key("your-key").send().await?.body;
+    /// println!("{:?}", reply.token);
     /// # Ok(())
     /// # }
     /// ```
@@ -272,8 +272,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_api_key("your-key").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_api_key("your-key").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -293,8 +293,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.update_api_key("your-key").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.update_api_key("your-key").send().await?.body;
+    /// println!("{:?}", reply.token);
     /// # Ok(())
     /// # }
     /// ```
@@ -312,8 +312,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.create_ephemeral_token().send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.create_ephemeral_token().send().await?.body;
+    /// println!("{:?}", reply.authentication_token);
     /// # Ok(())
     /// # }
     /// ```
@@ -345,8 +345,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.create_jwt(contractfit::types::TokenModelBase::new("your-username")).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.create_jwt(contractfit::types::TokenModelBase::new("your-username")).send().await?.body;
+    /// println!("{:?}", reply.authentication_token);
     /// # Ok(())
     /// # }
     /// ```
@@ -363,8 +363,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.logout().send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.logout().send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -377,8 +377,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.reset_password(contractfit::types::ResetPasswordModelPost::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.reset_password(contractfit::types::ResetPasswordModelPost::new()).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -402,8 +402,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.create_token(contractfit::types::TokenModelBase::new("your-username")).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.create_token(contractfit::types::TokenModelBase::new("your-username")).send().await?.body;
+    /// println!("{:?}", reply.authentication_token);
     /// # Ok(())
     /// # }
     /// ```
@@ -423,8 +423,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_connections().send().await?;
-    /// println!("{}", response.status);
+    /// let items = client.list_connections().send().await?.body;
+    /// println!("{} items", items.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -441,8 +441,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.create_connection(contractfit::types::ConnectionModelPost::new("document_predict", "your-integration", "original")).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.create_connection(contractfit::types::ConnectionModelPost::new("document_predict", "your-integration", "original")).send().await?.body;
+    /// println!("{:?}", reply.integration);
     /// # Ok(())
     /// # }
     /// ```
@@ -462,8 +462,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_connection("your-connection-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_connection("your-connection-id").send().await?.body;
+    /// println!("{:?}", reply.integration);
     /// # Ok(())
     /// # }
     /// ```
@@ -485,8 +485,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_connection("your-connection-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_connection("your-connection-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -509,8 +509,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.update_connection("your-connection-id", contractfit::types::ConnectionModelPost::new("document_predict", "your-integration", "original")).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.update_connection("your-connection-id", contractfit::types::ConnectionModelPost::new("document_predict", "your-integration", "original")).send().await?.body;
+    /// println!("{:?}", reply.integration);
     /// # Ok(())
     /// # }
     /// ```
@@ -533,8 +533,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_data_retention_settings().send().await?;
-    /// println!("{}", response.status);
+    /// let items = client.list_data_retention_settings().send().await?.body;
+    /// println!("{} items", items.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -551,8 +551,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_data_retention_setting("your-level", "your-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_data_retention_setting("your-level", "your-id").send().await?.body;
+    /// println!("{reply:?}");
     /// # Ok(())
     /// # }
     /// ```
@@ -575,8 +575,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_data_retention_setting("your-level", "your-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_data_retention_setting("your-level", "your-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -599,8 +599,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.update_data_retention_setting("your-level", "your-id", contractfit::types::DataRetentionModelPatch::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.update_data_retention_setting("your-level", "your-id", contractfit::types::DataRetentionModelPatch::new()).send().await?.body;
+    /// println!("{reply:?}");
     /// # Ok(())
     /// # }
     /// ```
@@ -635,8 +635,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.upload_document_simple(contractfit::FilePart::from_path("invoice.pdf")).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.upload_document_simple(contractfit::FilePart::from_path("invoice.pdf")).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -658,8 +658,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.generate_custom_output(contractfit::types::CustomOutputPost::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.generate_custom_output(contractfit::types::CustomOutputPost::new()).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -673,8 +673,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.enrich_documents(contractfit::Json::from(contractfit::runtime::serde_json::json!({}))).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.enrich_documents(contractfit::Json::from(contractfit::runtime::serde_json::json!({}))).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -688,8 +688,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.query_document_data("your-data-type", contractfit::types::DocumentIds::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.query_document_data("your-data-type", contractfit::types::DocumentIds::new()).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -708,8 +708,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.query_documents("your-query-type", contractfit::types::AggregationPipelinePost::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.query_documents("your-query-type", contractfit::types::AggregationPipelinePost::new()).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -734,8 +734,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_document("your-document-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_document("your-document-id").send().await?.body;
+    /// println!("{:?}", reply.id);
     /// # Ok(())
     /// # }
     /// ```
@@ -760,8 +760,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_document("your-document-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_document("your-document-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -783,8 +783,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_document_custom_output("your-document-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_document_custom_output("your-document-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -809,8 +809,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.submit_document_feedback("your-document-id", contractfit::types::VersionPost::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.submit_document_feedback("your-document-id", contractfit::types::VersionPost::new()).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -835,8 +835,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_document_last_version("your-document-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_document_last_version("your-document-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -859,8 +859,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_document_original_file("your-document-id").send().await?;
-    /// println!("{}", response.status);
+    /// let file = client.get_document_original_file("your-document-id").send().await?.body.collect().await?;
+    /// println!("{} bytes", file.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -877,8 +877,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_document_page_image("your-document-id", "your-page-range").send().await?;
-    /// println!("{}", response.status);
+    /// let file = client.get_document_page_image("your-document-id", "your-page-range").send().await?.body.collect().await?;
+    /// println!("{} bytes", file.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -897,8 +897,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_document_page_image_thumbnail("your-document-id", "your-page-range").send().await?;
-    /// println!("{}", response.status);
+    /// let file = client.get_document_page_image_thumbnail("your-document-id", "your-page-range").send().await?.body.collect().await?;
+    /// println!("{} bytes", file.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -923,8 +923,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.process_table_annotation("your-document-id", contractfit::types::TableAnnotationPost::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.process_table_annotation("your-document-id", contractfit::types::TableAnnotationPost::new()).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -953,8 +953,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.reprocess_document("your-document-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.reprocess_document("your-document-id").send().await?.body;
+    /// println!("{:?}", reply.id);
     /// # Ok(())
     /// # }
     /// ```
@@ -968,8 +968,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_document_reverse("your-document-id", "your-page-range").send().await?;
-    /// println!("{}", response.status);
+    /// let file = client.get_document_reverse("your-document-id", "your-page-range").send().await?.body.collect().await?;
+    /// println!("{} bytes", file.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -1011,8 +1011,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.update_document_status("your-document-id", contractfit::types::StatusDataPost::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.update_document_status("your-document-id", contractfit::types::StatusDataPost::new()).send().await?.body;
+    /// println!("{:?}", reply.id);
     /// # Ok(())
     /// # }
     /// ```
@@ -1040,8 +1040,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_document_text("your-document-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_document_text("your-document-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1062,8 +1062,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_document_workflow("your-document-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_document_workflow("your-document-id").send().await?.body;
+    /// println!("{reply:?}");
     /// # Ok(())
     /// # }
     /// ```
@@ -1101,8 +1101,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.upload_document("your-inbox-id", contractfit::FilePart::from_path("invoice.pdf")).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.upload_document("your-inbox-id", contractfit::FilePart::from_path("invoice.pdf")).send().await?.body;
+    /// println!("{:?}", reply.id);
     /// # Ok(())
     /// # }
     /// ```
@@ -1131,8 +1131,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.copy_documents("your-inbox-id", contractfit::types::DocumentIds::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.copy_documents("your-inbox-id", contractfit::types::DocumentIds::new()).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1160,8 +1160,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.move_documents("your-inbox-id", contractfit::types::DocumentIds::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.move_documents("your-inbox-id", contractfit::types::DocumentIds::new()).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1187,8 +1187,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_formats().send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.list_formats().send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1208,8 +1208,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.create_format(contractfit::types::FormatModelPost::new(Vec::new(), "your-name")).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.create_format(contractfit::types::FormatModelPost::new(Vec::new(), "your-name")).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1227,8 +1227,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_document_types().send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.list_document_types().send().await?.body;
+    /// println!("{reply:?}");
     /// # Ok(())
     /// # }
     /// ```
@@ -1248,8 +1248,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_format("your-format-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_format("your-format-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1269,8 +1269,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_format("your-format-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_format("your-format-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1293,8 +1293,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.update_format("your-format-id", contractfit::types::FormatModelPatch::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.update_format("your-format-id", contractfit::types::FormatModelPatch::new()).send().await?.body;
+    /// println!("{:?}", reply.id);
     /// # Ok(())
     /// # }
     /// ```
@@ -1322,8 +1322,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_format_tag_fields("your-scope").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_format_tag_fields("your-scope").send().await?.body;
+    /// println!("{reply:?}");
     /// # Ok(())
     /// # }
     /// ```
@@ -1341,8 +1341,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_inboxes().send().await?;
-    /// println!("{}", response.status);
+    /// let items = client.list_inboxes().send().await?.body;
+    /// println!("{} items", items.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -1359,8 +1359,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.create_inbox(contractfit::types::InboxModelPost::new(contractfit::types::InboxModelPostRequired { name: "your-name".into(), project: "your-project".into() })).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.create_inbox(contractfit::types::InboxModelPost::new(contractfit::types::InboxModelPostRequired { name: "your-name".into(), project: "your-project".into() })).send().await?.body;
+    /// println!("{:?}", reply.name);
     /// # Ok(())
     /// # }
     /// ```
@@ -1380,8 +1380,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_inbox("your-inbox-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_inbox("your-inbox-id").send().await?.body;
+    /// println!("{:?}", reply.name);
     /// # Ok(())
     /// # }
     /// ```
@@ -1401,8 +1401,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_inbox("your-inbox-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_inbox("your-inbox-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1422,8 +1422,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.update_inbox("your-inbox-id", contractfit::types::InboxModelPatch::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.update_inbox("your-inbox-id", contractfit::types::InboxModelPatch::new()).send().await?.body;
+    /// println!("{:?}", reply.name);
     /// # Ok(())
     /// # }
     /// ```
@@ -1442,8 +1442,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.compare_inbox_versions("your-inbox-id", contractfit::types::VersionCompare::new(contractfit::types::VersionCompareRequired { cmp_version_1: "your-cmp-version-1".into(), cmp_version_2: "your-cmp-version-2".into(), new_version_name: "your-new-version-name".into() })).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.compare_inbox_versions("your-inbox-id", contractfit::types::VersionCompare::new(contractfit::types::VersionCompareRequired { cmp_version_1: "your-cmp-version-1".into(), cmp_version_2: "your-cmp-version-2".into(), new_version_name: "your-new-version-name".into() })).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1462,8 +1462,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_inbox_document_versions("your-inbox-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_inbox_document_versions("your-inbox-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1484,8 +1484,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_inbox_documents("your-inbox-id").send().await?;
-    /// println!("{}", response.status);
+    /// let items = client.list_inbox_documents("your-inbox-id").send().await?.body;
+    /// println!("{} items", items.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -1514,8 +1514,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_inbox_documents("your-inbox-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_inbox_documents("your-inbox-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1533,8 +1533,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_inbox_documents_paginated("your-inbox-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.list_inbox_documents_paginated("your-inbox-id").send().await?.body;
+    /// println!("{reply:?}");
     /// # Ok(())
     /// # }
     /// ```
@@ -1559,8 +1559,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.reprocess_inbox("your-inbox-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.reprocess_inbox("your-inbox-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1580,8 +1580,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_integrations().send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.list_integrations().send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1599,8 +1599,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.create_integration(contractfit::types::IntegrationModelGet::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.create_integration(contractfit::types::IntegrationModelGet::new()).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1620,8 +1620,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_integration("your-integration-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_integration("your-integration-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1643,8 +1643,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_integration("your-integration-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_integration("your-integration-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1667,8 +1667,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.update_integration("your-integration-id", contractfit::types::IntegrationModelGet::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.update_integration("your-integration-id", contractfit::types::IntegrationModelGet::new()).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1687,8 +1687,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.activate_email_integration("your-integration-id", "your-secret").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.activate_email_integration("your-integration-id", "your-secret").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1711,8 +1711,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_predictor_settings().send().await?;
-    /// println!("{}", response.status);
+    /// let items = client.list_predictor_settings().send().await?.body;
+    /// println!("{} items", items.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -1727,8 +1727,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_predictor_setting("your-scope").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_predictor_setting("your-scope").send().await?.body;
+    /// println!("{:?}", reply.scope);
     /// # Ok(())
     /// # }
     /// ```
@@ -1746,8 +1746,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_predictor_setting("your-scope").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_predictor_setting("your-scope").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1765,8 +1765,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.update_predictor_setting("your-scope", contractfit::types::PredictorSettingModel::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.update_predictor_setting("your-scope", contractfit::types::PredictorSettingModel::new()).send().await?.body;
+    /// println!("{:?}", reply.scope);
     /// # Ok(())
     /// # }
     /// ```
@@ -1792,8 +1792,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_projects().send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.list_projects().send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1812,8 +1812,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.create_project(contractfit::types::ProjectModelPost::new(contractfit::types::ProjectModelPostRequired { formats: Vec::new().into(), name: "your-name".into(), split_into_sections: true.into(), sub_page_splitting: true.into() })).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.create_project(contractfit::types::ProjectModelPost::new(contractfit::types::ProjectModelPostRequired { formats: Vec::new().into(), name: "your-name".into(), split_into_sections: true.into(), sub_page_splitting: true.into() })).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1834,8 +1834,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_project("your-project-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_project("your-project-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1857,8 +1857,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_project("your-project-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_project("your-project-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1881,8 +1881,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.update_project("your-project-id", contractfit::types::ProjectModelPatch::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.update_project("your-project-id", contractfit::types::ProjectModelPatch::new()).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1907,8 +1907,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_reports().send().await?;
-    /// println!("{}", response.status);
+    /// let items = client.list_reports().send().await?.body;
+    /// println!("{} items", items.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -1925,8 +1925,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.create_report(contractfit::types::ReportModelPost::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.create_report(contractfit::types::ReportModelPost::new()).send().await?.body;
+    /// println!("{:?}", reply.id);
     /// # Ok(())
     /// # }
     /// ```
@@ -1946,8 +1946,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.generate_report(contractfit::types::ReportModelFullGenerate::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.generate_report(contractfit::types::ReportModelFullGenerate::new()).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -1967,8 +1967,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_report("your-report-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_report("your-report-id").send().await?.body;
+    /// println!("{:?}", reply.id);
     /// # Ok(())
     /// # }
     /// ```
@@ -1990,8 +1990,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_report("your-report-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_report("your-report-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2011,8 +2011,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.update_report("your-report-id", contractfit::types::ReportModelPost::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.update_report("your-report-id", contractfit::types::ReportModelPost::new()).send().await?.body;
+    /// println!("{reply:?}");
     /// # Ok(())
     /// # }
     /// ```
@@ -2037,8 +2037,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.generate_saved_report("your-report-id", "download").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.generate_saved_report("your-report-id", "download").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2063,8 +2063,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_roles().send().await?;
-    /// println!("{}", response.status);
+    /// let items = client.list_roles().send().await?.body;
+    /// println!("{} items", items.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -2081,8 +2081,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.create_role(contractfit::types::RoleModelPost::new("your-name", contractfit::types::PermissionsModel::new())).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.create_role(contractfit::types::RoleModelPost::new("your-name", contractfit::types::PermissionsModel::new())).send().await?.body;
+    /// println!("{:?}", reply.name);
     /// # Ok(())
     /// # }
     /// ```
@@ -2100,8 +2100,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_role("your-role-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_role("your-role-id").send().await?.body;
+    /// println!("{:?}", reply.name);
     /// # Ok(())
     /// # }
     /// ```
@@ -2123,8 +2123,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_role("your-role-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_role("your-role-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2144,8 +2144,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.update_role("your-role-id", contractfit::types::RoleModelPatch::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.update_role("your-role-id", contractfit::types::RoleModelPatch::new()).send().await?.body;
+    /// println!("{:?}", reply.name);
     /// # Ok(())
     /// # }
     /// ```
@@ -2168,8 +2168,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_rule_configs().send().await?;
-    /// println!("{}", response.status);
+    /// let items = client.list_rule_configs().send().await?.body;
+    /// println!("{} items", items.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -2184,8 +2184,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.debug_rule_entity(contractfit::Json::from(contractfit::runtime::serde_json::json!({}))).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.debug_rule_entity(contractfit::Json::from(contractfit::runtime::serde_json::json!({}))).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2203,8 +2203,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.debug_document_rule_entity("your-document-id", contractfit::Json::from(contractfit::runtime::serde_json::json!({}))).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.debug_document_rule_entity("your-document-id", contractfit::Json::from(contractfit::runtime::serde_json::json!({}))).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2229,8 +2229,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.debug_where_to_search("your-document-id", contractfit::Json::from(contractfit::runtime::serde_json::json!({}))).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.debug_where_to_search("your-document-id", contractfit::Json::from(contractfit::runtime::serde_json::json!({}))).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2253,8 +2253,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_rule_config("your-scope").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_rule_config("your-scope").send().await?.body;
+    /// println!("{:?}", reply.scope);
     /// # Ok(())
     /// # }
     /// ```
@@ -2272,8 +2272,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_rule_config("your-scope").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_rule_config("your-scope").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2291,8 +2291,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.update_rule_config("your-scope", contractfit::types::RuleConfigModel::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.update_rule_config("your-scope", contractfit::types::RuleConfigModel::new()).send().await?.body;
+    /// println!("{:?}", reply.scope);
     /// # Ok(())
     /// # }
     /// ```
@@ -2315,8 +2315,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_sampling_settings().send().await?;
-    /// println!("{}", response.status);
+    /// let items = client.list_sampling_settings().send().await?.body;
+    /// println!("{} items", items.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -2331,8 +2331,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_sampling_setting("your-scope").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_sampling_setting("your-scope").send().await?.body;
+    /// println!("{:?}", reply.scope);
     /// # Ok(())
     /// # }
     /// ```
@@ -2350,8 +2350,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_sampling_setting("your-scope").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_sampling_setting("your-scope").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2369,8 +2369,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.update_sampling_setting("your-scope", contractfit::types::SamplingModelPatch::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.update_sampling_setting("your-scope", contractfit::types::SamplingModelPatch::new()).send().await?.body;
+    /// println!("{:?}", reply.scope);
     /// # Ok(())
     /// # }
     /// ```
@@ -2393,8 +2393,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_dashboard_settings().send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_dashboard_settings().send().await?.body;
+    /// println!("{reply:?}");
     /// # Ok(())
     /// # }
     /// ```
@@ -2411,8 +2411,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.update_dashboard_settings(contractfit::types::DashboardSettingsModelPatch::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.update_dashboard_settings(contractfit::types::DashboardSettingsModelPatch::new()).send().await?.body;
+    /// println!("{reply:?}");
     /// # Ok(())
     /// # }
     /// ```
@@ -2430,8 +2430,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_review_settings().send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_review_settings().send().await?.body;
+    /// println!("{reply:?}");
     /// # Ok(())
     /// # }
     /// ```
@@ -2448,8 +2448,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.update_review_settings(contractfit::types::ReviewSettingsModelPatch::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.update_review_settings(contractfit::types::ReviewSettingsModelPatch::new()).send().await?.body;
+    /// println!("{reply:?}");
     /// # Ok(())
     /// # }
     /// ```
@@ -2463,8 +2463,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_sso_configs().send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.list_sso_configs().send().await?.body;
+    /// println!("{:?}", reply.id);
     /// # Ok(())
     /// # }
     /// ```
@@ -2475,8 +2475,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.create_sso_config(contractfit::types::SsoConfigModel::new("your-provider")).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.create_sso_config(contractfit::types::SsoConfigModel::new("your-provider")).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2496,8 +2496,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_sso_config("your-sso-config-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_sso_config("your-sso-config-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2511,8 +2511,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.sso_login(contractfit::types::SsoModel::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.sso_login(contractfit::types::SsoModel::new()).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2526,8 +2526,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_usage_stats("your-start-date", "your-end-date").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_usage_stats("your-start-date", "your-end-date").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2560,8 +2560,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_stats("your-inbox-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_stats("your-inbox-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2579,8 +2579,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_automation_blockers_stats("your-inbox-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_automation_blockers_stats("your-inbox-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2603,8 +2603,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_blue_dots_stats("your-inbox-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_blue_dots_stats("your-inbox-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2625,8 +2625,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_evaluated_versions("your-inbox-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_evaluated_versions("your-inbox-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2660,8 +2660,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_processing_stats("your-inbox-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_processing_stats("your-inbox-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2677,8 +2677,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_volume_stats("your-inbox-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_volume_stats("your-inbox-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2696,8 +2696,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_accuracy("your-scope").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_accuracy("your-scope").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2715,8 +2715,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_stp("your-scope").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_stp("your-scope").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2732,8 +2732,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_style_sheet().send().await?;
-    /// println!("{}", response.status);
+    /// let file = client.get_style_sheet().send().await?.body.collect().await?;
+    /// println!("{} bytes", file.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -2748,8 +2748,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.upload_style_sheet(contractfit::FilePart::from_path("invoice.pdf")).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.upload_style_sheet(contractfit::FilePart::from_path("invoice.pdf")).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2767,8 +2767,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_style_sheet().send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_style_sheet().send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2781,8 +2781,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_style_logo().send().await?;
-    /// println!("{}", response.status);
+    /// let file = client.get_style_logo().send().await?.body.collect().await?;
+    /// println!("{} bytes", file.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -2797,8 +2797,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.upload_style_logo(contractfit::FilePart::from_path("invoice.pdf")).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.upload_style_logo(contractfit::FilePart::from_path("invoice.pdf")).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2816,8 +2816,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_style_logo().send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_style_logo().send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2828,8 +2828,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_tenant().send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_tenant().send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2840,8 +2840,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.activate_tenant(contractfit::types::TenantModelPatch::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.activate_tenant(contractfit::types::TenantModelPatch::new()).send().await?.body;
+    /// println!("{:?}", reply.id);
     /// # Ok(())
     /// # }
     /// ```
@@ -2859,8 +2859,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_threshold_settings().send().await?;
-    /// println!("{}", response.status);
+    /// let items = client.list_threshold_settings().send().await?.body;
+    /// println!("{} items", items.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -2875,8 +2875,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_threshold_setting("your-scope").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_threshold_setting("your-scope").send().await?.body;
+    /// println!("{reply:?}");
     /// # Ok(())
     /// # }
     /// ```
@@ -2894,8 +2894,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_threshold_setting("your-scope").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_threshold_setting("your-scope").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -2913,8 +2913,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.update_threshold_setting("your-scope", contractfit::types::SettingThresholdModelPatch::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.update_threshold_setting("your-scope", contractfit::types::SettingThresholdModelPatch::new()).send().await?.body;
+    /// println!("{reply:?}");
     /// # Ok(())
     /// # }
     /// ```
@@ -2939,8 +2939,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.list_users().send().await?;
-    /// println!("{}", response.status);
+    /// let items = client.list_users().send().await?.body;
+    /// println!("{} items", items.len());
     /// # Ok(())
     /// # }
     /// ```
@@ -2957,8 +2957,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.create_user(contractfit::types::UserModelPost::new(true, Vec::new(), "your-username")).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.create_user(contractfit::types::UserModelPost::new(true, Vec::new(), "your-username")).send().await?.body;
+    /// println!("{:?}", reply.id);
     /// # Ok(())
     /// # }
     /// ```
@@ -2976,8 +2976,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_me().send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_me().send().await?.body;
+    /// println!("{:?}", reply.id);
     /// # Ok(())
     /// # }
     /// ```
@@ -2992,8 +2992,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.change_password(contractfit::types::ChangePasswordModelPost::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.change_password(contractfit::types::ChangePasswordModelPost::new()).send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -3013,8 +3013,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.get_user("your-user-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.get_user("your-user-id").send().await?.body;
+    /// println!("{:?}", reply.id);
     /// # Ok(())
     /// # }
     /// ```
@@ -3034,8 +3034,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.delete_user("your-user-id").send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.delete_user("your-user-id").send().await?.body;
+    /// println!("{}", reply.text());
     /// # Ok(())
     /// # }
     /// ```
@@ -3055,8 +3055,8 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let response = client.update_user("your-user-id", contractfit::types::UserModelPatch::new()).send().await?;
-    /// println!("{}", response.status);
+    /// let reply = client.update_user("your-user-id", contractfit::types::UserModelPatch::new()).send().await?.body;
+    /// println!("{:?}", reply.id);
     /// # Ok(())
     /// # }
     /// ```

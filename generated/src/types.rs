@@ -9,6 +9,8 @@
 //! break code that uses this crate either: make values with `new` (the fields a value
 //! must have) and the `with_` setters, read their fields, and match enums with a `_`
 //! arm.
+/// Taken by [`query_documents`](crate::Client::query_documents).
+///
 /// Schema: `/components/schemas/AggregationPipelinePost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -50,6 +52,8 @@ impl AggregationPipelinePost {
         self
     }
 }
+/// In [`AggregationPipelinePost::type_`](AggregationPipelinePost::type_).
+///
 /// Schema: `/components/schemas/AggregationPipelinePost/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -173,6 +177,8 @@ impl<'de> ::serde::Deserialize<'de> for AggregationPipelinePostType {
         Ok(AggregationPipelinePostType::from(value.as_ref()))
     }
 }
+/// In [`ReportModelFullGenerate::annotations`](ReportModelFullGenerate::annotations), [`ReportModelGet::annotations`](ReportModelGet::annotations), [`ReportModelPost::annotations`](ReportModelPost::annotations).
+///
 /// Schema: `/components/schemas/AnnotationOptions`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -213,11 +219,15 @@ impl AnnotationOptions {
 }
 /// Annotations by field name, each a list of the values found for that field.
 ///
+/// In [`VersionPost::annotations`](VersionPost::annotations).
+///
 /// Schema: `/components/schemas/annotations`
 pub type Annotations = ::std::collections::BTreeMap<
     ::std::string::String,
     ::std::vec::Vec<EvaluationAtom>,
 >;
+/// Returned by [`list_api_keys`](crate::Client::list_api_keys), [`create_api_key`](crate::Client::create_api_key), [`list_inbox_api_keys`](crate::Client::list_inbox_api_keys), [`create_inbox_api_key`](crate::Client::create_inbox_api_key), [`get_api_key`](crate::Client::get_api_key), [`update_api_key`](crate::Client::update_api_key).
+///
 /// Schema: `/components/schemas/APIKeyModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -244,7 +254,7 @@ pub struct ApiKeyModel {
         ::serde_json::Value,
     >,
 }
-/// The fields a [`ApiKeyModel`] must have, by name: two of them are of one type, so as positional arguments of [`ApiKeyModel::new`] they could be swapped and still compile.
+/// What [`ApiKeyModel::new`] takes: the fields a value must have, by name. Two of them are of one type, so as positional arguments they could be swapped and still compile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiKeyModelRequired {
     /// Is the API Key active or not
@@ -284,6 +294,8 @@ impl ApiKeyModel {
         self
     }
 }
+/// Taken by [`create_api_key`](crate::Client::create_api_key), [`create_inbox_api_key`](crate::Client::create_inbox_api_key).
+///
 /// Schema: `/components/schemas/APIKeyRequest`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -336,6 +348,8 @@ impl ApiKeyRequest {
         self
     }
 }
+/// Taken by [`login`](crate::Client::login).
+///
 /// Schema: `/components/schemas/AuthModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -352,7 +366,7 @@ pub struct AuthModel {
         ::serde_json::Value,
     >,
 }
-/// The fields a [`AuthModel`] must have, by name: two of them are of one type, so as positional arguments of [`AuthModel::new`] they could be swapped and still compile.
+/// What [`AuthModel::new`] takes: the fields a value must have, by name. Two of them are of one type, so as positional arguments they could be swapped and still compile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthModelRequired {
     /// the user password
@@ -373,8 +387,12 @@ impl AuthModel {
 }
 /// One row of a table, by column name.
 ///
+/// In [`Lines`].
+///
 /// Schema: `/components/schemas/cells`
 pub type Cells = ::std::collections::BTreeMap<::std::string::String, EvaluationAtom>;
+/// Taken by [`change_password`](crate::Client::change_password).
+///
 /// Schema: `/components/schemas/ChangePasswordModelPost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -419,6 +437,8 @@ impl ChangePasswordModelPost {
         self
     }
 }
+/// In [`TableAnnotationPost::columns`](TableAnnotationPost::columns).
+///
 /// Schema: `/components/schemas/column_bound`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -462,6 +482,8 @@ impl ColumnBound {
         self
     }
 }
+/// In [`DashboardSettingsModelGet::sequence_columns_of_inbox`](DashboardSettingsModelGet::sequence_columns_of_inbox).
+///
 /// Schema: `/components/schemas/ColumnsHeaders`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -506,6 +528,8 @@ impl ColumnsHeaders {
         self
     }
 }
+/// Returned by [`list_connections`](crate::Client::list_connections), [`create_connection`](crate::Client::create_connection), [`get_connection`](crate::Client::get_connection), [`update_connection`](crate::Client::update_connection).
+///
 /// Schema: `/components/schemas/ConnectionModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -530,7 +554,7 @@ pub struct ConnectionModelGet {
         ::serde_json::Value,
     >,
 }
-/// The fields a [`ConnectionModelGet`] must have, by name: two of them are of one type, so as positional arguments of [`ConnectionModelGet::new`] they could be swapped and still compile.
+/// What [`ConnectionModelGet::new`] takes: the fields a value must have, by name. Two of them are of one type, so as positional arguments they could be swapped and still compile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectionModelGetRequired {
     /// Example: `"document_predict"`.
@@ -572,6 +596,8 @@ impl ConnectionModelGet {
         self
     }
 }
+/// Taken by [`create_connection`](crate::Client::create_connection), [`update_connection`](crate::Client::update_connection).
+///
 /// Schema: `/components/schemas/ConnectionModelPost`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -628,6 +654,8 @@ impl ConnectionModelPost {
         self
     }
 }
+/// In [`ConnectionModelGet::event`](ConnectionModelGet::event), [`ConnectionModelPost::event`](ConnectionModelPost::event).
+///
 /// Schema: `/components/schemas/ConnectionModelPost/properties/event`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -713,6 +741,8 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionModelPostEvent {
         Ok(ConnectionModelPostEvent::from(value.as_ref()))
     }
 }
+/// In [`ConnectionModelGet::what`](ConnectionModelGet::what), [`ConnectionModelPost::what`](ConnectionModelPost::what).
+///
 /// Schema: `/components/schemas/ConnectionModelPost/properties/what`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -793,8 +823,12 @@ impl<'de> ::serde::Deserialize<'de> for ConnectionModelPostWhat {
         Ok(ConnectionModelPostWhat::from(value.as_ref()))
     }
 }
+/// In [`CustomOutputPost::custom`](CustomOutputPost::custom).
+///
 /// Schema: `/components/schemas/CustomAtom`
 pub type CustomAtom = ::contractfit_runtime::Json;
+/// Taken by [`generate_custom_output`](crate::Client::generate_custom_output).
+///
 /// Schema: `/components/schemas/CustomOutputPost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -843,6 +877,8 @@ impl CustomOutputPost {
         self
     }
 }
+/// Returned by [`get_dashboard_settings`](crate::Client::get_dashboard_settings), [`update_dashboard_settings`](crate::Client::update_dashboard_settings). In [`DashboardSettingsModelPatch::settings`](DashboardSettingsModelPatch::settings).
+///
 /// Schema: `/components/schemas/DashboardSettingsModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -1074,6 +1110,8 @@ impl DashboardSettingsModelGet {
         self
     }
 }
+/// Taken by [`update_dashboard_settings`](crate::Client::update_dashboard_settings).
+///
 /// Schema: `/components/schemas/DashboardSettingsModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -1116,6 +1154,8 @@ impl DashboardSettingsModelPatch {
         self
     }
 }
+/// In [`DataRetentionModel::settings`](DataRetentionModel::settings), [`DataRetentionModelPatch::settings`](DataRetentionModelPatch::settings).
+///
 /// Schema: `/components/schemas/DataRetentionAtomModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -1169,6 +1209,8 @@ impl DataRetentionAtomModel {
         self
     }
 }
+/// In [`DataRetentionAtomModel::how`](DataRetentionAtomModel::how).
+///
 /// Schema: `/components/schemas/DataRetentionAtomModel/properties/how`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1239,6 +1281,8 @@ impl<'de> ::serde::Deserialize<'de> for DataRetentionAtomModelHow {
         Ok(DataRetentionAtomModelHow::from(value.as_ref()))
     }
 }
+/// In [`DataRetentionAtomModel::what`](DataRetentionAtomModel::what).
+///
 /// Schema: `/components/schemas/DataRetentionAtomModel/properties/what`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1309,6 +1353,8 @@ impl<'de> ::serde::Deserialize<'de> for DataRetentionAtomModelWhat {
         Ok(DataRetentionAtomModelWhat::from(value.as_ref()))
     }
 }
+/// Returned by [`list_data_retention_settings`](crate::Client::list_data_retention_settings), [`get_data_retention_setting`](crate::Client::get_data_retention_setting), [`update_data_retention_setting`](crate::Client::update_data_retention_setting).
+///
 /// Schema: `/components/schemas/DataRetentionModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -1348,6 +1394,8 @@ impl DataRetentionModel {
         self
     }
 }
+/// Taken by [`update_data_retention_setting`](crate::Client::update_data_retention_setting).
+///
 /// Schema: `/components/schemas/DataRetentionModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -1379,6 +1427,8 @@ impl DataRetentionModelPatch {
         self
     }
 }
+/// Taken by [`delete_document`](crate::Client::delete_document).
+///
 /// Schema: `/paths/~1documents~1{document_id}/delete/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1449,6 +1499,8 @@ impl<'de> ::serde::Deserialize<'de> for DeleteDocumentHow {
         Ok(DeleteDocumentHow::from(value.as_ref()))
     }
 }
+/// Taken by [`delete_inbox_documents`](crate::Client::delete_inbox_documents).
+///
 /// Schema: `/paths/~1inboxes~1{inbox_id}~1documents/delete/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1519,6 +1571,8 @@ impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentsHow {
         Ok(DeleteInboxDocumentsHow::from(value.as_ref()))
     }
 }
+/// Taken by [`delete_inbox_documents`](crate::Client::delete_inbox_documents).
+///
 /// Schema: `/paths/~1inboxes~1{inbox_id}~1documents/delete/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1589,8 +1643,12 @@ impl<'de> ::serde::Deserialize<'de> for DeleteInboxDocumentsWhat {
         Ok(DeleteInboxDocumentsWhat::from(value.as_ref()))
     }
 }
+/// Taken by [`debug_rule_entity`](crate::Client::debug_rule_entity), [`debug_document_rule_entity`](crate::Client::debug_document_rule_entity), [`debug_where_to_search`](crate::Client::debug_where_to_search).
+///
 /// Schema: `/components/schemas/dictionary`
 pub type Dictionary = ::contractfit_runtime::Json;
+/// Taken by [`query_document_data`](crate::Client::query_document_data), [`copy_documents`](crate::Client::copy_documents), [`move_documents`](crate::Client::move_documents).
+///
 /// Schema: `/components/schemas/DocumentIds`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -1622,6 +1680,10 @@ impl DocumentIds {
         self
     }
 }
+/// A document in an inbox: the file as uploaded (`original_filename`, `files`), where its processing stands (`timings.done_time` is set once processing has ended, and `status_data.success` says whether it succeeded), what processing extracted (`prediction`), and the corrections given since (`feedback`, `versions`).
+///
+/// Returned by [`get_document`](crate::Client::get_document), [`reprocess_document`](crate::Client::reprocess_document), [`update_document_status`](crate::Client::update_document_status), [`list_inbox_documents`](crate::Client::list_inbox_documents). In [`DocumentModelPaginated::results`](DocumentModelPaginated::results).
+///
 /// Schema: `/components/schemas/DocumentModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -1689,7 +1751,7 @@ pub struct DocumentModelGet {
         ::serde_json::Value,
     >,
 }
-/// The fields a [`DocumentModelGet`] must have, by name: two of them are of one type, so as positional arguments of [`DocumentModelGet::new`] they could be swapped and still compile.
+/// What [`DocumentModelGet::new`] takes: the fields a value must have, by name. Two of them are of one type, so as positional arguments they could be swapped and still compile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocumentModelGetRequired {
     pub id: ::std::string::String,
@@ -1847,6 +1909,8 @@ impl DocumentModelGet {
         self
     }
 }
+/// Returned by [`list_inbox_documents_paginated`](crate::Client::list_inbox_documents_paginated).
+///
 /// Schema: `/components/schemas/DocumentModelPaginated`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -1905,6 +1969,8 @@ impl DocumentModelPaginated {
         self
     }
 }
+/// In [`DocumentTypeModelGet::document_types`](DocumentTypeModelGet::document_types), [`FormatModelGet::document_types`](FormatModelGet::document_types), [`FormatModelPatch::document_types`](FormatModelPatch::document_types), [`FormatModelPost::document_types`](FormatModelPost::document_types).
+///
 /// Schema: `/components/schemas/DocumentTypeModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -1938,6 +2004,8 @@ impl DocumentTypeModel {
         self
     }
 }
+/// Returned by [`list_document_types`](crate::Client::list_document_types).
+///
 /// Schema: `/components/schemas/DocumentTypeModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -1969,6 +2037,10 @@ impl DocumentTypeModelGet {
         self
     }
 }
+/// The reply to an upload: the new document's `id`, and, when the upload waited for processing (`sync`), the processed document's other fields too, kept in `additional_properties`. Without `sync`, wait for the id with `wait_until_document_processed`, or upload with `send_and_wait`.
+///
+/// Returned by [`upload_document`](crate::Client::upload_document).
+///
 /// Schema: `/components/schemas/DocumentUploadReply`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -1992,8 +2064,12 @@ impl DocumentUploadReply {
         }
     }
 }
+/// Taken by [`enrich_documents`](crate::Client::enrich_documents).
+///
 /// Schema: `/components/schemas/EnrichmentModelPost`
 pub type EnrichmentModelPost = ::contractfit_runtime::Json;
+/// In [`Annotations`], [`Cells`].
+///
 /// Schema: `/components/schemas/EvaluationAtom`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2013,7 +2089,7 @@ pub struct EvaluationAtom {
         ::serde_json::Value,
     >,
 }
-/// The fields a [`EvaluationAtom`] must have, by name: two of them are of one type, so as positional arguments of [`EvaluationAtom::new`] they could be swapped and still compile.
+/// What [`EvaluationAtom::new`] takes: the fields a value must have, by name. Two of them are of one type, so as positional arguments they could be swapped and still compile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvaluationAtomRequired {
     pub gold: ::std::string::String,
@@ -2042,6 +2118,8 @@ impl EvaluationAtom {
         self
     }
 }
+/// In [`ReportModelFullGenerate::evaluations`](ReportModelFullGenerate::evaluations), [`ReportModelGet::evaluations`](ReportModelGet::evaluations), [`ReportModelPost::evaluations`](ReportModelPost::evaluations).
+///
 /// Schema: `/components/schemas/EvaluationsOptions`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2082,6 +2160,8 @@ impl EvaluationsOptions {
         self
     }
 }
+/// In [`CustomOutputPost::excel`](CustomOutputPost::excel).
+///
 /// Schema: `/components/schemas/ExcelAtom`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2150,6 +2230,8 @@ impl ExcelAtom {
         self
     }
 }
+/// In [`SsoConfigModel::extra`](SsoConfigModel::extra), [`SsoConfigModelGet::extra`](SsoConfigModelGet::extra).
+///
 /// Schema: `/components/schemas/ExtraModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2198,11 +2280,15 @@ impl ExtraModel {
         self
     }
 }
+/// In [`TableExtractionSettingsModel::field_settings`](TableExtractionSettingsModel::field_settings).
+///
 /// Schema: `/components/schemas/FieldSettingsDictModel`
 pub type FieldSettingsDictModel = ::std::collections::BTreeMap<
     ::std::string::String,
     FieldSettingsModel,
 >;
+/// In [`FieldSettingsDictModel`].
+///
 /// Schema: `/components/schemas/FieldSettingsModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2267,6 +2353,8 @@ impl FieldSettingsModel {
         self
     }
 }
+/// In [`MetadataOptions::fields`](MetadataOptions::fields).
+///
 /// Schema: `/components/schemas/FieldsInMetadata`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2320,6 +2408,8 @@ impl FieldsInMetadata {
         self
     }
 }
+/// In [`DocumentModelGet::files`](DocumentModelGet::files).
+///
 /// Schema: `/components/schemas/FileModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2397,6 +2487,8 @@ impl FileModelGet {
         self
     }
 }
+/// In [`CustomOutputPost::filter`](CustomOutputPost::filter).
+///
 /// Schema: `/components/schemas/FilterAtom`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2456,6 +2548,8 @@ impl FilterAtom {
         self
     }
 }
+/// In [`FilterAtom::type_`](FilterAtom::type_).
+///
 /// Schema: `/components/schemas/FilterAtom/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -2529,6 +2623,8 @@ impl<'de> ::serde::Deserialize<'de> for FilterAtomType {
         Ok(FilterAtomType::from(value.as_ref()))
     }
 }
+/// In [`AggregationPipelinePost::filter`](AggregationPipelinePost::filter).
+///
 /// Schema: `/components/schemas/FilterModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2594,6 +2690,8 @@ impl FilterModel {
         self
     }
 }
+/// In [`FilterModel::inbox`](FilterModel::inbox).
+///
 /// Schema: `/components/schemas/Filter_OId_List_Model`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2626,6 +2724,8 @@ impl FilterOIdListModel {
         self
     }
 }
+/// In [`FilterOIdListModel::in_`](FilterOIdListModel::in_).
+///
 /// Schema: `/components/schemas/Filter_OId_Model`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2661,6 +2761,8 @@ impl FilterOIdModel {
         self
     }
 }
+/// In [`FilterModel::id`](FilterModel::id).
+///
 /// Schema: `/components/schemas/Filter_OId_Model_Doc`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2696,6 +2798,8 @@ impl FilterOIdModelDoc {
         self
     }
 }
+/// In [`FilterTimingsModel::done_time`](FilterTimingsModel::done_time), [`FilterTimingsModel::feedback_time`](FilterTimingsModel::feedback_time), [`FilterTimingsModel::receive_time`](FilterTimingsModel::receive_time), [`FilterTimingsModel::review_start_time`](FilterTimingsModel::review_start_time), [`FilterTimingsModel::start_time`](FilterTimingsModel::start_time).
+///
 /// Schema: `/components/schemas/Filter_Time_Model`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2768,6 +2872,8 @@ impl FilterTimeModel {
         self
     }
 }
+/// In [`FilterModel::timing_fields`](FilterModel::timing_fields).
+///
 /// Schema: `/components/schemas/Filter_Timings_Field_Model`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2812,6 +2918,8 @@ impl FilterTimingsFieldModel {
         self
     }
 }
+/// In [`FilterModel::timings`](FilterModel::timings).
+///
 /// Schema: `/components/schemas/Filter_Timings_Model`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2887,6 +2995,8 @@ impl FilterTimingsModel {
         self
     }
 }
+/// Returned by [`update_format`](crate::Client::update_format).
+///
 /// Schema: `/components/schemas/FormatModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2965,6 +3075,8 @@ impl FormatModelGet {
         self
     }
 }
+/// Taken by [`update_format`](crate::Client::update_format).
+///
 /// Schema: `/components/schemas/FormatModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -3052,6 +3164,8 @@ impl FormatModelPatch {
         self
     }
 }
+/// Taken by [`create_format`](crate::Client::create_format).
+///
 /// Schema: `/components/schemas/FormatModelPost`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -3124,6 +3238,8 @@ impl FormatModelPost {
         self
     }
 }
+/// Taken by [`generate_saved_report`](crate::Client::generate_saved_report).
+///
 /// Schema: `/paths/~1reports~1{report_id}~1generate/post/parameters/0/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -3194,6 +3310,8 @@ impl<'de> ::serde::Deserialize<'de> for GenerateSavedReportDeliveryMethod {
         Ok(GenerateSavedReportDeliveryMethod::from(value.as_ref()))
     }
 }
+/// Taken by [`get_blue_dots_stats`](crate::Client::get_blue_dots_stats).
+///
 /// Schema: `/paths/~1stats~1{inbox_id}~1blue_dots/post/requestBody/content/multipart~1form-data/schema`
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
@@ -3306,6 +3424,10 @@ impl GetBlueDotsStatsForm {
         form
     }
 }
+/// An inbox of a project (`project`): documents are uploaded to it, processed with its project's format, and listed from it.
+///
+/// Returned by [`list_inboxes`](crate::Client::list_inboxes), [`create_inbox`](crate::Client::create_inbox), [`get_inbox`](crate::Client::get_inbox), [`update_inbox`](crate::Client::update_inbox).
+///
 /// Schema: `/components/schemas/InboxModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -3322,7 +3444,7 @@ pub struct InboxModelGet {
         ::serde_json::Value,
     >,
 }
-/// The fields a [`InboxModelGet`] must have, by name: two of them are of one type, so as positional arguments of [`InboxModelGet::new`] they could be swapped and still compile.
+/// What [`InboxModelGet::new`] takes: the fields a value must have, by name. Two of them are of one type, so as positional arguments they could be swapped and still compile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InboxModelGetRequired {
     pub name: ::std::string::String,
@@ -3342,6 +3464,8 @@ impl InboxModelGet {
         }
     }
 }
+/// Taken by [`update_inbox`](crate::Client::update_inbox).
+///
 /// Schema: `/components/schemas/InboxModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -3385,6 +3509,8 @@ impl InboxModelPatch {
         self
     }
 }
+/// Taken by [`create_inbox`](crate::Client::create_inbox).
+///
 /// Schema: `/components/schemas/InboxModelPost`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -3400,7 +3526,7 @@ pub struct InboxModelPost {
         ::serde_json::Value,
     >,
 }
-/// The fields a [`InboxModelPost`] must have, by name: two of them are of one type, so as positional arguments of [`InboxModelPost::new`] they could be swapped and still compile.
+/// What [`InboxModelPost::new`] takes: the fields a value must have, by name. Two of them are of one type, so as positional arguments they could be swapped and still compile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InboxModelPostRequired {
     pub name: ::std::string::String,
@@ -3418,6 +3544,8 @@ impl InboxModelPost {
         }
     }
 }
+/// Taken by [`create_integration`](crate::Client::create_integration), [`update_integration`](crate::Client::update_integration).
+///
 /// Schema: `/components/schemas/IntegrationModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -3451,6 +3579,8 @@ impl IntegrationModelGet {
         self
     }
 }
+/// In [`IntegrationModelGet::type_`](IntegrationModelGet::type_).
+///
 /// Schema: `/components/schemas/IntegrationModelGet/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -3551,6 +3681,8 @@ impl<'de> ::serde::Deserialize<'de> for IntegrationModelGetType {
         Ok(IntegrationModelGetType::from(value.as_ref()))
     }
 }
+/// In [`PredictorModelGet::key_value_pairs`](PredictorModelGet::key_value_pairs), [`PredictorSettingModel::key_value_pairs`](PredictorSettingModel::key_value_pairs).
+///
 /// Schema: `/components/schemas/KeyValyePairSettingsModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -3608,6 +3740,8 @@ impl KeyValyePairSettingsModel {
         self
     }
 }
+/// In [`FormatModelGet::labels`](FormatModelGet::labels), [`FormatModelPatch::labels`](FormatModelPatch::labels), [`FormatModelPost::labels`](FormatModelPost::labels), [`TableModel::columns`](TableModel::columns).
+///
 /// Schema: `/components/schemas/LabelModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -3804,6 +3938,8 @@ impl LabelModel {
         self
     }
 }
+/// In [`LabelModel::category`](LabelModel::category).
+///
 /// Schema: `/components/schemas/LabelModel/properties/category`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -3884,6 +4020,8 @@ impl<'de> ::serde::Deserialize<'de> for LabelModelCategory {
         Ok(LabelModelCategory::from(value.as_ref()))
     }
 }
+/// In [`LabelModel::scope`](LabelModel::scope).
+///
 /// Schema: `/components/schemas/LabelModel/properties/scope`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -3957,6 +4095,8 @@ impl<'de> ::serde::Deserialize<'de> for LabelModelScope {
         Ok(LabelModelScope::from(value.as_ref()))
     }
 }
+/// In [`LabelModel::type_`](LabelModel::type_).
+///
 /// Schema: `/components/schemas/LabelModel/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -4071,11 +4211,15 @@ impl<'de> ::serde::Deserialize<'de> for LabelModelType {
 }
 /// Table annotations by table name, each a list of rows.
 ///
+/// In [`VersionPost::lines`](VersionPost::lines).
+///
 /// Schema: `/components/schemas/lines`
 pub type Lines = ::std::collections::BTreeMap<
     ::std::string::String,
     ::std::vec::Vec<Cells>,
 >;
+/// In [`ReportModelFullGenerate::metadata`](ReportModelFullGenerate::metadata), [`ReportModelGet::metadata`](ReportModelGet::metadata), [`ReportModelPost::metadata`](ReportModelPost::metadata).
+///
 /// Schema: `/components/schemas/MetadataOptions`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -4142,6 +4286,8 @@ impl MetadataOptions {
         self
     }
 }
+/// In [`LabelModel::options`](LabelModel::options).
+///
 /// Schema: `/components/schemas/OptionModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -4180,6 +4326,8 @@ impl OptionModel {
         self
     }
 }
+/// In [`RoleModelGet::permissions`](RoleModelGet::permissions), [`RoleModelPatch::permissions`](RoleModelPatch::permissions), [`RoleModelPost::permissions`](RoleModelPost::permissions).
+///
 /// Schema: `/components/schemas/PermissionsModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -4743,6 +4891,8 @@ impl PermissionsModel {
         self
     }
 }
+/// Taken by [`upload_style_sheet`](crate::Client::upload_style_sheet), [`upload_style_logo`](crate::Client::upload_style_logo).
+///
 /// Schema: `/components/requestBodies/post_style_sheet_resource/content/multipart~1form-data/schema`
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -4771,6 +4921,8 @@ impl PostStyleSheetForm {
         form
     }
 }
+/// Returned by [`list_predictor_settings`](crate::Client::list_predictor_settings), [`get_predictor_setting`](crate::Client::get_predictor_setting), [`update_predictor_setting`](crate::Client::update_predictor_setting).
+///
 /// Schema: `/components/schemas/PredictorModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -4875,6 +5027,8 @@ impl PredictorModelGet {
         self
     }
 }
+/// Taken by [`update_predictor_setting`](crate::Client::update_predictor_setting).
+///
 /// Schema: `/components/schemas/PredictorSettingModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -4977,6 +5131,8 @@ impl PredictorSettingModel {
         self
     }
 }
+/// Taken by [`update_project`](crate::Client::update_project).
+///
 /// Schema: `/components/schemas/ProjectModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -5075,6 +5231,8 @@ impl ProjectModelPatch {
         self
     }
 }
+/// Taken by [`create_project`](crate::Client::create_project).
+///
 /// Schema: `/components/schemas/ProjectModelPost`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -5103,7 +5261,7 @@ pub struct ProjectModelPost {
         ::serde_json::Value,
     >,
 }
-/// The fields a [`ProjectModelPost`] must have, by name: two of them are of one type, so as positional arguments of [`ProjectModelPost::new`] they could be swapped and still compile.
+/// What [`ProjectModelPost::new`] takes: the fields a value must have, by name. Two of them are of one type, so as positional arguments they could be swapped and still compile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProjectModelPostRequired {
     /// At least 1 items.
@@ -5156,6 +5314,8 @@ impl ProjectModelPost {
         self
     }
 }
+/// Taken by [`generate_report`](crate::Client::generate_report).
+///
 /// Schema: `/components/schemas/ReportModelFullGenerate`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -5442,6 +5602,8 @@ impl ReportModelFullGenerate {
         self
     }
 }
+/// In [`ReportModelFullGenerate::delivery_method`](ReportModelFullGenerate::delivery_method).
+///
 /// Schema: `/components/schemas/ReportModelFullGenerate/allOf/1/properties/delivery_method`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -5512,6 +5674,8 @@ impl<'de> ::serde::Deserialize<'de> for ReportModelFullGenerateDeliveryMethod {
         Ok(ReportModelFullGenerateDeliveryMethod::from(value.as_ref()))
     }
 }
+/// Returned by [`list_reports`](crate::Client::list_reports), [`create_report`](crate::Client::create_report), [`get_report`](crate::Client::get_report).
+///
 /// Schema: `/components/schemas/ReportModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -5753,6 +5917,8 @@ impl ReportModelGet {
         self
     }
 }
+/// Returned by [`update_report`](crate::Client::update_report). Taken by [`create_report`](crate::Client::create_report), [`update_report`](crate::Client::update_report).
+///
 /// Schema: `/components/schemas/ReportModelPost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -5992,6 +6158,8 @@ impl ReportModelPost {
         self
     }
 }
+/// In [`ReportModelFullGenerate::sources`](ReportModelFullGenerate::sources), [`ReportModelGet::sources`](ReportModelGet::sources), [`ReportModelPost::sources`](ReportModelPost::sources).
+///
 /// Schema: `/components/schemas/ReportModelPost/properties/sources/items`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -6062,6 +6230,8 @@ impl<'de> ::serde::Deserialize<'de> for ReportModelPostSourcesItem {
         Ok(ReportModelPostSourcesItem::from(value.as_ref()))
     }
 }
+/// Taken by [`reprocess_document`](crate::Client::reprocess_document).
+///
 /// Schema: `/paths/~1documents~1{document_id}~1reprocess/post/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -6132,6 +6302,8 @@ impl<'de> ::serde::Deserialize<'de> for ReprocessDocumentReviewer {
         Ok(ReprocessDocumentReviewer::from(value.as_ref()))
     }
 }
+/// Taken by [`reprocess_inbox`](crate::Client::reprocess_inbox).
+///
 /// Schema: `/paths/~1inboxes~1{inbox_id}~1reprocess/post/requestBody/content/multipart~1form-data/schema`
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
@@ -6166,6 +6338,8 @@ impl ReprocessInboxForm {
         form
     }
 }
+/// Taken by [`reprocess_inbox`](crate::Client::reprocess_inbox).
+///
 /// Schema: `/paths/~1inboxes~1{inbox_id}~1reprocess/post/parameters/1/schema`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -6236,6 +6410,8 @@ impl<'de> ::serde::Deserialize<'de> for ReprocessInboxReviewer {
         Ok(ReprocessInboxReviewer::from(value.as_ref()))
     }
 }
+/// Taken by [`reset_password`](crate::Client::reset_password).
+///
 /// Schema: `/components/schemas/ResetPasswordModelPost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6292,6 +6468,8 @@ impl ResetPasswordModelPost {
         self
     }
 }
+/// Returned by [`get_review_settings`](crate::Client::get_review_settings), [`update_review_settings`](crate::Client::update_review_settings). In [`ReviewSettingsModelPatch::settings`](ReviewSettingsModelPatch::settings).
+///
 /// Schema: `/components/schemas/ReviewSettingsModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6387,6 +6565,8 @@ impl ReviewSettingsModelGet {
         self
     }
 }
+/// Taken by [`update_review_settings`](crate::Client::update_review_settings).
+///
 /// Schema: `/components/schemas/ReviewSettingsModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6429,6 +6609,8 @@ impl ReviewSettingsModelPatch {
         self
     }
 }
+/// Returned by [`list_roles`](crate::Client::list_roles), [`create_role`](crate::Client::create_role), [`get_role`](crate::Client::get_role), [`update_role`](crate::Client::update_role).
+///
 /// Schema: `/components/schemas/RoleModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6444,7 +6626,7 @@ pub struct RoleModelGet {
         ::serde_json::Value,
     >,
 }
-/// The fields a [`RoleModelGet`] must have, by name: two of them are of one type, so as positional arguments of [`RoleModelGet::new`] they could be swapped and still compile.
+/// What [`RoleModelGet::new`] takes: the fields a value must have, by name. Two of them are of one type, so as positional arguments they could be swapped and still compile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoleModelGetRequired {
     pub name: ::std::string::String,
@@ -6463,6 +6645,8 @@ impl RoleModelGet {
         }
     }
 }
+/// Taken by [`update_role`](crate::Client::update_role).
+///
 /// Schema: `/components/schemas/RoleModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6505,6 +6689,8 @@ impl RoleModelPatch {
         self
     }
 }
+/// Taken by [`create_role`](crate::Client::create_role).
+///
 /// Schema: `/components/schemas/RoleModelPost`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6532,6 +6718,8 @@ impl RoleModelPost {
         }
     }
 }
+/// In [`ConnectionModelGet::routing`](ConnectionModelGet::routing), [`ConnectionModelPost::routing`](ConnectionModelPost::routing).
+///
 /// Schema: `/components/schemas/RoutingAtom`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6578,6 +6766,8 @@ impl RoutingAtom {
         self
     }
 }
+/// Taken by [`update_rule_config`](crate::Client::update_rule_config).
+///
 /// Schema: `/components/schemas/RuleConfigModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6613,6 +6803,8 @@ impl RuleConfigModel {
         self
     }
 }
+/// Returned by [`list_rule_configs`](crate::Client::list_rule_configs), [`get_rule_config`](crate::Client::get_rule_config), [`update_rule_config`](crate::Client::update_rule_config).
+///
 /// Schema: `/components/schemas/RuleConfigModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6650,6 +6842,8 @@ impl RuleConfigModelGet {
         self
     }
 }
+/// Returned by [`list_sampling_settings`](crate::Client::list_sampling_settings), [`get_sampling_setting`](crate::Client::get_sampling_setting), [`update_sampling_setting`](crate::Client::update_sampling_setting).
+///
 /// Schema: `/components/schemas/SamplingModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6720,6 +6914,8 @@ impl SamplingModelGet {
         self
     }
 }
+/// Taken by [`update_sampling_setting`](crate::Client::update_sampling_setting).
+///
 /// Schema: `/components/schemas/SamplingModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6788,6 +6984,8 @@ impl SamplingModelPatch {
         self
     }
 }
+/// In [`DataRetentionModel::scope`](DataRetentionModel::scope).
+///
 /// Schema: `/components/schemas/ScopeModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6830,6 +7028,8 @@ impl ScopeModel {
         self
     }
 }
+/// In [`VersionPost::sections`](VersionPost::sections).
+///
 /// Schema: `/components/schemas/SectionAtom`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6883,6 +7083,8 @@ impl SectionAtom {
         self
     }
 }
+/// In [`FormatModelGet::separators`](FormatModelGet::separators), [`FormatModelPatch::separators`](FormatModelPatch::separators), [`FormatModelPost::separators`](FormatModelPost::separators).
+///
 /// Schema: `/components/schemas/SectionModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6910,6 +7112,8 @@ impl SectionModel {
         }
     }
 }
+/// In [`ColumnsHeaders::columns_headers`](ColumnsHeaders::columns_headers), [`ColumnsHeaders::inline_headers`](ColumnsHeaders::inline_headers).
+///
 /// Schema: `/components/schemas/SequenceColumnsAtomModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6960,6 +7164,8 @@ impl SequenceColumnsAtomModel {
         self
     }
 }
+/// Returned by [`list_threshold_settings`](crate::Client::list_threshold_settings), [`get_threshold_setting`](crate::Client::get_threshold_setting), [`update_threshold_setting`](crate::Client::update_threshold_setting).
+///
 /// Schema: `/components/schemas/SettingThresholdModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7003,6 +7209,8 @@ impl SettingThresholdModelGet {
         self
     }
 }
+/// Taken by [`update_threshold_setting`](crate::Client::update_threshold_setting).
+///
 /// Schema: `/components/schemas/SettingThresholdModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7034,6 +7242,8 @@ impl SettingThresholdModelPatch {
         self
     }
 }
+/// In [`ReportModelFullGenerate::automation_blockers`](ReportModelFullGenerate::automation_blockers), [`ReportModelFullGenerate::automation_score`](ReportModelFullGenerate::automation_score), [`ReportModelFullGenerate::automation_what_if`](ReportModelFullGenerate::automation_what_if), [`ReportModelFullGenerate::cover`](ReportModelFullGenerate::cover), [`ReportModelFullGenerate::elapse_time`](ReportModelFullGenerate::elapse_time), [`ReportModelFullGenerate::field_automation`](ReportModelFullGenerate::field_automation), [`ReportModelFullGenerate::lines`](ReportModelFullGenerate::lines), [`ReportModelFullGenerate::page_classification`](ReportModelFullGenerate::page_classification) and 22 more.
+///
 /// Schema: `/components/schemas/SimpleInclude`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7063,11 +7273,15 @@ impl SimpleInclude {
         self
     }
 }
+/// In [`FieldSettingsModel::nested_field_patterns`](FieldSettingsModel::nested_field_patterns).
+///
 /// Schema: `/components/schemas/SpanDictModel`
 pub type SpanDictModel = ::std::collections::BTreeMap<
     ::std::string::String,
     ::std::string::String,
 >;
+/// Taken by [`create_sso_config`](crate::Client::create_sso_config).
+///
 /// Schema: `/components/schemas/SsoConfigModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7128,6 +7342,8 @@ impl SsoConfigModel {
         self
     }
 }
+/// Returned by [`list_sso_configs`](crate::Client::list_sso_configs).
+///
 /// Schema: `/components/schemas/SsoConfigModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7156,7 +7372,7 @@ pub struct SsoConfigModelGet {
         ::serde_json::Value,
     >,
 }
-/// The fields a [`SsoConfigModelGet`] must have, by name: two of them are of one type, so as positional arguments of [`SsoConfigModelGet::new`] they could be swapped and still compile.
+/// What [`SsoConfigModelGet::new`] takes: the fields a value must have, by name. Two of them are of one type, so as positional arguments they could be swapped and still compile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SsoConfigModelGetRequired {
     pub id: ::std::string::String,
@@ -7199,6 +7415,8 @@ impl SsoConfigModelGet {
     }
 }
 /// Type of SSO integration, for now only SAML is supported
+///
+/// In [`SsoConfigModelGet::type_`](SsoConfigModelGet::type_).
 ///
 /// Schema: `/components/schemas/SsoConfigModelGet/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -7265,6 +7483,8 @@ impl<'de> ::serde::Deserialize<'de> for SsoConfigModelGetType {
 }
 /// Type of SSO integration, for now only SAML is supported
 ///
+/// In [`SsoConfigModel::type_`](SsoConfigModel::type_).
+///
 /// Schema: `/components/schemas/SsoConfigModel/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -7328,6 +7548,8 @@ impl<'de> ::serde::Deserialize<'de> for SsoConfigModelType {
         Ok(SsoConfigModelType::from(value.as_ref()))
     }
 }
+/// Taken by [`sso_login`](crate::Client::sso_login).
+///
 /// Schema: `/components/schemas/SsoModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7373,6 +7595,8 @@ impl SsoModel {
     }
 }
 /// the type of SSO token
+///
+/// In [`SsoModel::type_`](SsoModel::type_).
 ///
 /// Schema: `/components/schemas/SsoModel/properties/type`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -7442,6 +7666,8 @@ impl<'de> ::serde::Deserialize<'de> for SsoModelType {
         Ok(SsoModelType::from(value.as_ref()))
     }
 }
+/// In [`DocumentModelGet::escalate`](DocumentModelGet::escalate), [`DocumentModelGet::lock`](DocumentModelGet::lock), [`DocumentModelGet::opened_by`](DocumentModelGet::opened_by), [`DocumentModelGet::reject`](DocumentModelGet::reject), [`DocumentModelGet::submitted`](DocumentModelGet::submitted), [`StatusDataPost::escalate`](StatusDataPost::escalate), [`StatusDataPost::lock`](StatusDataPost::lock), [`StatusDataPost::opened_by`](StatusDataPost::opened_by) and 2 more.
+///
 /// Schema: `/components/schemas/StateModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7494,6 +7720,8 @@ impl StateModelGet {
         self
     }
 }
+/// In [`DocumentModelGet::status_data`](DocumentModelGet::status_data), [`StatusDataPost::status_data`](StatusDataPost::status_data).
+///
 /// Schema: `/components/schemas/StatusDataModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7641,6 +7869,8 @@ impl StatusDataModel {
         self
     }
 }
+/// Taken by [`update_document_status`](crate::Client::update_document_status).
+///
 /// Schema: `/components/schemas/StatusDataPost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7746,6 +7976,8 @@ impl StatusDataPost {
         self
     }
 }
+/// Taken by [`process_table_annotation`](crate::Client::process_table_annotation).
+///
 /// Schema: `/components/schemas/TableAnnotationPost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7835,6 +8067,8 @@ impl TableAnnotationPost {
         self
     }
 }
+/// In [`PredictorModelGet::table_extraction_settings`](PredictorModelGet::table_extraction_settings), [`PredictorSettingModel::table_extraction_settings`](PredictorSettingModel::table_extraction_settings).
+///
 /// Schema: `/components/schemas/TableExtractionSettingsModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7866,6 +8100,8 @@ impl TableExtractionSettingsModel {
         self
     }
 }
+/// In [`FormatModelGet::table_types`](FormatModelGet::table_types), [`FormatModelPatch::table_types`](FormatModelPatch::table_types), [`FormatModelPost::table_types`](FormatModelPost::table_types).
+///
 /// Schema: `/components/schemas/TableModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7947,6 +8183,8 @@ impl TableModel {
         self
     }
 }
+/// In [`TableModel::scope`](TableModel::scope).
+///
 /// Schema: `/components/schemas/TableModel/properties/scope`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -8020,6 +8258,8 @@ impl<'de> ::serde::Deserialize<'de> for TableModelScope {
         Ok(TableModelScope::from(value.as_ref()))
     }
 }
+/// Returned by [`get_format_tag_fields`](crate::Client::get_format_tag_fields).
+///
 /// Schema: `/components/schemas/TagFieldModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8055,6 +8295,8 @@ impl TagFieldModelGet {
         self
     }
 }
+/// Returned by [`activate_tenant`](crate::Client::activate_tenant).
+///
 /// Schema: `/components/schemas/TenantModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8077,6 +8319,8 @@ impl TenantModelGet {
         }
     }
 }
+/// Taken by [`activate_tenant`](crate::Client::activate_tenant).
+///
 /// Schema: `/components/schemas/TenantModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8116,6 +8360,8 @@ impl TenantModelPatch {
         self
     }
 }
+/// In [`SettingThresholdModelGet::thresholds`](SettingThresholdModelGet::thresholds), [`SettingThresholdModelPatch::thresholds`](SettingThresholdModelPatch::thresholds).
+///
 /// Schema: `/components/schemas/ThresholdModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8181,6 +8427,8 @@ impl ThresholdModel {
         self
     }
 }
+/// In [`DocumentModelGet::timings`](DocumentModelGet::timings), [`StatusDataPost::timings`](StatusDataPost::timings).
+///
 /// Schema: `/components/schemas/TimingsModelGet`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8272,6 +8520,8 @@ impl TimingsModelGet {
         self
     }
 }
+/// Taken by [`create_jwt`](crate::Client::create_jwt), [`create_token`](crate::Client::create_token).
+///
 /// Schema: `/components/schemas/TokenModelBase`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8307,6 +8557,10 @@ impl TokenModelBase {
         self
     }
 }
+/// A token for the calls that accept one (`authentication_token`, a JWT), given for a username and password. The client logs in and renews it by itself when it is built with `Credentials::login`.
+///
+/// Returned by [`login`](crate::Client::login), [`create_ephemeral_token`](crate::Client::create_ephemeral_token), [`create_jwt`](crate::Client::create_jwt), [`create_token`](crate::Client::create_token).
+///
 /// Schema: `/components/schemas/TokenReplyModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8331,6 +8585,8 @@ impl TokenReplyModel {
         }
     }
 }
+/// In [`ApiKeyModel::roles`](ApiKeyModel::roles), [`ApiKeyRequest::roles`](ApiKeyRequest::roles), [`TokenModelBase::roles`](TokenModelBase::roles).
+///
 /// Schema: `/components/schemas/TokenRoleModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8378,6 +8634,8 @@ impl TokenRoleModel {
         self
     }
 }
+/// Taken by [`upload_document`](crate::Client::upload_document).
+///
 /// Schema: `/paths/~1documents~1{inbox_id}/post/requestBody/content/multipart~1form-data/schema`
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -8446,6 +8704,8 @@ impl UploadDocumentForm {
         form
     }
 }
+/// Taken by [`upload_document_simple`](crate::Client::upload_document_simple).
+///
 /// Schema: `/paths/~1documents~1/post/requestBody/content/multipart~1form-data/schema`
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -8515,6 +8775,8 @@ impl UploadDocumentSimpleForm {
         form
     }
 }
+/// Returned by [`list_users`](crate::Client::list_users), [`create_user`](crate::Client::create_user), [`get_me`](crate::Client::get_me), [`get_user`](crate::Client::get_user), [`update_user`](crate::Client::update_user).
+///
 /// Schema: `/components/schemas/UserModelGet`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8537,7 +8799,7 @@ pub struct UserModelGet {
         ::serde_json::Value,
     >,
 }
-/// The fields a [`UserModelGet`] must have, by name: two of them are of one type, so as positional arguments of [`UserModelGet::new`] they could be swapped and still compile.
+/// What [`UserModelGet::new`] takes: the fields a value must have, by name. Two of them are of one type, so as positional arguments they could be swapped and still compile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserModelGetRequired {
     /// Inactive users have to reset their password first
@@ -8570,6 +8832,8 @@ impl UserModelGet {
         self
     }
 }
+/// Taken by [`update_user`](crate::Client::update_user).
+///
 /// Schema: `/components/schemas/UserModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8614,6 +8878,8 @@ impl UserModelPatch {
         self
     }
 }
+/// Taken by [`create_user`](crate::Client::create_user).
+///
 /// Schema: `/components/schemas/UserModelPost`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8659,6 +8925,8 @@ impl UserModelPost {
         self
     }
 }
+/// In [`UserModelGet::roles`](UserModelGet::roles), [`UserModelPost::roles`](UserModelPost::roles).
+///
 /// Schema: `/components/schemas/UserRoleModel`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8706,6 +8974,8 @@ impl UserRoleModel {
         self
     }
 }
+/// In [`UserModelPatch::roles`](UserModelPatch::roles).
+///
 /// Schema: `/components/schemas/UserRoleModelPatch`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8750,6 +9020,8 @@ impl UserRoleModelPatch {
         self
     }
 }
+/// Taken by [`compare_inbox_versions`](crate::Client::compare_inbox_versions).
+///
 /// Schema: `/components/schemas/VersionCompare`
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8765,7 +9037,7 @@ pub struct VersionCompare {
         ::serde_json::Value,
     >,
 }
-/// The fields a [`VersionCompare`] must have, by name: two of them are of one type, so as positional arguments of [`VersionCompare::new`] they could be swapped and still compile.
+/// What [`VersionCompare::new`] takes: the fields a value must have, by name. Two of them are of one type, so as positional arguments they could be swapped and still compile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VersionCompareRequired {
     pub cmp_version_1: ::std::string::String,
@@ -8784,6 +9056,8 @@ impl VersionCompare {
         }
     }
 }
+/// Taken by [`submit_document_feedback`](crate::Client::submit_document_feedback).
+///
 /// Schema: `/components/schemas/VersionPost`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8865,6 +9139,8 @@ impl VersionPost {
         self
     }
 }
+/// Returned by [`get_document_workflow`](crate::Client::get_document_workflow).
+///
 /// Schema: `/components/schemas/WorkflowModel`
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]

@@ -5,6 +5,8 @@
 //! valid, unique Rust identifier: the builder decides names once, deterministically, and the
 //! emitter never invents one.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 /// The whole API.
@@ -39,6 +41,69 @@ impl Api {
     }
 
     /// The fields of the multipart form type `name` (none if it is not one).
+    /// For each named type, the operations that return it and those that take it (as a body,
+    /// a form, or a parameter), and the types with a field of it, directly or in a list or map,
+    /// by their Rust names in document order: what a type's documentation points to.
+    pub fn uses(&self) -> BTreeMap<&str, Uses<'_>> {
+        fn named(ty: &TypeRef) -> Option<&str> {
+            match ty {
+                TypeRef::Named(name) => Some(name),
+                TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => {
+                    named(inner)
+                }
+                TypeRef::Primitive(_) => None,
+            }
+        }
+        let mut uses: BTreeMap<&str, Uses<'_>> = BTreeMap::new();
+        for op in &self.operations {
+            if let SuccessBody::Json(ty) = op.success_body() {
+                if let Some(name) = named(&ty).and_then(|n| self.type_def(n)) {
+                    uses.entry(&name.name)
+                        .or_default()
+                        .returned_by
+                        .push(&op.name);
+                }
+            }
+            let mut taken: Vec<&str> = op.parameters.iter().filter_map(|p| named(&p.ty)).collect();
+            match op.request_body.as_ref().map(|b| &b.content) {
+                Some(RequestContent::Json { ty, .. } | RequestContent::UrlEncoded { ty }) => {
+                    taken.extend(named(ty))
+                }
+                Some(RequestContent::Multipart { form }) => taken.push(form),
+                _ => {}
+            }
+            taken.dedup();
+            for name in taken {
+                if let Some(def) = self.type_def(name) {
+                    uses.entry(&def.name).or_default().taken_by.push(&op.name);
+                }
+            }
+        }
+        for holder in &self.types {
+            let fields = match &holder.kind {
+                TypeKind::Struct(s) => &s.fields,
+                TypeKind::Form(fields) => fields,
+                TypeKind::Alias(target) => {
+                    if let Some(def) = named(target).and_then(|n| self.type_def(n)) {
+                        uses.entry(&def.name)
+                            .or_default()
+                            .held_by
+                            .push((&holder.name, ""));
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            for field in fields {
+                if let Some(def) = named(&field.ty).and_then(|n| self.type_def(n)) {
+                    let held = &mut uses.entry(&def.name).or_default().held_by;
+                    held.push((&holder.name, &field.rust_name));
+                }
+            }
+        }
+        uses
+    }
+
     pub fn form_fields(&self, name: &str) -> &[Field] {
         match self.type_def(name).map(|def| &def.kind) {
             Some(TypeKind::Form(fields)) => fields,
@@ -275,6 +340,15 @@ pub struct Paginator {
     pub item_type: TypeRef,
     /// Rust field holding the total number of items, if the page has one.
     pub total_field: Option<String>,
+}
+
+/// Where a type is used (see [`Api::uses`]).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Uses<'a> {
+    pub returned_by: Vec<&'a str>,
+    pub taken_by: Vec<&'a str>,
+    /// The types with a field of it, and the fields' Rust names (none for an alias of it).
+    pub held_by: Vec<(&'a str, &'a str)>,
 }
 
 /// Upload, then wait: the upload is sent with some form fields forced (`sync = false`), the new

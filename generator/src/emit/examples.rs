@@ -2,7 +2,7 @@
 //! name operations and types that exist, with arguments of the types they take. Every example
 //! is a doctest of the crate it documents.
 
-use crate::model::{Api, Operation, Primitive, RequestContent, TypeKind, TypeRef};
+use crate::model::{Api, Operation, Primitive, RequestContent, SuccessBody, TypeKind, TypeRef};
 
 /// How deep a sample value may nest structs built with `new(…)`.
 const MAX_DEPTH: usize = 4;
@@ -44,6 +44,51 @@ pub(super) fn call(api: &Api, op: &Operation, paths: Paths<'_>) -> Option<String
         _ => {}
     }
     Some(format!("{}({})", op.name, args.join(", ")))
+}
+
+/// The lines that send `call` (of `op`) and use its answer as a reader would: a field of a
+/// typed answer, the items of a list, the bytes of a file.
+pub(super) fn send_and_use(api: &Api, op: &Operation, call: &str) -> String {
+    match op.success_body() {
+        SuccessBody::Json(ty) => match api.resolve(&ty) {
+            TypeRef::Array(_) => format!(
+                "let items = client.{call}.send().await?.body;
+println!(\"{{}} items\", items.len());"
+            ),
+            TypeRef::Named(name) => {
+                let shown = match api.type_def(name).map(|t| &t.kind) {
+                    Some(TypeKind::Struct(s)) => s
+                        .must_have()
+                        .find(|f| f.ty == TypeRef::Primitive(Primitive::String))
+                        .or_else(|| s.must_have().next())
+                        .map(|f| f.rust_name.clone()),
+                    _ => None,
+                };
+                match shown {
+                    Some(field) => format!(
+                        "let reply = client.{call}.send().await?.body;
+println!(\"{{:?}}\", reply.{field});"
+                    ),
+                    None => format!(
+                        "let reply = client.{call}.send().await?.body;
+println!(\"{{reply:?}}\");"
+                    ),
+                }
+            }
+            _ => format!(
+                "let reply = client.{call}.send().await?.body;
+println!(\"{{reply:?}}\");"
+            ),
+        },
+        SuccessBody::Binary { .. } => format!(
+            "let file = client.{call}.send().await?.body.collect().await?;
+println!(\"{{}} bytes\", file.len());"
+        ),
+        SuccessBody::Raw => format!(
+            "let reply = client.{call}.send().await?.body;
+println!(\"{{}}\", reply.text());"
+        ),
+    }
 }
 
 /// A value of `ty` for an example, when one is simple to write.

@@ -185,7 +185,7 @@ pub fn crate_files(api: &Api, info: &CrateInfo) -> Result<Vec<File>, Error> {
         RustFile::whole(&format!("src/bin/{bin}.rs"), || cli::binary(bin)),
         RustFile {
             path: "src/types.rs".into(),
-            parts: types::types_module(&api.types),
+            parts: types::types_module(api),
         },
         RustFile::whole("src/client.rs", || operations::client_module(api, bin)),
         RustFile {

@@ -235,8 +235,9 @@ fn client_method(
     // Credentials are said once, on `Client`, and here only where they differ.
     let security = (common != Some(op.security.as_slice())).then(|| security_doc(op));
     let example = super::examples::call(api, op, Paths::Qualified(krate)).map(|call| {
+        let lines = super::examples::send_and_use(api, op, &call);
         format!(
-            "```no_run\n# async fn example(client: {krate}::Client) -> Result<(), {krate}::Error> {{\nlet response = client.{call}.send().await?;\nprintln!(\"{{}}\", response.status);\n# Ok(())\n# }}\n```"
+            "```no_run\n# async fn example(client: {krate}::Client) -> Result<(), {krate}::Error> {{\n{lines}\n# Ok(())\n# }}\n```"
         )
     });
     let docs = doc_attrs(&paragraphs([

@@ -3,11 +3,11 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use super::docs::{doc_attrs, paragraphs, value_docs};
+use super::docs::{paragraphs, sanitize, value_docs, written_doc_attrs};
 use crate::build::{ADDITIONAL_FIELD, UNKNOWN_VARIANT};
 use crate::model::{
-    resolve_aliases, EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef, Union,
-    UnionVariant,
+    resolve_aliases, Api, EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef, Union,
+    UnionVariant, Uses,
 };
 
 /// Where a type is named from: inside the `types` module, or from elsewhere in the crate.
@@ -70,7 +70,9 @@ fn primitive(p: Primitive) -> TokenStream {
 
 /// The `types` module: every named type, in name order.
 /// The types module, a part per type (see [`super::RustFile`]).
-pub(super) fn types_module(types: &[TypeDef]) -> Vec<super::Part<'_>> {
+pub(super) fn types_module(api: &Api) -> Vec<super::Part<'_>> {
+    let types = &api.types;
+    let uses = std::sync::Arc::new(api.uses());
     let mut parts: Vec<super::Part<'_>> = vec![Box::new(|| {
         quote! {
             //! Every schema of the API as a Rust type.
@@ -85,14 +87,24 @@ pub(super) fn types_module(types: &[TypeDef]) -> Vec<super::Part<'_>> {
         }
     })];
     for def in types {
-        parts.push(Box::new(move || type_def(def, types)));
+        let uses = uses.clone();
+        parts.push(Box::new(move || {
+            type_def(def, types, uses.get(def.name.as_str()))
+        }));
     }
     parts
 }
 
-fn type_def(def: &TypeDef, types: &[TypeDef]) -> TokenStream {
+fn type_def(def: &TypeDef, types: &[TypeDef], uses: Option<&Uses<'_>>) -> TokenStream {
     let origin = format!("Schema: `{}`", def.origin);
-    let docs = doc_attrs(&paragraphs([def.description.as_deref(), Some(&origin)]));
+    let used = uses.map(used_by).unwrap_or_default();
+    // The description is the document's (sanitized); the links and origin are the generator's.
+    let description = def.description.as_deref().map(sanitize);
+    let docs = written_doc_attrs(&paragraphs([
+        description.as_deref(),
+        (!used.is_empty()).then_some(used.as_str()),
+        Some(&origin),
+    ]));
     let name = ident(&def.name);
     match &def.kind {
         TypeKind::Struct(s) => struct_def(&docs, &name, s, types),
@@ -105,6 +117,42 @@ fn type_def(def: &TypeDef, types: &[TypeDef]) -> TokenStream {
         TypeKind::Union(union) => union_def(&docs, &name, union),
     }
 }
+
+/// Which calls return a type and which take it, and where it is held, as links: where a
+/// reader of the type goes next.
+fn used_by(uses: &Uses<'_>) -> String {
+    let calls = |ops: &[&str]| {
+        listed(ops.iter().map(|op| format!("[`{op}`](crate::Client::{op})")))
+    };
+    let mut sentences = Vec::new();
+    if !uses.returned_by.is_empty() {
+        sentences.push(format!("Returned by {}.", calls(&uses.returned_by)));
+    }
+    if !uses.taken_by.is_empty() {
+        sentences.push(format!("Taken by {}.", calls(&uses.taken_by)));
+    }
+    if !uses.held_by.is_empty() {
+        let fields = uses.held_by.iter().map(|(holder, field)| match field.is_empty() {
+            true => format!("[`{holder}`]"),
+            false => format!("[`{holder}::{field}`]({holder}::{field})"),
+        });
+        sentences.push(format!("In {}.", listed(fields)));
+    }
+    sentences.join(" ")
+}
+
+/// The first few of `links`, and how many more there are.
+fn listed(links: impl ExactSizeIterator<Item = String>) -> String {
+    let more = links.len().saturating_sub(MAX_LINKS);
+    let shown: Vec<String> = links.take(MAX_LINKS).collect();
+    match more {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
+/// How many calls a type's documentation names before it counts the rest.
+const MAX_LINKS: usize = 8;
 
 /// A field's type: `T` when a value must have it, `Option<T>` when it may be absent or `null`,
 /// and `Option<Option<T>>` when it may be either (absent is `None`, `null` is `Some(None)`), so
@@ -248,8 +296,9 @@ fn constructors(
                 quote!(#docs pub #field: #ty,)
             });
             let doc = format!(
-                " The fields a [`{name}`] must have, by name: two of them are of one type, so as \
-                 positional arguments of [`{name}::new`] they could be swapped and still compile."
+                " What [`{name}::new`] takes: the fields a value must have, by name. Two of them \
+                 are of one type, so as positional arguments they could be swapped and still \
+                 compile."
             );
             let def = quote! {
                 #[doc = #doc]
