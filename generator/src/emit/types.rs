@@ -122,7 +122,10 @@ fn type_def(def: &TypeDef, types: &[TypeDef], uses: Option<&Uses<'_>>) -> TokenS
 /// reader of the type goes next.
 fn used_by(uses: &Uses<'_>) -> String {
     let calls = |ops: &[&str]| {
-        listed(ops.iter().map(|op| format!("[`{op}`](crate::Client::{op})")))
+        listed(
+            ops.iter()
+                .map(|op| format!("[`{op}`](crate::Client::{op})")),
+        )
     };
     let mut sentences = Vec::new();
     if !uses.returned_by.is_empty() {
@@ -132,10 +135,13 @@ fn used_by(uses: &Uses<'_>) -> String {
         sentences.push(format!("Taken by {}.", calls(&uses.taken_by)));
     }
     if !uses.held_by.is_empty() {
-        let fields = uses.held_by.iter().map(|(holder, field)| match field.is_empty() {
-            true => format!("[`{holder}`]"),
-            false => format!("[`{holder}::{field}`]({holder}::{field})"),
-        });
+        let fields = uses
+            .held_by
+            .iter()
+            .map(|(holder, field)| match field.is_empty() {
+                true => format!("[`{holder}`]"),
+                false => format!("[`{holder}::{field}`]({holder}::{field})"),
+            });
         sentences.push(format!("In {}.", listed(fields)));
     }
     sentences.join(" ")
