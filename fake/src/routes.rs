@@ -126,8 +126,13 @@ async fn upload(
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let form = crate::multipart::parts(content_type, &body).unwrap_or_default();
-    let file = form.iter().find(|part| part.file_name.is_some());
+    // A form the API's server could not read is refused, as it would be.
+    let form = match crate::multipart::parts(content_type, &body) {
+        Ok(form) if form.iter().any(|part| part.name == "file") => form,
+        Ok(_) => return bad_form("the form has no file"),
+        Err(problem) => return bad_form(&problem),
+    };
+    let file = form.iter().find(|part| part.name == "file");
     let filename = file
         .and_then(|part| part.file_name.clone())
         .unwrap_or_else(|| "upload".into());
@@ -179,6 +184,11 @@ fn spread_share(number: usize) -> f64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     (z ^ (z >> 31)) as f64 / (u64::MAX as f64 + 1.0)
+}
+
+fn bad_form(problem: &str) -> Response {
+    let body = axum::Json(json!({ "message": format!("bad form: {problem}") }));
+    (StatusCode::BAD_REQUEST, body).into_response()
 }
 
 async fn get_document(State(fake): State<Fake>, Path(id): Path<String>) -> Response {

@@ -574,6 +574,22 @@ pub fn form_files(parts: &[Part], name: &str) -> Vec<Part> {
         .collect()
 }
 
+/// Every value sent as form field `name` (a list is sent as one part per item), each read as
+/// `T`.
+pub fn form_values<T: serde::de::DeserializeOwned>(
+    parts: &[Part],
+    name: &str,
+) -> Result<Vec<T>, String> {
+    parts
+        .iter()
+        .filter(|part| part.name == name)
+        .map(|part| {
+            from_text(&String::from_utf8_lossy(&part.body))
+                .map_err(|e| format!("form field {name}: {e}"))
+        })
+        .collect()
+}
+
 /// Form field `name` read as `T` (as a parameter's text is), if it was sent.
 pub fn form_field<T: serde::de::DeserializeOwned>(
     parts: &[Part],
@@ -594,4 +610,28 @@ pub fn json_body<T: serde::de::DeserializeOwned>(call: &Call) -> Result<Option<T
     call.json()
         .map(Some)
         .map_err(|e| format!("the body does not read as its type: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A list in a form is one part per item, read whole. (Before: only the first part was
+    /// read, as a whole list, and a stub's condition on it never held.)
+    #[test]
+    fn a_form_list_is_read_from_every_part_of_its_name() {
+        let body = bytes::Bytes::from_static(
+            b"--b\r\nContent-Disposition: form-data; name=\"pages\"\r\n\r\n1\r\n\
+              --b\r\nContent-Disposition: form-data; name=\"pages\"\r\n\r\n2\r\n\
+              --b\r\nContent-Disposition: form-data; name=\"sync\"\r\n\r\nfalse\r\n--b--\r\n",
+        );
+        let parts = crate::multipart::parts("multipart/form-data; boundary=b", &body).unwrap();
+        assert_eq!(form_values::<i64>(&parts, "pages").unwrap(), [1, 2]);
+        assert_eq!(form_field::<bool>(&parts, "sync").unwrap(), Some(false));
+        assert_eq!(
+            form_values::<i64>(&parts, "none").unwrap(),
+            Vec::<i64>::new()
+        );
+        assert!(form_values::<i64>(&parts, "sync").is_err());
+    }
 }

@@ -3477,7 +3477,9 @@ impl ReprocessDocument {
             .options(options.clone())
             .send_raw()
             .await
-            .map_err(failed)?;
+            .map_err(|error| <::contractfit_runtime::WaitError<
+                crate::types::DocumentModelGet,
+            >>::call_failed(waiter, GetDocument::OPERATION.name, error))?;
         stale.remember(&before.body.bytes);
         let reply = self.send_raw().await.map_err(failed)?;
         stale.remember(&reply.body.bytes);

@@ -441,7 +441,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let reply = client.create_connection(contractfit::types::ConnectionModelPost::new("document_predict", "your-integration", "original")).send().await?.body;
+    /// let reply = client.create_connection(contractfit::types::ConnectionModelPost::new(contractfit::types::ConnectionModelPostRequired { event: "document_predict".into(), integration: "your-integration".into(), what: "original".into() })).send().await?.body;
     /// println!("{:?}", reply.integration);
     /// # Ok(())
     /// # }
@@ -509,7 +509,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn example(client: contractfit::Client) -> Result<(), contractfit::Error> {
-    /// let reply = client.update_connection("your-connection-id", contractfit::types::ConnectionModelPost::new("document_predict", "your-integration", "original")).send().await?.body;
+    /// let reply = client.update_connection("your-connection-id", contractfit::types::ConnectionModelPost::new(contractfit::types::ConnectionModelPostRequired { event: "document_predict".into(), integration: "your-integration".into(), what: "original".into() })).send().await?.body;
     /// println!("{:?}", reply.integration);
     /// # Ok(())
     /// # }

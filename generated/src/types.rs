@@ -621,19 +621,26 @@ pub struct ConnectionModelPost {
         ::serde_json::Value,
     >,
 }
+/// What [`ConnectionModelPost::new`] takes: the fields a value must have, by name. Two of them are of one type, so as positional arguments they could be swapped and still compile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionModelPostRequired {
+    /// Example: `"document_predict"`.
+    pub event: ConnectionModelPostEvent,
+    /// Exactly 24 characters. Matches `[A-z0-9]`. Example: `"abcdef123456789abcdef123"`.
+    pub integration: ::std::string::String,
+    /// Example: `"original"`.
+    pub what: ConnectionModelPostWhat,
+}
 impl ConnectionModelPost {
-    /// A value with the fields it must have (`event`, `integration`, `what`); set the others with the `with_` methods.
-    pub fn new(
-        event: impl ::std::convert::Into<ConnectionModelPostEvent>,
-        integration: impl ::std::convert::Into<::std::string::String>,
-        what: impl ::std::convert::Into<ConnectionModelPostWhat>,
-    ) -> Self {
+    /// A value with the fields it must have, named in a [`ConnectionModelPostRequired`] (`event`, `integration`, `what`); set the others with the `with_` methods.
+    pub fn new(required: ConnectionModelPostRequired) -> Self {
+        let ConnectionModelPostRequired { event, integration, what } = required;
         ConnectionModelPost {
-            event: event.into(),
-            integration: integration.into(),
+            event,
+            integration,
             routing: ::std::option::Option::None,
             scope: ::std::option::Option::None,
-            what: what.into(),
+            what,
             additional_properties: ::std::default::Default::default(),
         }
     }

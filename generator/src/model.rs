@@ -40,7 +40,6 @@ impl Api {
         resolve_aliases(&self.types, ty)
     }
 
-    /// The fields of the multipart form type `name` (none if it is not one).
     /// For each named type, the operations that return it and those that take it (as a body,
     /// a form, or a parameter), and the types with a field of it, directly or in a list or map,
     /// by their Rust names in document order: what a type's documentation points to.
@@ -104,6 +103,7 @@ impl Api {
         uses
     }
 
+    /// The fields of the multipart form type `name` (none if it is not one).
     pub fn form_fields(&self, name: &str) -> &[Field] {
         match self.type_def(name).map(|def| &def.kind) {
             Some(TypeKind::Form(fields)) => fields,

@@ -895,15 +895,16 @@ fn fields_changes(
 }
 
 /// `new`'s parameters in another order, the same names: calls still compile and pass their
-/// values to the wrong fields; or taken by name where they were positional, or back: calls stop
-/// compiling. (Added or removed ones are reported as fields.)
+/// values to the wrong fields; or taken by name where they were positional, or back, or by a
+/// struct of another name (`AuthModelRequired2`, the document having taken the name): calls
+/// stop compiling. (Added or removed ones are reported as fields.)
 fn constructor_changes(name: &str, old: &[String], new: &[String], out: &mut Vec<Change>) {
     let mut old_sorted = old.to_vec();
     let mut new_sorted = new.to_vec();
     old_sorted.sort();
     new_sorted.sort();
     let named = |params: &[String]| params.iter().any(|p| p.contains('{'));
-    if old != new && (old_sorted == new_sorted || named(old) != named(new)) {
+    if old != new && (old_sorted == new_sorted || named(old) || named(new)) {
         out.push(major(format!(
             "type `{name}`: `new` takes ({}) (was ({}))",
             new.join(", "),

@@ -137,7 +137,7 @@ pub struct Polled {
     pub elapsed: Duration,
     /// The waiter's name and the resource's id, for an error decoding the body.
     waiter: &'static str,
-    id: String,
+    id: Option<String>,
 }
 
 /// `instant` rounded up to the next multiple of `grid`, counted from a moment shared by all
@@ -284,7 +284,7 @@ impl Waiter {
                         polls,
                         elapsed,
                         waiter: self.name,
-                        id: id.to_owned(),
+                        id: id_given.clone(),
                     })
                 }
                 AcceptorState::Failure => {
@@ -601,9 +601,7 @@ impl Polled {
             self.body,
             client.redactor(),
         )
-        .map_err(|source| {
-            WaitError::ended(waiter, Some(id), polls, elapsed, WaitFailure::Poll(source))
-        })
+        .map_err(|source| WaitError::ended(waiter, id, polls, elapsed, WaitFailure::Poll(source)))
     }
 
     /// The final poll's body as received, as the polled operation's response.

@@ -13,8 +13,8 @@ use openapiv3::{OpenAPI, ReferenceOr, SecurityScheme as OaSecurityScheme};
 
 use crate::diagnostics::{Error, Location, Warning};
 use crate::model::{
-    Api, ApiKeyLocation, Operation, SecurityRequirement, SecurityScheme, SecuritySchemeKind,
-    Server, Tag, TypeDef, TypeKind, TypeRef,
+    Api, ApiKeyLocation, Field, Operation, Primitive, SecurityRequirement, SecurityScheme,
+    SecuritySchemeKind, Server, Tag, TypeDef, TypeKind, TypeRef,
 };
 pub use names::{camel, snake, Namespace};
 pub use schema::{is_rfc3339_date_time, ADDITIONAL_FIELD, UNKNOWN_VARIANT};
@@ -293,22 +293,47 @@ fn files_only_in_forms(types: &mut [TypeDef], operations: &mut [Operation]) {
 }
 
 /// Gives `new` named arguments where positional ones could be swapped unnoticed: for each
-/// struct with two fields a value must have of one type, a struct of those fields, named after
-/// the type (`AuthModelRequired`) and claimed after every other type, so that it never takes a
-/// name the document uses.
+/// struct with two fields a value must have that take the same arguments, a struct of those
+/// fields, named after the type (`AuthModelRequired`) and claimed after every other type, so
+/// that it never takes a name the document uses.
 fn name_constructor_arguments(types: &mut [TypeDef], type_names: &mut Namespace) {
-    for def in types.iter_mut() {
-        let TypeKind::Struct(s) = &mut def.kind else {
+    let mut named = Vec::new();
+    for (index, def) in types.iter().enumerate() {
+        let TypeKind::Struct(s) = &def.kind else {
             continue;
         };
-        let kinds: Vec<(&TypeRef, bool)> = s.must_have().map(|f| (&f.ty, f.boxed)).collect();
+        let kinds: Vec<String> = s.must_have().map(|f| argument_kind(types, f)).collect();
         let shared = kinds
             .iter()
             .enumerate()
             .any(|(i, kind)| kinds[i + 1..].contains(kind));
         if shared {
-            s.named_new = Some(type_names.claim(&format!("{}Required", def.name)));
+            named.push((index, type_names.claim(&format!("{}Required", def.name))));
         }
+    }
+    for (index, name) in named {
+        if let TypeKind::Struct(s) = &mut types[index].kind {
+            s.named_new = Some(name);
+        }
+    }
+}
+
+/// What a positional `new` argument for `field` accepts (`impl Into<T>`), as a key: two
+/// fields with one key take the same arguments. Text goes into a string and into any enum (an
+/// enum is made from `&str`), JSON into `Json` and a JSON value alike, and an alias takes what
+/// it names.
+fn argument_kind(types: &[TypeDef], field: &Field) -> String {
+    let ty = crate::model::resolve_aliases(types, &field.ty);
+    let enumeration = |name: &str| {
+        types
+            .iter()
+            .any(|t| t.name == name && matches!(t.kind, TypeKind::Enum(_)))
+    };
+    match ty {
+        TypeRef::Primitive(Primitive::String) => "text".into(),
+        TypeRef::Named(name) if enumeration(name) => "text".into(),
+        TypeRef::Primitive(Primitive::Any | Primitive::Object) => "json".into(),
+        other => format!("{other:?} {}", field.boxed),
     }
 }
 

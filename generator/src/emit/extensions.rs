@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs::{paragraphs, sanitize, written_doc_attrs};
-use super::operations::{arguments, builder_name};
+use super::operations::{arguments, builder_name, path_text};
 use super::types::{ident, rust_type, Scope};
 use crate::model::{
     AcceptorState, Api, Comparator, Matcher, Operation, ParamLocation, SuccessBody, ThenWait,
@@ -50,19 +50,21 @@ fn waited_type(op: &Operation) -> Waited {
     }
 }
 
-/// How a waiter names the resource it polls in its errors: its path parameters' values.
-fn resource_id(op: &Operation) -> TokenStream {
+/// How a waiter names the resource it polls in its errors: its path parameters' values, as
+/// they go into the path (unescaped).
+fn resource_id(api: &Api, op: &Operation) -> TokenStream {
     let path: Vec<_> = op
         .parameters
         .iter()
-        .filter(|p| p.required && p.location == ParamLocation::Path)
-        .map(|p| ident(&p.rust_name))
+        .filter(|p| p.location == ParamLocation::Path)
+        .map(|p| path_text(api, p))
         .collect();
     match path.as_slice() {
-        [one] => quote!(::std::string::ToString::to_string(&self.#one)),
+        [] => quote!(::std::string::String::new()),
+        [one] => quote!(::std::string::ToString::to_string(#one)),
         _ => {
             let format = vec!["{}"; path.len()].join("/");
-            quote!(::std::format!(#format, #(self.#path),*))
+            quote!(::std::format!(#format, #(#path),*))
         }
     }
 }
@@ -155,7 +157,7 @@ pub fn waiter_builders(api: &Api) -> TokenStream {
             decode,
             error,
         } = waited_type(op);
-        let id = resource_id(op);
+        let id = resource_id(api, op);
         let doc = format!("Waits until `{waiter_name}`, polling [`{polled}`].");
         quote! {
             #[doc = #doc]
@@ -463,11 +465,12 @@ fn then_wait(api: &Api, then: &ThenWait) -> TokenStream {
             let failed = |error| <#error>::call_failed(waiter, operation, error);
             #(let #names = self.#names.clone();)*
             let mut stale = ::contractfit_runtime::Stale::at(#changed);
+            // Reading the state before is a call of its own: its failure is not the request's.
             let before = #polled_builder::new(client.clone(), #(#names.clone()),*)
                 .options(options.clone())
                 .send_raw()
                 .await
-                .map_err(failed)?;
+                .map_err(|error| <#error>::call_failed(waiter, #polled_builder::OPERATION.name, error))?;
             stale.remember(&before.body.bytes);
             let reply = self.send_raw().await.map_err(failed)?;
             stale.remember(&reply.body.bytes);

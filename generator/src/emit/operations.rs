@@ -571,20 +571,22 @@ fn is_display(api: &Api, ty: &TypeRef) -> bool {
     }
 }
 
-/// A path parameter's value as one path segment (`simple` style: arrays comma-separated,
-/// anything else not a primitive or enum as JSON text).
+/// A path parameter's value as one path segment.
 fn path_value(api: &Api, p: &Parameter) -> TokenStream {
+    let text = path_text(api, p);
+    quote!(::contractfit_runtime::path_segment(#text))
+}
+
+/// A path parameter's value as text, before escaping (`simple` style: arrays comma-separated,
+/// anything else not a primitive or enum as JSON text): something `Display`.
+pub(super) fn path_text(api: &Api, p: &Parameter) -> TokenStream {
     let field = ident(&p.rust_name);
     match &p.ty {
-        ty if is_display(api, ty) => quote!(::contractfit_runtime::path_segment(&self.#field)),
-        TypeRef::Array(item) if is_display(api, item) => {
-            quote!(::contractfit_runtime::path_segment(
-                self.#field.iter().map(|v| v.to_string()).collect::<::std::vec::Vec<_>>().join(",")
-            ))
-        }
-        _ => {
-            quote!(::contractfit_runtime::path_segment(::contractfit_runtime::json_text(&self.#field)))
-        }
+        ty if is_display(api, ty) => quote!(&self.#field),
+        TypeRef::Array(item) if is_display(api, item) => quote!(
+            self.#field.iter().map(|v| v.to_string()).collect::<::std::vec::Vec<_>>().join(",")
+        ),
+        _ => quote!(::contractfit_runtime::json_text(&self.#field)),
     }
 }
 

@@ -289,9 +289,26 @@ fn call_form(
                 quote!(#stubs::Part),
                 quote!(#stubs::form_file(&parts, #wire)),
             ),
-            TypeRef::Array(item) if **item == TypeRef::Primitive(Primitive::File) => {
-                let all = quote!(#stubs::form_files(&parts, #wire));
-                declarations.push(quote!(#[doc = #doc] pub #field: ::std::vec::Vec<#stubs::Part>,));
+            // A list is sent as one part per item.
+            TypeRef::Array(item) => {
+                let (ty, all) = match &**item {
+                    TypeRef::Primitive(Primitive::File) => (
+                        quote!(#stubs::Part),
+                        quote!(#stubs::form_files(&parts, #wire)),
+                    ),
+                    TypeRef::Nullable(inner) if **inner == TypeRef::Primitive(Primitive::File) => (
+                        quote!(#stubs::Part),
+                        quote!(#stubs::form_files(&parts, #wire)),
+                    ),
+                    item => {
+                        let item = rust_type(item, Scope::Crate);
+                        (
+                            item.clone(),
+                            quote!(#stubs::form_values::<#item>(&parts, #wire)?),
+                        )
+                    }
+                };
+                declarations.push(quote!(#[doc = #doc] pub #field: ::std::vec::Vec<#ty>,));
                 reads.push(quote!(#field: #all,));
                 continue;
             }
