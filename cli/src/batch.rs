@@ -20,8 +20,8 @@ use futures::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
 
-use crate::call::{path, request, request_with, show};
 use crate::output::{say, Exit, Failure, Lines, Output};
+use crate::request::{path, request, request_with, show};
 use crate::values::Values;
 use crate::{Command, Place, Upload, Wait};
 

@@ -15,6 +15,7 @@ mod batch;
 mod call;
 mod command;
 mod output;
+mod request;
 mod values;
 
 use std::process::ExitCode;

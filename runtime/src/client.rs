@@ -10,12 +10,13 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use tracing::Instrument;
 
 use crate::auth::{Credentials, Placement, Placements, SecurityScheme};
-use crate::error::{ApiError, ErrorContext, TimeoutKind};
+use crate::error::{ApiError, BuildError, ErrorContext, TimeoutKind};
 use crate::given::Given;
 use crate::idle::{Activity, IdleTimer};
 use crate::login::{LoginRequest, TokenCache};
-use crate::preview::{RequestPreview, REDACTED};
+use crate::preview::RequestPreview;
 use crate::redact::Redactor;
+use crate::redact::REDACTED;
 use crate::request::{check_path, Body, Request};
 use crate::response::{
     read_body, ApiResponse, ByteStream, RawBody, Response, DEFAULT_MAX_BODY_SIZE,
@@ -168,7 +169,20 @@ impl<C> ClientBuilder<C> {
     pub fn env(self, prefix: &str) -> Result<Self, BuildError> {
         let given = Given::from_env(prefix);
         given.check(prefix)?;
-        Ok(given.apply(self))
+        Ok(self.given(given))
+    }
+
+    /// With the base URL and every credential `given` (plumbing for `env` and the tool).
+    #[doc(hidden)]
+    pub fn given(mut self, given: Given) -> Self {
+        let (base_url, credentials) = given.credentials(self.schemes());
+        if let Some(url) = base_url {
+            self = self.base_url(url);
+        }
+        for credential in credentials {
+            self = self.credentials(credential);
+        }
+        self
     }
 
     /// Overrides the server, for instance `https://cfportal.example.com/api`.
@@ -326,22 +340,6 @@ fn same_origin_redirects(base: reqwest::Url) -> reqwest::redirect::Policy {
             attempt.stop()
         }
     })
-}
-
-/// Why a client could not be built.
-#[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
-pub enum BuildError {
-    #[error("no base URL: the document declares no server, so one must be given")]
-    NoBaseUrl,
-    #[error("invalid base URL {0}")]
-    InvalidBaseUrl(String),
-    #[error("cannot build the HTTP client: {0}")]
-    Http(String),
-    /// The environment does not give what [`ClientBuilder::env`] needs; the message names
-    /// the variable to set.
-    #[error("{0}")]
-    Environment(String),
 }
 
 impl Client {
@@ -658,7 +656,7 @@ impl Client {
         started: Instant,
     ) -> Error {
         if !source.is_timeout() {
-            return self.inner.redactor.transport(op.into(), source);
+            return Error::transport(op.into(), source, &self.inner.redactor);
         }
         let kind = if source.is_connect() {
             TimeoutKind::Connect

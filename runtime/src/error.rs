@@ -10,8 +10,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
+pub(crate) mod wait;
+
 use crate::redact::Redactor;
-use crate::{Operation, WaitError};
+use crate::Operation;
+pub use wait::{WaitError, WaitFailure};
 
 /// Which call an error belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +96,7 @@ pub enum Error {
     /// The client could not be built (what `Client::builder()…build()?` and
     /// `Client::from_env()?` become in a function returning this error).
     #[error(transparent)]
-    Build(#[from] crate::BuildError),
+    Build(#[from] BuildError),
     /// Part of a [`Json`](crate::Json) value is not the type it was read as (what
     /// `get_as`, `pointer_as` and `to_typed` become with `?`).
     #[error(transparent)]
@@ -104,6 +107,22 @@ impl<T> From<WaitError<T>> for Error {
     fn from(error: WaitError<T>) -> Self {
         error.into_error()
     }
+}
+
+/// Why a client could not be built.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    #[error("no base URL: the document declares no server, so one must be given")]
+    NoBaseUrl,
+    #[error("invalid base URL {0}")]
+    InvalidBaseUrl(String),
+    #[error("cannot build the HTTP client: {0}")]
+    Http(String),
+    /// The environment does not give what [`ClientBuilder::env`] needs; the message names
+    /// the variable to set.
+    #[error("{0}")]
+    Environment(String),
 }
 
 /// Which timeout elapsed.
@@ -177,7 +196,7 @@ impl ApiError {
     /// How long the server asked the client to wait before trying again (`Retry-After`, in
     /// seconds or as an HTTP date), as sent with a 429 or 503.
     pub fn retry_after(&self) -> Option<std::time::Duration> {
-        crate::retry::retry_after(&self.headers)
+        crate::headers::retry_after(&self.headers)
     }
 
     /// The body as text, with invalid UTF-8 replaced.
@@ -374,6 +393,18 @@ impl fmt::Debug for DecodeError {
 }
 
 impl Error {
+    /// A transport error, its URL redacted.
+    pub(crate) fn transport(
+        context: ErrorContext,
+        source: reqwest::Error,
+        redactor: &Redactor,
+    ) -> Self {
+        Error::Transport {
+            context,
+            source: redactor.reqwest(source),
+        }
+    }
+
     /// The HTTP status, when the server answered (for a wait, the last poll's).
     pub fn status(&self) -> Option<StatusCode> {
         match self {

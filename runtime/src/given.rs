@@ -3,7 +3,7 @@
 //! become, so that `Client::from_env()` and the tool read the same variables the same way.
 
 use crate::auth::{ApiKeyLocation, Credentials, SchemeKind, SecurityScheme};
-use crate::client::{BuildError, ClientBuilder};
+use crate::error::BuildError;
 
 /// What was given; empty values count as not given.
 #[derive(Default)]
@@ -55,25 +55,21 @@ impl Given {
         Ok(())
     }
 
-    /// `builder` with the base URL and every credential given, each in every form the
-    /// document's schemes accept (each call then uses what its operation allows).
-    pub fn apply<C>(self, mut builder: ClientBuilder<C>) -> ClientBuilder<C> {
-        let schemes = builder.schemes();
+    /// The base URL given, and every credential given in every form `schemes` accept (each
+    /// call then uses what its operation allows).
+    pub fn credentials(self, schemes: &[SecurityScheme]) -> (Option<String>, Vec<Credentials>) {
         let has = |wanted: &dyn Fn(&SecurityScheme) -> bool| schemes.iter().any(wanted);
-        if let Some(url) = self.base_url {
-            builder = builder.base_url(url);
-        }
+        let mut credentials = Vec::new();
         if let (Some(username), Some(password)) = (self.username, self.password) {
             if has(&|s| s.kind == SchemeKind::HttpBasic) {
-                builder =
-                    builder.credentials(Credentials::basic(username.clone(), password.clone()));
+                credentials.push(Credentials::basic(username.clone(), password.clone()));
             }
             if has(&|s| s.login.is_some()) {
-                builder = builder.credentials(Credentials::login(username, password));
+                credentials.push(Credentials::login(username, password));
             }
         }
         if let Some(token) = self.token {
-            builder = builder.credentials(Credentials::token(token));
+            credentials.push(Credentials::token(token));
         }
         if let Some(key) = self.api_key {
             let in_header = has(&|s| {
@@ -85,13 +81,13 @@ impl Given {
                     }
                 )
             });
-            builder = builder.credentials(if in_header {
+            credentials.push(if in_header {
                 Credentials::api_key(key)
             } else {
                 Credentials::api_key_in_query(key)
             });
         }
-        builder
+        (self.base_url, credentials)
     }
 }
 

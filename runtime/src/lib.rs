@@ -19,6 +19,7 @@ mod client;
 mod datetime;
 mod error;
 mod given;
+mod headers;
 mod idle;
 mod json;
 mod login;
@@ -33,25 +34,28 @@ mod response;
 mod retry;
 mod unknown;
 mod waiter;
+mod wire;
 
 // The stable public API.
 pub use auth::{ApiKeyLocation, Credentials, Secret, DEFAULT_TOKEN_PREFIX};
 #[allow(deprecated)]
 pub use client::DEFAULT_ATTEMPT_TIMEOUT;
-pub use client::{
-    BuildError, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-};
+pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT};
 pub use datetime::{DateTime, ParseDateTimeError};
-pub use error::{ApiError, BodyTooLarge, DecodeError, Error, ErrorContext, TimeoutKind};
+pub use error::{
+    ApiError, BodyTooLarge, BuildError, DecodeError, Error, ErrorContext, TimeoutKind, WaitError,
+    WaitFailure,
+};
 pub use json::{Json, JsonError};
 pub use login::REFRESH_MARGIN;
 pub use multipart::FilePart;
-pub use preview::{RequestPreview, REDACTED};
+pub use preview::RequestPreview;
+pub use redact::REDACTED;
 pub use request::CallOptions;
 pub use response::{ApiResponse, ByteStream, RawBody, DEFAULT_MAX_BODY_SIZE};
 pub use retry::RetryPolicy;
 pub use unknown::UnknownValue;
-pub use waiter::{PollState, WaitError, WaitFailure};
+pub use waiter::PollState;
 
 // Plumbing for generated code: public so that generated crates can name it, hidden from the
 // docs, and free to change in any release.

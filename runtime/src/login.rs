@@ -184,7 +184,7 @@ async fn log_in(request: &LoginRequest<'_>) -> Result<String, Error> {
     let mut response = sent.map_err(|source| {
         fail(
             format!("login {} {} could not be sent", login.method, login.path),
-            Some(redactor.transport(context, source)),
+            Some(Error::transport(context, source, redactor)),
         )
     })?;
     let status = response.status();

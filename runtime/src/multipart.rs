@@ -388,7 +388,7 @@ impl Form {
     }
 
     /// A field whose value is sent as JSON text, or as itself when it is a string (see
-    /// `request::wire_text`); an array is the field repeated, one part per item, as OpenAPI
+    /// `wire::wire_text`); an array is the field repeated, one part per item, as OpenAPI
     /// forms send arrays (and servers read them).
     pub fn json<T: serde::Serialize + ?Sized>(
         mut self,
@@ -405,7 +405,7 @@ impl Form {
             }
         };
         for item in &items {
-            match crate::request::wire_text(item) {
+            match crate::wire::wire_text(item) {
                 Ok(text) => self.fields.push((name.clone(), Field::Text(text))),
                 Err(e) => {
                     self.error = Some(format!("form field {name} does not encode as JSON: {e}"))

@@ -5,8 +5,7 @@ use std::fmt;
 use crate::redact::{is_credential_header, Redactor};
 use crate::request::Body;
 
-/// What stands in for a secret.
-pub const REDACTED: &str = "<redacted>";
+use crate::redact::REDACTED;
 
 /// The largest JSON body a preview shows in full.
 const MAX_SHOWN_JSON: usize = 64 * 1024;

@@ -18,9 +18,9 @@ use base64::Engine;
 use http::{HeaderMap, HeaderName};
 
 use crate::auth::{ApiKeyLocation, Credentials, SchemeKind, SecurityScheme};
-use crate::error::ErrorContext;
-use crate::preview::REDACTED;
-use crate::Error;
+
+/// What stands in for a secret.
+pub const REDACTED: &str = "<redacted>";
 
 /// How many tokens from logging in are remembered: a long-running client logs in again every
 /// time a token expires, and an error may still show an older one.
@@ -224,14 +224,6 @@ impl Redactor {
             self.url(url);
         }
         error
-    }
-
-    /// A transport error, its URL redacted.
-    pub(crate) fn transport(&self, context: ErrorContext, source: reqwest::Error) -> Error {
-        Error::Transport {
-            context,
-            source: self.reqwest(source),
-        }
     }
 
     /// Marks header values that hold a credential as sensitive, so that `Debug` of the map

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 use crate::multipart::Form;
+use crate::wire::wire_text;
 
 /// Characters escaped in a path segment: everything but RFC 3986 `pchar`s.
 const PATH_SEGMENT: &AsciiSet = &CONTROLS
@@ -34,18 +35,6 @@ const PATH_SEGMENT: &AsciiSet = &CONTROLS
 /// out with a part missing.
 pub fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> String {
     wire_text(value).unwrap_or_else(|e| format!("<not serialisable: {e}>"))
-}
-
-/// A structured value as a parameter or form field carries it: a value that is a string (a
-/// union of scalars holding one, say) as the string itself, not quoted; anything else as JSON
-/// text (numbers and booleans are the same either way).
-pub(crate) fn wire_text<T: serde::Serialize + ?Sized>(
-    value: &T,
-) -> Result<String, serde_json::Error> {
-    match serde_json::to_value(value)? {
-        serde_json::Value::String(text) => Ok(text),
-        other => serde_json::to_string(&other),
-    }
 }
 
 /// The media type of a form written as a query string.

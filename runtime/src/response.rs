@@ -208,9 +208,9 @@ impl Stream for ByteStream {
                     timer.moved();
                 }
                 let (context, redactor) = (this.context, &this.redactor);
-                Poll::Ready(
-                    item.map(|chunk| chunk.map_err(|source| redactor.transport(context, source))),
-                )
+                Poll::Ready(item.map(|chunk| {
+                    chunk.map_err(|source| Error::transport(context, source, redactor))
+                }))
             }
             Poll::Pending => {
                 let Some(timer) = &mut this.idle else {
@@ -426,7 +426,7 @@ impl ReadError {
         redactor: &Redactor,
     ) -> Error {
         match self {
-            ReadError::Transport(source) => redactor.transport(context, source),
+            ReadError::Transport(source) => Error::transport(context, source, redactor),
             ReadError::TooLarge(received) => Error::TooLarge(Box::new(BodyTooLarge::new(
                 context, status, headers, limit, received, redactor,
             ))),

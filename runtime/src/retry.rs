@@ -4,8 +4,6 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use http::HeaderMap;
-
 use crate::Error;
 
 /// Exponential backoff with full jitter, honouring `Retry-After`.
@@ -89,32 +87,6 @@ impl RetryPolicy {
     }
 }
 
-/// `Retry-After` as seconds or as an HTTP-date (RFC 9110 §10.2.3).
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers
-        .get(http::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let wait = http_date(value)?.signed_duration_since(chrono::Utc::now());
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
-}
-
-/// An HTTP-date in any of the three forms a recipient must read (RFC 9110 §5.6.7): the
-/// preferred `Sun, 06 Nov 1994 08:49:37 GMT`, and the obsolete RFC 850 and asctime forms.
-fn http_date(value: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    if let Ok(date) = chrono::DateTime::parse_from_rfc2822(value) {
-        return Some(date.with_timezone(&chrono::Utc));
-    }
-    ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"]
-        .iter()
-        .find_map(|format| chrono::NaiveDateTime::parse_from_str(value, format).ok())
-        .map(|date| date.and_utc())
-}
-
 /// What decides whether a failed attempt of a call is repeated, and after how long.
 pub(crate) struct Retry<'a> {
     pub(crate) attempt: u32,
@@ -163,6 +135,8 @@ impl Retry<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::headers::retry_after;
+    use http::HeaderMap;
 
     #[test]
     fn backoff_stays_under_the_exponential_ceiling_and_the_cap() {

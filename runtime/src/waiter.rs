@@ -7,8 +7,6 @@
 //! wait never outlasts `max_wait`: when the next delay would cross the deadline, the engine
 //! polls one last time just before it instead. Dropping the future stops the polling.
 
-mod error;
-
 use std::time::Duration;
 
 // Tokio's clock, not the system's: a wait's timing follows a paused test clock like its sleeps.
@@ -17,11 +15,12 @@ use tokio::time::Instant;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
+use crate::headers::retry_after;
 use crate::idle::ahead;
-use crate::retry::retry_after;
 use crate::Error;
 
-pub use error::{WaitError, WaitFailure};
+use crate::error::wait::decode;
+use crate::error::{WaitError, WaitFailure};
 
 /// How long before the deadline the last poll is made.
 const FINAL_POLL_LEAD: Duration = Duration::from_millis(100);
@@ -288,7 +287,7 @@ impl Waiter {
                     })
                 }
                 AcceptorState::Failure => {
-                    let value = error::decode(status, &body);
+                    let value = decode(status, &body);
                     let failed = WaitFailure::Failed {
                         status,
                         body,

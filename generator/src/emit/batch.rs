@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::extensions::waiter_builder_name;
-use super::operations::{arguments, builder_name};
+use super::signature::{arguments, builder_name};
 use super::types::ident;
 use crate::model::{Api, Operation, Primitive, TypeRef, UploadWait};
 

@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::extensions::waiter_builder_name;
-use super::operations::builder_name;
+use super::signature::builder_name;
 use super::types::ident;
 use super::Part;
 use crate::cli::{Arg, Body, Command, Layout, PathPart, Place, Reply, ValueKind};

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs::{paragraphs, sanitize, written_doc_attrs};
-use super::operations::{arguments, builder_name, path_text};
+use super::signature::{arguments, builder_name, path_text};
 use super::types::{ident, rust_type, Scope};
 use crate::model::{
     AcceptorState, Api, Comparator, Matcher, Operation, ParamLocation, SuccessBody, ThenWait,

@@ -11,6 +11,7 @@ mod extensions;
 mod operations;
 mod readme;
 mod round_trips;
+mod signature;
 mod testing;
 mod types;
 

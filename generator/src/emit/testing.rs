@@ -122,7 +122,7 @@ pub(super) fn stub_calls(api: &Api, krate: &str) -> TokenStream {
 }
 
 fn call_name(op: &Operation) -> proc_macro2::Ident {
-    format_ident!("{}Call", super::operations::builder_name(op))
+    format_ident!("{}Call", super::signature::builder_name(op))
 }
 
 /// The answer type of a stub, and the operation's success status.

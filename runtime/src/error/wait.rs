@@ -239,7 +239,7 @@ impl<T> WaitError<T> {
 }
 
 /// A failed state's body as the polled operation's response, when it is a 2xx that decodes.
-pub(super) fn decode<T: DeserializeOwned>(status: StatusCode, body: &Bytes) -> Option<T> {
+pub(crate) fn decode<T: DeserializeOwned>(status: StatusCode, body: &Bytes) -> Option<T> {
     match status.is_success() {
         true => serde_json::from_slice(body).ok(),
         false => None,
