@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use heck::ToKebabCase;
 use serde_json::Value;
 
-use crate::build::Namespace;
+use crate::build::{singular, Namespace};
 use crate::diagnostics::pointer;
 use crate::model::{
     Api, Field, Operation, ParamLocation, Primitive, RequestContent, SuccessBody, TypeKind, TypeRef,
@@ -275,23 +275,6 @@ fn name_commands(group: &mut Group) {
         if let Some(pages) = &mut command.pages {
             pages.command = taken.claim(&format!("{}-all", command.name));
         }
-    }
-}
-
-/// `word` without a plural ending (`inboxes` → `inbox`, `documents` → `document`).
-fn singular(word: &str) -> String {
-    if let Some(stem) = word.strip_suffix("ies") {
-        return format!("{stem}y");
-    }
-    for ending in ["xes", "ses", "ches", "shes"] {
-        if let Some(stem) = word.strip_suffix(ending) {
-            return format!("{stem}{}", &ending[..ending.len() - 2]);
-        }
-    }
-    // `class` and `status` are not plurals.
-    match word.strip_suffix('s') {
-        Some(stem) if !stem.ends_with(['s', 'u']) && !stem.is_empty() => stem.to_owned(),
-        _ => word.to_owned(),
     }
 }
 
@@ -674,6 +657,7 @@ mod tests {
         assert_eq!(singular("documents"), "document");
         assert_eq!(singular("policies"), "policy");
         assert_eq!(singular("status"), "status");
+        assert_eq!(singular("statuses"), "status");
         assert_eq!(singular("class"), "class");
     }
 

@@ -335,3 +335,29 @@ fn the_emitter_never_reaches_into_the_builder() {
         .collect();
     assert_eq!(reaching, EMIT_STILL_NAMING, "emit modules using build");
 }
+
+/// Every overlay extension the generator reads (`x-contractfit-*`) is read in one module, where
+/// its shape and its errors are.
+#[test]
+fn every_extension_is_read_in_one_module() {
+    let generator = modules(&root().join("generator/src"));
+    let mut readers = BTreeSet::new();
+    for (module, source) in &generator {
+        let source = match source.find("#[cfg(test)]\nmod tests") {
+            Some(at) => &source[..at],
+            None => source,
+        };
+        let reads = source
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .any(|line| line.contains("\"x-contractfit-"));
+        if reads {
+            readers.insert(module.as_str());
+        }
+    }
+    assert_eq!(
+        readers,
+        BTreeSet::from(["build::extensions"]),
+        "modules naming an extension key"
+    );
+}

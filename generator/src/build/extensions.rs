@@ -68,6 +68,32 @@ impl Builder<'_> {
     }
 
     /// Reads `x-contractfit-login`: `{operationId, username, password, token}`.
+    /// The document's naming extensions: `x-contractfit-strip-suffix`, suffixes operationIds
+    /// carry (one, or a list tried in order), and `x-contractfit-verb-names`, name operations
+    /// by what they do.
+    pub(super) fn read_naming_extensions(&mut self) -> Result<(), Error> {
+        self.strip_suffixes = match self.doc.extensions.get("x-contractfit-strip-suffix") {
+            None => Vec::new(),
+            Some(Value::String(suffix)) => vec![suffix.clone()],
+            Some(Value::Array(list)) if list.iter().all(Value::is_string) => list
+                .iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect(),
+            Some(_) => {
+                return Err(self.invalid(
+                    "/x-contractfit-strip-suffix",
+                    "must be a string or a list of strings",
+                ));
+            }
+        };
+        self.verb_names = match self.doc.extensions.get("x-contractfit-verb-names") {
+            None => false,
+            Some(Value::Bool(on)) => *on,
+            Some(_) => return Err(self.invalid("/x-contractfit-verb-names", "must be a boolean")),
+        };
+        Ok(())
+    }
+
     pub(super) fn login(
         &self,
         value: &Value,

@@ -17,6 +17,7 @@ use crate::model::{
     SecuritySchemeKind, Server, Tag, TypeDef, TypeKind, TypeRef,
 };
 pub use names::{camel, snake, Namespace};
+pub use naming::singular;
 pub use schema::{is_rfc3339_date_time, ADDITIONAL_FIELD, UNKNOWN_VARIANT};
 
 /// Builds the model of `doc`; `file` names the document in errors.

@@ -98,16 +98,16 @@ fn plural(word: &str) -> String {
     }
 }
 
-fn singular(word: &str) -> String {
-    for (plural, singular) in [
-        ("ies", "y"),
-        ("sses", "ss"),
-        ("xes", "x"),
-        ("ches", "ch"),
-        ("shes", "sh"),
-    ] {
-        if let Some(stem) = word.strip_suffix(plural) {
-            return format!("{stem}{singular}");
+/// The singular of an English plural, as far as names need it (`inboxes` → `inbox`,
+/// `policies` → `policy`, `statuses` → `status`); a word that is no plural (`status`, `class`)
+/// stays as it is. The one rule for every name the generator makes.
+pub fn singular(word: &str) -> String {
+    if let Some(stem) = word.strip_suffix("ies") {
+        return format!("{stem}y");
+    }
+    for ending in ["xes", "ses", "ches", "shes"] {
+        if let Some(stem) = word.strip_suffix(ending) {
+            return format!("{stem}{}", &ending[..ending.len() - 2]);
         }
     }
     match word.strip_suffix('s') {

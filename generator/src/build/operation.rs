@@ -18,30 +18,7 @@ use crate::model::{
 
 impl<'a> Builder<'a> {
     pub(super) fn build_operations(&mut self) -> Result<Vec<Operation>, Error> {
-        // `x-contractfit-strip-suffix` on the document: suffixes operationIds carry (one, or a
-        // list tried in order); `x-contractfit-verb-names`: name operations by what they do.
-        self.strip_suffixes = match self.doc.extensions.get("x-contractfit-strip-suffix") {
-            None => Vec::new(),
-            Some(serde_json::Value::String(suffix)) => vec![suffix.clone()],
-            Some(serde_json::Value::Array(list))
-                if list.iter().all(serde_json::Value::is_string) =>
-            {
-                list.iter()
-                    .filter_map(|s| s.as_str().map(str::to_owned))
-                    .collect()
-            }
-            Some(_) => {
-                return Err(self.invalid(
-                    "/x-contractfit-strip-suffix",
-                    "must be a string or a list of strings",
-                ));
-            }
-        };
-        self.verb_names = match self.doc.extensions.get("x-contractfit-verb-names") {
-            None => false,
-            Some(serde_json::Value::Bool(on)) => *on,
-            Some(_) => return Err(self.invalid("/x-contractfit-verb-names", "must be a boolean")),
-        };
+        self.read_naming_extensions()?;
         let mut method_names = Namespace::new();
         // Names the generated client defines itself.
         for reserved in [
