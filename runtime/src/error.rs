@@ -119,8 +119,9 @@ pub enum BuildError {
     InvalidBaseUrl(String),
     #[error("cannot build the HTTP client: {0}")]
     Http(String),
-    /// The environment does not give what [`ClientBuilder::env`] needs; the message names
-    /// the variable to set.
+    /// The environment does not give what
+    /// [`ClientBuilder::env`](crate::ClientBuilder::env) needs; the message names the variable
+    /// to set.
     #[error("{0}")]
     Environment(String),
 }
