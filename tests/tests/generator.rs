@@ -367,3 +367,63 @@ fn every_type_says_where_it_is_used_and_every_example_uses_the_answer() {
         "a typed answer's field is read"
     );
 }
+
+/// A document whose paths are `paths` (YAML, indented under `paths:`), as a model or its error.
+fn model_of_paths(label: &str, paths: &str) -> Result<contractfit_codegen::model::Api, String> {
+    let dir = contractfit_tests::scratch(label);
+    let path = dir.path().join(format!("{label}.yaml"));
+    std::fs::write(
+        &path,
+        format!("openapi: 3.0.0\ninfo: {{title: t, version: '1'}}\npaths:\n{paths}"),
+    )
+    .unwrap();
+    model_of(&Config::new(&path))
+        .map(|(api, _, _)| api)
+        .map_err(|e| e.to_string())
+}
+
+const READY: &str = "x-contractfit-waiters: {ready: {minDelay: 1, maxDelay: 2, acceptors: [{state: success, status: 200}]}}";
+
+/// Names the extensions add to the client are checked like the operations' own: a clash is an
+/// error naming the extension that makes the second, never generated code that does not
+/// compile. (Before: two waiters called `ready` made two `wait_until_ready` methods, as did a
+/// waiter `ready` beside an operation `wait_until_ready`; a parameter `stale` was a second
+/// field `stale` of the waiter's builder.)
+#[test]
+fn names_the_extensions_add_clash_as_located_errors() {
+    let two_waiters = format!(
+        "  /a/{{id}}:\n    get:\n      operationId: get_a\n      parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}]\n      {READY}\n      responses: {{'200': {{description: ok}}}}\n  /b/{{id}}:\n    get:\n      operationId: get_b\n      parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}]\n      {READY}\n      responses: {{'200': {{description: ok}}}}\n"
+    );
+    let err = model_of_paths("two-waiters", &two_waiters).unwrap_err();
+    assert!(
+        err.contains("/paths/~1b~1{id}/get/x-contractfit-waiters/ready")
+            && err.contains("wait_until_ready")
+            && err.contains("waiter `ready` of `get_a`"),
+        "{err}"
+    );
+
+    let taken_by_an_operation = format!(
+        "  /a:\n    get:\n      operationId: wait_until_ready\n      responses: {{'200': {{description: ok}}}}\n  /b:\n    get:\n      operationId: get_b\n      {READY}\n      responses: {{'200': {{description: ok}}}}\n"
+    );
+    let err = model_of_paths("waiter-method", &taken_by_an_operation).unwrap_err();
+    assert!(
+        err.contains("/paths/~1b/get/x-contractfit-waiters/ready")
+            && err.contains("operation `wait_until_ready`"),
+        "{err}"
+    );
+
+    let stale = format!(
+        "  /a:\n    get:\n      operationId: get_a\n      parameters: [{{name: stale, in: query, required: true, schema: {{type: string}}}}]\n      {READY}\n      responses: {{'200': {{description: ok}}}}\n"
+    );
+    let api = model_of_paths("stale", &stale).unwrap();
+    let names: Vec<&str> = api.operations[0]
+        .parameters
+        .iter()
+        .map(|p| p.rust_name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["stale_2"],
+        "the waiter builder's own field keeps its name"
+    );
+}

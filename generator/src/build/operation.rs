@@ -54,6 +54,7 @@ impl<'a> Builder<'a> {
         // Upload-and-wait and then-wait name other operations, so they are read once all of
         // them exist.
         let mut index = 0;
+        let mut pointers = Vec::new();
         for (path, item) in &self.doc.paths.paths {
             let item_pointer = format!("/paths/{}", pointer_token(path));
             let ReferenceOr::Item(item) = item else {
@@ -65,10 +66,54 @@ impl<'a> Builder<'a> {
                     self.upload_wait(&op.extensions, &operations[index], &operations, &pointer)?;
                 operations[index].then_wait =
                     self.then_wait(&op.extensions, &operations[index], &operations, &pointer)?;
+                pointers.push(pointer);
                 index += 1;
             }
         }
+        self.check_extension_methods(&operations, &pointers)?;
         Ok(operations)
+    }
+
+    /// The client methods the extensions add (`wait_until_<waiter>`, `<upload>_batch`) among
+    /// the operations' methods and each other: a second of one name is an error at the
+    /// extension that makes it, since either would be generated code that does not compile.
+    fn check_extension_methods(
+        &self,
+        operations: &[Operation],
+        pointers: &[String],
+    ) -> Result<(), Error> {
+        let mut taken: std::collections::BTreeMap<String, String> = operations
+            .iter()
+            .map(|op| (op.name.clone(), format!("operation `{}`", op.name)))
+            .collect();
+        for (op, pointer) in operations.iter().zip(pointers) {
+            let mut added: Vec<(String, String, String)> = op
+                .waiters
+                .iter()
+                .map(|w| {
+                    let at = format!("{pointer}/x-contractfit-waiters/{}", w.name);
+                    let what = format!("waiter `{}` of `{}`", w.name, op.name);
+                    (format!("wait_until_{}", w.name), at, what)
+                })
+                .collect();
+            if op.upload_wait.is_some() {
+                let at = format!("{pointer}/x-contractfit-upload-wait");
+                let what = format!("the batch of `{}`", op.name);
+                added.push((crate::model::UploadWait::batch_method(op), at, what));
+            }
+            for (method, at, what) in added {
+                if let Some(first) = taken.insert(method.clone(), what.clone()) {
+                    return Err(self.invalid(
+                        &at,
+                        &format!(
+                            "{what} makes the client method `{method}`, which {first} already \
+                             makes: rename one"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn operation(
@@ -563,6 +608,9 @@ const BUILDER_NAMES: &[&str] = &[
     "max_wait",
     "progress",
     "on_progress",
+    // A waiter builder's field of verdicts not to believe, and its setter.
+    "stale",
+    "after",
 ];
 
 /// Headers the client sets from the request itself: framing (a `Content-Length` that does not
