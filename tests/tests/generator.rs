@@ -427,3 +427,25 @@ fn names_the_extensions_add_clash_as_located_errors() {
         "the waiter builder's own field keeps its name"
     );
 }
+
+/// A `$ref` to a component that is itself a `$ref` is followed, for parameters, responses and
+/// request bodies as for schemas: one resolver for all. (Before: only schemas followed a chain;
+/// a parameter reached through two references was "names no parameter".)
+#[test]
+fn references_to_references_are_followed_for_every_component() {
+    let dir = contractfit_tests::scratch("ref-chain");
+    let path = dir.path().join("chain.yaml");
+    std::fs::write(
+        &path,
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a/{id}:\n    post:\n      operationId: post_a\n      parameters: [{$ref: '#/components/parameters/Alias'}]\n      requestBody: {$ref: '#/components/requestBodies/AliasBody'}\n      responses: {'200': {$ref: '#/components/responses/AliasOk'}}\ncomponents:\n  parameters:\n    Alias: {$ref: '#/components/parameters/Id'}\n    Id: {name: id, in: path, required: true, schema: {type: string}}\n  requestBodies:\n    AliasBody: {$ref: '#/components/requestBodies/Body'}\n    Body: {required: true, content: {application/json: {schema: {type: object, properties: {x: {type: string}}}}}}\n  responses:\n    AliasOk: {$ref: '#/components/responses/Ok'}\n    Ok: {description: ok, content: {application/json: {schema: {type: object, properties: {y: {type: string}}}}}}\n",
+    )
+    .unwrap();
+    let (api, _, _) = model_of(&Config::new(&path)).unwrap_or_else(|e| panic!("{e}"));
+    let op = &api.operations[0];
+    assert_eq!(op.parameters[0].name, "id");
+    assert!(op.request_body.is_some());
+    assert!(matches!(
+        op.success_body(),
+        contractfit_codegen::model::SuccessBody::Json(_)
+    ));
+}

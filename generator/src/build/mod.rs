@@ -4,6 +4,7 @@ mod extensions;
 mod names;
 mod naming;
 mod operation;
+mod refs;
 mod schema;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -7,7 +7,7 @@ use openapiv3::{
 
 use super::names::{camel, snake, Namespace};
 use super::naming;
-use super::schema::component_key;
+use super::refs;
 use super::Builder;
 use crate::diagnostics::{pointer_token, Error};
 use crate::model::{
@@ -329,15 +329,7 @@ impl<'a> Builder<'a> {
         parameter: &'a ReferenceOr<OaParameter>,
         pointer: &str,
     ) -> Result<&'a OaParameter, Error> {
-        match parameter {
-            ReferenceOr::Item(p) => Ok(p),
-            ReferenceOr::Reference { reference } => component_key(reference, "parameters")
-                .and_then(|key| self.doc.components.as_ref()?.parameters.get(&key))
-                .and_then(|p| p.as_item())
-                .ok_or_else(|| {
-                    self.invalid(pointer, &format!("$ref {reference:?} names no parameter"))
-                }),
-        }
+        Ok(self.resolve(parameter, &refs::PARAMETERS, pointer)?.item)
     }
 
     fn request_body(
@@ -346,33 +338,16 @@ impl<'a> Builder<'a> {
         type_prefix: &str,
         pointer: &str,
     ) -> Result<RequestBody, Error> {
-        let (body, body_pointer, form_hint) = match body {
-            ReferenceOr::Item(b) => (
-                b,
-                format!("{pointer}/requestBody"),
-                format!("{type_prefix}Form"),
-            ),
-            ReferenceOr::Reference { reference } => {
-                let key = component_key(reference, "requestBodies");
-                let body = key
-                    .as_ref()
-                    .and_then(|key| self.doc.components.as_ref()?.request_bodies.get(key))
-                    .and_then(|b| b.as_item())
-                    .ok_or_else(|| {
-                        self.invalid(
-                            &format!("{pointer}/requestBody"),
-                            &format!("$ref {reference:?} names no request body"),
-                        )
-                    })?;
-                let key = key.unwrap_or_default();
-                let pointer = format!("/components/requestBodies/{}", pointer_token(&key));
-                (
-                    body,
-                    pointer,
-                    format!("{}Form", camel(self.without_suffix(&key))),
-                )
-            }
+        let resolved = self.resolve(
+            body,
+            &refs::REQUEST_BODIES,
+            &format!("{pointer}/requestBody"),
+        )?;
+        let form_hint = match &resolved.key {
+            Some(key) => format!("{}Form", camel(self.without_suffix(key))),
+            None => format!("{type_prefix}Form"),
         };
+        let (body, body_pointer) = (resolved.item, resolved.pointer);
         let chosen = body
             .content
             .iter()
@@ -579,15 +554,7 @@ impl<'a> Builder<'a> {
         response: &'a ReferenceOr<OaResponse>,
         pointer: &str,
     ) -> Result<&'a OaResponse, Error> {
-        match response {
-            ReferenceOr::Item(r) => Ok(r),
-            ReferenceOr::Reference { reference } => component_key(reference, "responses")
-                .and_then(|key| self.doc.components.as_ref()?.responses.get(&key))
-                .and_then(|r| r.as_item())
-                .ok_or_else(|| {
-                    self.invalid(pointer, &format!("$ref {reference:?} names no response"))
-                }),
-        }
+        Ok(self.resolve(response, &refs::RESPONSES, pointer)?.item)
     }
 }
 

@@ -608,28 +608,8 @@ impl<'a> Builder<'a> {
         schema: &'a ReferenceOr<Schema>,
         pointer: &str,
     ) -> Result<(&'a Schema, String), Error> {
-        let mut current = schema;
-        let mut current_pointer = pointer.to_owned();
-        for _ in 0..32 {
-            match current {
-                ReferenceOr::Item(schema) => return Ok((schema, current_pointer)),
-                ReferenceOr::Reference { reference } => {
-                    let key = component_key(reference, "schemas").ok_or_else(|| {
-                        self.invalid(pointer, &format!("unsupported $ref {reference:?}"))
-                    })?;
-                    current = self
-                        .doc
-                        .components
-                        .as_ref()
-                        .and_then(|c| c.schemas.get(&key))
-                        .ok_or_else(|| {
-                            self.invalid(pointer, &format!("$ref {reference:?} names no schema"))
-                        })?;
-                    current_pointer = format!("/components/schemas/{}", pointer_token(&key));
-                }
-            }
-        }
-        Err(self.invalid(pointer, "$ref chain longer than 32 (a cycle?)"))
+        let resolved = self.resolve(schema, &super::refs::SCHEMAS, pointer)?;
+        Ok((resolved.item, resolved.pointer))
     }
 }
 
