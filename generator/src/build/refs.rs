@@ -4,9 +4,8 @@
 
 use openapiv3::{Components, ReferenceOr};
 
-use super::schema::component_key;
 use super::Builder;
-use crate::diagnostics::{pointer_token, Error};
+use crate::diagnostics::{pointer_token, unescape_token, Error};
 
 /// How long a chain of references to references may be before it counts as a cycle.
 const MAX_CHAIN: usize = 32;
@@ -90,4 +89,10 @@ impl<'a> Builder<'a> {
         }
         Err(self.invalid(pointer, "$ref chain longer than 32 (a cycle?)"))
     }
+}
+
+/// `#/components/<section>/<key>` to `key`, unescaping the pointer token.
+pub(super) fn component_key(reference: &str, section: &str) -> Option<String> {
+    let rest = reference.strip_prefix(&format!("#/components/{section}/"))?;
+    (!rest.contains('/')).then(|| unescape_token(rest))
 }

@@ -12,6 +12,7 @@ use openapiv3::{
 use serde_json::Value;
 
 use super::names::{camel, snake, Namespace};
+use super::refs::component_key;
 use super::Builder;
 use crate::diagnostics::{pointer_token, unescape_token, Error};
 use crate::model::{
@@ -646,12 +647,6 @@ fn nullable_if(nullable: bool, ty: TypeRef) -> TypeRef {
         ty if nullable => TypeRef::Nullable(Box::new(ty)),
         ty => ty,
     }
-}
-
-/// `#/components/<section>/<key>` to `key`, unescaping the pointer token.
-pub(super) fn component_key(reference: &str, section: &str) -> Option<String> {
-    let rest = reference.strip_prefix(&format!("#/components/{section}/"))?;
-    (!rest.contains('/')).then(|| unescape_token(rest))
 }
 
 /// The one part of an `allOf` that adds nothing else (`allOf: [{$ref: X}]`, a common way to put
