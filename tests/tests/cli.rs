@@ -32,6 +32,21 @@ impl Run {
 }
 
 /// The tool with a clean environment: only the variables given, none of the caller's.
+/// `upload FOLDER --inbox inbox-1 --concurrency 1`, its output piped.
+fn uploading_one_at_a_time(base_url: &str, folder: &std::path::Path) -> Command {
+    let args = [
+        "upload",
+        path(folder),
+        "--inbox",
+        "inbox-1",
+        "--concurrency",
+        "1",
+    ];
+    let mut command = tool(base_url, &args);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    command
+}
+
 fn tool(base_url: &str, args: &[&str]) -> Command {
     let mut command = Command::new(BIN);
     command
@@ -540,16 +555,7 @@ async fn closed_pipes_end_the_tool_quietly() {
     let fake = Fake::new(quick());
     let server = fake.start().await;
     let dir = files("closed-pipe", &["a.pdf", "b.pdf", "c.pdf", "d.pdf"]);
-    let args = [
-        "upload",
-        path(dir.path()),
-        "--inbox",
-        "inbox-1",
-        "--concurrency",
-        "1",
-    ];
-    let mut command = tool(&server.url(), &args);
-    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut command = uploading_one_at_a_time(&server.url(), dir.path());
     let mut child = command.spawn().unwrap();
     drop(child.stdout.take());
     drop(child.stderr.take());
@@ -656,16 +662,7 @@ async fn the_tool_does_not_send_a_file_changed_after_it_was_read() {
     let fake = Fake::new(quick().with_upload_time(Duration::from_millis(800)));
     let server = fake.start().await;
     let dir = files("changed", &["a.pdf", "b.pdf"]);
-    let args = [
-        "upload",
-        path(dir.path()),
-        "--inbox",
-        "inbox-1",
-        "--concurrency",
-        "1",
-    ];
-    let mut command = tool(&server.url(), &args);
-    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut command = uploading_one_at_a_time(&server.url(), dir.path());
     let child = command.spawn().unwrap();
     // a.pdf is uploading (its answer held 800 ms); b.pdf, read already, changes meanwhile.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
