@@ -2,7 +2,6 @@
 #![doc = include_str!("../README.md")]
 
 pub mod build;
-pub mod cli;
 pub mod diagnostics;
 pub mod emit;
 pub mod load;

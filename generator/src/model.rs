@@ -5,6 +5,8 @@
 //! valid, unique Rust identifier: the builder decides names once, deterministically, and the
 //! emitter never invents one.
 
+pub mod tool;
+
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -23,6 +25,8 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// Every named type, component schemas and inline schemas alike, sorted by name.
     pub types: Vec<TypeDef>,
+    /// The command-line tool's commands and flags.
+    pub tool: tool::Layout,
 }
 
 impl Api {
@@ -117,33 +121,16 @@ impl Api {
     pub fn batch_uploads(&self) -> impl Iterator<Item = (&Operation, &UploadWait)> {
         self.operations.iter().filter_map(|op| {
             let upload = op.upload_wait.as_ref()?;
-            let files = self
-                .required_arguments(op)
-                .filter(|(_, ty)| **ty == TypeRef::Primitive(Primitive::File))
-                .count();
+            let files = op.arguments.iter().filter(|a| a.is_file()).count();
             (files == 1).then_some((op, upload))
         })
     }
+}
 
-    /// The required arguments of `op` by Rust name and type, in the order its client method
-    /// takes them: parameters, then the body's required form fields.
-    pub fn required_arguments<'a>(
-        &'a self,
-        op: &'a Operation,
-    ) -> impl Iterator<Item = (&'a str, &'a TypeRef)> {
-        let form = match op.request_body.as_ref().map(|b| &b.content) {
-            Some(RequestContent::Multipart { form }) => self.form_fields(form),
-            _ => &[],
-        };
-        op.parameters
-            .iter()
-            .filter(|p| p.required)
-            .map(|p| (p.rust_name.as_str(), &p.ty))
-            .chain(
-                form.iter()
-                    .filter(|f| f.required)
-                    .map(|f| (f.rust_name.as_str(), &f.ty)),
-            )
+impl Argument {
+    /// A file of the multipart form (what a batch's files are).
+    pub fn is_file(&self) -> bool {
+        self.goes == Goes::FormField && self.ty == TypeRef::Primitive(Primitive::File)
     }
 }
 
@@ -254,6 +241,15 @@ impl Method {
 pub struct Operation {
     /// The Rust method name (snake case, unique in the API).
     pub name: String,
+    /// Its builder's name in the generated `builders` module (`UploadDocument`), unique there.
+    pub builder: String,
+    /// The stub's record of one call in `testing` (`UploadDocumentCall`), and of the call's
+    /// multipart form (`UploadDocumentCallForm`), each unique there.
+    pub call: String,
+    pub call_form: String,
+    /// What the client method takes, in order: the one signature every output reads (the
+    /// client, the tool, the stubs, the examples, the change report).
+    pub arguments: Vec<Argument>,
     /// The document's `operationId`, if it gave one.
     pub operation_id: Option<String>,
     pub method: Method,
@@ -281,11 +277,37 @@ pub struct Operation {
     pub declares_length: bool,
 }
 
+/// An argument of an operation's client method.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Argument {
+    /// The parameter's or form field's name on the wire; `body` for a body.
+    pub name: String,
+    pub rust_name: String,
+    pub ty: TypeRef,
+    pub goes: Goes,
+}
+
+/// Where an argument's value goes in the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Goes {
+    /// A required parameter (`Operation::parameters[index]`).
+    Parameter(usize),
+    /// The whole JSON or URL-encoded body.
+    Body,
+    /// The whole body as bytes (`ty` is `Primitive::File`).
+    Bytes,
+    /// A required field of the multipart form.
+    FormField,
+}
+
 /// Polling an operation until its result reaches a state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Waiter {
-    /// Snake case; the generated method is `wait_until_<name>`.
+    /// Snake case, as the overlay names it.
     pub name: String,
+    /// The client method (`wait_until_<name>`) and its builder in `builders`.
+    pub method: String,
+    pub builder: String,
     pub description: Option<String>,
     pub min_delay_ms: u64,
     pub max_delay_ms: u64,
@@ -364,15 +386,37 @@ pub struct UploadWait {
     pub waiter: String,
     /// How to look for an upload whose answer was lost, if the API can list them.
     pub find: Option<FindUpload>,
+    /// The `Client` method that starts a batch of these uploads (`upload_document_batch`),
+    /// and the batch's type in the generated `batch` module (`UploadDocumentBatch`).
+    pub batch_method: String,
+    pub batch: String,
 }
 
-impl UploadWait {
-    /// The `Client` method that starts a batch of uploads with operation `op`
-    /// (`upload_document_batch`).
-    pub fn batch_method(op: &Operation) -> String {
-        format!("{}_batch", op.name)
-    }
-}
+/// The name of the catch-all variant that keeps enum values this client does not know.
+pub const UNKNOWN_VARIANT: &str = "Unknown";
+
+/// The name of the field that keeps an object's properties beyond its declared ones.
+pub const ADDITIONAL_FIELD: &str = "additional_properties";
+
+/// The names the generated `batch` module re-exports from `contractfit-batch`.
+pub const BATCH_EXPORTS: &[&str] = &[
+    "Batch",
+    "BatchError",
+    "Counts",
+    "Entry",
+    "Event",
+    "Failure",
+    "FailureKind",
+    "Journal",
+    "JournalError",
+    "Source",
+    "State",
+    "Summary",
+    "Uploads",
+];
+
+/// The names the generated `testing` module defines or re-exports besides the `…Call` types.
+pub const TESTING_NAMES: &[&str] = &["Mock", "Call", "NotJson", "Stub"];
 
 /// Where an upload shows after it arrived: a paginated listing, taking the upload's own path
 /// parameters, of the documents received since a date-time. A batch reads it to learn whether

@@ -14,9 +14,9 @@ use std::fmt::{self, Write as _};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{Arg, Body, Layout, ValueKind};
+use crate::model::tool::{Arg, Body, Layout, ValueKind};
 use crate::model::{
-    Api, Field, Primitive, RequestContent, SuccessBody, TypeDef, TypeKind, TypeRef, UploadWait,
+    Api, Field, Goes, Primitive, RequestContent, SuccessBody, TypeDef, TypeKind, TypeRef,
 };
 
 /// What the crate offers, by Rust name; every type is written as Rust would show it.
@@ -65,6 +65,17 @@ pub struct OperationSurface {
     /// What `send()` gives back.
     pub returns: String,
     pub deprecated: bool,
+    /// The method's builder (`builders::UploadDocument`) and its stub's record of a call
+    /// (`testing::UploadDocumentCall`): types a user can name. Absent from earlier surfaces.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub builder: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub call: String,
+    /// The waiters that poll this operation: the client method and its builder
+    /// (`wait_until_document_processed` → `WaitUntilDocumentProcessed`); a waiter's `send`
+    /// resolves to what the operation returns. Absent from earlier surfaces.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub waiters: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,21 +121,24 @@ impl TypeSurface {
 
 impl Surface {
     pub fn of(api: &Api) -> Surface {
-        Self::of_with_layout(api, &crate::cli::layout(api))
-    }
-
-    /// The same, with the command-line tool's layout already made (the emitter has one).
-    pub fn of_with_layout(api: &Api, layout: &Layout) -> Surface {
         Surface {
             operations: api
                 .operations
                 .iter()
                 .map(|op| {
-                    let mut arguments: Vec<String> = op
-                        .parameters
+                    let body = op.request_body.as_ref().map(|body| match &body.content {
+                        RequestContent::Json { ty, .. } => rust(ty),
+                        RequestContent::UrlEncoded { ty } => format!("form {}", rust(ty)),
+                        RequestContent::Multipart { form } => format!("form {form}"),
+                        RequestContent::Binary { media_type } => format!("bytes ({media_type})"),
+                    });
+                    let arguments: Vec<String> = op
+                        .arguments
                         .iter()
-                        .filter(|p| p.required)
-                        .map(|p| format!("{}: {}", p.rust_name, rust(&p.ty)))
+                        .map(|a| match (a.goes, &body) {
+                            (Goes::Body | Goes::Bytes, Some(body)) => format!("body: {body}"),
+                            _ => format!("{}: {}", a.rust_name, rust(&a.ty)),
+                        })
                         .collect();
                     let mut setters: BTreeMap<String, String> = op
                         .parameters
@@ -132,20 +146,21 @@ impl Surface {
                         .filter(|p| !p.required)
                         .map(|p| (p.rust_name.clone(), rust(&p.ty)))
                         .collect();
-                    if let Some(body) = &op.request_body {
-                        let ty = match &body.content {
-                            RequestContent::Json { ty, .. } => rust(ty),
-                            RequestContent::UrlEncoded { ty } => format!("form {}", rust(ty)),
-                            RequestContent::Multipart { form } => format!("form {form}"),
-                            RequestContent::Binary { media_type } => {
-                                format!("bytes ({media_type})")
-                            }
-                        };
-                        if body.required {
-                            arguments.push(format!("body: {ty}"));
-                        } else {
-                            setters.insert("body".into(), ty);
+                    // A form's optional fields are set one by one; any other optional body whole.
+                    match (
+                        op.request_body.as_ref().map(|b| (&b.content, b.required)),
+                        body,
+                    ) {
+                        (Some((RequestContent::Multipart { form }, _)), _) => setters.extend(
+                            api.form_fields(form)
+                                .iter()
+                                .filter(|f| !f.required)
+                                .map(|f| (f.rust_name.clone(), rust(&f.ty))),
+                        ),
+                        (Some((_, false)), Some(body)) => {
+                            setters.insert("body".into(), body);
                         }
+                        _ => {}
                     }
                     let returns = match op.success_body() {
                         SuccessBody::Json(ty) => rust(&ty),
@@ -158,6 +173,13 @@ impl Surface {
                         setters,
                         returns,
                         deprecated: op.deprecated,
+                        builder: op.builder.clone(),
+                        call: op.call.clone(),
+                        waiters: op
+                            .waiters
+                            .iter()
+                            .map(|w| (w.method.clone(), w.builder.clone()))
+                            .collect(),
                     };
                     (op.name.clone(), surface)
                 })
@@ -167,18 +189,19 @@ impl Surface {
                 .iter()
                 .map(|def| (def.name.clone(), type_surface(def)))
                 .collect(),
-            commands: commands(layout),
+            commands: commands(&api.tool),
             stubs: true,
             runtime: compatible(env!("CARGO_PKG_VERSION")),
             batches: api
                 .batch_uploads()
-                .map(|(op, _)| {
-                    let arguments = api
-                        .required_arguments(op)
-                        .filter(|(_, ty)| **ty != TypeRef::Primitive(Primitive::File))
-                        .map(|(name, ty)| format!("{name}: {}", rust(ty)))
+                .map(|(op, upload)| {
+                    let arguments = op
+                        .arguments
+                        .iter()
+                        .filter(|a| !a.is_file())
+                        .map(|a| format!("{}: {}", a.rust_name, rust(&a.ty)))
                         .collect();
-                    (UploadWait::batch_method(op), arguments)
+                    (upload.batch_method.clone(), arguments)
                 })
                 .collect(),
         }
@@ -291,7 +314,7 @@ fn compatible(version: &str) -> String {
 
 /// Every command of the tool, workflows included, as scripts write them.
 fn commands(layout: &Layout) -> BTreeMap<String, CommandSurface> {
-    use crate::cli::Place;
+    use crate::model::tool::Place;
     let flags = |args: &[Arg], skip: &[&str], positional_path: bool| {
         args.iter()
             .filter(|a| !skip.contains(&a.name.as_str()))
@@ -764,6 +787,35 @@ fn operation_changes(
             "operation `{name}` returns `{}` (was `{}`)",
             new.returns, old.returns
         )));
+    }
+    // A surface written before these were recorded has them empty: nothing to compare.
+    for (what, old_name, new_name) in [
+        ("builder", &old.builder, &new.builder),
+        (
+            "stub's call record (feature `testing`)",
+            &old.call,
+            &new.call,
+        ),
+    ] {
+        if !old_name.is_empty() && old_name != new_name {
+            out.push(major(format!(
+                "operation `{name}`: {what} `{new_name}` (was `{old_name}`)"
+            )));
+        }
+    }
+    for (method, builder) in &old.waiters {
+        match new.waiters.get(method) {
+            None => out.push(major(format!("waiter `{method}` of `{name}` removed"))),
+            Some(new_builder) if new_builder != builder => out.push(major(format!(
+                "waiter `{method}` of `{name}`: builder `{new_builder}` (was `{builder}`)"
+            ))),
+            Some(_) => {}
+        }
+    }
+    if !old.builder.is_empty() {
+        for method in new.waiters.keys().filter(|m| !old.waiters.contains_key(*m)) {
+            out.push(minor(format!("waiter `{method}` of `{name}` added")));
+        }
     }
     if old.deprecated != new.deprecated {
         // Deprecation warns; it does not break a build that does not deny warnings.

@@ -128,9 +128,9 @@ pub fn shared() -> Option<PathBuf> {
 /// top-level commands, two commands of a group or two flags of a command with one name, or an
 /// operation flag taking one of the tool's own names. Empty when there is nothing.
 pub fn cli_name_problems(api: &contractfit_codegen::model::Api) -> Vec<String> {
-    use contractfit_codegen::cli::{layout, RESERVED_FLAGS};
+    use contractfit_codegen::model::tool::RESERVED_FLAGS;
     use std::collections::BTreeSet;
-    let layout = layout(api);
+    let layout = &api.tool;
     let mut problems = Vec::new();
     let mut check = |taken: &mut BTreeSet<String>, name: &str, what: String| {
         let well_formed = !name.is_empty()

@@ -449,3 +449,87 @@ fn references_to_references_are_followed_for_every_component() {
         contractfit_codegen::model::SuccessBody::Json(_)
     ));
 }
+
+/// The method `name`'s parameter names and the type it returns, as generated in `source`.
+fn generated_signature(source: &str, name: &str) -> Option<(Vec<String>, String)> {
+    let start = source.find(&format!("    pub fn {name}("))?;
+    let rest = &source[start + "    pub fn (".len() + name.len()..];
+    let (params, after) = rest.split_once(") -> ")?;
+    // Parameters split at the commas outside angle brackets.
+    let (mut names, mut depth, mut current) = (Vec::new(), 0i32, String::new());
+    for c in params.chars().chain([',']) {
+        match c {
+            '<' => depth += 1,
+            '>' => depth -= 1,
+            ',' if depth == 0 => {
+                if let Some((name, _)) = current.split_once(':') {
+                    names.push(name.trim().to_owned());
+                }
+                current.clear();
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    let returns = after.split_once(" {").map_or(after, |(r, _)| r);
+    let returns = returns.split_whitespace().collect::<Vec<_>>().join(" ");
+    Some((names, returns.replace("< ", "<").replace(", >", ">")))
+}
+
+/// What the change report compares (`surface.json`) is what the crate has: each method's
+/// arguments by name, its builder, its stub's record and its waiters, read from the
+/// generated code itself. (Before the signature was made once in build, the surface said an
+/// upload took `body: form UploadDocumentForm` where the method takes `inbox_id, file`.)
+#[test]
+fn the_surface_is_the_generated_signature() {
+    let dir = root().join("generated");
+    let surface: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("surface.json")).unwrap()).unwrap();
+    let client = std::fs::read_to_string(dir.join("src/client.rs")).unwrap();
+    let testing = std::fs::read_to_string(dir.join("src/testing.rs")).unwrap();
+    let mut problems = Vec::new();
+    let operations = surface["operations"].as_object().unwrap();
+    for (name, op) in operations {
+        let Some((params, returns)) = generated_signature(&client, name) else {
+            problems.push(format!("{name}: no method in client.rs"));
+            continue;
+        };
+        let listed: Vec<String> = op["arguments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().split_once(':').unwrap().0.to_owned())
+            .collect();
+        if params != listed {
+            problems.push(format!("{name}: takes {params:?}, surface says {listed:?}"));
+        }
+        let builder = format!("crate::builders::{}", op["builder"].as_str().unwrap_or(""));
+        if returns != builder {
+            problems.push(format!("{name}: returns {returns}, surface says {builder}"));
+        }
+        let call = op["call"].as_str().unwrap_or("");
+        match generated_signature(&testing, name) {
+            Some((_, stub)) if stub.starts_with(&format!("Stub<'_, {call},")) => {}
+            other => problems.push(format!("{name}: stub {other:?}, surface says {call}")),
+        }
+        for (method, builder) in op["waiters"].as_object().into_iter().flatten() {
+            let wanted = format!("crate::builders::{}", builder.as_str().unwrap());
+            match generated_signature(&client, method) {
+                Some((_, returns)) if returns == wanted => {}
+                other => problems.push(format!("{method}: {other:?}, surface says {wanted}")),
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    let waiters = operations
+        .values()
+        .filter_map(|op| op["waiters"].as_object())
+        .map(|w| w.len())
+        .sum::<usize>();
+    let in_client = client.matches("    pub fn wait_until_").count();
+    assert_eq!(
+        waiters, in_client,
+        "waiters in the surface and in client.rs"
+    );
+}

@@ -312,28 +312,26 @@ fn a_circle_added_on_purpose_is_found() {
     assert_eq!(found, [vec!["a".to_owned(), "emit::types".to_owned()]]);
 }
 
-/// The emitter modules that still make names with the builder's functions (builder, waiter,
-/// batch and `…Call` names); the list only shrinks, as build comes to own every name. A module
-/// added to it, or one that no longer needs to be in it, fails this test.
-const EMIT_STILL_NAMING: [&str; 6] = [
-    "batch",
-    "cli",
-    "extensions",
-    "operations",
-    "signature",
-    "types",
-];
-
 /// The emitter reads the model only: names and decisions are made in build.
 #[test]
 fn the_emitter_never_reaches_into_the_builder() {
     let emit = modules(&root().join("generator/src/emit"));
     let reaching: Vec<&str> = emit
         .iter()
-        .filter(|(_, source)| code_of(source).contains("crate::build"))
+        .filter(|(_, source)| {
+            // `crate::build` itself, not `crate::builders` (a module of the generated crate,
+            // named in the code the emitter writes).
+            let code = code_of(source);
+            code.match_indices("crate::build").any(|(at, found)| {
+                !code[at + found.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+            })
+        })
         .map(|(module, _)| module.as_str())
         .collect();
-    assert_eq!(reaching, EMIT_STILL_NAMING, "emit modules using build");
+    assert!(
+        reaching.is_empty(),
+        "emit modules using build: {reaching:?}"
+    );
 }
 
 /// Every overlay extension the generator reads (`x-contractfit-*`) is read in one module, where

@@ -160,8 +160,12 @@ impl Builder<'_> {
                     self.invalid(&format!("{at}/acceptors"), "no acceptor leads to success")
                 );
             }
+            let name = snake(name);
             result.push(Waiter {
-                name: snake(name),
+                method: format!("wait_until_{name}"),
+                // Claimed among the builders by `signature`.
+                builder: String::new(),
+                name,
                 description: waiter
                     .get("description")
                     .and_then(Value::as_str)
@@ -413,6 +417,9 @@ impl Builder<'_> {
             operation: polled.name.clone(),
             waiter,
             find,
+            batch_method: format!("{}_batch", operation.name),
+            // Claimed in the batch module by `signature`.
+            batch: String::new(),
         }))
     }
 

@@ -6,6 +6,8 @@ mod naming;
 mod operation;
 mod refs;
 mod schema;
+mod signature;
+mod tool;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -19,7 +21,7 @@ use crate::model::{
 };
 pub use names::{camel, snake, Namespace};
 pub use naming::singular;
-pub use schema::{is_rfc3339_date_time, ADDITIONAL_FIELD, UNKNOWN_VARIANT};
+pub use schema::is_rfc3339_date_time;
 
 /// Builds the model of `doc`; `file` names the document in errors.
 pub fn build(file: &Path, doc: &OpenAPI) -> Result<(Api, Vec<Warning>), Error> {
@@ -43,6 +45,7 @@ pub fn build(file: &Path, doc: &OpenAPI) -> Result<(Api, Vec<Warning>), Error> {
     let mut types = builder.types;
     files_only_in_forms(&mut types, &mut operations);
     mark_boxed_fields(&mut types);
+    signature::sign(&mut operations, &types);
     name_constructor_arguments(&mut types, &mut builder.type_names);
     types.sort_by(|a, b| a.name.cmp(&b.name));
     let api = Api {
@@ -61,6 +64,12 @@ pub fn build(file: &Path, doc: &OpenAPI) -> Result<(Api, Vec<Warning>), Error> {
             .collect(),
         operations,
         types,
+        tool: Default::default(),
+    };
+    // The tool's names come last: they read every other decision.
+    let api = crate::model::Api {
+        tool: tool::layout(&api),
+        ..api
     };
     Ok((api, builder.warnings))
 }

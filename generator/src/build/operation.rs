@@ -93,13 +93,13 @@ impl<'a> Builder<'a> {
                 .map(|w| {
                     let at = format!("{pointer}/x-contractfit-waiters/{}", w.name);
                     let what = format!("waiter `{}` of `{}`", w.name, op.name);
-                    (format!("wait_until_{}", w.name), at, what)
+                    (w.method.clone(), at, what)
                 })
                 .collect();
-            if op.upload_wait.is_some() {
+            if let Some(upload) = &op.upload_wait {
                 let at = format!("{pointer}/x-contractfit-upload-wait");
                 let what = format!("the batch of `{}`", op.name);
-                added.push((crate::model::UploadWait::batch_method(op), at, what));
+                added.push((upload.batch_method.clone(), at, what));
             }
             for (method, at, what) in added {
                 if let Some(first) = taken.insert(method.clone(), what.clone()) {
@@ -164,6 +164,11 @@ impl<'a> Builder<'a> {
         let waiters = self.waiters(&op.extensions, pointer)?;
         let mut operation = Operation {
             name,
+            // Named and signed by `signature`, once every type is final.
+            builder: String::new(),
+            call: String::new(),
+            call_form: String::new(),
+            arguments: Vec::new(),
             operation_id: op.operation_id.clone(),
             method,
             path: template,

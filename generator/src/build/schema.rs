@@ -17,14 +17,8 @@ use super::Builder;
 use crate::diagnostics::{pointer_token, unescape_token, Error};
 use crate::model::{
     Constraints, EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef, Union,
-    UnionVariant,
+    UnionVariant, ADDITIONAL_FIELD, UNKNOWN_VARIANT,
 };
-
-/// The name of the catch-all variant that keeps enum values this client does not know.
-pub const UNKNOWN_VARIANT: &str = "Unknown";
-
-/// The name of the field that keeps an object's properties beyond its declared ones.
-pub const ADDITIONAL_FIELD: &str = "additional_properties";
 
 /// An object's properties after `allOf` has been flattened.
 #[derive(Default)]

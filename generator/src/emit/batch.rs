@@ -4,17 +4,11 @@
 //! is the batch crate's; what is generated is which operations and fields it uses.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 
-use super::extensions::waiter_builder_name;
 use super::signature::{arguments, builder_name};
 use super::types::ident;
-use crate::model::{Api, Operation, Primitive, TypeRef, UploadWait};
-
-/// The name of the batch type of `op`: `UploadDocumentBatch`.
-pub fn batch_type_name(op: &Operation) -> proc_macro2::Ident {
-    format_ident!("{}Batch", builder_name(op))
-}
+use crate::model::{Api, Operation, UploadWait};
 
 /// `src/batch.rs`, or `None` when no operation makes a batch.
 pub fn batch_module(api: &Api, krate: &str) -> Option<TokenStream> {
@@ -41,16 +35,13 @@ pub fn batch_module(api: &Api, krate: &str) -> Option<TokenStream> {
 }
 
 fn batch(api: &Api, op: &Operation, upload: &UploadWait, krate: &str) -> TokenStream {
-    let name = batch_type_name(op);
-    let method = ident(&UploadWait::batch_method(op));
+    let name = ident(&upload.batch);
+    let method = ident(&upload.batch_method);
     let builder = builder_name(op);
     let op_method = &op.name;
     // The batch's own arguments: every required argument but the file.
-    let args = arguments(api, op);
-    let is_file: Vec<bool> = api
-        .required_arguments(op)
-        .map(|(_, ty)| *ty == TypeRef::Primitive(Primitive::File))
-        .collect();
+    let args = arguments(op);
+    let is_file: Vec<bool> = op.arguments.iter().map(|a| a.is_file()).collect();
     let own: Vec<_> = args
         .iter()
         .zip(&is_file)
@@ -94,7 +85,7 @@ fn batch(api: &Api, op: &Operation, upload: &UploadWait, krate: &str) -> TokenSt
     let Some(waiter) = waiter else {
         return TokenStream::new();
     };
-    let wait_builder = waiter_builder_name(waiter);
+    let wait_builder = ident(&waiter.builder);
     let find = find(api, op, upload);
     let holds = holds(api, upload);
     let path_args = op.path.template.clone();

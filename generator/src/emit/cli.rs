@@ -1,4 +1,4 @@
-//! The command-line tool's [layout](crate::cli) as the static table that `contractfit-cli`
+//! The command-line tool's [layout](crate::model::tool) as the static table that `contractfit-cli`
 //! interprets (`src/cli.rs` of the generated crate, behind its `cli` feature), and the
 //! binary that runs it.
 
@@ -6,11 +6,10 @@ use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::extensions::waiter_builder_name;
 use super::signature::builder_name;
 use super::types::ident;
 use super::Part;
-use crate::cli::{Arg, Body, Command, Layout, PathPart, Place, Reply, ValueKind};
+use crate::model::tool::{Arg, Body, Command, Layout, PathPart, Place, Reply, ValueKind};
 use crate::model::Api;
 
 /// The parts of `src/cli.rs`: the entry points and the app, then one static per command.
@@ -64,7 +63,7 @@ fn app(api: &Api, layout: &Layout, bin: &str) -> TokenStream {
             .iter()
             .flat_map(|op| &op.waiters)
             .find(|w| w.name == wait.waiter)
-            .map(waiter_builder_name);
+            .map(|w| ident(&w.builder));
         let poll = command_ident(&wait.operation);
         quote! {
             static #name: table::Wait = table::Wait {

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::types::{ident, rust_type, Scope};
-use crate::model::{Api, Primitive, RequestContent, TypeRef};
+use crate::model::{Api, Goes};
 
 /// The body of `calls.rs`: `call_every_operation(client, samples)` for crate `krate`.
 pub fn calls(api: &Api, krate: &str) -> TokenStream {
@@ -19,41 +19,21 @@ pub fn calls(api: &Api, krate: &str) -> TokenStream {
         let name = &op.name;
         let http_method = op.method.as_str();
         let path = &op.path.template;
-        // The client method's arguments, in its order: required parameters, then the body or
-        // the required form fields.
-        let mut args: Vec<TokenStream> = op
-            .parameters
-            .iter()
-            .filter(|p| p.required)
-            .map(|p| {
-                let ty = rust_type(&p.ty, scope);
-                let wire = &p.name;
-                quote!(samples.parameter::<#ty>(#http_method, #path, #wire))
-            })
-            .collect();
-        match op.request_body.as_ref().map(|b| (&b.content, b.required)) {
-            Some((RequestContent::Json { ty, .. } | RequestContent::UrlEncoded { ty }, true)) => {
-                let ty = rust_type(ty, scope);
-                args.push(quote!(samples.body::<#ty>(#http_method, #path)));
-            }
-            Some((RequestContent::Binary { .. }, true)) => {
-                args.push(quote!(&b"sample"[..]));
-            }
-            Some((RequestContent::Multipart { form }, _)) => {
-                for field in api.form_fields(form).iter().filter(|f| f.required) {
-                    args.push(if field.ty == TypeRef::Primitive(Primitive::File) {
-                        quote!(#krate::FilePart::from_bytes(&b"%PDF-1.4 sample"[..])
-                            .file_name("sample.pdf")
-                            .content_type("application/pdf"))
-                    } else {
-                        let ty = rust_type(&field.ty, scope);
-                        let wire = &field.name;
-                        quote!(samples.form_field::<#ty>(#http_method, #path, #wire))
-                    });
+        let args = op.arguments.iter().map(|a| {
+            let (ty, wire) = (rust_type(&a.ty, scope), &a.name);
+            match a.goes {
+                Goes::Parameter(_) => quote!(samples.parameter::<#ty>(#http_method, #path, #wire)),
+                Goes::Body => quote!(samples.body::<#ty>(#http_method, #path)),
+                Goes::Bytes => quote!(&b"sample"[..]),
+                Goes::FormField if a.is_file() => {
+                    quote!(#krate::FilePart::from_bytes(&b"%PDF-1.4 sample"[..])
+                        .file_name("sample.pdf")
+                        .content_type("application/pdf"))
                 }
+                Goes::FormField => quote!(samples.form_field::<#ty>(#http_method, #path, #wire)),
             }
-            _ => {}
-        }
+        });
+        let args: Vec<TokenStream> = args.collect();
         (
             quote! {
                 calls.push((#name, client.#method(#(#args),*).send_raw().await));

@@ -2,7 +2,7 @@
 //! name operations and types that exist, with arguments of the types they take. Every example
 //! is a doctest of the crate it documents.
 
-use crate::model::{Api, Operation, Primitive, RequestContent, SuccessBody, TypeKind, TypeRef};
+use crate::model::{Api, Goes, Operation, Primitive, SuccessBody, TypeKind, TypeRef};
 
 /// How deep a sample value may nest structs built with `new(…)`.
 const MAX_DEPTH: usize = 4;
@@ -28,20 +28,13 @@ impl Paths<'_> {
 /// `op(sample arguments)`, when every argument has a sample.
 pub(super) fn call(api: &Api, op: &Operation, paths: Paths<'_>) -> Option<String> {
     let mut args = Vec::new();
-    for p in op.parameters.iter().filter(|p| p.required) {
-        args.push(value(api, &p.ty, &p.name, paths, 0)?);
-    }
-    match op.request_body.as_ref().map(|b| (&b.content, b.required)) {
-        Some((RequestContent::Multipart { form }, _)) => {
-            for field in api.form_fields(form).iter().filter(|f| f.required) {
-                args.push(value(api, &field.ty, &field.name, paths, 0)?);
+    for a in &op.arguments {
+        args.push(match a.goes {
+            Goes::Bytes => "b\"...\".to_vec()".into(),
+            Goes::Parameter(_) | Goes::Body | Goes::FormField => {
+                value(api, &a.ty, &a.name, paths, 0)?
             }
-        }
-        Some((RequestContent::Json { ty, .. } | RequestContent::UrlEncoded { ty }, true)) => {
-            args.push(value(api, ty, "body", paths, 0)?)
-        }
-        Some((RequestContent::Binary { .. }, true)) => args.push("b\"...\".to_vec()".into()),
-        _ => {}
+        });
     }
     Some(format!("{}({})", op.name, args.join(", ")))
 }

@@ -12,10 +12,6 @@ use crate::model::{
     TypeDef, TypeKind, Waiter,
 };
 
-pub(super) fn waiter_builder_name(waiter: &Waiter) -> proc_macro2::Ident {
-    ident(&crate::build::camel(&format!("wait_until_{}", waiter.name)))
-}
-
 fn waiters(api: &Api) -> impl Iterator<Item = (&Operation, &Waiter)> {
     api.operations
         .iter()
@@ -71,9 +67,9 @@ fn resource_id(api: &Api, op: &Operation) -> TokenStream {
 
 pub fn waiter_client_methods(api: &Api) -> TokenStream {
     let methods = waiters(api).map(|(op, waiter)| {
-        let method = ident(&format!("wait_until_{}", waiter.name));
-        let builder = waiter_builder_name(waiter);
-        let args = arguments(api, op);
+        let method = ident(&waiter.method);
+        let builder = ident(&waiter.builder);
+        let args = arguments(op);
         let params = args.iter().map(|a| {
             let (name, param) = (&a.name, &a.param);
             quote!(#name: #param)
@@ -98,9 +94,9 @@ pub fn waiter_client_methods(api: &Api) -> TokenStream {
 
 pub fn waiter_builders(api: &Api) -> TokenStream {
     let builders = waiters(api).map(|(op, waiter)| {
-        let name = waiter_builder_name(waiter);
+        let name = ident(&waiter.builder);
         let polled = builder_name(op);
-        let args = arguments(api, op);
+        let args = arguments(op);
         let fields = args.iter().map(|a| {
             let (field, ty) = (&a.name, &a.ty);
             quote!(#field: #ty,)
@@ -266,7 +262,7 @@ pub fn builder_methods(api: &Api, op: &Operation) -> TokenStream {
         let polled = api.operations.iter().find(|o| o.name == upload.operation);
         let waiter = polled.and_then(|o| o.waiters.iter().find(|w| w.name == upload.waiter));
         if let (Some(polled), Some(waiter)) = (polled, waiter) {
-            let wait_builder = waiter_builder_name(waiter);
+            let wait_builder = ident(&waiter.builder);
             let Waited {
                 response, error, ..
             } = waited_type(polled);
@@ -441,11 +437,11 @@ fn then_wait(api: &Api, then: &ThenWait) -> TokenStream {
         return TokenStream::new();
     };
     let polled_builder = builder_name(polled);
-    let wait_builder = waiter_builder_name(waiter);
+    let wait_builder = ident(&waiter.builder);
     let Waited {
         response, error, ..
     } = waited_type(polled);
-    let names: Vec<_> = arguments(api, polled).into_iter().map(|a| a.name).collect();
+    let names: Vec<_> = arguments(polled).into_iter().map(|a| a.name).collect();
     let changed = &then.changed;
     let doc = format!(
         "Sends the request, then waits (up to `max_wait`) with [`{wait_builder}`] for its \

@@ -9,7 +9,7 @@ use super::examples::Paths;
 use super::signature::{arguments, builder_name, is_display, path_text};
 use super::types::{ident, rust_type, Scope};
 use crate::model::{
-    Api, ApiKeyLocation, Operation, ParamLocation, Parameter, PathSegment, RequestContent,
+    Api, ApiKeyLocation, Goes, Operation, ParamLocation, Parameter, PathSegment, RequestContent,
     SecurityRequirement, SecuritySchemeKind, SuccessBody, TypeRef,
 };
 
@@ -165,7 +165,7 @@ fn client_method(
 ) -> TokenStream {
     let method = ident(&op.name);
     let builder = builder_name(op);
-    let args = arguments(api, op);
+    let args = arguments(op);
     let params = args.iter().map(|a| {
         let (name, param) = (&a.name, &a.param);
         quote!(#name: #param)
@@ -274,7 +274,7 @@ pub(super) fn builders_module(api: &Api) -> Vec<super::Part<'_>> {
 
 fn builder(api: &Api, op: &Operation) -> TokenStream {
     let name = builder_name(op);
-    let args = arguments(api, op);
+    let args = arguments(op);
     let optional: Vec<&Parameter> = op.parameters.iter().filter(|p| !p.required).collect();
     let form = match op.request_body.as_ref().map(|b| &b.content) {
         Some(RequestContent::Multipart { form }) => Some(form.as_str()),
@@ -291,15 +291,12 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         _ => None,
     };
 
-    let form_field_names: Vec<String> = form
-        .map(|f| {
-            api.form_fields(f)
-                .iter()
-                .filter(|x| x.required)
-                .map(|x| x.rust_name.clone())
-                .collect()
-        })
-        .unwrap_or_default();
+    let form_field_names: Vec<&str> = op
+        .arguments
+        .iter()
+        .filter(|a| a.goes == Goes::FormField)
+        .map(|a| a.rust_name.as_str())
+        .collect();
     let optional_fields = optional.iter().map(|p| {
         let field = ident(&p.rust_name);
         let ty = rust_type(&p.ty, Scope::Crate);
@@ -320,7 +317,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
     });
     let arg_inits = args
         .iter()
-        .filter(|a| !form_field_names.contains(&a.name.to_string()))
+        .filter(|a| !form_field_names.contains(&a.name.to_string().as_str()))
         .map(|a| {
             let field = &a.name;
             quote!(#field,)
@@ -375,7 +372,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
     let send = send_fn(api, op, form.is_some(), optional_body.is_some());
     let stored_args = args
         .iter()
-        .filter(|a| !form_field_names.contains(&a.name.to_string()))
+        .filter(|a| !form_field_names.contains(&a.name.to_string().as_str()))
         .map(|a| {
             let (field, ty) = (&a.name, &a.ty);
             quote!(#field: #ty,)

@@ -14,7 +14,7 @@ use heck::ToShoutySnakeCase;
 use super::docs;
 use super::examples::{self, Paths};
 use super::CrateInfo;
-use crate::model::{Api, Method, Operation, SecuritySchemeKind, SuccessBody, UploadWait};
+use crate::model::{Api, Method, Operation, SecuritySchemeKind, SuccessBody};
 
 /// The README of the crate `info` describes for `api`.
 pub(super) fn readme(api: &Api, info: &CrateInfo) -> String {
@@ -69,7 +69,7 @@ pub(super) fn readme(api: &Api, info: &CrateInfo) -> String {
         name = info.name,
         krate = info.name.replace('-', "_")
     );
-    if let Some((op, _)) = api.batch_uploads().next() {
+    if let Some((op, upload)) = api.batch_uploads().next() {
         let _ = write!(
             out,
             "\n## Thousands of files\n\n\
@@ -80,7 +80,7 @@ pub(super) fn readme(api: &Api, info: &CrateInfo) -> String {
              server before it is sent again, and files with the same content are skipped. The \
              command-line tool does the same with `{name} upload DIR --journal FILE [--resume]`. \
              See the `contractfit-batch` crate for an example.\n",
-            method = UploadWait::batch_method(op),
+            method = upload.batch_method,
             op = op.name,
             name = info.name,
         );

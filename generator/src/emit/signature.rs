@@ -1,13 +1,12 @@
-//! What an operation's method is called and takes: its builder's name and its arguments (the
-//! required parameters, then the body or the required form fields), and how a path value is
-//! written. Read by every emitter that names a call: the client, its builders, waiters,
+//! An operation's signature (decided in build, [`Operation::arguments`]) as tokens: its
+//! builder's name and its arguments, and how a path value is written. Read by every emitter that names a call: the client, its builders, waiters,
 //! batches, the tool and the stubs.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::types::{ident, rust_type, Scope};
-use crate::model::{Api, Operation, Parameter, Primitive, RequestContent, TypeKind, TypeRef};
+use crate::model::{Api, Goes, Operation, Parameter, Primitive, TypeKind, TypeRef};
 
 /// An argument of a client method: a required parameter, the body, or a required form field.
 pub(super) struct Argument {
@@ -32,35 +31,24 @@ fn argument(rust_name: &str, ty: &TypeRef) -> Argument {
     }
 }
 
-pub(super) fn arguments(api: &Api, op: &Operation) -> Vec<Argument> {
-    let mut args: Vec<Argument> = op
-        .parameters
+/// The tokens of `op`'s arguments (see [`Operation::arguments`]).
+pub(super) fn arguments(op: &Operation) -> Vec<Argument> {
+    op.arguments
         .iter()
-        .filter(|p| p.required)
-        .map(|p| argument(&p.rust_name, &p.ty))
-        .collect();
-    match op.request_body.as_ref().map(|b| (&b.content, b.required)) {
-        Some((RequestContent::Json { ty, .. } | RequestContent::UrlEncoded { ty }, true)) => {
-            args.push(argument("body", ty))
-        }
-        Some((RequestContent::Binary { .. }, true)) => args.push(Argument {
-            name: ident("body"),
-            ty: quote!(::contractfit_runtime::bytes::Bytes),
-            param: quote!(impl ::std::convert::Into<::contractfit_runtime::bytes::Bytes>),
-            convert: quote!(body.into()),
-        }),
-        Some((RequestContent::Multipart { form }, _)) => {
-            for field in api.form_fields(form).iter().filter(|f| f.required) {
-                args.push(argument(&field.rust_name, &field.ty));
-            }
-        }
-        _ => {}
-    }
-    args
+        .map(|a| match a.goes {
+            Goes::Bytes => Argument {
+                name: ident("body"),
+                ty: quote!(::contractfit_runtime::bytes::Bytes),
+                param: quote!(impl ::std::convert::Into<::contractfit_runtime::bytes::Bytes>),
+                convert: quote!(body.into()),
+            },
+            Goes::Parameter(_) | Goes::Body | Goes::FormField => argument(&a.rust_name, &a.ty),
+        })
+        .collect()
 }
 
 pub(super) fn builder_name(op: &Operation) -> proc_macro2::Ident {
-    ident(&crate::build::camel(&op.name))
+    ident(&op.builder)
 }
 
 /// Whether values of `ty` are written with `Display` (primitives and string enums, through

@@ -121,10 +121,6 @@ pub(super) fn stub_calls(api: &Api, krate: &str) -> TokenStream {
     }
 }
 
-fn call_name(op: &Operation) -> proc_macro2::Ident {
-    format_ident!("{}Call", super::signature::builder_name(op))
-}
-
 /// The answer type of a stub, and the operation's success status.
 fn answer(op: &Operation) -> (TokenStream, u16) {
     let status = op
@@ -144,7 +140,7 @@ fn answer(op: &Operation) -> (TokenStream, u16) {
 
 fn method(index: usize, op: &Operation) -> TokenStream {
     let name = ident(&op.name);
-    let call = call_name(op);
+    let call = ident(&op.call);
     let (answer, status) = answer(op);
     let doc = format!(
         "Stubs `{} {}` ([`Client::{}`](crate::Client::{})); the stub is registered when its \
@@ -164,7 +160,7 @@ fn method(index: usize, op: &Operation) -> TokenStream {
 }
 
 fn call_struct(api: &Api, op: &Operation) -> TokenStream {
-    let name = call_name(op);
+    let name = ident(&op.call);
     let mut form_struct = None;
     let op_name = &op.name;
     let mut fields = Vec::new();
@@ -228,7 +224,7 @@ fn call_struct(api: &Api, op: &Operation) -> TokenStream {
                 }
             }
             RequestContent::Multipart { form } => {
-                let (def, ty, read) = call_form(&name, op, api.form_fields(form));
+                let (def, ty, read) = call_form(op, api.form_fields(form));
                 form_struct = Some(def);
                 (ty, read)
             }
@@ -271,11 +267,10 @@ fn call_struct(api: &Api, op: &Operation) -> TokenStream {
 /// [`Part`](contractfit_fake::stubs::Part) it came as): the struct, its type, and how a call is
 /// read into it.
 fn call_form(
-    call: &proc_macro2::Ident,
     op: &Operation,
     fields: &[crate::model::Field],
 ) -> (TokenStream, TokenStream, TokenStream) {
-    let name = format_ident!("{call}Form");
+    let name = ident(&op.call_form);
     let stubs = quote!(::contractfit_fake::stubs);
     let mut declarations = Vec::new();
     let mut reads = Vec::new();

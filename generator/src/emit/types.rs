@@ -4,10 +4,9 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use super::docs::{paragraphs, sanitize, value_docs, written_doc_attrs};
-use crate::build::{ADDITIONAL_FIELD, UNKNOWN_VARIANT};
 use crate::model::{
     resolve_aliases, Api, EnumVariant, Field, Primitive, Struct, TypeDef, TypeKind, TypeRef, Union,
-    UnionVariant, Uses,
+    UnionVariant, Uses, ADDITIONAL_FIELD, UNKNOWN_VARIANT,
 };
 
 /// Where a type is named from: inside the `types` module, or from elsewhere in the crate.
