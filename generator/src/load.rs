@@ -33,7 +33,7 @@ pub fn read_value(path: &Path) -> Result<Value, Error> {
 pub fn parse_value(path: &Path, text: &str) -> Result<Value, Error> {
     let deserializer = serde_yaml::Deserializer::from_str(text);
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let pointer = path_to_pointer(e.path());
+        let pointer = crate::diagnostics::pointer_of(e.path());
         let inner = e.into_inner();
         Error::Syntax {
             location: Location {
@@ -75,8 +75,13 @@ pub fn to_openapi(path: &Path, value: Value) -> Result<openapiv3::OpenAPI, Error
     match serde_path_to_error::deserialize(&value) {
         Ok(openapi) => Ok(openapi),
         Err(e) => {
-            let (pointer, message) = refine(&value, path_to_pointer(e.path()))
-                .unwrap_or_else(|| (path_to_pointer(e.path()), e.into_inner().to_string()));
+            let (pointer, message) = refine(&value, crate::diagnostics::pointer_of(e.path()))
+                .unwrap_or_else(|| {
+                    (
+                        crate::diagnostics::pointer_of(e.path()),
+                        e.into_inner().to_string(),
+                    )
+                });
             Err(Error::Syntax {
                 location: Location {
                     file: path.to_owned(),
@@ -246,20 +251,6 @@ fn push_items(list: &Value, pointer: &str, check: Check, out: &mut Vec<(String, 
     for i in 0..list.as_array().map_or(0, Vec::len) {
         out.push((format!("{pointer}/{i}"), check));
     }
-}
-
-fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let tokens: Vec<String> = path
-        .iter()
-        .filter_map(|segment| match segment {
-            Segment::Seq { index } => Some(index.to_string()),
-            Segment::Map { key } => Some(key.clone()),
-            Segment::Enum { variant } => Some(variant.clone()),
-            Segment::Unknown => None,
-        })
-        .collect();
-    crate::diagnostics::pointer(tokens.iter().map(String::as_str))
 }
 
 #[cfg(test)]

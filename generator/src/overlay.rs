@@ -60,13 +60,11 @@ pub enum ActionKind {
 impl Overlay {
     /// Reads an overlay from a JSON value; `path` names it in errors.
     pub fn from_value(path: &Path, value: Value) -> Result<Overlay, Error> {
-        let overlay: Overlay = serde_path_to_error::deserialize(value).map_err(|e| {
-            let pointer = e.path().to_string();
-            Error::Syntax {
-                location: location(path, format!("/{}", pointer.replace('.', "/"))),
+        let overlay: Overlay =
+            serde_path_to_error::deserialize(value).map_err(|e| Error::Syntax {
+                location: location(path, crate::diagnostics::pointer_of(e.path())),
                 message: e.into_inner().to_string(),
-            }
-        })?;
+            })?;
         if !overlay.overlay.starts_with("1.") {
             return Err(Error::Invalid {
                 location: location(path, "/overlay".into()),

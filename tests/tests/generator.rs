@@ -533,3 +533,37 @@ fn the_surface_is_the_generated_signature() {
         "waiters in the surface and in client.rs"
     );
 }
+
+/// An extension's key the generator does not know is an error at that key, not a setting
+/// silently dropped. (Before: an upload-wait's `find` misspelt `finds` generated a batch that
+/// never looks for an upload whose answer was lost, and sends the file again; a waiter's
+/// `maxdelay` was read as missing only because it is required, and its optional keys as
+/// absent.)
+#[test]
+fn a_misspelt_extension_key_is_a_located_error() {
+    let upload = format!(
+        "  /files:\n    post:\n      operationId: upload\n      requestBody: {{content: {{multipart/form-data: {{schema: {{type: object, required: [file], properties: {{file: {{type: string, format: binary}}}}}}}}}}}}\n      responses: {{'200': {{description: ok}}}}\n      x-contractfit-upload-wait: {{id: /id, operationId: get_a, waiter: ready, finds: {{operationId: get_a, since: s, name: /n, id: /id}}}}\n  /a/{{id}}:\n    get:\n      operationId: get_a\n      parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}]\n      {READY}\n      responses: {{'200': {{description: ok}}}}\n"
+    );
+    let err = model_of_paths("misspelt-find", &upload).unwrap_err();
+    assert!(
+        err.contains("/paths/~1files/post/x-contractfit-upload-wait")
+            && err.contains("unknown field `finds`"),
+        "{err}"
+    );
+
+    let waiter = "  /a:\n    get:\n      operationId: get_a\n      x-contractfit-waiters: {ready: {minDelay: 1, maxDelay: 2, acceptors: [{state: success, status: 200, al: []}]}}\n      responses: {'200': {description: ok}}\n";
+    let err = model_of_paths("misspelt-acceptor", waiter).unwrap_err();
+    assert!(
+        err.contains("/paths/~1a/get/x-contractfit-waiters/ready/acceptors/0")
+            && err.contains("unknown field `al`"),
+        "{err}"
+    );
+
+    let wrong_type = "  /a:\n    get:\n      operationId: get_a\n      x-contractfit-waiters: {ready: {minDelay: soon, maxDelay: 2, acceptors: [{state: success, status: 200}]}}\n      responses: {'200': {description: ok}}\n";
+    let err = model_of_paths("wrong-type", wrong_type).unwrap_err();
+    assert!(
+        err.contains("/paths/~1a/get/x-contractfit-waiters/ready/minDelay")
+            && err.contains("invalid type"),
+        "{err}"
+    );
+}

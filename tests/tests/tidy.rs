@@ -358,4 +358,24 @@ fn every_extension_is_read_in_one_module() {
         BTreeSet::from(["build::extensions"]),
         "modules naming an extension key"
     );
+    // And each key is read by one module of its own under `build::extensions`.
+    let keys: Vec<&str> = generator["build::extensions"]
+        .lines()
+        .filter_map(|line| line.strip_prefix("pub const "))
+        .filter_map(|rest| rest.split_once(':').map(|(name, _)| name))
+        .collect();
+    assert!(keys.len() >= 8, "{keys:?}");
+    for key in keys {
+        let reading: Vec<&str> = generator
+            .iter()
+            .filter(|(module, _)| module.starts_with("build::extensions::"))
+            .filter(|(_, source)| {
+                code_of(source)
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .any(|word| word == key)
+            })
+            .map(|(module, _)| module.as_str())
+            .collect();
+        assert_eq!(reading.len(), 1, "{key} is read by {reading:?}");
+    }
 }

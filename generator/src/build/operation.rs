@@ -5,6 +5,7 @@ use openapiv3::{
     ReferenceOr, RequestBody as OaRequestBody, Response as OaResponse, StatusCode,
 };
 
+use super::extensions;
 use super::names::{camel, snake, Namespace};
 use super::naming;
 use super::refs;
@@ -91,13 +92,13 @@ impl<'a> Builder<'a> {
                 .waiters
                 .iter()
                 .map(|w| {
-                    let at = format!("{pointer}/x-contractfit-waiters/{}", w.name);
+                    let at = format!("{pointer}/{}/{}", extensions::WAITERS, w.name);
                     let what = format!("waiter `{}` of `{}`", w.name, op.name);
                     (w.method.clone(), at, what)
                 })
                 .collect();
             if let Some(upload) = &op.upload_wait {
-                let at = format!("{pointer}/x-contractfit-upload-wait");
+                let at = format!("{pointer}/{}", extensions::UPLOAD_WAIT);
                 let what = format!("the batch of `{}`", op.name);
                 added.push((upload.batch_method.clone(), at, what));
             }
