@@ -94,13 +94,7 @@ fn client(app: &'static App, matches: &ArgMatches) -> Result<Client, Failure> {
             .filter(|v| !v.is_empty())
             .cloned()
     };
-    let given = Given {
-        base_url: text("base-url"),
-        api_key: text("api-key"),
-        token: text("token"),
-        username: text("username"),
-        password: text("password"),
-    };
+    let given = Given::from_settings(text("base-url"), |setting| text(setting.flag));
     ClientBuilder::<Client>::new(app.default_base_url, app.schemes)
         .given(given)
         .build()

@@ -4,7 +4,7 @@ use clap::builder::{PossibleValuesParser, ValueParser};
 use clap::{Arg as Flag, ArgAction, Command as Cmd};
 
 use crate::{App, Arg, Body, Command, Place, Reply, Upload, ValueKind, Wait};
-use contractfit_runtime::SchemeKind;
+use contractfit_runtime::CREDENTIAL_SETTINGS;
 
 /// The top-level commands beside the groups.
 pub const COMPLETIONS: &str = "completions";
@@ -54,8 +54,6 @@ pub fn build(app: &'static App) -> Cmd {
 /// Where the API is and how to authenticate, only for the schemes the API has.
 fn connection_flags(app: &App) -> Vec<Flag> {
     let env = |name: &str| format!("{}_{name}", app.env_prefix);
-    let has =
-        |wanted: fn(&contractfit_runtime::SecurityScheme) -> bool| app.schemes.iter().any(wanted);
     let mut flags = vec![{
         let flag = Flag::new("base-url")
             .long("base-url")
@@ -67,32 +65,18 @@ fn connection_flags(app: &App) -> Vec<Flag> {
             None => flag.required(true),
         }
     }];
-    let secret = |name: &'static str, var: &str, help: &'static str| {
-        Flag::new(name)
-            .long(name)
-            .value_name(name.to_uppercase().replace('-', "_"))
-            .env(var.to_owned())
+    // The credentials the API's schemes take, as the runtime names them.
+    for setting in CREDENTIAL_SETTINGS.iter().filter(|s| s.wanted(app.schemes)) {
+        let flag = Flag::new(setting.flag)
+            .long(setting.flag)
+            .value_name(setting.variable)
+            .env(env(setting.variable))
             .hide_env_values(true)
-            .help(help)
-    };
-    if has(|s| s.login.is_some() || s.kind == SchemeKind::HttpBasic) {
-        flags.push(
-            secret("username", &env("USERNAME"), "Username (with --password)").requires("password"),
-        );
-        flags.push(
-            secret(
-                "password",
-                &env("PASSWORD"),
-                "Password; prefer the environment variable",
-            )
-            .requires("username"),
-        );
-    }
-    if has(|s| s.login.is_some() || s.kind == SchemeKind::HttpBearer) {
-        flags.push(secret("token", &env("TOKEN"), "A bearer token"));
-    }
-    if has(|s| matches!(s.kind, SchemeKind::ApiKey { .. })) {
-        flags.push(secret("api-key", &env("API_KEY"), "An API key"));
+            .help(setting.help);
+        flags.push(match setting.requires {
+            Some(other) => flag.requires(other),
+            None => flag,
+        });
     }
     flags
 }

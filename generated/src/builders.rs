@@ -5741,7 +5741,8 @@ impl ListInboxDocumentsPaginated {
     }
     /// Every page, one request each, from the page set on this builder (or the first)
     /// to the last: the one that is empty, short, or reaches the total. A page that
-    /// does not decode ends the stream with its error; [`items`](Self::items) reads
+    /// does not decode ends the stream with its error, as does a page the same as the
+    /// one before (a server ignoring the page number); [`items`](Self::items) reads
     /// item by item instead. The stream is `Unpin`: `while let Some(page) =
     /// pages.next().await` needs no pinning.
     pub fn pages(
@@ -5754,27 +5755,20 @@ impl ListInboxDocumentsPaginated {
     > + Send + Unpin + 'static {
         let first = self.page.unwrap_or(1i64);
         let size = self.per_page;
-        let pages = ::contractfit_runtime::futures::stream::try_unfold(
-            Some((self, first, 0i64)),
-            move |state| async move {
-                let Some((builder, number, seen)) = state else {
-                    return Ok(None);
-                };
-                let response = builder.clone().page(number).send().await?;
-                let page = &response.body;
-                let count = page.results.as_ref().map_or(0, ::std::vec::Vec::len);
-                let seen = seen.saturating_add(count as i64);
-                let last = ::contractfit_runtime::is_last_page(
-                    count,
-                    seen,
+        ::contractfit_runtime::walk_pages(
+            first,
+            size,
+            move |number| self.clone().page(number).send_raw(),
+            |response| {
+                let body: crate::types::DocumentModelPaginated = response.body.json()?;
+                let page = &body;
+                let (count, total) = (
+                    page.results.as_ref().map_or(0, ::std::vec::Vec::len),
                     page.total,
-                    size,
                 );
-                let next = (!last).then_some((builder, number + 1, seen));
-                Ok(Some((response, next)))
+                Ok((response.map(|_| body), count, total))
             },
-        );
-        ::std::boxed::Box::pin(pages)
+        )
     }
     /// Every item of every page, in order, each read on its own: an item that does not
     /// have the declared shape (a required field sent as `null`, say) is an `Err` in
@@ -5792,31 +5786,21 @@ impl ListInboxDocumentsPaginated {
         use ::contractfit_runtime::futures::{stream, TryStreamExt};
         let first = self.page.unwrap_or(1i64);
         let size = self.per_page;
-        let pages = stream::try_unfold(
-            Some((self, first, 0i64)),
-            move |state| async move {
-                let Some((builder, number, seen)) = state else {
-                    return Ok::<_, ::contractfit_runtime::Error>(None);
-                };
-                let response = builder.clone().page(number).send_raw().await?;
+        let pages = ::contractfit_runtime::walk_pages(
+            first,
+            size,
+            move |number| self.clone().page(number).send_raw(),
+            |response| {
                 let page = response
                     .body
                     .page_items::<
                         crate::types::DocumentModelGet,
                     >("results", Some("total"))?;
                 let count = page.items.len();
-                let seen = seen.saturating_add(count as i64);
-                let last = ::contractfit_runtime::is_last_page(
-                    count,
-                    seen,
-                    page.total,
-                    size,
-                );
-                let next = (!last).then_some((builder, number + 1, seen));
-                Ok(Some((stream::iter(page.items), next)))
+                Ok((page.items, count, page.total))
             },
         );
-        ::std::boxed::Box::pin(pages.try_flatten())
+        pages.map_ok(stream::iter).try_flatten()
     }
 }
 ///A request to `POST /inboxes/{inbox_id}/reprocess`, made by [`Client::reprocess_inbox`](crate::Client::reprocess_inbox).

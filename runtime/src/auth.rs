@@ -2,7 +2,10 @@
 
 use std::fmt;
 
+use base64::Engine;
 use http::HeaderValue;
+
+use crate::redact::Sent;
 
 /// How a security scheme of the document carries credentials. The generated crate declares
 /// one per scheme; the runtime never assumes scheme names.
@@ -75,6 +78,39 @@ impl<T: Into<String>> From<T> for Secret {
     fn from(value: T) -> Self {
         Secret::new(value)
     }
+}
+
+/// What `credentials` send under `schemes`, for the redactor to keep out of what the client
+/// shows: each credential's secrets as they travel, and the places other than
+/// `Authorization` (API keys' headers and query parameters) that carry them.
+pub(crate) fn sent(schemes: &[SecurityScheme], credentials: &[Credentials]) -> Sent {
+    let mut sent = Sent::default();
+    for credential in credentials {
+        match credential {
+            Credentials::Basic { username, password } => {
+                sent.secrets.push(password.expose().to_owned());
+                sent.secrets.push(basic_value(username, password));
+            }
+            Credentials::Token { token, .. } => sent.secrets.push(token.expose().to_owned()),
+            Credentials::ApiKey { key, .. } => sent.secrets.push(key.expose().to_owned()),
+            Credentials::Login { password, .. } => sent.secrets.push(password.expose().to_owned()),
+        }
+    }
+    for scheme in schemes {
+        if let SchemeKind::ApiKey { location, name } = scheme.kind {
+            match location {
+                ApiKeyLocation::Header => sent.headers.push(name),
+                ApiKeyLocation::Query => sent.query_names.push(name),
+                ApiKeyLocation::Cookie => {}
+            }
+        }
+    }
+    sent
+}
+
+/// Basic's credentials as sent, after `Basic `: base64 of `user:password`.
+fn basic_value(username: &str, password: &Secret) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("{username}:{}", password.expose()))
 }
 
 /// The prefix put before tokens in the `Authorization` header unless told otherwise.

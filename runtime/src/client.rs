@@ -305,7 +305,10 @@ impl<C> ClientBuilder<C> {
                 default_headers.insert(http::header::USER_AGENT, agent);
             }
         }
-        let redactor = Redactor::new(self.schemes, &self.credentials, &default_headers);
+        let redactor = Redactor::new(
+            crate::auth::sent(self.schemes, &self.credentials),
+            &default_headers,
+        );
         let placements = Placements::new(self.schemes, &self.credentials);
         Ok(Client {
             inner: Arc::new(Inner {

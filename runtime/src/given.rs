@@ -15,41 +15,150 @@ pub struct Given {
     pub password: Option<String>,
 }
 
+/// A credential a person can give by name: as the tool's flag `--<flag>` or as the variable
+/// `<PREFIX>_<variable>`. [`CREDENTIAL_SETTINGS`] lists them all; `Given::from_env` and the
+/// tool read that one table.
+#[derive(Debug, Clone, Copy)]
+pub struct Setting {
+    pub flag: &'static str,
+    pub variable: &'static str,
+    pub help: &'static str,
+    /// Another setting's flag this one goes with (a username with its password).
+    pub requires: Option<&'static str>,
+    /// Whether a scheme takes this credential.
+    takes: fn(&SecurityScheme) -> bool,
+    /// Where it goes in [`Given`].
+    slot: Slot,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Username,
+    Password,
+    Token,
+    ApiKey,
+}
+
+impl Setting {
+    /// Whether any of `schemes` takes this credential: the tool offers a flag only then.
+    pub fn wanted(&self, schemes: &[SecurityScheme]) -> bool {
+        schemes.iter().any(self.takes)
+    }
+}
+
+fn logs_in_or_basic(scheme: &SecurityScheme) -> bool {
+    scheme.login.is_some() || scheme.kind == SchemeKind::HttpBasic
+}
+
+/// Every credential a person can give by name.
+pub const CREDENTIAL_SETTINGS: [Setting; 4] = [
+    Setting {
+        flag: "username",
+        variable: "USERNAME",
+        help: "Username (with --password)",
+        requires: Some("password"),
+        takes: logs_in_or_basic,
+        slot: Slot::Username,
+    },
+    Setting {
+        flag: "password",
+        variable: "PASSWORD",
+        help: "Password; prefer the environment variable",
+        requires: Some("username"),
+        takes: logs_in_or_basic,
+        slot: Slot::Password,
+    },
+    Setting {
+        flag: "token",
+        variable: "TOKEN",
+        help: "A bearer token",
+        requires: None,
+        takes: |scheme| scheme.login.is_some() || scheme.kind == SchemeKind::HttpBearer,
+        slot: Slot::Token,
+    },
+    Setting {
+        flag: "api-key",
+        variable: "API_KEY",
+        help: "An API key",
+        requires: None,
+        takes: |scheme| matches!(scheme.kind, SchemeKind::ApiKey { .. }),
+        slot: Slot::ApiKey,
+    },
+];
+
 impl Given {
-    /// `<PREFIX>_BASE_URL`, `<PREFIX>_API_KEY`, `<PREFIX>_TOKEN`, `<PREFIX>_USERNAME` and
-    /// `<PREFIX>_PASSWORD` from the environment.
-    pub fn from_env(prefix: &str) -> Given {
-        let var = |name: &str| {
-            std::env::var(format!("{prefix}_{name}"))
-                .ok()
-                .filter(|v| !v.is_empty())
+    /// The base URL and each credential setting's value, as `value` finds it (a flag's or an
+    /// environment variable's); empty values count as not given.
+    pub fn from_settings(
+        base_url: Option<String>,
+        mut value: impl FnMut(&Setting) -> Option<String>,
+    ) -> Given {
+        let mut given = Given {
+            base_url: base_url.filter(|v| !v.is_empty()),
+            ..Given::default()
         };
-        Given {
-            base_url: var("BASE_URL"),
-            api_key: var("API_KEY"),
-            token: var("TOKEN"),
-            username: var("USERNAME"),
-            password: var("PASSWORD"),
+        for setting in &CREDENTIAL_SETTINGS {
+            *given.slot(setting.slot) = value(setting).filter(|v| !v.is_empty());
         }
+        given
+    }
+
+    fn slot(&mut self, slot: Slot) -> &mut Option<String> {
+        match slot {
+            Slot::Username => &mut self.username,
+            Slot::Password => &mut self.password,
+            Slot::Token => &mut self.token,
+            Slot::ApiKey => &mut self.api_key,
+        }
+    }
+
+    fn has(&self, slot: Slot) -> bool {
+        match slot {
+            Slot::Username => self.username.is_some(),
+            Slot::Password => self.password.is_some(),
+            Slot::Token => self.token.is_some(),
+            Slot::ApiKey => self.api_key.is_some(),
+        }
+    }
+
+    /// `<PREFIX>_BASE_URL` and each credential's `<PREFIX>_<variable>` from the environment.
+    pub fn from_env(prefix: &str) -> Given {
+        let var = |name: &str| std::env::var(format!("{prefix}_{name}")).ok();
+        Given::from_settings(var("BASE_URL"), |setting| var(setting.variable))
     }
 
     /// Whether some credential was given, or why what was given is not one: a username
     /// without its password (or the reverse) is named, with the variable to set.
     pub fn check(&self, prefix: &str) -> Result<(), BuildError> {
-        let missing = |name: &str, because: &str| {
-            Err(BuildError::Environment(format!(
-                "{prefix}_{name} is not set ({prefix}_{because} is)"
-            )))
+        let variable = |flag: &'static str| {
+            CREDENTIAL_SETTINGS
+                .iter()
+                .find(|s| s.flag == flag)
+                .map_or(flag, |s| s.variable)
         };
-        match (&self.username, &self.password) {
-            (Some(_), None) => return missing("PASSWORD", "USERNAME"),
-            (None, Some(_)) => return missing("USERNAME", "PASSWORD"),
-            _ => {}
+        for setting in CREDENTIAL_SETTINGS.iter().filter(|s| self.has(s.slot)) {
+            let Some(other) = setting.requires else {
+                continue;
+            };
+            let given = CREDENTIAL_SETTINGS
+                .iter()
+                .any(|s| s.flag == other && self.has(s.slot));
+            if !given {
+                return Err(BuildError::Environment(format!(
+                    "{prefix}_{} is not set ({prefix}_{} is)",
+                    variable(other),
+                    setting.variable
+                )));
+            }
         }
-        if self.api_key.is_none() && self.token.is_none() && self.username.is_none() {
+        if !CREDENTIAL_SETTINGS.iter().any(|s| self.has(s.slot)) {
+            let names: Vec<String> = CREDENTIAL_SETTINGS
+                .iter()
+                .map(|s| format!("{prefix}_{}", s.variable))
+                .collect();
             return Err(BuildError::Environment(format!(
-                "no credentials: set {prefix}_API_KEY, {prefix}_TOKEN, or {prefix}_USERNAME and \
-                 {prefix}_PASSWORD"
+                "no credentials: set one of {} (a username with its password)",
+                names.join(", ")
             )));
         }
         Ok(())

@@ -62,7 +62,7 @@ pub use waiter::PollState;
 #[doc(hidden)]
 pub use auth::{Login, SchemeKind, SecurityScheme};
 #[doc(hidden)]
-pub use given::Given;
+pub use given::{Given, Setting, CREDENTIAL_SETTINGS};
 #[doc(hidden)]
 pub use json::present;
 #[doc(hidden)]
@@ -70,7 +70,7 @@ pub use multipart::{file_name_as_sent, Check, CheckContent, Form};
 #[doc(hidden)]
 pub use operation::Operation;
 #[doc(hidden)]
-pub use page::{is_last_page, PageItems};
+pub use page::{is_last_page, walk_pages, PageItems};
 #[doc(hidden)]
 pub use request::{json_text, path_segment, url_encoded, Body, PathSegment, Request, URL_ENCODED};
 #[doc(hidden)]

@@ -1,14 +1,91 @@
-//! Walking a listing page by page (plumbing for generated `pages()` and `items()`).
+//! Walking a listing page by page (plumbing for generated `pages()` and `items()`, which
+//! differ only in how they read a page).
+//!
+//! The walk ends after the last page: one that is empty, shorter than the page size asked
+//! for, or that brings the items seen to the total the pages state. A server that ignores the
+//! page number would answer every request with the first page and be asked forever, the items
+//! piling up in a caller's `try_collect`: a page the same, byte for byte, as the one before
+//! ends the walk with an error instead.
 //!
 //! `items()` reads each item of a page on its own: an item that does not have the declared
 //! shape (Flask-RESTX sends `null` for an attribute the server has not set, whatever the
 //! document says is required) is an error of its own, naming its place in the page, and the
 //! page's other items are read.
 
+use std::future::Future;
+
+use futures::Stream;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::{Error, RawBody};
+use crate::{ApiResponse, Error, RawBody};
+
+/// The pages of a listing from page number `first`: `fetch(n)` asks for page `n`, and `read`
+/// makes a page's answer into what the stream yields, with the number of items it holds and
+/// the total it states. `size` is the page size asked for, if any.
+#[doc(hidden)]
+pub fn walk_pages<P, F, Fut, R>(
+    first: i64,
+    size: Option<i64>,
+    fetch: F,
+    read: R,
+) -> impl Stream<Item = Result<P, Error>> + Send + Unpin + 'static
+where
+    P: Send + 'static,
+    F: FnMut(i64) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<ApiResponse<RawBody>, Error>> + Send + 'static,
+    R: Fn(ApiResponse<RawBody>) -> Result<(P, usize, Option<i64>), Error> + Send + 'static,
+{
+    struct Walk<F, R> {
+        fetch: F,
+        read: R,
+        number: i64,
+        seen: i64,
+        /// The body of the page before, to notice a page number the server ignores.
+        previous: Option<bytes::Bytes>,
+    }
+    let start = Walk {
+        fetch,
+        read,
+        number: first,
+        seen: 0,
+        previous: None,
+    };
+    // Pinned in a box of its own type rather than `.boxed()` into a `dyn Stream`: `Unpin` all
+    // the same, and compiled only in a program that reads the pages.
+    Box::pin(futures::stream::try_unfold(
+        Some(start),
+        move |walk| async move {
+            let Some(mut walk) = walk else {
+                return Ok(None);
+            };
+            let response = (walk.fetch)(walk.number).await?;
+            let body = response.body.clone();
+            let (page, count, total) = (walk.read)(response)?;
+            if count > 0 && walk.previous.as_ref() == Some(&body.bytes) {
+                let message = format!(
+                    "page {} is page {} again, byte for byte: the server ignores the page                      number, and the pages would never end",
+                    walk.number,
+                    walk.number - 1
+                );
+                return Err(body.decode_error(String::new(), serde::de::Error::custom(message)));
+            }
+            walk.seen = walk
+                .seen
+                .saturating_add(count.try_into().unwrap_or(i64::MAX));
+            let last = is_last_page(count, walk.seen, total, size);
+            let next = match walk.number.checked_add(1) {
+                Some(number) if !last => Some(Walk {
+                    number,
+                    previous: Some(body.bytes),
+                    ..walk
+                }),
+                _ => None,
+            };
+            Ok(Some((page, next)))
+        },
+    ))
+}
 
 /// Whether a page of `count` items is the last: it is empty, shorter than the page `size`
 /// asked for, or the items seen so far (`seen`, this page's included) reach the `total`.
@@ -115,6 +192,72 @@ mod tests {
             panic!("not an error");
         };
         assert_eq!(bad.path, "results[0]");
+    }
+
+    /// A listing of `len` items served `size` a page (the size asked for, or a server's own
+    /// when none is asked), stating `total` (true, a lie, or nothing): the walk asks for each
+    /// page once, in order, ends, and yields a prefix of the items — all of them unless the
+    /// stated total is smaller. Seeded cases; a failure prints its case to replay.
+    #[tokio::test]
+    async fn a_walk_asks_each_page_once_and_ends() {
+        use futures::TryStreamExt;
+        use std::sync::{Arc, Mutex};
+
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |below: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % below
+        };
+        for case in 0..500 {
+            let len = next(40) as i64;
+            let size = 1 + next(6) as i64;
+            let asked = next(2) == 0;
+            let total = match next(3) {
+                0 => None,
+                1 => Some(len),
+                _ => Some(next(60) as i64),
+            };
+            let first = next(2) as i64;
+            let requests = Arc::new(Mutex::new(Vec::new()));
+            let seen = requests.clone();
+            let fetch = move |number: i64| {
+                seen.lock().unwrap().push(number);
+                let start = (number - first) * size;
+                let items: Vec<i64> = (start..(start + size).min(len)).collect();
+                let body = serde_json::json!({"results": items, "total": total});
+                let response = ApiResponse {
+                    status: http::StatusCode::OK,
+                    headers: http::HeaderMap::new(),
+                    body: RawBody::new(body.to_string(), None),
+                };
+                async move { Ok(response) }
+            };
+            let read = |response: ApiResponse<RawBody>| {
+                let page = response.body.page_items::<i64>("results", Some("total"))?;
+                let count = page.items.len();
+                Ok((page.items, count, page.total))
+            };
+            let walk = walk_pages(first, asked.then_some(size), fetch, read);
+            let pages: Vec<Vec<Result<i64, Error>>> = walk.try_collect().await.unwrap();
+            let items: Vec<i64> = pages.into_iter().flatten().map(Result::unwrap).collect();
+            let requests = requests.lock().unwrap().clone();
+            let what = format!("case {case}: len {len} size {size} asked {asked} total {total:?}");
+            let expected: Vec<i64> = (first..first + requests.len() as i64).collect();
+            assert_eq!(
+                requests, expected,
+                "{what}: pages asked in order, once each"
+            );
+            assert!(
+                requests.len() as i64 <= len / size + 2,
+                "{what}: {requests:?}"
+            );
+            assert_eq!(items, (0..items.len() as i64).collect::<Vec<_>>(), "{what}");
+            if total.is_none_or(|total| total >= len) {
+                assert_eq!(items.len() as i64, len, "{what}: every item");
+            }
+        }
     }
 
     #[test]

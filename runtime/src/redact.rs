@@ -14,10 +14,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, RwLock};
 
-use base64::Engine;
 use http::{HeaderMap, HeaderName};
-
-use crate::auth::{ApiKeyLocation, Credentials, SchemeKind, SecurityScheme};
 
 /// What stands in for a secret.
 pub const REDACTED: &str = "<redacted>";
@@ -51,37 +48,26 @@ impl fmt::Debug for Redactor {
     }
 }
 
+/// What a client sends as credentials, as `auth` describes it for the redactor (which knows
+/// nothing of credential kinds).
+#[derive(Debug, Default)]
+pub(crate) struct Sent {
+    /// The secrets as they go on the wire before any encoding (a password, a key, Basic's
+    /// base64 of `user:password`); the redactor adds their encodings.
+    pub(crate) secrets: Vec<String>,
+    /// Headers other than `Authorization` that carry a credential (API keys).
+    pub(crate) headers: Vec<&'static str>,
+    /// Query parameters that carry a credential (API keys in the query).
+    pub(crate) query_names: Vec<&'static str>,
+}
+
 impl Redactor {
-    pub(crate) fn new(
-        schemes: &[SecurityScheme],
-        credentials: &[Credentials],
-        default_headers: &HeaderMap,
-    ) -> Self {
-        let mut fixed = Vec::new();
-        for credential in credentials {
-            match credential {
-                Credentials::Basic { username, password } => {
-                    fixed.push(password.expose().to_owned());
-                    fixed.push(
-                        base64::engine::general_purpose::STANDARD
-                            .encode(format!("{username}:{}", password.expose())),
-                    );
-                }
-                Credentials::Token { token, .. } => fixed.push(token.expose().to_owned()),
-                Credentials::ApiKey { key, .. } => fixed.push(key.expose().to_owned()),
-                Credentials::Login { password, .. } => fixed.push(password.expose().to_owned()),
-            }
-        }
-        let credential_headers: Vec<&str> = schemes
-            .iter()
-            .filter_map(|scheme| match scheme.kind {
-                SchemeKind::ApiKey {
-                    location: ApiKeyLocation::Header,
-                    name,
-                } => Some(name),
-                _ => None,
-            })
-            .collect();
+    pub(crate) fn new(sent: Sent, default_headers: &HeaderMap) -> Self {
+        let Sent {
+            secrets: mut fixed,
+            headers: credential_headers,
+            query_names,
+        } = sent;
         for (name, value) in default_headers {
             if value.is_sensitive()
                 || is_credential_header(name)
@@ -100,16 +86,6 @@ impl Redactor {
         let mut fixed: Vec<String> = fixed.iter().flat_map(|s| encodings(s)).collect();
         fixed.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         fixed.dedup();
-        let query_names = schemes
-            .iter()
-            .filter_map(|scheme| match scheme.kind {
-                SchemeKind::ApiKey {
-                    location: ApiKeyLocation::Query,
-                    name,
-                } => Some(name),
-                _ => None,
-            })
-            .collect();
         Redactor {
             inner: Arc::new(Inner {
                 query_names,
@@ -271,7 +247,9 @@ fn encodings(secret: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::{sent, ApiKeyLocation, Credentials, SchemeKind, SecurityScheme};
     use crate::Secret;
+    use base64::Engine;
 
     fn schemes() -> &'static [SecurityScheme] {
         &[SecurityScheme {
@@ -287,8 +265,10 @@ mod tests {
     #[test]
     fn every_form_of_a_credential_is_replaced() {
         let redactor = Redactor::new(
-            schemes(),
-            &[Credentials::basic("me", Secret::new("p@ss word"))],
+            sent(
+                schemes(),
+                &[Credentials::basic("me", Secret::new("p@ss word"))],
+            ),
             &HeaderMap::new(),
         );
         let basic = base64::engine::general_purpose::STANDARD.encode("me:p@ss word");
@@ -311,8 +291,7 @@ mod tests {
     #[test]
     fn urls_lose_credential_parameters_and_passwords() {
         let redactor = Redactor::new(
-            schemes(),
-            &[Credentials::api_key_in_query("k3y")],
+            sent(schemes(), &[Credentials::api_key_in_query("k3y")]),
             &HeaderMap::new(),
         );
         let mut url =
@@ -340,8 +319,7 @@ mod tests {
     #[test]
     fn a_secret_inside_another_does_not_split_it() {
         let redactor = Redactor::new(
-            &[],
-            &[Credentials::login("me", Secret::new("ab"))],
+            sent(&[], &[Credentials::login("me", Secret::new("ab"))]),
             &HeaderMap::new(),
         );
         let token = "eyJhbGciOi.abxyzabQ.sigab";
@@ -362,8 +340,7 @@ mod tests {
     #[test]
     fn overlapping_occurrences_of_a_secret_are_all_redacted() {
         let redactor = Redactor::new(
-            &[],
-            &[Credentials::token(Secret::new("abab"))],
+            sent(&[], &[Credentials::token(Secret::new("abab"))]),
             &HeaderMap::new(),
         );
         assert_eq!(redactor.text("x ababab y"), format!("x {REDACTED} y"));

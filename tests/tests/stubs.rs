@@ -68,3 +68,38 @@ async fn an_upload_stub_reads_the_form_field_by_field() {
         .unwrap();
     assert_eq!(reply.body.id, "d1");
 }
+
+/// A server that ignores the page number answers every page with the first: the walk ends
+/// with an error naming the repeat, instead of asking forever while the items pile up.
+/// (Before: `items().try_collect()` never returned, and its memory grew with every page.)
+#[tokio::test]
+async fn a_server_ignoring_the_page_number_ends_the_walk_with_an_error() {
+    use contractfit::runtime::futures::{StreamExt, TryStreamExt};
+    use contractfit::types::DocumentModelPaginated;
+
+    let mock = contractfit::testing::Mock::start().await;
+    let page = DocumentModelPaginated::new().with_results(vec![document(true), document(true)]);
+    mock.list_inbox_documents_paginated().returns(page);
+    let client = mock.client();
+    let walk = client.list_inbox_documents_paginated("inbox-1").per_page(2);
+    let items = tokio::time::timeout(
+        Duration::from_secs(20),
+        walk.clone().items().try_collect::<Vec<_>>(),
+    )
+    .await
+    .expect("the walk ends");
+    let Err(contractfit::Error::Decode(repeat)) = items else {
+        panic!("{items:?}");
+    };
+    assert!(
+        repeat.to_string().contains("page 2 is page 1 again"),
+        "{repeat}"
+    );
+    assert!(!repeat.body.is_empty(), "the page's body is kept");
+
+    let pages: Vec<_> = tokio::time::timeout(Duration::from_secs(20), walk.pages().collect())
+        .await
+        .expect("the walk ends");
+    assert_eq!(pages.len(), 2, "the first page, then the error");
+    assert!(pages[0].is_ok() && pages[1].is_err(), "{pages:?}");
+}

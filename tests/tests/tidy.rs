@@ -379,3 +379,18 @@ fn every_extension_is_read_in_one_module() {
         assert_eq!(reading.len(), 1, "{key} is read by {reading:?}");
     }
 }
+
+/// The bottom of the runtime's stack knows nothing above it: redaction (told what to redact
+/// by `auth`, which knows the credential kinds), header parsing and wire text import nothing
+/// of the crate.
+#[test]
+fn the_runtime_bottom_imports_nothing_of_ours() {
+    let runtime = modules(&root().join("runtime/src"));
+    for bottom in ["redact", "headers", "wire"] {
+        let code = code_of(&runtime[bottom]);
+        assert!(
+            !code.contains("crate::") && !code.contains("super::"),
+            "runtime `{bottom}` imports from the crate"
+        );
+    }
+}

@@ -73,27 +73,24 @@ pub(super) fn pages_and_items(api: &Api, op: &Operation, paginator: &Paginator) 
     quote! {
         /// Every page, one request each, from the page set on this builder (or the first)
         /// to the last: the one that is empty, short, or reaches the total. A page that
-        /// does not decode ends the stream with its error; [`items`](Self::items) reads
+        /// does not decode ends the stream with its error, as does a page the same as the
+        /// one before (a server ignoring the page number); [`items`](Self::items) reads
         /// item by item instead. The stream is `Unpin`: `while let Some(page) =
         /// pages.next().await` needs no pinning.
         pub fn pages(self) -> impl ::contractfit_runtime::futures::Stream<Item = ::std::result::Result<::contractfit_runtime::ApiResponse<#page_type>, ::contractfit_runtime::Error>> + Send + Unpin + 'static {
             let first = self.#page_param.unwrap_or(#first);
             let size = #size;
-            let pages = ::contractfit_runtime::futures::stream::try_unfold(Some((self, first, 0i64)), move |state| async move {
-                let Some((builder, number, seen)) = state else {
-                    return Ok(None);
-                };
-                let response = builder.clone().#page_param(number).send().await?;
-                let page = &response.body;
-                let count = #count;
-                let seen = seen.saturating_add(count as i64);
-                let last = ::contractfit_runtime::is_last_page(count, seen, #total, size);
-                let next = (!last).then_some((builder, number + 1, seen));
-                Ok(Some((response, next)))
-            });
-            // Pinned in a box of its own type rather than `.boxed()` into a `dyn Stream`:
-            // `Unpin` all the same, and compiled only in a program that reads the pages.
-            ::std::boxed::Box::pin(pages)
+            ::contractfit_runtime::walk_pages(
+                first,
+                size,
+                move |number| self.clone().#page_param(number).send_raw(),
+                |response| {
+                    let body: #page_type = response.body.json()?;
+                    let page = &body;
+                    let (count, total) = (#count, #total);
+                    Ok((response.map(|_| body), count, total))
+                },
+            )
         }
 
         /// Every item of every page, in order, each read on its own: an item that does not
@@ -105,19 +102,17 @@ pub(super) fn pages_and_items(api: &Api, op: &Operation, paginator: &Paginator) 
             use ::contractfit_runtime::futures::{stream, TryStreamExt};
             let first = self.#page_param.unwrap_or(#first);
             let size = #size;
-            let pages = stream::try_unfold(Some((self, first, 0i64)), move |state| async move {
-                let Some((builder, number, seen)) = state else {
-                    return Ok::<_, ::contractfit_runtime::Error>(None);
-                };
-                let response = builder.clone().#page_param(number).send_raw().await?;
-                let page = response.body.page_items::<#item_type>(#items_key, #total_key)?;
-                let count = page.items.len();
-                let seen = seen.saturating_add(count as i64);
-                let last = ::contractfit_runtime::is_last_page(count, seen, page.total, size);
-                let next = (!last).then_some((builder, number + 1, seen));
-                Ok(Some((stream::iter(page.items), next)))
-            });
-            ::std::boxed::Box::pin(pages.try_flatten())
+            let pages = ::contractfit_runtime::walk_pages(
+                first,
+                size,
+                move |number| self.clone().#page_param(number).send_raw(),
+                |response| {
+                    let page = response.body.page_items::<#item_type>(#items_key, #total_key)?;
+                    let count = page.items.len();
+                    Ok((page.items, count, page.total))
+                },
+            );
+            pages.map_ok(stream::iter).try_flatten()
         }
     }
 }
