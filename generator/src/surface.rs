@@ -235,12 +235,14 @@ impl Surface {
             }
         }
         for (from, to) in &renamed_operations {
-            operation_changes(
-                to,
-                &self.operations[from],
-                &new.operations[to],
-                &mut changes,
-            );
+            let new_operation = &new.operations[to];
+            // Its builder and its stub's record are renamed with it: said once, above.
+            let old_operation = OperationSurface {
+                builder: new_operation.builder.clone(),
+                call: new_operation.call.clone(),
+                ..self.operations[from].clone()
+            };
+            operation_changes(to, &old_operation, new_operation, &mut changes);
         }
         let (old_operations, new_operations) =
             without(&self.operations, &new.operations, &renamed_operations);
