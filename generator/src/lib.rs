@@ -115,7 +115,7 @@ pub fn document_of(
         }
         None => Vec::new(),
     };
-    let warnings = load::normalize(&mut document);
+    let warnings = load::prepare(&config.spec, &mut document)?;
     Ok((document, applied, warnings))
 }
 

@@ -7,13 +7,84 @@
 mod normalize;
 mod schema_shape;
 
-pub use normalize::normalize;
-
 use std::path::Path;
 
 pub use serde_json::Value;
 
-use crate::diagnostics::{Error, Location};
+use crate::diagnostics::{Error, Location, Warning};
+
+/// What a document says it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// `swagger: "2.0"`.
+    Swagger2,
+    /// `openapi: 3.0.x`.
+    OpenApi30,
+}
+
+/// What `document` says it is, from its `openapi` or `swagger` field, before anything else is
+/// read: a document of another kind is refused by name, with the file.
+pub fn dialect(path: &Path, document: &Value) -> Result<Dialect, Error> {
+    let refuse = |pointer: &str, message: String| {
+        Err(Error::Invalid {
+            location: Location {
+                file: path.to_owned(),
+                pointer: pointer.to_owned(),
+                line: None,
+            },
+            message,
+        })
+    };
+    if !document.is_object() {
+        return refuse("", "a document is a JSON or YAML object (mapping)".into());
+    }
+    match (document.get("openapi"), document.get("swagger")) {
+        (Some(Value::String(v)), _) if v.starts_with("3.0") => Ok(Dialect::OpenApi30),
+        (Some(Value::String(v)), _) => refuse(
+            "/openapi",
+            format!("OpenAPI {v:?} is not read yet: only OpenAPI 3.0.x"),
+        ),
+        (Some(other), _) => refuse(
+            "/openapi",
+            format!("`openapi` must be a version string such as \"3.0.3\", not {other}"),
+        ),
+        (None, Some(Value::String(v))) if v == "2.0" => Ok(Dialect::Swagger2),
+        (None, Some(other)) => refuse(
+            "/swagger",
+            format!("Swagger {other} is not read: only Swagger \"2.0\" and OpenAPI 3.0.x"),
+        ),
+        (None, None) => refuse(
+            "",
+            "not an OpenAPI document: it has neither an `openapi` nor a `swagger` version".into(),
+        ),
+    }
+}
+
+/// The overlaid document as the builder reads it: its dialect checked first (before anything
+/// is copied), then normalised (see `load/normalize.rs`).
+pub fn prepare(path: &Path, document: &mut Value) -> Result<Vec<Warning>, Error> {
+    match dialect(path, document)? {
+        Dialect::OpenApi30 => {}
+        Dialect::Swagger2 => {
+            return Err(Error::Invalid {
+                location: Location {
+                    file: path.to_owned(),
+                    pointer: "/swagger".into(),
+                    line: None,
+                },
+                message: "Swagger 2.0 is not read yet: only OpenAPI 3.0.x".into(),
+            })
+        }
+    }
+    normalize::normalize(document).map_err(|too_large| Error::Invalid {
+        location: Location {
+            file: path.to_owned(),
+            pointer: too_large.pointer,
+            line: None,
+        },
+        message: too_large.message,
+    })
+}
 
 /// A document value as pretty JSON text (for tools that take the overlaid document as input).
 pub fn to_json_text(value: &Value) -> Result<String, serde_json::Error> {

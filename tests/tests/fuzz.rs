@@ -165,7 +165,7 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
 fn mutate(document: &mut Value, rng: &mut fastrand::Rng) -> String {
     let pointers = all_pointers(document);
     let target = pointers[rng.usize(..pointers.len())].clone();
-    let kind = rng.usize(..8);
+    let kind = rng.usize(..9);
     match kind {
         0 => {
             remove(document, &target);
@@ -247,6 +247,36 @@ fn mutate(document: &mut Value, rng: &mut fastrand::Rng) -> String {
             let name = if rng.usize(..10) == 0 { long } else { name };
             rename(document, &target, name.clone());
             format!("rename {target} to {name:?}")
+        }
+        7 => {
+            // References to places that are not whole components (copied by the loader), to a
+            // random place in the document, or to a ladder whose rungs each refer to the next
+            // one ten times: copies of copies that must stop at a bound, not exhaust memory.
+            let reference = if rng.bool() {
+                format!("#{}", pointers[rng.usize(..pointers.len())])
+            } else {
+                let rungs = 4 + rng.usize(..12);
+                let mut ladder = Map::new();
+                for rung in 0..rungs {
+                    let refs: Map<String, Value> = (0..10)
+                        .map(|i| {
+                            (
+                                format!("p{i}"),
+                                json!({"$ref": format!("#/x-ladder/r{}", rung + 1)}),
+                            )
+                        })
+                        .collect();
+                    ladder.insert(
+                        format!("r{rung}"),
+                        json!({"type": "object", "properties": refs}),
+                    );
+                }
+                ladder.insert(format!("r{rungs}"), json!({"type": "string"}));
+                document["x-ladder"] = Value::Object(ladder);
+                "#/x-ladder/r0".to_owned()
+            };
+            set(document, &target, json!({"$ref": reference}));
+            format!("refer {target} to {reference}")
         }
         6 => {
             let value = match rng.usize(..3) {
