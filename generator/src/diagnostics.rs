@@ -45,6 +45,30 @@ pub enum Error {
     Emit { file: String, message: String },
 }
 
+impl Error {
+    /// The same error, its place in the document given by `map` (a front end's place in the
+    /// document as written, for one read in another form).
+    pub fn map_pointer(self, map: impl Fn(&str) -> String) -> Error {
+        match self {
+            Error::Syntax {
+                mut location,
+                message,
+            } => {
+                location.pointer = map(&location.pointer);
+                Error::Syntax { location, message }
+            }
+            Error::Invalid {
+                mut location,
+                message,
+            } => {
+                location.pointer = map(&location.pointer);
+                Error::Invalid { location, message }
+            }
+            other => other,
+        }
+    }
+}
+
 /// Something the generator worked around; reported, never fatal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {

@@ -107,6 +107,12 @@ fn with_deep_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
 pub fn document_of(
     config: &Config,
 ) -> Result<(serde_json::Value, Vec<AppliedAction>, Vec<Warning>), Error> {
+    let (document, applied, _, warnings) = prepared(config)?;
+    Ok((document, applied, warnings))
+}
+
+/// The document as the generator reads it, and the dialect it was written in.
+fn prepared(config: &Config) -> Result<Prepared, Error> {
     let mut document = load::read_value(&config.spec)?;
     let applied = match &config.overlay {
         Some(path) => {
@@ -115,14 +121,25 @@ pub fn document_of(
         }
         None => Vec::new(),
     };
-    let warnings = load::prepare(&config.spec, &mut document)?;
-    Ok((document, applied, warnings))
+    let (dialect, warnings) = load::prepare(&config.spec, &mut document)?;
+    Ok((document, applied, dialect, warnings))
 }
 
+type Prepared = (
+    serde_json::Value,
+    Vec<AppliedAction>,
+    load::Dialect,
+    Vec<Warning>,
+);
+
 fn read_model(config: &Config) -> Result<(model::Api, Vec<AppliedAction>, Vec<Warning>), Error> {
-    let (document, applied, mut warnings) = document_of(config)?;
-    let openapi = load::to_openapi(&config.spec, document)?;
-    let (api, built) = build::build(&config.spec, &openapi)?;
-    warnings.extend(built);
+    let (document, applied, dialect, mut warnings) = prepared(config)?;
+    let original = |pointer: &str| dialect.original_pointer(pointer);
+    let openapi = load::to_openapi(&config.spec, document).map_err(|e| e.map_pointer(original))?;
+    let (api, built) = build::build(&config.spec, &openapi).map_err(|e| e.map_pointer(original))?;
+    warnings.extend(built.into_iter().map(|w| Warning {
+        pointer: original(&w.pointer),
+        ..w
+    }));
     Ok((api, applied, warnings))
 }

@@ -6,6 +6,7 @@
 
 mod normalize;
 mod schema_shape;
+mod swagger2;
 
 use std::path::Path;
 
@@ -60,30 +61,40 @@ pub fn dialect(path: &Path, document: &Value) -> Result<Dialect, Error> {
     }
 }
 
-/// The overlaid document as the builder reads it: its dialect checked first (before anything
-/// is copied), then normalised (see `load/normalize.rs`).
-pub fn prepare(path: &Path, document: &mut Value) -> Result<Vec<Warning>, Error> {
-    match dialect(path, document)? {
-        Dialect::OpenApi30 => {}
-        Dialect::Swagger2 => {
-            return Err(Error::Invalid {
-                location: Location {
-                    file: path.to_owned(),
-                    pointer: "/swagger".into(),
-                    line: None,
-                },
-                message: "Swagger 2.0 is not read yet: only OpenAPI 3.0.x".into(),
-            })
-        }
+/// The overlaid document as the builder reads it: its dialect known first (before anything
+/// is copied), then in its OpenAPI 3.0 form (see `load/swagger2.rs`), then normalised (see
+/// `load/normalize.rs`). Warnings name places in the document as written.
+pub fn prepare(path: &Path, document: &mut Value) -> Result<(Dialect, Vec<Warning>), Error> {
+    let dialect = dialect(path, document)?;
+    let mut warnings = Vec::new();
+    if dialect == Dialect::Swagger2 {
+        *document = swagger2::to_openapi30(std::mem::take(document), &mut warnings);
     }
-    normalize::normalize(document).map_err(|too_large| Error::Invalid {
+    let normalized = normalize::normalize(document).map_err(|too_large| Error::Invalid {
         location: Location {
             file: path.to_owned(),
             pointer: too_large.pointer,
             line: None,
         },
         message: too_large.message,
-    })
+    });
+    let normalized = normalized.map_err(|e| e.map_pointer(|p| dialect.original_pointer(p)))?;
+    warnings.extend(normalized);
+    for warning in &mut warnings {
+        warning.pointer = dialect.original_pointer(&warning.pointer);
+    }
+    Ok((dialect, warnings))
+}
+
+impl Dialect {
+    /// Where `pointer`, a place in the document's OpenAPI 3.0 form, is in the document as
+    /// written.
+    pub fn original_pointer(self, pointer: &str) -> String {
+        match self {
+            Dialect::OpenApi30 => pointer.to_owned(),
+            Dialect::Swagger2 => swagger2::original_pointer(pointer),
+        }
+    }
 }
 
 /// A document value as pretty JSON text (for tools that take the overlaid document as input).

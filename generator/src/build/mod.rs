@@ -421,7 +421,7 @@ mod tests {
     /// The model of a document, through the same steps as `model_of` (without an overlay).
     fn model(yaml: &str) -> (Api, Vec<Warning>) {
         let mut value = crate::load::parse_value(Path::new("t.yaml"), yaml).unwrap();
-        let mut warnings = crate::load::prepare(Path::new("t.yaml"), &mut value).unwrap();
+        let (_, mut warnings) = crate::load::prepare(Path::new("t.yaml"), &mut value).unwrap();
         let doc = crate::load::to_openapi(Path::new("t.yaml"), value).unwrap();
         let (api, more) = build(Path::new("t.yaml"), &doc).unwrap();
         warnings.extend(more);

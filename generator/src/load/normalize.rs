@@ -1,8 +1,10 @@
 //! What the document may say that `openapiv3` cannot read, or says literally but means
 //! otherwise, rewritten into what it means, each with a warning: callbacks (whose `$ref`s
-//! `openapiv3` rejects, and which a client does not call) are dropped; local `$ref`s to anything
-//! but a whole component (a response defined under another path, a property of another schema)
-//! are replaced by a copy of their target; and Flask-RESTX's wildcard field, a property named
+//! `openapiv3` rejects, and which a client does not call) are dropped; a schema that local
+//! `$ref`s name inside another component schema (a property of another schema, as bundlers
+//! write shared parts) becomes a component of its own, which they and its old place refer to;
+//! other local `$ref`s to anything but a whole component (a response defined under another
+//! path) are replaced by a copy of their target; and Flask-RESTX's wildcard field, a property named
 //! `*`, becomes what it stands for, `additionalProperties`.
 //!
 //! The result is the document as the generator reads it, which tests also serve to a mock
@@ -32,6 +34,7 @@ pub fn normalize(document: &mut Value) -> Result<Vec<Warning>, TooLarge> {
     let mut warnings = Vec::new();
     drop_callbacks(document, &mut warnings);
     wildcards(document, String::new(), &mut warnings);
+    hoist_schema_targets(document, &mut warnings);
     let budget = size(document).max(MIN_COPY_BUDGET);
     let mut copied = 0usize;
     for _ in 0..MAX_PASSES {
@@ -75,6 +78,142 @@ pub fn normalize(document: &mut Value) -> Result<Vec<Warning>, TooLarge> {
         }
     }
     Ok(warnings)
+}
+
+/// Schemas inside component schemas that references name become components of their own:
+/// shared by reference, not copied (a copy of a part that refers to its whole recurses, and
+/// copies of copies grow without bound).
+fn hoist_schema_targets(document: &mut Value, warnings: &mut Vec<Warning>) {
+    const SCHEMAS: &str = "/components/schemas/";
+    let mut found = Vec::new();
+    outside_refs(document, String::new(), &mut found);
+    let mut targets: Vec<String> = found
+        .iter()
+        .map(|(_, target)| pointer_of(target))
+        .filter(|pointer| {
+            pointer
+                .strip_prefix(SCHEMAS)
+                .is_some_and(|path| component_name(path).is_some())
+                && document.pointer(pointer).is_some()
+        })
+        .collect();
+    targets.sort();
+    targets.dedup();
+    if targets.is_empty() {
+        return;
+    }
+    let mut taken: std::collections::BTreeSet<String> = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|schemas| schemas.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut hoisted = std::collections::BTreeMap::new();
+    for target in &targets {
+        let wanted = component_name(&target[SCHEMAS.len()..]).unwrap_or_default();
+        let mut name = wanted.clone();
+        let mut n = 2;
+        while !taken.insert(name.clone()) {
+            name = format!("{wanted}{n}");
+            n += 1;
+        }
+        hoisted.insert(target.clone(), name);
+    }
+    // Deepest first: a hoisted part inside another is a reference by the time its whole moves.
+    targets.sort_by_key(|t| std::cmp::Reverse(t.matches('/').count()));
+    for target in &targets {
+        let name = &hoisted[target];
+        let reference = json_ref(name);
+        let Some(slot) = document.pointer_mut(target) else {
+            continue;
+        };
+        let schema = std::mem::replace(slot, reference);
+        document["components"]["schemas"][name] = schema;
+        warnings.push(Warning {
+            pointer: target.clone(),
+            message: format!(
+                "a schema that other places refer to inside its component: read as the \
+                 component `{name}`"
+            ),
+        });
+    }
+    retarget(document, &hoisted);
+}
+
+fn json_ref(component: &str) -> Value {
+    let mut reference = serde_json::Map::new();
+    reference.insert(
+        "$ref".into(),
+        Value::String(format!("#/components/schemas/{}", pointer_token(component))),
+    );
+    Value::Object(reference)
+}
+
+/// A component key for the schema at `path` inside `/components/schemas/`: the component and
+/// the names on the way (`Server/properties/ipConfiguration/allOf/0` is
+/// `Server_ipConfiguration_allOf0`); `None` when `path` is not a schema's place (an example's
+/// member, say).
+fn component_name(path: &str) -> Option<String> {
+    let tokens: Vec<String> = path.split('/').map(unescape_token).collect();
+    let mut parts = vec![tokens[0].clone()];
+    let mut i = 1;
+    while i < tokens.len() {
+        let next = tokens.get(i + 1);
+        match (tokens[i].as_str(), next) {
+            ("properties" | "patternProperties" | "definitions" | "$defs", Some(name)) => {
+                parts.push(name.clone());
+                i += 2;
+            }
+            ("allOf" | "anyOf" | "oneOf" | "prefixItems", Some(index))
+                if index.parse::<usize>().is_ok() =>
+            {
+                parts.push(format!("{}{index}", tokens[i]));
+                i += 2;
+            }
+            ("items", _) => {
+                parts.push("item".into());
+                i += 1;
+            }
+            ("additionalProperties", _) => {
+                parts.push("value".into());
+                i += 1;
+            }
+            ("not", _) => {
+                parts.push("not".into());
+                i += 1;
+            }
+            _ => return None,
+        }
+    }
+    Some(parts.join("_"))
+}
+
+/// Every `$ref` to a hoisted place, or through one, pointed at its component.
+fn retarget(value: &mut Value, hoisted: &std::collections::BTreeMap<String, String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get("$ref") {
+                if target.starts_with("#/") {
+                    let pointer = pointer_of(target);
+                    // The deepest hoisted place the pointer is or goes through.
+                    let moved = std::iter::successors(Some(pointer.as_str()), |p| {
+                        p.rsplit_once('/')
+                            .map(|(parent, _)| parent)
+                            .filter(|p| !p.is_empty())
+                    })
+                    .find_map(|place| Some((place, hoisted.get(place)?)));
+                    if let Some((place, name)) = moved {
+                        let rest = &pointer[place.len()..];
+                        let moved = format!("#/components/schemas/{}{rest}", pointer_token(name));
+                        map.insert("$ref".into(), Value::String(moved));
+                    }
+                }
+                return;
+            }
+            map.values_mut().for_each(|child| retarget(child, hoisted));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|child| retarget(child, hoisted)),
+        _ => {}
+    }
 }
 
 /// How many JSON values `value` holds, itself included.
@@ -268,8 +407,15 @@ mod tests {
             json!({"description": "no"})
         );
         assert!(document["paths"]["/a"]["get"].get("callbacks").is_none());
-        let account = &document["components"]["schemas"]["Account"]["properties"];
-        assert_eq!(account["userId"], json!({"type": "integer"}));
+        // A schema inside a component is made a component of its own, which both refer to.
+        let schemas = &document["components"]["schemas"];
+        let account = &schemas["Account"]["properties"];
+        assert_eq!(
+            account["userId"],
+            json!({"$ref": "#/components/schemas/User_id"})
+        );
+        assert_eq!(schemas["User"]["properties"]["id"], account["userId"]);
+        assert_eq!(schemas["User_id"], json!({"type": "integer"}));
         assert_eq!(
             account["user"],
             json!({"$ref": "#/components/schemas/User"})
@@ -280,6 +426,27 @@ mod tests {
             "#/paths/~1c/get"
         );
         assert_eq!(warnings.len(), 3, "{warnings:?}");
+    }
+
+    /// A part of a component schema that refers to its whole (as bundlers write recursive
+    /// parts) is a component of its own: the recursion stays a reference, nothing is copied.
+    #[test]
+    fn a_shared_part_of_a_schema_becomes_a_component() {
+        let mut document = json!({"paths": {}, "components": {"schemas": {
+            "Server": {"properties": {"config": {"properties": {
+                "parent": {"$ref": "#/components/schemas/Server/properties/config"},
+                "note": {"type": "string", "example": {"text": "x"}}}}}},
+            "Other": {"properties": {"config": {"$ref": "#/components/schemas/Server/properties/config"},
+                                     "text": {"$ref": "#/components/schemas/Server/properties/config/properties/note/example/text"}}}
+        }}});
+        normalize(&mut document).unwrap();
+        let schemas = &document["components"]["schemas"];
+        let shared = json!({"$ref": "#/components/schemas/Server_config"});
+        assert_eq!(schemas["Server"]["properties"]["config"], shared);
+        assert_eq!(schemas["Other"]["properties"]["config"], shared);
+        assert_eq!(schemas["Server_config"]["properties"]["parent"], shared);
+        // Not a schema's place: copied, as before.
+        assert_eq!(schemas["Other"]["properties"]["text"], json!("x"));
     }
 
     /// References that name no whole component, each target holding ten more of them a level

@@ -1,0 +1,737 @@
+//! Swagger 2.0 read as the OpenAPI 3.0 it says: the document is rewritten, as data, into its
+//! 3.0 form before the builder reads it, so that one builder makes the model of both.
+//!
+//! What moves: `host`, `basePath` and `schemes` become `servers`; `definitions`, `parameters`,
+//! `responses` and `securityDefinitions` go under `components` (and every `$ref` with them); a
+//! `body` parameter becomes the request body, `formData` parameters the fields of a multipart
+//! or URL-encoded one (a `file` field a binary string), in the media types `consumes` names;
+//! a response's `schema` becomes its content in each type `produces` names; a non-body
+//! parameter's type goes into its `schema`, and its `collectionFormat` into `style` and
+//! `explode`; `x-nullable` becomes `nullable`, a string `discriminator` a `propertyName`.
+//! Extensions (`x-…`) stay where they are, so the overlay's read the same.
+//!
+//! Errors and warnings name places in the 3.0 form; [`original_pointer`] maps the common ones
+//! back to where they are in the document as written.
+
+use serde_json::{json, Map, Value};
+
+use crate::diagnostics::{pointer_token, unescape_token, Warning};
+
+/// The 3.0 form of the Swagger 2.0 `document`.
+pub fn to_openapi30(document: Value, warnings: &mut Vec<Warning>) -> Value {
+    let Value::Object(mut doc) = document else {
+        return document;
+    };
+    let mut out = Map::new();
+    out.insert("openapi".into(), json!("3.0.3"));
+    let consumes = media_types(doc.get("consumes"));
+    let produces = media_types(doc.get("produces"));
+    let global_parameters = match doc.remove("parameters") {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    let converter = Converter {
+        consumes,
+        produces,
+        global_parameters,
+    };
+    for (key, value) in &doc {
+        let keep = matches!(key.as_str(), "info" | "tags" | "externalDocs" | "security")
+            || key.starts_with("x-");
+        if keep {
+            out.insert(key.clone(), value.clone());
+        }
+    }
+    out.insert("servers".into(), Value::Array(servers(&doc)));
+
+    let mut paths = Map::new();
+    if let Some(Value::Object(items)) = doc.get("paths") {
+        for (path, item) in items {
+            let pointer = format!("/paths/{}", pointer_token(path));
+            paths.insert(path.clone(), converter.path_item(item, &pointer, warnings));
+        }
+    }
+    out.insert("paths".into(), Value::Object(paths));
+
+    let mut components = Map::new();
+    if let Some(Value::Object(definitions)) = doc.get("definitions") {
+        let schemas = definitions
+            .iter()
+            .map(|(name, schema)| (name.clone(), schema_of(schema)))
+            .collect();
+        components.insert("schemas".into(), Value::Object(schemas));
+    }
+    let parameters: Map<String, Value> = converter
+        .global_parameters
+        .iter()
+        .filter(|(_, p)| !matches!(location(p), Some("body" | "formData")))
+        .map(|(name, p)| (name.clone(), converter.parameter(p)))
+        .collect();
+    if !parameters.is_empty() {
+        components.insert("parameters".into(), Value::Object(parameters));
+    }
+    if let Some(Value::Object(responses)) = doc.get("responses") {
+        let responses = responses
+            .iter()
+            .map(|(name, r)| (name.clone(), converter.response(r, &converter.produces)))
+            .collect();
+        components.insert("responses".into(), Value::Object(responses));
+    }
+    if let Some(Value::Object(schemes)) = doc.get("securityDefinitions") {
+        let schemes = schemes
+            .iter()
+            .map(|(name, scheme)| (name.clone(), security_scheme(scheme)))
+            .collect();
+        components.insert("securitySchemes".into(), Value::Object(schemes));
+    }
+    if !components.is_empty() {
+        out.insert("components".into(), Value::Object(components));
+    }
+    let mut out = Value::Object(out);
+    move_references(&mut out);
+    out
+}
+
+/// Where `pointer`, a place in the 3.0 form of a Swagger 2.0 document, is in the document as
+/// written, for the places that moved as a whole (components; a response's schema; a
+/// parameter's type). Others are returned as they are.
+pub fn original_pointer(pointer: &str) -> String {
+    const SECTIONS: [(&str, &str); 4] = [
+        ("/components/schemas/", "/definitions/"),
+        ("/components/parameters/", "/parameters/"),
+        ("/components/responses/", "/responses/"),
+        ("/components/securitySchemes/", "/securityDefinitions/"),
+    ];
+    for (moved, written) in SECTIONS {
+        if let Some(rest) = pointer.strip_prefix(moved) {
+            return format!("{written}{rest}");
+        }
+    }
+    // `…/responses/200/content/<type>/schema…` was `…/responses/200/schema…`.
+    let tokens: Vec<&str> = pointer.split('/').collect();
+    if let Some(at) = tokens.iter().position(|t| *t == "content") {
+        if at >= 2 && tokens[at - 2] == "responses" && tokens.get(at + 2) == Some(&"schema") {
+            let mut kept: Vec<&str> = tokens[..at].to_vec();
+            kept.extend(&tokens[at + 2..]);
+            return kept.join("/");
+        }
+    }
+    // `…/parameters/3/schema/…` was `…/parameters/3/…`.
+    if let Some(at) = tokens.iter().position(|t| *t == "schema") {
+        if at >= 2 && tokens[at - 2] == "parameters" {
+            let mut kept: Vec<&str> = tokens[..at].to_vec();
+            kept.extend(&tokens[at + 1..]);
+            return kept.join("/");
+        }
+    }
+    pointer.to_owned()
+}
+
+struct Converter {
+    /// The document's default `consumes` and `produces`.
+    consumes: Vec<String>,
+    produces: Vec<String>,
+    /// `#/parameters`, as written: a body or form parameter found there by reference becomes
+    /// part of its operation's request body.
+    global_parameters: Map<String, Value>,
+}
+
+const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
+
+impl Converter {
+    fn path_item(&self, item: &Value, pointer: &str, warnings: &mut Vec<Warning>) -> Value {
+        let Value::Object(item) = item else {
+            return item.clone();
+        };
+        let shared: Vec<Value> = match item.get("parameters") {
+            Some(Value::Array(list)) => list.clone(),
+            _ => Vec::new(),
+        };
+        let mut out = Map::new();
+        for (key, value) in item {
+            if METHODS.contains(&key.as_str()) {
+                let at = format!("{pointer}/{key}");
+                out.insert(key.clone(), self.operation(value, &shared, &at, warnings));
+            } else if key.starts_with("x-") || key == "$ref" {
+                out.insert(key.clone(), value.clone());
+            }
+            // `parameters` go to each operation: a path item's body or form parameters are
+            // its operations' request bodies.
+        }
+        Value::Object(out)
+    }
+
+    fn operation(
+        &self,
+        operation: &Value,
+        shared: &[Value],
+        pointer: &str,
+        warnings: &mut Vec<Warning>,
+    ) -> Value {
+        let Value::Object(operation) = operation else {
+            return operation.clone();
+        };
+        let consumes = match operation.get("consumes") {
+            Some(list) => media_types(Some(list)),
+            None => self.consumes.clone(),
+        };
+        let produces = match operation.get("produces") {
+            Some(list) => media_types(Some(list)),
+            None => self.produces.clone(),
+        };
+        // The operation's own parameters override the path item's of the same name and place.
+        let own: Vec<Value> = match operation.get("parameters") {
+            Some(Value::Array(list)) => list.iter().map(|p| self.resolved(p)).collect(),
+            _ => Vec::new(),
+        };
+        let key = |p: &Value| (name_of(p).to_owned(), location(p).unwrap_or("").to_owned());
+        let mut all: Vec<Value> = shared
+            .iter()
+            .map(|p| self.resolved(p))
+            .filter(|p| !own.iter().any(|o| key(o) == key(p)))
+            .collect();
+        all.extend(own);
+        let mut parameters = Vec::new();
+        let mut body = None;
+        let mut form = Vec::new();
+        for parameter in all {
+            match location(&parameter) {
+                Some("body") => body = Some(parameter),
+                Some("formData") => form.push(parameter),
+                _ => parameters.push(match parameter.get("$ref") {
+                    Some(_) => parameter,
+                    None => self.parameter(&parameter),
+                }),
+            }
+        }
+        let mut out = Map::new();
+        for (key, value) in operation {
+            match key.as_str() {
+                "consumes" | "produces" | "parameters" | "schemes" | "responses" => {}
+                _ => {
+                    out.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        if !parameters.is_empty() {
+            out.insert("parameters".into(), Value::Array(parameters));
+        }
+        if let Some(body) = body {
+            out.insert("requestBody".into(), request_body(&body, &consumes));
+        } else if !form.is_empty() {
+            out.insert("requestBody".into(), form_body(&form, &consumes));
+        }
+        let mut responses = Map::new();
+        if let Some(Value::Object(written)) = operation.get("responses") {
+            for (status, response) in written {
+                responses.insert(status.clone(), self.response(response, &produces));
+            }
+        }
+        if responses.is_empty() {
+            warnings.push(Warning {
+                pointer: format!("{pointer}/responses"),
+                message: "no responses: read as a `default` response with no body".into(),
+            });
+            responses.insert("default".into(), json!({"description": ""}));
+        }
+        out.insert("responses".into(), Value::Object(responses));
+        Value::Object(out)
+    }
+
+    /// A parameter as written, or the global parameter it refers to when that is a body or a
+    /// form field (which 3.0 keeps in the request body, not among parameters).
+    fn resolved(&self, parameter: &Value) -> Value {
+        let global = parameter
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/parameters/"))
+            .and_then(|name| self.global_parameters.get(&unescape_token(name)));
+        match global {
+            Some(global) if matches!(location(global), Some("body" | "formData")) => global.clone(),
+            _ => parameter.clone(),
+        }
+    }
+
+    /// A query, path, header or cookie parameter: its type moves into `schema`.
+    fn parameter(&self, parameter: &Value) -> Value {
+        let Value::Object(written) = parameter else {
+            return parameter.clone();
+        };
+        if written.contains_key("$ref") {
+            return parameter.clone();
+        }
+        let mut out = Map::new();
+        let mut schema = Map::new();
+        for (key, value) in written {
+            match key.as_str() {
+                "name" | "in" | "description" | "required" | "deprecated" | "allowEmptyValue" => {
+                    out.insert(key.clone(), value.clone());
+                }
+                "collectionFormat" => {}
+                "items" => {
+                    schema.insert(key.clone(), items_schema(value));
+                }
+                "type" if value == "file" => {
+                    schema.insert("type".into(), json!("string"));
+                    schema.insert("format".into(), json!("binary"));
+                }
+                "x-nullable" => {
+                    schema.insert("nullable".into(), value.clone());
+                }
+                key if key.starts_with("x-") => {
+                    out.insert(key.to_owned(), value.clone());
+                }
+                _ => {
+                    schema.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        let is_array = schema.get("type") == Some(&json!("array"));
+        let format = written
+            .get("collectionFormat")
+            .and_then(Value::as_str)
+            .unwrap_or("csv");
+        if is_array {
+            let place = location(parameter).unwrap_or("");
+            match (place, format) {
+                ("query", "multi") => {
+                    out.insert("style".into(), json!("form"));
+                    out.insert("explode".into(), json!(true));
+                }
+                ("query", "ssv") => {
+                    out.insert("style".into(), json!("spaceDelimited"));
+                    out.insert("explode".into(), json!(false));
+                }
+                ("query", "pipes") => {
+                    out.insert("style".into(), json!("pipeDelimited"));
+                    out.insert("explode".into(), json!(false));
+                }
+                // `csv` (and `tsv`, which 3.0 cannot say: sent comma-separated).
+                ("query", _) => {
+                    out.insert("style".into(), json!("form"));
+                    out.insert("explode".into(), json!(false));
+                }
+                _ => {}
+            }
+        }
+        if out.get("in") == Some(&json!("path")) {
+            out.insert("required".into(), json!(true));
+        }
+        out.insert("schema".into(), Value::Object(schema));
+        Value::Object(out)
+    }
+
+    fn response(&self, response: &Value, produces: &[String]) -> Value {
+        let Value::Object(written) = response else {
+            return response.clone();
+        };
+        if written.contains_key("$ref") {
+            return response.clone();
+        }
+        let mut out = Map::new();
+        out.insert(
+            "description".into(),
+            written.get("description").cloned().unwrap_or(json!("")),
+        );
+        if let Some(schema) = written.get("schema") {
+            let schema = schema_of(schema);
+            let types = if produces.is_empty() {
+                vec!["application/json".to_owned()]
+            } else {
+                produces.to_vec()
+            };
+            let content: Map<String, Value> = types
+                .into_iter()
+                .map(|t| (t, json!({"schema": schema.clone()})))
+                .collect();
+            out.insert("content".into(), Value::Object(content));
+        }
+        if let Some(Value::Object(headers)) = written.get("headers") {
+            let headers: Map<String, Value> = headers
+                .iter()
+                .map(|(name, header)| {
+                    let mut header = header.clone();
+                    let description = header.as_object_mut().and_then(|h| h.remove("description"));
+                    let mut out = json!({"schema": items_schema(&header)});
+                    if let Some(description) = description {
+                        out["description"] = description;
+                    }
+                    (name.clone(), out)
+                })
+                .collect();
+            out.insert("headers".into(), Value::Object(headers));
+        }
+        for (key, value) in written {
+            if key.starts_with("x-") {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+        Value::Object(out)
+    }
+}
+
+fn location(parameter: &Value) -> Option<&str> {
+    parameter.get("in").and_then(Value::as_str)
+}
+
+fn name_of(parameter: &Value) -> &str {
+    parameter.get("name").and_then(Value::as_str).unwrap_or("")
+}
+
+fn media_types(list: Option<&Value>) -> Vec<String> {
+    match list {
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn request_body(body: &Value, consumes: &[String]) -> Value {
+    let schema = body.get("schema").map(schema_of).unwrap_or(json!({}));
+    let types: Vec<String> = match consumes
+        .iter()
+        .filter(|t| !is_form(t))
+        .cloned()
+        .collect::<Vec<_>>()
+    {
+        none if none.is_empty() => vec!["application/json".into()],
+        types => types,
+    };
+    let content: Map<String, Value> = types
+        .into_iter()
+        .map(|t| (t, json!({"schema": schema.clone()})))
+        .collect();
+    let mut out = json!({"content": content});
+    if let Some(required) = body.get("required") {
+        out["required"] = required.clone();
+    }
+    if let Some(description) = body.get("description") {
+        out["description"] = description.clone();
+    }
+    for (key, value) in body.as_object().into_iter().flatten() {
+        if key.starts_with("x-") {
+            out[key] = value.clone();
+        }
+    }
+    out
+}
+
+fn is_form(media_type: &str) -> bool {
+    media_type.starts_with("multipart/form-data")
+        || media_type.starts_with("application/x-www-form-urlencoded")
+}
+
+/// `formData` parameters as one object schema, in the form type `consumes` names (multipart
+/// when a field is a file or it says so, else URL-encoded).
+fn form_body(fields: &[Value], consumes: &[String]) -> Value {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    let mut has_file = false;
+    for field in fields {
+        let name = name_of(field).to_owned();
+        if field.get("required") == Some(&json!(true)) {
+            required.push(json!(name));
+        }
+        has_file |= field.get("type") == Some(&json!("file"));
+        let mut schema = items_schema(field);
+        if let (Some(description), Value::Object(map)) = (field.get("description"), &mut schema) {
+            map.insert("description".into(), description.clone());
+        }
+        properties.insert(name, schema);
+    }
+    let multipart = has_file
+        || consumes
+            .iter()
+            .any(|t| t.starts_with("multipart/form-data"))
+        || !consumes
+            .iter()
+            .any(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let media_type = match multipart {
+        true => "multipart/form-data",
+        false => "application/x-www-form-urlencoded",
+    };
+    let mut schema = json!({"type": "object", "properties": properties});
+    if !required.is_empty() {
+        schema["required"] = Value::Array(required);
+    }
+    let mut body = json!({"content": {media_type: {"schema": schema}}});
+    if fields
+        .iter()
+        .any(|f| f.get("required") == Some(&json!(true)))
+    {
+        body["required"] = json!(true);
+    }
+    body
+}
+
+/// The schema of a non-body parameter, a header or an array's items (2.0's "items object"):
+/// its type keywords, without the parameter's own.
+fn items_schema(value: &Value) -> Value {
+    let Value::Object(written) = value else {
+        return value.clone();
+    };
+    let mut schema = Map::new();
+    for (key, value) in written {
+        match key.as_str() {
+            "name" | "in" | "description" | "required" | "allowEmptyValue" | "collectionFormat" => {
+            }
+            "items" => {
+                schema.insert(key.clone(), items_schema(value));
+            }
+            "type" if value == "file" => {
+                schema.insert("type".into(), json!("string"));
+                schema.insert("format".into(), json!("binary"));
+            }
+            "x-nullable" => {
+                schema.insert("nullable".into(), value.clone());
+            }
+            key if key.starts_with("x-") => {}
+            _ => {
+                schema.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    Value::Object(schema)
+}
+
+/// A 2.0 schema in its 3.0 form: `x-nullable` as `nullable`, a `file` as a binary string, a
+/// string `discriminator` as its `propertyName`; the schemas inside it likewise. Values
+/// (`example`, `default`, `enum`) are left alone.
+fn schema_of(schema: &Value) -> Value {
+    let Value::Object(written) = schema else {
+        return schema.clone();
+    };
+    let mut out = Map::new();
+    for (key, value) in written {
+        match key.as_str() {
+            "x-nullable" => {
+                out.insert("nullable".into(), value.clone());
+            }
+            "type" if value == "file" => {
+                out.insert("type".into(), json!("string"));
+                out.insert("format".into(), json!("binary"));
+            }
+            "discriminator" if value.is_string() => {
+                out.insert(key.clone(), json!({"propertyName": value}));
+            }
+            "properties" | "patternProperties" | "definitions" => {
+                let map = match value {
+                    Value::Object(map) => map
+                        .iter()
+                        .map(|(name, schema)| (name.clone(), schema_of(schema)))
+                        .collect(),
+                    _ => Map::new(),
+                };
+                out.insert(key.clone(), Value::Object(map));
+            }
+            "items" | "additionalProperties" | "not" => {
+                out.insert(key.clone(), schema_of(value));
+            }
+            "allOf" | "anyOf" | "oneOf" => {
+                let list = match value {
+                    Value::Array(list) => list.iter().map(schema_of).collect(),
+                    other => vec![schema_of(other)],
+                };
+                out.insert(key.clone(), Value::Array(list));
+            }
+            _ => {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+fn security_scheme(scheme: &Value) -> Value {
+    let kind = scheme.get("type").and_then(Value::as_str).unwrap_or("");
+    let mut out = match kind {
+        "basic" => json!({"type": "http", "scheme": "basic"}),
+        "apiKey" => json!({
+            "type": "apiKey",
+            "name": scheme.get("name").cloned().unwrap_or(json!("")),
+            "in": scheme.get("in").cloned().unwrap_or(json!("header")),
+        }),
+        "oauth2" => {
+            let flow = scheme.get("flow").and_then(Value::as_str).unwrap_or("");
+            let (name, urls): (&str, &[&str]) = match flow {
+                "implicit" => ("implicit", &["authorizationUrl"]),
+                "password" => ("password", &["tokenUrl"]),
+                "application" => ("clientCredentials", &["tokenUrl"]),
+                _ => ("authorizationCode", &["authorizationUrl", "tokenUrl"]),
+            };
+            let mut flow = json!({"scopes": scheme.get("scopes").cloned().unwrap_or(json!({}))});
+            for url in urls {
+                flow[*url] = scheme.get(*url).cloned().unwrap_or(json!(""));
+            }
+            json!({"type": "oauth2", "flows": {name: flow}})
+        }
+        other => json!({"type": other}),
+    };
+    if let Some(description) = scheme.get("description") {
+        out["description"] = description.clone();
+    }
+    for (key, value) in scheme.as_object().into_iter().flatten() {
+        if key.starts_with("x-") {
+            out[key] = value.clone();
+        }
+    }
+    out
+}
+
+/// `host`, `basePath` and `schemes` as servers (https first; http only when it is the only
+/// scheme given). No host: the base path alone, which the caller completes.
+fn servers(doc: &Map<String, Value>) -> Vec<Value> {
+    let base_path = doc.get("basePath").and_then(Value::as_str).unwrap_or("");
+    let base_path = base_path.trim_end_matches('/');
+    let Some(host) = doc.get("host").and_then(Value::as_str) else {
+        return match base_path {
+            "" => Vec::new(),
+            path => vec![json!({ "url": path })],
+        };
+    };
+    let schemes = media_types(doc.get("schemes"));
+    let scheme = if schemes.iter().any(|s| s == "https") || schemes.is_empty() {
+        "https"
+    } else {
+        schemes[0].as_str()
+    };
+    vec![json!({ "url": format!("{scheme}://{host}{base_path}") })]
+}
+
+/// Every `$ref` to a 2.0 section, pointed at its 3.0 place.
+fn move_references(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get_mut("$ref") {
+                for (written, moved) in [
+                    ("#/definitions/", "#/components/schemas/"),
+                    ("#/parameters/", "#/components/parameters/"),
+                    ("#/responses/", "#/components/responses/"),
+                ] {
+                    if let Some(rest) = target.strip_prefix(written) {
+                        *target = format!("{moved}{rest}");
+                        break;
+                    }
+                }
+            }
+            // Every place, examples too: a property or a response may be called `default`.
+            map.values_mut().for_each(move_references);
+        }
+        Value::Array(items) => items.iter_mut().for_each(move_references),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_swagger_document_reads_as_its_openapi_form() {
+        let written = json!({
+            "swagger": "2.0",
+            "info": {"title": "T", "version": "1"},
+            "host": "api.example.com",
+            "basePath": "/v1/",
+            "schemes": ["http", "https"],
+            "consumes": ["application/json"],
+            "produces": ["application/json"],
+            "paths": {"/pets/{id}": {
+                "parameters": [{"name": "id", "in": "path", "required": true, "type": "string"}],
+                "put": {
+                    "operationId": "putPet",
+                    "x-contractfit-name": "put_pet",
+                    "parameters": [
+                        {"name": "tags", "in": "query", "type": "array", "items": {"type": "string"}},
+                        {"$ref": "#/parameters/Pet"}
+                    ],
+                    "responses": {"200": {"description": "ok", "schema": {"$ref": "#/definitions/Pet"}}}
+                },
+                "post": {
+                    "consumes": ["multipart/form-data"],
+                    "parameters": [
+                        {"name": "file", "in": "formData", "type": "file", "required": true},
+                        {"name": "note", "in": "formData", "type": "string"}
+                    ],
+                    "responses": {"201": {"description": "made"}}
+                }
+            }},
+            "parameters": {"Pet": {"name": "pet", "in": "body", "required": true,
+                                   "schema": {"$ref": "#/definitions/Pet"}}},
+            "definitions": {"Pet": {"type": "object", "discriminator": "kind",
+                                    "properties": {"kind": {"type": "string"},
+                                                   "owner": {"type": "string", "x-nullable": true}}}},
+            "securityDefinitions": {"basic": {"type": "basic"},
+                                    "key": {"type": "apiKey", "name": "X-Key", "in": "header"}}
+        });
+        let mut warnings = Vec::new();
+        let read = to_openapi30(written, &mut warnings);
+        assert_eq!(read["openapi"], "3.0.3");
+        assert_eq!(
+            read["servers"],
+            json!([{"url": "https://api.example.com/v1"}])
+        );
+        let put = &read["paths"]["/pets/{id}"]["put"];
+        assert_eq!(put["x-contractfit-name"], "put_pet");
+        assert_eq!(put["parameters"][0]["in"], "path", "the path item's, first");
+        assert_eq!(
+            put["parameters"][1],
+            json!({"name": "tags", "in": "query", "style": "form", "explode": false,
+                   "schema": {"type": "array", "items": {"type": "string"}}})
+        );
+        assert_eq!(
+            put["requestBody"],
+            json!({"required": true, "content": {"application/json":
+                   {"schema": {"$ref": "#/components/schemas/Pet"}}}})
+        );
+        assert_eq!(
+            put["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Pet"
+        );
+        let post = &read["paths"]["/pets/{id}"]["post"];
+        assert_eq!(
+            post["requestBody"]["content"]["multipart/form-data"]["schema"],
+            json!({"type": "object", "required": ["file"], "properties": {
+                "file": {"type": "string", "format": "binary"}, "note": {"type": "string"}}})
+        );
+        let pet = &read["components"]["schemas"]["Pet"];
+        assert_eq!(pet["discriminator"], json!({"propertyName": "kind"}));
+        assert_eq!(pet["properties"]["owner"]["nullable"], true);
+        assert_eq!(
+            read["components"]["securitySchemes"]["basic"],
+            json!({"type": "http", "scheme": "basic"})
+        );
+        assert!(
+            read["components"].get("parameters").is_none(),
+            "the body went to the operation"
+        );
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn places_in_the_openapi_form_map_back_to_the_document_as_written() {
+        for (moved, written) in [
+            (
+                "/components/schemas/Pet/properties/a",
+                "/definitions/Pet/properties/a",
+            ),
+            (
+                "/paths/~1a/get/responses/200/content/application~1json/schema/items",
+                "/paths/~1a/get/responses/200/schema/items",
+            ),
+            (
+                "/paths/~1a/get/parameters/2/schema/items",
+                "/paths/~1a/get/parameters/2/items",
+            ),
+            (
+                "/paths/~1a/get/x-contractfit-waiters",
+                "/paths/~1a/get/x-contractfit-waiters",
+            ),
+        ] {
+            assert_eq!(original_pointer(moved), written);
+        }
+    }
+}
