@@ -15,7 +15,7 @@ use contractfit_batch::{
     Accepted, Batch, Entry, Event, FailureKind, FindError, Journal, Source, State, Summary, Uploads,
 };
 use contractfit_runtime::futures::future::BoxFuture;
-use contractfit_runtime::{CallOptions, Client, Error, WaitError};
+use contractfit_runtime::{is_last_page, CallOptions, Client, Error, RepeatedPages, WaitError};
 use futures::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde_json::{json, Value};
@@ -731,7 +731,9 @@ async fn each_page(
         .size_arg
         .and_then(|arg| values.first(arg))
         .and_then(|size| size.parse().ok());
-    let (mut page, mut seen) = (pages.first_page, 0usize);
+    let size = size.and_then(|size| i64::try_from(size).ok());
+    let (mut page, mut seen) = (pages.first_page, 0i64);
+    let mut repeats = RepeatedPages::default();
     loop {
         values.set(pages.page_arg, page.to_string());
         let request = request(command, &values)?;
@@ -740,29 +742,34 @@ async fn each_page(
             .await?
             .raw()
             .await?;
-        let body: Value = serde_json::from_slice(&answer.body.bytes).map_err(|_| Failure {
+        let bad_answer = |message: String| Failure {
             status: Some(answer.status.as_u16()),
             body: Some(answer.body.bytes.clone()),
-            ..Failure::new(Exit::BadAnswer, format!("page {page} is not JSON"))
-        })?;
+            ..Failure::new(Exit::BadAnswer, message)
+        };
+        let body: Value = serde_json::from_slice(&answer.body.bytes)
+            .map_err(|_| bad_answer(format!("page {page} is not JSON")))?;
         let items = body
             .pointer(pages.items)
             .and_then(Value::as_array)
             .map(Vec::as_slice)
             .unwrap_or_default();
+        if repeats.ignored_page_number(&answer.body.bytes, items.len()) {
+            return Err(bad_answer(RepeatedPages::message(page)));
+        }
         on_items(items)?;
-        seen += items.len();
+        seen = seen.saturating_add(i64::try_from(items.len()).unwrap_or(i64::MAX));
         let total = pages
             .total
             .and_then(|pointer| body.pointer(pointer))
-            .and_then(Value::as_u64);
-        let last = items.is_empty()
-            || total.is_some_and(|total| seen as u64 >= total)
-            || size.is_some_and(|size| items.len() < size);
-        if last {
+            .and_then(Value::as_i64);
+        if is_last_page(items.len(), seen, total, size) {
             return Ok(());
         }
-        page += 1;
+        let Some(next) = page.checked_add(1) else {
+            return Ok(());
+        };
+        page = next;
     }
 }
 

@@ -303,8 +303,9 @@ pub enum Goes {
 /// Polling an operation until its result reaches a state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Waiter {
-    /// Snake case, as the overlay names it.
+    /// Snake case, from the key the overlay gives it (`key`, which names its place).
     pub name: String,
+    pub key: String,
     /// The client method (`wait_until_<name>`) and its builder in `builders`.
     pub method: String,
     pub builder: String,

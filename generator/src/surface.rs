@@ -154,7 +154,7 @@ impl Surface {
                         (Some((RequestContent::Multipart { form }, _)), _) => setters.extend(
                             api.form_fields(form)
                                 .iter()
-                                .filter(|f| !f.required)
+                                .filter(|f| !f.must_have())
                                 .map(|f| (f.rust_name.clone(), rust(&f.ty))),
                         ),
                         (Some((_, false)), Some(body)) => {
@@ -218,6 +218,33 @@ impl Surface {
         serde_json::from_str(text)
     }
 
+    /// `old`, one of this surface's operations, as surfaces are written now. Surfaces written
+    /// before the signature was made in build gave a multipart body as one argument or setter,
+    /// `body: form <Form type>`, where the method takes the form's fields (and its builder sets
+    /// the others): such an operation's arguments and setters are taken to be `new`'s, since
+    /// the old encoding cannot say what they were, and what changed in the form shows as its
+    /// type's fields.
+    fn read_as_now(&self, old: &OperationSurface, new: &OperationSurface) -> OperationSurface {
+        let is_form = |text: &str| {
+            text.strip_prefix("form ")
+                .is_some_and(|name| matches!(self.types.get(name), Some(TypeSurface::Form { .. })))
+        };
+        let old_form = old
+            .arguments
+            .iter()
+            .filter_map(|a| a.strip_prefix("body: "))
+            .chain(old.setters.get("body").map(String::as_str))
+            .any(is_form);
+        if !old_form {
+            return old.clone();
+        }
+        OperationSurface {
+            arguments: new.arguments.clone(),
+            setters: new.setters.clone(),
+            ..old.clone()
+        }
+    }
+
     /// What changed from `self` (what users have) to `new` (what they will get).
     pub fn changes(&self, new: &Surface) -> Vec<Change> {
         let mut changes = Vec::new();
@@ -240,7 +267,7 @@ impl Surface {
             let old_operation = OperationSurface {
                 builder: new_operation.builder.clone(),
                 call: new_operation.call.clone(),
-                ..self.operations[from].clone()
+                ..self.read_as_now(&self.operations[from], new_operation)
             };
             operation_changes(to, &old_operation, new_operation, &mut changes);
         }
@@ -251,7 +278,7 @@ impl Surface {
             &new_operations,
             "operation",
             &mut changes,
-            operation_changes,
+            |name, old, new, out| operation_changes(name, &self.read_as_now(old, new), new, out),
         );
         let (old_types, new_types) = without(&self.types, &new.types, &renamed_types);
         diff_maps(&old_types, &new_types, "type", &mut changes, type_changes);
@@ -970,6 +997,27 @@ fn constructor_changes(name: &str, old: &[String], new: &[String], out: &mut Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A surface written before the signature was made in build gave a multipart upload as
+    /// `body: form <Form>`; read beside today's, it reports nothing for the operation (the
+    /// form's own changes show as its type's). (Before: every multipart operation was a major
+    /// change, and a regeneration with nothing changed bumped the major version.)
+    #[test]
+    fn a_form_body_in_an_earlier_surface_is_not_a_change() {
+        let form = r#"{"kind": "form", "fields": {"file": "FilePart", "sync": "Option<bool>"}, "new": ["file"]}"#;
+        let old = format!(
+            r#"{{"operations": {{"upload": {{"request": "POST /d/{{id}}", "arguments": ["id: String", "body: form UploadForm"], "setters": {{}}, "returns": "RawBody", "deprecated": false}}}}, "types": {{"UploadForm": {form}}}}}"#
+        );
+        let new = format!(
+            r#"{{"operations": {{"upload": {{"request": "POST /d/{{id}}", "arguments": ["id: String", "file: FilePart"], "setters": {{"sync": "bool"}}, "returns": "RawBody", "deprecated": false, "builder": "Upload", "call": "UploadCall"}}}}, "types": {{"UploadForm": {form}}}}}"#
+        );
+        let (old, new) = (
+            Surface::from_json(&old).unwrap(),
+            Surface::from_json(&new).unwrap(),
+        );
+        let changes: Vec<String> = old.changes(&new).into_iter().map(|c| c.text).collect();
+        assert!(changes.is_empty(), "{changes:?}");
+    }
 
     fn command(positionals: &[&str], flags: &[(&str, &str)]) -> CommandSurface {
         CommandSurface {

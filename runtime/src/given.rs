@@ -152,13 +152,28 @@ impl Given {
             }
         }
         if !CREDENTIAL_SETTINGS.iter().any(|s| self.has(s.slot)) {
-            let names: Vec<String> = CREDENTIAL_SETTINGS
-                .iter()
-                .map(|s| format!("{prefix}_{}", s.variable))
-                .collect();
+            // "P_USERNAME and P_PASSWORD, P_TOKEN, or P_API_KEY": a pair once, by its first.
+            let mut choices: Vec<String> = Vec::new();
+            for (i, setting) in CREDENTIAL_SETTINGS.iter().enumerate() {
+                let partner_before = CREDENTIAL_SETTINGS[..i]
+                    .iter()
+                    .any(|s| s.requires == Some(setting.flag));
+                if partner_before {
+                    continue;
+                }
+                choices.push(match setting.requires {
+                    Some(other) => format!(
+                        "{prefix}_{} and {prefix}_{}",
+                        setting.variable,
+                        variable(other)
+                    ),
+                    None => format!("{prefix}_{}", setting.variable),
+                });
+            }
+            let last = choices.pop().unwrap_or_default();
             return Err(BuildError::Environment(format!(
-                "no credentials: set one of {} (a username with its password)",
-                names.join(", ")
+                "no credentials: set {}, or {last}",
+                choices.join(", ")
             )));
         }
         Ok(())
@@ -208,7 +223,10 @@ mod tests {
     fn what_is_missing_is_named() {
         let check = |given: Given| given.check("APP").map_err(|e| e.to_string());
         let nothing = check(Given::default()).unwrap_err();
-        assert!(nothing.contains("APP_API_KEY") && nothing.contains("APP_PASSWORD"));
+        assert_eq!(
+            nothing,
+            "no credentials: set APP_USERNAME and APP_PASSWORD, APP_TOKEN, or APP_API_KEY"
+        );
         let username = Given {
             username: Some("me".into()),
             ..Given::default()

@@ -70,7 +70,7 @@ pub use multipart::{file_name_as_sent, Check, CheckContent, Form};
 #[doc(hidden)]
 pub use operation::Operation;
 #[doc(hidden)]
-pub use page::{is_last_page, walk_pages, PageItems};
+pub use page::{is_last_page, walk_pages, PageItems, RepeatedPages};
 #[doc(hidden)]
 pub use request::{json_text, path_segment, url_encoded, Body, PathSegment, Request, URL_ENCODED};
 #[doc(hidden)]

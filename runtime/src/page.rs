@@ -4,8 +4,10 @@
 //! The walk ends after the last page: one that is empty, shorter than the page size asked
 //! for, or that brings the items seen to the total the pages state. A server that ignores the
 //! page number would answer every request with the first page and be asked forever, the items
-//! piling up in a caller's `try_collect`: a page the same, byte for byte, as the one before
-//! ends the walk with an error instead.
+//! piling up in a caller's `try_collect`: the same page, byte for byte, three times in a row
+//! ends the walk with an error instead ([`RepeatedPages`]). Twice is not enough: a listing
+//! sorted newest first that gains exactly a page of items between two requests answers the
+//! same page twice, rightly.
 //!
 //! `items()` reads each item of a page on its own: an item that does not have the declared
 //! shape (Flask-RESTX sends `null` for an attribute the server has not set, whatever the
@@ -41,15 +43,14 @@ where
         read: R,
         number: i64,
         seen: i64,
-        /// The body of the page before, to notice a page number the server ignores.
-        previous: Option<bytes::Bytes>,
+        repeats: RepeatedPages,
     }
     let start = Walk {
         fetch,
         read,
         number: first,
         seen: 0,
-        previous: None,
+        repeats: RepeatedPages::default(),
     };
     // Pinned in a box of its own type rather than `.boxed()` into a `dyn Stream`: `Unpin` all
     // the same, and compiled only in a program that reads the pages.
@@ -62,12 +63,8 @@ where
             let response = (walk.fetch)(walk.number).await?;
             let body = response.body.clone();
             let (page, count, total) = (walk.read)(response)?;
-            if count > 0 && walk.previous.as_ref() == Some(&body.bytes) {
-                let message = format!(
-                    "page {} is page {} again, byte for byte: the server ignores the page                      number, and the pages would never end",
-                    walk.number,
-                    walk.number - 1
-                );
+            if walk.repeats.ignored_page_number(&body.bytes, count) {
+                let message = RepeatedPages::message(walk.number);
                 return Err(body.decode_error(String::new(), serde::de::Error::custom(message)));
             }
             walk.seen = walk
@@ -75,11 +72,7 @@ where
                 .saturating_add(count.try_into().unwrap_or(i64::MAX));
             let last = is_last_page(count, walk.seen, total, size);
             let next = match walk.number.checked_add(1) {
-                Some(number) if !last => Some(Walk {
-                    number,
-                    previous: Some(body.bytes),
-                    ..walk
-                }),
+                Some(number) if !last => Some(Walk { number, ..walk }),
                 _ => None,
             };
             Ok(Some((page, next)))
@@ -92,6 +85,37 @@ where
 pub fn is_last_page(count: usize, seen: i64, total: Option<i64>, size: Option<i64>) -> bool {
     let count = i64::try_from(count).unwrap_or(i64::MAX);
     count == 0 || total.is_some_and(|total| seen >= total) || size.is_some_and(|size| count < size)
+}
+
+/// Notices a server that ignores the page number: the same page, not empty, byte for byte,
+/// three times in a row. Shared by the generated streams and the command-line tool.
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct RepeatedPages {
+    previous: Option<bytes::Bytes>,
+    repeats: u8,
+}
+
+impl RepeatedPages {
+    /// Whether `page`, holding `count` items, is the third same page in a row.
+    pub fn ignored_page_number(&mut self, page: &bytes::Bytes, count: usize) -> bool {
+        if count > 0 && self.previous.as_ref() == Some(page) {
+            self.repeats = self.repeats.saturating_add(1);
+        } else {
+            self.repeats = 0;
+            self.previous = Some(page.clone());
+        }
+        self.repeats >= 2
+    }
+
+    /// What is wrong when page `number` is the third same page in a row.
+    pub fn message(number: i64) -> String {
+        format!(
+            "pages {} to {number} are the same, byte for byte: the server ignores the page \
+             number, and the pages would never end",
+            number.saturating_sub(2)
+        )
+    }
 }
 
 /// A page's items, each decoded on its own, and the page's total, if it says one.

@@ -684,3 +684,40 @@ async fn the_tool_does_not_send_a_file_changed_after_it_was_read() {
         .unwrap();
     assert_eq!(b["error"]["kind"], "file", "{b}");
 }
+
+/// `list-…-all` against a server that ignores the page number: the tool stops at the third
+/// same page with a bad-answer exit naming the repeat, instead of printing the first page's
+/// items forever. (Before: it never ended.)
+#[tokio::test(flavor = "multi_thread")]
+async fn list_all_stops_when_the_server_ignores_the_page_number() {
+    use contractfit::types::{DocumentModelGet, DocumentModelGetRequired, DocumentModelPaginated};
+    let mock = contractfit::testing::Mock::start().await;
+    let document = |id: &str| {
+        DocumentModelGet::new(DocumentModelGetRequired {
+            id: id.into(),
+            inbox: "inbox-1".into(),
+            original_filename: "a.pdf".into(),
+        })
+    };
+    let page = DocumentModelPaginated::new().with_results(vec![document("a"), document("b")]);
+    mock.list_inbox_documents_paginated().returns(page);
+    let args = [
+        "inboxes",
+        "list-documents-paginated-all",
+        "inbox-1",
+        "--per-page",
+        "2",
+    ];
+    let mut command = tool(&mock.url(), &args);
+    command.env("CONTRACTFIT_API_KEY", "k");
+    let listed = tokio::time::timeout(Duration::from_secs(60), run(command))
+        .await
+        .expect("the tool ends");
+    assert_ne!(listed.code, 0, "{listed:?}");
+    assert!(listed.stderr.contains("are the same"), "{listed:?}");
+    assert_eq!(
+        listed.lines().len(),
+        4,
+        "two pages of items, then the error: {listed:?}"
+    );
+}

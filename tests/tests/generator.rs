@@ -567,3 +567,41 @@ fn a_misspelt_extension_key_is_a_located_error() {
         "{err}"
     );
 }
+
+/// What the review of the one-signature work found, each a crate that did not compile or a
+/// setting silently dropped, now a renamed method or an error at its place:
+/// an operation named like a method of the stubs' `Mock` (`start`); an upload-and-wait that
+/// is also a then-wait (two `send_and_wait`); `find: null` (read as no `find`); a `set` field
+/// that is not an optional boolean (`Some(true)` into a string).
+#[test]
+fn the_review_s_clashes_are_renamed_or_located() {
+    let start =
+        "  /a:\n    get:\n      operationId: start\n      responses: {'200': {description: ok}}\n";
+    let api = model_of_paths("mock-start", start).unwrap();
+    assert_eq!(api.operations[0].name, "start_2");
+
+    let upload = |extra: &str| {
+        format!(
+            "  /files/{{id}}:\n    post:\n      operationId: upload\n      parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}]\n      requestBody: {{content: {{multipart/form-data: {{schema: {{type: object, required: [file], properties: {{file: {{type: string, format: binary}}, label: {{type: string}}}}}}}}}}}}\n      responses: {{'200': {{description: ok}}}}\n      x-contractfit-upload-wait: {{id: /id, operationId: get_a, waiter: ready{extra}}}\n  /a/{{id}}:\n    get:\n      operationId: get_a\n      parameters: [{{name: id, in: path, required: true, schema: {{type: string}}}}]\n      {READY}\n      responses: {{'200': {{description: ok}}}}\n"
+        )
+    };
+    let null = model_of_paths("find-null", &upload(", find: null")).unwrap_err();
+    assert!(
+        null.contains("/paths/~1files~1{id}/post/x-contractfit-upload-wait/find")
+            && null.contains("`null`"),
+        "{null}"
+    );
+    let set = model_of_paths("set-string", &upload(", set: {label: true}")).unwrap_err();
+    assert!(
+        set.contains("x-contractfit-upload-wait/set/label") && set.contains("optional boolean"),
+        "{set}"
+    );
+    let both =
+        upload("}\n      x-contractfit-then-wait: {operationId: get_a, waiter: ready, changed: /x");
+    let both = model_of_paths("both-waits", &both).unwrap_err();
+    assert!(
+        both.contains("/paths/~1files~1{id}/post/x-contractfit-then-wait")
+            && both.contains("send_and_wait"),
+        "{both}"
+    );
+}

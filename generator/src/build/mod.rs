@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use openapiv3::{OpenAPI, ReferenceOr, SecurityScheme as OaSecurityScheme};
 
-use crate::diagnostics::{Error, Location, Warning};
+use crate::diagnostics::{pointer_token, Error, Location, Warning};
 use crate::model::{
     Api, ApiKeyLocation, Field, Operation, Primitive, SecurityRequirement, SecurityScheme,
     SecuritySchemeKind, Server, Tag, TypeDef, TypeKind, TypeRef,
@@ -148,18 +148,12 @@ impl<'a> Builder<'a> {
         };
         let mut schemes = Vec::new();
         for (key, scheme) in &components.security_schemes {
+            let pointer = format!("/components/securitySchemes/{}", pointer_token(key));
             let ReferenceOr::Item(scheme) = scheme else {
-                self.warn(
-                    &format!("/components/securitySchemes/{key}"),
-                    "a $ref security scheme is not supported; skipped",
-                );
+                self.warn(&pointer, "a $ref security scheme is not supported; skipped");
                 continue;
             };
-            let pointer = format!("/components/securitySchemes/{key}");
-            let login = match scheme_extensions(scheme).get(extensions::LOGIN) {
-                Some(value) => Some(self.login(value, operations, &pointer)?),
-                None => None,
-            };
+            let login = self.login(scheme_extensions(scheme), operations, &pointer)?;
             let (kind, description) = match scheme {
                 OaSecurityScheme::HTTP {
                     scheme,

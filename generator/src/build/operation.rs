@@ -5,23 +5,23 @@ use openapiv3::{
     ReferenceOr, RequestBody as OaRequestBody, Response as OaResponse, StatusCode,
 };
 
-use super::extensions;
 use super::names::{camel, snake, Namespace};
 use super::naming;
 use super::refs;
 use super::Builder;
 use crate::diagnostics::{pointer_token, Error};
 use crate::model::{
-    BodyKind, Constraints, Method, Operation, ParamLocation, Parameter, PathSegment, PathTemplate,
-    Primitive, RequestBody, RequestContent, Response, ResponseBody, StatusSpec, TypeDef, TypeKind,
-    TypeRef,
+    BodyKind, Constraints, Field, Method, Operation, ParamLocation, Parameter, PathSegment,
+    PathTemplate, Primitive, RequestBody, RequestContent, Response, ResponseBody, StatusSpec,
+    TypeDef, TypeKind, TypeRef,
 };
 
 impl<'a> Builder<'a> {
     pub(super) fn build_operations(&mut self) -> Result<Vec<Operation>, Error> {
         self.read_naming_extensions()?;
         let mut method_names = Namespace::new();
-        // Names the generated client defines itself.
+        // Names the generated client defines itself, and the stubs' `Mock` (which has a
+        // method per operation, named as the client's).
         for reserved in [
             "new",
             "builder",
@@ -30,6 +30,10 @@ impl<'a> Builder<'a> {
             "base_url",
             "with_runtime",
             "redact",
+            "start",
+            "url",
+            "client",
+            "verify",
         ] {
             method_names.reserve(reserved);
         }
@@ -75,48 +79,6 @@ impl<'a> Builder<'a> {
         Ok(operations)
     }
 
-    /// The client methods the extensions add (`wait_until_<waiter>`, `<upload>_batch`) among
-    /// the operations' methods and each other: a second of one name is an error at the
-    /// extension that makes it, since either would be generated code that does not compile.
-    fn check_extension_methods(
-        &self,
-        operations: &[Operation],
-        pointers: &[String],
-    ) -> Result<(), Error> {
-        let mut taken: std::collections::BTreeMap<String, String> = operations
-            .iter()
-            .map(|op| (op.name.clone(), format!("operation `{}`", op.name)))
-            .collect();
-        for (op, pointer) in operations.iter().zip(pointers) {
-            let mut added: Vec<(String, String, String)> = op
-                .waiters
-                .iter()
-                .map(|w| {
-                    let at = format!("{pointer}/{}/{}", extensions::WAITERS, w.name);
-                    let what = format!("waiter `{}` of `{}`", w.name, op.name);
-                    (w.method.clone(), at, what)
-                })
-                .collect();
-            if let Some(upload) = &op.upload_wait {
-                let at = format!("{pointer}/{}", extensions::UPLOAD_WAIT);
-                let what = format!("the batch of `{}`", op.name);
-                added.push((upload.batch_method.clone(), at, what));
-            }
-            for (method, at, what) in added {
-                if let Some(first) = taken.insert(method.clone(), what.clone()) {
-                    return Err(self.invalid(
-                        &at,
-                        &format!(
-                            "{what} makes the client method `{method}`, which {first} already \
-                             makes: rename one"
-                        ),
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
-
     fn operation(
         &mut self,
         path: &str,
@@ -160,6 +122,10 @@ impl<'a> Builder<'a> {
             Some(body) => Some(self.request_body(body, &type_prefix, pointer)?),
             None => None,
         };
+        if let Some(RequestContent::Multipart { form }) = request_body.as_ref().map(|b| &b.content)
+        {
+            self.keep_form_fields_apart(form, &parameters);
+        }
         let responses = self.responses(op, &type_prefix, pointer)?;
         let security = self.security(op.security.as_ref(), pointer);
         let waiters = self.waiters(&op.extensions, pointer)?;
@@ -392,6 +358,35 @@ impl<'a> Builder<'a> {
             description: body.description.clone(),
             content,
         })
+    }
+
+    /// A multipart form's fields are the builder's fields and setters too, beside the
+    /// parameters' and the builder's own: a field whose Rust name one of those has is renamed
+    /// (`note_2`), so that the method's arguments and the builder's setters stay distinct.
+    fn keep_form_fields_apart(&mut self, form: &str, parameters: &[Parameter]) {
+        let Some(TypeKind::Form(fields)) = self
+            .types
+            .iter_mut()
+            .find(|t| t.name == form)
+            .map(|t| &mut t.kind)
+        else {
+            return;
+        };
+        let mut names = Namespace::new();
+        BUILDER_NAMES.iter().for_each(|n| names.reserve(n));
+        parameters.iter().for_each(|p| names.reserve(&p.rust_name));
+        let clashes = |f: &Field, names: &Namespace| names.contains(&f.rust_name);
+        let apart: Vec<bool> = fields.iter().map(|f| !clashes(f, &names)).collect();
+        for (field, apart) in fields.iter().zip(&apart) {
+            if *apart {
+                names.reserve(&field.rust_name);
+            }
+        }
+        for (field, apart) in fields.iter_mut().zip(apart) {
+            if !apart {
+                field.rust_name = names.claim(&field.rust_name);
+            }
+        }
     }
 
     /// A named [`TypeKind::Form`] for a multipart body.

@@ -67,7 +67,8 @@ fn arguments(op: &Operation, types: &[TypeDef]) -> Vec<Argument> {
         RequestContent::Multipart { form } => {
             let fields = types.iter().find(|t| &t.name == form).map(|t| &t.kind);
             if let Some(TypeKind::Form(fields)) = fields {
-                arguments.extend(fields.iter().filter(|f| f.required).map(|f| Argument {
+                // The fields the form's `new` takes: required and not `null`.
+                arguments.extend(fields.iter().filter(|f| f.must_have()).map(|f| Argument {
                     name: f.name.clone(),
                     rust_name: f.rust_name.clone(),
                     ty: f.ty.clone(),

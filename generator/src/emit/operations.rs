@@ -337,7 +337,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         .map(|f| {
             api.form_fields(f)
                 .iter()
-                .filter(|x| !x.required)
+                .filter(|x| !x.must_have())
                 .map(|field| {
                     let setter = ident(&field.rust_name);
                     let ty = rust_type(&field.ty, Scope::Crate);

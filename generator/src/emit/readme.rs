@@ -319,9 +319,9 @@ impl Examples<'_> {
         let args = call.split_once('(')?.1.strip_suffix(')')?;
         let separator = if args.is_empty() { "" } else { ", " };
         let body = format!(
-            "let client = {};\nlet done = client\n    .wait_until_{}({args}{separator}Duration::from_secs(300))\n    .on_progress(|poll| eprintln!(\"poll {{}} after {{:?}}\", poll.poll, poll.elapsed))\n    .send()\n    .await?;\nprintln!(\"{{}}\", done.status);",
+            "let client = {};\nlet done = client\n    .{}({args}{separator}Duration::from_secs(300))\n    .on_progress(|poll| eprintln!(\"poll {{}} after {{:?}}\", poll.poll, poll.elapsed))\n    .send()\n    .await?;\nprintln!(\"{{}}\", done.status);",
             self.client(),
-            waiter.name
+            waiter.method
         );
         Some(format!(
             "## Waiting, with progress\n\n\

@@ -2,9 +2,8 @@
 //! a password, and where its answer holds the token.
 
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::LOGIN;
+use super::{Extensions, LOGIN};
 use crate::build::Builder;
 use crate::diagnostics::Error;
 use crate::model::{Login, Operation};
@@ -19,22 +18,23 @@ struct Spec {
 }
 
 impl Builder<'_> {
-    /// Reads the login of the scheme at `pointer`, whose extension is `value`.
+    /// Reads the login of the scheme at `pointer`, whose extensions are `extensions`.
     pub(in crate::build) fn login(
         &self,
-        value: &Value,
+        extensions: &Extensions,
         operations: &[Operation],
         pointer: &str,
-    ) -> Result<Login, Error> {
-        let pointer = format!("{pointer}/{LOGIN}");
-        let spec: Spec = self.read(value, &pointer)?;
+    ) -> Result<Option<Login>, Error> {
+        let Some((spec, pointer)) = self.extension::<Spec>(extensions, LOGIN, pointer)? else {
+            return Ok(None);
+        };
         let operation = self.operation_by_id(operations, &spec.operation_id, &pointer)?;
-        Ok(Login {
+        Ok(Some(Login {
             method: operation.method,
             path: operation.path.template.clone(),
             username_field: spec.username,
             password_field: spec.password,
             token_pointer: self.json_pointer(&spec.token, &pointer, "token")?,
-        })
+        }))
     }
 }

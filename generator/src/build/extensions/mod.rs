@@ -36,7 +36,74 @@ pub const LOGIN: &str = "x-contractfit-login";
 
 type Extensions = indexmap::IndexMap<String, Value>;
 
+/// Where the first `null` in `value` is.
+fn first_null(value: &Value, pointer: String) -> Option<String> {
+    match value {
+        Value::Null => Some(pointer),
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(key, v)| first_null(v, format!("{pointer}/{}", pointer_token(key)))),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| first_null(v, format!("{pointer}/{i}"))),
+        _ => None,
+    }
+}
+
 impl Builder<'_> {
+    /// The client methods the extensions add (`wait_until_<waiter>`, `<upload>_batch`) among
+    /// the operations' methods and each other: a second of one name is an error at the
+    /// extension that makes it, since either would be generated code that does not compile.
+    pub(in crate::build) fn check_extension_methods(
+        &self,
+        operations: &[Operation],
+        pointers: &[String],
+    ) -> Result<(), Error> {
+        let mut taken: std::collections::BTreeMap<String, String> = operations
+            .iter()
+            .map(|op| (op.name.clone(), format!("operation `{}`", op.name)))
+            .collect();
+        for (op, pointer) in operations.iter().zip(pointers) {
+            if op.upload_wait.is_some() && op.then_wait.is_some() {
+                return Err(self.invalid(
+                    &format!("{pointer}/{}", THEN_WAIT),
+                    &format!(
+                        "`{}` has an upload-and-wait already: both would make its builder's \
+                         `send_and_wait`; keep one",
+                        op.name
+                    ),
+                ));
+            }
+            let mut added: Vec<(String, String, String)> = op
+                .waiters
+                .iter()
+                .map(|w| {
+                    let at = format!("{pointer}/{}/{}", WAITERS, pointer_token(&w.key));
+                    let what = format!("waiter `{}` of `{}`", w.name, op.name);
+                    (w.method.clone(), at, what)
+                })
+                .collect();
+            if let Some(upload) = &op.upload_wait {
+                let at = format!("{pointer}/{}", UPLOAD_WAIT);
+                let what = format!("the batch of `{}`", op.name);
+                added.push((upload.batch_method.clone(), at, what));
+            }
+            for (method, at, what) in added {
+                if let Some(first) = taken.insert(method.clone(), what.clone()) {
+                    return Err(self.invalid(
+                        &at,
+                        &format!(
+                            "{what} makes the client method `{method}`, which {first} already \
+                             makes: rename one"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Extension `key` of `extensions` (at `pointer`) read as `T`, with the extension's own
     /// pointer; `None` when it is absent.
     fn extension<T: DeserializeOwned>(
@@ -52,8 +119,13 @@ impl Builder<'_> {
         Ok(Some((self.read(value, &at)?, at)))
     }
 
-    /// `value` (at `pointer`) read as `T`; a shape error names the pointer where it is.
+    /// `value` (at `pointer`) read as `T`; a shape error names the pointer where it is. A
+    /// `null` anywhere is an error too: serde would read it as a key left out, and a setting
+    /// written `find: null` would silently be none.
     fn read<T: DeserializeOwned>(&self, value: &Value, pointer: &str) -> Result<T, Error> {
+        if let Some(at) = first_null(value, pointer.to_owned()) {
+            return Err(self.invalid(&at, "`null` is not a setting: leave the key out"));
+        }
         serde_path_to_error::deserialize(value).map_err(|e| {
             let at = format!("{pointer}{}", pointer_of(e.path()));
             self.invalid(&at, &e.into_inner().to_string())

@@ -36,7 +36,10 @@ impl Builder<'_> {
         let query = |name: &str, key: &str| {
             operation
                 .parameters_in(ParamLocation::Query)
-                .find(|p| p.name == name && p.ty == TypeRef::Primitive(Primitive::Integer))
+                .find(|p| {
+                    // Optional: the walk sets it, page after page.
+                    p.name == name && p.ty == TypeRef::Primitive(Primitive::Integer) && !p.required
+                })
                 .map(|p| {
                     (
                         p.rust_name.clone(),
@@ -46,7 +49,7 @@ impl Builder<'_> {
                 .ok_or_else(|| {
                     self.invalid(
                         &format!("{pointer}/{key}"),
-                        &format!("no integer query parameter {name:?}"),
+                        &format!("no optional integer query parameter {name:?}"),
                     )
                 })
         };

@@ -32,6 +32,12 @@ impl Builder<'_> {
         };
         let (polled, waiter) =
             self.polled_waiter(&spec.operation_id, &spec.waiter, operations, &pointer)?;
+        if polled.request_body.as_ref().is_some_and(|b| b.required) {
+            return Err(self.invalid(
+                &pointer,
+                &format!("{} takes a body: a wait cannot poll it", polled.name),
+            ));
+        }
         for needed in polled.parameters.iter().filter(|p| p.required) {
             let given = operation
                 .parameters

@@ -54,10 +54,11 @@ impl Builder<'_> {
         };
         let (polled, waiter) =
             self.polled_waiter(&spec.operation_id, &spec.waiter, operations, &pointer)?;
-        if polled.parameters.iter().filter(|p| p.required).count() != 1 {
+        let ids: Vec<_> = polled.parameters.iter().filter(|p| p.required).collect();
+        if !matches!(ids.as_slice(), [id] if id.ty == TypeRef::Primitive(Primitive::String)) {
             return Err(self.invalid(
                 &pointer,
-                "the polled operation must take exactly one required parameter, the id",
+                "the polled operation must take exactly one required parameter, the id, a string",
             ));
         }
         let form_fields = match operation.request_body.as_ref().map(|b| &b.content) {
@@ -77,10 +78,11 @@ impl Builder<'_> {
             let field = form_fields
                 .iter()
                 .find(|f| &f.name == name)
+                .filter(|f| f.ty == TypeRef::Primitive(Primitive::Boolean) && !f.must_have())
                 .ok_or_else(|| {
                     self.invalid(
                         &format!("{pointer}/set/{}", pointer_token(name)),
-                        "no such form field",
+                        "no optional boolean form field of this name",
                     )
                 })?;
             set.push((field.rust_name.clone(), *forced));

@@ -61,13 +61,14 @@ impl Builder<'_> {
         for (name, spec) in specs {
             let at = format!("{pointer}/{}", pointer_token(&name));
             let millis = |seconds: f64, key: &str| {
-                // Also refuses NaN, and delays past u64 milliseconds (which would saturate).
-                if seconds > 0.0 && seconds < 1e15 {
+                // Also refuses NaN, delays past u64 milliseconds (which would saturate), and
+                // delays under a millisecond (which would be none: polling as fast as it can).
+                if (0.001..1e15).contains(&seconds) {
                     Ok((seconds * 1000.0) as u64)
                 } else {
                     Err(self.invalid(
                         &format!("{at}/{key}"),
-                        "must be a positive number of seconds",
+                        "must be a number of seconds, at least 0.001",
                     ))
                 }
             };
@@ -90,8 +91,10 @@ impl Builder<'_> {
                     self.invalid(&format!("{at}/acceptors"), "no acceptor leads to success")
                 );
             }
-            let name = snake(&name);
+            let key = name;
+            let name = snake(&key);
             waiters.push(Waiter {
+                key,
                 method: format!("wait_until_{name}"),
                 // Claimed among the builders by `signature`.
                 builder: String::new(),
