@@ -260,32 +260,20 @@ impl Converter {
         if written.contains_key("$ref") {
             return parameter.clone();
         }
-        let mut out = Map::new();
-        let mut schema = Map::new();
-        for (key, value) in written {
-            match key.as_str() {
-                "name" | "in" | "description" | "required" | "deprecated" | "allowEmptyValue" => {
-                    out.insert(key.clone(), value.clone());
-                }
-                "collectionFormat" => {}
-                "items" => {
-                    schema.insert(key.clone(), items_schema(value));
-                }
-                "type" if value == "file" => {
-                    schema.insert("type".into(), json!("string"));
-                    schema.insert("format".into(), json!("binary"));
-                }
-                "x-nullable" => {
-                    schema.insert("nullable".into(), value.clone());
-                }
-                key if key.starts_with("x-") => {
-                    out.insert(key.to_owned(), value.clone());
-                }
-                _ => {
-                    schema.insert(key.clone(), value.clone());
-                }
-            }
-        }
+        // The parameter's own keys (and extensions) stay; its type keywords go to `schema`.
+        let mut out: Map<String, Value> = written
+            .iter()
+            .filter(|(key, _)| {
+                matches!(
+                    key.as_str(),
+                    "name" | "in" | "description" | "required" | "deprecated" | "allowEmptyValue"
+                ) || (key.starts_with("x-") && *key != "x-nullable")
+            })
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        let Value::Object(schema) = items_schema(parameter) else {
+            return parameter.clone();
+        };
         let is_array = schema.get("type") == Some(&json!("array"));
         let format = written
             .get("collectionFormat")
@@ -476,8 +464,8 @@ fn items_schema(value: &Value) -> Value {
     let mut schema = Map::new();
     for (key, value) in written {
         match key.as_str() {
-            "name" | "in" | "description" | "required" | "allowEmptyValue" | "collectionFormat" => {
-            }
+            "name" | "in" | "description" | "required" | "deprecated" | "allowEmptyValue"
+            | "collectionFormat" => {}
             "items" => {
                 schema.insert(key.clone(), items_schema(value));
             }
