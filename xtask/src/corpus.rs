@@ -1,5 +1,6 @@
 //! `cargo xtask corpus [DIR] [--with-peers] [--prism]`: every OpenAPI document in DIR (default
-//! `../shared/openapi-corpus`) through the generator, then every generated crate through one
+//! `../shared/openapi-corpus`, with its Swagger 2.0 and OpenAPI 3.1 samples in `v2/` and
+//! `v31/`) through the generator, then every generated crate through one
 //! `cargo build` (one shared target folder), and a table: generated, refused (with the reason)
 //! or panicked; compiled, or the first compiler error; time.
 //!
@@ -37,14 +38,21 @@ const PRISM_END: &str = "<!-- xtask corpus --prism: end -->";
 /// The documents `--sample` calls, by the start of their file names, with what each exercises:
 /// `nullable` bodies and items (keyserv), JSON under other media types (lgtm), forms written
 /// as query strings, the `oneOf` of an id and two kinds of UUID and a `Content-Length` the
-/// document requires (peertube), a multipart array (restful4up), a 204 with content (api.video).
+/// document requires (peertube), a multipart array (restful4up), a 204 with content (api.video);
+/// a Swagger 2.0 document (peel-ci) and an OpenAPI 3.1 one (Adyen's test cards), read as the
+/// 3.0 they say.
 const SAMPLE: &[&str] = &[
     "keyserv.solutions",
     "lgtm.com",
     "cpy.re__peertube",
     "restful4up.local",
     "api.video",
+    "peel-ci.com",
+    "adyen.com__TestCardService",
 ];
+
+/// The folders of the default corpus: OpenAPI 3.0 at the top, then the other versions.
+const VERSION_FOLDERS: &[&str] = &["", "v2", "v31"];
 
 /// What became of one document with one generator.
 #[derive(Debug, Clone)]
@@ -72,21 +80,29 @@ pub fn run(root: &Path, args: &[&str]) -> Result<std::process::ExitCode, String>
         .find(|a| !a.starts_with("--"))
         .map(PathBuf::from)
         .unwrap_or_else(|| default_dir.clone());
-    let mut documents: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| {
+    let folders: Vec<PathBuf> = match dir == default_dir {
+        true => VERSION_FOLDERS.iter().map(|f| dir.join(f)).collect(),
+        false => vec![dir.clone()],
+    };
+    let mut documents: Vec<PathBuf> = Vec::new();
+    for folder in &folders {
+        let listed = std::fs::read_dir(folder).map_err(|e| {
             format!(
                 "cannot list {} (is ../shared beside this checkout?): {e}",
-                dir.display()
+                folder.display()
             )
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-        })
-        .filter(|p| !sample || SAMPLE.iter().any(|s| file_name(p).starts_with(s)))
-        .collect();
-    documents.sort();
+        })?;
+        documents.extend(
+            listed
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.extension()
+                        .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+                })
+                .filter(|p| !sample || SAMPLE.iter().any(|s| file_name(p).starts_with(s))),
+        );
+    }
+    documents.sort_by_key(|p| file_name(p));
     let target = crate::target_dir(root)?;
     let out = target.join("corpus");
 

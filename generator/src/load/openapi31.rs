@@ -1,0 +1,428 @@
+//! OpenAPI 3.1 (and what 3.2 shares with it) read as the OpenAPI 3.0 it says, before the
+//! builder reads it, so that one builder makes the model of every version.
+//!
+//! 3.1's schemas are JSON Schema 2020-12. What has a 3.0 form takes it: a `type` list with
+//! `null` is `nullable`, a list of several types a `oneOf` of each; `const` is a one-value
+//! `enum`; `examples` gives its first as `example`; a numeric `exclusiveMinimum` or
+//! `exclusiveMaximum` is the bound with its flag; `contentEncoding: base64` is `format: byte`
+//! and a string of a binary `contentMediaType` is `format: binary`; a `$ref` with constraints
+//! beside it is an `allOf` of the reference and them (annotations beside it are dropped, as
+//! 3.0 reads them); a boolean schema is `{}` or `{not: {}}`; `$defs` are components like any
+//! other place a `$ref` names. What has no Rust meaning yet (`if`/`then`/`else`,
+//! `dependentSchemas`, `unevaluatedProperties`, `$dynamicRef`, `prefixItems`) is dropped or
+//! read as untyped JSON, with a warning naming the place.
+//!
+//! Around the schemas: `webhooks` are requests the server makes (their names are kept for the
+//! README, their schemas are components already); a path item `$ref` (to `components/pathItems`)
+//! is replaced by the item; `jsonSchemaDialect` other than the OpenAPI one is a warning.
+
+use serde_json::{json, Map, Value};
+
+use crate::diagnostics::{pointer_token, Warning};
+
+/// What 3.2 adds that this reader does not know: refused by name rather than misread.
+const UNKNOWN_IN_3_2: [&str; 2] = ["additionalOperations", "query"];
+
+/// The 3.0 form of the OpenAPI 3.1 (or 3.2) `document`, or the first thing it cannot read.
+pub fn to_openapi30(
+    mut document: Value,
+    warnings: &mut Vec<Warning>,
+) -> Result<Value, (String, String)> {
+    let Value::Object(doc) = &mut document else {
+        return Ok(document);
+    };
+    if let Some(Value::Object(paths)) = doc.get("paths") {
+        for (path, item) in paths {
+            for key in UNKNOWN_IN_3_2 {
+                if item.get(key).is_some() {
+                    let at = format!("/paths/{}/{key}", pointer_token(path));
+                    return Err((at, format!("OpenAPI 3.2's `{key}` is not read yet")));
+                }
+            }
+        }
+    }
+    doc.insert("openapi".into(), json!("3.0.3"));
+    if let Some(dialect) = doc.remove("jsonSchemaDialect") {
+        if !dialect
+            .as_str()
+            .is_some_and(|d| d.starts_with("https://spec.openapis.org/oas/3.1/dialect"))
+        {
+            warnings.push(Warning {
+                pointer: "/jsonSchemaDialect".into(),
+                message: format!(
+                    "schemas are read as OpenAPI 3.1's dialect of JSON Schema, not {dialect}"
+                ),
+            });
+        }
+    }
+    if let Some(Value::Object(webhooks)) = doc.remove("webhooks") {
+        let names: Vec<&str> = webhooks.keys().map(String::as_str).collect();
+        warnings.push(Warning {
+            pointer: "/webhooks".into(),
+            message: format!(
+                "webhooks are requests the server makes; no client code is generated for them: {}",
+                names.join(", ")
+            ),
+        });
+        doc.insert(
+            "x-webhooks".into(),
+            Value::Array(names.iter().map(|n| json!(n)).collect()),
+        );
+    }
+    if !doc.contains_key("paths") {
+        doc.insert("paths".into(), json!({}));
+    }
+    if let Some(Value::Object(info)) = doc.get_mut("info") {
+        info.remove("summary");
+        if let Some(Value::Object(license)) = info.get_mut("license") {
+            license.remove("identifier");
+        }
+    }
+    inline_path_items(doc, warnings);
+    let mut out = document;
+    lower_schemas_in(&mut out, String::new(), warnings);
+    Ok(out)
+}
+
+/// Path items given as `$ref`s to `components/pathItems` are replaced by what they name.
+fn inline_path_items(doc: &mut Map<String, Value>, warnings: &mut Vec<Warning>) {
+    let items = doc
+        .get("components")
+        .and_then(|c| c.get("pathItems"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    if let Some(Value::Object(components)) = doc.get_mut("components") {
+        components.remove("pathItems");
+    }
+    let Some(Value::Object(paths)) = doc.get_mut("paths") else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(target) = item.get("$ref").and_then(Value::as_str) else {
+            continue;
+        };
+        let named = target
+            .strip_prefix("#/components/pathItems/")
+            .and_then(|name| items.get(name));
+        match named {
+            Some(named) => *item = named.clone(),
+            None => warnings.push(Warning {
+                pointer: format!("/paths/{}", pointer_token(path)),
+                message: format!("path item $ref {target:?} names no path item; left as it is"),
+            }),
+        }
+    }
+}
+
+/// Lowers every schema found under `value` (at `pointer`): the values of `schema` keys and of
+/// `components/schemas`.
+fn lower_schemas_in(value: &mut Value, pointer: String, warnings: &mut Vec<Warning>) {
+    let Value::Object(map) = value else {
+        if let Value::Array(items) = value {
+            for (i, item) in items.iter_mut().enumerate() {
+                lower_schemas_in(item, format!("{pointer}/{i}"), warnings);
+            }
+        }
+        return;
+    };
+    let in_components = pointer == "/components";
+    for (key, child) in map.iter_mut() {
+        let at = format!("{pointer}/{}", pointer_token(key));
+        match key.as_str() {
+            "example" | "examples" | "default" => {}
+            "schema" => lower_schema(child, &at, warnings),
+            "schemas" if in_components => {
+                if let Value::Object(schemas) = child {
+                    for (name, schema) in schemas.iter_mut() {
+                        lower_schema(schema, &format!("{at}/{}", pointer_token(name)), warnings);
+                    }
+                }
+            }
+            _ => lower_schemas_in(child, at, warnings),
+        }
+    }
+}
+
+/// Keywords whose value is a schema.
+const ONE_SCHEMA: [&str; 6] = [
+    "items",
+    "additionalProperties",
+    "not",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+];
+/// Keywords whose value is a list of schemas.
+const SCHEMA_LISTS: [&str; 3] = ["allOf", "anyOf", "oneOf"];
+/// Keywords whose value maps names to schemas.
+const SCHEMA_MAPS: [&str; 3] = ["properties", "patternProperties", "$defs"];
+/// Annotations, which 3.0 ignores beside a `$ref` too.
+const ANNOTATIONS: [&str; 9] = [
+    "description",
+    "title",
+    "summary",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "example",
+    "examples",
+    "$comment",
+];
+/// What has no Rust meaning yet: dropped, the rest of the schema kept, with a warning.
+const DROPPED: [&str; 7] = [
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "dependentRequired",
+    "unevaluatedProperties",
+    "$dynamicAnchor",
+];
+
+fn lower_schema(schema: &mut Value, pointer: &str, warnings: &mut Vec<Warning>) {
+    let map = match schema {
+        Value::Bool(true) => {
+            *schema = json!({});
+            return;
+        }
+        Value::Bool(false) => {
+            *schema = json!({"not": {}});
+            return;
+        }
+        Value::Object(map) => map,
+        _ => return,
+    };
+    // Inside first, so that what is lifted below (into `allOf`, `oneOf`) is lowered already.
+    for key in ONE_SCHEMA {
+        if let Some(child) = map.get_mut(key) {
+            lower_schema(child, &format!("{pointer}/{key}"), warnings);
+        }
+    }
+    for key in SCHEMA_LISTS {
+        if let Some(Value::Array(list)) = map.get_mut(key) {
+            for (i, child) in list.iter_mut().enumerate() {
+                lower_schema(child, &format!("{pointer}/{key}/{i}"), warnings);
+            }
+        }
+    }
+    for key in SCHEMA_MAPS {
+        if let Some(Value::Object(children)) = map.get_mut(key) {
+            for (name, child) in children.iter_mut() {
+                lower_schema(
+                    child,
+                    &format!("{pointer}/{key}/{}", pointer_token(name)),
+                    warnings,
+                );
+            }
+        }
+    }
+    if map.contains_key("$dynamicRef") {
+        warnings.push(Warning {
+            pointer: pointer.to_owned(),
+            message: "`$dynamicRef` has no Rust meaning yet: read as any JSON".into(),
+        });
+        *schema = json!({});
+        return;
+    }
+    if map.remove("prefixItems").is_some() {
+        warnings.push(Warning {
+            pointer: format!("{pointer}/prefixItems"),
+            message: "a tuple (`prefixItems`) is read as a list of any JSON".into(),
+        });
+        map.insert("items".into(), json!({}));
+    }
+    for key in DROPPED {
+        if map.remove(key).is_some() {
+            warnings.push(Warning {
+                pointer: format!("{pointer}/{key}"),
+                message: format!("`{key}` has no Rust meaning yet: dropped, the rest is read"),
+            });
+        }
+    }
+    if let Some(value) = map.remove("const") {
+        map.insert("enum".into(), json!([value]));
+    }
+    if let Some(Value::Array(examples)) = map.remove("examples") {
+        if let Some(first) = examples.into_iter().next() {
+            map.entry("example").or_insert(first);
+        }
+    }
+    for (exclusive, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(value) = map.get(exclusive).filter(|v| v.is_number()).cloned() {
+            map.insert(bound.into(), value);
+            map.insert(exclusive.into(), json!(true));
+        }
+    }
+    if map.get("contentEncoding").and_then(Value::as_str) == Some("base64") {
+        map.insert("format".into(), json!("byte"));
+    } else if map
+        .get("contentMediaType")
+        .and_then(Value::as_str)
+        .is_some_and(|media| !media.starts_with("text/") && !media.contains("json"))
+    {
+        map.entry("format").or_insert(json!("binary"));
+    }
+    map.remove("contentEncoding");
+    map.remove("contentMediaType");
+    map.remove("$schema");
+    map.remove("$id");
+    map.remove("$anchor");
+    lower_type_list(map);
+    lower_ref_siblings(schema);
+}
+
+/// `type: [X, "null"]` is `X` and `nullable`; several types, a `oneOf` of each (keywords that
+/// belong to one type go with it).
+fn lower_type_list(map: &mut Map<String, Value>) {
+    let types: Vec<String> = match map.get("type") {
+        Some(Value::Array(types)) => types
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        Some(Value::String(only)) if only == "null" => {
+            map.remove("type");
+            map.insert("nullable".into(), json!(true));
+            return;
+        }
+        _ => return,
+    };
+    let nullable = types.iter().any(|t| t == "null");
+    let concrete: Vec<&String> = types.iter().filter(|t| *t != "null").collect();
+    map.remove("type");
+    if nullable {
+        map.insert("nullable".into(), json!(true));
+    }
+    match concrete.as_slice() {
+        [] => {}
+        [only] => {
+            map.insert("type".into(), json!(only));
+        }
+        several => {
+            let variants = several.iter().map(|ty| json!({"type": ty})).collect();
+            map.insert("oneOf".into(), Value::Array(variants));
+        }
+    }
+}
+
+/// A `$ref` with constraints beside it is both: `allOf` of the reference and them. With only
+/// annotations beside it, it is the reference (3.0 reads it so).
+fn lower_ref_siblings(schema: &mut Value) {
+    let Value::Object(map) = schema else {
+        return;
+    };
+    let Some(reference) = map.get("$ref").cloned() else {
+        return;
+    };
+    let constraints: Map<String, Value> = map
+        .iter()
+        .filter(|(key, _)| *key != "$ref" && !ANNOTATIONS.contains(&key.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if constraints.is_empty() {
+        map.retain(|key, _| key == "$ref");
+        return;
+    }
+    // `nullable` beside a reference: the reference, nullable.
+    let mut out = Map::new();
+    let mut parts = vec![json!({ "$ref": reference })];
+    let rest: Map<String, Value> = constraints
+        .into_iter()
+        .filter(|(key, value)| {
+            if key == "nullable" {
+                out.insert(key.clone(), value.clone());
+                false
+            } else {
+                true
+            }
+        })
+        .collect();
+    if !rest.is_empty() {
+        parts.push(Value::Object(rest));
+    }
+    out.insert("allOf".into(), Value::Array(parts));
+    if let Some(description) = map.get("description") {
+        out.insert("description".into(), description.clone());
+    }
+    *schema = Value::Object(out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_3_1_document_reads_as_its_3_0_form() {
+        let written = json!({
+            "openapi": "3.1.0",
+            "info": {"title": "T", "version": "1", "summary": "s", "license": {"name": "MIT", "identifier": "MIT"}},
+            "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+            "webhooks": {"newPet": {"post": {"responses": {"200": {"description": "ok"}}}}},
+            "paths": {"/pets": {"$ref": "#/components/pathItems/Pets"}},
+            "components": {
+                "pathItems": {"Pets": {"get": {"responses": {"200": {"description": "ok",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}}}}}},
+                "schemas": {"Pet": {"type": "object", "properties": {
+                    "name": {"type": ["string", "null"], "examples": ["Rex"]},
+                    "kind": {"const": "dog"},
+                    "age": {"type": "integer", "exclusiveMinimum": 0},
+                    "id": {"type": ["integer", "string"]},
+                    "photo": {"type": "string", "contentMediaType": "image/png"},
+                    "owner": {"$ref": "#/components/schemas/Owner", "description": "who"},
+                    "friend": {"$ref": "#/components/schemas/Owner", "type": ["object", "null"]},
+                    "rule": {"type": "object", "if": {"required": ["a"]}, "then": {"required": ["b"]}},
+                    "anything": true
+                }}, "Owner": {"type": "object"}}
+            }
+        });
+        let mut warnings = Vec::new();
+        let read = to_openapi30(written, &mut warnings).unwrap();
+        assert_eq!(read["openapi"], "3.0.3");
+        assert!(read["info"].get("summary").is_none());
+        assert_eq!(read["x-webhooks"], json!(["newPet"]));
+        assert!(
+            read["paths"]["/pets"]["get"].is_object(),
+            "the path item, inlined"
+        );
+        let pet = &read["components"]["schemas"]["Pet"]["properties"];
+        assert_eq!(
+            pet["name"],
+            json!({"type": "string", "nullable": true, "example": "Rex"})
+        );
+        assert_eq!(pet["kind"], json!({"enum": ["dog"]}));
+        assert_eq!(
+            pet["age"],
+            json!({"type": "integer", "minimum": 0, "exclusiveMinimum": true})
+        );
+        assert_eq!(
+            pet["id"],
+            json!({"oneOf": [{"type": "integer"}, {"type": "string"}]})
+        );
+        assert_eq!(pet["photo"], json!({"type": "string", "format": "binary"}));
+        assert_eq!(pet["owner"], json!({"$ref": "#/components/schemas/Owner"}));
+        assert_eq!(
+            pet["friend"],
+            json!({"nullable": true, "allOf": [{"$ref": "#/components/schemas/Owner"}, {"type": "object"}]})
+        );
+        assert_eq!(pet["rule"], json!({"type": "object"}));
+        assert_eq!(pet["anything"], json!({}));
+        let places: Vec<&str> = warnings.iter().map(|w| w.pointer.as_str()).collect();
+        assert!(places.contains(&"/webhooks"), "{places:?}");
+        assert!(
+            places.contains(&"/components/schemas/Pet/properties/rule/if"),
+            "{places:?}"
+        );
+    }
+
+    #[test]
+    fn what_3_2_adds_is_refused_by_name() {
+        let written = json!({"openapi": "3.2.0", "info": {"title": "T", "version": "1"},
+            "paths": {"/a": {"query": {"responses": {}}}}});
+        let (at, message) = to_openapi30(written, &mut Vec::new()).unwrap_err();
+        assert_eq!(at, "/paths/~1a/query");
+        assert!(message.contains("`query`"), "{message}");
+    }
+}
