@@ -271,7 +271,30 @@ fn lower_schema(schema: &mut Value, pointer: &str, warnings: &mut Vec<Warning>) 
     map.remove("$id");
     map.remove("$anchor");
     lower_type_list(map);
+    lower_null_variant(map);
     lower_ref_siblings(schema);
+}
+
+/// A `oneOf` or `anyOf` with a `{type: "null"}` variant (FastAPI's and pydantic's nullable
+/// reference) is the others, nullable; one other is `allOf` of it, as 3.0 writes that.
+fn lower_null_variant(map: &mut Map<String, Value>) {
+    for key in ["anyOf", "oneOf"] {
+        let Some(Value::Array(variants)) = map.get_mut(key) else {
+            continue;
+        };
+        // Lowered already: `{type: "null"}` is `{nullable: true}` by now.
+        let is_null = |v: &Value| *v == json!({"nullable": true}) || *v == json!({"type": "null"});
+        if !variants.iter().any(is_null) {
+            continue;
+        }
+        variants.retain(|v| !is_null(v));
+        let one = variants.len() == 1;
+        map.insert("nullable".into(), json!(true));
+        if one {
+            let only = map.remove(key).unwrap_or_default();
+            map.insert("allOf".into(), only);
+        }
+    }
 }
 
 /// `type: [X, "null"]` is `X` and `nullable`; several types, a `oneOf` of each (keywords that
@@ -374,7 +397,8 @@ mod tests {
                     "owner": {"$ref": "#/components/schemas/Owner", "description": "who"},
                     "friend": {"$ref": "#/components/schemas/Owner", "type": ["object", "null"]},
                     "rule": {"type": "object", "if": {"required": ["a"]}, "then": {"required": ["b"]}},
-                    "anything": true
+                    "anything": true,
+                    "parent": {"anyOf": [{"$ref": "#/components/schemas/Owner"}, {"type": "null"}]}
                 }}, "Owner": {"type": "object"}}
             }
         });
@@ -409,6 +433,10 @@ mod tests {
         );
         assert_eq!(pet["rule"], json!({"type": "object"}));
         assert_eq!(pet["anything"], json!({}));
+        assert_eq!(
+            pet["parent"],
+            json!({"nullable": true, "allOf": [{"$ref": "#/components/schemas/Owner"}]})
+        );
         let places: Vec<&str> = warnings.iter().map(|w| w.pointer.as_str()).collect();
         assert!(places.contains(&"/webhooks"), "{places:?}");
         assert!(
