@@ -13,9 +13,13 @@
 //! counts what became of the calls (written between the `xtask corpus --prism` markers). The
 //! run fails when a call failed for the client's fault (see `prism::CLIENT_FAULTS`).
 //!
+//! `--directory DIR` is the generator alone over a whole folder tree of documents, held to time
+//! and memory limits, with a fixed random sample compiled (see `corpus/directory.rs`).
+//!
 //! `--sample` is `--prism` on a few small documents of the default folder (`SAMPLE`), chosen
 //! for what they exercise, for the test command: it writes nothing into BENCHMARKS.md.
 
+mod directory;
 mod prism;
 
 use std::collections::BTreeMap;
@@ -71,6 +75,12 @@ enum Built {
 }
 
 pub fn run(root: &Path, args: &[&str]) -> Result<std::process::ExitCode, String> {
+    if let Some(at) = args.iter().position(|a| *a == "--directory") {
+        let dir = args
+            .get(at + 1)
+            .ok_or("--directory takes a folder (the APIs.guru directory, say)")?;
+        return directory::run(root, Path::new(dir), args);
+    }
     let with_peers = args.contains(&"--with-peers");
     let sample = args.contains(&"--sample");
     let with_prism = sample || args.contains(&"--prism");

@@ -341,7 +341,7 @@ fn names_a_component(reference: &str) -> bool {
 }
 
 /// The JSON pointer of a `#/…` reference, its tokens percent-decoded as URI fragments are.
-fn pointer_of(reference: &str) -> String {
+pub(super) fn pointer_of(reference: &str) -> String {
     let fragment = reference.trim_start_matches('#');
     percent_decode(fragment)
 }

@@ -13,6 +13,8 @@
 //! Errors and warnings name places in the 3.0 form; [`original_pointer`] maps the common ones
 //! back to where they are in the document as written.
 
+use std::collections::BTreeMap;
+
 use serde_json::{json, Map, Value};
 
 use crate::diagnostics::{pointer_token, unescape_token, Warning};
@@ -30,10 +32,14 @@ pub fn to_openapi30(document: Value, warnings: &mut Vec<Warning>) -> Value {
         Some(Value::Object(map)) => map,
         _ => Map::new(),
     };
+    // Parameters referred to where they are written inside paths (`#/paths/~1a/get/parameters/2`):
+    // their places move in the 3.0 form (a body leaves the list), so they are found now.
+    let in_paths = json!({ "paths": doc.get("paths").cloned().unwrap_or(Value::Null) });
     let converter = Converter {
         consumes,
         produces,
         global_parameters,
+        in_paths,
     };
     for (key, value) in &doc {
         let keep = matches!(key.as_str(), "info" | "tags" | "externalDocs" | "security")
@@ -89,7 +95,64 @@ pub fn to_openapi30(document: Value, warnings: &mut Vec<Warning>) -> Value {
     }
     let mut out = Value::Object(out);
     move_references(&mut out);
+    let moved = response_schema_references(&out);
+    retarget(&mut out, &moved);
     out
+}
+
+/// References to a response's schema where 2.0 writes it (`…/responses/200/schema…`), with
+/// where the 3.0 form has it (`…/responses/200/content/<type>/schema…`).
+fn response_schema_references(document: &Value) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    let mut stack = vec![document];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(reference)) = map.get("$ref") {
+                    if let Some(moved) = moved_response_schema(document, reference) {
+                        found.insert(reference.clone(), moved);
+                    }
+                }
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    found
+}
+
+fn moved_response_schema(document: &Value, reference: &str) -> Option<String> {
+    let fragment = reference.strip_prefix("#/paths/")?;
+    let at = fragment.find("/responses/")? + "/responses/".len();
+    let (code, rest) = fragment[at..].split_once('/')?;
+    let rest = rest.strip_prefix("schema")?;
+    let response = format!("/paths/{}{code}", &fragment[..at]);
+    let content = document
+        .pointer(&super::normalize::pointer_of(&format!(
+            "#{response}/content"
+        )))?
+        .as_object()?;
+    let media_type = content.keys().next()?;
+    Some(format!(
+        "#{response}/content/{}/schema{rest}",
+        pointer_token(media_type)
+    ))
+}
+
+fn retarget(value: &mut Value, moved: &BTreeMap<String, String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get_mut("$ref") {
+                if let Some(target) = moved.get(reference.as_str()) {
+                    *reference = target.clone();
+                }
+            }
+            map.values_mut().for_each(|child| retarget(child, moved));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|child| retarget(child, moved)),
+        _ => {}
+    }
 }
 
 /// Where `pointer`, a place in the 3.0 form of a Swagger 2.0 document, is in the document as
@@ -134,6 +197,8 @@ struct Converter {
     /// `#/parameters`, as written: a body or form parameter found there by reference becomes
     /// part of its operation's request body.
     global_parameters: Map<String, Value>,
+    /// `{"paths": …}`, as written.
+    in_paths: Value,
 }
 
 const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
@@ -241,10 +306,19 @@ impl Converter {
     /// A parameter as written, or the global parameter it refers to when that is a body or a
     /// form field (which 3.0 keeps in the request body, not among parameters).
     fn resolved(&self, parameter: &Value) -> Value {
-        let global = parameter
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix("#/parameters/"))
+        let reference = parameter.get("$ref").and_then(Value::as_str).unwrap_or("");
+        if reference.starts_with("#/paths/") {
+            let target = self
+                .in_paths
+                .pointer(&super::normalize::pointer_of(reference));
+            // A reference to a reference, or to nothing: left for the builder to name.
+            return match target {
+                Some(target) if target.get("$ref").is_none() => target.clone(),
+                _ => parameter.clone(),
+            };
+        }
+        let global = reference
+            .strip_prefix("#/parameters/")
             .and_then(|name| self.global_parameters.get(&unescape_token(name)));
         match global {
             Some(global) if matches!(location(global), Some("body" | "formData")) => global.clone(),
@@ -697,6 +771,39 @@ mod tests {
             "the body went to the operation"
         );
         assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    /// References to places inside paths, as Azure's documents write them: a parameter of
+    /// another operation (whose index moves when a body leaves the list) and another
+    /// response's schema (which moves under `content`). (Before: "unsupported $ref", 7
+    /// documents of the APIs.guru directory.)
+    #[test]
+    fn references_into_paths_follow_what_they_name() {
+        let written = json!({
+            "swagger": "2.0", "info": {"title": "T", "version": "1"},
+            "paths": {
+                "/a/{id}": {"put": {
+                    "parameters": [{"name": "body", "in": "body", "schema": {"type": "object"}},
+                                   {"name": "id", "in": "path", "required": true, "type": "string"}],
+                    "responses": {"default": {"description": "e", "schema": {"type": "object", "properties": {"code": {"type": "integer"}}}}}}},
+                "/b/{id}": {"get": {
+                    "parameters": [{"$ref": "#/paths/~1a~1%7Bid%7D/put/parameters/1"}],
+                    "responses": {"default": {"description": "e", "schema": {"$ref": "#/paths/~1a~1%7Bid%7D/put/responses/default/schema"}}}}}
+            }
+        });
+        let read = to_openapi30(written, &mut Vec::new());
+        let get = &read["paths"]["/b/{id}"]["get"];
+        assert_eq!(get["parameters"][0]["name"], "id");
+        assert_eq!(
+            get["responses"]["default"]["content"]["application/json"]["schema"]["$ref"],
+            "#/paths/~1a~1%7Bid%7D/put/responses/default/content/application~1json/schema"
+        );
+        let target = crate::load::normalize::pointer_of(
+            get["responses"]["default"]["content"]["application/json"]["schema"]["$ref"]
+                .as_str()
+                .unwrap(),
+        );
+        assert!(read.pointer(&target).is_some(), "{target}");
     }
 
     #[test]

@@ -1,0 +1,432 @@
+//! `cargo xtask corpus --directory DIR [--compile N] [--jobs J]`: the generator alone over
+//! every `openapi.yaml` and `swagger.yaml` under DIR (the APIs.guru directory's layout,
+//! `APIs/<provider>/<service>/<version>/`), each in a child process held to a time and a
+//! memory limit, and a table per version of what became of them: generated, refused with an
+//! error, out of memory, panicked, hung; with the slowest and largest. Then a fixed random
+//! sample of N generated crates (seeded, so the same documents each run) is compiled.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Each document's limits: a generation past them is a defect to find, not a result.
+const TIME_LIMIT: Duration = Duration::from_secs(60);
+const MEMORY_LIMIT_BYTES: u64 = 1536 << 20;
+
+#[derive(Debug, Clone)]
+enum Fate {
+    Generated,
+    Refused(String),
+    OutOfMemory,
+    Panicked(String),
+    Hung,
+}
+
+#[derive(Debug, Clone)]
+struct Run {
+    document: PathBuf,
+    version: String,
+    fate: Fate,
+    seconds: f64,
+    peak_kib: u64,
+    out: PathBuf,
+}
+
+pub fn run(root: &Path, dir: &Path, args: &[&str]) -> Result<std::process::ExitCode, String> {
+    let number = |flag: &str, default: usize| {
+        args.iter()
+            .position(|a| *a == flag)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(default)
+    };
+    let compile = number("--compile", 150);
+    let jobs = number(
+        "--jobs",
+        std::thread::available_parallelism().map_or(1, usize::from),
+    );
+    let mut documents = Vec::new();
+    find_documents(dir, &mut documents);
+    documents.sort();
+    if documents.is_empty() {
+        return Err(format!(
+            "no openapi.yaml or swagger.yaml under {}",
+            dir.display()
+        ));
+    }
+    let generator = build_generator(root)?;
+    let out = crate::target_dir(root)?.join("corpus/directory");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    eprintln!("{} documents, {jobs} at a time", documents.len());
+
+    let next = AtomicUsize::new(0);
+    let runs = Mutex::new(Vec::new());
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(document) = documents.get(i) else {
+                    break;
+                };
+                let run = generate_one(&generator, document, &out.join(format!("d{i:05}")));
+                if i % 250 == 0 {
+                    eprintln!("{i} after {:.0} s", started.elapsed().as_secs_f64());
+                }
+                runs.lock().unwrap().push(run);
+            });
+        }
+    });
+    let mut runs = runs.into_inner().unwrap();
+    runs.sort_by(|a, b| a.document.cmp(&b.document));
+    let compiled = compile_sample(root, &out, &runs, compile)?;
+    print!("{}", table(dir, &runs, &compiled));
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+fn find_documents(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            find_documents(&path, found);
+        } else if matches!(
+            path.file_name().and_then(|n| n.to_str()),
+            Some("openapi.yaml" | "swagger.yaml")
+        ) {
+            found.push(path);
+        }
+    }
+}
+
+/// The generator alone, in release: `generator/examples/generate.rs`.
+fn build_generator(root: &Path) -> Result<PathBuf, String> {
+    let status = crate::cargo()
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "contractfit-codegen",
+            "--example",
+            "generate",
+        ])
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("the generator does not build".into());
+    }
+    Ok(crate::target_dir(root)?.join("release/examples/generate"))
+}
+
+/// What the document says it is, from its first lines.
+fn version_of(document: &Path) -> String {
+    let text = std::fs::read_to_string(document).unwrap_or_default();
+    for line in text.lines().take(400) {
+        for key in ["openapi:", "swagger:"] {
+            if let Some(rest) = line.strip_prefix(key) {
+                let version = rest.trim().trim_matches(|c| c == '"' || c == '\'');
+                let short: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
+                return match key {
+                    "swagger:" => format!("Swagger {short}"),
+                    _ => format!("OpenAPI {short}"),
+                };
+            }
+        }
+    }
+    "unknown".into()
+}
+
+fn generate_one(generator: &Path, document: &Path, out: &Path) -> Run {
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new(generator);
+    command
+        .arg(document)
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: MEMORY_LIMIT_BYTES,
+                rlim_max: MEMORY_LIMIT_BYTES,
+            };
+            libc::setrlimit(libc::RLIMIT_AS, &limit);
+            Ok(())
+        });
+    }
+    let started = Instant::now();
+    let run = |fate, peak_kib| Run {
+        document: document.to_owned(),
+        version: version_of(document),
+        fate,
+        seconds: started.elapsed().as_secs_f64(),
+        peak_kib,
+        out: out.to_owned(),
+    };
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => return run(Fate::Refused(format!("cannot start the generator: {e}")), 0),
+    };
+    let pid = child.id() as libc::pid_t;
+    let stderr = child.stderr.take();
+    // Read stderr on the side so that a chatty child never blocks on a full pipe.
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut stderr) = stderr {
+            use std::io::Read;
+            let _ = stderr.read_to_string(&mut text);
+        }
+        text
+    });
+    let (status, peak_kib) = loop {
+        let mut status = 0;
+        // SAFETY: `rusage` is plain data the call fills in.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let waited = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if waited == pid {
+            break (Some(status), usage.ru_maxrss as u64);
+        }
+        if started.elapsed() > TIME_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            break (None, 0);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let stderr = reader.join().unwrap_or_default();
+    let Some(status) = status else {
+        return run(Fate::Hung, peak_kib);
+    };
+    let fate = if libc::WIFEXITED(status) {
+        match libc::WEXITSTATUS(status) {
+            0 => Fate::Generated,
+            101 => Fate::Panicked(first_line(&stderr, "panicked")),
+            _ if stderr.contains("memory allocation") => Fate::OutOfMemory,
+            _ => Fate::Refused(first_line(&stderr, "error:")),
+        }
+    } else if stderr.contains("memory allocation") || stderr.contains("out of memory") {
+        Fate::OutOfMemory
+    } else {
+        Fate::Panicked(format!("killed by signal {}", libc::WTERMSIG(status)))
+    };
+    run(fate, peak_kib)
+}
+
+fn first_line(text: &str, marker: &str) -> String {
+    text.lines()
+        .find(|l| l.contains(marker))
+        .or_else(|| text.lines().next())
+        .unwrap_or("")
+        .chars()
+        .take(300)
+        .collect()
+}
+
+/// A fixed random sample of the generated crates, compiled in one workspace: the crate's name
+/// and the first compiler error, if any.
+fn compile_sample(
+    root: &Path,
+    out: &Path,
+    runs: &[Run],
+    count: usize,
+) -> Result<Vec<(String, Option<String>)>, String> {
+    let generated: Vec<&Run> = runs
+        .iter()
+        .filter(|r| matches!(r.fate, Fate::Generated))
+        .collect();
+    if count == 0 || generated.is_empty() {
+        return Ok(Vec::new());
+    }
+    // A seeded shuffle (xorshift), so that every run compiles the same documents.
+    let mut order: Vec<usize> = (0..generated.len()).collect();
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    for i in (1..order.len()).rev() {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        order.swap(i, (seed % (i as u64 + 1)) as usize);
+    }
+    let sample: Vec<&Run> = order.iter().take(count).map(|&i| generated[i]).collect();
+    let workspace = out.join("sample");
+    let _ = std::fs::remove_dir_all(&workspace);
+    std::fs::create_dir_all(&workspace).map_err(|e| e.to_string())?;
+    let mut members = Vec::new();
+    for run in &sample {
+        let name = run.out.file_name().unwrap().to_string_lossy().into_owned();
+        let to = workspace.join(&name);
+        copy_dir(&run.out, &to)?;
+        // The sample builds against this checkout's runtime.
+        let manifest = to.join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).map_err(|e| e.to_string())?;
+        let runtime = root.join("runtime").display().to_string();
+        let text = text.replace("path = \"../runtime\"", &format!("path = {runtime:?}"));
+        std::fs::write(&manifest, text).map_err(|e| e.to_string())?;
+        members.push(name);
+    }
+    let mut manifest = String::from("[workspace]\nresolver = \"2\"\nmembers = [\n");
+    for member in &members {
+        let _ = writeln!(manifest, "  {member:?},");
+    }
+    manifest.push_str("]\n");
+    std::fs::write(workspace.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
+    let output = crate::cargo()
+        .args([
+            "build",
+            "--workspace",
+            "--keep-going",
+            "--message-format=short",
+        ])
+        .current_dir(&workspace)
+        .env("CARGO_TARGET_DIR", workspace.join("target"))
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut errors: BTreeMap<String, String> = BTreeMap::new();
+    for line in stderr.lines() {
+        // `d00012/src/types.rs:3:5: error[E…]: …`
+        if let Some((path, rest)) = line.split_once(": error") {
+            let member = path.split('/').next().unwrap_or("").to_owned();
+            errors
+                .entry(member)
+                .or_insert_with(|| format!("error{}", rest.chars().take(200).collect::<String>()));
+        }
+    }
+    Ok(sample
+        .iter()
+        .zip(&members)
+        .map(|(run, member)| {
+            let name = run.document.display().to_string();
+            (name, errors.get(member).cloned())
+        })
+        .collect())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| e.to_string())?;
+    for entry in std::fs::read_dir(from)
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &target)?;
+        } else {
+            std::fs::copy(&path, &target).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+fn table(dir: &Path, runs: &[Run], compiled: &[(String, Option<String>)]) -> String {
+    let mut by_version: BTreeMap<&str, Vec<&Run>> = BTreeMap::new();
+    for run in runs {
+        by_version
+            .entry(run.version.as_str())
+            .or_default()
+            .push(run);
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n{} documents under {} (limits: {} s, {} MiB each)\n",
+        runs.len(),
+        dir.display(),
+        TIME_LIMIT.as_secs(),
+        MEMORY_LIMIT_BYTES >> 20
+    );
+    let _ = writeln!(
+        out,
+        "| version | documents | generated | refused | out of memory | panicked | hung | median s | slowest s | peak MiB |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (version, runs) in &by_version {
+        let count = |f: fn(&Fate) -> bool| runs.iter().filter(|r| f(&r.fate)).count();
+        let mut seconds: Vec<f64> = runs.iter().map(|r| r.seconds).collect();
+        seconds.sort_by(f64::total_cmp);
+        let peak = runs.iter().map(|r| r.peak_kib).max().unwrap_or(0) / 1024;
+        let _ = writeln!(
+            out,
+            "| {version} | {} | {} | {} | {} | {} | {} | {:.2} | {:.1} | {peak} |",
+            runs.len(),
+            count(|f| matches!(f, Fate::Generated)),
+            count(|f| matches!(f, Fate::Refused(_))),
+            count(|f| matches!(f, Fate::OutOfMemory)),
+            count(|f| matches!(f, Fate::Panicked(_))),
+            count(|f| matches!(f, Fate::Hung)),
+            seconds[seconds.len() / 2],
+            seconds.last().copied().unwrap_or(0.0),
+        );
+    }
+    let mut slowest: Vec<&Run> = runs.iter().collect();
+    slowest.sort_by(|a, b| b.seconds.total_cmp(&a.seconds));
+    let _ = writeln!(out, "\nSlowest:\n");
+    for run in slowest.iter().take(5) {
+        let _ = writeln!(
+            out,
+            "- {:.1} s, {} MiB: {}",
+            run.seconds,
+            run.peak_kib / 1024,
+            relative(dir, &run.document)
+        );
+    }
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for run in runs {
+        let reason = match &run.fate {
+            Fate::Refused(why) => reason_of(why),
+            Fate::Panicked(why) => format!("panicked: {why}"),
+            Fate::OutOfMemory => "out of memory".into(),
+            Fate::Hung => "hung".into(),
+            Fate::Generated => continue,
+        };
+        *reasons.entry(reason).or_default() += 1;
+    }
+    let mut reasons: Vec<(String, usize)> = reasons.into_iter().collect();
+    reasons.sort_by_key(|reason| std::cmp::Reverse(reason.1));
+    let _ = writeln!(
+        out,
+        "\nWhy documents were not generated (most common first):\n"
+    );
+    for (reason, count) in reasons.iter().take(15) {
+        let _ = writeln!(out, "- {count}: {reason}");
+    }
+    if !compiled.is_empty() {
+        let failed: Vec<&(String, Option<String>)> =
+            compiled.iter().filter(|(_, e)| e.is_some()).collect();
+        let _ = writeln!(
+            out,
+            "\nCompiled: {} of a fixed random sample of {} generated crates.",
+            compiled.len() - failed.len(),
+            compiled.len()
+        );
+        for (document, error) in failed.iter().take(10) {
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                relative(dir, Path::new(document)),
+                error.as_deref().unwrap_or("")
+            );
+        }
+    }
+    out
+}
+
+/// A refusal's message without its file and place, so that alike ones count together.
+fn reason_of(message: &str) -> String {
+    let message = message.trim_start_matches("error: ");
+    let after_place = message.split_once(": ").map_or(message, |(_, rest)| rest);
+    after_place.chars().take(100).collect()
+}
+
+fn relative(dir: &Path, path: &Path) -> String {
+    path.strip_prefix(dir).unwrap_or(path).display().to_string()
+}
