@@ -264,11 +264,15 @@ fn compile_sample(
         let name = run.out.file_name().unwrap().to_string_lossy().into_owned();
         let to = workspace.join(&name);
         copy_dir(&run.out, &to)?;
-        // The sample builds against this checkout's runtime.
+        // The sample builds against this checkout's runtime, fake, batch engine and tool.
         let manifest = to.join("Cargo.toml");
-        let text = std::fs::read_to_string(&manifest).map_err(|e| e.to_string())?;
-        let runtime = root.join("runtime").display().to_string();
-        let text = text.replace("path = \"../runtime\"", &format!("path = {runtime:?}"));
+        let mut text = std::fs::read_to_string(&manifest).map_err(|e| e.to_string())?;
+        // Every generated crate is called `contractfit`: one name each in the workspace.
+        text = text.replace("name = \"contractfit\"", &format!("name = {name:?}"));
+        for folder in ["runtime", "fake", "batch", "cli"] {
+            let path = root.join(folder).display().to_string();
+            text = text.replace(&format!("path = \"../{folder}\""), &format!("path = {path:?}"));
+        }
         std::fs::write(&manifest, text).map_err(|e| e.to_string())?;
         members.push(name);
     }
@@ -290,6 +294,10 @@ fn compile_sample(
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     let stderr = String::from_utf8_lossy(&output.stderr);
+    if !stderr.contains("Compiling") {
+        // Cargo stopped before building anything: not a result about the crates.
+        return Err(format!("the sample did not build at all:\n{stderr}"));
+    }
     let mut errors: BTreeMap<String, String> = BTreeMap::new();
     for line in stderr.lines() {
         // `d00012/src/types.rs:3:5: error[E…]: …`
@@ -299,6 +307,9 @@ fn compile_sample(
                 .entry(member)
                 .or_insert_with(|| format!("error{}", rest.chars().take(200).collect::<String>()));
         }
+    }
+    if !output.status.success() && errors.is_empty() {
+        return Err(format!("the sample failed, but no crate's error was found:\n{stderr}"));
     }
     Ok(sample
         .iter()
