@@ -15,6 +15,10 @@ pub use serde_json::Value;
 
 use crate::diagnostics::{Error, Location, Warning};
 
+/// Where the document as read keeps the names of its webhooks (OpenAPI 3.1's `webhooks`,
+/// which 3.0 cannot say), for the builder.
+pub const WEBHOOKS: &str = "x-generator-webhooks";
+
 /// What a document says it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {

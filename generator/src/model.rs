@@ -27,6 +27,9 @@ pub struct Api {
     pub types: Vec<TypeDef>,
     /// The command-line tool's commands and flags.
     pub tool: tool::Layout,
+    /// The names of the requests the server makes (OpenAPI 3.1's `webhooks`): no code is
+    /// generated for them; the README lists them.
+    pub webhooks: Vec<String>,
 }
 
 impl Api {

@@ -1,7 +1,9 @@
-//! OpenAPI Overlay 1.0: our fixes and extensions, applied to the upstream document as data.
+//! OpenAPI Overlay 1.0 and 1.1: our fixes and extensions, applied to the upstream document as
+//! data, as written (before a Swagger 2.0 or 3.1 document is read as 3.0).
 //!
-//! An overlay is a list of actions, each a JSONPath `target` with either `update` (merged into
-//! every node the target selects: objects recursively, arrays appended) or `remove: true`.
+//! An overlay is a list of actions, each a JSONPath `target` with one of `update` (merged into
+//! every node the target selects: objects recursively, arrays appended), `remove: true`, or
+//! (1.1) `copy`, a JSONPath selecting one node whose value is merged as `update` is.
 //! Actions apply in order, each to the result of the ones before. An action whose target
 //! selects nothing is an error: it means the upstream document changed under the fix.
 
@@ -39,6 +41,8 @@ pub struct Action {
     pub update: Option<Value>,
     #[serde(default)]
     pub remove: bool,
+    #[serde(default)]
+    pub copy: Option<String>,
 }
 
 /// What one action did, for the generator's report.
@@ -55,6 +59,7 @@ pub struct AppliedAction {
 pub enum ActionKind {
     Update,
     Remove,
+    Copy,
 }
 
 impl Overlay {
@@ -95,15 +100,40 @@ fn apply_action(
         location: at("target"),
         message: format!("invalid JSONPath {:?}: {e}", action.target),
     })?;
-    let kind = match (&action.update, action.remove) {
-        (Some(_), false) => ActionKind::Update,
-        (None, true) => ActionKind::Remove,
+    let kind = match (&action.update, action.remove, &action.copy) {
+        (Some(_), false, None) => ActionKind::Update,
+        (None, true, None) => ActionKind::Remove,
+        (None, false, Some(_)) => ActionKind::Copy,
         _ => {
             return Err(Error::Invalid {
                 location: at("target"),
-                message: "an action needs exactly one of `update` and `remove: true`".into(),
+                message: "an action needs exactly one of `update`, `remove: true` and `copy`"
+                    .into(),
             })
         }
+    };
+    // The value `copy` selects, read before the targets change.
+    let copied = match &action.copy {
+        Some(source) => {
+            let source_path = JsonPath::parse(source).map_err(|e| Error::Invalid {
+                location: at("copy"),
+                message: format!("invalid JSONPath {source:?}: {e}"),
+            })?;
+            let nodes = source_path.query(document).all();
+            match nodes.as_slice() {
+                [one] => Some((*one).clone()),
+                found => {
+                    return Err(Error::Invalid {
+                        location: at("copy"),
+                        message: format!(
+                            "`copy` {source:?} must select one node; it selects {}",
+                            found.len()
+                        ),
+                    })
+                }
+            }
+        }
+        None => None,
     };
     let matched: Vec<String> = json_path
         .query_located(document)
@@ -119,8 +149,8 @@ fn apply_action(
             ),
         });
     }
-    match (kind, &action.update) {
-        (ActionKind::Update, Some(update)) => {
+    match (kind, action.update.as_ref().or(copied.as_ref())) {
+        (ActionKind::Update | ActionKind::Copy, Some(update)) => {
             for pointer in &matched {
                 if let Some(node) = document.pointer_mut(pointer) {
                     merge(node, update);
@@ -200,6 +230,44 @@ mod tests {
             json!({"overlay": "1.0.0", "info": {"title": "t", "version": "1"}, "actions": actions}),
         )
         .unwrap()
+    }
+
+    /// Overlay 1.1's `copy`: the one node it selects is merged into every target, as an
+    /// update is; a `copy` that selects none or several is an error at the action.
+    #[test]
+    fn copy_merges_the_node_it_selects_into_each_target() {
+        let mut document = json!({"components": {"schemas": {
+            "Error": {"properties": {"code": {"type": "integer"}}},
+            "A": {"properties": {"id": {"type": "string"}}},
+            "B": {"properties": {}}
+        }}});
+        let actions = json!([{"target": "$.components.schemas['A','B']",
+                              "copy": "$.components.schemas.Error"}]);
+        let applied = overlay(actions)
+            .apply(Path::new("o.yaml"), &mut document)
+            .unwrap();
+        assert_eq!(applied[0].kind, ActionKind::Copy);
+        let schemas = &document["components"]["schemas"];
+        assert_eq!(
+            schemas["A"]["properties"]["code"],
+            json!({"type": "integer"})
+        );
+        assert_eq!(schemas["A"]["properties"]["id"], json!({"type": "string"}));
+        assert_eq!(
+            schemas["B"]["properties"]["code"],
+            json!({"type": "integer"})
+        );
+
+        let several =
+            json!([{"target": "$.components.schemas.B", "copy": "$.components.schemas.*"}]);
+        let error = overlay(several)
+            .apply(Path::new("o.yaml"), &mut document)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("/actions/0/copy") && error.contains("selects 3"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -65,6 +65,17 @@ pub fn build(file: &Path, doc: &OpenAPI) -> Result<(Api, Vec<Warning>), Error> {
         operations,
         types,
         tool: Default::default(),
+        webhooks: doc
+            .extensions
+            .get(crate::load::WEBHOOKS)
+            .and_then(serde_json::Value::as_array)
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(|n| n.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
     };
     // The tool's names come last: they read every other decision.
     let api = crate::model::Api {

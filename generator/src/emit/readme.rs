@@ -85,6 +85,16 @@ pub(super) fn readme(api: &Api, info: &CrateInfo) -> String {
             name = info.name,
         );
     }
+    if !api.webhooks.is_empty() {
+        let names: Vec<String> = api.webhooks.iter().map(|n| format!("`{n}`")).collect();
+        let _ = write!(
+            out,
+            "\n## Webhooks\n\nThe API calls a server of yours with these requests, which this \
+             crate does not generate code for (their payloads' component schemas are in \
+             `types`): {}.\n",
+            names.join(", ")
+        );
+    }
     if let Some(description) = api.description.as_deref().filter(|d| !d.trim().is_empty()) {
         let _ = write!(
             out,

@@ -64,10 +64,8 @@ pub fn to_openapi30(
                 names.join(", ")
             ),
         });
-        doc.insert(
-            "x-webhooks".into(),
-            Value::Array(names.iter().map(|n| json!(n)).collect()),
-        );
+        let names = names.iter().map(|n| json!(n)).collect();
+        doc.insert(super::WEBHOOKS.into(), Value::Array(names));
     }
     if !doc.contains_key("paths") {
         doc.insert("paths".into(), json!({}));
@@ -406,7 +404,7 @@ mod tests {
         let read = to_openapi30(written, &mut warnings).unwrap();
         assert_eq!(read["openapi"], "3.0.3");
         assert!(read["info"].get("summary").is_none());
-        assert_eq!(read["x-webhooks"], json!(["newPet"]));
+        assert_eq!(read[super::super::WEBHOOKS], json!(["newPet"]));
         assert!(
             read["paths"]["/pets"]["get"].is_object(),
             "the path item, inlined"

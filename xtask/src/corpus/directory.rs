@@ -271,7 +271,10 @@ fn compile_sample(
         text = text.replace("name = \"contractfit\"", &format!("name = {name:?}"));
         for folder in ["runtime", "fake", "batch", "cli"] {
             let path = root.join(folder).display().to_string();
-            text = text.replace(&format!("path = \"../{folder}\""), &format!("path = {path:?}"));
+            text = text.replace(
+                &format!("path = \"../{folder}\""),
+                &format!("path = {path:?}"),
+            );
         }
         std::fs::write(&manifest, text).map_err(|e| e.to_string())?;
         members.push(name);
@@ -309,7 +312,9 @@ fn compile_sample(
         }
     }
     if !output.status.success() && errors.is_empty() {
-        return Err(format!("the sample failed, but no crate's error was found:\n{stderr}"));
+        return Err(format!(
+            "the sample failed, but no crate's error was found:\n{stderr}"
+        ));
     }
     Ok(sample
         .iter()
