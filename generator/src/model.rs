@@ -583,6 +583,10 @@ pub struct Parameter {
     pub deprecated: bool,
     /// What the document says of the value beyond its type, for its documentation.
     pub constraints: Constraints,
+    /// How a query array is written: `None` is the name repeated (`form`, exploded, 3.0's
+    /// default); else one value, the items joined by this (`,` for `explode: false` and
+    /// Swagger 2.0's `csv`, ` ` for `spaceDelimited`, `|` for `pipeDelimited`).
+    pub joined_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

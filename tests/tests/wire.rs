@@ -203,3 +203,26 @@ async fn url_encoded_forms_are_typed_fields() {
         "FriendlyName=News+%26+views&Roles=admin&Roles=user&employee%5Bemail%5D=a%40b.c"
     );
 }
+
+/// A query array goes as the document says: joined into one value (`explode: false`, and
+/// Swagger 2.0's `csv` read so), space- or pipe-separated, or as the name repeated. (Before:
+/// always repeated, which a server expecting `tags=a,b` reads as only the last tag.)
+#[tokio::test]
+async fn query_arrays_are_written_as_their_style_says() {
+    let server = Scripted::new([Reply::json(200, json!({"id": "p1"}))]);
+    let running = server.start().await;
+    let _ = client(running.url())
+        .get_product("p1")
+        .tags(vec!["a".to_owned(), "b".to_owned()])
+        .words(vec!["x".to_owned(), "y".to_owned()])
+        .codes(vec![1, 2])
+        .ids(vec![3, 4])
+        .send_raw()
+        .await
+        .unwrap();
+    let requests = server.requests();
+    assert_eq!(
+        requests[0].uri,
+        "/products/p1?tags=a%2Cb&words=x+y&codes=1%7C2&ids=3&ids=4"
+    );
+}

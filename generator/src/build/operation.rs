@@ -2,7 +2,7 @@
 
 use openapiv3::{
     MediaType, Operation as OaOperation, Parameter as OaParameter, ParameterSchemaOrContent,
-    ReferenceOr, RequestBody as OaRequestBody, Response as OaResponse, StatusCode,
+    QueryStyle, ReferenceOr, RequestBody as OaRequestBody, Response as OaResponse, StatusCode,
 };
 
 use super::names::{camel, snake, Namespace};
@@ -257,6 +257,7 @@ impl<'a> Builder<'a> {
                 default,
                 deprecated: data.deprecated.unwrap_or(false),
                 constraints,
+                joined_by: joined_by(parameter),
             });
         }
         for segment in &template.segments {
@@ -279,6 +280,7 @@ impl<'a> Builder<'a> {
                         default: None,
                         deprecated: false,
                         constraints: Constraints::default(),
+                        joined_by: None,
                     });
                 }
             }
@@ -627,6 +629,25 @@ const URL_ENCODED: &str = "application/x-www-form-urlencoded";
 fn is_json(media_type: &str) -> bool {
     let essence = media_type.split(';').next().unwrap_or("").trim();
     essence == "application/json" || essence == "text/json" || essence.ends_with("+json")
+}
+
+/// How a query parameter's array is written, when not as the name repeated.
+fn joined_by(parameter: &OaParameter) -> Option<String> {
+    let OaParameter::Query {
+        style,
+        parameter_data,
+        ..
+    } = parameter
+    else {
+        return None;
+    };
+    let separator = match style {
+        QueryStyle::Form if parameter_data.explode == Some(false) => ",",
+        QueryStyle::SpaceDelimited => " ",
+        QueryStyle::PipeDelimited => "|",
+        _ => return None,
+    };
+    Some(separator.to_owned())
 }
 
 fn location_of(parameter: &OaParameter) -> ParamLocation {

@@ -478,7 +478,8 @@ fn setter(p: &Parameter) -> TokenStream {
 }
 
 /// How a parameter value goes into the query or a header: primitives and string enums as
-/// text, arrays of them comma-separated (exploded in the query), anything else as JSON text.
+/// text, arrays of them comma-separated (in the query, the name repeated unless the document
+/// says how to join them), anything else as JSON text.
 /// `value` is a reference to it, `place` the same value as a method receiver.
 fn put_value(api: &Api, p: &Parameter, value: TokenStream, place: TokenStream) -> TokenStream {
     let wire = &p.name;
@@ -488,8 +489,11 @@ fn put_value(api: &Api, p: &Parameter, value: TokenStream, place: TokenStream) -
         _ => quote!(header),
     };
     match &p.ty {
-        TypeRef::Array(item) if is_display(api, item) => match p.location {
-            ParamLocation::Query => quote!(request.query_each(#wire, #place.iter());),
+        TypeRef::Array(item) if is_display(api, item) => match (p.location, &p.joined_by) {
+            (ParamLocation::Query, None) => quote!(request.query_each(#wire, #place.iter());),
+            (ParamLocation::Query, Some(separator)) => {
+                quote!(request.query(#wire, #place.iter().map(|v| v.to_string()).collect::<::std::vec::Vec<_>>().join(#separator));)
+            }
             _ => {
                 quote!(request.#target(#wire, #place.iter().map(|v| v.to_string()).collect::<::std::vec::Vec<_>>().join(","));)
             }
