@@ -1,11 +1,12 @@
 //! The same API in another version of OpenAPI gives the same crate: the Contract.fit document
-//! (overlaid, as the generator reads it) written as OpenAPI 3.1 by a converter of our own,
-//! below, generates the same public surface (`surface.json`: every method, argument, setter,
-//! return type, type, field, variant and command) as the 3.0 document it came from.
+//! (overlaid, as the generator reads it) written as OpenAPI 3.1 and as Swagger 2.0 by
+//! converters of our own, below, generates the same public surface (`surface.json`: every
+//! method, argument, setter, return type, type, field, variant and command) as the 3.0
+//! document it came from.
 
 use std::path::Path;
 
-use contractfit_codegen::surface::Surface;
+use contractfit_codegen::surface::{Surface, TypeSurface};
 use contractfit_codegen::{model_of, Config};
 use contractfit_tests::{document_as_read, scratch};
 use serde_json::{json, Map, Value};
@@ -60,6 +61,290 @@ fn the_document_as_openapi_3_1_gives_the_same_crate() {
     let got = surface_of(dir.path(), "as-31.json", &as_31);
     let differences = differences(&expected, &got);
     assert!(differences.is_empty(), "{differences:#?}");
+}
+
+#[test]
+fn the_document_as_swagger_2_0_gives_the_same_crate() {
+    let as_30 = document_as_read();
+    let as_20 = to_swagger2(&as_30);
+    assert_eq!(as_20["swagger"], "2.0");
+    assert!(as_20.get("definitions").is_some() && as_20.get("components").is_none());
+    let dir = scratch("versions-2");
+    let mut expected = surface_of(dir.path(), "as-30.json", &as_30);
+    let mut got = surface_of(dir.path(), "as-20.json", &as_20);
+    // Swagger 2.0 cannot name a form that operations share (3.0's `components/requestBodies`):
+    // its form is a type per operation. The forms' fields must be the same; their names are
+    // left out of the comparison.
+    let forms = |surface: &mut Surface| {
+        let names: Vec<String> = surface
+            .types
+            .iter()
+            .filter(|(_, ty)| matches!(ty, TypeSurface::Form { .. }))
+            .map(|(name, _)| name.clone())
+            .collect();
+        let mut fields: Vec<String> = names
+            .iter()
+            .map(|name| serde_json::to_string(&surface.types.remove(name)).unwrap())
+            .collect();
+        fields.sort();
+        fields.dedup();
+        fields
+    };
+    let (expected_forms, got_forms) = (forms(&mut expected), forms(&mut got));
+    assert!(expected_forms.len() >= 3, "{expected_forms:?}");
+    assert_eq!(expected_forms, got_forms);
+    let differences = differences(&expected, &got);
+    assert!(differences.is_empty(), "{differences:#?}");
+}
+
+/// OpenAPI 3.0 written as Swagger 2.0, for what the Contract.fit document uses: a server, JSON
+/// and multipart bodies, JSON responses, parameters of primitive and array types, Basic and
+/// API-key security, extensions where they were.
+fn to_swagger2(document: &Value) -> Value {
+    let mut out = Map::new();
+    out.insert("swagger".into(), json!("2.0"));
+    for (key, value) in document.as_object().unwrap() {
+        if matches!(key.as_str(), "info" | "tags" | "security" | "externalDocs")
+            || key.starts_with("x-")
+        {
+            out.insert(key.clone(), value.clone());
+        }
+    }
+    if let Some(url) = document["servers"][0]["url"].as_str() {
+        // Scheme-relative (`//host/api`), as this document's is: 2.0 says `https` so.
+        let (scheme, rest) = url
+            .split_once("://")
+            .unwrap_or(("https", url.trim_start_matches('/')));
+        let (host, base) = rest.split_once('/').map_or((rest, ""), |(h, b)| (h, b));
+        out.insert("schemes".into(), json!([scheme]));
+        out.insert("host".into(), json!(host));
+        out.insert("basePath".into(), json!(format!("/{base}")));
+    }
+    let components = &document["components"];
+    let schemas: Map<String, Value> = components["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, schema)| (name.clone(), schema_2(schema)))
+        .collect();
+    out.insert("definitions".into(), Value::Object(schemas));
+    let schemes: Map<String, Value> = components["securitySchemes"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, scheme)| {
+            let mut written = match scheme["type"].as_str() {
+                Some("http") if scheme["scheme"] == "basic" => json!({"type": "basic"}),
+                _ => json!({"type": "apiKey", "name": scheme["name"], "in": scheme["in"]}),
+            };
+            for (key, value) in scheme.as_object().unwrap() {
+                if key.starts_with("x-") || key == "description" {
+                    written[key] = value.clone();
+                }
+            }
+            (name.clone(), written)
+        })
+        .collect();
+    out.insert("securityDefinitions".into(), Value::Object(schemes));
+    let mut paths = Map::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        let mut written = Map::new();
+        for (method, operation) in item.as_object().unwrap() {
+            if method == "parameters" {
+                let list: Vec<Value> = operation
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(parameter_2)
+                    .collect();
+                written.insert(method.clone(), Value::Array(list));
+            } else if operation.is_object() {
+                written.insert(method.clone(), operation_2(document, operation));
+            } else {
+                written.insert(method.clone(), operation.clone());
+            }
+        }
+        paths.insert(path.clone(), Value::Object(written));
+    }
+    out.insert("paths".into(), Value::Object(paths));
+    let mut out = Value::Object(out);
+    references_2(&mut out);
+    out
+}
+
+fn operation_2(document: &Value, operation: &Value) -> Value {
+    let mut out = Map::new();
+    let mut parameters: Vec<Value> = operation["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(parameter_2)
+        .collect();
+    let mut body = operation["requestBody"].clone();
+    if let Some(reference) = body["$ref"].as_str() {
+        let name = reference.rsplit('/').next().unwrap();
+        body = document["components"]["requestBodies"][name].clone();
+    }
+    if let Some(content) = body["content"].as_object() {
+        let (media_type, media) = content.iter().next().unwrap();
+        out.insert("consumes".into(), json!([media_type]));
+        if media_type == "multipart/form-data" || media_type == "application/x-www-form-urlencoded"
+        {
+            let schema = &media["schema"];
+            let required: Vec<&Value> = schema["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .collect();
+            for (name, field) in schema["properties"].as_object().into_iter().flatten() {
+                let mut field = schema_2(field);
+                if field["format"] == "binary" {
+                    field = json!({"type": "file"});
+                }
+                let mut parameter = json!({"name": name, "in": "formData"});
+                for (key, value) in field.as_object().unwrap() {
+                    parameter[key] = value.clone();
+                }
+                if required.contains(&&json!(name)) {
+                    parameter["required"] = json!(true);
+                }
+                parameters.push(parameter);
+            }
+        } else {
+            let mut parameter =
+                json!({"name": "body", "in": "body", "schema": schema_2(&media["schema"])});
+            if body["required"] == true {
+                parameter["required"] = json!(true);
+            }
+            parameters.push(parameter);
+        }
+    }
+    let mut produces = Vec::new();
+    let mut responses = Map::new();
+    for (status, response) in operation["responses"].as_object().into_iter().flatten() {
+        let mut written = json!({"description": response["description"].as_str().unwrap_or("")});
+        if let Some(reference) = response["$ref"].as_str() {
+            written = json!({"$ref": reference});
+        }
+        if let Some((media_type, media)) = response["content"]
+            .as_object()
+            .and_then(|c| c.iter().next())
+        {
+            if !produces.contains(media_type) {
+                produces.push(media_type.clone());
+            }
+            if media.get("schema").is_some() {
+                written["schema"] = schema_2(&media["schema"]);
+            }
+        }
+        responses.insert(status.clone(), written);
+    }
+    for (key, value) in operation.as_object().unwrap() {
+        match key.as_str() {
+            "parameters" | "requestBody" | "responses" => {}
+            _ => {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    if !parameters.is_empty() {
+        out.insert("parameters".into(), Value::Array(parameters));
+    }
+    if !produces.is_empty() {
+        out.insert("produces".into(), json!(produces));
+    }
+    out.insert("responses".into(), Value::Object(responses));
+    Value::Object(out)
+}
+
+/// A 3.0 parameter as 2.0 writes it: its schema's keywords beside its own.
+fn parameter_2(parameter: &Value) -> Value {
+    if parameter.get("$ref").is_some() {
+        return parameter.clone();
+    }
+    let mut out = Map::new();
+    for (key, value) in parameter.as_object().unwrap() {
+        match key.as_str() {
+            "schema" => {
+                for (k, v) in schema_2(value).as_object().unwrap() {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+            "style" | "explode" => {}
+            _ => {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    if out.get("type") == Some(&json!("array")) && parameter["in"] == "query" {
+        let joined = parameter["explode"] == false;
+        out.insert(
+            "collectionFormat".into(),
+            json!(if joined { "csv" } else { "multi" }),
+        );
+    }
+    Value::Object(out)
+}
+
+/// A 3.0 schema as 2.0 writes it: `nullable` as `x-nullable`, a discriminator by its name.
+fn schema_2(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (key, value) in map {
+                match key.as_str() {
+                    "nullable" => {
+                        out.insert("x-nullable".into(), value.clone());
+                    }
+                    "discriminator" => {
+                        out.insert(key.clone(), value["propertyName"].clone());
+                    }
+                    "properties" => {
+                        let properties = value
+                            .as_object()
+                            .unwrap()
+                            .iter()
+                            .map(|(k, v)| (k.clone(), schema_2(v)))
+                            .collect();
+                        out.insert(key.clone(), Value::Object(properties));
+                    }
+                    "items" | "additionalProperties" | "not" => {
+                        out.insert(key.clone(), schema_2(value));
+                    }
+                    "allOf" | "anyOf" | "oneOf" => {
+                        let list = value.as_array().unwrap().iter().map(schema_2).collect();
+                        out.insert(key.clone(), Value::Array(list));
+                    }
+                    _ => {
+                        out.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
+fn references_2(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get_mut("$ref") {
+                for (moved, written) in [
+                    ("#/components/schemas/", "#/definitions/"),
+                    ("#/components/parameters/", "#/parameters/"),
+                    ("#/components/responses/", "#/responses/"),
+                ] {
+                    if let Some(rest) = target.strip_prefix(moved) {
+                        *target = format!("{written}{rest}");
+                    }
+                }
+            }
+            map.values_mut().for_each(references_2);
+        }
+        Value::Array(items) => items.iter_mut().for_each(references_2),
+        _ => {}
+    }
 }
 
 /// OpenAPI 3.0 written as 3.1: `nullable` as a type list with `null` (or a `oneOf` with
