@@ -47,7 +47,9 @@ pub fn dialect(path: &Path, document: &Value) -> Result<Dialect, Error> {
         return refuse("", "a document is a JSON or YAML object (mapping)".into());
     }
     match (document.get("openapi"), document.get("swagger")) {
-        (Some(Value::String(v)), _) if v.starts_with("3.0.") => Ok(Dialect::OpenApi30),
+        (Some(Value::String(v)), _) if v == "3.0" || v.starts_with("3.0.") => {
+            Ok(Dialect::OpenApi30)
+        }
         (Some(Value::String(v)), _) if v.starts_with("3.1.") || v.starts_with("3.2.") => {
             Ok(Dialect::OpenApi31)
         }
@@ -59,7 +61,9 @@ pub fn dialect(path: &Path, document: &Value) -> Result<Dialect, Error> {
             "/openapi",
             format!("`openapi` must be a version string such as \"3.0.3\", not {other}"),
         ),
+        // `swagger: 2.0` unquoted is a YAML number.
         (None, Some(Value::String(v))) if v == "2.0" => Ok(Dialect::Swagger2),
+        (None, Some(Value::Number(v))) if v.as_f64() == Some(2.0) => Ok(Dialect::Swagger2),
         (None, Some(other)) => refuse(
             "/swagger",
             format!("Swagger {other} is not read: only Swagger \"2.0\" and OpenAPI 3.x"),

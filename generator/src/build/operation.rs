@@ -641,10 +641,12 @@ fn joined_by(parameter: &OaParameter) -> Option<String> {
     else {
         return None;
     };
-    let separator = match style {
-        QueryStyle::Form if parameter_data.explode == Some(false) => ",",
-        QueryStyle::SpaceDelimited => " ",
-        QueryStyle::PipeDelimited => "|",
+    // `form` explodes unless told not to; the delimited styles are joined unless told to
+    // explode (then they are `form`'s repeated names).
+    let separator = match (style, parameter_data.explode) {
+        (QueryStyle::Form, Some(false)) => ",",
+        (QueryStyle::SpaceDelimited, None | Some(false)) => " ",
+        (QueryStyle::PipeDelimited, None | Some(false)) => "|",
         _ => return None,
     };
     Some(separator.to_owned())

@@ -45,7 +45,7 @@ pub fn normalize(document: &mut Value) -> Result<Vec<Warning>, TooLarge> {
             let resolved = resolve(document, &target).cloned();
             match resolved {
                 // A reference into its own enclosing value would copy itself forever.
-                Some(value) if !at.starts_with(&pointer_of(&target)) => {
+                Some(value) if !is_within(&at, &pointer_of(&target)) => {
                     copied = copied.saturating_add(size(&value));
                     if copied > budget {
                         return Err(TooLarge {
@@ -214,6 +214,15 @@ fn retarget(value: &mut Value, hoisted: &std::collections::BTreeMap<String, Stri
         Value::Array(items) => items.iter_mut().for_each(|child| retarget(child, hoisted)),
         _ => {}
     }
+}
+
+/// Whether the place `at` is `place` or inside it (token by token: `/paths/~1items` is not
+/// inside `/paths/~1item`).
+fn is_within(at: &str, place: &str) -> bool {
+    at == place
+        || at
+            .strip_prefix(place)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// How many JSON values `value` holds, itself included.

@@ -127,7 +127,8 @@ fn lower_schemas_in(value: &mut Value, pointer: String, warnings: &mut Vec<Warni
     for (key, child) in map.iter_mut() {
         let at = format!("{pointer}/{}", pointer_token(key));
         match key.as_str() {
-            "example" | "examples" | "default" => {}
+            // Values, not schemas (a `default` here is a response, and is walked).
+            "example" | "examples" => {}
             "schema" => lower_schema(child, &at, warnings),
             "schemas" if in_components => {
                 if let Value::Object(schemas) = child {
@@ -193,6 +194,10 @@ fn lower_schema(schema: &mut Value, pointer: &str, warnings: &mut Vec<Warning>) 
     // Inside first, so that what is lifted below (into `allOf`, `oneOf`) is lowered already.
     for key in ONE_SCHEMA {
         if let Some(child) = map.get_mut(key) {
+            // 3.0 reads `additionalProperties: true`/`false` as they are.
+            if key == "additionalProperties" && child.is_boolean() {
+                continue;
+            }
             lower_schema(child, &format!("{pointer}/{key}"), warnings);
         }
     }
@@ -441,6 +446,25 @@ mod tests {
             places.contains(&"/components/schemas/Pet/properties/rule/if"),
             "{places:?}"
         );
+    }
+
+    /// A `default` response's schema is lowered like any other (it was skipped, taken for a
+    /// default value), and `additionalProperties: false` stays as 3.0 reads it (it became
+    /// `{not: {}}`).
+    #[test]
+    fn default_responses_are_lowered_and_boolean_additional_properties_kept() {
+        let written = json!({"openapi": "3.1.0", "info": {"title": "T", "version": "1"},
+            "paths": {"/a": {"get": {"responses": {"default": {"description": "e", "content": {
+                "application/json": {"schema": {"type": "object", "additionalProperties": false,
+                    "properties": {"code": {"type": ["integer", "null"]}}}}}}}}}}});
+        let read = to_openapi30(written, &mut Vec::new()).unwrap();
+        let schema = &read["paths"]["/a"]["get"]["responses"]["default"]["content"]
+            ["application/json"]["schema"];
+        assert_eq!(
+            schema["properties"]["code"],
+            json!({"type": "integer", "nullable": true})
+        );
+        assert_eq!(schema["additionalProperties"], json!(false));
     }
 
     #[test]

@@ -249,7 +249,13 @@ impl Converter {
             Some(Value::Array(list)) => list.iter().map(|p| self.resolved(p)).collect(),
             _ => Vec::new(),
         };
-        let key = |p: &Value| (name_of(p).to_owned(), location(p).unwrap_or("").to_owned());
+        // By name and place, a reference's by what it names: a reference keyed as written
+        // would be `("", "")` and override every other.
+        let key = |p: &Value| {
+            let target = self.target_of(p);
+            let p = target.as_ref().unwrap_or(p);
+            (name_of(p).to_owned(), location(p).unwrap_or("").to_owned())
+        };
         let mut all: Vec<Value> = shared
             .iter()
             .map(|p| self.resolved(p))
@@ -326,6 +332,15 @@ impl Converter {
         }
     }
 
+    /// The global parameter `parameter` refers to, if it refers to one.
+    fn target_of(&self, parameter: &Value) -> Option<Value> {
+        let name = parameter
+            .get("$ref")?
+            .as_str()?
+            .strip_prefix("#/parameters/")?;
+        self.global_parameters.get(&unescape_token(name)).cloned()
+    }
+
     /// A query, path, header or cookie parameter: its type moves into `schema`.
     fn parameter(&self, parameter: &Value) -> Value {
         let Value::Object(written) = parameter else {
@@ -396,11 +411,21 @@ impl Converter {
             written.get("description").cloned().unwrap_or(json!("")),
         );
         if let Some(schema) = written.get("schema") {
+            let is_file = schema.get("type") == Some(&json!("file"));
             let schema = schema_of(schema);
-            let types = if produces.is_empty() {
-                vec!["application/json".to_owned()]
-            } else {
-                produces.to_vec()
+            // A file is bytes in whatever non-JSON type the operation produces, never JSON.
+            let types: Vec<String> = match (is_file, produces.is_empty()) {
+                (true, _) => match produces
+                    .iter()
+                    .filter(|t| !t.contains("json"))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                {
+                    none if none.is_empty() => vec!["application/octet-stream".to_owned()],
+                    types => types,
+                },
+                (false, true) => vec!["application/json".to_owned()],
+                (false, false) => produces.to_vec(),
             };
             let content: Map<String, Value> = types
                 .into_iter()
@@ -566,6 +591,12 @@ fn schema_of(schema: &Value) -> Value {
     let Value::Object(written) = schema else {
         return schema.clone();
     };
+    // 3.0 reads a reference alone: a nullable one is `allOf` of it, nullable.
+    if let (Some(reference), Some(Value::Bool(true))) =
+        (written.get("$ref"), written.get("x-nullable"))
+    {
+        return json!({"nullable": true, "allOf": [{"$ref": reference}]});
+    }
     let mut out = Map::new();
     for (key, value) in written {
         match key.as_str() {
@@ -804,6 +835,37 @@ mod tests {
                 .unwrap(),
         );
         assert!(read.pointer(&target).is_some(), "{target}");
+    }
+
+    /// What the review of the Swagger front end found, each now read as the document says: a
+    /// path-level parameter given by reference beside an operation's own reference (it was
+    /// dropped: both were keyed as `("", "")`); a `file` response (it was JSON); a nullable
+    /// reference (its `nullable` was lost beside the `$ref`).
+    #[test]
+    fn references_files_and_nullable_references_keep_their_meaning() {
+        let written = json!({
+            "swagger": "2.0", "info": {"title": "T", "version": "1"},
+            "produces": ["application/json"],
+            "paths": {"/items": {
+                "parameters": [{"$ref": "#/parameters/ApiVersion"}],
+                "get": {"parameters": [{"$ref": "#/parameters/Filter"}],
+                        "responses": {"200": {"description": "ok", "schema": {"type": "file"}}}}}},
+            "parameters": {"ApiVersion": {"name": "api-version", "in": "query", "required": true, "type": "string"},
+                           "Filter": {"name": "filter", "in": "query", "type": "string"}},
+            "definitions": {"A": {"properties": {"b": {"$ref": "#/definitions/B", "x-nullable": true}}},
+                            "B": {"type": "object"}}
+        });
+        let read = to_openapi30(written, &mut Vec::new());
+        let get = &read["paths"]["/items"]["get"];
+        assert_eq!(get["parameters"].as_array().unwrap().len(), 2, "{get}");
+        assert_eq!(
+            get["responses"]["200"]["content"],
+            json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}})
+        );
+        assert_eq!(
+            read["components"]["schemas"]["A"]["properties"]["b"],
+            json!({"nullable": true, "allOf": [{"$ref": "#/components/schemas/B"}]})
+        );
     }
 
     #[test]

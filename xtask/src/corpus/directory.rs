@@ -213,7 +213,11 @@ fn generate_one(generator: &Path, document: &Path, out: &Path) -> Run {
             _ if stderr.contains("memory allocation") => Fate::OutOfMemory,
             _ => Fate::Refused(first_line(&stderr, "error:")),
         }
-    } else if stderr.contains("memory allocation") || stderr.contains("out of memory") {
+    } else if stderr.contains("memory allocation")
+        || stderr.contains("out of memory")
+        // The kernel's OOM killer sends SIGKILL; nothing else here does.
+        || libc::WTERMSIG(status) == libc::SIGKILL
+    {
         Fate::OutOfMemory
     } else {
         Fate::Panicked(format!("killed by signal {}", libc::WTERMSIG(status)))
@@ -301,15 +305,32 @@ fn compile_sample(
         // Cargo stopped before building anything: not a result about the crates.
         return Err(format!("the sample did not build at all:\n{stderr}"));
     }
-    let mut errors: BTreeMap<String, String> = BTreeMap::new();
+    // Which crates failed, by cargo's own word (`could not compile `d00012``), and the first
+    // error written in each (`d00012/src/types.rs:3:5: error[E…]: …`), where there is one.
+    let mut first_errors: BTreeMap<String, String> = BTreeMap::new();
     for line in stderr.lines() {
-        // `d00012/src/types.rs:3:5: error[E…]: …`
         if let Some((path, rest)) = line.split_once(": error") {
             let member = path.split('/').next().unwrap_or("").to_owned();
-            errors
+            first_errors
                 .entry(member)
                 .or_insert_with(|| format!("error{}", rest.chars().take(200).collect::<String>()));
         }
+    }
+    let mut errors: BTreeMap<String, String> = BTreeMap::new();
+    for line in stderr.lines() {
+        let Some((_, rest)) = line.split_once("could not compile `") else {
+            continue;
+        };
+        let name = rest.split('`').next().unwrap_or("").to_owned();
+        if !members.contains(&name) {
+            // Not one of the sample: the checkout's own crates, and nothing is a result.
+            return Err(format!("{name} does not build:\n{stderr}"));
+        }
+        let error = first_errors
+            .get(&name)
+            .cloned()
+            .unwrap_or_else(|| line.to_owned());
+        errors.insert(name, error);
     }
     if !output.status.success() && errors.is_empty() {
         return Err(format!(
