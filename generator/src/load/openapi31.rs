@@ -328,9 +328,56 @@ fn lower_type_list(map: &mut Map<String, Value>) {
             map.insert("type".into(), json!(only));
         }
         several => {
-            let variants = several.iter().map(|ty| json!({"type": ty})).collect();
-            map.insert("oneOf".into(), Value::Array(variants));
+            // Each type takes the keywords that belong to it (`items` to the array, `pattern`
+            // to the string), so that none is read against the wrong type or lost.
+            let variants: Vec<Value> = several
+                .iter()
+                .map(|ty| {
+                    let mut variant = Map::new();
+                    variant.insert("type".into(), json!(ty));
+                    for key in keywords_of(ty) {
+                        if let Some(value) = map.remove(*key) {
+                            variant.insert((*key).to_owned(), value);
+                        }
+                    }
+                    Value::Object(variant)
+                })
+                .collect();
+            match map.remove("oneOf") {
+                // A `oneOf` already there stays; both must hold.
+                Some(existing) => {
+                    let parts = json!([{ "oneOf": variants }, { "oneOf": existing }]);
+                    map.insert("allOf".into(), parts);
+                }
+                None => {
+                    map.insert("oneOf".into(), Value::Array(variants));
+                }
+            }
         }
+    }
+}
+
+/// The keywords that apply to values of one JSON type.
+fn keywords_of(ty: &str) -> &'static [&'static str] {
+    match ty {
+        "string" => &["minLength", "maxLength", "pattern", "format", "enum"],
+        "integer" | "number" => &[
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+            "format",
+        ],
+        "array" => &["items", "minItems", "maxItems", "uniqueItems"],
+        "object" => &[
+            "properties",
+            "required",
+            "additionalProperties",
+            "minProperties",
+            "maxProperties",
+        ],
+        _ => &[],
     }
 }
 
@@ -396,6 +443,7 @@ mod tests {
                     "kind": {"const": "dog"},
                     "age": {"type": "integer", "exclusiveMinimum": 0},
                     "id": {"type": ["integer", "string"]},
+                    "tags": {"type": ["string", "array"], "items": {"type": "string"}, "pattern": "^[a-z]+$"},
                     "photo": {"type": "string", "contentMediaType": "image/png"},
                     "owner": {"$ref": "#/components/schemas/Owner", "description": "who"},
                     "friend": {"$ref": "#/components/schemas/Owner", "type": ["object", "null"]},
