@@ -99,15 +99,9 @@ pub fn prepare(path: &Path, document: &mut Value) -> Result<(Dialect, Vec<Warnin
                 .map_err(invalid)?;
         }
     }
-    let normalized = normalize::normalize(document).map_err(|too_large| Error::Invalid {
-        location: Location {
-            file: path.to_owned(),
-            pointer: too_large.pointer,
-            line: None,
-        },
-        message: too_large.message,
-    });
-    let normalized = normalized.map_err(|e| e.map_pointer(|p| dialect.original_pointer(p)))?;
+    let normalized = normalize::normalize(document)
+        .map_err(|too_large| invalid((too_large.pointer, too_large.message)))
+        .map_err(|e| e.map_pointer(|p| dialect.original_pointer(p)))?;
     warnings.extend(normalized);
     for warning in &mut warnings {
         warning.pointer = dialect.original_pointer(&warning.pointer);

@@ -6,7 +6,7 @@ use quote::quote;
 
 use super::docs::{doc_attrs, paragraphs, value_docs};
 use super::examples::Paths;
-use super::signature::{arguments, builder_name, is_display, path_text};
+use super::signature::{arguments, builder_name, is_display, path_text, Argument};
 use super::types::{ident, rust_type, Scope};
 use crate::model::{
     Api, ApiKeyLocation, Goes, Operation, ParamLocation, Parameter, PathSegment, RequestContent,
@@ -291,12 +291,18 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         _ => None,
     };
 
-    let form_field_names: Vec<&str> = op
-        .arguments
+    // The arguments the builder stores itself; a form's fields go into its form.
+    let stored: Vec<&Argument> = args
         .iter()
-        .filter(|a| a.goes == Goes::FormField)
-        .map(|a| a.rust_name.as_str())
+        .zip(&op.arguments)
+        .filter(|(_, a)| a.goes != Goes::FormField)
+        .map(|(arg, _)| arg)
         .collect();
+    let form_fields = args
+        .iter()
+        .zip(&op.arguments)
+        .filter(|(_, a)| a.goes == Goes::FormField)
+        .map(|(arg, _)| &arg.name);
     let optional_fields = optional.iter().map(|p| {
         let field = ident(&p.rust_name);
         let ty = rust_type(&p.ty, Scope::Crate);
@@ -315,17 +321,13 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         let (field, ty) = (&a.name, &a.ty);
         quote!(#field: #ty)
     });
-    let arg_inits = args
-        .iter()
-        .filter(|a| !form_field_names.contains(&a.name.to_string().as_str()))
-        .map(|a| {
-            let field = &a.name;
-            quote!(#field,)
-        });
-    let form_init = form_type.as_ref().map(|t| {
-        let required = form_field_names.iter().map(|n| ident(n));
-        quote!(form: #t::new(#(#required),*),)
+    let arg_inits = stored.iter().map(|a| {
+        let field = &a.name;
+        quote!(#field,)
     });
+    let form_init = form_type
+        .as_ref()
+        .map(|t| quote!(form: #t::new(#(#form_fields),*),));
     let optional_inits = optional.iter().map(|p| {
         let field = ident(&p.rust_name);
         quote!(#field: None,)
@@ -370,13 +372,10 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
     });
 
     let send = send_fn(api, op, form.is_some(), optional_body.is_some());
-    let stored_args = args
-        .iter()
-        .filter(|a| !form_field_names.contains(&a.name.to_string().as_str()))
-        .map(|a| {
-            let (field, ty) = (&a.name, &a.ty);
-            quote!(#field: #ty,)
-        });
+    let stored_args = stored.iter().map(|a| {
+        let (field, ty) = (&a.name, &a.ty);
+        quote!(#field: #ty,)
+    });
     let doc = format!(
         "A request to `{} {}`, made by [`Client::{}`](crate::Client::{}).",
         op.method.as_str(),

@@ -189,29 +189,43 @@ fn component_name(path: &str) -> Option<String> {
 
 /// Every `$ref` to a hoisted place, or through one, pointed at its component.
 fn retarget(value: &mut Value, hoisted: &std::collections::BTreeMap<String, String>) {
+    rewrite_refs(value, &mut |target| {
+        if !target.starts_with("#/") {
+            return None;
+        }
+        let pointer = pointer_of(target);
+        // The deepest hoisted place the pointer is or goes through.
+        let (place, name) = std::iter::successors(Some(pointer.as_str()), |p| {
+            p.rsplit_once('/')
+                .map(|(parent, _)| parent)
+                .filter(|p| !p.is_empty())
+        })
+        .find_map(|place| Some((place, hoisted.get(place)?)))?;
+        let rest = &pointer[place.len()..];
+        Some(format!(
+            "#/components/schemas/{}{rest}",
+            pointer_token(name)
+        ))
+    });
+}
+
+/// Every `$ref` under `value` that `rewrite` gives a new target is pointed at it: the one walk
+/// over references for every pass that moves what they name.
+pub(super) fn rewrite_refs(value: &mut Value, rewrite: &mut dyn FnMut(&str) -> Option<String>) {
     match value {
         Value::Object(map) => {
-            if let Some(Value::String(target)) = map.get("$ref") {
-                if target.starts_with("#/") {
-                    let pointer = pointer_of(target);
-                    // The deepest hoisted place the pointer is or goes through.
-                    let moved = std::iter::successors(Some(pointer.as_str()), |p| {
-                        p.rsplit_once('/')
-                            .map(|(parent, _)| parent)
-                            .filter(|p| !p.is_empty())
-                    })
-                    .find_map(|place| Some((place, hoisted.get(place)?)));
-                    if let Some((place, name)) = moved {
-                        let rest = &pointer[place.len()..];
-                        let moved = format!("#/components/schemas/{}{rest}", pointer_token(name));
-                        map.insert("$ref".into(), Value::String(moved));
-                    }
+            if let Some(Value::String(target)) = map.get_mut("$ref") {
+                if let Some(moved) = rewrite(target) {
+                    *target = moved;
                 }
-                return;
             }
-            map.values_mut().for_each(|child| retarget(child, hoisted));
+            // Every place, examples too: a property or a response may be called `default`.
+            map.values_mut()
+                .for_each(|child| rewrite_refs(child, rewrite));
         }
-        Value::Array(items) => items.iter_mut().for_each(|child| retarget(child, hoisted)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|child| rewrite_refs(child, rewrite)),
         _ => {}
     }
 }

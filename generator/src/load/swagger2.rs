@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
+use super::normalize::rewrite_refs;
 use crate::diagnostics::{pointer_token, unescape_token, Warning};
 
 /// The 3.0 form of the Swagger 2.0 `document`.
@@ -96,7 +97,7 @@ pub fn to_openapi30(document: Value, warnings: &mut Vec<Warning>) -> Value {
     let mut out = Value::Object(out);
     move_references(&mut out);
     let moved = response_schema_references(&out);
-    retarget(&mut out, &moved);
+    rewrite_refs(&mut out, &mut |target| moved.get(target).cloned());
     out
 }
 
@@ -138,21 +139,6 @@ fn moved_response_schema(document: &Value, reference: &str) -> Option<String> {
         "#{response}/content/{}/schema{rest}",
         pointer_token(media_type)
     ))
-}
-
-fn retarget(value: &mut Value, moved: &BTreeMap<String, String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(reference)) = map.get_mut("$ref") {
-                if let Some(target) = moved.get(reference.as_str()) {
-                    *reference = target.clone();
-                }
-            }
-            map.values_mut().for_each(|child| retarget(child, moved));
-        }
-        Value::Array(items) => items.iter_mut().for_each(|child| retarget(child, moved)),
-        _ => {}
-    }
 }
 
 /// Where `pointer`, a place in the 3.0 form of a Swagger 2.0 document, is in the document as
@@ -696,26 +682,15 @@ fn servers(doc: &Map<String, Value>) -> Vec<Value> {
 
 /// Every `$ref` to a 2.0 section, pointed at its 3.0 place.
 fn move_references(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::String(target)) = map.get_mut("$ref") {
-                for (written, moved) in [
-                    ("#/definitions/", "#/components/schemas/"),
-                    ("#/parameters/", "#/components/parameters/"),
-                    ("#/responses/", "#/components/responses/"),
-                ] {
-                    if let Some(rest) = target.strip_prefix(written) {
-                        *target = format!("{moved}{rest}");
-                        break;
-                    }
-                }
-            }
-            // Every place, examples too: a property or a response may be called `default`.
-            map.values_mut().for_each(move_references);
-        }
-        Value::Array(items) => items.iter_mut().for_each(move_references),
-        _ => {}
-    }
+    rewrite_refs(value, &mut |target| {
+        [
+            ("#/definitions/", "#/components/schemas/"),
+            ("#/parameters/", "#/components/parameters/"),
+            ("#/responses/", "#/components/responses/"),
+        ]
+        .into_iter()
+        .find_map(|(written, moved)| Some(format!("{moved}{}", target.strip_prefix(written)?)))
+    });
 }
 
 #[cfg(test)]
