@@ -226,3 +226,55 @@ async fn query_arrays_are_written_as_their_style_says() {
         "/products/p1?tags=a%2Cb&words=x+y&codes=1%7C2&ids=3&ids=4"
     );
 }
+
+#[tokio::test]
+async fn answers_of_other_media_types_are_asked_for_as_declared() {
+    let server = Scripted::new([
+        Reply::bytes(200, "text/vtt", "WEBVTT\n"),
+        Reply::bytes(200, "application/toml", "agent = \"x\"\n"),
+        Reply::bytes(202, "text/plain", ""),
+    ]);
+    let running = server.start().await;
+    let client = client(running.url());
+    let captions = client.get_captions("j1").send().await.unwrap().body;
+    assert_eq!(captions.collect().await.unwrap().as_ref(), b"WEBVTT\n");
+    let config = client.get_config("c1").send().await.unwrap().body;
+    assert_eq!(config.collect().await.unwrap().as_ref(), b"agent = \"x\"\n");
+    client.ping().send().await.unwrap();
+    let requests = server.requests();
+    // Every media type declared for a success, in the document's order; not the error's.
+    assert_eq!(
+        requests[0].header("accept"),
+        Some("application/x-subrip, text/vtt")
+    );
+    assert_eq!(requests[1].header("accept"), Some("application/toml"));
+    // Nothing declared: nothing asked for in particular, and certainly not JSON.
+    assert!(
+        !requests[2].header("accept").unwrap_or("").contains("json"),
+        "{:?}",
+        requests[2].header("accept")
+    );
+}
+
+#[tokio::test]
+async fn a_union_beside_a_description_decodes_each_alternative() {
+    use fixture_wire_edge_cases::types::EntryOwner;
+    let server = Scripted::new([
+        Reply::json(200, json!({"owner": "ada"})),
+        Reply::json(200, json!({"owner": {"name": "Ada"}})),
+    ]);
+    let running = server.start().await;
+    let client = client(running.url());
+    let by_name = client.get_name("n1").send().await.unwrap().body;
+    assert!(
+        matches!(&by_name.owner, Some(EntryOwner::Handle(name)) if name == "ada"),
+        "{:?}",
+        by_name.owner
+    );
+    let in_full = client.get_name("n2").send().await.unwrap().body;
+    assert!(
+        matches!(&in_full.owner, Some(EntryOwner::Maker(Some(maker))) if maker.name.as_deref() == Some("Ada")),
+        "{:?}",
+        in_full.owner
+    );
+}

@@ -64,10 +64,10 @@ impl<'a> Builder<'a> {
                     // A nullable alias holds the `null` itself; a nullable struct, enum or
                     // union is `Nullable` where it is referred to (`schema_ref`).
                     let nullable = schema.schema_data.nullable;
-                    let kind = if let Some(part) = sole_all_of_part(schema) {
+                    let kind = if let Some((index, part)) = sole_all_of_part(schema) {
                         TypeKind::Alias(nullable_if(
                             nullable,
-                            self.type_ref(part, &name, &format!("{pointer}/allOf/0"))?,
+                            self.type_ref(part, &name, &format!("{pointer}/allOf/{index}"))?,
                         ))
                     } else if needs_name(schema) {
                         self.named_kind(schema, &name, &pointer)?
@@ -120,8 +120,8 @@ impl<'a> Builder<'a> {
         hint: &str,
         pointer: &str,
     ) -> Result<TypeRef, Error> {
-        if let Some(part) = sole_all_of_part(schema) {
-            return self.type_ref(part, hint, &format!("{pointer}/allOf/0"));
+        if let Some((index, part)) = sole_all_of_part(schema) {
+            return self.type_ref(part, hint, &format!("{pointer}/allOf/{index}"));
         }
         if !needs_name(schema) {
             return self.structural(schema, hint, pointer);
@@ -390,7 +390,10 @@ impl<'a> Builder<'a> {
                 required: shape.required.contains(wire_name),
                 nullable,
                 boxed: false,
-                description: data.and_then(|d| d.description.clone()),
+                description: match schema {
+                    SchemaRef::Item(s) => description_of(s).cloned(),
+                    SchemaRef::Reference(_) => None,
+                },
                 default,
                 constraints: self.constraints(*schema),
             });
@@ -643,23 +646,61 @@ fn nullable_if(nullable: bool, ty: TypeRef) -> TypeRef {
     }
 }
 
-/// The one part of an `allOf` that adds nothing else (`allOf: [{$ref: X}]`, a common way to put
-/// a description beside a reference): the schema is that part, whatever its type, not a copy.
-fn sole_all_of_part(schema: &Schema) -> Option<&ReferenceOr<Schema>> {
-    match &schema.schema_kind {
-        SchemaKind::AllOf { all_of } if all_of.len() == 1 => all_of.first(),
+/// The one part of an `allOf` that decides its shape, with its index, when the schema adds
+/// nothing else (`allOf: [{$ref: X}]`, a common way to put a description beside a reference):
+/// the schema is that part, whatever its type, not a copy. Parts that only describe
+/// (`allOf: [{description: …}, {anyOf: […]}]`) do not count: a union beside them stays a
+/// union, not an empty struct.
+fn sole_all_of_part(schema: &Schema) -> Option<(usize, &ReferenceOr<Schema>)> {
+    let parts = match &schema.schema_kind {
+        SchemaKind::AllOf { all_of } => all_of,
         SchemaKind::Any(any)
-            if any.all_of.len() == 1
-                && any.properties.is_empty()
+            if any.properties.is_empty()
                 && any.additional_properties.is_none()
                 && any.typ.is_none()
                 && any.one_of.is_empty()
                 && any.any_of.is_empty() =>
         {
-            any.all_of.first()
+            &any.all_of
         }
+        _ => return None,
+    };
+    let mut shaping = parts
+        .iter()
+        .enumerate()
+        .filter(|(_, part)| !only_describes(part));
+    match (shaping.next(), shaping.next()) {
+        (Some(sole), None) => Some(sole),
         _ => None,
     }
+}
+
+/// A schema's description, or that of an `allOf` part that only describes.
+fn description_of(schema: &Schema) -> Option<&String> {
+    let parts = match &schema.schema_kind {
+        SchemaKind::AllOf { all_of } => all_of.as_slice(),
+        SchemaKind::Any(any) => any.all_of.as_slice(),
+        _ => &[],
+    };
+    schema.schema_data.description.as_ref().or_else(|| {
+        parts.iter().find_map(|part| match part {
+            ReferenceOr::Item(part) if only_describes_schema(part) => {
+                part.schema_data.description.as_ref()
+            }
+            _ => None,
+        })
+    })
+}
+
+/// A schema with no keyword that constrains a value (a description, a title, an example):
+/// as a part of an `allOf`, it says nothing about the shape.
+fn only_describes(part: &ReferenceOr<Schema>) -> bool {
+    matches!(part, ReferenceOr::Item(schema) if only_describes_schema(schema))
+}
+
+fn only_describes_schema(schema: &Schema) -> bool {
+    !schema.schema_data.nullable
+        && matches!(&schema.schema_kind, SchemaKind::Any(any) if *any == openapiv3::AnySchema::default())
 }
 
 /// The parts of a `oneOf` or `anyOf` that is nothing else, and which keyword it is.
