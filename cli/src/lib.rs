@@ -89,6 +89,9 @@ pub struct Arg {
     pub required: bool,
     /// An array: the flag may be repeated.
     pub many: bool,
+    /// A query array sent as one value, its items joined by this (`,` for `explode: false`);
+    /// otherwise the name is repeated.
+    pub joined_by: Option<&'static str>,
     pub value: ValueKind,
     pub help: &'static str,
     /// The server's default, shown in the help.
@@ -110,6 +113,7 @@ impl Arg {
             place,
             required: false,
             many: false,
+            joined_by: None,
             value,
             help: "",
             default: None,
@@ -123,6 +127,11 @@ impl Arg {
 
     pub const fn many(mut self) -> Arg {
         self.many = true;
+        self
+    }
+
+    pub const fn joined_by(mut self, separator: &'static str) -> Arg {
+        self.joined_by = Some(separator);
         self
     }
 
@@ -254,6 +263,12 @@ pub struct Wait {
 /// The tool's command tree, as `clap` sees it (for completions, man pages, or checks).
 pub fn command(app: &'static App) -> clap::Command {
     command::build(app)
+}
+
+/// Runs the tool on arguments already parsed by [`command`] (what [`main`] does after parsing;
+/// for tests and for programs that embed the tool).
+pub async fn run(app: &'static App, matches: clap::ArgMatches) -> Exit {
+    call::run(app, matches).await
 }
 
 /// Runs the tool with the process's arguments and returns its exit code.

@@ -59,7 +59,10 @@ pub fn request_with(
             continue;
         };
         match arg.place {
-            Place::Query => request.query_each(arg.wire, given),
+            Place::Query => match arg.joined_by {
+                Some(separator) => request.query(arg.wire, given.join(separator)),
+                None => request.query_each(arg.wire, given),
+            },
             Place::Header => request.header(arg.wire, given.join(",")),
             Place::Cookie => cookies.extend(given.iter().map(|v| format!("{}={v}", arg.wire))),
             Place::Path | Place::BodyField | Place::FormText | Place::FormFile => {}

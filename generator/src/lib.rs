@@ -121,20 +121,20 @@ fn prepared(config: &Config) -> Result<Prepared, Error> {
         }
         None => Vec::new(),
     };
-    let (dialect, warnings) = load::prepare(&config.spec, &mut document)?;
-    Ok((document, applied, dialect, warnings))
+    let (places, warnings) = load::prepare(&config.spec, &mut document)?;
+    Ok((document, applied, places, warnings))
 }
 
 type Prepared = (
     serde_json::Value,
     Vec<AppliedAction>,
-    load::Dialect,
+    load::Places,
     Vec<Warning>,
 );
 
 fn read_model(config: &Config) -> Result<(model::Api, Vec<AppliedAction>, Vec<Warning>), Error> {
-    let (document, applied, dialect, mut warnings) = prepared(config)?;
-    let original = |pointer: &str| dialect.original_pointer(pointer);
+    let (document, applied, places, mut warnings) = prepared(config)?;
+    let original = |pointer: &str| places.original(pointer);
     let openapi = load::to_openapi(&config.spec, document).map_err(|e| e.map_pointer(original))?;
     let (api, built) = build::build(&config.spec, &openapi).map_err(|e| e.map_pointer(original))?;
     warnings.extend(built.into_iter().map(|w| Warning {

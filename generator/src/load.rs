@@ -19,6 +19,13 @@ use crate::diagnostics::{Error, Location, Warning};
 /// which 3.0 cannot say), for the builder.
 pub const WEBHOOKS: &str = "x-generator-webhooks";
 
+/// Whether the value under `key` is data, not document: an extension's (Azure's
+/// `x-ms-examples` hold whole requests, with `schema` and `$ref` keys of their own) or an
+/// example's. The passes that look for schemas and references do not go in.
+fn holds_data(key: &str) -> bool {
+    key.starts_with("x-") || key == "example" || key == "examples"
+}
+
 /// What a document says it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -78,7 +85,7 @@ pub fn dialect(path: &Path, document: &Value) -> Result<Dialect, Error> {
 /// The overlaid document as the builder reads it: its dialect known first (before anything
 /// is copied), then in its OpenAPI 3.0 form (see `load/swagger2.rs`), then normalised (see
 /// `load/normalize.rs`). Warnings name places in the document as written.
-pub fn prepare(path: &Path, document: &mut Value) -> Result<(Dialect, Vec<Warning>), Error> {
+pub fn prepare(path: &Path, document: &mut Value) -> Result<(Places, Vec<Warning>), Error> {
     let dialect = dialect(path, document)?;
     let mut warnings = Vec::new();
     let invalid = |(pointer, message): (String, String)| Error::Invalid {
@@ -89,34 +96,50 @@ pub fn prepare(path: &Path, document: &mut Value) -> Result<(Dialect, Vec<Warnin
         },
         message,
     };
-    match dialect {
-        Dialect::OpenApi30 => {}
+    let places = match dialect {
+        Dialect::OpenApi30 => Places::AsWritten,
         Dialect::Swagger2 => {
             *document = swagger2::to_openapi30(std::mem::take(document), &mut warnings);
+            Places::Swagger2
         }
         Dialect::OpenApi31 => {
+            let written = document.clone();
             *document = openapi31::to_openapi30(std::mem::take(document), &mut warnings)
                 .map_err(invalid)?;
+            Places::OpenApi31 { written }
         }
-    }
+    };
     let normalized = normalize::normalize(document)
-        .map_err(|too_large| invalid((too_large.pointer, too_large.message)))
-        .map_err(|e| e.map_pointer(|p| dialect.original_pointer(p)))?;
+        .map_err(|refusal| invalid((refusal.pointer, refusal.message)))
+        .map_err(|e| e.map_pointer(|p| places.original(p)))?;
     warnings.extend(normalized);
     for warning in &mut warnings {
-        warning.pointer = dialect.original_pointer(&warning.pointer);
+        warning.pointer = places.original(&warning.pointer);
     }
-    Ok((dialect, warnings))
+    Ok((places, warnings))
 }
 
-impl Dialect {
+/// How places in the document's OpenAPI 3.0 form map back to the document as written, for
+/// errors and warnings.
+#[derive(Debug)]
+pub enum Places {
+    /// An OpenAPI 3.0 document: the same places.
+    AsWritten,
+    /// Swagger 2.0's sections and bodies moved as a whole (see `swagger2::original_pointer`).
+    Swagger2,
+    /// 3.1's schemas change in place, but some gain a level: a `$ref` beside other keywords
+    /// becomes an `allOf`, a list of types a `oneOf`.
+    OpenApi31 { written: Value },
+}
+
+impl Places {
     /// Where `pointer`, a place in the document's OpenAPI 3.0 form, is in the document as
     /// written.
-    pub fn original_pointer(self, pointer: &str) -> String {
+    pub fn original(&self, pointer: &str) -> String {
         match self {
-            // 3.1's places are where they were: only schemas change, in place.
-            Dialect::OpenApi30 | Dialect::OpenApi31 => pointer.to_owned(),
-            Dialect::Swagger2 => swagger2::original_pointer(pointer),
+            Places::AsWritten => pointer.to_owned(),
+            Places::Swagger2 => swagger2::original_pointer(pointer),
+            Places::OpenApi31 { written } => openapi31::original_pointer(written, pointer),
         }
     }
 }

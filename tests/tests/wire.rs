@@ -278,3 +278,44 @@ async fn a_union_beside_a_description_decodes_each_alternative() {
         in_full.owner
     );
 }
+
+/// The tool writes a query array as the document's style says, as the client does. (Before,
+/// it repeated the name whatever the style.)
+#[tokio::test]
+async fn the_tool_writes_query_arrays_as_their_style_says() {
+    let server = Scripted::new([Reply::json(200, json!({"id": "p1"}))]);
+    let running = server.start().await;
+    let url = running.url();
+    let args = [
+        "tool",
+        "--base-url",
+        &url,
+        "default",
+        "get-product",
+        "p1",
+        "--tags",
+        "a",
+        "--tags",
+        "b",
+        "--words",
+        "x",
+        "--words",
+        "y",
+        "--codes",
+        "1",
+        "--codes",
+        "2",
+        "--ids",
+        "3",
+        "--ids",
+        "4",
+    ];
+    let matches = fixture_wire_edge_cases::cli::command()
+        .try_get_matches_from(args)
+        .unwrap();
+    contractfit_cli::run(&fixture_wire_edge_cases::cli::APP, matches).await;
+    assert_eq!(
+        server.requests()[0].uri,
+        "/products/p1?tags=a%2Cb&words=x+y&codes=1%7C2&ids=3&ids=4"
+    );
+}

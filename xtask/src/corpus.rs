@@ -323,30 +323,8 @@ fn generate_peer(name: &str, program: &Path, documents: &[PathBuf], out: &Path) 
         .iter()
         .map(|document| {
             let dir = out.join(crate_dir_name(document));
-            let mut command = Command::new(program);
-            if name == "progenitor" {
-                command
-                    .arg("progenitor")
-                    .arg("-i")
-                    .arg(document)
-                    .arg("-o")
-                    .arg(&dir);
-                command.args(["-n", &crate_dir_name(document), "-v", "0.1.0"]);
-            } else {
-                command
-                    .arg("generate")
-                    .arg("-i")
-                    .arg(document)
-                    .arg("-o")
-                    .arg(&dir);
-                command.args(["-g", "rust", "--skip-validate-spec", "-q"]);
-                command.arg("--additional-properties");
-                // Its default package version is the document's, which need not be semver.
-                command.arg(format!(
-                    "packageName={},packageVersion=0.1.0",
-                    crate_dir_name(document)
-                ));
-            }
+            let mut command =
+                peer_command(name, program, document, &dir, &crate_dir_name(document));
             let started = Instant::now();
             let output = command.stdin(Stdio::null()).output();
             let took = started.elapsed();
@@ -379,6 +357,32 @@ fn generate_peer(name: &str, program: &Path, documents: &[PathBuf], out: &Path) 
             }
         })
         .collect()
+}
+
+/// A peer generator's command that writes `document`'s crate, called `package`, into `dir`.
+fn peer_command(name: &str, program: &Path, document: &Path, dir: &Path, package: &str) -> Command {
+    let mut command = Command::new(program);
+    if name == "progenitor" {
+        command
+            .arg("progenitor")
+            .arg("-i")
+            .arg(document)
+            .arg("-o")
+            .arg(dir);
+        command.args(["-n", package, "-v", "0.1.0"]);
+    } else {
+        command
+            .arg("generate")
+            .arg("-i")
+            .arg(document)
+            .arg("-o")
+            .arg(dir);
+        command.args(["-g", "rust", "--skip-validate-spec", "-q"]);
+        command.arg("--additional-properties");
+        // Its default package version is the document's, which need not be semver.
+        command.arg(format!("packageName={package},packageVersion=0.1.0"));
+    }
+    command
 }
 
 /// Builds every generated crate under `out` as one workspace (one target folder, one

@@ -146,6 +146,10 @@ fn command(api: &Api, op: &Operation) -> Command {
             place,
             required: param.required || place == Place::Path,
             many,
+            joined_by: param
+                .joined_by
+                .clone()
+                .filter(|_| many && place == Place::Query),
             value,
             help: param
                 .description
@@ -270,6 +274,7 @@ fn field_arg(
         place,
         required: field.required,
         many,
+        joined_by: None,
         value,
         help: field
             .description

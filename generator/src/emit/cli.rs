@@ -271,6 +271,9 @@ fn arg(arg: &Arg) -> TokenStream {
     if arg.many {
         tokens = quote!(#tokens.many());
     }
+    if let Some(separator) = &arg.joined_by {
+        tokens = quote!(#tokens.joined_by(#separator));
+    }
     if !arg.help.is_empty() {
         let help = &arg.help;
         tokens = quote!(#tokens.help(#help));

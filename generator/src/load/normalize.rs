@@ -4,8 +4,9 @@
 //! `$ref`s name inside another component schema (a property of another schema, as bundlers
 //! write shared parts) becomes a component of its own, which they and its old place refer to;
 //! other local `$ref`s to anything but a whole component (a response defined under another
-//! path) are replaced by a copy of their target; and Flask-RESTX's wildcard field, a property named
-//! `*`, becomes what it stands for, `additionalProperties`.
+//! path) are replaced by a copy of their target; Flask-RESTX's wildcard field, a property named
+//! `*`, becomes what it stands for, `additionalProperties`; and a schema that refers into
+//! another file (the generator reads one) is read as any JSON.
 //!
 //! The result is the document as the generator reads it, which tests also serve to a mock
 //! server and sample values from.
@@ -23,15 +24,18 @@ const MAX_PASSES: usize = 8;
 /// to this pass: 39 documents of the APIs.guru directory ran out of memory).
 const MIN_COPY_BUDGET: usize = 1 << 20;
 
-/// Copying would make the document larger than allowed: where, and why.
+/// What normalizing cannot read (a reference into another file that is not a schema) or would
+/// make too large (copies of copies): where, and why.
 #[derive(Debug)]
-pub struct TooLarge {
+pub struct Refusal {
     pub pointer: String,
     pub message: String,
 }
 
-pub fn normalize(document: &mut Value) -> Result<Vec<Warning>, TooLarge> {
+pub fn normalize(document: &mut Value) -> Result<Vec<Warning>, Refusal> {
     let mut warnings = Vec::new();
+    other_files(document, &mut warnings)?;
+    decode_refs(document);
     drop_callbacks(document, &mut warnings);
     wildcards(document, String::new(), &mut warnings);
     hoist_schema_targets(document, &mut warnings);
@@ -48,7 +52,7 @@ pub fn normalize(document: &mut Value) -> Result<Vec<Warning>, TooLarge> {
                 Some(value) if !is_within(&at, &pointer_of(&target)) => {
                     copied = copied.saturating_add(size(&value));
                     if copied > budget {
-                        return Err(TooLarge {
+                        return Err(Refusal {
                             message: format!(
                                 "$ref {target:?} names no whole component, and copying the \
                                  targets of such references here and elsewhere would add more \
@@ -78,6 +82,74 @@ pub fn normalize(document: &mut Value) -> Result<Vec<Warning>, TooLarge> {
         }
     }
     Ok(warnings)
+}
+
+/// References into other files (Azure's Swagger documents share definitions across files:
+/// `./network.json#/definitions/SubResource`). The generator reads one document: a schema so
+/// referred to is read as any JSON, with a warning that says how to get its type (bundle the
+/// document first); anything else so referred to (a parameter, a response) is refused at its
+/// place, since no stand-in would be honest.
+fn other_files(document: &mut Value, warnings: &mut Vec<Warning>) -> Result<(), Refusal> {
+    let mut found = Vec::new();
+    let in_another_file = |target: &str| !target.starts_with('#');
+    refs_where(document, String::new(), &in_another_file, true, &mut found);
+    for (at, target) in found {
+        let fragment = target.split_once('#').map_or("", |(_, fragment)| fragment);
+        let names_a_schema =
+            fragment.starts_with("/definitions/") || fragment.starts_with("/components/schemas/");
+        if !(names_a_schema || is_schema_place(&at)) {
+            return Err(Refusal {
+                pointer: at,
+                message: format!(
+                    "$ref {target:?} refers into another file, and the generator reads one \
+                     document; bundle it into one first (for example `redocly bundle`)"
+                ),
+            });
+        }
+        if let Some(Value::Object(schema)) = document.pointer_mut(&at) {
+            // What stands beside the reference (a description) stays.
+            schema.remove("$ref");
+        }
+        warnings.push(Warning {
+            pointer: at,
+            message: format!(
+                "$ref {target:?} refers into another file, and the generator reads one \
+                 document: read as any JSON (bundle the document into one for its type)"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// References written percent-encoded, as URI fragments are (`#/definitions/Ref%20(of%20Bundle)`
+/// for the definition `Ref (of Bundle)`), are written as the plain pointers the builder reads
+/// by name; where the encoded text itself names something, it is left as it is.
+fn decode_refs(document: &mut Value) {
+    let mut found = Vec::new();
+    let encoded = |target: &str| target.starts_with("#/") && target.contains('%');
+    refs_where(document, String::new(), &encoded, false, &mut found);
+    let mut decoded = std::collections::BTreeMap::new();
+    for (_, target) in found {
+        let plain = pointer_of(&target);
+        if document.pointer(&target[1..]).is_none() && document.pointer(&plain).is_some() {
+            decoded.insert(target, format!("#{plain}"));
+        }
+    }
+    if !decoded.is_empty() {
+        rewrite_refs(document, &mut |target| decoded.get(target).cloned());
+    }
+}
+
+/// Whether a place holds a schema, by the key it is under.
+fn is_schema_place(pointer: &str) -> bool {
+    let mut tokens = pointer.rsplit('/');
+    let last = tokens.next().unwrap_or("");
+    let parent = tokens.next().unwrap_or("");
+    matches!(last, "schema" | "items" | "additionalProperties" | "not")
+        || matches!(
+            parent,
+            "properties" | "allOf" | "anyOf" | "oneOf" | "schemas" | "definitions"
+        )
 }
 
 /// Schemas inside component schemas that references name become components of their own:
@@ -335,21 +407,45 @@ fn wildcards(value: &mut Value, pointer: String, warnings: &mut Vec<Warning>) {
 
 /// Every `{"$ref": "#/…"}` whose target is not a whole component: where, and the target.
 fn outside_refs(value: &Value, pointer: String, found: &mut Vec<(String, String)>) {
+    refs_where(
+        value,
+        pointer,
+        &|target| target.starts_with("#/") && !names_a_component(target),
+        false,
+        found,
+    );
+}
+
+/// Every `$ref` whose target `wanted` picks: where, and the target; not inside extensions
+/// and examples if `skip_data`.
+fn refs_where(
+    value: &Value,
+    pointer: String,
+    wanted: &dyn Fn(&str) -> bool,
+    skip_data: bool,
+    found: &mut Vec<(String, String)>,
+) {
     match value {
         Value::Object(map) => {
             if let Some(Value::String(target)) = map.get("$ref") {
-                if target.starts_with("#/") && !names_a_component(target) {
+                if wanted(target) {
                     found.push((pointer, target.clone()));
                 }
                 return;
             }
+            // Under `properties`, every key is a property's name.
+            let names = pointer.ends_with("/properties");
             for (key, child) in map {
-                outside_refs(child, format!("{pointer}/{}", pointer_token(key)), found);
+                if skip_data && !names && super::holds_data(key) {
+                    continue;
+                }
+                let at = format!("{pointer}/{}", pointer_token(key));
+                refs_where(child, at, wanted, skip_data, found);
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                outside_refs(child, format!("{pointer}/{i}"), found);
+                refs_where(child, format!("{pointer}/{i}"), wanted, skip_data, found);
             }
         }
         _ => {}
@@ -449,6 +545,73 @@ mod tests {
             "#/paths/~1c/get"
         );
         assert_eq!(warnings.len(), 3, "{warnings:?}");
+    }
+
+    /// Azure's documents refer into files beside them, which the generator does not read: a
+    /// schema so named is any JSON, with a warning at its place; a parameter is refused there.
+    #[test]
+    fn references_into_other_files_are_any_json_or_refused_by_place() {
+        let mut document = json!({"paths": {}, "components": {"schemas": {
+            "Subnet": {"$ref": "./virtualNetwork.json#/definitions/Subnet"},
+            "Nic": {"properties": {
+                "ip": {"$ref": "./networkInterface.json#/definitions/IPConfiguration",
+                       "description": "Its address"},
+                "peers": {"items": {"$ref": "peers.yaml"}},
+                "example": {"$ref": "./example.json#/definitions/Example"}},
+                "example": {"ip": {"$ref": "https://example.com/a"}}}
+        }}});
+        let warnings = normalize(&mut document).unwrap();
+        let schemas = &document["components"]["schemas"];
+        assert_eq!(schemas["Subnet"], json!({}));
+        assert_eq!(
+            schemas["Nic"]["properties"]["ip"],
+            json!({"description": "Its address"})
+        );
+        assert_eq!(schemas["Nic"]["properties"]["peers"]["items"], json!({}));
+        // An example's `$ref` is data, not a reference.
+        assert_eq!(
+            schemas["Nic"]["example"]["ip"]["$ref"],
+            "https://example.com/a"
+        );
+        let places: Vec<&str> = warnings.iter().map(|w| w.pointer.as_str()).collect();
+        assert_eq!(
+            places,
+            [
+                "/components/schemas/Subnet",
+                "/components/schemas/Nic/properties/ip",
+                "/components/schemas/Nic/properties/peers/items",
+                "/components/schemas/Nic/properties/example",
+            ]
+        );
+        assert!(
+            warnings[0].message.contains("./virtualNetwork.json"),
+            "{warnings:?}"
+        );
+
+        let mut document = json!({"paths": {"/a": {"get": {
+            "parameters": [{"$ref": "./common.json#/parameters/ApiVersion"}],
+            "responses": {}}}}});
+        let refusal = normalize(&mut document).unwrap_err();
+        assert_eq!(refusal.pointer, "/paths/~1a/get/parameters/0");
+        assert!(refusal.message.contains("bundle"), "{}", refusal.message);
+    }
+
+    #[test]
+    fn percent_encoded_references_name_their_targets() {
+        let mut document = json!({"paths": {}, "components": {"schemas": {
+            "Ref (of Bundle)": {"type": "object"},
+            "A%20B": {"type": "string"},
+            "Use": {"properties": {
+                "bundle": {"$ref": "#/components/schemas/Ref%20(of%20Bundle)"},
+                "literal": {"$ref": "#/components/schemas/A%20B"}}}
+        }}});
+        normalize(&mut document).unwrap();
+        let properties = &document["components"]["schemas"]["Use"]["properties"];
+        assert_eq!(
+            properties["bundle"]["$ref"],
+            "#/components/schemas/Ref (of Bundle)"
+        );
+        assert_eq!(properties["literal"]["$ref"], "#/components/schemas/A%20B");
     }
 
     /// A part of a component schema that refers to its whole (as bundlers write recursive

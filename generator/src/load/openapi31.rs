@@ -423,9 +423,99 @@ fn lower_ref_siblings(schema: &mut Value) {
     *schema = Value::Object(out);
 }
 
+/// Where `pointer`, a place in the 3.0 form, is in the 3.1 document as `written`: the levels
+/// the 3.0 form added (an `allOf` around a `$ref` with siblings, a `oneOf` of a type list) are
+/// left out, found by walking both together. A place the written document does not have is
+/// returned as it is from there on.
+pub fn original_pointer(written: &Value, pointer: &str) -> String {
+    let tokens: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(crate::diagnostics::unescape_token)
+        .collect();
+    let mut at = written;
+    let mut kept: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let token = tokens[i].as_str();
+        let child = match at {
+            Value::Object(map) => map.get(token),
+            Value::Array(items) => token.parse::<usize>().ok().and_then(|n| items.get(n)),
+            _ => None,
+        };
+        match child {
+            Some(child) => {
+                at = child;
+                kept.push(token);
+                i += 1;
+            }
+            // A level the 3.0 form added: `allOf`/`oneOf` and an index the written schema
+            // does not have.
+            None if SCHEMA_LISTS.contains(&token)
+                && tokens
+                    .get(i + 1)
+                    .is_some_and(|n| n.parse::<usize>().is_ok()) =>
+            {
+                i += 2;
+            }
+            None => {
+                kept.extend(tokens[i..].iter().map(String::as_str));
+                break;
+            }
+        }
+    }
+    kept.iter().fold(String::new(), |mut out, token| {
+        out.push('/');
+        out.push_str(&pointer_token(token));
+        out
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Warnings and errors name places in the document as written, not in its 3.0 form.
+    #[test]
+    fn places_in_the_lowered_form_map_back_to_the_document_as_written() {
+        let written = json!({"openapi": "3.1.0", "info": {"title": "T", "version": "1"},
+            "components": {"schemas": {
+                "Owner": {"type": "object"},
+                "Pet": {"properties": {
+                    "owner": {"$ref": "#/components/schemas/Owner", "maxProperties": 3},
+                    "tag": {"type": ["string", "array"], "items": {"if": {}}},
+                    "kind": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}}}}});
+        let lowered = to_openapi30(written.clone(), &mut Vec::new()).unwrap();
+        let pet = "/components/schemas/Pet/properties";
+        // The lowered form does have the added levels.
+        assert!(
+            lowered.pointer(&format!("{pet}/owner/allOf/1")).is_some(),
+            "{lowered}"
+        );
+        assert!(
+            lowered
+                .pointer(&format!("{pet}/tag/oneOf/1/items"))
+                .is_some(),
+            "{lowered}"
+        );
+        assert_eq!(
+            original_pointer(&written, &format!("{pet}/owner/allOf/1/maxProperties")),
+            format!("{pet}/owner/maxProperties")
+        );
+        assert_eq!(
+            original_pointer(&written, &format!("{pet}/tag/oneOf/1/items/if")),
+            format!("{pet}/tag/items/if")
+        );
+        // A written oneOf stays.
+        assert_eq!(
+            original_pointer(&written, &format!("{pet}/kind/oneOf/1/type")),
+            format!("{pet}/kind/oneOf/1/type")
+        );
+        assert_eq!(
+            original_pointer(&written, "/paths/~1a~1{b}"),
+            "/paths/~1a~1{b}"
+        );
+    }
 
     #[test]
     fn a_3_1_document_reads_as_its_3_0_form() {

@@ -25,6 +25,7 @@ pub fn to_openapi30(document: Value, warnings: &mut Vec<Warning>) -> Value {
     let Value::Object(mut doc) = document else {
         return document;
     };
+    copy_references_into_parameters(&mut doc);
     let mut out = Map::new();
     out.insert("openapi".into(), json!("3.0.3"));
     let consumes = media_types(doc.get("consumes"));
@@ -101,7 +102,53 @@ pub fn to_openapi30(document: Value, warnings: &mut Vec<Warning>) -> Value {
     out
 }
 
-/// References to a response's schema where 2.0 writes it (`…/responses/200/schema…`), with
+/// References into a parameter (`#/paths/~1a/put/parameters/0/schema`, `#/parameters/Pet/schema`)
+/// are replaced by a copy of what they name, as written: in the 3.0 form a body parameter is a
+/// request body and the others shift down the list, so the same pointer would name another
+/// parameter's schema (or nothing). A reference to a whole parameter is left to
+/// `Converter::resolved`.
+fn copy_references_into_parameters(doc: &mut Map<String, Value>) {
+    /// Chains of such references are followed this far.
+    const PASSES: usize = 8;
+    fn into_a_parameter(reference: &str) -> bool {
+        let tokens: Vec<&str> = reference.trim_start_matches('#').split('/').collect();
+        // `["", "parameters", name, more…]`, or `…/parameters/<index>/more…` under paths.
+        let at = match tokens.get(1) {
+            Some(&"parameters") => Some(1),
+            Some(&"paths") => tokens.iter().rposition(|t| *t == "parameters"),
+            _ => None,
+        };
+        at.is_some_and(|at| tokens.len() > at + 2)
+    }
+    for _ in 0..PASSES {
+        let written = Value::Object(doc.clone());
+        let mut copied = false;
+        let mut stack: Vec<&mut Value> = doc.values_mut().collect();
+        while let Some(value) = stack.pop() {
+            let target = value
+                .get("$ref")
+                .and_then(Value::as_str)
+                .filter(|reference| into_a_parameter(reference))
+                .and_then(|reference| written.pointer(&super::normalize::pointer_of(reference)));
+            if let Some(target) = target {
+                *value = target.clone();
+                copied = true;
+                continue;
+            }
+            match value {
+                Value::Object(map) => stack.extend(map.values_mut()),
+                Value::Array(items) => stack.extend(items.iter_mut()),
+                _ => {}
+            }
+        }
+        if !copied {
+            break;
+        }
+    }
+}
+
+/// References to a response's schema where 2.0 writes it (`…/responses/200/schema…`, under
+/// an operation or among the document's responses), with
 /// where the 3.0 form has it (`…/responses/200/content/<type>/schema…`).
 fn response_schema_references(document: &Value) -> BTreeMap<String, String> {
     let mut found = BTreeMap::new();
@@ -124,11 +171,16 @@ fn response_schema_references(document: &Value) -> BTreeMap<String, String> {
 }
 
 fn moved_response_schema(document: &Value, reference: &str) -> Option<String> {
-    let fragment = reference.strip_prefix("#/paths/")?;
+    let fragment = reference.strip_prefix('#')?;
+    if !fragment.starts_with("/paths/") && !fragment.starts_with("/components/responses/") {
+        return None;
+    }
     let at = fragment.find("/responses/")? + "/responses/".len();
     let (code, rest) = fragment[at..].split_once('/')?;
-    let rest = rest.strip_prefix("schema")?;
-    let response = format!("/paths/{}{code}", &fragment[..at]);
+    let rest = rest
+        .strip_prefix("schema")
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'))?;
+    let response = format!("{}{code}", &fragment[..at]);
     let content = document
         .pointer(&super::normalize::pointer_of(&format!(
             "#{response}/content"
@@ -816,6 +868,46 @@ mod tests {
     /// path-level parameter given by reference beside an operation's own reference (it was
     /// dropped: both were keyed as `("", "")`); a `file` response (it was JSON); a nullable
     /// reference (its `nullable` was lost beside the `$ref`).
+    /// References into a body parameter's schema and into a shared response's schema name
+    /// what they named as written. (Before: the first named the next parameter's schema, a
+    /// string, once the body had left the list; the second named nothing.)
+    #[test]
+    fn references_into_parameters_and_responses_name_what_they_named() {
+        let written = json!({
+            "swagger": "2.0", "info": {"title": "T", "version": "1"},
+            "paths": {
+                "/a/{id}": {"put": {
+                    "parameters": [{"name": "body", "in": "body", "schema": {"type": "object",
+                                        "properties": {"n": {"type": "integer"}}}},
+                                   {"name": "id", "in": "path", "required": true, "type": "string"}],
+                    "responses": {"200": {"description": "ok",
+                        "schema": {"$ref": "#/parameters/Shared/schema"}}}}},
+                "/b": {"get": {"responses": {
+                    "200": {"description": "ok", "schema": {"$ref": "#/paths/~1a~1%7Bid%7D/put/parameters/0/schema"}},
+                    "default": {"description": "e", "schema": {"$ref": "#/responses/Problem/schema/properties/code"}}}}}
+            },
+            "parameters": {"Shared": {"name": "s", "in": "body", "schema": {"type": "array", "items": {"type": "string"}}}},
+            "responses": {"Problem": {"description": "e", "schema": {"type": "object",
+                "properties": {"code": {"type": "integer"}}}}}
+        });
+        let read = to_openapi30(written, &mut Vec::new());
+        let json_schema = |pointer: &str| read.pointer(pointer).cloned().unwrap_or(Value::Null);
+        assert_eq!(
+            json_schema("/paths/~1b/get/responses/200/content/application~1json/schema"),
+            json!({"type": "object", "properties": {"n": {"type": "integer"}}})
+        );
+        assert_eq!(
+            json_schema("/paths/~1a~1{id}/put/responses/200/content/application~1json/schema"),
+            json!({"type": "array", "items": {"type": "string"}})
+        );
+        assert_eq!(
+            json_schema("/paths/~1b/get/responses/default/content/application~1json/schema/$ref"),
+            json!(
+                "#/components/responses/Problem/content/application~1json/schema/properties/code"
+            )
+        );
+    }
+
     #[test]
     fn references_files_and_nullable_references_keep_their_meaning() {
         let written = json!({

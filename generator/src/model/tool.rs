@@ -67,6 +67,8 @@ pub struct Arg {
     pub place: Place,
     pub required: bool,
     pub many: bool,
+    /// A query array's values go as one, joined by this (see `Parameter::joined_by`).
+    pub joined_by: Option<String>,
     pub value: ValueKind,
     pub help: String,
     pub default: Option<String>,

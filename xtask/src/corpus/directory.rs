@@ -3,7 +3,9 @@
 //! `APIs/<provider>/<service>/<version>/`), each in a child process held to a time and a
 //! memory limit, and a table per version of what became of them: generated, refused with an
 //! error, out of memory, panicked, hung; with the slowest and largest. Then a fixed random
-//! sample of N generated crates (seeded, so the same documents each run) is compiled.
+//! sample of N generated crates (seeded, so the same documents each run) is compiled, with the
+//! tool (`--features cli`). With `--peers M`, a fixed random sample of M documents also goes
+//! through progenitor and openapi-generator, and a second table compares the three.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -16,6 +18,8 @@ use std::time::{Duration, Instant};
 /// Each document's limits: a generation past them is a defect to find, not a result.
 const TIME_LIMIT: Duration = Duration::from_secs(60);
 const MEMORY_LIMIT_BYTES: u64 = 1536 << 20;
+/// The compile sample's whole build (150 crates with the tool take about N min here).
+const SAMPLE_BUILD_LIMIT: Duration = Duration::from_secs(60 * 60);
 
 #[derive(Debug, Clone)]
 enum Fate {
@@ -86,7 +90,135 @@ pub fn run(root: &Path, dir: &Path, args: &[&str]) -> Result<std::process::ExitC
     runs.sort_by(|a, b| a.document.cmp(&b.document));
     let compiled = compile_sample(root, &out, &runs, compile)?;
     print!("{}", table(dir, &runs, &compiled));
+    let peer_sample = number("--peers", 0);
+    if peer_sample > 0 {
+        print!("{}", peers(root, &runs, peer_sample, jobs)?);
+    }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The peers' time limit: the JVM's start alone takes seconds.
+const PEER_TIME_LIMIT: Duration = Duration::from_secs(180);
+
+/// `--peers N`: a fixed random sample of N of the directory's documents through progenitor
+/// and openapi-generator as well, each crate they generate compiled (theirs as they are, ours
+/// without the tool, so that all three build the same thing: a library), and a table of the
+/// three side by side, per version. The peers' memory is not limited (a JVM reserves more
+/// address space than it uses), only reported.
+fn peers(root: &Path, runs: &[Run], count: usize, jobs: usize) -> Result<String, String> {
+    let sample: Vec<&Run> = seeded_order(runs.len())
+        .into_iter()
+        .take(count)
+        .map(|i| &runs[i])
+        .collect();
+    let target = crate::target_dir(root)?;
+    let folder = target.join("bench/peers");
+    let out = target.join("corpus/directory-peers");
+    let _ = std::fs::remove_dir_all(&out);
+    let mut columns: Vec<(String, Vec<Run>)> = vec![(
+        "contractfit-codegen".into(),
+        sample.iter().map(|run| (*run).clone()).collect(),
+    )];
+    for peer in [
+        crate::bench::peers::progenitor(&folder),
+        crate::bench::peers::openapi_generator(&folder),
+    ] {
+        let program = peer.program.clone()?;
+        eprintln!("{} over {} documents", peer.name, sample.len());
+        let next = AtomicUsize::new(0);
+        let done = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..jobs {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(ours) = sample.get(i) else {
+                        break;
+                    };
+                    let package = format!("p{i:05}");
+                    let dir = out.join(peer.name).join(&package);
+                    let command =
+                        super::peer_command(peer.name, &program, &ours.document, &dir, &package);
+                    let mut run = limited(command, &ours.document, &dir, PEER_TIME_LIMIT);
+                    if matches!(run.fate, Fate::Generated) && !dir.join("Cargo.toml").exists() {
+                        run.fate = Fate::Refused("no crate written".into());
+                    }
+                    done.lock().unwrap().push((i, run));
+                });
+            }
+        });
+        let mut done = done.into_inner().unwrap();
+        done.sort_by_key(|(i, _)| *i);
+        columns.push((
+            format!("{} {}", peer.name, peer.version),
+            done.into_iter().map(|(_, run)| run).collect(),
+        ));
+    }
+    let mut text = format!(
+        "\nThe same fixed random sample of {} documents through each generator (generation \
+         limited to {} s for the peers), and every generated crate compiled (a library each):\n\n",
+        sample.len(),
+        PEER_TIME_LIMIT.as_secs()
+    );
+    let mut versions: Vec<&str> = sample.iter().map(|r| r.version.as_str()).collect();
+    versions.sort();
+    versions.dedup();
+    let _ = write!(text, "| generator |");
+    for version in &versions {
+        let in_sample = sample.iter().filter(|r| r.version == *version).count();
+        let _ = write!(text, " {version} ({in_sample}) generated / compiled |");
+    }
+    let _ = writeln!(
+        text,
+        " all generated | all compiled | panicked | hung | median s | peak MiB |"
+    );
+    let _ = writeln!(
+        text,
+        "|---|{}---:|---:|---:|---:|---:|---:|",
+        "---:|".repeat(versions.len())
+    );
+    for (i, (name, column)) in columns.iter().enumerate() {
+        let generated: Vec<&Run> = column
+            .iter()
+            .filter(|r| matches!(r.fate, Fate::Generated))
+            .collect();
+        let workspace = out.join(format!("build-{i}"));
+        let compiled = compile(root, &workspace, &generated, &[])?;
+        let ok: std::collections::BTreeSet<&str> = compiled
+            .iter()
+            .filter(|(_, error)| error.is_none())
+            .map(|(document, _)| document.as_str())
+            .collect();
+        let _ = write!(text, "| {name} |");
+        for version in &versions {
+            let of_version: Vec<&&Run> =
+                generated.iter().filter(|r| r.version == *version).collect();
+            let made = of_version.len();
+            let built = of_version
+                .iter()
+                .filter(|r| ok.contains(r.document.display().to_string().as_str()))
+                .count();
+            let _ = write!(text, " {made} / {built} |");
+        }
+        let mut seconds: Vec<f64> = column.iter().map(|r| r.seconds).collect();
+        seconds.sort_by(f64::total_cmp);
+        let _ = writeln!(
+            text,
+            " {} | {} | {} | {} | {:.2} | {} |",
+            generated.len(),
+            ok.len(),
+            column
+                .iter()
+                .filter(|r| matches!(r.fate, Fate::Panicked(_)))
+                .count(),
+            column
+                .iter()
+                .filter(|r| matches!(r.fate, Fate::Hung))
+                .count(),
+            seconds[seconds.len() / 2],
+            column.iter().map(|r| r.peak_kib).max().unwrap_or(0) / 1024,
+        );
+    }
+    Ok(text)
 }
 
 fn find_documents(dir: &Path, found: &mut Vec<PathBuf>) {
@@ -147,11 +279,7 @@ fn version_of(document: &Path) -> String {
 fn generate_one(generator: &Path, document: &Path, out: &Path) -> Run {
     use std::os::unix::process::CommandExt;
     let mut command = Command::new(generator);
-    command
-        .arg(document)
-        .arg(out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    command.arg(document).arg(out);
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         command.pre_exec(|| {
@@ -163,6 +291,16 @@ fn generate_one(generator: &Path, document: &Path, out: &Path) -> Run {
             Ok(())
         });
     }
+    limited(command, document, out, TIME_LIMIT)
+}
+
+/// Runs a generator's `command` for `document` into `out`, killed after `time_limit`: what
+/// became of it, how long it took, and its peak memory.
+fn limited(mut command: Command, document: &Path, out: &Path, time_limit: Duration) -> Run {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let started = Instant::now();
     let run = |fate, peak_kib| Run {
         document: document.to_owned(),
@@ -177,16 +315,18 @@ fn generate_one(generator: &Path, document: &Path, out: &Path) -> Run {
         Err(e) => return run(Fate::Refused(format!("cannot start the generator: {e}")), 0),
     };
     let pid = child.id() as libc::pid_t;
-    let stderr = child.stderr.take();
-    // Read stderr on the side so that a chatty child never blocks on a full pipe.
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut stderr) = stderr {
-            use std::io::Read;
-            let _ = stderr.read_to_string(&mut text);
-        }
-        text
-    });
+    // Read the output on the side so that a chatty child never blocks on a full pipe (a peer
+    // writes its errors to either).
+    let readers = [
+        child
+            .stderr
+            .take()
+            .map(|pipe| read_on_the_side(Box::new(pipe))),
+        child
+            .stdout
+            .take()
+            .map(|pipe| read_on_the_side(Box::new(pipe))),
+    ];
     let (status, peak_kib) = loop {
         let mut status = 0;
         // SAFETY: `rusage` is plain data the call fills in.
@@ -195,14 +335,19 @@ fn generate_one(generator: &Path, document: &Path, out: &Path) -> Run {
         if waited == pid {
             break (Some(status), usage.ru_maxrss as u64);
         }
-        if started.elapsed() > TIME_LIMIT {
+        if started.elapsed() > time_limit {
             let _ = child.kill();
             let _ = child.wait();
             break (None, 0);
         }
         std::thread::sleep(Duration::from_millis(5));
     };
-    let stderr = reader.join().unwrap_or_default();
+    let stderr: String = readers
+        .into_iter()
+        .flatten()
+        .map(|reader| reader.join().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
     let Some(status) = status else {
         return run(Fate::Hung, peak_kib);
     };
@@ -211,7 +356,7 @@ fn generate_one(generator: &Path, document: &Path, out: &Path) -> Run {
             0 => Fate::Generated,
             101 => Fate::Panicked(first_line(&stderr, "panicked")),
             _ if stderr.contains("memory allocation") => Fate::OutOfMemory,
-            _ => Fate::Refused(first_line(&stderr, "error:")),
+            _ => Fate::Refused(first_line(&stderr, "rror")),
         }
     } else if stderr.contains("memory allocation")
         || stderr.contains("out of memory")
@@ -223,6 +368,14 @@ fn generate_one(generator: &Path, document: &Path, out: &Path) -> Run {
         Fate::Panicked(format!("killed by signal {}", libc::WTERMSIG(status)))
     };
     run(fate, peak_kib)
+}
+
+fn read_on_the_side(mut pipe: Box<dyn std::io::Read + Send>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
 }
 
 fn first_line(text: &str, marker: &str) -> String {
@@ -250,8 +403,17 @@ fn compile_sample(
     if count == 0 || generated.is_empty() {
         return Ok(Vec::new());
     }
-    // A seeded shuffle (xorshift), so that every run compiles the same documents.
-    let mut order: Vec<usize> = (0..generated.len()).collect();
+    let sample: Vec<&Run> = seeded_order(generated.len())
+        .into_iter()
+        .take(count)
+        .map(|i| generated[i])
+        .collect();
+    compile(root, &out.join("sample"), &sample, &["--features", "cli"])
+}
+
+/// A seeded shuffle of `0..len` (xorshift), so that every run picks the same documents.
+fn seeded_order(len: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..len).collect();
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
     for i in (1..order.len()).rev() {
         seed ^= seed << 13;
@@ -259,12 +421,21 @@ fn compile_sample(
         seed ^= seed << 17;
         order.swap(i, (seed % (i as u64 + 1)) as usize);
     }
-    let sample: Vec<&Run> = order.iter().take(count).map(|&i| generated[i]).collect();
-    let workspace = out.join("sample");
-    let _ = std::fs::remove_dir_all(&workspace);
-    std::fs::create_dir_all(&workspace).map_err(|e| e.to_string())?;
+    order
+}
+
+/// Compiles generated crates in one workspace (a copy of each, under `workspace`, named after
+/// its folder), with `features`: each document and the first compiler error, if any.
+fn compile(
+    root: &Path,
+    workspace: &Path,
+    crates: &[&Run],
+    features: &[&str],
+) -> Result<Vec<(String, Option<String>)>, String> {
+    let _ = std::fs::remove_dir_all(workspace);
+    std::fs::create_dir_all(workspace).map_err(|e| e.to_string())?;
     let mut members = Vec::new();
-    for run in &sample {
+    for run in crates {
         let name = run.out.file_name().unwrap().to_string_lossy().into_owned();
         let to = workspace.join(&name);
         copy_dir(&run.out, &to)?;
@@ -289,18 +460,51 @@ fn compile_sample(
     }
     manifest.push_str("]\n");
     std::fs::write(workspace.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
-    let output = crate::cargo()
+    // With the tool (`cli`), the largest part of each crate; held to a time limit, so that a
+    // crate that takes rustc forever is a finding, not a run that never ends.
+    let mut build = crate::cargo()
         .args([
             "build",
             "--workspace",
             "--keep-going",
             "--message-format=short",
         ])
-        .current_dir(&workspace)
+        .args(features)
+        .current_dir(workspace)
         .env("CARGO_TARGET_DIR", workspace.join("target"))
-        .output()
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let pipe = build.stderr.take();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut pipe) = pipe {
+            use std::io::Read;
+            let _ = pipe.read_to_string(&mut text);
+        }
+        text
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = build.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        if started.elapsed() > SAMPLE_BUILD_LIMIT {
+            let _ = build.kill();
+            let _ = build.wait();
+            return Err(format!(
+                "the sample's build took more than {} min",
+                SAMPLE_BUILD_LIMIT.as_secs() / 60
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let stderr = reader.join().unwrap_or_default();
+    eprintln!(
+        "the sample built in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     if !stderr.contains("Compiling") {
         // Cargo stopped before building anything: not a result about the crates.
         return Err(format!("the sample did not build at all:\n{stderr}"));
@@ -332,12 +536,12 @@ fn compile_sample(
             .unwrap_or_else(|| line.to_owned());
         errors.insert(name, error);
     }
-    if !output.status.success() && errors.is_empty() {
+    if !status.success() && errors.is_empty() {
         return Err(format!(
             "the sample failed, but no crate's error was found:\n{stderr}"
         ));
     }
-    Ok(sample
+    Ok(crates
         .iter()
         .zip(&members)
         .map(|(run, member)| {
@@ -435,6 +639,23 @@ fn table(dir: &Path, runs: &[Run], compiled: &[(String, Option<String>)]) -> Str
     );
     for (reason, count) in reasons.iter().take(15) {
         let _ = writeln!(out, "- {count}: {reason}");
+    }
+    // Each refusal in full, when they are few enough to read: each must name its place.
+    let not_generated: Vec<&Run> = runs
+        .iter()
+        .filter(|r| !matches!(r.fate, Fate::Generated))
+        .collect();
+    if not_generated.len() <= 40 {
+        let _ = writeln!(out, "\nEach, in full:\n");
+        for run in not_generated {
+            let why = match &run.fate {
+                Fate::Refused(why) | Fate::Panicked(why) => why.as_str(),
+                Fate::OutOfMemory => "out of memory",
+                Fate::Hung => "hung",
+                Fate::Generated => continue,
+            };
+            let _ = writeln!(out, "- {}: {why}", relative(dir, &run.document));
+        }
     }
     if !compiled.is_empty() {
         let failed: Vec<&(String, Option<String>)> =
