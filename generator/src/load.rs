@@ -19,11 +19,54 @@ use crate::diagnostics::{Error, Location, Warning};
 /// which 3.0 cannot say), for the builder.
 pub const WEBHOOKS: &str = "x-generator-webhooks";
 
-/// Whether the value under `key` is data, not document: an extension's (Azure's
-/// `x-ms-examples` hold whole requests, with `schema` and `$ref` keys of their own) or an
-/// example's. The passes that look for schemas and references do not go in.
-fn holds_data(key: &str) -> bool {
-    key.starts_with("x-") || key == "example" || key == "examples"
+/// What the keys of a map in the document are, for the passes that look for schemas and
+/// references: keywords (an operation's, a schema's), under which an extension or an example
+/// is data, not document (Azure's `x-ms-examples` hold whole requests, with `schema` and
+/// `$ref` keys of their own), and which those passes do not enter; or names the document chose
+/// (`properties`, `headers`, a component section), where `x-rate` or `example` is a name like
+/// any other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keys {
+    Keywords,
+    Names,
+}
+
+impl Keys {
+    /// The keywords whose values are maps of names.
+    const NAME_MAPS: [&'static str; 18] = [
+        "properties",
+        "patternProperties",
+        "definitions",
+        "$defs",
+        "schemas",
+        "parameters",
+        "responses",
+        "requestBodies",
+        "headers",
+        "securitySchemes",
+        "securityDefinitions",
+        "links",
+        "callbacks",
+        "pathItems",
+        "webhooks",
+        "encoding",
+        "content",
+        "variables",
+    ];
+
+    /// Whether the value under `key`, in a map of these keys, is data.
+    fn holds_data(self, key: &str) -> bool {
+        self == Keys::Keywords
+            && (key.starts_with("x-") || key == "example" || key == "examples")
+    }
+
+    /// What the keys of the map under `key`, in a map of these keys, are.
+    fn below(self, key: &str) -> Keys {
+        match self {
+            Keys::Keywords if Keys::NAME_MAPS.contains(&key) => Keys::Names,
+            _ => Keys::Keywords,
+        }
+    }
 }
 
 /// What a document says it is.
@@ -96,6 +139,10 @@ pub fn prepare(path: &Path, document: &mut Value) -> Result<(Places, Vec<Warning
         },
         message,
     };
+    let invalid_here = |refusal: normalize::Refusal| invalid((refusal.pointer, refusal.message));
+    // Found in the document as written: their places need no mapping back.
+    let mut as_written = Vec::new();
+    normalize::other_files(document, &mut as_written).map_err(invalid_here)?;
     let places = match dialect {
         Dialect::OpenApi30 => Places::AsWritten,
         Dialect::Swagger2 => {
@@ -110,13 +157,14 @@ pub fn prepare(path: &Path, document: &mut Value) -> Result<(Places, Vec<Warning
         }
     };
     let normalized = normalize::normalize(document)
-        .map_err(|refusal| invalid((refusal.pointer, refusal.message)))
+        .map_err(invalid_here)
         .map_err(|e| e.map_pointer(|p| places.original(p)))?;
     warnings.extend(normalized);
     for warning in &mut warnings {
         warning.pointer = places.original(&warning.pointer);
     }
-    Ok((places, warnings))
+    as_written.extend(warnings);
+    Ok((places, as_written))
 }
 
 /// How places in the document's OpenAPI 3.0 form map back to the document as written, for

@@ -86,6 +86,13 @@ impl<'a> Arbitrary<'a> {
             }
         }
         if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+            let parts = crate::samples::shaping_parts(parts);
+            // One part that shapes, and nothing else: the value is that part's (a string, say).
+            if let [part] = parts.as_slice() {
+                if schema.get("properties").is_none() {
+                    return self.value(part, depth + 1, at);
+                }
+            }
             let mut merged = Map::new();
             for part in parts {
                 if let Value::Object(object) = self.value(part, depth + 1, at) {

@@ -342,14 +342,13 @@ impl DocumentSamples {
                 return first.clone();
             }
         }
-        // `allOf` of one part and nothing else is that part (as the generator reads it).
-        if let Some([part]) = schema
-            .get("allOf")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-        {
-            if schema.get("properties").is_none() && schema.get("required").is_none() {
-                return self.sample(part, depth + 1);
+        // `allOf` of one part that shapes, and nothing else, is that part (as the generator
+        // reads it: parts that only describe do not count).
+        if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+            if let [part] = shaping_parts(parts).as_slice() {
+                if schema.get("properties").is_none() && schema.get("required").is_none() {
+                    return self.sample(part, depth + 1);
+                }
             }
         }
         let declares_object = schema.get("allOf").is_some() || schema.get("properties").is_some();
@@ -860,6 +859,31 @@ pub fn typed<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> T {
     serde_json::from_value(value.clone()).unwrap_or_else(|e| {
         panic!("sample for {what} ({value}) does not fit the client's type: {e}")
     })
+}
+
+/// The parts of an `allOf` that say something about the shape: not those that only describe
+/// (a description, a title, an example), as the generator reads them.
+pub fn shaping_parts(parts: &[Value]) -> Vec<&Value> {
+    const DESCRIBING: [&str; 9] = [
+        "description",
+        "title",
+        "example",
+        "examples",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "externalDocs",
+        "default",
+    ];
+    parts
+        .iter()
+        .filter(|part| {
+            !part.as_object().is_some_and(|part| {
+                part.keys()
+                    .all(|k| DESCRIBING.contains(&k.as_str()) || k.starts_with("x-"))
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

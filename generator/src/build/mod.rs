@@ -38,6 +38,9 @@ pub fn build(file: &Path, doc: &OpenAPI) -> Result<(Api, Vec<Warning>), Error> {
     };
     builder.claim_component_names();
     builder.build_component_schemas()?;
+    if let Some((origin, message)) = alias_cycle(&builder.types) {
+        return Err(builder.invalid(&origin, &message));
+    }
     let mut operations = builder.build_operations()?;
     let security_schemes = builder.security_schemes(&operations)?;
     let servers = builder.servers();
@@ -353,6 +356,55 @@ fn argument_kind(types: &[TypeDef], field: &Field) -> String {
     }
 }
 
+/// An alias that leads back to itself through aliases alone (`X: {$ref: Y}`, `Y: {$ref: X}`, or
+/// `X: {allOf: [{description: …}, {$ref: X}]}`): it describes no value, and Rust refuses the
+/// `type` cycle. Where the first such alias is, and what it runs through.
+fn alias_cycle(types: &[TypeDef]) -> Option<(String, String)> {
+    fn named<'t>(ty: &'t TypeRef, out: &mut Vec<&'t str>) {
+        match ty {
+            TypeRef::Named(name) => out.push(name),
+            TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => {
+                named(inner, out)
+            }
+            TypeRef::Primitive(_) => {}
+        }
+    }
+    let aliases: BTreeMap<&str, &TypeRef> = types
+        .iter()
+        .filter_map(|t| match &t.kind {
+            TypeKind::Alias(target) => Some((t.name.as_str(), target)),
+            _ => None,
+        })
+        .collect();
+    for def in types {
+        let Some(target) = aliases.get(def.name.as_str()) else {
+            continue;
+        };
+        let mut stack = Vec::new();
+        named(target, &mut stack);
+        let mut seen = BTreeSet::new();
+        while let Some(name) = stack.pop() {
+            if name == def.name {
+                let through: Vec<&str> = seen.into_iter().collect();
+                return Some((
+                    def.origin.clone(),
+                    format!(
+                        "this schema is only a reference to itself (through {}): it describes \
+                         no value",
+                        if through.is_empty() { def.name.clone() } else { through.join(", ") }
+                    ),
+                ));
+            }
+            if seen.insert(name) {
+                if let Some(next) = aliases.get(name) {
+                    named(next, &mut stack);
+                }
+            }
+        }
+    }
+    None
+}
+
 /// Boxes each struct field whose type leads back to its own struct without passing through a
 /// collection: such a type would otherwise have infinite size.
 fn mark_boxed_fields(types: &mut [TypeDef]) {
@@ -505,6 +557,54 @@ components:
             "operation-level `security: []` overrides the default"
         );
         assert_eq!(api.security_schemes.len(), 2);
+    }
+
+    #[test]
+    fn parts_that_only_describe_do_not_decide_the_shape() {
+        let doc = r##"
+openapi: 3.0.0
+info: {title: T, version: "1"}
+paths: {}
+components:
+  schemas:
+    Said:
+      allOf: [{description: Only words.}, {title: More words}]
+    Pet:
+      allOf:
+        - discriminator: {propertyName: kind}
+        - oneOf: [{$ref: "#/components/schemas/Said"}]
+"##;
+        let (api, _) = model(doc);
+        // All parts only describe: any value, not an empty struct that refuses a string.
+        assert_eq!(
+            api.type_def("Said").unwrap().kind,
+            TypeKind::Alias(TypeRef::Primitive(Primitive::Any))
+        );
+        assert_eq!(
+            api.type_def("Said").unwrap().description.as_deref(),
+            Some("Only words.")
+        );
+        // A discriminator is not a description: the parts are merged as before.
+        assert!(!matches!(api.type_def("Pet").unwrap().kind, TypeKind::Alias(_)));
+    }
+
+    #[test]
+    fn an_alias_of_itself_is_a_located_error() {
+        for doc in [
+            "{openapi: 3.0.0, info: {title: T, version: '1'}, paths: {}, components: {schemas: {
+               X: {allOf: [{description: d}, {$ref: '#/components/schemas/X'}]}}}}",
+            "{openapi: 3.0.0, info: {title: T, version: '1'}, paths: {}, components: {schemas: {
+               X: {$ref: '#/components/schemas/Y'}, Y: {type: array, items: {$ref: '#/components/schemas/X'}}}}}",
+        ] {
+            let mut value = crate::load::parse_value(Path::new("t.yaml"), doc).unwrap();
+            crate::load::prepare(Path::new("t.yaml"), &mut value).unwrap();
+            let openapi = crate::load::to_openapi(Path::new("t.yaml"), value).unwrap();
+            let error = build(Path::new("t.yaml"), &openapi).unwrap_err().to_string();
+            assert!(
+                error.contains("/components/schemas/") && error.contains("only a reference to itself"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -81,7 +81,7 @@ impl<'a> Builder<'a> {
                     self.push_type(TypeDef {
                         name,
                         origin: pointer,
-                        description: schema.schema_data.description.clone(),
+                        description: description_of(schema).cloned(),
                         kind,
                     });
                 }
@@ -671,6 +671,8 @@ fn sole_all_of_part(schema: &Schema) -> Option<(usize, &ReferenceOr<Schema>)> {
         .filter(|(_, part)| !only_describes(part));
     match (shaping.next(), shaping.next()) {
         (Some(sole), None) => Some(sole),
+        // Every part only describes: the schema is any value, as its first part says.
+        (None, None) => parts.first().map(|part| (0, part)),
         _ => None,
     }
 }
@@ -700,6 +702,7 @@ fn only_describes(part: &ReferenceOr<Schema>) -> bool {
 
 fn only_describes_schema(schema: &Schema) -> bool {
     !schema.schema_data.nullable
+        && schema.schema_data.discriminator.is_none()
         && matches!(&schema.schema_kind, SchemaKind::Any(any) if *any == openapiv3::AnySchema::default())
 }
 

@@ -5,14 +5,16 @@
 //! write shared parts) becomes a component of its own, which they and its old place refer to;
 //! other local `$ref`s to anything but a whole component (a response defined under another
 //! path) are replaced by a copy of their target; Flask-RESTX's wildcard field, a property named
-//! `*`, becomes what it stands for, `additionalProperties`; and a schema that refers into
-//! another file (the generator reads one) is read as any JSON.
+//! `*`, becomes what it stands for, `additionalProperties`. Before any of that, on the document
+//! as written, a schema that refers into another file (the generator reads one) is read as any
+//! JSON (`other_files`).
 //!
 //! The result is the document as the generator reads it, which tests also serve to a mock
 //! server and sample values from.
 
 use serde_json::Value;
 
+use super::Keys;
 use crate::diagnostics::{pointer_token, unescape_token, Warning};
 
 /// Chains of references to references are followed this far.
@@ -34,7 +36,6 @@ pub struct Refusal {
 
 pub fn normalize(document: &mut Value) -> Result<Vec<Warning>, Refusal> {
     let mut warnings = Vec::new();
-    other_files(document, &mut warnings)?;
     decode_refs(document);
     drop_callbacks(document, &mut warnings);
     wildcards(document, String::new(), &mut warnings);
@@ -49,7 +50,7 @@ pub fn normalize(document: &mut Value) -> Result<Vec<Warning>, Refusal> {
             let resolved = resolve(document, &target).cloned();
             match resolved {
                 // A reference into its own enclosing value would copy itself forever.
-                Some(value) if !is_within(&at, &pointer_of(&target)) => {
+                Some(value) if !is_within(&at, &plain_pointer(&target)) => {
                     copied = copied.saturating_add(size(&value));
                     if copied > budget {
                         return Err(Refusal {
@@ -84,50 +85,13 @@ pub fn normalize(document: &mut Value) -> Result<Vec<Warning>, Refusal> {
     Ok(warnings)
 }
 
-/// References into other files (Azure's Swagger documents share definitions across files:
-/// `./network.json#/definitions/SubResource`). The generator reads one document: a schema so
-/// referred to is read as any JSON, with a warning that says how to get its type (bundle the
-/// document first); anything else so referred to (a parameter, a response) is refused at its
-/// place, since no stand-in would be honest.
-fn other_files(document: &mut Value, warnings: &mut Vec<Warning>) -> Result<(), Refusal> {
-    let mut found = Vec::new();
-    let in_another_file = |target: &str| !target.starts_with('#');
-    refs_where(document, String::new(), &in_another_file, true, &mut found);
-    for (at, target) in found {
-        let fragment = target.split_once('#').map_or("", |(_, fragment)| fragment);
-        let names_a_schema =
-            fragment.starts_with("/definitions/") || fragment.starts_with("/components/schemas/");
-        if !(names_a_schema || is_schema_place(&at)) {
-            return Err(Refusal {
-                pointer: at,
-                message: format!(
-                    "$ref {target:?} refers into another file, and the generator reads one \
-                     document; bundle it into one first (for example `redocly bundle`)"
-                ),
-            });
-        }
-        if let Some(Value::Object(schema)) = document.pointer_mut(&at) {
-            // What stands beside the reference (a description) stays.
-            schema.remove("$ref");
-        }
-        warnings.push(Warning {
-            pointer: at,
-            message: format!(
-                "$ref {target:?} refers into another file, and the generator reads one \
-                 document: read as any JSON (bundle the document into one for its type)"
-            ),
-        });
-    }
-    Ok(())
-}
-
 /// References written percent-encoded, as URI fragments are (`#/definitions/Ref%20(of%20Bundle)`
 /// for the definition `Ref (of Bundle)`), are written as the plain pointers the builder reads
 /// by name; where the encoded text itself names something, it is left as it is.
 fn decode_refs(document: &mut Value) {
     let mut found = Vec::new();
     let encoded = |target: &str| target.starts_with("#/") && target.contains('%');
-    refs_where(document, String::new(), &encoded, false, &mut found);
+    refs_where(document, String::new(), &encoded, None, &mut found);
     let mut decoded = std::collections::BTreeMap::new();
     for (_, target) in found {
         let plain = pointer_of(&target);
@@ -140,16 +104,109 @@ fn decode_refs(document: &mut Value) {
     }
 }
 
-/// Whether a place holds a schema, by the key it is under.
-fn is_schema_place(pointer: &str) -> bool {
-    let mut tokens = pointer.rsplit('/');
-    let last = tokens.next().unwrap_or("");
-    let parent = tokens.next().unwrap_or("");
-    matches!(last, "schema" | "items" | "additionalProperties" | "not")
-        || matches!(
-            parent,
-            "properties" | "allOf" | "anyOf" | "oneOf" | "schemas" | "definitions"
-        )
+/// References into other files (Azure's Swagger documents share definitions across files:
+/// `./network.json#/definitions/SubResource`), found in the document as written, so that each
+/// is named at its own place. The generator reads one document: a schema so referred to is
+/// read as any JSON, with a warning that says how to get its type (bundle the document first);
+/// a parameter, request body, response or path item so referred to is refused at its place,
+/// since no stand-in would be honest; elsewhere (a header, a link, a callback, which the
+/// client does not read) the reference is left as it is.
+pub(super) fn other_files(
+    document: &mut Value,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), Refusal> {
+    let mut found = Vec::new();
+    let in_another_file = |target: &str| !target.starts_with('#');
+    let keys = Some(Keys::Keywords);
+    refs_where(document, String::new(), &in_another_file, keys, &mut found);
+    for (at, target) in found {
+        match place_of(&at) {
+            Place::Read => {
+                return Err(Refusal {
+                    pointer: at,
+                    message: format!(
+                        "$ref {target:?} refers into another file, and the generator reads one \
+                         document; bundle it into one first (for example `redocly bundle`)"
+                    ),
+                })
+            }
+            Place::Schema => {
+                if let Some(Value::Object(schema)) = document.pointer_mut(&at) {
+                    // What stands beside the reference (a description) stays.
+                    schema.remove("$ref");
+                }
+                warnings.push(Warning {
+                    pointer: at,
+                    message: format!(
+                        "$ref {target:?} refers into another file, and the generator reads one \
+                         document: read as any JSON (bundle the document into one for its type)"
+                    ),
+                });
+            }
+            Place::Unread => {}
+        }
+    }
+    Ok(())
+}
+
+/// What a place in the document is, for a reference there: a schema, something the builder
+/// resolves (a parameter, request body, response or path item), or something it does not read.
+#[derive(Debug, PartialEq, Eq)]
+enum Place {
+    Schema,
+    Read,
+    Unread,
+}
+
+/// The kind of place, by the keys it is under (in the document as written: OpenAPI 3.x or
+/// Swagger 2.0).
+fn place_of(pointer: &str) -> Place {
+    let tokens: Vec<&str> = pointer.split('/').collect();
+    if tokens.contains(&"callbacks") {
+        // Dropped with a warning (see `drop_callbacks`).
+        return Place::Unread;
+    }
+    let last = tokens.last().copied().unwrap_or("");
+    let parent = tokens.iter().rev().nth(1).copied().unwrap_or("");
+    let schema_keyword = matches!(
+        last,
+        "schema"
+            | "items"
+            | "additionalItems"
+            | "additionalProperties"
+            | "not"
+            | "contains"
+            | "propertyNames"
+            | "unevaluatedItems"
+            | "unevaluatedProperties"
+            | "if"
+            | "then"
+            | "else"
+    );
+    let in_schema_list_or_map = matches!(
+        parent,
+        "properties"
+            | "patternProperties"
+            | "allOf"
+            | "anyOf"
+            | "oneOf"
+            | "prefixItems"
+            | "schemas"
+            | "definitions"
+            | "$defs"
+            | "dependentSchemas"
+    );
+    if schema_keyword || in_schema_list_or_map {
+        Place::Schema
+    } else if matches!(
+        parent,
+        "parameters" | "requestBodies" | "responses" | "paths" | "pathItems"
+    ) || last == "requestBody"
+    {
+        Place::Read
+    } else {
+        Place::Unread
+    }
 }
 
 /// Schemas inside component schemas that references name become components of their own:
@@ -161,7 +218,7 @@ fn hoist_schema_targets(document: &mut Value, warnings: &mut Vec<Warning>) {
     outside_refs(document, String::new(), &mut found);
     let mut targets: Vec<String> = found
         .iter()
-        .map(|(_, target)| pointer_of(target))
+        .map(|(_, target)| plain_pointer(target))
         .filter(|pointer| {
             pointer
                 .strip_prefix(SCHEMAS)
@@ -265,7 +322,7 @@ fn retarget(value: &mut Value, hoisted: &std::collections::BTreeMap<String, Stri
         if !target.starts_with("#/") {
             return None;
         }
-        let pointer = pointer_of(target);
+        let pointer = plain_pointer(target);
         // The deepest hoisted place the pointer is or goes through.
         let (place, name) = std::iter::successors(Some(pointer.as_str()), |p| {
             p.rsplit_once('/')
@@ -411,18 +468,18 @@ fn outside_refs(value: &Value, pointer: String, found: &mut Vec<(String, String)
         value,
         pointer,
         &|target| target.starts_with("#/") && !names_a_component(target),
-        false,
+        None,
         found,
     );
 }
 
 /// Every `$ref` whose target `wanted` picks: where, and the target; not inside extensions
-/// and examples if `skip_data`.
+/// and examples when `keys` says what the keys of `value` are.
 fn refs_where(
     value: &Value,
     pointer: String,
     wanted: &dyn Fn(&str) -> bool,
-    skip_data: bool,
+    keys: Option<Keys>,
     found: &mut Vec<(String, String)>,
 ) {
     match value {
@@ -433,19 +490,18 @@ fn refs_where(
                 }
                 return;
             }
-            // Under `properties`, every key is a property's name.
-            let names = pointer.ends_with("/properties");
             for (key, child) in map {
-                if skip_data && !names && super::holds_data(key) {
+                if keys.is_some_and(|keys| keys.holds_data(key)) {
                     continue;
                 }
                 let at = format!("{pointer}/{}", pointer_token(key));
-                refs_where(child, at, wanted, skip_data, found);
+                refs_where(child, at, wanted, keys.map(|k| k.below(key)), found);
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                refs_where(child, format!("{pointer}/{i}"), wanted, skip_data, found);
+                let keys = keys.map(|_| Keys::Keywords);
+                refs_where(child, format!("{pointer}/{i}"), wanted, keys, found);
             }
         }
         _ => {}
@@ -459,6 +515,12 @@ fn names_a_component(reference: &str) -> bool {
         .is_some_and(|rest| rest.split('/').count() == 2)
 }
 
+/// The JSON pointer of a `#/…` reference after `decode_refs`, which wrote every reference as
+/// the plain pointer it names: decoding again would misread a `%` in a name.
+fn plain_pointer(reference: &str) -> String {
+    reference.trim_start_matches('#').to_owned()
+}
+
 /// The JSON pointer of a `#/…` reference, its tokens percent-decoded as URI fragments are.
 pub(super) fn pointer_of(reference: &str) -> String {
     let fragment = reference.trim_start_matches('#');
@@ -466,7 +528,7 @@ pub(super) fn pointer_of(reference: &str) -> String {
 }
 
 fn resolve<'a>(document: &'a Value, reference: &str) -> Option<&'a Value> {
-    let pointer = pointer_of(reference);
+    let pointer = plain_pointer(reference);
     let mut current = document;
     for token in pointer.split('/').skip(1) {
         let token = unescape_token(token);
@@ -548,19 +610,28 @@ mod tests {
     }
 
     /// Azure's documents refer into files beside them, which the generator does not read: a
-    /// schema so named is any JSON, with a warning at its place; a parameter is refused there.
+    /// schema so named is any JSON, with a warning at its place; a parameter is refused there,
+    /// at its place as written; headers and callbacks, which the client does not read, and
+    /// examples, which are data, are left alone.
     #[test]
     fn references_into_other_files_are_any_json_or_refused_by_place() {
-        let mut document = json!({"paths": {}, "components": {"schemas": {
+        let mut document = json!({"paths": {"/a": {"get": {
+            "callbacks": {"ev": {"$ref": "./cb.yaml#/ev"}},
+            "responses": {"200": {"description": "ok",
+                "headers": {"X-Rate": {"$ref": "./h.yaml#/Rate"}}}}}}},
+            "components": {"schemas": {
             "Subnet": {"$ref": "./virtualNetwork.json#/definitions/Subnet"},
             "Nic": {"properties": {
                 "ip": {"$ref": "./networkInterface.json#/definitions/IPConfiguration",
                        "description": "Its address"},
                 "peers": {"items": {"$ref": "peers.yaml"}},
-                "example": {"$ref": "./example.json#/definitions/Example"}},
+                "example": {"$ref": "./example.json#/definitions/Example"},
+                "properties": {"type": "object",
+                               "example": {"src": {"$ref": "https://x/y"}}}},
                 "example": {"ip": {"$ref": "https://example.com/a"}}}
         }}});
-        let warnings = normalize(&mut document).unwrap();
+        let mut warnings = Vec::new();
+        other_files(&mut document, &mut warnings).unwrap();
         let schemas = &document["components"]["schemas"];
         assert_eq!(schemas["Subnet"], json!({}));
         assert_eq!(
@@ -568,31 +639,30 @@ mod tests {
             json!({"description": "Its address"})
         );
         assert_eq!(schemas["Nic"]["properties"]["peers"]["items"], json!({}));
-        // An example's `$ref` is data, not a reference.
-        assert_eq!(
-            schemas["Nic"]["example"]["ip"]["$ref"],
-            "https://example.com/a"
-        );
-        let places: Vec<&str> = warnings.iter().map(|w| w.pointer.as_str()).collect();
+        // Examples are data, a header and a callback are not read: all left as they are.
+        assert_eq!(schemas["Nic"]["example"]["ip"]["$ref"], "https://example.com/a");
+        let responses = &document["paths"]["/a"]["get"]["responses"];
+        assert_eq!(responses["200"]["headers"]["X-Rate"]["$ref"], "./h.yaml#/Rate");
+        let mut places: Vec<&str> = warnings.iter().map(|w| w.pointer.as_str()).collect();
+        places.sort();
         assert_eq!(
             places,
             [
-                "/components/schemas/Subnet",
+                "/components/schemas/Nic/properties/example",
                 "/components/schemas/Nic/properties/ip",
                 "/components/schemas/Nic/properties/peers/items",
-                "/components/schemas/Nic/properties/example",
+                "/components/schemas/Subnet",
             ]
         );
-        assert!(
-            warnings[0].message.contains("./virtualNetwork.json"),
-            "{warnings:?}"
-        );
+        assert!(warnings.iter().any(|w| w.message.contains("./virtualNetwork.json")));
 
-        let mut document = json!({"paths": {"/a": {"get": {
-            "parameters": [{"$ref": "./common.json#/parameters/ApiVersion"}],
+        // Swagger 2.0, as written: the body first, then the reference, refused at its index.
+        let mut document = json!({"swagger": "2.0", "paths": {"/a": {"put": {
+            "parameters": [{"name": "b", "in": "body", "schema": {}},
+                           {"$ref": "./common.json#/parameters/ApiVersion"}],
             "responses": {}}}}});
-        let refusal = normalize(&mut document).unwrap_err();
-        assert_eq!(refusal.pointer, "/paths/~1a/get/parameters/0");
+        let refusal = other_files(&mut document, &mut Vec::new()).unwrap_err();
+        assert_eq!(refusal.pointer, "/paths/~1a/put/parameters/1");
         assert!(refusal.message.contains("bundle"), "{}", refusal.message);
     }
 
@@ -600,12 +670,19 @@ mod tests {
     fn percent_encoded_references_name_their_targets() {
         let mut document = json!({"paths": {}, "components": {"schemas": {
             "Ref (of Bundle)": {"type": "object"},
-            "A%20B": {"type": "string"},
+            "A%20B": {"type": "object", "properties": {"x": {"type": "string"}}},
+            "5%AB": {"type": "object", "properties": {"x": {"type": "integer"}}},
             "Use": {"properties": {
                 "bundle": {"$ref": "#/components/schemas/Ref%20(of%20Bundle)"},
-                "literal": {"$ref": "#/components/schemas/A%20B"}}}
+                "literal": {"$ref": "#/components/schemas/A%20B"},
+                "literalPart": {"$ref": "#/components/schemas/A%20B/properties/x"},
+                "percentPart": {"$ref": "#/components/schemas/5%25AB/properties/x"}}}
         }}});
         normalize(&mut document).unwrap();
+        let schemas = &document["components"]["schemas"];
+        // Parts of components became components of their own, found by their names as written.
+        assert_eq!(schemas["A%20B_x"], json!({"type": "string"}));
+        assert_eq!(schemas["5%AB_x"], json!({"type": "integer"}));
         let properties = &document["components"]["schemas"]["Use"]["properties"];
         assert_eq!(
             properties["bundle"]["$ref"],

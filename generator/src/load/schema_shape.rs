@@ -8,6 +8,7 @@
 
 use serde_json::Value;
 
+use super::Keys;
 use crate::diagnostics::pointer_token;
 
 /// As deep as the YAML and JSON parsers go (the 40 documents of the corpus nest at most 28).
@@ -16,13 +17,19 @@ const MAX_DEPTH: usize = 128;
 /// The first misshapen schema field in `document`: its pointer and what is wrong.
 pub fn first_problem(document: &Value) -> Option<(String, String)> {
     let mut found = None;
-    walk(document, String::new(), 0, &mut found);
+    walk(document, String::new(), Keys::Keywords, 0, &mut found);
     found
 }
 
 /// Looks for schemas anywhere: under `components/schemas`, and as the value of any `schema`
 /// key (parameters, media types, headers).
-fn walk(value: &Value, pointer: String, depth: usize, found: &mut Option<(String, String)>) {
+fn walk(
+    value: &Value,
+    pointer: String,
+    keys: Keys,
+    depth: usize,
+    found: &mut Option<(String, String)>,
+) {
     if found.is_some() {
         return;
     }
@@ -34,12 +41,14 @@ fn walk(value: &Value, pointer: String, depth: usize, found: &mut Option<(String
         Value::Object(map) => {
             for (key, child) in map {
                 let child_pointer = format!("{pointer}/{}", pointer_token(key));
-                if super::holds_data(key) {
+                if keys.holds_data(key) {
                     continue;
-                } else if key == "schema" || (pointer == "/components/schemas") {
+                } else if (key == "schema" && keys == Keys::Keywords)
+                    || (pointer == "/components/schemas")
+                {
                     schema(child, child_pointer, depth + 1, found);
                 } else {
-                    walk(child, child_pointer, depth + 1, found);
+                    walk(child, child_pointer, keys.below(key), depth + 1, found);
                 }
                 if found.is_some() {
                     return;
@@ -48,7 +57,7 @@ fn walk(value: &Value, pointer: String, depth: usize, found: &mut Option<(String
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                walk(child, format!("{pointer}/{i}"), depth + 1, found);
+                walk(child, format!("{pointer}/{i}"), Keys::Keywords, depth + 1, found);
             }
         }
         _ => {}

@@ -25,7 +25,7 @@ pub fn to_openapi30(document: Value, warnings: &mut Vec<Warning>) -> Value {
     let Value::Object(mut doc) = document else {
         return document;
     };
-    copy_references_into_parameters(&mut doc);
+    hoist_parameter_schemas(&mut doc);
     let mut out = Map::new();
     out.insert("openapi".into(), json!("3.0.3"));
     let consumes = media_types(doc.get("consumes"));
@@ -102,49 +102,116 @@ pub fn to_openapi30(document: Value, warnings: &mut Vec<Warning>) -> Value {
     out
 }
 
-/// References into a parameter (`#/paths/~1a/put/parameters/0/schema`, `#/parameters/Pet/schema`)
-/// are replaced by a copy of what they name, as written: in the 3.0 form a body parameter is a
-/// request body and the others shift down the list, so the same pointer would name another
-/// parameter's schema (or nothing). A reference to a whole parameter is left to
-/// `Converter::resolved`.
-fn copy_references_into_parameters(doc: &mut Map<String, Value>) {
-    /// Chains of such references are followed this far.
-    const PASSES: usize = 8;
-    fn into_a_parameter(reference: &str) -> bool {
-        let tokens: Vec<&str> = reference.trim_start_matches('#').split('/').collect();
-        // `["", "parameters", name, more…]`, or `…/parameters/<index>/more…` under paths.
-        let at = match tokens.get(1) {
-            Some(&"parameters") => Some(1),
-            Some(&"paths") => tokens.iter().rposition(|t| *t == "parameters"),
-            _ => None,
+/// References into a body parameter's schema (`#/paths/~1a/put/parameters/0/schema/…`,
+/// `#/parameters/Pet/schema/…`): the schema becomes a definition of its own, which the
+/// parameter and the references name. In the 3.0 form a body parameter is a request body and
+/// the others shift down the list, so the same pointer would name another parameter's schema,
+/// or nothing; and a copy of a schema that refers to itself would grow without end.
+fn hoist_parameter_schemas(doc: &mut Map<String, Value>) {
+    let written = Value::Object(std::mem::take(doc));
+    let mut references = Vec::new();
+    let mut stack = vec![&written];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(reference)) = map.get("$ref") {
+                    references.push(reference.clone());
+                }
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    let mut taken: std::collections::BTreeSet<String> = written
+        .get("definitions")
+        .and_then(Value::as_object)
+        .map(|d| d.keys().cloned().collect())
+        .unwrap_or_default();
+    // Each parameter schema referred into: its pointer and its definition's name.
+    let mut hoisted: BTreeMap<String, String> = BTreeMap::new();
+    let mut moved: BTreeMap<String, String> = BTreeMap::new();
+    for reference in references {
+        let Some((root, rest)) = parameter_schema(&written, &reference) else {
+            continue;
         };
-        at.is_some_and(|at| tokens.len() > at + 2)
-    }
-    for _ in 0..PASSES {
-        let written = Value::Object(doc.clone());
-        let mut copied = false;
-        let mut stack: Vec<&mut Value> = doc.values_mut().collect();
-        while let Some(value) = stack.pop() {
-            let target = value
-                .get("$ref")
-                .and_then(Value::as_str)
-                .filter(|reference| into_a_parameter(reference))
-                .and_then(|reference| written.pointer(&super::normalize::pointer_of(reference)));
-            if let Some(target) = target {
-                *value = target.clone();
-                copied = true;
-                continue;
-            }
-            match value {
-                Value::Object(map) => stack.extend(map.values_mut()),
-                Value::Array(items) => stack.extend(items.iter_mut()),
-                _ => {}
-            }
+        // A schema that is a reference already: the references go where it goes.
+        if let Some(Value::String(target)) = written.pointer(&root).and_then(|s| s.get("$ref")) {
+            moved.insert(reference, format!("{target}{rest}"));
+            continue;
         }
-        if !copied {
-            break;
-        }
+        let name = hoisted
+            .entry(root.clone())
+            .or_insert_with(|| {
+                let parameter = &root[..root.len() - "/schema".len()];
+                let wanted = written
+                    .pointer(parameter)
+                    .map(name_of)
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or("body");
+                let wanted = match wanted.to_ascii_lowercase().ends_with("body") {
+                    true => wanted.to_owned(),
+                    false => format!("{wanted}Body"),
+                };
+                let mut name = wanted.clone();
+                let mut n = 2;
+                while !taken.insert(name.clone()) {
+                    name = format!("{wanted}{n}");
+                    n += 1;
+                }
+                name
+            })
+            .clone();
+        moved.insert(
+            reference,
+            format!("#/definitions/{}{rest}", pointer_token(&name)),
+        );
     }
+    let mut written = written;
+    for (root, name) in &hoisted {
+        let reference = json!({ "$ref": format!("#/definitions/{}", pointer_token(name)) });
+        let Some(slot) = written.pointer_mut(root) else {
+            continue;
+        };
+        let schema = std::mem::replace(slot, reference);
+        written["definitions"][name] = schema;
+    }
+    rewrite_refs(&mut written, &mut |target| moved.get(target).cloned());
+    if let Value::Object(map) = written {
+        *doc = map;
+    }
+}
+
+/// The body parameter schema a reference points into (following a parameter that is itself a
+/// reference to a shared one) and the rest of the reference below it.
+fn parameter_schema(written: &Value, reference: &str) -> Option<(String, String)> {
+    if !reference.starts_with("#/") {
+        return None;
+    }
+    let pointer = super::normalize::pointer_of(reference);
+    let tokens: Vec<&str> = pointer.split('/').collect();
+    // `["", "parameters", name, "schema", …]`, or `…, "parameters", index, "schema", …` in paths.
+    let at = match tokens.get(1) {
+        Some(&"parameters") => 1,
+        Some(&"paths") => tokens.iter().rposition(|t| *t == "parameters")?,
+        _ => return None,
+    };
+    if tokens.get(at + 2) != Some(&"schema") {
+        return None;
+    }
+    let mut parameter = tokens[..at + 2].join("/");
+    // A parameter that refers to a shared one: the shared one's schema.
+    if let Some(shared) = written
+        .pointer(&parameter)?
+        .get("$ref")
+        .and_then(Value::as_str)
+    {
+        parameter = super::normalize::pointer_of(shared);
+    }
+    let root = format!("{parameter}/schema");
+    written.pointer(&root)?;
+    let rest: String = tokens[at + 3..].iter().map(|t| format!("/{t}")).collect();
+    Some((root, rest))
 }
 
 /// References to a response's schema where 2.0 writes it (`…/responses/200/schema…`, under
@@ -894,17 +961,47 @@ mod tests {
         let json_schema = |pointer: &str| read.pointer(pointer).cloned().unwrap_or(Value::Null);
         assert_eq!(
             json_schema("/paths/~1b/get/responses/200/content/application~1json/schema"),
+            json!({"$ref": "#/components/schemas/body"})
+        );
+        assert_eq!(
+            json_schema("/components/schemas/body"),
             json!({"type": "object", "properties": {"n": {"type": "integer"}}})
         );
         assert_eq!(
+            json_schema("/paths/~1a~1{id}/put/requestBody/content/application~1json/schema"),
+            json!({"$ref": "#/components/schemas/body"})
+        );
+        assert_eq!(
             json_schema("/paths/~1a~1{id}/put/responses/200/content/application~1json/schema"),
-            json!({"type": "array", "items": {"type": "string"}})
+            json!({"$ref": "#/components/schemas/sBody"})
         );
         assert_eq!(
             json_schema("/paths/~1b/get/responses/default/content/application~1json/schema/$ref"),
             json!(
                 "#/components/responses/Problem/content/application~1json/schema/properties/code"
             )
+        );
+    }
+
+    /// A body schema that refers into itself twice stays one recursive definition. (Copying
+    /// the targets instead squared the references each pass: out of memory from 300 bytes.)
+    #[test]
+    fn a_body_schema_that_refers_into_itself_is_one_definition() {
+        let written = json!({"swagger": "2.0", "info": {"title": "T", "version": "1"},
+            "paths": {"/t": {"post": {"parameters": [{"$ref": "#/parameters/Tree"}],
+                                       "responses": {"200": {"description": "ok"}}}}},
+            "parameters": {"Tree": {"name": "tree", "in": "body", "schema": {"type": "object",
+                "properties": {"l": {"$ref": "#/parameters/Tree/schema"},
+                               "r": {"$ref": "#/parameters/Tree/schema"}}}}}});
+        let read = to_openapi30(written, &mut Vec::new());
+        let tree = &read["components"]["schemas"]["treeBody"];
+        assert_eq!(
+            tree["properties"]["l"],
+            json!({"$ref": "#/components/schemas/treeBody"})
+        );
+        assert_eq!(
+            read["paths"]["/t"]["post"]["requestBody"]["content"]["application/json"]["schema"],
+            json!({"$ref": "#/components/schemas/treeBody"})
         );
     }
 

@@ -182,7 +182,10 @@ fn peers(root: &Path, runs: &[Run], count: usize, jobs: usize) -> Result<String,
             .filter(|r| matches!(r.fate, Fate::Generated))
             .collect();
         let workspace = out.join(format!("build-{i}"));
-        let compiled = compile(root, &workspace, &generated, &[])?;
+        let compiled = match generated.is_empty() {
+            true => Vec::new(),
+            false => compile(root, &workspace, &generated, &[])?,
+        };
         let ok: std::collections::BTreeSet<&str> = compiled
             .iter()
             .filter(|(_, error)| error.is_none())
@@ -201,6 +204,7 @@ fn peers(root: &Path, runs: &[Run], count: usize, jobs: usize) -> Result<String,
         }
         let mut seconds: Vec<f64> = column.iter().map(|r| r.seconds).collect();
         seconds.sort_by(f64::total_cmp);
+        let median = seconds.get(seconds.len() / 2).copied().unwrap_or(0.0);
         let _ = writeln!(
             text,
             " {} | {} | {} | {} | {:.2} | {} |",
@@ -214,7 +218,7 @@ fn peers(root: &Path, runs: &[Run], count: usize, jobs: usize) -> Result<String,
                 .iter()
                 .filter(|r| matches!(r.fate, Fate::Hung))
                 .count(),
-            seconds[seconds.len() / 2],
+            median,
             column.iter().map(|r| r.peak_kib).max().unwrap_or(0) / 1024,
         );
     }
@@ -297,7 +301,11 @@ fn generate_one(generator: &Path, document: &Path, out: &Path) -> Run {
 /// Runs a generator's `command` for `document` into `out`, killed after `time_limit`: what
 /// became of it, how long it took, and its peak memory.
 fn limited(mut command: Command, document: &Path, out: &Path, time_limit: Duration) -> Run {
+    use std::os::unix::process::CommandExt;
+    // A group of its own, so that the limit ends what it started too (the pip wrapper of
+    // openapi-generator starts a JVM, which would outlive it and hold the pipes open).
     command
+        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -336,7 +344,7 @@ fn limited(mut command: Command, document: &Path, out: &Path, time_limit: Durati
             break (Some(status), usage.ru_maxrss as u64);
         }
         if started.elapsed() > time_limit {
-            let _ = child.kill();
+            kill_group(pid);
             let _ = child.wait();
             break (None, 0);
         }
@@ -368,6 +376,14 @@ fn limited(mut command: Command, document: &Path, out: &Path, time_limit: Durati
         Fate::Panicked(format!("killed by signal {}", libc::WTERMSIG(status)))
     };
     run(fate, peak_kib)
+}
+
+/// Ends a process started in a group of its own, and everything it started.
+fn kill_group(pid: libc::pid_t) {
+    // SAFETY: a signal to a process group this program created.
+    unsafe {
+        libc::kill(-pid, libc::SIGKILL);
+    }
 }
 
 fn read_on_the_side(mut pipe: Box<dyn std::io::Read + Send>) -> std::thread::JoinHandle<String> {
@@ -452,6 +468,12 @@ fn compile(
             );
         }
         std::fs::write(&manifest, text).map_err(|e| e.to_string())?;
+        // The tool's binary calls the library by the crate's name.
+        let binary = to.join("src/bin/contractfit.rs");
+        if let Ok(source) = std::fs::read_to_string(&binary) {
+            let source = source.replace("contractfit::", &format!("{name}::"));
+            std::fs::write(&binary, source).map_err(|e| e.to_string())?;
+        }
         members.push(name);
     }
     let mut manifest = String::from("[workspace]\nresolver = \"2\"\nmembers = [\n");
@@ -462,7 +484,9 @@ fn compile(
     std::fs::write(workspace.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
     // With the tool (`cli`), the largest part of each crate; held to a time limit, so that a
     // crate that takes rustc forever is a finding, not a run that never ends.
+    use std::os::unix::process::CommandExt;
     let mut build = crate::cargo()
+        .process_group(0)
         .args([
             "build",
             "--workspace",
@@ -491,7 +515,7 @@ fn compile(
             break status;
         }
         if started.elapsed() > SAMPLE_BUILD_LIMIT {
-            let _ = build.kill();
+            kill_group(build.id() as libc::pid_t);
             let _ = build.wait();
             return Err(format!(
                 "the sample's build took more than {} min",
