@@ -56,8 +56,7 @@ impl Keys {
 
     /// Whether the value under `key`, in a map of these keys, is data.
     fn holds_data(self, key: &str) -> bool {
-        self == Keys::Keywords
-            && (key.starts_with("x-") || key == "example" || key == "examples")
+        self == Keys::Keywords && (key.starts_with("x-") || key == "example" || key == "examples")
     }
 
     /// What the keys of the map under `key`, in a map of these keys, are.
@@ -150,10 +149,12 @@ pub fn prepare(path: &Path, document: &mut Value) -> Result<(Places, Vec<Warning
             Places::Swagger2
         }
         Dialect::OpenApi31 => {
-            let written = document.clone();
-            *document = openapi31::to_openapi30(std::mem::take(document), &mut warnings)
-                .map_err(invalid)?;
-            Places::OpenApi31 { written }
+            // Its warnings name places as written already.
+            let (lowered, moves) =
+                openapi31::to_openapi30(std::mem::take(document), &mut as_written)
+                    .map_err(invalid)?;
+            *document = lowered;
+            Places::OpenApi31(moves)
         }
     };
     let normalized = normalize::normalize(document)
@@ -175,9 +176,9 @@ pub enum Places {
     AsWritten,
     /// Swagger 2.0's sections and bodies moved as a whole (see `swagger2::original_pointer`).
     Swagger2,
-    /// 3.1's schemas change in place, but some gain a level: a `$ref` beside other keywords
-    /// becomes an `allOf`, a list of types a `oneOf`.
-    OpenApi31 { written: Value },
+    /// 3.1's schemas change in place, but some parts move: a `$ref` beside other keywords
+    /// becomes an `allOf`, a list of types a `oneOf`, a `null` variant leaves its list.
+    OpenApi31(openapi31::Moves),
 }
 
 impl Places {
@@ -187,7 +188,7 @@ impl Places {
         match self {
             Places::AsWritten => pointer.to_owned(),
             Places::Swagger2 => swagger2::original_pointer(pointer),
-            Places::OpenApi31 { written } => openapi31::original_pointer(written, pointer),
+            Places::OpenApi31(moves) => openapi31::original_pointer(moves, pointer),
         }
     }
 }

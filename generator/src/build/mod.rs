@@ -391,7 +391,11 @@ fn alias_cycle(types: &[TypeDef]) -> Option<(String, String)> {
                     format!(
                         "this schema is only a reference to itself (through {}): it describes \
                          no value",
-                        if through.is_empty() { def.name.clone() } else { through.join(", ") }
+                        if through.is_empty() {
+                            def.name.clone()
+                        } else {
+                            through.join(", ")
+                        }
                     ),
                 ));
             }
@@ -585,7 +589,10 @@ components:
             Some("Only words.")
         );
         // A discriminator is not a description: the parts are merged as before.
-        assert!(!matches!(api.type_def("Pet").unwrap().kind, TypeKind::Alias(_)));
+        assert!(!matches!(
+            api.type_def("Pet").unwrap().kind,
+            TypeKind::Alias(_)
+        ));
     }
 
     #[test]

@@ -640,9 +640,15 @@ mod tests {
         );
         assert_eq!(schemas["Nic"]["properties"]["peers"]["items"], json!({}));
         // Examples are data, a header and a callback are not read: all left as they are.
-        assert_eq!(schemas["Nic"]["example"]["ip"]["$ref"], "https://example.com/a");
+        assert_eq!(
+            schemas["Nic"]["example"]["ip"]["$ref"],
+            "https://example.com/a"
+        );
         let responses = &document["paths"]["/a"]["get"]["responses"];
-        assert_eq!(responses["200"]["headers"]["X-Rate"]["$ref"], "./h.yaml#/Rate");
+        assert_eq!(
+            responses["200"]["headers"]["X-Rate"]["$ref"],
+            "./h.yaml#/Rate"
+        );
         let mut places: Vec<&str> = warnings.iter().map(|w| w.pointer.as_str()).collect();
         places.sort();
         assert_eq!(
@@ -654,7 +660,9 @@ mod tests {
                 "/components/schemas/Subnet",
             ]
         );
-        assert!(warnings.iter().any(|w| w.message.contains("./virtualNetwork.json")));
+        assert!(warnings
+            .iter()
+            .any(|w| w.message.contains("./virtualNetwork.json")));
 
         // Swagger 2.0, as written: the body first, then the reference, refused at its index.
         let mut document = json!({"swagger": "2.0", "paths": {"/a": {"put": {

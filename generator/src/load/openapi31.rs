@@ -23,13 +23,18 @@ use crate::diagnostics::{pointer_token, Warning};
 /// What 3.2 adds that this reader does not know: refused by name rather than misread.
 const UNKNOWN_IN_3_2: [&str; 2] = ["additionalOperations", "query"];
 
-/// The 3.0 form of the OpenAPI 3.1 (or 3.2) `document`, or the first thing it cannot read.
+/// Where the 3.0 form moved parts of schemas: each lowering step's moves (a part's place there,
+/// and its place before: `…/allOf/1` of a `$ref` with siblings is `…`), in the order made.
+pub type Moves = Vec<Vec<(String, String)>>;
+
+/// The 3.0 form of the OpenAPI 3.1 (or 3.2) `document` and what it moved, or the first thing
+/// it cannot read. Warnings name places as written.
 pub fn to_openapi30(
     mut document: Value,
     warnings: &mut Vec<Warning>,
-) -> Result<Value, (String, String)> {
+) -> Result<(Value, Moves), (String, String)> {
     let Value::Object(doc) = &mut document else {
-        return Ok(document);
+        return Ok((document, Moves::new()));
     };
     if let Some(Value::Object(paths)) = doc.get("paths") {
         for (path, item) in paths {
@@ -78,8 +83,9 @@ pub fn to_openapi30(
     }
     inline_path_items(doc, warnings);
     let mut out = document;
-    lower_schemas_in(&mut out, String::new(), warnings);
-    Ok(out)
+    let mut moves = Moves::new();
+    lower_schemas_in(&mut out, String::new(), warnings, &mut moves);
+    Ok((out, moves))
 }
 
 /// Path items given as `$ref`s to `components/pathItems` are replaced by what they name.
@@ -114,11 +120,16 @@ fn inline_path_items(doc: &mut Map<String, Value>, warnings: &mut Vec<Warning>) 
 
 /// Lowers every schema found under `value` (at `pointer`): the values of `schema` keys and of
 /// `components/schemas`.
-fn lower_schemas_in(value: &mut Value, pointer: String, warnings: &mut Vec<Warning>) {
+fn lower_schemas_in(
+    value: &mut Value,
+    pointer: String,
+    warnings: &mut Vec<Warning>,
+    moves: &mut Moves,
+) {
     let Value::Object(map) = value else {
         if let Value::Array(items) = value {
             for (i, item) in items.iter_mut().enumerate() {
-                lower_schemas_in(item, format!("{pointer}/{i}"), warnings);
+                lower_schemas_in(item, format!("{pointer}/{i}"), warnings, moves);
             }
         }
         return;
@@ -129,15 +140,16 @@ fn lower_schemas_in(value: &mut Value, pointer: String, warnings: &mut Vec<Warni
         match key.as_str() {
             // Values, not schemas (a `default` here is a response, and is walked).
             "example" | "examples" => {}
-            "schema" => lower_schema(child, &at, warnings),
+            "schema" => lower_schema(child, &at, warnings, moves),
             "schemas" if in_components => {
                 if let Value::Object(schemas) = child {
                     for (name, schema) in schemas.iter_mut() {
-                        lower_schema(schema, &format!("{at}/{}", pointer_token(name)), warnings);
+                        let at = format!("{at}/{}", pointer_token(name));
+                        lower_schema(schema, &at, warnings, moves);
                     }
                 }
             }
-            _ => lower_schemas_in(child, at, warnings),
+            _ => lower_schemas_in(child, at, warnings, moves),
         }
     }
 }
@@ -178,7 +190,7 @@ const DROPPED: [&str; 7] = [
     "$dynamicAnchor",
 ];
 
-fn lower_schema(schema: &mut Value, pointer: &str, warnings: &mut Vec<Warning>) {
+fn lower_schema(schema: &mut Value, pointer: &str, warnings: &mut Vec<Warning>, moves: &mut Moves) {
     let map = match schema {
         Value::Bool(true) => {
             *schema = json!({});
@@ -198,24 +210,21 @@ fn lower_schema(schema: &mut Value, pointer: &str, warnings: &mut Vec<Warning>) 
             if key == "additionalProperties" && child.is_boolean() {
                 continue;
             }
-            lower_schema(child, &format!("{pointer}/{key}"), warnings);
+            lower_schema(child, &format!("{pointer}/{key}"), warnings, moves);
         }
     }
     for key in SCHEMA_LISTS {
         if let Some(Value::Array(list)) = map.get_mut(key) {
             for (i, child) in list.iter_mut().enumerate() {
-                lower_schema(child, &format!("{pointer}/{key}/{i}"), warnings);
+                lower_schema(child, &format!("{pointer}/{key}/{i}"), warnings, moves);
             }
         }
     }
     for key in SCHEMA_MAPS {
         if let Some(Value::Object(children)) = map.get_mut(key) {
             for (name, child) in children.iter_mut() {
-                lower_schema(
-                    child,
-                    &format!("{pointer}/{key}/{}", pointer_token(name)),
-                    warnings,
-                );
+                let at = format!("{pointer}/{key}/{}", pointer_token(name));
+                lower_schema(child, &at, warnings, moves);
             }
         }
     }
@@ -273,14 +282,14 @@ fn lower_schema(schema: &mut Value, pointer: &str, warnings: &mut Vec<Warning>) 
     map.remove("$schema");
     map.remove("$id");
     map.remove("$anchor");
-    lower_type_list(map);
-    lower_null_variant(map);
-    lower_ref_siblings(schema);
+    lower_type_list(map, pointer, moves);
+    lower_null_variant(map, pointer, moves);
+    lower_ref_siblings(schema, pointer, moves);
 }
 
 /// A `oneOf` or `anyOf` with a `{type: "null"}` variant (FastAPI's and pydantic's nullable
 /// reference) is the others, nullable; one other is `allOf` of it, as 3.0 writes that.
-fn lower_null_variant(map: &mut Map<String, Value>) {
+fn lower_null_variant(map: &mut Map<String, Value>, pointer: &str, moves: &mut Moves) {
     for key in ["anyOf", "oneOf"] {
         let Some(Value::Array(variants)) = map.get_mut(key) else {
             continue;
@@ -290,19 +299,32 @@ fn lower_null_variant(map: &mut Map<String, Value>) {
         if !variants.iter().any(is_null) {
             continue;
         }
+        let kept: Vec<usize> = (0..variants.len())
+            .filter(|&i| !is_null(&variants[i]))
+            .collect();
         variants.retain(|v| !is_null(v));
         let one = variants.len() == 1;
         map.insert("nullable".into(), json!(true));
+        let now = if one { "allOf" } else { key };
         if one {
             let only = map.remove(key).unwrap_or_default();
             map.insert("allOf".into(), only);
         }
+        moves.push(
+            kept.into_iter()
+                .enumerate()
+                .map(|(index, written)| {
+                    let lowered = format!("{pointer}/{now}/{index}");
+                    (lowered, format!("{pointer}/{key}/{written}"))
+                })
+                .collect(),
+        );
     }
 }
 
 /// `type: [X, "null"]` is `X` and `nullable`; several types, a `oneOf` of each (keywords that
 /// belong to one type go with it).
-fn lower_type_list(map: &mut Map<String, Value>) {
+fn lower_type_list(map: &mut Map<String, Value>, pointer: &str, moves: &mut Moves) {
     let types: Vec<String> = match map.get("type") {
         Some(Value::Array(types)) => types
             .iter()
@@ -343,16 +365,26 @@ fn lower_type_list(map: &mut Map<String, Value>) {
                     Value::Object(variant)
                 })
                 .collect();
-            match map.remove("oneOf") {
+            let mut moved = Vec::new();
+            let made = match map.remove("oneOf") {
                 // A `oneOf` already there stays; both must hold.
                 Some(existing) => {
                     let parts = json!([{ "oneOf": variants }, { "oneOf": existing }]);
                     map.insert("allOf".into(), parts);
+                    moved.push((
+                        format!("{pointer}/allOf/1/oneOf"),
+                        format!("{pointer}/oneOf"),
+                    ));
+                    format!("{pointer}/allOf/0/oneOf")
                 }
                 None => {
                     map.insert("oneOf".into(), Value::Array(variants));
+                    format!("{pointer}/oneOf")
                 }
-            }
+            };
+            // Each variant's keywords were the schema's own.
+            moved.extend((0..several.len()).map(|i| (format!("{made}/{i}"), pointer.to_owned())));
+            moves.push(moved);
         }
     }
 }
@@ -383,7 +415,7 @@ fn keywords_of(ty: &str) -> &'static [&'static str] {
 
 /// A `$ref` with constraints beside it is both: `allOf` of the reference and them. With only
 /// annotations beside it, it is the reference (3.0 reads it so).
-fn lower_ref_siblings(schema: &mut Value) {
+fn lower_ref_siblings(schema: &mut Value, pointer: &str, moves: &mut Moves) {
     let Value::Object(map) = schema else {
         return;
     };
@@ -416,6 +448,11 @@ fn lower_ref_siblings(schema: &mut Value) {
     if !rest.is_empty() {
         parts.push(Value::Object(rest));
     }
+    moves.push(
+        (0..parts.len())
+            .map(|i| (format!("{pointer}/allOf/{i}"), pointer.to_owned()))
+            .collect(),
+    );
     out.insert("allOf".into(), Value::Array(parts));
     if let Some(description) = map.get("description") {
         out.insert("description".into(), description.clone());
@@ -423,52 +460,24 @@ fn lower_ref_siblings(schema: &mut Value) {
     *schema = Value::Object(out);
 }
 
-/// Where `pointer`, a place in the 3.0 form, is in the 3.1 document as `written`: the levels
-/// the 3.0 form added (an `allOf` around a `$ref` with siblings, a `oneOf` of a type list) are
-/// left out, found by walking both together. A place the written document does not have is
-/// returned as it is from there on.
-pub fn original_pointer(written: &Value, pointer: &str) -> String {
-    let tokens: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(crate::diagnostics::unescape_token)
-        .collect();
-    let mut at = written;
-    let mut kept: Vec<&str> = Vec::new();
-    let mut i = 0;
-    while i < tokens.len() {
-        let token = tokens[i].as_str();
-        let child = match at {
-            Value::Object(map) => map.get(token),
-            Value::Array(items) => token.parse::<usize>().ok().and_then(|n| items.get(n)),
-            _ => None,
-        };
-        match child {
-            Some(child) => {
-                at = child;
-                kept.push(token);
-                i += 1;
-            }
-            // A level the 3.0 form added: `allOf`/`oneOf` and an index the written schema
-            // does not have.
-            None if SCHEMA_LISTS.contains(&token)
-                && tokens
-                    .get(i + 1)
-                    .is_some_and(|n| n.parse::<usize>().is_ok()) =>
-            {
-                i += 2;
-            }
-            None => {
-                kept.extend(tokens[i..].iter().map(String::as_str));
-                break;
-            }
+/// Where `pointer`, a place in the 3.0 form, is in the 3.1 document as written: each move the
+/// lowering made is undone, the last made first (a schema's own moves were made after those of
+/// the schemas inside it, and in the places those had then).
+pub fn original_pointer(moves: &Moves, pointer: &str) -> String {
+    let mut pointer = pointer.to_owned();
+    for step in moves.iter().rev() {
+        // One move per step at most: a step's places are all in the same form.
+        let undone = step.iter().find_map(|(lowered, written)| {
+            let rest = pointer
+                .strip_prefix(lowered.as_str())
+                .filter(|rest| rest.is_empty() || rest.starts_with('/'))?;
+            Some(format!("{written}{rest}"))
+        });
+        if let Some(undone) = undone {
+            pointer = undone;
         }
     }
-    kept.iter().fold(String::new(), |mut out, token| {
-        out.push('/');
-        out.push_str(&pointer_token(token));
-        out
-    })
+    pointer
 }
 
 #[cfg(test)]
@@ -484,8 +493,12 @@ mod tests {
                 "Pet": {"properties": {
                     "owner": {"$ref": "#/components/schemas/Owner", "maxProperties": 3},
                     "tag": {"type": ["string", "array"], "items": {"if": {}}},
-                    "kind": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}}}}});
-        let lowered = to_openapi30(written.clone(), &mut Vec::new()).unwrap();
+                    "kind": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+                    "maybe": {"anyOf": [{"type": "null"}, {"$ref": "#/components/schemas/Owner"},
+                                        {"$ref": "#/components/schemas/Missing"}]},
+                    "both": {"$ref": "#/components/schemas/Owner", "maxProperties": 1,
+                             "allOf": [{"$ref": "#/components/schemas/Other"}]}}}}}});
+        let (lowered, moves) = to_openapi30(written.clone(), &mut Vec::new()).unwrap();
         let pet = "/components/schemas/Pet/properties";
         // The lowered form does have the added levels.
         assert!(
@@ -499,21 +512,39 @@ mod tests {
             "{lowered}"
         );
         assert_eq!(
-            original_pointer(&written, &format!("{pet}/owner/allOf/1/maxProperties")),
+            original_pointer(&moves, &format!("{pet}/owner/allOf/1/maxProperties")),
             format!("{pet}/owner/maxProperties")
         );
         assert_eq!(
-            original_pointer(&written, &format!("{pet}/tag/oneOf/1/items/if")),
+            original_pointer(&moves, &format!("{pet}/tag/oneOf/1/items/if")),
             format!("{pet}/tag/items/if")
         );
         // A written oneOf stays.
         assert_eq!(
-            original_pointer(&written, &format!("{pet}/kind/oneOf/1/type")),
+            original_pointer(&moves, &format!("{pet}/kind/oneOf/1/type")),
             format!("{pet}/kind/oneOf/1/type")
         );
         assert_eq!(
-            original_pointer(&written, "/paths/~1a~1{b}"),
+            original_pointer(&moves, "/paths/~1a~1{b}"),
             "/paths/~1a~1{b}"
+        );
+        // A null variant left its list: the next ones moved up.
+        assert_eq!(
+            lowered.pointer(&format!("{pet}/maybe/anyOf/1/$ref")),
+            Some(&json!("#/components/schemas/Missing"))
+        );
+        assert_eq!(
+            original_pointer(&moves, &format!("{pet}/maybe/anyOf/1/$ref")),
+            format!("{pet}/maybe/anyOf/2/$ref")
+        );
+        // A reference beside an allOf: the reference is the schema's, the allOf's stay theirs.
+        assert_eq!(
+            original_pointer(&moves, &format!("{pet}/both/allOf/0/$ref")),
+            format!("{pet}/both/$ref")
+        );
+        assert_eq!(
+            original_pointer(&moves, &format!("{pet}/both/allOf/1/allOf/0/$ref")),
+            format!("{pet}/both/allOf/0/$ref")
         );
     }
 
@@ -544,7 +575,7 @@ mod tests {
             }
         });
         let mut warnings = Vec::new();
-        let read = to_openapi30(written, &mut warnings).unwrap();
+        let (read, _) = to_openapi30(written, &mut warnings).unwrap();
         assert_eq!(read["openapi"], "3.0.3");
         assert!(read["info"].get("summary").is_none());
         assert_eq!(read[super::super::WEBHOOKS], json!(["newPet"]));
@@ -595,7 +626,7 @@ mod tests {
             "paths": {"/a": {"get": {"responses": {"default": {"description": "e", "content": {
                 "application/json": {"schema": {"type": "object", "additionalProperties": false,
                     "properties": {"code": {"type": ["integer", "null"]}}}}}}}}}}});
-        let read = to_openapi30(written, &mut Vec::new()).unwrap();
+        let (read, _) = to_openapi30(written, &mut Vec::new()).unwrap();
         let schema = &read["paths"]["/a"]["get"]["responses"]["default"]["content"]
             ["application/json"]["schema"];
         assert_eq!(

@@ -57,7 +57,13 @@ fn walk(
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                walk(child, format!("{pointer}/{i}"), Keys::Keywords, depth + 1, found);
+                walk(
+                    child,
+                    format!("{pointer}/{i}"),
+                    Keys::Keywords,
+                    depth + 1,
+                    found,
+                );
             }
         }
         _ => {}

@@ -395,7 +395,10 @@ impl Converter {
         if let Some(body) = body {
             out.insert("requestBody".into(), request_body(&body, &consumes));
         } else if !form.is_empty() {
-            out.insert("requestBody".into(), form_body(&form, &consumes));
+            out.insert(
+                "requestBody".into(),
+                form_body(&form, &consumes, pointer, warnings),
+            );
         }
         let mut responses = Map::new();
         if let Some(Value::Object(written)) = operation.get("responses") {
@@ -618,7 +621,15 @@ fn is_form(media_type: &str) -> bool {
 
 /// `formData` parameters as one object schema, in the form type `consumes` names (multipart
 /// when a field is a file or it says so, else URL-encoded).
-fn form_body(fields: &[Value], consumes: &[String]) -> Value {
+/// The form fields as a request body. A list field is sent as its name repeated, as 3.0 forms
+/// send lists (`collectionFormat: multi`): a field that says another format (or none, which
+/// 2.0 reads as `csv`) gets a warning, since its items would be joined into one value.
+fn form_body(
+    fields: &[Value],
+    consumes: &[String],
+    pointer: &str,
+    warnings: &mut Vec<Warning>,
+) -> Value {
     let mut properties = Map::new();
     let mut required = Vec::new();
     let mut has_file = false;
@@ -628,6 +639,17 @@ fn form_body(fields: &[Value], consumes: &[String]) -> Value {
             required.push(json!(name));
         }
         has_file |= field.get("type") == Some(&json!("file"));
+        let format = field.get("collectionFormat").and_then(Value::as_str);
+        if field.get("type") == Some(&json!("array")) && format != Some("multi") {
+            warnings.push(Warning {
+                pointer: format!("{pointer}/parameters"),
+                message: format!(
+                    "form field `{name}` is a list in `collectionFormat: {}`; it is sent as the \
+                     field repeated (`multi`), as OpenAPI 3.0 forms send lists",
+                    format.unwrap_or("csv")
+                ),
+            });
+        }
         let mut schema = items_schema(field);
         if let (Some(description), Value::Object(map)) = (field.get("description"), &mut schema) {
             map.insert("description".into(), description.clone());
@@ -1003,6 +1025,22 @@ mod tests {
             read["paths"]["/t"]["post"]["requestBody"]["content"]["application/json"]["schema"],
             json!({"$ref": "#/components/schemas/treeBody"})
         );
+    }
+
+    /// A form list in 2.0's default `csv` is sent as the field repeated: said, not silent.
+    #[test]
+    fn a_form_list_not_sent_as_written_is_a_warning() {
+        let written = json!({"swagger": "2.0", "info": {"title": "T", "version": "1"},
+            "paths": {"/a": {"post": {"parameters": [
+                {"name": "tags", "in": "formData", "type": "array", "items": {"type": "string"}},
+                {"name": "ids", "in": "formData", "type": "array", "collectionFormat": "multi",
+                 "items": {"type": "integer"}}],
+                "responses": {"200": {"description": "ok"}}}}}});
+        let mut warnings = Vec::new();
+        to_openapi30(written, &mut warnings);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(warnings[0].pointer, "/paths/~1a/post/parameters");
+        assert!(warnings[0].message.contains("`tags`"), "{warnings:?}");
     }
 
     #[test]
