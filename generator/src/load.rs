@@ -145,8 +145,9 @@ pub fn prepare(path: &Path, document: &mut Value) -> Result<(Places, Vec<Warning
     let places = match dialect {
         Dialect::OpenApi30 => Places::AsWritten,
         Dialect::Swagger2 => {
-            *document = swagger2::to_openapi30(std::mem::take(document), &mut warnings);
-            Places::Swagger2
+            let (lowered, hoisted) = swagger2::lower(std::mem::take(document), &mut warnings);
+            *document = lowered;
+            Places::Swagger2(hoisted)
         }
         Dialect::OpenApi31 => {
             // Its warnings name places as written already.
@@ -174,8 +175,9 @@ pub fn prepare(path: &Path, document: &mut Value) -> Result<(Places, Vec<Warning
 pub enum Places {
     /// An OpenAPI 3.0 document: the same places.
     AsWritten,
-    /// Swagger 2.0's sections and bodies moved as a whole (see `swagger2::original_pointer`).
-    Swagger2,
+    /// Swagger 2.0's sections and bodies moved as a whole (see `swagger2::original_pointer`),
+    /// and body schemas referred into became definitions.
+    Swagger2(swagger2::Hoisted),
     /// 3.1's schemas change in place, but some parts move: a `$ref` beside other keywords
     /// becomes an `allOf`, a list of types a `oneOf`, a `null` variant leaves its list.
     OpenApi31(openapi31::Moves),
@@ -187,7 +189,7 @@ impl Places {
     pub fn original(&self, pointer: &str) -> String {
         match self {
             Places::AsWritten => pointer.to_owned(),
-            Places::Swagger2 => swagger2::original_pointer(pointer),
+            Places::Swagger2(hoisted) => swagger2::original_pointer(hoisted, pointer),
             Places::OpenApi31(moves) => openapi31::original_pointer(moves, pointer),
         }
     }

@@ -861,27 +861,50 @@ pub fn typed<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> T {
     })
 }
 
-/// The parts of an `allOf` that say something about the shape: not those that only describe
-/// (a description, a title, an example), as the generator reads them.
+/// The parts of an `allOf` that say something about the shape, as the generator reads them:
+/// a part with any keyword that constrains a value (not only a description, a title, an
+/// example, or an extension).
 pub fn shaping_parts(parts: &[Value]) -> Vec<&Value> {
-    const DESCRIBING: [&str; 9] = [
-        "description",
-        "title",
-        "example",
-        "examples",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "externalDocs",
-        "default",
+    const SHAPING: [&str; 33] = [
+        "$ref",
+        "type",
+        "format",
+        "enum",
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "nullable",
+        "discriminator",
+        "pattern",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minProperties",
+        "maxProperties",
+        "const",
+        "prefixItems",
+        "patternProperties",
+        "contains",
+        "propertyNames",
+        "dependentSchemas",
     ];
     parts
         .iter()
         .filter(|part| {
-            !part.as_object().is_some_and(|part| {
-                part.keys()
-                    .all(|k| DESCRIBING.contains(&k.as_str()) || k.starts_with("x-"))
-            })
+            part.as_object()
+                .is_none_or(|part| part.keys().any(|k| SHAPING.contains(&k.as_str())))
         })
         .collect()
 }

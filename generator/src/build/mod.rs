@@ -38,8 +38,9 @@ pub fn build(file: &Path, doc: &OpenAPI) -> Result<(Api, Vec<Warning>), Error> {
     };
     builder.claim_component_names();
     builder.build_component_schemas()?;
-    if let Some((origin, message)) = alias_cycle(&builder.types) {
-        return Err(builder.invalid(&origin, &message));
+    match break_alias_cycles(&mut builder.types) {
+        Ok(broken) => builder.warnings.extend(broken),
+        Err((origin, message)) => return Err(builder.invalid(&origin, &message)),
     }
     let mut operations = builder.build_operations()?;
     let security_schemes = builder.security_schemes(&operations)?;
@@ -356,57 +357,88 @@ fn argument_kind(types: &[TypeDef], field: &Field) -> String {
     }
 }
 
-/// An alias that leads back to itself through aliases alone (`X: {$ref: Y}`, `Y: {$ref: X}`, or
-/// `X: {allOf: [{description: …}, {$ref: X}]}`): it describes no value, and Rust refuses the
-/// `type` cycle. Where the first such alias is, and what it runs through.
-fn alias_cycle(types: &[TypeDef]) -> Option<(String, String)> {
-    fn named<'t>(ty: &'t TypeRef, out: &mut Vec<&'t str>) {
+/// Aliases that lead back to themselves, which Rust refuses (`type X = Vec<X>`). Through a
+/// list or a map (`X: {type: array, items: {$ref: X}}`, a nested list), the way back is read
+/// as any JSON, with a warning at the alias; through aliases alone (`X: {$ref: Y}`,
+/// `Y: {$ref: X}`, or `X: {allOf: [{description: …}, {$ref: X}]}`) the schema describes no
+/// value: an error at the first such alias.
+fn break_alias_cycles(types: &mut [TypeDef]) -> Result<Vec<Warning>, (String, String)> {
+    /// The named types in `ty`; with `direct`, only where `ty` is one (maybe nullable).
+    fn named(ty: &TypeRef, direct: bool, out: &mut Vec<String>) {
         match ty {
-            TypeRef::Named(name) => out.push(name),
-            TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => {
-                named(inner, out)
-            }
-            TypeRef::Primitive(_) => {}
+            TypeRef::Named(name) => out.push(name.clone()),
+            TypeRef::Nullable(inner) => named(inner, direct, out),
+            TypeRef::Array(inner) | TypeRef::Map(inner) if !direct => named(inner, direct, out),
+            _ => {}
         }
     }
-    let aliases: BTreeMap<&str, &TypeRef> = types
+    fn reaches(aliases: &BTreeMap<String, TypeRef>, from: &str, to: &str, direct: bool) -> bool {
+        let mut stack = vec![from.to_owned()];
+        let mut seen = BTreeSet::new();
+        while let Some(name) = stack.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            if let Some(target) = aliases.get(&name) {
+                let mut next = Vec::new();
+                named(target, direct, &mut next);
+                if next.iter().any(|n| n == to) {
+                    return true;
+                }
+                stack.extend(next);
+            }
+        }
+        false
+    }
+    /// `ty` with every named type inside a list or map (`inside`) that leads back to `to` read
+    /// as any JSON: the list stays a list.
+    fn cut(aliases: &BTreeMap<String, TypeRef>, ty: &TypeRef, to: &str, inside: bool) -> TypeRef {
+        match ty {
+            TypeRef::Named(name) if inside && (name == to || reaches(aliases, name, to, false)) => {
+                TypeRef::Primitive(Primitive::Any)
+            }
+            TypeRef::Nullable(inner) => {
+                TypeRef::Nullable(Box::new(cut(aliases, inner, to, inside)))
+            }
+            TypeRef::Array(inner) => TypeRef::Array(Box::new(cut(aliases, inner, to, true))),
+            TypeRef::Map(inner) => TypeRef::Map(Box::new(cut(aliases, inner, to, true))),
+            other => other.clone(),
+        }
+    }
+    let mut aliases: BTreeMap<String, TypeRef> = types
         .iter()
         .filter_map(|t| match &t.kind {
-            TypeKind::Alias(target) => Some((t.name.as_str(), target)),
+            TypeKind::Alias(target) => Some((t.name.clone(), target.clone())),
             _ => None,
         })
         .collect();
-    for def in types {
-        let Some(target) = aliases.get(def.name.as_str()) else {
+    let mut warnings = Vec::new();
+    for def in types.iter_mut() {
+        let TypeKind::Alias(target) = &mut def.kind else {
             continue;
         };
-        let mut stack = Vec::new();
-        named(target, &mut stack);
-        let mut seen = BTreeSet::new();
-        while let Some(name) = stack.pop() {
-            if name == def.name {
-                let through: Vec<&str> = seen.into_iter().collect();
-                return Some((
-                    def.origin.clone(),
-                    format!(
-                        "this schema is only a reference to itself (through {}): it describes \
-                         no value",
-                        if through.is_empty() {
-                            def.name.clone()
-                        } else {
-                            through.join(", ")
-                        }
-                    ),
-                ));
-            }
-            if seen.insert(name) {
-                if let Some(next) = aliases.get(name) {
-                    named(next, &mut stack);
-                }
-            }
+        if reaches(&aliases, &def.name, &def.name, true) {
+            return Err((
+                def.origin.clone(),
+                "this schema is only a reference to itself (through other references): it \
+                 describes no value"
+                    .into(),
+            ));
+        }
+        // A cycle through another alias's list is cut there, when that alias comes.
+        let cut_here = cut(&aliases, target, &def.name, false);
+        if cut_here != *target {
+            *target = cut_here;
+            aliases.insert(def.name.clone(), target.clone());
+            warnings.push(Warning {
+                pointer: def.origin.clone(),
+                message: "a list or map of itself, which a Rust type alias cannot say: what it \
+                          holds is read as any JSON"
+                    .into(),
+            });
         }
     }
-    None
+    Ok(warnings)
 }
 
 /// Boxes each struct field whose type leads back to its own struct without passing through a
@@ -601,17 +633,44 @@ components:
             "{openapi: 3.0.0, info: {title: T, version: '1'}, paths: {}, components: {schemas: {
                X: {allOf: [{description: d}, {$ref: '#/components/schemas/X'}]}}}}",
             "{openapi: 3.0.0, info: {title: T, version: '1'}, paths: {}, components: {schemas: {
-               X: {$ref: '#/components/schemas/Y'}, Y: {type: array, items: {$ref: '#/components/schemas/X'}}}}}",
+               X: {$ref: '#/components/schemas/Y'}, Y: {$ref: '#/components/schemas/X'}}}}",
         ] {
             let mut value = crate::load::parse_value(Path::new("t.yaml"), doc).unwrap();
             crate::load::prepare(Path::new("t.yaml"), &mut value).unwrap();
             let openapi = crate::load::to_openapi(Path::new("t.yaml"), value).unwrap();
-            let error = build(Path::new("t.yaml"), &openapi).unwrap_err().to_string();
+            let error = build(Path::new("t.yaml"), &openapi)
+                .unwrap_err()
+                .to_string();
             assert!(
-                error.contains("/components/schemas/") && error.contains("only a reference to itself"),
+                error.contains("/components/schemas/")
+                    && error.contains("only a reference to itself"),
                 "{error}"
             );
         }
+    }
+
+    /// A list of itself (nested lists, as `type X = Vec<X>` Rust refuses): what it holds is any
+    /// JSON, with a warning. (Before, the generated crate did not compile.)
+    #[test]
+    fn a_list_of_itself_holds_any_json() {
+        let (api, warnings) = model(
+            "{openapi: 3.0.0, info: {title: T, version: '1'}, paths: {}, components: {schemas: {
+               X: {$ref: '#/components/schemas/Y'}, Y: {type: array, items: {$ref: '#/components/schemas/X'}}}}}",
+        );
+        let kinds: Vec<&TypeKind> = ["X", "Y"]
+            .iter()
+            .map(|n| &api.type_def(n).unwrap().kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                &TypeKind::Alias(TypeRef::Named("Y".into())),
+                &TypeKind::Alias(TypeRef::Array(Box::new(TypeRef::Primitive(Primitive::Any)))),
+            ]
+        );
+        assert!(warnings
+            .iter()
+            .any(|w| w.message.contains("a list or map of itself")));
     }
 
     #[test]

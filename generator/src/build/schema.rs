@@ -654,12 +654,12 @@ fn nullable_if(nullable: bool, ty: TypeRef) -> TypeRef {
 fn sole_all_of_part(schema: &Schema) -> Option<(usize, &ReferenceOr<Schema>)> {
     let parts = match &schema.schema_kind {
         SchemaKind::AllOf { all_of } => all_of,
+        // Nothing beside the `allOf` (an `enum` or a bound there must hold too).
         SchemaKind::Any(any)
-            if any.properties.is_empty()
-                && any.additional_properties.is_none()
-                && any.typ.is_none()
-                && any.one_of.is_empty()
-                && any.any_of.is_empty() =>
+            if openapiv3::AnySchema {
+                all_of: Vec::new(),
+                ..any.clone()
+            } == openapiv3::AnySchema::default() =>
         {
             &any.all_of
         }

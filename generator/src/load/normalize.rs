@@ -91,7 +91,7 @@ pub fn normalize(document: &mut Value) -> Result<Vec<Warning>, Refusal> {
 fn decode_refs(document: &mut Value) {
     let mut found = Vec::new();
     let encoded = |target: &str| target.starts_with("#/") && target.contains('%');
-    refs_where(document, String::new(), &encoded, None, &mut found);
+    refs_where(document, String::new(), &encoded, &mut found);
     let mut decoded = std::collections::BTreeMap::new();
     for (_, target) in found {
         let plain = pointer_of(&target);
@@ -116,11 +116,13 @@ pub(super) fn other_files(
     warnings: &mut Vec<Warning>,
 ) -> Result<(), Refusal> {
     let mut found = Vec::new();
-    let in_another_file = |target: &str| !target.starts_with('#');
-    let keys = Some(Keys::Keywords);
-    refs_where(document, String::new(), &in_another_file, keys, &mut found);
-    for (at, target) in found {
-        match place_of(&at) {
+    other_file_refs(document, &mut Vec::new(), Keys::Keywords, &mut found);
+    for (tokens, target) in found {
+        let at: String = tokens
+            .iter()
+            .map(|(token, _)| format!("/{}", pointer_token(token)))
+            .collect();
+        match place_of(&tokens) {
             Place::Read => {
                 return Err(Refusal {
                     pointer: at,
@@ -158,16 +160,61 @@ enum Place {
     Unread,
 }
 
-/// The kind of place, by the keys it is under (in the document as written: OpenAPI 3.x or
-/// Swagger 2.0).
-fn place_of(pointer: &str) -> Place {
-    let tokens: Vec<&str> = pointer.split('/').collect();
-    if tokens.contains(&"callbacks") {
+/// Every `$ref` into another file outside extensions and examples: the tokens of its place,
+/// each with whether it is a keyword (`properties`) or a name the document chose (a property
+/// called `properties`), and the target.
+fn other_file_refs(
+    value: &Value,
+    at: &mut Vec<(String, bool)>,
+    keys: Keys,
+    found: &mut Vec<(Vec<(String, bool)>, String)>,
+) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get("$ref") {
+                if !target.starts_with('#') {
+                    found.push((at.clone(), target.clone()));
+                }
+                return;
+            }
+            for (key, child) in map {
+                if keys.holds_data(key) {
+                    continue;
+                }
+                at.push((key.clone(), keys == Keys::Keywords));
+                other_file_refs(child, at, keys.below(key), found);
+                at.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                at.push((i.to_string(), false));
+                other_file_refs(child, at, Keys::Keywords, found);
+                at.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The kind of place, by the keywords it is under (in the document as written: OpenAPI 3.x
+/// or Swagger 2.0).
+fn place_of(tokens: &[(String, bool)]) -> Place {
+    fn keyword(at: Option<&(String, bool)>) -> &str {
+        match at {
+            Some((token, true)) => token,
+            _ => "",
+        }
+    }
+    if tokens
+        .iter()
+        .any(|(token, is_keyword)| *is_keyword && token == "callbacks")
+    {
         // Dropped with a warning (see `drop_callbacks`).
         return Place::Unread;
     }
-    let last = tokens.last().copied().unwrap_or("");
-    let parent = tokens.iter().rev().nth(1).copied().unwrap_or("");
+    let last = keyword(tokens.last());
+    let parent = keyword(tokens.iter().rev().nth(1));
     let schema_keyword = matches!(
         last,
         "schema"
@@ -468,18 +515,15 @@ fn outside_refs(value: &Value, pointer: String, found: &mut Vec<(String, String)
         value,
         pointer,
         &|target| target.starts_with("#/") && !names_a_component(target),
-        None,
         found,
     );
 }
 
-/// Every `$ref` whose target `wanted` picks: where, and the target; not inside extensions
-/// and examples when `keys` says what the keys of `value` are.
+/// Every `$ref` whose target `wanted` picks: where, and the target.
 fn refs_where(
     value: &Value,
     pointer: String,
     wanted: &dyn Fn(&str) -> bool,
-    keys: Option<Keys>,
     found: &mut Vec<(String, String)>,
 ) {
     match value {
@@ -491,17 +535,13 @@ fn refs_where(
                 return;
             }
             for (key, child) in map {
-                if keys.is_some_and(|keys| keys.holds_data(key)) {
-                    continue;
-                }
                 let at = format!("{pointer}/{}", pointer_token(key));
-                refs_where(child, at, wanted, keys.map(|k| k.below(key)), found);
+                refs_where(child, at, wanted, found);
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                let keys = keys.map(|_| Keys::Keywords);
-                refs_where(child, format!("{pointer}/{i}"), wanted, keys, found);
+                refs_where(child, format!("{pointer}/{i}"), wanted, found);
             }
         }
         _ => {}
@@ -625,6 +665,7 @@ mod tests {
                 "ip": {"$ref": "./networkInterface.json#/definitions/IPConfiguration",
                        "description": "Its address"},
                 "peers": {"items": {"$ref": "peers.yaml"}},
+                "callbacks": {"$ref": "./c.json#/definitions/C"},
                 "example": {"$ref": "./example.json#/definitions/Example"},
                 "properties": {"type": "object",
                                "example": {"src": {"$ref": "https://x/y"}}}},
@@ -654,6 +695,7 @@ mod tests {
         assert_eq!(
             places,
             [
+                "/components/schemas/Nic/properties/callbacks",
                 "/components/schemas/Nic/properties/example",
                 "/components/schemas/Nic/properties/ip",
                 "/components/schemas/Nic/properties/peers/items",
@@ -672,6 +714,12 @@ mod tests {
         let refusal = other_files(&mut document, &mut Vec::new()).unwrap_err();
         assert_eq!(refusal.pointer, "/paths/~1a/put/parameters/1");
         assert!(refusal.message.contains("bundle"), "{}", refusal.message);
+
+        // A shared parameter named like a schema keyword is a parameter still.
+        let mut document = json!({"components": {"parameters": {
+            "items": {"$ref": "./p.json#/parameters/Items"}}}});
+        let refusal = other_files(&mut document, &mut Vec::new()).unwrap_err();
+        assert_eq!(refusal.pointer, "/components/parameters/items");
     }
 
     #[test]

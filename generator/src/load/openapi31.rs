@@ -18,6 +18,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::Keys;
 use crate::diagnostics::{pointer_token, Warning};
 
 /// What 3.2 adds that this reader does not know: refused by name rather than misread.
@@ -81,15 +82,21 @@ pub fn to_openapi30(
             license.remove("identifier");
         }
     }
-    inline_path_items(doc, warnings);
-    let mut out = document;
     let mut moves = Moves::new();
-    lower_schemas_in(&mut out, String::new(), warnings, &mut moves);
+    inline_path_items(doc, warnings, &mut moves);
+    let mut out = document;
+    lower_schemas_in(
+        &mut out,
+        String::new(),
+        Keys::Keywords,
+        warnings,
+        &mut moves,
+    );
     Ok((out, moves))
 }
 
 /// Path items given as `$ref`s to `components/pathItems` are replaced by what they name.
-fn inline_path_items(doc: &mut Map<String, Value>, warnings: &mut Vec<Warning>) {
+fn inline_path_items(doc: &mut Map<String, Value>, warnings: &mut Vec<Warning>, moves: &mut Moves) {
     let items = doc
         .get("components")
         .and_then(|c| c.get("pathItems"))
@@ -102,14 +109,18 @@ fn inline_path_items(doc: &mut Map<String, Value>, warnings: &mut Vec<Warning>) 
         return;
     };
     for (path, item) in paths.iter_mut() {
-        let Some(target) = item.get("$ref").and_then(Value::as_str) else {
+        let Some(target) = item.get("$ref").and_then(Value::as_str).map(str::to_owned) else {
             continue;
         };
-        let named = target
-            .strip_prefix("#/components/pathItems/")
-            .and_then(|name| items.get(name));
-        match named {
-            Some(named) => *item = named.clone(),
+        let name = target.strip_prefix("#/components/pathItems/");
+        match name.and_then(|name| items.get(name)) {
+            Some(named) => {
+                *item = named.clone();
+                moves.push(vec![(
+                    format!("/paths/{}", pointer_token(path)),
+                    format!("/components/pathItems/{}", name.unwrap_or_default()),
+                )]);
+            }
             None => warnings.push(Warning {
                 pointer: format!("/paths/{}", pointer_token(path)),
                 message: format!("path item $ref {target:?} names no path item; left as it is"),
@@ -123,13 +134,15 @@ fn inline_path_items(doc: &mut Map<String, Value>, warnings: &mut Vec<Warning>) 
 fn lower_schemas_in(
     value: &mut Value,
     pointer: String,
+    keys: Keys,
     warnings: &mut Vec<Warning>,
     moves: &mut Moves,
 ) {
     let Value::Object(map) = value else {
         if let Value::Array(items) = value {
             for (i, item) in items.iter_mut().enumerate() {
-                lower_schemas_in(item, format!("{pointer}/{i}"), warnings, moves);
+                let at = format!("{pointer}/{i}");
+                lower_schemas_in(item, at, Keys::Keywords, warnings, moves);
             }
         }
         return;
@@ -137,10 +150,13 @@ fn lower_schemas_in(
     let in_components = pointer == "/components";
     for (key, child) in map.iter_mut() {
         let at = format!("{pointer}/{}", pointer_token(key));
+        // Examples and extensions are values, not schemas (a response called `example`, or
+        // a `default` response, is walked).
+        if keys.holds_data(key) {
+            continue;
+        }
         match key.as_str() {
-            // Values, not schemas (a `default` here is a response, and is walked).
-            "example" | "examples" => {}
-            "schema" => lower_schema(child, &at, warnings, moves),
+            "schema" if keys == Keys::Keywords => lower_schema(child, &at, warnings, moves),
             "schemas" if in_components => {
                 if let Value::Object(schemas) = child {
                     for (name, schema) in schemas.iter_mut() {
@@ -149,7 +165,7 @@ fn lower_schemas_in(
                     }
                 }
             }
-            _ => lower_schemas_in(child, at, warnings, moves),
+            _ => lower_schemas_in(child, at, keys.below(key), warnings, moves),
         }
     }
 }
@@ -305,16 +321,21 @@ fn lower_null_variant(map: &mut Map<String, Value>, pointer: &str, moves: &mut M
         variants.retain(|v| !is_null(v));
         let one = variants.len() == 1;
         map.insert("nullable".into(), json!(true));
-        let now = if one { "allOf" } else { key };
-        if one {
-            let only = map.remove(key).unwrap_or_default();
-            map.insert("allOf".into(), only);
-        }
+        let (now, first) = match one {
+            true => {
+                let only = match map.remove(key) {
+                    Some(Value::Array(only)) => only,
+                    _ => Vec::new(),
+                };
+                ("allOf", add_to_all_of(map, only))
+            }
+            false => (key, 0),
+        };
         moves.push(
             kept.into_iter()
                 .enumerate()
                 .map(|(index, written)| {
-                    let lowered = format!("{pointer}/{now}/{index}");
+                    let lowered = format!("{pointer}/{now}/{}", first + index);
                     (lowered, format!("{pointer}/{key}/{written}"))
                 })
                 .collect(),
@@ -369,13 +390,11 @@ fn lower_type_list(map: &mut Map<String, Value>, pointer: &str, moves: &mut Move
             let made = match map.remove("oneOf") {
                 // A `oneOf` already there stays; both must hold.
                 Some(existing) => {
-                    let parts = json!([{ "oneOf": variants }, { "oneOf": existing }]);
-                    map.insert("allOf".into(), parts);
-                    moved.push((
-                        format!("{pointer}/allOf/1/oneOf"),
-                        format!("{pointer}/oneOf"),
-                    ));
-                    format!("{pointer}/allOf/0/oneOf")
+                    let parts = vec![json!({ "oneOf": variants }), json!({ "oneOf": existing })];
+                    let first = add_to_all_of(map, parts);
+                    let second = format!("{pointer}/allOf/{}/oneOf", first + 1);
+                    moved.push((second, format!("{pointer}/oneOf")));
+                    format!("{pointer}/allOf/{first}/oneOf")
                 }
                 None => {
                     map.insert("oneOf".into(), Value::Array(variants));
@@ -387,6 +406,23 @@ fn lower_type_list(map: &mut Map<String, Value>, pointer: &str, moves: &mut Move
             moves.push(moved);
         }
     }
+}
+
+/// Adds `parts` to the schema's `allOf` (made if it has none; one that is not a list is kept
+/// as the first part): the index of the first part added.
+fn add_to_all_of(map: &mut Map<String, Value>, parts: Vec<Value>) -> usize {
+    let all_of = map
+        .entry("allOf")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if !all_of.is_array() {
+        *all_of = Value::Array(vec![all_of.take()]);
+    }
+    let Value::Array(list) = all_of else {
+        return 0;
+    };
+    let first = list.len();
+    list.extend(parts);
+    first
 }
 
 /// The keywords that apply to values of one JSON type.
@@ -497,7 +533,9 @@ mod tests {
                     "maybe": {"anyOf": [{"type": "null"}, {"$ref": "#/components/schemas/Owner"},
                                         {"$ref": "#/components/schemas/Missing"}]},
                     "both": {"$ref": "#/components/schemas/Owner", "maxProperties": 1,
-                             "allOf": [{"$ref": "#/components/schemas/Other"}]}}}}}});
+                             "allOf": [{"$ref": "#/components/schemas/Other"}]},
+                    "based": {"allOf": [{"$ref": "#/components/schemas/Base"}],
+                              "anyOf": [{"type": "null"}, {"$ref": "#/components/schemas/X"}]}}}}}});
         let (lowered, moves) = to_openapi30(written.clone(), &mut Vec::new()).unwrap();
         let pet = "/components/schemas/Pet/properties";
         // The lowered form does have the added levels.
@@ -545,6 +583,17 @@ mod tests {
         assert_eq!(
             original_pointer(&moves, &format!("{pet}/both/allOf/1/allOf/0/$ref")),
             format!("{pet}/both/allOf/0/$ref")
+        );
+        // A null variant beside an allOf joins it; the allOf's own part stays.
+        assert_eq!(
+            lowered.pointer(&format!("{pet}/based/allOf")),
+            Some(
+                &json!([{"$ref": "#/components/schemas/Base"}, {"$ref": "#/components/schemas/X"}])
+            )
+        );
+        assert_eq!(
+            original_pointer(&moves, &format!("{pet}/based/allOf/1/$ref")),
+            format!("{pet}/based/anyOf/1/$ref")
         );
     }
 

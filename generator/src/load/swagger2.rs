@@ -20,12 +20,23 @@ use serde_json::{json, Map, Value};
 use super::normalize::rewrite_refs;
 use crate::diagnostics::{pointer_token, unescape_token, Warning};
 
+/// Body schemas made definitions of their own (see `hoist_parameter_schemas`): each
+/// definition's name, and the place of the schema as written.
+pub type Hoisted = BTreeMap<String, String>;
+
 /// The 3.0 form of the Swagger 2.0 `document`.
+#[cfg(test)]
 pub fn to_openapi30(document: Value, warnings: &mut Vec<Warning>) -> Value {
+    lower(document, warnings).0
+}
+
+/// The 3.0 form of the Swagger 2.0 `document`, and the body schemas it made definitions.
+pub fn lower(document: Value, warnings: &mut Vec<Warning>) -> (Value, Hoisted) {
     let Value::Object(mut doc) = document else {
-        return document;
+        return (document, Hoisted::new());
     };
-    hoist_parameter_schemas(&mut doc);
+    copy_references_into_parameter_parts(&mut doc);
+    let hoisted = hoist_parameter_schemas(&mut doc);
     let mut out = Map::new();
     out.insert("openapi".into(), json!("3.0.3"));
     let consumes = media_types(doc.get("consumes"));
@@ -99,42 +110,34 @@ pub fn to_openapi30(document: Value, warnings: &mut Vec<Warning>) -> Value {
     move_references(&mut out);
     let moved = response_schema_references(&out);
     rewrite_refs(&mut out, &mut |target| moved.get(target).cloned());
-    out
+    (out, hoisted)
 }
 
 /// References into a body parameter's schema (`#/paths/~1a/put/parameters/0/schema/…`,
 /// `#/parameters/Pet/schema/…`): the schema becomes a definition of its own, which the
 /// parameter and the references name. In the 3.0 form a body parameter is a request body and
 /// the others shift down the list, so the same pointer would name another parameter's schema,
-/// or nothing; and a copy of a schema that refers to itself would grow without end.
-fn hoist_parameter_schemas(doc: &mut Map<String, Value>) {
+/// or nothing; and a copy of a schema that refers to itself would grow without end. Returns
+/// the definitions made, with where each schema was written.
+fn hoist_parameter_schemas(doc: &mut Map<String, Value>) -> Hoisted {
+    let mut taken: std::collections::BTreeSet<String> = match doc.get("definitions") {
+        None | Some(Value::Null) => Default::default(),
+        Some(Value::Object(definitions)) => definitions.keys().cloned().collect(),
+        // Not a map of definitions (`definitions: []`): nowhere to put one; the references
+        // stay, for the builder to name.
+        Some(_) => return Hoisted::new(),
+    };
     let written = Value::Object(std::mem::take(doc));
-    let mut references = Vec::new();
-    let mut stack = vec![&written];
-    while let Some(value) = stack.pop() {
-        match value {
-            Value::Object(map) => {
-                if let Some(Value::String(reference)) = map.get("$ref") {
-                    references.push(reference.clone());
-                }
-                stack.extend(map.values());
-            }
-            Value::Array(items) => stack.extend(items),
-            _ => {}
-        }
-    }
-    let mut taken: std::collections::BTreeSet<String> = written
-        .get("definitions")
-        .and_then(Value::as_object)
-        .map(|d| d.keys().cloned().collect())
-        .unwrap_or_default();
     // Each parameter schema referred into: its pointer and its definition's name.
     let mut hoisted: BTreeMap<String, String> = BTreeMap::new();
     let mut moved: BTreeMap<String, String> = BTreeMap::new();
-    for reference in references {
-        let Some((root, rest)) = parameter_schema(&written, &reference) else {
+    for reference in references(&written) {
+        let Some((root, rest)) = parameter_part(&written, &reference) else {
             continue;
         };
+        if !root.ends_with("/schema") {
+            continue;
+        }
         // A schema that is a reference already: the references go where it goes.
         if let Some(Value::String(target)) = written.pointer(&root).and_then(|s| s.get("$ref")) {
             moved.insert(reference, format!("{target}{rest}"));
@@ -167,6 +170,14 @@ fn hoist_parameter_schemas(doc: &mut Map<String, Value>) {
             format!("#/definitions/{}{rest}", pointer_token(&name)),
         );
     }
+    // A body schema that was a reference into another body schema: where that one went.
+    for target in moved.values_mut() {
+        if let Some((root, rest)) = parameter_part(&written, target) {
+            if let Some(name) = hoisted.get(&root) {
+                *target = format!("#/definitions/{}{rest}", pointer_token(name));
+            }
+        }
+    }
     let mut written = written;
     for (root, name) in &hoisted {
         let reference = json!({ "$ref": format!("#/definitions/{}", pointer_token(name)) });
@@ -174,33 +185,89 @@ fn hoist_parameter_schemas(doc: &mut Map<String, Value>) {
             continue;
         };
         let schema = std::mem::replace(slot, reference);
-        written["definitions"][name] = schema;
+        // `definitions` is a map, `null` or absent (checked above).
+        let definitions = &mut written["definitions"];
+        if !definitions.is_object() {
+            *definitions = json!({});
+        }
+        definitions[name.as_str()] = schema;
     }
     rewrite_refs(&mut written, &mut |target| moved.get(target).cloned());
     if let Value::Object(map) = written {
         *doc = map;
     }
+    hoisted
+        .into_iter()
+        .map(|(root, name)| (name, root))
+        .collect()
 }
 
-/// The body parameter schema a reference points into (following a parameter that is itself a
-/// reference to a shared one) and the rest of the reference below it.
-fn parameter_schema(written: &Value, reference: &str) -> Option<(String, String)> {
+/// References into the other parts of a parameter (`#/parameters/Tags/items`): replaced by a
+/// copy of what they name, as written, since in the 3.0 form those parts move under `schema`
+/// and the parameters shift down the list. A non-body parameter's parts hold no references,
+/// so one copy is the end of it.
+fn copy_references_into_parameter_parts(doc: &mut Map<String, Value>) {
+    let written = Value::Object(doc.clone());
+    let mut stack: Vec<&mut Value> = doc.values_mut().collect();
+    while let Some(value) = stack.pop() {
+        let target = value
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|reference| parameter_part(&written, reference))
+            .filter(|(root, _)| !root.ends_with("/schema"))
+            .and_then(|(root, rest)| written.pointer(&format!("{root}{rest}")));
+        if let Some(target) = target {
+            *value = target.clone();
+            continue;
+        }
+        match value {
+            Value::Object(map) => stack.extend(map.values_mut()),
+            Value::Array(items) => stack.extend(items.iter_mut()),
+            _ => {}
+        }
+    }
+}
+
+/// Every `$ref` in `value`.
+fn references(value: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![value];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(reference)) = map.get("$ref") {
+                    found.push(reference.clone());
+                }
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The part of a parameter a reference points into (following a parameter that is itself a
+/// reference to a shared one), as the pointer of the part's first level below the parameter
+/// (`…/parameters/0/schema`, `/parameters/Tags/items`), and the rest of the reference below
+/// it. A whole parameter is not a part (see `Converter::resolved`).
+fn parameter_part(written: &Value, reference: &str) -> Option<(String, String)> {
     if !reference.starts_with("#/") {
         return None;
     }
     let pointer = super::normalize::pointer_of(reference);
     let tokens: Vec<&str> = pointer.split('/').collect();
-    // `["", "parameters", name, "schema", …]`, or `…, "parameters", index, "schema", …` in paths.
+    // `/parameters/<name>/…`, `/paths/<path>/parameters/<i>/…` or
+    // `/paths/<path>/<method>/parameters/<i>/…`.
     let at = match tokens.get(1) {
         Some(&"parameters") => 1,
-        Some(&"paths") => tokens.iter().rposition(|t| *t == "parameters")?,
+        Some(&"paths") if tokens.get(3) == Some(&"parameters") => 3,
+        Some(&"paths") if tokens.get(4) == Some(&"parameters") => 4,
         _ => return None,
     };
-    if tokens.get(at + 2) != Some(&"schema") {
-        return None;
-    }
+    let part = tokens.get(at + 2)?;
     let mut parameter = tokens[..at + 2].join("/");
-    // A parameter that refers to a shared one: the shared one's schema.
+    // A parameter that refers to a shared one: the shared one's part.
     if let Some(shared) = written
         .pointer(&parameter)?
         .get("$ref")
@@ -208,7 +275,7 @@ fn parameter_schema(written: &Value, reference: &str) -> Option<(String, String)
     {
         parameter = super::normalize::pointer_of(shared);
     }
-    let root = format!("{parameter}/schema");
+    let root = format!("{parameter}/{part}");
     written.pointer(&root)?;
     let rest: String = tokens[at + 3..].iter().map(|t| format!("/{t}")).collect();
     Some((root, rest))
@@ -263,18 +330,37 @@ fn moved_response_schema(document: &Value, reference: &str) -> Option<String> {
 /// Where `pointer`, a place in the 3.0 form of a Swagger 2.0 document, is in the document as
 /// written, for the places that moved as a whole (components; a response's schema; a
 /// parameter's type). Others are returned as they are.
-pub fn original_pointer(pointer: &str) -> String {
-    const SECTIONS: [(&str, &str); 4] = [
+pub fn original_pointer(hoisted: &Hoisted, pointer: &str) -> String {
+    // A body schema made a definition: where it was written.
+    if let Some(rest) = pointer.strip_prefix("/components/schemas/") {
+        let (name, below) = rest.split_once('/').map_or((rest, ""), |(n, b)| (n, b));
+        if let Some(root) = hoisted.get(&unescape_token(name)) {
+            let below = if below.is_empty() {
+                String::new()
+            } else {
+                format!("/{below}")
+            };
+            return format!("{root}{below}");
+        }
+    }
+    const WHOLE: [(&str, &str); 2] = [
         ("/components/schemas/", "/definitions/"),
-        ("/components/parameters/", "/parameters/"),
-        ("/components/responses/", "/responses/"),
         ("/components/securitySchemes/", "/securityDefinitions/"),
     ];
-    for (moved, written) in SECTIONS {
+    for (moved, written) in WHOLE {
         if let Some(rest) = pointer.strip_prefix(moved) {
             return format!("{written}{rest}");
         }
     }
+    // Shared parameters and responses moved whole, and their parts as below.
+    let pointer = match (
+        pointer.strip_prefix("/components/parameters/"),
+        pointer.strip_prefix("/components/responses/"),
+    ) {
+        (Some(rest), _) => format!("/parameters/{rest}"),
+        (_, Some(rest)) => format!("/responses/{rest}"),
+        _ => pointer.to_owned(),
+    };
     // `…/responses/200/content/<type>/schema…` was `…/responses/200/schema…`.
     let tokens: Vec<&str> = pointer.split('/').collect();
     if let Some(at) = tokens.iter().position(|t| *t == "content") {
@@ -292,7 +378,7 @@ pub fn original_pointer(pointer: &str) -> String {
             return kept.join("/");
         }
     }
-    pointer.to_owned()
+    pointer
 }
 
 struct Converter {
@@ -620,10 +706,10 @@ fn is_form(media_type: &str) -> bool {
 }
 
 /// `formData` parameters as one object schema, in the form type `consumes` names (multipart
-/// when a field is a file or it says so, else URL-encoded).
-/// The form fields as a request body. A list field is sent as its name repeated, as 3.0 forms
-/// send lists (`collectionFormat: multi`): a field that says another format (or none, which
-/// 2.0 reads as `csv`) gets a warning, since its items would be joined into one value.
+/// when a field is a file or it says so, else URL-encoded). A list field is sent as its name
+/// repeated, as 3.0 forms send lists (`collectionFormat: multi`): a field that says another
+/// format (or none, which 2.0 reads as `csv`) gets a warning, since its items would be joined
+/// into one value.
 fn form_body(
     fields: &[Value],
     consumes: &[String],
@@ -1027,6 +1113,47 @@ mod tests {
         );
     }
 
+    /// The review's inputs: `definitions: []` (a panic before), a reference into a shared
+    /// query parameter's `items` (it dangled), a reference through a property called
+    /// `parameters`, and places inside a hoisted body schema named as written.
+    #[test]
+    fn references_into_parameters_survive_odd_documents() {
+        let written = json!({"swagger": "2.0", "info": {"title": "T", "version": "1"},
+            "definitions": [],
+            "paths": {"/a": {"post": {
+                "parameters": [{"name": "req", "in": "body", "schema": {"type": "object"}}],
+                "responses": {"200": {"description": "ok",
+                    "schema": {"$ref": "#/paths/~1a/post/parameters/0/schema"}}}}}}});
+        let (read, hoisted) = lower(written, &mut Vec::new());
+        assert!(hoisted.is_empty());
+        assert!(read["paths"]["/a"]["post"].is_object());
+
+        let written = json!({"swagger": "2.0", "info": {"title": "T", "version": "1"},
+            "parameters": {"Tags": {"name": "tags", "in": "query", "type": "array",
+                                    "items": {"type": "string", "enum": ["a", "b"]}}},
+            "paths": {"/a": {"post": {
+                "parameters": [{"name": "req", "in": "body", "schema": {"type": "object",
+                    "properties": {"tag": {"$ref": "#/parameters/Tags/items"},
+                                   "parameters": {"type": "integer"},
+                                   "n": {"$ref": "#/paths/~1a/post/parameters/0/schema/properties/parameters"}}}}],
+                "responses": {"200": {"description": "ok"}}}}}});
+        let (read, hoisted) = lower(written, &mut Vec::new());
+        let body = &read["components"]["schemas"]["reqBody"]["properties"];
+        assert_eq!(body["tag"], json!({"type": "string", "enum": ["a", "b"]}));
+        assert_eq!(
+            body["n"],
+            json!({"$ref": "#/components/schemas/reqBody/properties/parameters"})
+        );
+        assert_eq!(
+            original_pointer(&hoisted, "/components/schemas/reqBody/properties/n"),
+            "/paths/~1a/post/parameters/0/schema/properties/n"
+        );
+        assert_eq!(
+            original_pointer(&hoisted, "/components/parameters/Tags/schema/items"),
+            "/parameters/Tags/items"
+        );
+    }
+
     /// A form list in 2.0's default `csv` is sent as the field repeated: said, not silent.
     #[test]
     fn a_form_list_not_sent_as_written_is_a_warning() {
@@ -1090,7 +1217,7 @@ mod tests {
                 "/paths/~1a/get/x-contractfit-waiters",
             ),
         ] {
-            assert_eq!(original_pointer(moved), written);
+            assert_eq!(original_pointer(&Hoisted::new(), moved), written);
         }
     }
 }

@@ -336,12 +336,18 @@ fn limited(mut command: Command, document: &Path, out: &Path, time_limit: Durati
             .map(|pipe| read_on_the_side(Box::new(pipe))),
     ];
     let (status, peak_kib) = loop {
-        let mut status = 0;
-        // SAFETY: `rusage` is plain data the call fills in.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        let waited = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        if waited == pid {
-            break (Some(status), usage.ru_maxrss as u64);
+        if has_exited(pid) {
+            // Whatever it started and left behind (holding the pipes open) goes too; the group
+            // is still its own until it is reaped below.
+            kill_group(pid);
+            let mut status = 0;
+            // SAFETY: `rusage` is plain data the call fills in.
+            let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+            let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+            if waited == pid {
+                break (Some(status), usage.ru_maxrss as u64);
+            }
+            break (None, 0);
         }
         if started.elapsed() > time_limit {
             kill_group(pid);
@@ -376,6 +382,18 @@ fn limited(mut command: Command, document: &Path, out: &Path, time_limit: Durati
         Fate::Panicked(format!("killed by signal {}", libc::WTERMSIG(status)))
     };
     run(fate, peak_kib)
+}
+
+/// Whether the child `pid` has exited, without reaping it (so that its process group id is not
+/// given to another process meanwhile).
+fn has_exited(pid: libc::pid_t) -> bool {
+    // SAFETY: `siginfo_t` is plain data the call fills in.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    let options = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+    // SAFETY: a child of this process, and a buffer it owns.
+    let waited = unsafe { libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, options) };
+    // SAFETY: `si_pid` is set when a child was found; zero otherwise (WNOHANG).
+    waited == 0 && unsafe { info.si_pid() } == pid
 }
 
 /// Ends a process started in a group of its own, and everything it started.
@@ -511,8 +529,9 @@ fn compile(
     });
     let started = Instant::now();
     let status = loop {
-        if let Some(status) = build.try_wait().map_err(|e| e.to_string())? {
-            break status;
+        if has_exited(build.id() as libc::pid_t) {
+            kill_group(build.id() as libc::pid_t);
+            break build.wait().map_err(|e| e.to_string())?;
         }
         if started.elapsed() > SAMPLE_BUILD_LIMIT {
             kill_group(build.id() as libc::pid_t);
