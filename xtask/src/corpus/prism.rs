@@ -244,6 +244,12 @@ fn explain(
                            reads as one value however many parts there are";
     let wildcard_answers = "its successes are declared only as `*/*`: the client asks for JSON, \
                             which Prism cannot match (and, asked for `*/*`, cannot write)";
+    let managed_header = "a Content-Type or Accept header declared as a parameter, which \
+                          OpenAPI says is ignored (the client sets them from the request); \
+                          Prism requires it as declared";
+    let schema_as_value = "a property named `properties` is answered with its schema's text \
+                           (`{properties, required, title}`) rather than a value: Prism's \
+                           faker reads the name as a keyword";
     let why = match class {
         "request violation" | "no sample" => samples
             .request_contradiction(method, path)
@@ -260,10 +266,21 @@ fn explain(
             .or_else(|| {
                 let wildcard = detail.contains("NOT_ACCEPTABLE") && samples.wildcard_answers(method, path);
                 wildcard.then(|| ("Prism limitation", wildcard_answers.to_owned()))
+            })
+            .or_else(|| {
+                let managed = ["content-type", "accept"].iter().any(|header| {
+                    detail.contains(&format!("Request header must have required property '{header}'"))
+                });
+                managed.then(|| ("Prism limitation", managed_header.to_owned()))
             }),
         "decode failure" => samples
             .answer_contradiction(method, path)
-            .map(|why| ("document error", why)),
+            .map(|why| ("document error", why))
+            .or_else(|| {
+                let named_properties = detail.contains(".properties`: missing field")
+                    || detail.contains("at `properties`: missing field");
+                named_properties.then(|| ("Prism limitation", schema_as_value.to_owned()))
+            }),
         _ => None,
     };
     match why {
