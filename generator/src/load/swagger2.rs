@@ -285,23 +285,13 @@ fn parameter_part(written: &Value, reference: &str) -> Option<(String, String)> 
 /// an operation or among the document's responses), with
 /// where the 3.0 form has it (`…/responses/200/content/<type>/schema…`).
 fn response_schema_references(document: &Value) -> BTreeMap<String, String> {
-    let mut found = BTreeMap::new();
-    let mut stack = vec![document];
-    while let Some(value) = stack.pop() {
-        match value {
-            Value::Object(map) => {
-                if let Some(Value::String(reference)) = map.get("$ref") {
-                    if let Some(moved) = moved_response_schema(document, reference) {
-                        found.insert(reference.clone(), moved);
-                    }
-                }
-                stack.extend(map.values());
-            }
-            Value::Array(items) => stack.extend(items),
-            _ => {}
-        }
-    }
-    found
+    references(document)
+        .into_iter()
+        .filter_map(|reference| {
+            let moved = moved_response_schema(document, &reference)?;
+            Some((reference, moved))
+        })
+        .collect()
 }
 
 fn moved_response_schema(document: &Value, reference: &str) -> Option<String> {

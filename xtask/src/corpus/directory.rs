@@ -68,25 +68,14 @@ pub fn run(root: &Path, dir: &Path, args: &[&str]) -> Result<std::process::ExitC
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     eprintln!("{} documents, {jobs} at a time", documents.len());
 
-    let next = AtomicUsize::new(0);
-    let runs = Mutex::new(Vec::new());
     let started = Instant::now();
-    std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(document) = documents.get(i) else {
-                    break;
-                };
-                let run = generate_one(&generator, document, &out.join(format!("d{i:05}")));
-                if i % 250 == 0 {
-                    eprintln!("{i} after {:.0} s", started.elapsed().as_secs_f64());
-                }
-                runs.lock().unwrap().push(run);
-            });
+    let mut runs = in_parallel(jobs, &documents, |i, document| {
+        let run = generate_one(&generator, document, &out.join(format!("d{i:05}")));
+        if i % 250 == 0 {
+            eprintln!("{i} after {:.0} s", started.elapsed().as_secs_f64());
         }
+        run
     });
-    let mut runs = runs.into_inner().unwrap();
     runs.sort_by(|a, b| a.document.cmp(&b.document));
     let compiled = compile_sample(root, &out, &runs, compile)?;
     print!("{}", table(dir, &runs, &compiled));
@@ -95,6 +84,33 @@ pub fn run(root: &Path, dir: &Path, args: &[&str]) -> Result<std::process::ExitC
         print!("{}", peers(root, &runs, peer_sample, jobs)?);
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `work` on every item, `jobs` at a time: the results in the items' order.
+fn in_parallel<T: Sync, R: Send>(
+    jobs: usize,
+    items: &[T],
+    work: impl Fn(usize, &T) -> R + Sync,
+) -> Vec<R> {
+    let next = AtomicUsize::new(0);
+    let done = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(i) else {
+                    break;
+                };
+                let result = work(i, item);
+                done.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((i, result));
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// The peers' time limit: the JVM's start alone takes seconds.
@@ -125,33 +141,17 @@ fn peers(root: &Path, runs: &[Run], count: usize, jobs: usize) -> Result<String,
     ] {
         let program = peer.program.clone()?;
         eprintln!("{} over {} documents", peer.name, sample.len());
-        let next = AtomicUsize::new(0);
-        let done = Mutex::new(Vec::new());
-        std::thread::scope(|scope| {
-            for _ in 0..jobs {
-                scope.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(ours) = sample.get(i) else {
-                        break;
-                    };
-                    let package = format!("p{i:05}");
-                    let dir = out.join(peer.name).join(&package);
-                    let command =
-                        super::peer_command(peer.name, &program, &ours.document, &dir, &package);
-                    let mut run = limited(command, &ours.document, &dir, PEER_TIME_LIMIT);
-                    if matches!(run.fate, Fate::Generated) && !dir.join("Cargo.toml").exists() {
-                        run.fate = Fate::Refused("no crate written".into());
-                    }
-                    done.lock().unwrap().push((i, run));
-                });
+        let done = in_parallel(jobs, &sample, |i, ours| {
+            let package = format!("p{i:05}");
+            let dir = out.join(peer.name).join(&package);
+            let command = super::peer_command(peer.name, &program, &ours.document, &dir, &package);
+            let mut run = limited(command, &ours.document, &dir, PEER_TIME_LIMIT);
+            if matches!(run.fate, Fate::Generated) && !dir.join("Cargo.toml").exists() {
+                run.fate = Fate::Refused("no crate written".into());
             }
+            run
         });
-        let mut done = done.into_inner().unwrap();
-        done.sort_by_key(|(i, _)| *i);
-        columns.push((
-            format!("{} {}", peer.name, peer.version),
-            done.into_iter().map(|(_, run)| run).collect(),
-        ));
+        columns.push((format!("{} {}", peer.name, peer.version), done));
     }
     let mut text = format!(
         "\nThe same fixed random sample of {} documents through each generator (generation \
