@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use contractfit::batch::{Journal, Source};
 use futures::StreamExt;
 
-use crate::measure::{child, peak_rss_kib};
+use crate::measure::{child, peak_rss_kib, RemoveOnDrop};
 use crate::serve::ServerProcess;
 
 /// Uploads in flight in every way measured.
@@ -46,7 +46,7 @@ pub fn run(quick: bool) -> Result<(), String> {
             // A fresh server each time: the same inbox would otherwise list every earlier run.
             let server = ServerProcess::start(&["fake", "0", "0"])?;
             let journal = dir.join(format!("journal-{round}-{name}.sqlite"));
-            let (peak_kib, seconds) = child(
+            let report = child(
                 &[
                     "batch-one".as_ref(),
                     name.as_ref(),
@@ -56,6 +56,9 @@ pub fn run(quick: bool) -> Result<(), String> {
                 ],
                 &format!("the {name} batch"),
             )?;
+            let [peak_kib, seconds] = report[..] else {
+                return Err(format!("batch-one reported {report:?}"));
+            };
             results[way].0.push(seconds);
             results[way].1.push(peak_kib);
         }
@@ -78,14 +81,6 @@ pub fn run(quick: bool) -> Result<(), String> {
         );
     }
     Ok(())
-}
-
-struct RemoveOnDrop(std::path::PathBuf);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// `batch-one WAY URL FOLDER JOURNAL`: uploads and waits for every file of FOLDER one WAY,

@@ -1,5 +1,5 @@
 //! Benchmarks of the generated client at run time, each against a peer measured in the same
-//! run: plain `reqwest` doing the same requests, the same upload, and a fixed-interval polling
+//! run: plain `reqwest` doing the same requests, the same uploads and downloads, and a fixed-interval polling
 //! loop. `cargo xtask bench` runs them (release build) and writes their tables into
 //! BENCHMARKS.md; `cargo xtask test` runs them with `--quick` so that they keep working.
 //!
@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! contractfit-bench requests [--quick]   per-request overhead: generated client vs reqwest
-//! contractfit-bench upload [--quick]     peak RSS of a multipart upload from disk
+//! contractfit-bench transfers [--quick]  uploads and downloads, 100 KiB to 1 GiB
 //! contractfit-bench polling [--quick]    waiting for many documents at once
 //! contractfit-bench batch [--quick]      10,000 files through the batch engine, with and without a journal
 //! contractfit-bench serve api|fake …     the servers the above start
@@ -19,7 +19,7 @@ mod measure;
 mod polling;
 mod requests;
 mod serve;
-mod upload;
+mod transfers;
 
 use std::process::ExitCode;
 
@@ -30,13 +30,13 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["serve", rest @ ..] => serve::run(rest),
         ["requests", ..] => requests::run(quick),
-        ["upload-one", rest @ ..] => runtime().block_on(upload::one(rest)),
-        ["upload", ..] => upload::run(quick),
+        ["transfer-many", rest @ ..] => transfers::many(rest),
+        ["transfers", ..] => transfers::run(quick),
         ["polling", ..] => polling::run(quick),
         ["batch-one", rest @ ..] => runtime().block_on(batch::one(rest)),
         ["batch", ..] => batch::run(quick),
         _ => Err(format!(
-            "usage: contractfit-bench requests|upload|polling|batch [--quick] (got {args:?})"
+            "usage: contractfit-bench requests|transfers|polling|batch [--quick] (got {args:?})"
         )),
     };
     match result {

@@ -28,8 +28,8 @@ pub fn peak_rss_kib() -> Result<u64, String> {
 }
 
 /// Runs `contractfit-bench ARGS` in a fresh process (so that its peak memory is its own) and
-/// reads the two numbers it prints: its peak RSS in KiB and the seconds the work took.
-pub fn child(args: &[&std::ffi::OsStr], what: &str) -> Result<(f64, f64), String> {
+/// reads the numbers it prints (its peak RSS in KiB first).
+pub fn child(args: &[&std::ffi::OsStr], what: &str) -> Result<Vec<f64>, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let output = std::process::Command::new(exe)
         .args(args)
@@ -42,13 +42,18 @@ pub fn child(args: &[&std::ffi::OsStr], what: &str) -> Result<(f64, f64), String
         ));
     }
     let report = String::from_utf8_lossy(&output.stdout);
-    let fields: Vec<f64> = report
+    report
         .split_whitespace()
-        .map(|f| f.parse().unwrap_or(f64::NAN))
-        .collect();
-    match fields[..] {
-        [peak_kib, seconds] => Ok((peak_kib, seconds)),
-        _ => Err(format!("{what} reported {report:?}")),
+        .map(|f| f.parse().map_err(|_| format!("{what} reported {report:?}")))
+        .collect()
+}
+
+/// A folder removed, with what it holds, when this is dropped.
+pub struct RemoveOnDrop(pub std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

@@ -143,6 +143,7 @@ fn api_router() -> axum::Router {
             })
             .post(count_upload),
         )
+        .route("/documents/{id}/original_file", get(send_bytes))
         .route(
             "/inboxes",
             post(|axum::Json(body): axum::Json<Value>| async move {
@@ -162,4 +163,34 @@ async fn count_upload(body: axum::body::Body) -> axum::Json<Value> {
         received += chunk.len() as u64;
     }
     axum::Json(json!({"id": "doc-000001", "received_bytes": received}))
+}
+
+/// `bytes-N`'s original file: N bytes, streamed in 64 KiB pieces of one shared block, with
+/// their length, so that the server's memory does not follow the size.
+async fn send_bytes(Path(id): Path<String>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    const PIECE: u64 = 64 * 1024;
+    let Some(size) = id
+        .strip_prefix("bytes-")
+        .and_then(|n| n.parse::<u64>().ok())
+    else {
+        return (axum::http::StatusCode::NOT_FOUND, "no such file").into_response();
+    };
+    let block = bytes::Bytes::from(
+        (0..PIECE)
+            .map(|i| (i * 31 % 251) as u8)
+            .collect::<Vec<u8>>(),
+    );
+    let pieces = futures::stream::iter((0..size.div_ceil(PIECE)).map(move |i| {
+        let n = PIECE.min(size - i * PIECE) as usize;
+        Ok::<_, std::io::Error>(block.slice(..n))
+    }));
+    (
+        [
+            ("content-type", "application/octet-stream".to_owned()),
+            ("content-length", size.to_string()),
+        ],
+        axum::body::Body::from_stream(pieces),
+    )
+        .into_response()
 }

@@ -288,6 +288,7 @@ impl<C> ClientBuilder<C> {
         let http = match self.http {
             Some(http) => http,
             None => {
+                install_tls_provider();
                 let mut http = reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout)
                     .redirect(same_origin_redirects(parsed.clone()));
@@ -333,6 +334,17 @@ impl<C> ClientBuilder<C> {
 
 /// Redirects are followed only within the base URL's origin, so credentials never travel to
 /// another host; a redirect elsewhere is returned to the caller as the 3xx response it is.
+/// With `rustls-ring` alone, reqwest has no rustls provider of its own: it takes the
+/// process's default, which this installs (ring) if nothing has. A program that installed its
+/// own keeps it.
+fn install_tls_provider() {
+    #[cfg(feature = "rustls-ring")]
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Err only when another thread installed one first, which is as good.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 fn same_origin_redirects(base: reqwest::Url) -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() >= 10 {
@@ -609,9 +621,15 @@ impl Client {
         // A body that may take a while to send reports its progress, so that the idle timer
         // runs from its last piece, not from the start of the upload.
         let activity = match &request.body {
-            Body::Multipart(_) | Body::Bytes { .. } => built.body_mut().take().map(|body| {
-                let activity = Activity::new();
-                *built.body_mut() = Some(activity.watch(body));
+            Body::Multipart(_) | Body::Bytes { .. } => built.body_mut().take().and_then(|body| {
+                // A multipart body is a stream; its length is in the header reqwest set.
+                let length = built
+                    .headers()
+                    .get(http::header::CONTENT_LENGTH)
+                    .and_then(|value| value.to_str().ok()?.parse().ok())
+                    .or_else(|| http_body::Body::size_hint(&body).exact());
+                let (body, activity) = Activity::watch(body, length);
+                *built.body_mut() = Some(body);
                 activity
             }),
             Body::Empty | Body::Json(_) => None,

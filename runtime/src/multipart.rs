@@ -172,7 +172,7 @@ impl FilePart {
                 // Exactly the length sent as the part's: a file that grows or shrinks while it
                 // goes out ends the request with an error, not with a body cut to the length
                 // (whose closing boundary then never comes) or one that falls short of it.
-                let chunks = exactly(ReaderStream::new(file), length, path.clone());
+                let chunks = exactly(read_in_pieces(file), length, path.clone());
                 let body = match &self.check {
                     Some(check) => {
                         let chunks = checked(chunks, check(length)?);
@@ -189,7 +189,7 @@ impl FilePart {
                     .take()
                     .ok_or_else(|| "the upload reader was already consumed".to_owned())?;
                 Part::stream(reqwest::Body::wrap_stream(
-                    self.counted(ReaderStream::new(reader)),
+                    self.counted(read_in_pieces(reader)),
                 ))
             }
         };
@@ -279,42 +279,80 @@ where
     }
 }
 
+/// How much of a file is read at once. A file (tokio's) is read on a blocking thread, one
+/// hand-over per read: `ReaderStream`'s default of 4 KiB made reading, not the connection, the
+/// limit of an upload from disk (220 MiB/s where bytes in memory went at 3.4 GiB/s, on
+/// loopback). The request body hands the connection its pieces (`idle::PIECE`) all the same,
+/// so progress is reported as finely as before.
+const READ_PIECE: usize = 256 * 1024;
+
+fn read_in_pieces<R: AsyncRead>(reader: R) -> ReaderStream<R> {
+    ReaderStream::with_capacity(reader, READ_PIECE)
+}
+
 /// `chunks`, checked to come to `length` bytes: an error in place of the first byte past it,
 /// or of the end when they fall short.
-fn exactly<S>(
-    chunks: S,
-    length: u64,
-    path: PathBuf,
-) -> impl futures::Stream<Item = std::io::Result<Bytes>> + Send + 'static
+fn exactly<S>(chunks: S, length: u64, path: PathBuf) -> Exactly<S>
 where
     S: futures::Stream<Item = std::io::Result<Bytes>> + Send + 'static,
 {
-    use futures::StreamExt;
-    let state = (Box::pin(chunks), 0u64, false);
-    futures::stream::unfold(state, move |(mut chunks, sent, ended)| {
-        let path = path.clone();
-        async move {
-            let changed = |now: String| {
-                std::io::Error::other(format!(
-                    "{} changed while it was being sent: {length} bytes when opened, {now}",
-                    path.display()
-                ))
-            };
-            if ended {
-                return None;
-            }
-            let (item, sent, ended) = match chunks.next().await {
-                Some(Ok(chunk)) => match sent + chunk.len() as u64 {
-                    sent if sent > length => (Err(changed("more now".into())), sent, true),
-                    sent => (Ok(chunk), sent, false),
-                },
-                Some(Err(e)) => (Err(e), sent, true),
-                None if sent < length => (Err(changed(format!("{sent} now"))), sent, true),
-                None => return None,
-            };
-            Some((item, (chunks, sent, ended)))
+    Exactly {
+        chunks: Box::pin(chunks),
+        length,
+        sent: 0,
+        path,
+        ended: false,
+    }
+}
+
+/// See [`exactly`].
+struct Exactly<S> {
+    chunks: std::pin::Pin<Box<S>>,
+    length: u64,
+    sent: u64,
+    path: PathBuf,
+    ended: bool,
+}
+
+impl<S> futures::Stream for Exactly<S>
+where
+    S: futures::Stream<Item = std::io::Result<Bytes>>,
+{
+    type Item = std::io::Result<Bytes>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if self.ended {
+            return Poll::Ready(None);
         }
-    })
+        let next = std::task::ready!(self.chunks.as_mut().poll_next(cx));
+        let this = &mut *self;
+        let changed = |now: String| {
+            std::io::Error::other(format!(
+                "{} changed while it was being sent: {} bytes when opened, {now}",
+                this.path.display(),
+                this.length
+            ))
+        };
+        let item = match next {
+            Some(Ok(chunk)) => {
+                this.sent += chunk.len() as u64;
+                if this.sent > this.length {
+                    Err(changed("more now".into()))
+                } else {
+                    return Poll::Ready(Some(Ok(chunk)));
+                }
+            }
+            Some(Err(e)) => Err(e),
+            None if this.sent < this.length => Err(changed(format!("{} now", this.sent))),
+            None => return Poll::Ready(None),
+        };
+        this.ended = true;
+        Poll::Ready(Some(item))
+    }
 }
 
 /// The media type a file name's extension suggests; `application/octet-stream` for others

@@ -319,7 +319,12 @@ categories = ["api-bindings", "web-programming::http-client"]
 
 [features]
 default = ["rustls"]
+## TLS through rustls, with aws-lc-rs for its cryptography.
 rustls = ["contractfit-runtime/rustls"]
+## TLS through rustls, with ring for its cryptography (installed as the process's default
+## rustls provider when a client is built, unless one is installed already).
+rustls-ring = ["contractfit-runtime/rustls-ring"]
+## TLS through the platform's library (OpenSSL on Linux).
 native-tls = ["contractfit-runtime/native-tls"]
 ## The `{name}` command-line tool (`cargo install {name} --features cli`).
 cli = ["dep:contractfit-cli"]

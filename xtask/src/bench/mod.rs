@@ -3,8 +3,9 @@
 //!
 //! 1. generation time and peak memory: our generator, progenitor, openapi-generator;
 //! 2. build cost of the generated crate (lines; cold dev and release builds of the crate
-//!    alone; its share of a program's clean build);
-//! 3. per-request overhead, 4. upload memory, 5. polling cost: `contractfit-bench` (the
+//!    alone); 2b. what a program using it pays to build: clean, after an edit, calling every
+//!    operation, ours beside progenitor's;
+//! 3. per-request overhead, 4. uploads and downloads, 5. polling cost: `contractfit-bench` (the
 //!    `benches/` crate), the generated client against plain `reqwest`;
 //! 6. the generated command-line tool, one call per process, against `curl`.
 //!
@@ -13,6 +14,7 @@
 
 mod measure;
 pub mod peers;
+mod programs;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -83,9 +85,11 @@ pub fn run(root: &Path, quick: bool) -> Result<ExitCode, String> {
     if !quick {
         build_cost(root, &input, &out, &peers, &mut report, verdicts)?;
     }
+    let variants = program_variants(root, &input, &out, &peers)?;
+    programs::run(&variants, &out, &target, quick, &mut report, verdicts)?;
     for (title, command) in [
         ("3. Per-request overhead", "requests"),
-        ("4. Upload memory", "upload"),
+        ("4. Uploads and downloads", "transfers"),
         ("5. Polling cost", "polling"),
         ("5b. Batches of small files", "batch"),
     ] {
@@ -379,16 +383,7 @@ fn build_cost(
     report: &mut String,
     verdicts: &mut Verdicts,
 ) -> Result<(), String> {
-    // Our crate again, as a package of its own pointing at this checkout's runtime.
-    let ours = out.join("build/ours");
-    let generated = generate(&Config::new(input).crate_info(CrateInfo {
-        name: "cf-ours".into(),
-        runtime_path: Some(root.join("runtime").display().to_string()),
-        source: "target/bench/peer-input.json".into(),
-        ..CrateInfo::default()
-    }))
-    .map_err(|e| e.to_string())?;
-    crate::write_crate(&ours, &generated.files)?;
+    let ours = generate_ours(root, input, out)?;
     let mut crates = vec![("contractfit-codegen (ours)".to_owned(), ours.clone(), None)];
     crates.push((
         "contractfit-codegen (ours), `--features cli`".to_owned(),
@@ -450,7 +445,78 @@ fn build_cost(
             }
         }
     }
-    downstream_share(&ours, out, ours_release, report)
+    Ok(())
+}
+
+/// Our crate for the shared input, as a package of its own (`cf-ours`) pointing at this
+/// checkout's runtime, in `out/build/ours`.
+fn generate_ours(root: &Path, input: &Path, out: &Path) -> Result<std::path::PathBuf, String> {
+    let ours = out.join("build/ours");
+    let generated = generate(&Config::new(input).crate_info(CrateInfo {
+        name: "cf-ours".into(),
+        runtime_path: Some(root.join("runtime").display().to_string()),
+        source: "target/bench/peer-input.json".into(),
+        ..CrateInfo::default()
+    }))
+    .map_err(|e| e.to_string())?;
+    crate::write_crate(&ours, &generated.files)?;
+    Ok(ours)
+}
+
+/// Part 2b's variants: ours as generated, ours with TLS by ring, ours without `#[inline]`, and
+/// progenitor's builder interface (when it is installed), all calling the same operations.
+fn program_variants(
+    root: &Path,
+    input: &Path,
+    out: &Path,
+    peers: &[peers::Peer],
+) -> Result<Vec<programs::Variant>, String> {
+    let ours = generate_ours(root, input, out)?;
+    let examples = programs::example_calls(&ours.join("src/client.rs"), "cf_ours")?;
+    let (ids, calls): (Vec<String>, Vec<String>) = examples.into_iter().unzip();
+    let lockfile = Some(root.join("Cargo.lock"));
+    let client =
+        "let client = api::Client::builder().base_url(\"http://localhost\").build().unwrap();";
+    let ours_variant = |name: &str, path: &Path, features: &str| programs::Variant {
+        name: name.to_owned(),
+        dependency: format!(
+            "api = {{ package = \"cf-ours\", path = \"{}\"{features} }}",
+            path.display()
+        ),
+        lockfile: lockfile.clone(),
+        client: client.to_owned(),
+        calls: calls.clone(),
+        is_peer: false,
+    };
+    let no_inline = out.join("build/ours-no-inline");
+    programs::without_inline(&ours, &no_inline)?;
+    let mut variants = vec![
+        ours_variant("contractfit-codegen (ours)", &ours, ""),
+        ours_variant(
+            "ours, `rustls-ring` (TLS by ring, not aws-lc-rs)",
+            &ours,
+            ", default-features = false, features = [\"rustls-ring\"]",
+        ),
+        ours_variant("ours without `#[inline]`", &no_inline, ""),
+    ];
+    if let Some(peer) = peers.iter().find(|p| p.name == "progenitor") {
+        if let Ok(program) = &peer.program {
+            let dir = out.join("gen/progenitor-builder");
+            programs::generate_progenitor_builder(program, input, &dir)?;
+            variants.push(programs::Variant {
+                name: format!("progenitor {} (builder interface)", peer.version),
+                dependency: format!(
+                    "api = {{ package = \"cf-progenitor-builder\", path = \"{}\" }}",
+                    dir.display()
+                ),
+                lockfile: None,
+                client: "let client = api::Client::new(\"http://localhost\");".to_owned(),
+                calls: programs::progenitor_calls(&ids),
+                is_peer: true,
+            });
+        }
+    }
+    Ok(variants)
 }
 
 /// Cold builds of the crate itself, after its dependencies are built.
@@ -501,112 +567,6 @@ fn clean_package(dir: &Path, target: &Path, package: &str, release: bool) -> Res
         true => Ok(()),
         false => Err(String::from_utf8_lossy(&output.stderr).into_owned()),
     }
-}
-
-/// What a program using the crate pays: its clean release build with every dependency (one
-/// run), the crate's share of it; then the program's own cold build when it calls every
-/// operation. The operations' code is compiled there, in the program that calls them (the
-/// generated `send`s are `#[inline]`), so that is where their cost shows.
-fn downstream_share(
-    ours: &Path,
-    out: &Path,
-    ours_release_ms: f64,
-    report: &mut String,
-) -> Result<(), String> {
-    let program = out.join("build/downstream");
-    let cargo_toml = format!(
-        "[package]\nname = \"downstream\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
-         [dependencies]\ncf-ours = {{ path = \"{}\" }}\n\n[workspace]\n",
-        ours.display()
-    );
-    let calls = example_calls(&ours.join("src/client.rs"), "cf_ours")?;
-    std::fs::create_dir_all(program.join("src")).map_err(|e| e.to_string())?;
-    std::fs::write(program.join("Cargo.toml"), cargo_toml).map_err(|e| e.to_string())?;
-    std::fs::write(program.join("src/main.rs"), downstream_main(&[])).map_err(|e| e.to_string())?;
-    let target = out.join("build-target/downstream");
-    let _ = std::fs::remove_dir_all(&target);
-    let build = || {
-        let mut c = crate::cargo();
-        c.args(["build", "--release", "--offline"])
-            .current_dir(&program)
-            .env("CARGO_TARGET_DIR", &target)
-            .env("CARGO_INCREMENTAL", "0");
-        c
-    };
-    let total = repeat(&mut build.clone(), &mut || Ok(()), 0, 1)?.median_ms();
-    let clean = || clean_package(&program, &target, "downstream", true);
-    let none = repeat(&mut build.clone(), &mut || clean(), 0, COLD_RUNS)?.median_ms();
-    std::fs::write(program.join("src/main.rs"), downstream_main(&calls))
-        .map_err(|e| e.to_string())?;
-    let every = repeat(&mut build.clone(), &mut || clean(), 0, COLD_RUNS)?.median_ms();
-    let _ = writeln!(
-        report,
-        "\nA program using ours (one call to `Client::builder`), built clean in release with all \
-         its dependencies: {:.1} s, of which the generated crate's own cold build (above) is \
-         {:.1} s, {:.0}%. The program's own cold release build (median of {COLD_RUNS}): {:.2} s \
-         calling no operation, {:.2} s calling all {} operations that have a rustdoc example \
-         (each operation's code is compiled in the program that calls it).",
-        total / 1e3,
-        ours_release_ms / 1e3,
-        100.0 * ours_release_ms / total,
-        none / 1e3,
-        every / 1e3,
-        calls.len()
-    );
-    let _ = std::fs::remove_dir_all(&target);
-    Ok(())
-}
-
-/// The calls in the rustdoc examples of a generated `client.rs`, one per operation that has
-/// one, with the crate's name as `krate`.
-fn example_calls(client_rs: &Path, krate: &str) -> Result<Vec<String>, String> {
-    let text = std::fs::read_to_string(client_rs).map_err(|e| e.to_string())?;
-    let mut calls = Vec::new();
-    let mut example: Option<String> = None;
-    for line in text.lines().map(str::trim_start) {
-        let Some(doc) = line.strip_prefix("///") else {
-            continue;
-        };
-        let doc = doc.strip_prefix(' ').unwrap_or(doc);
-        match (&mut example, doc) {
-            (None, "```no_run") => example = Some(String::new()),
-            (Some(body), "```") => {
-                calls.push(body.replace("contractfit::", &format!("{krate}::")));
-                example = None;
-            }
-            (Some(_), hidden) if hidden.starts_with('#') => {}
-            (Some(body), code) => {
-                body.push_str("    ");
-                body.push_str(code);
-                body.push('\n');
-            }
-            (None, _) => {}
-        }
-    }
-    Ok(calls)
-}
-
-/// A program that builds a client and, if given `calls`, compiles each in a future of its own
-/// (boxed, so each is compiled; none is run).
-fn downstream_main(calls: &[String]) -> String {
-    let mut main = String::from(
-        "#![allow(unused)]\n\
-         type Call = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), cf_ours::Error>>>>;\n\n\
-         fn main() {\n    \
-         let client = cf_ours::Client::builder().base_url(\"http://localhost\").build();\n    \
-         println!(\"{}\", client.is_ok());\n    \
-         let calls: Vec<fn(cf_ours::Client) -> Call> = vec![",
-    );
-    for i in 0..calls.len() {
-        main.push_str(&format!("call_{i}, "));
-    }
-    main.push_str("];\n    println!(\"{}\", calls.len());\n}\n");
-    for (i, body) in calls.iter().enumerate() {
-        main.push_str(&format!(
-            "\nfn call_{i}(client: cf_ours::Client) -> Call {{\n    Box::pin(async move {{\n{body}    Ok(())\n    }})\n}}\n"
-        ));
-    }
-    main
 }
 
 /// The `[package]` name in `dir/Cargo.toml`.
@@ -660,7 +620,7 @@ fn runtime_verdicts(command: &str, table: &str) -> Verdicts {
         .filter(|l| {
             l.starts_with("| ")
                 && !l.starts_with("| request |")
-                && !l.starts_with("| file size")
+                && !l.starts_with("| size |")
                 && !l.starts_with("| way |")
                 && !l.starts_with("| client |")
         })
@@ -696,18 +656,31 @@ fn runtime_verdicts(command: &str, table: &str) -> Verdicts {
                 ]
             })
             .collect(),
-        "upload" => rows
+        "transfers" => rows
             .iter()
-            .filter(|r| r.len() == 5 && r[1].starts_with("contractfit"))
-            .map(|r| {
-                let mib = number(r[2]);
-                (
-                    mib < UPLOAD_TARGET_MIB,
-                    format!(
-                        "upload peak RSS under {UPLOAD_TARGET_MIB} MiB ({} file): {mib:.1} MiB",
-                        r[0]
-                    ),
-                )
+            .filter(|r| r.len() == 8 && r[2].starts_with("contractfit"))
+            .flat_map(|r| {
+                let (mib, ratio) = (number(r[3]), number(r[7]));
+                let what = format!("{}, {} file", r[1], r[0]);
+                // From bytes, the file itself is in memory: that is the caller's, not ours.
+                let memory = (!r[1].contains("bytes")).then(|| {
+                    (
+                        mib < UPLOAD_TARGET_MIB,
+                        format!("peak RSS under {UPLOAD_TARGET_MIB} MiB ({what}): {mib:.1} MiB"),
+                    )
+                });
+                [
+                    Some((
+                        ratio >= THROUGHPUT_TARGET,
+                        format!(
+                            "throughput at least {THROUGHPUT_TARGET}× reqwest's ({what}): {}",
+                            r[7]
+                        ),
+                    )),
+                    memory,
+                ]
+                .into_iter()
+                .flatten()
             })
             .collect(),
         "polling" => rows
@@ -839,22 +812,21 @@ fn prepare_input(root: &Path, path: &Path) -> Result<(), String> {
 mod tests {
     use std::path::Path;
 
-    /// The program that part 2 builds calls what the client's rustdoc examples call: one call
-    /// per example, with the crate's name replaced.
+    /// Part 2b's programs call what the client's rustdoc examples call: one call per example,
+    /// each with its operationId, the crate's name replaced.
     #[test]
     fn example_calls_are_read_from_every_example() {
         let client_rs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../generated/src/client.rs");
         let text = std::fs::read_to_string(&client_rs).unwrap();
         let examples = text.matches("/// ```no_run").count();
-        let calls = super::example_calls(&client_rs, "cf_ours").unwrap();
+        let calls = super::programs::example_calls(&client_rs, "contractfit").unwrap();
         assert_eq!(calls.len(), examples);
         assert!(examples > 100, "{examples} examples");
-        for call in &calls {
+        for (id, call) in &calls {
+            assert!(!id.is_empty() && !id.contains(' '), "{id}");
             assert!(call.contains("client."), "{call}");
             assert!(!call.contains("contractfit::"), "{call}");
             assert!(!call.contains("# "), "hidden lines are left out: {call}");
         }
-        let main = super::downstream_main(&calls);
-        assert!(main.contains(&format!("fn call_{}(", calls.len() - 1)));
     }
 }

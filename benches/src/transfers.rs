@@ -1,0 +1,347 @@
+//! Uploads and downloads: the same file moved by the generated client and by `reqwest` written
+//! by hand, the same server, the same run, for sizes from an invoice scan (100 KiB) to 1 GiB.
+//!
+//! What a user pays is the transfer, not the client's construction: each child process
+//! (`transfer-many`) builds its client first, apart from the timer, then makes several
+//! transfers one after another and reports their median, and its peak RSS. Ours and reqwest
+//! take turns, a fresh process each, for several rounds; a ratio is ours against reqwest's in
+//! the same round. The client runs on one thread pinned to CPU 0, the server (another process)
+//! on CPU 1, as in the per-request benchmark: unpinned, the two processes' threads trade CPUs
+//! and a round's time strays far more than what separates the clients.
+//!
+//! Uploads are multipart (`sync` and `file` fields) with the file from a path (streamed from
+//! disk), from bytes (in memory before the timer starts) and from a reader (no length, sent
+//! chunked); downloads are `GET /documents/{id}/original_file` written to a file as it
+//! arrives (`ByteStream::copy_to` against reqwest's `bytes_stream`).
+
+use std::path::Path;
+use std::time::Instant;
+
+use contractfit::FilePart;
+use futures::StreamExt;
+use tokio::io::AsyncWriteExt;
+
+use crate::measure::{child, cpu_time, on_pinned_thread, peak_rss_kib, RemoveOnDrop};
+use crate::serve::ServerProcess;
+
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * KIB;
+
+/// One size: how many transfers each process makes, and how many rounds of turns.
+struct Size {
+    bytes: u64,
+    transfers: usize,
+    rounds: usize,
+}
+
+/// Ways of moving the file, as `(argument, label)`.
+const WAYS: [(&str, &str); 4] = [
+    ("path", "upload from a path"),
+    ("bytes", "upload from bytes"),
+    ("reader", "upload from a reader"),
+    ("download", "download to a file"),
+];
+
+pub fn run(quick: bool) -> Result<(), String> {
+    let sizes: &[Size] = if quick {
+        &[
+            Size {
+                bytes: 100 * KIB,
+                transfers: 5,
+                rounds: 1,
+            },
+            Size {
+                bytes: 8 * MIB,
+                transfers: 2,
+                rounds: 1,
+            },
+        ]
+    } else {
+        &[
+            Size {
+                bytes: 100 * KIB,
+                transfers: 400,
+                rounds: 7,
+            },
+            Size {
+                bytes: MIB,
+                transfers: 100,
+                rounds: 7,
+            },
+            Size {
+                bytes: 64 * MIB,
+                transfers: 4,
+                rounds: 5,
+            },
+            Size {
+                bytes: 1024 * MIB,
+                transfers: 1,
+                rounds: 3,
+            },
+        ]
+    };
+    let server = ServerProcess::start_on_cpu(&["api"], 1)?;
+    let dir = std::env::temp_dir().join(format!(
+        "contractfit-bench-transfers-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let _cleanup = RemoveOnDrop(dir.clone());
+    println!(
+        "| size | way | client | peak RSS of the client, max | time per transfer, median | \
+         client CPU per transfer, median | MiB/s, median | × reqwest, median (min–max) |\n\
+         |---:|---|---|---:|---:|---:|---:|---:|"
+    );
+    for size in sizes {
+        let file = dir.join(format!("file-{}.bin", size.bytes));
+        write_file(&file, size.bytes)?;
+        for (way, label) in WAYS {
+            // A gigabyte held in memory is not an upload anyone streams; the path and the
+            // reader are the ways to send one.
+            if way == "bytes" && size.bytes > 64 * MIB {
+                continue;
+            }
+            // Per client: (seconds per transfer, peak KiB, CPU seconds per transfer) of each
+            // round.
+            let mut results: [(Vec<f64>, Vec<f64>, Vec<f64>); 2] = Default::default();
+            for _ in 0..size.rounds {
+                for (i, client) in ["contractfit", "reqwest"].into_iter().enumerate() {
+                    let report = child(
+                        &[
+                            "transfer-many".as_ref(),
+                            client.as_ref(),
+                            way.as_ref(),
+                            server.url.as_ref(),
+                            file.as_os_str(),
+                            size.transfers.to_string().as_ref(),
+                        ],
+                        &format!("{client}'s {label} of {} bytes", size.bytes),
+                    )?;
+                    let [peak_kib, seconds, cpu] = report[..] else {
+                        return Err(format!("transfer-many reported {report:?}"));
+                    };
+                    results[i].0.push(seconds);
+                    results[i].1.push(peak_kib);
+                    results[i].2.push(cpu);
+                }
+            }
+            let reqwest_seconds = results[1].0.clone();
+            for ((seconds, peaks, cpu), client) in results
+                .iter()
+                .zip(["contractfit (generated)", "reqwest 0.13 by hand"])
+            {
+                // Throughput against reqwest's: reqwest's time over ours, round by round.
+                let ratios: Vec<f64> = reqwest_seconds
+                    .iter()
+                    .zip(seconds)
+                    .map(|(theirs, ours)| theirs / ours)
+                    .collect();
+                let median = crate::median(&mut seconds.clone());
+                println!(
+                    "| {} | {label} | {client} | {:.1} MiB | {} | {} | {:.0} | {} |",
+                    size_text(size.bytes),
+                    peaks.iter().copied().fold(0.0, f64::max) / 1024.0,
+                    duration_text(median),
+                    duration_text(crate::median(&mut cpu.clone())),
+                    size.bytes as f64 / MIB as f64 / median,
+                    crate::spread(&ratios, 3),
+                );
+            }
+        }
+        std::fs::remove_file(&file).map_err(|e| e.to_string())?;
+    }
+    let counts: Vec<String> = sizes
+        .iter()
+        .map(|s| format!("{} {}×{}", size_text(s.bytes), s.rounds, s.transfers))
+        .collect();
+    println!(
+        "\nRounds × transfers per process: {}. Uploading from bytes is not measured at 1 GiB.",
+        counts.join(", ")
+    );
+    Ok(())
+}
+
+fn size_text(bytes: u64) -> String {
+    if bytes < MIB {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{} MiB", bytes / MIB)
+    }
+}
+
+fn duration_text(seconds: f64) -> String {
+    if seconds < 1.0 {
+        format!("{:.2} ms", seconds * 1e3)
+    } else {
+        format!("{seconds:.2} s")
+    }
+}
+
+/// A file of `size` bytes of non-zero, varied content, written in blocks of at most 1 MiB.
+fn write_file(path: &Path, size: u64) -> Result<(), String> {
+    use std::io::Write;
+    let file = std::fs::File::create(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    let mut writer = std::io::BufWriter::new(file);
+    let block: Vec<u8> = (0..MIB).map(|i| (i * 31 % 251) as u8).collect();
+    let mut left = size;
+    while left > 0 {
+        let n = left.min(MIB);
+        writer
+            .write_all(&block[..n as usize])
+            .map_err(|e| e.to_string())?;
+        left -= n;
+    }
+    writer.flush().map_err(|e| e.to_string())
+}
+
+/// `transfer-many CLIENT WAY URL FILE COUNT`: builds CLIENT, then moves FILE COUNT times one
+/// WAY, checking that every byte arrived, and prints this process's peak RSS (KiB) and the
+/// median seconds of one transfer.
+pub fn many(args: &[&str]) -> Result<(), String> {
+    let [client, way, url, file, count] = args else {
+        return Err(format!(
+            "usage: transfer-many contractfit|reqwest path|bytes|reader|download URL FILE COUNT \
+             (got {args:?})"
+        ));
+    };
+    let count: usize = count.parse().map_err(|e| format!("COUNT {count:?}: {e}"))?;
+    let file = Path::new(file);
+    let size = std::fs::metadata(file).map_err(|e| e.to_string())?.len();
+    // Held before any timer starts, as an application holding a file in memory would.
+    let bytes = if *way == "bytes" {
+        bytes::Bytes::from(std::fs::read(file).map_err(|e| e.to_string())?)
+    } else {
+        bytes::Bytes::new()
+    };
+    let download = file.with_extension(format!("{client}.download"));
+    let mut seconds = Vec::with_capacity(count);
+    let mut cpu = std::time::Duration::ZERO;
+    on_pinned_thread(|_| async {
+        let ours = contractfit::Client::builder()
+            .base_url(*url)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let theirs = reqwest::Client::new();
+        let cpu_before = cpu_time();
+        for _ in 0..count {
+            let started = Instant::now();
+            let moved = match (*client, *way) {
+                ("contractfit", "download") => {
+                    let mut out = tokio::fs::File::create(&download)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    ours.get_document_original_file(format!("bytes-{size}"))
+                        .send()
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .body
+                        .copy_to(&mut out)
+                        .await
+                        .map_err(|e| e.to_string())?
+                }
+                ("reqwest", "download") => {
+                    let mut out = tokio::fs::File::create(&download)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let response = theirs
+                        .get(format!("{url}/documents/bytes-{size}/original_file"))
+                        .send()
+                        .await
+                        .and_then(|r| r.error_for_status())
+                        .map_err(|e| e.to_string())?;
+                    let mut chunks = response.bytes_stream();
+                    let mut written = 0;
+                    while let Some(chunk) = chunks.next().await {
+                        let chunk = chunk.map_err(|e| e.to_string())?;
+                        out.write_all(&chunk).await.map_err(|e| e.to_string())?;
+                        written += chunk.len() as u64;
+                    }
+                    out.flush().await.map_err(|e| e.to_string())?;
+                    written
+                }
+                ("contractfit", way) => {
+                    let part = match way {
+                        "path" => FilePart::from_path(file),
+                        "bytes" => FilePart::from_bytes(bytes.clone()),
+                        _ => FilePart::from_reader(
+                            tokio::fs::File::open(file)
+                                .await
+                                .map_err(|e| e.to_string())?,
+                        ),
+                    };
+                    let reply = ours
+                        .upload_document("inbox-1", part.file_name("upload.bin"))
+                        .sync(false)
+                        .send()
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    reply.body.additional_properties["received_bytes"]
+                        .as_u64()
+                        .unwrap_or(0)
+                }
+                ("reqwest", way) => {
+                    let part = match way {
+                        "path" => {
+                            let opened = tokio::fs::File::open(file)
+                                .await
+                                .map_err(|e| e.to_string())?;
+                            reqwest::multipart::Part::stream_with_length(
+                                reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(
+                                    opened,
+                                )),
+                                size,
+                            )
+                        }
+                        "bytes" => reqwest::multipart::Part::stream_with_length(
+                            reqwest::Body::from(bytes.clone()),
+                            size,
+                        ),
+                        _ => reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(
+                            tokio_util::io::ReaderStream::new(
+                                tokio::fs::File::open(file)
+                                    .await
+                                    .map_err(|e| e.to_string())?,
+                            ),
+                        )),
+                    };
+                    let part = part
+                        .file_name("upload.bin")
+                        .mime_str("application/octet-stream")
+                        .map_err(|e| e.to_string())?;
+                    let form = reqwest::multipart::Form::new()
+                        .text("sync", "false")
+                        .part("file", part);
+                    let reply: serde_json::Value = theirs
+                        .post(format!("{url}/documents/inbox-1"))
+                        .multipart(form)
+                        .send()
+                        .await
+                        .and_then(|r| r.error_for_status())
+                        .map_err(|e| e.to_string())?
+                        .json()
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    reply["received_bytes"].as_u64().unwrap_or(0)
+                }
+                other => return Err(format!("no client and way {other:?}")),
+            };
+            seconds.push(started.elapsed().as_secs_f64());
+            // The multipart framing adds a few hundred bytes to an upload.
+            let framing = if *way == "download" { 0 } else { 4096 };
+            if moved < size || moved > size + framing {
+                return Err(format!("{moved} bytes arrived of a {size}-byte file"));
+            }
+        }
+        cpu = cpu_time() - cpu_before;
+        Ok(())
+    })?;
+    let _ = std::fs::remove_file(&download);
+    println!(
+        "{} {:.6} {:.6}",
+        peak_rss_kib()?,
+        crate::median(&mut seconds),
+        cpu.as_secs_f64() / count as f64
+    );
+    Ok(())
+}
