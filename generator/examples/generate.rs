@@ -1,7 +1,9 @@
 //! Generates a client crate from a document into a directory: the generator alone, without
 //! xtask's checks, so that benchmarks time the same work peers do.
 //!
-//! `cargo run --release -p contractfit-codegen --example generate -- SPEC [OVERLAY] OUT_DIR`
+//! `cargo run --release -p contractfit-codegen --example generate -- SPEC [OVERLAY] OUT_DIR
+//! [--operation ID]… [--tag TAG]…`: with `--operation` or `--tag`, a crate of those operations
+//! only (see `contractfit_codegen::Selection`).
 
 use std::process::ExitCode;
 
@@ -11,16 +13,35 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = Vec::new();
+    let mut selection = contractfit_codegen::Selection::default();
+    let mut given = std::env::args().skip(1);
+    while let Some(arg) = given.next() {
+        let list = match arg.as_str() {
+            "--operation" => &mut selection.operations,
+            "--tag" => &mut selection.tags,
+            _ => {
+                args.push(arg);
+                continue;
+            }
+        };
+        match given.next() {
+            Some(name) => list.push(name),
+            None => {
+                eprintln!("{arg} needs a name");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let (spec, overlay, out) = match args.as_slice() {
         [spec, out] => (spec, None, out),
         [spec, overlay, out] => (spec, Some(overlay), out),
         _ => {
-            eprintln!("usage: generate SPEC [OVERLAY] OUT_DIR");
+            eprintln!("usage: generate SPEC [OVERLAY] OUT_DIR [--operation ID]… [--tag TAG]…");
             return ExitCode::from(2);
         }
     };
-    let mut config = contractfit_codegen::Config::new(spec);
+    let mut config = contractfit_codegen::Config::new(spec).only(selection);
     if let Some(overlay) = overlay {
         config = config.overlay(overlay);
     }

@@ -12,6 +12,7 @@ pub mod surface;
 
 use std::path::PathBuf;
 
+pub use build::selection::Selection;
 pub use diagnostics::{Error, Location, Warning};
 pub use emit::{CrateInfo, File};
 pub use overlay::AppliedAction;
@@ -22,6 +23,8 @@ pub struct Config {
     pub spec: PathBuf,
     pub overlay: Option<PathBuf>,
     pub crate_info: CrateInfo,
+    /// The operations the crate holds (all by default; see [`Selection`]).
+    pub selection: Selection,
 }
 
 impl Config {
@@ -30,7 +33,15 @@ impl Config {
             spec: spec.into(),
             overlay: None,
             crate_info: CrateInfo::default(),
+            selection: Selection::default(),
         }
+    }
+
+    /// A crate of these operations only (and what they use): for a user of a few operations
+    /// of a large API, who then builds only those.
+    pub fn only(mut self, selection: Selection) -> Self {
+        self.selection = selection;
+        self
     }
 
     pub fn overlay(mut self, overlay: impl Into<PathBuf>) -> Self {
@@ -137,6 +148,7 @@ fn read_model(config: &Config) -> Result<(model::Api, Vec<AppliedAction>, Vec<Wa
     let original = |pointer: &str| places.original(pointer);
     let openapi = load::to_openapi(&config.spec, document).map_err(|e| e.map_pointer(original))?;
     let (api, built) = build::build(&config.spec, &openapi).map_err(|e| e.map_pointer(original))?;
+    let api = build::selection::keep(api, &config.selection, &config.spec)?;
     warnings.extend(built.into_iter().map(|w| Warning {
         pointer: original(&w.pointer),
         ..w

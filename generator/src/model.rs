@@ -51,29 +51,20 @@ impl Api {
     /// a form, or a parameter), and the types with a field of it, directly or in a list or map,
     /// by their Rust names in document order: what a type's documentation points to.
     pub fn uses(&self) -> BTreeMap<&str, Uses<'_>> {
-        fn named(ty: &TypeRef) -> Option<&str> {
-            match ty {
-                TypeRef::Named(name) => Some(name),
-                TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => {
-                    named(inner)
-                }
-                TypeRef::Primitive(_) => None,
-            }
-        }
         let mut uses: BTreeMap<&str, Uses<'_>> = BTreeMap::new();
         for op in &self.operations {
             if let SuccessBody::Json(ty) = op.success_body() {
-                if let Some(name) = named(&ty).and_then(|n| self.type_def(n)) {
+                if let Some(name) = ty.named().and_then(|n| self.type_def(n)) {
                     uses.entry(&name.name)
                         .or_default()
                         .returned_by
                         .push(&op.name);
                 }
             }
-            let mut taken: Vec<&str> = op.parameters.iter().filter_map(|p| named(&p.ty)).collect();
+            let mut taken: Vec<&str> = op.parameters.iter().filter_map(|p| p.ty.named()).collect();
             match op.request_body.as_ref().map(|b| &b.content) {
                 Some(RequestContent::Json { ty, .. } | RequestContent::UrlEncoded { ty }) => {
-                    taken.extend(named(ty))
+                    taken.extend(ty.named())
                 }
                 Some(RequestContent::Multipart { form }) => taken.push(form),
                 _ => {}
@@ -90,7 +81,7 @@ impl Api {
                 TypeKind::Struct(s) => &s.fields,
                 TypeKind::Form(fields) => fields,
                 TypeKind::Alias(target) => {
-                    if let Some(def) = named(target).and_then(|n| self.type_def(n)) {
+                    if let Some(def) = target.named().and_then(|n| self.type_def(n)) {
                         uses.entry(&def.name)
                             .or_default()
                             .held_by
@@ -101,7 +92,7 @@ impl Api {
                 _ => continue,
             };
             for field in fields {
-                if let Some(def) = named(&field.ty).and_then(|n| self.type_def(n)) {
+                if let Some(def) = field.ty.named().and_then(|n| self.type_def(n)) {
                     let held = &mut uses.entry(&def.name).or_default().held_by;
                     held.push((&holder.name, &field.rust_name));
                 }
@@ -679,6 +670,17 @@ pub enum TypeRef {
     /// The value or `null` (`nullable: true` on an array's items, a map's values, a body, an
     /// alias; a struct field's own nullability is `Field::nullable`).
     Nullable(Box<TypeRef>),
+}
+
+impl TypeRef {
+    /// The named type this refers to, through lists, maps and nullability.
+    pub fn named(&self) -> Option<&str> {
+        match self {
+            TypeRef::Named(name) => Some(name),
+            TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => inner.named(),
+            TypeRef::Primitive(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

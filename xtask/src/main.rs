@@ -5,6 +5,7 @@
 //! `cargo xtask test`              every check and test suite, as CI runs them
 //! `cargo xtask bench`             the benchmarks against peers, written into BENCHMARKS.md
 //! `cargo xtask bench --quick`     the same, small, without peers: that they still work
+//! `cargo xtask bench --programs`  part 2b alone (building programs that use the crate), printed
 //! `cargo xtask corpus [DIR]`      every document in DIR generated and built, as a table;
 //!                                 `--prism`: every operation of each called against Prism too;
 //!                                 `--sample`: that, on a few documents (in `xtask test`)
@@ -43,12 +44,13 @@ fn main() -> ExitCode {
         ["test"] => run_tests(),
         ["bench"] => bench::run(&project_root(), false),
         ["bench", "--quick"] => bench::run(&project_root(), true),
+        ["bench", "--programs"] => bench::programs_only(&project_root()),
         ["corpus", rest @ ..] => corpus::run(&project_root(), rest),
         ["release"] => release::run(&project_root()),
         ["docs-rs"] => docs_rs(&project_root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask generate [--check] | test | bench [--quick] | corpus [DIR] [--with-peers] [--prism | --sample] | release | docs-rs"
+                "usage: cargo xtask generate [--check] | test | bench [--quick | --programs] | corpus [DIR] [--with-peers] [--prism | --sample] | release | docs-rs"
             );
             return ExitCode::from(2);
         }

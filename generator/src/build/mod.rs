@@ -6,6 +6,7 @@ mod naming;
 mod operation;
 mod refs;
 mod schema;
+pub mod selection;
 mod signature;
 mod tool;
 

@@ -136,6 +136,25 @@ pub fn run(root: &Path, quick: bool) -> Result<ExitCode, String> {
 
 type Verdicts = Vec<(bool, String)>;
 
+/// Part 2b alone, printed (it takes about half an hour: every variant builds all its
+/// dependencies twice).
+pub fn programs_only(root: &Path) -> Result<ExitCode, String> {
+    let out = crate::target_dir(root)?.join("bench");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let input = out.join("peer-input.json");
+    prepare_input(root, &input)?;
+    cargo(root, &["build", "-p", "xtask", "--bin", "measure-one"])?;
+    let peers = vec![peers::progenitor(&out.join("peers"))];
+    let variants = program_variants(root, &input, &out, &peers)?;
+    let (mut report, mut verdicts) = (String::new(), Vec::new());
+    programs::run(&variants, &out, &out, false, &mut report, &mut verdicts)?;
+    print!("{report}");
+    for (met, text) in verdicts {
+        println!("- {}: {text}", if met { "met" } else { "**missed**" });
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Part 6: the command-line tool, a whole process per call (start, parse, connect, request,
 /// print), beside `curl` fetching the same document from the same server.
 fn cli_calls(bin: &Path, quick: bool, report: &mut String) -> Result<(), String> {
