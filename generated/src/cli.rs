@@ -310,6 +310,494 @@ static WAIT_0: table::Wait = table::Wait {
     poll: &COMMAND_GET_DOCUMENT,
     id_arg: "document-id",
 };
+const ARG_X_FIELDS: table::Arg = table::Arg::new(
+        "x-fields",
+        "X-Fields",
+        table::Place::Header,
+        table::ValueKind::String,
+    )
+    .help(
+        "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
+    );
+const ARG_USERNAME: table::Arg = table::Arg::new(
+        "username",
+        "username",
+        table::Place::BodyField,
+        table::ValueKind::String,
+    )
+    .required()
+    .help("the user username");
+const ARG_ACTIVE: table::Arg = table::Arg::new(
+        "active",
+        "active",
+        table::Place::BodyField,
+        table::ValueKind::Boolean,
+    )
+    .help("Is the API Key active or not");
+const ARG_EXPIRE_AT: table::Arg = table::Arg::new(
+        "expire-at",
+        "expire_at",
+        table::Place::BodyField,
+        table::ValueKind::DateTime,
+    )
+    .help("Expiration date");
+const ARG_ROLES: table::Arg = table::Arg::new(
+        "roles",
+        "roles",
+        table::Place::BodyField,
+        table::ValueKind::Json,
+    )
+    .required()
+    .help("Roles to grant to this token bearer");
+const ARG_USER: table::Arg = table::Arg::new(
+        "user",
+        "user",
+        table::Place::BodyField,
+        table::ValueKind::String,
+    )
+    .required()
+    .help("User to give to the bearer");
+const ARG_INBOX_ID: table::Arg = table::Arg::new(
+        "inbox-id",
+        "inbox_id",
+        table::Place::Path,
+        table::ValueKind::String,
+    )
+    .required();
+const ARG_KEY: table::Arg = table::Arg::new(
+        "key",
+        "key",
+        table::Place::Path,
+        table::ValueKind::String,
+    )
+    .required();
+const ARG_ROLES_2: table::Arg = table::Arg::new(
+        "roles",
+        "roles",
+        table::Place::BodyField,
+        table::ValueKind::Json,
+    )
+    .help("the user roles");
+const ARG_NEW_PASSWORD: table::Arg = table::Arg::new(
+        "new-password",
+        "new_password",
+        table::Place::BodyField,
+        table::ValueKind::String,
+    )
+    .help("the new user's password");
+const ARG_EVENT: table::Arg = table::Arg::new(
+        "event",
+        "event",
+        table::Place::BodyField,
+        table::ValueKind::Enum(
+            &[
+                "document_predict",
+                "document_evaluate",
+                "document_text",
+                "document_split",
+                "document_delete",
+            ],
+        ),
+    )
+    .required();
+const ARG_INTEGRATION: table::Arg = table::Arg::new(
+        "integration",
+        "integration",
+        table::Place::BodyField,
+        table::ValueKind::String,
+    )
+    .required();
+const ARG_ROUTING: table::Arg = table::Arg::new(
+    "routing",
+    "routing",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_SCOPE: table::Arg = table::Arg::new(
+    "scope",
+    "scope",
+    table::Place::BodyField,
+    table::ValueKind::String,
+);
+const ARG_WHAT: table::Arg = table::Arg::new(
+        "what",
+        "what",
+        table::Place::BodyField,
+        table::ValueKind::Enum(&["original", "reply_to", "ready", "submit"]),
+    )
+    .required();
+const ARG_CONNECTION_ID: table::Arg = table::Arg::new(
+        "connection-id",
+        "connection_id",
+        table::Place::Path,
+        table::ValueKind::String,
+    )
+    .required();
+const ARG_LEVEL: table::Arg = table::Arg::new(
+        "level",
+        "level",
+        table::Place::Path,
+        table::ValueKind::String,
+    )
+    .required();
+const ARG_ID: table::Arg = table::Arg::new(
+        "id",
+        "id",
+        table::Place::Path,
+        table::ValueKind::String,
+    )
+    .required();
+const ARG_SETTINGS: table::Arg = table::Arg::new(
+    "settings",
+    "settings",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_EXPERIMENTAL: table::Arg = table::Arg::new(
+        "experimental",
+        "experimental",
+        table::Place::FormText,
+        table::ValueKind::Boolean,
+    )
+    .help("Use the experimental processing workflow");
+const ARG_FILE: table::Arg = table::Arg::new(
+        "file",
+        "file",
+        table::Place::FormFile,
+        table::ValueKind::File,
+    )
+    .required()
+    .help("File to process");
+const ARG_FILTER: table::Arg = table::Arg::new(
+    "filter",
+    "filter",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_DOCUMENT_IDS: table::Arg = table::Arg::new(
+        "document-ids",
+        "document_ids",
+        table::Place::BodyField,
+        table::ValueKind::String,
+    )
+    .many();
+const ARG_DOCUMENT_ID: table::Arg = table::Arg::new(
+        "document-id",
+        "document_id",
+        table::Place::Path,
+        table::ValueKind::String,
+    )
+    .required();
+const ARG_ANNOTATIONS: table::Arg = table::Arg::new(
+    "annotations",
+    "annotations",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_LINES: table::Arg = table::Arg::new(
+    "lines",
+    "lines",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_NAME: table::Arg = table::Arg::new(
+    "name",
+    "name",
+    table::Place::BodyField,
+    table::ValueKind::String,
+);
+const ARG_SECTIONS: table::Arg = table::Arg::new(
+    "sections",
+    "sections",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_PAGE_RANGE: table::Arg = table::Arg::new(
+        "page-range",
+        "page_range",
+        table::Place::Path,
+        table::ValueKind::String,
+    )
+    .required()
+    .help(
+        "The number of the page, starting from 0. A range of pages, separated by \":\" is also allowed to return a zip file.",
+    );
+const ARG_REVIEWER: table::Arg = table::Arg::new(
+        "reviewer",
+        "reviewer",
+        table::Place::Query,
+        table::ValueKind::Enum(&["Human", "Machine"]),
+    )
+    .help(
+        "If human repcrocessing is triggered, the last version will become the passed version. No processing is done.",
+    )
+    .default_value("Machine");
+const ARG_DISPLAY_NAME: table::Arg = table::Arg::new(
+    "display-name",
+    "display_name",
+    table::Place::BodyField,
+    table::ValueKind::String,
+);
+const ARG_DOCUMENT_TYPES: table::Arg = table::Arg::new(
+    "document-types",
+    "document_types",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_NAME_2: table::Arg = table::Arg::new(
+        "name",
+        "name",
+        table::Place::BodyField,
+        table::ValueKind::String,
+    )
+    .required();
+const ARG_SEPARATORS: table::Arg = table::Arg::new(
+        "separators",
+        "separators",
+        table::Place::BodyField,
+        table::ValueKind::Json,
+    )
+    .default_value("[]");
+const ARG_TABLE_TYPES: table::Arg = table::Arg::new(
+    "table-types",
+    "table_types",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_FORMAT_ID: table::Arg = table::Arg::new(
+        "format-id",
+        "format_id",
+        table::Place::Path,
+        table::ValueKind::String,
+    )
+    .required();
+const ARG_SCOPE_2: table::Arg = table::Arg::new(
+        "scope",
+        "scope",
+        table::Place::Path,
+        table::ValueKind::String,
+    )
+    .required();
+const ARG_START_DATE: table::Arg = table::Arg::new(
+    "start-date",
+    "start_date",
+    table::Place::Query,
+    table::ValueKind::DateTime,
+);
+const ARG_END_DATE: table::Arg = table::Arg::new(
+    "end-date",
+    "end_date",
+    table::Place::Query,
+    table::ValueKind::DateTime,
+);
+const ARG_TYPE: table::Arg = table::Arg::new(
+    "type",
+    "type",
+    table::Place::BodyField,
+    table::ValueKind::Enum(
+        &[
+            "webhook",
+            "dropbox",
+            "office365",
+            "email",
+            "imap",
+            "sftp",
+            "smtp",
+            "service_bus",
+        ],
+    ),
+);
+const ARG_INTEGRATION_ID: table::Arg = table::Arg::new(
+        "integration-id",
+        "integration_id",
+        table::Place::Path,
+        table::ValueKind::String,
+    )
+    .required();
+const ARG_DEFAULT_DOCUMENT_TYPE: table::Arg = table::Arg::new(
+        "default-document-type",
+        "default_document_type",
+        table::Place::BodyField,
+        table::ValueKind::String,
+    )
+    .help("This format is chosen as fallback");
+const ARG_DEFAULT_FORMAT: table::Arg = table::Arg::new(
+        "default-format",
+        "default_format",
+        table::Place::BodyField,
+        table::ValueKind::String,
+    )
+    .help("This format is chosen as fallback");
+const ARG_TIMEOUT: table::Arg = table::Arg::new(
+    "timeout",
+    "timeout",
+    table::Place::BodyField,
+    table::ValueKind::Integer,
+);
+const ARG_PROJECT_ID: table::Arg = table::Arg::new(
+        "project-id",
+        "project_id",
+        table::Place::Path,
+        table::ValueKind::String,
+    )
+    .required();
+const ARG_AUTOMATION_BLOCKERS: table::Arg = table::Arg::new(
+    "automation-blockers",
+    "automation_blockers",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_AUTOMATION_SCORE: table::Arg = table::Arg::new(
+    "automation-score",
+    "automation_score",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_AUTOMATION_WHAT_IF: table::Arg = table::Arg::new(
+    "automation-what-if",
+    "automation_what_if",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_COVER: table::Arg = table::Arg::new(
+    "cover",
+    "cover",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_DOCUMENTS: table::Arg = table::Arg::new(
+        "documents",
+        "documents",
+        table::Place::BodyField,
+        table::ValueKind::String,
+    )
+    .many();
+const ARG_ELAPSE_TIME: table::Arg = table::Arg::new(
+    "elapse-time",
+    "elapse_time",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_EVALUATIONS: table::Arg = table::Arg::new(
+    "evaluations",
+    "evaluations",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_FIELD_AUTOMATION: table::Arg = table::Arg::new(
+    "field-automation",
+    "field_automation",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_INBOXES: table::Arg = table::Arg::new(
+        "inboxes",
+        "inboxes",
+        table::Place::BodyField,
+        table::ValueKind::String,
+    )
+    .many();
+const ARG_METADATA: table::Arg = table::Arg::new(
+    "metadata",
+    "metadata",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_PAGE_CLASSIFICATION: table::Arg = table::Arg::new(
+    "page-classification",
+    "page_classification",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_PROJECTS: table::Arg = table::Arg::new(
+        "projects",
+        "projects",
+        table::Place::BodyField,
+        table::ValueKind::String,
+    )
+    .many();
+const ARG_SEPARATOR: table::Arg = table::Arg::new(
+        "separator",
+        "separator",
+        table::Place::BodyField,
+        table::ValueKind::String,
+    )
+    .default_value("|");
+const ARG_SOURCES: table::Arg = table::Arg::new(
+        "sources",
+        "sources",
+        table::Place::BodyField,
+        table::ValueKind::Enum(&["human", "machine"]),
+    )
+    .many()
+    .default_value("[\"human\",\"machine\"]");
+const ARG_TEXT: table::Arg = table::Arg::new(
+    "text",
+    "text",
+    table::Place::BodyField,
+    table::ValueKind::Json,
+);
+const ARG_VERSION_NAME: table::Arg = table::Arg::new(
+    "version-name",
+    "version_name",
+    table::Place::BodyField,
+    table::ValueKind::String,
+);
+const ARG_EMAIL: table::Arg = table::Arg::new(
+    "email",
+    "email",
+    table::Place::BodyField,
+    table::ValueKind::String,
+);
+const ARG_REPORT_ID: table::Arg = table::Arg::new(
+        "report-id",
+        "report_id",
+        table::Place::Path,
+        table::ValueKind::String,
+    )
+    .required();
+const ARG_ROLE_ID: table::Arg = table::Arg::new(
+        "role-id",
+        "role_id",
+        table::Place::Path,
+        table::ValueKind::String,
+    )
+    .required();
+const ARG_SCOPE_3: table::Arg = table::Arg::new(
+    "scope",
+    "scope",
+    table::Place::Query,
+    table::ValueKind::String,
+);
+const ARG_FULL: table::Arg = table::Arg::new(
+        "full",
+        "full",
+        table::Place::Query,
+        table::ValueKind::Boolean,
+    )
+    .default_value("false");
+const ARG_FILTER_BY: table::Arg = table::Arg::new(
+        "filter-by",
+        "filter_by",
+        table::Place::Query,
+        table::ValueKind::String,
+    )
+    .help("Choose to filter the results by doctype, process label, ...");
+const ARG_FILE_2: table::Arg = table::Arg::new(
+        "file",
+        "file",
+        table::Place::FormFile,
+        table::ValueKind::File,
+    )
+    .required()
+    .help("File to handle");
+const ARG_USER_ID: table::Arg = table::Arg::new(
+        "user-id",
+        "user_id",
+        table::Place::Path,
+        table::ValueKind::String,
+    )
+    .required();
 static COMMAND_GET_RELEASE_NOTES: table::Command = table::Command {
     name: "get-release-notes",
     operation: &crate::builders::GetReleaseNotes::OPERATION,
@@ -339,15 +827,7 @@ static COMMAND_LOGIN: table::Command = table::Command {
     long_about: "Login with the provided credentials (POST data) and return a JWT Token for this user.",
     path: &[table::PathPart::Literal("/auth")],
     args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
+        ARG_X_FIELDS,
         table::Arg::new(
                 "password",
                 "password",
@@ -356,14 +836,7 @@ static COMMAND_LOGIN: table::Command = table::Command {
             )
             .required()
             .help("the user password"),
-        table::Arg::new(
-                "username",
-                "username",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .required()
-            .help("the user username"),
+        ARG_USERNAME,
     ],
     body: table::Body::Json {
         media_type: "application/json",
@@ -379,17 +852,7 @@ static COMMAND_LIST_API_KEYS: table::Command = table::Command {
     about: "Get all API-Key",
     long_about: "**Permission required:** view_api_keys",
     path: &[table::PathPart::Literal("/auth/api-key")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -400,47 +863,7 @@ static COMMAND_CREATE_API_KEY: table::Command = table::Command {
     about: "Create a new API Key",
     long_about: "API Keys are simple randomly generated strings bound to roles that grant access to resources.\n\nEvery API Key maps to attributes defining its validity and can be revoked at any time.\n\nAPI Key can be passed in the **X-API-Key** HTTP Header and in the querystring **&api_key=**\n\n\n**Permission required:** edit_backend_settings",
     path: &[table::PathPart::Literal("/auth/api-key")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-        table::Arg::new(
-                "active",
-                "active",
-                table::Place::BodyField,
-                table::ValueKind::Boolean,
-            )
-            .help("Is the API Key active or not"),
-        table::Arg::new(
-                "expire-at",
-                "expire_at",
-                table::Place::BodyField,
-                table::ValueKind::DateTime,
-            )
-            .help("Expiration date"),
-        table::Arg::new(
-                "roles",
-                "roles",
-                table::Place::BodyField,
-                table::ValueKind::Json,
-            )
-            .required()
-            .help("Roles to grant to this token bearer"),
-        table::Arg::new(
-                "user",
-                "user",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .required()
-            .help("User to give to the bearer"),
-    ],
+    args: &[ARG_X_FIELDS, ARG_ACTIVE, ARG_EXPIRE_AT, ARG_ROLES, ARG_USER],
     body: table::Body::Json {
         media_type: "application/json",
         required: true,
@@ -458,24 +881,7 @@ static COMMAND_LIST_INBOX_API_KEYS: table::Command = table::Command {
         table::PathPart::Literal("/auth/api-key/inbox/"),
         table::PathPart::Arg("inbox-id"),
     ],
-    args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_INBOX_ID, ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -489,54 +895,7 @@ static COMMAND_CREATE_INBOX_API_KEY: table::Command = table::Command {
         table::PathPart::Literal("/auth/api-key/inbox/"),
         table::PathPart::Arg("inbox-id"),
     ],
-    args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-        table::Arg::new(
-                "active",
-                "active",
-                table::Place::BodyField,
-                table::ValueKind::Boolean,
-            )
-            .help("Is the API Key active or not"),
-        table::Arg::new(
-                "expire-at",
-                "expire_at",
-                table::Place::BodyField,
-                table::ValueKind::DateTime,
-            )
-            .help("Expiration date"),
-        table::Arg::new(
-                "roles",
-                "roles",
-                table::Place::BodyField,
-                table::ValueKind::Json,
-            )
-            .required()
-            .help("Roles to grant to this token bearer"),
-        table::Arg::new(
-                "user",
-                "user",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .required()
-            .help("User to give to the bearer"),
-    ],
+    args: &[ARG_INBOX_ID, ARG_X_FIELDS, ARG_ACTIVE, ARG_EXPIRE_AT, ARG_ROLES, ARG_USER],
     body: table::Body::Json {
         media_type: "application/json",
         required: true,
@@ -551,19 +910,7 @@ static COMMAND_GET_API_KEY: table::Command = table::Command {
     about: "Get details of an API-Key",
     long_about: "**Permission required:** view_api_keys",
     path: &[table::PathPart::Literal("/auth/api-key/"), table::PathPart::Arg("key")],
-    args: &[
-        table::Arg::new("key", "key", table::Place::Path, table::ValueKind::String)
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_KEY, ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -574,10 +921,7 @@ static COMMAND_DELETE_API_KEY: table::Command = table::Command {
     about: "Delete an API Key",
     long_about: "Completely remove an API Key, thus disabling it. The token won't be recoverable\n\n**Permission required:** edit_backend_settings",
     path: &[table::PathPart::Literal("/auth/api-key/"), table::PathPart::Arg("key")],
-    args: &[
-        table::Arg::new("key", "key", table::Place::Path, table::ValueKind::String)
-            .required(),
-    ],
+    args: &[ARG_KEY],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -588,19 +932,7 @@ static COMMAND_UPDATE_API_KEY: table::Command = table::Command {
     about: "Edit an API-Key",
     long_about: "**roles** can't be modified after creation: you need to create a new token if you want other roles.\n\n**Permission required:** edit_backend_settings",
     path: &[table::PathPart::Literal("/auth/api-key/"), table::PathPart::Arg("key")],
-    args: &[
-        table::Arg::new("key", "key", table::Place::Path, table::ValueKind::String)
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_KEY, ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -611,17 +943,7 @@ static COMMAND_CREATE_EPHEMERAL_TOKEN: table::Command = table::Command {
     about: "Create a new ephemeral token",
     long_about: "Ephemeral tokens are short lived tokens that can be used to temporary grant access to resources.",
     path: &[table::PathPart::Literal("/auth/ephemeral")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -632,32 +954,7 @@ static COMMAND_CREATE_JWT: table::Command = table::Command {
     about: "Create a new JWT Token",
     long_about: "## This endpoint is *deprecated* : use /auth/ephemeral and /auth/token instead\n\nThis endpoint requires authentication and requires the user to have the role **edit_users**: you can\nthen request a JWT on behalf of another user, specified in the request **username** attribute.\n\nThis endpoint has 2 modes depending on the presence or absence of the *roles* attribute in the request\ndata:\n\n## Regular token\n\nWhen sending only a **username**: a regular JWT Token bound to the given user is created and returned.\n\n## Temporary token\n\nWhen sending **username** AND a list **roles** of **role** (defined by the UID, optional the inbox to restrict access to):\na temporary token is created that will behave like a regular user with the given roles until the access token expires.\n\n**Permission required:** edit_users",
     path: &[table::PathPart::Literal("/auth/get_JWT")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-        table::Arg::new(
-                "roles",
-                "roles",
-                table::Place::BodyField,
-                table::ValueKind::Json,
-            )
-            .help("the user roles"),
-        table::Arg::new(
-                "username",
-                "username",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .required()
-            .help("the user username"),
-    ],
+    args: &[ARG_X_FIELDS, ARG_ROLES_2, ARG_USERNAME],
     body: table::Body::Json {
         media_type: "application/json",
         required: true,
@@ -684,13 +981,7 @@ static COMMAND_RESET_PASSWORD: table::Command = table::Command {
     long_about: "",
     path: &[table::PathPart::Literal("/auth/reset_password")],
     args: &[
-        table::Arg::new(
-                "new-password",
-                "new_password",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .help("the new user's password"),
+        ARG_NEW_PASSWORD,
         table::Arg::new(
                 "token",
                 "token",
@@ -720,32 +1011,7 @@ static COMMAND_CREATE_TOKEN: table::Command = table::Command {
     about: "Create a new token",
     long_about: "Bearer tokens can be used to authenticated without session or without sending credentials.\n\nIf the user making the request has sufficient privileges, he is allowed to create a token on behalf of another user.\nOtherwise only a token for the request current user is allowed.\n\n\n**Permission required:** edit_users",
     path: &[table::PathPart::Literal("/auth/token")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-        table::Arg::new(
-                "roles",
-                "roles",
-                table::Place::BodyField,
-                table::ValueKind::Json,
-            )
-            .help("the user roles"),
-        table::Arg::new(
-                "username",
-                "username",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .required()
-            .help("the user username"),
-    ],
+    args: &[ARG_X_FIELDS, ARG_ROLES_2, ARG_USERNAME],
     body: table::Body::Json {
         media_type: "application/json",
         required: true,
@@ -760,17 +1026,7 @@ static COMMAND_LIST_CONNECTIONS: table::Command = table::Command {
     about: "Get all Connections",
     long_about: "Return the list of set up connections\n\n**Permission required:** edit_integrations",
     path: &[table::PathPart::Literal("/connections")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -781,58 +1037,7 @@ static COMMAND_CREATE_CONNECTION: table::Command = table::Command {
     about: "Create connection",
     long_about: "Create a new connection bound to the given scope (can be a project or inbox)\n\n**Permission required:** edit_integrations",
     path: &[table::PathPart::Literal("/connections")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-        table::Arg::new(
-                "event",
-                "event",
-                table::Place::BodyField,
-                table::ValueKind::Enum(
-                    &[
-                        "document_predict",
-                        "document_evaluate",
-                        "document_text",
-                        "document_split",
-                        "document_delete",
-                    ],
-                ),
-            )
-            .required(),
-        table::Arg::new(
-                "integration",
-                "integration",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-            "routing",
-            "routing",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "scope",
-            "scope",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
-        table::Arg::new(
-                "what",
-                "what",
-                table::Place::BodyField,
-                table::ValueKind::Enum(&["original", "reply_to", "ready", "submit"]),
-            )
-            .required(),
-    ],
+    args: &[ARG_X_FIELDS, ARG_EVENT, ARG_INTEGRATION, ARG_ROUTING, ARG_SCOPE, ARG_WHAT],
     body: table::Body::Json {
         media_type: "application/json",
         required: true,
@@ -850,24 +1055,7 @@ static COMMAND_GET_CONNECTION: table::Command = table::Command {
         table::PathPart::Literal("/connections/"),
         table::PathPart::Arg("connection-id"),
     ],
-    args: &[
-        table::Arg::new(
-                "connection-id",
-                "connection_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_CONNECTION_ID, ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -881,15 +1069,7 @@ static COMMAND_DELETE_CONNECTION: table::Command = table::Command {
         table::PathPart::Literal("/connections/"),
         table::PathPart::Arg("connection-id"),
     ],
-    args: &[
-        table::Arg::new(
-                "connection-id",
-                "connection_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_CONNECTION_ID],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -904,63 +1084,13 @@ static COMMAND_UPDATE_CONNECTION: table::Command = table::Command {
         table::PathPart::Arg("connection-id"),
     ],
     args: &[
-        table::Arg::new(
-                "connection-id",
-                "connection_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-        table::Arg::new(
-                "event",
-                "event",
-                table::Place::BodyField,
-                table::ValueKind::Enum(
-                    &[
-                        "document_predict",
-                        "document_evaluate",
-                        "document_text",
-                        "document_split",
-                        "document_delete",
-                    ],
-                ),
-            )
-            .required(),
-        table::Arg::new(
-                "integration",
-                "integration",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-            "routing",
-            "routing",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "scope",
-            "scope",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
-        table::Arg::new(
-                "what",
-                "what",
-                table::Place::BodyField,
-                table::ValueKind::Enum(&["original", "reply_to", "ready", "submit"]),
-            )
-            .required(),
+        ARG_CONNECTION_ID,
+        ARG_X_FIELDS,
+        ARG_EVENT,
+        ARG_INTEGRATION,
+        ARG_ROUTING,
+        ARG_SCOPE,
+        ARG_WHAT,
     ],
     body: table::Body::Json {
         media_type: "application/json",
@@ -976,17 +1106,7 @@ static COMMAND_LIST_DATA_RETENTION_SETTINGS: table::Command = table::Command {
     about: "Get all data retention settings",
     long_about: "**Permission required:** read_data_retention_settings",
     path: &[table::PathPart::Literal("/data_retention_settings")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -1002,21 +1122,7 @@ static COMMAND_GET_DATA_RETENTION_SETTING: table::Command = table::Command {
         table::PathPart::Literal("/"),
         table::PathPart::Arg("id"),
     ],
-    args: &[
-        table::Arg::new("level", "level", table::Place::Path, table::ValueKind::String)
-            .required(),
-        table::Arg::new("id", "id", table::Place::Path, table::ValueKind::String)
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_LEVEL, ARG_ID, ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -1032,12 +1138,7 @@ static COMMAND_DELETE_DATA_RETENTION_SETTING: table::Command = table::Command {
         table::PathPart::Literal("/"),
         table::PathPart::Arg("id"),
     ],
-    args: &[
-        table::Arg::new("level", "level", table::Place::Path, table::ValueKind::String)
-            .required(),
-        table::Arg::new("id", "id", table::Place::Path, table::ValueKind::String)
-            .required(),
-    ],
+    args: &[ARG_LEVEL, ARG_ID],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -1053,27 +1154,7 @@ static COMMAND_UPDATE_DATA_RETENTION_SETTING: table::Command = table::Command {
         table::PathPart::Literal("/"),
         table::PathPart::Arg("id"),
     ],
-    args: &[
-        table::Arg::new("level", "level", table::Place::Path, table::ValueKind::String)
-            .required(),
-        table::Arg::new("id", "id", table::Place::Path, table::ValueKind::String)
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-        table::Arg::new(
-            "settings",
-            "settings",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-    ],
+    args: &[ARG_LEVEL, ARG_ID, ARG_X_FIELDS, ARG_SETTINGS],
     body: table::Body::Json {
         media_type: "application/json",
         required: true,
@@ -1089,16 +1170,8 @@ static COMMAND_UPLOAD_DOCUMENT_SIMPLE: table::Command = table::Command {
     long_about: "This endpoint is a simplified version of the upload document to inbox one - synchronous mode.\n\nThe upload file will be upload to the given inbox if provided, else fallback to the **invoice** inbox.\nThe file will be processed synchronously, ie the request will blocks until the document was processed\n*or* until it timeout; in this case the document might **not** be correctly processed.\n\n\nFor a more reliable processing use the /documents/{inbox_id} endpoint in async mode\n\n\n**Permission required:** upload",
     path: &[table::PathPart::Literal("/documents/")],
     args: &[
-        table::Arg::new(
-                "experimental",
-                "experimental",
-                table::Place::FormText,
-                table::ValueKind::Boolean,
-            )
-            .help("Use the experimental processing workflow"),
-        table::Arg::new("file", "file", table::Place::FormFile, table::ValueKind::File)
-            .required()
-            .help("File to process"),
+        ARG_EXPERIMENTAL,
+        ARG_FILE,
         table::Arg::new(
                 "inbox-id",
                 "inbox_id",
@@ -1138,12 +1211,7 @@ static COMMAND_GENERATE_CUSTOM_OUTPUT: table::Command = table::Command {
             table::Place::BodyField,
             table::ValueKind::Json,
         ),
-        table::Arg::new(
-            "filter",
-            "filter",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
+        ARG_FILTER,
     ],
     body: table::Body::Json {
         media_type: "application/json",
@@ -1189,13 +1257,7 @@ static COMMAND_QUERY_DOCUMENT_DATA: table::Command = table::Command {
                 "Define the data that you want to get out. Possible options: ['document', 'reverse', 'text']",
             )
             .default_value("document"),
-        table::Arg::new(
-                "document-ids",
-                "document_ids",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .many(),
+        ARG_DOCUMENT_IDS,
     ],
     body: table::Body::Json {
         media_type: "application/json",
@@ -1222,12 +1284,7 @@ static COMMAND_QUERY_DOCUMENTS: table::Command = table::Command {
                 table::ValueKind::String,
             )
             .required(),
-        table::Arg::new(
-            "filter",
-            "filter",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
+        ARG_FILTER,
         table::Arg::new(
             "type",
             "type",
@@ -1266,15 +1323,7 @@ static COMMAND_GET_DOCUMENT: table::Command = table::Command {
         table::PathPart::Literal("/documents/"),
         table::PathPart::Arg("document-id"),
     ],
-    args: &[
-        table::Arg::new(
-                "document-id",
-                "document_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_DOCUMENT_ID],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -1289,13 +1338,7 @@ static COMMAND_DELETE_DOCUMENT: table::Command = table::Command {
         table::PathPart::Arg("document-id"),
     ],
     args: &[
-        table::Arg::new(
-                "document-id",
-                "document_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
+        ARG_DOCUMENT_ID,
         table::Arg::new(
             "how",
             "how",
@@ -1317,15 +1360,7 @@ static COMMAND_GET_DOCUMENT_CUSTOM_OUTPUT: table::Command = table::Command {
         table::PathPart::Arg("document-id"),
         table::PathPart::Literal("/custom_output"),
     ],
-    args: &[
-        table::Arg::new(
-                "document-id",
-                "document_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_DOCUMENT_ID],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -1341,19 +1376,8 @@ static COMMAND_SUBMIT_DOCUMENT_FEEDBACK: table::Command = table::Command {
         table::PathPart::Literal("/feedback"),
     ],
     args: &[
-        table::Arg::new(
-                "document-id",
-                "document_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-            "annotations",
-            "annotations",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
+        ARG_DOCUMENT_ID,
+        ARG_ANNOTATIONS,
         table::Arg::new(
             "cmp-version",
             "cmp_version",
@@ -1367,24 +1391,9 @@ static COMMAND_SUBMIT_DOCUMENT_FEEDBACK: table::Command = table::Command {
                 table::ValueKind::Boolean,
             )
             .default_value("true"),
-        table::Arg::new(
-            "lines",
-            "lines",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "name",
-            "name",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
-        table::Arg::new(
-            "sections",
-            "sections",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
+        ARG_LINES,
+        ARG_NAME,
+        ARG_SECTIONS,
     ],
     body: table::Body::Json {
         media_type: "application/json",
@@ -1405,13 +1414,7 @@ static COMMAND_GET_DOCUMENT_LAST_VERSION: table::Command = table::Command {
         table::PathPart::Literal("/last_version"),
     ],
     args: &[
-        table::Arg::new(
-                "document-id",
-                "document_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
+        ARG_DOCUMENT_ID,
         table::Arg::new("name", "name", table::Place::Query, table::ValueKind::String)
             .help("Return a specific named version, default is latest"),
         table::Arg::new(
@@ -1446,15 +1449,7 @@ static COMMAND_GET_DOCUMENT_ORIGINAL_FILE: table::Command = table::Command {
         table::PathPart::Arg("document-id"),
         table::PathPart::Literal("/original_file"),
     ],
-    args: &[
-        table::Arg::new(
-                "document-id",
-                "document_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_DOCUMENT_ID],
     body: table::Body::None,
     reply: table::Reply::Binary {
         accept: "application/octet-stream",
@@ -1472,25 +1467,7 @@ static COMMAND_GET_DOCUMENT_PAGE_IMAGE: table::Command = table::Command {
         table::PathPart::Literal("/page/"),
         table::PathPart::Arg("page-range"),
     ],
-    args: &[
-        table::Arg::new(
-                "document-id",
-                "document_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "page-range",
-                "page_range",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required()
-            .help(
-                "The number of the page, starting from 0. A range of pages, separated by \":\" is also allowed to return a zip file.",
-            ),
-    ],
+    args: &[ARG_DOCUMENT_ID, ARG_PAGE_RANGE],
     body: table::Body::None,
     reply: table::Reply::Binary {
         accept: "image/png, application/zip",
@@ -1509,13 +1486,7 @@ static COMMAND_GET_DOCUMENT_PAGE_IMAGE_THUMBNAIL: table::Command = table::Comman
         table::PathPart::Arg("page-range"),
     ],
     args: &[
-        table::Arg::new(
-                "document-id",
-                "document_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
+        ARG_DOCUMENT_ID,
         table::Arg::new(
                 "page-range",
                 "page_range",
@@ -1541,13 +1512,7 @@ static COMMAND_PROCESS_TABLE_ANNOTATION: table::Command = table::Command {
         table::PathPart::Literal("/process_table_annotation"),
     ],
     args: &[
-        table::Arg::new(
-                "document-id",
-                "document_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
+        ARG_DOCUMENT_ID,
         table::Arg::new(
                 "bottom-right",
                 "bottom_right",
@@ -1574,12 +1539,7 @@ static COMMAND_PROCESS_TABLE_ANNOTATION: table::Command = table::Command {
             table::Place::BodyField,
             table::ValueKind::Integer,
         ),
-        table::Arg::new(
-            "name",
-            "name",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
+        ARG_NAME,
         table::Arg::new(
                 "top-left",
                 "top_left",
@@ -1607,34 +1567,11 @@ static COMMAND_REPROCESS_DOCUMENT: table::Command = table::Command {
         table::PathPart::Literal("/reprocess"),
     ],
     args: &[
-        table::Arg::new(
-                "document-id",
-                "document_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
+        ARG_DOCUMENT_ID,
         table::Arg::new("name", "name", table::Place::Query, table::ValueKind::String)
             .default_value("reprocessed"),
-        table::Arg::new(
-                "reviewer",
-                "reviewer",
-                table::Place::Query,
-                table::ValueKind::Enum(&["Human", "Machine"]),
-            )
-            .help(
-                "If human repcrocessing is triggered, the last version will become the passed version. No processing is done.",
-            )
-            .default_value("Machine"),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
+        ARG_REVIEWER,
+        ARG_X_FIELDS,
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -1651,25 +1588,7 @@ static COMMAND_GET_DOCUMENT_REVERSE: table::Command = table::Command {
         table::PathPart::Literal("/reverse/"),
         table::PathPart::Arg("page-range"),
     ],
-    args: &[
-        table::Arg::new(
-                "document-id",
-                "document_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "page-range",
-                "page_range",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required()
-            .help(
-                "The number of the page, starting from 0. A range of pages, separated by \":\" is also allowed to return a zip file.",
-            ),
-    ],
+    args: &[ARG_DOCUMENT_ID, ARG_PAGE_RANGE],
     body: table::Body::None,
     reply: table::Reply::Binary {
         accept: "image/png, application/zip",
@@ -1687,22 +1606,8 @@ static COMMAND_UPDATE_DOCUMENT_STATUS: table::Command = table::Command {
         table::PathPart::Literal("/status_data"),
     ],
     args: &[
-        table::Arg::new(
-                "document-id",
-                "document_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
+        ARG_DOCUMENT_ID,
+        ARG_X_FIELDS,
         table::Arg::new(
             "escalate",
             "escalate",
@@ -1765,15 +1670,7 @@ static COMMAND_GET_DOCUMENT_TEXT: table::Command = table::Command {
         table::PathPart::Arg("document-id"),
         table::PathPart::Literal("/text"),
     ],
-    args: &[
-        table::Arg::new(
-                "document-id",
-                "document_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_DOCUMENT_ID],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -1788,24 +1685,7 @@ static COMMAND_GET_DOCUMENT_WORKFLOW: table::Command = table::Command {
         table::PathPart::Arg("document-id"),
         table::PathPart::Literal("/workflow"),
     ],
-    args: &[
-        table::Arg::new(
-                "document-id",
-                "document_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_DOCUMENT_ID, ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -1817,23 +1697,9 @@ static COMMAND_UPLOAD_DOCUMENT: table::Command = table::Command {
     long_about: "This endpoint uploads a new file to the given inbox and will process the file.\n\n## Upload mode: sync\n\nWhen sync=true (default), the call will block and wait for the processing to complete.\n\nIf you have a custom output configured (this is set by contract.fit team),\npassing mimetype *application/vnd.cf.custom* will allow you to get the custom output formatted result\n\nSince it might yield inconsistent results if a timeout is raised while waiting,\nit is recommended to use the **async** mode.\n\n## Upload mode: async\n\nWhen sync=false, the call will schedule the processing and return without waiting for completion.\nIt will return the document ID, so that the processed document can be retrieved at a later date.\n\n**Permission required:** upload",
     path: &[table::PathPart::Literal("/documents/"), table::PathPart::Arg("inbox-id")],
     args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "experimental",
-                "experimental",
-                table::Place::FormText,
-                table::ValueKind::Boolean,
-            )
-            .help("Use the experimental processing workflow"),
-        table::Arg::new("file", "file", table::Place::FormFile, table::ValueKind::File)
-            .required()
-            .help("File to process"),
+        ARG_INBOX_ID,
+        ARG_EXPERIMENTAL,
+        ARG_FILE,
         table::Arg::new(
                 "key-value-flag",
                 "key_value_flag",
@@ -1874,13 +1740,7 @@ static COMMAND_COPY_DOCUMENTS: table::Command = table::Command {
             )
             .required()
             .help("The uuid of the inbox where the document(s) should be copied to"),
-        table::Arg::new(
-                "document-ids",
-                "document_ids",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .many(),
+        ARG_DOCUMENT_IDS,
     ],
     body: table::Body::Json {
         media_type: "application/json",
@@ -1909,13 +1769,7 @@ static COMMAND_MOVE_DOCUMENTS: table::Command = table::Command {
             )
             .required()
             .help("The uuid of the inbox where the document(s) have to be moved"),
-        table::Arg::new(
-                "document-ids",
-                "document_ids",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .many(),
+        ARG_DOCUMENT_IDS,
     ],
     body: table::Body::Json {
         media_type: "application/json",
@@ -1943,18 +1797,8 @@ static COMMAND_CREATE_FORMAT: table::Command = table::Command {
     long_about: "Create an new format\n\n**Deprecated**: display_name\n**Deprecated**: default_format\n\n**Permission required:** edit_format_settings",
     path: &[table::PathPart::Literal("/formats")],
     args: &[
-        table::Arg::new(
-            "display-name",
-            "display_name",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
-        table::Arg::new(
-            "document-types",
-            "document_types",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
+        ARG_DISPLAY_NAME,
+        ARG_DOCUMENT_TYPES,
         table::Arg::new(
                 "labels",
                 "labels",
@@ -1962,26 +1806,9 @@ static COMMAND_CREATE_FORMAT: table::Command = table::Command {
                 table::ValueKind::Json,
             )
             .required(),
-        table::Arg::new(
-                "name",
-                "name",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "separators",
-                "separators",
-                table::Place::BodyField,
-                table::ValueKind::Json,
-            )
-            .default_value("[]"),
-        table::Arg::new(
-            "table-types",
-            "table_types",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
+        ARG_NAME_2,
+        ARG_SEPARATORS,
+        ARG_TABLE_TYPES,
     ],
     body: table::Body::Json {
         media_type: "application/json",
@@ -1997,17 +1824,7 @@ static COMMAND_LIST_DOCUMENT_TYPES: table::Command = table::Command {
     about: "Get supported document_types",
     long_about: "**Permission required:** edit_format_settings",
     path: &[table::PathPart::Literal("/formats/document_types")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -2018,15 +1835,7 @@ static COMMAND_GET_FORMAT: table::Command = table::Command {
     about: "Get format attributes",
     long_about: "Return the given format attributes\n\n**Deprecated**: display_name\n**Deprecated**: default_format\n\n**Permission required:** edit_format_settings / review",
     path: &[table::PathPart::Literal("/formats/"), table::PathPart::Arg("format-id")],
-    args: &[
-        table::Arg::new(
-                "format-id",
-                "format_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_FORMAT_ID],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -2037,15 +1846,7 @@ static COMMAND_DELETE_FORMAT: table::Command = table::Command {
     about: "Delete the format",
     long_about: "**WARNING** This will completely remove the documents, this is **not recoverable**\n\n**Permission required:** edit_format_settings",
     path: &[table::PathPart::Literal("/formats/"), table::PathPart::Arg("format-id")],
-    args: &[
-        table::Arg::new(
-                "format-id",
-                "format_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_FORMAT_ID],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -2057,59 +1858,19 @@ static COMMAND_UPDATE_FORMAT: table::Command = table::Command {
     long_about: "settings with the given attributes\n\n**Deprecated**: display_name\n**Deprecated**: default_format\n\n**Permission required:** edit_format_settings",
     path: &[table::PathPart::Literal("/formats/"), table::PathPart::Arg("format-id")],
     args: &[
-        table::Arg::new(
-                "format-id",
-                "format_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-        table::Arg::new(
-            "display-name",
-            "display_name",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
-        table::Arg::new(
-            "document-types",
-            "document_types",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
+        ARG_FORMAT_ID,
+        ARG_X_FIELDS,
+        ARG_DISPLAY_NAME,
+        ARG_DOCUMENT_TYPES,
         table::Arg::new(
             "labels",
             "labels",
             table::Place::BodyField,
             table::ValueKind::Json,
         ),
-        table::Arg::new(
-            "name",
-            "name",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
-        table::Arg::new(
-                "separators",
-                "separators",
-                table::Place::BodyField,
-                table::ValueKind::Json,
-            )
-            .default_value("[]"),
-        table::Arg::new(
-            "table-types",
-            "table_types",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
+        ARG_NAME,
+        ARG_SEPARATORS,
+        ARG_TABLE_TYPES,
     ],
     body: table::Body::Json {
         media_type: "application/json",
@@ -2129,19 +1890,7 @@ static COMMAND_GET_FORMAT_TAG_FIELDS: table::Command = table::Command {
         table::PathPart::Arg("scope"),
         table::PathPart::Literal("/tag_fields"),
     ],
-    args: &[
-        table::Arg::new("scope", "scope", table::Place::Path, table::ValueKind::String)
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_SCOPE_2, ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -2152,17 +1901,7 @@ static COMMAND_LIST_INBOXES: table::Command = table::Command {
     about: "Get list of inboxes",
     long_about: "Simply return the list of inboxes",
     path: &[table::PathPart::Literal("/inboxes")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -2174,22 +1913,8 @@ static COMMAND_CREATE_INBOX: table::Command = table::Command {
     long_about: "Create a new inbox in the given **project**\n\n**Permission required:** create_inbox",
     path: &[table::PathPart::Literal("/inboxes")],
     args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-        table::Arg::new(
-                "name",
-                "name",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .required(),
+        ARG_X_FIELDS,
+        ARG_NAME_2,
         table::Arg::new(
                 "project",
                 "project",
@@ -2212,24 +1937,7 @@ static COMMAND_GET_INBOX: table::Command = table::Command {
     about: "Get Inbox attributes",
     long_about: "Get the given inbox attributes\n\n**Permission required:** view_list",
     path: &[table::PathPart::Literal("/inboxes/"), table::PathPart::Arg("inbox-id")],
-    args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_INBOX_ID, ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -2240,15 +1948,7 @@ static COMMAND_DELETE_INBOX: table::Command = table::Command {
     about: "Delete an inbox",
     long_about: "Delete the given inbox.\n\n**WARNING** This will completely remove the inbox, this is not recoverable",
     path: &[table::PathPart::Literal("/inboxes/"), table::PathPart::Arg("inbox-id")],
-    args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_INBOX_ID],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -2260,28 +1960,9 @@ static COMMAND_UPDATE_INBOX: table::Command = table::Command {
     long_about: "Update the given inbox with the provided arguments\n\n**Permission required:** view_list",
     path: &[table::PathPart::Literal("/inboxes/"), table::PathPart::Arg("inbox-id")],
     args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-        table::Arg::new(
-            "name",
-            "name",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
+        ARG_INBOX_ID,
+        ARG_X_FIELDS,
+        ARG_NAME,
         table::Arg::new(
             "project",
             "project",
@@ -2308,13 +1989,7 @@ static COMMAND_COMPARE_INBOX_VERSIONS: table::Command = table::Command {
         table::PathPart::Literal("/compare_versions"),
     ],
     args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
+        ARG_INBOX_ID,
         table::Arg::new(
                 "cmp-version-1",
                 "cmp_version_1",
@@ -2355,15 +2030,7 @@ static COMMAND_GET_INBOX_DOCUMENT_VERSIONS: table::Command = table::Command {
         table::PathPart::Arg("inbox-id"),
         table::PathPart::Literal("/document_versions"),
     ],
-    args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_INBOX_ID],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -2378,24 +2045,7 @@ static COMMAND_LIST_INBOX_DOCUMENTS: table::Command = table::Command {
         table::PathPart::Arg("inbox-id"),
         table::PathPart::Literal("/documents"),
     ],
-    args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_INBOX_ID, ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -2411,13 +2061,7 @@ static COMMAND_DELETE_INBOX_DOCUMENTS: table::Command = table::Command {
         table::PathPart::Literal("/documents"),
     ],
     args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
+        ARG_INBOX_ID,
         table::Arg::new(
                 "how",
                 "how",
@@ -2432,18 +2076,8 @@ static COMMAND_DELETE_INBOX_DOCUMENTS: table::Command = table::Command {
                 table::ValueKind::Enum(&["ALL", "DONE"]),
             )
             .default_value("ALL"),
-        table::Arg::new(
-            "start-date",
-            "start_date",
-            table::Place::Query,
-            table::ValueKind::DateTime,
-        ),
-        table::Arg::new(
-            "end-date",
-            "end_date",
-            table::Place::Query,
-            table::ValueKind::DateTime,
-        ),
+        ARG_START_DATE,
+        ARG_END_DATE,
     ],
     body: table::Body::None,
     reply: table::Reply::Raw,
@@ -2460,13 +2094,7 @@ static COMMAND_LIST_INBOX_DOCUMENTS_PAGINATED: table::Command = table::Command {
         table::PathPart::Literal("/paginated"),
     ],
     args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
+        ARG_INBOX_ID,
         table::Arg::new("page", "page", table::Place::Query, table::ValueKind::Integer)
             .help("Page number to fetch")
             .default_value("1"),
@@ -2497,15 +2125,7 @@ static COMMAND_LIST_INBOX_DOCUMENTS_PAGINATED: table::Command = table::Command {
                 table::ValueKind::String,
             )
             .help("comma seperated list of fields to order by"),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
+        ARG_X_FIELDS,
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -2529,25 +2149,10 @@ static COMMAND_REPROCESS_INBOX: table::Command = table::Command {
         table::PathPart::Literal("/reprocess"),
     ],
     args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
+        ARG_INBOX_ID,
         table::Arg::new("name", "name", table::Place::Query, table::ValueKind::String)
             .default_value("predicted"),
-        table::Arg::new(
-                "reviewer",
-                "reviewer",
-                table::Place::Query,
-                table::ValueKind::Enum(&["Human", "Machine"]),
-            )
-            .help(
-                "If human repcrocessing is triggered, the last version will become the passed version. No processing is done.",
-            )
-            .default_value("Machine"),
+        ARG_REVIEWER,
         table::Arg::new(
                 "hints",
                 "hints",
@@ -2579,25 +2184,7 @@ static COMMAND_CREATE_INTEGRATION: table::Command = table::Command {
     about: "Create integration",
     long_about: "Create a new integration. Each type of integration has its own initialization logic and thus may\nyield suitable error codes depending on the underlying issue, such as credentials or connectivity issue.\n\n**Permission required:** edit_integrations",
     path: &[table::PathPart::Literal("/integrations/")],
-    args: &[
-        table::Arg::new(
-            "type",
-            "type",
-            table::Place::BodyField,
-            table::ValueKind::Enum(
-                &[
-                    "webhook",
-                    "dropbox",
-                    "office365",
-                    "email",
-                    "imap",
-                    "sftp",
-                    "smtp",
-                    "service_bus",
-                ],
-            ),
-        ),
-    ],
+    args: &[ARG_TYPE],
     body: table::Body::Json {
         media_type: "application/json",
         required: true,
@@ -2615,15 +2202,7 @@ static COMMAND_GET_INTEGRATION: table::Command = table::Command {
         table::PathPart::Literal("/integrations/"),
         table::PathPart::Arg("integration-id"),
     ],
-    args: &[
-        table::Arg::new(
-                "integration-id",
-                "integration_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_INTEGRATION_ID],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -2637,15 +2216,7 @@ static COMMAND_DELETE_INTEGRATION: table::Command = table::Command {
         table::PathPart::Literal("/integrations/"),
         table::PathPart::Arg("integration-id"),
     ],
-    args: &[
-        table::Arg::new(
-                "integration-id",
-                "integration_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_INTEGRATION_ID],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -2659,32 +2230,7 @@ static COMMAND_UPDATE_INTEGRATION: table::Command = table::Command {
         table::PathPart::Literal("/integrations/"),
         table::PathPart::Arg("integration-id"),
     ],
-    args: &[
-        table::Arg::new(
-                "integration-id",
-                "integration_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-            "type",
-            "type",
-            table::Place::BodyField,
-            table::ValueKind::Enum(
-                &[
-                    "webhook",
-                    "dropbox",
-                    "office365",
-                    "email",
-                    "imap",
-                    "sftp",
-                    "smtp",
-                    "service_bus",
-                ],
-            ),
-        ),
-    ],
+    args: &[ARG_INTEGRATION_ID, ARG_TYPE],
     body: table::Body::Json {
         media_type: "application/json",
         required: true,
@@ -2704,13 +2250,7 @@ static COMMAND_ACTIVATE_EMAIL_INTEGRATION: table::Command = table::Command {
         table::PathPart::Literal("/activate"),
     ],
     args: &[
-        table::Arg::new(
-                "integration-id",
-                "integration_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
+        ARG_INTEGRATION_ID,
         table::Arg::new(
                 "secret",
                 "secret",
@@ -2729,17 +2269,7 @@ static COMMAND_LIST_PREDICTOR_SETTINGS: table::Command = table::Command {
     about: "Get all predictor settings",
     long_about: "**Permission required:** edit_predictor_settings",
     path: &[table::PathPart::Literal("/predictor_settings")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -2753,19 +2283,7 @@ static COMMAND_GET_PREDICTOR_SETTING: table::Command = table::Command {
         table::PathPart::Literal("/predictor_settings/"),
         table::PathPart::Arg("scope"),
     ],
-    args: &[
-        table::Arg::new("scope", "scope", table::Place::Path, table::ValueKind::String)
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_SCOPE_2, ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -2779,10 +2297,7 @@ static COMMAND_DELETE_PREDICTOR_SETTING: table::Command = table::Command {
         table::PathPart::Literal("/predictor_settings/"),
         table::PathPart::Arg("scope"),
     ],
-    args: &[
-        table::Arg::new("scope", "scope", table::Place::Path, table::ValueKind::String)
-            .required(),
-    ],
+    args: &[ARG_SCOPE_2],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -2797,17 +2312,8 @@ static COMMAND_UPDATE_PREDICTOR_SETTING: table::Command = table::Command {
         table::PathPart::Arg("scope"),
     ],
     args: &[
-        table::Arg::new("scope", "scope", table::Place::Path, table::ValueKind::String)
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
+        ARG_SCOPE_2,
+        ARG_X_FIELDS,
         table::Arg::new(
             "blacklist",
             "blacklist",
@@ -2871,20 +2377,8 @@ static COMMAND_CREATE_PROJECT: table::Command = table::Command {
     long_about: "Simply create a new project\n\n**Deprecated**: default_format\n\n**Permission required:** create_inbox",
     path: &[table::PathPart::Literal("/projects")],
     args: &[
-        table::Arg::new(
-                "default-document-type",
-                "default_document_type",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .help("This format is chosen as fallback"),
-        table::Arg::new(
-                "default-format",
-                "default_format",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .help("This format is chosen as fallback"),
+        ARG_DEFAULT_DOCUMENT_TYPE,
+        ARG_DEFAULT_FORMAT,
         table::Arg::new(
                 "formats",
                 "formats",
@@ -2893,13 +2387,7 @@ static COMMAND_CREATE_PROJECT: table::Command = table::Command {
             )
             .required()
             .many(),
-        table::Arg::new(
-                "name",
-                "name",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .required(),
+        ARG_NAME_2,
         table::Arg::new(
                 "split-into-sections",
                 "split_into_sections",
@@ -2916,12 +2404,7 @@ static COMMAND_CREATE_PROJECT: table::Command = table::Command {
             )
             .required()
             .default_value("false"),
-        table::Arg::new(
-            "timeout",
-            "timeout",
-            table::Place::BodyField,
-            table::ValueKind::Integer,
-        ),
+        ARG_TIMEOUT,
     ],
     body: table::Body::Json {
         media_type: "application/json",
@@ -2937,15 +2420,7 @@ static COMMAND_GET_PROJECT: table::Command = table::Command {
     about: "Get project attributes",
     long_about: "Get the attributes of the given project\n\n\n**Deprecated**: default_format",
     path: &[table::PathPart::Literal("/projects/"), table::PathPart::Arg("project-id")],
-    args: &[
-        table::Arg::new(
-                "project-id",
-                "project_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_PROJECT_ID],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -2956,15 +2431,7 @@ static COMMAND_DELETE_PROJECT: table::Command = table::Command {
     about: "Delete project",
     long_about: "Delete the given project.\n\n**WARNING** This will completely remove the project, this is not recoverable\n\n**Permission required:** edit_format_settings",
     path: &[table::PathPart::Literal("/projects/"), table::PathPart::Arg("project-id")],
-    args: &[
-        table::Arg::new(
-                "project-id",
-                "project_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_PROJECT_ID],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -2976,27 +2443,9 @@ static COMMAND_UPDATE_PROJECT: table::Command = table::Command {
     long_about: "Update the project attributes with the provided arguments\n\n\n**Deprecated**: default_format\n\n**Permission required:** edit_format_settings",
     path: &[table::PathPart::Literal("/projects/"), table::PathPart::Arg("project-id")],
     args: &[
-        table::Arg::new(
-                "project-id",
-                "project_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "default-document-type",
-                "default_document_type",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .help("This format is chosen as fallback"),
-        table::Arg::new(
-                "default-format",
-                "default_format",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .help("This format is chosen as fallback"),
+        ARG_PROJECT_ID,
+        ARG_DEFAULT_DOCUMENT_TYPE,
+        ARG_DEFAULT_FORMAT,
         table::Arg::new(
                 "formats",
                 "formats",
@@ -3004,12 +2453,7 @@ static COMMAND_UPDATE_PROJECT: table::Command = table::Command {
                 table::ValueKind::String,
             )
             .many(),
-        table::Arg::new(
-            "name",
-            "name",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
+        ARG_NAME,
         table::Arg::new(
             "split-into-sections",
             "split_into_sections",
@@ -3022,12 +2466,7 @@ static COMMAND_UPDATE_PROJECT: table::Command = table::Command {
             table::Place::BodyField,
             table::ValueKind::Boolean,
         ),
-        table::Arg::new(
-            "timeout",
-            "timeout",
-            table::Place::BodyField,
-            table::ValueKind::Integer,
-        ),
+        ARG_TIMEOUT,
     ],
     body: table::Body::Json {
         media_type: "application/json",
@@ -3043,17 +2482,7 @@ static COMMAND_LIST_REPORTS: table::Command = table::Command {
     about: "Get all reports",
     long_about: "Return the list of reports\n\n**Permission required:** read_reports",
     path: &[table::PathPart::Literal("/reports")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -3065,136 +2494,27 @@ static COMMAND_CREATE_REPORT: table::Command = table::Command {
     long_about: "Create a new report\n\n**Permission required:** edit_reports",
     path: &[table::PathPart::Literal("/reports")],
     args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-        table::Arg::new(
-            "annotations",
-            "annotations",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "automation-blockers",
-            "automation_blockers",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "automation-score",
-            "automation_score",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "automation-what-if",
-            "automation_what_if",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "cover",
-            "cover",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-                "documents",
-                "documents",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .many(),
-        table::Arg::new(
-            "elapse-time",
-            "elapse_time",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "evaluations",
-            "evaluations",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "field-automation",
-            "field_automation",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-                "inboxes",
-                "inboxes",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .many(),
-        table::Arg::new(
-            "lines",
-            "lines",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "metadata",
-            "metadata",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "name",
-            "name",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
-        table::Arg::new(
-            "page-classification",
-            "page_classification",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-                "projects",
-                "projects",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .many(),
-        table::Arg::new(
-            "sections",
-            "sections",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-                "separator",
-                "separator",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .default_value("|"),
-        table::Arg::new(
-                "sources",
-                "sources",
-                table::Place::BodyField,
-                table::ValueKind::Enum(&["human", "machine"]),
-            )
-            .many()
-            .default_value("[\"human\",\"machine\"]"),
-        table::Arg::new("text", "text", table::Place::BodyField, table::ValueKind::Json),
-        table::Arg::new(
-            "version-name",
-            "version_name",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
+        ARG_X_FIELDS,
+        ARG_ANNOTATIONS,
+        ARG_AUTOMATION_BLOCKERS,
+        ARG_AUTOMATION_SCORE,
+        ARG_AUTOMATION_WHAT_IF,
+        ARG_COVER,
+        ARG_DOCUMENTS,
+        ARG_ELAPSE_TIME,
+        ARG_EVALUATIONS,
+        ARG_FIELD_AUTOMATION,
+        ARG_INBOXES,
+        ARG_LINES,
+        ARG_METADATA,
+        ARG_NAME,
+        ARG_PAGE_CLASSIFICATION,
+        ARG_PROJECTS,
+        ARG_SECTIONS,
+        ARG_SEPARATOR,
+        ARG_SOURCES,
+        ARG_TEXT,
+        ARG_VERSION_NAME,
     ],
     body: table::Body::Json {
         media_type: "application/json",
@@ -3211,127 +2531,26 @@ static COMMAND_GENERATE_REPORT: table::Command = table::Command {
     long_about: "**Note**: start_date and end_date filter on status update\n\n**Permission required:** read_reports",
     path: &[table::PathPart::Literal("/reports/generate")],
     args: &[
-        table::Arg::new(
-            "annotations",
-            "annotations",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "automation-blockers",
-            "automation_blockers",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "automation-score",
-            "automation_score",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "automation-what-if",
-            "automation_what_if",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "cover",
-            "cover",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-                "documents",
-                "documents",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .many(),
-        table::Arg::new(
-            "elapse-time",
-            "elapse_time",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "evaluations",
-            "evaluations",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "field-automation",
-            "field_automation",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-                "inboxes",
-                "inboxes",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .many(),
-        table::Arg::new(
-            "lines",
-            "lines",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "metadata",
-            "metadata",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "name",
-            "name",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
-        table::Arg::new(
-            "page-classification",
-            "page_classification",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-                "projects",
-                "projects",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .many(),
-        table::Arg::new(
-            "sections",
-            "sections",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-                "separator",
-                "separator",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .default_value("|"),
-        table::Arg::new(
-                "sources",
-                "sources",
-                table::Place::BodyField,
-                table::ValueKind::Enum(&["human", "machine"]),
-            )
-            .many()
-            .default_value("[\"human\",\"machine\"]"),
-        table::Arg::new("text", "text", table::Place::BodyField, table::ValueKind::Json),
-        table::Arg::new(
-            "version-name",
-            "version_name",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
+        ARG_ANNOTATIONS,
+        ARG_AUTOMATION_BLOCKERS,
+        ARG_AUTOMATION_SCORE,
+        ARG_AUTOMATION_WHAT_IF,
+        ARG_COVER,
+        ARG_DOCUMENTS,
+        ARG_ELAPSE_TIME,
+        ARG_EVALUATIONS,
+        ARG_FIELD_AUTOMATION,
+        ARG_INBOXES,
+        ARG_LINES,
+        ARG_METADATA,
+        ARG_NAME,
+        ARG_PAGE_CLASSIFICATION,
+        ARG_PROJECTS,
+        ARG_SECTIONS,
+        ARG_SEPARATOR,
+        ARG_SOURCES,
+        ARG_TEXT,
+        ARG_VERSION_NAME,
         table::Arg::new(
                 "delivery-method",
                 "delivery_method",
@@ -3339,12 +2558,7 @@ static COMMAND_GENERATE_REPORT: table::Command = table::Command {
                 table::ValueKind::Enum(&["email", "download"]),
             )
             .default_value("download"),
-        table::Arg::new(
-            "email",
-            "email",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
+        ARG_EMAIL,
         table::Arg::new(
             "end-date",
             "end_date",
@@ -3372,24 +2586,7 @@ static COMMAND_GET_REPORT: table::Command = table::Command {
     about: "Get report",
     long_about: "Return report attributes\n\n**Permission required:** read_reports",
     path: &[table::PathPart::Literal("/reports/"), table::PathPart::Arg("report-id")],
-    args: &[
-        table::Arg::new(
-                "report-id",
-                "report_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_REPORT_ID, ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -3400,15 +2597,7 @@ static COMMAND_DELETE_REPORT: table::Command = table::Command {
     about: "Delete a report",
     long_about: "Delete the given report.\n\n**WARNING** This will completely remove the report, this is not recoverable\n\n**Permission required:** edit_reports",
     path: &[table::PathPart::Literal("/reports/"), table::PathPart::Arg("report-id")],
-    args: &[
-        table::Arg::new(
-                "report-id",
-                "report_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_REPORT_ID],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -3420,143 +2609,28 @@ static COMMAND_UPDATE_REPORT: table::Command = table::Command {
     long_about: "Modify the report with the given arguments\n\n**Permission required:** edit_reports",
     path: &[table::PathPart::Literal("/reports/"), table::PathPart::Arg("report-id")],
     args: &[
-        table::Arg::new(
-                "report-id",
-                "report_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-        table::Arg::new(
-            "annotations",
-            "annotations",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "automation-blockers",
-            "automation_blockers",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "automation-score",
-            "automation_score",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "automation-what-if",
-            "automation_what_if",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "cover",
-            "cover",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-                "documents",
-                "documents",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .many(),
-        table::Arg::new(
-            "elapse-time",
-            "elapse_time",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "evaluations",
-            "evaluations",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "field-automation",
-            "field_automation",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-                "inboxes",
-                "inboxes",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .many(),
-        table::Arg::new(
-            "lines",
-            "lines",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "metadata",
-            "metadata",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-            "name",
-            "name",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
-        table::Arg::new(
-            "page-classification",
-            "page_classification",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-                "projects",
-                "projects",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .many(),
-        table::Arg::new(
-            "sections",
-            "sections",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-        table::Arg::new(
-                "separator",
-                "separator",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .default_value("|"),
-        table::Arg::new(
-                "sources",
-                "sources",
-                table::Place::BodyField,
-                table::ValueKind::Enum(&["human", "machine"]),
-            )
-            .many()
-            .default_value("[\"human\",\"machine\"]"),
-        table::Arg::new("text", "text", table::Place::BodyField, table::ValueKind::Json),
-        table::Arg::new(
-            "version-name",
-            "version_name",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
+        ARG_REPORT_ID,
+        ARG_X_FIELDS,
+        ARG_ANNOTATIONS,
+        ARG_AUTOMATION_BLOCKERS,
+        ARG_AUTOMATION_SCORE,
+        ARG_AUTOMATION_WHAT_IF,
+        ARG_COVER,
+        ARG_DOCUMENTS,
+        ARG_ELAPSE_TIME,
+        ARG_EVALUATIONS,
+        ARG_FIELD_AUTOMATION,
+        ARG_INBOXES,
+        ARG_LINES,
+        ARG_METADATA,
+        ARG_NAME,
+        ARG_PAGE_CLASSIFICATION,
+        ARG_PROJECTS,
+        ARG_SECTIONS,
+        ARG_SEPARATOR,
+        ARG_SOURCES,
+        ARG_TEXT,
+        ARG_VERSION_NAME,
     ],
     body: table::Body::Json {
         media_type: "application/json",
@@ -3577,13 +2651,7 @@ static COMMAND_GENERATE_SAVED_REPORT: table::Command = table::Command {
         table::PathPart::Literal("/generate"),
     ],
     args: &[
-        table::Arg::new(
-                "report-id",
-                "report_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
+        ARG_REPORT_ID,
         table::Arg::new(
                 "delivery-method",
                 "delivery_method",
@@ -3592,18 +2660,8 @@ static COMMAND_GENERATE_SAVED_REPORT: table::Command = table::Command {
             )
             .required(),
         table::Arg::new("email", "email", table::Place::Query, table::ValueKind::String),
-        table::Arg::new(
-            "start-date",
-            "start_date",
-            table::Place::Query,
-            table::ValueKind::DateTime,
-        ),
-        table::Arg::new(
-            "end-date",
-            "end_date",
-            table::Place::Query,
-            table::ValueKind::DateTime,
-        ),
+        ARG_START_DATE,
+        ARG_END_DATE,
     ],
     body: table::Body::None,
     reply: table::Reply::Raw,
@@ -3615,17 +2673,7 @@ static COMMAND_LIST_ROLES: table::Command = table::Command {
     about: "Get all roles",
     long_about: "Return the list of roles",
     path: &[table::PathPart::Literal("/roles")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -3637,22 +2685,8 @@ static COMMAND_CREATE_ROLE: table::Command = table::Command {
     long_about: "Create a new role\n\n**Permission required:** edit_users",
     path: &[table::PathPart::Literal("/roles")],
     args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-        table::Arg::new(
-                "name",
-                "name",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .required(),
+        ARG_X_FIELDS,
+        ARG_NAME_2,
         table::Arg::new(
                 "permissions",
                 "permissions",
@@ -3675,24 +2709,7 @@ static COMMAND_GET_ROLE: table::Command = table::Command {
     about: "Get role",
     long_about: "Return role attributes",
     path: &[table::PathPart::Literal("/roles/"), table::PathPart::Arg("role-id")],
-    args: &[
-        table::Arg::new(
-                "role-id",
-                "role_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_ROLE_ID, ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -3703,15 +2720,7 @@ static COMMAND_DELETE_ROLE: table::Command = table::Command {
     about: "Delete a role",
     long_about: "Delete the given role.\n\n**WARNING** This will completely remove the role, this is not recoverable\n\n**Permission required:** edit_users",
     path: &[table::PathPart::Literal("/roles/"), table::PathPart::Arg("role-id")],
-    args: &[
-        table::Arg::new(
-                "role-id",
-                "role_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_ROLE_ID],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -3723,28 +2732,9 @@ static COMMAND_UPDATE_ROLE: table::Command = table::Command {
     long_about: "Modify the role with the given arguments\n\n**Permission required:** edit_users",
     path: &[table::PathPart::Literal("/roles/"), table::PathPart::Arg("role-id")],
     args: &[
-        table::Arg::new(
-                "role-id",
-                "role_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-        table::Arg::new(
-            "name",
-            "name",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
+        ARG_ROLE_ID,
+        ARG_X_FIELDS,
+        ARG_NAME,
         table::Arg::new(
             "permissions",
             "permissions",
@@ -3766,17 +2756,7 @@ static COMMAND_LIST_RULE_CONFIGS: table::Command = table::Command {
     about: "Get all rule configs",
     long_about: "**Permission required:** edit_predictor_settings",
     path: &[table::PathPart::Literal("/rule_config")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -3805,15 +2785,7 @@ static COMMAND_DEBUG_DOCUMENT_RULE_ENTITY: table::Command = table::Command {
         table::PathPart::Literal("/rule_config/rule_entity/"),
         table::PathPart::Arg("document-id"),
     ],
-    args: &[
-        table::Arg::new(
-                "document-id",
-                "document_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_DOCUMENT_ID],
     body: table::Body::Json {
         media_type: "application/json",
         required: true,
@@ -3831,15 +2803,7 @@ static COMMAND_DEBUG_WHERE_TO_SEARCH: table::Command = table::Command {
         table::PathPart::Literal("/rule_config/where_to_search/"),
         table::PathPart::Arg("document-id"),
     ],
-    args: &[
-        table::Arg::new(
-                "document-id",
-                "document_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_DOCUMENT_ID],
     body: table::Body::Json {
         media_type: "application/json",
         required: true,
@@ -3854,19 +2818,7 @@ static COMMAND_GET_RULE_CONFIG: table::Command = table::Command {
     about: "Get scoped rule config",
     long_about: "**Permission required:** edit_predictor_settings",
     path: &[table::PathPart::Literal("/rule_config/"), table::PathPart::Arg("scope")],
-    args: &[
-        table::Arg::new("scope", "scope", table::Place::Path, table::ValueKind::String)
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_SCOPE_2, ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -3877,10 +2829,7 @@ static COMMAND_DELETE_RULE_CONFIG: table::Command = table::Command {
     about: "Delete scoped rule config",
     long_about: "**Permission required:** edit_predictor_settings",
     path: &[table::PathPart::Literal("/rule_config/"), table::PathPart::Arg("scope")],
-    args: &[
-        table::Arg::new("scope", "scope", table::Place::Path, table::ValueKind::String)
-            .required(),
-    ],
+    args: &[ARG_SCOPE_2],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -3892,17 +2841,8 @@ static COMMAND_UPDATE_RULE_CONFIG: table::Command = table::Command {
     long_about: "**Permission required:** edit_predictor_settings",
     path: &[table::PathPart::Literal("/rule_config/"), table::PathPart::Arg("scope")],
     args: &[
-        table::Arg::new("scope", "scope", table::Place::Path, table::ValueKind::String)
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
+        ARG_SCOPE_2,
+        ARG_X_FIELDS,
         table::Arg::new(
             "rule-config",
             "rule_config",
@@ -3924,17 +2864,7 @@ static COMMAND_LIST_SAMPLING_SETTINGS: table::Command = table::Command {
     about: "Get all sampling settings",
     long_about: "**Permission required:** edit_sampling_settings / review",
     path: &[table::PathPart::Literal("/sampling_settings")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -3948,19 +2878,7 @@ static COMMAND_GET_SAMPLING_SETTING: table::Command = table::Command {
         table::PathPart::Literal("/sampling_settings/"),
         table::PathPart::Arg("scope"),
     ],
-    args: &[
-        table::Arg::new("scope", "scope", table::Place::Path, table::ValueKind::String)
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_SCOPE_2, ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -3974,10 +2892,7 @@ static COMMAND_DELETE_SAMPLING_SETTING: table::Command = table::Command {
         table::PathPart::Literal("/sampling_settings/"),
         table::PathPart::Arg("scope"),
     ],
-    args: &[
-        table::Arg::new("scope", "scope", table::Place::Path, table::ValueKind::String)
-            .required(),
-    ],
+    args: &[ARG_SCOPE_2],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -3992,17 +2907,8 @@ static COMMAND_UPDATE_SAMPLING_SETTING: table::Command = table::Command {
         table::PathPart::Arg("scope"),
     ],
     args: &[
-        table::Arg::new("scope", "scope", table::Place::Path, table::ValueKind::String)
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
+        ARG_SCOPE_2,
+        ARG_X_FIELDS,
         table::Arg::new(
             "auto-reject-ffr",
             "auto_reject_FFR",
@@ -4042,20 +2948,7 @@ static COMMAND_GET_DASHBOARD_SETTINGS: table::Command = table::Command {
     about: "Get scoped dashboard setting",
     long_about: "Get the dashboard settings for the given scope (project or inbox)",
     path: &[table::PathPart::Literal("/settings/dashboard")],
-    args: &[
-        table::Arg::new("scope", "scope", table::Place::Query, table::ValueKind::String),
-        table::Arg::new("full", "full", table::Place::Query, table::ValueKind::Boolean)
-            .default_value("false"),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_SCOPE_3, ARG_FULL, ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -4066,29 +2959,7 @@ static COMMAND_UPDATE_DASHBOARD_SETTINGS: table::Command = table::Command {
     about: "Update scoped dashboard setting",
     long_about: "Update the dashboard settings for the given scope (project or inbox)\n\n**Permission required:** edit_dashboard_settings",
     path: &[table::PathPart::Literal("/settings/dashboard")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-        table::Arg::new(
-            "scope",
-            "scope",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
-        table::Arg::new(
-            "settings",
-            "settings",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-    ],
+    args: &[ARG_X_FIELDS, ARG_SCOPE, ARG_SETTINGS],
     body: table::Body::Json {
         media_type: "application/json",
         required: true,
@@ -4103,20 +2974,7 @@ static COMMAND_GET_REVIEW_SETTINGS: table::Command = table::Command {
     about: "Get scoped review setting",
     long_about: "Get the review settings for the given scope (project or inbox)",
     path: &[table::PathPart::Literal("/settings/review")],
-    args: &[
-        table::Arg::new("scope", "scope", table::Place::Query, table::ValueKind::String),
-        table::Arg::new("full", "full", table::Place::Query, table::ValueKind::Boolean)
-            .default_value("false"),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_SCOPE_3, ARG_FULL, ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -4127,29 +2985,7 @@ static COMMAND_UPDATE_REVIEW_SETTINGS: table::Command = table::Command {
     about: "Update scoped review setting",
     long_about: "Update the review settings for the given scope (project or inbox)\n\n**Permission required:** edit_review_settings",
     path: &[table::PathPart::Literal("/settings/review")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-        table::Arg::new(
-            "scope",
-            "scope",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
-        table::Arg::new(
-            "settings",
-            "settings",
-            table::Place::BodyField,
-            table::ValueKind::Json,
-        ),
-    ],
+    args: &[ARG_X_FIELDS, ARG_SCOPE, ARG_SETTINGS],
     body: table::Body::Json {
         media_type: "application/json",
         required: true,
@@ -4164,17 +3000,7 @@ static COMMAND_LIST_SSO_CONFIGS: table::Command = table::Command {
     about: "",
     long_about: "",
     path: &[table::PathPart::Literal("/sso/config")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -4186,15 +3012,7 @@ static COMMAND_CREATE_SSO_CONFIG: table::Command = table::Command {
     long_about: "",
     path: &[table::PathPart::Literal("/sso/config")],
     args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
+        ARG_X_FIELDS,
         table::Arg::new(
             "extra",
             "extra",
@@ -4331,13 +3149,7 @@ static COMMAND_GET_STATS: table::Command = table::Command {
     long_about: "Compute and return statistics on the given inbox, optionally restricted to a date range and a field.\n\nStats will return per field:\n- accuracy\n- precision\n- f1 score\n- recall\n\n**Note** Depending on the date range and fields, computation might be intensive\n\n**Permission required:** view_statistics",
     path: &[table::PathPart::Literal("/stats/"), table::PathPart::Arg("inbox-id")],
     args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
+        ARG_INBOX_ID,
         table::Arg::new(
                 "field-name",
                 "field_name",
@@ -4390,25 +3202,9 @@ static COMMAND_GET_AUTOMATION_BLOCKERS_STATS: table::Command = table::Command {
         table::PathPart::Literal("/automation_blockers"),
     ],
     args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-            "start-date",
-            "start_date",
-            table::Place::Query,
-            table::ValueKind::DateTime,
-        ),
-        table::Arg::new(
-            "end-date",
-            "end_date",
-            table::Place::Query,
-            table::ValueKind::DateTime,
-        ),
+        ARG_INBOX_ID,
+        ARG_START_DATE,
+        ARG_END_DATE,
         table::Arg::new(
                 "version-name",
                 "version_name",
@@ -4440,13 +3236,7 @@ static COMMAND_GET_BLUE_DOTS_STATS: table::Command = table::Command {
         table::PathPart::Literal("/blue_dots"),
     ],
     args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
+        ARG_INBOX_ID,
         table::Arg::new(
             "end-date",
             "end_date",
@@ -4507,25 +3297,9 @@ static COMMAND_GET_EVALUATED_VERSIONS: table::Command = table::Command {
         table::PathPart::Literal("/evaluated_versions"),
     ],
     args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-            "start-date",
-            "start_date",
-            table::Place::Query,
-            table::ValueKind::DateTime,
-        ),
-        table::Arg::new(
-            "end-date",
-            "end_date",
-            table::Place::Query,
-            table::ValueKind::DateTime,
-        ),
+        ARG_INBOX_ID,
+        ARG_START_DATE,
+        ARG_END_DATE,
         table::Arg::new(
                 "filter-versions",
                 "filter_versions",
@@ -4565,25 +3339,9 @@ static COMMAND_GET_PROCESSING_STATS: table::Command = table::Command {
         table::PathPart::Literal("/processing"),
     ],
     args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-            "start-date",
-            "start_date",
-            table::Place::Query,
-            table::ValueKind::DateTime,
-        ),
-        table::Arg::new(
-            "end-date",
-            "end_date",
-            table::Place::Query,
-            table::ValueKind::DateTime,
-        ),
+        ARG_INBOX_ID,
+        ARG_START_DATE,
+        ARG_END_DATE,
         table::Arg::new(
                 "group-by",
                 "group_by",
@@ -4608,25 +3366,9 @@ static COMMAND_GET_VOLUME_STATS: table::Command = table::Command {
         table::PathPart::Literal("/volume"),
     ],
     args: &[
-        table::Arg::new(
-                "inbox-id",
-                "inbox_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-            "start-date",
-            "start_date",
-            table::Place::Query,
-            table::ValueKind::DateTime,
-        ),
-        table::Arg::new(
-            "end-date",
-            "end_date",
-            table::Place::Query,
-            table::ValueKind::DateTime,
-        ),
+        ARG_INBOX_ID,
+        ARG_START_DATE,
+        ARG_END_DATE,
         table::Arg::new(
                 "status",
                 "status",
@@ -4651,20 +3393,9 @@ static COMMAND_GET_ACCURACY: table::Command = table::Command {
         table::PathPart::Literal("/accuracy"),
     ],
     args: &[
-        table::Arg::new("scope", "scope", table::Place::Path, table::ValueKind::String)
-            .required(),
-        table::Arg::new(
-            "start-date",
-            "start_date",
-            table::Place::Query,
-            table::ValueKind::DateTime,
-        ),
-        table::Arg::new(
-            "end-date",
-            "end_date",
-            table::Place::Query,
-            table::ValueKind::DateTime,
-        ),
+        ARG_SCOPE_2,
+        ARG_START_DATE,
+        ARG_END_DATE,
         table::Arg::new(
                 "stp-files-only",
                 "stp_files_only",
@@ -4686,13 +3417,7 @@ static COMMAND_GET_ACCURACY: table::Command = table::Command {
                 table::ValueKind::String,
             )
             .help("provide the version name to evaluate"),
-        table::Arg::new(
-                "filter-by",
-                "filter_by",
-                table::Place::Query,
-                table::ValueKind::String,
-            )
-            .help("Choose to filter the results by doctype, process label, ..."),
+        ARG_FILTER_BY,
     ],
     body: table::Body::None,
     reply: table::Reply::Raw,
@@ -4709,20 +3434,9 @@ static COMMAND_GET_STP: table::Command = table::Command {
         table::PathPart::Literal("/stp"),
     ],
     args: &[
-        table::Arg::new("scope", "scope", table::Place::Path, table::ValueKind::String)
-            .required(),
-        table::Arg::new(
-            "start-date",
-            "start_date",
-            table::Place::Query,
-            table::ValueKind::DateTime,
-        ),
-        table::Arg::new(
-            "end-date",
-            "end_date",
-            table::Place::Query,
-            table::ValueKind::DateTime,
-        ),
+        ARG_SCOPE_2,
+        ARG_START_DATE,
+        ARG_END_DATE,
         table::Arg::new(
                 "version-name",
                 "version_name",
@@ -4733,13 +3447,7 @@ static COMMAND_GET_STP: table::Command = table::Command {
                 "Provide the evaluated version name to inspect automation (of the predictions) for",
             )
             .default_value("predicted"),
-        table::Arg::new(
-                "filter-by",
-                "filter_by",
-                table::Place::Query,
-                table::ValueKind::String,
-            )
-            .help("Choose to filter the results by doctype, process label, ..."),
+        ARG_FILTER_BY,
     ],
     body: table::Body::None,
     reply: table::Reply::Raw,
@@ -4764,11 +3472,7 @@ static COMMAND_UPLOAD_STYLE_SHEET: table::Command = table::Command {
     about: "Upload the custom CSS file",
     long_about: "**Permission required:** edit_dashboard_settings",
     path: &[table::PathPart::Literal("/style/custom.css")],
-    args: &[
-        table::Arg::new("file", "file", table::Place::FormFile, table::ValueKind::File)
-            .required()
-            .help("File to handle"),
-    ],
+    args: &[ARG_FILE_2],
     body: table::Body::Multipart,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -4803,11 +3507,7 @@ static COMMAND_UPLOAD_STYLE_LOGO: table::Command = table::Command {
     about: "Upload the custom logo",
     long_about: "**Permission required:** edit_dashboard_settings",
     path: &[table::PathPart::Literal("/style/logo.png")],
-    args: &[
-        table::Arg::new("file", "file", table::Place::FormFile, table::ValueKind::File)
-            .required()
-            .help("File to handle"),
-    ],
+    args: &[ARG_FILE_2],
     body: table::Body::Multipart,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -4841,27 +3541,14 @@ static COMMAND_ACTIVATE_TENANT: table::Command = table::Command {
     long_about: "",
     path: &[table::PathPart::Literal("/tenant/activate")],
     args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
+        ARG_X_FIELDS,
         table::Arg::new(
             "code",
             "code",
             table::Place::BodyField,
             table::ValueKind::Integer,
         ),
-        table::Arg::new(
-            "email",
-            "email",
-            table::Place::BodyField,
-            table::ValueKind::String,
-        ),
+        ARG_EMAIL,
     ],
     body: table::Body::Json {
         media_type: "application/json",
@@ -4877,17 +3564,7 @@ static COMMAND_LIST_THRESHOLD_SETTINGS: table::Command = table::Command {
     about: "Get all thresholds settings",
     long_about: "**Permission required:** read_thresholds_settings / review",
     path: &[table::PathPart::Literal("/threshold_settings")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -4902,8 +3579,7 @@ static COMMAND_GET_THRESHOLD_SETTING: table::Command = table::Command {
         table::PathPart::Arg("scope"),
     ],
     args: &[
-        table::Arg::new("scope", "scope", table::Place::Path, table::ValueKind::String)
-            .required(),
+        ARG_SCOPE_2,
         table::Arg::new(
                 "default",
                 "default",
@@ -4911,15 +3587,7 @@ static COMMAND_GET_THRESHOLD_SETTING: table::Command = table::Command {
                 table::ValueKind::Boolean,
             )
             .default_value("false"),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
+        ARG_X_FIELDS,
     ],
     body: table::Body::None,
     reply: table::Reply::Json,
@@ -4934,10 +3602,7 @@ static COMMAND_DELETE_THRESHOLD_SETTING: table::Command = table::Command {
         table::PathPart::Literal("/threshold_settings/"),
         table::PathPart::Arg("scope"),
     ],
-    args: &[
-        table::Arg::new("scope", "scope", table::Place::Path, table::ValueKind::String)
-            .required(),
-    ],
+    args: &[ARG_SCOPE_2],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -4952,17 +3617,8 @@ static COMMAND_UPDATE_THRESHOLD_SETTING: table::Command = table::Command {
         table::PathPart::Arg("scope"),
     ],
     args: &[
-        table::Arg::new("scope", "scope", table::Place::Path, table::ValueKind::String)
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
+        ARG_SCOPE_2,
+        ARG_X_FIELDS,
         table::Arg::new(
             "thresholds",
             "thresholds",
@@ -4984,17 +3640,7 @@ static COMMAND_LIST_USERS: table::Command = table::Command {
     about: "Get all users",
     long_about: "Return the list of users\n\n**Permission required:** edit_users",
     path: &[table::PathPart::Literal("/users")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -5006,15 +3652,7 @@ static COMMAND_CREATE_USER: table::Command = table::Command {
     long_about: "Create a new user with the provided attributes and roles\n\n**Permission required:** edit_users",
     path: &[table::PathPart::Literal("/users")],
     args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
+        ARG_X_FIELDS,
         table::Arg::new(
                 "active",
                 "active",
@@ -5038,14 +3676,7 @@ static COMMAND_CREATE_USER: table::Command = table::Command {
             )
             .required()
             .help("the user roles"),
-        table::Arg::new(
-                "username",
-                "username",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .required()
-            .help("the user username"),
+        ARG_USERNAME,
     ],
     body: table::Body::Json {
         media_type: "application/json",
@@ -5061,17 +3692,7 @@ static COMMAND_GET_ME: table::Command = table::Command {
     about: "Return info on the current user",
     long_about: "Return user info of the authenticated used making the call",
     path: &[table::PathPart::Literal("/users/me")],
-    args: &[
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -5083,13 +3704,7 @@ static COMMAND_CHANGE_PASSWORD: table::Command = table::Command {
     long_about: "Update the current authenticated user password",
     path: &[table::PathPart::Literal("/users/me/change_password")],
     args: &[
-        table::Arg::new(
-                "new-password",
-                "new_password",
-                table::Place::BodyField,
-                table::ValueKind::String,
-            )
-            .help("the new user's password"),
+        ARG_NEW_PASSWORD,
         table::Arg::new(
                 "old-password",
                 "old_password",
@@ -5112,24 +3727,7 @@ static COMMAND_GET_USER: table::Command = table::Command {
     about: "Get user",
     long_about: "Return user attribute\n\n**Permission required:** edit_users",
     path: &[table::PathPart::Literal("/users/"), table::PathPart::Arg("user-id")],
-    args: &[
-        table::Arg::new(
-                "user-id",
-                "user_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-    ],
+    args: &[ARG_USER_ID, ARG_X_FIELDS],
     body: table::Body::None,
     reply: table::Reply::Json,
     pages: ::std::option::Option::None,
@@ -5140,15 +3738,7 @@ static COMMAND_DELETE_USER: table::Command = table::Command {
     about: "Delete a user",
     long_about: "Delete the given user.\n\n**WARNING** This will completely remove the user, this is not recoverable",
     path: &[table::PathPart::Literal("/users/"), table::PathPart::Arg("user-id")],
-    args: &[
-        table::Arg::new(
-                "user-id",
-                "user_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-    ],
+    args: &[ARG_USER_ID],
     body: table::Body::None,
     reply: table::Reply::Raw,
     pages: ::std::option::Option::None,
@@ -5160,29 +3750,9 @@ static COMMAND_UPDATE_USER: table::Command = table::Command {
     long_about: "Update the given user with the provided attributes\n\n**Permission required:** edit_users",
     path: &[table::PathPart::Literal("/users/"), table::PathPart::Arg("user-id")],
     args: &[
-        table::Arg::new(
-                "user-id",
-                "user_id",
-                table::Place::Path,
-                table::ValueKind::String,
-            )
-            .required(),
-        table::Arg::new(
-                "x-fields",
-                "X-Fields",
-                table::Place::Header,
-                table::ValueKind::String,
-            )
-            .help(
-                "An optional fields mask (Flask-RESTX's `X-Fields`, as `{id,name}`): the answer then holds only the named fields. A masked answer may lack fields its type must have, so read it with `send_raw()` rather than `send()`.",
-            ),
-        table::Arg::new(
-                "roles",
-                "roles",
-                table::Place::BodyField,
-                table::ValueKind::Json,
-            )
-            .help("the user roles"),
+        ARG_USER_ID,
+        ARG_X_FIELDS,
+        ARG_ROLES_2,
         table::Arg::new(
                 "username",
                 "username",

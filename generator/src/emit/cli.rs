@@ -12,15 +12,86 @@ use super::Part;
 use crate::model::tool::{Arg, Body, Command, Layout, PathPart, Place, Reply, ValueKind};
 use crate::model::Api;
 
-/// The parts of `src/cli.rs`: the entry points and the app, then one static per command.
+/// The parts of `src/cli.rs`: the entry points and the app, the arguments several commands
+/// share, then one static per command.
 pub fn cli_module<'a>(api: &'a Api, layout: &'a Layout, bin: &'a str) -> Vec<Part<'a>> {
+    let shared = std::sync::Arc::new(SharedArgs::of(layout));
     let mut parts: Vec<Part<'a>> = vec![Box::new(move || app(api, layout, bin))];
+    let consts = shared.clone();
+    parts.push(Box::new(move || consts.definitions()));
     for group in &layout.groups {
         for command in &group.commands {
-            parts.push(Box::new(move || command_static(api, command)));
+            let shared = shared.clone();
+            parts.push(Box::new(move || command_static(api, command, &shared)));
         }
     }
     parts
+}
+
+/// The arguments that more than one command takes, each defined once as a constant that the
+/// commands name. A large API repeats a dozen of them in every operation (Google's `fields`,
+/// `quotaUser`, `prettyPrint`, …): written out in each command, they were most of the file.
+struct SharedArgs<'a> {
+    /// In the order they first appear, with their constants' names.
+    /// (Names, not idents: tokens cannot cross threads, and parts are made on the formatter's.)
+    args: Vec<(&'a Arg, String)>,
+    index: std::collections::HashMap<&'a Arg, usize>,
+}
+
+impl<'a> SharedArgs<'a> {
+    fn of(layout: &'a Layout) -> Self {
+        let mut counts: std::collections::HashMap<&Arg, usize> = Default::default();
+        let mut order = Vec::new();
+        let all = layout
+            .groups
+            .iter()
+            .flat_map(|g| &g.commands)
+            .flat_map(|c| &c.args);
+        for arg in all {
+            let count = counts.entry(arg).or_insert(0);
+            if *count == 0 {
+                order.push(arg);
+            }
+            *count += 1;
+        }
+        let mut taken = std::collections::HashSet::new();
+        let mut shared = SharedArgs {
+            args: Vec::new(),
+            index: Default::default(),
+        };
+        for arg in order.into_iter().filter(|arg| counts[arg] > 1) {
+            let base = format!("ARG_{}", arg.name.to_shouty_snake_case());
+            let name = (1..)
+                .map(|n| match n {
+                    1 => base.clone(),
+                    n => format!("{base}_{n}"),
+                })
+                .find(|name| taken.insert(name.clone()))
+                .expect("some suffix is free");
+            shared.index.insert(arg, shared.args.len());
+            shared.args.push((arg, name));
+        }
+        shared
+    }
+
+    fn definitions(&self) -> TokenStream {
+        let definitions = self.args.iter().map(|(arg, name)| {
+            let (name, value) = (ident(name), arg_value(arg));
+            quote!(const #name: table::Arg = #value;)
+        });
+        quote!(#(#definitions)*)
+    }
+
+    /// The argument as a command's table names it: its constant, or written out.
+    fn name_or_value(&self, arg: &Arg) -> TokenStream {
+        match self.index.get(arg) {
+            Some(&i) => {
+                let name = ident(&self.args[i].1);
+                quote!(#name)
+            }
+            None => arg_value(arg),
+        }
+    }
 }
 
 /// `src/bin/<bin>.rs`.
@@ -165,7 +236,7 @@ fn app(api: &Api, layout: &Layout, bin: &str) -> TokenStream {
     }
 }
 
-fn command_static(api: &Api, command: &Command) -> TokenStream {
+fn command_static(api: &Api, command: &Command, shared: &SharedArgs<'_>) -> TokenStream {
     let name = command_ident(&command.operation);
     let operation = api
         .operations
@@ -177,7 +248,7 @@ fn command_static(api: &Api, command: &Command) -> TokenStream {
         PathPart::Literal(text) => quote!(table::PathPart::Literal(#text)),
         PathPart::Arg(arg) => quote!(table::PathPart::Arg(#arg)),
     });
-    let args = command.args.iter().map(arg);
+    let args = command.args.iter().map(|arg| shared.name_or_value(arg));
     let body = match &command.body {
         Body::None => quote!(table::Body::None),
         Body::Json {
@@ -237,7 +308,7 @@ fn command_static(api: &Api, command: &Command) -> TokenStream {
 }
 
 /// One argument, as `Arg::new(…)` with only the settings that differ from the usual.
-fn arg(arg: &Arg) -> TokenStream {
+fn arg_value(arg: &Arg) -> TokenStream {
     let (name, wire) = (&arg.name, &arg.wire);
     let place = ident(match arg.place {
         Place::Path => "Path",

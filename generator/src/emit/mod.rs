@@ -192,7 +192,10 @@ pub fn crate_files(api: &Api, info: &CrateInfo) -> Result<Vec<File>, Error> {
             path: "src/builders.rs".into(),
             parts: operations::builders_module(api),
         },
-        RustFile::whole("src/testing.rs", || testing::testing_module(api, bin)),
+        RustFile {
+            path: "src/testing.rs".into(),
+            parts: testing::testing_module(api, bin),
+        },
     ];
     let rust = rust
         .into_iter()

@@ -11,7 +11,18 @@ use crate::model::{
     Api, Operation, ParamLocation, Primitive, RequestContent, StatusSpec, SuccessBody, TypeRef,
 };
 
-pub(super) fn testing_module(api: &Api, krate: &str) -> TokenStream {
+/// The parts of `src/testing.rs`: the module's head with `Mock`, then each operation's `…Call`
+/// struct (parts, so that a large API's file is formatted on every core).
+pub(super) fn testing_module<'a>(api: &'a Api, krate: &'a str) -> Vec<super::Part<'a>> {
+    let mut parts: Vec<super::Part<'a>> = vec![Box::new(move || mock(api, krate))];
+    for op in &api.operations {
+        parts.push(Box::new(move || call_struct(api, op)));
+    }
+    parts
+}
+
+/// The module's documentation, `ENDPOINTS`, and `Mock` with one stubbing method per operation.
+fn mock(api: &Api, krate: &str) -> TokenStream {
     let endpoints = api.operations.iter().map(|op| {
         let (name, method, path) = (&op.name, op.method.as_str(), &op.path.template);
         quote!(::contractfit_fake::stubs::Endpoint::new(#name, #method, #path))
@@ -22,7 +33,6 @@ pub(super) fn testing_module(api: &Api, krate: &str) -> TokenStream {
         .iter()
         .enumerate()
         .map(|(i, op)| method(i, op));
-    let calls = api.operations.iter().map(|op| call_struct(api, op));
     let module_doc = format!(
         "Typed stubs of every operation, for testing code that uses this client without the \
          service (feature `testing`).\n\n\
@@ -85,8 +95,6 @@ pub(super) fn testing_module(api: &Api, krate: &str) -> TokenStream {
 
             #(#methods)*
         }
-
-        #(#calls)*
     }
 }
 

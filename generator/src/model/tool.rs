@@ -60,7 +60,7 @@ pub enum PathPart {
     Arg(String),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Arg {
     pub name: String,
     pub wire: String,
@@ -74,7 +74,7 @@ pub struct Arg {
     pub default: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Place {
     Path,
     Query,
@@ -85,7 +85,7 @@ pub enum Place {
     FormFile,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ValueKind {
     String,
     Integer,
