@@ -39,7 +39,6 @@ impl GetReleaseNotes {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -50,7 +49,6 @@ impl GetReleaseNotes {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -63,7 +61,6 @@ impl GetReleaseNotes {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -110,7 +107,6 @@ impl GetVersion {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -121,7 +117,6 @@ impl GetVersion {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -134,7 +129,6 @@ impl GetVersion {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -198,7 +192,6 @@ impl Login {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -214,7 +207,6 @@ impl Login {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -227,7 +219,6 @@ impl Login {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -286,7 +277,6 @@ impl ListApiKeys {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -301,7 +291,6 @@ impl ListApiKeys {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -316,7 +305,6 @@ impl ListApiKeys {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -380,7 +368,6 @@ impl CreateApiKey {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -396,7 +383,6 @@ impl CreateApiKey {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -409,7 +395,6 @@ impl CreateApiKey {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -473,7 +458,6 @@ impl ListInboxApiKeys {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -491,7 +475,6 @@ impl ListInboxApiKeys {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -506,7 +489,6 @@ impl ListInboxApiKeys {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -573,7 +555,6 @@ impl CreateInboxApiKey {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -592,7 +573,6 @@ impl CreateInboxApiKey {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -605,7 +585,6 @@ impl CreateInboxApiKey {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -669,7 +648,6 @@ impl GetApiKey {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -686,7 +664,6 @@ impl GetApiKey {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -699,7 +676,6 @@ impl GetApiKey {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -751,7 +727,6 @@ impl DeleteApiKey {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -764,7 +739,6 @@ impl DeleteApiKey {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -777,7 +751,6 @@ impl DeleteApiKey {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -841,7 +814,6 @@ impl UpdateApiKey {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -858,7 +830,6 @@ impl UpdateApiKey {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -871,7 +842,6 @@ impl UpdateApiKey {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -930,7 +900,6 @@ impl CreateEphemeralToken {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -945,7 +914,6 @@ impl CreateEphemeralToken {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -958,7 +926,6 @@ impl CreateEphemeralToken {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1022,7 +989,6 @@ impl CreateJwt {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1038,7 +1004,6 @@ impl CreateJwt {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1051,7 +1016,6 @@ impl CreateJwt {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1098,7 +1062,6 @@ impl Logout {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1109,7 +1072,6 @@ impl Logout {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1122,7 +1084,6 @@ impl Logout {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1174,7 +1135,6 @@ impl ResetPassword {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1186,7 +1146,6 @@ impl ResetPassword {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1199,7 +1158,6 @@ impl ResetPassword {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1263,7 +1221,6 @@ impl CreateToken {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1279,7 +1236,6 @@ impl CreateToken {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1292,7 +1248,6 @@ impl CreateToken {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1351,7 +1306,6 @@ impl ListConnections {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1366,7 +1320,6 @@ impl ListConnections {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1381,7 +1334,6 @@ impl ListConnections {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1445,7 +1397,6 @@ impl CreateConnection {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1461,7 +1412,6 @@ impl CreateConnection {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1474,7 +1424,6 @@ impl CreateConnection {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1538,7 +1487,6 @@ impl GetConnection {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1556,7 +1504,6 @@ impl GetConnection {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1569,7 +1516,6 @@ impl GetConnection {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1621,7 +1567,6 @@ impl DeleteConnection {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1635,7 +1580,6 @@ impl DeleteConnection {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1648,7 +1592,6 @@ impl DeleteConnection {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1715,7 +1658,6 @@ impl UpdateConnection {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1734,7 +1676,6 @@ impl UpdateConnection {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1747,7 +1688,6 @@ impl UpdateConnection {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1806,7 +1746,6 @@ impl ListDataRetentionSettings {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1821,7 +1760,6 @@ impl ListDataRetentionSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1836,7 +1774,6 @@ impl ListDataRetentionSettings {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1903,7 +1840,6 @@ impl GetDataRetentionSetting {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -1921,7 +1857,6 @@ impl GetDataRetentionSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -1934,7 +1869,6 @@ impl GetDataRetentionSetting {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -1989,7 +1923,6 @@ impl DeleteDataRetentionSetting {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2003,7 +1936,6 @@ impl DeleteDataRetentionSetting {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2016,7 +1948,6 @@ impl DeleteDataRetentionSetting {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2086,7 +2017,6 @@ impl UpdateDataRetentionSetting {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2105,7 +2035,6 @@ impl UpdateDataRetentionSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2118,7 +2047,6 @@ impl UpdateDataRetentionSetting {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2194,7 +2122,6 @@ impl UploadDocumentSimple {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2206,7 +2133,6 @@ impl UploadDocumentSimple {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2219,7 +2145,6 @@ impl UploadDocumentSimple {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2271,7 +2196,6 @@ impl GenerateCustomOutput {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2283,7 +2207,6 @@ impl GenerateCustomOutput {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2296,7 +2219,6 @@ impl GenerateCustomOutput {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2348,7 +2270,6 @@ impl EnrichDocuments {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2360,7 +2281,6 @@ impl EnrichDocuments {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2373,7 +2293,6 @@ impl EnrichDocuments {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2428,7 +2347,6 @@ impl QueryDocumentData {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2443,7 +2361,6 @@ impl QueryDocumentData {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2456,7 +2373,6 @@ impl QueryDocumentData {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2511,7 +2427,6 @@ impl QueryDocuments {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2526,7 +2441,6 @@ impl QueryDocuments {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2539,7 +2453,6 @@ impl QueryDocuments {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2591,7 +2504,6 @@ impl GetDocument {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2605,7 +2517,6 @@ impl GetDocument {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2618,7 +2529,6 @@ impl GetDocument {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2680,7 +2590,6 @@ impl DeleteDocument {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2696,7 +2605,6 @@ impl DeleteDocument {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2709,7 +2617,6 @@ impl DeleteDocument {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2761,7 +2668,6 @@ impl GetDocumentCustomOutput {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2775,7 +2681,6 @@ impl GetDocumentCustomOutput {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2788,7 +2693,6 @@ impl GetDocumentCustomOutput {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2843,7 +2747,6 @@ impl SubmitDocumentFeedback {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2858,7 +2761,6 @@ impl SubmitDocumentFeedback {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2871,7 +2773,6 @@ impl SubmitDocumentFeedback {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -2956,7 +2857,6 @@ impl GetDocumentLastVersion {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -2979,7 +2879,6 @@ impl GetDocumentLastVersion {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -2992,7 +2891,6 @@ impl GetDocumentLastVersion {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3044,7 +2942,6 @@ impl GetDocumentOriginalFile {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3059,7 +2956,6 @@ impl GetDocumentOriginalFile {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3072,7 +2968,6 @@ impl GetDocumentOriginalFile {
         client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3127,7 +3022,6 @@ impl GetDocumentPageImage {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3142,7 +3036,6 @@ impl GetDocumentPageImage {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3155,7 +3048,6 @@ impl GetDocumentPageImage {
         client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3210,7 +3102,6 @@ impl GetDocumentPageImageThumbnail {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3225,7 +3116,6 @@ impl GetDocumentPageImageThumbnail {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3238,7 +3128,6 @@ impl GetDocumentPageImageThumbnail {
         client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3293,7 +3182,6 @@ impl ProcessTableAnnotation {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3308,7 +3196,6 @@ impl ProcessTableAnnotation {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3321,7 +3208,6 @@ impl ProcessTableAnnotation {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3407,7 +3293,6 @@ impl ReprocessDocument {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3431,7 +3316,6 @@ impl ReprocessDocument {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3444,7 +3328,6 @@ impl ReprocessDocument {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3533,7 +3416,6 @@ impl GetDocumentReverse {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3548,7 +3430,6 @@ impl GetDocumentReverse {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3561,7 +3442,6 @@ impl GetDocumentReverse {
         client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3628,7 +3508,6 @@ impl UpdateDocumentStatus {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3647,7 +3526,6 @@ impl UpdateDocumentStatus {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3660,7 +3538,6 @@ impl UpdateDocumentStatus {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3712,7 +3589,6 @@ impl GetDocumentText {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3726,7 +3602,6 @@ impl GetDocumentText {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3739,7 +3614,6 @@ impl GetDocumentText {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3803,7 +3677,6 @@ impl GetDocumentWorkflow {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3821,7 +3694,6 @@ impl GetDocumentWorkflow {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3834,7 +3706,6 @@ impl GetDocumentWorkflow {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -3910,7 +3781,6 @@ impl UploadDocument {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -3927,7 +3797,6 @@ impl UploadDocument {
     /**Sends the request; a 2xx body is decoded as the document declares.
 
 **Waiting in the request.** Unless `.sync(false)` is set, the server may hold this request until it has processed the upload, which can take minutes. The idle timeout (60 s without a byte by default) then ends the call with `Error::Timeout`, without the new id although the server created the resource, and the call is not repeated (it is not idempotent). Prefer [`send_and_wait`](Self::send_and_wait), which uploads without waiting and then polls; or set `.sync(false)` yourself; or give the call a longer timeout with `.options(CallOptions::new().idle_timeout(..))`.*/
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -3940,7 +3809,6 @@ impl UploadDocument {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4030,7 +3898,6 @@ impl CopyDocuments {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4045,7 +3912,6 @@ impl CopyDocuments {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4058,7 +3924,6 @@ impl CopyDocuments {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4113,7 +3978,6 @@ impl MoveDocuments {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4128,7 +3992,6 @@ impl MoveDocuments {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4141,7 +4004,6 @@ impl MoveDocuments {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4188,7 +4050,6 @@ impl ListFormats {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4199,7 +4060,6 @@ impl ListFormats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4212,7 +4072,6 @@ impl ListFormats {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4264,7 +4123,6 @@ impl CreateFormat {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4276,7 +4134,6 @@ impl CreateFormat {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4289,7 +4146,6 @@ impl CreateFormat {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4348,7 +4204,6 @@ impl ListDocumentTypes {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4363,7 +4218,6 @@ impl ListDocumentTypes {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4376,7 +4230,6 @@ impl ListDocumentTypes {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4428,7 +4281,6 @@ impl GetFormat {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4441,7 +4293,6 @@ impl GetFormat {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4454,7 +4305,6 @@ impl GetFormat {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4506,7 +4356,6 @@ impl DeleteFormat {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4519,7 +4368,6 @@ impl DeleteFormat {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4532,7 +4380,6 @@ impl DeleteFormat {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4599,7 +4446,6 @@ impl UpdateFormat {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4617,7 +4463,6 @@ impl UpdateFormat {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4630,7 +4475,6 @@ impl UpdateFormat {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4694,7 +4538,6 @@ impl GetFormatTagFields {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4712,7 +4555,6 @@ impl GetFormatTagFields {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4725,7 +4567,6 @@ impl GetFormatTagFields {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4784,7 +4625,6 @@ impl ListInboxes {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4799,7 +4639,6 @@ impl ListInboxes {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4814,7 +4653,6 @@ impl ListInboxes {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4878,7 +4716,6 @@ impl CreateInbox {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4894,7 +4731,6 @@ impl CreateInbox {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -4907,7 +4743,6 @@ impl CreateInbox {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -4971,7 +4806,6 @@ impl GetInbox {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -4988,7 +4822,6 @@ impl GetInbox {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5001,7 +4834,6 @@ impl GetInbox {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5053,7 +4885,6 @@ impl DeleteInbox {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5066,7 +4897,6 @@ impl DeleteInbox {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5079,7 +4909,6 @@ impl DeleteInbox {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5146,7 +4975,6 @@ impl UpdateInbox {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5164,7 +4992,6 @@ impl UpdateInbox {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5177,7 +5004,6 @@ impl UpdateInbox {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5232,7 +5058,6 @@ impl CompareInboxVersions {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5247,7 +5072,6 @@ impl CompareInboxVersions {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5260,7 +5084,6 @@ impl CompareInboxVersions {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5312,7 +5135,6 @@ impl GetInboxDocumentVersions {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5326,7 +5148,6 @@ impl GetInboxDocumentVersions {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5339,7 +5160,6 @@ impl GetInboxDocumentVersions {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5403,7 +5223,6 @@ impl ListInboxDocuments {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5421,7 +5240,6 @@ impl ListInboxDocuments {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5436,7 +5254,6 @@ impl ListInboxDocuments {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5528,7 +5345,6 @@ impl DeleteInboxDocuments {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5554,7 +5370,6 @@ impl DeleteInboxDocuments {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5567,7 +5382,6 @@ impl DeleteInboxDocuments {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5681,7 +5495,6 @@ impl ListInboxDocumentsPaginated {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5714,7 +5527,6 @@ impl ListInboxDocumentsPaginated {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5727,7 +5539,6 @@ impl ListInboxDocumentsPaginated {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5876,7 +5687,6 @@ impl ReprocessInbox {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5897,7 +5707,6 @@ impl ReprocessInbox {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5910,7 +5719,6 @@ impl ReprocessInbox {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -5957,7 +5765,6 @@ impl ListIntegrations {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -5968,7 +5775,6 @@ impl ListIntegrations {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5981,7 +5787,6 @@ impl ListIntegrations {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6033,7 +5838,6 @@ impl CreateIntegration {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6045,7 +5849,6 @@ impl CreateIntegration {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6058,7 +5861,6 @@ impl CreateIntegration {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6110,7 +5912,6 @@ impl GetIntegration {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6124,7 +5925,6 @@ impl GetIntegration {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6137,7 +5937,6 @@ impl GetIntegration {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6189,7 +5988,6 @@ impl DeleteIntegration {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6203,7 +6001,6 @@ impl DeleteIntegration {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6216,7 +6013,6 @@ impl DeleteIntegration {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6271,7 +6067,6 @@ impl UpdateIntegration {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6286,7 +6081,6 @@ impl UpdateIntegration {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6299,7 +6093,6 @@ impl UpdateIntegration {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6354,7 +6147,6 @@ impl ActivateEmailIntegration {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6369,7 +6161,6 @@ impl ActivateEmailIntegration {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6382,7 +6173,6 @@ impl ActivateEmailIntegration {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6441,7 +6231,6 @@ impl ListPredictorSettings {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6456,7 +6245,6 @@ impl ListPredictorSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6471,7 +6259,6 @@ impl ListPredictorSettings {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6535,7 +6322,6 @@ impl GetPredictorSetting {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6553,7 +6339,6 @@ impl GetPredictorSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6566,7 +6351,6 @@ impl GetPredictorSetting {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6618,7 +6402,6 @@ impl DeletePredictorSetting {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6632,7 +6415,6 @@ impl DeletePredictorSetting {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6645,7 +6427,6 @@ impl DeletePredictorSetting {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6712,7 +6493,6 @@ impl UpdatePredictorSetting {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6731,7 +6511,6 @@ impl UpdatePredictorSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6744,7 +6523,6 @@ impl UpdatePredictorSetting {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6791,7 +6569,6 @@ impl ListProjects {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6802,7 +6579,6 @@ impl ListProjects {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6815,7 +6591,6 @@ impl ListProjects {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6867,7 +6642,6 @@ impl CreateProject {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6879,7 +6653,6 @@ impl CreateProject {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6892,7 +6665,6 @@ impl CreateProject {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -6944,7 +6716,6 @@ impl GetProject {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -6957,7 +6728,6 @@ impl GetProject {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6970,7 +6740,6 @@ impl GetProject {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7022,7 +6791,6 @@ impl DeleteProject {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7035,7 +6803,6 @@ impl DeleteProject {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7048,7 +6815,6 @@ impl DeleteProject {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7103,7 +6869,6 @@ impl UpdateProject {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7117,7 +6882,6 @@ impl UpdateProject {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7130,7 +6894,6 @@ impl UpdateProject {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7189,7 +6952,6 @@ impl ListReports {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7204,7 +6966,6 @@ impl ListReports {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7219,7 +6980,6 @@ impl ListReports {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7283,7 +7043,6 @@ impl CreateReport {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7299,7 +7058,6 @@ impl CreateReport {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7312,7 +7070,6 @@ impl CreateReport {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7364,7 +7121,6 @@ impl GenerateReport {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7376,7 +7132,6 @@ impl GenerateReport {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7389,7 +7144,6 @@ impl GenerateReport {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7453,7 +7207,6 @@ impl GetReport {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7470,7 +7223,6 @@ impl GetReport {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7483,7 +7235,6 @@ impl GetReport {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7535,7 +7286,6 @@ impl DeleteReport {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7548,7 +7298,6 @@ impl DeleteReport {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7561,7 +7310,6 @@ impl DeleteReport {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7628,7 +7376,6 @@ impl UpdateReport {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7646,7 +7393,6 @@ impl UpdateReport {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7659,7 +7405,6 @@ impl UpdateReport {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7744,7 +7489,6 @@ impl GenerateSavedReport {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7768,7 +7512,6 @@ impl GenerateSavedReport {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7781,7 +7524,6 @@ impl GenerateSavedReport {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7840,7 +7582,6 @@ impl ListRoles {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7855,7 +7596,6 @@ impl ListRoles {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7870,7 +7610,6 @@ impl ListRoles {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -7934,7 +7673,6 @@ impl CreateRole {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -7950,7 +7688,6 @@ impl CreateRole {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7963,7 +7700,6 @@ impl CreateRole {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8027,7 +7763,6 @@ impl GetRole {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8044,7 +7779,6 @@ impl GetRole {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8057,7 +7791,6 @@ impl GetRole {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8109,7 +7842,6 @@ impl DeleteRole {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8122,7 +7854,6 @@ impl DeleteRole {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8135,7 +7866,6 @@ impl DeleteRole {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8202,7 +7932,6 @@ impl UpdateRole {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8220,7 +7949,6 @@ impl UpdateRole {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8233,7 +7961,6 @@ impl UpdateRole {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8292,7 +8019,6 @@ impl ListRuleConfigs {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8307,7 +8033,6 @@ impl ListRuleConfigs {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8322,7 +8047,6 @@ impl ListRuleConfigs {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8374,7 +8098,6 @@ impl DebugRuleEntity {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8386,7 +8109,6 @@ impl DebugRuleEntity {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8399,7 +8121,6 @@ impl DebugRuleEntity {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8454,7 +8175,6 @@ impl DebugDocumentRuleEntity {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8469,7 +8189,6 @@ impl DebugDocumentRuleEntity {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8482,7 +8201,6 @@ impl DebugDocumentRuleEntity {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8537,7 +8255,6 @@ impl DebugWhereToSearch {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8552,7 +8269,6 @@ impl DebugWhereToSearch {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8565,7 +8281,6 @@ impl DebugWhereToSearch {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8629,7 +8344,6 @@ impl GetRuleConfig {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8646,7 +8360,6 @@ impl GetRuleConfig {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8659,7 +8372,6 @@ impl GetRuleConfig {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8711,7 +8423,6 @@ impl DeleteRuleConfig {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8724,7 +8435,6 @@ impl DeleteRuleConfig {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8737,7 +8447,6 @@ impl DeleteRuleConfig {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8804,7 +8513,6 @@ impl UpdateRuleConfig {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8822,7 +8530,6 @@ impl UpdateRuleConfig {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8835,7 +8542,6 @@ impl UpdateRuleConfig {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8894,7 +8600,6 @@ impl ListSamplingSettings {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -8909,7 +8614,6 @@ impl ListSamplingSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8924,7 +8628,6 @@ impl ListSamplingSettings {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -8988,7 +8691,6 @@ impl GetSamplingSetting {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9006,7 +8708,6 @@ impl GetSamplingSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9019,7 +8720,6 @@ impl GetSamplingSetting {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9071,7 +8771,6 @@ impl DeleteSamplingSetting {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9085,7 +8784,6 @@ impl DeleteSamplingSetting {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9098,7 +8796,6 @@ impl DeleteSamplingSetting {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9165,7 +8862,6 @@ impl UpdateSamplingSetting {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9184,7 +8880,6 @@ impl UpdateSamplingSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9197,7 +8892,6 @@ impl UpdateSamplingSetting {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9273,7 +8967,6 @@ impl GetDashboardSettings {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9294,7 +8987,6 @@ impl GetDashboardSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9307,7 +8999,6 @@ impl GetDashboardSettings {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9371,7 +9062,6 @@ impl UpdateDashboardSettings {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9387,7 +9077,6 @@ impl UpdateDashboardSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9400,7 +9089,6 @@ impl UpdateDashboardSettings {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9476,7 +9164,6 @@ impl GetReviewSettings {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9497,7 +9184,6 @@ impl GetReviewSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9510,7 +9196,6 @@ impl GetReviewSettings {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9574,7 +9259,6 @@ impl UpdateReviewSettings {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9590,7 +9274,6 @@ impl UpdateReviewSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9603,7 +9286,6 @@ impl UpdateReviewSettings {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9662,7 +9344,6 @@ impl ListSsoConfigs {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9677,7 +9358,6 @@ impl ListSsoConfigs {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9690,7 +9370,6 @@ impl ListSsoConfigs {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9754,7 +9433,6 @@ impl CreateSsoConfig {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9769,7 +9447,6 @@ impl CreateSsoConfig {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9782,7 +9459,6 @@ impl CreateSsoConfig {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9834,7 +9510,6 @@ impl DeleteSsoConfig {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9848,7 +9523,6 @@ impl DeleteSsoConfig {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9861,7 +9535,6 @@ impl DeleteSsoConfig {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -9913,7 +9586,6 @@ impl SsoLogin {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -9925,7 +9597,6 @@ impl SsoLogin {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -9938,7 +9609,6 @@ impl SsoLogin {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -10012,7 +9682,6 @@ impl GetUsageStats {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -10031,7 +9700,6 @@ impl GetUsageStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -10044,7 +9712,6 @@ impl GetUsageStats {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -10144,7 +9811,6 @@ impl GetStats {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -10169,7 +9835,6 @@ impl GetStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -10182,7 +9847,6 @@ impl GetStats {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -10273,7 +9937,6 @@ impl GetAutomationBlockersStats {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -10299,7 +9962,6 @@ impl GetAutomationBlockersStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -10312,7 +9974,6 @@ impl GetAutomationBlockersStats {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -10422,7 +10083,6 @@ impl GetBlueDotsStats {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -10437,7 +10097,6 @@ impl GetBlueDotsStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -10450,7 +10109,6 @@ impl GetBlueDotsStats {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -10548,7 +10206,6 @@ impl GetEvaluatedVersions {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -10577,7 +10234,6 @@ impl GetEvaluatedVersions {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -10590,7 +10246,6 @@ impl GetEvaluatedVersions {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -10674,7 +10329,6 @@ impl GetProcessingStats {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -10697,7 +10351,6 @@ impl GetProcessingStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -10710,7 +10363,6 @@ impl GetProcessingStats {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -10802,7 +10454,6 @@ impl GetVolumeStats {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -10827,7 +10478,6 @@ impl GetVolumeStats {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -10840,7 +10490,6 @@ impl GetVolumeStats {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -10950,7 +10599,6 @@ impl GetAccuracy {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -10981,7 +10629,6 @@ impl GetAccuracy {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -10994,7 +10641,6 @@ impl GetAccuracy {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11090,7 +10736,6 @@ impl GetStp {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11115,7 +10760,6 @@ impl GetStp {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11128,7 +10772,6 @@ impl GetStp {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11175,7 +10818,6 @@ impl GetStyleSheet {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11187,7 +10829,6 @@ impl GetStyleSheet {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11200,7 +10841,6 @@ impl GetStyleSheet {
         client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11252,7 +10892,6 @@ impl UploadStyleSheet {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11264,7 +10903,6 @@ impl UploadStyleSheet {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11277,7 +10915,6 @@ impl UploadStyleSheet {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11324,7 +10961,6 @@ impl DeleteStyleSheet {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11335,7 +10971,6 @@ impl DeleteStyleSheet {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11348,7 +10983,6 @@ impl DeleteStyleSheet {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11395,7 +11029,6 @@ impl GetStyleLogo {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11407,7 +11040,6 @@ impl GetStyleLogo {
         (self.client, request)
     }
     ///Sends the request; the 2xx body is streamed as it arrives.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11420,7 +11052,6 @@ impl GetStyleLogo {
         client.execute_stream(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11472,7 +11103,6 @@ impl UploadStyleLogo {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11484,7 +11114,6 @@ impl UploadStyleLogo {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11497,7 +11126,6 @@ impl UploadStyleLogo {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11544,7 +11172,6 @@ impl DeleteStyleLogo {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11555,7 +11182,6 @@ impl DeleteStyleLogo {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11568,7 +11194,6 @@ impl DeleteStyleLogo {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11615,7 +11240,6 @@ impl DeleteTenant {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11626,7 +11250,6 @@ impl DeleteTenant {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11639,7 +11262,6 @@ impl DeleteTenant {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11703,7 +11325,6 @@ impl ActivateTenant {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11719,7 +11340,6 @@ impl ActivateTenant {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11732,7 +11352,6 @@ impl ActivateTenant {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11791,7 +11410,6 @@ impl ListThresholdSettings {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11806,7 +11424,6 @@ impl ListThresholdSettings {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11821,7 +11438,6 @@ impl ListThresholdSettings {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11892,7 +11508,6 @@ impl GetThresholdSetting {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11913,7 +11528,6 @@ impl GetThresholdSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -11926,7 +11540,6 @@ impl GetThresholdSetting {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -11978,7 +11591,6 @@ impl DeleteThresholdSetting {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -11992,7 +11604,6 @@ impl DeleteThresholdSetting {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -12005,7 +11616,6 @@ impl DeleteThresholdSetting {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -12072,7 +11682,6 @@ impl UpdateThresholdSetting {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -12091,7 +11700,6 @@ impl UpdateThresholdSetting {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -12104,7 +11712,6 @@ impl UpdateThresholdSetting {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -12163,7 +11770,6 @@ impl ListUsers {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -12178,7 +11784,6 @@ impl ListUsers {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -12193,7 +11798,6 @@ impl ListUsers {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -12257,7 +11861,6 @@ impl CreateUser {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -12273,7 +11876,6 @@ impl CreateUser {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -12286,7 +11888,6 @@ impl CreateUser {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -12345,7 +11946,6 @@ impl GetMe {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -12360,7 +11960,6 @@ impl GetMe {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -12373,7 +11972,6 @@ impl GetMe {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -12425,7 +12023,6 @@ impl ChangePassword {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -12437,7 +12034,6 @@ impl ChangePassword {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -12450,7 +12046,6 @@ impl ChangePassword {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -12514,7 +12109,6 @@ impl GetUser {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -12531,7 +12125,6 @@ impl GetUser {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -12544,7 +12137,6 @@ impl GetUser {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -12596,7 +12188,6 @@ impl DeleteUser {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -12609,7 +12200,6 @@ impl DeleteUser {
         (self.client, request)
     }
     ///Sends the request; the document declares no body type, so the 2xx body is returned as received (parse it with `RawBody::json`).
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -12622,7 +12212,6 @@ impl DeleteUser {
         client.execute_raw(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<
@@ -12689,7 +12278,6 @@ impl UpdateUser {
         self.options = options;
         self
     }
-    #[inline]
     fn into_request(
         self,
     ) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
@@ -12707,7 +12295,6 @@ impl UpdateUser {
         (self.client, request)
     }
     ///Sends the request; a 2xx body is decoded as the document declares.
-    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -12720,7 +12307,6 @@ impl UpdateUser {
         client.execute_json(&Self::OPERATION, request)
     }
     /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-    #[inline]
     pub fn send_raw(
         self,
     ) -> impl ::std::future::Future<

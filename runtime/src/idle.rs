@@ -212,3 +212,22 @@ pub(crate) fn ahead(instant: Instant, after: Duration) -> Instant {
         .or_else(|| instant.checked_add(DECADES))
         .unwrap_or(instant)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A body the connection takes whole is not watched; a larger one, or one of unknown
+    /// length (a reader), is, and keeps its length.
+    #[test]
+    fn only_a_body_larger_than_the_connection_takes_at_once_is_watched() {
+        use http_body::Body as _;
+        let body = |n: usize| reqwest::Body::from(vec![0u8; n]);
+        let small = UNSEEN as usize;
+        assert!(Activity::watch(body(small), Some(UNSEEN)).1.is_none());
+        let (watched, activity) = Activity::watch(body(small + 1), Some(UNSEEN + 1));
+        assert!(activity.is_some());
+        assert_eq!(watched.size_hint().exact(), Some(UNSEEN + 1));
+        assert!(Activity::watch(body(10), None).1.is_some());
+    }
+}

@@ -625,15 +625,15 @@ fn send_fn(api: &Api, op: &Operation, has_form: bool, optional_body: bool) -> To
         }
         _ => doc.to_owned(),
     };
-    // `#[inline]` on all three, and no `+ Send` bound on the futures, keep this crate cheap to
-    // build: an `#[inline]` function is compiled in the program that calls it, so a program
-    // compiles (and optimises, and serialises the bodies of) only the operations it uses, not
-    // all of them in every clean build of this crate; and a `+ Send` bound would have the
-    // compiler prove the bound again for every operation (a third of the crate's type-checking
-    // time), while the future is `Send` all the same, as `impl Trait` lets auto traits through
-    // (the runtime's tests pin that down for every response type).
+    // No `#[inline]`: each operation is compiled once, in this crate, and a program that calls
+    // it links it. Inlined (as before 2026-12-06), every operation was compiled again in every
+    // program that calls it, in every build of that program: the crate's own clean build was
+    // cheaper, and the builds a user repeats were dearer (BENCHMARKS.md, part 2b). No `+ Send`
+    // bound on the futures either: the compiler would prove it again for every operation (a
+    // third of the crate's type-checking time), while the future is `Send` all the same, as
+    // `impl Trait` lets auto traits through (the runtime's tests pin that down for every
+    // response type).
     quote! {
-        #[inline]
         fn into_request(self) -> (::contractfit_runtime::Client, ::contractfit_runtime::Request) {
             let mut request = ::contractfit_runtime::Request::new(#path);
             #(#params)*
@@ -648,14 +648,12 @@ fn send_fn(api: &Api, op: &Operation, has_form: bool, optional_body: bool) -> To
         // it: one future less to build and move per call, and one less to compile per
         // operation.
         #[doc = #doc]
-        #[inline]
         pub fn send(self) -> impl ::std::future::Future<Output = ::std::result::Result<#return_type, ::contractfit_runtime::Error>> {
             let (client, request) = self.into_request();
             client.#execute(&Self::OPERATION, request)
         }
 
         /// Sends the request; the 2xx body is returned as received, whatever its declared type.
-        #[inline]
         pub fn send_raw(self) -> impl ::std::future::Future<Output = ::std::result::Result<::contractfit_runtime::ApiResponse<::contractfit_runtime::RawBody>, ::contractfit_runtime::Error>> {
             let (client, request) = self.into_request();
             client.execute_raw(&Self::OPERATION, request)

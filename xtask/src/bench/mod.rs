@@ -7,11 +7,13 @@
 //!    operation, ours beside progenitor's;
 //! 3. per-request overhead, 4. uploads and downloads, 5. polling cost: `contractfit-bench` (the
 //!    `benches/` crate), the generated client against plain `reqwest`;
-//! 6. the generated command-line tool, one call per process, against `curl`.
+//! 6. the generated command-line tool, one call per process, against `curl`;
+//! 7. the largest documents: generation, the crate's build, and a crate of one operation.
 //!
 //! `--quick` runs each part small, without peers or release builds, and writes nothing: it is
 //! a step of `cargo xtask test`, so that the benchmarks keep working.
 
+mod largest;
 mod measure;
 pub mod peers;
 mod programs;
@@ -115,6 +117,7 @@ pub fn run(root: &Path, quick: bool) -> Result<ExitCode, String> {
         verdicts.extend(runtime_verdicts(command, &table));
     }
     cli_calls(&bin, quick, &mut report)?;
+    largest::run(root, &bin, &out, &peers, quick, &mut report, verdicts)?;
     if quick {
         // Debug builds, tiny sizes: these numbers show the benchmarks work, nothing more.
         println!("{report}\nquick mode: debug builds and small sizes; no verdicts");
@@ -430,7 +433,7 @@ fn build_cost(
     for (i, (name, dir, feature)) in crates.iter().enumerate() {
         let (lines, files) = rust_lines(&dir.join("src"));
         let target = out.join("build-target").join(i.to_string());
-        let cold = |release: bool| cold_build(dir, &target, release, *feature);
+        let cold = |release: bool| cold_build(dir, &target, release, *feature, COLD_RUNS);
         match (cold(false), cold(true)) {
             (Ok(dev), Ok(release)) => {
                 if i == 0 {
@@ -482,7 +485,7 @@ fn generate_ours(root: &Path, input: &Path, out: &Path) -> Result<std::path::Pat
     Ok(ours)
 }
 
-/// Part 2b's variants: ours as generated, ours with TLS by ring, ours without `#[inline]`, and
+/// Part 2b's variants: ours as generated, ours with TLS by ring, ours with `#[inline]`, and
 /// progenitor's builder interface (when it is installed), all calling the same operations.
 fn program_variants(
     root: &Path,
@@ -507,8 +510,8 @@ fn program_variants(
         calls: calls.clone(),
         is_peer: false,
     };
-    let no_inline = out.join("build/ours-no-inline");
-    programs::without_inline(&ours, &no_inline)?;
+    let inline = out.join("build/ours-inline");
+    programs::with_inline(&ours, &inline)?;
     let mut variants = vec![
         ours_variant("contractfit-codegen (ours)", &ours, ""),
         ours_variant(
@@ -516,7 +519,11 @@ fn program_variants(
             &ours,
             ", default-features = false, features = [\"rustls-ring\"]",
         ),
-        ours_variant("ours without `#[inline]`", &no_inline, ""),
+        ours_variant(
+            "ours with `#[inline]` operations (before 2026-12-06)",
+            &inline,
+            "",
+        ),
     ];
     if let Some(peer) = peers.iter().find(|p| p.name == "progenitor") {
         if let Ok(program) = &peer.program {
@@ -548,6 +555,7 @@ fn cold_build(
     target: &Path,
     release: bool,
     feature: Option<&str>,
+    runs: usize,
 ) -> Result<f64, String> {
     let package = package_name(dir)?;
     // The first build fetches what the peers' crates need; the timed ones are offline.
@@ -568,7 +576,7 @@ fn cold_build(
     };
     build_once(&mut build(false))?;
     let clean = || clean_package(dir, target, &package, release);
-    repeat(&mut || build(true), &mut || clean(), 0, COLD_RUNS).map(|runs| runs.median_ms())
+    repeat(&mut || build(true), &mut || clean(), 0, runs).map(|runs| runs.median_ms())
 }
 
 /// Removes `package`'s own artefacts (release or dev) from `target`, so that the next build

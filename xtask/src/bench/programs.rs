@@ -6,8 +6,9 @@
 //! release; (b) its incremental dev rebuild after a one-line change in `main.rs`; (c) the
 //! program calling every operation, built once its dependencies are (dev and release), and its
 //! incremental rebuild. Ours is measured beside progenitor's output for the same input (its
-//! builder interface, the one most like ours), and beside two variants of ours that decide how
-//! the crate is made: without `#[inline]` on the operations' code, and with TLS by ring.
+//! builder interface, the one most like ours), and beside two variants of ours that decided how
+//! the crate is made: with `#[inline]` on the operations' code (as before 2026-12-06), and with
+//! TLS by the other rustls provider.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -368,8 +369,9 @@ pub fn progenitor_calls(operation_ids: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// A copy of the crate at `from` into `to`, with every `#[inline]` line removed.
-pub fn without_inline(from: &Path, to: &Path) -> Result<(), String> {
+/// A copy of the crate at `from` into `to`, with `#[inline]` on every operation's
+/// `into_request`, `send` and `send_raw`, as the generator wrote them before 2026-12-06.
+pub fn with_inline(from: &Path, to: &Path) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(to);
     for path in crate::files_under(from) {
         let relative = path.strip_prefix(from).map_err(|e| e.to_string())?;
@@ -380,11 +382,18 @@ pub fn without_inline(from: &Path, to: &Path) -> Result<(), String> {
         let mut bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
         if path.extension().is_some_and(|e| e == "rs") {
             let text = String::from_utf8_lossy(&bytes);
-            let kept: Vec<&str> = text
-                .lines()
-                .filter(|line| line.trim() != "#[inline]")
-                .collect();
-            bytes = (kept.join("\n") + "\n").into_bytes();
+            let mut lines = Vec::new();
+            for line in text.lines() {
+                let code = line.trim_start();
+                if ["fn into_request(", "pub fn send(", "pub fn send_raw("]
+                    .iter()
+                    .any(|start| code.starts_with(start))
+                {
+                    lines.push(format!("{}#[inline]", &line[..line.len() - code.len()]));
+                }
+                lines.push(line.to_owned());
+            }
+            bytes = (lines.join("\n") + "\n").into_bytes();
         }
         std::fs::write(&target, bytes).map_err(|e| e.to_string())?;
     }
