@@ -10,7 +10,7 @@
 //! and a round's time strays far more than what separates the clients.
 //!
 //! Uploads are multipart (`sync` and `file` fields) with the file from a path (streamed from
-//! disk), from bytes (in memory before the timer starts) and from a reader (no length, sent
+//! disk, both clients reading it 256 KiB at a time), from bytes (in memory before the timer starts) and from a reader (no length, sent
 //! chunked); downloads are `GET /documents/{id}/original_file` written to a file as it
 //! arrives (`ByteStream::copy_to` against reqwest's `bytes_stream`).
 
@@ -25,6 +25,11 @@ use crate::measure::{child, cpu_time, on_pinned_thread, peak_rss_kib, RemoveOnDr
 use crate::serve::ServerProcess;
 
 const KIB: u64 = 1024;
+/// How much of a file reqwest's peer reads at once: what ours reads (`multipart.rs`), so that
+/// the two differ in the client only. With `ReaderStream`'s default of 4 KiB, each read a
+/// hand-over to a blocking thread, reqwest's upload from disk went at a fifth of the speed
+/// (BENCHMARKS.md).
+const READ: usize = 256 * 1024;
 const MIB: u64 = 1024 * KIB;
 
 /// One size: how many transfers each process makes, and how many rounds of turns.
@@ -287,9 +292,9 @@ pub fn many(args: &[&str]) -> Result<(), String> {
                                 .await
                                 .map_err(|e| e.to_string())?;
                             reqwest::multipart::Part::stream_with_length(
-                                reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(
-                                    opened,
-                                )),
+                                reqwest::Body::wrap_stream(
+                                    tokio_util::io::ReaderStream::with_capacity(opened, READ),
+                                ),
                                 size,
                             )
                         }
@@ -298,10 +303,11 @@ pub fn many(args: &[&str]) -> Result<(), String> {
                             size,
                         ),
                         _ => reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(
-                            tokio_util::io::ReaderStream::new(
+                            tokio_util::io::ReaderStream::with_capacity(
                                 tokio::fs::File::open(file)
                                     .await
                                     .map_err(|e| e.to_string())?,
+                                READ,
                             ),
                         )),
                     };

@@ -332,19 +332,21 @@ impl<C> ClientBuilder<C> {
     }
 }
 
-/// Redirects are followed only within the base URL's origin, so credentials never travel to
-/// another host; a redirect elsewhere is returned to the caller as the 3xx response it is.
-/// With `rustls-ring` alone, reqwest has no rustls provider of its own: it takes the
-/// process's default, which this installs (ring) if nothing has. A program that installed its
-/// own keeps it.
-fn install_tls_provider() {
-    #[cfg(feature = "rustls-ring")]
+/// Installs ring as the process's default rustls provider when this crate was built with
+/// `rustls-ring` and not `rustls` (with which reqwest has no provider of its own), and no
+/// provider is installed yet; otherwise does nothing. Building a [`Client`] calls it; call it
+/// yourself before building a `reqwest::Client` of your own (for
+/// [`ClientBuilder::http_client`]), which would otherwise panic for want of a provider.
+pub fn install_tls_provider() {
+    #[cfg(all(feature = "rustls-ring", not(feature = "rustls")))]
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Err only when another thread installed one first, which is as good.
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
 
+/// Redirects are followed only within the base URL's origin, so credentials never travel to
+/// another host; a redirect elsewhere is returned to the caller as the 3xx response it is.
 fn same_origin_redirects(base: reqwest::Url) -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() >= 10 {
@@ -978,6 +980,34 @@ fn attempt_span(attempt: u32) -> Option<tracing::Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// With ring alone, reqwest has no rustls provider: building a client installs one, and a
+    /// `reqwest::Client` of the caller's own builds after `install_tls_provider` (without it,
+    /// reqwest panics). Run by `cargo xtask test` with `--no-default-features --features
+    /// rustls-ring`; with other features it shows that nothing is installed.
+    #[test]
+    fn tls_provider_is_installed_only_where_reqwest_has_none() {
+        install_tls_provider();
+        let installed = rustls_default_installed();
+        assert_eq!(
+            installed,
+            cfg!(all(feature = "rustls-ring", not(feature = "rustls"))),
+        );
+        let _own = reqwest::Client::new();
+        ClientBuilder::<Client>::new(Some("https://example.invalid"), &[])
+            .build()
+            .unwrap();
+    }
+
+    #[cfg(feature = "rustls-ring")]
+    fn rustls_default_installed() -> bool {
+        rustls::crypto::CryptoProvider::get_default().is_some()
+    }
+
+    #[cfg(not(feature = "rustls-ring"))]
+    fn rustls_default_installed() -> bool {
+        false
+    }
 
     /// The generated `send`s return these futures without a `+ Send` bound (proving it there
     /// would cost every operation's compile), and users spawn them: so it is proved here, once,

@@ -87,10 +87,11 @@ struct Reporting {
 /// kernel, from the more and smaller writes.
 const PIECE: usize = 64 * 1024;
 
-/// What the connection may hold of a request body before a report could be made (hyper's
-/// write buffer, see [`PIECE`]). A body of this size or smaller is handed on whole at the
-/// first ask, so reporting its pieces tells the timer nothing.
-const UNSEEN: u64 = 512 * 1024;
+/// A body of this size or smaller is not watched: hyper's write buffer (`max_buf_size`, 408
+/// KiB by default) takes it whole at the first ask, so reporting its pieces would tell the
+/// timer nothing. Kept under what a watched body may leave unreported (about 470 KiB, see
+/// [`PIECE`]), so that the slowest upload the idle timeout allows is the same either way.
+const UNSEEN: u64 = 400 * 1024;
 
 impl http_body::Body for Reporting {
     type Data = Bytes;

@@ -40,7 +40,9 @@ mod wire;
 pub use auth::{ApiKeyLocation, Credentials, Secret, DEFAULT_TOKEN_PREFIX};
 #[allow(deprecated)]
 pub use client::DEFAULT_ATTEMPT_TIMEOUT;
-pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT};
+pub use client::{
+    install_tls_provider, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+};
 pub use datetime::{DateTime, ParseDateTimeError};
 pub use error::{
     ApiError, BodyTooLarge, BuildError, DecodeError, Error, ErrorContext, TimeoutKind, WaitError,

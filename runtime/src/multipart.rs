@@ -348,7 +348,10 @@ where
             }
             Some(Err(e)) => Err(e),
             None if this.sent < this.length => Err(changed(format!("{} now", this.sent))),
-            None => return Poll::Ready(None),
+            None => {
+                this.ended = true;
+                return Poll::Ready(None);
+            }
         };
         this.ended = true;
         Poll::Ready(Some(item))

@@ -56,9 +56,16 @@ fn closed(api: &Api, full: &Api, what: &str) {
             "{what}: calls {name}, not kept"
         );
     }
-    // Named as in the whole crate: every kept operation and type is the whole model's, as is.
+    // Named as in the whole crate: every kept operation and type is the whole model's, as is,
+    // and so is its command in the tool.
     for op in &api.operations {
         assert!(full.operations.contains(op), "{what}: {} changed", op.name);
+        assert_eq!(
+            api.tool.command_of(&op.name),
+            full.tool.command_of(&op.name),
+            "{what}: the command of {} changed",
+            op.name
+        );
     }
     for def in &api.types {
         assert!(full.types.contains(def), "{what}: {} changed", def.name);
@@ -142,4 +149,54 @@ fn the_upload_alone_compiles_with_every_feature() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// A command's name depends on its neighbours (`get-document` beside `get-documents`, `get`
+/// alone in its group): a crate of some operations keeps the names the whole tool gives them.
+#[test]
+fn a_selection_keeps_the_whole_tools_command_names() {
+    let document = r#"openapi: 3.0.0
+info: {title: t, version: '1'}
+paths:
+  /documents/{id}:
+    get:
+      operationId: get_document
+      tags: [documents]
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {'200': {description: ok}}
+  /documents:
+    get:
+      operationId: get_documents
+      tags: [documents]
+      responses: {'200': {description: ok}}
+"#;
+    let dir = contractfit_tests::target_dir().join("generated-crates/selection-names");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("names.yaml");
+    std::fs::write(&path, document).unwrap();
+    let (full, _, _) = model_of(&Config::new(&path)).unwrap();
+    for name in ["get_document", "get_documents"] {
+        let (api, _, _) = model_of(&Config::new(&path).only(only(&[name], &[]))).unwrap();
+        let group = |api: &Api| {
+            api.tool
+                .groups
+                .iter()
+                .find(|g| g.commands.iter().any(|c| c.operation == name))
+                .map(|g| {
+                    (
+                        g.name.clone(),
+                        g.commands.iter().find(|c| c.operation == name).cloned(),
+                    )
+                })
+        };
+        assert_eq!(group(&api), group(&full), "{name}");
+        assert_eq!(
+            api.tool
+                .groups
+                .iter()
+                .map(|g| g.commands.len())
+                .sum::<usize>(),
+            1
+        );
+    }
 }

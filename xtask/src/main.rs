@@ -114,6 +114,20 @@ fn run_tests() -> Result<ExitCode, String> {
             &[("RUSTDOCFLAGS", "-D warnings")],
         ),
         ("tests", &["test", "--workspace", "--features", "cli"], &[]),
+        (
+            "the runtime with TLS by ring alone (feature rustls-ring)",
+            &[
+                "test",
+                "-p",
+                "contractfit-runtime",
+                "--no-default-features",
+                "--features",
+                "rustls-ring",
+                "--lib",
+                "tls_provider",
+            ],
+            &[],
+        ),
         ("docs as docs.rs builds them", &["xtask", "docs-rs"], &[]),
         (
             "public documents against Prism, a sample",

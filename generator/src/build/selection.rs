@@ -73,8 +73,8 @@ pub fn keep(api: Api, selection: &Selection, file: &Path) -> Result<Api, Error> 
     api.types.retain(|def| types.contains(def.name.as_str()));
     api.tags
         .retain(|tag| api.operations.iter().any(|op| op.tags.contains(&tag.name)));
-    // The tool's commands are laid out over the operations the crate has.
-    api.tool = super::tool::layout(&api);
+    // The whole tool's commands, those of the operations kept, named as they were.
+    api.tool = super::tool::narrowed(&api.tool, &api);
     Ok(api)
 }
 

@@ -61,6 +61,35 @@ pub fn layout(api: &Api) -> Layout {
     }
 }
 
+/// `full`, the layout of the whole API, narrowed to the operations `api` keeps (a crate of
+/// some operations, `build/selection.rs`): the commands keep the names they have in the whole
+/// tool, which depend on their neighbours (a short name taken when two would clash, a group
+/// renamed when it clashes), so they are not laid out again.
+pub fn narrowed(full: &Layout, api: &Api) -> Layout {
+    let kept = |name: &str| api.operations.iter().any(|op| op.name == name);
+    let groups: Vec<Group> = full
+        .groups
+        .iter()
+        .map(|group| Group {
+            commands: group
+                .commands
+                .iter()
+                .filter(|c| kept(&c.operation))
+                .cloned()
+                .collect(),
+            ..group.clone()
+        })
+        .filter(|group| !group.commands.is_empty())
+        .collect();
+    let waits = waits(api, &groups);
+    let upload = upload(api, &groups, &waits);
+    Layout {
+        groups,
+        upload,
+        waits,
+    }
+}
+
 /// A tag's description, or a sentence naming it; also what identifies the tag's group.
 fn about_of_tag(api: &Api, tag: &str) -> String {
     let described = api

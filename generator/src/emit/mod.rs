@@ -324,8 +324,9 @@ categories = ["api-bindings", "web-programming::http-client"]
 default = ["rustls"]
 ## TLS through rustls, with aws-lc-rs for its cryptography.
 rustls = ["contractfit-runtime/rustls"]
-## TLS through rustls, with ring for its cryptography (installed as the process's default
-## rustls provider when a client is built, unless one is installed already).
+## TLS through rustls, with ring for its cryptography: a shorter clean build. Without
+## `rustls`, building a client installs ring as the process's default rustls provider unless
+## one is installed; a `reqwest::Client` of your own needs `runtime::install_tls_provider()`.
 rustls-ring = ["contractfit-runtime/rustls-ring"]
 ## TLS through the platform's library (OpenSSL on Linux).
 native-tls = ["contractfit-runtime/native-tls"]

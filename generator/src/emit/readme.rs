@@ -91,7 +91,7 @@ pub(super) fn readme(api: &Api, info: &CrateInfo) -> String {
             out,
             "\n## Webhooks\n\nThe API calls a server of yours with these requests, which this \
              crate does not generate code for (their payloads' component schemas are in \
-             `types`): {}.\n",
+             `types`, unless the crate was generated for some operations only): {}.\n",
             names.join(", ")
         );
     }

@@ -485,7 +485,7 @@ fn generate_ours(root: &Path, input: &Path, out: &Path) -> Result<std::path::Pat
     Ok(ours)
 }
 
-/// Part 2b's variants: ours as generated, ours with TLS by ring, ours with `#[inline]`, and
+/// Part 2b's variants: ours as generated, ours with TLS by ring, ours with the platform's TLS, and
 /// progenitor's builder interface (when it is installed), all calling the same operations.
 fn program_variants(
     root: &Path,
@@ -510,8 +510,6 @@ fn program_variants(
         calls: calls.clone(),
         is_peer: false,
     };
-    let inline = out.join("build/ours-inline");
-    programs::with_inline(&ours, &inline)?;
     let mut variants = vec![
         ours_variant("contractfit-codegen (ours)", &ours, ""),
         ours_variant(
@@ -520,9 +518,9 @@ fn program_variants(
             ", default-features = false, features = [\"rustls-ring\"]",
         ),
         ours_variant(
-            "ours with `#[inline]` operations (before 2026-12-06)",
-            &inline,
-            "",
+            "ours, `native-tls` (the platform's TLS library)",
+            &ours,
+            ", default-features = false, features = [\"native-tls\"]",
         ),
     ];
     if let Some(peer) = peers.iter().find(|p| p.name == "progenitor") {

@@ -6,9 +6,8 @@
 //! release; (b) its incremental dev rebuild after a one-line change in `main.rs`; (c) the
 //! program calling every operation, built once its dependencies are (dev and release), and its
 //! incremental rebuild. Ours is measured beside progenitor's output for the same input (its
-//! builder interface, the one most like ours), and beside two variants of ours that decided how
-//! the crate is made: with `#[inline]` on the operations' code (as before 2026-12-06), and with
-//! TLS by the other rustls provider.
+//! builder interface, the one most like ours), and beside ours with each other TLS feature:
+//! ring instead of aws-lc-rs under rustls, and the platform's library (progenitor's default).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -64,6 +63,8 @@ pub fn run(
     let mut rows = Vec::new();
     for variant in variants.iter().take(if quick { 1 } else { variants.len() }) {
         let program = out.join("programs").join(slug(&variant.name));
+        // What an interrupted run left would make a clean build warm.
+        let _ = std::fs::remove_dir_all(&program);
         let measured = if quick {
             measure_quick(variant, &program, shared_target)
         } else {
@@ -136,7 +137,14 @@ pub fn run(
         .iter()
         .find(|(v, _)| v.is_peer)
         .and_then(|(v, m)| Some((&v.name, m.as_ref().ok()?)));
-    if let (Some(ours), Some((peer_name, peer))) = (ours, peer) {
+    let (Some(ours), Some((peer_name, peer))) = (ours, peer) else {
+        verdicts.push((
+            false,
+            "the programs of part 2b: ours or the peer's did not build (see the table)".into(),
+        ));
+        return Ok(());
+    };
+    {
         let median = |values: &[f64]| {
             let mut sorted = values.to_vec();
             sorted.sort_by(f64::total_cmp);
@@ -184,6 +192,7 @@ fn measure(variant: &Variant, program: &Path) -> Result<Costs, String> {
     let dev = program.join("target-dev");
     let release = program.join("target-release");
     write_program(variant, program, SMALL, 0)?;
+    fetch(program)?;
     costs.clean_dev = build(program, &dev, false, |_| Ok(()), 1)?[0];
     costs.edit_dev = build(
         program,
@@ -234,6 +243,21 @@ fn measure_quick(variant: &Variant, program: &Path, target: &Path) -> Result<Cos
     Ok(costs)
 }
 
+/// Resolves and downloads the program's dependencies, untimed: a clean build is timed from
+/// there, as a user's is once cargo has what it needs.
+fn fetch(program: &Path) -> Result<(), String> {
+    let output = crate::cargo()
+        .arg("fetch")
+        .current_dir(program)
+        .output()
+        .map_err(|e| format!("cannot run cargo fetch: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
 /// `runs` builds of `program` into `target`, each after `prepare(i)`: their times in seconds.
 fn build(
     program: &Path,
@@ -246,7 +270,7 @@ fn build(
     let measured = repeat(
         &mut || {
             let mut c = crate::cargo();
-            c.arg("build")
+            c.args(["build", "--offline"])
                 .args(release.then_some("--release"))
                 .current_dir(program)
                 .env("CARGO_TARGET_DIR", target)
@@ -302,7 +326,10 @@ fn main_rs(variant: &Variant, calls: usize, edit: usize) -> String {
     for i in 0..calls.len() {
         let _ = write!(main, "call_{i}, ");
     }
-    main.push_str("];\n    println!(\"{} {}\", EDIT, calls.len());\n}\n");
+    // Kept opaque to the optimiser, so that a release build compiles every call.
+    main.push_str(
+        "];\n    let calls = std::hint::black_box(calls);\n    println!(\"{} {}\", EDIT, calls.len());\n}\n",
+    );
     for (i, body) in calls.iter().enumerate() {
         let _ = write!(
             main,
@@ -339,11 +366,21 @@ pub fn example_calls(client_rs: &Path, krate: &str) -> Result<Vec<(String, Strin
         if let Some(rest) = doc.split("operationId `").nth(1) {
             operation_id = rest.split('`').next().map(str::to_owned);
         }
+        // An operation the document gives no operationId is named by its method.
+        if doc.contains("gives no operationId") {
+            operation_id = None;
+        }
         match (&mut example, doc) {
             (None, "```no_run") => example = Some(String::new()),
             (Some(body), "```") => {
-                let id = operation_id.take().ok_or_else(|| {
-                    format!("an example in {} names no operationId", client_rs.display())
+                let method = || {
+                    body.split("client.")
+                        .nth(1)
+                        .and_then(|rest| rest.split('(').next())
+                        .map(str::to_owned)
+                };
+                let id = operation_id.take().or_else(method).ok_or_else(|| {
+                    format!("an example in {} calls no method", client_rs.display())
                 })?;
                 calls.push((id, body.replace(&format!("{krate}::"), "api::")));
                 example = None;
@@ -367,37 +404,6 @@ pub fn progenitor_calls(operation_ids: &[String]) -> Vec<String> {
         .iter()
         .map(|id| format!("            let _ = client.{id}().send().await;\n"))
         .collect()
-}
-
-/// A copy of the crate at `from` into `to`, with `#[inline]` on every operation's
-/// `into_request`, `send` and `send_raw`, as the generator wrote them before 2026-12-06.
-pub fn with_inline(from: &Path, to: &Path) -> Result<(), String> {
-    let _ = std::fs::remove_dir_all(to);
-    for path in crate::files_under(from) {
-        let relative = path.strip_prefix(from).map_err(|e| e.to_string())?;
-        let target = to.join(relative);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
-        }
-        let mut bytes = std::fs::read(&path).map_err(|e| e.to_string())?;
-        if path.extension().is_some_and(|e| e == "rs") {
-            let text = String::from_utf8_lossy(&bytes);
-            let mut lines = Vec::new();
-            for line in text.lines() {
-                let code = line.trim_start();
-                if ["fn into_request(", "pub fn send(", "pub fn send_raw("]
-                    .iter()
-                    .any(|start| code.starts_with(start))
-                {
-                    lines.push(format!("{}#[inline]", &line[..line.len() - code.len()]));
-                }
-                lines.push(line.to_owned());
-            }
-            bytes = (lines.join("\n") + "\n").into_bytes();
-        }
-        std::fs::write(&target, bytes).map_err(|e| e.to_string())?;
-    }
-    Ok(())
 }
 
 /// progenitor's crate for `input`, with its builder interface, in `dir`.
