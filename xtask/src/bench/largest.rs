@@ -14,7 +14,7 @@ use std::process::Command;
 use contractfit_codegen::{generate, model_of, Config, CrateInfo, Selection};
 
 use super::measure::repeat;
-use super::{cold_build, one_line, peers::Peer, Verdicts};
+use super::{one_line, peers::Peer, Verdicts};
 
 /// The directory's five largest by operation count (945, 823, 822, 756, 744).
 const DIRECTORY_LARGEST: [&str; 5] = [
@@ -166,7 +166,8 @@ fn peer_generation(peer: &Peer, document: &Path, dir: &Path) -> Result<(f64, f64
     let program = peer.program.clone()?;
     let runs = repeat(
         &mut || {
-            let mut c = Command::new(&program);
+            let mut c = Command::new("timeout");
+            c.arg(LIMIT_S.to_string()).arg(&program);
             if peer.name == "progenitor" {
                 c.arg("progenitor")
                     .arg("-i")
@@ -189,6 +190,46 @@ fn peer_generation(peer: &Peer, document: &Path, dir: &Path) -> Result<(f64, f64
         1,
     )?;
     Ok((runs.median_ms() / 1e3, runs.max_rss_kib as f64 / 1024.0))
+}
+
+/// How long any one build or generation of this part may take: a peer's crate for a document
+/// of 945 operations may not build in any reasonable time, and the run must go on.
+const LIMIT_S: u64 = 1200;
+
+/// `command` under `timeout`, killed at [`LIMIT_S`].
+fn limited(command: &Command) -> Command {
+    let mut limited = Command::new("timeout");
+    limited
+        .arg(LIMIT_S.to_string())
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => limited.env(name, value),
+            None => limited.env_remove(name),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        limited.current_dir(dir);
+    }
+    limited
+}
+
+/// The cold dev build of the crate in `dir` (ms): its dependencies built first, untimed, then
+/// the crate alone, each within [`LIMIT_S`].
+fn crate_build(dir: &Path, target: &Path) -> Result<f64, String> {
+    let build = || {
+        let mut c = crate::cargo();
+        c.arg("build")
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", target)
+            .env("CARGO_INCREMENTAL", "0");
+        limited(&c)
+    };
+    super::build_once(&mut build())?;
+    let package = super::package_name(dir)?;
+    let clean = || super::clean_package(dir, target, &package, false);
+    repeat(&mut || build(), &mut || clean(), 0, 1).map(|runs| runs.median_ms())
 }
 
 /// Megabytes of Rust under `dir/src`.
@@ -270,7 +311,7 @@ fn builds(
     ));
     for (i, (label, dir)) in crates.iter().enumerate() {
         let target = out.join("build-target").join(i.to_string());
-        let cell = match cold_build(dir, &target, false, None, 1) {
+        let cell = match crate_build(dir, &target) {
             Ok(ms) => format!("{:.1} s", ms / 1e3),
             Err(e) => format!("does not build: {}", one_line(&e)),
         };
