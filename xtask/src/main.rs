@@ -6,6 +6,7 @@
 //! `cargo xtask bench`             the benchmarks against peers, written into BENCHMARKS.md
 //! `cargo xtask bench --quick`     the same, small, without peers: that they still work
 //! `cargo xtask bench --programs`  part 2b alone (building programs that use the crate), printed
+//! `cargo xtask bench --largest`   part 7 alone (the largest documents), printed
 //! `cargo xtask corpus [DIR]`      every document in DIR generated and built, as a table;
 //!                                 `--prism`: every operation of each called against Prism too;
 //!                                 `--sample`: that, on a few documents (in `xtask test`)
@@ -45,12 +46,13 @@ fn main() -> ExitCode {
         ["bench"] => bench::run(&project_root(), false),
         ["bench", "--quick"] => bench::run(&project_root(), true),
         ["bench", "--programs"] => bench::programs_only(&project_root()),
+        ["bench", "--largest"] => bench::largest_only(&project_root()),
         ["corpus", rest @ ..] => corpus::run(&project_root(), rest),
         ["release"] => release::run(&project_root()),
         ["docs-rs"] => docs_rs(&project_root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask generate [--check] | test | bench [--quick | --programs] | corpus [DIR] [--with-peers] [--prism | --sample] | release | docs-rs"
+                "usage: cargo xtask generate [--check] | test | bench [--quick | --programs | --largest] | corpus [DIR] [--with-peers] [--prism | --sample] | release | docs-rs"
             );
             return ExitCode::from(2);
         }
