@@ -292,70 +292,31 @@ fn read_in_pieces<R: AsyncRead>(reader: R) -> ReaderStream<R> {
 
 /// `chunks`, checked to come to `length` bytes: an error in place of the first byte past it,
 /// or of the end when they fall short.
-fn exactly<S>(chunks: S, length: u64, path: PathBuf) -> Exactly<S>
+fn exactly<S>(chunks: S, length: u64, path: PathBuf) -> Checked<S>
 where
     S: futures::Stream<Item = std::io::Result<Bytes>> + Send + 'static,
 {
-    Exactly {
-        chunks: Box::pin(chunks),
-        length,
-        sent: 0,
-        path,
-        ended: false,
-    }
-}
-
-/// See [`exactly`].
-struct Exactly<S> {
-    chunks: std::pin::Pin<Box<S>>,
-    length: u64,
-    sent: u64,
-    path: PathBuf,
-    ended: bool,
-}
-
-impl<S> futures::Stream for Exactly<S>
-where
-    S: futures::Stream<Item = std::io::Result<Bytes>>,
-{
-    type Item = std::io::Result<Bytes>;
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        use std::task::Poll;
-        if self.ended {
-            return Poll::Ready(None);
-        }
-        let next = std::task::ready!(self.chunks.as_mut().poll_next(cx));
-        let this = &mut *self;
-        let changed = |now: String| {
-            std::io::Error::other(format!(
-                "{} changed while it was being sent: {} bytes when opened, {now}",
-                this.path.display(),
-                this.length
-            ))
-        };
-        let item = match next {
-            Some(Ok(chunk)) => {
-                this.sent += chunk.len() as u64;
-                if this.sent > this.length {
-                    Err(changed("more now".into()))
-                } else {
-                    return Poll::Ready(Some(Ok(chunk)));
+    let mut sent = 0u64;
+    let changed = move |now: String| {
+        format!(
+            "{} changed while it was being sent: {length} bytes when opened, {now}",
+            path.display()
+        )
+    };
+    checked(
+        chunks,
+        Box::new(move |piece: Option<&[u8]>| match piece {
+            Some(piece) => {
+                sent += piece.len() as u64;
+                match sent > length {
+                    true => Err(changed("more now".into())),
+                    false => Ok(()),
                 }
             }
-            Some(Err(e)) => Err(e),
-            None if this.sent < this.length => Err(changed(format!("{} now", this.sent))),
-            None => {
-                this.ended = true;
-                return Poll::Ready(None);
-            }
-        };
-        this.ended = true;
-        Poll::Ready(Some(item))
-    }
+            None if sent < length => Err(changed(format!("{sent} now"))),
+            None => Ok(()),
+        }),
+    )
 }
 
 /// The media type a file name's extension suggests; `application/octet-stream` for others

@@ -52,6 +52,11 @@ pub fn layout(api: &Api) -> Layout {
     for group in &mut groups {
         name_commands(group);
     }
+    with_workflows(api, groups)
+}
+
+/// The layout of `groups`, with the waits and the upload built on their commands.
+fn with_workflows(api: &Api, groups: Vec<Group>) -> Layout {
     let waits = waits(api, &groups);
     let upload = upload(api, &groups, &waits);
     Layout {
@@ -81,13 +86,7 @@ pub fn narrowed(full: &Layout, api: &Api) -> Layout {
         })
         .filter(|group| !group.commands.is_empty())
         .collect();
-    let waits = waits(api, &groups);
-    let upload = upload(api, &groups, &waits);
-    Layout {
-        groups,
-        upload,
-        waits,
-    }
+    with_workflows(api, groups)
 }
 
 /// A tag's description, or a sentence naming it; also what identifies the tag's group.
