@@ -84,7 +84,11 @@ pub fn run(
                 Ok((seconds, mib)) => {
                     format!("{seconds:.2} s | {mib:.0} MiB | {:.1} MB", code_mb(&dir))
                 }
-                Err(e) => format!("refused: {} | | ", one_line(&e)),
+                // The measuring helper's error starts with the whole command line.
+                Err(e) => {
+                    let reason = e.split_once(" failed: ").map_or(e.as_str(), |(_, r)| r);
+                    format!("failed: {} | | ", one_line(reason))
+                }
             };
             let _ = writeln!(
                 report,
@@ -156,6 +160,7 @@ fn short_name(document: &Path) -> String {
     let parts: Vec<_> = parts.into_iter().rev().collect();
     match parts.as_slice() {
         [.., file] if file.contains("__") => file.trim_end_matches(".yaml").to_owned(),
+        [first, rest @ .., _] if first == "APIs" => rest.join("/"),
         [rest @ .., _] => rest.join("/"),
         [] => document.display().to_string(),
     }
@@ -315,7 +320,7 @@ fn builds(
             Ok(ms) => format!("{:.1} s", ms / 1e3),
             Err(e) => format!("does not build: {}", one_line(&e)),
         };
-        let _ = writeln!(report, "| {label} | {:.1} MB | {cell} |", code_mb(dir));
+        let _ = writeln!(report, "| {label} | {:.2} MB | {cell} |", code_mb(dir));
         let _ = std::fs::remove_dir_all(&target);
     }
     // A program calling the one operation, clean with every dependency.
