@@ -169,27 +169,9 @@ fn short_name(document: &Path) -> String {
 /// A peer's generation of `document` into `dir`, once: seconds and peak MiB.
 fn peer_generation(peer: &Peer, document: &Path, dir: &Path) -> Result<(f64, f64), String> {
     let program = peer.program.clone()?;
+    let package = format!("big-{}", peer.name);
     let runs = repeat(
-        &mut || {
-            let mut c = Command::new("timeout");
-            c.arg(LIMIT_S.to_string()).arg(&program);
-            if peer.name == "progenitor" {
-                c.arg("progenitor")
-                    .arg("-i")
-                    .arg(document)
-                    .arg("-o")
-                    .arg(dir);
-                c.args(["-n", "big-progenitor", "-v", "0.1.0"]);
-            } else {
-                c.arg("generate").arg("-i").arg(document).arg("-o").arg(dir);
-                c.args(["-g", "rust", "--skip-validate-spec", "-q"]);
-                c.args([
-                    "--additional-properties",
-                    "packageName=big-openapi-generator",
-                ]);
-            }
-            c
-        },
+        &mut || limited(&peer.generate(&program, document, dir, &package, &[])),
         &mut || Ok(()),
         0,
         1,
@@ -203,21 +185,9 @@ const LIMIT_S: u64 = 1200;
 
 /// `command` under `timeout`, killed at [`LIMIT_S`].
 fn limited(command: &Command) -> Command {
-    let mut limited = Command::new("timeout");
-    limited
-        .arg(LIMIT_S.to_string())
-        .arg(command.get_program())
-        .args(command.get_args());
-    for (name, value) in command.get_envs() {
-        match value {
-            Some(value) => limited.env(name, value),
-            None => limited.env_remove(name),
-        };
-    }
-    if let Some(dir) = command.get_current_dir() {
-        limited.current_dir(dir);
-    }
-    limited
+    let mut timeout = Command::new("timeout");
+    timeout.arg(LIMIT_S.to_string());
+    super::measure::run_by(timeout, command)
 }
 
 /// The cold dev build of the crate in `dir` (ms): its dependencies built first, untimed, then

@@ -48,6 +48,22 @@ pub fn repeat(
     Ok(result)
 }
 
+/// `command` run by `runner` (a program that takes a command line after its own arguments,
+/// as `timeout` and `measure-one` do), in the command's folder and environment.
+pub fn run_by(mut runner: Command, command: &Command) -> Command {
+    runner.arg(command.get_program()).args(command.get_args());
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => runner.env(name, value),
+            None => runner.env_remove(name),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        runner.current_dir(dir);
+    }
+    runner
+}
+
 /// One run: wall time and the peak RSS of the largest process among the command's descendants.
 ///
 /// The command is started by `measure-one` (`xtask/src/bin/measure-one.rs`), a tiny program,
@@ -59,18 +75,7 @@ fn run_once(command: &mut Command) -> Result<(Duration, u64), String> {
     let helper = std::env::current_exe()
         .map_err(|e| e.to_string())?
         .with_file_name("measure-one");
-    let mut measured = Command::new(&helper);
-    measured.arg(command.get_program()).args(command.get_args());
-    for (name, value) in command.get_envs() {
-        match value {
-            Some(value) => measured.env(name, value),
-            None => measured.env_remove(name),
-        };
-    }
-    if let Some(dir) = command.get_current_dir() {
-        measured.current_dir(dir);
-    }
-    let output = measured
+    let output = run_by(Command::new(&helper), command)
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run {} for {command:?}: {e}", helper.display()))?;

@@ -305,7 +305,7 @@ fn generation(
     let ours = bin.join("examples/generate");
     let spec = root.join("spec/contract-fit.yaml");
     let overlay = root.join("spec/overlay.yaml");
-    type MakeCommand = Box<dyn Fn() -> Command>;
+    type MakeCommand<'a> = Box<dyn Fn() -> Command + 'a>;
     let mut rows: Vec<(String, Result<MakeCommand, String>)> = vec![
         (
             "contractfit-codegen (ours)".into(),
@@ -334,26 +334,8 @@ fn generation(
         let dir = out.join("gen").join(peer.name);
         let make: Result<MakeCommand, String> = peer.program.clone().map(|program| {
             let input = input.to_owned();
-            let name = peer.name;
-            Box::new(move || {
-                let mut c = Command::new(&program);
-                if name == "progenitor" {
-                    c.arg("progenitor")
-                        .arg("-i")
-                        .arg(&input)
-                        .arg("-o")
-                        .arg(&dir);
-                    c.args(["-n", "cf-progenitor", "-v", "0.1.0"]);
-                } else {
-                    c.arg("generate").arg("-i").arg(&input).arg("-o").arg(&dir);
-                    c.args(["-g", "rust", "--skip-validate-spec", "-q"]);
-                    c.args([
-                        "--additional-properties",
-                        "packageName=cf-openapi-generator",
-                    ]);
-                }
-                c
-            }) as MakeCommand
+            let package = format!("cf-{}", peer.name);
+            Box::new(move || peer.generate(&program, &input, &dir, &package, &[])) as MakeCommand
         });
         rows.push((format!("{} {}", peer.name, peer.version), make));
     }
@@ -549,7 +531,10 @@ fn program_variants(
     if let Some(peer) = peers.iter().find(|p| p.name == "progenitor") {
         if let Ok(program) = &peer.program {
             let dir = out.join("gen/progenitor-builder");
-            programs::generate_progenitor_builder(program, input, &dir)?;
+            let _ = std::fs::remove_dir_all(&dir);
+            let builder = ["--interface", "builder"];
+            let package = "cf-progenitor-builder";
+            build_once(&mut peer.generate(program, input, &dir, package, &builder))?;
             variants.push(programs::Variant {
                 name: format!("progenitor {} (builder interface)", peer.version),
                 dependency: format!(

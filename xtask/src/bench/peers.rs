@@ -14,6 +14,32 @@ pub struct Peer {
     pub program: Result<PathBuf, String>,
 }
 
+impl Peer {
+    /// The peer's command that generates a crate named `package` from `input` into `dir`
+    /// (`program` is the peer's, from [`Peer::program`]); `extra` arguments follow.
+    pub fn generate(
+        &self,
+        program: &Path,
+        input: &Path,
+        dir: &Path,
+        package: &str,
+        extra: &[&str],
+    ) -> Command {
+        let mut c = Command::new(program);
+        if self.name == "progenitor" {
+            c.arg("progenitor").arg("-i").arg(input).arg("-o").arg(dir);
+            c.args(["-n", package, "-v", "0.1.0"]);
+        } else {
+            c.arg("generate").arg("-i").arg(input).arg("-o").arg(dir);
+            c.args(["-g", "rust", "--skip-validate-spec", "-q"]);
+            c.arg("--additional-properties")
+                .arg(format!("packageName={package}"));
+        }
+        c.args(extra);
+        c
+    }
+}
+
 pub fn progenitor(folder: &Path) -> Peer {
     let program = folder.join("bin/cargo-progenitor");
     let program = if program.exists() {

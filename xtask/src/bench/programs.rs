@@ -11,7 +11,6 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use super::measure::repeat;
 use super::{one_line, Verdicts};
@@ -404,30 +403,4 @@ pub fn progenitor_calls(operation_ids: &[String]) -> Vec<String> {
         .iter()
         .map(|id| format!("            let _ = client.{id}().send().await;\n"))
         .collect()
-}
-
-/// progenitor's crate for `input`, with its builder interface, in `dir`.
-pub fn generate_progenitor_builder(program: &Path, input: &Path, dir: &Path) -> Result<(), String> {
-    let _ = std::fs::remove_dir_all(dir);
-    let output = Command::new(program)
-        .arg("progenitor")
-        .arg("-i")
-        .arg(input)
-        .arg("-o")
-        .arg(dir)
-        .args([
-            "-n",
-            "cf-progenitor-builder",
-            "-v",
-            "0.1.0",
-            "--interface",
-            "builder",
-        ])
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", program.display()))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&output.stderr).into_owned())
-    }
 }
