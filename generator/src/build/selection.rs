@@ -44,12 +44,11 @@ pub fn keep(api: Api, selection: &Selection, file: &Path) -> Result<Api, Error> 
         },
         message: format!("the selection names {what} {name:?}, which no operation has"),
     };
+    // An operation is named by its Rust name or its operationId.
+    let named =
+        |op: &Operation, name: &str| op.name == name || op.operation_id.as_deref() == Some(name);
     for name in &selection.operations {
-        let found = api
-            .operations
-            .iter()
-            .any(|op| op.name == *name || op.operation_id.as_deref() == Some(name.as_str()));
-        if !found {
+        if !api.operations.iter().any(|op| named(op, name)) {
             return Err(unknown("the operation", name));
         }
     }
@@ -59,10 +58,7 @@ pub fn keep(api: Api, selection: &Selection, file: &Path) -> Result<Api, Error> 
         }
     }
     let chosen = |op: &Operation| {
-        selection
-            .operations
-            .iter()
-            .any(|name| op.name == *name || op.operation_id.as_deref() == Some(name.as_str()))
+        selection.operations.iter().any(|name| named(op, name))
             || op.tags.iter().any(|tag| selection.tags.contains(tag))
     };
     let operations = used_operations(&api.operations, chosen);
