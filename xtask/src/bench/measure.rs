@@ -79,13 +79,10 @@ fn run_once(command: &mut Command) -> Result<(Duration, u64), String> {
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("cannot run {} for {command:?}: {e}", helper.display()))?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
-        let last = stderr.lines().rev().take(3).collect::<Vec<_>>();
-        return Err(format!(
-            "{command:?} failed: {}",
-            last.into_iter().rev().collect::<Vec<_>>().join(" / ")
-        ));
+        let failure = super::peers::Failure::read(&String::from_utf8_lossy(&output.stderr));
+        let panicked = if failure.panicked { "panicked: " } else { "" };
+        return Err(format!("{command:?} failed: {panicked}{}", failure.reason));
     }
     let report = String::from_utf8_lossy(&output.stdout);
     let mut numbers = report.split_whitespace().map(str::parse::<u64>);

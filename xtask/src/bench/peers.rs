@@ -17,6 +17,11 @@ pub struct Peer {
 impl Peer {
     /// The peer's command that generates a crate named `package` from `input` into `dir`
     /// (`program` is the peer's, from [`Peer::program`]); `extra` arguments follow.
+    ///
+    /// Run as documented, with two settings that make a failure a fair one: openapi-generator's
+    /// YAML reader has a limit of 3 MiB of text by default, which refuses the largest
+    /// documents before reading them (its documented `maxYamlCodePoints` lifts it), and
+    /// progenitor runs without a backtrace, so that its failure ends with its message.
     pub fn generate(
         &self,
         program: &Path,
@@ -29,14 +34,72 @@ impl Peer {
         if self.name == "progenitor" {
             c.arg("progenitor").arg("-i").arg(input).arg("-o").arg(dir);
             c.args(["-n", package, "-v", "0.1.0"]);
+            c.env("RUST_BACKTRACE", "0");
         } else {
             c.arg("generate").arg("-i").arg(input).arg("-o").arg(dir);
             c.args(["-g", "rust", "--skip-validate-spec", "-q"]);
+            // Its default package version is the document's, which need not be semver.
             c.arg("--additional-properties")
-                .arg(format!("packageName={package}"));
+                .arg(format!("packageName={package},packageVersion=0.1.0"));
+            c.env("JAVA_OPTS", "-DmaxYamlCodePoints=2000000000");
         }
         c.args(extra);
         c
+    }
+}
+
+/// Why a generator failed, from what it printed: a Rust panic's message, a Java exception's
+/// deepest cause, the first `Error:` line; else its last lines. `panicked` tells a panic from a
+/// refusal.
+pub struct Failure {
+    pub panicked: bool,
+    pub reason: String,
+}
+
+impl Failure {
+    pub fn read(output: &str) -> Failure {
+        let lines: Vec<&str> = output.lines().map(str::trim).collect();
+        // `thread 'main' (17993) panicked at src/method.rs:2057:23:`, then the message.
+        if let Some(at) = lines.iter().position(|l| l.contains(" panicked at ")) {
+            let place = lines[at].split(" panicked at ").nth(1).unwrap_or_default();
+            let place = place
+                .rsplit('/')
+                .next()
+                .unwrap_or(place)
+                .trim_end_matches(':');
+            let message = lines.get(at + 1).copied().unwrap_or_default();
+            return Failure {
+                panicked: true,
+                reason: format!("{message} ({place})"),
+            };
+        }
+        let cause = |prefix: &str| lines.iter().rev().find(|l| l.starts_with(prefix)).copied();
+        let exception = || {
+            lines
+                .iter()
+                .find(|l| l.contains("Exception: ") && !l.starts_with("at "))
+                .copied()
+        };
+        let error = || {
+            lines
+                .iter()
+                .find(|l| l.starts_with("Error: ") || l.starts_with("error: "))
+                .copied()
+        };
+        let reason = match cause("Caused by: ").or_else(exception).or_else(error) {
+            Some(line) => line.to_owned(),
+            None => {
+                let last: Vec<&str> = lines.iter().rev().take(3).rev().copied().collect();
+                match last.is_empty() {
+                    true => "failed without a message".to_owned(),
+                    false => last.join(" / "),
+                }
+            }
+        };
+        Failure {
+            panicked: false,
+            reason,
+        }
     }
 }
 
@@ -107,5 +170,42 @@ fn install(command: &mut Command) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("{command:?} failed ({status})"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Failure;
+
+    /// As each generator prints them (openapi-generator's cut short).
+    #[test]
+    fn a_failure_is_read_as_its_cause() {
+        let panic = "\nthread 'main' (17993) panicked at /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/progenitor-impl-0.15.1/src/method.rs:2057:23:\nnot yet implemented: more media types than expected for markdown/render-raw: 2\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+        let read = Failure::read(panic);
+        assert!(read.panicked);
+        assert_eq!(
+            read.reason,
+            "not yet implemented: more media types than expected for markdown/render-raw: 2 \
+             (method.rs:2057:23)"
+        );
+        let refused = Failure::read(
+            "Error: paths: no variant of enum ParameterSchemaOrContent found in flattened data",
+        );
+        assert!(!refused.panicked);
+        assert!(refused.reason.starts_with("Error: paths: no variant"));
+        let java = "[main] ERROR i.s.v.p.util.DeserializationUtils - Error parsing content\n\
+            com.fasterxml.jackson.dataformat.yaml.JacksonYAMLParseException: The incoming YAML document exceeds the limit: 3145728 code points.\n\
+            \tat com.fasterxml.jackson.dataformat.yaml.YAMLParser.nextToken(YAMLParser.java:1)\n\
+            Caused by: org.yaml.snakeyaml.error.YAMLException: The incoming YAML document exceeds the limit: 3145728 code points.\n\
+            \tat org.openapitools.codegen.OpenAPIGenerator.main(OpenAPIGenerator.java:66)\n";
+        assert_eq!(
+            Failure::read(java).reason,
+            "Caused by: org.yaml.snakeyaml.error.YAMLException: The incoming YAML document \
+             exceeds the limit: 3145728 code points."
+        );
+        let ours = Failure::read("error: #/paths/~1a/get: no responses\n  while reading\n");
+        assert_eq!(ours.reason, "error: #/paths/~1a/get: no responses");
+        assert_eq!(Failure::read("").reason, "failed without a message");
+        assert_eq!(Failure::read("a\nb\nc\nd").reason, "b / c / d");
     }
 }

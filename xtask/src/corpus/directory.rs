@@ -144,7 +144,7 @@ fn peers(root: &Path, runs: &[Run], count: usize, jobs: usize) -> Result<String,
         let done = in_parallel(jobs, &sample, |i, ours| {
             let package = format!("p{i:05}");
             let dir = out.join(peer.name).join(&package);
-            let command = super::peer_command(peer.name, &program, &ours.document, &dir, &package);
+            let command = peer.generate(&program, &ours.document, &dir, &package, &[]);
             let mut run = limited(command, &ours.document, &dir, PEER_TIME_LIMIT);
             if matches!(run.fate, Fate::Generated) && !dir.join("Cargo.toml").exists() {
                 run.fate = Fate::Refused("no crate written".into());
@@ -368,9 +368,9 @@ fn limited(mut command: Command, document: &Path, out: &Path, time_limit: Durati
     let fate = if libc::WIFEXITED(status) {
         match libc::WEXITSTATUS(status) {
             0 => Fate::Generated,
-            101 => Fate::Panicked(first_line(&stderr, "panicked")),
+            101 => Fate::Panicked(reason(&stderr)),
             _ if stderr.contains("memory allocation") => Fate::OutOfMemory,
-            _ => Fate::Refused(first_line(&stderr, "rror")),
+            _ => Fate::Refused(reason(&stderr)),
         }
     } else if stderr.contains("memory allocation")
         || stderr.contains("out of memory")
@@ -412,14 +412,10 @@ fn read_on_the_side(mut pipe: Box<dyn std::io::Read + Send>) -> std::thread::Joi
     })
 }
 
-fn first_line(text: &str, marker: &str) -> String {
-    text.lines()
-        .find(|l| l.contains(marker))
-        .or_else(|| text.lines().next())
-        .unwrap_or("")
-        .chars()
-        .take(300)
-        .collect()
+/// A generator's reason for failing, cut to fit a table's cell.
+fn reason(printed: &str) -> String {
+    let reason = crate::bench::peers::Failure::read(printed).reason;
+    reason.chars().take(300).collect()
 }
 
 /// A fixed random sample of the generated crates, compiled in one workspace: the crate's name
