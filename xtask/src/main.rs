@@ -13,6 +13,8 @@
 //! `cargo xtask release`           check that versions and changelog agree; the publish order
 //! `cargo xtask docs-rs`           every published crate's docs as docs.rs builds them (nightly
 //!                                 rustdoc, `--cfg docsrs`, its `package.metadata.docs.rs`)
+//! `cargo xtask minimal-versions`  the runtime tested against the lowest versions its manifest
+//!                                 allows of its dependencies
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,6 +27,7 @@ use contractfit_codegen::{generate, Config, CrateInfo, File, Generated};
 
 mod bench;
 mod corpus;
+mod minimal;
 mod release;
 
 // The generator allocates many small token and syntax-tree nodes, which mimalloc serves faster
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         ["corpus", rest @ ..] => corpus::run(&project_root(), rest),
         ["release"] => release::run(&project_root()),
         ["docs-rs"] => docs_rs(&project_root()),
+        ["minimal-versions"] => minimal::run(&project_root()),
         _ => {
             eprintln!(
                 "usage: cargo xtask generate [--check] | test | bench [--quick | --programs | --largest] | corpus [DIR] [--with-peers] [--prism | --sample] | release | docs-rs"
@@ -116,18 +120,11 @@ fn run_tests() -> Result<ExitCode, String> {
             &[("RUSTDOCFLAGS", "-D warnings")],
         ),
         ("tests", &["test", "--workspace", "--features", "cli"], &[]),
+        // Also the runtime under each TLS feature alone: `rustls-ring` must install its
+        // provider (`client::tests::tls_provider_is_installed_only_where_reqwest_has_none`).
         (
-            "the runtime with TLS by ring alone (feature rustls-ring)",
-            &[
-                "test",
-                "-p",
-                "contractfit-runtime",
-                "--no-default-features",
-                "--features",
-                "rustls-ring",
-                "--lib",
-                "tls_provider",
-            ],
+            "the runtime at its dependencies' lowest versions, under each TLS feature",
+            &["xtask", "minimal-versions"],
             &[],
         ),
         ("docs as docs.rs builds them", &["xtask", "docs-rs"], &[]),
