@@ -30,6 +30,16 @@ pub struct Api {
     /// The names of the requests the server makes (OpenAPI 3.1's `webhooks`): no code is
     /// generated for them; the README lists them.
     pub webhooks: Vec<String>,
+    /// For a crate of some operations ([`Config::only`](crate::Config::only)), how much the
+    /// whole document has; `None` for the whole.
+    pub part_of: Option<Whole>,
+}
+
+/// The size of the whole document a selection was made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Whole {
+    pub operations: usize,
+    pub types: usize,
 }
 
 impl Api {

@@ -132,6 +132,14 @@ fn the_upload_alone_compiles_with_every_feature() {
         .collect();
     assert!(names.contains(&"upload_document"), "{names:?}");
     assert!(names.len() < 10, "{names:?}");
+    // Its README says it is a part, not "one method per operation (N in all)".
+    let readme = generated
+        .files
+        .iter()
+        .find(|f| f.path == "README.md")
+        .unwrap();
+    let part = format!("for {} of the document's 138 operations", names.len());
+    assert!(readme.contents.contains(&part), "{}", readme.contents);
     for file in &generated.files {
         let path = dir.join(&file.path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -81,6 +81,7 @@ pub fn build(file: &Path, doc: &OpenAPI) -> Result<(Api, Vec<Warning>), Error> {
                     .collect()
             })
             .unwrap_or_default(),
+        part_of: None,
     };
     // The tool's names come last: they read every other decision.
     let api = crate::model::Api {

@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
 
 use crate::diagnostics::{Error, Location};
-use crate::model::{Api, BodyKind, Operation, RequestContent, TypeDef, TypeKind, TypeRef};
+use crate::model::{Api, BodyKind, Operation, RequestContent, TypeDef, TypeKind, TypeRef, Whole};
 
 /// Which operations a crate holds: all of them when both lists are empty; otherwise those
 /// named (by operationId or by Rust method name) and those with any of the tags.
@@ -64,6 +64,10 @@ pub fn keep(api: Api, selection: &Selection, file: &Path) -> Result<Api, Error> 
     let operations = used_operations(&api.operations, chosen);
     let types = reached_types(&api, &operations);
     let mut api = api;
+    api.part_of = Some(Whole {
+        operations: api.operations.len(),
+        types: api.types.len(),
+    });
     api.operations
         .retain(|op| operations.contains(op.name.as_str()));
     api.types.retain(|def| types.contains(def.name.as_str()));
