@@ -155,42 +155,111 @@ fn api_router() -> axum::Router {
         .layer(axum::extract::DefaultBodyLimit::disable())
 }
 
-/// Reads an upload as it streams, keeping nothing but its length.
-async fn count_upload(body: axum::body::Body) -> axum::Json<Value> {
-    let mut stream = body.into_data_stream();
+/// The inbox whose uploads the server reads as a form, answering the digest of the `file`
+/// field's content; other uploads are only counted, so that the server's work stays small
+/// beside the client's in the timed transfers.
+pub const READ_CONTENT: &str = "inbox-content";
+
+/// A digest of bytes given in any pieces: SipHash with fixed keys (std's `DefaultHasher`, fed
+/// only through `write`, which does not depend on where the pieces end). Client and server
+/// are one program, so they agree on it.
+#[derive(Default)]
+pub struct Digest(std::hash::DefaultHasher);
+
+impl Digest {
+    pub fn update(&mut self, bytes: &[u8]) {
+        use std::hash::Hasher;
+        self.0.write(bytes);
+    }
+
+    pub fn finish(&self) -> u64 {
+        use std::hash::Hasher;
+        self.0.finish()
+    }
+}
+
+/// Reads an upload as it streams, keeping nothing but its length; to [`READ_CONTENT`], the
+/// digest of its file too.
+async fn count_upload(
+    Path(inbox): Path<String>,
+    request: axum::extract::Request,
+) -> Result<axum::Json<Value>, String> {
+    use axum::extract::FromRequest;
+    if inbox == READ_CONTENT {
+        let mut form = axum::extract::Multipart::from_request(request, &())
+            .await
+            .map_err(|e| e.to_string())?;
+        let (mut digest, mut received) = (Digest::default(), 0u64);
+        while let Some(mut field) = form.next_field().await.map_err(|e| e.to_string())? {
+            if field.name() == Some("file") {
+                while let Some(chunk) = field.chunk().await.map_err(|e| e.to_string())? {
+                    received += chunk.len() as u64;
+                    digest.update(&chunk);
+                }
+            }
+        }
+        return Ok(axum::Json(
+            json!({"id": "doc-000001", "received_bytes": received, "file_digest": digest.finish()}),
+        ));
+    }
+    let mut stream = request.into_body().into_data_stream();
     let mut received: u64 = 0;
     while let Some(Ok(chunk)) = stream.next().await {
         received += chunk.len() as u64;
     }
-    axum::Json(json!({"id": "doc-000001", "received_bytes": received}))
+    Ok(axum::Json(
+        json!({"id": "doc-000001", "received_bytes": received}),
+    ))
 }
 
 /// `bytes-N`'s original file: N bytes, streamed in 64 KiB pieces of one shared block, with
 /// their length, so that the server's memory does not follow the size.
 async fn send_bytes(Path(id): Path<String>) -> axum::response::Response {
     use axum::response::IntoResponse;
-    const PIECE: u64 = 64 * 1024;
     let Some(size) = id
         .strip_prefix("bytes-")
         .and_then(|n| n.parse::<u64>().ok())
     else {
         return (axum::http::StatusCode::NOT_FOUND, "no such file").into_response();
     };
-    let block = bytes::Bytes::from(
-        (0..PIECE)
-            .map(|i| (i * 31 % 251) as u8)
-            .collect::<Vec<u8>>(),
-    );
-    let pieces = futures::stream::iter((0..size.div_ceil(PIECE)).map(move |i| {
-        let n = PIECE.min(size - i * PIECE) as usize;
-        Ok::<_, std::io::Error>(block.slice(..n))
-    }));
     (
         [
             ("content-type", "application/octet-stream".to_owned()),
             ("content-length", size.to_string()),
         ],
-        axum::body::Body::from_stream(pieces),
+        axum::body::Body::from_stream(futures::stream::iter(
+            sent_pieces(size).map(Ok::<_, std::io::Error>),
+        )),
     )
         .into_response()
+}
+
+/// The pieces of a download of `size` bytes: 64 KiB each, taken in turn from 251 blocks that
+/// each start with their number, so that pieces out of order change the digest; made once
+/// and shared, so that the server copies nothing.
+fn sent_pieces(size: u64) -> impl Iterator<Item = bytes::Bytes> {
+    const PIECE: u64 = 64 * 1024;
+    static BLOCKS: std::sync::OnceLock<Vec<bytes::Bytes>> = std::sync::OnceLock::new();
+    let blocks = BLOCKS.get_or_init(|| {
+        (0..251u64)
+            .map(|number| {
+                let mut block: Vec<u8> = (0..PIECE).map(|i| (i * 31 % 251) as u8).collect();
+                block[..8].copy_from_slice(&number.to_le_bytes());
+                bytes::Bytes::from(block)
+            })
+            .collect()
+    });
+    (0..size.div_ceil(PIECE)).map(move |i| {
+        let n = PIECE.min(size - i * PIECE) as usize;
+        blocks[(i % 251) as usize].slice(..n)
+    })
+}
+
+/// The digest of what a download of `size` bytes sends.
+pub fn sent_digest(size: u64) -> u64 {
+    let mut digest = Digest::default();
+    for piece in sent_pieces(size) {
+        digest.update(&piece);
+    }
+    digest.finish()
 }

@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use contractfit::FilePart;
 use futures::StreamExt;
+use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
 use crate::measure::{child, cpu_time, on_pinned_thread, peak_rss_kib, RemoveOnDrop};
@@ -182,15 +183,20 @@ fn duration_text(seconds: f64) -> String {
     }
 }
 
-/// A file of `size` bytes of non-zero, varied content, written in blocks of at most 1 MiB.
+/// A file of `size` bytes of non-zero, varied content, written in blocks of at most 1 MiB,
+/// each starting with its number, so that blocks sent out of order change the digest.
 fn write_file(path: &Path, size: u64) -> Result<(), String> {
     use std::io::Write;
     let file = std::fs::File::create(path)
         .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
     let mut writer = std::io::BufWriter::new(file);
-    let block: Vec<u8> = (0..MIB).map(|i| (i * 31 % 251) as u8).collect();
+    let mut block: Vec<u8> = (0..MIB).map(|i| (i * 31 % 251) as u8).collect();
     let mut left = size;
-    while left > 0 {
+    for number in 0u64.. {
+        if left == 0 {
+            break;
+        }
+        block[..8].copy_from_slice(&number.to_le_bytes());
         let n = left.min(MIB);
         writer
             .write_all(&block[..n as usize])
@@ -200,9 +206,25 @@ fn write_file(path: &Path, size: u64) -> Result<(), String> {
     writer.flush().map_err(|e| e.to_string())
 }
 
+/// The digest of a file's content (see [`crate::serve::Digest`]), read outside any timer.
+fn file_digest(path: &Path) -> Result<u64, String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut digest = crate::serve::Digest::default();
+    let mut buffer = vec![0u8; MIB as usize];
+    loop {
+        match file.read(&mut buffer).map_err(|e| e.to_string())? {
+            0 => return Ok(digest.finish()),
+            n => digest.update(&buffer[..n]),
+        }
+    }
+}
+
 /// `transfer-many CLIENT WAY URL FILE COUNT`: builds CLIENT, then moves FILE COUNT times one
 /// WAY, checking that every byte arrived, and prints this process's peak RSS (KiB) and the
-/// median seconds of one transfer.
+/// median seconds of one transfer. After the timed transfers, one more, to a server that
+/// reads the content (upload) or from the file written (download), checks that the bytes
+/// that arrived are the file's, in order.
 pub fn many(args: &[&str]) -> Result<(), String> {
     let [client, way, url, file, count] = args else {
         return Err(format!(
@@ -228,22 +250,25 @@ pub fn many(args: &[&str]) -> Result<(), String> {
             .build()
             .map_err(|e| e.to_string())?;
         let theirs = reqwest::Client::new();
-        let cpu_before = cpu_time();
-        for _ in 0..count {
-            let started = Instant::now();
+        let (ours, theirs, bytes, download) = (&ours, &theirs, &bytes, &download);
+        // One transfer (an upload goes to `inbox`): the bytes that arrived, and the digest of
+        // the file's content if the server read it.
+        let once = |inbox: &'static str| async move {
             let moved = match (*client, *way) {
                 ("contractfit", "download") => {
                     let mut out = tokio::fs::File::create(&download)
                         .await
                         .map_err(|e| e.to_string())?;
-                    ours.get_document_original_file(format!("bytes-{size}"))
+                    let written = ours
+                        .get_document_original_file(format!("bytes-{size}"))
                         .send()
                         .await
                         .map_err(|e| e.to_string())?
                         .body
                         .copy_to(&mut out)
                         .await
-                        .map_err(|e| e.to_string())?
+                        .map_err(|e| e.to_string())?;
+                    (written, None)
                 }
                 ("reqwest", "download") => {
                     let mut out = tokio::fs::File::create(&download)
@@ -263,7 +288,7 @@ pub fn many(args: &[&str]) -> Result<(), String> {
                         written += chunk.len() as u64;
                     }
                     out.flush().await.map_err(|e| e.to_string())?;
-                    written
+                    (written, None)
                 }
                 ("contractfit", way) => {
                     let part = match way {
@@ -276,14 +301,16 @@ pub fn many(args: &[&str]) -> Result<(), String> {
                         ),
                     };
                     let reply = ours
-                        .upload_document("inbox-1", part.file_name("upload.bin"))
+                        .upload_document(inbox, part.file_name("upload.bin"))
                         .sync(false)
                         .send()
                         .await
                         .map_err(|e| e.to_string())?;
-                    reply.body.additional_properties["received_bytes"]
-                        .as_u64()
-                        .unwrap_or(0)
+                    let reply = &reply.body.additional_properties;
+                    (
+                        reply["received_bytes"].as_u64().unwrap_or(0),
+                        reply.get("file_digest").and_then(Value::as_u64),
+                    )
                 }
                 ("reqwest", way) => {
                     let part = match way {
@@ -319,7 +346,7 @@ pub fn many(args: &[&str]) -> Result<(), String> {
                         .text("sync", "false")
                         .part("file", part);
                     let reply: serde_json::Value = theirs
-                        .post(format!("{url}/documents/inbox-1"))
+                        .post(format!("{url}/documents/{inbox}"))
                         .multipart(form)
                         .send()
                         .await
@@ -328,16 +355,40 @@ pub fn many(args: &[&str]) -> Result<(), String> {
                         .json()
                         .await
                         .map_err(|e| e.to_string())?;
-                    reply["received_bytes"].as_u64().unwrap_or(0)
+                    (
+                        reply["received_bytes"].as_u64().unwrap_or(0),
+                        reply.get("file_digest").and_then(Value::as_u64),
+                    )
                 }
                 other => return Err(format!("no client and way {other:?}")),
             };
+            Ok::<_, String>(moved)
+        };
+        let cpu_before = cpu_time();
+        for _ in 0..count {
+            let started = Instant::now();
+            let (moved, _) = once("inbox-1").await?;
             seconds.push(started.elapsed().as_secs_f64());
             // The multipart framing adds a few hundred bytes to an upload.
             let framing = if *way == "download" { 0 } else { 4096 };
             if moved < size || moved > size + framing {
                 return Err(format!("{moved} bytes arrived of a {size}-byte file"));
             }
+        }
+        cpu = cpu_time() - cpu_before;
+        // Outside the timer: the content, in order.
+        let (_, digest) = once(crate::serve::READ_CONTENT).await?;
+        let (arrived, expected) = match *way {
+            "download" => (
+                Some(file_digest(download)?),
+                crate::serve::sent_digest(size),
+            ),
+            _ => (digest, file_digest(file)?),
+        };
+        if arrived != Some(expected) {
+            return Err(format!(
+                "the content that arrived is not the file's: digest {arrived:?}, not {expected}"
+            ));
         }
         cpu = cpu_time() - cpu_before;
         Ok(())
