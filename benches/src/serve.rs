@@ -183,16 +183,19 @@ impl Digest {
 async fn count_upload(
     Path(inbox): Path<String>,
     request: axum::extract::Request,
-) -> Result<axum::Json<Value>, String> {
+) -> Result<axum::Json<Value>, (axum::http::StatusCode, String)> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        (axum::http::StatusCode::BAD_REQUEST, e.to_string())
+    };
     use axum::extract::FromRequest;
     if inbox == READ_CONTENT {
         let mut form = axum::extract::Multipart::from_request(request, &())
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| (axum::http::StatusCode::BAD_REQUEST, e.to_string()))?;
         let (mut digest, mut received) = (Digest::default(), 0u64);
-        while let Some(mut field) = form.next_field().await.map_err(|e| e.to_string())? {
+        while let Some(mut field) = form.next_field().await.map_err(bad)? {
             if field.name() == Some("file") {
-                while let Some(chunk) = field.chunk().await.map_err(|e| e.to_string())? {
+                while let Some(chunk) = field.chunk().await.map_err(bad)? {
                     received += chunk.len() as u64;
                     digest.update(&chunk);
                 }
@@ -216,50 +219,66 @@ async fn count_upload(
 /// their length, so that the server's memory does not follow the size.
 async fn send_bytes(Path(id): Path<String>) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let Some(size) = id
-        .strip_prefix("bytes-")
-        .and_then(|n| n.parse::<u64>().ok())
-    else {
+    const PIECE: u64 = 64 * 1024;
+    let (unique, size) = match id.split_once('-') {
+        Some(("bytes", n)) => (false, n.parse::<u64>().ok()),
+        Some(("unique", n)) => (true, n.parse::<u64>().ok()),
+        _ => (false, None),
+    };
+    let Some(size) = size else {
         return (axum::http::StatusCode::NOT_FOUND, "no such file").into_response();
     };
+    // Timed downloads send one block over and over, shared, so that the server copies
+    // nothing; the check sends content unique at every position.
+    let block = bytes::Bytes::from(
+        (0..PIECE)
+            .map(|i| (i * 31 % 251) as u8)
+            .collect::<Vec<u8>>(),
+    );
+    let pieces = futures::stream::iter((0..size.div_ceil(PIECE)).map(move |i| {
+        let n = PIECE.min(size - i * PIECE) as usize;
+        Ok::<_, std::io::Error>(match unique {
+            false => block.slice(..n),
+            true => {
+                let mut piece = vec![0u8; n];
+                unique_bytes(i * PIECE, &mut piece);
+                bytes::Bytes::from(piece)
+            }
+        })
+    }));
     (
         [
             ("content-type", "application/octet-stream".to_owned()),
             ("content-length", size.to_string()),
         ],
-        axum::body::Body::from_stream(futures::stream::iter(
-            sent_pieces(size).map(Ok::<_, std::io::Error>),
-        )),
+        axum::body::Body::from_stream(pieces),
     )
         .into_response()
 }
 
-/// The pieces of a download of `size` bytes: 64 KiB each, taken in turn from 251 blocks that
-/// each start with their number, so that pieces out of order change the digest; made once
-/// and shared, so that the server copies nothing.
-fn sent_pieces(size: u64) -> impl Iterator<Item = bytes::Bytes> {
-    const PIECE: u64 = 64 * 1024;
-    static BLOCKS: std::sync::OnceLock<Vec<bytes::Bytes>> = std::sync::OnceLock::new();
-    let blocks = BLOCKS.get_or_init(|| {
-        (0..251u64)
-            .map(|number| {
-                let mut block: Vec<u8> = (0..PIECE).map(|i| (i * 31 % 251) as u8).collect();
-                block[..8].copy_from_slice(&number.to_le_bytes());
-                bytes::Bytes::from(block)
-            })
-            .collect()
-    });
-    (0..size.div_ceil(PIECE)).map(move |i| {
-        let n = PIECE.min(size - i * PIECE) as usize;
-        blocks[(i % 251) as usize].slice(..n)
-    })
+/// Fills `out` with the bytes at `offset` of a stream that differs at every position: each
+/// 8-byte word is a mix (splitmix64) of its index.
+pub fn unique_bytes(offset: u64, out: &mut [u8]) {
+    for (i, byte) in out.iter_mut().enumerate() {
+        let at = offset + i as u64;
+        let mut word = (at / 8).wrapping_add(0x9e37_79b9_7f4a_7c15);
+        word = (word ^ (word >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        word = (word ^ (word >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        word ^= word >> 31;
+        *byte = word.to_le_bytes()[(at % 8) as usize];
+    }
 }
 
-/// The digest of what a download of `size` bytes sends.
-pub fn sent_digest(size: u64) -> u64 {
+/// The digest of the first `size` bytes of [`unique_bytes`]'s stream, made a piece at a time.
+pub fn unique_digest(size: u64) -> u64 {
     let mut digest = Digest::default();
-    for piece in sent_pieces(size) {
-        digest.update(&piece);
+    let mut piece = vec![0u8; 64 * 1024];
+    let mut at = 0;
+    while at < size {
+        let n = (size - at).min(piece.len() as u64) as usize;
+        unique_bytes(at, &mut piece[..n]);
+        digest.update(&piece[..n]);
+        at += n as u64;
     }
     digest.finish()
 }

@@ -183,25 +183,21 @@ fn duration_text(seconds: f64) -> String {
     }
 }
 
-/// A file of `size` bytes of non-zero, varied content, written in blocks of at most 1 MiB,
-/// each starting with its number, so that blocks sent out of order change the digest.
+/// A file of `size` bytes whose content differs at every position (see
+/// [`crate::serve::unique_bytes`]), so that bytes out of order, lost or repeated change its
+/// digest.
 fn write_file(path: &Path, size: u64) -> Result<(), String> {
     use std::io::Write;
     let file = std::fs::File::create(path)
         .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
     let mut writer = std::io::BufWriter::new(file);
-    let mut block: Vec<u8> = (0..MIB).map(|i| (i * 31 % 251) as u8).collect();
-    let mut left = size;
-    for number in 0u64.. {
-        if left == 0 {
-            break;
-        }
-        block[..8].copy_from_slice(&number.to_le_bytes());
-        let n = left.min(MIB);
-        writer
-            .write_all(&block[..n as usize])
-            .map_err(|e| e.to_string())?;
-        left -= n;
+    let mut block = vec![0u8; MIB as usize];
+    let mut at = 0;
+    while at < size {
+        let n = (size - at).min(MIB) as usize;
+        crate::serve::unique_bytes(at, &mut block[..n]);
+        writer.write_all(&block[..n]).map_err(|e| e.to_string())?;
+        at += n as u64;
     }
     writer.flush().map_err(|e| e.to_string())
 }
@@ -244,6 +240,7 @@ pub fn many(args: &[&str]) -> Result<(), String> {
     let download = file.with_extension(format!("{client}.download"));
     let mut seconds = Vec::with_capacity(count);
     let mut cpu = std::time::Duration::ZERO;
+    let mut peak = 0;
     on_pinned_thread(|_| async {
         let ours = contractfit::Client::builder()
             .base_url(*url)
@@ -251,16 +248,21 @@ pub fn many(args: &[&str]) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         let theirs = reqwest::Client::new();
         let (ours, theirs, bytes, download) = (&ours, &theirs, &bytes, &download);
-        // One transfer (an upload goes to `inbox`): the bytes that arrived, and the digest of
-        // the file's content if the server read it.
+        // One transfer: an upload to `inbox`, or a download of the bytes its name says (timed:
+        // `bytes-SIZE`, one block over and over; checked: `unique-SIZE`). The bytes that
+        // arrived, and the digest of an upload's file if the server read it.
         let once = |inbox: &'static str| async move {
+            let document = match inbox {
+                crate::serve::READ_CONTENT => format!("unique-{size}"),
+                _ => format!("bytes-{size}"),
+            };
             let moved = match (*client, *way) {
                 ("contractfit", "download") => {
                     let mut out = tokio::fs::File::create(&download)
                         .await
                         .map_err(|e| e.to_string())?;
                     let written = ours
-                        .get_document_original_file(format!("bytes-{size}"))
+                        .get_document_original_file(&document)
                         .send()
                         .await
                         .map_err(|e| e.to_string())?
@@ -275,7 +277,7 @@ pub fn many(args: &[&str]) -> Result<(), String> {
                         .await
                         .map_err(|e| e.to_string())?;
                     let response = theirs
-                        .get(format!("{url}/documents/bytes-{size}/original_file"))
+                        .get(format!("{url}/documents/{document}/original_file"))
                         .send()
                         .await
                         .and_then(|r| r.error_for_status())
@@ -376,12 +378,14 @@ pub fn many(args: &[&str]) -> Result<(), String> {
             }
         }
         cpu = cpu_time() - cpu_before;
-        // Outside the timer: the content, in order.
+        peak = peak_rss_kib()?;
+        // Then, outside what is reported, the content, in order: an upload to a server that
+        // reads the form, a download of content unique at every position.
         let (_, digest) = once(crate::serve::READ_CONTENT).await?;
         let (arrived, expected) = match *way {
             "download" => (
                 Some(file_digest(download)?),
-                crate::serve::sent_digest(size),
+                crate::serve::unique_digest(size),
             ),
             _ => (digest, file_digest(file)?),
         };
@@ -390,13 +394,11 @@ pub fn many(args: &[&str]) -> Result<(), String> {
                 "the content that arrived is not the file's: digest {arrived:?}, not {expected}"
             ));
         }
-        cpu = cpu_time() - cpu_before;
         Ok(())
     })?;
     let _ = std::fs::remove_file(&download);
     println!(
-        "{} {:.6} {:.6}",
-        peak_rss_kib()?,
+        "{peak} {:.6} {:.6}",
         crate::median(&mut seconds),
         cpu.as_secs_f64() / count as f64
     );

@@ -78,11 +78,13 @@ struct Reporting {
 }
 
 /// The most of a request body handed on at once. What the connection holds between a report
-/// and the wire is what may drain with no report: hyper's write buffer (at most
-/// `max_buf_size`, 408 KiB by default, plus the piece that overflows it) and the kernel's
-/// socket buffer, which on a slow link stays small. With 256 KiB pieces that is about 700 KiB,
-/// and the default idle timeout allows an upload down to about 12 KB/s (100 kbit/s); a slower
-/// one needs a longer timeout.
+/// and the wire is what may drain with no report once the last piece is handed on: over
+/// HTTP/1.1, hyper's write buffer (at most `max_buf_size`, 408 KiB by default, plus the piece
+/// that overflows it) and the kernel's socket buffer, which on a slow link stays small. With
+/// 256 KiB pieces that is about 700 KiB, and the default idle timeout allows an upload down to
+/// about 12 KB/s (100 kbit/s). Over HTTP/2 hyper buffers up to 1 MiB of a stream, as far as the
+/// server's flow-control window lets it, so the bound there is about 1.5 MiB and 25 KB/s. A
+/// slower upload needs a longer timeout.
 ///
 /// Smaller pieces lower that bound and cost every upload: at 64 KiB, a file read in 256 KiB
 /// pieces was split in four, and its buffer, still held by the pieces the connection had not

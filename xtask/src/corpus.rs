@@ -333,7 +333,7 @@ fn generate_peer(peer: &Peer, program: &Path, documents: &[PathBuf], out: &Path)
                     Outcome::Generated(dir, took)
                 }
                 Ok(o) => {
-                    let printed = [o.stderr, o.stdout].concat();
+                    let printed = [o.stderr, b"\n".to_vec(), o.stdout].concat();
                     let failure = Failure::read(&String::from_utf8_lossy(&printed));
                     match failure.panicked {
                         true => Outcome::Panicked(failure.reason),

@@ -56,7 +56,7 @@ fn main() -> ExitCode {
         ["minimal-versions"] => minimal::run(&project_root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask generate [--check] | test | bench [--quick | --programs | --largest] | corpus [DIR] [--with-peers] [--prism | --sample] | release | docs-rs"
+                "usage: cargo xtask generate [--check] | test | bench [--quick | --programs | --largest] | corpus [DIR] [--with-peers] [--prism | --sample] | release | docs-rs | minimal-versions"
             );
             return ExitCode::from(2);
         }
@@ -120,8 +120,20 @@ fn run_tests() -> Result<ExitCode, String> {
             &[("RUSTDOCFLAGS", "-D warnings")],
         ),
         ("tests", &["test", "--workspace", "--features", "cli"], &[]),
-        // Also the runtime under each TLS feature alone: `rustls-ring` must install its
-        // provider (`client::tests::tls_provider_is_installed_only_where_reqwest_has_none`).
+        (
+            "the runtime with TLS by ring alone (feature rustls-ring)",
+            &[
+                "test",
+                "-p",
+                "contractfit-runtime",
+                "--no-default-features",
+                "--features",
+                "rustls-ring",
+                "--lib",
+                "tls_provider",
+            ],
+            &[],
+        ),
         (
             "the runtime at its dependencies' lowest versions, under each TLS feature",
             &["xtask", "minimal-versions"],

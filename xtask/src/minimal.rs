@@ -46,7 +46,11 @@ pub fn run(root: &Path) -> Result<ExitCode, String> {
     nightly(
         &copy,
         &["generate-lockfile", "-Z", "direct-minimal-versions"],
-    )?;
+    )
+    .map_err(|e| {
+        format!("{e}: if cargo could not resolve, a dependency's stated minimum is too low")
+    })?;
+    at_floors(&copy)?;
     for features in FEATURES {
         let mut args = vec!["test", "-p", "contractfit-runtime"];
         args.extend(features);
@@ -56,21 +60,94 @@ pub fn run(root: &Path) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `cargo +nightly ARGS` in `dir` (rustup's `cargo`, so that `+nightly` picks the toolchain).
+/// That every direct dependency of the runtime was resolved at the floor its manifest states:
+/// else a newer version of something else pulled it up, and the tests ran above the floor.
+fn at_floors(copy: &Path) -> Result<(), String> {
+    let output = Command::new("cargo")
+        .args([
+            "+nightly",
+            "metadata",
+            "--format-version",
+            "1",
+            "--locked",
+            "--all-features",
+        ])
+        .current_dir(copy)
+        .output()
+        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+    let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
+    let package = |id: &str| packages.iter().find(|p| p["id"] == id);
+    let runtime = packages
+        .iter()
+        .find(|p| p["name"] == "contractfit-runtime" && p["source"].is_null())
+        .ok_or("no contractfit-runtime in the copy")?;
+    let node = metadata["resolve"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|n| n["id"] == runtime["id"])
+        .ok_or("the runtime is not in the resolve graph")?;
+    let mut above = Vec::new();
+    for dependency in runtime["dependencies"].as_array().into_iter().flatten() {
+        let name = dependency["name"].as_str().unwrap_or_default();
+        // `^1.38` states 1.38.0; anything else states no floor to hold to.
+        let Some(floor) = dependency["req"].as_str().and_then(|r| r.strip_prefix('^')) else {
+            continue;
+        };
+        let floor = match floor.split('.').count() {
+            1 => format!("{floor}.0.0"),
+            2 => format!("{floor}.0"),
+            _ => floor.to_owned(),
+        };
+        let resolved: Vec<&str> = node["deps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| package(d["pkg"].as_str()?))
+            .filter(|p| p["name"] == name)
+            .filter_map(|p| p["version"].as_str())
+            .collect();
+        if !resolved.is_empty() && !resolved.contains(&floor.as_str()) {
+            above.push(format!(
+                "{name}: {floor} stated, {} resolved",
+                resolved.join(", ")
+            ));
+        }
+    }
+    match above.is_empty() {
+        true => Ok(()),
+        false => Err(format!(
+            "minimal versions: resolved above the stated floor, so the tests would not run \
+             at it (raise the floor): {}",
+            above.join("; ")
+        )),
+    }
+}
+
+/// `cargo +nightly ARGS` in `dir` (rustup's `cargo`, so that `+nightly` picks the toolchain;
+/// the copy's own target folder, whatever the caller's environment sets).
 fn nightly(dir: &Path, args: &[&str]) -> Result<(), String> {
     println!("minimal versions: cargo +nightly {}", args.join(" "));
     let status = Command::new("cargo")
         .arg("+nightly")
         .args(args)
         .current_dir(dir)
-        .env_remove("CARGO_TARGET_DIR")
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .env_remove("CARGO_BUILD_TARGET_DIR")
+        .env_remove("RUSTC")
+        .env_remove("RUSTDOC")
+        .env_remove("CARGO")
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     match status.success() {
         true => Ok(()),
         false => Err(format!(
-            "cargo +nightly {} failed in {} ({status}): a dependency's stated minimum is \
-             too low; raise it in the manifest",
+            "cargo +nightly {} failed in {} ({status})",
             args.join(" "),
             dir.display()
         )),

@@ -20,7 +20,7 @@ use crate::model::{Api, Method, Operation, SecuritySchemeKind, SuccessBody};
 pub(super) fn readme(api: &Api, info: &CrateInfo) -> String {
     let krate = info.name.replace('-', "_");
     let (operations, types) = (api.operations.len(), api.types.len());
-    let counts = match api.part_of {
+    let counts = match api.part_of.filter(|whole| whole.operations > operations) {
         None => format!(
             "one method per operation ({operations} in all) and one type per schema ({types} in \
              all)"

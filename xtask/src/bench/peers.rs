@@ -20,7 +20,7 @@ impl Peer {
     ///
     /// Run as documented, with two settings that make a failure a fair one: openapi-generator's
     /// YAML reader has a limit of 3 MiB of text by default, which refuses the largest
-    /// documents before reading them (its documented `maxYamlCodePoints` lifts it), and
+    /// documents before reading them (the parser's `maxYamlCodePoints` property lifts it), and
     /// progenitor runs without a backtrace, so that its failure ends with its message.
     pub fn generate(
         &self,
@@ -41,7 +41,9 @@ impl Peer {
             // Its default package version is the document's, which need not be semver.
             c.arg("--additional-properties")
                 .arg(format!("packageName={package},packageVersion=0.1.0"));
-            c.env("JAVA_OPTS", "-DmaxYamlCodePoints=2000000000");
+            // Read by the java launcher itself, beside any `JAVA_OPTS` the user set (which the
+            // wrapper passes as one argument, so it cannot be appended to).
+            c.env("JDK_JAVA_OPTIONS", "-DmaxYamlCodePoints=2000000000");
         }
         c.args(extra);
         c
@@ -74,10 +76,17 @@ impl Failure {
             };
         }
         let cause = |prefix: &str| lines.iter().rev().find(|l| l.starts_with(prefix)).copied();
+        // `…Exception: message`, `Exception in thread "main" java.lang.StackOverflowError`,
+        // `java.lang.OutOfMemoryError: Java heap space`; never a stack frame (`at …`).
         let exception = || {
             lines
                 .iter()
-                .find(|l| l.contains("Exception: ") && !l.starts_with("at "))
+                .filter(|l| !l.starts_with("at "))
+                .find(|l| {
+                    l.contains("Exception: ")
+                        || l.starts_with("Exception in thread ")
+                        || (l.contains("java.lang.") && l.contains("Error"))
+                })
                 .copied()
         };
         let error = || {
@@ -89,7 +98,14 @@ impl Failure {
         let reason = match cause("Caused by: ").or_else(exception).or_else(error) {
             Some(line) => line.to_owned(),
             None => {
-                let last: Vec<&str> = lines.iter().rev().take(3).rev().copied().collect();
+                // Stack frames, blank lines and the JVM's note of its options say nothing.
+                let said: Vec<&str> = lines
+                    .iter()
+                    .filter(|l| !l.is_empty() && !l.starts_with("at "))
+                    .filter(|l| !l.starts_with("NOTE: Picked up "))
+                    .copied()
+                    .collect();
+                let last: Vec<&str> = said.iter().rev().take(3).rev().copied().collect();
                 match last.is_empty() {
                     true => "failed without a message".to_owned(),
                     false => last.join(" / "),
@@ -206,6 +222,13 @@ mod tests {
         let ours = Failure::read("error: #/paths/~1a/get: no responses\n  while reading\n");
         assert_eq!(ours.reason, "error: #/paths/~1a/get: no responses");
         assert_eq!(Failure::read("").reason, "failed without a message");
-        assert_eq!(Failure::read("a\nb\nc\nd").reason, "b / c / d");
+        assert_eq!(Failure::read("a\nb\nc\n\nd\n").reason, "b / c / d");
+        let overflow = "NOTE: Picked up JDK_JAVA_OPTIONS: -Dx=1\n\
+            Exception in thread \"main\" java.lang.StackOverflowError\n\
+            \tat java.base/java.util.HashMap.hash(HashMap.java:338)\n";
+        assert_eq!(
+            Failure::read(overflow).reason,
+            "Exception in thread \"main\" java.lang.StackOverflowError"
+        );
     }
 }
