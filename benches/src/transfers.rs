@@ -317,14 +317,16 @@ pub fn many(args: &[&str]) -> Result<(), String> {
                 ("reqwest", way) => {
                     let part = match way {
                         "path" => {
+                            // Its length read from the file as it is opened, as ours does.
                             let opened = tokio::fs::File::open(file)
                                 .await
                                 .map_err(|e| e.to_string())?;
+                            let length = opened.metadata().await.map_err(|e| e.to_string())?.len();
                             reqwest::multipart::Part::stream_with_length(
                                 reqwest::Body::wrap_stream(
                                     tokio_util::io::ReaderStream::with_capacity(opened, READ),
                                 ),
-                                size,
+                                length,
                             )
                         }
                         "bytes" => reqwest::multipart::Part::stream_with_length(
