@@ -184,18 +184,16 @@ async fn count_upload(
     Path(inbox): Path<String>,
     request: axum::extract::Request,
 ) -> Result<axum::Json<Value>, (axum::http::StatusCode, String)> {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        (axum::http::StatusCode::BAD_REQUEST, e.to_string())
-    };
+    let bad = |e: &dyn std::fmt::Display| (axum::http::StatusCode::BAD_REQUEST, e.to_string());
     use axum::extract::FromRequest;
     if inbox == READ_CONTENT {
         let mut form = axum::extract::Multipart::from_request(request, &())
             .await
-            .map_err(|e| (axum::http::StatusCode::BAD_REQUEST, e.to_string()))?;
+            .map_err(|e| bad(&e))?;
         let (mut digest, mut received) = (Digest::default(), 0u64);
-        while let Some(mut field) = form.next_field().await.map_err(bad)? {
+        while let Some(mut field) = form.next_field().await.map_err(|e| bad(&e))? {
             if field.name() == Some("file") {
-                while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                while let Some(chunk) = field.chunk().await.map_err(|e| bad(&e))? {
                     received += chunk.len() as u64;
                     digest.update(&chunk);
                 }

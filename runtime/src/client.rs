@@ -235,8 +235,8 @@ impl<C> ClientBuilder<C> {
     /// piece of the answer. A stalled connection ends with [`TimeoutKind::Idle`]; a transfer
     /// that is making progress goes on (an upload is counted as the connection takes it, and
     /// up to about 700 KiB may drain from its buffers unseen, 1.5 MiB over HTTP/2: at 60 s, one
-    /// slower than about 12 KB/s, 25 KB/s over HTTP/2, needs a longer idle timeout). A server that holds a request while
-    /// it works (an upload with `sync=true`) must answer within it.
+    /// slower than about 12 KB/s, 25 KB/s over HTTP/2, needs a longer idle timeout). A server
+    /// that holds a request while it works (an upload with `sync=true`) must answer within it.
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.idle_timeout = timeout;
         self

@@ -173,6 +173,21 @@ fn run_tests() -> Result<ExitCode, String> {
 /// A crate whose docs fail here would show a failed build on docs.rs instead of its
 /// documentation; the stable `cargo doc` of the test command cannot see that. A target folder
 /// of its own, for the nightly toolchain's builds.
+/// rustup's `cargo +nightly` (so that `+nightly` picks the toolchain), building into `target`
+/// whatever the caller's environment or configuration sets, with the nightly toolchain's own
+/// rustc and rustdoc, not those the cargo running xtask put in the environment.
+fn nightly_cargo(target: &Path) -> std::process::Command {
+    let mut cargo = std::process::Command::new("cargo");
+    cargo
+        .arg("+nightly")
+        .env("CARGO_TARGET_DIR", target)
+        .env_remove("CARGO_BUILD_TARGET_DIR")
+        .env_remove("RUSTC")
+        .env_remove("RUSTDOC")
+        .env_remove("CARGO");
+    cargo
+}
+
 fn docs_rs(root: &Path) -> Result<ExitCode, String> {
     let metadata = cargo_metadata(root, None)?;
     let target = target_dir(root)?.join("docs-rs");
@@ -186,9 +201,7 @@ fn docs_rs(root: &Path) -> Result<ExitCode, String> {
     for package in published {
         let name = package["name"].as_str().unwrap_or_default();
         let docs = &package["metadata"]["docs"]["rs"];
-        let mut args: Vec<String> = ["+nightly", "doc", "--no-deps", "-p", name]
-            .map(String::from)
-            .into();
+        let mut args: Vec<String> = ["doc", "--no-deps", "-p", name].map(String::from).into();
         if docs["all-features"].as_bool() == Some(true) {
             args.push("--all-features".into());
         } else if let Some(features) = docs["features"].as_array() {
@@ -210,15 +223,10 @@ fn docs_rs(root: &Path) -> Result<ExitCode, String> {
                 .filter(|a| !matches!(*a, "--cfg" | "docsrs"))
                 .map(str::to_owned),
         );
-        println!("docs.rs: cargo {}", args.join(" "));
-        // rustup's `cargo`, so that `+nightly` picks the toolchain.
-        let status = std::process::Command::new("cargo")
+        println!("docs.rs: cargo +nightly {}", args.join(" "));
+        let status = nightly_cargo(&target)
             .args(&args)
             .env("RUSTDOCFLAGS", rustdoc_flags.join(" "))
-            .env("CARGO_TARGET_DIR", &target)
-            .env_remove("RUSTC")
-            .env_remove("RUSTDOC")
-            .env_remove("CARGO")
             .current_dir(root)
             .status()
             .map_err(|e| {

@@ -10,7 +10,7 @@
 //! its TLS features. The repository's own lockfile is not touched.
 
 use std::path::Path;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
 /// Each TLS choice, as cargo's feature arguments.
 const FEATURES: [&[&str]; 3] = [
@@ -63,9 +63,8 @@ pub fn run(root: &Path) -> Result<ExitCode, String> {
 /// That every direct dependency of the runtime was resolved at the floor its manifest states:
 /// else a newer version of something else pulled it up, and the tests ran above the floor.
 fn at_floors(copy: &Path) -> Result<(), String> {
-    let output = Command::new("cargo")
+    let output = crate::nightly_cargo(&copy.join("target"))
         .args([
-            "+nightly",
             "metadata",
             "--format-version",
             "1",
@@ -129,19 +128,12 @@ fn at_floors(copy: &Path) -> Result<(), String> {
     }
 }
 
-/// `cargo +nightly ARGS` in `dir` (rustup's `cargo`, so that `+nightly` picks the toolchain;
-/// the copy's own target folder, whatever the caller's environment sets).
+/// `cargo +nightly ARGS` in `dir`, into the copy's own target folder.
 fn nightly(dir: &Path, args: &[&str]) -> Result<(), String> {
     println!("minimal versions: cargo +nightly {}", args.join(" "));
-    let status = Command::new("cargo")
-        .arg("+nightly")
+    let status = crate::nightly_cargo(&dir.join("target"))
         .args(args)
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", dir.join("target"))
-        .env_remove("CARGO_BUILD_TARGET_DIR")
-        .env_remove("RUSTC")
-        .env_remove("RUSTDOC")
-        .env_remove("CARGO")
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     match status.success() {
